@@ -1,0 +1,108 @@
+import { ErrorCode } from '@perpscope/shared';
+import {
+  AuthError,
+  ExchangeRejectedError,
+  InternalError,
+  OrderError,
+  PerpscopeError,
+  RateLimitError,
+  TemporaryError,
+} from './errors.js';
+
+type Ctor = new (code: ErrorCode, message: string, options?: { details?: Record<string, unknown>; cause?: unknown; retryable?: boolean }) => PerpscopeError;
+
+interface Mapping {
+  ctor: Ctor;
+  code: ErrorCode;
+  retryable?: boolean;
+}
+
+/**
+ * The one place ccxt errors become Perpscope errors. Every class in ccxt's errorHierarchy has an
+ * entry; a test walks the hierarchy to keep it that way. Order matters only for readability:
+ * lookup goes by the error's own class name first, then up its prototype chain.
+ */
+export const CCXT_ERROR_MAP: Readonly<Record<string, Mapping>> = {
+  BaseError: { ctor: InternalError, code: ErrorCode.ExchangeError },
+  ExchangeError: { ctor: ExchangeRejectedError, code: ErrorCode.ExchangeError },
+  AuthenticationError: { ctor: AuthError, code: ErrorCode.AuthenticationFailed },
+  PermissionDenied: { ctor: AuthError, code: ErrorCode.PermissionDenied },
+  AccountNotEnabled: { ctor: AuthError, code: ErrorCode.PermissionDenied },
+  AccountSuspended: { ctor: AuthError, code: ErrorCode.AccountSuspended },
+  ArgumentsRequired: { ctor: ExchangeRejectedError, code: ErrorCode.BadRequest },
+  BadRequest: { ctor: ExchangeRejectedError, code: ErrorCode.BadRequest },
+  BadSymbol: { ctor: ExchangeRejectedError, code: ErrorCode.BadSymbol },
+  OperationRejected: { ctor: ExchangeRejectedError, code: ErrorCode.ExchangeError },
+  NoChange: { ctor: ExchangeRejectedError, code: ErrorCode.ExchangeError },
+  MarginModeAlreadySet: { ctor: ExchangeRejectedError, code: ErrorCode.ExchangeError },
+  // A closed market reopens; reads may retry later, writes still never retry blindly.
+  MarketClosed: { ctor: TemporaryError, code: ErrorCode.ExchangeUnavailable },
+  ManualInteractionNeeded: { ctor: AuthError, code: ErrorCode.PermissionDenied },
+  RestrictedLocation: { ctor: AuthError, code: ErrorCode.PermissionDenied },
+  InsufficientFunds: { ctor: OrderError, code: ErrorCode.InsufficientFunds },
+  InvalidAddress: { ctor: ExchangeRejectedError, code: ErrorCode.BadRequest },
+  AddressPending: { ctor: ExchangeRejectedError, code: ErrorCode.BadRequest },
+  InvalidOrder: { ctor: OrderError, code: ErrorCode.InvalidOrder },
+  OrderNotFound: { ctor: OrderError, code: ErrorCode.OrderNotFound },
+  OrderNotCached: { ctor: OrderError, code: ErrorCode.OrderNotFound },
+  OrderImmediatelyFillable: { ctor: OrderError, code: ErrorCode.InvalidOrder },
+  OrderNotFillable: { ctor: OrderError, code: ErrorCode.InvalidOrder },
+  DuplicateOrderId: { ctor: OrderError, code: ErrorCode.DuplicateOrderId },
+  ContractUnavailable: { ctor: OrderError, code: ErrorCode.BadSymbol },
+  NotSupported: { ctor: ExchangeRejectedError, code: ErrorCode.NotSupported },
+  InvalidProxySettings: { ctor: ExchangeRejectedError, code: ErrorCode.InvalidConfig },
+  ExchangeClosedByUser: { ctor: ExchangeRejectedError, code: ErrorCode.ExchangeUnavailable },
+  OperationFailed: { ctor: TemporaryError, code: ErrorCode.NetworkError },
+  NetworkError: { ctor: TemporaryError, code: ErrorCode.NetworkError },
+  DDoSProtection: { ctor: RateLimitError, code: ErrorCode.RateLimited },
+  RateLimitExceeded: { ctor: RateLimitError, code: ErrorCode.RateLimited },
+  ExchangeNotAvailable: { ctor: TemporaryError, code: ErrorCode.ExchangeUnavailable },
+  OnMaintenance: { ctor: TemporaryError, code: ErrorCode.ExchangeUnavailable },
+  InvalidNonce: { ctor: TemporaryError, code: ErrorCode.NetworkError },
+  ChecksumError: { ctor: TemporaryError, code: ErrorCode.NetworkError },
+  RequestTimeout: { ctor: TemporaryError, code: ErrorCode.RequestTimeout },
+  BadResponse: { ctor: TemporaryError, code: ErrorCode.NetworkError },
+  NullResponse: { ctor: TemporaryError, code: ErrorCode.NetworkError },
+  // The cancel is still in flight: look again later.
+  CancelPending: { ctor: TemporaryError, code: ErrorCode.OrderStateUnknown },
+  UnsubscribeError: { ctor: TemporaryError, code: ErrorCode.NetworkError },
+};
+
+function ccxtClassChain(err: object): string[] {
+  const names: string[] = [];
+  let proto: unknown = Object.getPrototypeOf(err);
+  while (proto && proto !== Error.prototype && proto !== Object.prototype) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name) names.push(name);
+    proto = Object.getPrototypeOf(proto);
+  }
+  return names;
+}
+
+/**
+ * Converts anything a ccxt call threw into a PerpscopeError. Already-mapped errors pass through.
+ * Non-ccxt errors become retryable network errors only when they look like socket failures.
+ */
+export function mapCcxtError(err: unknown, context: { exchange: string; operation: string; symbol?: string }): PerpscopeError {
+  if (err instanceof PerpscopeError) return err;
+  const details: Record<string, unknown> = { exchange: context.exchange, operation: context.operation };
+  if (context.symbol) details.symbol = context.symbol;
+  if (err instanceof Error) {
+    for (const name of ccxtClassChain(err)) {
+      const mapping = CCXT_ERROR_MAP[name];
+      if (!mapping) continue;
+      details.ccxtClass = ccxtClassChain(err)[0];
+      return new mapping.ctor(mapping.code, `${context.exchange} ${context.operation}: ${err.message}`, {
+        details,
+        cause: err,
+        ...(mapping.retryable === undefined ? {} : { retryable: mapping.retryable }),
+      });
+    }
+    const sys = (err as { code?: unknown }).code;
+    if (typeof sys === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(sys)) {
+      return new TemporaryError(ErrorCode.NetworkError, `${context.exchange} ${context.operation}: ${err.message}`, { details, cause: err });
+    }
+    return new InternalError(ErrorCode.Internal, `${context.exchange} ${context.operation}: ${err.message}`, { details, cause: err });
+  }
+  return new InternalError(ErrorCode.Internal, `${context.exchange} ${context.operation}: ${String(err)}`, { details });
+}

@@ -1,0 +1,49 @@
+/**
+ * Machine-readable error codes shared by the engine, the RPC contract and the UI. Grouped by what
+ * the caller should do, not by where the error came from.
+ */
+export const ErrorCode = {
+  // Bad input from a user, a file or a peer: fix the input, do not retry.
+  InvalidConfig: 'INVALID_CONFIG',
+  InvalidInput: 'INVALID_INPUT',
+  UnknownSymbol: 'UNKNOWN_SYMBOL',
+  // Exchange: temporary (retry with backoff).
+  NetworkError: 'NETWORK_ERROR',
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  RateLimited: 'RATE_LIMITED',
+  ExchangeUnavailable: 'EXCHANGE_UNAVAILABLE',
+  CircuitOpen: 'CIRCUIT_OPEN',
+  // Exchange: permanent for this request.
+  BadRequest: 'BAD_REQUEST',
+  BadSymbol: 'BAD_SYMBOL',
+  NotSupported: 'NOT_SUPPORTED',
+  InvalidOrder: 'INVALID_ORDER',
+  OrderNotFound: 'ORDER_NOT_FOUND',
+  DuplicateOrderId: 'DUPLICATE_ORDER_ID',
+  InsufficientFunds: 'INSUFFICIENT_FUNDS',
+  // Exchange: stop trading and tell the user.
+  AuthenticationFailed: 'AUTHENTICATION_FAILED',
+  PermissionDenied: 'PERMISSION_DENIED',
+  AccountSuspended: 'ACCOUNT_SUSPENDED',
+  ExchangeError: 'EXCHANGE_ERROR',
+  // Trading and risk.
+  RiskRejected: 'RISK_REJECTED',
+  KillSwitchActive: 'KILL_SWITCH_ACTIVE',
+  OrderStateUnknown: 'ORDER_STATE_UNKNOWN',
+  // Local resources.
+  StoreError: 'STORE_ERROR',
+  SchemaTooNew: 'SCHEMA_TOO_NEW',
+  KeychainUnavailable: 'KEYCHAIN_UNAVAILABLE',
+  SecretNotFound: 'SECRET_NOT_FOUND',
+  Unauthorized: 'UNAUTHORIZED',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Serializable error shape that crosses process and network boundaries. */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  details?: Record<string, unknown>;
+}

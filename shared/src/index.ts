@@ -1,0 +1,2 @@
+export * from './domain/marketData.js';
+export * from './errorCodes.js';
