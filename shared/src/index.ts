@@ -1,2 +1,4 @@
 export * from './domain/marketData.js';
 export * from './errorCodes.js';
+export * from './symbols/normalizeSymbol.js';
+export * from './rpc/index.js';

@@ -1,0 +1,73 @@
+import { Command, Option } from 'commander';
+import { TIMEFRAMES } from '@perpscope/shared';
+import type { CliIo } from './io.js';
+import { intOption, listOption } from './parseOptions.js';
+
+/** Lets another package (the desktop app's `serve`) add commands to the same `perpscope` CLI. */
+export type CliExtension = (program: Command, io: CliIo) => void;
+
+/**
+ * Builds the `perpscope` command. Each action imports its module lazily so that `--help` and
+ * unrelated commands never load ccxt, SQLite or the keychain.
+ */
+export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []): Command {
+  const program = new Command('perpscope')
+    .description('Scan crypto perpetual-swap markets, rank opportunities, score manipulation, and trade on paper or live.')
+    .option('--home <dir>', 'config and data directory (default: PERPSCOPE_HOME or the OS user data dir)')
+    .option('--config <file>', 'JSON config file (default: <home>/config.json)')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  program
+    .command('sim')
+    .description('start SimExchange, a loopback exchange speaking BloFin\'s API; runs until killed')
+    .option('--port <n>', 'port (0 picks a free one)', intOption('--port', 0, 65_535), 0)
+    .option('--symbols <n>', 'number of generated symbols', intOption('--symbols', 1, 5_000), 200)
+    .option('--seed <n>', 'generator seed', intOption('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--data <dir>', 'replay a recorded data directory instead of generating')
+    .action(async (opts: { port: number; symbols: number; seed: number; data?: string }) => {
+      const { runSim } = await import('./commands/sim.js');
+      const sim = await runSim(opts, io.out);
+      await io.interrupted;
+      await sim.stop();
+    });
+
+  program
+    .command('scan')
+    .description('one-off scan: warm up, rank the universe, print a table (or JSON lines when piped)')
+    .option('--exchange <id>', 'ccxt exchange id (blofin, htx, binanceusdm, ...)')
+    .option('--sim', 'start SimExchange in-process and scan it')
+    .option('--sim-data <dir>', 'with --sim: replay a recorded data directory')
+    .option('--top <n>', 'rows to print', intOption('--top', 1, 5_000), 20)
+    .option('--timeframes <list>', 'comma-separated timeframes', listOption('--timeframes', TIMEFRAMES))
+    .option('--profile <name>', 'ranking profile (scalp, swing, news)')
+    .option('--json', 'print JSON lines even in a terminal')
+    .option('--symbols <n>', 'with --sim: number of generated symbols', intOption('--symbols', 1, 5_000))
+    .option('--seed <n>', 'with --sim: generator seed', intOption('--seed', 0, 2 ** 31 - 1))
+    .action(async (opts: ScanCliOptions) => {
+      const { runScan } = await import('./commands/scan.js');
+      await runScan({ ...opts, home: program.opts<GlobalOptions>().home, config: program.opts<GlobalOptions>().config }, io);
+    });
+
+  program.addOption(new Option('--version').hideHelp());
+  for (const extend of extensions) extend(program, io);
+  return program;
+}
+
+export interface GlobalOptions {
+  home?: string;
+  config?: string;
+}
+
+export interface ScanCliOptions {
+  exchange?: string;
+  sim?: boolean;
+  simData?: string;
+  top: number;
+  timeframes?: string[];
+  profile?: string;
+  json?: boolean;
+  symbols?: number;
+  seed?: number;
+}

@@ -1,0 +1,65 @@
+import { TimeframeSchema } from '@perpscope/shared';
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every field has a default so an empty config is valid; sources
+ * override each other in the order defaults < config file < PERPSCOPE_* env < explicit options.
+ */
+export const UniverseConfigSchema = z
+  .object({
+    minQuoteVolumeUsd: z.number().nonnegative().default(1_000_000),
+    minPrice: z.number().nonnegative().default(0),
+    maxSpreadBps: z.number().positive().default(50),
+    include: z.array(z.string()).default([]),
+    exclude: z.array(z.string()).default([]),
+    /** Glob patterns matched against base, exchange id and unified symbol, e.g. `BTCDOM-*`. */
+    excludePatterns: z.array(z.string()).default([]),
+    blueChips: z.array(z.string()).default(['BTC', 'ETH', 'SOL', 'XRP', 'BNB', 'DOGE']),
+    blueChipOnly: z.boolean().default(false),
+    topN: z.number().int().positive().default(400),
+    refreshMs: z.number().int().positive().default(300_000),
+  })
+  .strict();
+
+export const SimConfigSchema = z
+  .object({
+    symbols: z.number().int().positive().max(5_000).default(200),
+    seed: z.number().int().default(1),
+    dataDir: z.string().optional(),
+    acceleration: z.number().positive().default(1),
+    rateLimitScale: z.number().positive().default(1),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    /** ccxt exchange id; `sim` starts SimExchange in-process. */
+    exchange: z.string().min(1).default('blofin'),
+    mode: z.enum(['paper', 'live']).default('paper'),
+    /** Config and data directory; defaults to the OS user data dir. */
+    home: z.string().optional(),
+    timeframes: z.array(TimeframeSchema).min(1).default(['15m', '1h']),
+    backfillBars: z.number().int().min(50).max(10_000).default(500),
+    ringCapacity: z.number().int().min(100).max(1_000_000).default(2_000),
+    universe: UniverseConfigSchema.default(() => UniverseConfigSchema.parse({})),
+    sim: SimConfigSchema.default(() => SimConfigSchema.parse({})),
+    profile: z.string().min(1).default('swing'),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Per-request timeout for exchange calls. */
+    requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    /** Live candle updates older than this fall back to REST polling. */
+    staleAfterMs: z.number().int().positive().optional(),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.mode === 'live' && cfg.exchange === 'sim') {
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: 'paper when exchange is sim (SimExchange has no real money)' });
+    }
+    if (cfg.universe.blueChipOnly && cfg.universe.blueChips.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['universe', 'blueChips'], message: 'a non-empty list when blueChipOnly is true' });
+    }
+  });
+
+export type PerpscopeConfig = z.infer<typeof ConfigSchema>;
+/** What a caller may pass: any subset, deeply. */
+export type PerpscopeConfigInput = z.input<typeof ConfigSchema>;

@@ -1,0 +1,126 @@
+import { readFileSync, existsSync } from 'node:fs';
+import type { z } from 'zod';
+import { ConfigError, type FieldIssue } from '../core/errors.js';
+import { ConfigSchema, type PerpscopeConfig } from './configSchema.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Layer = Record<string, unknown>;
+
+export interface ConfigSources {
+  /** Path of a JSON config file; missing file is fine unless `fileRequired`. */
+  file?: string;
+  fileRequired?: boolean;
+  /** Environment (defaults to none; pass `process.env` at the composition root). */
+  env?: Record<string, string | undefined>;
+  /** Explicit options (CLI flags, UI settings, SDK caller). */
+  options?: Layer;
+}
+
+function isPlainObject(v: unknown): v is Layer {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where later layers win; arrays are replaced, not concatenated. */
+export function mergeLayers(...layers: Layer[]): Layer {
+  const out: Layer = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      const prev = out[k];
+      out[k] = isPlainObject(prev) && isPlainObject(v) ? mergeLayers(prev, v) : v;
+    }
+  }
+  return out;
+}
+
+const camel = (s: string): string => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * `PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD=5e6` becomes `{ universe: { minQuoteVolumeUsd: 5e6 } }`.
+ * Values are parsed as JSON when they parse (numbers, booleans, arrays), else kept as strings;
+ * a comma list becomes an array for fields the schema declares as arrays.
+ */
+export function envLayer(env: Record<string, string | undefined>): Layer {
+  const out: Layer = {};
+  for (const [key, raw] of Object.entries(env)) {
+    if (!key.startsWith('PERPSCOPE_') || raw === undefined) continue;
+    const path = key.slice('PERPSCOPE_'.length).split('__').map(camel);
+    if (path.some((p) => !p)) continue;
+    // Variables that steer tooling rather than the engine config.
+    if (path.length === 1 && (path[0] === 'testData' || path[0] === 'inKeyring')) continue;
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw) as Json;
+    } catch {
+      if (raw.includes(',')) value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    let node = out;
+    for (const seg of path.slice(0, -1)) {
+      const next = node[seg];
+      node = isPlainObject(next) ? next : (node[seg] = {});
+    }
+    node[path[path.length - 1]!] = value;
+  }
+  return out;
+}
+
+function readFileLayer(file: string, required: boolean): Layer {
+  if (!existsSync(file)) {
+    if (required) throw new ConfigError([{ path: '(file)', received: JSON.stringify(file), expected: 'an existing JSON config file' }]);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', received: JSON.stringify(file), expected: `valid JSON (${(err as Error).message})` }]);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigError([{ path: '(file)', received: typeof parsed, expected: 'a JSON object' }]);
+  return parsed;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const seg of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[seg];
+  }
+  return node;
+}
+
+function render(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const s = JSON.stringify(value);
+  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Turns zod issues into field issues that name the path, the value received and what was expected. */
+export function zodIssuesToFieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return { path: [path, ...issue.keys].filter(Boolean).join('.'), received: 'an unknown key', expected: 'no such key (check spelling)' };
+    }
+    const expected = issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '');
+    return { path, received: render(valueAt(input, issue.path as PropertyKey[])), expected };
+  });
+}
+
+/** Validates a merged layer against the schema; throws one ConfigError listing every bad field. */
+export function parseConfig(input: unknown): PerpscopeConfig {
+  const result = ConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(zodIssuesToFieldIssues(result.error, input));
+}
+
+/**
+ * Loads configuration from its layered sources.
+ *
+ * @example
+ * const config = loadConfig({ file: join(home, 'config.json'), env: process.env, options: { exchange: 'sim' } });
+ */
+export function loadConfig(sources: ConfigSources = {}): PerpscopeConfig {
+  const fileLayer = sources.file ? readFileLayer(sources.file, sources.fileRequired ?? false) : {};
+  const merged = mergeLayers(fileLayer, envLayer(sources.env ?? {}), sources.options ?? {});
+  return parseConfig(merged);
+}
