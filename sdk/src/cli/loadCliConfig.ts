@@ -1,0 +1,19 @@
+import { join } from 'node:path';
+import { loadConfig, type PerpscopeConfig } from '../config/index.js';
+import { resolveHome } from '../store/paths.js';
+
+/** Resolves the home, then loads config from `<home>/config.json` (or `--config`), env and flags. */
+export function loadCliConfig(
+  global: { home?: string | undefined; config?: string | undefined },
+  env: Record<string, string | undefined>,
+  options: Record<string, unknown>,
+): { config: PerpscopeConfig; home: string } {
+  const home = resolveHome({ home: global.home, env });
+  const config = loadConfig({
+    file: global.config ?? join(home, 'config.json'),
+    fileRequired: global.config !== undefined,
+    env,
+    options: { ...options, home },
+  });
+  return { config, home };
+}

@@ -1,0 +1,161 @@
+import type { Candle, Timeframe } from '@perpscope/shared';
+import type { Exchange } from 'ccxt';
+import { SystemClock, type Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { parseConfig, type PerpscopeConfig, type PerpscopeConfigInput } from '../config/index.js';
+import {
+  BLOFIN_LIMITS,
+  CcxtMarketData,
+  MarketDataService,
+  scaleLimits,
+  TypedEmitter,
+  type MarketDataSource,
+  type MarketHealthSnapshot,
+  type OrderFlowSnapshot,
+  type UniverseGates,
+  type UniverseMember,
+} from '../market/index.js';
+import type { SimExchange } from '../sim/index.js';
+import type { EngineEventMap } from './engineEvents.js';
+import { createCcxtExchange } from './exchangeClient.js';
+
+export interface EngineDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** A ready market-data source (e.g. `ReplayMarketData` under a SimulatedClock). */
+  source?: MarketDataSource;
+  /** A ccxt pro exchange instance to read from (wrapped in CcxtMarketData). */
+  exchange?: Exchange;
+  /** Keep candles live after warm-up (default true); false for a one-off scan. */
+  live?: boolean;
+}
+
+export interface Engine {
+  readonly config: PerpscopeConfig;
+  /** Warms up (universe, backfill) and goes live. Resolves once the first universe is ready. */
+  start(): Promise<void>;
+  /** Stops every loop and closes the exchange connection (and an in-process SimExchange). */
+  stop(): Promise<void>;
+  on<K extends keyof EngineEventMap>(event: K, fn: (payload: EngineEventMap[K]) => void): () => void;
+  universe(): readonly UniverseMember[];
+  candles(symbol: string, timeframe: Timeframe, count?: number): Candle[];
+  /** Refreshes and returns order-flow figures (book, trades, funding, OI, mark) for `symbol`. */
+  refreshOrderFlow(symbol: string): Promise<OrderFlowSnapshot>;
+  orderFlow(symbol: string): OrderFlowSnapshot | undefined;
+  health(): MarketHealthSnapshot;
+  /** The in-process SimExchange when `exchange` is `sim`. */
+  sim(): SimExchange | undefined;
+}
+
+/** Maps config universe settings to the market layer's gates. */
+export function gatesFromConfig(config: PerpscopeConfig): Partial<UniverseGates> {
+  const u = config.universe;
+  return {
+    settle: 'USDT',
+    minQuoteVolumeUsd: u.minQuoteVolumeUsd,
+    minPrice: u.minPrice,
+    maxSpreadBps: u.maxSpreadBps,
+    include: u.include,
+    exclude: [...u.exclude, ...u.excludePatterns],
+    blueChipBases: u.blueChips,
+    blueChipOnly: u.blueChipOnly,
+    topN: u.topN,
+  };
+}
+
+interface ResolvedSource {
+  source: MarketDataSource;
+  sim?: SimExchange;
+}
+
+async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: Clock, logger: Logger): Promise<ResolvedSource> {
+  if (deps.source) return { source: deps.source };
+  if (deps.exchange) return { source: new CcxtMarketData({ exchange: deps.exchange, clock, logger }) };
+  if (config.exchange === 'sim') {
+    const { startSimExchange, createBlofinClient } = await import('../sim/index.js');
+    const sim = await startSimExchange({
+      port: 0,
+      symbols: config.sim.symbols,
+      seed: config.sim.seed,
+      acceleration: config.sim.acceleration,
+      rateLimitScale: config.sim.rateLimitScale,
+      ...(config.sim.dataDir ? { dataDir: config.sim.dataDir } : {}),
+    });
+    const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs }) as unknown as Exchange;
+    const limits = scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale);
+    return { source: new CcxtMarketData({ exchange, clock, logger, limits }), sim };
+  }
+  const exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs });
+  return { source: new CcxtMarketData({ exchange, clock, logger }) };
+}
+
+/**
+ * The single composition root: builds the market-data service and analytics for one exchange
+ * from a validated config. Nothing connects until `start()`.
+ *
+ * @example
+ * const engine = createEngine({ exchange: 'sim', timeframes: ['1m'] });
+ * engine.on('bar', (bar) => console.log(bar.symbol, bar.candle.close));
+ * await engine.start();
+ */
+export function createEngine(configInput: PerpscopeConfigInput = {}, deps: EngineDeps = {}): Engine {
+  const config = parseConfig(configInput);
+  const clock = deps.clock ?? new SystemClock();
+  const logger = (deps.logger ?? silentLogger).child({ component: 'engine', exchange: config.exchange });
+  const emitter = new TypedEmitter<EngineEventMap & Record<string, unknown>>((event, err) =>
+    logger.error({ event, err: describeError(err) }, 'engine listener threw'),
+  );
+  let market: MarketDataService | undefined;
+  let resolved: ResolvedSource | undefined;
+  let starting: Promise<void> | undefined;
+
+  const requireMarket = (): MarketDataService => {
+    if (!market) throw new Error('engine not started: call start() first');
+    return market;
+  };
+
+  async function doStart(): Promise<void> {
+    resolved = await resolveSource(config, deps, clock, logger);
+    market = new MarketDataService({
+      source: resolved.source,
+      clock,
+      logger,
+      timeframes: config.timeframes,
+      gates: gatesFromConfig(config),
+      historyBars: config.backfillBars,
+      ringCapacity: Math.max(config.ringCapacity, config.backfillBars),
+      universeRefreshMs: deps.live === false ? 0 : config.universe.refreshMs,
+      healthIntervalMs: deps.live === false ? 0 : 5_000,
+      live: deps.live !== false,
+      ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
+    });
+    market.on('universe', (e) => emitter.emit('universe', e));
+    market.on('bar', (e) => emitter.emit('bar', e));
+    market.on('health', (e) => emitter.emit('health', e));
+    market.on('backfill', (e) => emitter.emit('progress', e));
+    await market.start();
+  }
+
+  return {
+    config,
+    start() {
+      starting ??= doStart();
+      return starting;
+    },
+    async stop() {
+      await starting?.catch(() => undefined);
+      await market?.stop();
+      await resolved?.sim?.stop();
+    },
+    on(event, fn) {
+      return emitter.on(event, fn as never);
+    },
+    universe: () => market?.universe() ?? [],
+    candles: (symbol, timeframe, count) => market?.candles(symbol, timeframe, count) ?? [],
+    refreshOrderFlow: (symbol) => requireMarket().refreshOrderFlow(symbol),
+    orderFlow: (symbol) => market?.orderFlow(symbol),
+    health: () => requireMarket().health(),
+    sim: () => resolved?.sim,
+  };
+}

@@ -1,0 +1,13 @@
+import ccxt, { type Exchange } from 'ccxt';
+import { ConfigError } from '../core/errors.js';
+
+/** Exchanges whose ccxt pro class we construct by id; any ccxt pro id with swap markets works. */
+export function createCcxtExchange(exchangeId: string, options: { timeoutMs: number }): Exchange {
+  const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
+  const Ctor = pro[exchangeId];
+  if (!Ctor) {
+    const known = Object.keys(pro).filter((k) => /^[a-z0-9]+$/.test(k)).slice(0, 400);
+    throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: `a ccxt pro exchange id such as blofin, htx or binanceusdm (${known.length} available)` }]);
+  }
+  return new Ctor({ timeout: options.timeoutMs, options: { defaultType: 'swap' } });
+}

@@ -1,0 +1,2 @@
+export * from './createEngine.js';
+export * from './engineEvents.js';
