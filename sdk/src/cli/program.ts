@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { TIMEFRAMES } from '@perpscope/shared';
 import type { CliIo } from './io.js';
 import { intOption, listOption } from './parseOptions.js';
@@ -49,6 +49,28 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
       const { runScan } = await import('./commands/scan.js');
       await runScan({ ...opts, home: program.opts<GlobalOptions>().home, config: program.opts<GlobalOptions>().config }, io);
     });
+
+  const keys = program.command('keys').description('manage exchange API keys in the OS keychain (never in a file)');
+  for (const action of ['set', 'list', 'delete', 'test'] as const) {
+    keys
+      .command(action)
+      .description(
+        {
+          set: 'store a key: reads apiKey, secret and passphrase from a hidden prompt or stdin (never argv)',
+          list: 'list stored key labels (never the secrets)',
+          delete: 'remove a stored key',
+          test: 'authenticate with a stored key (fetches the balance)',
+        }[action],
+      )
+      .option('--exchange <id>', 'ccxt exchange id')
+      .option('--label <label>', 'key label', 'default')
+      .option('--sim-url <url>', 'with test: a SimExchange base URL to test against')
+      .action(async (opts: { exchange?: string; label: string; simUrl?: string }) => {
+        const { runKeys } = await import('./commands/keys.js');
+        const code = await runKeys(action, opts, io);
+        if (code !== 0) throw new CommanderError(code, 'perpscope.keys', '');
+      });
+  }
 
   program.addOption(new Option('--version').hideHelp());
   for (const extend of extensions) extend(program, io);

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@perpscope/shared';
 import { PerpscopeError } from '../../core/errors.js';
-import { createEngine } from '../../engine/index.js';
+import { createEngine, type EngineDeps } from '../../engine/index.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions, ScanCliOptions } from '../program.js';
@@ -27,7 +27,7 @@ export interface ScanRow {
 }
 
 /** `perpscope scan`: warm up once, print the ranked universe, exit. */
-export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo): Promise<void> {
+export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo, deps: EngineDeps = {}): Promise<void> {
   const { config } = loadCliConfig(opts, io.env, {
     ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
     ...(opts.timeframes ? { timeframes: opts.timeframes } : {}),
@@ -43,7 +43,7 @@ export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo): 
         }
       : {}),
   });
-  const engine = createEngine(config, { live: false });
+  const engine = createEngine(config, { ...deps, live: false });
   const asJson = opts.json === true || !io.isTTY;
   const progress = asJson ? undefined : createProgressBar(`warming up ${config.exchange}`);
   if (progress) engine.on('progress', ({ done, total }) => progress.update(done, total));

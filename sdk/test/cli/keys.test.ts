@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runKeys } from '../../src/cli/commands/keys.js';
+import { createKeytarSecretStore } from '../../src/secrets/index.js';
+import { captureIo } from './testIo.js';
+
+const hasKeyring = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS);
+if (!hasKeyring) console.warn('skipped: keys CLI test needs a D-Bus session with gnome-keyring (run through pnpm test)');
+
+describe.skipIf(!hasKeyring)('perpscope keys (real OS keychain)', () => {
+  const store = createKeytarSecretStore({ service: `perpscope-test-cli-${process.pid}` });
+  const SENTINEL = `SENTINEL-${Math.random().toString(36).slice(2)}-SECRET`;
+  const stdin = (text: string) => Object.assign(Readable.from([text]), { isTTY: false });
+
+  afterAll(async () => {
+    for (const ref of await store.list()) await store.delete(ref);
+  });
+
+  it('sets from stdin, lists labels only, deletes', async () => {
+    const io = captureIo();
+    expect(await runKeys('set', { exchange: 'blofin', label: 'main' }, io, { store, stdin: stdin(`AKEY\n${SENTINEL}\npp\n`) })).toBe(0);
+    expect(await store.get({ exchange: 'blofin', label: 'main' })).toEqual({ apiKey: 'AKEY', secret: SENTINEL, password: 'pp' });
+    expect(await runKeys('list', { label: 'default' }, io, { store })).toBe(0);
+    expect(io.lines).toContain(JSON.stringify({ exchange: 'blofin', label: 'main' }));
+    expect(await runKeys('delete', { exchange: 'blofin', label: 'main' }, io, { store })).toBe(0);
+    expect(await store.list()).toEqual([]);
+    const printed = [...io.lines, ...io.errors].join('\n');
+    expect(printed.includes(SENTINEL), 'a secret is never printed').toBe(false);
+  });
+
+  it('reports a failed key test without echoing the secret', async () => {
+    const io = captureIo();
+    await runKeys('set', { exchange: 'blofin', label: 'bad' }, io, { store, stdin: stdin(JSON.stringify({ apiKey: 'k', secret: SENTINEL })) });
+    const failing = async () => {
+      const err = Object.assign(new Error(`auth failed for secret ${SENTINEL}`), {});
+      return { fetchBalance: () => Promise.reject(err) } as never;
+    };
+    const code = await runKeys('test', { exchange: 'blofin', label: 'bad' }, io, { store, exchangeFor: failing });
+    expect(code).toBe(1);
+    expect(io.errors.join('\n')).toMatch(/key test failed for blofin:bad/);
+    expect([...io.lines, ...io.errors].join('\n').includes(SENTINEL), 'an exchange error echoing the secret is scrubbed').toBe(false);
+  });
+
+  it('rejects malformed input naming what was expected', async () => {
+    const io = captureIo();
+    await expect(runKeys('set', { exchange: 'blofin', label: 'x' }, io, { store, stdin: stdin('only-one-line') })).rejects.toThrow(/expected 2-3 lines/);
+    expect(await runKeys('set', { label: 'x' }, io, { store })).toBe(2);
+  });
+});
