@@ -23,7 +23,7 @@ async function defaultExchangeFor(exchangeId: string, secret: { apiKey: string; 
   if (simUrl) {
     const { createBlofinClient } = await import('../../sim/index.js');
     const url = new URL(simUrl);
-    const client = createBlofinClient({ url: url.origin, wsUrl: `ws://${url.host}`, apiKey: { ...secret, password: secret.password ?? '' } }) as unknown as Exchange;
+    const client = createBlofinClient({ url: url.origin, wsUrl: `ws://${url.host}/ws`, apiKey: { ...secret, password: secret.password ?? '' } }) as unknown as Exchange;
     return client;
   }
   const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000 });

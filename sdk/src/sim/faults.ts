@@ -1,0 +1,104 @@
+import type { FaultController } from './types.js';
+
+/** What the server should do with the next HTTP request, decided before routing. */
+export type HttpFault = { kind: 'status'; status: number } | { kind: 'rate_limit' } | { kind: 'hang' };
+
+/** Mutable fault state shared by the HTTP and websocket layers. */
+export class FaultState implements FaultController {
+  latencyMs = 0;
+  silent = false;
+  fillRatio = 1;
+  private httpFailures: { status: number; count: number } | null = null;
+  private rateLimitBurst = 0;
+  private hangs = 0;
+  private acceptHangs = 0;
+  private hiddenLookups = 0;
+
+  constructor(
+    private readonly onDrop: () => void,
+    private readonly onDelist: (symbol: string) => void,
+  ) {}
+
+  delist(symbol: string): void {
+    this.onDelist(symbol);
+  }
+
+  dropWebsockets(): void {
+    this.onDrop();
+  }
+  silenceWebsockets(on: boolean): void {
+    this.silent = on;
+  }
+  failHttp(opts: { status: number; count: number }): void {
+    if (!Number.isInteger(opts.status) || opts.status < 500 || opts.status > 599) {
+      throw new Error(`failHttp.status: got ${opts.status}, expected an integer 500..599`);
+    }
+    this.httpFailures = { status: opts.status, count: nonNegativeCount('failHttp.count', opts.count) };
+  }
+  burst429(opts: { count: number }): void {
+    this.rateLimitBurst = nonNegativeCount('burst429.count', opts.count);
+  }
+  latency(opts: { ms: number }): void {
+    if (!(opts.ms >= 0) || !Number.isFinite(opts.ms)) throw new Error(`latency.ms: got ${opts.ms}, expected a finite number >= 0`);
+    this.latencyMs = opts.ms;
+  }
+  timeoutRequests(opts: { count: number }): void {
+    this.hangs = nonNegativeCount('timeoutRequests.count', opts.count);
+  }
+  acceptThenTimeout(opts: { count: number }): void {
+    this.acceptHangs = nonNegativeCount('acceptThenTimeout.count', opts.count);
+  }
+  hideOrdersFromLookups(opts: { count: number }): void {
+    this.hiddenLookups = nonNegativeCount('hideOrdersFromLookups.count', opts.count);
+  }
+  partialFills(opts: { ratio: number }): void {
+    if (!(opts.ratio > 0 && opts.ratio <= 1)) throw new Error(`partialFills.ratio: got ${opts.ratio}, expected a number in (0, 1]`);
+    this.fillRatio = opts.ratio;
+  }
+  reset(): void {
+    this.latencyMs = 0;
+    this.silent = false;
+    this.fillRatio = 1;
+    this.httpFailures = null;
+    this.rateLimitBurst = 0;
+    this.hangs = 0;
+    this.acceptHangs = 0;
+    this.hiddenLookups = 0;
+  }
+
+  /** Consumes and returns the fault for the next HTTP request, if any. */
+  takeHttpFault(): HttpFault | null {
+    if (this.hangs > 0) {
+      this.hangs--;
+      return { kind: 'hang' };
+    }
+    if (this.httpFailures && this.httpFailures.count > 0) {
+      this.httpFailures.count--;
+      return { kind: 'status', status: this.httpFailures.status };
+    }
+    if (this.rateLimitBurst > 0) {
+      this.rateLimitBurst--;
+      return { kind: 'rate_limit' };
+    }
+    return null;
+  }
+
+  /** True when this order placement should be processed but never answered. */
+  takeAcceptThenTimeout(): boolean {
+    if (this.acceptHangs <= 0) return false;
+    this.acceptHangs--;
+    return true;
+  }
+
+  /** True when this order lookup should find nothing. */
+  takeHiddenLookup(): boolean {
+    if (this.hiddenLookups <= 0) return false;
+    this.hiddenLookups--;
+    return true;
+  }
+}
+
+function nonNegativeCount(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${field}: got ${value}, expected an integer >= 0`);
+  return value;
+}

@@ -1,0 +1,41 @@
+/**
+ * SimExchange: a loopback BloFin (REST `/api/v1/*`, websockets `/ws/public`, `/ws/private`) that
+ * ccxt's unmodified `ccxt.pro.blofin` trades against once {@link createBlofinClient} points its
+ * URLs at it. Wire facts clients rely on:
+ *
+ * - Contracts equal base units (`contractValue` 1 on every instrument).
+ * - Candle rows are `[ts, o, h, l, c, vol, volCurrency, volCurrencyQuote, confirm]`, newest first;
+ *   `confirm` "0" marks the forming bar. ccxt drops `confirm`: a bar is confirmed once a bar with a
+ *   later open time has arrived (or read the raw row via `publicGetMarketCandles`).
+ * - ccxt blofin never sends `since` for candles: page backwards with `params.until` (BloFin
+ *   `after`, exclusive), or forwards with `{ before: since - 1, until }`. `paginate: true` only
+ *   returns the newest page.
+ * - Swap tickers carry no quote volume in BloFin's API (ccxt `quoteVolume` is undefined). The sim
+ *   adds `info.volCurrencyQuote24h`, the exact 24h quote volume; a real venue needs
+ *   `baseVolume * contractSize * last` as an estimate.
+ * - ccxt blofin has no `fetchOrder`: use `privateGetTradeOrderDetail({ instId, orderId |
+ *   clientOrderId })` and `parseOrder(res.data)`; unknown orders fail with 102067 (OrderNotFound).
+ * - A reused `clientOrderId` fails with 102002 (ccxt InvalidOrder; the code is in the message).
+ * - HTTP 5xx come back as gateway pages (ccxt ExchangeNotAvailable); 429 carries BloFin's body
+ *   (ccxt RateLimitExceeded).
+ */
+export { startSimExchange } from './server.js';
+export { createBlofinClient } from './client.js';
+export { createMarketGenerator, type MarketGenerator, type MarketGeneratorOptions } from './generator.js';
+export { createReplaySource, type ReplaySource } from './replay.js';
+export { SlidingWindowLimiter, BLOFIN_REST_WINDOWS, BLOFIN_TRADE_WINDOWS, type RateWindow } from './rateLimiter.js';
+export { blofinSign } from './auth.js';
+export type {
+  AccountSnapshot,
+  FaultController,
+  GroundTruthEpisode,
+  MarketSource,
+  RequestLogEntry,
+  SimApiKey,
+  SimCandle,
+  SimExchange,
+  SimExchangeOptions,
+  SimMarket,
+  SimStats,
+  Stats24h,
+} from './types.js';

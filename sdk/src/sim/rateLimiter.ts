@@ -1,0 +1,65 @@
+/** One sliding window: at most `limit` admissions in any `windowMs`. */
+export interface RateWindow {
+  limit: number;
+  windowMs: number;
+}
+
+/** BloFin's documented REST limits per IP: 500 per minute and 1,500 per five minutes. */
+export const BLOFIN_REST_WINDOWS: readonly RateWindow[] = [
+  { limit: 500, windowMs: 60_000 },
+  { limit: 1_500, windowMs: 300_000 },
+];
+
+/** BloFin's trading limit per user: 30 order placements or cancels every 10 seconds. */
+export const BLOFIN_TRADE_WINDOWS: readonly RateWindow[] = [{ limit: 30, windowMs: 10_000 }];
+
+/**
+ * Sliding-window admission over several windows at once. Only admitted requests count, so a
+ * client that backs off after a 429 regains capacity as its old requests age out.
+ */
+export class SlidingWindowLimiter {
+  private readonly windows: RateWindow[];
+  private stamps: number[] = [];
+  private head = 0;
+
+  /**
+   * @param windows limits that must all hold
+   * @param scale multiplies every limit (benchmarks run with scaled allowances)
+   * @param now time source in ms (wall time: limits are about real request rates)
+   */
+  constructor(windows: readonly RateWindow[], scale: number, private readonly now: () => number) {
+    if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`rateLimitScale: got ${scale}, expected a positive finite number`);
+    this.windows = windows.map((w) => ({ limit: Math.max(1, Math.floor(w.limit * scale)), windowMs: w.windowMs }));
+  }
+
+  /** Admits and records one request, or returns false when any window is full. */
+  tryAcquire(): boolean {
+    const t = this.now();
+    for (const w of this.windows) {
+      if (this.countSince(t - w.windowMs) >= w.limit) return false;
+    }
+    this.stamps.push(t);
+    this.compact(t);
+    return true;
+  }
+
+  private countSince(fromMs: number): number {
+    let lo = this.head;
+    let hi = this.stamps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.stamps[mid]! <= fromMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.stamps.length - lo;
+  }
+
+  private compact(t: number): void {
+    const longest = Math.max(...this.windows.map((w) => w.windowMs));
+    while (this.head < this.stamps.length && this.stamps[this.head]! <= t - longest) this.head++;
+    if (this.head > 4096 && this.head * 2 > this.stamps.length) {
+      this.stamps = this.stamps.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

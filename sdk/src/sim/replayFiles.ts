@@ -1,0 +1,141 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { barMs } from './timeframes.js';
+
+/** One recorded series: parallel arrays, oldest first, the unfinished last row already dropped. */
+export interface BarSeries {
+  tfMs: number;
+  openMs: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  /** Decimals seen in prices and volumes, to rebuild tick and lot sizes. */
+  priceDecimals: number;
+  volumeDecimals: number;
+}
+
+/** Series per exchange symbol (e.g. `BTCUSDT`), per bar length. */
+export type RecordedSet = Map<string, Map<number, BarSeries>>;
+
+const FILE_WITH_TF = /^([A-Z0-9]+)_(\d+[mhdw])\.csv$/;
+const FILE_PLAIN = /^([A-Z0-9]+)\.csv$/;
+
+/**
+ * Loads every OHLCV CSV under `dir` in the layouts of the shared data sets: `<SYM>_<tf>.csv` in
+ * `dir` or `dir/data`, or `dir[/data]/<tf>/<SYM>.csv`. Only USDT-quoted symbols are kept. The last
+ * row of each file is an unfinished candle and is dropped.
+ */
+export function loadRecordedDir(dir: string): RecordedSet {
+  if (!existsSync(dir)) throw new Error(`replay directory "${dir}" does not exist: expected a folder of OHLCV CSV files`);
+  const set: RecordedSet = new Map();
+  const roots = [dir, join(dir, 'data')].filter((d) => existsSync(d) && statSync(d).isDirectory());
+  for (const root of roots) {
+    for (const name of readdirSync(root)) {
+      const full = join(root, name);
+      const withTf = FILE_WITH_TF.exec(name);
+      if (withTf) {
+        addFile(set, withTf[1]!, withTf[2]!, full);
+        continue;
+      }
+      if (barMs(name) !== null && statSync(full).isDirectory()) {
+        for (const inner of readdirSync(full)) {
+          const plain = FILE_PLAIN.exec(inner);
+          if (plain) addFile(set, plain[1]!, name, join(full, inner));
+        }
+      }
+    }
+  }
+  if (set.size === 0) throw new Error(`replay directory "${dir}" holds no OHLCV CSV files: expected <SYM>_<tf>.csv or <tf>/<SYM>.csv`);
+  return set;
+}
+
+function addFile(set: RecordedSet, exchangeSymbol: string, tf: string, path: string): void {
+  const tfMs = barMs(tf);
+  if (tfMs === null || !exchangeSymbol.endsWith('USDT') || exchangeSymbol === 'USDT') return;
+  const series = parseCsv(readFileSync(path, 'utf8'), tfMs, path);
+  if (series.openMs.length === 0) return;
+  let bySymbol = set.get(exchangeSymbol);
+  if (!bySymbol) {
+    bySymbol = new Map();
+    set.set(exchangeSymbol, bySymbol);
+  }
+  bySymbol.set(tfMs, series);
+}
+
+function parseCsv(text: string, tfMs: number, path: string): BarSeries {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
+  const col = (names: string[]): number => header.findIndex((h) => names.includes(h));
+  const iTime = col(['time', 'timestamp', 'open_time', 'date']);
+  const iO = col(['open']);
+  const iH = col(['high']);
+  const iL = col(['low']);
+  const iC = col(['close']);
+  const iV = col(['volume']);
+  if ([iTime, iO, iH, iL, iC, iV].some((i) => i < 0)) {
+    throw new Error(`${path}: header "${lines[0] ?? ''}" lacks one of time,open,high,low,close,volume`);
+  }
+  // Drop the header and the last row (an unfinished candle).
+  const rows = lines.slice(1, -1);
+  const n = rows.length;
+  const s: BarSeries = {
+    tfMs,
+    openMs: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+    priceDecimals: 0,
+    volumeDecimals: 0,
+  };
+  let kept = 0;
+  for (const row of rows) {
+    const f = row.split(',');
+    const t = parseTime(f[iTime] ?? '');
+    const o = Number(f[iO]);
+    const h = Number(f[iH]);
+    const l = Number(f[iL]);
+    const c = Number(f[iC]);
+    const v = Number(f[iV]);
+    if (!Number.isFinite(t) || ![o, h, l, c, v].every(Number.isFinite) || o <= 0 || c <= 0) continue;
+    if (kept > 0 && t <= s.openMs[kept - 1]!) continue;
+    s.openMs[kept] = t;
+    s.open[kept] = o;
+    s.high[kept] = h;
+    s.low[kept] = l;
+    s.close[kept] = c;
+    s.volume[kept] = v;
+    if (kept < 200) {
+      s.priceDecimals = Math.max(s.priceDecimals, decimals(f[iO]), decimals(f[iC]), decimals(f[iH]), decimals(f[iL]));
+      s.volumeDecimals = Math.max(s.volumeDecimals, decimals(f[iV]));
+    }
+    kept++;
+  }
+  if (kept < n) {
+    for (const k of ['openMs', 'open', 'high', 'low', 'close', 'volume'] as const) s[k] = s[k].slice(0, kept);
+  }
+  return s;
+}
+
+function parseTime(raw: string): number {
+  const text = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    const n = Number(text);
+    if (n > 1e14) return Math.floor(n / 1000);
+    if (n < 1e11) return n * 1000;
+    return n;
+  }
+  return Date.parse(`${text.replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? '' : 'Z'}`);
+}
+
+function decimals(raw: string | undefined): number {
+  if (!raw) return 0;
+  const text = raw.trim();
+  const dot = text.indexOf('.');
+  if (dot < 0) return 0;
+  const frac = text.slice(dot + 1).replace(/0+$/, '');
+  return frac.length;
+}

@@ -1,0 +1,281 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { SimAccount, type MarginMode } from './account.js';
+import { verifyRest, verifyWsLogin, type AuthFailure } from './auth.js';
+import type { SimContext } from './context.js';
+import type { FaultState } from './faults.js';
+import { OrderEngine, type Rejection, type SimOrder } from './orders.js';
+import { fillRecord, orderRecord, triggerRecord } from './records.js';
+import { TriggerEngine, type SimTrigger } from './tpsl.js';
+import type { AccountSnapshot, SimApiKey } from './types.js';
+import { fail, ok, type Reply } from './wire.js';
+import type { PrivateChannel } from './wsHub.js';
+
+type Body = Record<string, unknown>;
+type Push = (channel: PrivateChannel, data: unknown, action?: string) => void;
+
+const MATCH_INTERVAL_MS = 100;
+const PLACEMENTS = new Set(['/api/v1/trade/order', '/api/v1/trade/batch-orders', '/api/v1/trade/order-tpsl', '/api/v1/trade/order-algo', '/api/v1/trade/close-position']);
+const LOOKUPS = new Set([
+  '/api/v1/trade/order-detail',
+  '/api/v1/trade/orders-pending',
+  '/api/v1/trade/orders-history',
+  '/api/v1/trade/orders-tpsl-pending',
+  '/api/v1/trade/order-tpsl-detail',
+  '/api/v1/trade/orders-tpsl-history',
+  '/api/v1/trade/orders-algo-pending',
+  '/api/v1/trade/orders-algo-history',
+]);
+
+/** BloFin's private REST API over the sim's test account, with signature checks and faults. */
+export class PrivateApi {
+  readonly account: SimAccount;
+  readonly orders: OrderEngine;
+  readonly triggers: TriggerEngine;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly faults: FaultState,
+    private readonly key: SimApiKey | null,
+    initialBalanceUsdt: number,
+    private readonly push: Push,
+  ) {
+    this.account = new SimAccount(ctx, initialBalanceUsdt);
+    this.orders = new OrderEngine(ctx, this.account, (o) => this.push('orders', [orderRecord(o)], 'update'), (instId) => this.pushPosition(instId));
+    this.triggers = new TriggerEngine(ctx, this.account, this.orders, (t) => this.push('orders-algo', [triggerRecord(t)], 'update'));
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), MATCH_INTERVAL_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  verifyLogin(arg: Record<string, unknown>): AuthFailure | null {
+    return verifyWsLogin(this.key, arg, Date.now());
+  }
+
+  /** Answers one private request; 'hang' means processed but never answered. */
+  handle(method: string, requestPath: string, path: string, query: URLSearchParams, rawBody: string, headers: IncomingHttpHeaders): Reply | 'hang' {
+    const denied = verifyRest(this.key, method, requestPath, method === 'GET' ? '' : rawBody, headers, Date.now());
+    if (denied) return fail(401, denied.code, denied.msg);
+    let body: unknown = {};
+    if (method !== 'GET' && rawBody !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        return fail(400, '152004', 'JSON syntax error');
+      }
+    }
+    const q: Body = Object.fromEntries(query.entries());
+    const input = method === 'GET' ? q : body;
+    const hangAfter = PLACEMENTS.has(path) && this.faults.takeAcceptThenTimeout();
+    const hidden = LOOKUPS.has(path) && this.faults.takeHiddenLookup();
+    this.orders.fillRatio = this.faults.fillRatio;
+    const reply = this.route(`${method} ${path}`, input, hidden);
+    return hangAfter ? 'hang' : reply;
+  }
+
+  private route(key: string, input: unknown, hidden: boolean): Reply {
+    const b = (input ?? {}) as Body;
+    const list = Array.isArray(input) ? (input as Body[]) : [];
+    const now = this.ctx.nowMs();
+    switch (key) {
+      case 'GET /api/v1/account/balance':
+        return ok(this.account.balanceRecord(this.orders.frozenMargin(), now));
+      case 'GET /api/v1/asset/balances': {
+        const eq = this.account.equity();
+        return ok([{ currency: 'USDT', balance: String(eq), available: String(eq - this.account.positionMargin() - this.orders.frozenMargin()), frozen: '0', bonus: '0' }]);
+      }
+      case 'GET /api/v1/account/positions':
+        return ok([...this.account.positions.values()].filter((p) => !b.instId || p.instId === b.instId).map((p) => this.account.positionRecord(p)));
+      case 'GET /api/v1/account/margin-mode':
+        return ok({ marginMode: this.account.marginMode });
+      case 'POST /api/v1/account/set-margin-mode': {
+        const mode = b.marginMode;
+        if (mode !== 'cross' && mode !== 'isolated') return fail(400, '152002', `Parameter marginMode error: got "${String(mode)}", expected cross or isolated`);
+        if (mode !== this.account.marginMode && (this.account.positions.size > 0 || this.openOrders().length > 0)) {
+          return fail(400, '110019', 'Setting failed. Cancel any open orders, and close positions first.');
+        }
+        this.account.marginMode = mode as MarginMode;
+        return ok({ marginMode: mode });
+      }
+      case 'GET /api/v1/account/position-mode':
+        return ok({ positionMode: 'net_mode' });
+      case 'POST /api/v1/account/set-position-mode':
+        return b.positionMode === 'net_mode' ? ok({ positionMode: 'net_mode' }) : fail(400, '102089', 'Position mode mismatch: the sim supports net_mode only');
+      case 'GET /api/v1/account/leverage-info':
+      case 'GET /api/v1/account/batch-leverage-info': {
+        const ids = String(b.instId ?? '').split(',').filter((x) => x !== '');
+        if (ids.length === 0) return fail(400, '152001', 'Parameter instId cannot be empty');
+        const rows = ids.map((id) => ({ instId: id, leverage: String(this.account.leverageOf(id)), marginMode: String(b.marginMode ?? this.account.marginMode), positionSide: 'net' }));
+        return ok(key.includes('batch') ? rows : rows[0]);
+      }
+      case 'POST /api/v1/account/set-leverage': {
+        const m = this.ctx.byInstId(String(b.instId ?? ''));
+        if (!m) return fail(400, '152014', `Instrument ID does not exist: ${String(b.instId)}`);
+        const lev = Number(b.leverage);
+        if (!Number.isInteger(lev) || lev < 1 || lev > (m.maxLeverage ?? 50)) return fail(400, '152002', `Parameter leverage error: got "${String(b.leverage)}", expected 1..${m.maxLeverage ?? 50}`);
+        if (this.openOrders().some((o) => o.instId === m.id)) return fail(400, '110006', 'You have pending cross orders. Please cancel them before adjusting your leverage.');
+        this.account.setLeverage(m.id, lev);
+        return ok({ instId: m.id, leverage: String(lev), marginMode: String(b.marginMode ?? this.account.marginMode), positionSide: 'net' });
+      }
+      case 'POST /api/v1/trade/order':
+        return this.placeOne(b);
+      case 'POST /api/v1/trade/batch-orders':
+        return ok(list.map((o) => this.placeResult(o)));
+      case 'POST /api/v1/trade/cancel-order': {
+        const r = this.orders.cancel(String(b.instId ?? ''), str(b.orderId), str(b.clientOrderId));
+        if (isRejection(r)) return fail(400, r.code, r.msg);
+        return ok([{ orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' }]);
+      }
+      case 'POST /api/v1/trade/cancel-batch-orders':
+        return ok(
+          list.map((o) => {
+            const r = this.orders.cancel(String(o.instId ?? ''), str(o.orderId), str(o.clientOrderId));
+            return isRejection(r) ? { orderId: str(o.orderId) ?? null, clientOrderId: str(o.clientOrderId) ?? '', code: r.code, msg: r.msg } : { orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' };
+          }),
+        );
+      case 'GET /api/v1/trade/order-detail': {
+        const o = hidden ? undefined : b.orderId ? this.orders.orders.get(String(b.orderId)) : b.clientOrderId ? this.orders.byClientId(String(b.clientOrderId)) : undefined;
+        if (!o || (b.instId && o.instId !== b.instId)) return fail(400, '102067', 'Order does not exist');
+        return ok(orderRecord(o));
+      }
+      case 'GET /api/v1/trade/orders-pending':
+        return ok(hidden ? [] : page(this.openOrders().filter((o) => matches(o, b)), b).map(orderRecord));
+      case 'GET /api/v1/trade/orders-history':
+        return ok(hidden ? [] : page([...this.orders.orders.values()].filter((o) => (o.state === 'filled' || o.state === 'canceled') && matches(o, b)), b).map(orderRecord));
+      case 'GET /api/v1/trade/fills-history':
+        return ok(page(this.account.fills.filter((f) => (!b.instId || f.instId === b.instId) && (!b.orderId || f.orderId === b.orderId)).map((f) => ({ ...f, createTimeMs: f.tsMs })), b).map(fillRecord));
+      case 'POST /api/v1/trade/order-tpsl':
+      case 'POST /api/v1/trade/order-algo': {
+        const kind = key.endsWith('tpsl') ? 'tpsl' : 'algo';
+        const r = this.triggers.create(kind, b);
+        if (isRejection(r)) return fail(400, r.code, r.msg);
+        return ok(kind === 'tpsl' ? { tpslId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' } : { algoId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' });
+      }
+      case 'POST /api/v1/trade/cancel-tpsl':
+        return ok(
+          (list.length > 0 ? list : [b]).map((o) => {
+            const r = this.triggers.cancel(str(o.tpslId), str(o.clientOrderId));
+            return isRejection(r) ? { tpslId: str(o.tpslId) ?? null, clientOrderId: str(o.clientOrderId) ?? '', code: r.code, msg: r.msg } : { tpslId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' };
+          }),
+        );
+      case 'POST /api/v1/trade/cancel-algo': {
+        const r = this.triggers.cancel(str(b.algoId), str(b.clientOrderId));
+        if (isRejection(r)) return fail(400, r.code, r.msg);
+        return ok({ algoId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' });
+      }
+      case 'GET /api/v1/trade/orders-tpsl-pending':
+      case 'GET /api/v1/trade/orders-algo-pending':
+      case 'GET /api/v1/trade/orders-tpsl-history':
+      case 'GET /api/v1/trade/orders-algo-history': {
+        const kind = key.includes('tpsl') ? 'tpsl' : 'algo';
+        const pending = key.includes('pending');
+        const rows = [...this.triggers.triggers.values()].filter(
+          (t) => t.kind === kind && (t.state === 'live') === pending && (!b.instId || t.instId === b.instId) && (!b.clientOrderId || t.clientOrderId === b.clientOrderId),
+        );
+        return ok(hidden ? [] : page(rows, b).map(triggerRecord));
+      }
+      case 'GET /api/v1/trade/order-tpsl-detail': {
+        const t = hidden ? undefined : [...this.triggers.triggers.values()].find((x) => x.kind === 'tpsl' && (x.id === b.tpslId || (b.clientOrderId !== undefined && x.clientOrderId === b.clientOrderId)));
+        return t ? ok(triggerRecord(t)) : fail(400, '102067', 'Order does not exist');
+      }
+      case 'POST /api/v1/trade/close-position': {
+        const instId = String(b.instId ?? '');
+        const p = this.account.positions.get(instId);
+        if (!p) return fail(400, '102005', 'Position had been closed');
+        const r = this.orders.place({ instId, side: p.size > 0 ? 'sell' : 'buy', orderType: 'market', size: Math.abs(p.size), reduceOnly: true, clientOrderId: str(b.clientOrderId) });
+        if (isRejection(r)) return fail(400, r.code, r.msg);
+        return ok({ instId, positionSide: 'net', clientOrderId: r.clientOrderId });
+      }
+      default:
+        return fail(404, '404', `Not Found: ${key}`);
+    }
+  }
+
+  snapshot(): AccountSnapshot {
+    return {
+      balanceUsdt: this.account.balanceUsdt,
+      equityUsdt: this.account.equity(),
+      positions: [...this.account.positions.values()].map((p) => this.account.positionRecord(p)),
+      orders: [...this.orders.orders.values()].map(orderRecord),
+      triggers: [...this.triggers.triggers.values()].map(triggerRecord),
+      fills: this.account.fills.map(fillRecord),
+    };
+  }
+
+  private placeOne(b: Body): Reply {
+    const r = this.placeResult(b);
+    if (r.code !== '0') return { status: 200, body: { code: r.code, msg: r.msg, data: [r] } };
+    return ok([r]);
+  }
+
+  private placeResult(b: Body): { orderId: string | null; clientOrderId: string; code: string; msg: string } {
+    const r = this.orders.place({
+      instId: String(b.instId ?? ''),
+      side: String(b.side ?? ''),
+      orderType: String(b.orderType ?? ''),
+      size: String(b.size ?? ''),
+      price: str(b.price),
+      reduceOnly: b.reduceOnly as string | boolean | undefined,
+      clientOrderId: str(b.clientOrderId),
+      marginMode: str(b.marginMode),
+      brokerId: str(b.brokerId),
+    });
+    if (isRejection(r)) return { orderId: null, clientOrderId: str(b.clientOrderId) ?? '', code: r.code, msg: r.msg };
+    return { orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' };
+  }
+
+  private openOrders(): SimOrder[] {
+    return [...this.orders.orders.values()].filter((o) => o.state === 'live' || o.state === 'partially_filled');
+  }
+
+  private pushPosition(instId: string): void {
+    const p = this.account.positions.get(instId);
+    const record = p
+      ? this.account.positionRecord(p)
+      : { instType: 'SWAP', instId, marginMode: this.account.marginMode, positionSide: 'net', positions: '0', availablePositions: '0', averagePrice: '0', unrealizedPnl: '0', leverage: String(this.account.leverageOf(instId)), markPrice: '0', initialMargin: '0', maintenanceMargin: '0', notionalUsd: '0', createTime: String(this.ctx.nowMs()), updateTime: String(this.ctx.nowMs()) };
+    this.push('positions', [record]);
+    this.push('account', this.account.balanceRecord(this.orders.frozenMargin(), this.ctx.nowMs()));
+  }
+
+  private tick(): void {
+    for (const instId of this.account.settleFunding(this.ctx.nowMs())) this.pushPosition(instId);
+    this.orders.tick();
+    this.triggers.tick();
+    this.liquidateIfUnderwater();
+  }
+
+  /** Cross margin: when equity falls to the maintenance margin, every position is closed at market. */
+  private liquidateIfUnderwater(): void {
+    if (this.account.positions.size === 0 || this.account.equity() > this.account.maintenanceMargin()) return;
+    for (const p of [...this.account.positions.values()]) {
+      this.orders.place({ instId: p.instId, side: p.size > 0 ? 'sell' : 'buy', orderType: 'market', size: Math.abs(p.size), reduceOnly: true, category: 'liquidation' });
+    }
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return v === undefined || v === null || v === '' ? undefined : String(v);
+}
+
+function isRejection(r: unknown): r is Rejection {
+  return typeof r === 'object' && r !== null && 'code' in r && !('orderId' in r) && !('id' in r);
+}
+
+function matches(o: SimOrder, b: Body): boolean {
+  return (!b.instId || o.instId === b.instId) && (!b.orderId || o.orderId === b.orderId) && (!b.clientOrderId || o.clientOrderId === b.clientOrderId);
+}
+
+/** Newest first, at most `limit` (default and max 100), optionally from `begin` (ms). */
+function page<T extends { createTimeMs: number }>(rows: T[], b: Body): T[] {
+  const limit = Math.min(100, Math.max(1, Number(b.limit ?? 100) || 100));
+  const begin = Number(b.begin ?? 0) || 0;
+  const end = Number(b.end ?? 0) || Number.POSITIVE_INFINITY;
+  return rows.filter((r) => r.createTimeMs >= begin && r.createTimeMs <= end).sort((x, y) => y.createTimeMs - x.createTimeMs).slice(0, limit);
+}
+
+export type { SimTrigger };

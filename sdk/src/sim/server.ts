@@ -1,0 +1,177 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { SimContext } from './context.js';
+import { FaultState } from './faults.js';
+import { createMarketGenerator } from './generator.js';
+import { BLOFIN_REST_WINDOWS, BLOFIN_TRADE_WINDOWS, SlidingWindowLimiter } from './rateLimiter.js';
+import { createReplaySource } from './replay.js';
+import { handlePublic } from './restPublic.js';
+import { PrivateApi } from './restPrivate.js';
+import type { MarketSource, RequestLogEntry, SimExchange, SimExchangeOptions } from './types.js';
+import { fail, gatewayError, RATE_LIMIT_REPLY, type Reply } from './wire.js';
+import { WsHub } from './wsHub.js';
+
+const MAX_BODY_BYTES = 1_000_000;
+const REQUEST_LOG_LIMIT = 200_000;
+
+/**
+ * Starts SimExchange on 127.0.0.1: BloFin's REST API under `/api/v1` and its websockets under
+ * `/ws/public` and `/ws/private`, backed by the seeded generator or a recorded directory. Sim
+ * time runs at `acceleration` times wall time from `startTimeMs`.
+ *
+ * @example
+ * const sim = await startSimExchange({ symbols: 50, seed: 7, acceleration: 60 });
+ * const ex = createBlofinClient(sim);
+ * await ex.loadMarkets();
+ * await sim.stop();
+ */
+export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<SimExchange> {
+  const acceleration = positive('acceleration', opts.acceleration ?? 1);
+  const rateLimitScale = positive('rateLimitScale', opts.rateLimitScale ?? 1);
+  const historyBars = positiveInt('historyBars', opts.historyBars ?? 1500);
+  const pushIntervalMs = positive('pushIntervalMs', opts.pushIntervalMs ?? 200);
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port: got ${port}, expected an integer 0..65535`);
+
+  let source: MarketSource;
+  let startTimeMs: number;
+  if (opts.dataDir !== undefined) {
+    const replay = createReplaySource(opts.dataDir);
+    source = replay;
+    startTimeMs = opts.startTimeMs ?? replay.defaultStartMs;
+  } else {
+    startTimeMs = opts.startTimeMs ?? Math.floor(Date.now() / 1000) * 1000;
+    source = createMarketGenerator({ seed: opts.seed ?? 1, symbols: positiveInt('symbols', opts.symbols ?? 50), startTimeMs });
+  }
+  const wallStart = Date.now();
+  const nowMs = (): number => Math.floor(startTimeMs + (Date.now() - wallStart) * acceleration);
+
+  const ctx = new SimContext(source, startTimeMs, historyBars, nowMs);
+  const hub: { current: WsHub | null } = { current: null };
+  const faults = new FaultState(
+    () => hub.current?.dropAll(),
+    (symbol) => ctx.delist(symbol),
+  );
+  const privateApi = new PrivateApi(ctx, faults, opts.apiKey ?? null, opts.initialBalanceUsdt ?? 10_000, (channel, data, action) =>
+    hub.current?.pushPrivate(channel, data, action),
+  );
+  const ws = new WsHub(ctx, faults, (arg) => privateApi.verifyLogin(arg), pushIntervalMs);
+  hub.current = ws;
+  const limiter = new SlidingWindowLimiter(BLOFIN_REST_WINDOWS, rateLimitScale, () => Date.now());
+  const tradeLimiter = new SlidingWindowLimiter(BLOFIN_TRADE_WINDOWS, rateLimitScale, () => Date.now());
+  const log: RequestLogEntry[] = [];
+  const stats = { requests: 0, rejected429: 0 };
+  const sockets = new Set<Socket>();
+  const hanging = new Set<ServerResponse>();
+
+  const respond = (res: ServerResponse, entry: RequestLogEntry, reply: Reply): void => {
+    entry.status = reply.status;
+    if (reply.status === 429) stats.rejected429++;
+    if (res.destroyed) return;
+    const body = reply.contentType ? String(reply.body) : JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json' });
+    res.end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const isPrivate = path.startsWith('/api/v1/') && !path.startsWith('/api/v1/market/');
+    const entry: RequestLogEntry = { method: req.method ?? 'GET', path, private: isPrivate, status: 0, atMs: nowMs() };
+    stats.requests++;
+    if (log.length >= REQUEST_LOG_LIMIT) log.splice(0, log.length / 2);
+    log.push(entry);
+    const body = await readBody(req);
+    const fault = faults.takeHttpFault();
+    if (fault?.kind === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (fault?.kind === 'rate_limit') return respond(res, entry, RATE_LIMIT_REPLY);
+    if (!limiter.tryAcquire()) return respond(res, entry, RATE_LIMIT_REPLY);
+    if (entry.method === 'POST' && path.startsWith('/api/v1/trade/') && !tradeLimiter.tryAcquire()) return respond(res, entry, RATE_LIMIT_REPLY);
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (fault?.kind === 'status') return respond(res, entry, gatewayError(fault.status));
+    let reply: Reply | 'hang';
+    try {
+      if (body === null) reply = fail(400, '400', 'Body too large');
+      else if (!isPrivate) reply = handlePublic(ctx, path, url.searchParams);
+      else reply = privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
+    } catch (err) {
+      reply = fail(500, '500', `server error ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (reply === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    respond(res, entry, reply);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  ws.start();
+  privateApi.start();
+
+  return {
+    url: `http://127.0.0.1:${boundPort}`,
+    port: boundPort,
+    wsUrl: `ws://127.0.0.1:${boundPort}/ws`,
+    nowMs,
+    faults,
+    source,
+    apiKey: opts.apiKey,
+    delist: (symbol) => ctx.delist(symbol),
+    requestLog: () => log.map((e) => ({ ...e })),
+    groundTruth: () => source.groundTruth(),
+    stats: () => ({ ...stats }),
+    accountSnapshot: () => privateApi.snapshot(),
+    async stop(): Promise<void> {
+      privateApi.stop();
+      await ws.stop();
+      for (const res of hanging) res.destroy();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(null));
+  });
+}
+
+function positive(field: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`${field}: got ${value}, expected a positive finite number`);
+  return value;
+}
+
+function positiveInt(field: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${field}: got ${value}, expected a positive integer`);
+  return value;
+}

@@ -1,0 +1,173 @@
+import type { SimAccount, Side } from './account.js';
+import type { SimContext } from './context.js';
+import type { OrderEngine, Rejection } from './orders.js';
+
+/** A TP/SL bracket (`trade/order-tpsl`) or a single trigger order (`trade/order-algo`). */
+export interface SimTrigger {
+  id: string;
+  kind: 'tpsl' | 'algo';
+  clientOrderId: string;
+  instId: string;
+  side: Side;
+  /** Contracts, or -1 for the whole position at trigger time. */
+  size: number;
+  reduceOnly: boolean;
+  marginMode: string;
+  tpTriggerPrice: number | null;
+  tpOrderPrice: number | null;
+  slTriggerPrice: number | null;
+  slOrderPrice: number | null;
+  triggerPrice: number | null;
+  orderPrice: number | null;
+  /** For algo orders: fire when the last price rises to (true) or falls to (false) the trigger. */
+  fireAbove: boolean;
+  state: 'live' | 'effective' | 'canceled' | 'failed';
+  actualOrderId: string;
+  createTimeMs: number;
+  updateTimeMs: number;
+  brokerId: string;
+}
+
+type Body = Record<string, unknown>;
+
+const str = (b: Body, k: string): string | undefined => (b[k] === undefined || b[k] === null || b[k] === '' ? undefined : String(b[k]));
+const num = (b: Body, k: string): number | null => {
+  const v = str(b, k);
+  return v === undefined ? null : Number(v);
+};
+
+/**
+ * Exchange-side protective orders. They watch the last price each tick; on trigger they send a
+ * reduce-only market (order price -1) or limit order through the {@link OrderEngine}. They are not
+ * cancelled when the position closes: a stop left behind is the client's to clean up.
+ */
+export class TriggerEngine {
+  readonly triggers = new Map<string, SimTrigger>();
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly account: SimAccount,
+    private readonly orders: OrderEngine,
+    private readonly onChange: (t: SimTrigger) => void,
+  ) {}
+
+  create(kind: 'tpsl' | 'algo', body: Body): SimTrigger | Rejection {
+    const now = this.ctx.nowMs();
+    const instId = str(body, 'instId') ?? '';
+    const m = this.ctx.byInstId(instId);
+    if (!m) return { code: '152014', msg: `Instrument ID does not exist: ${instId}` };
+    const side = str(body, 'side');
+    if (side !== 'buy' && side !== 'sell') return { code: '152002', msg: `Parameter side error: got "${String(side)}"` };
+    const clientOrderId = str(body, 'clientOrderId') ?? '';
+    if (clientOrderId !== '' && this.orders.usedClientIds.has(clientOrderId)) return { code: '102002', msg: 'Duplicate customized order ID' };
+    const sizeRaw = str(body, 'size');
+    const size = sizeRaw === undefined ? -1 : Number(sizeRaw);
+    if (!(size === -1 || size > 0)) return { code: '152002', msg: `Parameter size error: got "${sizeRaw ?? ''}"` };
+    const last = this.ctx.source.lastPrice(m.symbol, now) ?? 0;
+    const t: SimTrigger = {
+      id: this.account.newId(),
+      kind,
+      clientOrderId,
+      instId,
+      side,
+      size,
+      reduceOnly: kind === 'tpsl' ? str(body, 'reduceOnly') !== 'false' : str(body, 'reduceOnly') === 'true',
+      marginMode: str(body, 'marginMode') ?? this.account.marginMode,
+      tpTriggerPrice: num(body, 'tpTriggerPrice'),
+      tpOrderPrice: num(body, 'tpOrderPrice'),
+      slTriggerPrice: num(body, 'slTriggerPrice'),
+      slOrderPrice: num(body, 'slOrderPrice'),
+      triggerPrice: num(body, 'triggerPrice'),
+      orderPrice: num(body, 'orderPrice'),
+      fireAbove: false,
+      state: 'live',
+      actualOrderId: '',
+      createTimeMs: now,
+      updateTimeMs: now,
+      brokerId: str(body, 'brokerId') ?? '',
+    };
+    if (kind === 'tpsl') {
+      if (t.tpTriggerPrice === null && t.slTriggerPrice === null) return { code: '152003', msg: 'Either parameter tpTriggerPrice or slTriggerPrice is required' };
+      // A sell closes a long: TP above the market, SL below it (mirror for buys).
+      const up = side === 'sell';
+      if (t.tpTriggerPrice !== null && (up ? t.tpTriggerPrice <= last : t.tpTriggerPrice >= last)) {
+        return up ? { code: '102037', msg: 'TP trigger price should be higher than the latest trading price' } : { code: '102039', msg: 'TP trigger price should be lower than the latest trading price' };
+      }
+      if (t.slTriggerPrice !== null && (up ? t.slTriggerPrice >= last : t.slTriggerPrice <= last)) {
+        return up ? { code: '102038', msg: 'SL trigger price should be lower than the latest trading price' } : { code: '102040', msg: 'SL trigger price should be higher than the latest trading price' };
+      }
+    } else {
+      if (t.triggerPrice === null || !(t.triggerPrice > 0)) return { code: '152001', msg: 'Parameter triggerPrice cannot be empty' };
+      t.fireAbove = t.triggerPrice > last;
+    }
+    if (clientOrderId !== '') this.orders.usedClientIds.add(clientOrderId);
+    this.triggers.set(t.id, t);
+    this.onChange(t);
+    return t;
+  }
+
+  cancel(id: string | undefined, clientOrderId: string | undefined): SimTrigger | Rejection {
+    let t = id ? this.triggers.get(id) : undefined;
+    if (!t && clientOrderId) for (const x of this.triggers.values()) if (x.clientOrderId === clientOrderId) t = x;
+    if (!t || t.state !== 'live') return { code: '102068', msg: 'Cancel failed as the order has been filled, triggered, canceled or does not exist' };
+    t.state = 'canceled';
+    t.updateTimeMs = this.ctx.nowMs();
+    this.onChange(t);
+    return t;
+  }
+
+  tick(): void {
+    const now = this.ctx.nowMs();
+    for (const t of this.triggers.values()) {
+      if (t.state !== 'live') continue;
+      const m = this.ctx.byInstId(t.instId);
+      if (!m) continue;
+      if (!this.ctx.isLive(m, now)) {
+        t.state = 'canceled';
+        t.updateTimeMs = now;
+        this.onChange(t);
+        continue;
+      }
+      const last = this.ctx.source.lastPrice(m.symbol, this.ctx.tradingTime(m, now));
+      if (last === null) continue;
+      const fired = this.firedLeg(t, last);
+      if (!fired) continue;
+      const pos = this.account.positions.get(t.instId);
+      const size = t.size > 0 ? t.size : pos ? Math.abs(pos.size) : 0;
+      const limit = fired.orderPrice;
+      const result =
+        size > 0
+          ? this.orders.place({
+              instId: t.instId,
+              side: t.side,
+              orderType: limit === null || limit === -1 ? 'market' : 'limit',
+              size,
+              price: limit === null || limit === -1 ? undefined : limit,
+              reduceOnly: t.reduceOnly,
+              marginMode: t.marginMode,
+              brokerId: t.brokerId,
+              category: fired.category,
+            })
+          : { code: '102022', msg: 'no position' };
+      t.state = 'orderId' in result ? 'effective' : 'failed';
+      t.actualOrderId = 'orderId' in result ? result.orderId : '';
+      t.updateTimeMs = now;
+      this.onChange(t);
+    }
+  }
+
+  private firedLeg(t: SimTrigger, last: number): { orderPrice: number | null; category: 'tp' | 'sl' | 'trigger' } | null {
+    if (t.kind === 'algo') {
+      const trig = t.triggerPrice!;
+      return (t.fireAbove ? last >= trig : last <= trig) ? { orderPrice: t.orderPrice, category: 'trigger' } : null;
+    }
+    const closesLong = t.side === 'sell';
+    if (t.slTriggerPrice !== null && (closesLong ? last <= t.slTriggerPrice : last >= t.slTriggerPrice)) {
+      return { orderPrice: t.slOrderPrice, category: 'sl' };
+    }
+    if (t.tpTriggerPrice !== null && (closesLong ? last >= t.tpTriggerPrice : last <= t.tpTriggerPrice)) {
+      return { orderPrice: t.tpOrderPrice, category: 'tp' };
+    }
+    return null;
+  }
+}

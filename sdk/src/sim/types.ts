@@ -1,0 +1,176 @@
+import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, OrderBook, Trade } from '@perpscope/shared';
+
+/** A manipulation or lifecycle event the sim injected on purpose, for scoring detectors. */
+export interface GroundTruthEpisode {
+  kind: 'pump_and_dump' | 'spoofing' | 'delisting';
+  /** ccxt unified symbol, e.g. `SIM007/USDT:USDT`. */
+  symbol: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** A market as the sim lists it: the shared Market plus when (if ever) it stops trading. */
+export interface SimMarket extends Market {
+  /** Sim time at which the instrument turns `suspend` and stops trading; absent when never. */
+  delistAtMs?: number;
+}
+
+/** A candle with the two fields BloFin adds on the wire. */
+export interface SimCandle extends Candle {
+  /** Volume in quote currency (USDT). */
+  quoteVolume: number;
+  /** False for the bar still forming at the time it was read (BloFin `confirm` = "0"). */
+  closed: boolean;
+}
+
+/** Rolling 24h statistics behind a ticker. */
+export interface Stats24h {
+  last: number;
+  open24h: number;
+  high24h: number;
+  low24h: number;
+  baseVolume24h: number;
+  quoteVolume24h: number;
+}
+
+/**
+ * Where the sim's market data comes from: the seeded generator or a recorded directory. Times are
+ * sim milliseconds. Every method is pure in its arguments.
+ */
+export interface MarketSource {
+  markets(): SimMarket[];
+  /** BloFin bar codes this source can serve (`1m`, `1H`, ...). */
+  supportsTimeframe(tfMs: number): boolean;
+  /** Complete bars whose open time is in [fromMs, toMs), oldest first. */
+  candles(symbol: string, tf: string, fromMs: number, toMs: number): SimCandle[];
+  /** The bar of `tf` containing `atMs`, built from data up to `atMs` only; null when none. */
+  formingCandle(symbol: string, tf: string, atMs: number): SimCandle | null;
+  /** Earliest bar open time available for the symbol. */
+  firstDataMs(symbol: string): number;
+  orderBook(symbol: string, atMs: number, depth: number): OrderBook;
+  /** Public trades with fromMs <= time < toMs, oldest first. */
+  trades(symbol: string, fromMs: number, toMs: number): Trade[];
+  stats24h(symbol: string, atMs: number): Stats24h | null;
+  /** Last traded price at `atMs`, or null before the first data. */
+  lastPrice(symbol: string, atMs: number): number | null;
+  fundingRate(symbol: string, atMs: number): FundingRate;
+  /** Settled funding rates with fundingTime in (fromMs, toMs], oldest first. */
+  fundingHistory(symbol: string, fromMs: number, toMs: number): FundingRate[];
+  openInterest(symbol: string, atMs: number): OpenInterest;
+  markPrice(symbol: string, atMs: number): MarkPrice;
+  groundTruth(): GroundTruthEpisode[];
+}
+
+/** Options for {@link startSimExchange}. */
+export interface SimExchangeOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Number of generated symbols (default 50). Ignored when `dataDir` is set. */
+  symbols?: number;
+  /** Generator seed (default 1). */
+  seed?: number;
+  /** Replay a recorded directory instead of generating data. */
+  dataDir?: string;
+  /** Sim time at start. Default: now (generator) or just after the last complete 1h bar (replay). */
+  startTimeMs?: number;
+  /** Sim milliseconds per wall millisecond (default 1). */
+  acceleration?: number;
+  /**
+   * Multiplies BloFin's request allowances (default 1): 500/min and 1,500/5 min per IP, and
+   * 30 trading POSTs (`/api/v1/trade/*`) per 10 s.
+   */
+  rateLimitScale?: number;
+  /** Bars of history per timeframe before `startTimeMs` (default 1500). */
+  historyBars?: number;
+  /** Test credentials private requests must be signed with. */
+  apiKey?: SimApiKey;
+  /** Starting USDT balance of the test account (default 10,000). */
+  initialBalanceUsdt?: number;
+  /** Wall milliseconds between websocket pushes (default 200). */
+  pushIntervalMs?: number;
+}
+
+export interface SimApiKey {
+  apiKey: string;
+  secret: string;
+  password: string;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path without query string, e.g. `/api/v1/market/candles`. */
+  path: string;
+  private: boolean;
+  status: number;
+  /** Sim time the request arrived. */
+  atMs: number;
+}
+
+export interface SimStats {
+  requests: number;
+  rejected429: number;
+}
+
+/** The test account at one instant; records use BloFin's wire field names. */
+export interface AccountSnapshot {
+  balanceUsdt: number;
+  equityUsdt: number;
+  positions: Record<string, string>[];
+  /** Every order ever placed, any state. */
+  orders: Record<string, string | null>[];
+  /** TP/SL and trigger orders, any state. */
+  triggers: Record<string, string | null>[];
+  fills: Record<string, string>[];
+}
+
+/** Fault injection. Counts apply to the next N matching requests. */
+export interface FaultController {
+  /** Closes every websocket connection abruptly (no close frame). */
+  dropWebsockets(): void;
+  /** While on, sockets stay open and pongs are answered, but no data is pushed. */
+  silenceWebsockets(on: boolean): void;
+  /** Answers the next `count` HTTP requests with `status` (5xx) and a gateway error page. */
+  failHttp(opts: { status: number; count: number }): void;
+  /** Answers the next `count` HTTP requests with 429 and BloFin's rate-limit body. */
+  burst429(opts: { count: number }): void;
+  /** Delays every HTTP response by `ms` wall milliseconds (0 turns it off). */
+  latency(opts: { ms: number }): void;
+  /** Holds the next `count` HTTP requests open without ever answering them (logged with status 0). */
+  timeoutRequests(opts: { count: number }): void;
+  /** Processes the next `count` order placements (logged with status 0) but never answers them. */
+  acceptThenTimeout(opts: { count: number }): void;
+  /** The next `count` order lookups (detail, pending, history) find nothing. */
+  hideOrdersFromLookups(opts: { count: number }): void;
+  /** Fills at most `ratio` (0..1] of each marketable order's size; 1 turns it off. */
+  partialFills(opts: { ratio: number }): void;
+  /** Suspends a market now (same as {@link SimExchange.delist}). */
+  delist(symbol: string): void;
+  /** Clears every pending fault. */
+  reset(): void;
+}
+
+/** A running SimExchange. */
+export interface SimExchange {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  /** `ws://127.0.0.1:PORT/ws` (public: `/ws/public`, private: `/ws/private`). */
+  wsUrl: string;
+  /** Current sim time. */
+  nowMs(): number;
+  faults: FaultController;
+  /** Suspends a market now: instruments report `suspend` and it stops trading. */
+  delist(symbol: string): void;
+  requestLog(): RequestLogEntry[];
+  groundTruth(): GroundTruthEpisode[];
+  stats(): SimStats;
+  /** The data source behind the server (generator or replay). */
+  source: MarketSource;
+  /** The test key private requests are verified against, when configured. */
+  apiKey?: SimApiKey | undefined;
+  /** The test account as BloFin records, for checking a client's ledger against the exchange. */
+  accountSnapshot(): AccountSnapshot;
+  stop(): Promise<void>;
+}
+
+export type { Candle, FundingRate, MarkPrice, OpenInterest, OrderBook, Trade };
