@@ -1,0 +1,119 @@
+import type { FeatureRow } from '../features/types.js';
+import type { EntryPlan, Side, StrategyResult } from '../strategies/types.js';
+import { calibratedProbability, type CompiledCalibration } from './calibration.js';
+import type { BlendParams, LabelerParams, RegimeParams } from './config.js';
+import { regimeScoreMultiplier } from './regime.js';
+import { signalId } from './signalId.js';
+import type { RegimeState, Signal, SignalComponent } from './types.js';
+
+/** One strategy's result with its id, as fed to `blendSignal`. */
+export interface StrategyVote {
+  id: string;
+  result: StrategyResult;
+}
+
+export interface BlendInput {
+  symbol: string;
+  timeframe: string;
+  closeTimeMs: number;
+  features: FeatureRow;
+  /** Votes in strategy-id order. */
+  votes: readonly StrategyVote[];
+  /** Bandit blend weight per strategy id (1 = average). */
+  weights: ReadonlyMap<string, number>;
+  regime: RegimeState | null;
+  blend: BlendParams;
+  labeler: LabelerParams;
+  regimeParams: RegimeParams;
+  calibration: CompiledCalibration | null;
+}
+
+function clampProbability(p: number): number {
+  return p < 0.01 ? 0.01 : p > 0.99 ? 0.99 : p;
+}
+
+/** True when a blended signal clears the score and agreeing-component gates. */
+export function passesGates(s: Signal, blend: BlendParams): boolean {
+  return s.score >= blend.minScore && s.components.length >= blend.minComponents;
+}
+
+/**
+ * Blends strategy votes into one composite signal, or null when no side wins. The score and
+ * component gates (`minScore`, `minComponents`) are applied by the caller, so that signals below
+ * them can still be labeled for learning.
+ * The side is the one with the larger weighted vote; the score is
+ * `scoreScale * (agreeing weighted strength - opposing weighted strength) * regime multiplier`.
+ * TP/SL are the labeler's ATR multiples (shrunk in panic), so the expected value matches what the
+ * labeler will score.
+ */
+export function blendSignal(input: BlendInput): Signal | null {
+  const f = input.features;
+  const { close, atr } = f;
+  if (!(Number.isFinite(close) && Number.isFinite(atr) && close > 0 && atr > 0)) return null;
+  let longSum = 0;
+  let shortSum = 0;
+  for (const v of input.votes) {
+    const r = v.result;
+    if (!r.pass || !r.side || !(r.score > 0)) continue;
+    const w = input.weights.get(v.id) ?? 1;
+    if (r.side === 'long') {
+      longSum += w * r.score;
+    } else {
+      shortSum += w * r.score;
+    }
+  }
+  if (longSum === shortSum) return null;
+  const side: Side = longSum > shortSum ? 'long' : 'short';
+  const net = Math.abs(longSum - shortSum);
+  const score = input.blend.scoreScale * net * regimeScoreMultiplier(input.regime, side, input.regimeParams);
+  if (!(score > 0)) return null;
+
+  const components: SignalComponent[] = [];
+  const tags = new Set<string>();
+  const byComponent: Record<string, number> = {};
+  let entryPlan: EntryPlan | null = null;
+  for (const v of input.votes) {
+    const r = v.result;
+    if (!r.pass || r.side !== side || !(r.score > 0)) continue;
+    const level = r.level !== null && Number.isFinite(r.level) ? r.level : null;
+    components.push({ id: v.id, side, score: r.score, weight: input.weights.get(v.id) ?? 1, level });
+    for (const t of r.tags) tags.add(t);
+    if (level !== null) byComponent[v.id] = level;
+    if (r.plan && !entryPlan) entryPlan = r.plan;
+  }
+  components.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (input.regime) tags.add(`regime:${input.regime.kind}`);
+
+  const tpslMult = input.regime ? input.regime.tpslMultiplier : 1;
+  const tpDistance = input.labeler.tpAtrMult * atr * tpslMult;
+  const slDistance = input.labeler.slAtrMult * atr * tpslMult;
+  const dir = side === 'long' ? 1 : -1;
+  const stop = close - dir * slDistance;
+  const takeProfit = close + dir * tpDistance;
+  if (!(stop > 0 && takeProfit > 0)) return null;
+
+  const probability = clampProbability(
+    input.calibration
+      ? calibratedProbability(input.calibration, f, score, components.length)
+      : 1 / (1 + Math.exp(-input.blend.probabilitySlope * (score - input.blend.probabilityMidScore))),
+  );
+  const expectedValue = (probability * tpDistance - (1 - probability) * slDistance) / close;
+  const componentIds = components.map((c) => c.id);
+  return {
+    id: signalId(input.symbol, input.timeframe, f.openTimeMs, side, componentIds),
+    symbol: input.symbol,
+    timeframe: input.timeframe,
+    openTimeMs: f.openTimeMs,
+    closeTimeMs: input.closeTimeMs,
+    side,
+    score,
+    probability,
+    expectedValue,
+    regime: input.regime ? input.regime.kind : null,
+    riskMultiplier: input.regime ? input.regime.riskMultiplier : 1,
+    components,
+    tags: [...tags].sort(),
+    levels: { entry: close, stop, takeProfit, byComponent },
+    entryPlan,
+  };
+}

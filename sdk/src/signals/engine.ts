@@ -1,0 +1,201 @@
+import { InvalidInputError } from '../core/errors.js';
+import type { StrategyRegistry } from '../strategies/registry.js';
+import { createStrategyRegistry } from '../strategies/builtins.js';
+import type { BoundStrategy, StrategyContext } from '../strategies/types.js';
+import { Exp3Bandit } from './bandit.js';
+import { compileCalibration, type CompiledCalibration } from './calibration.js';
+import { blendSignal, passesGates, type StrategyVote } from './composite.js';
+import { resolveSignalEngineConfig, type SignalEngineConfig, type SignalEngineConfigInput } from './config.js';
+import { SignalLabeler } from './labeler.js';
+import { classifyRegime } from './regime.js';
+import { compareSignals, selectSignals, SignalLifecycle } from './selection.js';
+import type { SignalEngineSnapshot } from './snapshot.js';
+import type { LabelOutcome, RegimeState, SeriesBar, Signal, SignalCycle } from './types.js';
+
+export interface SignalEngineOptions {
+  /** Strategies to draw from; the built-ins when omitted. */
+  registry?: StrategyRegistry;
+  /** Learned state to resume from (see `parseSignalEngineSnapshot`). */
+  snapshot?: SignalEngineSnapshot;
+  /** Equity passed to strategies that size entry plans. */
+  equityUsd?: number;
+}
+
+function bySeries(a: SeriesBar, b: SeriesBar): number {
+  return a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.timeframe < b.timeframe ? -1 : a.timeframe > b.timeframe ? 1 : 0;
+}
+
+/**
+ * Turns closed bars into composite signals. Pure and deterministic: the same bars in the same
+ * cycles give the same signals, and all memory is in `snapshot()`. Inside one cycle the bars are
+ * processed in (symbol, timeframe) order whatever order they arrive in.
+ */
+export class SignalEngine {
+  readonly config: SignalEngineConfig;
+  private readonly strategies: readonly BoundStrategy[];
+  private readonly bandit: Exp3Bandit;
+  private readonly labeler: SignalLabeler;
+  private readonly lifecycle: SignalLifecycle;
+  private readonly calibration: CompiledCalibration | null;
+  private readonly equityUsd: number | undefined;
+  private currentRegime: RegimeState | null;
+  private lastCloseTimeMs: number | null;
+
+  constructor(config: SignalEngineConfig, options: SignalEngineOptions = {}) {
+    this.config = config;
+    const registry = options.registry ?? createStrategyRegistry();
+    for (const id of Object.keys(config.strategies)) {
+      if (!registry.has(id)) {
+        throw new InvalidInputError('signal engine configuration', [{ path: `strategies.${id}`, received: id, expected: `a registered strategy (${registry.ids().join(', ')})` }]);
+      }
+    }
+    this.strategies = registry
+      .ids()
+      .filter((id) => config.strategies[id]?.enabled ?? true)
+      .map((id) => registry.bind(id, config.strategies[id]?.params ?? {}));
+    const snap = options.snapshot;
+    this.bandit = new Exp3Bandit(
+      this.strategies.map((s) => s.id),
+      config.bandit.gamma,
+      config.bandit.learningRate,
+      config.bandit.maxLogWeightSpread,
+      snap?.bandit,
+    );
+    this.labeler = new SignalLabeler(config.labeler.maxPending, snap?.pending ?? []);
+    this.lifecycle = new SignalLifecycle(config.selection, snap?.lifecycle);
+    this.calibration = config.calibration ? compileCalibration(config.calibration) : null;
+    this.equityUsd = options.equityUsd;
+    this.currentRegime = snap?.regime ?? null;
+    this.lastCloseTimeMs = snap?.lastCloseTimeMs ?? null;
+  }
+
+  /** Ids of the strategies in use, sorted. */
+  get strategyIds(): string[] {
+    return this.strategies.map((s) => s.id);
+  }
+
+  /** Close time of the last cycle run, or null before the first. */
+  get lastCycleCloseTimeMs(): number | null {
+    return this.lastCloseTimeMs;
+  }
+
+  get regime(): RegimeState | null {
+    return this.currentRegime;
+  }
+
+  /** Current bandit blend weight per strategy (1 = average). */
+  weights(): Map<string, number> {
+    return this.bandit.blendWeights();
+  }
+
+  get pendingLabels(): number {
+    return this.labeler.pendingCount;
+  }
+
+  /**
+   * One bar-close cycle: label pending signals against the new bars and feed the bandit, update the
+   * regime when the anchor closed, blend strategy votes into candidates and select. `closeTimeMs`
+   * must not go backwards between cycles.
+   */
+  runCycle(closeTimeMs: number, bars: readonly SeriesBar[]): SignalCycle {
+    if (!Number.isFinite(closeTimeMs) || (this.lastCloseTimeMs !== null && closeTimeMs < this.lastCloseTimeMs)) {
+      throw new InvalidInputError('signal cycle', [
+        { path: 'closeTimeMs', received: String(closeTimeMs), expected: `a time at or after the previous cycle (${this.lastCloseTimeMs})` },
+      ]);
+    }
+    this.lastCloseTimeMs = closeTimeMs;
+    const sorted = [...bars].sort(bySeries);
+
+    const matured: LabelOutcome[] = [];
+    for (const b of sorted) {
+      const done = this.labeler.onBar(b.symbol, b.timeframe, b.features);
+      for (const o of done) {
+        this.bandit.update(o.components, o.reward);
+        matured.push(o);
+      }
+    }
+
+    const { anchorSymbol, anchorTimeframe } = this.config.regime;
+    const anchor = sorted.find((b) => b.symbol === anchorSymbol && b.timeframe === anchorTimeframe);
+    if (anchor) this.currentRegime = classifyRegime(anchor.features, this.config.regime) ?? this.currentRegime;
+
+    const weights = this.bandit.blendWeights();
+    const candidates: Signal[] = [];
+    for (const b of sorted) {
+      const s = this.evaluate(b, weights);
+      if (!s) continue;
+      // Every blended signal is labeled, gated or not: learning only from what cleared the gates
+      // would starve low-weight strategies of outcomes and lock their weights in.
+      this.trackLabel(s);
+      if (passesGates(s, this.config.blend)) candidates.push(s);
+    }
+    candidates.sort(compareSignals);
+
+    const signals = selectSignals(candidates, this.lifecycle, this.config.selection);
+    this.lifecycle.prune(closeTimeMs);
+    return { closeTimeMs, regime: this.currentRegime, candidates, signals, matured };
+  }
+
+  /**
+   * The blended composite for one bar with the current weights and regime, before the score and
+   * component gates, without touching any state.
+   */
+  evaluate(bar: SeriesBar, weights: ReadonlyMap<string, number> = this.bandit.blendWeights()): Signal | null {
+    const ctx: StrategyContext = { symbol: bar.symbol, timeframe: bar.timeframe, features: bar.features, prev: bar.prev };
+    if (this.equityUsd !== undefined) ctx.equityUsd = this.equityUsd;
+    const votes: StrategyVote[] = this.strategies.map((s) => ({ id: s.id, result: s.evaluate(ctx) }));
+    return blendSignal({
+      symbol: bar.symbol,
+      timeframe: bar.timeframe,
+      closeTimeMs: bar.closeTimeMs,
+      features: bar.features,
+      votes,
+      weights,
+      regime: this.currentRegime,
+      blend: this.config.blend,
+      labeler: this.config.labeler,
+      regimeParams: this.config.regime,
+      calibration: this.calibration,
+    });
+  }
+
+  /** All learned and remembered state, JSON-serializable. */
+  snapshot(): SignalEngineSnapshot {
+    return {
+      version: 1,
+      lastCloseTimeMs: this.lastCloseTimeMs,
+      regime: this.currentRegime ? { ...this.currentRegime } : null,
+      bandit: this.bandit.snapshot(),
+      pending: this.labeler.snapshot(),
+      lifecycle: this.lifecycle.snapshot(),
+    };
+  }
+
+  private trackLabel(s: Signal): void {
+    this.labeler.track({
+      signalId: s.id,
+      symbol: s.symbol,
+      timeframe: s.timeframe,
+      side: s.side,
+      components: s.components.map((c) => c.id),
+      openTimeMs: s.openTimeMs,
+      entryPrice: s.levels.entry,
+      takeProfit: s.levels.takeProfit,
+      stop: s.levels.stop,
+      horizonBars: this.config.labeler.horizonBars,
+      barsSeen: 0,
+    });
+  }
+}
+
+/**
+ * Builds a signal engine from a configuration input (validated, defaults filled).
+ *
+ * @example
+ * const engine = createSignalEngine({ regime: { anchorSymbol: 'BTC/USDT:USDT' } });
+ * const cycle = engine.runCycle(closeTimeMs, bars);
+ * persist(JSON.stringify(engine.snapshot()));
+ */
+export function createSignalEngine(config: SignalEngineConfigInput = {}, options: SignalEngineOptions = {}): SignalEngine {
+  return new SignalEngine(resolveSignalEngineConfig(config), options);
+}

@@ -1,0 +1,158 @@
+import { TIMEFRAMES, timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
+import { InvalidInputError } from '../core/errors.js';
+import { FeatureTracker } from '../features/tracker.js';
+import type { FeatureRow, OrderFlowInput } from '../features/types.js';
+import type { SignalEngine } from './engine.js';
+import type { SeriesBar, SignalCycle } from './types.js';
+
+/** A bar that just closed on one series, as the market-data layer reports it. */
+export interface ClosedBar {
+  symbol: string;
+  timeframe: Timeframe;
+  candle: Candle;
+  orderFlow?: OrderFlowInput;
+}
+
+/** A closed bar the evaluator refused (out of order, duplicate, non-finite or non-positive values). */
+export interface RejectedBar {
+  symbol: string;
+  timeframe: string;
+  openTimeMs: number;
+  error: InvalidInputError;
+}
+
+/** What one `onBarsClosed` call produced. */
+export interface BarCloseResult {
+  /** One cycle per distinct close time, oldest first. */
+  cycles: SignalCycle[];
+  /** Bars refused at the edge; their series keep their previous state. */
+  rejected: RejectedBar[];
+}
+
+interface SeriesEntry {
+  symbol: string;
+  timeframe: Timeframe;
+  timeframeMs: number;
+  tracker: FeatureTracker;
+}
+
+/**
+ * The cycle time for bars closing at `closeTimeMs`: never before the engine's last cycle (a late
+ * bar joins the current time), and the last cycle's time (or 0) when there are no bars.
+ */
+export function cycleTime(closeTimeMs: number, engine: SignalEngine): number {
+  const last = engine.lastCycleCloseTimeMs;
+  if (!Number.isFinite(closeTimeMs)) return last ?? 0;
+  return last === null ? closeTimeMs : Math.max(closeTimeMs, last);
+}
+
+function key(symbol: string, timeframe: string): string {
+  return `${symbol}|${timeframe}`;
+}
+
+/**
+ * The live path: one `FeatureTracker` per series, updated only for the series whose bar closed,
+ * then one engine cycle per distinct close time. Seed each series with its history first.
+ *
+ * @example
+ * const live = new IncrementalSignalEvaluator(createSignalEngine(config));
+ * for (const s of backfilled) live.seed(s.symbol, s.timeframe, s.candles);
+ * const first = live.evaluateLatest();            // cold signals on the last closed bars
+ * const { cycles, rejected } = live.onBarsClosed(closedBars); // on every bar close
+ */
+export class IncrementalSignalEvaluator {
+  readonly engine: SignalEngine;
+  private readonly trackers = new Map<string, SeriesEntry>();
+
+  constructor(engine: SignalEngine) {
+    this.engine = engine;
+  }
+
+  /** Number of series tracked. */
+  get seriesCount(): number {
+    return this.trackers.size;
+  }
+
+  /** The tracker of one series, or undefined. */
+  tracker(symbol: string, timeframe: string): FeatureTracker | undefined {
+    return this.trackers.get(key(symbol, timeframe))?.tracker;
+  }
+
+  /** Forgets a series (a market that left the universe); returns whether it was tracked. */
+  drop(symbol: string, timeframe: string): boolean {
+    return this.trackers.delete(key(symbol, timeframe));
+  }
+
+  /**
+   * Feeds history into a series' tracker without producing signals (warm-up after a backfill).
+   * Returns the candles refused as bad (they are skipped; the rest are fed).
+   */
+  seed(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): RejectedBar[] {
+    return this.ensure(symbol, timeframe)
+      .tracker.warmUp(candles)
+      .map(({ index, error }) => ({ symbol, timeframe, openTimeMs: candles[index]!.openTimeMs, error }));
+  }
+
+  /**
+   * One cycle over the last closed bar of every tracked series: the cold-start evaluation.
+   * Uses the latest close time among them as the cycle time.
+   */
+  evaluateLatest(): SignalCycle {
+    const bars: SeriesBar[] = [];
+    let closeTimeMs = -Infinity;
+    for (const { symbol, timeframe, timeframeMs: tfMs, tracker } of this.trackers.values()) {
+      const row = tracker.last;
+      if (!row) continue;
+      const close = row.openTimeMs + tfMs;
+      if (close > closeTimeMs) closeTimeMs = close;
+      bars.push({ symbol, timeframe, closeTimeMs: close, features: row, prev: tracker.beforeLast });
+    }
+    return this.engine.runCycle(cycleTime(closeTimeMs, this.engine), bars);
+  }
+
+  /**
+   * Updates only the series in `closed` and runs one engine cycle per distinct close time, oldest
+   * first. A bad bar never poisons a series: it is refused, listed in `rejected`, and the series
+   * keeps its state; the other bars go on.
+   */
+  onBarsClosed(closed: readonly ClosedBar[]): BarCloseResult {
+    const groups = new Map<number, SeriesBar[]>();
+    const rejected: RejectedBar[] = [];
+    for (const b of closed) {
+      let entry: SeriesEntry;
+      let prev: FeatureRow | null;
+      let features: FeatureRow;
+      try {
+        entry = this.ensure(b.symbol, b.timeframe);
+        prev = entry.tracker.last;
+        features = entry.tracker.update(b.candle, b.orderFlow);
+      } catch (err) {
+        if (!(err instanceof InvalidInputError)) throw err;
+        rejected.push({ symbol: b.symbol, timeframe: b.timeframe, openTimeMs: b.candle.openTimeMs, error: err });
+        continue;
+      }
+      const closeTimeMs = b.candle.openTimeMs + entry.timeframeMs;
+      let g = groups.get(closeTimeMs);
+      if (!g) groups.set(closeTimeMs, (g = []));
+      g.push({ symbol: b.symbol, timeframe: b.timeframe, closeTimeMs, features, prev });
+    }
+    // A bar that arrives after a later cycle already ran (a late websocket message) still counts:
+    // its cycle runs at the engine's current time, while the bar keeps its own close time.
+    const cycles = [...groups.keys()]
+      .sort((a, b) => a - b)
+      .map((ms) => this.engine.runCycle(cycleTime(ms, this.engine), groups.get(ms)!));
+    return { cycles, rejected };
+  }
+
+  private ensure(symbol: string, timeframe: Timeframe): SeriesEntry {
+    const k = key(symbol, timeframe);
+    let entry = this.trackers.get(k);
+    if (!entry) {
+      const tfMs = TIMEFRAMES.includes(timeframe) ? timeframeMs(timeframe) : Number.NaN;
+      if (!(tfMs > 0)) throw new InvalidInputError('closed bar', [{ path: 'timeframe', received: String(timeframe), expected: `one of ${TIMEFRAMES.join(', ')}` }]);
+      entry = { symbol, timeframe, timeframeMs: tfMs, tracker: new FeatureTracker(this.engine.config.features) };
+      this.trackers.set(k, entry);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,130 @@
+import type { Side } from '../strategies/types.js';
+import type { LabelOutcome } from './types.js';
+
+/** A signal waiting for its outcome. */
+export interface PendingLabel {
+  signalId: string;
+  symbol: string;
+  timeframe: string;
+  side: Side;
+  components: string[];
+  /** Open time of the signal's bar; only later bars count. */
+  openTimeMs: number;
+  entryPrice: number;
+  takeProfit: number;
+  stop: number;
+  horizonBars: number;
+  barsSeen: number;
+}
+
+/** The part of a closed bar the labeler reads. */
+export interface LabelBar {
+  openTimeMs: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+function seriesKey(symbol: string, timeframe: string): string {
+  return `${symbol}|${timeframe}`;
+}
+
+function outcome(p: PendingLabel, kind: LabelOutcome['outcome'], exitPrice: number, bar: LabelBar): LabelOutcome {
+  const dir = p.side === 'long' ? 1 : -1;
+  const returnPct = (dir * (exitPrice - p.entryPrice)) / p.entryPrice;
+  const tpPct = Math.abs(p.takeProfit - p.entryPrice) / p.entryPrice;
+  const reward = Math.min(1, Math.max(0, 0.5 + (0.5 * returnPct) / tpPct));
+  return {
+    signalId: p.signalId,
+    symbol: p.symbol,
+    timeframe: p.timeframe,
+    side: p.side,
+    components: p.components,
+    outcome: kind,
+    returnPct,
+    reward,
+    barsHeld: p.barsSeen,
+    resolvedOpenTimeMs: bar.openTimeMs,
+  };
+}
+
+/**
+ * Scores signals after the fact: each later bar of the signal's series is checked against its
+ * take-profit and stop; the first touched decides (the stop when one bar touches both, since the
+ * path inside a bar is unknown). After `horizonBars` bars untouched it is a timeout valued at the
+ * close. Reward: `0.5 + 0.5 * return / tpDistance`, clamped to [0, 1]: 1 at the take-profit, 0.5 at
+ * break-even, `0.5 - 0.5 * sl / tp` at the stop. With TP and SL at their ATR multiples this makes a
+ * strategy without edge average 0.5, which is what the bandit centres on.
+ */
+export class SignalLabeler {
+  private readonly bySeries = new Map<string, PendingLabel[]>();
+  private readonly maxPending: number;
+  private count = 0;
+
+  constructor(maxPending: number, pending: readonly PendingLabel[] = []) {
+    this.maxPending = maxPending;
+    for (const p of pending) this.track({ ...p, components: [...p.components] });
+  }
+
+  get pendingCount(): number {
+    return this.count;
+  }
+
+  track(p: PendingLabel): void {
+    const key = seriesKey(p.symbol, p.timeframe);
+    let list = this.bySeries.get(key);
+    if (!list) this.bySeries.set(key, (list = []));
+    list.push(p);
+    this.count++;
+    if (this.count > this.maxPending) this.dropOldest();
+  }
+
+  /** Checks one closed bar of one series against its pending signals; returns the ones it resolved. */
+  onBar(symbol: string, timeframe: string, bar: LabelBar): LabelOutcome[] {
+    const list = this.bySeries.get(seriesKey(symbol, timeframe));
+    if (!list || list.length === 0) return [];
+    const done: LabelOutcome[] = [];
+    let keep = 0;
+    for (const p of list) {
+      if (bar.openTimeMs <= p.openTimeMs) {
+        list[keep++] = p;
+        continue;
+      }
+      p.barsSeen++;
+      const long = p.side === 'long';
+      const hitSl = long ? bar.low <= p.stop : bar.high >= p.stop;
+      const hitTp = long ? bar.high >= p.takeProfit : bar.low <= p.takeProfit;
+      if (hitSl) done.push(outcome(p, 'sl', p.stop, bar));
+      else if (hitTp) done.push(outcome(p, 'tp', p.takeProfit, bar));
+      else if (p.barsSeen >= p.horizonBars) done.push(outcome(p, 'timeout', bar.close, bar));
+      else list[keep++] = p;
+    }
+    list.length = keep;
+    this.count -= done.length;
+    return done;
+  }
+
+  /** Pending labels in a stable order (series key, then signal bar time, then id). */
+  snapshot(): PendingLabel[] {
+    const keys = [...this.bySeries.keys()].sort();
+    const out: PendingLabel[] = [];
+    for (const k of keys) for (const p of this.bySeries.get(k)!) out.push({ ...p, components: [...p.components] });
+    return out;
+  }
+
+  private dropOldest(): void {
+    let oldestKey: string | null = null;
+    let oldest: PendingLabel | null = null;
+    for (const [key, list] of this.bySeries) {
+      const first = list[0];
+      if (first && (!oldest || first.openTimeMs < oldest.openTimeMs || (first.openTimeMs === oldest.openTimeMs && key < oldestKey!))) {
+        oldest = first;
+        oldestKey = key;
+      }
+    }
+    if (oldestKey !== null) {
+      this.bySeries.get(oldestKey)!.shift();
+      this.count--;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { timeframeMs, type Candle } from '@perpscope/shared';
+import { sliceColumns } from '../../src/features/columns.js';
+import type { OhlcvColumns } from '../../src/features/types.js';
+import {
+  createSignalEngine,
+  evaluateCold,
+  IncrementalSignalEvaluator,
+  parseSignalEngineSnapshot,
+  replaySignals,
+  signalId,
+  type ClosedBar,
+  type SeriesData,
+  type Signal,
+  type SignalEngineConfigInput,
+} from '../../src/signals/index.js';
+import { InvalidInputError } from '../../src/core/errors.js';
+import { BASELINE_ANCHOR, baselineDataset } from './baseline/dataset.js';
+
+const config: SignalEngineConfigInput = { regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' } };
+const data = baselineDataset(6, 300);
+
+function candleAt(c: OhlcvColumns, i: number): Candle {
+  return { openTimeMs: c.openTimeMs[i]!, open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
+}
+
+/** Every bar of every series as ClosedBar batches, one batch per close time, oldest first. */
+function barBatches(series: readonly SeriesData[]): { closeTimeMs: number; bars: ClosedBar[] }[] {
+  const byTime = new Map<number, ClosedBar[]>();
+  for (const s of series) {
+    for (let i = 0; i < s.candles.close.length; i++) {
+      const closeTimeMs = s.candles.openTimeMs[i]! + timeframeMs(s.timeframe);
+      let list = byTime.get(closeTimeMs);
+      if (!list) byTime.set(closeTimeMs, (list = []));
+      list.push({ symbol: s.symbol, timeframe: s.timeframe, candle: candleAt(s.candles, i) });
+    }
+  }
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([closeTimeMs, bars]) => ({ closeTimeMs, bars }));
+}
+
+function summary(s: Signal): string {
+  return `${s.id} ${s.symbol} ${s.timeframe} ${s.side} ${s.components.map((c) => c.id).join('+')}`;
+}
+
+describe('SignalEngine', () => {
+  it('the incremental path gives the signals of the batch replay', () => {
+    const replayed = replaySignals(createSignalEngine(config), data).signals;
+    const live = new IncrementalSignalEvaluator(createSignalEngine(config));
+    const incremental = barBatches(data).flatMap((b) => live.onBarsClosed(b.bars).cycles.flatMap((c) => c.signals));
+    expect(replayed.length, 'the dataset produces signals').toBeGreaterThan(20);
+    expect(incremental.map(summary)).toEqual(replayed.map(summary));
+    const worst = Math.max(...incremental.map((s, i) => Math.abs(s.score - replayed[i]!.score) / Math.max(1, s.score)));
+    expect(worst, 'scores agree to 1e-9').toBeLessThanOrEqual(1e-9);
+  });
+
+  it('save and restore mid-run continues exactly like an uninterrupted run', () => {
+    const batches = barBatches(data);
+    const whole = new IncrementalSignalEvaluator(createSignalEngine(config));
+    const all = batches.map((b) => whole.onBarsClosed(b.bars).cycles.flatMap((c) => c.signals));
+    const cut = Math.floor(batches.length * 0.6);
+
+    const first = new IncrementalSignalEvaluator(createSignalEngine(config));
+    for (const b of batches.slice(0, cut)) first.onBarsClosed(b.bars);
+    const saved = JSON.stringify(first.engine.snapshot());
+    expect(first.engine.snapshot().bandit.updates, 'the bandit learned something before the cut').toBeGreaterThan(0);
+
+    const resumed = new IncrementalSignalEvaluator(createSignalEngine(config, { snapshot: parseSignalEngineSnapshot(JSON.parse(saved)) }));
+    for (const b of batches.slice(0, cut)) for (const bar of b.bars) resumed.seed(bar.symbol, bar.timeframe, [bar.candle]);
+    const after = batches.slice(cut).map((b) => resumed.onBarsClosed(b.bars).cycles.flatMap((c) => c.signals));
+    expect(after.flat().map(summary)).toEqual(all.slice(cut).flat().map(summary));
+    expect(resumed.engine.snapshot()).toEqual(whole.engine.snapshot());
+  });
+
+  it('cold evaluation with batch kernels equals the seeded trackers', () => {
+    const cut = data.map((s) => ({ ...s, candles: sliceColumns(s.candles, 250) }));
+    const cold = evaluateCold(createSignalEngine(config), cut);
+    const live = new IncrementalSignalEvaluator(createSignalEngine(config));
+    for (const s of cut) live.seed(s.symbol, s.timeframe, Array.from({ length: 250 }, (_, i) => candleAt(s.candles, i)));
+    const latest = live.evaluateLatest();
+    expect(latest.candidates.map(summary)).toEqual(cold.candidates.map(summary));
+    expect(latest.closeTimeMs).toBe(cold.closeTimeMs);
+  });
+
+  it('minimum agreeing components gates candidates', () => {
+    const two = replaySignals(createSignalEngine({ ...config, blend: { minComponents: 2 } }), data).signals;
+    expect(two.length, 'some bars have two strategies agreeing').toBeGreaterThan(0);
+    expect(two.every((s) => s.components.length >= 2)).toBe(true);
+  });
+
+  it('uses the calibration for probabilities when given', () => {
+    const calibration = { bias: -0.5, coef: { score: 0.3 } };
+    const signals = replaySignals(createSignalEngine({ ...config, calibration }), data).signals;
+    for (const s of signals.slice(0, 20)) {
+      expect(s.probability).toBeCloseTo(1 / (1 + Math.exp(-(-0.5 + 0.3 * s.score))), 12);
+    }
+  });
+
+  it('deterministic ids: same inputs same id, any change a different id', () => {
+    const id = signalId('A', '1h', 1000, 'long', ['breakout', 'ema-cross']);
+    expect(signalId('A', '1h', 1000, 'long', ['breakout', 'ema-cross'])).toBe(id);
+    expect(signalId('A', '1h', 1000, 'short', ['breakout', 'ema-cross'])).not.toBe(id);
+    expect(signalId('A', '1h', 1000, 'long', ['breakout'])).not.toBe(id);
+    expect(signalId('A', '15m', 1000, 'long', ['breakout', 'ema-cross'])).not.toBe(id);
+    expect(signalId('A', '1h', 2000, 'long', ['breakout', 'ema-cross'])).not.toBe(id);
+  });
+
+  it('rejects time going backwards and bad configuration, naming the field', () => {
+    const engine = createSignalEngine(config);
+    engine.runCycle(10_000, []);
+    expect(() => engine.runCycle(5_000, [])).toThrow(InvalidInputError);
+    expect(() => createSignalEngine({ strategies: { nope: { enabled: true } } })).toThrow(/strategies\.nope/);
+    expect(() => createSignalEngine({ blend: { minComponents: 0 } })).toThrow(/blend\.minComponents/);
+    expect(() => createSignalEngine({ strategies: { breakout: { params: { volumeBurstMin: -1 } } } })).toThrow(/breakout\.volumeBurstMin/);
+    expect(() => parseSignalEngineSnapshot({ version: 2 })).toThrow(/version/);
+  });
+
+  it('a disabled strategy never appears in a signal', () => {
+    const signals = replaySignals(createSignalEngine({ ...config, strategies: { 'donchian-atr': { enabled: false } } }), data).signals;
+    expect(signals.some((s) => s.components.some((c) => c.id === 'donchian-atr'))).toBe(false);
+  });
+
+  it('a bad bar is refused and listed, its series keeps its state, the other bars go on', () => {
+    const live = new IncrementalSignalEvaluator(createSignalEngine(config));
+    const [first, second] = barBatches(data);
+    live.onBarsClosed(first!.bars);
+    const good = second!.bars.slice(1);
+    const bad = second!.bars[0]!;
+    const before = live.tracker(bad.symbol, bad.timeframe)!.barCount;
+    const result = live.onBarsClosed([
+      { ...bad, candle: { ...bad.candle, volume: -5 } },
+      { ...good[0]!, timeframe: '7m' as never },
+      ...good,
+    ]);
+    expect(result.rejected.map((r) => `${r.symbol} ${r.timeframe} ${r.error.issues[0]!.path}`)).toEqual([
+      `${bad.symbol} ${bad.timeframe} candle.volume`,
+      `${good[0]!.symbol} 7m timeframe`,
+    ]);
+    expect(live.tracker(bad.symbol, bad.timeframe)!.barCount, 'the refused bar left no trace').toBe(before);
+    expect(result.cycles).toHaveLength(1);
+    expect(live.onBarsClosed([bad]).rejected, 'the good version of the bar is taken afterwards').toEqual([]);
+    const reseeded = live.seed(bad.symbol, bad.timeframe, [{ ...bad.candle, openTimeMs: bad.candle.openTimeMs + 1 }, { ...bad.candle, openTimeMs: bad.candle.openTimeMs + 2, close: Number.NaN }]);
+    expect(reseeded.map((r) => r.error.issues[0]!.path), 'seeding skips the bad candle and reports it').toEqual(['candle.close']);
+    expect(live.drop(bad.symbol, bad.timeframe), 'a delisted series can be dropped').toBe(true);
+    expect(live.tracker(bad.symbol, bad.timeframe)).toBeUndefined();
+  });
+});

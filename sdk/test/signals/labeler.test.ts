@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { SignalLabeler, type PendingLabel } from '../../src/signals/labeler.js';
+
+const HOUR = 3_600_000;
+
+function pending(over: Partial<PendingLabel> = {}): PendingLabel {
+  return {
+    signalId: 'sig',
+    symbol: 'X',
+    timeframe: '1h',
+    side: 'long',
+    components: ['breakout'],
+    openTimeMs: 0,
+    entryPrice: 100,
+    takeProfit: 104,
+    stop: 97,
+    horizonBars: 3,
+    barsSeen: 0,
+    ...over,
+  };
+}
+
+const bar = (i: number, high: number, low: number, close: number) => ({ openTimeMs: i * HOUR, high, low, close });
+
+describe('SignalLabeler', () => {
+  it('take-profit: return +4 %, reward 1', () => {
+    const l = new SignalLabeler(100, [pending()]);
+    expect(l.onBar('X', '1h', bar(1, 102, 99, 101)), 'no touch on bar 1').toEqual([]);
+    const [o] = l.onBar('X', '1h', bar(2, 104.5, 100, 104));
+    expect(o).toMatchObject({ outcome: 'tp', barsHeld: 2, resolvedOpenTimeMs: 2 * HOUR, components: ['breakout'] });
+    expect(o!.returnPct).toBeCloseTo(0.04, 15);
+    expect(o!.reward).toBe(1);
+    expect(l.pendingCount).toBe(0);
+  });
+
+  it('stop: return -3 %, reward 0.5 - 0.5 * 3/4 = 0.125', () => {
+    const l = new SignalLabeler(100, [pending()]);
+    const [o] = l.onBar('X', '1h', bar(1, 101, 96, 97));
+    expect(o!.outcome).toBe('sl');
+    expect(o!.returnPct).toBeCloseTo(-0.03, 15);
+    expect(o!.reward).toBeCloseTo(0.125, 15);
+  });
+
+  it('a bar touching both counts as the stop (the path inside a bar is unknown)', () => {
+    const l = new SignalLabeler(100, [pending()]);
+    expect(l.onBar('X', '1h', bar(1, 105, 96, 100))[0]!.outcome).toBe('sl');
+  });
+
+  it('short side: TP below, SL above', () => {
+    const l = new SignalLabeler(100, [pending({ side: 'short', takeProfit: 96, stop: 103 })]);
+    const [o] = l.onBar('X', '1h', bar(1, 101, 95, 96));
+    expect(o!.outcome).toBe('tp');
+    expect(o!.returnPct).toBeCloseTo(0.04, 15);
+  });
+
+  it('timeout after the horizon, valued at the close', () => {
+    const l = new SignalLabeler(100, [pending()]);
+    l.onBar('X', '1h', bar(1, 101, 99, 100));
+    l.onBar('X', '1h', bar(2, 101, 99, 100));
+    const [o] = l.onBar('X', '1h', bar(3, 102, 99, 102));
+    expect(o).toMatchObject({ outcome: 'timeout', barsHeld: 3 });
+    expect(o!.returnPct).toBeCloseTo(0.02, 15);
+    expect(o!.reward, '0.5 + 0.5 * 0.02 / 0.04').toBeCloseTo(0.75, 15);
+  });
+
+  it('ignores other series and bars not after the signal bar', () => {
+    const l = new SignalLabeler(100, [pending({ openTimeMs: 5 * HOUR })]);
+    expect(l.onBar('Y', '1h', bar(6, 200, 1, 100))).toEqual([]);
+    expect(l.onBar('X', '15m', bar(6, 200, 1, 100))).toEqual([]);
+    expect(l.onBar('X', '1h', bar(5, 200, 1, 100)), 'the signal bar itself').toEqual([]);
+    expect(l.pendingCount).toBe(1);
+  });
+
+  it('drops the oldest beyond maxPending; snapshot round-trips', () => {
+    const l = new SignalLabeler(2);
+    l.track(pending({ signalId: 'a', openTimeMs: 1 }));
+    l.track(pending({ signalId: 'b', openTimeMs: 2 }));
+    l.track(pending({ signalId: 'c', openTimeMs: 3, symbol: 'Y' }));
+    expect(l.snapshot().map((p) => p.signalId)).toEqual(['b', 'c']);
+    const again = new SignalLabeler(2, JSON.parse(JSON.stringify(l.snapshot())));
+    expect(again.snapshot()).toEqual(l.snapshot());
+  });
+});
