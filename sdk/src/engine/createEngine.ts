@@ -1,4 +1,4 @@
-import type { Candle, Timeframe } from '@perpscope/shared';
+import { timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
@@ -18,6 +18,9 @@ import {
 } from '../market/index.js';
 import type { SimExchange } from '../sim/index.js';
 import type { EngineEventMap } from './engineEvents.js';
+import { Analyzer } from './analyzer.js';
+import type { RankingQueryInput, RankingResult } from '../ranking/index.js';
+import type { Signal } from '../signals/index.js';
 import { createCcxtExchange } from './exchangeClient.js';
 
 export interface EngineDeps {
@@ -46,6 +49,23 @@ export interface Engine {
   health(): MarketHealthSnapshot;
   /** The in-process SimExchange when `exchange` is `sim`. */
   sim(): SimExchange | undefined;
+  /** Refreshes order flow for `symbols` (default: the whole universe), paced by the limiter. */
+  refreshOrderFlows(symbols?: readonly string[]): Promise<void>;
+  /** Ranks the universe now under `query`. */
+  rank(query?: RankingQueryInput): RankingResult;
+  /** The ranking of the last analysis cycle. */
+  latestRanking(): RankingResult | null;
+  /** Recent selected signals, newest first. */
+  signals(): readonly Signal[];
+  /** Switches the default ranking profile (hot). */
+  setProfile(profile: string): void;
+  /** The analytics stage (ranker with its profiles, signal state); undefined before start. */
+  analyzer(): Analyzer | undefined;
+}
+
+/** Ranking reads the longest configured timeframe: it carries the most context per bar. */
+function rankingTimeframe(config: PerpscopeConfig): Timeframe {
+  return [...config.timeframes].sort((a, b) => timeframeMs(b) - timeframeMs(a))[0]!;
 }
 
 /** Maps config universe settings to the market layer's gates. */
@@ -107,6 +127,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     logger.error({ event, err: describeError(err) }, 'engine listener threw'),
   );
   let market: MarketDataService | undefined;
+  let analyzer: Analyzer | undefined;
   let resolved: ResolvedSource | undefined;
   let starting: Promise<void> | undefined;
 
@@ -130,12 +151,35 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       live: deps.live !== false,
       ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
     });
+    const md = market;
+    analyzer = new Analyzer({
+      market: md,
+      clock,
+      logger,
+      timeframes: config.timeframes,
+      rankingTimeframe: rankingTimeframe(config),
+      profile: config.profile,
+      onSignals: (cycle) => {
+        for (const signal of cycle.signals) emitter.emit('signal', signal);
+      },
+      onRanking: (ranking) => emitter.emit('ranking', ranking),
+    });
+    const analysis = analyzer;
     market.on('universe', (e) => emitter.emit('universe', e));
-    market.on('bar', (e) => emitter.emit('bar', e));
+    market.on('bar', (e) => {
+      emitter.emit('bar', e);
+      analysis.onBar(e);
+    });
     market.on('health', (e) => emitter.emit('health', e));
     market.on('backfill', (e) => emitter.emit('progress', e));
     await market.start();
+    analysis.evaluateAll();
   }
+
+  const requireAnalyzer = (): Analyzer => {
+    if (!analyzer) throw new Error('engine not started: call start() first');
+    return analyzer;
+  };
 
   return {
     config,
@@ -157,5 +201,15 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     orderFlow: (symbol) => market?.orderFlow(symbol),
     health: () => requireMarket().health(),
     sim: () => resolved?.sim,
+    async refreshOrderFlows(symbols) {
+      const md = requireMarket();
+      const list = symbols ?? md.universe().map((m) => m.symbol);
+      await Promise.all(list.map((s) => md.refreshOrderFlow(s)));
+    },
+    rank: (query) => requireAnalyzer().rank(query),
+    latestRanking: () => analyzer?.latestRanking() ?? null,
+    signals: () => analyzer?.recentSignals() ?? [],
+    setProfile: (profile) => requireAnalyzer().setProfile(profile),
+    analyzer: () => analyzer,
   };
 }

@@ -1,4 +1,6 @@
 import type { MarketHealthSnapshot, UniverseChange, BarEvent, BackfillProgress } from '../market/index.js';
+import type { RankingResult } from '../ranking/index.js';
+import type { Signal } from '../signals/index.js';
 
 /**
  * Typed events of the engine. Payload types of analytics and trading events are defined by their
@@ -10,6 +12,10 @@ export interface EngineEventMap {
   health: MarketHealthSnapshot;
   progress: BackfillProgress;
   alert: EngineAlert;
+  /** A selected composite signal, on bar close. */
+  signal: Signal;
+  /** The ranked universe, once per analysis cycle. */
+  ranking: RankingResult;
 }
 
 export interface EngineAlert {

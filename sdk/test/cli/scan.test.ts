@@ -9,15 +9,39 @@ describe('perpscope scan', () => {
     const io = captureIo(false);
     await runScan({ sim: true, symbols: 25, seed: 7, top: 10, timeframes: ['15m'], home: '/nonexistent-perpscope-home' }, io);
     expect(io.lines.length).toBe(10);
-    const rows = io.lines.map((l) => JSON.parse(l) as { rank: number; symbol: string; quoteVolume24h: number; last: number; spreadBps: number });
+    type Row = {
+      rank: number;
+      symbol: string;
+      quoteVolume24h: number;
+      last: number;
+      spreadBps: number;
+      score: number;
+      manipScore: number;
+      flags: unknown[];
+      metrics: Record<string, unknown>;
+      edges: Record<string, number>;
+      signals: { symbol?: string; timeframe: string; side: string }[];
+    };
+    const rows = io.lines.map((l) => JSON.parse(l) as Row);
     rows.forEach((r, i) => {
       expect(r.rank, 'ranks are consecutive from 1').toBe(i + 1);
       expect(r.symbol).toMatch(/^[A-Z0-9]+\/USDT:USDT$/);
       expect(r.last).toBeGreaterThan(0);
-      expect(r.spreadBps).toBeGreaterThan(0);
+      expect(r.quoteVolume24h).toBeGreaterThan(0);
+      expect(r.spreadBps, 'order flow was refreshed, so the spread is known').toBeGreaterThan(0);
+      expect(r.manipScore).toBeGreaterThanOrEqual(0);
+      expect(r.manipScore).toBeLessThanOrEqual(100);
+      expect(Array.isArray(r.flags)).toBe(true);
+      expect(Array.isArray(r.signals)).toBe(true);
+      for (const k of ['spreadBps', 'slippageBps', 'atrPct', 'depth10Usd', 'depth50Usd', 'fundingAnnualizedPct', 'volumeZ']) {
+        expect(r.metrics, `metric ${k} is present`).toHaveProperty(k);
+      }
+      for (const k of ['liquidityEdge', 'momentumEdge', 'volatilityEdge', 'microstructureEdge', 'anomalyResidual']) {
+        expect(typeof r.edges[k], `edge ${k} is a number`).toBe('number');
+      }
     });
     for (let i = 1; i < rows.length; i++) {
-      expect(rows[i - 1]!.quoteVolume24h, 'sorted by 24h quote volume, descending').toBeGreaterThanOrEqual(rows[i]!.quoteVolume24h);
+      expect(rows[i - 1]!.score, 'rows are in score order').toBeGreaterThanOrEqual(rows[i]!.score);
     }
   });
 

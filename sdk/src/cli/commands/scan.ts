@@ -6,6 +6,7 @@ import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions, ScanCliOptions } from '../program.js';
 import { createProgressBar } from '../render/progressBar.js';
 import { fmtNum, fmtPrice, fmtUsd, renderTable } from '../render/table.js';
+import { buildScanRows, manipBadge, scanRowJson } from './scanRows.js';
 
 /** Request-rate multiplier for the in-process SimExchange: a demo scan should take seconds. */
 const SIM_SCAN_RATE_SCALE = 20;
@@ -17,14 +18,6 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.CircuitOpen,
   ErrorCode.RateLimited,
 ]);
-
-export interface ScanRow {
-  rank: number;
-  symbol: string;
-  quoteVolume24h: number;
-  last: number;
-  spreadBps: number | null;
-}
 
 /** `perpscope scan`: warm up once, print the ranked universe, exit. */
 export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo, deps: EngineDeps = {}): Promise<void> {
@@ -63,22 +56,28 @@ export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo, d
   }
   progress?.stop();
   try {
-    const rows: ScanRow[] = engine
-      .universe()
-      .slice(0, opts.top)
-      .map((m) => ({ rank: m.rank, symbol: m.symbol, quoteVolume24h: m.quoteVolume24h, last: m.last, spreadBps: Number.isFinite(m.spreadBps) ? m.spreadBps : null }));
+    // Book, tape, funding and mark feed the cost and radar figures of every ranked symbol.
+    await engine.refreshOrderFlows();
+    const ranking = engine.rank({ top: opts.top, ...(opts.profile ? { profile: opts.profile } : {}) });
+    const rows = buildScanRows(ranking.rows, engine.universe(), engine.signals());
     if (asJson) {
-      for (const row of rows) io.out(JSON.stringify(row));
+      for (const row of rows) io.out(scanRowJson(row));
     } else {
       io.out(
         renderTable(rows, [
           { header: '#', cell: (r) => String(r.rank) },
           { header: 'symbol', align: 'left', cell: (r) => r.symbol },
+          { header: 'score', cell: (r) => fmtNum(r.score, 2) },
+          { header: 'bias', align: 'left', cell: (r) => r.side },
           { header: 'last', cell: (r) => fmtPrice(r.last) },
           { header: 'vol 24h $', cell: (r) => fmtUsd(r.quoteVolume24h) },
           { header: 'spread bps', cell: (r) => fmtNum(r.spreadBps ?? undefined, 1) },
+          { header: 'ATR %', cell: (r) => fmtNum(r.metrics.atrPct, 2) },
+          { header: 'manipulation', align: 'left', cell: (r) => manipBadge(r.manipScore, r.flags) },
+          { header: 'signals', align: 'left', cell: (r) => r.signals.map((s) => `${s.timeframe} ${s.side} ${s.score.toFixed(2)}`).join('; ') || '-' },
         ]),
       );
+      io.out(`profile ${ranking.profile} | ${ranking.universe} ranked | ${engine.signals().length} signals | ${config.exchange}`);
     }
   } finally {
     await engine.stop();

@@ -1,0 +1,144 @@
+import type { Timeframe } from '@perpscope/shared';
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { BarEvent, MarketDataService } from '../market/index.js';
+import { Ranker, type RankingQueryInput, type RankingResult } from '../ranking/index.js';
+import { createSignalEngine, IncrementalSignalEvaluator, type ClosedBar, type Signal, type SignalCycle, type SignalEngineConfigInput } from '../signals/index.js';
+import { buildSnapshots, orderFlowInput } from './marketSnapshots.js';
+
+export interface AnalyzerOptions {
+  market: MarketDataService;
+  clock: Clock;
+  logger: Logger;
+  timeframes: readonly Timeframe[];
+  /** Timeframe whose candles feed ranking and the manipulation radar. */
+  rankingTimeframe: Timeframe;
+  profile: string;
+  signals?: SignalEngineConfigInput;
+  onSignals: (cycle: SignalCycle) => void;
+  onRanking: (ranking: RankingResult) => void;
+}
+
+/** Bounded history of recent signals for `signals.list` and the scan table. */
+const RECENT_SIGNALS = 500;
+
+/**
+ * The analytics stage of the engine: seeds per-series feature trackers from backfilled candles,
+ * turns bar closes into signal cycles, and ranks the universe each cycle. Bars that close at the
+ * same moment are batched into one cycle.
+ */
+export class Analyzer {
+  readonly ranker = new Ranker();
+  private readonly evaluator: IncrementalSignalEvaluator;
+  private readonly seeded = new Set<string>();
+  private pending: ClosedBar[] = [];
+  private flushScheduled = false;
+  private recent: Signal[] = [];
+  private lastRanking: RankingResult | null = null;
+  private profile: string;
+
+  constructor(private readonly options: AnalyzerOptions) {
+    this.evaluator = new IncrementalSignalEvaluator(createSignalEngine(options.signals ?? {}));
+    this.profile = options.profile;
+  }
+
+  /** Seeds every universe series not yet tracked; returns how many were seeded. */
+  syncUniverse(): number {
+    const { market, timeframes } = this.options;
+    let added = 0;
+    for (const member of market.universe()) {
+      for (const tf of timeframes) {
+        const k = `${member.symbol}|${tf}`;
+        if (this.seeded.has(k)) continue;
+        const candles = market.candles(member.symbol, tf);
+        if (candles.length === 0) continue;
+        this.evaluator.seed(member.symbol, tf, candles);
+        this.seeded.add(k);
+        added++;
+      }
+    }
+    return added;
+  }
+
+  /** Cold evaluation over the last closed bar of every series, then a ranking. */
+  evaluateAll(): SignalCycle {
+    this.syncUniverse();
+    const cycle = this.evaluator.evaluateLatest();
+    this.record(cycle);
+    this.rankNow();
+    return cycle;
+  }
+
+  onBar(bar: BarEvent): void {
+    const k = `${bar.symbol}|${bar.timeframe}`;
+    if (!this.seeded.has(k)) {
+      // A series that joined after the last sync: its backfill already holds this bar.
+      this.syncUniverse();
+      return;
+    }
+    const closed: ClosedBar = { symbol: bar.symbol, timeframe: bar.timeframe, candle: bar.candle };
+    const flow = orderFlowInput(this.options.market.orderFlow(bar.symbol));
+    if (flow) closed.orderFlow = flow;
+    this.pending.push(closed);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Bars of one close time arrive back to back; one cycle serves them all.
+      this.options.clock.setTimer(0, () => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const bars = this.pending;
+    this.pending = [];
+    try {
+      const result = this.evaluator.onBarsClosed(bars);
+      for (const r of result.rejected) {
+        this.options.logger.warn({ symbol: r.symbol, timeframe: r.timeframe, openTimeMs: r.openTimeMs, err: describeError(r.error) }, 'bar rejected at the edge');
+      }
+      for (const cycle of result.cycles) this.record(cycle);
+      this.rankNow();
+    } catch (err) {
+      this.options.logger.error({ err: describeError(err), bars: bars.length }, 'analysis cycle failed');
+    }
+  }
+
+  private record(cycle: SignalCycle): void {
+    if (cycle.signals.length) {
+      this.recent = [...cycle.signals, ...this.recent].slice(0, RECENT_SIGNALS);
+    }
+    this.options.onSignals(cycle);
+  }
+
+  setProfile(profile: string): void {
+    this.ranker.profiles.get(profile);
+    this.profile = profile;
+  }
+
+  /** Ranks the current universe under `query` (the engine's profile unless the query names one). */
+  rank(query: RankingQueryInput = {}): RankingResult {
+    const snapshots = buildSnapshots(this.options.market, this.options.rankingTimeframe, this.options.clock.nowMs());
+    return this.ranker.rank(snapshots, { profile: this.profile, ...query });
+  }
+
+  private rankNow(): void {
+    const result = this.rank({ top: 1000 });
+    this.lastRanking = result;
+    this.options.onRanking(result);
+  }
+
+  latestRanking(): RankingResult | null {
+    return this.lastRanking;
+  }
+
+  /** Recent selected signals, newest first. */
+  recentSignals(): readonly Signal[] {
+    return this.recent;
+  }
+
+  /** Learned signal state (bandit weights, pending labels, cooldowns) for persistence. */
+  signalSnapshot(): unknown {
+    return this.evaluator.engine.snapshot();
+  }
+}
