@@ -7,7 +7,7 @@ run() {
   pnpm -s run build
   pnpm -s exec vitest run "$@"
   if [ -f test/e2e/playwright.config.ts ]; then
-    pnpm -s exec playwright test -c test/e2e/playwright.config.ts
+    pnpm -s --filter @perpscope/test exec playwright test -c e2e/playwright.config.ts
   fi
 }
 if [ -z "${PERPSCOPE_IN_KEYRING:-}" ] && command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then

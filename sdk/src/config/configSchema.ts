@@ -49,6 +49,14 @@ export const ConfigSchema = z
     requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     /** Live candle updates older than this fall back to REST polling. */
     staleAfterMs: z.number().int().positive().optional(),
+    /** Headless server mode (`perpscope serve`). */
+    serve: z
+      .object({
+        /** Bearer token; a random one is generated per run when absent. Set it via PERPSCOPE_SERVE__TOKEN, never argv. */
+        token: z.string().min(16).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,0 +1,155 @@
+import { ErrorCode, err, ok, type MethodName, type MethodOutput, type MethodParams, type Result } from '@perpscope/shared';
+import type { HostEngine, HostSecret, HostSecretStore, HostStore, MaybePromise } from './ports.js';
+import { queryRanking } from './rankingQuery.js';
+import { invalidParams, notSupported, toRpcError } from './rpcErrors.js';
+
+/** One implementation per contract command; params arrive already validated. */
+export type Handlers = { [M in MethodName]: (params: MethodParams<M>) => Promise<Result<MethodOutput<M>>> };
+
+export interface HandlerDeps {
+  engine: HostEngine;
+  secrets: HostSecretStore;
+  store: HostStore;
+}
+
+/** Runs a port call, turning a thrown error into an error Result. */
+async function attempt<T>(fn: () => MaybePromise<T>, hidden: readonly string[] = []): Promise<Result<T>> {
+  try {
+    return ok(await fn());
+  } catch (e) {
+    const error = toRpcError(e);
+    for (const h of hidden) if (h) error.message = error.message.split(h).join('[redacted]');
+    if (hidden.length > 0) delete error.details;
+    return { ok: false, error };
+  }
+}
+
+const secretValues = (s: HostSecret) => [s.apiKey, s.secret, s.password ?? ''];
+
+/** Builds the command table over the injected ports. */
+export function createHandlers({ engine, secrets, store }: HandlerDeps): Handlers {
+  return {
+    async 'rankings.query'(p) {
+      const rankings = engine.rankings;
+      if (!rankings) return { ok: false, error: notSupported('rankings.query', 'ranking') };
+      let watch: Set<string> | null = null;
+      if (p.watchlist !== undefined) {
+        const lists = store.watchlists;
+        if (!lists) return { ok: false, error: notSupported('rankings.query', 'watchlist store') };
+        const all = await attempt(() => lists.list());
+        if (!all.ok) return all;
+        const found = all.value.find((w) => w.name === p.watchlist);
+        if (!found) {
+          return { ok: false, error: invalidParams('rankings.query', [{ path: 'watchlist', received: JSON.stringify(p.watchlist), expected: `an existing watchlist (${all.value.map((w) => w.name).join(', ') || 'none saved'})` }]) };
+        }
+        watch = new Set(found.symbols);
+      }
+      const latest = await attempt(() => rankings.latest(p.profile));
+      if (!latest.ok) return latest;
+      const snapshot = latest.value ?? { asOfMs: null, profile: p.profile ?? '', total: 0, rows: [] };
+      return ok(queryRanking(snapshot, p, watch));
+    },
+    async 'symbol.inspect'(p) {
+      const port = engine.symbols;
+      return port ? attempt(() => port.inspect(p)) : { ok: false, error: notSupported('symbol.inspect', 'symbol inspector') };
+    },
+    async 'candles.get'(p) {
+      const port = engine.candles;
+      return port ? attempt(() => port.get(p)) : { ok: false, error: notSupported('candles.get', 'candle history') };
+    },
+    async 'signals.list'(p) {
+      const port = engine.signals;
+      return port ? attempt(async () => ({ signals: await port.list(p) })) : { ok: false, error: notSupported('signals.list', 'signal engine') };
+    },
+    async 'trading.status'() {
+      const t = engine.trading;
+      return t ? attempt(() => t.status()) : { ok: false, error: notSupported('trading.status', 'trader') };
+    },
+    async 'trading.setAutotrade'(p) {
+      const t = engine.trading;
+      return t ? attempt(async () => ({ autotrade: await t.setAutotrade(p.enabled) })) : { ok: false, error: notSupported('trading.setAutotrade', 'trader') };
+    },
+    async 'orders.place'(p) {
+      const t = engine.trading;
+      return t ? attempt(async () => ({ order: await t.placeOrder(p) })) : { ok: false, error: notSupported('orders.place', 'trader') };
+    },
+    async 'orders.cancel'(p) {
+      const t = engine.trading;
+      return t ? attempt(async () => ({ order: await t.cancelOrder(p.orderId) })) : { ok: false, error: notSupported('orders.cancel', 'trader') };
+    },
+    async 'positions.close'(p) {
+      const t = engine.trading;
+      return t ? attempt(async () => ({ order: await t.closePosition(p.symbol) })) : { ok: false, error: notSupported('positions.close', 'trader') };
+    },
+    async 'emergency.killSwitch'(p) {
+      const t = engine.trading;
+      return t ? attempt(() => t.setKillSwitch(p.active, p.reason ?? null)) : { ok: false, error: notSupported('emergency.killSwitch', 'trader') };
+    },
+    async 'emergency.panic'(p) {
+      const t = engine.trading;
+      return t ? attempt(() => t.panic(p.symbols ?? null)) : { ok: false, error: notSupported('emergency.panic', 'trader') };
+    },
+    async 'settings.get'() {
+      const s = engine.settings;
+      return s ? attempt(() => s.get()) : { ok: false, error: notSupported('settings.get', 'settings service') };
+    },
+    async 'settings.set'(p) {
+      const s = engine.settings;
+      return s ? attempt(() => s.set(p.values)) : { ok: false, error: notSupported('settings.set', 'settings service') };
+    },
+    async 'profiles.list'() {
+      const s = engine.profiles;
+      return s ? attempt(() => s.list()) : { ok: false, error: notSupported('profiles.list', 'ranking profiles') };
+    },
+    async 'profiles.apply'(p) {
+      const s = engine.profiles;
+      return s ? attempt(() => s.apply(p.name, p.weights ?? null)) : { ok: false, error: notSupported('profiles.apply', 'ranking profiles') };
+    },
+    async 'watchlists.list'() {
+      const w = store.watchlists;
+      return w ? attempt(async () => ({ watchlists: await w.list() })) : { ok: false, error: notSupported('watchlists.list', 'watchlist store') };
+    },
+    async 'watchlists.save'(p) {
+      const w = store.watchlists;
+      if (!w) return { ok: false, error: notSupported('watchlists.save', 'watchlist store') };
+      return attempt(async () => ({ watchlist: await w.save({ name: p.name, symbols: [...new Set(p.symbols)] }) }));
+    },
+    async 'watchlists.delete'(p) {
+      const w = store.watchlists;
+      return w ? attempt(async () => ({ deleted: await w.delete(p.name) })) : { ok: false, error: notSupported('watchlists.delete', 'watchlist store') };
+    },
+    async 'keys.set'(p) {
+      const secret: HostSecret = p.password === undefined ? { apiKey: p.apiKey, secret: p.secret } : { apiKey: p.apiKey, secret: p.secret, password: p.password };
+      const ref = { exchange: p.exchange, label: p.label };
+      return attempt(async () => {
+        await secrets.set(ref, secret);
+        return ref;
+      }, secretValues(secret));
+    },
+    async 'keys.list'() {
+      return attempt(async () => ({ keys: (await secrets.list()).map((r) => ({ exchange: r.exchange, label: r.label })) }));
+    },
+    async 'keys.delete'(p) {
+      return attempt(async () => ({ deleted: await secrets.delete({ exchange: p.exchange, label: p.label }) }));
+    },
+    async 'keys.test'(p) {
+      const tester = engine.keyTester;
+      if (!tester) return { ok: false, error: notSupported('keys.test', 'key tester') };
+      const stored = await attempt(() => secrets.get({ exchange: p.exchange, label: p.label }));
+      if (!stored.ok) return stored;
+      const secret = stored.value;
+      if (!secret) return err(ErrorCode.SecretNotFound, `No key is stored for ${p.exchange}:${p.label}`, { exchange: p.exchange, label: p.label });
+      const tested = await attempt(() => tester.test(p.exchange, secret), secretValues(secret));
+      if (tested.ok) return ok({ exchange: p.exchange, label: p.label, authenticated: true, latencyMs: tested.value.latencyMs, message: tested.value.message });
+      const refused: string[] = [ErrorCode.AuthenticationFailed, ErrorCode.PermissionDenied, ErrorCode.AccountSuspended];
+      if (refused.includes(tested.error.code)) {
+        return ok({ exchange: p.exchange, label: p.label, authenticated: false, latencyMs: null, message: tested.error.message });
+      }
+      return tested;
+    },
+    async 'health.get'() {
+      const h = engine.health;
+      return h ? attempt(() => h.get()) : { ok: false, error: notSupported('health.get', 'health monitor') };
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type {
+  CandlesReplyView,
+  EventData,
+  EventName,
+  HealthView,
+  KillSwitchStateView,
+  MethodParams,
+  OrderView,
+  PanicReportView,
+  ProfilesView,
+  RankingSnapshotView,
+  SettingsView,
+  SignalView,
+  SymbolDetailView,
+  TradingStatusView,
+  WatchlistView,
+} from '@perpscope/shared';
+
+/**
+ * The narrow ports the host needs from the engine, stated in contract (view) terms. The composition
+ * root adapts the real Engine onto them. A capability the engine does not offer is left undefined
+ * and its commands reply NOT_SUPPORTED; nothing is ever faked. Methods may throw PerpscopeError
+ * (its code and message reach the UI) and may be sync or async.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** One engine event, already mapped to its contract view. */
+export type HostEvent = { [E in EventName]: { event: E; data: EventData<E> } }[EventName];
+
+export interface HostEventSource {
+  /** Returns an unsubscribe function. */
+  subscribe(listener: (event: HostEvent) => void): () => void;
+}
+
+export interface RankingPort {
+  /** The last finished cycle for a profile (the active one when omitted), all rows; null before the first. */
+  latest(profile?: string): MaybePromise<RankingSnapshotView | null>;
+}
+
+export interface SymbolPort {
+  inspect(params: MethodParams<'symbol.inspect'>): MaybePromise<SymbolDetailView>;
+}
+
+export interface CandlePort {
+  get(params: MethodParams<'candles.get'>): MaybePromise<CandlesReplyView>;
+}
+
+export interface SignalPort {
+  list(params: MethodParams<'signals.list'>): MaybePromise<SignalView[]>;
+}
+
+export interface TradingPort {
+  status(): MaybePromise<TradingStatusView>;
+  setAutotrade(enabled: boolean): MaybePromise<boolean>;
+  /** Goes through RiskPolicy; a refusal throws RiskRejectedError (or KILL_SWITCH_ACTIVE) with its reason. */
+  placeOrder(params: MethodParams<'orders.place'>): MaybePromise<OrderView>;
+  cancelOrder(orderId: string): MaybePromise<OrderView>;
+  /** Closes the whole position reduce-only; returns the closing order. */
+  closePosition(symbol: string): MaybePromise<OrderView>;
+  setKillSwitch(active: boolean, reason: string | null): MaybePromise<KillSwitchStateView>;
+  panic(symbols: string[] | null): MaybePromise<PanicReportView>;
+}
+
+export interface SettingsPort {
+  get(): MaybePromise<SettingsView>;
+  /** Applies and persists; invalid values throw InvalidInputError listing each bad path. */
+  set(values: MethodParams<'settings.set'>['values']): MaybePromise<SettingsView>;
+}
+
+export interface ProfilesPort {
+  list(): MaybePromise<ProfilesView>;
+  /** Makes `name` active (hot), optionally saving edited weights first. */
+  apply(name: string, weights: Record<string, number> | null): MaybePromise<ProfilesView>;
+}
+
+export interface HealthPort {
+  get(): MaybePromise<HealthView>;
+}
+
+/** Checks credentials against the exchange (a private read such as the balance). */
+export interface KeyTester {
+  test(exchange: string, secret: HostSecret): Promise<{ latencyMs: number | null; message: string }>;
+}
+
+/** Everything the host can reach in the engine. */
+export interface HostEngine {
+  events: HostEventSource;
+  rankings?: RankingPort;
+  symbols?: SymbolPort;
+  candles?: CandlePort;
+  signals?: SignalPort;
+  trading?: TradingPort;
+  settings?: SettingsPort;
+  profiles?: ProfilesPort;
+  health?: HealthPort;
+  keyTester?: KeyTester;
+}
+
+/** Watchlist persistence (the SQLite store's watchlist repository). */
+export interface WatchlistStore {
+  list(): MaybePromise<WatchlistView[]>;
+  /** Creates or replaces by name. */
+  save(watchlist: WatchlistView): MaybePromise<WatchlistView>;
+  delete(name: string): MaybePromise<boolean>;
+}
+
+/** The store pieces the host uses directly. */
+export interface HostStore {
+  watchlists?: WatchlistStore;
+}
+
+/** Credentials as the keychain holds them; only the host ever sees them. */
+export interface HostSecret {
+  apiKey: string;
+  secret: string;
+  password?: string;
+}
+
+/** The SecretStore port of `@perpscope/sdk` (keytar adapter), as the host uses it. */
+export interface HostSecretStore {
+  set(ref: { exchange: string; label: string }, secret: HostSecret): Promise<void>;
+  get(ref: { exchange: string; label: string }): Promise<HostSecret | null>;
+  delete(ref: { exchange: string; label: string }): Promise<boolean>;
+  list(exchange?: string): Promise<{ exchange: string; label: string }[]>;
+}

@@ -1,0 +1,92 @@
+import type { Logger } from '@perpscope/sdk';
+import { adaptMarketEngine, type MarketEngineLike } from './marketAdapter.js';
+import type { HostEngine, HostSecretStore, HostStore } from './ports.js';
+import { adaptWatchlists, type WatchlistRepositoryLike } from './storeAdapter.js';
+
+export interface EngineRuntimeOptions {
+  /** Config and data directory (SQLite file, config.json). */
+  home: string;
+  /** Run against an in-process SimExchange instead of a real exchange. */
+  sim: boolean;
+  logger: Logger;
+}
+
+/** An engine adapted to the host's ports, plus its lifecycle. */
+export interface EngineRuntime {
+  engine: HostEngine;
+  store?: HostStore;
+  /** Starts market data and trading; may take a while (backfill). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds the engine for a shell; the composition root (`createEngine` in the sdk) provides it. */
+export type EngineFactory = (options: EngineRuntimeOptions) => Promise<EngineRuntime>;
+
+/** A market-data engine with a lifecycle, as `createEngine` from the sdk returns it. */
+export type StartableMarketEngine = MarketEngineLike & { start(): Promise<void>; stop(): Promise<void> };
+
+/** The sdk's `createEngine`, as far as this package calls it. */
+export type CreateMarketEngine = (config: { exchange?: string; home?: string }, deps: { logger?: Logger }) => StartableMarketEngine;
+
+/** The sdk's `openStore`, as far as this package calls it. */
+export type OpenStore = (options: { home: string }) => { watchlists: WatchlistRepositoryLike; close(): void };
+
+/**
+ * An EngineFactory over the market-data engine and the SQLite store: health, candles, symbol
+ * inspection, alerts and watchlists. Ranking, signals, trading, settings and profiles reply
+ * NOT_SUPPORTED until the composition root provides a richer factory (`createHostEngine`).
+ */
+export function marketEngineFactory(createEngine: CreateMarketEngine, openStore?: OpenStore): EngineFactory {
+  return (options) => {
+    const store = openStore?.({ home: options.home });
+    const engine = createEngine({ home: options.home, ...(options.sim ? { exchange: 'sim' } : {}) }, { logger: options.logger });
+    let running = false;
+    return Promise.resolve({
+      engine: adaptMarketEngine(engine, { isRunning: () => running }),
+      ...(store ? { store: { watchlists: adaptWatchlists(store.watchlists, Date.now) } } : {}),
+      async start() {
+        await engine.start();
+        running = true;
+      },
+      async stop() {
+        running = false;
+        try {
+          await engine.stop();
+        } finally {
+          store?.close();
+        }
+      },
+    });
+  };
+}
+
+/** The exports this package looks up in `@perpscope/sdk` at run time. */
+interface SdkRuntimeExports {
+  createKeytarSecretStore?: () => HostSecretStore;
+  createHostEngine?: EngineFactory;
+  createEngine?: CreateMarketEngine;
+  openStore?: OpenStore;
+}
+
+async function sdkExports(): Promise<SdkRuntimeExports> {
+  return (await import('@perpscope/sdk')) as SdkRuntimeExports;
+}
+
+/** The OS-keychain SecretStore from the sdk. Fails loudly rather than ever storing keys elsewhere. */
+export async function loadSecretStore(): Promise<HostSecretStore> {
+  const create = (await sdkExports()).createKeytarSecretStore;
+  if (typeof create !== 'function') throw new Error('@perpscope/sdk does not export createKeytarSecretStore; API keys cannot be stored');
+  return create();
+}
+
+/**
+ * The engine factory for the desktop shells: the sdk's `createHostEngine` when it has one, else the
+ * market-data engine (`createEngine`) through `marketEngineFactory`.
+ */
+export async function loadEngineFactory(): Promise<EngineFactory> {
+  const sdk = await sdkExports();
+  if (typeof sdk.createHostEngine === 'function') return sdk.createHostEngine;
+  if (typeof sdk.createEngine === 'function') return marketEngineFactory(sdk.createEngine, typeof sdk.openStore === 'function' ? sdk.openStore : undefined);
+  throw new Error('@perpscope/sdk exports neither createHostEngine nor createEngine; the app has no engine to run');
+}

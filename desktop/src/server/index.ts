@@ -1,0 +1,3 @@
+export * from './startServer.js';
+export { CONTENT_SECURITY_POLICY } from './securityHeaders.js';
+export { generateToken, tokensMatch } from './auth.js';

@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import { ErrorCode, RPC_WS_PATH } from '@perpscope/shared';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Host } from '../host/index.js';
+import { generateToken, presentedToken, tokenCookieName, tokensMatch } from './auth.js';
+import { broadcastEvents, MAX_REQUEST_BYTES, serveRpcSocket } from './rpcSocket.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
+
+export interface ServerOptions {
+  /** Interface to bind; 127.0.0.1 unless the user asks otherwise. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Bearer token; generated when absent. */
+  token?: string;
+  hostService: Host;
+  /** Built renderer (index.html and assets); defaults to `desktop/out/renderer`. */
+  rendererDir?: string;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:7420`. */
+  url: string;
+  /** The URL to open in a browser, token included. */
+  openUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** `desktop/out/renderer`, found from this file in both `src/server` (tsx) and `dist/server` (node). */
+export function defaultRendererDir(): string {
+  return fileURLToPath(new URL('../../out/renderer', import.meta.url));
+}
+
+function unauthorized(reply: FastifyReply, message: string) {
+  return reply
+    .code(401)
+    .header('www-authenticate', 'Bearer realm="perpscope"')
+    .header('cache-control', 'no-store')
+    .send({ error: { code: ErrorCode.Unauthorized, message } });
+}
+
+/**
+ * Headless mode: serves the built renderer and RPC over a WebSocket at `/rpc`, all behind a bearer
+ * token. A browser opens `/?token=...` once; the server answers with an HttpOnly SameSite=Strict
+ * cookie and redirects to `/`, so the token leaves the address bar and the page and its socket
+ * authenticate by cookie. Scripts send `Authorization: Bearer <token>`.
+ *
+ * @example
+ * const server = await startServer({ port: 0, hostService: host });
+ * console.log(`open ${server.openUrl}`);
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const bindHost = options.host ?? '127.0.0.1';
+  const token = options.token ?? generateToken();
+  const rendererDir = options.rendererDir ?? defaultRendererDir();
+  const host = options.hostService;
+  const sockets = new Set<WebSocket>();
+
+  // Fastify's request log would record `?token=` URLs, so it stays off.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
+  let cookieName = '';
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    const isSocket = req.headers.upgrade?.toLowerCase() === 'websocket';
+    // A refused upgrade keeps its raw socket outside the HTTP server's bookkeeping; end it ourselves.
+    const refuse = () => {
+      if (isSocket) reply.raw.once('finish', () => req.raw.socket.destroy());
+      return reply;
+    };
+    const url = new URL(req.url, 'http://localhost');
+    const presented = presentedToken(req.headers, url.searchParams, cookieName);
+    if (presented.source === 'none') {
+      return unauthorized(refuse(), 'A token is required: open the URL printed by `perpscope serve`, or send Authorization: Bearer <token>');
+    }
+    if (!tokensMatch(token, presented.token)) return unauthorized(refuse(), 'Wrong token');
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) {
+      return refuse().code(403).send({ error: { code: ErrorCode.Unauthorized, message: `Cross-origin request from ${origin} refused` } });
+    }
+    if (presented.source === 'query' && req.method === 'GET' && !isSocket) {
+      url.searchParams.delete('token');
+      reply.header('set-cookie', `${cookieName}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+      return reply.header('cache-control', 'no-store').redirect(`${url.pathname}${url.search}`, 303);
+    }
+    return undefined;
+  });
+
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_REQUEST_BYTES } });
+  app.get(RPC_WS_PATH, { websocket: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveRpcSocket(socket, host);
+  });
+
+  if (existsSync(rendererDir)) {
+    await app.register(fastifyStatic, { root: rendererDir, index: ['index.html'], wildcard: true });
+  } else {
+    app.get('/', (_req, reply) =>
+      reply.code(503).type('text/plain').send(`The web UI is not built (${rendererDir} is missing). Run \`pnpm build\` first; RPC at ${RPC_WS_PATH} works without it.`),
+    );
+  }
+
+  const stopEvents = broadcastEvents(host, sockets);
+  try {
+    await app.listen({ host: bindHost, port: options.port ?? 0 });
+  } catch (e) {
+    stopEvents();
+    await app.close();
+    const code = (e as { code?: string }).code;
+    const reason = code === 'EADDRINUSE' ? `port ${options.port} is already in use (try --port 0)` : e instanceof Error ? e.message : String(e);
+    throw new Error(`Cannot listen on ${bindHost}:${options.port ?? 0}: ${reason}`, { cause: e });
+  }
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('The server did not bind a TCP port');
+  const port = address.port;
+  cookieName = tokenCookieName(port);
+  const urlHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+  const url = `http://${urlHost}:${port}`;
+
+  return {
+    url,
+    openUrl: `${url}/?token=${encodeURIComponent(token)}`,
+    token,
+    port,
+    async close() {
+      stopEvents();
+      for (const s of sockets) s.terminate();
+      await app.close();
+    },
+  };
+}

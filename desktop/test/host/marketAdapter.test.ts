@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { ErrorCode } from '@perpscope/shared';
+import { silentLogger } from '@perpscope/sdk';
+import { createEngine, type Engine } from '../../../sdk/src/engine/index.js';
+import { adaptMarketEngine } from '../../src/host/marketAdapter.js';
+import { createHost, marketEngineFactory, type CreateMarketEngine, type Host } from '../../src/host/index.js';
+import type { HostSecretStore } from '../../src/host/ports.js';
+
+const noSecrets: HostSecretStore = {
+  set: () => Promise.reject(new Error('unused')),
+  get: () => Promise.resolve(null),
+  delete: () => Promise.resolve(false),
+  list: () => Promise.resolve([]),
+};
+
+describe('market adapter over the real engine and SimExchange', () => {
+  let engine: Engine;
+  let host: Host;
+  let running = false;
+
+  beforeAll(async () => {
+    engine = createEngine({
+      exchange: 'sim',
+      timeframes: ['1m'],
+      backfillBars: 300,
+      universe: { topN: 3, minQuoteVolumeUsd: 0 },
+      sim: { symbols: 3, rateLimitScale: 100 },
+    });
+    host = createHost({ engine: adaptMarketEngine(engine, { isRunning: () => running }), secrets: noSecrets });
+    await engine.start();
+    running = true;
+  });
+  afterAll(async () => {
+    host.close();
+    await engine.stop();
+  });
+
+  it('serves candles with overlays from the engine', async () => {
+    const symbol = engine.universe()[0]?.symbol ?? '';
+    const res = await host.call('candles.get', { symbol, timeframe: '1m', limit: 200, indicators: ['ema21', 'bollinger'] });
+    expect(res.ok, JSON.stringify(!res.ok && res.error)).toBe(true);
+    if (!res.ok) return;
+    expect(res.value.candles.length, 'limit honoured').toBe(200);
+    expect(res.value.candles, 'same candles as the engine').toEqual(engine.candles(symbol, '1m').slice(-200));
+    const ema = res.value.overlays.find((o) => o.indicator === 'ema21')?.series.value ?? [];
+    expect(ema.length, 'one value per candle').toBe(200);
+    expect(ema[0], 'warm-up is null').toBeNull();
+    expect(typeof ema[199], 'then numbers').toBe('number');
+    expect(Object.keys(res.value.overlays.find((o) => o.indicator === 'bollinger')?.series ?? {}).sort()).toEqual(['lower', 'middle', 'upper']);
+  });
+
+  it('rejects untracked timeframes and unknown symbols with clear errors', async () => {
+    const symbol = engine.universe()[0]?.symbol ?? '';
+    const tf = await host.call('candles.get', { symbol, timeframe: '4h' });
+    expect(!tf.ok && tf.error.code).toBe(ErrorCode.InvalidInput);
+    expect(!tf.ok && tf.error.message).toMatch(/timeframe: got "4h", expected a tracked timeframe \(1m\)/);
+    const unknown = await host.call('symbol.inspect', { symbol: 'NOPE/USDT:USDT' });
+    expect(!unknown.ok && unknown.error.code).toBe(ErrorCode.UnknownSymbol);
+  });
+
+  it('inspects a symbol with its order-flow figures', async () => {
+    const symbol = engine.universe()[0]?.symbol ?? '';
+    const res = await host.call('symbol.inspect', { symbol });
+    expect(res.ok, JSON.stringify(!res.ok && res.error)).toBe(true);
+    if (!res.ok) return;
+    expect(res.value.market.symbol).toBe(symbol);
+    expect(res.value.microstructure.spreadBps, 'spread from the book').toBeGreaterThanOrEqual(0);
+    expect(res.value.ranking, 'no ranking capability wired here').toBeNull();
+  });
+
+  it('reports health in contract terms', async () => {
+    const res = await host.call('health.get');
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    expect(res.value.engine).toBe('running');
+    expect(res.value.exchanges[0]?.breaker).toBe('closed');
+    expect(res.value.symbolsTracked, 'tracked symbols').toBe(3);
+  });
+});
+
+describe('marketEngineFactory', () => {
+  it('accepts the sdk createEngine and drives its start and stop', async () => {
+    expectTypeOf(createEngine).toExtend<CreateMarketEngine>();
+    const configs: unknown[] = [];
+    const small: CreateMarketEngine = (config, deps) => {
+      configs.push(config);
+      return createEngine({ ...config, timeframes: ['1m'], backfillBars: 60, universe: { topN: 2, minQuoteVolumeUsd: 0 }, sim: { symbols: 2, rateLimitScale: 100 } }, deps);
+    };
+    const runtime = await marketEngineFactory(small)({ home: '/tmp/perpscope-unused', sim: true, logger: silentLogger });
+    expect(configs, 'sim selects the in-process SimExchange').toEqual([{ home: '/tmp/perpscope-unused', exchange: 'sim' }]);
+    const host = createHost({ engine: runtime.engine, secrets: noSecrets });
+    await runtime.start();
+    const health = await host.call('health.get');
+    expect(health.ok && health.value.engine, 'running after start').toBe('running');
+    host.close();
+    await runtime.stop();
+  });
+});

@@ -1,0 +1,65 @@
+import type { RankingRowView, RankingSnapshotView, WatchlistView } from '@perpscope/shared';
+import type { HostEngine, HostEvent, WatchlistStore } from '../../src/host/ports.js';
+
+/** A ranking row with neutral figures; tests override what they look at. */
+export function rankingRow(symbol: string, rank: number, over: Partial<RankingRowView> = {}): RankingRowView {
+  return {
+    symbol,
+    rank,
+    score: 100 - rank,
+    bias: 'long',
+    confidence: 0.5,
+    lastPrice: 1,
+    change24hPct: 0,
+    quoteVolume24hUsd: 1_000_000,
+    spreadBps: 2,
+    atrPct: 1,
+    fundingRate: 0.0001,
+    manipScore: 10,
+    flags: [],
+    components: {},
+    stopPrice: null,
+    targetPrices: [],
+    ...over,
+  };
+}
+
+/** An event source the test drives by hand. */
+export function manualEvents() {
+  const listeners = new Set<(e: HostEvent) => void>();
+  return {
+    source: {
+      subscribe(fn: (e: HostEvent) => void) {
+        listeners.add(fn);
+        return () => listeners.delete(fn);
+      },
+    },
+    emit(e: HostEvent) {
+      for (const fn of listeners) fn(e);
+    },
+    count: () => listeners.size,
+  };
+}
+
+/** Engine with only events: every capability reports NOT_SUPPORTED. */
+export function bareEngine(): HostEngine & { emit: (e: HostEvent) => void; listenerCount: () => number } {
+  const ev = manualEvents();
+  return { events: ev.source, emit: ev.emit, listenerCount: ev.count };
+}
+
+export function snapshot(rows: RankingRowView[], asOfMs = 1_700_000_000_000): RankingSnapshotView {
+  return { asOfMs, profile: 'swing', total: rows.length, rows };
+}
+
+/** In-memory watchlists (the SQLite repository is not part of this package). */
+export function memoryWatchlists(): WatchlistStore {
+  const lists = new Map<string, WatchlistView>();
+  return {
+    list: () => [...lists.values()],
+    save: (w) => {
+      lists.set(w.name, w);
+      return w;
+    },
+    delete: (name) => lists.delete(name),
+  };
+}

@@ -1,0 +1,5 @@
+export { runCli } from './runCli.js';
+export { processIo, type CliIo } from './io.js';
+export type { CliExtension, GlobalOptions } from './program.js';
+export { intOption, listOption } from './parseOptions.js';
+export { loadCliConfig } from './loadCliConfig.js';

@@ -1,0 +1,2 @@
+export * from './secretStore.js';
+export * from './keytarSecretStore.js';

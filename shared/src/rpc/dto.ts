@@ -1,0 +1,323 @@
+import { z } from 'zod';
+import { CandleSchema } from '../domain/marketData.js';
+
+/**
+ * Shapes of the values that cross the RPC boundary (replies and events). They are views made for
+ * the UI; the host maps engine types onto them. Prices are quote-currency numbers, sizes are in
+ * base units, money is USD, times are ms since epoch (UTC).
+ */
+
+const finite = z.number().finite();
+const nullableNumber = finite.nullable();
+
+/** ccxt unified perp symbol, `BASE/QUOTE:SETTLE`. */
+export const RpcSymbolSchema = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+\/[A-Z0-9]+:[A-Z0-9]+$/, 'a ccxt unified perp symbol such as BTC/USDT:USDT');
+
+export const SideBiasViewSchema = z.enum(['long', 'short', 'neutral']);
+export type SideBiasView = z.infer<typeof SideBiasViewSchema>;
+
+/** One manipulation flag with the figures that raised it. */
+export const ManipFlagViewSchema = z.object({
+  name: z.string(),
+  /** 0..1, how strongly this flag fired. */
+  severity: finite,
+  message: z.string(),
+  evidence: z.record(z.string(), z.union([finite, z.string(), z.boolean()])),
+});
+export type ManipFlagView = z.infer<typeof ManipFlagViewSchema>;
+
+export const ManipulationViewSchema = z.object({
+  /** 0..100. */
+  manipScore: finite,
+  flags: z.array(ManipFlagViewSchema),
+});
+export type ManipulationView = z.infer<typeof ManipulationViewSchema>;
+
+/** One row of the rankings table. */
+export const RankingRowViewSchema = z.object({
+  symbol: z.string(),
+  /** 1-based position in the snapshot. */
+  rank: z.number().int(),
+  score: finite,
+  bias: SideBiasViewSchema,
+  /** 0..1, already reduced by manipulation risk. */
+  confidence: finite,
+  lastPrice: nullableNumber,
+  change24hPct: nullableNumber,
+  quoteVolume24hUsd: nullableNumber,
+  spreadBps: nullableNumber,
+  atrPct: nullableNumber,
+  fundingRate: nullableNumber,
+  manipScore: nullableNumber,
+  flags: z.array(ManipFlagViewSchema),
+  /** Named score components (z-scores or weighted parts), for tooltips. */
+  components: z.record(z.string(), finite),
+  /** ATR-based plan from the opportunities list, when the ranker gives one. */
+  stopPrice: nullableNumber,
+  targetPrices: z.array(finite),
+});
+export type RankingRowView = z.infer<typeof RankingRowViewSchema>;
+
+/** A full ranking cycle; also the payload of the `ranking` event. */
+export const RankingSnapshotViewSchema = z.object({
+  /** End of the ranking cycle; null until the first cycle has finished. */
+  asOfMs: z.number().int().nullable(),
+  profile: z.string(),
+  /** Rows matching the query before `limit`/`offset`. */
+  total: z.number().int(),
+  rows: z.array(RankingRowViewSchema),
+});
+export type RankingSnapshotView = z.infer<typeof RankingSnapshotViewSchema>;
+
+export const SignalViewSchema = z.object({
+  /** Deterministic id (same inputs, same id). */
+  id: z.string(),
+  symbol: z.string(),
+  timeframe: z.string(),
+  side: z.enum(['long', 'short']),
+  score: finite,
+  /** 0..1. */
+  probability: finite,
+  expectedValue: nullableNumber,
+  tags: z.array(z.string()),
+  components: z.record(z.string(), finite),
+  entryPrice: nullableNumber,
+  stopPrice: nullableNumber,
+  targetPrices: z.array(finite),
+  createdAtMs: z.number().int(),
+});
+export type SignalView = z.infer<typeof SignalViewSchema>;
+
+export const OrderSideViewSchema = z.enum(['buy', 'sell']);
+export type OrderSideView = z.infer<typeof OrderSideViewSchema>;
+
+export const OrderStatusViewSchema = z.enum(['pending', 'open', 'partially_filled', 'filled', 'canceled', 'rejected']);
+export type OrderStatusView = z.infer<typeof OrderStatusViewSchema>;
+
+export const OrderViewSchema = z.object({
+  id: z.string(),
+  clientOrderId: z.string(),
+  symbol: z.string(),
+  side: OrderSideViewSchema,
+  type: z.enum(['market', 'limit', 'stop_loss', 'take_profit']),
+  status: OrderStatusViewSchema,
+  amountBase: finite,
+  filledBase: finite,
+  /** Limit or trigger price; null for market orders. */
+  price: nullableNumber,
+  avgFillPrice: nullableNumber,
+  reduceOnly: z.boolean(),
+  createdAtMs: z.number().int(),
+  updatedAtMs: z.number().int(),
+  /** Why it was rejected or canceled, for the UI. */
+  reason: z.string().nullable(),
+});
+export type OrderView = z.infer<typeof OrderViewSchema>;
+
+export const FillViewSchema = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  symbol: z.string(),
+  side: OrderSideViewSchema,
+  price: finite,
+  amountBase: finite,
+  feeUsd: finite,
+  liquidity: z.enum(['maker', 'taker']),
+  atMs: z.number().int(),
+});
+export type FillView = z.infer<typeof FillViewSchema>;
+
+export const PositionViewSchema = z.object({
+  symbol: z.string(),
+  side: z.enum(['long', 'short']),
+  /** `closed` is sent once when a position goes flat, so views can drop it. */
+  status: z.enum(['open', 'closed']),
+  sizeBase: finite,
+  entryPrice: finite,
+  markPrice: nullableNumber,
+  unrealizedPnlUsd: finite,
+  realizedPnlUsd: finite,
+  leverage: nullableNumber,
+  liquidationPrice: nullableNumber,
+  stopLossPrice: nullableNumber,
+  takeProfitPrice: nullableNumber,
+  openedAtMs: z.number().int(),
+  updatedAtMs: z.number().int(),
+});
+export type PositionView = z.infer<typeof PositionViewSchema>;
+
+export const AccountViewSchema = z.object({
+  currency: z.string(),
+  equityUsd: finite,
+  balanceUsd: finite,
+  unrealizedPnlUsd: finite,
+  realizedPnlUsd: finite,
+  /** PnL since the daily equity anchor. */
+  dailyPnlUsd: nullableNumber,
+});
+export type AccountView = z.infer<typeof AccountViewSchema>;
+
+export const TradingModeViewSchema = z.enum(['paper', 'live']);
+export type TradingModeView = z.infer<typeof TradingModeViewSchema>;
+
+export const KillSwitchStateViewSchema = z.object({
+  active: z.boolean(),
+  reason: z.string().nullable(),
+  sinceMs: z.number().int().nullable(),
+});
+export type KillSwitchStateView = z.infer<typeof KillSwitchStateViewSchema>;
+
+export const TradingStatusViewSchema = z.object({
+  mode: TradingModeViewSchema,
+  exchange: z.string(),
+  autotrade: z.boolean(),
+  killSwitch: KillSwitchStateViewSchema,
+  account: AccountViewSchema.nullable(),
+  positions: z.array(PositionViewSchema),
+  /** Open (working) orders only. */
+  orders: z.array(OrderViewSchema),
+});
+export type TradingStatusView = z.infer<typeof TradingStatusViewSchema>;
+
+export const PanicReportViewSchema = z.object({
+  canceledOrders: z.number().int(),
+  closedPositions: z.number().int(),
+  failures: z.array(z.object({ symbol: z.string(), message: z.string() })),
+});
+export type PanicReportView = z.infer<typeof PanicReportViewSchema>;
+
+export const OrderBookViewSchema = z.object({
+  /** `[price, amountBase]`, best first. */
+  bids: z.array(z.tuple([finite, finite])),
+  asks: z.array(z.tuple([finite, finite])),
+  timestampMs: z.number().int(),
+});
+export type OrderBookView = z.infer<typeof OrderBookViewSchema>;
+
+export const MarketInfoViewSchema = z.object({
+  symbol: z.string(),
+  base: z.string(),
+  quote: z.string(),
+  /** Price tick and amount step, as ccxt reports them. */
+  priceTick: nullableNumber,
+  amountStep: nullableNumber,
+  minNotionalUsd: nullableNumber,
+  maxLeverage: nullableNumber,
+});
+export type MarketInfoView = z.infer<typeof MarketInfoViewSchema>;
+
+export const SymbolDetailViewSchema = z.object({
+  market: MarketInfoViewSchema,
+  lastPrice: nullableNumber,
+  markPrice: nullableNumber,
+  fundingRate: nullableNumber,
+  openInterestUsd: nullableNumber,
+  orderBook: OrderBookViewSchema.nullable(),
+  /** Named microstructure figures (spreadBps, depthBidUsd10bps, tradesPerMin...). */
+  microstructure: z.record(z.string(), finite),
+  manipulation: ManipulationViewSchema.nullable(),
+  ranking: RankingRowViewSchema.nullable(),
+  signals: z.array(SignalViewSchema),
+  position: PositionViewSchema.nullable(),
+});
+export type SymbolDetailView = z.infer<typeof SymbolDetailViewSchema>;
+
+/** Chart overlays: EMA(21/50/200), SMA(20), Bollinger(20, 2), Donchian(20), Supertrend(10, 3), VWAP. */
+export const IndicatorNameViewSchema = z.enum(['ema21', 'ema50', 'ema200', 'sma20', 'bollinger', 'donchian', 'supertrend', 'vwap']);
+export type IndicatorNameView = z.infer<typeof IndicatorNameViewSchema>;
+
+/** One overlay line per series (bollinger gives `upper`, `middle`, `lower`). Null = warm-up. */
+export const OverlayViewSchema = z.object({
+  indicator: IndicatorNameViewSchema,
+  series: z.record(z.string(), z.array(nullableNumber)),
+});
+export type OverlayView = z.infer<typeof OverlayViewSchema>;
+
+export const CandlesReplyViewSchema = z.object({
+  symbol: z.string(),
+  timeframe: z.string(),
+  /** Finished candles, oldest first; the last one may be the live, unfinished candle. */
+  candles: z.array(CandleSchema),
+  overlays: z.array(OverlayViewSchema),
+});
+export type CandlesReplyView = z.infer<typeof CandlesReplyViewSchema>;
+
+/** One editable setting, described so the UI can render and validate a field generically. */
+export const SettingFieldViewSchema = z.object({
+  /** Dotted config path, e.g. `risk.maxPositions`. */
+  path: z.string(),
+  group: z.enum(['gates', 'risk', 'sizing', 'protection', 'universe', 'ranking', 'general']),
+  label: z.string(),
+  kind: z.enum(['number', 'integer', 'boolean', 'string', 'enum']),
+  value: z.union([finite, z.string(), z.boolean(), z.null()]),
+  min: nullableNumber,
+  max: nullableNumber,
+  options: z.array(z.string()).nullable(),
+  unit: z.string().nullable(),
+  help: z.string().nullable(),
+});
+export type SettingFieldView = z.infer<typeof SettingFieldViewSchema>;
+
+export const SettingsViewSchema = z.object({ fields: z.array(SettingFieldViewSchema) });
+export type SettingsView = z.infer<typeof SettingsViewSchema>;
+
+export const ProfileViewSchema = z.object({
+  name: z.string(),
+  /** Factor name -> weight. */
+  weights: z.record(z.string(), finite),
+  builtin: z.boolean(),
+});
+export type ProfileView = z.infer<typeof ProfileViewSchema>;
+
+export const ProfilesViewSchema = z.object({ active: z.string(), profiles: z.array(ProfileViewSchema) });
+export type ProfilesView = z.infer<typeof ProfilesViewSchema>;
+
+export const WatchlistViewSchema = z.object({ name: z.string(), symbols: z.array(z.string()) });
+export type WatchlistView = z.infer<typeof WatchlistViewSchema>;
+
+/** What the UI may know about a stored key: where it is, never what it is. */
+export const KeyRefViewSchema = z.object({ exchange: z.string(), label: z.string() });
+export type KeyRefView = z.infer<typeof KeyRefViewSchema>;
+
+export const KeyTestReportViewSchema = z.object({
+  exchange: z.string(),
+  label: z.string(),
+  authenticated: z.boolean(),
+  latencyMs: nullableNumber,
+  message: z.string(),
+});
+export type KeyTestReportView = z.infer<typeof KeyTestReportViewSchema>;
+
+export const ExchangeHealthViewSchema = z.object({
+  exchange: z.string(),
+  wsState: z.enum(['connected', 'connecting', 'disconnected', 'stale', 'polling']),
+  latencyMs: nullableNumber,
+  breaker: z.enum(['closed', 'open', 'half_open']),
+  rateLimited429: z.number().int(),
+  lastUpdateMs: z.number().int().nullable(),
+  backoffUntilMs: z.number().int().nullable(),
+});
+export type ExchangeHealthView = z.infer<typeof ExchangeHealthViewSchema>;
+
+/** Also the payload of the `health` event. */
+export const HealthViewSchema = z.object({
+  asOfMs: z.number().int(),
+  engine: z.enum(['starting', 'running', 'stopping', 'stopped']),
+  exchanges: z.array(ExchangeHealthViewSchema),
+  symbolsTracked: z.number().int(),
+  symbolsStale: z.number().int(),
+});
+export type HealthView = z.infer<typeof HealthViewSchema>;
+
+export const AlertViewSchema = z.object({
+  id: z.string(),
+  level: z.enum(['info', 'warn', 'error']),
+  kind: z.string(),
+  message: z.string(),
+  symbol: z.string().nullable(),
+  atMs: z.number().int(),
+});
+export type AlertView = z.infer<typeof AlertViewSchema>;

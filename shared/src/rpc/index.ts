@@ -1,0 +1,41 @@
+/**
+ * RPC contract between the Perpscope host and its UIs (Electron bridge and server-mode WebSocket).
+ * Every command replies with `Result<T>` = `{ ok: true, value } | { ok: false, error: { code,
+ * message, details? } }`; invalid params get `INVALID_INPUT` naming the field, the value and what
+ * was expected.
+ *
+ * Commands (params -> value):
+ * - `rankings.query` {profile?, search?, watchlist?, minQuoteVolumeUsd?, maxManipScore?, sortBy?, sortDir?, offset?, limit?} -> RankingSnapshot
+ * - `symbol.inspect` {symbol, timeframe?} -> SymbolDetail
+ * - `candles.get` {symbol, timeframe, limit?, toMs?, indicators?} -> {symbol, timeframe, candles, overlays}
+ * - `signals.list` {symbol?, sinceMs?, limit?} -> {signals}
+ * - `trading.status` {} -> TradingStatus (mode, autotrade, kill switch, account, positions, open orders)
+ * - `trading.setAutotrade` {enabled} -> {autotrade}
+ * - `orders.place` {symbol, side, type, amountBase | notionalUsd, price?, takeProfitPrice?, stopLossPrice?, leverage?, reduceOnly?} -> {order}
+ * - `orders.cancel` {orderId} -> {order}
+ * - `positions.close` {symbol} -> {order}
+ * - `emergency.killSwitch` {active, reason?} -> KillSwitchState
+ * - `emergency.panic` {confirm: true, symbols?} -> PanicReport
+ * - `settings.get` {} -> {fields}
+ * - `settings.set` {values: {path: value}} -> {fields}
+ * - `profiles.list` {} -> {active, profiles}
+ * - `profiles.apply` {name, weights?} -> {active, profiles}
+ * - `watchlists.list` {} -> {watchlists}
+ * - `watchlists.save` {name, symbols} -> {watchlist}
+ * - `watchlists.delete` {name} -> {deleted}
+ * - `keys.set` {exchange, label, apiKey, secret, password?} -> {exchange, label} (write-only)
+ * - `keys.list` {} -> {keys: [{exchange, label}]} (labels only)
+ * - `keys.delete` {exchange, label} -> {deleted}
+ * - `keys.test` {exchange, label} -> KeyTestReport
+ * - `health.get` {} -> Health
+ *
+ * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert` (see `RPC_EVENTS`).
+ * Wire (WebSocket at `/rpc`): `{ id, method, params }` -> `{ id, result }`; pushes `{ event, data }`.
+ */
+export * from './result.js';
+export * from './dto.js';
+export * from './methods.js';
+export * from './events.js';
+export * from './wire.js';
+export * from './client.js';
+export * from './transports.js';

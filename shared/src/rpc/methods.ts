@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { TimeframeSchema } from '../domain/marketData.js';
+import {
+  CandlesReplyViewSchema,
+  HealthViewSchema,
+  IndicatorNameViewSchema,
+  KeyRefViewSchema,
+  KeyTestReportViewSchema,
+  KillSwitchStateViewSchema,
+  OrderViewSchema,
+  OrderSideViewSchema,
+  PanicReportViewSchema,
+  ProfilesViewSchema,
+  RankingSnapshotViewSchema,
+  SettingsViewSchema,
+  SignalViewSchema,
+  SymbolDetailViewSchema,
+  RpcSymbolSchema,
+  TradingStatusViewSchema,
+  WatchlistViewSchema,
+} from './dto.js';
+
+const positive = z.number().finite().positive();
+const empty = z.strictObject({});
+/** Exchange ids are ccxt ids: lowercase letters and digits. */
+const exchangeId = z.string().regex(/^[a-z0-9]{2,32}$/, 'a ccxt exchange id such as blofin');
+/** Labels end up in keychain account names (`<exchange>:<label>`), so no colon. */
+const keyLabel = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, "_", "." or "-"');
+const secretText = z.string().min(1).max(512);
+const watchlistName = z.string().trim().min(1).max(64);
+
+/**
+ * Manual order ticket. Exactly one of `amountBase` and `notionalUsd` sizes it; `price` is required
+ * for limit orders and refused for market orders.
+ */
+export const PlaceOrderInputSchema = z
+  .strictObject({
+    symbol: RpcSymbolSchema,
+    side: OrderSideViewSchema,
+    type: z.enum(['market', 'limit']),
+    amountBase: positive.optional(),
+    notionalUsd: positive.optional(),
+    price: positive.optional(),
+    takeProfitPrice: positive.optional(),
+    stopLossPrice: positive.optional(),
+    leverage: z.number().finite().min(1).max(125).optional(),
+    reduceOnly: z.boolean().optional(),
+  })
+  .superRefine((o, ctx) => {
+    if ((o.amountBase === undefined) === (o.notionalUsd === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['amountBase'], message: 'exactly one of amountBase or notionalUsd', input: o.amountBase });
+    }
+    if (o.type === 'limit' && o.price === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['price'], message: 'a positive price for a limit order', input: o.price });
+    }
+    if (o.type === 'market' && o.price !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['price'], message: 'no price for a market order', input: o.price });
+    }
+    const ref = o.price;
+    if (ref !== undefined && o.takeProfitPrice !== undefined) {
+      const wrong = o.side === 'buy' ? o.takeProfitPrice <= ref : o.takeProfitPrice >= ref;
+      if (wrong) ctx.addIssue({ code: 'custom', path: ['takeProfitPrice'], message: `a take-profit ${o.side === 'buy' ? 'above' : 'below'} the limit price ${ref}`, input: o.takeProfitPrice });
+    }
+    if (ref !== undefined && o.stopLossPrice !== undefined) {
+      const wrong = o.side === 'buy' ? o.stopLossPrice >= ref : o.stopLossPrice <= ref;
+      if (wrong) ctx.addIssue({ code: 'custom', path: ['stopLossPrice'], message: `a stop-loss ${o.side === 'buy' ? 'below' : 'above'} the limit price ${ref}`, input: o.stopLossPrice });
+    }
+  });
+export type PlaceOrderInput = z.infer<typeof PlaceOrderInputSchema>;
+
+/** Declares one command: the schema of its params and the schema of its reply value. */
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
+  return { input, output } as const;
+}
+
+/**
+ * The command table. Keys are the wire method names; the host validates `params` against `input`
+ * and replies with `Result<z.infer<output>>`.
+ */
+export const RPC_METHODS = {
+  'rankings.query': method(
+    z.strictObject({
+      profile: z.string().min(1).optional(),
+      /** Case-insensitive substring of the symbol. */
+      search: z.string().max(64).optional(),
+      watchlist: watchlistName.optional(),
+      minQuoteVolumeUsd: z.number().finite().nonnegative().optional(),
+      maxManipScore: z.number().finite().min(0).max(100).optional(),
+      sortBy: z.enum(['rank', 'score', 'symbol', 'change24hPct', 'quoteVolume24hUsd', 'spreadBps', 'atrPct', 'fundingRate', 'manipScore']).optional(),
+      sortDir: z.enum(['asc', 'desc']).optional(),
+      offset: z.number().int().nonnegative().optional(),
+      limit: z.number().int().min(1).max(5000).optional(),
+    }),
+    RankingSnapshotViewSchema,
+  ),
+  'symbol.inspect': method(z.strictObject({ symbol: RpcSymbolSchema, timeframe: TimeframeSchema.optional() }), SymbolDetailViewSchema),
+  'candles.get': method(
+    z.strictObject({
+      symbol: RpcSymbolSchema,
+      timeframe: TimeframeSchema,
+      /** Most recent candles up to `toMs` (inclusive), at most `limit` of them. */
+      limit: z.number().int().min(1).max(100_000).optional(),
+      toMs: z.number().int().nonnegative().optional(),
+      indicators: z.array(IndicatorNameViewSchema).max(8).optional(),
+    }),
+    CandlesReplyViewSchema,
+  ),
+  'signals.list': method(
+    z.strictObject({
+      symbol: RpcSymbolSchema.optional(),
+      sinceMs: z.number().int().nonnegative().optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    }),
+    z.object({ signals: z.array(SignalViewSchema) }),
+  ),
+  'trading.status': method(empty, TradingStatusViewSchema),
+  'trading.setAutotrade': method(z.strictObject({ enabled: z.boolean() }), z.object({ autotrade: z.boolean() })),
+  'orders.place': method(PlaceOrderInputSchema, z.object({ order: OrderViewSchema })),
+  'orders.cancel': method(z.strictObject({ orderId: z.string().min(1).max(128) }), z.object({ order: OrderViewSchema })),
+  'positions.close': method(z.strictObject({ symbol: RpcSymbolSchema }), z.object({ order: OrderViewSchema })),
+  'emergency.killSwitch': method(z.strictObject({ active: z.boolean(), reason: z.string().max(200).optional() }), KillSwitchStateViewSchema),
+  'emergency.panic': method(
+    z.strictObject({
+      /** Guard against a stray call: panic flattens the book. */
+      confirm: z.literal(true),
+      /** Only these symbols; all when absent. */
+      symbols: z.array(RpcSymbolSchema).min(1).optional(),
+    }),
+    PanicReportViewSchema,
+  ),
+  'settings.get': method(empty, SettingsViewSchema),
+  'settings.set': method(
+    z.strictObject({ values: z.record(z.string().min(1), z.union([z.number().finite(), z.string(), z.boolean(), z.null()])) }),
+    SettingsViewSchema,
+  ),
+  'profiles.list': method(empty, ProfilesViewSchema),
+  'profiles.apply': method(
+    z.strictObject({ name: z.string().min(1).max(64), weights: z.record(z.string(), z.number().finite()).optional() }),
+    ProfilesViewSchema,
+  ),
+  'watchlists.list': method(empty, z.object({ watchlists: z.array(WatchlistViewSchema) })),
+  'watchlists.save': method(
+    z.strictObject({ name: watchlistName, symbols: z.array(RpcSymbolSchema).max(1000) }),
+    z.object({ watchlist: WatchlistViewSchema }),
+  ),
+  'watchlists.delete': method(z.strictObject({ name: watchlistName }), z.object({ deleted: z.boolean() })),
+  'keys.set': method(
+    z.strictObject({ exchange: exchangeId, label: keyLabel, apiKey: secretText, secret: secretText, password: secretText.optional() }),
+    KeyRefViewSchema,
+  ),
+  'keys.list': method(empty, z.object({ keys: z.array(KeyRefViewSchema) })),
+  'keys.delete': method(z.strictObject({ exchange: exchangeId, label: keyLabel }), z.object({ deleted: z.boolean() })),
+  'keys.test': method(z.strictObject({ exchange: exchangeId, label: keyLabel }), KeyTestReportViewSchema),
+  'health.get': method(empty, HealthViewSchema),
+} as const;
+
+export type RpcMethods = typeof RPC_METHODS;
+export type MethodName = keyof RpcMethods;
+/** Params as the caller writes them (before defaults). */
+export type MethodInput<M extends MethodName> = z.input<RpcMethods[M]['input']>;
+/** Params after validation, as the host sees them. */
+export type MethodParams<M extends MethodName> = z.output<RpcMethods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<RpcMethods[M]['output']>;
+
+export const METHOD_NAMES = Object.keys(RPC_METHODS) as MethodName[];
+
+/** Params whose fields are all optional may be omitted by callers. */
+export type MethodArgs<M extends MethodName> = Record<never, never> extends MethodInput<M> ? [params?: MethodInput<M>] : [params: MethodInput<M>];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(RPC_METHODS, name);
+}
+
+/** Fields whose values are secrets; they are redacted from any error that echoes input. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['apiKey', 'secret', 'password', 'token']);

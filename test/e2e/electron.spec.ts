@@ -1,0 +1,82 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { _electron as electron, expect, test } from '@playwright/test';
+
+const desktopDir = fileURLToPath(new URL('../../desktop/', import.meta.url));
+const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
+
+/**
+ * The Electron binary, found the way the `electron` package does but without its auto-download
+ * (requiring the package would try to fetch the binary). Null with the reason when unusable.
+ */
+function electronBinary(): { path: string } | { skip: string } {
+  const pkgDir = join(desktopDir, 'node_modules/electron');
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  let path: string | null = null;
+  if (override) path = join(override, process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron');
+  else if (existsSync(join(pkgDir, 'path.txt'))) path = join(pkgDir, 'dist', readFileSync(join(pkgDir, 'path.txt'), 'utf8').trim());
+  if (!path || !existsSync(path)) return { skip: 'no Electron binary (ELECTRON_SKIP_BINARY_DOWNLOAD was set at install); run `npx install-electron` in desktop/ to enable' };
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return { skip: 'no display: run under xvfb-run' };
+  if (!existsSync(join(desktopDir, 'out/main/index.js'))) return { skip: 'desktop not built: run `pnpm build`' };
+  return { path };
+}
+
+const binary = electronBinary();
+if ('skip' in binary) console.log(`electron.spec.ts skipped: ${binary.skip}`);
+
+test.describe('Electron shell', () => {
+  test.skip('skip' in binary, 'skip' in binary ? binary.skip : '');
+
+  test('launches a locked-down window with named preload verbs only', async () => {
+    if ('skip' in binary) return;
+    const userData = mkdtempSync(join(tmpdir(), 'perpscope-electron-'));
+    const app = await electron.launch({
+      executablePath: binary.path,
+      args: [join(desktopDir, 'out/main/index.js'), `--user-data-dir=${userData}`, '--no-sandbox', '--disable-gpu'],
+      env: { ...process.env, PERPSCOPE_SIM: '1' },
+    });
+    try {
+      const page = await app.firstWindow();
+      await page.waitForLoadState('domcontentloaded');
+      const surface = await page.evaluate(() => {
+        const g = globalThis as Record<string, unknown>;
+        const bridge = g.perpscope as Record<string, unknown> | undefined;
+        return {
+          require: typeof g.require,
+          process: typeof g.process,
+          namespaces: bridge ? Object.keys(bridge).sort() : [],
+          hasInvoke: bridge ? 'invoke' in bridge : false,
+          // contextBridge copies and freezes exposed objects only across isolated worlds.
+          frozen: bridge ? Object.isFrozen(bridge) : false,
+          opened: window.open('https://example.com') === null,
+        };
+      });
+      expect(surface.require, 'require').toBe('undefined');
+      expect(surface.process, 'process').toBe('undefined');
+      expect(surface.hasInvoke, 'no generic invoke').toBe(false);
+      expect(surface.frozen, 'context isolation: the bridge is a frozen copy').toBe(true);
+      expect(surface.namespaces, 'named verbs').toEqual(expect.arrayContaining(['rankings', 'orders', 'keys', 'onEvent']));
+      expect(surface.opened, 'window.open denied').toBe(true);
+
+      const before = page.url();
+      await page.evaluate(() => {
+        location.href = 'https://example.com/';
+      });
+      await page.waitForTimeout(500);
+      expect(page.url(), 'navigation blocked').toBe(before);
+
+      const health = await page.evaluate(async () => {
+        const bridge = (globalThis as unknown as { perpscope: { health: { get: (p?: unknown) => Promise<{ ok: boolean }> } } }).perpscope;
+        return bridge.health.get({ unexpected: true });
+      });
+      expect(health.ok, 'IPC payloads are validated by the host').toBe(false);
+
+      mkdirSync(screenshots, { recursive: true });
+      await page.screenshot({ path: `${screenshots}electron-window.png` });
+    } finally {
+      await app.close();
+    }
+  });
+});
