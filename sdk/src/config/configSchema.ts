@@ -9,7 +9,8 @@ export const UniverseConfigSchema = z
   .object({
     minQuoteVolumeUsd: z.number().nonnegative().default(1_000_000),
     minPrice: z.number().nonnegative().default(0),
-    maxSpreadBps: z.number().positive().default(50),
+    /** Widest bid/ask spread allowed; null turns the gate off (replays have no quotes). */
+    maxSpreadBps: z.number().positive().nullable().default(50),
     include: z.array(z.string()).default([]),
     exclude: z.array(z.string()).default([]),
     /** Glob patterns matched against base, exchange id and unified symbol, e.g. `BTCDOM-*`. */

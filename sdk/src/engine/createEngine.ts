@@ -75,7 +75,7 @@ export function gatesFromConfig(config: PerpscopeConfig): Partial<UniverseGates>
     settle: 'USDT',
     minQuoteVolumeUsd: u.minQuoteVolumeUsd,
     minPrice: u.minPrice,
-    maxSpreadBps: u.maxSpreadBps,
+    maxSpreadBps: u.maxSpreadBps ?? Infinity,
     include: u.include,
     exclude: [...u.exclude, ...u.excludePatterns],
     blueChipBases: u.blueChips,
