@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../core/errors.js';
+import { zodIssuesToFieldIssues } from '../config/loadConfig.js';
+import type { CandleFeatures } from './candleFeatures.js';
+import type { LogisticModel } from './logistic.js';
+import { FLAG_NAMES, type ManipFlag } from './types.js';
+
+/**
+ * Inputs of the radar's logistic layer: one severity per flag (0 when quiet) and three bounded
+ * anomaly features that raise the score without any rule firing.
+ */
+export const RADAR_FEATURES = [...FLAG_NAMES, 'volumeZPos', 'absVelocityAtr', 'volRegimeExcess'] as const;
+
+/**
+ * Default weights. They are priors, not a fit: a weight-8 flag at its threshold (severity 0.5)
+ * lands at 50 and at full severity near 98; a calm symbol sits near 2. Weaker evidence gets a
+ * smaller weight so it cannot reach the alert level alone: a fresh listing is a risk, not a
+ * manipulation, and volume without price impact read from candles also happens on news and index
+ * rebalancing, so `wash_trade_volume` tops out near 73 until another flag corroborates it.
+ * `scripts/fit-manipulation.ts --dataset radar` refits them from labeled evaluations and writes
+ * a JSON file of this shape (load it with `parseRadarModel`). `mean`/`std` of 0/1 mean raw
+ * severities go straight into the linear term.
+ */
+export const DEFAULT_RADAR_MODEL: LogisticModel = {
+  features: [...RADAR_FEATURES],
+  mean: RADAR_FEATURES.map(() => 0),
+  std: RADAR_FEATURES.map(() => 1),
+  intercept: -4,
+  coef: [
+    8, // spoofing_depth_imbalance
+    7, // liquidity_vacuum
+    8, // scam_wick
+    8, // exhausted_spike
+    7, // funding_divergence
+    7, // oi_price_divergence
+    8, // post_surge_reversal
+    5, // wash_trade_volume
+    6, // fresh_listing
+    1, // volumeZPos
+    0.5, // absVelocityAtr
+    0.5, // volRegimeExcess
+  ],
+};
+
+/**
+ * manipScore at which the radar alerts and an entry may be blocked: one strong flag (severity
+ * >= 0.78 on a weight-8 flag) or two weaker ones; wash volume or a fresh listing alone never
+ * reach it. Chosen on SimExchange seeds 1-3 and checked on held-out seeds (docs/manipulation.md).
+ */
+export const MANIP_ALERT_SCORE = 90;
+
+export const LogisticModelSchema = z
+  .object({
+    features: z.array(z.string().min(1)).min(1),
+    mean: z.array(z.number().finite()),
+    std: z.array(z.number().finite().nonnegative()),
+    intercept: z.number().finite(),
+    coef: z.array(z.number().finite()),
+  })
+  .refine((m) => m.mean.length === m.features.length && m.std.length === m.features.length && m.coef.length === m.features.length, {
+    message: 'mean, std and coef must have one entry per feature',
+  });
+
+/** Validates a radar model read from JSON; its features must be exactly `RADAR_FEATURES`. */
+export function parseRadarModel(input: unknown): LogisticModel {
+  const parsed = LogisticModelSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError('manipulation model', zodIssuesToFieldIssues(parsed.error, input));
+  const model = parsed.data;
+  if (model.features.join(',') !== RADAR_FEATURES.join(',')) {
+    throw new InvalidInputError('manipulation model', [
+      { path: 'features', received: JSON.stringify(model.features), expected: JSON.stringify(RADAR_FEATURES) },
+    ]);
+  }
+  return model;
+}
+
+const clamp = (x: number, lo: number, hi: number): number => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : 0);
+
+/** The radar feature row, in `RADAR_FEATURES` order. */
+export function radarFeatureRow(flags: readonly ManipFlag[], candle: CandleFeatures | null): number[] {
+  const row = FLAG_NAMES.map((name) => flags.find((f) => f.name === name)?.severity ?? 0);
+  row.push(
+    candle ? clamp(candle.volumeZ, 0, 10) / 10 : 0,
+    candle ? clamp(Math.abs(candle.velocityAtr), 0, 5) / 5 : 0,
+    candle ? clamp(candle.volRegime - 1, 0, 3) / 3 : 0,
+  );
+  return row;
+}

@@ -1,0 +1,301 @@
+import type { BookFeatures } from './bookFeatures.js';
+import type { CandleFeatures } from './candleFeatures.js';
+import { meanStd } from './candleFeatures.js';
+import type { Evidence, FlagName, ManipFlag, MarketSnapshot } from './types.js';
+
+/**
+ * Rule thresholds, kept as data so they can be reviewed and overridden in one place.
+ * Each figure is the point where a flag starts to fire (severity 0.5); twice the margin is 1.
+ */
+export const DEFAULT_RULE_THRESHOLDS = {
+  /**
+   * Spoofing: one level on the heavy side at least `spoofWallMultiple` times the median level
+   * within 50 bps, tilting the depth within 50 bps to |bid - ask| / (bid + ask) >= `spoofImbalance`.
+   * A book snapshot cannot see the cancel, so the tell is a lone outsized wall that moves the book.
+   */
+  spoofWallMultiple: 10,
+  spoofImbalance: 0.3,
+  /** A spread this wide is a vacuum on its own. */
+  vacuumSpreadBps: 30,
+  /**
+   * Thinner side's depth within 50 bps over one typical minute of quote volume: the median bar
+   * over the candle tail, per minute (a mean or a 24h sum stays inflated for hours after a burst).
+   */
+  vacuumDepthMinutes: 0.5,
+  /** A wick this many ATRs long that is also most of the bar. */
+  wickAtr: 3,
+  wickShareOfRange: 0.6,
+  /**
+   * Spike bar: range in ATRs, body move as a fraction of price, and volume z-score; exhaustion:
+   * retrace share and volume fade. The absolute move keeps ordinary volatility clusters on short
+   * bars (a 3-ATR 5m bar is often well under 1%) out of it.
+   */
+  spikeRangeAtr: 3,
+  spikeMinMove: 0.03,
+  spikeVolumeZ: 3,
+  spikeRetrace: 0.4,
+  spikeLookbackBars: 3,
+  /** Funding per 8h that counts as crowded, and the price move against it over 24 bars. */
+  fundingCrowded8h: 0.0005,
+  fundingAgainstMove: 0.01,
+  /** Funding per 8h that is extreme whatever the price does. */
+  fundingExtreme8h: 0.003,
+  /** Perp mark away from index by this much. */
+  basisBps: 50,
+  /**
+   * OI change over `oiBars` with price flat (<= oiFlatPrice) or OI unwinding while price pumps;
+   * the change must also be `oiChangeZ` robust standard deviations (1.4826 x MAD) of the
+   * symbol's own `oiBars` changes over its history (at least 4 x `oiBars` of it), so a symbol whose
+   * OI is always noisy does not fire.
+   */
+  oiBars: 24,
+  oiChangeZ: 4,
+  oiBuild: 0.2,
+  oiFlatPrice: 0.02,
+  oiUnwind: -0.2,
+  oiUnwindPump: 0.05,
+  /**
+   * Surge: low-to-peak rise within `surgeMaxBars`, in ATRs at the base and as a fraction; it
+   * counts as post-surge only while the peak is at most `surgeReversalWithinBars` old, because a
+   * pump is dumped fast while a trend gives back slowly.
+   */
+  surgeMaxBars: 24,
+  surgeReversalWithinBars: 24,
+  surgeAtr: 8,
+  surgeMin: 0.1,
+  /** Share of the surge given back since the peak. */
+  surgeReversal: 0.5,
+  /**
+   * Wash volume: volume z-score with the bar range at most this many ATRs. An ordinary bar spans
+   * about one ATR, so "no price impact" means well under it.
+   */
+  washVolumeZ: 4,
+  washMaxRangeAtr: 0.5,
+  /** Listings younger than this are fresh. */
+  freshListingMs: 7 * 86_400_000,
+} as const;
+export type RuleThresholds = { -readonly [K in keyof typeof DEFAULT_RULE_THRESHOLDS]: number };
+
+export interface RuleContext {
+  snapshot: MarketSnapshot;
+  candle: CandleFeatures | null;
+  book: BookFeatures | null;
+  t: RuleThresholds;
+}
+
+/** 0.5 when `ratio` (metric over threshold) is 1, 1 when it is 2 or more. */
+export function severity(ratio: number): number {
+  return Math.min(1, Math.max(0.5, 0.5 + 0.5 * (ratio - 1)));
+}
+
+const r4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+function flag(name: FlagName, ratio: number, evidence: Evidence): ManipFlag {
+  return { name, severity: r4(severity(ratio)), evidence };
+}
+
+function spoofing({ book, t }: RuleContext): ManipFlag | null {
+  if (!book) return null;
+  const imb = Math.abs(book.depthImbalance50);
+  if (imb < t.spoofImbalance || book.wallMultiple < t.spoofWallMultiple) return null;
+  // The wall's size is the evidence; the imbalance only gates that it matters to the book.
+  return flag('spoofing_depth_imbalance', book.wallMultiple / t.spoofWallMultiple, {
+    depthImbalance50: r4(book.depthImbalance50),
+    heavySide: book.depthImbalance50 > 0 ? 'bid' : 'ask',
+    wallMultiple: r2(book.wallMultiple),
+    wallShare: r4(book.wallShare),
+    wallDistanceBps: r2(book.wallDistanceBps),
+    bidDepth50Usd: Math.round(book.bidDepth50Usd),
+    askDepth50Usd: Math.round(book.askDepth50Usd),
+  });
+}
+
+function liquidityVacuum({ book, candle, snapshot, t }: RuleContext): ManipFlag | null {
+  if (!book) return null;
+  const minuteUsd = candle
+    ? candle.medianQuoteVolumePerBar / (snapshot.barMs / 60_000)
+    : (snapshot.quoteVolume24hUsd ?? 0) / 1440;
+  const thinUsd = Math.min(book.bidDepth50Usd, book.askDepth50Usd);
+  const depthMinutes = minuteUsd > 0 ? thinUsd / minuteUsd : Number.POSITIVE_INFINITY;
+  const spreadRatio = book.spreadBps / t.vacuumSpreadBps;
+  const depthRatio = depthMinutes > 0 ? t.vacuumDepthMinutes / depthMinutes : 2;
+  if (spreadRatio < 1 && depthRatio < 1) return null;
+  return flag('liquidity_vacuum', Math.max(spreadRatio, depthRatio), {
+    spreadBps: r2(book.spreadBps),
+    thinSideDepth50Usd: Math.round(thinUsd),
+    minuteQuoteVolumeUsd: Math.round(minuteUsd),
+    depthMinutes: Number.isFinite(depthMinutes) ? r4(depthMinutes) : 'n/a',
+  });
+}
+
+function scamWick({ candle, t }: RuleContext): ManipFlag | null {
+  if (!candle || !(candle.rangeAtr > 0)) return null;
+  const upper = candle.upperWickAtr >= candle.lowerWickAtr;
+  const wickAtr = upper ? candle.upperWickAtr : candle.lowerWickAtr;
+  const share = wickAtr / candle.rangeAtr;
+  if (wickAtr < t.wickAtr || share < t.wickShareOfRange) return null;
+  const wickPct = ((wickAtr * candle.atrPrev) / candle.close) * 100;
+  return flag('scam_wick', wickAtr / t.wickAtr, {
+    side: upper ? 'upper' : 'lower',
+    wickAtr: r2(wickAtr),
+    wickShareOfRange: r4(share),
+    wickPct: r2(wickPct),
+    barOpenTimeMs: candle.lastOpenTimeMs,
+  });
+}
+
+function exhaustedSpike({ candle, t }: RuleContext): ManipFlag | null {
+  if (!candle) return null;
+  const { tailHigh: h, tailLow: l, tailOpen: o, tailClose: c, tailVolume: v, tailAtr: a } = candle;
+  const m = c.length;
+  for (let back = 1; back <= t.spikeLookbackBars; back++) {
+    const i = m - 1 - back;
+    const atrBefore = a[i - 1] ?? Number.NaN;
+    if (i < 2 || !(atrBefore > 0)) continue;
+    const rangeAtr = ((h[i] as number) - (l[i] as number)) / atrBefore;
+    const { mean, std } = meanStd(v, i - 60, i);
+    const volZ = std > 0 ? ((v[i] as number) - mean) / std : 0;
+    const move = (c[i] as number) - (o[i] as number);
+    const movePct = Math.abs(move) / (o[i] as number);
+    if (rangeAtr < t.spikeRangeAtr || volZ < t.spikeVolumeZ || movePct < t.spikeMinMove) continue;
+    const last = c[m - 1] as number;
+    const retrace = ((c[i] as number) - last) / move;
+    const fade = (v[m - 1] as number) / (v[i] as number);
+    if (retrace < t.spikeRetrace || fade > 0.5) continue;
+    return flag('exhausted_spike', Math.min(rangeAtr / t.spikeRangeAtr, retrace / t.spikeRetrace), {
+      direction: move > 0 ? 'up' : 'down',
+      spikeMovePct: r2((move / (o[i] as number)) * 100),
+      spikeRangeAtr: r2(rangeAtr),
+      spikeVolumeZ: r2(volZ),
+      retraceShare: r4(retrace),
+      volumeFade: r4(fade),
+      barsSinceSpike: back,
+    });
+  }
+  return null;
+}
+
+function fundingDivergence({ snapshot, candle, t }: RuleContext): ManipFlag | null {
+  const mark = snapshot.markPrice;
+  const index = snapshot.indexPrice;
+  const basisBps = mark !== undefined && index !== undefined && index > 0 ? ((mark - index) / index) * 10_000 : 0;
+  const rate = snapshot.fundingRate;
+  const rate8h = rate === undefined ? 0 : rate * (8 / (snapshot.fundingIntervalHours ?? 8));
+  const move = candle?.ret24 ?? 0;
+  const against = rate8h !== 0 && Number.isFinite(move) ? -Math.sign(rate8h) * move : 0;
+  const crowdedRatio = Math.abs(rate8h) / t.fundingCrowded8h;
+  const divergence = crowdedRatio >= 1 && against >= t.fundingAgainstMove ? Math.min(crowdedRatio, against / t.fundingAgainstMove) : 0;
+  const extreme = Math.abs(rate8h) / t.fundingExtreme8h;
+  const basis = Math.abs(basisBps) / t.basisBps;
+  const ratio = Math.max(divergence, extreme, basis);
+  if (ratio < 1) return null;
+  return flag('funding_divergence', ratio, {
+    fundingRate8h: r4(rate8h * 10_000) / 10_000,
+    fundingAnnualizedPct: r2(rate8h * 3 * 365 * 100),
+    priceMove24hPct: r2(move * 100),
+    basisBps: r2(basisBps),
+  });
+}
+
+function oiPriceDivergence({ snapshot, candle, t }: RuleContext): ManipFlag | null {
+  const oi = snapshot.openInterestHistory;
+  if (!oi || !candle) return null;
+  const k = Math.min(t.oiBars, candle.tailClose.length - 1);
+  const len = oi.length;
+  // Needs a history of k-bar changes to judge how unusual the latest one is.
+  if (k < 1 || len < 5 * k) return null;
+  const oiThen = oi[len - 1 - k] as number;
+  const oiNow = oi[len - 1] as number;
+  if (!(oiThen > 0) || !(oiNow > 0)) return null;
+  const from = Math.max(k, len - 1 - 20 * k);
+  const changes: number[] = [];
+  for (let i = from; i < len - 1; i++) {
+    const a = oi[i - k] as number;
+    const b = oi[i] as number;
+    if (a > 0 && b > 0) changes.push(Math.abs(Math.log(b / a)));
+  }
+  changes.sort((a, b) => a - b);
+  // |changes| are centred near 0 over a long history, so their median is the MAD.
+  const std = 1.4826 * (changes[changes.length >> 1] ?? 0);
+  const logChange = Math.log(oiNow / oiThen);
+  const z = std > 0 ? Math.abs(logChange) / std : Number.POSITIVE_INFINITY;
+  if (z < t.oiChangeZ) return null;
+  const oiChange = oiNow / oiThen - 1;
+  const c = candle.tailClose;
+  const priceChange = (c[c.length - 1] as number) / (c[c.length - 1 - k] as number) - 1;
+  let ratio = 0;
+  if (oiChange >= t.oiBuild && priceChange <= t.oiFlatPrice) ratio = oiChange / t.oiBuild;
+  if (oiChange <= t.oiUnwind && priceChange >= t.oiUnwindPump) ratio = Math.max(ratio, Math.min(oiChange / t.oiUnwind, priceChange / t.oiUnwindPump));
+  if (ratio < 1) return null;
+  return flag('oi_price_divergence', Math.min(ratio, z / t.oiChangeZ), {
+    oiChangePct: r2(oiChange * 100),
+    oiChangeZ: Number.isFinite(z) ? r2(z) : 'n/a',
+    priceChangePct: r2(priceChange * 100),
+    bars: k,
+  });
+}
+
+function postSurgeReversal({ candle, t }: RuleContext): ManipFlag | null {
+  if (!candle) return null;
+  const { tailHigh: h, tailLow: l, tailClose: c, tailAtr: a } = candle;
+  const m = c.length;
+  const from = Math.max(0, m - 1 - t.surgeReversalWithinBars);
+  let peak = from;
+  for (let i = from; i < m - 1; i++) if ((h[i] as number) > (h[peak] as number)) peak = i;
+  if (peak >= m - 1) return null;
+  let base = Math.max(0, peak - t.surgeMaxBars);
+  for (let i = base; i <= peak; i++) if ((l[i] as number) < (l[base] as number)) base = i;
+  const baseLow = l[base] as number;
+  const peakHigh = h[peak] as number;
+  const surge = peakHigh / baseLow - 1;
+  const atrBase = a[base] ?? a[peak] ?? Number.NaN;
+  const surgeAtr = atrBase > 0 ? (peakHigh - baseLow) / atrBase : 0;
+  if (surge < t.surgeMin || surgeAtr < t.surgeAtr) return null;
+  const last = c[m - 1] as number;
+  const reversal = (peakHigh - last) / (peakHigh - baseLow);
+  if (reversal < t.surgeReversal) return null;
+  return flag('post_surge_reversal', Math.min(reversal / t.surgeReversal, surgeAtr / t.surgeAtr), {
+    surgePct: r2(surge * 100),
+    surgeAtr: r2(surgeAtr),
+    reversalShare: r4(reversal),
+    barsSincePeak: m - 1 - peak,
+  });
+}
+
+function washTradeVolume({ snapshot, candle, t }: RuleContext): ManipFlag | null {
+  if (!candle || candle.volumeZ < t.washVolumeZ || candle.rangeAtr > t.washMaxRangeAtr) return null;
+  const tr = snapshot.trades;
+  const total = tr ? tr.buyVolumeBase + tr.sellVolumeBase : 0;
+  const flowImbalance = total > 0 && tr ? (tr.buyVolumeBase - tr.sellVolumeBase) / total : Number.NaN;
+  const ratio = Math.min(candle.volumeZ / t.washVolumeZ, t.washMaxRangeAtr / Math.max(candle.rangeAtr, 1e-9));
+  return flag('wash_trade_volume', ratio, {
+    volumeZ: r2(candle.volumeZ),
+    rangeAtr: r2(candle.rangeAtr),
+    flowImbalance: Number.isFinite(flowImbalance) ? r4(flowImbalance) : 'n/a',
+  });
+}
+
+function freshListing({ snapshot, t }: RuleContext): ManipFlag | null {
+  const listed = snapshot.market?.listedAtMs;
+  if (listed === undefined) return null;
+  const ageMs = snapshot.nowMs - listed;
+  if (ageMs < 0 || ageMs >= t.freshListingMs) return null;
+  return flag('fresh_listing', 2 - ageMs / t.freshListingMs, { ageHours: r2(ageMs / 3_600_000) });
+}
+
+/** Every rule, in flag-name order. A rule returns null when quiet or when its input is missing. */
+export const RULES: readonly ((ctx: RuleContext) => ManipFlag | null)[] = [
+  spoofing,
+  liquidityVacuum,
+  scamWick,
+  exhaustedSpike,
+  fundingDivergence,
+  oiPriceDivergence,
+  postSurgeReversal,
+  washTradeVolume,
+  freshListing,
+];
+
+/** Flags that can fire from candles (plus listing time) alone, with no book, funding or OI. */
+export const CANDLE_ONLY_FLAGS: readonly FlagName[] = ['scam_wick', 'exhausted_spike', 'post_surge_reversal', 'wash_trade_volume', 'fresh_listing'];

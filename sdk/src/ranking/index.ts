@@ -1,0 +1,16 @@
+export { computeSymbolMetrics, DEFAULT_TAKER_FEE_RATE, type SymbolMetrics } from './metrics.js';
+export { robustZ, median, Z_CLIP } from './robust.js';
+export { computeEdges, sideSign, type Edges } from './edges.js';
+export {
+  ProfileRegistry,
+  ProfileWeightsSchema,
+  ProfilesFileSchema,
+  DEFAULT_PROFILES,
+  profileRegistryFromJson,
+  type ProfileWeights,
+  type BuiltinProfileName,
+} from './profiles.js';
+export { RankingQuerySchema, parseRankingQuery, type RankingQuery, type RankingQueryInput } from './query.js';
+export { rankEntries, scoreParts, type RankingRow, type RankEntry, type ScoreParts, type SideBias } from './rank.js';
+export { buildOpportunities, type Opportunity } from './opportunities.js';
+export { Ranker, type RankerOptions, type RankingResult } from './ranker.js';
