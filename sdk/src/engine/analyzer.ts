@@ -43,9 +43,17 @@ export class Analyzer {
     this.profile = options.profile;
   }
 
-  /** Seeds every universe series not yet tracked; returns how many were seeded. */
+  /** Seeds every universe series not yet tracked and forgets series that left; returns how many were seeded. */
   syncUniverse(): number {
     const { market, timeframes } = this.options;
+    const members = new Set(market.universe().map((m) => m.symbol));
+    for (const k of [...this.seeded]) {
+      const [symbol, tf] = k.split('|') as [string, Timeframe];
+      if (members.has(symbol)) continue;
+      this.evaluator.drop(symbol, tf);
+      this.seeded.delete(k);
+    }
+    this.ranker.retain([...members]);
     let added = 0;
     for (const member of market.universe()) {
       for (const tf of timeframes) {

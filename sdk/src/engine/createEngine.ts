@@ -165,7 +165,10 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       onRanking: (ranking) => emitter.emit('ranking', ranking),
     });
     const analysis = analyzer;
-    market.on('universe', (e) => emitter.emit('universe', e));
+    market.on('universe', (e) => {
+      emitter.emit('universe', e);
+      if (e.removed.length) analysis.syncUniverse();
+    });
     market.on('bar', (e) => {
       emitter.emit('bar', e);
       analysis.onBar(e);

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * Risk settings. Defaults follow the settings users of the Python seeds ran with:
+ * TRADE_MIN_SCORE=5, TRADE_MIN_PROB=0.62, SIGNAL_MIN_QVOL_USDT=400000, TRADE_COOLDOWN_SEC=120,
+ * TRADE_MAX_POSITIONS=6, TRADE_MAX_EXPOSURE_USD=500, SINGLE_POSITION_PER_SYMBOL=1,
+ * TRADE_NOTIONAL_USD=50, TRADING_LEVERAGE=3, TRADING_MARGIN_MODE=cross, MIN_INITIAL_MARGIN_USD=10,
+ * UPSIZE_TO_MIN_MARGIN=1, CHECK_BALANCE_BEFORE_ORDER=1, risk_pct=2.5 %, atr_stop_k=1.2,
+ * daily_loss_limit=6 %. Every `...Pct` field is in percent (2.5 means 2.5 %).
+ */
+export const RiskGatesConfigSchema = z.object({
+  /** Blocks every new entry when true (exits still pass). */
+  killSwitch: z.boolean().default(false),
+  minScore: z.number().default(5),
+  minProbability: z.number().min(0).max(1).default(0.62),
+  minQuoteVolume24hUsd: z.number().nonnegative().default(400_000),
+  /** Minimum time between two entries on one symbol. */
+  cooldownMs: z.number().int().nonnegative().default(120_000),
+  maxPositions: z.number().int().positive().default(6),
+  /** Cap on the summed notional of open positions, including the new order. */
+  maxExposureUsd: z.number().positive().default(500),
+  singlePositionPerSymbol: z.boolean().default(true),
+  /** Loss from the day's equity anchor (UTC day) that stops new entries; null disables. */
+  dailyLossLimitPct: z.number().positive().max(100).nullable().default(6),
+  /** Entries on a symbol whose manipulation score (0-100) exceeds this are refused; null disables. */
+  maxManipScore: z.number().min(0).max(100).nullable().default(70),
+});
+
+export const SmartRiskConfigSchema = z.object({
+  /** Confidence- and volatility-aware leverage and margin mode (ENABLE_SMART_RISK). */
+  enabled: z.boolean().default(false),
+  leverageMin: z.number().positive().default(1),
+  leverageMax: z.number().positive().default(10),
+  leverageBase: z.number().positive().default(3),
+  /** ATR as % of price that counts as normal volatility. */
+  atrRefPct: z.number().positive().default(1),
+  /** Leverage/notional gain per unit of confidence above 0.5. */
+  kConfidence: z.number().nonnegative().default(1),
+  /** Exponent on (atrRefPct / atrPct): 0 ignores volatility, 1 scales inversely with it. */
+  kVolatility: z.number().nonnegative().default(1),
+  /** Cross margin when ATR% exceeds this: wide swings are better absorbed by the whole balance. */
+  crossIfAtrPctAbove: z.number().positive().default(2.5),
+  /** Otherwise isolated margin when confidence exceeds this: a confident trade risks only its margin. */
+  isolatedIfConfidenceAbove: z.number().min(0).max(1).default(0.75),
+});
+
+export const SizingConfigSchema = z.object({
+  mode: z.enum(['fixed', 'risk_pct', 'dynamic']).default('fixed'),
+  fixedNotionalUsd: z.number().positive().default(50),
+  /** Equity risked between entry and stop, in risk_pct mode. */
+  riskPct: z.number().positive().max(100).default(2.5),
+  /** Stop distance in ATRs when the order carries no stop price. */
+  atrStopMult: z.number().positive().default(1.2),
+  /** Leverage when smart risk is off (and the fallback bound when on). */
+  leverage: z.number().positive().default(3),
+  marginMode: z.enum(['cross', 'isolated']).default('cross'),
+  /** Dynamic mode scales fixedNotionalUsd by confidence and volatility within these multipliers. */
+  dynamicMinMult: z.number().positive().default(0.5),
+  dynamicMaxMult: z.number().positive().default(2),
+  /** Initial margin below this is upsized (or refused when upsizeToMinMargin is off). */
+  minMarginUsd: z.number().nonnegative().default(10),
+  upsizeToMinMargin: z.boolean().default(true),
+  /** Refuses orders whose margin exceeds the available balance. */
+  checkBalance: z.boolean().default(true),
+  smart: SmartRiskConfigSchema.prefault({}),
+});
+
+export const RiskConfigSchema = z
+  .object({
+    gates: RiskGatesConfigSchema.prefault({}),
+    sizing: SizingConfigSchema.prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const s = cfg.sizing;
+    if (s.dynamicMinMult > s.dynamicMaxMult) {
+      ctx.addIssue({ code: 'custom', path: ['sizing', 'dynamicMinMult'], message: `must not exceed sizing.dynamicMaxMult (${s.dynamicMaxMult})` });
+    }
+    if (s.smart.leverageMin > s.smart.leverageMax) {
+      ctx.addIssue({ code: 'custom', path: ['sizing', 'smart', 'leverageMin'], message: `must not exceed sizing.smart.leverageMax (${s.smart.leverageMax})` });
+    }
+  });
+
+export type RiskConfig = z.infer<typeof RiskConfigSchema>;
+/** Input shape: every field optional, defaults filled in by `RiskConfigSchema.parse`. */
+export type RiskConfigInput = z.input<typeof RiskConfigSchema>;
+
+/** The defaults, parsed. */
+export function defaultRiskConfig(): RiskConfig {
+  return RiskConfigSchema.parse({});
+}

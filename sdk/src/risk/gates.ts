@@ -1,0 +1,107 @@
+import type { RiskConfig } from './config.js';
+import { dailyLossPct } from './dailyAnchor.js';
+import { RiskRejectReason, type DailyAnchor, type RiskAccountState, type RiskOrderRequest, type RiskRejection } from './types.js';
+
+type Gates = RiskConfig['gates'];
+
+function reject(reason: RiskRejectReason, message: string, details: Record<string, unknown>): RiskRejection {
+  return { ok: false, reason, message, details };
+}
+
+export function killSwitchGate(gates: Gates, externalOn: boolean): RiskRejection | null {
+  if (!gates.killSwitch && !externalOn) return null;
+  const source = gates.killSwitch ? 'setting' : 'external';
+  return reject(RiskRejectReason.KillSwitch, `Order refused: the kill switch is on (${source})`, { source });
+}
+
+export function dailyLossGate(gates: Gates, anchor: DailyAnchor, equityUsd: number): RiskRejection | null {
+  if (gates.dailyLossLimitPct === null) return null;
+  const lossPct = dailyLossPct(anchor, equityUsd);
+  if (lossPct < gates.dailyLossLimitPct) return null;
+  return reject(
+    RiskRejectReason.DailyLossLimit,
+    `Order refused: down ${lossPct.toFixed(2)} % today (limit ${gates.dailyLossLimitPct} %)`,
+    { lossPct, limitPct: gates.dailyLossLimitPct, anchorEquityUsd: anchor.equityUsd, equityUsd, dayStartMs: anchor.dayStartMs },
+  );
+}
+
+/** Signal quality and market gates: score, probability, 24 h quote volume, manipulation ceiling. */
+export function signalGates(gates: Gates, req: RiskOrderRequest): RiskRejection | null {
+  const base = { symbol: req.symbol };
+  if (!(req.score >= gates.minScore)) {
+    return reject(RiskRejectReason.MinScore, `Order refused: score ${req.score} is below ${gates.minScore}`, { ...base, score: req.score, minScore: gates.minScore });
+  }
+  if (!(req.probability >= gates.minProbability)) {
+    return reject(RiskRejectReason.MinProbability, `Order refused: probability ${req.probability} is below ${gates.minProbability}`, {
+      ...base,
+      probability: req.probability,
+      minProbability: gates.minProbability,
+    });
+  }
+  if (!(req.quoteVolume24hUsd >= gates.minQuoteVolume24hUsd)) {
+    return reject(RiskRejectReason.MinQuoteVolume, `Order refused: 24h quote volume ${req.quoteVolume24hUsd} USD is below ${gates.minQuoteVolume24hUsd} USD`, {
+      ...base,
+      quoteVolume24hUsd: req.quoteVolume24hUsd,
+      minQuoteVolume24hUsd: gates.minQuoteVolume24hUsd,
+    });
+  }
+  if (gates.maxManipScore !== null && req.manipScore !== null && req.manipScore > gates.maxManipScore) {
+    return reject(RiskRejectReason.ManipScore, `Order refused: manipulation score ${req.manipScore} is above ${gates.maxManipScore}`, {
+      ...base,
+      manipScore: req.manipScore,
+      maxManipScore: gates.maxManipScore,
+    });
+  }
+  return null;
+}
+
+export function cooldownGate(gates: Gates, symbol: string, account: RiskAccountState, nowMs: number): RiskRejection | null {
+  const lastMs = account.lastTradeAtMs[symbol];
+  if (lastMs === undefined || nowMs - lastMs >= gates.cooldownMs) return null;
+  const remainingMs = gates.cooldownMs - (nowMs - lastMs);
+  return reject(RiskRejectReason.Cooldown, `Order refused: ${symbol} traded ${nowMs - lastMs} ms ago; cooldown has ${remainingMs} ms left`, {
+    symbol,
+    lastTradeAtMs: lastMs,
+    cooldownMs: gates.cooldownMs,
+    remainingMs,
+  });
+}
+
+/** One position per symbol and the position count, for a new position. */
+export function positionGates(gates: Gates, symbol: string, account: RiskAccountState): RiskRejection | null {
+  const existing = account.openPositions.find((p) => p.symbol === symbol);
+  if (existing && gates.singlePositionPerSymbol) {
+    return reject(RiskRejectReason.PositionOpen, `Order refused: a ${existing.side} position on ${symbol} is already open`, { symbol, side: existing.side });
+  }
+  const openSymbols = new Set(account.openPositions.map((p) => p.symbol));
+  if (!existing && openSymbols.size >= gates.maxPositions) {
+    return reject(RiskRejectReason.MaxPositions, `Order refused: ${openSymbols.size} positions open (maximum ${gates.maxPositions})`, {
+      openPositions: openSymbols.size,
+      maxPositions: gates.maxPositions,
+    });
+  }
+  return null;
+}
+
+export function exposureOf(account: RiskAccountState): number {
+  return account.exposureUsd ?? account.openPositions.reduce((sum, p) => sum + Math.abs(p.notionalUsd), 0);
+}
+
+export function exposureGate(gates: Gates, account: RiskAccountState, notionalUsd: number): RiskRejection | null {
+  const exposureUsd = exposureOf(account);
+  if (exposureUsd + notionalUsd <= gates.maxExposureUsd) return null;
+  return reject(
+    RiskRejectReason.MaxExposure,
+    `Order refused: exposure would be ${(exposureUsd + notionalUsd).toFixed(2)} USD (maximum ${gates.maxExposureUsd} USD)`,
+    { exposureUsd, notionalUsd, maxExposureUsd: gates.maxExposureUsd },
+  );
+}
+
+export function balanceGate(checkBalance: boolean, account: RiskAccountState, marginUsd: number): RiskRejection | null {
+  if (!checkBalance || marginUsd <= account.availableBalanceUsd) return null;
+  return reject(
+    RiskRejectReason.InsufficientBalance,
+    `Order refused: needs ${marginUsd.toFixed(2)} USD margin, ${account.availableBalanceUsd.toFixed(2)} USD available`,
+    { marginUsd, availableBalanceUsd: account.availableBalanceUsd },
+  );
+}

@@ -1,0 +1,102 @@
+/** Machine-readable reasons a RiskPolicy refuses an order. */
+export const RiskRejectReason = {
+  KillSwitch: 'kill_switch',
+  DailyLossLimit: 'daily_loss_limit',
+  MinScore: 'min_score',
+  MinProbability: 'min_probability',
+  MinQuoteVolume: 'min_quote_volume',
+  ManipScore: 'manip_score',
+  Cooldown: 'cooldown',
+  PositionOpen: 'position_open',
+  MaxPositions: 'max_positions',
+  InvalidOrder: 'invalid_order',
+  MinMargin: 'min_margin',
+  MaxExposure: 'max_exposure',
+  InsufficientBalance: 'insufficient_balance',
+  NoPosition: 'no_position',
+  ExceedsPosition: 'exceeds_position',
+} as const;
+export type RiskRejectReason = (typeof RiskRejectReason)[keyof typeof RiskRejectReason];
+
+export type RiskSide = 'long' | 'short';
+
+/** A request to open (or add to) a position, before sizing. */
+export interface RiskOrderRequest {
+  symbol: string;
+  side: RiskSide;
+  /** Signal score on the strategy engine's scale. */
+  score: number;
+  /** Calibrated win probability in [0, 1]; also the confidence used by sizing. */
+  probability: number;
+  /** Manipulation score 0-100; null when unknown (the ceiling then does not apply). */
+  manipScore: number | null;
+  quoteVolume24hUsd: number;
+  entryPrice: number;
+  /** Average true range in price units. */
+  atr: number;
+  /** Protective stop; when absent the stop is `atrStopMult` ATRs from entry. */
+  stopPrice?: number | null;
+  /** `pyramid` adds to an open same-side position; `open` (default) starts a position. */
+  intent?: 'open' | 'pyramid';
+  /** Regime risk multiplier from the engine (1 = neutral), applied to the sized notional. */
+  riskMultiplier?: number;
+}
+
+export interface RiskOpenPosition {
+  symbol: string;
+  side: RiskSide;
+  notionalUsd: number;
+  sizeBase?: number;
+}
+
+export interface RiskAccountState {
+  equityUsd: number;
+  /** Free for new margin. */
+  availableBalanceUsd: number;
+  openPositions: readonly RiskOpenPosition[];
+  /**
+   * Exposure counted against `maxExposureUsd`. Defaults to the summed notional of open positions;
+   * pass it to include orders still in flight.
+   */
+  exposureUsd?: number;
+  /** Last entry time per symbol, for the cooldown. */
+  lastTradeAtMs: Readonly<Record<string, number>>;
+}
+
+/** How an approved order is sized. */
+export interface RiskSizing {
+  mode: 'fixed' | 'risk_pct' | 'dynamic';
+  notionalUsd: number;
+  amountBase: number;
+  leverage: number;
+  marginMode: 'cross' | 'isolated';
+  /** Initial margin: notional / leverage. */
+  marginUsd: number;
+  stopPrice: number;
+  /** Loss at the stop, before fees. */
+  riskUsd: number;
+  /** True when the minimum-margin rule raised the size. */
+  upsizedToMinMargin: boolean;
+}
+
+export type RiskDecision =
+  | { ok: true; sizing: RiskSizing }
+  | { ok: false; reason: RiskRejectReason; message: string; details: Record<string, unknown> };
+
+export type RiskRejection = Extract<RiskDecision, { ok: false }>;
+
+/** A reduce-only order (stop, take-profit, exit, panic). */
+export interface RiskExitRequest {
+  symbol: string;
+  /** Side of the position being reduced. */
+  positionSide: RiskSide;
+  amountBase: number;
+}
+
+export type RiskExitDecision = { ok: true } | RiskRejection;
+
+/** The day's equity anchor: equity at the first check of the UTC day. */
+export interface DailyAnchor {
+  dayStartMs: number;
+  equityUsd: number;
+}

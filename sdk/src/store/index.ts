@@ -1,0 +1,33 @@
+export { openStore } from './store.js';
+export type { OpenStoreOptions, Store, StorePragmas, IntegrityReport, BackupReport } from './store.js';
+export { resolveHome, databaseFileIn, DATABASE_FILE_NAME } from './paths.js';
+export type { ResolveHomeOptions } from './paths.js';
+export { SynchronousMode, DEFAULT_BUSY_TIMEOUT_MS } from './database.js';
+export type { OpenDatabaseOptions } from './database.js';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations/index.js';
+export type { Migration } from './migrations/index.js';
+export type { MigrationResult } from './migrate.js';
+export { Ledger } from './types.js';
+export type { OrderSide, PositionSide, MarginMode } from './types.js';
+export { OrderState, OPEN_ORDER_STATES, ORDER_TRANSITIONS, canTransition } from './repositories/orderStates.js';
+export type { CandleRow, SeriesKey, CandleRangeQuery, SeriesSummary, CandleRepository } from './repositories/candles.js';
+export type { NewSignal, StoredSignal, SignalQuery, SignalRepository } from './repositories/signals.js';
+export type { StoredLabel, LabelOutcome, LabelRepository } from './repositories/labels.js';
+export type {
+  OrderIntent,
+  StoredOrder,
+  OrderType,
+  OrderPurpose,
+  OrderProgress,
+  TransitionOptions,
+  OrderTransition,
+  OrderFilter,
+  OrderRepository,
+} from './repositories/orders.js';
+export type { Fill, FillRepository } from './repositories/fills.js';
+export type { StoredPosition, PositionRepository } from './repositories/positions.js';
+export type { AccountSnapshot, StoredAccountSnapshot, AccountSnapshotRepository } from './repositories/accountSnapshots.js';
+export type { SettingsRepository } from './repositories/settings.js';
+export type { Watchlist, WatchlistRepository } from './repositories/watchlists.js';
+export type { BanditSnapshot, BanditStateRepository } from './repositories/bandit.js';
+export type { NewEvent, StoredEvent, EventQuery, EventLogRepository } from './repositories/events.js';

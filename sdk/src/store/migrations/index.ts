@@ -1,0 +1,11 @@
+import { migration0001 } from './0001_init.js';
+import { migration0002 } from './0002_trading.js';
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
+
+/** Every migration, in order. Append only: a released migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+
+/** The schema version this code writes. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

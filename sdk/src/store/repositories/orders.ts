@@ -1,0 +1,280 @@
+import type Database from 'better-sqlite3';
+import { ErrorCode } from '@perpscope/shared';
+import { InternalError, StoreError } from '../../core/errors.js';
+import { fromJsonObject, toJson } from '../json.js';
+import type { Ledger, OrderSide } from '../types.js';
+import { canTransition, OPEN_ORDER_STATES, type OrderState } from './orderStates.js';
+
+export type OrderType = 'market' | 'limit' | 'stop_market' | 'stop_limit' | 'take_profit_market' | 'take_profit_limit';
+export type OrderPurpose = 'entry' | 'pyramid' | 'exit' | 'stop_loss' | 'take_profit' | 'panic';
+
+/** What we intend to send, committed before the request leaves the process. */
+export interface OrderIntent {
+  /** Deterministic; every retry reuses it, and the exchange deduplicates on it. */
+  clientOrderId: string;
+  ledger: Ledger;
+  exchange: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  purpose: OrderPurpose;
+  /** Groups entry, protective and exit orders of one trade (orders belong to trades by id). */
+  tradeId: string | null;
+  amountBase: number;
+  price: number | null;
+  triggerPrice: number | null;
+  reduceOnly: boolean;
+  /** Exchange-specific request parameters, replayed as is on a retry. */
+  params?: Record<string, unknown>;
+  createdAtMs: number;
+}
+
+export interface StoredOrder extends OrderIntent {
+  state: OrderState;
+  exchangeOrderId: string | null;
+  filledBase: number;
+  avgFillPrice: number | null;
+  /** Client-id lookups made while UNKNOWN; persisted so backoff continues across restarts. */
+  lookupAttempts: number;
+  lastError: string | null;
+  params: Record<string, unknown>;
+  updatedAtMs: number;
+}
+
+/** Fields that may change along with (or without) a state change. */
+export interface OrderProgress {
+  exchangeOrderId?: string;
+  filledBase?: number;
+  avgFillPrice?: number;
+  lastError?: string | null;
+}
+
+export interface TransitionOptions extends OrderProgress {
+  atMs: number;
+  /** Why, in a word or two (`timeout`, `lookup_found`, `duplicate_id_adopted`). */
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface OrderTransition {
+  id: number;
+  clientOrderId: string;
+  fromState: OrderState | null;
+  toState: OrderState;
+  atMs: number;
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface OrderFilter {
+  exchange?: string;
+  symbol?: string;
+}
+
+interface RawOrder {
+  client_order_id: string;
+  ledger: Ledger;
+  exchange: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  purpose: OrderPurpose;
+  trade_id: string | null;
+  amount_base: number;
+  price: number | null;
+  trigger_price: number | null;
+  reduce_only: number;
+  state: OrderState;
+  exchange_order_id: string | null;
+  filled_base: number;
+  avg_fill_price: number | null;
+  lookup_attempts: number;
+  last_error: string | null;
+  params_json: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+interface RawTransition {
+  id: number;
+  client_order_id: string;
+  from_state: OrderState | null;
+  to_state: OrderState;
+  at_ms: number;
+  reason: string | null;
+  details_json: string;
+}
+
+function toOrder(r: RawOrder): StoredOrder {
+  return {
+    clientOrderId: r.client_order_id,
+    ledger: r.ledger,
+    exchange: r.exchange,
+    symbol: r.symbol,
+    side: r.side,
+    type: r.type,
+    purpose: r.purpose,
+    tradeId: r.trade_id,
+    amountBase: r.amount_base,
+    price: r.price,
+    triggerPrice: r.trigger_price,
+    reduceOnly: r.reduce_only === 1,
+    state: r.state,
+    exchangeOrderId: r.exchange_order_id,
+    filledBase: r.filled_base,
+    avgFillPrice: r.avg_fill_price,
+    lookupAttempts: r.lookup_attempts,
+    lastError: r.last_error,
+    params: fromJsonObject(r.params_json),
+    createdAtMs: r.created_at_ms,
+    updatedAtMs: r.updated_at_ms,
+  };
+}
+
+const OPEN_STATES_SQL = OPEN_ORDER_STATES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The order ledger. Paper and live orders live in separate ledgers; every read names one.
+ * Each state change is recorded in `order_transitions` (append-only) in the same transaction.
+ */
+export class OrderRepository {
+  private readonly insertStmt: Database.Statement;
+  private readonly getStmt: Database.Statement<[string], RawOrder>;
+  private readonly byExchangeIdStmt: Database.Statement<[Ledger, string, string], RawOrder>;
+  private readonly updateStmt: Database.Statement;
+  private readonly addTransitionStmt: Database.Statement;
+  private readonly transitionsStmt: Database.Statement<[string], RawTransition>;
+  private readonly openStmt: Database.Statement<[Ledger], RawOrder>;
+  private readonly byStateStmt: Database.Statement<[Ledger, OrderState], RawOrder>;
+  private readonly byTradeStmt: Database.Statement<[Ledger, string], RawOrder>;
+  private readonly attemptStmt: Database.Statement;
+  private readonly recordTx: (intent: OrderIntent) => { created: boolean; order: StoredOrder };
+  private readonly transitionTx: (clientOrderId: string, to: OrderState, options: TransitionOptions) => StoredOrder;
+
+  constructor(db: Database.Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO orders (client_order_id, ledger, exchange, symbol, side, type, purpose, trade_id, amount_base, price, trigger_price,
+         reduce_only, state, params_json, created_at_ms, updated_at_ms)
+       VALUES (@clientOrderId, @ledger, @exchange, @symbol, @side, @type, @purpose, @tradeId, @amountBase, @price, @triggerPrice,
+         @reduceOnly, 'NEW', @params, @createdAtMs, @createdAtMs)
+       ON CONFLICT (client_order_id) DO NOTHING`,
+    );
+    this.getStmt = db.prepare('SELECT * FROM orders WHERE client_order_id = ?');
+    this.byExchangeIdStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND exchange = ? AND exchange_order_id = ?');
+    this.updateStmt = db.prepare(
+      `UPDATE orders SET state = @state, exchange_order_id = @exchangeOrderId, filled_base = @filledBase, avg_fill_price = @avgFillPrice,
+         last_error = @lastError, updated_at_ms = @atMs WHERE client_order_id = @clientOrderId`,
+    );
+    this.addTransitionStmt = db.prepare(
+      'INSERT INTO order_transitions (client_order_id, from_state, to_state, at_ms, reason, details_json) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.transitionsStmt = db.prepare('SELECT * FROM order_transitions WHERE client_order_id = ? ORDER BY id');
+    this.openStmt = db.prepare(`SELECT * FROM orders WHERE ledger = ? AND state IN (${OPEN_STATES_SQL}) ORDER BY created_at_ms, client_order_id`);
+    this.byStateStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND state = ? ORDER BY created_at_ms, client_order_id');
+    this.byTradeStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND trade_id = ? ORDER BY created_at_ms, client_order_id');
+    this.attemptStmt = db.prepare('UPDATE orders SET lookup_attempts = lookup_attempts + 1, updated_at_ms = ? WHERE client_order_id = ?');
+
+    this.recordTx = db.transaction((intent: OrderIntent) => {
+      const created =
+        this.insertStmt.run({
+          ...intent,
+          reduceOnly: intent.reduceOnly ? 1 : 0,
+          params: toJson(intent.params ?? {}),
+        }).changes === 1;
+      if (created) this.addTransitionStmt.run(intent.clientOrderId, null, 'NEW', intent.createdAtMs, 'intent', '{}');
+      return { created, order: this.require(intent.clientOrderId) };
+    });
+
+    this.transitionTx = db.transaction((clientOrderId: string, to: OrderState, options: TransitionOptions) => {
+      const current = this.require(clientOrderId);
+      const stateChanges = current.state !== to;
+      if (stateChanges && !canTransition(current.state, to)) {
+        throw new StoreError(ErrorCode.StoreError, `Order ${clientOrderId} cannot move from ${current.state} to ${to}`, {
+          details: { clientOrderId, from: current.state, to },
+        });
+      }
+      this.updateStmt.run({
+        clientOrderId,
+        state: to,
+        exchangeOrderId: options.exchangeOrderId ?? current.exchangeOrderId,
+        filledBase: options.filledBase ?? current.filledBase,
+        avgFillPrice: options.avgFillPrice ?? current.avgFillPrice,
+        lastError: options.lastError === undefined ? current.lastError : options.lastError,
+        atMs: options.atMs,
+      });
+      if (stateChanges) {
+        this.addTransitionStmt.run(clientOrderId, current.state, to, options.atMs, options.reason ?? null, toJson(options.details ?? {}));
+      }
+      return this.require(clientOrderId);
+    });
+  }
+
+  /**
+   * Commits the intent in state NEW. Idempotent on the client order id: recording an id that
+   * exists returns the stored order unchanged with `created: false`.
+   */
+  recordIntent(intent: OrderIntent): { created: boolean; order: StoredOrder } {
+    return this.recordTx(intent);
+  }
+
+  /**
+   * Moves an order to `to`, updating progress fields, and records the transition. Moving to the
+   * current state only updates progress (for example more fills while PARTIAL) and records nothing.
+   * An illegal move (out of a final state, for example) throws a StoreError and changes nothing.
+   */
+  transition(clientOrderId: string, to: OrderState, options: TransitionOptions): StoredOrder {
+    return this.transitionTx(clientOrderId, to, options);
+  }
+
+  /** Counts one client-id lookup; returns the new count. */
+  noteLookupAttempt(clientOrderId: string, atMs: number): number {
+    this.attemptStmt.run(atMs, clientOrderId);
+    return this.require(clientOrderId).lookupAttempts;
+  }
+
+  get(clientOrderId: string): StoredOrder | undefined {
+    const r = this.getStmt.get(clientOrderId);
+    return r && toOrder(r);
+  }
+
+  getByExchangeId(ledger: Ledger, exchange: string, exchangeOrderId: string): StoredOrder | undefined {
+    const r = this.byExchangeIdStmt.get(ledger, exchange, exchangeOrderId);
+    return r && toOrder(r);
+  }
+
+  /** Orders that may still be live on the exchange (NEW, SENT, ACK, UNKNOWN, PARTIAL), oldest first. */
+  listOpen(ledger: Ledger, filter: OrderFilter = {}): StoredOrder[] {
+    return this.openStmt.all(ledger).map(toOrder).filter((o) => matches(o, filter));
+  }
+
+  listByState(ledger: Ledger, state: OrderState, filter: OrderFilter = {}): StoredOrder[] {
+    return this.byStateStmt.all(ledger, state).map(toOrder).filter((o) => matches(o, filter));
+  }
+
+  listByTrade(ledger: Ledger, tradeId: string): StoredOrder[] {
+    return this.byTradeStmt.all(ledger, tradeId).map(toOrder);
+  }
+
+  /** Every recorded state change of an order, oldest first, starting with the intent (null -> NEW). */
+  transitions(clientOrderId: string): OrderTransition[] {
+    return this.transitionsStmt.all(clientOrderId).map((r) => ({
+      id: r.id,
+      clientOrderId: r.client_order_id,
+      fromState: r.from_state,
+      toState: r.to_state,
+      atMs: r.at_ms,
+      reason: r.reason,
+      details: fromJsonObject(r.details_json),
+    }));
+  }
+
+  private require(clientOrderId: string): StoredOrder {
+    const r = this.getStmt.get(clientOrderId);
+    if (!r) throw new InternalError(ErrorCode.Internal, `Order ${clientOrderId} is not in the ledger`, { details: { clientOrderId } });
+    return toOrder(r);
+  }
+}
+
+function matches(o: StoredOrder, filter: OrderFilter): boolean {
+  return (filter.exchange === undefined || o.exchange === filter.exchange) && (filter.symbol === undefined || o.symbol === filter.symbol);
+}
