@@ -1,5 +1,7 @@
 import { TimeframeSchema } from '@perpscope/shared';
 import { z } from 'zod';
+import { RiskConfigSchema } from '../risk/config.js';
+import { SignalEngineConfigSchema } from '../signals/config.js';
 
 /**
  * The one configuration schema. Every field has a default so an empty config is valid; sources
@@ -50,6 +52,10 @@ export const ConfigSchema = z
     requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     /** Live candle updates older than this fall back to REST polling. */
     staleAfterMs: z.number().int().positive().optional(),
+    /** RiskPolicy gates and sizing; every order, paper or live, passes them. */
+    risk: RiskConfigSchema.prefault({}),
+    /** Signal engine: strategies, blend, bandit, regime, labeler, selection. */
+    signals: SignalEngineConfigSchema.prefault({}),
     /** Headless server mode (`perpscope serve`). */
     serve: z
       .object({

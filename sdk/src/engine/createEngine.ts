@@ -159,6 +159,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       timeframes: config.timeframes,
       rankingTimeframe: rankingTimeframe(config),
       profile: config.profile,
+      signals: config.signals,
       onSignals: (cycle) => {
         for (const signal of cycle.signals) emitter.emit('signal', signal);
       },

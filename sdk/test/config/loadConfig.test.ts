@@ -70,3 +70,23 @@ describe('loadConfig', () => {
     expect(envLayer({ PERPSCOPE_TEST_DATA: '../x', HOME: '/root', PERPSCOPE_EXCHANGE: 'htx' })).toEqual({ exchange: 'htx' });
   });
 });
+
+describe('nested module configs', () => {
+  it('validates risk and signal settings inside the one schema, by full path', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ options: { risk: { gates: { maxPositions: -1 } }, signals: { bogus: true } } });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const paths = (caught as ConfigError).issues.map((i) => i.path).sort();
+    expect(paths).toEqual(['risk.gates.maxPositions', 'signals.bogus']);
+  });
+
+  it('fills module defaults', () => {
+    const cfg = loadConfig();
+    expect(cfg.risk.gates.maxPositions).toBeGreaterThan(0);
+    expect(Object.keys(cfg.signals).length).toBeGreaterThan(0);
+  });
+});
