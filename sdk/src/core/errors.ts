@@ -32,7 +32,8 @@ export class PerpscopeError extends Error {
 
   /** Walks the `cause` chain; returns the first error for which `fn` is true, else the deepest. */
   walk(fn?: (err: unknown) => boolean): unknown {
-    let current: unknown = this;
+    // Bounded: a cause chain could in principle be cyclic.
+    let current: unknown = this as unknown;
     for (let depth = 0; depth < 32; depth++) {
       if (fn && fn(current)) return current;
       const next = current instanceof Error ? (current as Error & { cause?: unknown }).cause : undefined;
