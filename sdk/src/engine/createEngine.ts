@@ -5,6 +5,7 @@ import { describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { parseConfig, type PerpscopeConfig, type PerpscopeConfigInput } from '../config/index.js';
 import {
+  acceleratedClock,
   BLOFIN_LIMITS,
   CcxtMarketData,
   MarketDataService,
@@ -87,6 +88,8 @@ export function gatesFromConfig(config: PerpscopeConfig): Partial<UniverseGates>
 interface ResolvedSource {
   source: MarketDataSource;
   sim?: SimExchange;
+  /** Market time: the sim's accelerated clock for an in-process SimExchange, else the engine clock. */
+  marketClock?: Clock;
 }
 
 async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: Clock, logger: Logger): Promise<ResolvedSource> {
@@ -104,7 +107,10 @@ async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: C
     });
     const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs }) as unknown as Exchange;
     const limits = scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale);
-    return { source: new CcxtMarketData({ exchange, clock, logger, limits }), sim };
+    // Request pacing runs on wall time (the sim counts its rate windows in wall time); bars,
+    // staleness and snapshots run on sim time.
+    const marketClock = acceleratedClock(() => sim.nowMs(), config.sim.acceleration);
+    return { source: new CcxtMarketData({ exchange, clock, logger, limits }), sim, marketClock };
   }
   const exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs });
   return { source: new CcxtMarketData({ exchange, clock, logger }) };
@@ -138,9 +144,10 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
 
   async function doStart(): Promise<void> {
     resolved = await resolveSource(config, deps, clock, logger);
+    const marketClock = resolved.marketClock ?? clock;
     market = new MarketDataService({
       source: resolved.source,
-      clock,
+      clock: marketClock,
       logger,
       timeframes: config.timeframes,
       gates: gatesFromConfig(config),
@@ -154,7 +161,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     const md = market;
     analyzer = new Analyzer({
       market: md,
-      clock,
+      clock: marketClock,
       logger,
       timeframes: config.timeframes,
       rankingTimeframe: rankingTimeframe(config),

@@ -131,11 +131,16 @@ function parseTime(raw: string): number {
   return Date.parse(`${text.replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? '' : 'Z'}`);
 }
 
-function decimals(raw: string | undefined): number {
+/**
+ * Decimal places a number is written with, scientific notation included: `2.32e-05` has 7
+ * (0.0000232), `1.5E3` has 0.
+ */
+export function decimals(raw: string | undefined): number {
   if (!raw) return 0;
   const text = raw.trim();
-  const dot = text.indexOf('.');
-  if (dot < 0) return 0;
-  const frac = text.slice(dot + 1).replace(/0+$/, '');
-  return frac.length;
+  const m = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return 0;
+  const frac = (m[2] ?? '').replace(/0+$/, '').length;
+  const exp = m[3] ? Number(m[3]) : 0;
+  return Math.max(0, frac - exp);
 }

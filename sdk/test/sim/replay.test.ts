@@ -78,3 +78,15 @@ describe('createReplaySource', () => {
     }
   });
 });
+
+describe('decimals (price precision of recorded files)', () => {
+  it('reads plain and scientific notation', async () => {
+    const { decimals } = await import('../../src/sim/replayFiles.js');
+    expect(decimals('2.32e-05'), 'regression: 1000SATS prices were cut to 6 decimals').toBe(7);
+    expect(decimals('0.0000232')).toBe(7);
+    expect(decimals('101516.10')).toBe(1);
+    expect(decimals('1.5E3')).toBe(0);
+    expect(decimals('42')).toBe(0);
+    expect(decimals('3.25e1')).toBe(1);
+  });
+});

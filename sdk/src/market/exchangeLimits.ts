@@ -1,0 +1,221 @@
+/**
+ * Each exchange's documented request budget and market-data capabilities, kept as data so the
+ * limiter, the backfill planner and the benchmarks read one source of truth.
+ */
+
+/** One sliding window of the budget: at most `limit` weight units within any `windowMs`. */
+export interface RateWindow {
+  limit: number;
+  windowMs: number;
+}
+
+/** REST operations whose weight the limiter needs to know. */
+export const MarketOperation = {
+  loadMarkets: 'loadMarkets',
+  fetchTickers: 'fetchTickers',
+  fetchOHLCV: 'fetchOHLCV',
+  fetchOrderBook: 'fetchOrderBook',
+  fetchTrades: 'fetchTrades',
+  fetchFundingRate: 'fetchFundingRate',
+  fetchOpenInterest: 'fetchOpenInterest',
+  fetchMarkPrice: 'fetchMarkPrice',
+} as const;
+export type MarketOperation = (typeof MarketOperation)[keyof typeof MarketOperation];
+
+/** What an exchange can do for market data, as ccxt reports it. */
+export interface MarketCapabilities {
+  watchOHLCV: boolean;
+  watchOrderBook: boolean;
+  watchTrades: boolean;
+  fetchTickers: boolean;
+  fetchFundingRate: boolean;
+  fetchOpenInterest: boolean;
+  fetchMarkPrice: boolean;
+  /** The exchange flags a candle as confirmed itself; otherwise a newer open time confirms it. */
+  candleConfirmFlag: boolean;
+  /**
+   * ccxt implicit method serving mark prices where ccxt has no unified `fetchMarkPrice` (BloFin:
+   * `publicGetMarketMarkPrice`, answering `{ data: [{ markPrice, indexPrice, ts }] }` per `instId`).
+   */
+  markPriceEndpoint?: string;
+}
+
+export interface ExchangeLimits {
+  /** ccxt exchange id (`blofin`, `binanceusdm`, `htx`). */
+  exchangeId: string;
+  /** Every window must hold at the same time. */
+  windows: readonly RateWindow[];
+  /** Requests allowed in flight at once. */
+  maxConcurrent: number;
+  /** Largest `limit` one candles request accepts. */
+  maxCandlesPerCall: number;
+  /** Weight of one request; `count` is the requested item count (candles, book levels). */
+  weight(operation: MarketOperation, count?: number): number;
+  capabilities: MarketCapabilities;
+}
+
+const MINUTE_MS = 60_000;
+
+/** Weight tables in ccxt's `byLimit` shape: the first row whose bound is >= count applies. */
+function byLimit(table: readonly (readonly [number, number])[], count: number | undefined): number {
+  if (count === undefined) return table[0]?.[1] ?? 1;
+  for (const [bound, weight] of table) if (count <= bound) return weight;
+  return table[table.length - 1]?.[1] ?? 1;
+}
+
+const ALL_CAPABLE: MarketCapabilities = {
+  watchOHLCV: true,
+  watchOrderBook: true,
+  watchTrades: true,
+  fetchTickers: true,
+  fetchFundingRate: true,
+  fetchOpenInterest: true,
+  fetchMarkPrice: true,
+  candleConfirmFlag: false,
+};
+
+/**
+ * BloFin public REST: 500 requests/min and 1,500 per 5 min per IP (blofin.com/docs#rate-limits),
+ * every market-data endpoint costs 1 (ccxt `blofin.api.public.get`), candles up to 1,440 per call.
+ * ccxt's blofin parser drops the candle state column, so confirmation comes from newer open times.
+ */
+export const BLOFIN_LIMITS: ExchangeLimits = {
+  exchangeId: 'blofin',
+  windows: [
+    { limit: 500, windowMs: MINUTE_MS },
+    { limit: 1_500, windowMs: 5 * MINUTE_MS },
+  ],
+  maxConcurrent: 8,
+  maxCandlesPerCall: 1_440,
+  weight: () => 1,
+  capabilities: { ...ALL_CAPABLE, fetchOpenInterest: false, fetchMarkPrice: true, markPriceEndpoint: 'publicGetMarketMarkPrice' },
+};
+
+/** ccxt `binance.api.fapiPublic.get`: `klines`, `depth` and `ticker/24hr` weights. */
+const BINANCE_KLINES_WEIGHT = [[99, 1], [499, 2], [1_000, 5], [10_000, 10]] as const;
+const BINANCE_DEPTH_WEIGHT = [[50, 2], [100, 5], [500, 10], [1_000, 20]] as const;
+
+/** Binance USD-M futures: 2,400 request weight per minute per IP, up to 1,500 candles per call. */
+export const BINANCE_USDM_LIMITS: ExchangeLimits = {
+  exchangeId: 'binanceusdm',
+  windows: [{ limit: 2_400, windowMs: MINUTE_MS }],
+  maxConcurrent: 10,
+  maxCandlesPerCall: 1_500,
+  weight: (operation, count) => {
+    switch (operation) {
+      case MarketOperation.fetchOHLCV:
+        return byLimit(BINANCE_KLINES_WEIGHT, count);
+      case MarketOperation.fetchOrderBook:
+        return byLimit(BINANCE_DEPTH_WEIGHT, count);
+      case MarketOperation.fetchTickers:
+        return 40;
+      case MarketOperation.fetchMarkPrice:
+        return 10;
+      default:
+        return 1;
+    }
+  },
+  capabilities: ALL_CAPABLE,
+};
+
+/** HTX linear swaps: 800 market-data requests per second per IP, up to 2,000 candles per call. */
+export const HTX_LIMITS: ExchangeLimits = {
+  exchangeId: 'htx',
+  windows: [{ limit: 800, windowMs: 1_000 }],
+  maxConcurrent: 16,
+  maxCandlesPerCall: 2_000,
+  weight: () => 1,
+  capabilities: ALL_CAPABLE,
+};
+
+const KNOWN: Readonly<Record<string, ExchangeLimits>> = {
+  blofin: BLOFIN_LIMITS,
+  binanceusdm: BINANCE_USDM_LIMITS,
+  htx: HTX_LIMITS,
+  huobi: { ...HTX_LIMITS, exchangeId: 'huobi' },
+};
+
+/** The subset of a ccxt exchange instance this module reads. */
+export interface CcxtExchangeMeta {
+  id: string;
+  rateLimit?: number | undefined;
+  has: Record<string, unknown>;
+  features?: Record<string, unknown>;
+}
+
+function ccxtOhlcvLimit(exchange: CcxtExchangeMeta): number | undefined {
+  const features = exchange.features as
+    | { swap?: { linear?: { fetchOHLCV?: { limit?: unknown } } } }
+    | undefined;
+  const limit = features?.swap?.linear?.fetchOHLCV?.limit;
+  return typeof limit === 'number' && limit > 0 ? limit : undefined;
+}
+
+function capabilitiesFrom(has: Record<string, unknown>): MarketCapabilities {
+  const yes = (key: string) => has[key] === true || has[key] === 'emulated';
+  return {
+    watchOHLCV: yes('watchOHLCV'),
+    watchOrderBook: yes('watchOrderBook'),
+    watchTrades: yes('watchTrades'),
+    fetchTickers: yes('fetchTickers'),
+    fetchFundingRate: yes('fetchFundingRate'),
+    fetchOpenInterest: yes('fetchOpenInterest'),
+    fetchMarkPrice: yes('fetchMarkPrice') || yes('fetchTicker'),
+    candleConfirmFlag: false,
+  };
+}
+
+/**
+ * Limits for `exchange`: the documented table for first-class exchanges, with capabilities taken
+ * from ccxt's `has`; for any other exchange a single window derived from ccxt's `rateLimit` (ms
+ * between requests) and the candles-per-call limit from ccxt's `features`.
+ */
+export function limitsForExchange(exchange: CcxtExchangeMeta): ExchangeLimits {
+  const known = KNOWN[exchange.id];
+  const capabilities = capabilitiesFrom(exchange.has);
+  if (known) {
+    const { candleConfirmFlag, markPriceEndpoint } = known.capabilities;
+    return { ...known, capabilities: { ...capabilities, candleConfirmFlag, ...(markPriceEndpoint ? { markPriceEndpoint, fetchMarkPrice: true } : {}) } };
+  }
+  const perMinute = Math.max(1, Math.floor(MINUTE_MS / Math.max(1, exchange.rateLimit ?? 1_000)));
+  return {
+    exchangeId: exchange.id,
+    windows: [{ limit: perMinute, windowMs: MINUTE_MS }],
+    maxConcurrent: 4,
+    maxCandlesPerCall: ccxtOhlcvLimit(exchange) ?? 500,
+    weight: () => 1,
+    capabilities,
+  };
+}
+
+/**
+ * Scales every window's limit by `factor`, as SimExchange does with `rateLimitScale`, so that
+ * benchmarks run in seconds while the limiter still paces exactly to the server's budget.
+ */
+export function scaleLimits(limits: ExchangeLimits, factor: number): ExchangeLimits {
+  if (!(factor > 0) || !Number.isFinite(factor)) {
+    throw new RangeError(`scaleLimits: factor must be a positive finite number, got ${String(factor)}`);
+  }
+  return {
+    ...limits,
+    windows: limits.windows.map((w) => ({ limit: Math.max(1, Math.floor(w.limit * factor)), windowMs: w.windowMs })),
+  };
+}
+
+/**
+ * Smallest time in which `count` requests of weight 1 can be sent under `windows`: the greedy
+ * schedule (send each as early as allowed) is optimal, so this simulates it.
+ */
+export function rateLimitFloorMs(windows: readonly RateWindow[], count: number): number {
+  if (count <= 0) return 0;
+  const sendMs = new Array<number>(count);
+  for (let k = 0; k < count; k++) {
+    let t = 0;
+    for (const w of windows) {
+      const earlier = k - w.limit;
+      if (earlier >= 0) t = Math.max(t, (sendMs[earlier] ?? 0) + w.windowMs);
+    }
+    sendMs[k] = t;
+  }
+  return sendMs[count - 1] ?? 0;
+}

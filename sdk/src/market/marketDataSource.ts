@@ -1,0 +1,56 @@
+import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, OrderBook, Ticker, Timeframe, Trade } from '@perpscope/shared';
+import type { BreakerSnapshot } from './circuitBreaker.js';
+import type { ExchangeLimits } from './exchangeLimits.js';
+import type { LimiterPriority, LimiterStats } from './weightedLimiter.js';
+
+export interface FetchCandlesOptions {
+  /** Newest bars first: return the `limit` bars opening before this time (default: up to now). */
+  untilMs?: number;
+  limit: number;
+  priority?: LimiterPriority;
+}
+
+/** A backoff pause in force, for the health snapshot. */
+export interface BackoffWindow {
+  operation: string;
+  symbol?: string;
+  untilMs: number;
+}
+
+/** Transport health of a source. */
+export interface SourceHealth {
+  exchangeId: string;
+  breaker: BreakerSnapshot;
+  limiter: LimiterStats;
+  backoffs: BackoffWindow[];
+  /** Websocket errors (drops, timeouts) seen since start. */
+  wsErrors: number;
+}
+
+/**
+ * The MarketData port: everything the market-data service needs from an exchange. Live ccxt,
+ * SimExchange (ccxt against loopback) and replay of stored candles all implement it, so the
+ * service and the engine run one code path for all three.
+ *
+ * Reads never write: every method is idempotent and safe to retry.
+ */
+export interface MarketDataSource {
+  readonly exchangeId: string;
+  readonly limits: ExchangeLimits;
+  loadMarkets(): Promise<Market[]>;
+  /** Tickers keyed by unified symbol. */
+  fetchTickers(): Promise<Map<string, Ticker>>;
+  /** Bars oldest first; the newest may still be forming. */
+  fetchCandles(symbol: string, timeframe: Timeframe, options: FetchCandlesOptions): Promise<Candle[]>;
+  /** Resolves with the next websocket candle update(s) for the stream; rejects when the socket fails. */
+  watchCandles(symbol: string, timeframe: Timeframe): Promise<Candle[]>;
+  fetchOrderBook(symbol: string, depth: number): Promise<OrderBook>;
+  fetchTrades(symbol: string, limit: number): Promise<Trade[]>;
+  fetchFundingRate(symbol: string): Promise<FundingRate>;
+  fetchOpenInterest(symbol: string): Promise<OpenInterest>;
+  fetchMarkPrice(symbol: string): Promise<MarkPrice>;
+  /** Drops websocket connections so pending watches fail and resubscribe (silent sockets). */
+  reconnect(): Promise<void>;
+  health(): SourceHealth;
+  close(): Promise<void>;
+}
