@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
@@ -97,8 +98,12 @@ async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: C
   if (deps.exchange) return { source: new CcxtMarketData({ exchange: deps.exchange, clock, logger }) };
   if (config.exchange === 'sim') {
     const { startSimExchange, createBlofinClient } = await import('../sim/index.js');
+    // A fresh test key per run lets the live broker and `keys test` exercise signed requests
+    // against the sim; it moves no real money.
+    const testKey = { apiKey: `sim-${randomBytes(8).toString('hex')}`, secret: randomBytes(24).toString('hex'), password: randomBytes(8).toString('hex') };
     const sim = await startSimExchange({
       port: 0,
+      apiKey: testKey,
       symbols: config.sim.symbols,
       seed: config.sim.seed,
       acceleration: config.sim.acceleration,

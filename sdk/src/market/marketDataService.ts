@@ -1,4 +1,4 @@
-import { timeframeMs, type Candle, type FundingRate, type Market, type MarkPrice, type OpenInterest, type OrderBook, type Ticker, type Timeframe } from '@perpscope/shared';
+import { timeframeMs, type Candle, type FundingRate, type Market, type MarkPrice, type OpenInterest, type OrderBook, type Ticker, type Timeframe, type Trade } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -37,6 +37,8 @@ export interface OrderFlowSnapshot {
   book?: BookMetrics;
   /** The raw top-N levels behind `book`, for book walks (slippage) and spoofing checks. */
   bookTop?: OrderBook;
+  /** The public trades fetched by the last refresh (they cross resting paper limit orders). */
+  recentTrades?: Trade[];
   trades?: TradeStats;
   funding?: FundingRate;
   openInterest?: OpenInterest;
@@ -247,6 +249,7 @@ export class MarketDataService {
     const metrics = book ? bookMetrics(book, depth) : undefined;
     const snapshot: OrderFlowSnapshot = { symbol, updatedAtMs: nowMs, trades: window.stats(nowMs) };
     const bookOut = metrics ?? previous?.book;
+    if (trades) snapshot.recentTrades = trades;
     const bookTopOut = book ?? previous?.bookTop;
     if (bookTopOut) snapshot.bookTop = bookTopOut;
     const fundingOut = funding ?? previous?.funding;

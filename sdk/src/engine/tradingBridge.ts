@@ -1,0 +1,144 @@
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { OrderFlowSnapshot } from '../market/index.js';
+import type { RankingRow } from '../ranking/index.js';
+import type { Signal } from '../signals/index.js';
+import type { BrokerEvent, PaperBroker, SignalOutcome, TradeSignal, TradingStack } from '../trading/index.js';
+import type { Engine } from './createEngine.js';
+
+export interface TradingBridgeOptions {
+  engine: Engine;
+  stack: TradingStack;
+  /** The paper broker when trading on paper: it is fed the market data it fills against. */
+  paper?: PaperBroker;
+  clock: Clock;
+  logger: Logger;
+  /** Route selected signals to the AutoTrader (can be switched at run time). */
+  autotrade: boolean;
+  /** How often open positions' symbols get fresh book, trades and mark (default 5 s). */
+  positionRefreshMs?: number;
+  onBrokerEvent?: (event: BrokerEvent) => void;
+  onSignalOutcome?: (signal: Signal, outcome: SignalOutcome) => void;
+}
+
+/** Converts an engine signal plus its ranking row into what the AutoTrader takes. */
+export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quoteVolume24hUsd: number, atMs: number): TradeSignal | null {
+  const price = signal.levels.entry;
+  const atr = row && Number.isFinite(row.metrics.atrPct) ? (row.metrics.atrPct / 100) * price : Math.abs(signal.levels.entry - signal.levels.stop) / 1.2;
+  if (!(price > 0) || !(atr > 0)) return null;
+  return {
+    symbol: signal.symbol,
+    side: signal.side,
+    score: signal.score,
+    probability: signal.probability,
+    manipScore: row ? row.manipScore : null,
+    quoteVolume24hUsd,
+    price,
+    atr,
+    level: signal.components.find((c) => c.level !== null)?.level ?? null,
+    atMs,
+    riskMultiplier: signal.riskMultiplier,
+  };
+}
+
+/**
+ * Connects an engine to a trading stack: feeds the paper broker the book, tape, mark and funding
+ * it fills against; routes selected signals through the AutoTrader (and so through RiskPolicy);
+ * moves protection on each bar close. The same bridge serves `perpscope run` and the desktop host.
+ */
+export class TradingBridge {
+  private autotrade: boolean;
+  private readonly unsubscribe: (() => void)[] = [];
+  private cancelTimer: () => void = () => {};
+  private refreshing = false;
+  private stopped = false;
+
+  constructor(private readonly o: TradingBridgeOptions) {
+    this.autotrade = o.autotrade;
+  }
+
+  start(): void {
+    const { engine, stack } = this.o;
+    this.unsubscribe.push(stack.broker.on((event) => this.o.onBrokerEvent?.(event)));
+    this.unsubscribe.push(engine.on('signal', (signal) => void this.onSignal(signal)));
+    this.unsubscribe.push(
+      engine.on('bar', (bar) => {
+        this.o.paper?.onMarkPrice(bar.symbol, bar.candle.close, this.o.clock.nowMs());
+        stack.autoTrader.onPrice(bar.symbol, bar.candle.close).catch((err: unknown) => this.warn('protection update failed', bar.symbol, err));
+      }),
+    );
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelTimer();
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  setAutotrade(enabled: boolean): void {
+    this.autotrade = enabled;
+  }
+
+  isAutotrade(): boolean {
+    return this.autotrade;
+  }
+
+  /** Fetches fresh order flow for `symbol` and feeds it to the paper broker; call before a manual order. */
+  async refresh(symbol: string): Promise<OrderFlowSnapshot> {
+    const flow = await this.o.engine.refreshOrderFlow(symbol);
+    this.feed(symbol, flow);
+    return flow;
+  }
+
+  private feed(symbol: string, flow: OrderFlowSnapshot): void {
+    const paper = this.o.paper;
+    if (!paper) return;
+    if (flow.bookTop) paper.onOrderBook(symbol, flow.bookTop);
+    if (flow.recentTrades?.length) paper.onTrades(symbol, flow.recentTrades);
+    const mark = flow.markPrice?.markPrice ?? flow.book?.mid;
+    if (mark !== undefined) paper.onMarkPrice(symbol, mark, flow.updatedAtMs);
+    if (flow.funding?.nextFundingTimeMs !== undefined) paper.onFunding(symbol, flow.funding.rate, flow.funding.nextFundingTimeMs, mark);
+  }
+
+  private async onSignal(signal: Signal): Promise<void> {
+    if (!this.autotrade) return;
+    const { engine, stack } = this.o;
+    try {
+      await this.refresh(signal.symbol);
+      const row = engine.latestRanking()?.rows.find((r) => r.symbol === signal.symbol);
+      const member = engine.universe().find((m) => m.symbol === signal.symbol);
+      const trade = tradeSignalFrom(signal, row, member?.quoteVolume24h ?? 0, this.o.clock.nowMs());
+      if (!trade) return;
+      const outcome = await stack.autoTrader.onSignal(trade);
+      this.o.onSignalOutcome?.(signal, outcome);
+    } catch (err) {
+      this.warn('signal routing failed', signal.symbol, err);
+    }
+  }
+
+  /** Keeps open positions' market data fresh so marks, stops, limits and funding apply. */
+  private schedule(): void {
+    if (this.stopped) return;
+    this.cancelTimer = this.o.clock.setTimer(this.o.positionRefreshMs ?? 5_000, () => {
+      void this.refreshOpen().finally(() => this.schedule());
+    });
+  }
+
+  private async refreshOpen(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      const positions = await this.o.stack.broker.fetchPositions();
+      const symbols = new Set([...positions.map((p) => p.symbol), ...this.o.stack.broker.openOrders().map((o) => o.symbol)]);
+      for (const symbol of symbols) await this.refresh(symbol).catch((err: unknown) => this.warn('order-flow refresh failed', symbol, err));
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private warn(msg: string, symbol: string, err: unknown): void {
+    this.o.logger.warn({ symbol, err: describeError(err) }, msg);
+  }
+}

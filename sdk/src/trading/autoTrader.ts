@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { describeError, PerpscopeError } from '../core/errors.js';
+import { ErrorCode } from '@perpscope/shared';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { RiskOrderRequest, RiskPolicy } from '../risk/index.js';
+import { OrderState, type Store } from '../store/index.js';
+import type { KillSwitch } from './killSwitch.js';
+import { panic, type PanicOptions, type PanicReport } from './panic.js';
+import type { ProtectionManager, ProtectionPlan } from './protection.js';
+import { riskAccountState } from './riskGate.js';
+import { computeTpSl, TpSlConfigSchema } from './tpsl.js';
+import type { Broker } from './types.js';
+
+export const AutoTraderConfigSchema = z.object({
+  tpsl: TpSlConfigSchema.prefault({}),
+  /** Adds at `atR` R of favourable move, `fraction` of the initial size (seed: [[2.0, 0.3], [3.0, 0.2]]). */
+  pyramidLevels: z.array(z.object({ atR: z.number().positive(), fraction: z.number().positive().max(1) })).default([]),
+  /** At start: re-arm protection for open positions, or flatten them. */
+  safeRestart: z.enum(['rearm', 'flatten']).default('rearm'),
+  /** Stop distance for a position found at start without a plan (seed emergency_stop_fallback_pct 1.5 %). */
+  fallbackStopBps: z.number().positive().default(150),
+});
+export type AutoTraderConfig = z.infer<typeof AutoTraderConfigSchema>;
+
+/** A trade signal as the AutoTrader consumes it (the engine adapts its own signals to this). */
+export interface TradeSignal {
+  symbol: string;
+  side: 'long' | 'short';
+  score: number;
+  probability: number;
+  manipScore: number | null;
+  quoteVolume24hUsd: number;
+  price: number;
+  atr: number;
+  /** Structural level for `level_atr` stops. */
+  level?: number | null;
+  atMs: number;
+  riskMultiplier?: number;
+}
+
+interface PyramidState {
+  level: number;
+  risk: RiskOrderRequest;
+}
+
+export type SignalOutcome = { status: 'placed'; tradeId: string; clientOrderId: string; protectedOnExchange: boolean } | { status: 'skipped'; reason: string; message: string };
+
+export interface AutoTraderOptions {
+  broker: Broker;
+  risk: RiskPolicy;
+  protection: ProtectionManager;
+  store: Store;
+  clock: Clock;
+  killSwitch: KillSwitch;
+  config?: z.input<typeof AutoTraderConfigSchema>;
+  /** Rounds amounts down to the venue's lot. */
+  roundAmount?: (symbol: string, amountBase: number) => number;
+  logger?: Logger;
+}
+
+/**
+ * Signals -> RiskPolicy -> broker -> protection. The kill switch blocks every new entry. State
+ * (plans, pyramid progress, the kill switch) is in the store, so a restart continues it.
+ */
+export class AutoTrader {
+  readonly config: AutoTraderConfig;
+  private readonly log: Logger;
+  private readonly round: (symbol: string, amountBase: number) => number;
+  private readonly pyramidKey: string;
+
+  constructor(private readonly o: AutoTraderOptions) {
+    if (!o.risk) throw new PerpscopeError(ErrorCode.InvalidConfig, 'An AutoTrader needs a RiskPolicy: every order passes it');
+    this.config = AutoTraderConfigSchema.parse(o.config ?? {});
+    this.log = o.logger ?? silentLogger;
+    this.round = o.roundAmount ?? ((_s, a) => a);
+    this.pyramidKey = `trading.${o.broker.ledger}.${o.broker.exchange}.pyramids`;
+  }
+
+  /** Starts the broker (resume or reconcile), then re-arms or flattens open positions. */
+  async start(): Promise<{ rearmed: string[]; flattened: string[] }> {
+    await this.o.broker.start();
+    const positions = await this.o.broker.fetchPositions();
+    if (this.config.safeRestart === 'flatten') {
+      // Flattening at start is not a panic: the kill switch is left as the user set it.
+      const r = await panic({ broker: this.o.broker, store: this.o.store, clock: this.o.clock }, { cancel: true, close: true });
+      await this.o.protection.sync();
+      return { rearmed: [], flattened: r.closed };
+    }
+    const rearmed = await this.o.protection.rearm(positions);
+    const planned = new Set(this.o.protection.plans().map((p) => p.symbol));
+    for (const p of positions) {
+      if (planned.has(p.symbol)) continue;
+      const dir = p.side === 'long' ? 1 : -1;
+      const stop = (p.markPrice ?? p.entryPrice) * (1 - (dir * this.config.fallbackStopBps) / 10_000);
+      await this.o.protection.arm({ tradeId: p.tradeId ?? `adopted_${p.symbol}`, symbol: p.symbol, side: p.side, entryPrice: p.entryPrice, sizeBase: p.sizeBase, initialStopPrice: stop, takeProfits: [], breakEven: null, trailing: null });
+      rearmed.push(p.tradeId ?? `adopted_${p.symbol}`);
+    }
+    return { rearmed, flattened: [] };
+  }
+
+  /** One signal: gates, sizing, entry, then the stop and TP ladder on the venue. */
+  async onSignal(signal: TradeSignal): Promise<SignalOutcome> {
+    if (this.o.killSwitch.isOn()) return this.skip(signal, 'kill_switch', 'the kill switch is on');
+    const request: RiskOrderRequest = {
+      symbol: signal.symbol,
+      side: signal.side,
+      score: signal.score,
+      probability: signal.probability,
+      manipScore: signal.manipScore,
+      quoteVolume24hUsd: signal.quoteVolume24hUsd,
+      entryPrice: signal.price,
+      atr: signal.atr,
+      stopPrice: computeTpSl(this.config.tpsl, signal.side, signal.price, signal.atr, signal.level).stopPrice,
+      ...(signal.riskMultiplier !== undefined ? { riskMultiplier: signal.riskMultiplier } : {}),
+    };
+    const [account, positions] = await Promise.all([this.o.broker.fetchAccount(), this.o.broker.fetchPositions()]);
+    const decision = this.o.risk.evaluateEntry(request, riskAccountState(account, positions, {}));
+    if (!decision.ok) return this.skip(signal, decision.reason, decision.message);
+    const amountBase = this.round(signal.symbol, decision.sizing.amountBase);
+    if (!(amountBase > 0)) return this.skip(signal, 'below_lot', `sized ${decision.sizing.amountBase} rounds to 0`);
+    const tradeId = `${signal.symbol}|${signal.side}|${signal.atMs}`;
+    let entry;
+    try {
+      entry = await this.o.broker.placeOrder({ symbol: signal.symbol, side: signal.side === 'long' ? 'buy' : 'sell', type: 'market', amountBase, tradeId, leg: 'entry', purpose: 'entry', risk: request, leverage: decision.sizing.leverage, marginMode: decision.sizing.marginMode });
+    } catch (err) {
+      const reason = err instanceof PerpscopeError ? String(err.details.reason ?? err.code) : 'error';
+      return this.skip(signal, reason, describeError(err));
+    }
+    if (entry.state !== OrderState.Filled && entry.state !== OrderState.Partial && !(entry.state === OrderState.Cancelled && entry.filledBase > 0)) {
+      return this.skip(signal, entry.state === OrderState.Rejected ? 'order_rejected' : 'not_filled', entry.lastError ?? `entry ended ${entry.state}`);
+    }
+    const fillPrice = entry.avgFillPrice ?? signal.price;
+    const levels = computeTpSl(this.config.tpsl, signal.side, fillPrice, signal.atr, signal.level);
+    const t = this.config.tpsl;
+    const plan: ProtectionPlan = {
+      tradeId,
+      symbol: signal.symbol,
+      side: signal.side,
+      entryPrice: fillPrice,
+      sizeBase: entry.filledBase,
+      initialStopPrice: levels.stopPrice,
+      takeProfits: [
+        { price: levels.tp1Price, fraction: t.scaleOut1 },
+        { price: levels.tp2Price, fraction: 1 - t.scaleOut1 },
+      ],
+      breakEven: t.breakEvenAfterR === null ? null : { afterR: t.breakEvenAfterR, bufferBps: t.breakEvenBufferBps },
+      trailing: t.trailing.mode === 'off' ? null : { mode: t.trailing.mode, atr: signal.atr, atrMult: t.trailing.atrMult, bps: t.trailing.bps, minStepBps: t.trailing.minStepBps },
+    };
+    this.savePyramid(tradeId, { level: 0, risk: request });
+    const protectedOnExchange = await this.o.protection.arm(plan);
+    return { status: 'placed', tradeId, clientOrderId: entry.clientOrderId, protectedOnExchange };
+  }
+
+  /** A new price: stops move (break-even, trailing) and pyramid levels add. */
+  async onPrice(symbol: string, price: number): Promise<void> {
+    await this.o.protection.onPrice(symbol, price);
+    if (this.config.pyramidLevels.length === 0 || this.o.killSwitch.isOn()) return;
+    const done = this.pyramids();
+    for (const plan of this.o.protection.plans().filter((p) => p.symbol === symbol)) {
+      const dir = plan.side === 'long' ? 1 : -1;
+      const r = Math.abs(plan.entryPrice - plan.initialStopPrice);
+      const state = done[plan.tradeId];
+      if (!state) continue;
+      const level = state.level;
+      const next = this.config.pyramidLevels[level];
+      if (!next || r <= 0 || (price - plan.entryPrice) * dir < next.atR * r) continue;
+      // Recorded before the order: a crash mid-add never adds the same level twice.
+      this.savePyramid(plan.tradeId, { ...state, level: level + 1 });
+      const amountBase = this.round(symbol, plan.sizeBase * next.fraction);
+      if (!(amountBase > 0)) continue;
+      try {
+        const order = await this.o.broker.placeOrder({
+          symbol,
+          side: plan.side === 'long' ? 'buy' : 'sell',
+          type: 'market',
+          amountBase,
+          tradeId: plan.tradeId,
+          leg: `pyramid${level + 1}`,
+          purpose: 'pyramid',
+          // The add is judged on the signal that opened the trade, at today's price and stop.
+          risk: { ...state.risk, entryPrice: price, stopPrice: plan.stopPrice, intent: 'pyramid' },
+        });
+        if (order.filledBase > 0) await this.o.protection.refreshStop(plan.tradeId);
+      } catch (err) {
+        this.log.info({ tradeId: plan.tradeId, err: describeError(err) }, 'pyramid add refused');
+      }
+    }
+  }
+
+  /** Emergency: kill switch on, cancel and/or close (optionally for some symbols). */
+  async panic(opts: PanicOptions = {}): Promise<PanicReport> {
+    const report = await panic({ broker: this.o.broker, store: this.o.store, clock: this.o.clock, killSwitch: this.o.killSwitch }, opts);
+    await this.o.protection.sync().catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'protection sync after panic failed'));
+    return report;
+  }
+
+  private skip(signal: TradeSignal, reason: string, message: string): SignalOutcome {
+    this.o.store.events.append({ atMs: this.o.clock.nowMs(), type: 'trade_skip', ledger: this.o.broker.ledger, symbol: signal.symbol, payload: { reason, message, side: signal.side } });
+    return { status: 'skipped', reason, message };
+  }
+
+  private pyramids(): Record<string, PyramidState> {
+    const raw = this.o.store.settings.get(this.pyramidKey);
+    return typeof raw === 'object' && raw !== null ? (raw as Record<string, PyramidState>) : {};
+  }
+
+  private savePyramid(tradeId: string, state: PyramidState): void {
+    this.o.store.settings.set(this.pyramidKey, { ...this.pyramids(), [tradeId]: state }, this.o.clock.nowMs());
+  }
+}

@@ -1,0 +1,289 @@
+import type { Exchange } from 'ccxt';
+import { ErrorCode } from '@perpscope/shared';
+import type { Clock } from '../core/clock.js';
+import { AuthError, PerpscopeError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { RiskPolicy } from '../risk/index.js';
+import { Ledger, OrderState, type StoredOrder } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { EntryTimes, Listeners } from './brokerState.js';
+import { CcxtOrderGateway, DEFAULT_READ_RETRY, isAuthFailure, retryRead, type ReadRetry } from './ccxtGateway.js';
+import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
+import { OrderLedger } from './orderLedger.js';
+import { Reconciler, type ReconcileReport } from './reconciler.js';
+import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
+import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest } from './types.js';
+
+export interface CcxtBrokerOptions {
+  store: Store;
+  clock: Clock;
+  risk: RiskPolicy;
+  /** A ccxt exchange with credentials (`new ccxt.pro.blofin({...})`, or `createBlofinClient(sim)`). */
+  exchange: Exchange;
+  exchangeId?: string;
+  logger?: Logger;
+  prefix?: string;
+  /** Client-id lookups before an UNKNOWN order is LOST (default 4). */
+  maxLookups?: number;
+  lookupBaseMs?: number;
+  readRetry?: Partial<ReadRetry>;
+  /** Intents older than this are abandoned rather than sent at restart (default 60 s). */
+  resumeMaxAgeMs?: number;
+  random?: () => number;
+}
+
+/** Why trading stopped, when it did. */
+export interface HaltState {
+  reason: 'authentication';
+  message: string;
+  atMs: number;
+}
+
+/**
+ * The live broker: ccxt for the exchange, the OrderLedger for crash safety, the Reconciler at
+ * start and after every reconnect. An AuthenticationError halts it (every later order is refused
+ * with the reason) until `resume()` after the key is fixed.
+ */
+export class CcxtBroker implements Broker {
+  readonly ledger = Ledger.Live;
+  readonly exchange: string;
+  readonly orders: OrderLedger;
+  readonly gateway: CcxtOrderGateway;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly risk: RiskPolicy;
+  private readonly ex: Exchange;
+  private readonly log: Logger;
+  private readonly listeners = new Listeners<BrokerEvent>();
+  private readonly entries: EntryTimes;
+  private readonly retry: ReadRetry;
+  private readonly reconciler: Reconciler;
+  private halt: HaltState | null = null;
+  private readonly prefix: string;
+  private following: { stop: () => void; done: Promise<void> } | null = null;
+
+  constructor(o: CcxtBrokerOptions) {
+    if (!o.risk) throw new PerpscopeError(ErrorCode.InvalidConfig, 'A broker needs a RiskPolicy: every order passes it');
+    this.store = o.store;
+    this.clock = o.clock;
+    this.risk = o.risk;
+    this.ex = o.exchange;
+    this.exchange = o.exchangeId ?? o.exchange.id;
+    this.log = o.logger ?? silentLogger;
+    this.retry = { ...DEFAULT_READ_RETRY, ...(o.random ? { random: o.random } : {}), ...o.readRetry };
+    this.gateway = new CcxtOrderGateway(o.exchange, this.exchange, o.clock, this.retry);
+    const prefix = o.prefix ?? DEFAULT_CLIENT_ID_PREFIX;
+    this.prefix = prefix;
+    this.orders = new OrderLedger({
+      store: o.store,
+      ledger: Ledger.Live,
+      exchange: this.exchange,
+      clock: o.clock,
+      gateway: this.gateway,
+      logger: this.log,
+      prefix,
+      ...(o.maxLookups !== undefined ? { maxLookups: o.maxLookups } : {}),
+      ...(o.lookupBaseMs !== undefined ? { lookupBaseMs: o.lookupBaseMs } : {}),
+      ...(o.random ? { random: o.random } : {}),
+      onEvent: (e) => this.listeners.emit(e),
+    });
+    this.entries = new EntryTimes(o.store, Ledger.Live, this.exchange);
+    this.reconciler = new Reconciler({ ledger: this.orders, gateway: this.gateway, clock: o.clock, prefix, logger: this.log, ...(o.resumeMaxAgeMs !== undefined ? { resumeMaxAgeMs: o.resumeMaxAgeMs } : {}) });
+  }
+
+  /** Loads markets and reconciles. */
+  async start(): Promise<void> {
+    await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'loadMarkets' }, () => this.ex.loadMarkets()));
+    await this.reconcile();
+  }
+
+  async stop(): Promise<void> {
+    const f = this.following;
+    this.following = null;
+    f?.stop();
+    await f?.done;
+  }
+
+  /**
+   * Follows the private order stream (websocket) until `stop()`: each update of one of our
+   * orders refreshes it from REST (fills pulled once each). When the stream drops, it backs off
+   * and reconciles before following again, so anything that happened while disconnected is
+   * applied. Returns at once; `reconnects` counts reconciliations after a drop.
+   */
+  follow(): { reconnects: () => number } {
+    if (this.following) throw new PerpscopeError(ErrorCode.Internal, 'follow() is already running');
+    let stopped = false;
+    let wake: () => void = () => {};
+    const stopSignal = new Promise<'stop'>((resolve) => (wake = () => resolve('stop')));
+    let reconnects = 0;
+    const loop = async (): Promise<void> => {
+      let failures = 0;
+      while (!stopped) {
+        try {
+          const next = await Promise.race([this.ex.watchOrders(), stopSignal]);
+          if (next === 'stop') break;
+          failures = 0;
+          let unknownOwn = false;
+          for (const update of next) {
+            const id = update.clientOrderId;
+            if (!id) continue;
+            if (!this.orders.get(id)) {
+              unknownOwn ||= isOwnClientOrderId(id, this.prefix);
+              continue;
+            }
+            await this.guard(() => this.orders.refresh(id)).catch((err: unknown) => this.log.warn({ clientOrderId: id, err: String(err) }, 'refresh after a stream update failed'));
+          }
+          // An order of ours the ledger does not know (placed by a crashed run): adopt it now.
+          if (unknownOwn) await this.reconcile().catch((err: unknown) => this.log.warn({ err: String(err) }, 'reconciliation for an unknown own order failed'));
+        } catch (err) {
+          if (stopped || this.halt) break;
+          failures++;
+          this.log.warn({ err: String(err), failures }, 'private order stream dropped; reconciling before resubscribing');
+          await Promise.race([this.clock.sleep(Math.min(5_000, 100 * 2 ** (failures - 1))), stopSignal]);
+          if (stopped) break;
+          try {
+            await this.reconcile();
+            reconnects++;
+          } catch (e) {
+            this.log.warn({ err: String(e) }, 'reconciliation after a drop failed; retrying');
+          }
+        }
+      }
+    };
+    this.following = {
+      stop: () => {
+        stopped = true;
+        wake();
+      },
+      done: loop(),
+    };
+    return { reconnects: () => reconnects };
+  }
+
+  /** Runs reconciliation (at start, and call it after every reconnect). */
+  async reconcile(): Promise<ReconcileReport> {
+    return this.guard(() => this.reconciler.run());
+  }
+
+  /** Null while trading; the halt reason after an authentication failure. */
+  halted(): HaltState | null {
+    return this.halt;
+  }
+
+  /** Clears a halt (after the user fixed the key). */
+  resume(): void {
+    this.halt = null;
+  }
+
+  on(listener: BrokerListener): () => void {
+    return this.listeners.add(listener);
+  }
+
+  openOrders(symbol?: string): StoredOrder[] {
+    return this.store.orders.listOpen(Ledger.Live, { exchange: this.exchange, ...(symbol ? { symbol } : {}) });
+  }
+
+  async placeOrder(req: PlaceOrderRequest): Promise<StoredOrder> {
+    validatePlaceRequest(req);
+    this.assertNotHalted();
+    const existing = this.orders.get(this.orders.clientOrderIdFor(req));
+    if (existing) {
+      if (existing.state === OrderState.New || existing.state === OrderState.Sent) return this.guard(() => this.orders.resumeIntent(existing.clientOrderId, Number.POSITIVE_INFINITY));
+      return existing;
+    }
+    const [account, positions] = await Promise.all([this.fetchAccount(), this.fetchPositions()]);
+    const sizing = gateOrder(this.risk, req, riskAccountState(account, positions, this.entries.all()));
+    const leverage = req.leverage ?? sizing?.leverage;
+    const marginMode = req.marginMode ?? sizing?.marginMode;
+    const { order } = this.orders.record({ ...req, ...(leverage !== undefined ? { leverage } : {}), ...(marginMode !== undefined ? { marginMode } : {}) });
+    if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
+    return this.guard(() => this.orders.submit(order.clientOrderId));
+  }
+
+  async cancelOrder(clientOrderId: string): Promise<StoredOrder> {
+    return this.guard(() => this.orders.cancel(clientOrderId));
+  }
+
+  async fetchPositions(): Promise<BrokerPosition[]> {
+    const raw = await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'fetchPositions' }, () => this.ex.fetchPositions()));
+    return raw
+      .filter((p) => p.symbol && p.contracts)
+      .map((p): BrokerPosition => {
+        const symbol = p.symbol ?? '';
+        const mine = this.store.positions.get(Ledger.Live, this.exchange, symbol);
+        return {
+          symbol,
+          side: p.side === 'short' ? 'short' : 'long',
+          sizeBase: (p.contracts ?? 0) * this.gateway.contractSize(symbol),
+          entryPrice: p.entryPrice ?? 0,
+          markPrice: p.markPrice ?? null,
+          unrealizedPnlUsd: p.unrealizedPnl ?? 0,
+          realizedPnlUsd: mine?.realizedPnlUsd ?? 0,
+          liquidationPrice: p.liquidationPrice ?? null,
+          leverage: p.leverage ?? 1,
+          marginMode: p.marginMode === 'isolated' ? 'isolated' : 'cross',
+          tradeId: mine?.tradeId ?? null,
+        };
+      });
+  }
+
+  async fetchAccount(): Promise<BrokerAccount> {
+    const bal = await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'fetchBalance' }, () => this.ex.fetchBalance()));
+    const usdt = (bal as unknown as Record<string, { total?: number; free?: number } | undefined>).USDT;
+    const info = bal.info as { data?: { totalEquity?: string; details?: { balance?: string; unrealizedPnl?: string }[] } } | undefined;
+    const equityUsd = Number(info?.data?.totalEquity ?? usdt?.total ?? 0);
+    const detail = info?.data?.details?.[0];
+    const account: BrokerAccount = {
+      equityUsd,
+      balanceUsd: Number(detail?.balance ?? usdt?.total ?? equityUsd),
+      availableUsd: usdt?.free ?? 0,
+      unrealizedPnlUsd: Number(detail?.unrealizedPnl ?? 0),
+      realizedPnlUsd: 0,
+    };
+    this.store.accountSnapshots.insert({ ledger: Ledger.Live, exchange: this.exchange, atMs: this.clock.nowMs(), ...account });
+    return account;
+  }
+
+  async closePosition(symbol: string, opts: { tradeId?: string; attempt?: number } = {}): Promise<StoredOrder | null> {
+    const p = (await this.fetchPositions()).find((x) => x.symbol === symbol);
+    if (!p) return null;
+    return this.placeOrder({
+      symbol,
+      side: p.side === 'long' ? 'sell' : 'buy',
+      type: 'market',
+      amountBase: p.sizeBase,
+      reduceOnly: true,
+      purpose: 'exit',
+      tradeId: opts.tradeId ?? p.tradeId ?? `close_${symbol}`,
+      leg: 'close',
+      attempt: opts.attempt ?? this.store.orders.listByTrade(Ledger.Live, opts.tradeId ?? p.tradeId ?? `close_${symbol}`).filter((o) => o.purpose === 'exit').length,
+    });
+  }
+
+  /** Refreshes open orders and pulls new fills (the polling half of the event stream). */
+  async sync(): Promise<void> {
+    for (const o of this.openOrders()) {
+      if (o.state === OrderState.Ack || o.state === OrderState.Partial) await this.guard(() => this.orders.refresh(o.clientOrderId));
+      else if (o.state === OrderState.Unknown) await this.guard(() => this.orders.resolve(o.clientOrderId));
+    }
+  }
+
+  private assertNotHalted(): void {
+    if (this.halt) throw new AuthError(ErrorCode.AuthenticationFailed, `Trading is halted: ${this.halt.message}`, { details: { reason: this.halt.reason, haltedAtMs: this.halt.atMs } });
+  }
+
+  /** Runs `fn`; an authentication failure halts trading and tells the user. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isAuthFailure(err) && !this.halt) {
+        const message = `the exchange refused the API key (${(err as Error).message}). Fix it with \`perpscope keys set --exchange ${this.exchange}\`, then restart.`;
+        this.halt = { reason: 'authentication', message, atMs: this.clock.nowMs() };
+        this.store.events.append({ atMs: this.clock.nowMs(), type: 'alert', ledger: Ledger.Live, payload: { level: 'error', reason: 'trading_halted', message } });
+        this.listeners.emit({ type: 'alert', level: 'error', reason: 'trading_halted', message: `Trading halted: ${message}` });
+      }
+      throw err;
+    }
+  }
+}

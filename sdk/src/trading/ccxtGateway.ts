@@ -1,0 +1,236 @@
+import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
+import { ErrorCode } from '@perpscope/shared';
+import { mapCcxtError } from '../core/ccxtErrors.js';
+import type { Clock } from '../core/clock.js';
+import { OrderError, PerpscopeError } from '../core/errors.js';
+import type { StoredOrder } from '../store/index.js';
+import type { ExchangeFill, ExchangeOrderView, OrderGateway } from './gateway.js';
+
+/** Retry policy for reads (writes are never retried here: the ledger decides). */
+export interface ReadRetry {
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+  random: () => number;
+}
+
+export const DEFAULT_READ_RETRY: ReadRetry = { attempts: 4, baseMs: 200, maxMs: 5_000, random: Math.random };
+
+/**
+ * Runs a read, retrying retryable errors (network, 429, 5xx, timeouts) with exponential backoff
+ * and jitter. Non-retryable errors (auth, bad request) surface at once.
+ */
+export async function retryRead<T>(clock: Clock, retry: ReadRetry, context: { exchange: string; operation: string; symbol?: string }, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = mapCcxtError(err, context);
+      if (!e.retryable || attempt >= retry.attempts) throw e;
+      const base = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
+      await clock.sleep(Math.round(base * (0.5 + retry.random())));
+    }
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+/** Raw BloFin private endpoints ccxt exposes but does not unify (order lookup by client id). */
+interface BlofinImplicit {
+  privateGetTradeOrderDetail(params: Raw): Promise<Raw>;
+  privateGetTradeOrderTpslDetail(params: Raw): Promise<Raw>;
+  privatePostTradeCancelTpsl(params: Raw[]): Promise<Raw>;
+  privateGetTradeOrdersTpslPending(params: Raw): Promise<Raw>;
+}
+
+const TRIGGER_TYPES = new Set(['stop_market', 'take_profit_market']);
+
+/**
+ * The OrderGateway over ccxt's real `blofin` class. Amounts are converted between base units
+ * (the ledger) and contracts (the exchange). Orders are looked up by client order id through
+ * BloFin's order-detail endpoints; stops and take-profits are BloFin TP/SL orders (reduce-only,
+ * living on the exchange).
+ */
+export class CcxtOrderGateway implements OrderGateway {
+  constructor(
+    readonly ex: Exchange,
+    readonly exchangeId: string,
+    private readonly clock: Clock,
+    private readonly retry: ReadRetry = DEFAULT_READ_RETRY,
+  ) {}
+
+  private get raw(): BlofinImplicit {
+    return this.ex as unknown as BlofinImplicit;
+  }
+
+  contractSize(symbol: string): number {
+    const cs = this.ex.market(symbol).contractSize;
+    return typeof cs === 'number' && cs > 0 ? cs : 1;
+  }
+
+  async create(order: StoredOrder): Promise<{ exchangeOrderId: string | null }> {
+    const ctx = { exchange: this.exchangeId, operation: 'createOrder', symbol: order.symbol };
+    try {
+      const contracts = order.amountBase / this.contractSize(order.symbol);
+      const marginMode = order.params.marginMode === 'isolated' ? 'isolated' : 'cross';
+      let placed: Order;
+      if (TRIGGER_TYPES.has(order.type)) {
+        const key = order.type === 'stop_market' ? 'stopLossPrice' : 'takeProfitPrice';
+        placed = await this.ex.createOrder(order.symbol, 'market', order.side, contracts, undefined, {
+          [key]: order.triggerPrice,
+          tpsl: true,
+          reduceOnly: true,
+          clientOrderId: order.clientOrderId,
+          marginMode,
+        });
+      } else {
+        placed = await this.ex.createOrder(order.symbol, order.type, order.side, contracts, order.price ?? undefined, {
+          clientOrderId: order.clientOrderId,
+          marginMode,
+          ...(order.reduceOnly ? { reduceOnly: true } : {}),
+        });
+      }
+      return { exchangeOrderId: placed.id ? String(placed.id) : null };
+    } catch (err) {
+      throw mapCcxtError(err, ctx);
+    }
+  }
+
+  async lookup(order: StoredOrder): Promise<ExchangeOrderView | null> {
+    const ctx = { exchange: this.exchangeId, operation: 'lookupOrder', symbol: order.symbol };
+    try {
+      const instId = this.ex.market(order.symbol).id;
+      if (TRIGGER_TYPES.has(order.type)) {
+        const res = await this.raw.privateGetTradeOrderTpslDetail({ instId, clientOrderId: order.clientOrderId });
+        const rec = firstRecord(res.data);
+        return rec ? this.triggerView(order, rec) : null;
+      }
+      const res = await this.raw.privateGetTradeOrderDetail({ instId, clientOrderId: order.clientOrderId });
+      const rec = firstRecord(res.data);
+      if (!rec) return null;
+      const parsed = this.ex.parseOrder(rec, this.ex.market(order.symbol));
+      const cs = this.contractSize(order.symbol);
+      return {
+        exchangeOrderId: parsed.id ? String(parsed.id) : null,
+        status: parsed.status === 'closed' ? 'filled' : parsed.status === 'canceled' || parsed.status === 'expired' ? 'canceled' : parsed.status === 'rejected' ? 'rejected' : 'open',
+        filledBase: (parsed.filled ?? 0) * cs,
+        avgFillPrice: parsed.average ?? null,
+      };
+    } catch (err) {
+      const e = mapCcxtError(err, ctx);
+      if (e.code === ErrorCode.OrderNotFound) return null;
+      throw e;
+    }
+  }
+
+  /** The exchange's order by its own id (to learn the client id behind an unknown fill); null when unknown. */
+  async orderByExchangeId(symbol: string, orderId: string): Promise<Order | null> {
+    return retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'lookupOrder', symbol }, async () => {
+      try {
+        const res = await this.raw.privateGetTradeOrderDetail({ instId: this.ex.market(symbol).id, orderId });
+        const rec = firstRecord(res.data);
+        return rec ? this.ex.parseOrder(rec, this.ex.market(symbol)) : null;
+      } catch (err) {
+        const e = mapCcxtError(err, { exchange: this.exchangeId, operation: 'lookupOrder', symbol });
+        if (e.code === ErrorCode.OrderNotFound) return null;
+        throw e;
+      }
+    });
+  }
+
+  async cancel(order: StoredOrder): Promise<void> {
+    const ctx = { exchange: this.exchangeId, operation: 'cancelOrder', symbol: order.symbol };
+    let res: Raw[];
+    try {
+      if (TRIGGER_TYPES.has(order.type)) {
+        const reply = await this.raw.privatePostTradeCancelTpsl([{ instId: this.ex.market(order.symbol).id, clientOrderId: order.clientOrderId }]);
+        res = Array.isArray(reply.data) ? (reply.data as Raw[]) : [];
+      } else {
+        await this.ex.cancelOrder(order.exchangeOrderId ?? '', order.symbol, { clientOrderId: order.clientOrderId });
+        return;
+      }
+    } catch (err) {
+      throw mapCcxtError(err, ctx);
+    }
+    const item = res[0];
+    if (item && item.code !== undefined && String(item.code) !== '0') {
+      throw new OrderError(ErrorCode.OrderNotFound, `${this.exchangeId} cancelOrder: ${String(item.msg)}`, { details: { clientOrderId: order.clientOrderId, code: item.code } });
+    }
+  }
+
+  async fills(order: StoredOrder): Promise<ExchangeFill[]> {
+    let orderId = order.exchangeOrderId;
+    if (TRIGGER_TYPES.has(order.type)) {
+      const view = await this.triggerRecord(order);
+      orderId = view && typeof view.actualOrderId === 'string' && view.actualOrderId !== '' ? view.actualOrderId : null;
+    }
+    if (!orderId) return [];
+    const id = orderId;
+    const trades = await retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'fetchMyTrades', symbol: order.symbol }, () =>
+      this.ex.fetchMyTrades(order.symbol, undefined, 100, { orderId: id }),
+    );
+    return trades.filter((t) => String(t.order ?? '') === id).map((t) => this.toFill(t));
+  }
+
+  /** Recent executions of the account (all symbols when `symbol` is absent), oldest first. */
+  async recentFills(sinceMs: number | undefined, symbol?: string): Promise<ExchangeFill[]> {
+    const trades = await retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'fetchMyTrades' }, () => this.ex.fetchMyTrades(symbol, sinceMs, 100));
+    return trades.map((t) => this.toFill(t)).sort((a, b) => a.atMs - b.atMs);
+  }
+
+  toFill(t: CcxtTrade): ExchangeFill {
+    const symbol = t.symbol ?? '';
+    return {
+      fillId: String(t.id),
+      exchangeOrderId: t.order ? String(t.order) : null,
+      symbol,
+      side: t.side === 'sell' ? 'sell' : 'buy',
+      price: t.price ?? 0,
+      amountBase: (t.amount ?? 0) * (symbol ? this.contractSize(symbol) : 1),
+      feeCost: Math.abs(t.fee?.cost ?? 0),
+      feeCurrency: t.fee?.currency ?? null,
+      liquidity: t.takerOrMaker === 'maker' ? 'maker' : t.takerOrMaker === 'taker' ? 'taker' : null,
+      atMs: t.timestamp ?? this.clock.nowMs(),
+    };
+  }
+
+  private async triggerRecord(order: StoredOrder): Promise<Raw | null> {
+    return retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'lookupTpsl', symbol: order.symbol }, async () => {
+      try {
+        const res = await this.raw.privateGetTradeOrderTpslDetail({ instId: this.ex.market(order.symbol).id, clientOrderId: order.clientOrderId });
+        return firstRecord(res.data);
+      } catch (err) {
+        const e = mapCcxtError(err, { exchange: this.exchangeId, operation: 'lookupTpsl', symbol: order.symbol });
+        if (e.code === ErrorCode.OrderNotFound) return null;
+        throw e;
+      }
+    });
+  }
+
+  /** A TP/SL record: `effective` means it fired; its fills belong to the order it created. */
+  private async triggerView(order: StoredOrder, rec: Raw): Promise<ExchangeOrderView> {
+    const state = String(rec.state ?? '');
+    const exchangeOrderId = typeof rec.tpslId === 'string' ? rec.tpslId : null;
+    if (state === 'live') return { exchangeOrderId, status: 'open', filledBase: 0, avgFillPrice: null };
+    if (state === 'effective') {
+      const actual = typeof rec.actualOrderId === 'string' && rec.actualOrderId !== '' ? rec.actualOrderId : null;
+      if (!actual) return { exchangeOrderId, status: 'canceled', filledBase: 0, avgFillPrice: null };
+      const fills = (await this.ex.fetchMyTrades(order.symbol, undefined, 100, { orderId: actual })).filter((t) => String(t.order ?? '') === actual).map((t) => this.toFill(t));
+      const filled = fills.reduce((s, f) => s + f.amountBase, 0);
+      const avg = filled > 0 ? fills.reduce((s, f) => s + f.price * f.amountBase, 0) / filled : null;
+      return { exchangeOrderId, status: filled > 0 ? 'filled' : 'canceled', filledBase: filled, avgFillPrice: avg };
+    }
+    return { exchangeOrderId, status: state === 'failed' ? 'rejected' : 'canceled', filledBase: 0, avgFillPrice: null };
+  }
+}
+
+function firstRecord(data: unknown): Raw | null {
+  if (Array.isArray(data)) return (data[0] as Raw | undefined) ?? null;
+  if (data && typeof data === 'object') return data as Raw;
+  return null;
+}
+
+/** True for errors that must halt trading (bad or revoked keys). */
+export function isAuthFailure(err: unknown): boolean {
+  return err instanceof PerpscopeError && (err.code === ErrorCode.AuthenticationFailed || err.code === ErrorCode.PermissionDenied || err.code === ErrorCode.AccountSuspended);
+}

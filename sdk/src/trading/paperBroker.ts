@@ -1,0 +1,333 @@
+import type { OrderBook, Trade } from '@perpscope/shared';
+import { ErrorCode } from '@perpscope/shared';
+import type { Clock } from '../core/clock.js';
+import { PerpscopeError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { RiskPolicy } from '../risk/index.js';
+import { Ledger, OrderState, type Fill, type StoredOrder, type StoredPosition, type Store } from '../store/index.js';
+import { EntryTimes, Listeners } from './brokerState.js';
+import { OrderLedger, toBrokerPosition } from './orderLedger.js';
+import { walkBook, tradeCrosses, triggerFires } from './paperMatching.js';
+import { applyFillToPosition, liquidationPrice } from './positionMath.js';
+import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
+import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest } from './types.js';
+
+/** Fees and margin parameters of one market, in fractions (0.0006 = 6 bps). */
+export interface PaperMarketSpec {
+  makerFee: number;
+  takerFee: number;
+  /** Maintenance margin rate for the liquidation price (default 0.005). */
+  maintenanceMarginRate?: number;
+}
+
+export interface PaperBrokerOptions {
+  store: Store;
+  clock: Clock;
+  risk: RiskPolicy;
+  /** The exchange whose market data drives the fills (rows are kept per exchange). */
+  exchange: string;
+  market: (symbol: string) => PaperMarketSpec | undefined;
+  /** Starting wallet balance of a fresh paper account (default 10,000). */
+  initialBalanceUsd?: number;
+  defaultLeverage?: number;
+  logger?: Logger;
+}
+
+interface PaperAccountState {
+  balanceUsd: number;
+  realizedPnlUsd: number;
+  feesUsd: number;
+  fundingUsd: number;
+}
+
+/**
+ * A realistic perp paper broker. It never talks to an exchange's private API: it has no
+ * exchange client at all, only the market data it is fed (`onOrderBook`, `onTrades`,
+ * `onMarkPrice`, `onFunding`). Market orders walk the current book (slippage) and pay the taker
+ * fee; limit orders take what crosses on arrival and then fill partially as public trades cross
+ * their price (maker fee); stops trigger on trades and the mark; funding is paid at funding
+ * times; the mark price liquidates. All state lives in the store, so a restart resumes exactly.
+ */
+export class PaperBroker implements Broker {
+  readonly ledger = Ledger.Paper;
+  readonly exchange: string;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly risk: RiskPolicy;
+  private readonly marketSpec: (symbol: string) => PaperMarketSpec | undefined;
+  private readonly log: Logger;
+  private readonly orders: OrderLedger;
+  private readonly listeners = new Listeners<BrokerEvent>();
+  private readonly entries: EntryTimes;
+  private readonly accountKey: string;
+  private readonly initialBalanceUsd: number;
+  private readonly defaultLeverage: number;
+  private readonly books = new Map<string, OrderBook>();
+  private readonly marks = new Map<string, number>();
+  private readonly lastPrices = new Map<string, number>();
+
+  constructor(o: PaperBrokerOptions) {
+    if (!o.risk) throw new PerpscopeError(ErrorCode.InvalidConfig, 'A broker needs a RiskPolicy: every order passes it');
+    this.store = o.store;
+    this.clock = o.clock;
+    this.risk = o.risk;
+    this.exchange = o.exchange;
+    this.marketSpec = o.market;
+    this.log = o.logger ?? silentLogger;
+    this.initialBalanceUsd = o.initialBalanceUsd ?? 10_000;
+    this.defaultLeverage = o.defaultLeverage ?? 1;
+    this.accountKey = `trading.paper.${o.exchange}.account`;
+    this.entries = new EntryTimes(o.store, Ledger.Paper, o.exchange);
+    this.orders = new OrderLedger({ store: o.store, ledger: Ledger.Paper, exchange: o.exchange, clock: o.clock, onEvent: (e) => this.listeners.emit(e) });
+  }
+
+  async start(): Promise<void> {
+    if (this.store.settings.get(this.accountKey) === undefined) this.saveAccount(this.readAccount());
+  }
+
+  async stop(): Promise<void> {}
+
+  on(listener: BrokerListener): () => void {
+    return this.listeners.add(listener);
+  }
+
+  openOrders(symbol?: string): StoredOrder[] {
+    return this.store.orders.listOpen(Ledger.Paper, { exchange: this.exchange, ...(symbol ? { symbol } : {}) });
+  }
+
+  async placeOrder(req: PlaceOrderRequest): Promise<StoredOrder> {
+    validatePlaceRequest(req);
+    const existing = this.orders.get(this.orders.clientOrderIdFor(req));
+    if (existing) return existing;
+    const sizing = gateOrder(this.risk, req, riskAccountState(this.account(), this.positions(), this.entries.all()));
+    const leverage = req.leverage ?? sizing?.leverage ?? this.defaultLeverage;
+    const marginMode = req.marginMode ?? sizing?.marginMode ?? 'cross';
+    const { order, created } = this.orders.record({ ...req, leverage, marginMode });
+    if (!created) return order;
+    if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
+    return this.execute(order);
+  }
+
+  async cancelOrder(clientOrderId: string): Promise<StoredOrder> {
+    const order = this.orders.get(clientOrderId);
+    if (!order) throw new PerpscopeError(ErrorCode.OrderNotFound, `Order ${clientOrderId} is not in the paper ledger`, { details: { clientOrderId } });
+    if (order.state !== OrderState.Ack && order.state !== OrderState.Partial && order.state !== OrderState.New) return order;
+    return this.orders.move(order, OrderState.Cancelled, { reason: 'user_cancel' });
+  }
+
+  async fetchPositions(): Promise<BrokerPosition[]> {
+    return this.positions();
+  }
+
+  async fetchAccount(): Promise<BrokerAccount> {
+    return this.account();
+  }
+
+  async closePosition(symbol: string, opts: { tradeId?: string; attempt?: number } = {}): Promise<StoredOrder | null> {
+    const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
+    if (!p) return null;
+    return this.placeOrder({
+      symbol,
+      side: p.side === 'long' ? 'sell' : 'buy',
+      type: 'market',
+      amountBase: p.sizeBase,
+      reduceOnly: true,
+      purpose: 'exit',
+      tradeId: opts.tradeId ?? p.tradeId ?? `close_${symbol}_${p.openedAtMs}`,
+      leg: 'close',
+      attempt: opts.attempt ?? 0,
+    });
+  }
+
+  /** The current book of a symbol; market orders walk it. */
+  onOrderBook(symbol: string, book: OrderBook): void {
+    this.books.set(symbol, book);
+    const bid = book.bids[0]?.[0];
+    const ask = book.asks[0]?.[0];
+    // The newest book is the best view of the price until the next trade prints.
+    if (bid !== undefined && ask !== undefined) this.lastPrices.set(symbol, (bid + ask) / 2);
+  }
+
+  /** New public trades: resting limit orders fill as they cross, stops trigger. */
+  onTrades(symbol: string, trades: readonly Trade[]): void {
+    for (const t of trades) {
+      this.lastPrices.set(symbol, t.price);
+      let available = t.amount;
+      for (const o of this.openOrders(symbol)) {
+        if (o.type === 'limit' && available > 0 && o.price !== null && tradeCrosses(o.side, o.price, t.price)) {
+          const take = Math.min(available, o.amountBase - o.filledBase);
+          available -= this.fillOrder(o, [{ price: o.price, amountBase: take }], true, t.timestampMs);
+        } else if (isTrigger(o) && triggerFires(o.type, o.side, o.triggerPrice ?? 0, t.price)) {
+          this.trigger(o, t.timestampMs);
+        }
+      }
+    }
+  }
+
+  /** Mark price: unrealized PnL, stop triggers on the mark, and liquidation. */
+  onMarkPrice(symbol: string, markPrice: number, atMs: number): void {
+    this.marks.set(symbol, markPrice);
+    const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
+    if (!p || p.liquidationPrice === null) return;
+    const liquidated = p.side === 'long' ? markPrice <= p.liquidationPrice : markPrice >= p.liquidationPrice;
+    if (!liquidated) return;
+    this.log.warn({ symbol, markPrice, liquidationPrice: p.liquidationPrice }, 'paper position liquidated');
+    this.applyFills(
+      [{ ...this.baseFill(symbol, p.side === 'long' ? 'sell' : 'buy', atMs), fillId: `liq_${symbol}_${atMs}`, price: p.liquidationPrice, amountBase: p.sizeBase }],
+    );
+    for (const o of this.openOrders(symbol)) if (o.reduceOnly) this.orders.move(o, OrderState.Cancelled, { reason: 'liquidated' });
+    this.listeners.emit({ type: 'alert', level: 'error', reason: 'liquidation', message: `Paper position on ${symbol} liquidated at ${p.liquidationPrice}` });
+  }
+
+  /**
+   * Settles funding at `fundingTimeMs` (rate as a fraction, positive: longs pay shorts). Each
+   * funding time is paid once per position, even if reported again after a restart.
+   */
+  onFunding(symbol: string, rate: number, fundingTimeMs: number, markPrice?: number): void {
+    const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
+    if (!p) return;
+    const last = typeof p.extra.lastFundingMs === 'number' ? p.extra.lastFundingMs : p.openedAtMs;
+    if (fundingTimeMs <= last) return;
+    const mark = markPrice ?? this.marks.get(symbol) ?? p.entryPrice;
+    const paymentUsd = -(p.side === 'long' ? 1 : -1) * p.sizeBase * mark * rate;
+    this.store.transaction(() => {
+      const acc = this.readAccount();
+      this.saveAccount({ ...acc, balanceUsd: acc.balanceUsd + paymentUsd, fundingUsd: acc.fundingUsd + paymentUsd });
+      const paid = typeof p.extra.fundingUsd === 'number' ? p.extra.fundingUsd : 0;
+      this.store.positions.upsert({ ...p, updatedAtMs: fundingTimeMs, extra: { ...p.extra, lastFundingMs: fundingTimeMs, fundingUsd: paid + paymentUsd } });
+      this.store.events.append({ atMs: fundingTimeMs, type: 'funding', ledger: Ledger.Paper, symbol, payload: { rate, paymentUsd, markPrice: mark } });
+    });
+  }
+
+  private execute(order: StoredOrder): StoredOrder {
+    const nowMs = this.clock.nowMs();
+    if (isTrigger(order)) {
+      const last = this.lastPrices.get(order.symbol) ?? this.marks.get(order.symbol);
+      if (last !== undefined && triggerFires(order.type, order.side, order.triggerPrice ?? 0, last)) {
+        return this.orders.move(order, OrderState.Rejected, { reason: 'trigger_crossed', lastError: `trigger ${order.triggerPrice} already crossed (last ${last})` });
+      }
+      return this.orders.move(order, OrderState.Ack, { reason: 'accepted', exchangeOrderId: `paper_${order.clientOrderId}` });
+    }
+    const book = this.books.get(order.symbol);
+    if (!book) return this.orders.move(order, OrderState.Rejected, { reason: 'no_book', lastError: `no order book for ${order.symbol} yet` });
+    const acked = this.orders.move(order, OrderState.Ack, { reason: 'accepted', exchangeOrderId: `paper_${order.clientOrderId}` });
+    const amount = this.reducibleAmount(acked);
+    const walk = walkBook(book, acked.side, amount, acked.type === 'limit' ? (acked.price ?? undefined) : undefined);
+    if (walk.filledBase > 0) this.fillOrder(acked, walk.fills, false, nowMs);
+    const after = this.orders.get(acked.clientOrderId) ?? acked;
+    // Market orders are IOC on the visible book; a reduce-only remainder has nothing to reduce.
+    if ((after.type === 'market' || (after.reduceOnly && this.reducibleAmount(after) <= 0)) && after.state !== OrderState.Filled) {
+      return this.orders.move(after, OrderState.Cancelled, { reason: after.type === 'market' ? 'book_exhausted' : 'reduce_only' });
+    }
+    return after;
+  }
+
+  private trigger(order: StoredOrder, atMs: number): void {
+    const book = this.books.get(order.symbol);
+    const amount = this.reducibleAmount(order);
+    if (!book || amount <= 0) {
+      this.orders.move(order, OrderState.Cancelled, { reason: amount <= 0 ? 'no_position' : 'no_book' });
+      return;
+    }
+    const walk = walkBook(book, order.side, amount);
+    if (walk.filledBase > 0) this.fillOrder(order, walk.fills, false, atMs);
+    const after = this.orders.get(order.clientOrderId) ?? order;
+    if (after.state !== OrderState.Filled) this.orders.move(after, OrderState.Cancelled, { reason: 'book_exhausted' });
+  }
+
+  /** Fills at the given levels; returns the amount filled. */
+  private fillOrder(order: StoredOrder, levels: readonly { price: number; amountBase: number }[], maker: boolean, atMs: number): number {
+    const spec = this.marketSpec(order.symbol);
+    const feeRate = spec ? (maker ? spec.makerFee : spec.takerFee) : 0;
+    const seq = this.store.fills.forOrder(order.clientOrderId).length;
+    const fills: Fill[] = [];
+    let filled = 0;
+    for (const [i, l] of levels.entries()) {
+      if (l.amountBase <= 0) continue;
+      filled += l.amountBase;
+      fills.push({
+        ...this.baseFill(order.symbol, order.side, atMs),
+        fillId: `${order.clientOrderId}_${seq + i}`,
+        clientOrderId: order.clientOrderId,
+        exchangeOrderId: order.exchangeOrderId,
+        price: l.price,
+        amountBase: l.amountBase,
+        feeCost: l.price * l.amountBase * feeRate,
+        liquidity: maker ? 'maker' : 'taker',
+      });
+    }
+    this.applyFills(fills);
+    return filled;
+  }
+
+  private applyFills(fills: readonly Fill[]): void {
+    this.store.transaction(() => {
+      let acc = this.readAccount();
+      for (const fill of fills) {
+        const before = this.store.positions.get(Ledger.Paper, this.exchange, fill.symbol);
+        const order = fill.clientOrderId ? this.orders.get(fill.clientOrderId) : undefined;
+        const leverage = typeof order?.params.leverage === 'number' ? order.params.leverage : this.defaultLeverage;
+        const { realizedPnlUsd } = applyFillToPosition(before, fill, { ledger: Ledger.Paper, exchange: this.exchange, leverage, marginMode: 'cross', tradeId: order?.tradeId ?? null });
+        if (this.orders.applyFills([fill]).length === 0) continue;
+        acc = { ...acc, balanceUsd: acc.balanceUsd + realizedPnlUsd - fill.feeCost, realizedPnlUsd: acc.realizedPnlUsd + realizedPnlUsd, feesUsd: acc.feesUsd + fill.feeCost };
+        const after = this.store.positions.get(Ledger.Paper, this.exchange, fill.symbol);
+        if (after) this.store.positions.upsert(this.withLiquidation(after));
+      }
+      this.saveAccount(acc);
+      const view = this.account();
+      this.store.accountSnapshots.insert({ ledger: Ledger.Paper, exchange: this.exchange, atMs: fills[0]?.atMs ?? this.clock.nowMs(), ...view });
+    });
+  }
+
+  private withLiquidation(p: StoredPosition): StoredPosition {
+    const mmr = this.marketSpec(p.symbol)?.maintenanceMarginRate ?? 0.005;
+    return { ...p, liquidationPrice: p.leverage > 1 ? liquidationPrice(p, mmr) : null };
+  }
+
+  private reducibleAmount(order: StoredOrder): number {
+    const remaining = order.amountBase - order.filledBase;
+    if (!order.reduceOnly) return remaining;
+    const p = this.store.positions.get(Ledger.Paper, this.exchange, order.symbol);
+    if (!p || (p.side === 'long') !== (order.side === 'sell')) return 0;
+    return Math.min(remaining, p.sizeBase);
+  }
+
+  private baseFill(symbol: string, side: 'buy' | 'sell', atMs: number): Fill {
+    return { ledger: Ledger.Paper, exchange: this.exchange, fillId: '', clientOrderId: null, exchangeOrderId: null, symbol, side, price: 0, amountBase: 0, feeCost: 0, feeCurrency: 'USDT', liquidity: 'taker', atMs };
+  }
+
+  private positions(): BrokerPosition[] {
+    return this.store.positions.list(Ledger.Paper, this.exchange).map((p) => toBrokerPosition(p, this.marks.get(p.symbol) ?? this.lastPrices.get(p.symbol) ?? null));
+  }
+
+  private account(): BrokerAccount {
+    const acc = this.readAccount();
+    const positions = this.positions();
+    const unrealizedPnlUsd = positions.reduce((s, p) => s + p.unrealizedPnlUsd, 0);
+    const marginUsd = positions.reduce((s, p) => s + (p.sizeBase * (p.markPrice ?? p.entryPrice)) / p.leverage, 0);
+    const restingUsd = this.openOrders()
+      .filter((o) => !o.reduceOnly && o.type === 'limit')
+      .reduce((s, o) => s + ((o.amountBase - o.filledBase) * (o.price ?? 0)) / (typeof o.params.leverage === 'number' ? o.params.leverage : this.defaultLeverage), 0);
+    const equityUsd = acc.balanceUsd + unrealizedPnlUsd;
+    return { equityUsd, balanceUsd: acc.balanceUsd, availableUsd: equityUsd - marginUsd - restingUsd, unrealizedPnlUsd, realizedPnlUsd: acc.realizedPnlUsd };
+  }
+
+  private readAccount(): PaperAccountState {
+    const raw = this.store.settings.get(this.accountKey) as Partial<PaperAccountState> | undefined;
+    return {
+      balanceUsd: typeof raw?.balanceUsd === 'number' ? raw.balanceUsd : this.initialBalanceUsd,
+      realizedPnlUsd: typeof raw?.realizedPnlUsd === 'number' ? raw.realizedPnlUsd : 0,
+      feesUsd: typeof raw?.feesUsd === 'number' ? raw.feesUsd : 0,
+      fundingUsd: typeof raw?.fundingUsd === 'number' ? raw.fundingUsd : 0,
+    };
+  }
+
+  private saveAccount(acc: PaperAccountState): void {
+    this.store.settings.set(this.accountKey, acc, this.clock.nowMs());
+  }
+}
+
+function isTrigger(o: StoredOrder): o is StoredOrder & { type: 'stop_market' | 'take_profit_market' } {
+  return o.type === 'stop_market' || o.type === 'take_profit_market';
+}
+

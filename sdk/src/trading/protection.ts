@@ -1,0 +1,271 @@
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { OrderState, type PositionSide, type StoredOrder, type Store } from '../store/index.js';
+import type { Broker, BrokerPosition } from './types.js';
+
+/** Break-even: once the price moved `afterR` times the initial risk, the stop goes to entry + buffer. */
+export interface BreakEvenRule {
+  afterR: number;
+  bufferBps: number;
+}
+
+/** Trailing: the stop follows the price at `atr * atrMult` or `bps`, moving only by >= minStepBps. */
+export interface TrailingRule {
+  mode: 'atr' | 'bps';
+  atr?: number;
+  atrMult?: number;
+  bps?: number;
+  minStepBps: number;
+}
+
+/** What protects one trade; persisted so a restart re-arms the same plan. */
+export interface ProtectionPlan {
+  tradeId: string;
+  symbol: string;
+  side: PositionSide;
+  entryPrice: number;
+  sizeBase: number;
+  initialStopPrice: number;
+  /** TP ladder: price and fraction of the position (default 50/50). */
+  takeProfits: { price: number; fraction: number }[];
+  breakEven: BreakEvenRule | null;
+  trailing: TrailingRule | null;
+}
+
+interface PlanState extends ProtectionPlan {
+  stopPrice: number;
+  stopAttempt: number;
+  breakEvenDone: boolean;
+  closed: boolean;
+  armedAtMs: number;
+}
+
+export interface ProtectionManagerOptions {
+  broker: Broker;
+  store: Store;
+  clock: Clock;
+  logger?: Logger;
+  /** Rounds an amount down to the venue's lot (default: unchanged). */
+  roundAmount?: (symbol: string, amountBase: number) => number;
+}
+
+/**
+ * Keeps every position protected on the venue: a reduce-only stop for the whole position and a
+ * TP ladder (TP1/TP2 scale-out), moved to break-even after 1R plus a buffer and trailed with a
+ * minimum step. A moved stop is placed before the old one is cancelled, so the position is never
+ * bare. If a stop cannot be placed (its price already crossed, rejected, or its fate unknown) the
+ * position is exited at market. When the position closes, its stops and take-profits are
+ * cancelled and the plan is closed: they are never recreated.
+ */
+export class ProtectionManager {
+  private readonly broker: Broker;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly roundAmount: (symbol: string, amountBase: number) => number;
+  private readonly key: string;
+
+  constructor(o: ProtectionManagerOptions) {
+    this.broker = o.broker;
+    this.store = o.store;
+    this.clock = o.clock;
+    this.log = o.logger ?? silentLogger;
+    this.roundAmount = o.roundAmount ?? ((_s, a) => a);
+    this.key = `trading.${o.broker.ledger}.${o.broker.exchange}.protection`;
+  }
+
+  /** Active (not closed) plans. */
+  plans(): PlanState[] {
+    return Object.values(this.load()).filter((p) => !p.closed);
+  }
+
+  /** Places the stop and the TP ladder. Returns false when the position had to be exited instead. */
+  async arm(plan: ProtectionPlan): Promise<boolean> {
+    const existing = this.load()[plan.tradeId];
+    if (existing?.closed) return false;
+    if (existing) return this.liveStop(existing) !== undefined || (await this.placeStop(existing, existing.stopPrice, existing.stopAttempt + 1)) !== null;
+    const state: PlanState = { ...plan, stopPrice: plan.initialStopPrice, stopAttempt: 0, breakEvenDone: false, closed: false, armedAtMs: this.clock.nowMs() };
+    this.save(state);
+    const stop = await this.placeStop(state, state.stopPrice, state.stopAttempt);
+    if (!stop) return false;
+    let remaining = plan.sizeBase;
+    for (const [i, tp] of plan.takeProfits.entries()) {
+      const last = i === plan.takeProfits.length - 1;
+      const amount = last ? remaining : this.roundAmount(plan.symbol, plan.sizeBase * tp.fraction);
+      if (!(amount > 0)) continue;
+      remaining -= amount;
+      try {
+        const o = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'take_profit_market', triggerPrice: tp.price, amountBase: amount, reduceOnly: true, purpose: 'take_profit', tradeId: plan.tradeId, leg: `tp${i + 1}` });
+        if (o.state === OrderState.Rejected) this.log.warn({ tradeId: plan.tradeId, leg: `tp${i + 1}`, error: o.lastError }, 'take-profit refused; the stop still protects the position');
+      } catch (err) {
+        this.log.warn({ tradeId: plan.tradeId, err: describeError(err) }, 'take-profit not placed; the stop still protects the position');
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Moves stops on a new price: break-even after `afterR` R, then trailing by at least the
+   * minimum step. Only ever tightens.
+   */
+  async onPrice(symbol: string, price: number): Promise<void> {
+    for (const plan of this.plans().filter((p) => p.symbol === symbol)) {
+      const dir = plan.side === 'long' ? 1 : -1;
+      const riskPerUnit = Math.abs(plan.entryPrice - plan.initialStopPrice);
+      if (plan.breakEven && !plan.breakEvenDone && (price - plan.entryPrice) * dir >= plan.breakEven.afterR * riskPerUnit) {
+        const be = plan.entryPrice * (1 + (dir * plan.breakEven.bufferBps) / 10_000);
+        await this.moveStop({ ...plan, breakEvenDone: true }, better(dir, plan.stopPrice, be), price);
+        continue;
+      }
+      if (!plan.trailing) continue;
+      const dist = plan.trailing.mode === 'atr' ? (plan.trailing.atr ?? 0) * (plan.trailing.atrMult ?? 1) : (price * (plan.trailing.bps ?? 0)) / 10_000;
+      if (!(dist > 0)) continue;
+      const target = better(dir, plan.stopPrice, price - dir * dist);
+      // Tiny nudges cost a cancel and a place each and add nothing: skip below the minimum step.
+      if ((Math.abs(target - plan.stopPrice) / plan.stopPrice) * 10_000 < Math.max(plan.trailing.minStepBps, 1e-9)) continue;
+      await this.moveStop(plan, target, price);
+    }
+  }
+
+  /**
+   * Checks every plan against the venue's positions: a closed position gets its protective orders
+   * cancelled (never recreated); a position older than `deadlineMs` without a live stop is exited.
+   */
+  async sync(deadlineMs = 5_000): Promise<void> {
+    const positions = await this.broker.fetchPositions();
+    for (const plan of this.plans()) {
+      const pos = positions.find((p) => p.symbol === plan.symbol && p.side === plan.side);
+      if (!pos) {
+        await this.closePlan(plan, 'position_closed');
+        continue;
+      }
+      if (!this.liveStop(plan) && this.clock.nowMs() - plan.armedAtMs > deadlineMs) {
+        await this.emergencyExit(plan, 'no_stop_on_exchange');
+      }
+    }
+  }
+
+  /** Cancels the plan's open protective orders and closes it for good. */
+  async closePlan(plan: PlanState, reason: string): Promise<void> {
+    for (const o of this.protectiveOrders(plan.tradeId)) {
+      try {
+        await this.broker.cancelOrder(o.clientOrderId);
+      } catch (err) {
+        this.log.warn({ clientOrderId: o.clientOrderId, err: describeError(err) }, 'protective order cancel failed; retried on the next sync');
+        return;
+      }
+    }
+    this.save({ ...plan, closed: true });
+    this.store.events.append({ atMs: this.clock.nowMs(), type: 'protection_closed', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId: plan.tradeId, reason } });
+  }
+
+  /** Re-arms plans for positions that are still open (safe restart); returns trades re-armed. */
+  async rearm(positions: readonly BrokerPosition[]): Promise<string[]> {
+    const done: string[] = [];
+    for (const plan of this.plans()) {
+      const pos = positions.find((p) => p.symbol === plan.symbol && p.side === plan.side);
+      if (!pos) {
+        await this.closePlan(plan, 'position_closed_while_down');
+        continue;
+      }
+      if (this.liveStop(plan)) continue;
+      await this.placeStop(plan, plan.stopPrice, plan.stopAttempt + 1);
+      done.push(plan.tradeId);
+    }
+    return done;
+  }
+
+  /**
+   * Re-places the stop at its current price for the current position size (after a pyramid
+   * add): the new stop first, then the old one cancelled.
+   */
+  async refreshStop(tradeId: string): Promise<boolean> {
+    const plan = this.plans().find((p) => p.tradeId === tradeId);
+    if (!plan) return false;
+    const old = this.liveStop(plan);
+    const placed = await this.placeStop(plan, plan.stopPrice, plan.stopAttempt + 1);
+    if (!placed) return false;
+    if (old) await this.broker.cancelOrder(old.clientOrderId).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'old stop not cancelled'));
+    return true;
+  }
+
+  private async moveStop(plan: PlanState, target: number, price: number): Promise<void> {
+    const old = this.liveStop(plan);
+    if (target === plan.stopPrice) {
+      this.save(plan);
+      return;
+    }
+    const placed = await this.placeStop(plan, target, plan.stopAttempt + 1);
+    if (!placed) return;
+    if (old) {
+      try {
+        await this.broker.cancelOrder(old.clientOrderId);
+      } catch (err) {
+        this.log.warn({ clientOrderId: old.clientOrderId, err: describeError(err) }, 'old stop not cancelled; reduce-only, so it cannot open a position');
+      }
+    }
+    this.store.events.append({ atMs: this.clock.nowMs(), type: 'stop_moved', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId: plan.tradeId, from: plan.stopPrice, to: target, price } });
+  }
+
+  /** Places the stop; on failure exits at market. Returns the live stop or null. */
+  private async placeStop(plan: PlanState, stopPrice: number, attempt: number): Promise<StoredOrder | null> {
+    const pos = (await this.broker.fetchPositions()).find((p) => p.symbol === plan.symbol && p.side === plan.side);
+    if (!pos) {
+      await this.closePlan(plan, 'position_closed');
+      return null;
+    }
+    let order: StoredOrder | null = null;
+    let error = '';
+    try {
+      order = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'stop_market', triggerPrice: stopPrice, amountBase: pos.sizeBase, reduceOnly: true, purpose: 'stop_loss', tradeId: plan.tradeId, leg: 'sl', attempt });
+    } catch (err) {
+      error = describeError(err);
+    }
+    if (order && (order.state === OrderState.Ack || order.state === OrderState.Partial)) {
+      this.save({ ...plan, stopPrice, stopAttempt: attempt });
+      return order;
+    }
+    await this.emergencyExit(plan, `stop not placed: ${order?.lastError ?? error ?? order?.state}`);
+    return null;
+  }
+
+  private async emergencyExit(plan: PlanState, reason: string): Promise<void> {
+    this.log.error({ tradeId: plan.tradeId, symbol: plan.symbol, reason }, 'exiting at market: the position cannot be protected');
+    this.store.events.append({ atMs: this.clock.nowMs(), type: 'alert', ledger: this.broker.ledger, symbol: plan.symbol, payload: { level: 'error', reason: 'emergency_exit', message: reason, tradeId: plan.tradeId } });
+    const attempt = this.store.orders.listByTrade(this.broker.ledger, plan.tradeId).filter((o) => o.purpose === 'exit').length;
+    try {
+      await this.broker.closePosition(plan.symbol, { tradeId: plan.tradeId, attempt });
+    } catch (err) {
+      this.log.error({ tradeId: plan.tradeId, err: describeError(err) }, 'emergency exit failed; retried on the next sync');
+      return;
+    }
+    await this.closePlan(plan, 'emergency_exit');
+  }
+
+  private liveStop(plan: PlanState): StoredOrder | undefined {
+    return this.protectiveOrders(plan.tradeId).find((o) => o.purpose === 'stop_loss' && (o.state === OrderState.Ack || o.state === OrderState.Partial));
+  }
+
+  private protectiveOrders(tradeId: string): StoredOrder[] {
+    return this.store.orders.listByTrade(this.broker.ledger, tradeId).filter((o) => (o.purpose === 'stop_loss' || o.purpose === 'take_profit') && (o.state === OrderState.Ack || o.state === OrderState.Partial || o.state === OrderState.Unknown || o.state === OrderState.Sent));
+  }
+
+  private load(): Record<string, PlanState> {
+    const raw = this.store.settings.get(this.key);
+    return typeof raw === 'object' && raw !== null ? (raw as Record<string, PlanState>) : {};
+  }
+
+  private save(plan: PlanState): void {
+    this.store.settings.set(this.key, { ...this.load(), [plan.tradeId]: plan }, this.clock.nowMs());
+  }
+}
+
+function exitSide(side: PositionSide): 'buy' | 'sell' {
+  return side === 'long' ? 'sell' : 'buy';
+}
+
+/** The tighter of two stops for a position of direction `dir`. */
+function better(dir: number, a: number, b: number): number {
+  return dir > 0 ? Math.max(a, b) : Math.min(a, b);
+}

@@ -1,0 +1,142 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrderBook } from '@perpscope/shared';
+import { SimulatedClock } from '../../src/core/clock.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { AutoTrader, computeTpSl, KillSwitch, PaperBroker, ProtectionManager, TpSlConfigSchema, type TradeSignal } from '../../src/trading/index.js';
+import { permissiveRisk, tempDir } from './helpers.js';
+
+const SYMBOL = 'ABC/USDT:USDT';
+const book = (mid: number): OrderBook => ({ symbol: SYMBOL, timestampMs: 0, bids: [[mid - 0.01, 1000]], asks: [[mid + 0.01, 1000]] }) as OrderBook;
+
+describe('computeTpSl', () => {
+  const cfg = TpSlConfigSchema.parse({});
+  it('defaults to SL 1.2 ATR, TP1 1.6 ATR, TP2 3.0 ATR', () => {
+    expect(computeTpSl(cfg, 'long', 100, 2)).toEqual({ stopPrice: 97.6, tp1Price: 103.2, tp2Price: 106 });
+    const short = computeTpSl(cfg, 'short', 100, 2);
+    expect([short.stopPrice, short.tp1Price, short.tp2Price]).toEqual([102.4, 96.8, 94]);
+    expect(cfg.scaleOut1, '50/50 scale-out').toBe(0.5);
+  });
+  it('supports bps and level_atr (stop beyond the level by the buffer, ATR fallback on the wrong side)', () => {
+    const bps = computeTpSl(TpSlConfigSchema.parse({ mode: 'bps', slBps: 100, tp1Bps: 150, tp2Bps: 300 }), 'long', 100, 2);
+    expect(bps.stopPrice).toBeCloseTo(99, 12);
+    expect(bps.tp2Price).toBeCloseTo(103, 12);
+    const lvl = TpSlConfigSchema.parse({ mode: 'level_atr', levelBufferBps: 12 });
+    expect(computeTpSl(lvl, 'long', 100, 2, 98.5).stopPrice).toBeCloseTo(98.5 * (1 - 0.0012), 12);
+    expect(computeTpSl(lvl, 'long', 100, 2, 101).stopPrice, 'a level above a long entry cannot be its stop').toBeCloseTo(97.6, 12);
+  });
+});
+
+describe('AutoTrader (paper)', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let store: Store;
+  let clock: SimulatedClock;
+
+  const rig = (s: Store, config: ConstructorParameters<typeof AutoTrader>[0]['config'] = {}) => {
+    const killSwitch = new KillSwitch({ store: s, clock, home: dir.dir });
+    const risk = permissiveRisk(clock, { sizing: { fixedNotionalUsd: 1_000, leverage: 1 } }, killSwitch.isOn);
+    const broker = new PaperBroker({ store: s, clock, risk, exchange: 'blofin', market: () => ({ makerFee: 0, takerFee: 0.0005 }) });
+    const protection = new ProtectionManager({ broker, store: s, clock });
+    const trader = new AutoTrader({ broker, risk, protection, store: s, clock, killSwitch, config });
+    broker.onOrderBook(SYMBOL, book(100));
+    return { broker, protection, trader, killSwitch };
+  };
+  const signal = (atMs: number, side: 'long' | 'short' = 'long'): TradeSignal => ({ symbol: SYMBOL, side, score: 9, probability: 0.8, manipScore: 10, quoteVolume24hUsd: 5e6, price: 100, atr: 2, atMs });
+  const live = (s: Store, purpose: string) => s.orders.listOpen('paper').filter((o) => o.purpose === purpose);
+
+  beforeEach(() => {
+    dir = tempDir();
+    store = openStore({ home: dir.dir });
+    clock = new SimulatedClock(1_700_000_000_000);
+  });
+  afterEach(() => {
+    store.close();
+    dir.cleanup();
+  });
+
+  it('turns a signal into a risk-sized entry with an ATR stop and a 50/50 TP ladder', async () => {
+    const { trader } = rig(store);
+    await trader.start();
+    const out = await trader.onSignal(signal(clock.nowMs()));
+    expect(out.status).toBe('placed');
+    const pos = store.positions.get('paper', 'blofin', SYMBOL);
+    expect(pos?.sizeBase, '1,000 USD fixed notional at ~100').toBeCloseTo(1_000 / 100, 9);
+    const [sl] = live(store, 'stop_loss');
+    expect(sl?.triggerPrice).toBeCloseTo(100.01 - 1.2 * 2, 9);
+    expect(live(store, 'take_profit').map((o) => [o.triggerPrice, o.amountBase])).toEqual([
+      [100.01 + 1.6 * 2, 5],
+      [100.01 + 3.0 * 2, 5],
+    ]);
+  });
+
+  it('adds pyramid levels at 2R and refreshes the stop for the larger size', async () => {
+    const { trader, broker } = rig(store, { pyramidLevels: [{ atR: 2, fraction: 0.3 }], tpsl: { tp1AtrMult: 10, tp2AtrMult: 20 } });
+    await trader.start();
+    await trader.onSignal(signal(clock.nowMs()));
+    broker.onOrderBook(SYMBOL, book(105));
+    await trader.onPrice(SYMBOL, 105);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase).toBeCloseTo(13, 9);
+    expect(live(store, 'stop_loss').map((o) => o.amountBase), 'one stop, covering the whole position').toEqual([13]);
+    await trader.onPrice(SYMBOL, 106);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'each level adds once').toBeCloseTo(13, 9);
+  });
+
+  it('RELIABILITY 26: the kill switch (setting or .panic file) blocks every new order, and survives a restart', async () => {
+    const first = rig(store);
+    first.killSwitch.set(true, 'api');
+    expect(await first.trader.onSignal(signal(clock.nowMs())), 'blocked by the trader').toMatchObject({ status: 'skipped', reason: 'kill_switch' });
+    await expect(
+      first.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 'manual', leg: 'entry', risk: { ...signal(0), entryPrice: 100 } as never }),
+      'and by the broker for manual orders',
+    ).rejects.toMatchObject({ code: 'KILL_SWITCH_ACTIVE' });
+    store.close();
+    store = openStore({ home: dir.dir });
+    const second = rig(store);
+    expect(second.killSwitch.state()).toMatchObject({ on: true, sources: ['setting'], reason: 'api' });
+    expect(await second.trader.onSignal(signal(clock.nowMs())), 'still blocked after restart').toMatchObject({ status: 'skipped', reason: 'kill_switch' });
+    second.killSwitch.set(false, 'api');
+    writeFileSync(join(dir.dir, '.panic'), '');
+    expect(await second.trader.onSignal(signal(clock.nowMs())), 'the .panic file').toMatchObject({ status: 'skipped', reason: 'kill_switch' });
+    expect(store.orders.listOpen('paper')).toEqual([]);
+  });
+
+  it('RELIABILITY 26: panic cancels every order and closes every position reduce-only, optionally per symbol', async () => {
+    const { trader, broker, killSwitch } = rig(store);
+    await trader.start();
+    await trader.onSignal(signal(clock.nowMs()));
+    const other = 'XYZ/USDT:USDT';
+    broker.onOrderBook(other, { ...book(50), symbol: other } as OrderBook);
+    await trader.onSignal({ ...signal(clock.nowMs() + 1), symbol: other, price: 50, atr: 1 });
+    const partial = await trader.panic({ cancel: true, close: true, symbols: [other] });
+    expect(partial.closed).toEqual([other]);
+    expect(store.positions.get('paper', 'blofin', SYMBOL), 'other symbols untouched').toBeDefined();
+    const all = await trader.panic({});
+    expect(all.failures).toEqual([]);
+    expect(store.positions.list('paper')).toEqual([]);
+    expect(store.orders.listOpen('paper'), 'nothing left working').toEqual([]);
+    const exits = store.orders.listByState('paper', 'FILLED').filter((o) => o.purpose === 'exit');
+    expect(exits.length).toBe(2);
+    expect(exits.every((o) => o.reduceOnly), 'closes are reduce-only').toBe(true);
+    expect(killSwitch.isOn(), 'panic leaves the kill switch on').toBe(true);
+  });
+
+  it('safe restart re-arms a missing stop, or flattens when configured', async () => {
+    const first = rig(store);
+    await first.trader.start();
+    await first.trader.onSignal(signal(clock.nowMs()));
+    const [sl] = live(store, 'stop_loss');
+    await first.broker.cancelOrder(sl?.clientOrderId ?? '');
+    store.close();
+    store = openStore({ home: dir.dir });
+    const second = rig(store);
+    expect((await second.trader.start()).rearmed).toHaveLength(1);
+    expect(live(store, 'stop_loss')).toHaveLength(1);
+    store.close();
+    store = openStore({ home: dir.dir });
+    const third = rig(store, { safeRestart: 'flatten' });
+    expect((await third.trader.start()).flattened).toEqual([SYMBOL]);
+    expect(store.positions.list('paper')).toEqual([]);
+    expect(store.orders.listOpen('paper')).toEqual([]);
+  });
+});

@@ -1,0 +1,195 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrderBook } from '@perpscope/shared';
+import { SimulatedClock } from '../../src/core/clock.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { PaperBroker } from '../../src/trading/paperBroker.js';
+import { walkBook } from '../../src/trading/paperMatching.js';
+import { entryRisk, permissiveRisk, tempDir } from './helpers.js';
+
+const SYMBOL = 'ABC/USDT:USDT';
+const SPEC = { makerFee: 0.0002, takerFee: 0.0006, maintenanceMarginRate: 0.005 };
+
+function book(mid: number): OrderBook {
+  return {
+    symbol: SYMBOL,
+    timestampMs: 0,
+    bids: [
+      [mid - 0.1, 1],
+      [mid - 0.2, 2],
+      [mid - 0.5, 5],
+    ],
+    asks: [
+      [mid + 0.1, 1],
+      [mid + 0.2, 2],
+      [mid + 0.5, 5],
+    ],
+  } as OrderBook;
+}
+
+describe('PaperBroker', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let store: Store;
+  let clock: SimulatedClock;
+
+  const make = (s: Store, killed?: () => boolean): PaperBroker =>
+    new PaperBroker({ store: s, clock, risk: permissiveRisk(clock, {}, killed), exchange: 'blofin', market: () => SPEC, initialBalanceUsd: 10_000 });
+
+  beforeEach(() => {
+    dir = tempDir();
+    store = openStore({ home: dir.dir });
+    clock = new SimulatedClock(1_700_000_000_000);
+  });
+  afterEach(() => {
+    store.close();
+    dir.cleanup();
+  });
+
+  it('fills a market order at the book walk price and charges the taker fee', async () => {
+    const broker = make(store);
+    await broker.start();
+    broker.onOrderBook(SYMBOL, book(100));
+    const order = await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 2.5, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+    const walk = walkBook(book(100), 'buy', 2.5);
+    expect(order.state, 'a fully covered market order fills').toBe('FILLED');
+    expect(order.avgFillPrice, 'fill price = volume-weighted book walk').toBeCloseTo(walk.avgPrice ?? 0, 10);
+    expect(walk.avgPrice, 'walk crosses two levels: (1*100.1 + 1.5*100.2)/2.5').toBeCloseTo((100.1 + 1.5 * 100.2) / 2.5, 10);
+    const fee = (100.1 * 1 + 100.2 * 1.5) * SPEC.takerFee;
+    const account = await broker.fetchAccount();
+    expect(account.balanceUsd, 'balance pays the taker fee').toBeCloseTo(10_000 - fee, 8);
+    const [pos] = await broker.fetchPositions();
+    expect(pos?.sizeBase).toBeCloseTo(2.5, 12);
+    expect(pos?.entryPrice).toBeCloseTo(walk.avgPrice ?? 0, 10);
+  });
+
+  it('cancels the rest of a market order larger than the visible book', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, book(100));
+    const order = await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 10, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+    expect(order.state).toBe('CANCELLED');
+    expect(order.filledBase, 'all 8 visible units').toBeCloseTo(8, 12);
+  });
+
+  it('fills a resting limit order partially as trades cross its price, at the maker fee', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, book(100));
+    const order = await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: 99.5, amountBase: 3, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 99.5) });
+    expect(order.state, 'below the ask: rests').toBe('ACK');
+    broker.onTrades(SYMBOL, [
+      { symbol: SYMBOL, id: 'a', timestampMs: clock.nowMs(), price: 99.8, amount: 5, side: 'sell' },
+      { symbol: SYMBOL, id: 'b', timestampMs: clock.nowMs(), price: 99.5, amount: 1.2, side: 'sell' },
+    ] as never);
+    const partial = broker.openOrders(SYMBOL)[0];
+    expect(partial?.state, 'only the trade at the limit crosses').toBe('PARTIAL');
+    expect(partial?.filledBase).toBeCloseTo(1.2, 12);
+    const fills = store.fills.forOrder(order.clientOrderId);
+    expect(fills[0]?.liquidity).toBe('maker');
+    expect(fills[0]?.feeCost).toBeCloseTo(99.5 * 1.2 * SPEC.makerFee, 10);
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'c', timestampMs: clock.nowMs(), price: 99.4, amount: 10, side: 'sell' }] as never);
+    expect(store.orders.get(order.clientOrderId)?.state).toBe('FILLED');
+    expect(store.orders.get(order.clientOrderId)?.avgFillPrice, 'a resting limit fills at its own price').toBeCloseTo(99.5, 10);
+  });
+
+  it('pays funding once per funding time and sets a mark-price liquidation price', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, book(100));
+    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't1', leg: 'entry', leverage: 10, risk: entryRisk(SYMBOL, 'long', 100) });
+    const before = (await broker.fetchAccount()).balanceUsd;
+    const fundingMs = clock.nowMs() + 3_600_000;
+    broker.onFunding(SYMBOL, 0.0001, fundingMs, 100);
+    broker.onFunding(SYMBOL, 0.0001, fundingMs, 100);
+    const after = (await broker.fetchAccount()).balanceUsd;
+    expect(after - before, 'a long pays 1 * 100 * 0.0001 once').toBeCloseTo(-0.01, 10);
+    const pos = store.positions.get('paper', 'blofin', SYMBOL);
+    expect(pos?.liquidationPrice, '10x long: entry * (1 - (0.1 - 0.005))').toBeCloseTo(100.1 * (1 - 0.095), 8);
+    broker.onMarkPrice(SYMBOL, 90, clock.nowMs());
+    expect(store.positions.get('paper', 'blofin', SYMBOL), 'mark below the liquidation price closes the position').toBeUndefined();
+    expect((await broker.fetchAccount()).realizedPnlUsd).toBeCloseTo(100.1 * (1 - 0.095) - 100.1, 8);
+  });
+
+  it('triggers a reduce-only stop on the tape and refuses a stop with no position', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, book(100));
+    await expect(
+      broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 95, amountBase: 1, reduceOnly: true, tradeId: 't0', leg: 'sl' }),
+      'no stop without a position',
+    ).rejects.toMatchObject({ details: { reason: 'no_position' } });
+    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+    const stop = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 95, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'sl' });
+    expect(stop.state).toBe('ACK');
+    broker.onOrderBook(SYMBOL, book(94));
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'x', timestampMs: clock.nowMs(), price: 94.9, amount: 1, side: 'sell' }] as never);
+    expect(store.orders.get(stop.clientOrderId)?.state).toBe('FILLED');
+    expect(store.positions.get('paper', 'blofin', SYMBOL)).toBeUndefined();
+  });
+
+  it('blocks entries while the kill switch is on but still lets exits through', async () => {
+    let killed = false;
+    const broker = make(store, () => killed);
+    broker.onOrderBook(SYMBOL, book(100));
+    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+    killed = true;
+    await expect(broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't2', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) })).rejects.toMatchObject({
+      code: 'KILL_SWITCH_ACTIVE',
+    });
+    const close = await broker.closePosition(SYMBOL);
+    expect(close?.state).toBe('FILLED');
+  });
+
+  it('is idempotent on the client order id: the same leg never trades twice', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, book(100));
+    const req = { symbol: SYMBOL, side: 'buy' as const, type: 'market' as const, amountBase: 1, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) };
+    const a = await broker.placeOrder(req);
+    const b = await broker.placeOrder(req);
+    expect(b.clientOrderId).toBe(a.clientOrderId);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase).toBeCloseTo(1, 12);
+  });
+
+  it('resumes exactly after a restart: a run cut in two equals an uninterrupted run', async () => {
+    type Step = (b: PaperBroker) => Promise<void> | void;
+    const trade = (id: string, p: number) => [{ symbol: SYMBOL, id, timestampMs: clock.nowMs(), price: p, amount: 0.7, side: 'sell' }] as never;
+    const steps: Step[] = [
+      (b) => b.onOrderBook(SYMBOL, book(100)),
+      async (b) => void (await b.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 2, tradeId: 't1', leg: 'entry', leverage: 5, risk: entryRisk(SYMBOL, 'long', 100) })),
+      async (b) => void (await b.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: 99, amountBase: 2, tradeId: 't1', leg: 'add', risk: { ...entryRisk(SYMBOL, 'long', 99), intent: 'pyramid' } })),
+      (b) => b.onTrades(SYMBOL, trade('1', 98.9)),
+      (b) => b.onFunding(SYMBOL, 0.0003, 1_700_003_600_000, 99),
+      (b) => b.onTrades(SYMBOL, trade('2', 98.5)),
+      (b) => b.onOrderBook(SYMBOL, book(103)),
+      async (b) => void (await b.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'market', amountBase: 1.5, reduceOnly: true, tradeId: 't1', leg: 'tp1' })),
+      (b) => b.onMarkPrice(SYMBOL, 103, clock.nowMs()),
+    ];
+    const snapshot = async (s: Store, b: PaperBroker) => ({
+      account: await b.fetchAccount(),
+      positions: s.positions.list('paper'),
+      orders: s.orders.listByTrade('paper', 't1').map((o) => ({ id: o.clientOrderId, state: o.state, filled: o.filledBase, avg: o.avgFillPrice })),
+      fills: s.fills.since('paper', 0).map((f) => [f.fillId, f.price, f.amountBase, f.feeCost]),
+    });
+    const run = async (cutAt: number | null) => {
+      const t = tempDir();
+      let s = openStore({ home: t.dir });
+      let b = make(s);
+      await b.start();
+      for (const [i, step] of steps.entries()) {
+        if (i === cutAt) {
+          s.close();
+          s = openStore({ home: t.dir });
+          b = make(s);
+          await b.start();
+          // A restarted feed delivers the current book again before anything else.
+          b.onOrderBook(SYMBOL, book(i >= 7 ? 103 : 100));
+        }
+        await step(b);
+      }
+      const snap = await snapshot(s, b);
+      s.close();
+      t.cleanup();
+      return snap;
+    };
+    const whole = await run(null);
+    for (const cut of [3, 5, 8]) {
+      expect(await run(cut), `restart before step ${cut}`).toEqual(whole);
+    }
+    expect(whole.orders.find((o) => o.state === 'FILLED'), 'the script trades').toBeDefined();
+  });
+});

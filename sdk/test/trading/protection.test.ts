@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrderBook } from '@perpscope/shared';
+import { SimulatedClock } from '../../src/core/clock.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { PaperBroker, ProtectionManager, type ProtectionPlan } from '../../src/trading/index.js';
+import { entryRisk, permissiveRisk, tempDir } from './helpers.js';
+
+const SYMBOL = 'ABC/USDT:USDT';
+const book = (mid: number): OrderBook => ({ symbol: SYMBOL, timestampMs: 0, bids: [[mid - 0.01, 100]], asks: [[mid + 0.01, 100]] }) as OrderBook;
+const tape = (price: number, atMs: number) => [{ symbol: SYMBOL, id: String(atMs), timestampMs: atMs, price, amount: 100, side: 'sell' }] as never;
+
+describe('ProtectionManager (paper)', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let store: Store;
+  let clock: SimulatedClock;
+  let broker: PaperBroker;
+  let pm: ProtectionManager;
+
+  const price = async (p: number): Promise<void> => {
+    await clock.advance(1_000);
+    broker.onOrderBook(SYMBOL, book(p));
+    broker.onTrades(SYMBOL, tape(p, clock.nowMs()));
+    await pm.onPrice(SYMBOL, p);
+  };
+  const open = async (tradeId: string): Promise<ProtectionPlan> => {
+    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 2, tradeId, leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+    return {
+      tradeId,
+      symbol: SYMBOL,
+      side: 'long',
+      entryPrice: 100.01,
+      sizeBase: 2,
+      initialStopPrice: 98,
+      takeProfits: [
+        { price: 103, fraction: 0.5 },
+        { price: 110, fraction: 0.5 },
+      ],
+      breakEven: { afterR: 1, bufferBps: 10 },
+      trailing: { mode: 'bps', bps: 400, minStepBps: 50 },
+    };
+  };
+  const openProtective = (tradeId: string) => store.orders.listByTrade('paper', tradeId).filter((o) => o.reduceOnly && (o.state === 'ACK' || o.state === 'PARTIAL'));
+
+  beforeEach(() => {
+    dir = tempDir();
+    store = openStore({ home: dir.dir });
+    clock = new SimulatedClock(1_700_000_000_000);
+    broker = new PaperBroker({ store, clock, risk: permissiveRisk(clock), exchange: 'blofin', market: () => ({ makerFee: 0, takerFee: 0 }) });
+    pm = new ProtectionManager({ broker, store, clock });
+    broker.onOrderBook(SYMBOL, book(100));
+  });
+  afterEach(() => {
+    store.close();
+    dir.cleanup();
+  });
+
+  it('arms a reduce-only stop for the whole position and a 50/50 TP ladder', async () => {
+    expect(await pm.arm(await open('t1'))).toBe(true);
+    const orders = openProtective('t1').sort((a, b) => (a.triggerPrice ?? 0) - (b.triggerPrice ?? 0));
+    expect(orders.map((o) => [o.purpose, o.type, o.amountBase, o.triggerPrice])).toEqual([
+      ['stop_loss', 'stop_market', 2, 98],
+      ['take_profit', 'take_profit_market', 1, 103],
+      ['take_profit', 'take_profit_market', 1, 110],
+    ]);
+  });
+
+  it('scales out at TP1, moves the stop to break-even after 1R + buffer, and trails only by the minimum step', async () => {
+    await pm.arm(await open('t1'));
+    await price(101);
+    expect(pm.plans()[0]?.stopPrice, 'below 1R: unchanged').toBe(98);
+    await price(102.1);
+    const be = 100.01 * (1 + 10 / 10_000);
+    expect(pm.plans()[0]?.stopPrice, 'break-even + buffer after 1R').toBeCloseTo(be, 9);
+    const stops = store.orders.listByTrade('paper', 't1').filter((o) => o.purpose === 'stop_loss');
+    expect(stops.map((s) => s.state).sort(), 'new stop placed, old one cancelled').toEqual(['ACK', 'CANCELLED']);
+    await price(103.2);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'TP1 took half').toBeCloseTo(1, 9);
+    expect(pm.plans()[0]?.stopPrice, 'a 4 % trail from 103.2 is below break-even: kept').toBeCloseTo(be, 9);
+    await price(108);
+    expect(pm.plans()[0]?.stopPrice, 'trailing 4 % under 108').toBeCloseTo(108 * 0.96, 9);
+    const before = pm.plans()[0]?.stopAttempt;
+    await price(108.1);
+    expect(pm.plans()[0]?.stopAttempt, 'a 10 bps nudge is below the minimum step').toBe(before);
+  });
+
+  it('cancels stops and take-profits when the position closes, and never recreates them', async () => {
+    await pm.arm(await open('t1'));
+    await broker.closePosition(SYMBOL, { tradeId: 't1' });
+    await pm.sync();
+    expect(openProtective('t1'), 'no stop without a position').toEqual([]);
+    expect(pm.plans()).toEqual([]);
+    const count = store.orders.listByTrade('paper', 't1').length;
+    await pm.sync();
+    await price(90);
+    expect(await pm.arm(await open('t1')), 'a closed plan is not re-armed').toBe(false);
+    expect(store.orders.listByTrade('paper', 't1').filter((o) => o.purpose === 'stop_loss' || o.purpose === 'take_profit').length).toBe(3);
+    expect(store.orders.listByTrade('paper', 't1').length, 'nothing new for the closed trade').toBe(count);
+  });
+
+  it('exits at market when the stop price is already crossed', async () => {
+    const plan = await open('t1');
+    await price(97);
+    expect(await pm.arm({ ...plan, initialStopPrice: 98 })).toBe(false);
+    expect(store.positions.get('paper', 'blofin', SYMBOL), 'emergency exit').toBeUndefined();
+    expect(store.events.list({ type: 'alert' }).map((e) => (e.payload as { reason: string }).reason)).toContain('emergency_exit');
+  });
+
+  it('exits a position whose stop is missing past the deadline', async () => {
+    const plan = await open('t1');
+    await pm.arm(plan);
+    const stop = store.orders.listByTrade('paper', 't1').find((o) => o.purpose === 'stop_loss');
+    await broker.cancelOrder(stop?.clientOrderId ?? '');
+    await clock.advance(10_000);
+    await pm.sync(5_000);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)).toBeUndefined();
+  });
+});

@@ -1,0 +1,259 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBlofinClient } from '../../sdk/src/sim/index.js';
+import { openStore } from '../../sdk/src/store/index.js';
+import { CcxtBroker, deriveClientOrderId } from '../../sdk/src/trading/index.js';
+import { entryRisk, permissiveRisk } from '../../sdk/test/trading/helpers.js';
+import { exchangeOrdersWithClientId, ledgerMatchesExchange, startLiveRig, SYMBOL, type LiveRig } from '../../sdk/test/trading/liveRig.js';
+
+let rig: LiveRig | undefined;
+afterEach(async () => {
+  await rig?.stop();
+  rig = undefined;
+});
+
+async function mid(r: LiveRig): Promise<number> {
+  const book = await r.ex.fetchOrderBook(SYMBOL, 5);
+  return ((book.bids[0]?.[0] ?? 0) + (book.asks[0]?.[0] ?? 0)) / 2;
+}
+
+const entry = (r: LiveRig, tradeId: string, px: number, leg = 'entry') => ({
+  symbol: SYMBOL,
+  side: 'buy' as const,
+  type: 'market' as const,
+  amountBase: r.amountBase,
+  tradeId,
+  leg,
+  risk: entryRisk(SYMBOL, 'long', px),
+});
+
+describe('trading reliability through ccxt blofin against SimExchange', () => {
+  it('RELIABILITY 1: the intent is committed first; a crash before or after the request leaves exactly one order after restart', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    // Crash just before the request: the intent is committed (and marked SENT), nothing reached the exchange.
+    const before = rig.broker.orders.record(entry(rig, 'crash-before', px)).order;
+    rig.broker.orders.move(before, 'SENT', { reason: 'sending' });
+    // Crash just after the request: the exchange holds the order, the ledger still says SENT.
+    const after = rig.broker.orders.record(entry(rig, 'crash-after', px)).order;
+    rig.broker.orders.move(after, 'SENT', { reason: 'sending' });
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: after.clientOrderId });
+    const restarted = rig.reopen();
+    await restarted.start();
+    for (const id of [before.clientOrderId, after.clientOrderId]) {
+      expect(exchangeOrdersWithClientId(rig.sim, id), `exactly one exchange order for ${id}`).toHaveLength(1);
+      expect(rig.store.orders.get(id)?.state, 'resolved by client id').toBe('FILLED');
+      expect(rig.store.orders.transitions(id)[0]?.toState, 'the intent is the first record').toBe('NEW');
+    }
+    expect(rig.createRequests(), 'one create for the before-crash order after the lookup, one made before the after-crash').toBe(2);
+    expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
+  });
+
+  it('RELIABILITY 2: accept-then-timeout sends exactly one create and goes UNKNOWN until resolved', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    rig.sim.faults.acceptThenTimeout({ count: 1 });
+    const order = await rig.broker.placeOrder(entry(rig, 'timeout', px));
+    expect(rig.createRequests(), 'never a blind resend').toBe(1);
+    const states = rig.store.orders.transitions(order.clientOrderId).map((t) => t.toState);
+    expect(states, 'NEW -> SENT -> UNKNOWN -> resolved').toEqual(['NEW', 'SENT', 'UNKNOWN', 'FILLED']);
+    expect(rig.store.orders.transitions(order.clientOrderId)[2]?.reason).toBe('timeout');
+    expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
+  });
+
+  it('RELIABILITY 3: an order hidden from the first 2 lookups is adopted; still hidden after N lookups it is LOST, then adopted by reconciliation', async () => {
+    rig = await startLiveRig({ maxLookups: 4 });
+    await rig.broker.start();
+    const px = await mid(rig);
+    rig.sim.faults.acceptThenTimeout({ count: 1 });
+    rig.sim.faults.hideOrdersFromLookups({ count: 2 });
+    const found = await rig.broker.placeOrder(entry(rig, 'hidden', px));
+    expect(found.state).toBe('FILLED');
+    expect(rig.store.orders.get(found.clientOrderId)?.lookupAttempts, 'two misses, then found').toBe(3);
+    expect(rig.createRequests(), 'no second create').toBe(1);
+
+    rig.sim.faults.acceptThenTimeout({ count: 1 });
+    rig.sim.faults.hideOrdersFromLookups({ count: 4 });
+    const lost = await rig.broker.placeOrder(entry(rig, 'lost', px));
+    expect(lost.state, 'not found after maxLookups').toBe('LOST');
+    expect(rig.createRequests()).toBe(2);
+    const report = await rig.broker.reconcile();
+    expect(report.errors).toEqual([]);
+    expect(rig.store.orders.get(lost.clientOrderId)?.state, 'a LOST order found later is adopted').toBe('FILLED');
+    expect(rig.createRequests(), 'still no resend').toBe(2);
+    expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
+  });
+
+  it('RELIABILITY 4: a duplicate client-id rejection adopts the existing order', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    const id = deriveClientOrderId({ ledger: 'live', tradeId: 'dup', leg: 'entry', attempt: 0 });
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: id });
+    const order = await rig.broker.placeOrder(entry(rig, 'dup', px));
+    expect(order.clientOrderId).toBe(id);
+    expect(order.state, 'adopted as the exchange has it').toBe('FILLED');
+    expect(rig.store.orders.transitions(id).map((t) => t.reason), 'the rejection was recognised as a duplicate id').toContain('duplicate_id');
+    expect(exchangeOrdersWithClientId(rig.sim, id)).toHaveLength(1);
+    expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
+  });
+
+  it('RELIABILITY 5: reconciliation at start adopts an orphan with our prefix and applies fills made while down', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    await rig.broker.placeOrder(entry(rig, 'before-down', px));
+    // While the app is down: an order of ours the ledger never saw (its db write was lost) and a manual fill.
+    const orphan = deriveClientOrderId({ ledger: 'live', tradeId: 'orphan', leg: 'entry', attempt: 0 });
+    await rig.ex.createOrder(SYMBOL, 'limit', 'buy', rig.amountBase, Math.floor(px * 0.7), { clientOrderId: orphan });
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase * 2, undefined, { clientOrderId: 'manual1' });
+    const restarted = rig.reopen();
+    await restarted.start();
+    expect(rig.store.orders.get(orphan)?.state, 'orphan adopted').toBe('ACK');
+    expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex), 'ledger == exchange, positions == exchange').toEqual([]);
+    const pos = rig.store.positions.get('live', 'blofin', SYMBOL);
+    expect(pos?.sizeBase).toBeCloseTo(rig.amountBase * 3, 9);
+    // On reconnect it runs again and changes nothing.
+    const again = await restarted.reconcile();
+    expect(again.adopted).toEqual([]);
+    expect(again.fillsApplied).toBe(0);
+    expect(again.positionsCorrected).toEqual([]);
+  });
+
+  it('RELIABILITY 5: following the private stream, updates refresh the ledger and a dropped socket triggers reconciliation on reconnect', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    const follower = rig.broker.follow();
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      for (const deadline = Date.now() + 8_000; !ok(); ) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      const resting = await rig.broker.placeOrder({ ...entry(rig, 'stream', px), type: 'limit', price: Math.floor(px * 0.7) });
+      expect(resting.state).toBe('ACK');
+      // Cancelled outside the app (the exchange's web UI): the stream tells us.
+      await rig.ex.cancelOrder(resting.exchangeOrderId ?? '', SYMBOL);
+      await until('the stream update', () => rig!.store.orders.get(resting.clientOrderId)?.state === 'CANCELLED');
+
+      rig.sim.faults.dropWebsockets();
+      const orphan = deriveClientOrderId({ ledger: 'live', tradeId: 'while-dropped', leg: 'entry', attempt: 0 });
+      await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: orphan });
+      await until('reconciliation after the reconnect', () => follower.reconnects() >= 1 && rig!.store.orders.get(orphan) !== undefined);
+      expect(rig.store.orders.get(orphan)?.state).toBe('FILLED');
+      expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
+    } finally {
+      await rig.broker.stop();
+    }
+  });
+
+  it('RELIABILITY 6: orders belong to trades by client id, never by a time window', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    const [a, b] = await Promise.all([rig.broker.placeOrder(entry(rig, 'tradeA', px)), rig.broker.placeOrder({ ...entry(rig, 'tradeB', px), risk: { ...entryRisk(SYMBOL, 'long', px), intent: 'pyramid' } })]);
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: 'foreign1' });
+    await rig.broker.reconcile();
+    expect(rig.store.orders.listByTrade('live', 'tradeA').map((o) => o.clientOrderId)).toEqual([a.clientOrderId]);
+    expect(rig.store.orders.listByTrade('live', 'tradeB').map((o) => o.clientOrderId)).toEqual([b.clientOrderId]);
+    for (const o of [a, b]) {
+      const fills = rig.store.fills.forOrder(o.clientOrderId);
+      expect(fills.reduce((s, f) => s + f.amountBase, 0), 'each trade owns exactly its fills').toBeCloseTo(rig.amountBase, 9);
+    }
+    const foreign = rig.store.fills.since('live', 0).filter((f) => f.clientOrderId === null);
+    expect(foreign.reduce((s, f) => s + f.amountBase, 0), 'a concurrent foreign fill belongs to no trade').toBeCloseTo(rig.amountBase, 9);
+  });
+
+  it('RELIABILITY 7: partial and repeated fills are counted once; position = sum of unique fills', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    rig.sim.faults.partialFills({ ratio: 0.5 });
+    const order = await rig.broker.placeOrder({ ...entry(rig, 'partial', px), amountBase: rig.amountBase * 2 });
+    rig.sim.faults.partialFills({ ratio: 1 });
+    expect(order.filledBase, 'half filled').toBeCloseTo(rig.amountBase, 9);
+    for (let i = 0; i < 3; i++) {
+      await rig.broker.reconcile();
+      await rig.broker.orders.refresh(order.clientOrderId);
+    }
+    // The same fills delivered again, reversed (websocket replay after REST).
+    const again = await rig.broker.gateway.fills(rig.store.orders.get(order.clientOrderId)!);
+    expect(rig.broker.orders.applyFills(again.reverse().map((f) => rig!.broker.orders.toFill(f, order))), 'nothing new').toEqual([]);
+    const fills = rig.store.fills.since('live', 0);
+    const sum = fills.reduce((s, f) => s + (f.side === 'buy' ? f.amountBase : -f.amountBase), 0);
+    expect(rig.store.positions.get('live', 'blofin', SYMBOL)?.sizeBase).toBeCloseTo(sum, 9);
+    expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
+  });
+
+  it('RELIABILITY 8: a cancel that loses the race against a fill ends FILLED', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    // The ledger saw the ack but not yet the fill when the cancel went out.
+    const { order } = rig.broker.orders.record(entry(rig, 'race', px));
+    const placed = await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: order.clientOrderId });
+    rig.broker.orders.move(order, 'ACK', { reason: 'acknowledged', exchangeOrderId: String(placed.id) });
+    const after = await rig.broker.cancelOrder(order.clientOrderId);
+    expect(after.state).toBe('FILLED');
+    expect(after.filledBase).toBeCloseTo(rig.amountBase, 9);
+    expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
+  });
+
+  it('RELIABILITY 11: reads retry through 5xx and 429 with backoff; a write never retries blindly', async () => {
+    rig = await startLiveRig({ maxLookups: 2 });
+    await rig.broker.start();
+    const px = await mid(rig);
+    const positionsCalls = () => rig!.sim.requestLog().filter((r) => r.path === '/api/v1/account/positions').length;
+    const before = positionsCalls();
+    rig.sim.faults.failHttp({ status: 502, count: 2 });
+    await expect(rig.broker.fetchPositions()).resolves.toEqual([]);
+    expect(positionsCalls() - before, 'two failures then success').toBe(3);
+    rig.sim.faults.burst429({ count: 2 });
+    await expect(rig.broker.fetchAccount()).resolves.toMatchObject({ equityUsd: expect.any(Number) });
+
+    // The create itself fails with a 5xx: no retry; the order is looked up, not resent.
+    const account = await rig.broker.fetchAccount();
+    const positions = await rig.broker.fetchPositions();
+    expect(account.equityUsd > 0 && positions.length === 0).toBe(true);
+    const creates = rig.createRequests();
+    const probe = rig.broker.orders.record(entry(rig, 'write-5xx', px)).order;
+    rig.sim.faults.failHttp({ status: 503, count: 1 });
+    const result = await rig.broker.orders.submit(probe.clientOrderId);
+    expect(rig.createRequests() - creates, 'one create attempt (the failed one)').toBe(1);
+    expect(result.state, 'not found after the lookups: lost, never resent').toBe('LOST');
+  });
+
+  it('RELIABILITY 11: InsufficientFunds skips the order with a reason', async () => {
+    rig = await startLiveRig();
+    await rig.broker.start();
+    const px = await mid(rig);
+    const alerts: string[] = [];
+    rig.broker.on((e) => e.type === 'alert' && alerts.push(e.reason));
+    const lot = rig.ex.market(SYMBOL).precision.amount ?? 0.001;
+    const huge = Math.ceil(500_000 / px / lot) * lot;
+    const order = await rig.broker.placeOrder({ ...entry(rig, 'too-big', px), amountBase: huge });
+    expect(order.state).toBe('REJECTED');
+    expect(order.lastError).toMatch(/Insufficient/);
+    expect(alerts).toContain('insufficient_funds');
+    expect(rig.store.orders.transitions(order.clientOrderId).at(-1)?.reason).toBe('insufficient_funds');
+  });
+
+  it('RELIABILITY 11: AuthenticationError halts trading and tells the user', async () => {
+    rig = await startLiveRig();
+    const bad = createBlofinClient(rig.sim, { enableRateLimit: false, timeout: 1_500, apiKey: 'trading-key', secret: 'wrong-secret', password: 'trading-pass' });
+    const store = openStore({ file: `${rig.dir}/bad.sqlite` });
+    const broker = new CcxtBroker({ store, clock: rig.clock, risk: permissiveRisk(rig.clock), exchange: bad, exchangeId: 'blofin', readRetry: { baseMs: 10 } });
+    await bad.loadMarkets();
+    const px = await mid(rig);
+    await expect(broker.placeOrder(entry(rig, 'auth', px))).rejects.toMatchObject({ code: 'AUTHENTICATION_FAILED' });
+    expect(broker.halted()?.message).toMatch(/refused the API key/);
+    const creates = rig.createRequests();
+    await expect(broker.placeOrder(entry(rig, 'auth2', px))).rejects.toThrow(/Trading is halted/);
+    expect(rig.createRequests(), 'nothing sent while halted').toBe(creates);
+    await bad.close();
+    store.close();
+  });
+});
