@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
-import type { z } from 'zod';
-import { ConfigError, type FieldIssue } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
+import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
+
 import { ConfigSchema, type PerpscopeConfig } from './configSchema.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -77,33 +78,6 @@ function readFileLayer(file: string, required: boolean): Layer {
   }
   if (!isPlainObject(parsed)) throw new ConfigError([{ path: '(file)', received: typeof parsed, expected: 'a JSON object' }]);
   return parsed;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = root;
-  for (const seg of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[seg];
-  }
-  return node;
-}
-
-function render(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
-  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-/** Turns zod issues into field issues that name the path, the value received and what was expected. */
-export function zodIssuesToFieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      return { path: [path, ...issue.keys].filter(Boolean).join('.'), received: 'an unknown key', expected: 'no such key (check spelling)' };
-    }
-    const expected = issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '');
-    return { path, received: render(valueAt(input, issue.path as PropertyKey[])), expected };
-  });
 }
 
 /** Validates a merged layer against the schema; throws one ConfigError listing every bad field. */

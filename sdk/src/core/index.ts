@@ -2,3 +2,4 @@ export * from './clock.js';
 export * from './errors.js';
 export * from './ccxtErrors.js';
 export * from './logger.js';
+export * from './zodIssues.js';

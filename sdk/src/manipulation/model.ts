@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../config/loadConfig.js';
+import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import type { CandleFeatures } from './candleFeatures.js';
 import type { LogisticModel } from './logistic.js';
 import { FLAG_NAMES, type ManipFlag } from './types.js';

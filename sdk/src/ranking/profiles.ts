@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../config/loadConfig.js';
+import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 
 /**
  * Weights of one ranking profile. Score = sum of weight x edge - cost - manipulation penalty:
