@@ -6,3 +6,7 @@ export { adaptWatchlists, type WatchlistRepositoryLike } from './storeAdapter.js
 export { computeOverlays } from './overlays.js';
 export { queryRanking } from './rankingQuery.js';
 export { toRpcError } from './rpcErrors.js';
+export { createHostEngine, hostEngineFactory, type HostEngineParts, type HostStoreLike, type OpenHostStore } from './engineRuntime.js';
+export { SIM_API_KEY, SIM_PRESET, hostConfig } from './hostConfig.js';
+export { toRankingRowView, toRankingSnapshotView, toFlagView } from './rankingAdapter.js';
+export { toSignalView } from './signalAdapter.js';

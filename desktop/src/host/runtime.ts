@@ -1,4 +1,5 @@
 import type { Logger } from '@perpscope/sdk';
+import { createHostEngine } from './engineRuntime.js';
 import { adaptMarketEngine, type MarketEngineLike } from './marketAdapter.js';
 import type { HostEngine, HostSecretStore, HostStore } from './ports.js';
 import { adaptWatchlists, type WatchlistRepositoryLike } from './storeAdapter.js';
@@ -35,7 +36,7 @@ export type OpenStore = (options: { home: string }) => { watchlists: WatchlistRe
 /**
  * An EngineFactory over the market-data engine and the SQLite store: health, candles, symbol
  * inspection, alerts and watchlists. Ranking, signals, trading, settings and profiles reply
- * NOT_SUPPORTED until the composition root provides a richer factory (`createHostEngine`).
+ * NOT_SUPPORTED; the shells use the richer `createHostEngine`.
  */
 export function marketEngineFactory(createEngine: CreateMarketEngine, openStore?: OpenStore): EngineFactory {
   return (options) => {
@@ -64,9 +65,6 @@ export function marketEngineFactory(createEngine: CreateMarketEngine, openStore?
 /** The exports this package looks up in `@perpscope/sdk` at run time. */
 interface SdkRuntimeExports {
   createKeytarSecretStore?: () => HostSecretStore;
-  createHostEngine?: EngineFactory;
-  createEngine?: CreateMarketEngine;
-  openStore?: OpenStore;
 }
 
 async function sdkExports(): Promise<SdkRuntimeExports> {
@@ -81,12 +79,9 @@ export async function loadSecretStore(): Promise<HostSecretStore> {
 }
 
 /**
- * The engine factory for the desktop shells: the sdk's `createHostEngine` when it has one, else the
- * market-data engine (`createEngine`) through `marketEngineFactory`.
+ * The engine factory for the desktop shells: `createHostEngine`, the sdk engine composed with the
+ * store and adapted to every host port it can serve.
  */
-export async function loadEngineFactory(): Promise<EngineFactory> {
-  const sdk = await sdkExports();
-  if (typeof sdk.createHostEngine === 'function') return sdk.createHostEngine;
-  if (typeof sdk.createEngine === 'function') return marketEngineFactory(sdk.createEngine, typeof sdk.openStore === 'function' ? sdk.openStore : undefined);
-  throw new Error('@perpscope/sdk exports neither createHostEngine nor createEngine; the app has no engine to run');
+export function loadEngineFactory(): Promise<EngineFactory> {
+  return Promise.resolve(createHostEngine);
 }

@@ -1,0 +1,263 @@
+import {
+  acceleratedClock,
+  BLOFIN_LIMITS,
+  CcxtMarketData,
+  createEngine,
+  DEFAULT_PROFILES,
+  scaleLimits,
+  SystemClock,
+  ConfigError,
+  type Engine,
+  type EngineDeps,
+  type MarketDataSource,
+  type PerpscopeConfig,
+} from '@perpscope/sdk';
+import { createBlofinClient, startSimExchange, type SimExchange } from '@perpscope/sdk/sim';
+import ccxt, { type Exchange } from 'ccxt';
+import { SIM_API_KEY, hostConfig } from './hostConfig.js';
+import { createKeyTester } from './keyTesterAdapter.js';
+import { adaptMarketEngine } from './marketAdapter.js';
+import { startOrderFlowLoop } from './orderFlowLoop.js';
+import type { HostEngine, HostEvent } from './ports.js';
+import { createProfilesAdapter, savedBuiltinProfile, type SettingsRepositoryLike } from './profilesAdapter.js';
+import { createRankingAdapter } from './rankingPort.js';
+import type { EngineFactory, EngineRuntime, EngineRuntimeOptions } from './runtime.js';
+import { savedOverrides, createSettingsAdapter } from './settingsAdapter.js';
+import { toSignalView, signalPort } from './signalAdapter.js';
+import { adaptWatchlists, type WatchlistRepositoryLike } from './storeAdapter.js';
+import { enrichSymbols } from './symbolEnrichment.js';
+import { createPaperTrading, type PaperTrading, type TradingModuleLike } from './tradingAdapter.js';
+
+/** The SQLite store, as far as the desktop runtime uses it (`openStore` of the sdk's store module). */
+export interface HostStoreLike {
+  settings: SettingsRepositoryLike;
+  watchlists: WatchlistRepositoryLike;
+  positions: { get(ledger: 'paper', exchange: string, symbol: string): { openedAtMs: number; updatedAtMs: number } | undefined };
+  close(): void;
+}
+
+export type OpenHostStore = (options: { home: string }) => HostStoreLike;
+
+export interface HostEngineParts {
+  openStore: OpenHostStore;
+  /** PERPSCOPE_* variables; the composition root passes `process.env`. */
+  env: Record<string, string | undefined>;
+  /** Wall-clock interval between order-flow refresh passes (default 30 s). */
+  orderFlowIntervalMs?: number;
+  /** The sdk's trading module; without it the trading commands reply NOT_SUPPORTED. */
+  trading?: TradingModuleLike;
+}
+
+/** `health` events are pushed at most this often (the engine's health timer runs on sim time). */
+const HEALTH_EVENT_MIN_GAP_MS = 1_000;
+
+interface SourceWiring {
+  sim?: SimExchange;
+  /** The engine's market-data source; paper trading also reads public trades from it. */
+  source: MarketDataSource;
+  deps: EngineDeps;
+}
+
+/** Starts SimExchange with the sim's test key, and a source and clock that follow its time. */
+async function startSim(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): Promise<SourceWiring> {
+  const sim = await startSimExchange({
+    port: 0,
+    symbols: config.sim.symbols,
+    seed: config.sim.seed,
+    acceleration: config.sim.acceleration,
+    rateLimitScale: config.sim.rateLimitScale,
+    apiKey: { ...SIM_API_KEY },
+    ...(config.sim.dataDir ? { dataDir: config.sim.dataDir } : {}),
+  });
+  const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs }) as unknown as Exchange;
+  // The REST limiter counts wall time (as the sim does); bars and staleness follow sim time.
+  const source = new CcxtMarketData({ exchange, clock: wall, logger, limits: scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale) });
+  return { sim, source, deps: { source, clock: acceleratedClock(() => sim.nowMs(), config.sim.acceleration), logger } };
+}
+
+/** A real exchange through ccxt, built here (not in the engine) so paper trading can share the source. */
+function exchangeSource(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): SourceWiring {
+  const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
+  const Ctor = pro[config.exchange];
+  if (!Ctor) throw new ConfigError([{ path: 'exchange', received: JSON.stringify(config.exchange), expected: 'a ccxt pro exchange id such as blofin' }]);
+  const exchange = new Ctor({ timeout: config.requestTimeoutMs, options: { defaultType: 'swap' } });
+  const source = new CcxtMarketData({ exchange, clock: wall, logger });
+  return { source, deps: { source, clock: wall, logger } };
+}
+
+/**
+ * Builds the desktop engine runtime: the sdk engine (with an in-process SimExchange for `--sim`),
+ * the SQLite store, and adapters for every host port the engine can serve today: health,
+ * candles, symbols, rankings, signals, profiles, settings, key tests and watchlists.
+ */
+export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
+  return async (options: EngineRuntimeOptions): Promise<EngineRuntime> => {
+    const wall = new SystemClock();
+    const logger = options.logger.child({ component: 'desktop-runtime' });
+    const store = parts.openStore({ home: options.home });
+    let wiring: SourceWiring | undefined;
+    try {
+      const saved = savedOverrides(store.settings);
+      const profile = savedBuiltinProfile(store.settings);
+      const config = hostConfig({
+        home: options.home,
+        sim: options.sim,
+        env: parts.env,
+        saved: { ...(saved.universe ? { universe: saved.universe } : {}), ...(profile ? { profile } : {}) },
+      });
+      wiring = config.exchange === 'sim' ? await startSim(config, wall, options.logger) : exchangeSource(config, wall, options.logger);
+      const engine = createEngine(config, wiring.deps);
+      return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home });
+    } catch (e) {
+      await wiring?.sim?.stop().catch(() => undefined);
+      store.close();
+      throw e;
+    }
+  };
+}
+
+interface Composition {
+  engine: Engine;
+  config: PerpscopeConfig;
+  store: HostStoreLike;
+  wiring: SourceWiring;
+  wall: SystemClock;
+  parts: HostEngineParts;
+  logger: EngineRuntimeOptions['logger'];
+  home: string;
+}
+
+function compose({ engine, config, store, wiring, wall, parts, logger, home }: Composition): EngineRuntime {
+  const sim = wiring.sim;
+  let running = false;
+  const pushed = new Set<(event: HostEvent) => void>();
+  const push = (event: HostEvent) => {
+    for (const fn of [...pushed]) fn(event);
+  };
+
+  const profiles = createProfilesAdapter({
+    engine,
+    settings: store.settings,
+    nowMs: () => wall.nowMs(),
+    defaultProfile: Object.prototype.hasOwnProperty.call(DEFAULT_PROFILES, config.profile) ? config.profile : 'swing',
+    logger,
+    onApplied: () => {
+      const snapshot = rankings.refresh();
+      if (snapshot) push({ event: 'ranking', data: snapshot });
+    },
+  });
+  const rankings = createRankingAdapter(engine, { activeProfile: () => profiles.active() });
+  const settings = createSettingsAdapter({
+    settings: store.settings,
+    nowMs: () => wall.nowMs(),
+    universe: config.universe,
+    profiles: { active: profiles.active, names: profiles.names, apply: (name) => void profiles.port.apply(name, null) },
+    onRiskChange: (risk) => trading?.setRisk(risk),
+  });
+  const trading: PaperTrading | undefined =
+    parts.trading && config.mode === 'paper'
+      ? createPaperTrading({
+          trading: parts.trading,
+          store,
+          settings: store.settings,
+          positionTimes: (symbol) => store.positions.get('paper', config.exchange, symbol),
+          exchange: config.exchange,
+          home,
+          clock: wiring.deps.clock ?? wall,
+          wall,
+          logger,
+          feed: { refreshOrderFlow: (symbol) => engine.refreshOrderFlow(symbol), fetchTrades: (symbol, limit) => wiring.source.fetchTrades(symbol, limit) },
+          risk: settings.risk,
+          ranking: rankings.row,
+        })
+      : undefined;
+  const market = adaptMarketEngine(engine, { isRunning: () => running });
+  const signals = signalPort(() => engine.signals());
+
+  const hostEngine: HostEngine = {
+    ...market,
+    ...(market.symbols ? { symbols: enrichSymbols(market.symbols, { ranking: rankings.row, signals: (symbol) => signals.list({ symbol, limit: 20 }) }) } : {}),
+    rankings: rankings.port,
+    signals,
+    profiles: profiles.port,
+    settings: settings.port,
+    keyTester: createKeyTester({ clock: wall, sim: () => sim, timeoutMs: config.requestTimeoutMs }),
+    ...(trading ? { trading: trading.port } : {}),
+    events: {
+      subscribe(listener) {
+        let lastHealthMs = -Infinity;
+        const offMarket = market.events.subscribe((event) => {
+          if (event.event === 'health') {
+            const nowMs = wall.nowMs();
+            if (nowMs - lastHealthMs < HEALTH_EVENT_MIN_GAP_MS) return;
+            lastHealthMs = nowMs;
+          }
+          listener(event);
+        });
+        const offRanking = engine.on('ranking', (result) => listener({ event: 'ranking', data: rankings.fromResult(result) }));
+        const offSignal = engine.on('signal', (s) => listener({ event: 'signal', data: toSignalView(s) }));
+        const offTrading = trading?.subscribe(listener);
+        pushed.add(listener);
+        return () => {
+          offMarket();
+          offRanking();
+          offSignal();
+          offTrading?.();
+          pushed.delete(listener);
+        };
+      },
+    },
+  };
+
+  // Saved profile edits must reach the ranker before the first ranking, which runs inside start().
+  const offUniverse = engine.on('universe', () => profiles.restore());
+  let stopOrderFlow: (() => void) | undefined;
+
+  return {
+    engine: hostEngine,
+    store: { watchlists: adaptWatchlists(store.watchlists, () => wall.nowMs()) },
+    async start() {
+      await engine.start();
+      profiles.restore();
+      offUniverse();
+      running = true;
+      await trading?.start();
+      stopOrderFlow = startOrderFlowLoop({ engine, clock: wall, logger, intervalMs: parts.orderFlowIntervalMs ?? 30_000 });
+    },
+    async stop() {
+      running = false;
+      offUniverse();
+      try {
+        stopOrderFlow?.();
+        await trading?.stop();
+        await engine.stop();
+      } finally {
+        await sim?.stop().catch(() => undefined);
+        store.close();
+      }
+    },
+  };
+}
+
+/**
+ * The engine factory of the desktop shells over the real sdk engine. The sdk's main entry does not
+ * export its store and trading modules yet, so `openStore` and the trading classes are taken from
+ * the main entry when present and otherwise from the modules next to it in the installed sdk.
+ */
+export const createHostEngine: EngineFactory = async (options) => {
+  const store = await sdkModule<{ openStore?: OpenHostStore }>('store', (m) => typeof m.openStore === 'function');
+  if (!store?.openStore) throw new Error('@perpscope/sdk has no store module with openStore; settings cannot be saved');
+  const trading = await sdkModule<Partial<TradingModuleLike>>('trading', (m) => typeof m.PaperBroker === 'function' && typeof m.KillSwitch === 'function' && typeof m.panic === 'function');
+  return hostEngineFactory({ openStore: store.openStore, env: process.env, ...(trading ? { trading: trading as TradingModuleLike } : {}) })(options);
+};
+
+async function sdkModule<T extends object>(name: string, usable: (m: T) => boolean): Promise<T | undefined> {
+  const main = (await import('@perpscope/sdk')) as T;
+  if (usable(main)) return main;
+  try {
+    const mod = (await import(new URL(`./${name}/index.js`, import.meta.resolve('@perpscope/sdk')).href)) as T;
+    return usable(mod) ? mod : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,181 @@
+import {
+  InvalidInputError,
+  mergeLayers,
+  RiskConfigSchema,
+  UniverseConfigSchema,
+  zodIssuesToFieldIssues,
+  type FieldIssue,
+  type PerpscopeConfig,
+  type RiskConfig,
+} from '@perpscope/sdk';
+import type { SettingFieldView, SettingsView } from '@perpscope/shared';
+import type { SettingsPort } from './ports.js';
+import type { SettingsRepositoryLike } from './profilesAdapter.js';
+
+/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? } }`. */
+export const SETTINGS_KEY = 'desktop.settings';
+
+type Value = SettingFieldView['value'];
+type Overrides = Record<string, unknown>;
+
+interface FieldSpec {
+  path: string;
+  group: SettingFieldView['group'];
+  label: string;
+  kind: SettingFieldView['kind'];
+  min?: number;
+  max?: number;
+  options?: readonly string[];
+  unit?: string;
+  help?: string;
+}
+
+const RESTART = 'Applies to the scanned universe when the engine restarts.';
+
+/** The editable settings. Bounds mirror the sdk schemas, which remain the validators. */
+const FIELDS: readonly FieldSpec[] = [
+  { path: 'universe.minQuoteVolumeUsd', group: 'universe', label: 'Min 24h quote volume', kind: 'number', min: 0, unit: 'USD', help: RESTART },
+  { path: 'universe.minPrice', group: 'universe', label: 'Min price', kind: 'number', min: 0, unit: 'USD', help: RESTART },
+  { path: 'universe.maxSpreadBps', group: 'universe', label: 'Max spread', kind: 'number', min: 0, unit: 'bps', help: RESTART },
+  { path: 'universe.topN', group: 'universe', label: 'Max symbols', kind: 'integer', min: 1, help: RESTART },
+  { path: 'universe.blueChipOnly', group: 'universe', label: 'Blue chips only', kind: 'boolean', help: RESTART },
+  { path: 'risk.gates.minScore', group: 'gates', label: 'Min signal score', kind: 'number' },
+  { path: 'risk.gates.minProbability', group: 'gates', label: 'Min signal probability', kind: 'number', min: 0, max: 1 },
+  { path: 'risk.gates.minQuoteVolume24hUsd', group: 'gates', label: 'Min 24h volume to trade', kind: 'number', min: 0, unit: 'USD' },
+  { path: 'risk.gates.cooldownMs', group: 'gates', label: 'Cooldown per symbol', kind: 'integer', min: 0, unit: 'ms' },
+  { path: 'risk.gates.maxPositions', group: 'risk', label: 'Max open positions', kind: 'integer', min: 1 },
+  { path: 'risk.gates.maxExposureUsd', group: 'risk', label: 'Max total exposure', kind: 'number', min: 0, unit: 'USD' },
+  { path: 'risk.gates.singlePositionPerSymbol', group: 'risk', label: 'One position per symbol', kind: 'boolean' },
+  { path: 'risk.gates.dailyLossLimitPct', group: 'risk', label: 'Daily loss limit', kind: 'number', min: 0, max: 100, unit: '%', help: 'Empty disables the limit.' },
+  { path: 'risk.gates.maxManipScore', group: 'risk', label: 'Max manipulation score to enter', kind: 'number', min: 0, max: 100, help: 'Empty disables the gate.' },
+  { path: 'risk.sizing.mode', group: 'sizing', label: 'Sizing mode', kind: 'enum', options: ['fixed', 'risk_pct', 'dynamic'] },
+  { path: 'risk.sizing.fixedNotionalUsd', group: 'sizing', label: 'Notional per trade', kind: 'number', min: 0, unit: 'USD' },
+  { path: 'risk.sizing.riskPct', group: 'sizing', label: 'Equity risked per trade', kind: 'number', min: 0, max: 100, unit: '%', help: 'Used in risk_pct mode.' },
+  { path: 'risk.sizing.atrStopMult', group: 'sizing', label: 'Default stop distance', kind: 'number', min: 0, unit: 'ATR' },
+  { path: 'risk.sizing.leverage', group: 'sizing', label: 'Leverage', kind: 'number', min: 1, max: 125, unit: 'x' },
+  { path: 'risk.sizing.marginMode', group: 'sizing', label: 'Margin mode', kind: 'enum', options: ['cross', 'isolated'] },
+  { path: 'risk.sizing.minMarginUsd', group: 'sizing', label: 'Min initial margin', kind: 'number', min: 0, unit: 'USD' },
+];
+const FIELD_PATHS = new Set(FIELDS.map((f) => f.path));
+
+const isObject = (v: unknown): v is Overrides => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function getAt(root: unknown, path: string): unknown {
+  let node = root;
+  for (const seg of path.split('.')) node = isObject(node) ? node[seg] : undefined;
+  return node;
+}
+
+function setAt(root: Overrides, path: string, value: unknown): void {
+  const segs = path.split('.');
+  let node = root;
+  for (const seg of segs.slice(0, -1)) {
+    const next = node[seg];
+    node = isObject(next) ? next : (node[seg] = {});
+  }
+  node[segs[segs.length - 1]!] = value;
+}
+
+const render = (v: unknown): string => (v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v)));
+
+export interface SettingsAdapterOptions {
+  settings: SettingsRepositoryLike;
+  nowMs: () => number;
+  /** The universe settings this run started with (file, env and saved overrides merged). */
+  universe: PerpscopeConfig['universe'];
+  /** The ranking profile switch (`profile` field). */
+  profiles: { active(): string; names(): string[]; apply(name: string): void };
+  /** Called with the new risk config after a change, e.g. to update a RiskPolicy. */
+  onRiskChange?: (risk: RiskConfig) => void;
+}
+
+export interface SettingsAdapter {
+  port: SettingsPort;
+  /** The risk config, defaults filled in with the saved overrides. */
+  risk(): RiskConfig;
+}
+
+/** The saved overrides, or an empty object when none (or garbage) is stored. */
+export function savedOverrides(settings: SettingsRepositoryLike): Overrides {
+  const raw = settings.get(SETTINGS_KEY);
+  return isObject(raw) ? raw : {};
+}
+
+/** The saved risk overrides parsed with the risk schema; the defaults when they no longer parse. */
+function parseRisk(overrides: Overrides): RiskConfig {
+  const parsed = RiskConfigSchema.safeParse(overrides.risk ?? {});
+  return parsed.success ? parsed.data : RiskConfigSchema.parse({});
+}
+
+/**
+ * `settings.get/set`: universe gates, the ranking profile, risk gates and sizing, described as
+ * fields for a generic form. Values are validated with the sdk's own schemas (every bad path is
+ * reported at once) and saved in the settings store only when all of them are valid.
+ */
+export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapter {
+  let overrides = savedOverrides(o.settings);
+  let risk = parseRisk(overrides);
+
+  function current(path: string): Value {
+    if (path.startsWith('universe.')) {
+      const saved = getAt(overrides, path);
+      return (saved ?? getAt({ universe: o.universe }, path) ?? null) as Value;
+    }
+    return (getAt({ risk }, path) ?? null) as Value;
+  }
+
+  function view(): SettingsView {
+    const fields: SettingFieldView[] = [
+      { path: 'profile', group: 'ranking', label: 'Ranking profile', kind: 'enum', value: o.profiles.active(), min: null, max: null, options: o.profiles.names(), unit: null, help: 'Applies at once.' },
+      ...FIELDS.map((f) => ({
+        path: f.path,
+        group: f.group,
+        label: f.label,
+        kind: f.kind,
+        value: current(f.path),
+        min: f.min ?? null,
+        max: f.max ?? null,
+        options: f.options ? [...f.options] : null,
+        unit: f.unit ?? null,
+        help: f.help ?? null,
+      })),
+    ];
+    return { fields };
+  }
+
+  function set(values: Record<string, Value>): SettingsView {
+    const issues: FieldIssue[] = [];
+    const next = structuredClone(overrides);
+    let profile: string | undefined;
+    for (const [path, value] of Object.entries(values)) {
+      if (path === 'profile') {
+        if (typeof value === 'string' && o.profiles.names().includes(value)) profile = value;
+        else issues.push({ path, received: render(value), expected: `one of ${o.profiles.names().join(', ')}` });
+      } else if (FIELD_PATHS.has(path)) {
+        setAt(next, path, value);
+      } else {
+        issues.push({ path, received: render(value), expected: 'a known setting path' });
+      }
+    }
+    const universeInput = mergeLayers(o.universe, isObject(next.universe) ? next.universe : {});
+    const universe = UniverseConfigSchema.safeParse(universeInput);
+    if (!universe.success) {
+      for (const i of zodIssuesToFieldIssues(universe.error, universeInput)) issues.push({ ...i, path: `universe.${i.path}` });
+    }
+    const riskInput = next.risk ?? {};
+    const nextRisk = RiskConfigSchema.safeParse(riskInput);
+    if (!nextRisk.success) {
+      for (const i of zodIssuesToFieldIssues(nextRisk.error, riskInput)) issues.push({ ...i, path: `risk.${i.path}` });
+    }
+    if (issues.length > 0 || !nextRisk.success) throw new InvalidInputError('settings', issues);
+    o.settings.set(SETTINGS_KEY, next, o.nowMs());
+    overrides = next;
+    const riskChanged = JSON.stringify(nextRisk.data) !== JSON.stringify(risk);
+    risk = nextRisk.data;
+    if (riskChanged) o.onRiskChange?.(risk);
+    if (profile !== undefined && profile !== o.profiles.active()) o.profiles.apply(profile);
+    return view();
+  }
+
+  return { port: { get: view, set }, risk: () => risk };
+}
