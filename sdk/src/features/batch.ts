@@ -1,4 +1,5 @@
-import { adx, atr, donchian, ema, realizedVol, rsi, supertrend } from '../indicators/index.js';
+import { adx, atr, donchian, ema, realizedVol, rsi, supertrend, type AdxSeries, type DonchianSeries, type SupertrendSeries } from '../indicators/index.js';
+import { canComputeRecursive, computeRecursiveColumns, type RecursiveColumns } from './recursiveColumns.js';
 import { deriveFeatures, NO_FLOW, type BarWindow, type FlowValues, type IndicatorValues } from './derive.js';
 import type { FeatureParams } from './params.js';
 import { emptyFeatureRow, FEATURE_NAMES, type FeatureColumns, type FeatureRow, type OhlcvColumns, type OrderFlowColumns } from './types.js';
@@ -25,25 +26,97 @@ export interface IndicatorColumns {
   windowedFrom: number;
 }
 
-/** Runs every indicator the feature set needs over a whole series (one batch kernel each). */
-export function computeIndicatorColumns(c: OhlcvColumns, p: FeatureParams): IndicatorColumns {
-  const dmi = adx(c.high, c.low, c.close, p.adxPeriod);
-  const st = supertrend(c.high, c.low, c.close, p.supertrendPeriod, p.supertrendMultiplier);
-  const dc = donchian(c.high, c.low, p.donchianPeriod);
+/** One set of indicator output buffers of a single length (see `IndicatorScratch`). */
+export interface IndicatorBuffers {
+  emaFast: Float64Array;
+  emaSlow: Float64Array;
+  atr: Float64Array;
+  rsi: Float64Array;
+  dmi: AdxSeries;
+  st: SupertrendSeries;
+  dc: DonchianSeries;
+  realizedVolShort: Float64Array;
+  realizedVolLong: Float64Array;
+}
+
+/** Distinct series lengths kept before the pool starts over (a universe has few). */
+const MAX_POOLED_LENGTHS = 16;
+
+/**
+ * Reusable output buffers for the indicator columns, so that a pass over many series allocates
+ * nothing per series. Columns computed into a scratch stay valid only until its next use: read them
+ * before computing the next series.
+ */
+export class IndicatorScratch {
+  private readonly byLength = new Map<number, IndicatorBuffers>();
+
+  /** The buffers of length `n`, the same ones on every call with that `n`. */
+  buffers(n: number): IndicatorBuffers {
+    let b = this.byLength.get(n);
+    if (b) return b;
+    if (this.byLength.size >= MAX_POOLED_LENGTHS) this.byLength.clear();
+    const f = () => new Float64Array(n);
+    b = {
+      emaFast: f(),
+      emaSlow: f(),
+      atr: f(),
+      rsi: f(),
+      dmi: { adx: f(), plusDi: f(), minusDi: f() },
+      st: { value: f(), direction: f() },
+      dc: { upper: f(), middle: f(), lower: f() },
+      realizedVolShort: f(),
+      realizedVolLong: f(),
+    };
+    this.byLength.set(n, b);
+    return b;
+  }
+}
+
+/**
+ * The recursive indicators (EMAs, ATR, ADX, RSI, Supertrend) over the whole series: one fused pass
+ * (bit-identical to the separate kernels) into the scratch buffers or new arrays, or the separate
+ * kernels when the inputs are unusual (they validate and name what is wrong).
+ */
+function recursiveColumns(c: OhlcvColumns, p: FeatureParams, b: IndicatorBuffers | undefined, from = 0): RecursiveColumns {
+  const n = c.close.length;
+  const f = () => new Float64Array(n);
+  const out: RecursiveColumns = b ?? { emaFast: f(), emaSlow: f(), atr: f(), rsi: f(), dmi: { adx: f(), plusDi: f(), minusDi: f() }, st: { value: f(), direction: f() } };
+  if (canComputeRecursive(c, p, out)) {
+    computeRecursiveColumns(c, p, out, from);
+    return out;
+  }
   return {
     emaFast: ema(c.close, p.emaFastPeriod),
     emaSlow: ema(c.close, p.emaSlowPeriod),
     atr: atr(c.high, c.low, c.close, p.atrPeriod),
-    adx: dmi.adx,
-    plusDi: dmi.plusDi,
-    minusDi: dmi.minusDi,
     rsi: rsi(c.close, p.rsiPeriod),
-    supertrend: st.value,
-    supertrendDir: st.direction,
+    dmi: adx(c.high, c.low, c.close, p.adxPeriod),
+    st: supertrend(c.high, c.low, c.close, p.supertrendPeriod, p.supertrendMultiplier),
+  };
+}
+
+/**
+ * Runs every indicator the feature set needs over a whole series. With `scratch`, the columns are
+ * written into its buffers instead of new arrays.
+ */
+export function computeIndicatorColumns(c: OhlcvColumns, p: FeatureParams, scratch?: IndicatorScratch): IndicatorColumns {
+  const b = scratch?.buffers(c.close.length);
+  const r = recursiveColumns(c, p, b);
+  const dc = donchian(c.high, c.low, p.donchianPeriod, b?.dc);
+  return {
+    emaFast: r.emaFast,
+    emaSlow: r.emaSlow,
+    atr: r.atr,
+    adx: r.dmi.adx,
+    plusDi: r.dmi.plusDi,
+    minusDi: r.dmi.minusDi,
+    rsi: r.rsi,
+    supertrend: r.st.value,
+    supertrendDir: r.st.direction,
     donchianUpper: dc.upper,
     donchianLower: dc.lower,
-    realizedVolShort: realizedVol(c.close, p.realizedVolShortPeriod),
-    realizedVolLong: realizedVol(c.close, p.realizedVolLongPeriod),
+    realizedVolShort: realizedVol(c.close, p.realizedVolShortPeriod, 1, b?.realizedVolShort),
+    realizedVolLong: realizedVol(c.close, p.realizedVolLongPeriod, 1, b?.realizedVolLong),
     windowedFrom: 0,
   };
 }
@@ -52,33 +125,36 @@ export function computeIndicatorColumns(c: OhlcvColumns, p: FeatureParams): Indi
  * Like `computeIndicatorColumns`, but valid only for the last two bars: the windowed indicators
  * (Donchian, realized volatility) run over just the bars those two need, while the recursive ones
  * (EMA, ATR, ADX, RSI, Supertrend), whose values depend on the whole history, still run over all
- * of it. For cold evaluation of the latest bar; the results match the full columns there (Donchian
- * exactly, realized volatility to rounding). Read it with `BatchFeatureReader`, which honours
- * `windowedFrom`.
+ * of it (one fused pass, stored only for the bars the last two rows read, `NaN` before). For cold
+ * evaluation of the latest bar; the results match the full columns there (the recursive ones and
+ * Donchian exactly, realized volatility to rounding). Read it with `BatchFeatureReader`, which honours
+ * `windowedFrom`. With `scratch`, the columns are written into its buffers instead of new arrays.
  */
-export function computeLatestIndicatorColumns(c: OhlcvColumns, p: FeatureParams): IndicatorColumns {
+export function computeLatestIndicatorColumns(c: OhlcvColumns, p: FeatureParams, scratch?: IndicatorScratch): IndicatorColumns {
   const n = c.close.length;
   const tailBars = Math.max(p.donchianPeriod, p.realizedVolLongPeriod) + 2;
-  if (n <= tailBars) return computeIndicatorColumns(c, p);
+  if (n <= tailBars) return computeIndicatorColumns(c, p, scratch);
   const from = n - tailBars;
-  const dmi = adx(c.high, c.low, c.close, p.adxPeriod);
-  const st = supertrend(c.high, c.low, c.close, p.supertrendPeriod, p.supertrendMultiplier);
-  const dc = donchian(c.high.subarray(from), c.low.subarray(from), p.donchianPeriod);
+  const tb = scratch?.buffers(tailBars);
+  // The recursive columns are stored only where the last two rows read them (the EMA slope looks
+  // furthest back); they still run over the whole history.
+  const r = recursiveColumns(c, p, scratch?.buffers(n), Math.max(0, Math.min(from, n - p.emaSlopeLookbackBars - 2)));
+  const dc = donchian(c.high.subarray(from), c.low.subarray(from), p.donchianPeriod, tb?.dc);
   const closeTail = c.close.subarray(from);
   return {
-    emaFast: ema(c.close, p.emaFastPeriod),
-    emaSlow: ema(c.close, p.emaSlowPeriod),
-    atr: atr(c.high, c.low, c.close, p.atrPeriod),
-    adx: dmi.adx,
-    plusDi: dmi.plusDi,
-    minusDi: dmi.minusDi,
-    rsi: rsi(c.close, p.rsiPeriod),
-    supertrend: st.value,
-    supertrendDir: st.direction,
+    emaFast: r.emaFast,
+    emaSlow: r.emaSlow,
+    atr: r.atr,
+    adx: r.dmi.adx,
+    plusDi: r.dmi.plusDi,
+    minusDi: r.dmi.minusDi,
+    rsi: r.rsi,
+    supertrend: r.st.value,
+    supertrendDir: r.st.direction,
     donchianUpper: dc.upper,
     donchianLower: dc.lower,
-    realizedVolShort: realizedVol(closeTail, p.realizedVolShortPeriod),
-    realizedVolLong: realizedVol(closeTail, p.realizedVolLongPeriod),
+    realizedVolShort: realizedVol(closeTail, p.realizedVolShortPeriod, 1, tb?.realizedVolShort),
+    realizedVolLong: realizedVol(closeTail, p.realizedVolLongPeriod, 1, tb?.realizedVolLong),
     windowedFrom: from,
   };
 }

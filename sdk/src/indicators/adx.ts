@@ -1,6 +1,6 @@
-import { ATR, atrInto, checkBar, checkHlc } from './atr.js';
+import { ATR, checkBar, checkHlc } from './atr.js';
 import type { HlcBar, Series, StreamingIndicator } from './types.js';
-import { ArgCheck, outputArray, toF64 } from './validate.js';
+import { ArgCheck, outputArray, outputArrayOrInto, toF64 } from './validate.js';
 
 /** ADX with its directional indices, all in 0..100. */
 export interface AdxResult {
@@ -21,37 +21,58 @@ export interface AdxSeries {
  * from the mean of the first `period`; +DI/-DI divide them by the Wilder ATR of `atr` (whose seed
  * includes bar 0's range); ADX is the Wilder average of DX seeded with the mean of its first
  * `period` values. A zero ATR gives DI 0 and a zero DI sum gives DX 0 instead of dividing by zero.
+ * One pass, with the ATR carried inline (same arithmetic as `atr`, so the same numbers). Pass
+ * `out` (arrays of the input's length) to write into it instead of allocating.
  *
  * @example
  * const { adx: strength, plusDi, minusDi } = adx(highs, lows, closes, 14);
  */
-export function adx(high: Series, low: Series, close: Series, period: number): AdxSeries {
+export function adx(high: Series, low: Series, close: Series, period: number, out?: AdxSeries): AdxSeries {
   checkHlc('adx arguments', high, low, close, period);
   const h = toF64(high);
   const l = toF64(low);
   const c = toF64(close);
   const n = h.length;
   const warm = 2 * period - 1;
-  const res: AdxSeries = { adx: outputArray(n, warm), plusDi: outputArray(n, warm), minusDi: outputArray(n, warm) };
+  const res: AdxSeries = out
+    ? {
+        adx: outputArrayOrInto(out.adx, n, warm, 'adx arguments', 'out.adx'),
+        plusDi: outputArrayOrInto(out.plusDi, n, warm, 'adx arguments', 'out.plusDi'),
+        minusDi: outputArrayOrInto(out.minusDi, n, warm, 'adx arguments', 'out.minusDi'),
+      }
+    : { adx: outputArray(n, warm), plusDi: outputArray(n, warm), minusDi: outputArray(n, warm) };
   if (n <= warm) return res;
-  const atrs = new Float64Array(n);
-  atrInto(h, l, c, period, atrs);
   const { adx: outAdx, plusDi: outPlus, minusDi: outMinus } = res;
   const inv = 1 / period;
   const keep = (period - 1) / period;
+  // ATR as `atr` computes it: the true-range sum until its seed at `period - 1`, then Wilder.
+  let trSum = h[0]! - l[0]!;
+  let a = period === 1 ? trSum * inv : 0;
   let sp = 0;
   let sm = 0;
   let dxAcc = 0;
+  let prevHigh = h[0]!;
+  let prevLow = l[0]!;
+  let prevClose = c[0]!;
   for (let i = 1; i < n; i++) {
-    const up = h[i]! - h[i - 1]!;
-    const down = l[i - 1]! - l[i]!;
+    const hi = h[i]!;
+    const lo = l[i]!;
+    const tr = (hi > prevClose ? hi : prevClose) - (lo < prevClose ? lo : prevClose);
+    const up = hi - prevHigh;
+    const down = prevLow - lo;
+    prevHigh = hi;
+    prevLow = lo;
+    prevClose = c[i]!;
     const pdm = up > down && up > 0 ? up : 0;
     const mdm = down > up && down > 0 ? down : 0;
     if (i < period) {
+      trSum += tr;
+      if (i === period - 1) a = trSum * inv;
       sp += pdm;
       sm += mdm;
       continue;
     }
+    a = a * keep + tr * inv;
     if (i === period) {
       sp = (sp + pdm) * inv;
       sm = (sm + mdm) * inv;
@@ -59,7 +80,6 @@ export function adx(high: Series, low: Series, close: Series, period: number): A
       sp = sp * keep + pdm * inv;
       sm = sm * keep + mdm * inv;
     }
-    const a = atrs[i]!;
     const pdi = a === 0 ? 0 : (100 * sp) / a;
     const mdi = a === 0 ? 0 : (100 * sm) / a;
     const s = pdi + mdi;

@@ -83,12 +83,12 @@ export class Bollinger implements StreamingIndicator<number, BollingerResult> {
   }
 
   add(x: number): void {
-    rejectNonFinite('Bollinger input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('Bollinger input', 'value', x);
     this.step(x);
   }
 
   replace(x: number): void {
-    rejectNonFinite('Bollinger input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('Bollinger input', 'value', x);
     if (this.count === 0) return this.add(x);
     this.pos = this.pos === 0 ? this.period - 1 : this.pos - 1;
     this.ring[this.pos] = this.prevEvicted;

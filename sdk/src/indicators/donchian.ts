@@ -1,5 +1,5 @@
 import type { HighLowBar, Series, StreamingIndicator } from './types.js';
-import { ArgCheck, outputArray, rejectNonFinite, toF64 } from './validate.js';
+import { ArgCheck, outputArray, outputArrayOrInto, rejectNonFinite, toF64 } from './validate.js';
 
 /** Donchian channel: highest high, lowest low and their midpoint over the window. */
 export interface DonchianResult {
@@ -17,16 +17,26 @@ export interface DonchianSeries {
 
 /**
  * Donchian channel over `period` bars including the current one, with monotonic deques: O(n).
+ * Pass `out` (arrays of the input's length) to write into it instead of allocating.
  *
  * @example
  * const { upper, lower } = donchian(highs, lows, 20);
  */
-export function donchian(high: Series, low: Series, period: number): DonchianSeries {
-  new ArgCheck('donchian arguments').series('high', high).series('low', low).sameLength({ high, low }).period('period', period).done();
+export function donchian(high: Series, low: Series, period: number, out?: DonchianSeries): DonchianSeries {
+  if (!(high instanceof Float64Array && low instanceof Float64Array && low.length === high.length && Number.isInteger(period) && period >= 1)) {
+    new ArgCheck('donchian arguments').series('high', high).series('low', low).sameLength({ high, low }).period('period', period).done();
+  }
   const h = toF64(high);
   const l = toF64(low);
   const n = h.length;
-  const res: DonchianSeries = { upper: outputArray(n, period - 1), middle: outputArray(n, period - 1), lower: outputArray(n, period - 1) };
+  const w = period - 1;
+  const res: DonchianSeries = out
+    ? {
+        upper: outputArrayOrInto(out.upper, n, w, 'donchian arguments', 'out.upper'),
+        middle: outputArrayOrInto(out.middle, n, w, 'donchian arguments', 'out.middle'),
+        lower: outputArrayOrInto(out.lower, n, w, 'donchian arguments', 'out.lower'),
+      }
+    : { upper: outputArray(n, w), middle: outputArray(n, w), lower: outputArray(n, w) };
   const { upper, middle, lower } = res;
   // Indices only grow, so each deque is a plain array that never wraps.
   const maxQ = new Int32Array(n);
@@ -89,8 +99,8 @@ export class Donchian implements StreamingIndicator<HighLowBar, DonchianResult> 
   add(bar: HighLowBar): void {
     const h = bar.high;
     const l = bar.low;
-    rejectNonFinite('Donchian input', 'high', h);
-    rejectNonFinite('Donchian input', 'low', l);
+    if (h - h !== 0) rejectNonFinite('Donchian input', 'high', h);
+    if (l - l !== 0) rejectNonFinite('Donchian input', 'low', l);
     if (this.count > 0) this.commit(this.lastHigh, this.lastLow, this.count - 1);
     this.lastHigh = h;
     this.lastLow = l;
@@ -98,8 +108,8 @@ export class Donchian implements StreamingIndicator<HighLowBar, DonchianResult> 
   }
 
   replace(bar: HighLowBar): void {
-    rejectNonFinite('Donchian input', 'high', bar.high);
-    rejectNonFinite('Donchian input', 'low', bar.low);
+    if (bar.high - bar.high !== 0) rejectNonFinite('Donchian input', 'high', bar.high);
+    if (bar.low - bar.low !== 0) rejectNonFinite('Donchian input', 'low', bar.low);
     if (this.count === 0) return this.add(bar);
     this.lastHigh = bar.high;
     this.lastLow = bar.low;

@@ -1,5 +1,5 @@
 import type { Series, StreamingIndicator } from './types.js';
-import { ArgCheck, outputArray, rejectNonFinite, toF64 } from './validate.js';
+import { ArgCheck, outputArrayOrInto, rejectNonFinite, toF64 } from './validate.js';
 
 /**
  * EMA over `src[from..]` into `out`: SMA seed of the first `period` values at `from + period - 1`,
@@ -24,14 +24,17 @@ export function emaInto(src: Float64Array, from: number, period: number, out: Fl
 
 /**
  * Exponential moving average, SMA-seeded (TA-Lib / talipp convention). First value at `period - 1`.
+ * Pass `out` (length of `values`) to write into it instead of allocating.
  *
  * @example
  * const e21 = ema(closes, 21); // Float64Array, NaN for the first 20
  */
-export function ema(values: Series, period: number): Float64Array {
-  new ArgCheck('ema arguments').series('values', values).period('period', period).done();
+export function ema(values: Series, period: number, out?: Float64Array): Float64Array {
+  if (!(values instanceof Float64Array && Number.isInteger(period) && period >= 1)) {
+    new ArgCheck('ema arguments').series('values', values).period('period', period).done();
+  }
   const v = toF64(values);
-  const out = outputArray(v.length, period - 1);
+  out = outputArrayOrInto(out, v.length, period - 1, 'ema arguments', 'out');
   emaInto(v, 0, period, out);
   return out;
 }
@@ -56,7 +59,7 @@ export class EMA implements StreamingIndicator<number, number> {
   }
 
   add(x: number): void {
-    rejectNonFinite('EMA input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('EMA input', 'value', x);
     this.prevCount = this.count;
     this.prevSum = this.sum;
     this.prevValue = this.value;
@@ -64,7 +67,7 @@ export class EMA implements StreamingIndicator<number, number> {
   }
 
   replace(x: number): void {
-    rejectNonFinite('EMA input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('EMA input', 'value', x);
     if (this.count === 0) return this.add(x);
     this.count = this.prevCount;
     this.sum = this.prevSum;

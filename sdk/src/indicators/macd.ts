@@ -73,7 +73,7 @@ export class MACD implements StreamingIndicator<number, MacdResult> {
   }
 
   add(x: number): void {
-    rejectNonFinite('MACD input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('MACD input', 'value', x);
     this.fast.add(x);
     this.slow.add(x);
     this.count++;
@@ -84,7 +84,7 @@ export class MACD implements StreamingIndicator<number, MacdResult> {
   }
 
   replace(x: number): void {
-    rejectNonFinite('MACD input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('MACD input', 'value', x);
     if (this.count === 0) return this.add(x);
     this.fast.replace(x);
     this.slow.replace(x);

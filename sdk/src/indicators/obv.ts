@@ -76,6 +76,6 @@ export class OBV implements StreamingIndicator<CloseVolumeBar, number> {
 }
 
 function checkBar(bar: CloseVolumeBar): void {
-  rejectNonFinite('OBV input', 'close', bar.close);
-  rejectNonFinite('OBV input', 'volume', bar.volume);
+  if (bar.close - bar.close !== 0) rejectNonFinite('OBV input', 'close', bar.close);
+  if (bar.volume - bar.volume !== 0) rejectNonFinite('OBV input', 'volume', bar.volume);
 }

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../core/errors.js';
 import type { Series, StreamingIndicator } from './types.js';
-import { ArgCheck, outputArray, rejectNonFinite, toF64 } from './validate.js';
+import { ArgCheck, outputArrayOrInto, rejectNonFinite, toF64 } from './validate.js';
 import { REANCHOR_MASK, rangeSqDev, rangeSum, ringSqDev, ringSum } from './window.js';
 
 /**
@@ -8,16 +8,19 @@ import { REANCHOR_MASK, rangeSqDev, rangeSum, ringSqDev, ringSum } from './windo
  * log returns `ln(p[i] / p[i-1])`, times `sqrt(periodsPerYear)`. With the default
  * `periodsPerYear = 1` the result is per-bar volatility; pass e.g. 8760 for 1h bars to annualize.
  * First value at index `period`. Prices must be positive. Uses the same rolling Welford update
- * and exact re-anchoring as `bollinger`.
+ * and exact re-anchoring as `bollinger`. Pass `out` (length of `values`) to write into it instead
+ * of allocating.
  *
  * @example
  * const annual = realizedVol(closes, 24, 8760); // 1h bars, 24-bar window
  */
-export function realizedVol(values: Series, period: number, periodsPerYear = 1): Float64Array {
-  new ArgCheck('realizedVol arguments').series('values', values).period('period', period, 2).above('periodsPerYear', periodsPerYear, 0).done();
+export function realizedVol(values: Series, period: number, periodsPerYear = 1, out?: Float64Array): Float64Array {
+  if (!(values instanceof Float64Array && Number.isInteger(period) && period >= 2 && Number.isFinite(periodsPerYear) && periodsPerYear > 0)) {
+    new ArgCheck('realizedVol arguments').series('values', values).period('period', period, 2).above('periodsPerYear', periodsPerYear, 0).done();
+  }
   const v = toF64(values);
   const n = v.length;
-  const out = outputArray(n, period);
+  out = outputArrayOrInto(out, n, period, 'realizedVol arguments', 'out');
   const inv = 1 / period;
   const scale = Math.sqrt(periodsPerYear / (period - 1));
   const returns = new Float64Array(n);
@@ -134,7 +137,7 @@ export class RealizedVol implements StreamingIndicator<number, number> {
 }
 
 function checkPrice(price: number): void {
-  rejectNonFinite('RealizedVol input', 'value', price);
+  if (price - price !== 0) rejectNonFinite('RealizedVol input', 'value', price);
   if (!(price > 0)) {
     throw new InvalidInputError('RealizedVol input', [{ path: 'value', received: String(price), expected: 'a positive price' }]);
   }

@@ -1,5 +1,5 @@
 import type { Series, StreamingIndicator } from './types.js';
-import { ArgCheck, outputArray, rejectNonFinite, toF64 } from './validate.js';
+import { ArgCheck, outputArrayOrInto, rejectNonFinite, toF64 } from './validate.js';
 
 /**
  * RSI from Wilder averages: 100 when the average loss is 0, else `100 * avgGain / (avgGain + avgLoss)`
@@ -12,15 +12,18 @@ function rsiOf(avgGain: number, avgLoss: number): number {
 /**
  * Relative strength index with Wilder smoothing. The first value, at index `period`, uses the
  * mean gain and loss of the first `period` changes; then `avg = avg * (p - 1) / p + x / p`.
+ * Pass `out` (length of `values`) to write into it instead of allocating.
  *
  * @example
  * const r = rsi(closes, 14); // r[14] is the first value
  */
-export function rsi(values: Series, period: number): Float64Array {
-  new ArgCheck('rsi arguments').series('values', values).period('period', period).done();
+export function rsi(values: Series, period: number, out?: Float64Array): Float64Array {
+  if (!(values instanceof Float64Array && Number.isInteger(period) && period >= 1)) {
+    new ArgCheck('rsi arguments').series('values', values).period('period', period).done();
+  }
   const v = toF64(values);
   const n = v.length;
-  const out = outputArray(n, period);
+  out = outputArrayOrInto(out, n, period, 'rsi arguments', 'out');
   if (n <= period) return out;
   const inv = 1 / period;
   const keep = (period - 1) / period;
@@ -68,7 +71,7 @@ export class RSI implements StreamingIndicator<number, number> {
   }
 
   add(x: number): void {
-    rejectNonFinite('RSI input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('RSI input', 'value', x);
     this.prevCount = this.count;
     this.prevLast = this.last;
     this.prevGain = this.gain;
@@ -77,7 +80,7 @@ export class RSI implements StreamingIndicator<number, number> {
   }
 
   replace(x: number): void {
-    rejectNonFinite('RSI input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('RSI input', 'value', x);
     if (this.count === 0) return this.add(x);
     this.count = this.prevCount;
     this.last = this.prevLast;

@@ -46,12 +46,12 @@ export class SMA implements StreamingIndicator<number, number> {
   }
 
   add(x: number): void {
-    rejectNonFinite('SMA input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('SMA input', 'value', x);
     this.step(x);
   }
 
   replace(x: number): void {
-    rejectNonFinite('SMA input', 'value', x);
+    if (x - x !== 0) rejectNonFinite('SMA input', 'value', x);
     if (this.count === 0) return this.add(x);
     this.pos = this.pos === 0 ? this.period - 1 : this.pos - 1;
     this.ring[this.pos] = this.prevEvicted;

@@ -1,6 +1,6 @@
-import { ATR, atrInto, checkBar } from './atr.js';
+import { ATR, checkBar, trueRange } from './atr.js';
 import type { HlcBar, Series, StreamingIndicator } from './types.js';
-import { ArgCheck, outputArray, toF64 } from './validate.js';
+import { ArgCheck, outputArray, outputArrayOrInto, toF64 } from './validate.js';
 
 /** Supertrend line and trend: `direction` is +1 (line below price, up) or -1 (line above, down). */
 export interface SupertrendResult {
@@ -22,33 +22,63 @@ export interface SupertrendSeries {
  * up when the close rises above the upper band; an up trend flips down when it falls below the
  * lower band.
  *
+ * One pass, with the ATR carried inline (same arithmetic as `atr`, so the same numbers). Pass
+ * `out` (arrays of the input's length) to write into it instead of allocating.
+ *
  * @example
  * const { value, direction } = supertrend(highs, lows, closes, 10, 3);
  */
-export function supertrend(high: Series, low: Series, close: Series, period: number, multiplier: number): SupertrendSeries {
-  new ArgCheck('supertrend arguments')
-    .series('high', high)
-    .series('low', low)
-    .series('close', close)
-    .sameLength({ high, low, close })
-    .period('period', period)
-    .above('multiplier', multiplier, 0)
-    .done();
+export function supertrend(high: Series, low: Series, close: Series, period: number, multiplier: number, out?: SupertrendSeries): SupertrendSeries {
+  if (
+    !(
+      high instanceof Float64Array &&
+      low instanceof Float64Array &&
+      close instanceof Float64Array &&
+      low.length === high.length &&
+      close.length === high.length &&
+      Number.isInteger(period) &&
+      period >= 1 &&
+      Number.isFinite(multiplier) &&
+      multiplier > 0
+    )
+  ) {
+    new ArgCheck('supertrend arguments')
+      .series('high', high)
+      .series('low', low)
+      .series('close', close)
+      .sameLength({ high, low, close })
+      .period('period', period)
+      .above('multiplier', multiplier, 0)
+      .done();
+  }
   const h = toF64(high);
   const l = toF64(low);
   const c = toF64(close);
   const n = h.length;
-  const res: SupertrendSeries = { value: outputArray(n, period), direction: outputArray(n, period) };
+  const res: SupertrendSeries = out
+    ? {
+        value: outputArrayOrInto(out.value, n, period, 'supertrend arguments', 'out.value'),
+        direction: outputArrayOrInto(out.direction, n, period, 'supertrend arguments', 'out.direction'),
+      }
+    : { value: outputArray(n, period), direction: outputArray(n, period) };
   if (n <= period) return res;
-  const atrs = new Float64Array(n);
-  atrInto(h, l, c, period, atrs);
   const { value, direction } = res;
+  const inv = 1 / period;
+  const keep = (period - 1) / period;
+  // ATR as `atr` computes it: the mean of the first `period` true ranges, then Wilder.
+  let trSum = h[0]! - l[0]!;
+  for (let i = 1; i < period; i++) trSum += trueRange(h[i]!, l[i]!, c[i - 1]!);
+  let a = trSum * inv;
   let upper = 0;
   let lower = 0;
   let up = false;
+  let pc = c[period - 1]!;
   for (let i = period; i < n; i++) {
-    const mid = (h[i]! + l[i]!) / 2;
-    const band = multiplier * atrs[i]!;
+    const hi = h[i]!;
+    const lo = l[i]!;
+    a = a * keep + ((hi > pc ? hi : pc) - (lo < pc ? lo : pc)) * inv;
+    const mid = (hi + lo) / 2;
+    const band = multiplier * a;
     const basicUpper = mid + band;
     const basicLower = mid - band;
     const ci = c[i]!;
@@ -57,13 +87,13 @@ export function supertrend(high: Series, low: Series, close: Series, period: num
       lower = basicLower;
       up = ci > upper;
     } else {
-      const pc = c[i - 1]!;
       if (basicUpper < upper || pc > upper) upper = basicUpper;
       if (basicLower > lower || pc < lower) lower = basicLower;
       up = up ? ci >= lower : ci > upper;
     }
     value[i] = up ? lower : upper;
     direction[i] = up ? 1 : -1;
+    pc = ci;
   }
   return res;
 }

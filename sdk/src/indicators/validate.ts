@@ -81,7 +81,24 @@ export function outputArray(n: number, warm: number): Float64Array {
   return out;
 }
 
-/** Throws when a streaming input is not a finite number (NaN or +-Infinity). */
+/**
+ * The output array of a batch kernel: `out` when the caller passed one (it must be a Float64Array
+ * of length `n`; its first `warm` slots are set to NaN, the rest are overwritten), else a new one.
+ * Passing `out` lets hot loops over many series reuse buffers instead of allocating per call.
+ */
+export function outputArrayOrInto(out: Float64Array | undefined, n: number, warm: number, subject: string, path: string): Float64Array {
+  if (out === undefined) return outputArray(n, warm);
+  if (!(out instanceof Float64Array) || out.length !== n) {
+    throw new InvalidInputError(subject, [{ path, received: out instanceof Float64Array ? `length ${out.length}` : render(out), expected: `a Float64Array of length ${n}` }]);
+  }
+  out.fill(NaN, 0, Math.min(warm, n));
+  return out;
+}
+
+/**
+ * Throws when a streaming input is not a finite number (NaN or +-Infinity). Hot callers guard the
+ * call with the same `x - x !== 0` test inline, so a valid input costs no call.
+ */
 export function rejectNonFinite(subject: string, path: string, value: number): void {
   // x - x is 0 for every finite number and NaN otherwise: one comparison covers NaN and Infinity.
   if (value - value !== 0) {

@@ -103,9 +103,9 @@ export class VWAP implements StreamingIndicator<VwapBar, number> {
 }
 
 function checkBar(bar: VwapBar): void {
-  rejectNonFinite('VWAP input', 'high', bar.high);
-  rejectNonFinite('VWAP input', 'low', bar.low);
-  rejectNonFinite('VWAP input', 'close', bar.close);
-  rejectNonFinite('VWAP input', 'volume', bar.volume);
-  rejectNonFinite('VWAP input', 'openTimeMs', bar.openTimeMs);
+  if (bar.high - bar.high !== 0) rejectNonFinite('VWAP input', 'high', bar.high);
+  if (bar.low - bar.low !== 0) rejectNonFinite('VWAP input', 'low', bar.low);
+  if (bar.close - bar.close !== 0) rejectNonFinite('VWAP input', 'close', bar.close);
+  if (bar.volume - bar.volume !== 0) rejectNonFinite('VWAP input', 'volume', bar.volume);
+  if (bar.openTimeMs - bar.openTimeMs !== 0) rejectNonFinite('VWAP input', 'openTimeMs', bar.openTimeMs);
 }

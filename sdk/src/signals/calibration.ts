@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../config/loadConfig.js';
+import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import { FEATURE_NAMES, type FeatureRow } from '../features/types.js';
 
 /** Inputs a calibration may weigh besides the features: the composite score and the agreeing count. */

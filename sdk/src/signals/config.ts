@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../config/loadConfig.js';
+import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import { FeatureParamsSchema } from '../features/params.js';
 import { CalibrationSchema } from './calibration.js';
 

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../core/errors.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import { createStrategyRegistry } from '../strategies/builtins.js';
-import type { BoundStrategy, StrategyContext } from '../strategies/types.js';
+import { NO_SIGNAL, type BoundStrategy, type StrategyContext } from '../strategies/types.js';
 import { Exp3Bandit } from './bandit.js';
 import { compileCalibration, type CompiledCalibration } from './calibration.js';
 import { blendSignal, passesGates, type StrategyVote } from './composite.js';
@@ -40,6 +40,11 @@ export class SignalEngine {
   private readonly equityUsd: number | undefined;
   private currentRegime: RegimeState | null;
   private lastCloseTimeMs: number | null;
+  /**
+   * One vote slot per strategy, refilled for every bar: `blendSignal` reads the votes and keeps
+   * none of them, so a cycle over thousands of bars need not allocate a vote list per bar.
+   */
+  private readonly votes: StrategyVote[];
 
   constructor(config: SignalEngineConfig, options: SignalEngineOptions = {}) {
     this.config = config;
@@ -67,6 +72,7 @@ export class SignalEngine {
     this.equityUsd = options.equityUsd;
     this.currentRegime = snap?.regime ?? null;
     this.lastCloseTimeMs = snap?.lastCloseTimeMs ?? null;
+    this.votes = this.strategies.map((st) => ({ id: st.id, result: NO_SIGNAL }));
   }
 
   /** Ids of the strategies in use, sorted. */
@@ -143,7 +149,8 @@ export class SignalEngine {
   evaluate(bar: SeriesBar, weights: ReadonlyMap<string, number> = this.bandit.blendWeights()): Signal | null {
     const ctx: StrategyContext = { symbol: bar.symbol, timeframe: bar.timeframe, features: bar.features, prev: bar.prev };
     if (this.equityUsd !== undefined) ctx.equityUsd = this.equityUsd;
-    const votes: StrategyVote[] = this.strategies.map((s) => ({ id: s.id, result: s.evaluate(ctx) }));
+    const votes = this.votes;
+    for (let i = 0; i < votes.length; i++) votes[i]!.result = this.strategies[i]!.evaluate(ctx);
     return blendSignal({
       symbol: bar.symbol,
       timeframe: bar.timeframe,

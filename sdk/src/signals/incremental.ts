@@ -63,6 +63,11 @@ function key(symbol: string, timeframe: string): string {
 export class IncrementalSignalEvaluator {
   readonly engine: SignalEngine;
   private readonly trackers = new Map<string, SeriesEntry>();
+  /**
+   * The same entries by symbol, then timeframe: the per-bar lookup on the hot path, which needs no
+   * key string built per bar (symbol strings from the market layer keep their hash).
+   */
+  private readonly bySymbol = new Map<string, Map<string, SeriesEntry>>();
 
   constructor(engine: SignalEngine) {
     this.engine = engine;
@@ -75,11 +80,12 @@ export class IncrementalSignalEvaluator {
 
   /** The tracker of one series, or undefined. */
   tracker(symbol: string, timeframe: string): FeatureTracker | undefined {
-    return this.trackers.get(key(symbol, timeframe))?.tracker;
+    return this.bySymbol.get(symbol)?.get(timeframe)?.tracker;
   }
 
   /** Forgets a series (a market that left the universe); returns whether it was tracked. */
   drop(symbol: string, timeframe: string): boolean {
+    this.bySymbol.get(symbol)?.delete(timeframe);
     return this.trackers.delete(key(symbol, timeframe));
   }
 
@@ -145,6 +151,9 @@ export class IncrementalSignalEvaluator {
   }
 
   private ensure(symbol: string, timeframe: Timeframe): SeriesEntry {
+    let byTf = this.bySymbol.get(symbol);
+    const found = byTf?.get(timeframe);
+    if (found) return found;
     const k = key(symbol, timeframe);
     let entry = this.trackers.get(k);
     if (!entry) {
@@ -153,6 +162,8 @@ export class IncrementalSignalEvaluator {
       entry = { symbol, timeframe, timeframeMs: tfMs, tracker: new FeatureTracker(this.engine.config.features) };
       this.trackers.set(k, entry);
     }
+    if (!byTf) this.bySymbol.set(symbol, (byTf = new Map()));
+    byTf.set(timeframe, entry);
     return entry;
   }
 }

@@ -58,6 +58,8 @@ function outcome(p: PendingLabel, kind: LabelOutcome['outcome'], exitPrice: numb
  */
 export class SignalLabeler {
   private readonly bySeries = new Map<string, PendingLabel[]>();
+  /** The same lists by symbol, then timeframe: `onBar` runs for every closed bar without building a key. */
+  private readonly bySymbol = new Map<string, Map<string, PendingLabel[]>>();
   private readonly maxPending: number;
   private count = 0;
 
@@ -73,7 +75,12 @@ export class SignalLabeler {
   track(p: PendingLabel): void {
     const key = seriesKey(p.symbol, p.timeframe);
     let list = this.bySeries.get(key);
-    if (!list) this.bySeries.set(key, (list = []));
+    if (!list) {
+      this.bySeries.set(key, (list = []));
+      let byTf = this.bySymbol.get(p.symbol);
+      if (!byTf) this.bySymbol.set(p.symbol, (byTf = new Map()));
+      byTf.set(p.timeframe, list);
+    }
     list.push(p);
     this.count++;
     if (this.count > this.maxPending) this.dropOldest();
@@ -81,7 +88,7 @@ export class SignalLabeler {
 
   /** Checks one closed bar of one series against its pending signals; returns the ones it resolved. */
   onBar(symbol: string, timeframe: string, bar: LabelBar): LabelOutcome[] {
-    const list = this.bySeries.get(seriesKey(symbol, timeframe));
+    const list = this.bySymbol.get(symbol)?.get(timeframe);
     if (!list || list.length === 0) return [];
     const done: LabelOutcome[] = [];
     let keep = 0;

@@ -1,5 +1,5 @@
 import { timeframeMs, type Timeframe } from '@perpscope/shared';
-import { BatchFeatureReader, computeIndicatorColumns, computeLatestIndicatorColumns } from '../features/batch.js';
+import { BatchFeatureReader, computeIndicatorColumns, computeLatestIndicatorColumns, IndicatorScratch } from '../features/batch.js';
 import type { FeatureRow, OhlcvColumns, OrderFlowColumns } from '../features/types.js';
 import type { SignalEngine } from './engine.js';
 import { cycleTime } from './incremental.js';
@@ -21,10 +21,12 @@ export function evaluateCold(engine: SignalEngine, series: readonly SeriesData[]
   const p = engine.config.features;
   const bars: SeriesBar[] = [];
   let cycleMs = -Infinity;
+  // Each series' columns are read (two rows) before the next series overwrites the buffers.
+  const scratch = new IndicatorScratch();
   for (const s of series) {
     const n = s.candles.close.length;
     if (n === 0) continue;
-    const reader = new BatchFeatureReader(s.candles, computeLatestIndicatorColumns(s.candles, p), p, s.orderFlow);
+    const reader = new BatchFeatureReader(s.candles, computeLatestIndicatorColumns(s.candles, p, scratch), p, s.orderFlow);
     const features = reader.rowAt(n - 1);
     const prev = n > 1 ? reader.rowAt(n - 2) : null;
     const closeTimeMs = features.openTimeMs + timeframeMs(s.timeframe);

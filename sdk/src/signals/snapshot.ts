@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../config/loadConfig.js';
+import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import { REGIME_KINDS } from './types.js';
 
 const finite = z.number().finite();

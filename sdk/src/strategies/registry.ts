@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../config/loadConfig.js';
+import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import type { BoundStrategy, Strategy } from './types.js';
 
 /**
