@@ -50,6 +50,22 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
       await runScan({ ...opts, home: program.opts<GlobalOptions>().home, config: program.opts<GlobalOptions>().config }, io);
     });
 
+  program
+    .command('run')
+    .description('scanner and trader: paper by default; JSON event lines when piped, else a live status view')
+    .option('--paper', 'paper trading (default)')
+    .option('--live', 'live trading: needs a stored key and --confirm-live')
+    .option('--confirm-live', 'confirm that live mode places real orders with real money')
+    .option('--exchange <id>', 'ccxt exchange id')
+    .option('--sim', 'run against an in-process SimExchange')
+    .option('--autotrade', 'route signals through RiskPolicy to the broker')
+    .option('--label <label>', 'key label for live mode', 'default')
+    .option('--json', 'print JSON event lines even in a terminal')
+    .action(async (opts: Omit<RunOptionsCli, 'home' | 'config'>) => {
+      const { runRun } = await import('./commands/run.js');
+      await runRun({ ...opts, ...program.opts<GlobalOptions>() }, io);
+    });
+
   const keys = program.command('keys').description('manage exchange API keys in the OS keychain (never in a file)');
   for (const action of ['set', 'list', 'delete', 'test'] as const) {
     keys
@@ -75,6 +91,17 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
   program.addOption(new Option('--version').hideHelp());
   for (const extend of extensions) extend(program, io);
   return program;
+}
+
+interface RunOptionsCli {
+  paper?: boolean;
+  live?: boolean;
+  confirmLive?: boolean;
+  exchange?: string;
+  sim?: boolean;
+  autotrade?: boolean;
+  label: string;
+  json?: boolean;
 }
 
 export interface GlobalOptions {

@@ -41,6 +41,31 @@ const camel = (s: string): string => s.toLowerCase().replace(/_([a-z0-9])/g, (_,
  * Values are parsed as JSON when they parse (numbers, booleans, arrays), else kept as strings;
  * a comma list becomes an array for fields the schema declares as arrays.
  */
+interface SchemaNode {
+  _zod: { def: { type: string; innerType?: SchemaNode; shape?: Record<string, SchemaNode>; in?: SchemaNode } };
+}
+
+/** True when the config schema declares an array at `path` (so `PERPSCOPE_TIMEFRAMES=1m` is a list). */
+function isArrayField(path: readonly string[]): boolean {
+  let node: SchemaNode | undefined = ConfigSchema as unknown as SchemaNode;
+  const unwrap = (n: SchemaNode | undefined): SchemaNode | undefined => {
+    let cur = n;
+    for (let i = 0; i < 8 && cur; i++) {
+      const d = cur._zod.def;
+      if (d.innerType) cur = d.innerType;
+      else if (d.type === 'pipe' && d.in) cur = d.in;
+      else break;
+    }
+    return cur;
+  };
+  for (const seg of path) {
+    node = unwrap(node);
+    node = node?._zod.def.shape?.[seg];
+    if (!node) return false;
+  }
+  return unwrap(node)?._zod.def.type === 'array';
+}
+
 export function envLayer(env: Record<string, string | undefined>): Layer {
   const out: Layer = {};
   for (const [key, raw] of Object.entries(env)) {
@@ -53,7 +78,7 @@ export function envLayer(env: Record<string, string | undefined>): Layer {
     try {
       value = JSON.parse(raw) as Json;
     } catch {
-      if (raw.includes(',')) value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (raw.includes(',') || isArrayField(path)) value = raw.split(',').map((s) => s.trim()).filter(Boolean);
     }
     let node = out;
     for (const seg of path.slice(0, -1)) {

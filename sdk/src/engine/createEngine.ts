@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
+import { timeframeMs, type Candle, type Market, type Timeframe } from '@perpscope/shared';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
@@ -44,6 +44,8 @@ export interface Engine {
   stop(): Promise<void>;
   on<K extends keyof EngineEventMap>(event: K, fn: (payload: EngineEventMap[K]) => void): () => void;
   universe(): readonly UniverseMember[];
+  /** Every market the exchange lists (fees, precision, listing time). */
+  markets(): readonly Market[];
   candles(symbol: string, timeframe: Timeframe, count?: number): Candle[];
   /** Refreshes and returns order-flow figures (book, trades, funding, OI, mark) for `symbol`. */
   refreshOrderFlow(symbol: string): Promise<OrderFlowSnapshot>;
@@ -110,7 +112,8 @@ async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: C
       rateLimitScale: config.sim.rateLimitScale,
       ...(config.sim.dataDir ? { dataDir: config.sim.dataDir } : {}),
     });
-    const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs }) as unknown as Exchange;
+    // Market data reads only public endpoints: this client carries no credentials.
+    const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;
     const limits = scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale);
     // Request pacing runs on wall time (the sim counts its rate windows in wall time); bars,
     // staleness and snapshots run on sim time.
@@ -212,6 +215,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       return emitter.on(event, fn as never);
     },
     universe: () => market?.universe() ?? [],
+    markets: () => market?.markets() ?? [],
     candles: (symbol, timeframe, count) => market?.candles(symbol, timeframe, count) ?? [],
     refreshOrderFlow: (symbol) => requireMarket().refreshOrderFlow(symbol),
     orderFlow: (symbol) => market?.orderFlow(symbol),

@@ -66,6 +66,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file })).toThrow(/config\.json/);
   });
 
+  it('reads a single value as a list for list fields', () => {
+    expect(envLayer({ PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_UNIVERSE__EXCLUDE: 'BTCDOM-*' })).toEqual({ timeframes: ['1m'], universe: { exclude: ['BTCDOM-*'] } });
+    expect(loadConfig({ env: { PERPSCOPE_TIMEFRAMES: '1h' } }).timeframes).toEqual(['1h']);
+  });
+
   it('ignores tooling variables and non-PERPSCOPE variables', () => {
     expect(envLayer({ PERPSCOPE_TEST_DATA: '../x', HOME: '/root', PERPSCOPE_EXCHANGE: 'htx' })).toEqual({ exchange: 'htx' });
   });

@@ -1,0 +1,360 @@
+import * as echarts from 'echarts/core';
+import { CandlestickChart, LineChart, BarChart } from 'echarts/charts';
+import {
+  GridComponent,
+  DataZoomComponent,
+  TooltipComponent,
+  AxisPointerComponent,
+  MarkLineComponent,
+  MarkPointComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import { emaNext, emaSeries } from '../lib/overlays.js';
+import { SeriesBuffer } from './seriesBuffer.js';
+import {
+  baseChartOption,
+  candleRow,
+  EMA_COLORS,
+  VOL_DOWN,
+  VOL_UP,
+  markLineOption,
+  markPointOption,
+  overlaySeriesId,
+  SERIES_ID,
+  type CandleRow,
+  type ChartCandle,
+  type ChartLevels,
+  type ChartMarker,
+  type ChartOverlay,
+} from './chartOption.js';
+
+export type { ChartCandle, ChartLevels, ChartMarker, ChartOverlay } from './chartOption.js';
+
+/** Only the modules the candlestick view draws with, which keeps the bundle small. */
+const ECHARTS_MODULES = [
+  CandlestickChart,
+  LineChart,
+  BarChart,
+  GridComponent,
+  DataZoomComponent,
+  TooltipComponent,
+  AxisPointerComponent,
+  MarkLineComponent,
+  MarkPointComponent,
+  CanvasRenderer,
+];
+
+export interface CandleChartOptions {
+  /** Number of candles visible after loading the history. */
+  visibleBars?: number;
+  /** EMA periods drawn when the host sends no overlays. */
+  emaPeriods?: readonly number[];
+  /** Draw chart updates on the next frame instead of synchronously. */
+  lazyUpdate?: boolean;
+}
+
+/** Payload of ECharts' `datazoom` event (percent or value form, possibly batched). */
+interface ZoomRange {
+  start?: number;
+  end?: number;
+  startValue?: number;
+  endValue?: number;
+}
+interface ZoomEvent extends ZoomRange {
+  batch?: ZoomRange[];
+}
+
+interface OverlayState {
+  name: string;
+  color: string;
+  buffer: SeriesBuffer;
+  ema: { period: number; last: number } | null;
+}
+
+/**
+ * A candlestick chart built for long histories and streaming updates.
+ *
+ * ECharts re-reads the data of every series on any `setOption`, so handing it 100k candles would
+ * make every live tick cost a 100k-row re-read. Instead the full history lives in typed-array
+ * buffers here, and ECharts gets a window of them (a few thousand rows around the visible range,
+ * as zero-copy views). Panning near the window's edge slides the window; a tick on the forming
+ * candle sends only the one-point `live` series; a candle close appends one row to each buffer.
+ */
+export class CandleChart {
+  private readonly chart: echarts.ECharts;
+  private readonly opts: Required<CandleChartOptions>;
+  private readonly history = new SeriesBuffer(5, 1024);
+  private readonly volume = new SeriesBuffer(3, 1024);
+  private overlayStates: OverlayState[] = [];
+  private live: ChartCandle | null = null;
+  private markers: ChartMarker[] = [];
+  private levels: ChartLevels = {};
+  /** Rows `[w0, w1)` of the buffers that ECharts currently holds. */
+  private w0 = 0;
+  private w1 = 0;
+  /** Visible time range (open times, inclusive). */
+  private viewStartMs = 0;
+  private viewEndMs = 0;
+  private rewindowQueued = false;
+
+  constructor(el: HTMLElement, opts: CandleChartOptions = {}) {
+    this.opts = { visibleBars: opts.visibleBars ?? 500, emaPeriods: opts.emaPeriods ?? [21, 50], lazyUpdate: opts.lazyUpdate ?? true };
+    // Registration is idempotent; doing it here keeps importing this module free of side effects.
+    echarts.use(ECHARTS_MODULES);
+    this.chart = echarts.init(el, undefined, { renderer: 'canvas' });
+    this.chart.on('datazoom', (p) => this.onUserZoom(p as ZoomEvent));
+  }
+
+  /** The underlying ECharts instance (for benchmarks and tests). */
+  get instance(): echarts.ECharts {
+    return this.chart;
+  }
+
+  get candleCount(): number {
+    return this.history.length + (this.live ? 1 : 0);
+  }
+
+  /** Overlays currently drawn, for the legend. */
+  get overlays(): readonly { name: string; color: string }[] {
+    return this.overlayStates.map((o) => ({ name: o.name, color: o.color }));
+  }
+
+  /**
+   * Replaces everything with `candles` (closed bars) and an optional forming bar. This is the one
+   * full rebuild; it happens when a symbol or timeframe is opened.
+   */
+  load(candles: readonly ChartCandle[], forming: ChartCandle | null = null, overlays?: readonly ChartOverlay[]): void {
+    this.history.clear();
+    this.volume.clear();
+    for (const c of candles) {
+      this.history.push(c.openTimeMs, c.open, c.close, c.low, c.high);
+      this.pushVolume(c);
+    }
+    this.live = forming;
+    const lines: readonly ChartOverlay[] = overlays?.length
+      ? overlays
+      : this.opts.emaPeriods.map((p, i) => ({
+          name: `EMA ${p}`,
+          color: EMA_COLORS[i % EMA_COLORS.length]!,
+          values: emaSeries(candles.map((c) => c.close), p),
+          emaPeriod: p,
+        }));
+    this.overlayStates = lines.map((l) => {
+      const buffer = new SeriesBuffer(2, candles.length + 1024);
+      candles.forEach((c, i) => buffer.push(c.openTimeMs, l.values[i] ?? Number.NaN));
+      const last = l.values[candles.length - 1] ?? Number.NaN;
+      return { name: l.name, color: l.color, buffer, ema: l.emaPeriod ? { period: l.emaPeriod, last } : null };
+    });
+    const n = candles.length;
+    this.viewStartMs = n ? this.history.get(Math.max(0, n - this.opts.visibleBars), 0) : 0;
+    this.viewEndMs = forming ? forming.openTimeMs : n ? this.history.get(n - 1, 0) : 0;
+    this.w1 = n;
+    this.w0 = Math.max(0, n - this.windowRows(this.opts.visibleBars));
+    this.chart.setOption(this.baseOption(), { notMerge: true });
+  }
+
+
+  /**
+   * Applies a live tick. A tick for the forming bar replaces the one-point live series; a tick with
+   * a later open time first moves the previous forming bar into the history buffers.
+   */
+  update(candle: ChartCandle): void {
+    const live = this.live;
+    const lastClosed = this.history.length ? this.history.get(this.history.length - 1, 0) : -Infinity;
+    if (candle.openTimeMs <= lastClosed) return;
+    const closing = live !== null && candle.openTimeMs > live.openTimeMs;
+    const atLiveEdge = this.w1 === this.history.length;
+    if (closing) {
+      this.closeLive(live);
+      if (atLiveEdge) {
+        this.w1 = this.history.length;
+        // Keep following the live edge when the view showed the last candle.
+        if (this.viewEndMs >= live.openTimeMs) {
+          const width = this.viewEndMs - this.viewStartMs;
+          this.viewEndMs = candle.openTimeMs;
+          this.viewStartMs = candle.openTimeMs - width;
+        }
+        if (this.w1 - this.w0 > 2 * this.windowRows(this.visibleRows())) this.w0 = this.w1 - this.windowRows(this.visibleRows());
+      }
+    }
+    this.live = candle;
+    const series: echarts.EChartsCoreOption[] = [
+      { id: SERIES_ID.live, data: [candleRow(candle)] },
+      { id: SERIES_ID.volumeLive, data: [[candle.openTimeMs, candle.volume]], itemStyle: { color: candle.close >= candle.open ? VOL_UP : VOL_DOWN } },
+    ];
+    if (closing && atLiveEdge) {
+      this.chart.setOption({ series: [...series, ...this.windowSeries()], dataZoom: this.zoomOption() }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
+      return;
+    }
+    this.chart.setOption({ series }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
+  }
+
+  /**
+   * The path a naive chart takes per tick: rebuild every candle as a JS array and send it all
+   * through `setOption`. The benchmark's reference only; call {@link restoreWindow} afterwards.
+   */
+  rebuildAll(): void {
+    const rows: CandleRow[] = [];
+    for (let i = 0; i < this.history.length; i++) {
+      rows.push([this.history.get(i, 0), this.history.get(i, 1), this.history.get(i, 2), this.history.get(i, 3), this.history.get(i, 4)]);
+    }
+    if (this.live) rows.push(candleRow(this.live));
+    this.chart.setOption({ series: [{ id: SERIES_ID.history, data: rows }], dataZoom: this.zoomOption() }, { lazyUpdate: false });
+  }
+
+  /** Puts the windowed buffers back after {@link rebuildAll}. */
+  restoreWindow(): void {
+    this.chart.setOption({ series: this.windowSeries(), dataZoom: this.zoomOption() }, { lazyUpdate: false });
+  }
+
+  setMarkers(markers: readonly ChartMarker[]): void {
+    this.markers = [...markers];
+    this.chart.setOption({ series: [{ id: SERIES_ID.history, markPoint: markPointOption(this.markers) }] }, { lazyUpdate: this.opts.lazyUpdate });
+  }
+
+  setLevels(levels: ChartLevels): void {
+    this.levels = { ...levels };
+    this.chart.setOption({ series: [{ id: SERIES_ID.live, markLine: markLineOption(this.levels) }] }, { lazyUpdate: this.opts.lazyUpdate });
+  }
+
+  /** Pans the visible range by `bars` (negative: into the past), sliding the window when needed. */
+  pan(bars: number): void {
+    const n = this.history.length;
+    if (!n) return;
+    const first = this.rowAtOrAfter(this.viewStartMs);
+    const last = Math.max(first, this.rowAtOrAfter(this.viewEndMs + 1) - 1);
+    const width = last - first;
+    const lastRow = n - 1 + (this.live ? 1 : 0);
+    const s = Math.min(Math.max(0, lastRow - width), Math.max(0, first + Math.round(bars)));
+    this.viewStartMs = this.timeAt(s);
+    this.viewEndMs = this.timeAt(s + width);
+    if (!this.rewindowIfNeeded()) {
+      this.chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: [0, 1], startValue: this.viewStartMs, endValue: this.viewEndMs }, { flush: !this.opts.lazyUpdate });
+    }
+  }
+
+  resize(): void {
+    this.chart.resize();
+  }
+
+  dispose(): void {
+    this.chart.dispose();
+  }
+
+  /** Rows handed to ECharts for a visible width: the view plus a generous margin either side. */
+  private windowRows(visible: number): number {
+    return Math.max(3000, visible * 6);
+  }
+
+  private visibleRows(): number {
+    return Math.max(1, this.rowAtOrAfter(this.viewEndMs + 1) - this.rowAtOrAfter(this.viewStartMs));
+  }
+
+  /** First history row whose open time is >= `timeMs` (binary search; rows are time-ordered). */
+  private rowAtOrAfter(timeMs: number): number {
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.history.get(mid, 0) < timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Open time of row `i`, where the row after the last closed candle is the forming one. */
+  private timeAt(i: number): number {
+    if (i < this.history.length) return this.history.get(Math.max(0, i), 0);
+    return this.live?.openTimeMs ?? this.history.get(this.history.length - 1, 0);
+  }
+
+  /**
+   * Slides the window when the visible range comes within one visible width of its edge (and there
+   * is more history that way) or when the window is far larger than the view needs. Returns
+   * whether it re-sent the window.
+   */
+  private rewindowIfNeeded(): boolean {
+    const n = this.history.length;
+    const first = this.rowAtOrAfter(this.viewStartMs);
+    const last = this.rowAtOrAfter(this.viewEndMs + 1);
+    const visible = Math.max(1, last - first);
+    const nearStart = first - this.w0 < visible && this.w0 > 0;
+    const nearEnd = this.w1 - last < visible && this.w1 < n;
+    const tooWide = this.w1 - this.w0 > 2 * this.windowRows(visible);
+    const tooNarrow = visible * 3 > this.w1 - this.w0 && this.w1 - this.w0 < n;
+    if (!nearStart && !nearEnd && !tooWide && !tooNarrow) return false;
+    const size = this.windowRows(visible);
+    const center = (first + last) >> 1;
+    this.w0 = Math.max(0, Math.min(n - size, center - (size >> 1)));
+    this.w1 = Math.min(n, this.w0 + size);
+    this.chart.setOption({ series: this.windowSeries(), dataZoom: this.zoomOption() }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
+    return true;
+  }
+
+  /** The windowed series data as zero-copy views of the buffers. */
+  private windowSeries(): echarts.EChartsCoreOption[] {
+    const { w0, w1 } = this;
+    return [
+      { id: SERIES_ID.history, data: this.history.view(w0, w1) },
+      { id: SERIES_ID.volumeUp, data: this.volume.view(w0, w1) },
+      { id: SERIES_ID.volumeDown, data: this.volume.view(w0, w1) },
+      ...this.overlayStates.map((o) => ({ id: overlaySeriesId(o.name), data: o.buffer.view(w0, w1) })),
+    ];
+  }
+
+  private zoomOption(): echarts.EChartsCoreOption[] {
+    return [{ startValue: this.viewStartMs, endValue: this.viewEndMs }, { startValue: this.viewStartMs, endValue: this.viewEndMs }];
+  }
+
+  /** Tracks user zooms/pans (mouse wheel, drag, slider) and slides the window after the frame. */
+  private onUserZoom(p: ZoomEvent): void {
+    const z = p.batch?.[0] ?? p;
+    if (z.startValue !== undefined && z.endValue !== undefined) {
+      this.viewStartMs = z.startValue;
+      this.viewEndMs = z.endValue;
+    } else if (z.start !== undefined && z.end !== undefined) {
+      const t0 = this.timeAt(this.w0);
+      const atLiveEdge = this.w1 === this.history.length && this.live;
+      const t1 = atLiveEdge ? this.live!.openTimeMs : this.timeAt(Math.max(this.w0, this.w1 - 1));
+      this.viewStartMs = t0 + ((t1 - t0) * z.start) / 100;
+      this.viewEndMs = t0 + ((t1 - t0) * z.end) / 100;
+    } else return;
+    if (this.rewindowQueued) return;
+    this.rewindowQueued = true;
+    requestAnimationFrame(() => {
+      this.rewindowQueued = false;
+      this.rewindowIfNeeded();
+    });
+  }
+
+  /** Volume rows are `[time, up, down]` with NaN on the other side, so each colour is one large path. */
+  private pushVolume(c: ChartCandle): void {
+    const up = c.close >= c.open;
+    this.volume.push(c.openTimeMs, up ? c.volume : Number.NaN, up ? Number.NaN : c.volume);
+  }
+
+  private closeLive(closed: ChartCandle): void {
+    this.history.push(closed.openTimeMs, closed.open, closed.close, closed.low, closed.high);
+    this.pushVolume(closed);
+    for (const o of this.overlayStates) {
+      // EMA lines continue from their last value; host-computed lines without a recurrence wait
+      // for the next full load instead of showing a made-up value.
+      if (o.ema && Number.isFinite(o.ema.last)) o.ema.last = emaNext(o.ema.last, closed.close, o.ema.period);
+      o.buffer.push(closed.openTimeMs, o.ema ? o.ema.last : Number.NaN);
+    }
+  }
+
+  private baseOption(): echarts.EChartsCoreOption {
+    const { w0, w1 } = this;
+    return baseChartOption({
+      history: this.history.view(w0, w1),
+      volume: this.volume.view(w0, w1),
+      overlays: this.overlayStates.map((o) => ({ name: o.name, color: o.color, data: o.buffer.view(w0, w1) })),
+      live: this.live,
+      viewStartMs: this.viewStartMs,
+      viewEndMs: this.viewEndMs,
+      markers: this.markers,
+      levels: this.levels,
+    });
+  }
+}

@@ -1,0 +1,113 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ProfileView, RpcError, SettingFieldView } from '@perpscope/shared';
+import { useApi } from './api.js';
+import { useConnectionStore } from './connection.js';
+import { issuesByPath, issuesOf, statusOf, type LoadStatus } from '../lib/remote.js';
+
+type FieldValue = SettingFieldView['value'];
+
+/** Settings fields and ranking profiles, with the host's per-field validation errors. */
+export const useSettingsStore = defineStore('settings', () => {
+  const api = useApi();
+  const conn = useConnectionStore();
+
+  const fields = ref<SettingFieldView[]>([]);
+  const status = ref<LoadStatus>('idle');
+  const error = ref<RpcError | null>(null);
+  /** Edited but unsaved values by path. */
+  const draft = ref<Record<string, FieldValue>>({});
+  /** Host validation messages by field path. */
+  const fieldErrors = ref<Record<string, string>>({});
+  const formError = ref<string | null>(null);
+  const savedAtMs = ref<number | null>(null);
+
+  const profiles = ref<ProfileView[]>([]);
+  const activeProfile = ref<string | null>(null);
+  const profileStatus = ref<LoadStatus>('idle');
+  const profileError = ref<RpcError | null>(null);
+  const weightErrors = ref<Record<string, string>>({});
+
+  const dirty = computed(() => Object.keys(draft.value).length > 0);
+
+  async function load(): Promise<void> {
+    status.value = 'loading';
+    const res = conn.observe(await api.settings.get({}));
+    if (res.ok) {
+      fields.value = res.value.fields;
+      status.value = 'ready';
+      error.value = null;
+    } else {
+      error.value = res.error;
+      status.value = statusOf(res.error);
+    }
+  }
+
+  function edit(path: string, value: FieldValue): void {
+    const field = fields.value.find((f) => f.path === path);
+    const next = { ...draft.value };
+    if (field && field.value === value) delete next[path];
+    else next[path] = value;
+    draft.value = next;
+    if (fieldErrors.value[path]) {
+      const errs = { ...fieldErrors.value };
+      delete errs[path];
+      fieldErrors.value = errs;
+    }
+  }
+
+  function discard(): void {
+    draft.value = {};
+    fieldErrors.value = {};
+    formError.value = null;
+  }
+
+  async function save(): Promise<boolean> {
+    if (!dirty.value) return true;
+    formError.value = null;
+    const res = conn.observe(await api.settings.set({ values: draft.value }));
+    if (res.ok) {
+      fields.value = res.value.fields;
+      draft.value = {};
+      fieldErrors.value = {};
+      savedAtMs.value = Date.now();
+      return true;
+    }
+    const { byPath, other } = issuesByPath(issuesOf(res.error), Object.keys(draft.value));
+    fieldErrors.value = byPath;
+    formError.value = other.length ? other.join('; ') : Object.keys(byPath).length ? null : res.error.message;
+    return false;
+  }
+
+  async function loadProfiles(): Promise<void> {
+    profileStatus.value = 'loading';
+    const res = conn.observe(await api.profiles.list({}));
+    if (res.ok) {
+      profiles.value = res.value.profiles;
+      activeProfile.value = res.value.active;
+      profileStatus.value = 'ready';
+      profileError.value = null;
+    } else {
+      profileError.value = res.error;
+      profileStatus.value = statusOf(res.error);
+    }
+  }
+
+  /** Activates a profile, optionally with edited weights; returns the host's error, if any. */
+  async function applyProfile(name: string, weights?: Record<string, number>): Promise<RpcError | null> {
+    const res = conn.observe(await api.profiles.apply(weights ? { name, weights } : { name }));
+    if (!res.ok) {
+      if (weights) weightErrors.value = issuesByPath(issuesOf(res.error), Object.keys(weights)).byPath;
+      return res.error;
+    }
+    weightErrors.value = {};
+    profiles.value = res.value.profiles;
+    activeProfile.value = res.value.active;
+    return null;
+  }
+
+  return {
+    fields, status, error, draft, fieldErrors, formError, savedAtMs, dirty, profiles, activeProfile, profileStatus, profileError, weightErrors,
+    load, edit, discard, save, loadProfiles, applyProfile,
+  };
+});

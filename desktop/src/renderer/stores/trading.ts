@@ -1,0 +1,131 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { FillView, KillSwitchStateView, OrderView, PanicReportView, PlaceOrderInput, PositionView, RpcError, TradingStatusView } from '@perpscope/shared';
+import { isNetworkFailure, useApi } from './api.js';
+import { useConnectionStore } from './connection.js';
+import { statusOf, type LoadStatus } from '../lib/remote.js';
+
+const STATUS_POLL_MS = 2_000;
+const MAX_RECENT = 100;
+const WORKING: ReadonlySet<OrderView['status']> = new Set(['pending', 'open', 'partially_filled']);
+
+/** Account, positions, orders and the emergency controls. */
+export const useTradingStore = defineStore('trading', () => {
+  const api = useApi();
+  const conn = useConnectionStore();
+
+  const status = shallowRef<TradingStatusView | null>(null);
+  const loadStatus = ref<LoadStatus>('idle');
+  const error = ref<RpcError | null>(null);
+  const positions = shallowRef<PositionView[]>([]);
+  const orders = shallowRef<OrderView[]>([]);
+  /** Every order the app has seen this session, newest first, including rejected ones. */
+  const recentOrders = shallowRef<OrderView[]>([]);
+  const fills = shallowRef<FillView[]>([]);
+
+  const mode = computed(() => status.value?.mode ?? null);
+  const killSwitch = computed<KillSwitchStateView | null>(() => status.value?.killSwitch ?? null);
+  const account = computed(() => status.value?.account ?? null);
+  const unrealizedUsd = computed(() => positions.value.reduce((s, p) => s + p.unrealizedPnlUsd, 0));
+
+  function applyStatus(s: TradingStatusView): void {
+    status.value = s;
+    positions.value = s.positions.filter((p) => p.status === 'open');
+    orders.value = s.orders;
+    loadStatus.value = 'ready';
+    error.value = null;
+  }
+
+  async function refresh(): Promise<void> {
+    if (!status.value) loadStatus.value = 'loading';
+    const res = conn.observe(await api.trading.status({}));
+    if (res.ok) applyStatus(res.value);
+    // A dropped connection keeps the last known state on screen; the header shows the link is down.
+    else if (!(status.value && isNetworkFailure(res))) {
+      error.value = res.error;
+      loadStatus.value = statusOf(res.error);
+    }
+  }
+
+  function rememberOrder(o: OrderView): void {
+    recentOrders.value = [o, ...recentOrders.value.filter((x) => x.id !== o.id)].slice(0, MAX_RECENT);
+    const others = orders.value.filter((x) => x.id !== o.id);
+    orders.value = WORKING.has(o.status) ? [o, ...others] : others;
+  }
+
+  function applyPosition(p: PositionView): void {
+    const others = positions.value.filter((x) => x.symbol !== p.symbol);
+    positions.value = p.status === 'open' ? [...others, p].sort((a, b) => a.openedAtMs - b.openedAtMs) : others;
+  }
+
+  let timer: ReturnType<typeof setInterval> | null = null;
+  function start(): void {
+    if (timer) return;
+    // Subscriptions live as long as the page; the store is never torn down.
+    api.on('order', (o) => {
+      conn.sawEvent();
+      rememberOrder(o);
+    });
+    api.on('fill', (f) => {
+      conn.sawEvent();
+      fills.value = [f, ...fills.value].slice(0, MAX_RECENT);
+    });
+    api.on('position', (p) => {
+      conn.sawEvent();
+      applyPosition(p);
+    });
+    void refresh();
+    timer = setInterval(() => void refresh(), STATUS_POLL_MS);
+  }
+
+  /** Places a manual order; a rejected order comes back as an error carrying the host's reason. */
+  async function placeOrder(input: PlaceOrderInput): Promise<{ order: OrderView | null; error: RpcError | null }> {
+    const res = conn.observe(await api.orders.place(input));
+    if (!res.ok) return { order: null, error: res.error };
+    rememberOrder(res.value.order);
+    void refresh();
+    return { order: res.value.order, error: null };
+  }
+
+  async function cancelOrder(orderId: string): Promise<RpcError | null> {
+    const res = conn.observe(await api.orders.cancel({ orderId }));
+    if (!res.ok) return res.error;
+    rememberOrder(res.value.order);
+    void refresh();
+    return null;
+  }
+
+  async function closePosition(symbol: string): Promise<RpcError | null> {
+    const res = conn.observe(await api.positions.close({ symbol }));
+    if (!res.ok) return res.error;
+    rememberOrder(res.value.order);
+    void refresh();
+    return null;
+  }
+
+  async function setAutotrade(enabled: boolean): Promise<RpcError | null> {
+    const res = conn.observe(await api.trading.setAutotrade({ enabled }));
+    if (!res.ok) return res.error;
+    void refresh();
+    return null;
+  }
+
+  async function setKillSwitch(active: boolean, reason?: string): Promise<RpcError | null> {
+    const res = conn.observe(await api.emergency.killSwitch(reason ? { active, reason } : { active }));
+    if (!res.ok) return res.error;
+    if (status.value) status.value = { ...status.value, killSwitch: res.value };
+    void refresh();
+    return null;
+  }
+
+  async function panic(): Promise<{ report: PanicReportView | null; error: RpcError | null }> {
+    const res = conn.observe(await api.emergency.panic({ confirm: true }));
+    void refresh();
+    return res.ok ? { report: res.value, error: null } : { report: null, error: res.error };
+  }
+
+  return {
+    status, loadStatus, error, positions, orders, recentOrders, fills, mode, killSwitch, account, unrealizedUsd,
+    start, refresh, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic,
+  };
+});

@@ -1,0 +1,164 @@
+import type { Exchange } from 'ccxt';
+import { SystemClock } from '../../core/clock.js';
+import { ConfigError, describeError } from '../../core/errors.js';
+import { createEngine, type Engine } from '../../engine/index.js';
+import { createCcxtExchange } from '../../engine/exchangeClient.js';
+import { TradingBridge } from '../../engine/tradingBridge.js';
+import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
+import { openStore } from '../../store/index.js';
+import { createTradingStack, type BrokerEvent, type CcxtBroker, type PaperBroker } from '../../trading/index.js';
+import type { CliIo } from '../io.js';
+import { loadCliConfig } from '../loadCliConfig.js';
+import type { GlobalOptions } from '../program.js';
+
+export interface RunOptions extends GlobalOptions {
+  live?: boolean;
+  paper?: boolean;
+  exchange?: string;
+  sim?: boolean;
+  autotrade?: boolean;
+  json?: boolean;
+  label: string;
+  /** The explicit confirmation that live orders move real money. */
+  confirmLive?: boolean;
+}
+
+export interface RunDeps {
+  secrets?: SecretStore;
+  /** Resolves to stop the run (defaults to the process interrupt). */
+  until?: Promise<void>;
+}
+
+const STATUS_EVERY_MS = 2_000;
+
+/** The stored key for live trading on a real exchange; checked before anything connects. */
+async function requireKey(secrets: SecretStore, exchangeId: string, label: string): Promise<ExchangeSecret> {
+  const secret = await secrets.get({ exchange: exchangeId, label });
+  if (!secret) {
+    throw new ConfigError([{ path: 'keys', received: `no key ${exchangeId}:${label}`, expected: `a stored key: perpscope keys set --exchange ${exchangeId} --label ${label}` }]);
+  }
+  return secret;
+}
+
+async function liveExchange(engine: Engine, exchangeId: string, secret: ExchangeSecret | undefined): Promise<Exchange> {
+  const sim = engine.sim();
+  if (sim) {
+    // SimExchange verifies signatures against its own per-run test key.
+    const { createBlofinClient } = await import('../../sim/index.js');
+    return createBlofinClient(sim, { enableRateLimit: true }) as unknown as Exchange;
+  }
+  if (!secret) throw new ConfigError([{ path: 'keys', received: 'none', expected: `a stored key for ${exchangeId}` }]);
+  const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000 });
+  ex.apiKey = secret.apiKey;
+  ex.secret = secret.secret;
+  if (secret.password) ex.password = secret.password;
+  ex.enableRateLimit = true;
+  return ex;
+}
+
+function brokerEventLine(e: BrokerEvent, atMs: number): Record<string, unknown> {
+  switch (e.type) {
+    case 'order':
+      return { type: 'order', atMs, order: e.order };
+    case 'fill':
+      return { type: 'fill', atMs, fill: e.fill };
+    case 'position':
+      return { type: 'position', atMs, symbol: e.symbol, position: e.position };
+    case 'alert':
+      return { type: 'alert', atMs, level: e.level, reason: e.reason, message: e.message, ...(e.details ? { details: e.details } : {}) };
+  }
+}
+
+/**
+ * `perpscope run`: the scanner and trader in one loop. Paper by default; `--live` needs a stored
+ * key and `--confirm-live`. Prints JSON event lines when piped (or with `--json`), else a live
+ * status view.
+ */
+export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): Promise<void> {
+  const mode = opts.live ? 'live' : 'paper';
+  if (opts.live && opts.paper) throw new ConfigError([{ path: 'mode', received: '--live and --paper', expected: 'one of them' }]);
+  if (mode === 'live' && !opts.confirmLive) {
+    throw new ConfigError([{ path: 'confirmLive', received: 'missing', expected: '--confirm-live: live mode places real orders with real money' }]);
+  }
+  const { config, home } = loadCliConfig(opts, io.env, {
+    mode,
+    ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
+  });
+  const secret = mode === 'live' && config.exchange !== 'sim' ? await requireKey(deps.secrets ?? createKeytarSecretStore(), config.exchange, opts.label) : undefined;
+  const clock = new SystemClock();
+  const asJson = opts.json === true || !io.isTTY;
+  const emit = (line: Record<string, unknown>) => io.out(JSON.stringify(line, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+  const engine = createEngine(config);
+  const store = openStore({ home });
+  let bridge: TradingBridge | undefined;
+  let statusTimer: ReturnType<typeof setInterval> | undefined;
+  let live: CcxtBroker | undefined;
+  try {
+    await engine.start();
+    const exchangeId = engine.sim() ? 'blofin' : config.exchange;
+    const fees = new Map(engine.markets().map((m) => [m.symbol, { makerFee: m.makerFee, takerFee: m.takerFee }]));
+    const stack = createTradingStack({
+      mode,
+      store,
+      clock,
+      risk: config.risk,
+      exchangeId,
+      home,
+      ...(mode === 'live'
+        ? { exchange: await liveExchange(engine, config.exchange, secret) }
+        : { paperMarket: (symbol: string) => fees.get(symbol) }),
+    });
+    bridge = new TradingBridge({
+      engine,
+      stack,
+      ...(mode === 'paper' ? { paper: stack.broker as PaperBroker } : {}),
+      clock,
+      logger: { debug() {}, info() {}, warn: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'warn', message: m, details: f }), error: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'error', message: m, details: f }), child() { return this; } },
+      autotrade: opts.autotrade === true,
+      onBrokerEvent: (e) => asJson && emit(brokerEventLine(e, clock.nowMs())),
+      onSignalOutcome: (signal, outcome) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'signal_outcome', symbol: signal.symbol, signalId: signal.id, outcome }),
+    });
+    if (asJson) {
+      engine.on('signal', (s) => emit({ type: 'signal', atMs: clock.nowMs(), signal: s }));
+      engine.on('health', (h) => emit({ type: 'health', atMs: clock.nowMs(), health: h }));
+      engine.on('alert', (a) => emit({ type: 'alert', ...a }));
+    }
+    await stack.autoTrader.start();
+    if (mode === 'live') {
+      live = stack.broker as CcxtBroker;
+      live.follow();
+    }
+    bridge.start();
+    if (!asJson) {
+      const draw = async () => {
+        const status = await stack.status();
+        const ranking = engine.latestRanking();
+        const lines = [
+          `\x1b[2J\x1b[H${mode === 'live' ? '\x1b[41;97m LIVE \x1b[0m' : '\x1b[44;97m PAPER \x1b[0m'} ${config.exchange}  autotrade ${bridge?.isAutotrade() ? 'ON' : 'off'}  kill switch ${status.killSwitch.on ? `ON (${status.killSwitch.reason ?? ''})` : 'off'}`,
+          `equity ${status.account.equityUsd.toFixed(2)} USD  uPnL ${status.account.unrealizedPnlUsd.toFixed(2)}  rPnL ${status.account.realizedPnlUsd.toFixed(2)}  open orders ${status.openOrders.length}`,
+          '',
+          'positions:',
+          ...(status.positions.length ? status.positions.map((p) => `  ${p.symbol} ${p.side} ${p.sizeBase} @ ${p.entryPrice} uPnL ${p.unrealizedPnlUsd.toFixed(2)}`) : ['  none']),
+          '',
+          'top ranked:',
+          ...(ranking?.rows.slice(0, 10).map((r) => `  ${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`) ?? ['  warming up']),
+          '',
+          'latest signals:',
+          ...(engine.signals().slice(0, 5).map((s) => `  ${s.symbol} ${s.timeframe} ${s.side} score ${s.score.toFixed(2)} p ${s.probability.toFixed(2)}`) || []),
+          '',
+          'Ctrl+C to stop',
+        ];
+        io.out(lines.join('\n'));
+      };
+      statusTimer = setInterval(() => void draw().catch((err: unknown) => io.err(describeError(err))), STATUS_EVERY_MS);
+      await draw();
+    }
+    await (deps.until ?? io.interrupted);
+  } finally {
+    if (statusTimer) clearInterval(statusTimer);
+    bridge?.stop();
+    await live?.stop().catch(() => undefined);
+    await engine.stop();
+    store.close();
+  }
+}

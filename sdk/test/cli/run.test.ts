@@ -1,0 +1,44 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runRun } from '../../src/cli/commands/run.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { captureIo } from './testIo.js';
+
+const home = () => mkdtempSync(join(tmpdir(), 'perpscope-run-'));
+
+describe('perpscope run', () => {
+  it('refuses live mode without the explicit confirmation', async () => {
+    const io = captureIo(false);
+    await expect(runRun({ live: true, sim: true, label: 'default', home: home() }, io)).rejects.toThrow(ConfigError);
+    await expect(runRun({ live: true, sim: true, label: 'default', home: home() }, io)).rejects.toThrow(/--confirm-live/);
+  });
+
+  it('refuses live mode on a real exchange without a stored key', async () => {
+    const io = captureIo(false);
+    const secrets = { get: () => Promise.resolve(null), set: () => Promise.resolve(), delete: () => Promise.resolve(false), list: () => Promise.resolve([]) };
+    // The key is checked before anything connects, so no exchange is contacted here.
+    await expect(runRun({ live: true, confirmLive: true, exchange: 'blofin', label: 'main', home: home() }, io, { secrets, until: Promise.resolve() })).rejects.toThrow(
+      /no key blofin:main.*perpscope keys set --exchange blofin --label main/s,
+    );
+  });
+
+  it('runs paper mode over the sim and prints JSON event lines with a type', async () => {
+    const io = captureIo(false);
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const h = home();
+    const running = runRun({ paper: true, sim: true, autotrade: true, label: 'default', home: h }, { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '12', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_SIM__ACCELERATION: '60', PERPSCOPE_SIM__RATE_LIMIT_SCALE: '20', PERPSCOPE_BACKFILL_BARS: '120', PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD: '0' } }, { until });
+    const deadline = Date.now() + 25_000;
+    while (!io.lines.some((l) => l.includes('"type":"health"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    stop();
+    await running;
+    expect(io.lines.length, 'events were printed').toBeGreaterThan(0);
+    for (const line of io.lines) {
+      const obj = JSON.parse(line) as { type: string };
+      expect(['signal', 'order', 'fill', 'position', 'alert', 'health']).toContain(obj.type);
+    }
+    expect(io.lines.some((l) => l.includes('"type":"health"')), 'health events flow').toBe(true);
+  });
+});
