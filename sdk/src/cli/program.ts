@@ -66,6 +66,21 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
       await runRun({ ...opts, ...program.opts<GlobalOptions>() }, io);
     });
 
+  program
+    .command('panic')
+    .description('kill switch on, then cancel open orders and close positions reduce-only (paper ledger)')
+    .option('--cancel', 'cancel open orders')
+    .option('--close', 'close positions reduce-only at market')
+    .option('--all', 'both (the default when neither is given)')
+    .option('--symbols <list>', 'only these symbols (comma-separated, unified form)', listOption('--symbols'))
+    .option('--exchange <id>', 'ccxt exchange id')
+    .option('--sim', 'the in-process SimExchange')
+    .action(async (opts: { cancel?: boolean; close?: boolean; all?: boolean; symbols?: string[]; exchange?: string; sim?: boolean }) => {
+      const { runPanic } = await import('./commands/panic.js');
+      const report = await runPanic({ ...opts, ...program.opts<GlobalOptions>() }, io);
+      if (report.failures.length) throw new CommanderError(1, 'perpscope.panic', '');
+    });
+
   const keys = program.command('keys').description('manage exchange API keys in the OS keychain (never in a file)');
   for (const action of ['set', 'list', 'delete', 'test'] as const) {
     keys

@@ -88,14 +88,19 @@ export function gatesFromConfig(config: PerpscopeConfig): Partial<UniverseGates>
   };
 }
 
-interface ResolvedSource {
+export interface ResolvedSource {
   source: MarketDataSource;
   sim?: SimExchange;
   /** Market time: the sim's accelerated clock for an in-process SimExchange, else the engine clock. */
   marketClock?: Clock;
 }
 
-async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: Clock, logger: Logger): Promise<ResolvedSource> {
+/**
+ * The market-data source a config names: an injected source or exchange, an in-process
+ * SimExchange, or ccxt's pro class for the exchange id. Used by the engine and by commands that
+ * need market data without a full warm-up (`perpscope panic`).
+ */
+export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: Clock, logger: Logger): Promise<ResolvedSource> {
   if (deps.source) return { source: deps.source };
   if (deps.exchange) return { source: new CcxtMarketData({ exchange: deps.exchange, clock, logger }) };
   if (config.exchange === 'sim') {
