@@ -3,6 +3,8 @@
 # private D-Bus session with an unlocked gnome-keyring, so keychain tests use the real OS keychain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The bounded trading soak (about 1-2 minutes) is part of the suite; PERPSCOPE_SOAK=0 skips it.
+export PERPSCOPE_SOAK="${PERPSCOPE_SOAK:-1}"
 run() {
   pnpm -s run build
   pnpm -s exec vitest run "$@"

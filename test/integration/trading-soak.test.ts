@@ -8,7 +8,8 @@ const WALL_BUDGET_MS = 240_000;
 const STOP_DEADLINE_MS = 5_000;
 const soak = process.env.PERPSCOPE_SOAK === '1';
 
-// About 6,000 requests: minutes on a shared 2-core machine, so CI opts in with PERPSCOPE_SOAK=1.
+// About 6,000 requests, a minute or two on a shared 2-core machine: `pnpm test` (scripts/test.sh)
+// sets PERPSCOPE_SOAK=1; a bare `vitest run` skips it.
 describe.skipIf(!soak)('soak: 200 trades through ccxt blofin under random faults (set PERPSCOPE_SOAK=1)', () => {
   it('ends with 0 duplicate orders, 0 lost fills, every position stopped within N s, and the ledger equal to the exchange', async () => {
     const rig = await startLiveRig({ maxLookups: 6, lookupBaseMs: 20, readRetry: { attempts: 6, baseMs: 20 } }, 77, 500, 30);
