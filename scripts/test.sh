@@ -14,6 +14,10 @@ run() {
 }
 if [ -z "${PERPSCOPE_IN_KEYRING:-}" ] && command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
   export PERPSCOPE_IN_KEYRING=1
+  # A throwaway keyring directory: a login keyring left on the machine (with another password)
+  # would otherwise stay locked, and tests must never touch the user's real keyring.
+  XDG_DATA_HOME="$(mktemp -d)"
+  export XDG_DATA_HOME
   exec dbus-run-session -- bash -c 'echo -n perpscope-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec bash scripts/test.sh "$@"' _ "$@"
 fi
 if [ -n "${PERPSCOPE_IN_KEYRING:-}" ]; then
