@@ -115,6 +115,7 @@ test('Ctrl+K opens a symbol and its drawer shows the chart', async ({ page }) =>
   const drawer = page.getByTestId('symbol-drawer');
   await expect(drawer).toHaveAttribute('data-symbol', symbol);
   await expect(drawer.getByTestId('candle-chart').locator('canvas').first(), 'ECharts drew the candles').toBeVisible({ timeout: 30_000 });
+  await expect(drawer.getByTestId('orderbook').locator('.row .bar.ask').first(), 'the ladder shows the real book levels').toBeVisible({ timeout: 15_000 });
   await page.waitForTimeout(500);
   await shot(page, 'symbol-drawer');
   await page.keyboard.press('Escape');

@@ -29,6 +29,8 @@ export interface OrderFlowLike {
   funding?: { rate: number };
   openInterest?: { amountBase: number; valueUsd?: number };
   markPrice?: { markPrice: number };
+  /** Raw top-N levels behind `book`. */
+  bookTop?: { bids: readonly (readonly [number, number])[]; asks: readonly (readonly [number, number])[]; timestampMs: number };
 }
 
 /** The part of the sdk's `Engine` (market data) this adapter uses. */
@@ -138,7 +140,9 @@ export function adaptMarketEngine(engine: MarketEngineLike, options: MarketAdapt
         markPrice: flow.markPrice?.markPrice ?? null,
         fundingRate: flow.funding?.rate ?? null,
         openInterestUsd: oiUsd,
-        orderBook: null,
+        orderBook: flow.bookTop
+          ? { bids: flow.bookTop.bids.map(([p, a]) => [p, a] as [number, number]), asks: flow.bookTop.asks.map(([p, a]) => [p, a] as [number, number]), timestampMs: flow.bookTop.timestampMs }
+          : null,
         microstructure,
         manipulation: null,
         ranking: null,
