@@ -32,20 +32,34 @@ export function depthWithinBps(side: BookSide, mid: number, bps: number, isBid: 
   return usd;
 }
 
+/** Level notionals within the band, reused across calls so a cycle over many books allocates none. */
+let levelBuffer = new Float64Array(64);
+
+/** Largest level within `bps` of mid on one side, its price, and the median level notional there. */
 function largestLevel(side: BookSide, mid: number, bps: number, isBid: boolean): { usd: number; price: number; medianUsd: number } {
   const limit = isBid ? mid * (1 - bps / 10_000) : mid * (1 + bps / 10_000);
-  let best = { usd: 0, price: mid };
-  const sizes: number[] = [];
+  let bestUsd = 0;
+  let bestPrice = mid;
+  if (levelBuffer.length < side.length) levelBuffer = new Float64Array(Math.max(side.length, 2 * levelBuffer.length));
+  const sizes = levelBuffer;
+  let k = 0;
   for (const [price, amount] of side) {
     if (isBid ? price < limit : price > limit) break;
     const usd = price * amount;
-    sizes.push(usd);
-    if (usd > best.usd) best = { usd, price };
+    // Insertion keeps sizes[0, k) ascending: books carry tens of levels, where this beats a sort.
+    let j = k++;
+    while (j > 0 && (sizes[j - 1] as number) > usd) {
+      sizes[j] = sizes[j - 1] as number;
+      j--;
+    }
+    sizes[j] = usd;
+    if (usd > bestUsd) {
+      bestUsd = usd;
+      bestPrice = price;
+    }
   }
-  sizes.sort((a, b) => a - b);
-  const k = sizes.length;
   const medianUsd = k === 0 ? 0 : k % 2 === 1 ? (sizes[k >> 1] as number) : ((sizes[(k >> 1) - 1] as number) + (sizes[k >> 1] as number)) / 2;
-  return { ...best, medianUsd };
+  return { usd: bestUsd, price: bestPrice, medianUsd };
 }
 
 /**

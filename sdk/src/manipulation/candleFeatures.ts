@@ -1,4 +1,5 @@
-import { atr, realizedVol, rsi } from '../indicators/index.js';
+import { atr, rsi } from '../indicators/index.js';
+import { selectMedian } from './select.js';
 import type { CandleArrays } from './types.js';
 
 /**
@@ -44,16 +45,64 @@ export interface CandleFeatures {
   medianQuoteVolumePerBar: number;
   /** Quote volume summed over the bars covering the last 24 hours. */
   quoteVolume24h: number;
-  /**
-   * The tail the figures were computed on, for rules that look back a few bars. Views into the
-   * caller's arrays when they are Float64Arrays: read them during the analysis only.
-   */
-  tailHigh: Float64Array;
-  tailLow: Float64Array;
-  tailOpen: Float64Array;
-  tailClose: Float64Array;
-  tailVolume: Float64Array;
-  tailAtr: Float64Array;
+}
+
+/**
+ * The last `CANDLE_TAIL_BARS` bars the features were computed on, plus their ATR(14), for rules
+ * that look back a few bars. Held in reusable buffers: valid until the next
+ * `computeCandleFeatures` call that is given the same tail, so read it within one analysis only.
+ */
+export interface CandleTail {
+  high: Float64Array;
+  low: Float64Array;
+  open: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  atr: Float64Array;
+}
+
+/** Tail buffers plus the kernels' scratch outputs, all of one length. */
+interface TailBuffers extends CandleTail {
+  rsi: Float64Array;
+  quoteVolume: Float64Array;
+}
+
+function newBuffers(m: number): TailBuffers {
+  return {
+    high: new Float64Array(m),
+    low: new Float64Array(m),
+    open: new Float64Array(m),
+    close: new Float64Array(m),
+    volume: new Float64Array(m),
+    atr: new Float64Array(m),
+    rsi: new Float64Array(m),
+    quoteVolume: new Float64Array(m),
+  };
+}
+
+/**
+ * Buffers for full-length tails, created on first use and reused by every later call: a cycle over
+ * hundreds of symbols then allocates no typed arrays, which keeps the scan's garbage collector
+ * quiet. Series shorter than the tail (fresh listings) get their own buffers.
+ */
+let fullTail: TailBuffers | null = null;
+
+function buffersFor(m: number): TailBuffers {
+  if (m !== CANDLE_TAIL_BARS) return newBuffers(m);
+  fullTail ??= newBuffers(m);
+  return fullTail;
+}
+
+/**
+ * The tail of one column in `buf` when the column has the series' length `n` (the tail starts at
+ * `start`); otherwise the column's own last `CANDLE_TAIL_BARS` values via `tail`, so a malformed
+ * snapshot reaches the kernels, and fails their checks, exactly as it would without buffers.
+ */
+function tailInto(values: ArrayLike<number>, n: number, start: number, buf: Float64Array): Float64Array {
+  if (values.length !== n) return tail(values, CANDLE_TAIL_BARS);
+  const m = buf.length;
+  for (let i = 0; i < m; i++) buf[i] = values[start + i] as number;
+  return buf;
 }
 
 /**
@@ -67,15 +116,6 @@ export function tail(values: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(len - start);
   for (let i = start; i < len; i++) out[i - start] = values[i] as number;
   return out;
-}
-
-function at(a: ArrayLike<number>, i: number): number {
-  return i >= 0 && i < a.length ? (a[i] as number) : Number.NaN;
-}
-
-function lastFinite(a: Float64Array, fromEnd = 0): number {
-  const v = a[a.length - 1 - fromEnd];
-  return v === undefined ? Number.NaN : v;
 }
 
 /** Mean and sample std of `a[from, to)`. */
@@ -94,10 +134,25 @@ export function meanStd(a: ArrayLike<number>, from: number, to: number): { mean:
   return { mean, std: Math.sqrt(ss / (n - 1)) };
 }
 
-/** Per-bar realized volatility of the last `bars` log returns (NaN when too short). */
+/**
+ * Per-bar realized volatility of the last `bars` log returns of `close` (NaN when too short): the
+ * value `realizedVol(close.subarray(m - bars - 1), bars)` ends with, computed without its two
+ * output arrays. Over exactly `bars` returns that kernel runs only its Welford warm-up, which is
+ * repeated here operation for operation so the figure is bit-identical.
+ */
 function lastRealizedVol(close: Float64Array, bars: number): number {
-  if (bars < 2 || close.length < bars + 1) return Number.NaN;
-  return lastFinite(realizedVol(close.subarray(close.length - bars - 1), bars));
+  const m = close.length;
+  if (bars < 2 || m < bars + 1) return Number.NaN;
+  const from = m - bars - 1;
+  let mean = 0;
+  let m2 = 0;
+  for (let i = 1; i <= bars; i++) {
+    const x = Math.log((close[from + i] as number) / (close[from + i - 1] as number));
+    const d = x - mean;
+    mean += d / i;
+    m2 += d * (x - mean);
+  }
+  return Math.sqrt(m2 > 0 ? m2 : 0) * Math.sqrt(1 / (bars - 1));
 }
 
 /** z-score of the last value against the `baseline` values before it; 0 when the baseline is flat. */
@@ -109,23 +164,40 @@ export function lastValueZ(values: ArrayLike<number>, baseline: number): number 
   return ((values[n - 1] as number) - mean) / std;
 }
 
+/** Median of `a` by sorting it (NaN sorts last), the reference `selectMedian` must match. */
+function sortedMedian(a: Float64Array): number {
+  const m = a.length;
+  a.sort();
+  return m % 2 === 1 ? (a[m >> 1] as number) : ((a[(m >> 1) - 1] as number) + (a[m >> 1] as number)) / 2;
+}
+
+/** Return over the last `k` bars; NaN when the tail is not longer than `k`. */
+function ret(close: Float64Array, k: number): number {
+  const m = close.length;
+  return m > k ? (close[m - 1] as number) / (close[m - 1 - k] as number) - 1 : Number.NaN;
+}
+
 /**
  * Computes the candle statistics used by the radar and the ranking from the last
- * `CANDLE_TAIL_BARS` bars. Returns null with fewer than `ATR_PERIOD + 2` bars.
+ * `CANDLE_TAIL_BARS` bars. Returns null with fewer than `ATR_PERIOD + 2` bars. Pass `tailOut`
+ * to receive the tail the figures were computed on (see `CandleTail` for how long it stays valid).
  */
-export function computeCandleFeatures(candles: CandleArrays, barMs: number): CandleFeatures | null {
+export function computeCandleFeatures(candles: CandleArrays, barMs: number, tailOut?: { tail: CandleTail | null }): CandleFeatures | null {
   const n = candles.close.length;
   if (n < ATR_PERIOD + 2) return null;
-  const high = tail(candles.high, CANDLE_TAIL_BARS);
-  const low = tail(candles.low, CANDLE_TAIL_BARS);
-  const close = tail(candles.close, CANDLE_TAIL_BARS);
-  const open = tail(candles.open, CANDLE_TAIL_BARS);
-  const volume = tail(candles.volume, CANDLE_TAIL_BARS);
-  const m = close.length;
-  const atrSeries = atr(high, low, close, ATR_PERIOD);
-  const rsiSeries = rsi(close, RSI_PERIOD);
-  const atrNow = lastFinite(atrSeries);
-  const atrPrev = lastFinite(atrSeries, 1);
+  const start = Math.max(0, n - CANDLE_TAIL_BARS);
+  const m = n - start;
+  const buf = buffersFor(m);
+  const quoteVolume = buf.quoteVolume;
+  const close = tailInto(candles.close, n, start, buf.close);
+  const high = tailInto(candles.high, n, start, buf.high);
+  const low = tailInto(candles.low, n, start, buf.low);
+  const open = tailInto(candles.open, n, start, buf.open);
+  const volume = tailInto(candles.volume, n, start, buf.volume);
+  const atrSeries = atr(high, low, close, ATR_PERIOD, buf.atr);
+  const rsiSeries = rsi(close, RSI_PERIOD, buf.rsi);
+  const atrNow = atrSeries[m - 1] as number;
+  const atrPrev = atrSeries[m - 2] as number;
   const c = close[m - 1] as number;
   const o = open[m - 1] as number;
   const h = high[m - 1] as number;
@@ -133,32 +205,37 @@ export function computeCandleFeatures(candles: CandleArrays, barMs: number): Can
   const yard = atrPrev > 0 ? atrPrev : atrNow;
 
   const barsPerDay = Math.max(1, Math.round(86_400_000 / barMs));
+  let qvNaN = false;
+  for (let i = 0; i < m; i++) {
+    const qv = (close[i] as number) * (volume[i] as number);
+    quoteVolume[i] = qv;
+    if (qv !== qv) qvNaN = true;
+  }
   let qv24 = 0;
-  for (let i = Math.max(0, m - barsPerDay); i < m; i++) qv24 += (close[i] as number) * (volume[i] as number);
+  for (let i = Math.max(0, m - barsPerDay); i < m; i++) qv24 += quoteVolume[i] as number;
   let qvBars = 0;
   const qvFrom = Math.max(0, m - 24);
-  for (let i = qvFrom; i < m; i++) qvBars += (close[i] as number) * (volume[i] as number);
-
-  const qvTail = new Float64Array(m);
-  for (let i = 0; i < m; i++) qvTail[i] = (close[i] as number) * (volume[i] as number);
-  qvTail.sort();
-  const medianQv = m % 2 === 1 ? (qvTail[m >> 1] as number) : ((qvTail[(m >> 1) - 1] as number) + (qvTail[m >> 1] as number)) / 2;
+  for (let i = qvFrom; i < m; i++) qvBars += quoteVolume[i] as number;
+  const medianQv = qvNaN ? sortedMedian(quoteVolume) : selectMedian(quoteVolume, m);
 
   const shortVol = lastRealizedVol(close, SHORT_VOL_BARS);
   const longVol = lastRealizedVol(close, Math.min(LONG_VOL_BARS, m - 1));
-  const ret = (k: number): number => (m > k ? c / (close[m - 1 - k] as number) - 1 : Number.NaN);
+  if (tailOut) {
+    const own = high === buf.high && low === buf.low && open === buf.open && volume === buf.volume;
+    tailOut.tail = own ? buf : { high, low, open, close, volume, atr: atrSeries };
+  }
 
   return {
     bars: n,
-    lastOpenTimeMs: at(candles.openTimeMs, n - 1),
+    lastOpenTimeMs: n - 1 < candles.openTimeMs.length ? (candles.openTimeMs[n - 1] as number) : Number.NaN,
     close: c,
     atr: atrNow,
     atrPrev: yard,
     atrPct: (atrNow / c) * 100,
-    rsi: lastFinite(rsiSeries),
-    ret1: ret(1),
-    ret4: ret(4),
-    ret24: ret(24),
+    rsi: rsiSeries[m - 1] as number,
+    ret1: ret(close, 1),
+    ret4: ret(close, 4),
+    ret24: ret(close, 24),
     volumeZ: lastValueZ(volume, VOLUME_BASELINE_BARS),
     volRegime: longVol > 0 ? shortVol / longVol : 1,
     velocityAtr: m > VELOCITY_BARS && yard > 0 ? (c - (close[m - 1 - VELOCITY_BARS] as number)) / (VELOCITY_BARS * yard) : 0,
@@ -168,11 +245,5 @@ export function computeCandleFeatures(candles: CandleArrays, barMs: number): Can
     quoteVolumePerBar: qvBars / (m - qvFrom),
     medianQuoteVolumePerBar: medianQv,
     quoteVolume24h: qv24,
-    tailHigh: high,
-    tailLow: low,
-    tailOpen: open,
-    tailClose: close,
-    tailVolume: volume,
-    tailAtr: atrSeries,
   };
 }

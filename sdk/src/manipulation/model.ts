@@ -78,7 +78,17 @@ const clamp = (x: number, lo: number, hi: number): number => (Number.isFinite(x)
 
 /** The radar feature row, in `RADAR_FEATURES` order. */
 export function radarFeatureRow(flags: readonly ManipFlag[], candle: CandleFeatures | null): number[] {
-  const row = FLAG_NAMES.map((name) => flags.find((f) => f.name === name)?.severity ?? 0);
+  const row: number[] = [];
+  for (const name of FLAG_NAMES) {
+    let severity = 0;
+    for (const f of flags) {
+      if (f.name === name) {
+        severity = f.severity;
+        break;
+      }
+    }
+    row.push(severity);
+  }
   row.push(
     candle ? clamp(candle.volumeZ, 0, 10) / 10 : 0,
     candle ? clamp(Math.abs(candle.velocityAtr), 0, 5) / 5 : 0,

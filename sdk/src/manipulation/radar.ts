@@ -1,8 +1,8 @@
 import { computeBookFeatures, type BookFeatures } from './bookFeatures.js';
-import { computeCandleFeatures, type CandleFeatures } from './candleFeatures.js';
+import { computeCandleFeatures, type CandleFeatures, type CandleTail } from './candleFeatures.js';
 import { predictLogistic, type LogisticModel } from './logistic.js';
 import { DEFAULT_RADAR_MODEL, radarFeatureRow } from './model.js';
-import { DEFAULT_RULE_THRESHOLDS, RULES, type RuleThresholds } from './rules.js';
+import { DEFAULT_RULE_THRESHOLDS, RULES, type RuleContext, type RuleThresholds } from './rules.js';
 import type { ManipFlag, ManipResult, MarketSnapshot } from './types.js';
 
 export interface RadarOptions {
@@ -26,15 +26,26 @@ export interface SnapshotAnalysis {
  * if (manip.manipScore > 60) console.log(manip.flags.map((f) => f.name));
  */
 export function analyzeSnapshot(snapshot: MarketSnapshot, options: RadarOptions = {}): SnapshotAnalysis {
-  const t: RuleThresholds = { ...DEFAULT_RULE_THRESHOLDS, ...options.thresholds };
-  const candle = computeCandleFeatures(snapshot.candles, snapshot.barMs);
+  return analyzeWith(snapshot, options.model ?? DEFAULT_RADAR_MODEL, thresholdsOf(options));
+}
+
+/** The options' thresholds over the defaults (the defaults themselves when none are overridden). */
+function thresholdsOf(options: RadarOptions): RuleThresholds {
+  return options.thresholds ? { ...DEFAULT_RULE_THRESHOLDS, ...options.thresholds } : DEFAULT_RULE_THRESHOLDS;
+}
+
+/** `analyzeSnapshot` with its options resolved, so a radar resolves them once, not per symbol. */
+function analyzeWith(snapshot: MarketSnapshot, model: LogisticModel, t: RuleThresholds): SnapshotAnalysis {
+  const tailOut: { tail: CandleTail | null } = { tail: null };
+  const candle = computeCandleFeatures(snapshot.candles, snapshot.barMs, tailOut);
   const book = snapshot.book ? computeBookFeatures(snapshot.book) : null;
+  const ctx: RuleContext = { snapshot, candle, tail: tailOut.tail, book, t };
   const flags: ManipFlag[] = [];
   for (const rule of RULES) {
-    const f = rule({ snapshot, candle, book, t });
+    const f = rule(ctx);
     if (f) flags.push(f);
   }
-  const p = predictLogistic(options.model ?? DEFAULT_RADAR_MODEL, radarFeatureRow(flags, candle));
+  const p = predictLogistic(model, radarFeatureRow(flags, candle));
   return { candle, book, manip: { symbol: snapshot.symbol, manipScore: Math.round(p * 1000) / 10, flags } };
 }
 
@@ -85,15 +96,18 @@ export function snapshotKey(s: MarketSnapshot): string {
  */
 export class ManipulationRadar {
   private readonly cache = new Map<string, { key: string; analysis: SnapshotAnalysis }>();
-  private options: RadarOptions;
+  private model: LogisticModel;
+  private thresholds: RuleThresholds;
 
   constructor(options: RadarOptions = {}) {
-    this.options = options;
+    this.model = options.model ?? DEFAULT_RADAR_MODEL;
+    this.thresholds = thresholdsOf(options);
   }
 
   /** Replaces the model or thresholds; the next `analyze` recomputes every symbol. */
   configure(options: RadarOptions): void {
-    this.options = options;
+    this.model = options.model ?? DEFAULT_RADAR_MODEL;
+    this.thresholds = thresholdsOf(options);
     this.cache.clear();
   }
 
@@ -101,8 +115,12 @@ export class ManipulationRadar {
     const key = snapshotKey(snapshot);
     const hit = this.cache.get(snapshot.symbol);
     if (hit && hit.key === key) return hit.analysis;
-    const analysis = analyzeSnapshot(snapshot, this.options);
-    this.cache.set(snapshot.symbol, { key, analysis });
+    const analysis = analyzeWith(snapshot, this.model, this.thresholds);
+    if (hit) {
+      // Reuse the entry: every symbol misses on a bar close, and a new entry each time is garbage.
+      hit.key = key;
+      hit.analysis = analysis;
+    } else this.cache.set(snapshot.symbol, { key, analysis });
     return analysis;
   }
 

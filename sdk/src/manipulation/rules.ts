@@ -1,6 +1,7 @@
 import type { BookFeatures } from './bookFeatures.js';
-import type { CandleFeatures } from './candleFeatures.js';
+import type { CandleFeatures, CandleTail } from './candleFeatures.js';
 import { meanStd } from './candleFeatures.js';
+import { selectKth } from './select.js';
 import type { Evidence, FlagName, ManipFlag, MarketSnapshot } from './types.js';
 
 /**
@@ -79,6 +80,8 @@ export type RuleThresholds = { -readonly [K in keyof typeof DEFAULT_RULE_THRESHO
 export interface RuleContext {
   snapshot: MarketSnapshot;
   candle: CandleFeatures | null;
+  /** The bars `candle` was computed on (null exactly when `candle` is); valid during the analysis only. */
+  tail: CandleTail | null;
   book: BookFeatures | null;
   t: RuleThresholds;
 }
@@ -145,9 +148,9 @@ function scamWick({ candle, t }: RuleContext): ManipFlag | null {
   });
 }
 
-function exhaustedSpike({ candle, t }: RuleContext): ManipFlag | null {
-  if (!candle) return null;
-  const { tailHigh: h, tailLow: l, tailOpen: o, tailClose: c, tailVolume: v, tailAtr: a } = candle;
+function exhaustedSpike({ tail, t }: RuleContext): ManipFlag | null {
+  if (!tail) return null;
+  const { high: h, low: l, open: o, close: c, volume: v, atr: a } = tail;
   const m = c.length;
   for (let back = 1; back <= t.spikeLookbackBars; back++) {
     const i = m - 1 - back;
@@ -198,10 +201,18 @@ function fundingDivergence({ snapshot, candle, t }: RuleContext): ManipFlag | nu
   });
 }
 
-function oiPriceDivergence({ snapshot, candle, t }: RuleContext): ManipFlag | null {
+/** Reusable buffer for the OI changes (hundreds per symbol per cycle), grown on demand. */
+let changeBuffer = new Float64Array(0);
+
+function changeScratch(n: number): Float64Array {
+  if (changeBuffer.length < n) changeBuffer = new Float64Array(Math.max(n, 2 * changeBuffer.length));
+  return changeBuffer;
+}
+
+function oiPriceDivergence({ snapshot, tail, t }: RuleContext): ManipFlag | null {
   const oi = snapshot.openInterestHistory;
-  if (!oi || !candle) return null;
-  const k = Math.min(t.oiBars, candle.tailClose.length - 1);
+  if (!oi || !tail) return null;
+  const k = Math.min(t.oiBars, tail.close.length - 1);
   const len = oi.length;
   // Needs a history of k-bar changes to judge how unusual the latest one is.
   if (k < 1 || len < 5 * k) return null;
@@ -209,20 +220,21 @@ function oiPriceDivergence({ snapshot, candle, t }: RuleContext): ManipFlag | nu
   const oiNow = oi[len - 1] as number;
   if (!(oiThen > 0) || !(oiNow > 0)) return null;
   const from = Math.max(k, len - 1 - 20 * k);
-  const changes: number[] = [];
+  const changes = changeScratch(len - 1 - from);
+  let count = 0;
   for (let i = from; i < len - 1; i++) {
     const a = oi[i - k] as number;
     const b = oi[i] as number;
-    if (a > 0 && b > 0) changes.push(Math.abs(Math.log(b / a)));
+    if (a > 0 && b > 0) changes[count++] = Math.abs(Math.log(b / a));
   }
-  changes.sort((a, b) => a - b);
-  // |changes| are centred near 0 over a long history, so their median is the MAD.
-  const std = 1.4826 * (changes[changes.length >> 1] ?? 0);
+  // |changes| are centred near 0 over a long history, so their median (the upper one for an even
+  // count) is the MAD.
+  const std = 1.4826 * (count > 0 ? selectKth(changes, count, count >> 1) : 0);
   const logChange = Math.log(oiNow / oiThen);
   const z = std > 0 ? Math.abs(logChange) / std : Number.POSITIVE_INFINITY;
   if (z < t.oiChangeZ) return null;
   const oiChange = oiNow / oiThen - 1;
-  const c = candle.tailClose;
+  const c = tail.close;
   const priceChange = (c[c.length - 1] as number) / (c[c.length - 1 - k] as number) - 1;
   let ratio = 0;
   if (oiChange >= t.oiBuild && priceChange <= t.oiFlatPrice) ratio = oiChange / t.oiBuild;
@@ -236,9 +248,9 @@ function oiPriceDivergence({ snapshot, candle, t }: RuleContext): ManipFlag | nu
   });
 }
 
-function postSurgeReversal({ candle, t }: RuleContext): ManipFlag | null {
-  if (!candle) return null;
-  const { tailHigh: h, tailLow: l, tailClose: c, tailAtr: a } = candle;
+function postSurgeReversal({ tail, t }: RuleContext): ManipFlag | null {
+  if (!tail) return null;
+  const { high: h, low: l, close: c, atr: a } = tail;
   const m = c.length;
   const from = Math.max(0, m - 1 - t.surgeReversalWithinBars);
   let peak = from;

@@ -31,38 +31,61 @@ function meanOfFinite(a: number, b: number): number {
 }
 
 /**
+ * Raw factors, one robust-z column each, in the order `computeEdges` reads them: log 24h quote
+ * volume, log depth, |momentum|, log ATR%, flow noise (negated), log depth-to-volume, anomaly
+ * pressure, and funding on the side of the momentum.
+ */
+const FACTORS: readonly ((m: SymbolMetrics) => number)[] = [
+  (m) => safeLog(m.quoteVolume24hUsd),
+  (m) => safeLog(m.depth50Usd),
+  (m) => Math.abs(m.momentumScore),
+  (m) => safeLog(m.atrPct),
+  (m) => -(Math.abs(m.orderFlowImbalance) + Math.abs(m.volumeZ) / 3 + Math.abs(m.priceVelocity) / 2),
+  (m) => safeLog(m.depthToVolume),
+  (m) => Math.max(m.volumeZ, 0) / 3 + Math.abs(m.priceVelocity) + Math.max(m.volRegime - 1, 0),
+  (m) => (Number.isFinite(m.fundingAnnualizedPct) ? -sideSign(m) * m.fundingAnnualizedPct : Number.NaN),
+];
+
+/**
+ * One raw column and the eight z columns, reused across cycles: they never leave `computeEdges`,
+ * whose result holds plain numbers, so a cycle allocates only the `Edges` it returns.
+ */
+let columnBuffer = new Float64Array(0);
+let zBuffers: Float64Array[] = [];
+
+/**
  * Computes every edge for a cycle. Each raw factor is z-scored across all `metrics`, so the
  * same symbol can score differently in a different universe; that is the point.
  */
 export function computeEdges(metrics: readonly SymbolMetrics[]): Edges[] {
   const n = metrics.length;
-  const col = (f: (m: SymbolMetrics) => number): Float64Array => {
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = f(metrics[i] as SymbolMetrics);
-    return out;
-  };
-  const zQv = robustZ(col((m) => safeLog(m.quoteVolume24hUsd)));
-  const zDepth = robustZ(col((m) => safeLog(m.depth50Usd)));
-  const zMom = robustZ(col((m) => Math.abs(m.momentumScore)));
-  const zVol = robustZ(col((m) => safeLog(m.atrPct)));
-  const zNoise = robustZ(
-    col((m) => -(Math.abs(m.orderFlowImbalance) + Math.abs(m.volumeZ) / 3 + Math.abs(m.priceVelocity) / 2)),
-  );
-  const zD2v = robustZ(col((m) => safeLog(m.depthToVolume)));
-  const zAnom = robustZ(
-    col((m) => Math.max(m.volumeZ, 0) / 3 + Math.abs(m.priceVelocity) + Math.max(m.volRegime - 1, 0)),
-  );
-  const zCarry = robustZ(
-    col((m) => (Number.isFinite(m.fundingAnnualizedPct) ? -sideSign(m) * m.fundingAnnualizedPct : Number.NaN)),
-  );
-  const hasDepth = metrics.map((m) => Number.isFinite(m.depth50Usd));
+  if (zBuffers.length === 0 || columnBuffer.length !== n) {
+    columnBuffer = new Float64Array(n);
+    zBuffers = FACTORS.map(() => new Float64Array(n));
+  }
+  const col = columnBuffer;
+  FACTORS.forEach((factor, f) => {
+    for (let i = 0; i < n; i++) col[i] = factor(metrics[i] as SymbolMetrics);
+    robustZ(col, zBuffers[f]);
+  });
+  const [zQv, zDepth, zMom, zVol, zNoise, zD2v, zAnom, zCarry] = zBuffers as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
   const edges: Edges[] = new Array(n);
   for (let i = 0; i < n; i++) {
+    const hasDepth = Number.isFinite((metrics[i] as SymbolMetrics).depth50Usd);
     edges[i] = {
-      liquidityEdge: hasDepth[i] ? meanOfFinite(zQv[i] as number, zDepth[i] as number) : (zQv[i] as number),
+      liquidityEdge: hasDepth ? meanOfFinite(zQv[i] as number, zDepth[i] as number) : (zQv[i] as number),
       momentumEdge: zMom[i] as number,
       volatilityEdge: zVol[i] as number,
-      microstructureEdge: hasDepth[i] ? meanOfFinite(zNoise[i] as number, zD2v[i] as number) : (zNoise[i] as number),
+      microstructureEdge: hasDepth ? meanOfFinite(zNoise[i] as number, zD2v[i] as number) : (zNoise[i] as number),
       anomalyResidual: zAnom[i] as number,
       carryEdge: zCarry[i] as number,
     };

@@ -44,6 +44,11 @@ export interface SymbolMetrics {
 /** Default taker fee when the snapshot carries no market info: BloFin's base tier, 6 bps. */
 export const DEFAULT_TAKER_FEE_RATE = 0.0006;
 
+/** A `h`-bar return in units of ATR x sqrt(h); 0 when either is unknown. */
+function riskAdjusted(r: number, atrFrac: number, h: number): number {
+  return atrFrac > 0 && Number.isFinite(r) ? r / (atrFrac * Math.sqrt(h)) : 0;
+}
+
 /** Builds the metrics of one symbol from its snapshot and radar analysis; null without candle features. */
 export function computeSymbolMetrics(snapshot: MarketSnapshot, analysis: SnapshotAnalysis, notionalUsd: number): SymbolMetrics | null {
   const c = analysis.candle;
@@ -60,7 +65,6 @@ export function computeSymbolMetrics(snapshot: MarketSnapshot, analysis: Snapsho
   const takerFeeBps = (snapshot.market?.takerFeeRate ?? DEFAULT_TAKER_FEE_RATE) * 10_000;
   const spreadBps = b ? b.spreadBps : Number.NaN;
   const atrFrac = c.atrPct / 100;
-  const adj = (r: number, h: number): number => (atrFrac > 0 && Number.isFinite(r) ? r / (atrFrac * Math.sqrt(h)) : 0);
   const fundingAnnualizedPct =
     snapshot.fundingRate === undefined ? Number.NaN : snapshot.fundingRate * (24 / (snapshot.fundingIntervalHours ?? 8)) * 365 * 100;
   const basisBps =
@@ -87,7 +91,7 @@ export function computeSymbolMetrics(snapshot: MarketSnapshot, analysis: Snapsho
     ret1: c.ret1,
     ret4: c.ret4,
     ret24: c.ret24,
-    momentumScore: (adj(c.ret1, 1) + adj(c.ret4, 4) + adj(c.ret24, 24)) / 3,
+    momentumScore: (riskAdjusted(c.ret1, atrFrac, 1) + riskAdjusted(c.ret4, atrFrac, 4) + riskAdjusted(c.ret24, atrFrac, 24)) / 3,
     fundingAnnualizedPct,
     basisBps,
     volumeZ: c.volumeZ,

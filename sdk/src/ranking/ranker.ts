@@ -51,7 +51,12 @@ export class Ranker {
       if (hit && hit.analysis === analysis && hit.notionalUsd === notionalUsd) metrics = hit.metrics;
       else {
         metrics = computeSymbolMetrics(s, analysis, notionalUsd);
-        this.metricsCache.set(s.symbol, { analysis, notionalUsd, metrics });
+        if (hit) {
+          // Reuse the entry: every symbol misses on a bar close, and a new entry each time is garbage.
+          hit.analysis = analysis;
+          hit.notionalUsd = notionalUsd;
+          hit.metrics = metrics;
+        } else this.metricsCache.set(s.symbol, { analysis, notionalUsd, metrics });
       }
       if (metrics) out.push({ metrics, manip: analysis.manip });
     }
