@@ -16,6 +16,8 @@ export * from './ranking/index.js';
 export * from './risk/index.js';
 export * from './store/index.js';
 export * from './secrets/index.js';
+export * from './trading/index.js';
+export { TradingBridge, tradeSignalFrom, type TradingBridgeOptions } from './engine/tradingBridge.js';
 export * from './cli/index.js';
 // Names defined by more than one module: the market's and the signal engine's are the primary
 // ones; the others are re-exported under module-prefixed names.
@@ -23,3 +25,5 @@ export type { TradeStats } from './market/index.js';
 export type { BanditSnapshot, LabelOutcome } from './signals/index.js';
 export type { TradeStats as RadarTradeStats } from './manipulation/index.js';
 export type { BanditSnapshot as StoredBanditSnapshot, LabelOutcome as StoredLabelOutcome } from './store/index.js';
+export { walkBook } from './manipulation/index.js';
+export { walkBook as paperWalkBook } from './trading/index.js';
