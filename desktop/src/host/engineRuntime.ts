@@ -7,10 +7,11 @@ import {
   scaleLimits,
   SystemClock,
   ConfigError,
+  openStore,
   type Engine,
   type EngineDeps,
-  type MarketDataSource,
   type PerpscopeConfig,
+  type Store,
 } from '@perpscope/sdk';
 import { createBlofinClient, startSimExchange, type SimExchange } from '@perpscope/sdk/sim';
 import ccxt, { type Exchange } from 'ccxt';
@@ -19,22 +20,17 @@ import { createKeyTester } from './keyTesterAdapter.js';
 import { adaptMarketEngine } from './marketAdapter.js';
 import { startOrderFlowLoop } from './orderFlowLoop.js';
 import type { HostEngine, HostEvent } from './ports.js';
-import { createProfilesAdapter, savedBuiltinProfile, type SettingsRepositoryLike } from './profilesAdapter.js';
+import { createProfilesAdapter, savedBuiltinProfile } from './profilesAdapter.js';
 import { createRankingAdapter } from './rankingPort.js';
 import type { EngineFactory, EngineRuntime, EngineRuntimeOptions } from './runtime.js';
 import { savedOverrides, createSettingsAdapter } from './settingsAdapter.js';
 import { toSignalView, signalPort } from './signalAdapter.js';
-import { adaptWatchlists, type WatchlistRepositoryLike } from './storeAdapter.js';
+import { adaptWatchlists } from './storeAdapter.js';
 import { enrichSymbols } from './symbolEnrichment.js';
-import { createPaperTrading, type PaperTrading, type TradingModuleLike } from './tradingAdapter.js';
+import { createPaperTrading, type PaperTrading } from './tradingAdapter.js';
 
-/** The SQLite store, as far as the desktop runtime uses it (`openStore` of the sdk's store module). */
-export interface HostStoreLike {
-  settings: SettingsRepositoryLike;
-  watchlists: WatchlistRepositoryLike;
-  positions: { get(ledger: 'paper', exchange: string, symbol: string): { openedAtMs: number; updatedAtMs: number } | undefined };
-  close(): void;
-}
+/** The sdk's SQLite store: settings, watchlists and the trading ledger. */
+export type HostStoreLike = Store;
 
 export type OpenHostStore = (options: { home: string }) => HostStoreLike;
 
@@ -44,8 +40,8 @@ export interface HostEngineParts {
   env: Record<string, string | undefined>;
   /** Wall-clock interval between order-flow refresh passes (default 30 s). */
   orderFlowIntervalMs?: number;
-  /** The sdk's trading module; without it the trading commands reply NOT_SUPPORTED. */
-  trading?: TradingModuleLike;
+  /** Builds the engine (default: the sdk's `createEngine`). */
+  createEngine?: typeof createEngine;
 }
 
 /** `health` events are pushed at most this often (the engine's health timer runs on sim time). */
@@ -53,8 +49,6 @@ const HEALTH_EVENT_MIN_GAP_MS = 1_000;
 
 interface SourceWiring {
   sim?: SimExchange;
-  /** The engine's market-data source; paper trading also reads public trades from it. */
-  source: MarketDataSource;
   deps: EngineDeps;
 }
 
@@ -72,23 +66,23 @@ async function startSim(config: PerpscopeConfig, wall: SystemClock, logger: Engi
   const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs }) as unknown as Exchange;
   // The REST limiter counts wall time (as the sim does); bars and staleness follow sim time.
   const source = new CcxtMarketData({ exchange, clock: wall, logger, limits: scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale) });
-  return { sim, source, deps: { source, clock: acceleratedClock(() => sim.nowMs(), config.sim.acceleration), logger } };
+  return { sim, deps: { source, clock: acceleratedClock(() => sim.nowMs(), config.sim.acceleration), logger } };
 }
 
-/** A real exchange through ccxt, built here (not in the engine) so paper trading can share the source. */
+/** A real exchange through ccxt, with the desktop's request timeout and swap markets. */
 function exchangeSource(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): SourceWiring {
   const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
   const Ctor = pro[config.exchange];
   if (!Ctor) throw new ConfigError([{ path: 'exchange', received: JSON.stringify(config.exchange), expected: 'a ccxt pro exchange id such as blofin' }]);
   const exchange = new Ctor({ timeout: config.requestTimeoutMs, options: { defaultType: 'swap' } });
   const source = new CcxtMarketData({ exchange, clock: wall, logger });
-  return { source, deps: { source, clock: wall, logger } };
+  return { deps: { source, clock: wall, logger } };
 }
 
 /**
  * Builds the desktop engine runtime: the sdk engine (with an in-process SimExchange for `--sim`),
  * the SQLite store, and adapters for every host port the engine can serve today: health,
- * candles, symbols, rankings, signals, profiles, settings, key tests and watchlists.
+ * candles, symbols, rankings, signals, profiles, settings, key tests, watchlists and paper trading.
  */
 export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
   return async (options: EngineRuntimeOptions): Promise<EngineRuntime> => {
@@ -106,7 +100,7 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
         saved: { ...(saved.universe ? { universe: saved.universe } : {}), ...(profile ? { profile } : {}) },
       });
       wiring = config.exchange === 'sim' ? await startSim(config, wall, options.logger) : exchangeSource(config, wall, options.logger);
-      const engine = createEngine(config, wiring.deps);
+      const engine = (parts.createEngine ?? createEngine)(config, wiring.deps);
       return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home });
     } catch (e) {
       await wiring?.sim?.stop().catch(() => undefined);
@@ -155,20 +149,18 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     onRiskChange: (risk) => trading?.setRisk(risk),
   });
   const trading: PaperTrading | undefined =
-    parts.trading && config.mode === 'paper'
+    config.mode === 'paper'
       ? createPaperTrading({
-          trading: parts.trading,
+          engine,
           store,
-          settings: store.settings,
-          positionTimes: (symbol) => store.positions.get('paper', config.exchange, symbol),
           exchange: config.exchange,
           home,
           clock: wiring.deps.clock ?? wall,
-          wall,
           logger,
-          feed: { refreshOrderFlow: (symbol) => engine.refreshOrderFlow(symbol), fetchTrades: (symbol, limit) => wiring.source.fetchTrades(symbol, limit) },
-          risk: settings.risk,
+          risk: settings.risk(),
           ranking: rankings.row,
+          // Open positions get fresh order flow about once a wall second, however fast the sim runs.
+          positionRefreshMs: 1_000 * (sim ? config.sim.acceleration : 1),
         })
       : undefined;
   const market = adaptMarketEngine(engine, { isRunning: () => running });
@@ -239,25 +231,5 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
   };
 }
 
-/**
- * The engine factory of the desktop shells over the real sdk engine. The sdk's main entry does not
- * export its store and trading modules yet, so `openStore` and the trading classes are taken from
- * the main entry when present and otherwise from the modules next to it in the installed sdk.
- */
-export const createHostEngine: EngineFactory = async (options) => {
-  const store = await sdkModule<{ openStore?: OpenHostStore }>('store', (m) => typeof m.openStore === 'function');
-  if (!store?.openStore) throw new Error('@perpscope/sdk has no store module with openStore; settings cannot be saved');
-  const trading = await sdkModule<Partial<TradingModuleLike>>('trading', (m) => typeof m.PaperBroker === 'function' && typeof m.KillSwitch === 'function' && typeof m.panic === 'function');
-  return hostEngineFactory({ openStore: store.openStore, env: process.env, ...(trading ? { trading: trading as TradingModuleLike } : {}) })(options);
-};
-
-async function sdkModule<T extends object>(name: string, usable: (m: T) => boolean): Promise<T | undefined> {
-  const main = (await import('@perpscope/sdk')) as T;
-  if (usable(main)) return main;
-  try {
-    const mod = (await import(new URL(`./${name}/index.js`, import.meta.resolve('@perpscope/sdk')).href)) as T;
-    return usable(mod) ? mod : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The engine factory of the desktop shells over the real sdk engine and store. */
+export const createHostEngine: EngineFactory = (options) => hostEngineFactory({ openStore, env: process.env })(options);

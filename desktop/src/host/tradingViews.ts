@@ -1,56 +1,5 @@
+import type { BrokerAccount, BrokerPosition, Fill, StoredOrder } from '@perpscope/sdk';
 import type { AccountView, FillView, OrderStatusView, OrderView, PositionView } from '@perpscope/shared';
-
-/**
- * The sdk trading and store records the desktop maps, stated structurally: the sdk's main entry
- * does not export its trading and store modules, so their types cannot be imported here.
- */
-export interface StoredOrderLike {
-  clientOrderId: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  type: string;
-  state: string;
-  amountBase: number;
-  filledBase: number;
-  price: number | null;
-  triggerPrice: number | null;
-  avgFillPrice: number | null;
-  reduceOnly: boolean;
-  createdAtMs: number;
-  updatedAtMs: number;
-  lastError: string | null;
-}
-
-export interface FillLike {
-  fillId: string;
-  clientOrderId: string | null;
-  symbol: string;
-  side: 'buy' | 'sell';
-  price: number;
-  amountBase: number;
-  feeCost: number;
-  liquidity: 'maker' | 'taker' | null;
-  atMs: number;
-}
-
-export interface BrokerPositionLike {
-  symbol: string;
-  side: 'long' | 'short';
-  sizeBase: number;
-  entryPrice: number;
-  markPrice: number | null;
-  unrealizedPnlUsd: number;
-  realizedPnlUsd: number;
-  liquidationPrice: number | null;
-  leverage: number;
-}
-
-export interface BrokerAccountLike {
-  equityUsd: number;
-  balanceUsd: number;
-  unrealizedPnlUsd: number;
-  realizedPnlUsd: number;
-}
 
 const STATUS: Record<string, OrderStatusView> = {
   NEW: 'pending',
@@ -73,7 +22,7 @@ const TYPE: Record<string, OrderView['type']> = {
   take_profit_limit: 'take_profit',
 };
 
-export function toOrderView(o: StoredOrderLike): OrderView {
+export function toOrderView(o: StoredOrder): OrderView {
   return {
     id: o.clientOrderId,
     clientOrderId: o.clientOrderId,
@@ -92,7 +41,7 @@ export function toOrderView(o: StoredOrderLike): OrderView {
   };
 }
 
-export function toFillView(f: FillLike): FillView {
+export function toFillView(f: Fill): FillView {
   return {
     id: f.fillId,
     orderId: f.clientOrderId ?? '',
@@ -112,7 +61,7 @@ export interface PositionTimes {
 }
 
 /** A broker position as a view; `protection` holds its working stop and take-profit triggers. */
-export function toPositionView(p: BrokerPositionLike, times: PositionTimes, protection: { stop: number | null; target: number | null }): PositionView {
+export function toPositionView(p: BrokerPosition, times: PositionTimes, protection: { stop: number | null; target: number | null }): PositionView {
   return {
     symbol: p.symbol,
     side: p.side,
@@ -131,7 +80,7 @@ export function toPositionView(p: BrokerPositionLike, times: PositionTimes, prot
   };
 }
 
-export function toAccountView(a: BrokerAccountLike, dailyPnlUsd: number | null): AccountView {
+export function toAccountView(a: BrokerAccount, dailyPnlUsd: number | null): AccountView {
   return {
     currency: 'USDT',
     equityUsd: a.equityUsd,

@@ -3,11 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type RankingRowView } from '@perpscope/shared';
-import { silentLogger } from '@perpscope/sdk';
-import { openStore } from '../../../sdk/src/store/index.js';
-import * as tradingModule from '../../../sdk/src/trading/index.js';
+import { createEngine, openStore, silentLogger, type Engine, type Signal } from '@perpscope/sdk';
 import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent, type HostSecretStore } from '../../src/host/index.js';
-import type { TradingModuleLike } from '../../src/host/tradingAdapter.js';
 
 const CONFIG = { sim: { symbols: 20, acceleration: 60, rateLimitScale: 20 }, timeframes: ['1m', '15m'], backfillBars: 100, universe: { minQuoteVolumeUsd: 0 } };
 
@@ -32,7 +29,29 @@ async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 3
 describe('paper trading through the host over a SimExchange-backed engine', () => {
   const home = mkdtempSync(join(tmpdir(), 'perpscope-trading-'));
   writeFileSync(join(home, 'config.json'), JSON.stringify(CONFIG));
-  const factory = hostEngineFactory({ openStore, env: {}, orderFlowIntervalMs: 60_000, trading: tradingModule as unknown as TradingModuleLike });
+  /** Signal listeners of the running engine, so a test can deliver a selected signal as the engine would. */
+  let signalListeners = new Set<(s: Signal) => void>();
+  const factory = hostEngineFactory({
+    openStore,
+    env: {},
+    orderFlowIntervalMs: 60_000,
+    createEngine: (config, deps) => {
+      const engine = createEngine(config, deps);
+      const listeners = new Set<(s: Signal) => void>();
+      signalListeners = listeners;
+      const on = ((event, fn) => {
+        const off = engine.on(event, fn);
+        if (event !== 'signal') return off;
+        const listener = fn as (s: Signal) => void;
+        listeners.add(listener);
+        return () => {
+          listeners.delete(listener);
+          off();
+        };
+      }) as Engine['on'];
+      return { ...engine, on };
+    },
+  });
   let runtime: EngineRuntime;
   let host: Host;
   const events: HostEvent[] = [];
@@ -133,6 +152,64 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     const res = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 5_000 });
     expect(!res.ok && res.error.code, JSON.stringify(res)).toBe(ErrorCode.RiskRejected);
     expect(!res.ok && res.error.details?.reason, 'the sizing gate refused it').toBe('exceeds_sizing');
+  });
+
+  /** A selected long signal on `row` at its current price, as the signal engine emits it. */
+  function longSignal(row: RankingRowView, entry: number): Signal {
+    const closeTimeMs = Date.now();
+    return {
+      id: `test-${row.symbol}-${closeTimeMs}`,
+      symbol: row.symbol,
+      timeframe: '1m',
+      openTimeMs: closeTimeMs - 60_000,
+      closeTimeMs,
+      side: 'long',
+      score: 50,
+      probability: 0.9,
+      expectedValue: 0.01,
+      regime: null,
+      riskMultiplier: 1,
+      components: [{ id: 'test', side: 'long', score: 50, weight: 1, level: null }],
+      tags: [],
+      levels: { entry, stop: entry * 0.99, takeProfit: entry * 1.02, byComponent: {} },
+      entryPlan: null,
+    };
+  }
+
+  it('with the auto-trader on, a selected signal opens a protected position; the switch survives a restart', async () => {
+    // With the switch off a signal is ignored.
+    const idle = await liquidRow(4);
+    const before = events.length;
+    for (const fn of signalListeners) fn(longSignal(idle, idle.lastPrice!));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const off = events.slice(before).filter((e) => (e.event === 'alert' && e.data.kind.startsWith('autotrade')) || (e.event === 'order' && e.data.symbol === idle.symbol));
+    expect(off, 'no auto-trade while the switch is off').toEqual([]);
+
+    const on = await host.call('trading.setAutotrade', { enabled: true });
+    expect(on.ok && on.value.autotrade, JSON.stringify(on)).toBe(true);
+    const row = await liquidRow(3);
+    const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
+    const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
+    expect(signalListeners.size, 'the trading bridge listens to signals').toBeGreaterThan(0);
+    for (const fn of signalListeners) fn(longSignal(row, price));
+
+    const opened = await until('the auto-trader to open the position', async () => {
+      const s = await host.call('trading.status', {});
+      return s.ok && s.value.positions.some((p) => p.symbol === row.symbol) ? s.value : null;
+    }, 10_000);
+    const pos = opened.positions.find((p) => p.symbol === row.symbol);
+    expect(pos?.side, 'long, as signalled').toBe('long');
+    expect(pos?.stopLossPrice, 'the AutoTrader armed a stop below the entry').toBeLessThan(pos!.entryPrice);
+    expect(events.some((e) => e.event === 'order' && e.data.symbol === row.symbol && e.data.type === 'market' && e.data.status === 'filled'), 'entry order event').toBe(true);
+    expect(events.some((e) => e.event === 'alert' && e.data.kind === 'autotrade_entry' && e.data.symbol === row.symbol), 'outcome reported').toBe(true);
+    expect(opened.autotrade, 'status reports the switch').toBe(true);
+
+    await shutdown();
+    await boot();
+    const restarted = await host.call('trading.status', {});
+    expect(restarted.ok && restarted.value.autotrade, 'the switch persisted across a restart').toBe(true);
+    const disabled = await host.call('trading.setAutotrade', { enabled: false });
+    expect(disabled.ok && disabled.value.autotrade).toBe(false);
   });
 
   it('the kill switch blocks orders with its reason, and stays on across a restart', async () => {

@@ -34,6 +34,10 @@ export function mergeLayers(...layers: Layer[]): Layer {
   return out;
 }
 
+/** Variables that steer the test and build tooling, not the engine: never config keys. */
+const TOOLING_VARIABLES: ReadonlySet<string> = new Set(['PERPSCOPE_TEST_DATA', 'PERPSCOPE_IN_KEYRING', 'PERPSCOPE_SOAK']);
+const isToolingVariable = (key: string): boolean => TOOLING_VARIABLES.has(key) || key.startsWith('PERPSCOPE_E2E_');
+
 const camel = (s: string): string => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
@@ -70,10 +74,9 @@ export function envLayer(env: Record<string, string | undefined>): Layer {
   const out: Layer = {};
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('PERPSCOPE_') || raw === undefined) continue;
+    if (isToolingVariable(key)) continue;
     const path = key.slice('PERPSCOPE_'.length).split('__').map(camel);
     if (path.some((p) => !p)) continue;
-    // Variables that steer tooling rather than the engine config.
-    if (path.length === 1 && (path[0] === 'testData' || path[0] === 'inKeyring')) continue;
     let value: unknown = raw;
     try {
       value = JSON.parse(raw) as Json;

@@ -53,6 +53,8 @@ export class TradingBridge {
   private cancelTimer: () => void = () => {};
   private refreshing = false;
   private stopped = false;
+  /** Newest public trade time passed on per symbol: a refresh re-reads recent trades, and a print must cross a paper order once, and only if it happened after the order. */
+  private readonly tradeWatermarkMs = new Map<string, number>();
 
   constructor(private readonly o: TradingBridgeOptions) {
     this.autotrade = o.autotrade;
@@ -96,7 +98,16 @@ export class TradingBridge {
     const paper = this.o.paper;
     if (!paper) return;
     if (flow.bookTop) paper.onOrderBook(symbol, flow.bookTop);
-    if (flow.recentTrades?.length) paper.onTrades(symbol, flow.recentTrades);
+    if (flow.recentTrades?.length) {
+      const seen = this.tradeWatermarkMs.get(symbol);
+      const newest = flow.recentTrades.reduce((m, t) => Math.max(m, t.timestampMs), seen ?? 0);
+      this.tradeWatermarkMs.set(symbol, newest);
+      // The first read only sets the watermark: older prints predate anything resting now.
+      if (seen !== undefined) {
+        const fresh = flow.recentTrades.filter((t) => t.timestampMs > seen).sort((a, b) => a.timestampMs - b.timestampMs);
+        if (fresh.length) paper.onTrades(symbol, fresh);
+      }
+    }
     const mark = flow.markPrice?.markPrice ?? flow.book?.mid;
     if (mark !== undefined) paper.onMarkPrice(symbol, mark, flow.updatedAtMs);
     if (flow.funding?.nextFundingTimeMs !== undefined) paper.onFunding(symbol, flow.funding.rate, flow.funding.nextFundingTimeMs, mark);

@@ -72,7 +72,12 @@ describe('loadConfig', () => {
   });
 
   it('ignores tooling variables and non-PERPSCOPE variables', () => {
-    expect(envLayer({ PERPSCOPE_TEST_DATA: '../x', HOME: '/root', PERPSCOPE_EXCHANGE: 'htx' })).toEqual({ exchange: 'htx' });
+    expect(
+      envLayer({ PERPSCOPE_TEST_DATA: '../x', PERPSCOPE_SOAK: '1', PERPSCOPE_IN_KEYRING: '1', PERPSCOPE_E2E_URL: 'http://127.0.0.1:1', HOME: '/root', PERPSCOPE_EXCHANGE: 'htx' }),
+      'regression: PERPSCOPE_SOAK=1 made serve refuse its config',
+    ).toEqual({ exchange: 'htx' });
+    expect(() => loadConfig({ env: { PERPSCOPE_SOAK: '1', PERPSCOPE_TEST_DATA: '../shared/data' } })).not.toThrow();
+    expect(() => loadConfig({ env: { PERPSCOPE_BOGUS: '1' } }), 'a misspelt engine variable is still reported').toThrow(/bogus/);
   });
 });
 
