@@ -5,7 +5,19 @@ import type { SimApiKey } from './types.js';
 /** BloFin's auth failure codes (ccxt maps 152401/152408/152409 to AuthenticationError). */
 export type AuthFailure = { code: string; msg: string };
 
-const MAX_SKEW_MS = 60_000;
+/** BloFin's window for ACCESS-TIMESTAMP against server time. */
+export const MAX_TIMESTAMP_SKEW_MS = 30_000;
+
+const EXPIRED: AuthFailure = { code: '152405', msg: 'Timestamp in header or signature has expired, need to be within 30s' };
+
+/**
+ * Checks a signed timestamp against the server's clock (skew fault applied). Malformed
+ * timestamps are left to the full verification, which names them.
+ */
+export function checkTimestamp(timestamp: string, serverNowMs: number): AuthFailure | null {
+  if (!/^\d{13}$/.test(timestamp)) return null;
+  return Math.abs(Number(timestamp) - serverNowMs) > MAX_TIMESTAMP_SKEW_MS ? EXPIRED : null;
+}
 
 /**
  * BloFin's signature: base64 of the lowercase hex HMAC-SHA256 of
@@ -18,8 +30,9 @@ export function blofinSign(secret: string, prehash: string): string {
 
 /**
  * Verifies a private REST request's ACCESS-* headers against the configured key. `requestPath`
- * is the path with its query string, exactly as received. Timestamps are checked against wall
- * time (clients sign with their own clock, not the sim's).
+ * is the path with its query string, exactly as received. The timestamp window is checked against
+ * the server clock by {@link checkTimestamp} before this runs (the server owns the skew fault),
+ * so `_wallNowMs` is unused; here only the timestamp's format is checked.
  */
 export function verifyRest(
   key: SimApiKey | null,
@@ -27,7 +40,7 @@ export function verifyRest(
   requestPath: string,
   body: string,
   headers: IncomingHttpHeaders,
-  wallNowMs: number,
+  _wallNowMs: number,
 ): AuthFailure | null {
   const h = (name: string): string => {
     const v = headers[name];
@@ -38,22 +51,21 @@ export function verifyRest(
   if (h('access-passphrase') !== key.password) return { code: '152408', msg: 'Passphrase error' };
   const timestamp = h('access-timestamp');
   if (!/^\d{13}$/.test(timestamp)) return { code: '152410', msg: 'The value of ACCESS-TIMESTAMP needs to be a millisecond timestamp' };
-  if (Math.abs(Number(timestamp) - wallNowMs) > MAX_SKEW_MS) {
-    return { code: '152405', msg: 'Timestamp in header or signature has expired, need to be within 60s' };
-  }
   const expected = blofinSign(key.secret, `${requestPath}${method.toUpperCase()}${timestamp}${h('access-nonce')}${body}`);
   return sameText(expected, h('access-sign')) ? null : { code: '152409', msg: 'Signature verification failed' };
 }
 
-/** Verifies a websocket `login` argument: the prehash is `/users/self/verify` + `GET` + timestamp + nonce. */
-export function verifyWsLogin(key: SimApiKey | null, arg: Record<string, unknown>, wallNowMs: number): AuthFailure | null {
+/**
+ * Verifies a websocket `login` argument: the prehash is `/users/self/verify` + `GET` + timestamp
+ * + nonce. `_wallNowMs` is unused: the server checks the window against its own, possibly skewed,
+ * clock with {@link checkTimestamp}.
+ */
+export function verifyWsLogin(key: SimApiKey | null, arg: Record<string, unknown>, _wallNowMs: number): AuthFailure | null {
   const str = (k: string): string => (typeof arg[k] === 'string' ? (arg[k] as string) : '');
   if (!key || str('apiKey') !== key.apiKey) return { code: '152401', msg: 'Access key does not exist' };
   if (str('passphrase') !== key.password) return { code: '152408', msg: 'Passphrase error' };
   const timestamp = str('timestamp');
-  if (!/^\d{13}$/.test(timestamp) || Math.abs(Number(timestamp) - wallNowMs) > MAX_SKEW_MS) {
-    return { code: '152405', msg: 'Timestamp in header or signature has expired, need to be within 60s' };
-  }
+  if (!/^\d{13}$/.test(timestamp)) return EXPIRED;
   const expected = blofinSign(key.secret, `/users/self/verify` + 'GET' + timestamp + str('nonce'));
   return sameText(expected, str('sign')) ? null : { code: '152409', msg: 'Signature verification failed' };
 }

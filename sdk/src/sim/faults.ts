@@ -8,6 +8,8 @@ export class FaultState implements FaultController {
   latencyMs = 0;
   silent = false;
   fillRatio = 1;
+  /** How far the sim's server clock runs ahead of wall time (negative: behind). */
+  clockSkewMs = 0;
   private httpFailures: { status: number; count: number } | null = null;
   private rateLimitBurst = 0;
   private hangs = 0;
@@ -55,8 +57,18 @@ export class FaultState implements FaultController {
     if (!(opts.ratio > 0 && opts.ratio <= 1)) throw new Error(`partialFills.ratio: got ${opts.ratio}, expected a number in (0, 1]`);
     this.fillRatio = opts.ratio;
   }
+  /** Shifts the server's clock by `ms` against wall time: the `Date` header and the signed-timestamp window follow it. */
+  clockSkew(ms: number): void {
+    if (!Number.isFinite(ms)) throw new Error(`clockSkew.ms: got ${ms}, expected a finite number of milliseconds`);
+    this.clockSkewMs = Math.round(ms);
+  }
+  /** The server's wall clock (skew applied). */
+  serverNowMs(): number {
+    return Date.now() + this.clockSkewMs;
+  }
   reset(): void {
     this.latencyMs = 0;
+    this.clockSkewMs = 0;
     this.silent = false;
     this.fillRatio = 1;
     this.httpFailures = null;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { checkTimestamp } from './auth.js';
 import { SimContext } from './context.js';
 import { FaultState } from './faults.js';
 import { createMarketGenerator } from './generator.js';
@@ -55,7 +56,12 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   const privateApi = new PrivateApi(ctx, faults, opts.apiKey ?? null, opts.initialBalanceUsdt ?? 10_000, (channel, data, action) =>
     hub.current?.pushPrivate(channel, data, action),
   );
-  const ws = new WsHub(ctx, faults, (arg) => privateApi.verifyLogin(arg), pushIntervalMs);
+  const ws = new WsHub(
+    ctx,
+    faults,
+    (arg) => checkTimestamp(typeof arg.timestamp === 'string' ? arg.timestamp : '', faults.serverNowMs()) ?? privateApi.verifyLogin(arg),
+    pushIntervalMs,
+  );
   hub.current = ws;
   const limiter = new SlidingWindowLimiter(BLOFIN_REST_WINDOWS, rateLimitScale, () => Date.now());
   const tradeLimiter = new SlidingWindowLimiter(BLOFIN_TRADE_WINDOWS, rateLimitScale, () => Date.now());
@@ -69,7 +75,8 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     if (reply.status === 429) stats.rejected429++;
     if (res.destroyed) return;
     const body = reply.contentType ? String(reply.body) : JSON.stringify(reply.body);
-    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json' });
+    // The Date header carries the server clock (skew fault applied): clients measure skew from it.
+    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json', date: new Date(faults.serverNowMs()).toUTCString() });
     res.end(body);
   };
 
@@ -97,7 +104,11 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     try {
       if (body === null) reply = fail(400, '400', 'Body too large');
       else if (!isPrivate) reply = handlePublic(ctx, path, url.searchParams);
-      else reply = privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
+      else if (req.headers['access-timestamp'] !== undefined) {
+        const stamp = req.headers['access-timestamp'];
+        const expired = checkTimestamp(Array.isArray(stamp) ? (stamp[0] ?? '') : stamp, faults.serverNowMs());
+        reply = expired ? fail(401, expired.code, expired.msg) : privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
+      } else reply = privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
     } catch (err) {
       reply = fail(500, '500', `server error ${err instanceof Error ? err.message : String(err)}`);
     }

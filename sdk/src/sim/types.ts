@@ -145,6 +145,11 @@ export interface FaultController {
   partialFills(opts: { ratio: number }): void;
   /** Suspends a market now (same as {@link SimExchange.delist}). */
   delist(symbol: string): void;
+  /**
+   * Shifts the sim's server clock by `ms` (the `Date` header and the signed-timestamp window
+   * follow it), as an exchange whose clock disagrees with ours would.
+   */
+  clockSkew(ms: number): void;
   /** Clears every pending fault. */
   reset(): void;
 }

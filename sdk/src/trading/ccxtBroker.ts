@@ -1,13 +1,13 @@
 import type { Exchange } from 'ccxt';
 import { ErrorCode } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
-import { AuthError, PerpscopeError } from '../core/errors.js';
+import { AuthError, PerpscopeError, TemporaryError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
 import { Ledger, OrderState, type StoredOrder } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
-import { CcxtOrderGateway, DEFAULT_READ_RETRY, isAuthFailure, retryRead, type ReadRetry } from './ccxtGateway.js';
+import { CcxtOrderGateway, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, isExchangeUnavailable, isTimestampRejection, retryRead, type ReadRetry } from './ccxtGateway.js';
 import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
 import { OrderLedger } from './orderLedger.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
@@ -30,6 +30,17 @@ export interface CcxtBrokerOptions {
   /** Intents older than this are abandoned rather than sent at restart (default 60 s). */
   resumeMaxAgeMs?: number;
   random?: () => number;
+  /** While paused by an outage, entries probe the exchange at most this often (default 0: every entry). */
+  probeIntervalMs?: number;
+  /** `Date`-header readings per clock-skew measurement (default 3). */
+  clockSamples?: number;
+}
+
+/** Why new entries are paused: the exchange answered maintenance/unavailable, or the breaker is open. */
+export interface PauseState {
+  reason: 'exchange_unavailable';
+  message: string;
+  atMs: number;
 }
 
 /** Why trading stopped, when it did. */
@@ -59,6 +70,12 @@ export class CcxtBroker implements Broker {
   private readonly retry: ReadRetry;
   private readonly reconciler: Reconciler;
   private halt: HaltState | null = null;
+  private pause: PauseState | null = null;
+  private lastProbeMs = Number.NEGATIVE_INFINITY;
+  private readonly probeIntervalMs: number;
+  /** Measures and corrects the skew between our clock and the exchange's. */
+  readonly clockSync: ExchangeClockSync;
+  private resyncing: Promise<void> | null = null;
   private readonly prefix: string;
   private following: { stop: () => void; done: Promise<void> } | null = null;
 
@@ -71,7 +88,9 @@ export class CcxtBroker implements Broker {
     this.exchange = o.exchangeId ?? o.exchange.id;
     this.log = o.logger ?? silentLogger;
     this.retry = { ...DEFAULT_READ_RETRY, ...(o.random ? { random: o.random } : {}), ...o.readRetry };
-    this.gateway = new CcxtOrderGateway(o.exchange, this.exchange, o.clock, this.retry);
+    this.probeIntervalMs = o.probeIntervalMs ?? 0;
+    this.clockSync = ExchangeClockSync.for(o.exchange, () => this.timeProbe(), o.clockSamples ?? 3);
+    this.gateway = new CcxtOrderGateway(o.exchange, this.exchange, o.clock, this.retry, () => this.resyncClock());
     const prefix = o.prefix ?? DEFAULT_CLIENT_ID_PREFIX;
     this.prefix = prefix;
     this.orders = new OrderLedger({
@@ -91,10 +110,29 @@ export class CcxtBroker implements Broker {
     this.reconciler = new Reconciler({ ledger: this.orders, gateway: this.gateway, clock: o.clock, prefix, logger: this.log, ...(o.resumeMaxAgeMs !== undefined ? { resumeMaxAgeMs: o.resumeMaxAgeMs } : {}) });
   }
 
-  /** Loads markets and reconciles. */
+  /** Loads markets, measures clock skew and reconciles. */
   async start(): Promise<void> {
     await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'loadMarkets' }, () => this.ex.loadMarkets()));
+    await this.resyncClock();
     await this.reconcile();
+  }
+
+  /**
+   * Re-measures the exchange's clock (after a timestamp rejection, or on demand). Concurrent
+   * callers share one measurement.
+   */
+  async resyncClock(): Promise<void> {
+    this.resyncing ??= this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'measureClockSkew' }, () => this.clockSync.measure()))
+      .then((offsetMs) => this.log.info({ offsetMs }, 'exchange clock offset measured'))
+      .finally(() => (this.resyncing = null));
+    return this.resyncing;
+  }
+
+  private async timeProbe(): Promise<unknown> {
+    if (!this.ex.markets) await this.ex.loadMarkets();
+    const symbol = this.ex.symbols[0];
+    if (symbol === undefined) throw new PerpscopeError(ErrorCode.Internal, `${this.exchange} lists no markets to read its clock from`);
+    return this.ex.fetchTicker(symbol);
   }
 
   async stop(): Promise<void> {
@@ -165,6 +203,37 @@ export class CcxtBroker implements Broker {
     return this.guard(() => this.reconciler.run());
   }
 
+  /** Null while entries are accepted; why they are paused during an exchange outage. */
+  paused(): PauseState | null {
+    return this.pause;
+  }
+
+  /**
+   * Ends an outage pause if the exchange answers again: a signed read probes it, then the
+   * Reconciler runs, and only when reconciliation completed without errors are entries accepted
+   * again (so anything that filled or changed while down is in the ledger first). True when
+   * entries are accepted.
+   */
+  async probe(): Promise<boolean> {
+    if (!this.pause) return true;
+    this.lastProbeMs = this.clock.nowMs();
+    try {
+      await this.guard(() => this.ex.fetchBalance());
+      const report = await this.reconcile();
+      if (report.errors.length > 0) {
+        this.log.warn({ errors: report.errors }, 'exchange answers again, but reconciliation had errors: entries stay paused');
+        return false;
+      }
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'exchange still unavailable: entries stay paused');
+      return false;
+    }
+    this.log.info({ pausedAtMs: this.pause.atMs }, 'exchange available again and reconciled: entries resume');
+    this.pause = null;
+    this.listeners.emit({ type: 'alert', level: 'info', reason: 'exchange_available', message: 'Exchange available again; reconciled, new entries resume' });
+    return true;
+  }
+
   /** Null while trading; the halt reason after an authentication failure. */
   halted(): HaltState | null {
     return this.halt;
@@ -186,6 +255,8 @@ export class CcxtBroker implements Broker {
   async placeOrder(req: PlaceOrderRequest): Promise<StoredOrder> {
     validatePlaceRequest(req);
     this.assertNotHalted();
+    // Exits and protection still go out during an outage (they may get through); entries wait.
+    if (!req.reduceOnly) await this.assertAvailable();
     const existing = this.orders.get(this.orders.clientOrderIdFor(req));
     if (existing) {
       if (existing.state === OrderState.New || existing.state === OrderState.Sent) return this.guard(() => this.orders.resumeIntent(existing.clientOrderId, Number.POSITIVE_INFINITY));
@@ -205,7 +276,7 @@ export class CcxtBroker implements Broker {
   }
 
   async fetchPositions(): Promise<BrokerPosition[]> {
-    const raw = await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'fetchPositions' }, () => this.ex.fetchPositions()));
+    const raw = await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'fetchPositions' }, () => this.ex.fetchPositions(), () => this.resyncClock()));
     return raw
       .filter((p) => p.symbol && p.contracts)
       .map((p): BrokerPosition => {
@@ -228,7 +299,7 @@ export class CcxtBroker implements Broker {
   }
 
   async fetchAccount(): Promise<BrokerAccount> {
-    const bal = await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'fetchBalance' }, () => this.ex.fetchBalance()));
+    const bal = await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'fetchBalance' }, () => this.ex.fetchBalance(), () => this.resyncClock()));
     const usdt = (bal as unknown as Record<string, { total?: number; free?: number } | undefined>).USDT;
     const info = bal.info as { data?: { totalEquity?: string; details?: { balance?: string; unrealizedPnl?: string }[] } } | undefined;
     const equityUsd = Number(info?.data?.totalEquity ?? usdt?.total ?? 0);
@@ -268,15 +339,37 @@ export class CcxtBroker implements Broker {
     }
   }
 
+  private async assertAvailable(): Promise<void> {
+    const pause = this.pause;
+    if (!pause) return;
+    if (this.clock.nowMs() - this.lastProbeMs >= this.probeIntervalMs && (await this.probe())) return;
+    throw new TemporaryError(ErrorCode.ExchangeUnavailable, `New entries are paused: ${pause.message}`, {
+      details: { reason: pause.reason, pausedAtMs: pause.atMs },
+    });
+  }
+
   private assertNotHalted(): void {
     if (this.halt) throw new AuthError(ErrorCode.AuthenticationFailed, `Trading is halted: ${this.halt.message}`, { details: { reason: this.halt.reason, haltedAtMs: this.halt.atMs } });
   }
 
-  /** Runs `fn`; an authentication failure halts trading and tells the user. */
+  /**
+   * Runs `fn`; an authentication failure halts trading and tells the user; an outage pauses new
+   * entries; a timestamp rejection re-measures the clock.
+   */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
+      if (isExchangeUnavailable(err) && !this.pause) {
+        const message = `the exchange is unavailable (${(err as Error).message})`;
+        this.pause = { reason: 'exchange_unavailable', message, atMs: this.clock.nowMs() };
+        this.lastProbeMs = this.clock.nowMs();
+        this.log.warn({ err: String(err) }, 'exchange unavailable: new entries paused until it answers and reconciliation completes');
+        this.listeners.emit({ type: 'alert', level: 'warn', reason: 'exchange_unavailable', message: `New entries paused: ${message}` });
+      }
+      if (isTimestampRejection(err) && !this.resyncing) {
+        await this.resyncClock().catch((e: unknown) => this.log.warn({ err: String(e) }, 'clock re-measurement failed'));
+      }
       if (isAuthFailure(err) && !this.halt) {
         const message = `the exchange refused the API key (${(err as Error).message}). Fix it with \`perpscope keys set --exchange ${this.exchange}\`, then restart.`;
         this.halt = { reason: 'authentication', message, atMs: this.clock.nowMs() };

@@ -18,14 +18,26 @@ export const DEFAULT_READ_RETRY: ReadRetry = { attempts: 4, baseMs: 200, maxMs: 
 
 /**
  * Runs a read, retrying retryable errors (network, 429, 5xx, timeouts) with exponential backoff
- * and jitter. Non-retryable errors (auth, bad request) surface at once.
+ * and jitter. Non-retryable errors (auth, bad request) surface at once. A timestamp rejection is
+ * retried only after `resync` corrected the clock (without one, retrying cannot help).
  */
-export async function retryRead<T>(clock: Clock, retry: ReadRetry, context: { exchange: string; operation: string; symbol?: string }, fn: () => Promise<T>): Promise<T> {
+export async function retryRead<T>(
+  clock: Clock,
+  retry: ReadRetry,
+  context: { exchange: string; operation: string; symbol?: string },
+  fn: () => Promise<T>,
+  resync?: () => Promise<void>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const e = mapCcxtError(err, context);
+      if (isTimestampRejection(e)) {
+        if (!resync || attempt >= retry.attempts) throw e;
+        await resync();
+        continue;
+      }
       if (!e.retryable || attempt >= retry.attempts) throw e;
       const base = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
       await clock.sleep(Math.round(base * (0.5 + retry.random())));
@@ -57,7 +69,31 @@ export class CcxtOrderGateway implements OrderGateway {
     readonly exchangeId: string,
     private readonly clock: Clock,
     private readonly retry: ReadRetry = DEFAULT_READ_RETRY,
+    /** Re-measures and corrects clock skew after a timestamp rejection. */
+    private readonly resync?: () => Promise<void>,
   ) {}
+
+  /**
+   * Runs one signed call; a timestamp rejection re-measures the skew and runs it once more.
+   * Safe for creates too: BloFin checks ACCESS-TIMESTAMP before anything else, so a request it
+   * rejected for its timestamp never reached the matching engine and no order exists under that
+   * client id. The retry carries the same client id, so even if that assumption failed the
+   * exchange would refuse the copy as a duplicate, which the ledger adopts.
+   */
+  private async signed<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = mapCcxtError(err, { exchange: this.exchangeId, operation: 'signed' });
+      if (!this.resync || !isTimestampRejection(e)) throw err;
+      await this.resync();
+      return fn();
+    }
+  }
+
+  private read<T>(context: { exchange: string; operation: string; symbol?: string }, fn: () => Promise<T>): Promise<T> {
+    return retryRead(this.clock, this.retry, context, fn, this.resync);
+  }
 
   private get raw(): BlofinImplicit {
     return this.ex as unknown as BlofinImplicit;
@@ -76,19 +112,23 @@ export class CcxtOrderGateway implements OrderGateway {
       let placed: Order;
       if (TRIGGER_TYPES.has(order.type)) {
         const key = order.type === 'stop_market' ? 'stopLossPrice' : 'takeProfitPrice';
-        placed = await this.ex.createOrder(order.symbol, 'market', order.side, contracts, undefined, {
-          [key]: order.triggerPrice,
-          tpsl: true,
-          reduceOnly: true,
-          clientOrderId: order.clientOrderId,
-          marginMode,
-        });
+        placed = await this.signed(() =>
+          this.ex.createOrder(order.symbol, 'market', order.side, contracts, undefined, {
+            [key]: order.triggerPrice,
+            tpsl: true,
+            reduceOnly: true,
+            clientOrderId: order.clientOrderId,
+            marginMode,
+          }),
+        );
       } else {
-        placed = await this.ex.createOrder(order.symbol, order.type, order.side, contracts, order.price ?? undefined, {
-          clientOrderId: order.clientOrderId,
-          marginMode,
-          ...(order.reduceOnly ? { reduceOnly: true } : {}),
-        });
+        placed = await this.signed(() =>
+          this.ex.createOrder(order.symbol, order.type, order.side, contracts, order.price ?? undefined, {
+            clientOrderId: order.clientOrderId,
+            marginMode,
+            ...(order.reduceOnly ? { reduceOnly: true } : {}),
+          }),
+        );
       }
       return { exchangeOrderId: placed.id ? String(placed.id) : null };
     } catch (err) {
@@ -101,11 +141,11 @@ export class CcxtOrderGateway implements OrderGateway {
     try {
       const instId = this.ex.market(order.symbol).id;
       if (TRIGGER_TYPES.has(order.type)) {
-        const res = await this.raw.privateGetTradeOrderTpslDetail({ instId, clientOrderId: order.clientOrderId });
+        const res = await this.signed(() => this.raw.privateGetTradeOrderTpslDetail({ instId, clientOrderId: order.clientOrderId }));
         const rec = firstRecord(res.data);
         return rec ? this.triggerView(order, rec) : null;
       }
-      const res = await this.raw.privateGetTradeOrderDetail({ instId, clientOrderId: order.clientOrderId });
+      const res = await this.signed(() => this.raw.privateGetTradeOrderDetail({ instId, clientOrderId: order.clientOrderId }));
       const rec = firstRecord(res.data);
       if (!rec) return null;
       const parsed = this.ex.parseOrder(rec, this.ex.market(order.symbol));
@@ -125,7 +165,7 @@ export class CcxtOrderGateway implements OrderGateway {
 
   /** The exchange's order by its own id (to learn the client id behind an unknown fill); null when unknown. */
   async orderByExchangeId(symbol: string, orderId: string): Promise<Order | null> {
-    return retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'lookupOrder', symbol }, async () => {
+    return this.read({ exchange: this.exchangeId, operation: 'lookupOrder', symbol }, async () => {
       try {
         const res = await this.raw.privateGetTradeOrderDetail({ instId: this.ex.market(symbol).id, orderId });
         const rec = firstRecord(res.data);
@@ -143,10 +183,10 @@ export class CcxtOrderGateway implements OrderGateway {
     let res: Raw[];
     try {
       if (TRIGGER_TYPES.has(order.type)) {
-        const reply = await this.raw.privatePostTradeCancelTpsl([{ instId: this.ex.market(order.symbol).id, clientOrderId: order.clientOrderId }]);
+        const reply = await this.signed(() => this.raw.privatePostTradeCancelTpsl([{ instId: this.ex.market(order.symbol).id, clientOrderId: order.clientOrderId }]));
         res = Array.isArray(reply.data) ? (reply.data as Raw[]) : [];
       } else {
-        await this.ex.cancelOrder(order.exchangeOrderId ?? '', order.symbol, { clientOrderId: order.clientOrderId });
+        await this.signed(() => this.ex.cancelOrder(order.exchangeOrderId ?? '', order.symbol, { clientOrderId: order.clientOrderId }));
         return;
       }
     } catch (err) {
@@ -166,7 +206,7 @@ export class CcxtOrderGateway implements OrderGateway {
     }
     if (!orderId) return [];
     const id = orderId;
-    const trades = await retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'fetchMyTrades', symbol: order.symbol }, () =>
+    const trades = await this.read({ exchange: this.exchangeId, operation: 'fetchMyTrades', symbol: order.symbol }, () =>
       this.ex.fetchMyTrades(order.symbol, undefined, 100, { orderId: id }),
     );
     return trades.filter((t) => String(t.order ?? '') === id).map((t) => this.toFill(t));
@@ -174,7 +214,7 @@ export class CcxtOrderGateway implements OrderGateway {
 
   /** Recent executions of the account (all symbols when `symbol` is absent), oldest first. */
   async recentFills(sinceMs: number | undefined, symbol?: string): Promise<ExchangeFill[]> {
-    const trades = await retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'fetchMyTrades' }, () => this.ex.fetchMyTrades(symbol, sinceMs, 100));
+    const trades = await this.read({ exchange: this.exchangeId, operation: 'fetchMyTrades' }, () => this.ex.fetchMyTrades(symbol, sinceMs, 100));
     return trades.map((t) => this.toFill(t)).sort((a, b) => a.atMs - b.atMs);
   }
 
@@ -195,7 +235,7 @@ export class CcxtOrderGateway implements OrderGateway {
   }
 
   private async triggerRecord(order: StoredOrder): Promise<Raw | null> {
-    return retryRead(this.clock, this.retry, { exchange: this.exchangeId, operation: 'lookupTpsl', symbol: order.symbol }, async () => {
+    return this.read({ exchange: this.exchangeId, operation: 'lookupTpsl', symbol: order.symbol }, async () => {
       try {
         const res = await this.raw.privateGetTradeOrderTpslDetail({ instId: this.ex.market(order.symbol).id, clientOrderId: order.clientOrderId });
         return firstRecord(res.data);
@@ -215,7 +255,7 @@ export class CcxtOrderGateway implements OrderGateway {
     if (state === 'effective') {
       const actual = typeof rec.actualOrderId === 'string' && rec.actualOrderId !== '' ? rec.actualOrderId : null;
       if (!actual) return { exchangeOrderId, status: 'canceled', filledBase: 0, avgFillPrice: null };
-      const fills = (await this.ex.fetchMyTrades(order.symbol, undefined, 100, { orderId: actual })).filter((t) => String(t.order ?? '') === actual).map((t) => this.toFill(t));
+      const fills = (await this.signed(() => this.ex.fetchMyTrades(order.symbol, undefined, 100, { orderId: actual }))).filter((t) => String(t.order ?? '') === actual).map((t) => this.toFill(t));
       const filled = fills.reduce((s, f) => s + f.amountBase, 0);
       const avg = filled > 0 ? fills.reduce((s, f) => s + f.price * f.amountBase, 0) / filled : null;
       return { exchangeOrderId, status: filled > 0 ? 'filled' : 'canceled', filledBase: filled, avgFillPrice: avg };
@@ -233,4 +273,67 @@ function firstRecord(data: unknown): Raw | null {
 /** True for errors that must halt trading (bad or revoked keys). */
 export function isAuthFailure(err: unknown): boolean {
   return err instanceof PerpscopeError && (err.code === ErrorCode.AuthenticationFailed || err.code === ErrorCode.PermissionDenied || err.code === ErrorCode.AccountSuspended);
+}
+
+/** True when the exchange refused a signed request for its timestamp (ccxt's InvalidNonce). */
+export function isTimestampRejection(err: unknown): boolean {
+  return err instanceof PerpscopeError && err.details?.ccxtClass === 'InvalidNonce';
+}
+
+/** True when the exchange is down or in maintenance (5xx pages, ccxt's OnMaintenance/ExchangeNotAvailable) or our breaker is open. */
+export function isExchangeUnavailable(err: unknown): boolean {
+  return err instanceof PerpscopeError && (err.code === ErrorCode.ExchangeUnavailable || err.code === ErrorCode.CircuitOpen);
+}
+
+const SYNCS = new WeakMap<Exchange, ExchangeClockSync>();
+
+/**
+ * Measures the exchange's clock against ours and corrects the timestamps ccxt signs with.
+ * BloFin has no time endpoint and ccxt's blofin has no `timeDifference` option (its `sign()`
+ * stamps ACCESS-TIMESTAMP with `this.milliseconds()`), so the instance's `milliseconds` is
+ * wrapped to add the measured offset. Each sample is the HTTP `Date` header of a public reply
+ * (whole seconds, so +500 ms for the expected truncation) minus the request's local midpoint;
+ * the median of the samples wins.
+ */
+export class ExchangeClockSync {
+  /** Exchange time minus local time, in ms. */
+  offsetMs = 0;
+  private readonly localMs: () => number;
+
+  private constructor(
+    private readonly ex: Exchange,
+    /** A cheap public request whose reply carries a `Date` header. */
+    private readonly probe: () => Promise<unknown>,
+    private readonly samples: number,
+  ) {
+    const local = ex.milliseconds.bind(ex);
+    this.localMs = local;
+    ex.milliseconds = () => local() + this.offsetMs;
+  }
+
+  /** The instance's one sync (brokers sharing an exchange instance share it, so the offset is applied once). */
+  static for(ex: Exchange, probe: () => Promise<unknown>, samples = 3): ExchangeClockSync {
+    const known = SYNCS.get(ex);
+    if (known) return known;
+    const created = new ExchangeClockSync(ex, probe, samples);
+    SYNCS.set(ex, created);
+    return created;
+  }
+
+  /** Takes `samples` readings and applies their median; returns the offset (unchanged when no reply carried a date). */
+  async measure(): Promise<number> {
+    const readings: number[] = [];
+    for (let i = 0; i < this.samples; i++) {
+      const sentMs = this.localMs();
+      await this.probe();
+      const receivedMs = this.localMs();
+      const headers = (this.ex as unknown as { last_response_headers?: Record<string, string> }).last_response_headers ?? {};
+      const serverMs = Date.parse(headers.Date ?? headers.date ?? '');
+      if (Number.isFinite(serverMs)) readings.push(serverMs + 500 - (sentMs + receivedMs) / 2);
+    }
+    if (readings.length === 0) return this.offsetMs;
+    readings.sort((a, b) => a - b);
+    this.offsetMs = Math.round(readings[Math.floor(readings.length / 2)] ?? 0);
+    return this.offsetMs;
+  }
 }

@@ -8,10 +8,10 @@ export { applyFillToPosition, unrealizedPnl, liquidationPrice } from './position
 export { walkBook, tradeCrosses, triggerFires } from './paperMatching.js';
 export { PaperBroker } from './paperBroker.js';
 export type { PaperBrokerOptions, PaperMarketSpec } from './paperBroker.js';
-export { CcxtOrderGateway, retryRead, DEFAULT_READ_RETRY } from './ccxtGateway.js';
+export { CcxtOrderGateway, ExchangeClockSync, retryRead, DEFAULT_READ_RETRY } from './ccxtGateway.js';
 export type { ReadRetry } from './ccxtGateway.js';
 export { CcxtBroker } from './ccxtBroker.js';
-export type { CcxtBrokerOptions, HaltState } from './ccxtBroker.js';
+export type { CcxtBrokerOptions, HaltState, PauseState } from './ccxtBroker.js';
 export { Reconciler } from './reconciler.js';
 export type { ReconcileReport, ReconcilerOptions } from './reconciler.js';
 export { ProtectionManager } from './protection.js';

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PerpscopeError } from '../../sdk/src/core/errors.js';
+import { createBlofinClient } from '../../sdk/src/sim/index.js';
+import type { BrokerEvent } from '../../sdk/src/trading/index.js';
+import { entryRisk } from '../../sdk/test/trading/helpers.js';
+import { exchangeOrdersWithClientId, ledgerMatchesExchange, startLiveRig, SYMBOL, type LiveRig } from '../../sdk/test/trading/liveRig.js';
+
+let rig: LiveRig | undefined;
+afterEach(async () => {
+  await rig?.stop();
+  rig = undefined;
+});
+
+async function mid(r: LiveRig): Promise<number> {
+  const book = await r.ex.fetchOrderBook(SYMBOL, 5);
+  return ((book.bids[0]?.[0] ?? 0) + (book.asks[0]?.[0] ?? 0)) / 2;
+}
+
+const entry = (r: LiveRig, tradeId: string, px: number) => ({
+  symbol: SYMBOL,
+  side: 'buy' as const,
+  type: 'market' as const,
+  amountBase: r.amountBase,
+  tradeId,
+  leg: 'entry',
+  risk: entryRisk(SYMBOL, 'long', px),
+});
+
+
+async function refusal(p: Promise<unknown>): Promise<PerpscopeError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof PerpscopeError) return err;
+    throw err;
+  }
+  throw new Error('expected the order to be refused');
+}
+
+describe('outages and clock skew through ccxt blofin against SimExchange', () => {
+  it('RELIABILITY 13: an outage pauses entries (exits still go out); reconciliation runs before entries resume', async () => {
+    rig = await startLiveRig();
+    const r = rig;
+    await r.broker.start();
+    const px = await mid(r);
+    // Resting entry far below the market: the exchange will cancel it while we cannot see it.
+    const resting = await r.broker.placeOrder({ ...entry(r, 'resting', px), type: 'limit', price: Number(r.ex.priceToPrecision(SYMBOL, px * 0.97)) });
+    expect(resting.state, 'resting limit acknowledged').toBe('ACK');
+    await r.broker.placeOrder(entry(r, 'held', px));
+
+    r.sim.faults.failHttp({ status: 503, count: 1_000 });
+    await expect(r.broker.fetchAccount(), 'reads fail during the outage').rejects.toThrow();
+    expect(r.broker.paused()?.reason, 'the outage paused new entries').toBe('exchange_unavailable');
+    const createsBefore = r.createRequests();
+    const refused = await refusal(r.broker.placeOrder(entry(r, 'during-outage', px)));
+    expect(refused.details.reason, 'machine-readable refusal').toBe('exchange_unavailable');
+    expect(r.createRequests(), 'nothing sent for the refused entry').toBe(createsBefore);
+    expect(r.store.orders.listByTrade('live', 'during-outage'), 'no intent recorded for the refused entry').toEqual([]);
+
+    // The exchange is back, but the broker has not probed yet. While down, the resting order was cancelled.
+    r.sim.faults.reset();
+    const other = createBlofinClient(r.sim, { enableRateLimit: false });
+    await other.loadMarkets();
+    await other.cancelOrder(resting.exchangeOrderId ?? '', SYMBOL);
+    await other.close();
+    expect(r.store.orders.get(resting.clientOrderId)?.state, 'the ledger has not seen the cancel yet').toBe('ACK');
+
+    // A reduce-only exit does not wait for the probe.
+    const exit = await r.broker.placeOrder({ ...entry(r, 'held', px), side: 'sell', reduceOnly: true, purpose: 'exit', leg: 'close' });
+    expect(exit.state, 'exit went through while entries were paused').toBe('FILLED');
+    expect(r.broker.paused(), 'an exit does not end the pause').not.toBeNull();
+
+    const events: string[] = [];
+    r.broker.on((e: BrokerEvent) => {
+      if (e.type === 'order') events.push(`${e.order.clientOrderId}:${e.order.state}`);
+    });
+    const next = await r.broker.placeOrder(entry(r, 'after-outage', px));
+    expect(next.state, 'entry accepted after recovery').toBe('FILLED');
+    expect(r.broker.paused(), 'pause cleared').toBeNull();
+    const cancelSeen = events.indexOf(`${resting.clientOrderId}:CANCELLED`);
+    const entrySent = events.indexOf(`${next.clientOrderId}:NEW`);
+    expect(cancelSeen, 'reconciliation applied the cancel made while down').toBeGreaterThanOrEqual(0);
+    expect(entrySent, 'the next entry was recorded').toBeGreaterThan(cancelSeen);
+    expect(r.store.orders.get(resting.clientOrderId)?.state).toBe('CANCELLED');
+    expect(ledgerMatchesExchange(r.sim, r.store, r.ex)).toEqual([]);
+  });
+
+  it('RELIABILITY 15: clock skew is measured from the Date header and corrected; a timestamp-rejected create is retried once under the same id', async () => {
+    rig = await startLiveRig();
+    const r = rig;
+    await r.broker.start();
+    expect(Math.abs(r.broker.clockSync.offsetMs), 'no skew measured without the fault').toBeLessThan(2_000);
+    const skewMs = 120_000;
+    r.sim.faults.clockSkew(skewMs);
+
+    // Without correction a signed request is refused for its timestamp (BloFin 152405 -> ccxt InvalidNonce).
+    const plain = createBlofinClient(r.sim, { enableRateLimit: false });
+    await plain.loadMarkets();
+    const rejected = await plain.fetchBalance().then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    expect(rejected?.constructor.name, 'uncorrected timestamps are rejected as ccxt InvalidNonce').toBe('InvalidNonce');
+    expect(rejected?.message, 'with BloFin timestamp code').toContain('152405');
+    await plain.close();
+
+    const logBefore = r.sim.requestLog().length;
+    const account = await r.broker.fetchAccount();
+    expect(account.equityUsd, 'the private read succeeded after correction').toBeGreaterThan(0);
+    const privateStatuses = r.sim
+      .requestLog()
+      .slice(logBefore)
+      .filter((e) => e.private)
+      .map((e) => e.status);
+    expect(privateStatuses, 'rejected once for the timestamp, then accepted after re-measuring').toEqual([401, 200]);
+    expect(Math.abs(r.broker.clockSync.offsetMs - skewMs), 'measured skew within 2 s of the injected one').toBeLessThan(2_000);
+
+    // The clock jumps the other way: the create is rejected for its timestamp (so never accepted),
+    // re-measured, and sent once more under the same client id.
+    const px = await mid(r);
+    const createsBefore = r.createRequests();
+    // Shift the clock between the pre-trade reads and the create itself.
+    const off = r.broker.on((e: BrokerEvent) => {
+      if (e.type === 'order' && e.order.state === 'SENT') r.sim.faults.clockSkew(-skewMs);
+    });
+    const order = await r.broker.placeOrder(entry(r, 'skewed-create', px));
+    off();
+    expect(order.state, 'the order filled after the correction').toBe('FILLED');
+    expect(r.createRequests() - createsBefore, 'one rejected create, one accepted').toBe(2);
+    expect(exchangeOrdersWithClientId(r.sim, order.clientOrderId), 'exactly one exchange order').toHaveLength(1);
+    expect(Math.abs(r.broker.clockSync.offsetMs + skewMs), 'measured the new skew').toBeLessThan(2_000);
+    expect(ledgerMatchesExchange(r.sim, r.store, r.ex)).toEqual([]);
+  });
+});
