@@ -68,14 +68,15 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
 
   program
     .command('panic')
-    .description('kill switch on, then cancel open orders and close positions reduce-only (paper ledger)')
+    .description('kill switch on, then cancel open orders and close positions reduce-only (paper, or --live)')
     .option('--cancel', 'cancel open orders')
     .option('--close', 'close positions reduce-only at market')
     .option('--all', 'both (the default when neither is given)')
     .option('--symbols <list>', 'only these symbols (comma-separated, unified form)', listOption('--symbols'))
+    .option('--live', 'the live ledger and exchange account (uses the stored key; reconciles first)')
     .option('--exchange <id>', 'ccxt exchange id')
     .option('--sim', 'the in-process SimExchange')
-    .action(async (opts: { cancel?: boolean; close?: boolean; all?: boolean; symbols?: string[]; exchange?: string; sim?: boolean }) => {
+    .action(async (opts: { cancel?: boolean; close?: boolean; all?: boolean; symbols?: string[]; exchange?: string; sim?: boolean; live?: boolean }) => {
       const { runPanic } = await import('./commands/panic.js');
       const report = await runPanic({ ...opts, ...program.opts<GlobalOptions>() }, io);
       if (report.failures.length) throw new CommanderError(1, 'perpscope.panic', '');
