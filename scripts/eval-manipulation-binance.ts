@@ -7,7 +7,7 @@
  * Candle-only inputs (no book, funding or OI in this set). A symbol whose first bar is later
  * than the set's first bar was listed inside the window; that first bar is its listing time.
  *
- *   npx tsx scripts/eval-manipulation-binance.ts --data /work/shared/data [--json out.json]
+ *   npx tsx scripts/eval-manipulation-binance.ts --data ../shared/data [--json out.json]
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * `<data>/pump-and-dump/`, with a time-ordered split (see fit-manipulation.ts), and says what the
  * other sets there can and cannot support.
  *
- *   npx tsx scripts/eval-manipulation-pumpdump.ts --data /work/shared/data
+ *   npx tsx scripts/eval-manipulation-pumpdump.ts --data ../shared/data
  */
 import { join } from 'node:path';
 import { rocAuc } from '../sdk/src/manipulation/index.js';
