@@ -167,7 +167,8 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       historyBars: config.backfillBars,
       ringCapacity: Math.max(config.ringCapacity, config.backfillBars),
       universeRefreshMs: deps.live === false ? 0 : config.universe.refreshMs,
-      healthIntervalMs: deps.live === false ? 0 : 5_000,
+      // Health is for people watching: every 5 s of wall time, however fast an in-process sim runs.
+      healthIntervalMs: deps.live === false ? 0 : 5_000 * (resolved.sim ? config.sim.acceleration : 1),
       live: deps.live !== false,
       ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
     });
