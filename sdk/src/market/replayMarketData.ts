@@ -1,4 +1,4 @@
-import { ErrorCode, timeframeMs, type Candle, type FundingRate, type Market, type MarkPrice, type OpenInterest, type OrderBook, type Ticker, type Timeframe, type Trade } from '@perpscope/shared';
+import { ErrorCode, timeframeMs, usdtSwapMarket, type Candle, type FundingRate, type Market, type MarkPrice, type OpenInterest, type OrderBook, type Ticker, type Timeframe, type Trade } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
 import { ExchangeRejectedError, UnknownSymbolError } from '../core/errors.js';
 import { BreakerState } from './circuitBreaker.js';
@@ -38,22 +38,7 @@ const REPLAY_LIMITS: ExchangeLimits = {
 /** A unified symbol `BASE/USDT:USDT` as a default market. */
 function defaultMarket(symbol: string): Market {
   const base = symbol.split('/')[0] ?? symbol;
-  return {
-    symbol,
-    id: `${base}-USDT`,
-    base,
-    quote: 'USDT',
-    settle: 'USDT',
-    type: 'swap',
-    linear: true,
-    active: true,
-    contractSize: 1,
-    tickSize: 1e-8,
-    lotSize: 1e-8,
-    minAmount: 0,
-    makerFee: 0.0002,
-    takerFee: 0.0005,
-  };
+  return { ...usdtSwapMarket(base, { tickSize: 1e-8, lotSize: 1e-8, minAmount: 0, makerFee: 0.0002, takerFee: 0.0005 }), symbol };
 }
 
 /** Index of the first candle with openTimeMs >= t (candles ascending). */

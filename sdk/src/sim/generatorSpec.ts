@@ -1,3 +1,4 @@
+import { usdtSwapMarket } from '@perpscope/shared';
 import type { GroundTruthEpisode, SimMarket } from './types.js';
 import type { SpoofWall } from './book.js';
 import { ANCHOR_MS, DAY_MS, HOUR_MS, MINUTE_MS, type PathSpec, type PumpOverlay } from './pricePath.js';
@@ -93,16 +94,7 @@ function planSymbol(seed: number, index: number, startTimeMs: number): SymbolPla
   const lotSize = Number((10 ** Math.floor(Math.log10(5 / price))).toPrecision(1));
   const listMs = Math.max(ANCHOR_MS, floorTo(startTimeMs - 4000 * DAY_MS, DAY_MS));
   const liquidity = Math.log10(quoteVolumeDailyUsd);
-  const market: SimMarket = {
-    symbol: `${base}/USDT:USDT`,
-    id: `${base}-USDT`,
-    base,
-    quote: 'USDT',
-    settle: 'USDT',
-    type: 'swap',
-    linear: true,
-    active: true,
-    contractSize: 1,
+  const market: SimMarket = usdtSwapMarket(base, {
     tickSize,
     lotSize,
     minAmount: lotSize,
@@ -110,7 +102,7 @@ function planSymbol(seed: number, index: number, startTimeMs: number): SymbolPla
     takerFee: TAKER_FEE,
     maxLeverage: base === 'BTC' || base === 'ETH' ? 125 : 50,
     listedAtMs: listMs,
-  };
+  });
   return {
     market,
     path: { key, logLevel: Math.log(price), dailyVol, quoteVolumeDailyUsd, tickSize, lotSize, listMs, pumps: [] },

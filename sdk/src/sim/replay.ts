@@ -1,4 +1,4 @@
-import type { FundingRate, MarkPrice, OpenInterest, OrderBook, Trade } from '@perpscope/shared';
+import { usdtSwapMarket, type FundingRate, type MarkPrice, type OpenInterest, type OrderBook, type Trade } from '@perpscope/shared';
 import { roundTo, synthesizeBook } from './book.js';
 import { HOUR_MS } from './pricePath.js';
 import { loadRecordedDir, type BarSeries } from './replayFiles.js';
@@ -41,16 +41,7 @@ export function createReplaySource(dir: string): ReplaySource {
     const tickSize = 10 ** -finest.priceDecimals;
     const lotSize = 10 ** -finest.volumeDecimals;
     const entry: ReplaySymbol = {
-      market: {
-        symbol: `${base}/USDT:USDT`,
-        id: `${base}-USDT`,
-        base,
-        quote: 'USDT',
-        settle: 'USDT',
-        type: 'swap',
-        linear: true,
-        active: true,
-        contractSize: 1,
+      market: usdtSwapMarket(base, {
         tickSize: roundTo(tickSize, tickSize),
         lotSize: roundTo(lotSize, lotSize),
         minAmount: roundTo(lotSize, lotSize),
@@ -58,7 +49,7 @@ export function createReplaySource(dir: string): ReplaySource {
         takerFee: 0.0006,
         maxLeverage: 50,
         listedAtMs: Math.min(...[...series.values()].map((s) => s.openMs[0]!)),
-      },
+      }),
       key: stringHash(exchangeSymbol),
       series,
       derived: new Map(),

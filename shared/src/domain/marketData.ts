@@ -129,3 +129,25 @@ export const MarkPriceSchema = z.object({
   indexPrice: positive.optional(),
 });
 export type MarkPrice = z.infer<typeof MarkPriceSchema>;
+
+/** What differs between linear USDT-settled swaps; everything else follows from the base. */
+export type UsdtSwapSpec = Pick<Market, 'tickSize' | 'lotSize' | 'minAmount' | 'makerFee' | 'takerFee'> & Partial<Pick<Market, 'maxLeverage' | 'listedAtMs' | 'active'>>;
+
+/**
+ * An active linear USDT-settled perpetual (`BASE/USDT:USDT`, exchange id `BASE-USDT`, one base
+ * unit per contract), the shape SimExchange lists and replays assume.
+ */
+export function usdtSwapMarket(base: string, spec: UsdtSwapSpec): Market {
+  return {
+    symbol: `${base}/USDT:USDT`,
+    id: `${base}-USDT`,
+    base,
+    quote: 'USDT',
+    settle: 'USDT',
+    type: 'swap',
+    linear: true,
+    active: true,
+    contractSize: 1,
+    ...spec,
+  };
+}
