@@ -25,6 +25,9 @@ import {
   vwap,
   type StreamingIndicator,
 } from '../../src/indicators/index.js';
+import { mulberry32 as prng } from '../../../test/support/rng.js';
+
+export { prng };
 
 /** Column-wise bars used by the contract test. */
 export interface Bars {
@@ -215,17 +218,6 @@ export const CASES: ContractCase[] = [
   },
 ];
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Geometric random walk of hourly bars with occasional unchanged closes, flat bars and zero

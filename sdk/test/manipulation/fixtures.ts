@@ -1,19 +1,11 @@
 import type { CandleArrays, MarketSnapshot } from '../../src/manipulation/index.js';
+import { mulberry32 as rng } from '../../../test/support/rng.js';
+
+export { rng };
 
 export const HOUR_MS = 3_600_000;
 export const T0 = Date.UTC(2025, 9, 1);
 
-/** Deterministic uniform [0, 1) stream (mulberry32) so fixtures are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface MutableCandles {
   openTimeMs: number[];

@@ -2,18 +2,10 @@ import type { Timeframe } from '@perpscope/shared';
 import { timeframeMs } from '@perpscope/shared';
 import type { OhlcvColumns } from '../../../src/features/types.js';
 import type { SeriesData } from '../../../src/signals/replay.js';
+import { mulberry32 as rng } from '../../../../test/support/rng.js';
 
-/** mulberry32: a tiny seeded PRNG, so the dataset is the same on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
+
 
 function gaussian(r: () => number): number {
   const u = 1 - r();
