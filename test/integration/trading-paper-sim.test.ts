@@ -34,7 +34,9 @@ describe('RELIABILITY 16: paper trading with keys present never calls a private 
     const broker = new PaperBroker({
       store,
       clock,
-      risk: permissiveRisk(clock),
+      // Two book levels can be worth more than the helper's 1M USD default notional, depending on
+      // the sim's time; the policy must allow whatever the book walk needs.
+      risk: permissiveRisk(clock, { gates: { maxExposureUsd: 1e13 }, sizing: { fixedNotionalUsd: 1e12 } }),
       exchange: 'blofin',
       market: () => ({ makerFee: market.maker ?? 0.0002, takerFee: market.taker ?? 0.0006 }),
     });
