@@ -1,20 +1,15 @@
 import {
-  acceleratedClock,
-  BLOFIN_LIMITS,
-  CcxtMarketData,
   createEngine,
   DEFAULT_PROFILES,
-  scaleLimits,
+  resolveSource,
   SystemClock,
-  ConfigError,
   openStore,
   type Engine,
   type EngineDeps,
   type PerpscopeConfig,
   type Store,
 } from '@perpscope/sdk';
-import { createBlofinClient, startSimExchange, type SimExchange } from '@perpscope/sdk/sim';
-import ccxt, { type Exchange } from 'ccxt';
+import type { SimExchange } from '@perpscope/sdk/sim';
 import { SIM_API_KEY, hostConfig } from './hostConfig.js';
 import { createKeyTester } from './keyTesterAdapter.js';
 import { adaptMarketEngine } from './marketAdapter.js';
@@ -52,31 +47,13 @@ interface SourceWiring {
   deps: EngineDeps;
 }
 
-/** Starts SimExchange with the sim's test key, and a source and clock that follow its time. */
-async function startSim(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): Promise<SourceWiring> {
-  const sim = await startSimExchange({
-    port: 0,
-    symbols: config.sim.symbols,
-    seed: config.sim.seed,
-    acceleration: config.sim.acceleration,
-    rateLimitScale: config.sim.rateLimitScale,
-    apiKey: { ...SIM_API_KEY },
-    ...(config.sim.dataDir ? { dataDir: config.sim.dataDir } : {}),
-  });
-  const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs }) as unknown as Exchange;
-  // The REST limiter counts wall time (as the sim does); bars and staleness follow sim time.
-  const source = new CcxtMarketData({ exchange, clock: wall, logger, limits: scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale) });
-  return { sim, deps: { source, clock: acceleratedClock(() => sim.nowMs(), config.sim.acceleration), logger } };
-}
-
-/** A real exchange through ccxt, with the desktop's request timeout and swap markets. */
-function exchangeSource(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): SourceWiring {
-  const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
-  const Ctor = pro[config.exchange];
-  if (!Ctor) throw new ConfigError([{ path: 'exchange', received: JSON.stringify(config.exchange), expected: 'a ccxt pro exchange id such as blofin' }]);
-  const exchange = new Ctor({ timeout: config.requestTimeoutMs, options: { defaultType: 'swap' } });
-  const source = new CcxtMarketData({ exchange, clock: wall, logger });
-  return { deps: { source, clock: wall, logger } };
+/**
+ * The engine's market-data source, as the sdk resolves it, with the sim's fixed test key so keys
+ * can be tested against the in-process SimExchange.
+ */
+async function wireSource(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): Promise<SourceWiring> {
+  const resolved = await resolveSource(config, { simApiKey: { ...SIM_API_KEY } }, wall, logger);
+  return { ...(resolved.sim ? { sim: resolved.sim } : {}), deps: { source: resolved.source, clock: resolved.marketClock ?? wall, logger } };
 }
 
 /**
@@ -99,7 +76,7 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
         env: parts.env,
         saved: { ...(saved.universe ? { universe: saved.universe } : {}), ...(profile ? { profile } : {}) },
       });
-      wiring = config.exchange === 'sim' ? await startSim(config, wall, options.logger) : exchangeSource(config, wall, options.logger);
+      wiring = await wireSource(config, wall, options.logger);
       const engine = (parts.createEngine ?? createEngine)(config, wiring.deps);
       return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home });
     } catch (e) {

@@ -34,6 +34,8 @@ export interface EngineDeps {
   exchange?: Exchange;
   /** Keep candles live after warm-up (default true); false for a one-off scan. */
   live?: boolean;
+  /** Test key an in-process SimExchange verifies signatures against (default: random per run). */
+  simApiKey?: { apiKey: string; secret: string; password: string };
 }
 
 export interface Engine {
@@ -107,7 +109,7 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
     const { startSimExchange, createBlofinClient } = await import('../sim/index.js');
     // A fresh test key per run lets the live broker and `keys test` exercise signed requests
     // against the sim; it moves no real money.
-    const testKey = { apiKey: `sim-${randomBytes(8).toString('hex')}`, secret: randomBytes(24).toString('hex'), password: randomBytes(8).toString('hex') };
+    const testKey = deps.simApiKey ?? { apiKey: `sim-${randomBytes(8).toString('hex')}`, secret: randomBytes(24).toString('hex'), password: randomBytes(8).toString('hex') };
     const sim = await startSimExchange({
       port: 0,
       apiKey: testKey,
