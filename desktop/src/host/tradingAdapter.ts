@@ -1,20 +1,17 @@
 import {
   createTradingStack,
   describeError,
+  ManualOrders,
   PaperBroker,
-  PerpscopeError,
   TradingBridge,
   type BrokerPosition,
   type Clock,
   type Engine,
   type Logger,
-  type PlaceOrderRequest,
   type RiskConfig,
-  type RiskOrderRequest,
   type Store,
-  type StoredOrder,
 } from '@perpscope/sdk';
-import { ErrorCode, type KillSwitchStateView, type MethodParams, type OrderView, type PositionView, type RankingRowView } from '@perpscope/shared';
+import type { KillSwitchStateView, MethodParams, OrderView, PositionView, RankingRowView } from '@perpscope/shared';
 import type { HostEvent, TradingPort } from './ports.js';
 import { toAccountView, toFillView, toOrderView, toPositionView } from './tradingViews.js';
 
@@ -44,13 +41,13 @@ export interface PaperTrading {
 /** Store key of the auto-trader switch, so it survives a restart. */
 const AUTOTRADE_KEY = 'desktop.trading.autotrade';
 
-const tradeKey = (prefix: string, symbol: string, atMs: number) => `${prefix}_${symbol.replace(/[^A-Za-z0-9]/g, '')}_${Math.floor(atMs)}`;
 
 /**
  * Paper trading over the sdk's trading stack, driven by one TradingBridge: every order passes the
  * stack's RiskPolicy (the kill switch first), the AutoTrader takes selected signals when the
  * switch is on, and orders, fills, positions and the switch live in the store so they survive a
- * restart. Manual orders refresh the symbol's order flow first so they walk the current book.
+ * restart. Manual orders refresh the symbol's order flow first so they walk the current book, then
+ * go through the sdk's ManualOrders, which keeps the ticket's sizing and TP/SL logic.
  */
 export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   const stack = createTradingStack({
@@ -65,7 +62,6 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   });
   const { broker, killSwitch } = stack;
   const lastPositions = new Map<string, PositionView>();
-  const pendingProtection = new Map<string, { tradeId: string; stop?: number; target?: number }>();
   const listeners = new Set<(e: HostEvent) => void>();
   const emit = (e: HostEvent) => {
     for (const fn of [...listeners]) fn(e);
@@ -90,20 +86,6 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     return toPositionView(p, times, protection(p.symbol));
   }
 
-  /** The manual ticket's stop and take-profit, placed reduce-only once the entry has filled. */
-  async function protect(order: StoredOrder, plan: { tradeId: string; stop?: number; target?: number }): Promise<void> {
-    const exitSide = order.side === 'buy' ? 'sell' : 'buy';
-    const legs: [PlaceOrderRequest['type'], number | undefined, string][] = [
-      ['stop_market', plan.stop, 'sl'],
-      ['take_profit_market', plan.target, 'tp'],
-    ];
-    for (const [type, triggerPrice, leg] of legs) {
-      if (triggerPrice === undefined) continue;
-      const purpose = type === 'stop_market' ? 'stop_loss' : 'take_profit';
-      await broker.placeOrder({ symbol: order.symbol, side: exitSide, type, amountBase: order.filledBase, triggerPrice, reduceOnly: true, purpose, tradeId: plan.tradeId, leg });
-    }
-  }
-
   const bridge = new TradingBridge({
     engine: o.engine,
     stack,
@@ -119,11 +101,6 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     onBrokerEvent: (e) => {
       if (e.type === 'order') {
         emit({ event: 'order', data: toOrderView(e.order) });
-        const plan = pendingProtection.get(e.order.clientOrderId);
-        if (plan && e.order.state === 'FILLED') {
-          pendingProtection.delete(e.order.clientOrderId);
-          protect(e.order, plan).catch((err: unknown) => o.logger.warn({ symbol: e.order.symbol, err: describeError(err) }, 'protective orders refused'));
-        }
       } else if (e.type === 'fill') {
         emit({ event: 'fill', data: toFillView(e.fill) });
       } else if (e.type === 'position') {
@@ -145,6 +122,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     },
   });
 
+  const manual = new ManualOrders({ stack, clock: o.clock, logger: o.logger });
+
   function killState(): KillSwitchStateView {
     const s = killSwitch.state();
     return { active: s.on, reason: s.on ? (s.reason ?? s.sources.join(', ')) : s.reason, sinceMs: s.changedAtMs === null ? null : Math.floor(s.changedAtMs) };
@@ -158,49 +137,25 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (flow.markPrice?.markPrice ?? null);
   }
 
+  /** Manual orders go through the sdk's one order path: sized at the executable price, every gate. */
   async function placeOrder(p: MethodParams<'orders.place'>): Promise<OrderView> {
-    if (!p.reduceOnly && killSwitch.isOn()) {
-      const s = killState();
-      throw new PerpscopeError(ErrorCode.KillSwitchActive, `Kill switch is on${s.reason ? ` (${s.reason})` : ''}: new orders are blocked`, { details: { reason: s.reason } });
-    }
-    const mid = await refresh(p.symbol);
+    const referencePrice = await refresh(p.symbol);
     const row = o.ranking(p.symbol);
-    const refPrice = p.price ?? mid ?? row?.lastPrice ?? null;
-    if (refPrice === null || !(refPrice > 0)) {
-      throw new PerpscopeError(ErrorCode.InvalidInput, `No price for ${p.symbol} yet; try again once it is ranked`, { details: { symbol: p.symbol } });
-    }
-    const amountBase = p.amountBase ?? (p.notionalUsd ?? 0) / refPrice;
-    const tradeId = tradeKey('manual', p.symbol, o.clock.nowMs());
-    const gates = stack.risk.config.gates;
-    const risk: RiskOrderRequest = {
-      symbol: p.symbol,
-      side: p.side === 'buy' ? 'long' : 'short',
-      // A manual order is the user's own call: the signal-quality gates (min score and
-      // probability) are met by definition; every other gate applies.
-      score: gates.minScore,
-      probability: gates.minProbability,
-      manipScore: row?.manipScore ?? null,
-      quoteVolume24hUsd: row?.quoteVolume24hUsd ?? 0,
-      entryPrice: refPrice,
-      atr: ((row?.atrPct ?? 0) / 100) * refPrice,
-      stopPrice: p.stopLossPrice ?? null,
-    };
-    const order = await broker.placeOrder({
-      symbol: p.symbol,
-      side: p.side,
-      type: p.type,
-      amountBase,
-      ...(p.price !== undefined ? { price: p.price } : {}),
-      ...(p.reduceOnly ? { reduceOnly: true, purpose: 'exit' as const } : { risk, purpose: 'entry' as const }),
-      ...(p.leverage !== undefined ? { leverage: p.leverage } : {}),
-      tradeId,
-      leg: 'entry',
-    });
-    const plan = { tradeId, ...(p.stopLossPrice !== undefined ? { stop: p.stopLossPrice } : {}), ...(p.takeProfitPrice !== undefined ? { target: p.takeProfitPrice } : {}) };
-    if (plan.stop !== undefined || plan.target !== undefined) {
-      if (order.state === 'FILLED') await protect(order, plan);
-      else if (order.state === 'ACK' || order.state === 'PARTIAL') pendingProtection.set(order.clientOrderId, plan);
-    }
+    const order = await manual.place(
+      {
+        symbol: p.symbol,
+        side: p.side,
+        type: p.type,
+        ...(p.price !== undefined ? { price: p.price } : {}),
+        ...(p.amountBase !== undefined ? { amountBase: p.amountBase } : {}),
+        ...(p.notionalUsd !== undefined ? { notionalUsd: p.notionalUsd } : {}),
+        ...(p.stopLossPrice !== undefined ? { stopLossPrice: p.stopLossPrice } : {}),
+        ...(p.takeProfitPrice !== undefined ? { takeProfitPrice: p.takeProfitPrice } : {}),
+        ...(p.reduceOnly !== undefined ? { reduceOnly: p.reduceOnly } : {}),
+        ...(p.leverage !== undefined ? { leverage: p.leverage } : {}),
+      },
+      { referencePrice: referencePrice ?? row?.lastPrice ?? null, manipScore: row?.manipScore ?? null, quoteVolume24hUsd: row?.quoteVolume24hUsd ?? 0, atrPct: row?.atrPct ?? null },
+    );
     return toOrderView(order);
   }
 
@@ -220,6 +175,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     },
     async stop() {
       bridge.stop();
+      manual.dispose();
       await broker.stop();
     },
     port: {
@@ -247,9 +203,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       },
       async closePosition(symbol) {
         await refresh(symbol);
-        const order = await broker.closePosition(symbol, { tradeId: tradeKey('close', symbol, o.clock.nowMs()) });
-        if (!order) throw new PerpscopeError(ErrorCode.InvalidInput, `No open paper position on ${symbol}`, { details: { symbol } });
-        return toOrderView(order);
+        return toOrderView(await manual.close(symbol));
       },
       setKillSwitch(active, reason) {
         killSwitch.set(active, reason ?? (active ? 'set from the app' : 'cleared from the app'));

@@ -102,6 +102,9 @@ export class AutoTrader {
   /** One signal: gates, sizing, entry, then the stop and TP ladder on the venue. */
   async onSignal(signal: TradeSignal): Promise<SignalOutcome> {
     if (this.o.killSwitch.isOn()) return this.skip(signal, 'kill_switch', 'the kill switch is on');
+    // Sized at the price the entry will really trade at (the book), as the broker will check it;
+    // the signal's bar close is only the fallback when there is no book yet.
+    const quote = await this.o.broker.quote({ symbol: signal.symbol, side: signal.side === 'long' ? 'buy' : 'sell', type: 'market' });
     const request: RiskOrderRequest = {
       symbol: signal.symbol,
       side: signal.side,
@@ -109,7 +112,7 @@ export class AutoTrader {
       probability: signal.probability,
       manipScore: signal.manipScore,
       quoteVolume24hUsd: signal.quoteVolume24hUsd,
-      entryPrice: signal.price,
+      entryPrice: quote?.price ?? signal.price,
       atr: signal.atr,
       stopPrice: computeTpSl(this.config.tpsl, signal.side, signal.price, signal.atr, signal.level).stopPrice,
       ...(signal.riskMultiplier !== undefined ? { riskMultiplier: signal.riskMultiplier } : {}),

@@ -12,12 +12,25 @@ export class EntryTimes {
     this.key = `trading.${ledger}.${exchange}.lastEntryAtMs`;
   }
 
-  all(): Record<string, number> {
+  /**
+   * Entry times per symbol. With `nowMs`, times after it are left out: they were stamped by
+   * another clock (an accelerated sim clock before a restart) and would hold a cooldown for as
+   * long as that clock ran ahead.
+   */
+  all(nowMs?: number): Record<string, number> {
     const raw = this.store.settings.get(this.key);
     if (typeof raw !== 'object' || raw === null) return {};
     const out: Record<string, number> = {};
-    for (const [k, v] of Object.entries(raw)) if (typeof v === 'number') out[k] = v;
+    for (const [k, v] of Object.entries(raw)) if (typeof v === 'number' && (nowMs === undefined || v <= nowMs)) out[k] = v;
     return out;
+  }
+
+  /** Forgets entry times stamped after `nowMs` (see `all`), at start. */
+  dropFuture(nowMs: number): void {
+    const raw = this.store.settings.get(this.key);
+    if (typeof raw !== 'object' || raw === null) return;
+    const kept = this.all(nowMs);
+    if (Object.keys(kept).length !== Object.keys(raw).length) this.store.settings.set(this.key, kept, nowMs);
   }
 
   note(symbol: string, atMs: number): void {

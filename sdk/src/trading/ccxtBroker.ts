@@ -11,8 +11,10 @@ import { CcxtOrderGateway, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure,
 import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
 import { OrderLedger } from './orderLedger.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
-import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
-import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest } from './types.js';
+import { orderBookFromCcxt } from '../market/ccxtConvert.js';
+import { executablePrice, type ExecutableQuote } from './executablePrice.js';
+import { checkMinimums, gateOrder, riskAccountState, validatePlaceRequest, type MarketMinimums } from './riskGate.js';
+import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
 
 export interface CcxtBrokerOptions {
   store: Store;
@@ -114,6 +116,7 @@ export class CcxtBroker implements Broker {
   async start(): Promise<void> {
     await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'loadMarkets' }, () => this.ex.loadMarkets()));
     await this.resyncClock();
+    this.entries.dropFuture(this.clock.nowMs());
     await this.reconcile();
   }
 
@@ -262,17 +265,37 @@ export class CcxtBroker implements Broker {
       if (existing.state === OrderState.New || existing.state === OrderState.Sent) return this.guard(() => this.orders.resumeIntent(existing.clientOrderId, Number.POSITIVE_INFINITY));
       return existing;
     }
-    const [account, positions] = await Promise.all([this.fetchAccount(), this.fetchPositions()]);
-    const sizing = gateOrder(this.risk, req, riskAccountState(account, positions, this.entries.all()));
-    const leverage = req.leverage ?? sizing?.leverage;
-    const marginMode = req.marginMode ?? sizing?.marginMode;
-    const { order } = this.orders.record({ ...req, ...(leverage !== undefined ? { leverage } : {}), ...(marginMode !== undefined ? { marginMode } : {}) });
+    const [account, positions, quote] = await Promise.all([this.fetchAccount(), this.fetchPositions(), req.reduceOnly ? Promise.resolve(null) : this.quote(req)]);
+    if (!req.reduceOnly) checkMinimums(req, quote?.price ?? null, this.minimums(req.symbol));
+    const gated = gateOrder(this.risk, req, riskAccountState(account, positions, this.entries.all(this.clock.nowMs()), this.openOrders()), quote);
+    const leverage = req.leverage ?? gated.sizing?.leverage;
+    const marginMode = req.marginMode ?? gated.sizing?.marginMode;
+    const { order } = this.orders.record({ ...req, amountBase: gated.amountBase, ...(leverage !== undefined ? { leverage } : {}), ...(marginMode !== undefined ? { marginMode } : {}) });
     if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
     return this.guard(() => this.orders.submit(order.clientOrderId));
   }
 
   async cancelOrder(clientOrderId: string): Promise<StoredOrder> {
     return this.guard(() => this.orders.cancel(clientOrderId));
+  }
+
+  /** The executable price of an order, from the venue's current book (see `executablePrice`). */
+  async quote(req: QuoteRequest): Promise<ExecutableQuote | null> {
+    const raw = await this.guard(() => retryRead(this.clock, this.retry, { exchange: this.exchange, operation: 'fetchOrderBook' }, () => this.ex.fetchOrderBook(req.symbol, 20)));
+    // Sanitized like every book that leaves ccxt: a crossed or garbage book prices nothing.
+    const { book } = orderBookFromCcxt(req.symbol, raw, this.gateway.contractSize(req.symbol), this.clock.nowMs());
+    return executablePrice(book, req);
+  }
+
+  /** The market's minimum size (contracts x contract size) and notional, from ccxt's market limits. */
+  private minimums(symbol: string): MarketMinimums {
+    const limits = this.ex.markets?.[symbol]?.limits;
+    const minContracts = limits?.amount?.min;
+    const minCost = limits?.cost?.min;
+    return {
+      ...(typeof minContracts === 'number' && minContracts > 0 ? { minAmountBase: minContracts * this.gateway.contractSize(symbol) } : {}),
+      ...(typeof minCost === 'number' && minCost > 0 ? { minNotionalUsd: minCost } : {}),
+    };
   }
 
   async fetchPositions(): Promise<BrokerPosition[]> {

@@ -7,10 +7,11 @@ import type { RiskPolicy } from '../risk/index.js';
 import { Ledger, OrderState, type Fill, type StoredOrder, type StoredPosition, type Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
 import { OrderLedger, toBrokerPosition } from './orderLedger.js';
+import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { walkBook, tradeCrosses, triggerFires } from './paperMatching.js';
 import { applyFillToPosition, liquidationPrice } from './positionMath.js';
-import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
-import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest } from './types.js';
+import { checkMinimums, gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
+import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
 
 /** Fees and margin parameters of one market, in fractions (0.0006 = 6 bps). */
 export interface PaperMarketSpec {
@@ -18,6 +19,10 @@ export interface PaperMarketSpec {
   takerFee: number;
   /** Maintenance margin rate for the liquidation price (default 0.005). */
   maintenanceMarginRate?: number;
+  /** The market's minimum order size in base units; smaller entries are refused. */
+  minAmount?: number;
+  /** The market's minimum order notional in USD; smaller entries are refused. */
+  minNotionalUsd?: number;
 }
 
 export interface PaperBrokerOptions {
@@ -65,6 +70,8 @@ export class PaperBroker implements Broker {
   private readonly books = new Map<string, OrderBook>();
   private readonly marks = new Map<string, number>();
   private readonly lastPrices = new Map<string, number>();
+  /** Announced funding settlements not yet reached by the clock, per symbol. */
+  private readonly pendingFunding = new Map<string, { rate: number; fundingTimeMs: number }>();
 
   constructor(o: PaperBrokerOptions) {
     if (!o.risk) throw new PerpscopeError(ErrorCode.InvalidConfig, 'A broker needs a RiskPolicy: every order passes it');
@@ -83,6 +90,7 @@ export class PaperBroker implements Broker {
 
   async start(): Promise<void> {
     if (this.store.settings.get(this.accountKey) === undefined) this.saveAccount(this.readAccount());
+    this.entries.dropFuture(this.clock.nowMs());
   }
 
   async stop(): Promise<void> {}
@@ -99,10 +107,15 @@ export class PaperBroker implements Broker {
     validatePlaceRequest(req);
     const existing = this.orders.get(this.orders.clientOrderIdFor(req));
     if (existing) return existing;
-    const sizing = gateOrder(this.risk, req, riskAccountState(this.account(), this.positions(), this.entries.all()));
-    const leverage = req.leverage ?? sizing?.leverage ?? this.defaultLeverage;
-    const marginMode = req.marginMode ?? sizing?.marginMode ?? 'cross';
-    const { order, created } = this.orders.record({ ...req, leverage, marginMode });
+    const quote = req.reduceOnly ? null : executablePrice(this.books.get(req.symbol), req);
+    if (!req.reduceOnly) {
+      const spec = this.marketSpec(req.symbol);
+      checkMinimums(req, quote?.price ?? null, { ...(spec?.minAmount !== undefined ? { minAmountBase: spec.minAmount } : {}), ...(spec?.minNotionalUsd !== undefined ? { minNotionalUsd: spec.minNotionalUsd } : {}) });
+    }
+    const gated = gateOrder(this.risk, req, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), this.openOrders()), quote);
+    const leverage = req.leverage ?? gated.sizing?.leverage ?? this.defaultLeverage;
+    const marginMode = req.marginMode ?? gated.sizing?.marginMode ?? 'cross';
+    const { order, created } = this.orders.record({ ...req, amountBase: gated.amountBase, leverage, marginMode });
     if (!created) return order;
     if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
     return this.execute(order);
@@ -123,6 +136,10 @@ export class PaperBroker implements Broker {
     return this.account();
   }
 
+  async quote(order: QuoteRequest): Promise<ExecutableQuote | null> {
+    return executablePrice(this.books.get(order.symbol), order);
+  }
+
   async closePosition(symbol: string, opts: { tradeId?: string; attempt?: number } = {}): Promise<StoredOrder | null> {
     const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
     if (!p) return null;
@@ -139,34 +156,58 @@ export class PaperBroker implements Broker {
     });
   }
 
-  /** The current book of a symbol; market orders walk it. */
+  /**
+   * The current book of a symbol; market orders walk it. A limit still working at a price the new
+   * book reaches (the rest of a marketable limit) takes it as a taker, at the book's prices.
+   */
   onOrderBook(symbol: string, book: OrderBook): void {
     this.books.set(symbol, book);
     const bid = book.bids[0]?.[0];
     const ask = book.asks[0]?.[0];
     // The newest book is the best view of the price until the next trade prints.
     if (bid !== undefined && ask !== undefined) this.lastPrices.set(symbol, (bid + ask) / 2);
+    this.settleFunding(symbol);
+    for (const snapshot of this.openOrders(symbol)) {
+      const o = this.live(snapshot);
+      if (!o || o.type !== 'limit' || o.price === null || !isMarketable(o.side, o.price, book)) continue;
+      const walk = walkBook(book, o.side, this.reducibleAmount(o), o.price);
+      if (walk.filledBase > 0) this.fillOrder(o, walk.fills, false, this.clock.nowMs());
+      this.cancelSpentReduceOnly(o);
+    }
   }
 
-  /** New public trades: resting limit orders fill as they cross, stops trigger. */
+  /**
+   * New public trades. A resting limit fills at its own price (maker) only when the tape trades
+   * through it, strictly beyond the limit: a print at the limit says nothing about the queue ahead.
+   * Orders are re-read from the ledger before each fill, so a fill never lands on an order that
+   * was cancelled or filled meanwhile, and reduce-only fills are capped at the position.
+   */
   onTrades(symbol: string, trades: readonly Trade[]): void {
     for (const t of trades) {
       this.lastPrices.set(symbol, t.price);
       let available = t.amount;
-      for (const o of this.openOrders(symbol)) {
+      const book = this.books.get(symbol);
+      for (const snapshot of this.openOrders(symbol)) {
+        const o = this.live(snapshot);
+        if (!o) continue;
         if (o.type === 'limit' && available > 0 && o.price !== null && tradeCrosses(o.side, o.price, t.price)) {
-          const take = Math.min(available, o.amountBase - o.filledBase);
-          available -= this.fillOrder(o, [{ price: o.price, amountBase: take }], true, t.timestampMs);
+          // A limit the book still reaches is taking liquidity, not resting: the book fills it.
+          if (book && isMarketable(o.side, o.price, book)) continue;
+          const take = Math.min(available, this.reducibleAmount(o));
+          if (take > 0) available -= this.fillOrder(o, [{ price: o.price, amountBase: take }], true, t.timestampMs);
+          this.cancelSpentReduceOnly(o);
         } else if (isTrigger(o) && triggerFires(o.type, o.side, o.triggerPrice ?? 0, t.price)) {
           this.trigger(o, t.timestampMs);
         }
       }
     }
+    this.settleFunding(symbol);
   }
 
   /** Mark price: unrealized PnL, stop triggers on the mark, and liquidation. */
   onMarkPrice(symbol: string, markPrice: number, atMs: number): void {
     this.marks.set(symbol, markPrice);
+    this.settleFunding(symbol);
     const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
     if (!p || p.liquidationPrice === null) return;
     const liquidated = p.side === 'long' ? markPrice <= p.liquidationPrice : markPrice >= p.liquidationPrice;
@@ -180,21 +221,41 @@ export class PaperBroker implements Broker {
   }
 
   /**
-   * Settles funding at `fundingTimeMs` (rate as a fraction, positive: longs pay shorts). Each
-   * funding time is paid once per position, even if reported again after a restart.
+   * A funding settlement at `fundingTimeMs` (rate as a fraction, positive: longs pay shorts). A
+   * settlement in the future (the exchange announces the next one with its predicted rate) is
+   * held until the clock reaches it, with the latest rate announced for it; one that has passed
+   * settles now. Each settlement is charged once, to a position that was open at its timestamp,
+   * even if reported again after a restart.
    */
   onFunding(symbol: string, rate: number, fundingTimeMs: number, markPrice?: number): void {
+    if (!Number.isFinite(rate) || !Number.isFinite(fundingTimeMs)) return;
+    if (markPrice !== undefined && Number.isFinite(markPrice) && markPrice > 0) this.marks.set(symbol, markPrice);
+    const pending = this.pendingFunding.get(symbol);
+    if (!pending || fundingTimeMs >= pending.fundingTimeMs) this.pendingFunding.set(symbol, { rate, fundingTimeMs });
+    else this.settle(symbol, rate, fundingTimeMs);
+    this.settleFunding(symbol);
+  }
+
+  /** Charges the symbol's announced settlement once the clock has reached it. */
+  private settleFunding(symbol: string): void {
+    const pending = this.pendingFunding.get(symbol);
+    if (!pending || pending.fundingTimeMs > this.clock.nowMs()) return;
+    this.pendingFunding.delete(symbol);
+    this.settle(symbol, pending.rate, pending.fundingTimeMs);
+  }
+
+  private settle(symbol: string, rate: number, fundingTimeMs: number): void {
     const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
-    if (!p) return;
-    const last = typeof p.extra.lastFundingMs === 'number' ? p.extra.lastFundingMs : p.openedAtMs;
+    if (!p || p.openedAtMs > fundingTimeMs) return;
+    const last = typeof p.extra.lastFundingMs === 'number' ? p.extra.lastFundingMs : Number.NEGATIVE_INFINITY;
     if (fundingTimeMs <= last) return;
-    const mark = markPrice ?? this.marks.get(symbol) ?? p.entryPrice;
+    const mark = this.marks.get(symbol) ?? p.entryPrice;
     const paymentUsd = -(p.side === 'long' ? 1 : -1) * p.sizeBase * mark * rate;
     this.store.transaction(() => {
       const acc = this.readAccount();
       this.saveAccount({ ...acc, balanceUsd: acc.balanceUsd + paymentUsd, fundingUsd: acc.fundingUsd + paymentUsd });
       const paid = typeof p.extra.fundingUsd === 'number' ? p.extra.fundingUsd : 0;
-      this.store.positions.upsert({ ...p, updatedAtMs: fundingTimeMs, extra: { ...p.extra, lastFundingMs: fundingTimeMs, fundingUsd: paid + paymentUsd } });
+      this.store.positions.upsert({ ...p, updatedAtMs: Math.max(p.updatedAtMs, fundingTimeMs), extra: { ...p.extra, lastFundingMs: fundingTimeMs, fundingUsd: paid + paymentUsd } });
       this.store.events.append({ atMs: fundingTimeMs, type: 'funding', ledger: Ledger.Paper, symbol, payload: { rate, paymentUsd, markPrice: mark } });
     });
   }
@@ -222,7 +283,9 @@ export class PaperBroker implements Broker {
     return after;
   }
 
-  private trigger(order: StoredOrder, atMs: number): void {
+  private trigger(snapshot: StoredOrder, atMs: number): void {
+    const order = this.live(snapshot);
+    if (!order) return;
     const book = this.books.get(order.symbol);
     const amount = this.reducibleAmount(order);
     if (!book || amount <= 0) {
@@ -235,8 +298,34 @@ export class PaperBroker implements Broker {
     if (after.state !== OrderState.Filled) this.orders.move(after, OrderState.Cancelled, { reason: 'book_exhausted' });
   }
 
-  /** Fills at the given levels; returns the amount filled. */
-  private fillOrder(order: StoredOrder, levels: readonly { price: number; amountBase: number }[], maker: boolean, atMs: number): number {
+  /** The order as the ledger has it now, while it can still fill; undefined once it cannot. */
+  private live(order: StoredOrder): StoredOrder | undefined {
+    const current = this.orders.get(order.clientOrderId);
+    return current && (current.state === OrderState.Ack || current.state === OrderState.Partial) ? current : undefined;
+  }
+
+  /** A reduce-only order with no position left to reduce is done. */
+  private cancelSpentReduceOnly(order: StoredOrder): void {
+    const current = this.live(order);
+    if (current?.reduceOnly && this.reducibleAmount(current) <= 0) this.orders.move(current, OrderState.Cancelled, { reason: 'reduce_only' });
+  }
+
+  /**
+   * Fills at the given levels; returns the amount filled. Nothing fills on an order that is no
+   * longer working, and a reduce-only order never fills past the position it reduces.
+   */
+  private fillOrder(snapshot: StoredOrder, levels: readonly { price: number; amountBase: number }[], maker: boolean, atMs: number): number {
+    const order = this.live(snapshot);
+    if (!order) return 0;
+    let room = this.reducibleAmount(order);
+    const capped: { price: number; amountBase: number }[] = [];
+    for (const l of levels) {
+      const take = Math.min(l.amountBase, room);
+      if (take <= 0) break;
+      capped.push({ price: l.price, amountBase: take });
+      room -= take;
+    }
+    levels = capped;
     const spec = this.marketSpec(order.symbol);
     const feeRate = spec ? (maker ? spec.makerFee : spec.takerFee) : 0;
     const seq = this.store.fills.forOrder(order.clientOrderId).length;
@@ -325,6 +414,12 @@ export class PaperBroker implements Broker {
   private saveAccount(acc: PaperAccountState): void {
     this.store.settings.set(this.accountKey, acc, this.clock.nowMs());
   }
+}
+
+/** True when a limit at `limitPrice` reaches the book's opposite side. */
+function isMarketable(side: 'buy' | 'sell', limitPrice: number, book: Pick<OrderBook, 'bids' | 'asks'>): boolean {
+  const touch = side === 'buy' ? book.asks[0]?.[0] : book.bids[0]?.[0];
+  return touch !== undefined && (side === 'buy' ? limitPrice >= touch : limitPrice <= touch);
 }
 
 function isTrigger(o: StoredOrder): o is StoredOrder & { type: 'stop_market' | 'take_profit_market' } {

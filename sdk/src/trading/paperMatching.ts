@@ -34,9 +34,12 @@ export function walkBook(book: Pick<OrderBook, 'bids' | 'asks'>, side: 'buy' | '
   return { fills, filledBase: fills.length === 0 ? 0 : filledBase, avgPrice };
 }
 
-/** True when a trade at `tradePrice` reaches a resting limit order's price. */
+/**
+ * True when a trade at `tradePrice` goes through a resting limit order's price. Strictly through:
+ * a print at the limit may have filled orders queued ahead, so it proves nothing about ours.
+ */
 export function tradeCrosses(side: 'buy' | 'sell', limitPrice: number, tradePrice: number): boolean {
-  return side === 'buy' ? tradePrice <= limitPrice : tradePrice >= limitPrice;
+  return side === 'buy' ? tradePrice < limitPrice : tradePrice > limitPrice;
 }
 
 /** True when a reduce-only trigger order fires at `price`. */

@@ -1,6 +1,8 @@
 import { ErrorCode } from '@perpscope/shared';
 import { InvalidInputError, RiskRejectedError } from '../core/errors.js';
 import { riskRejectionError, type RiskAccountState, type RiskPolicy, type RiskSizing } from '../risk/index.js';
+import type { StoredOrder } from '../store/index.js';
+import type { ExecutableQuote } from './executablePrice.js';
 import type { BrokerAccount, BrokerPosition, PlaceOrderRequest } from './types.js';
 
 /** Validates the shape of an order request; a bad field throws naming the field and value. */
@@ -25,26 +27,54 @@ export function validatePlaceRequest(req: PlaceOrderRequest): void {
 }
 
 /** The RiskPolicy's view of the account. */
-export function riskAccountState(account: BrokerAccount, positions: readonly BrokerPosition[], lastTradeAtMs: Readonly<Record<string, number>>): RiskAccountState {
+export function riskAccountState(
+  account: BrokerAccount,
+  positions: readonly BrokerPosition[],
+  lastTradeAtMs: Readonly<Record<string, number>>,
+  openOrders: readonly StoredOrder[] = [],
+): RiskAccountState {
+  const openPositions = positions.map((p) => ({ symbol: p.symbol, side: p.side, notionalUsd: p.sizeBase * (p.markPrice ?? p.entryPrice), sizeBase: p.sizeBase }));
+  // Resting entries count against the exposure cap: several limits below the market would
+  // otherwise each pass the cap alone and fill together.
+  const restingUsd = openOrders
+    .filter((o) => !o.reduceOnly && o.type === 'limit' && o.price !== null)
+    .reduce((s, o) => s + Math.max(0, o.amountBase - o.filledBase) * (o.price ?? 0), 0);
   return {
     equityUsd: account.equityUsd,
     availableBalanceUsd: account.availableUsd,
-    openPositions: positions.map((p) => ({ symbol: p.symbol, side: p.side, notionalUsd: p.sizeBase * (p.markPrice ?? p.entryPrice), sizeBase: p.sizeBase })),
+    openPositions,
+    exposureUsd: openPositions.reduce((s, p) => s + Math.abs(p.notionalUsd), 0) + restingUsd,
     lastTradeAtMs,
   };
 }
 
 /**
- * Every order passes the RiskPolicy: reduce-only orders through evaluateExit (no stop without a
- * position, never larger than it), everything else through evaluateEntry with the request's risk
- * context. A refusal throws RiskRejectedError carrying the machine-readable reason.
+ * How far a planned amount may exceed the amount sized at the executable price: the price drifts
+ * between a plan (a signal's bar close) and the book it meets. Within it the order is cut to the
+ * sized amount; beyond it the order is refused, since it was sized at a price the market is not at.
  */
-export function gateOrder(risk: RiskPolicy, req: PlaceOrderRequest, state: RiskAccountState): RiskSizing | null {
+export const SIZING_DRIFT_TOLERANCE = 0.02;
+
+/** The gate's verdict on an order: the sizing it passed (null for exits) and the amount to place. */
+export interface GatedOrder {
+  sizing: RiskSizing | null;
+  amountBase: number;
+}
+
+/**
+ * Every order passes here, paper and live. Reduce-only orders go through evaluateExit (no stop
+ * without a position, never larger than it: an exit cannot flip a position, so it may pass the
+ * kill switch). Everything else goes through evaluateEntry at the *executable* price: the book's
+ * price for marketable orders, the higher of the limit and the touch for resting ones, never the
+ * caller's limit or plan price. The amount is cut to what the policy sized at that price. A
+ * refusal throws RiskRejectedError carrying the machine-readable reason.
+ */
+export function gateOrder(risk: RiskPolicy, req: PlaceOrderRequest, state: RiskAccountState, quote: ExecutableQuote | null): GatedOrder {
   if (req.reduceOnly) {
     const positionSide = req.side === 'sell' ? 'long' : 'short';
     const decision = risk.evaluateExit({ symbol: req.symbol, positionSide, amountBase: req.amountBase }, state);
     if (!decision.ok) throw riskRejectionError(decision);
-    return null;
+    return { sizing: null, amountBase: req.amountBase };
   }
   if (!req.risk) {
     throw new RiskRejectedError(ErrorCode.RiskRejected, `Order on ${req.symbol} refused: an opening order needs its risk context (risk)`, {
@@ -56,13 +86,39 @@ export function gateOrder(risk: RiskPolicy, req: PlaceOrderRequest, state: RiskA
       details: { reason: 'invalid_order', field: 'risk' },
     });
   }
-  const decision = risk.evaluateEntry(req.risk, state);
-  if (!decision.ok) throw riskRejectionError(decision);
-  // The gates (exposure, balance) were checked for the sized amount: more would bypass them.
-  if (req.amountBase > decision.sizing.amountBase * (1 + 1e-9)) {
-    throw new RiskRejectedError(ErrorCode.RiskRejected, `Order on ${req.symbol} refused: ${req.amountBase} exceeds the ${decision.sizing.amountBase} the risk policy sized`, {
-      details: { reason: 'exceeds_sizing', amountBase: req.amountBase, sizedAmountBase: decision.sizing.amountBase },
+  if (quote === null) {
+    throw new RiskRejectedError(ErrorCode.RiskRejected, `Order on ${req.symbol} refused: no order book to price it against yet`, {
+      details: { reason: 'no_price', symbol: req.symbol },
     });
   }
-  return decision.sizing;
+  const decision = risk.evaluateEntry({ ...req.risk, entryPrice: quote.price }, state);
+  if (!decision.ok) throw riskRejectionError(decision);
+  const sized = decision.sizing.amountBase;
+  if (req.amountBase > sized * (1 + SIZING_DRIFT_TOLERANCE)) {
+    throw new RiskRejectedError(ErrorCode.RiskRejected, `Order on ${req.symbol} refused: ${req.amountBase} exceeds the ${sized} the risk policy sized at the executable price ${quote.price}`, {
+      details: { reason: 'exceeds_sizing', amountBase: req.amountBase, sizedAmountBase: sized, executablePrice: quote.price },
+    });
+  }
+  return { sizing: decision.sizing, amountBase: Math.min(req.amountBase, sized) };
+}
+
+/** Exchange minimums of one market, in base units and quote (USD). */
+export interface MarketMinimums {
+  minAmountBase?: number;
+  minNotionalUsd?: number;
+}
+
+/**
+ * Refuses an order below the market's minimum size or notional before it is recorded, so a dust
+ * order (1e-300) never reaches the ledger, never starts a cooldown and never reaches the venue.
+ */
+export function checkMinimums(req: Pick<PlaceOrderRequest, 'symbol' | 'amountBase'>, price: number | null, min: MarketMinimums | undefined): void {
+  const minAmount = min?.minAmountBase ?? 0;
+  if (minAmount > 0 && req.amountBase < minAmount * (1 - 1e-9)) {
+    throw new InvalidInputError('order', [{ path: 'amountBase', received: String(req.amountBase), expected: `at least the market minimum ${minAmount} for ${req.symbol}` }]);
+  }
+  const minNotional = min?.minNotionalUsd ?? 0;
+  if (minNotional > 0 && price !== null && req.amountBase * price < minNotional * (1 - 1e-9)) {
+    throw new InvalidInputError('order', [{ path: 'amountBase', received: String(req.amountBase), expected: `a notional of at least ${minNotional} USD on ${req.symbol} (at ${price})` }]);
+  }
 }

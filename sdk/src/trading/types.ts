@@ -1,5 +1,9 @@
 import type { Fill, Ledger, MarginMode, OrderPurpose, OrderSide, PositionSide, StoredOrder } from '../store/index.js';
 import type { RiskOrderRequest } from '../risk/index.js';
+import type { ExecutableQuote } from './executablePrice.js';
+
+/** What `Broker.quote` prices. */
+export type QuoteRequest = Pick<PlaceOrderRequest, 'symbol' | 'side' | 'type' | 'price'> & { amountBase?: number };
 
 /** Order types a broker accepts. Stops and take-profits are reduce-only triggers. */
 export type BrokerOrderType = 'market' | 'limit' | 'stop_market' | 'take_profit_market';
@@ -78,6 +82,11 @@ export interface Broker {
   openOrders(symbol?: string): StoredOrder[];
   fetchPositions(): Promise<BrokerPosition[]>;
   fetchAccount(): Promise<BrokerAccount>;
+  /**
+   * The price an order would be sized and risk-checked at, from the book it would meet now (see
+   * `executablePrice`); null when there is no book to price it against.
+   */
+  quote(order: QuoteRequest): Promise<ExecutableQuote | null>;
   /** Closes the symbol's whole position with a reduce-only market order; null when flat. */
   closePosition(symbol: string, opts?: { tradeId?: string; attempt?: number }): Promise<StoredOrder | null>;
   on(listener: BrokerListener): () => void;

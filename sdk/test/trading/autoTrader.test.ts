@@ -61,13 +61,14 @@ describe('AutoTrader (paper)', () => {
     const out = await trader.onSignal(signal(clock.nowMs()));
     expect(out.status).toBe('placed');
     const pos = store.positions.get('paper', 'blofin', SYMBOL);
-    expect(pos?.sizeBase, '1,000 USD fixed notional at ~100').toBeCloseTo(1_000 / 100, 9);
+    const ask = book(100).asks[0]?.[0] ?? Number.NaN;
+    const size = 1_000 / ask;
+    expect(pos?.sizeBase, '1,000 USD fixed notional at the executable price (the ask), not the bar close').toBeCloseTo(size, 9);
     const [sl] = live(store, 'stop_loss');
-    expect(sl?.triggerPrice).toBeCloseTo(100.01 - 1.2 * 2, 9);
-    expect(live(store, 'take_profit').map((o) => [o.triggerPrice, o.amountBase])).toEqual([
-      [100.01 + 1.6 * 2, 5],
-      [100.01 + 3.0 * 2, 5],
-    ]);
+    expect(sl?.triggerPrice).toBeCloseTo(ask - 1.2 * 2, 9);
+    const tps = live(store, 'take_profit').map((o) => [o.triggerPrice, o.amountBase] as const);
+    expect(tps.map(([p]) => p)).toEqual([ask + 1.6 * 2, ask + 3.0 * 2].map((p) => expect.closeTo(p, 9)));
+    expect(tps.map(([, a]) => a), 'a 50/50 ladder of the filled size').toEqual([expect.closeTo(size / 2, 9), expect.closeTo(size / 2, 9)]);
   });
 
   it('adds pyramid levels at 2R and refreshes the stop for the larger size', async () => {
@@ -76,10 +77,12 @@ describe('AutoTrader (paper)', () => {
     await trader.onSignal(signal(clock.nowMs()));
     broker.onOrderBook(SYMBOL, book(105));
     await trader.onPrice(SYMBOL, 105);
-    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase).toBeCloseTo(13, 9);
-    expect(live(store, 'stop_loss').map((o) => o.amountBase), 'one stop, covering the whole position').toEqual([13]);
+    const first = 1_000 / (book(100).asks[0]?.[0] ?? Number.NaN);
+    const total = first * 1.3;
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'the first entry plus 30 % of it').toBeCloseTo(total, 9);
+    expect(live(store, 'stop_loss').map((o) => o.amountBase), 'one stop, covering the whole position').toEqual([expect.closeTo(total, 9)]);
     await trader.onPrice(SYMBOL, 106);
-    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'each level adds once').toBeCloseTo(13, 9);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'each level adds once').toBeCloseTo(total, 9);
   });
 
   it('RELIABILITY 26: the kill switch (setting or .panic file) blocks every new order, and survives a restart', async () => {

@@ -106,7 +106,7 @@ export function ledgerMatchesExchange(sim: SimExchange, store: Store, ex: Client
   }
   const exFills = new Set(snap.fills.map((f) => f.tradeId));
   const myFills = new Set(store.fills.since('live', 0).map((f) => f.fillId));
-  for (const f of exFills) if (!myFills.has(f)) problems.push(`exchange fill ${f} missing from the ledger`);
+  for (const f of exFills) if (f === undefined || !myFills.has(f)) problems.push(`exchange fill ${f} missing from the ledger`);
   for (const f of myFills) if (!exFills.has(f)) problems.push(`ledger fill ${f} unknown to the exchange`);
   for (const p of snap.positions) {
     const symbol = ex.safeSymbol(p.instId ?? '');

@@ -76,10 +76,11 @@ describe('PaperBroker', () => {
     expect(order.state, 'below the ask: rests').toBe('ACK');
     broker.onTrades(SYMBOL, [
       { symbol: SYMBOL, id: 'a', timestampMs: clock.nowMs(), price: 99.8, amount: 5, side: 'sell' },
-      { symbol: SYMBOL, id: 'b', timestampMs: clock.nowMs(), price: 99.5, amount: 1.2, side: 'sell' },
+      { symbol: SYMBOL, id: 'b', timestampMs: clock.nowMs(), price: 99.5, amount: 4, side: 'sell' },
+      { symbol: SYMBOL, id: 'c0', timestampMs: clock.nowMs(), price: 99.49, amount: 1.2, side: 'sell' },
     ] as never);
     const partial = broker.openOrders(SYMBOL)[0];
-    expect(partial?.state, 'only the trade at the limit crosses').toBe('PARTIAL');
+    expect(partial?.state, 'only the trade through the limit fills it: a print at the limit proves nothing about the queue').toBe('PARTIAL');
     expect(partial?.filledBase).toBeCloseTo(1.2, 12);
     const fills = store.fills.forOrder(order.clientOrderId);
     expect(fills[0]?.liquidity).toBe('maker');
@@ -95,6 +96,9 @@ describe('PaperBroker', () => {
     await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't1', leg: 'entry', leverage: 10, risk: entryRisk(SYMBOL, 'long', 100) });
     const before = (await broker.fetchAccount()).balanceUsd;
     const fundingMs = clock.nowMs() + 3_600_000;
+    broker.onFunding(SYMBOL, 0.0001, fundingMs, 100);
+    expect((await broker.fetchAccount()).balanceUsd, 'the next settlement is announced, not yet due').toBe(before);
+    await clock.advanceTo(fundingMs);
     broker.onFunding(SYMBOL, 0.0001, fundingMs, 100);
     broker.onFunding(SYMBOL, 0.0001, fundingMs, 100);
     const after = (await broker.fetchAccount()).balanceUsd;
