@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
 import { CcxtOrderGateway, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, isExchangeUnavailable, isTimestampRejection, retryRead, type ReadRetry } from './ccxtGateway.js';
 import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
+import { LeverageSync } from './leverageSync.js';
 import { OrderLedger } from './orderLedger.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
 import { orderBookFromCcxt } from '../market/ccxtConvert.js';
@@ -69,6 +70,7 @@ export class CcxtBroker implements Broker {
   private readonly log: Logger;
   private readonly listeners = new Listeners<BrokerEvent>();
   private readonly entries: EntryTimes;
+  private readonly leverageSync: LeverageSync;
   private readonly retry: ReadRetry;
   private readonly reconciler: Reconciler;
   private halt: HaltState | null = null;
@@ -109,6 +111,7 @@ export class CcxtBroker implements Broker {
       onEvent: (e) => this.listeners.emit(e),
     });
     this.entries = new EntryTimes(o.store, Ledger.Live, this.exchange);
+    this.leverageSync = new LeverageSync(o.exchange, this.log);
     this.reconciler = new Reconciler({ ledger: this.orders, gateway: this.gateway, clock: o.clock, prefix, logger: this.log, ...(o.resumeMaxAgeMs !== undefined ? { resumeMaxAgeMs: o.resumeMaxAgeMs } : {}) });
   }
 
@@ -268,8 +271,14 @@ export class CcxtBroker implements Broker {
     const [account, positions, quote] = await Promise.all([this.fetchAccount(), this.fetchPositions(), req.reduceOnly ? Promise.resolve(null) : this.quote(req)]);
     if (!req.reduceOnly) checkMinimums(req, quote?.price ?? null, this.minimums(req.symbol));
     const gated = gateOrder(this.risk, req, riskAccountState(account, positions, this.entries.all(this.clock.nowMs()), this.openOrders()), quote);
-    const leverage = req.leverage ?? gated.sizing?.leverage;
-    const marginMode = req.marginMode ?? gated.sizing?.marginMode;
+    let leverage = req.leverage ?? gated.sizing?.leverage;
+    let marginMode = req.marginMode ?? gated.sizing?.marginMode;
+    if (!req.reduceOnly && leverage !== undefined) {
+      // The venue must carry the leverage the policy sized with before the entry goes out.
+      const venue = await this.leverageSync.ensure(req.symbol, { leverage, marginMode: marginMode ?? 'cross' }, { positionOpen: positions.some((p) => p.symbol === req.symbol), ordersOpen: this.openOrders().length > 0 });
+      leverage = venue.leverage;
+      marginMode = venue.marginMode;
+    }
     const { order } = this.orders.record({ ...req, amountBase: gated.amountBase, ...(leverage !== undefined ? { leverage } : {}), ...(marginMode !== undefined ? { marginMode } : {}) });
     if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
     return this.guard(() => this.orders.submit(order.clientOrderId));

@@ -356,7 +356,8 @@ export class PaperBroker implements Broker {
         const before = this.store.positions.get(Ledger.Paper, this.exchange, fill.symbol);
         const order = fill.clientOrderId ? this.orders.get(fill.clientOrderId) : undefined;
         const leverage = typeof order?.params.leverage === 'number' ? order.params.leverage : this.defaultLeverage;
-        const { realizedPnlUsd } = applyFillToPosition(before, fill, { ledger: Ledger.Paper, exchange: this.exchange, leverage, marginMode: 'cross', tradeId: order?.tradeId ?? null });
+        const marginMode = order?.params.marginMode === 'isolated' ? 'isolated' : 'cross';
+        const { realizedPnlUsd } = applyFillToPosition(before, fill, { ledger: Ledger.Paper, exchange: this.exchange, leverage, marginMode, tradeId: order?.tradeId ?? null });
         if (this.orders.applyFills([fill]).length === 0) continue;
         acc = { ...acc, balanceUsd: acc.balanceUsd + realizedPnlUsd - fill.feeCost, realizedPnlUsd: acc.realizedPnlUsd + realizedPnlUsd, feesUsd: acc.feesUsd + fill.feeCost };
         const after = this.store.positions.get(Ledger.Paper, this.exchange, fill.symbol);
