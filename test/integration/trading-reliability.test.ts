@@ -4,6 +4,7 @@ import { openStore } from '../../sdk/src/store/index.js';
 import { CcxtBroker, deriveClientOrderId } from '../../sdk/src/trading/index.js';
 import { entryRisk, permissiveRisk } from '../../sdk/test/trading/helpers.js';
 import { exchangeOrdersWithClientId, ledgerMatchesExchange, startLiveRig, SYMBOL, type LiveRig } from '../../sdk/test/trading/liveRig.js';
+import { until as waitUntil } from '../support/sim.js';
 
 let rig: LiveRig | undefined;
 afterEach(async () => {
@@ -126,13 +127,10 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     await rig.broker.start();
     const px = await mid(rig);
     const follower = rig.broker.follow();
-    const until = async (what: string, ok: () => boolean): Promise<void> => {
-      for (const deadline = Date.now() + 8_000; !ok(); ) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const until = (what: string, ok: () => boolean): Promise<true> => waitUntil(what, () => (ok() ? true : null), 45_000);
     try {
+      // Updates sent before the sim has the follower's subscription are not delivered: wait for it.
+      await until('the follower to subscribe to orders', () => rig!.sim.privateSubscriptions('orders') >= 1);
       const resting = await rig.broker.placeOrder({ ...entry(rig, 'stream', px), type: 'limit', price: Math.floor(px * 0.7) });
       expect(resting.state).toBe('ACK');
       // Cancelled outside the app (the exchange's web UI): the stream tells us.
@@ -154,7 +152,9 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     rig = await startLiveRig();
     await rig.broker.start();
     const px = await mid(rig);
-    const [a, b] = await Promise.all([rig.broker.placeOrder(entry(rig, 'tradeA', px)), rig.broker.placeOrder({ ...entry(rig, 'tradeB', px), risk: { ...entryRisk(SYMBOL, 'long', px), intent: 'pyramid' } })]);
+    // Two trades on one symbol in flight at once (the policy here allows it): a plain second entry,
+    // so the test does not depend on which of the two reaches the exchange first.
+    const [a, b] = await Promise.all([rig.broker.placeOrder(entry(rig, 'tradeA', px)), rig.broker.placeOrder(entry(rig, 'tradeB', px))]);
     await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: 'foreign1' });
     await rig.broker.reconcile();
     expect(rig.store.orders.listByTrade('live', 'tradeA').map((o) => o.clientOrderId)).toEqual([a.clientOrderId]);
