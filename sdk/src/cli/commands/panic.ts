@@ -1,13 +1,13 @@
 import { SystemClock } from '../../core/clock.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, describeError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import { resolveSource } from '../../engine/index.js';
-import { openStore } from '../../store/index.js';
+import { openStore, type Store } from '../../store/index.js';
 import type { Exchange } from 'ccxt';
 import type { PerpscopeConfig } from '../../config/index.js';
 import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { createKeytarSecretStore, type SecretStore } from '../../secrets/index.js';
-import { createTradingStack, panic, type PaperBroker, type PanicOptions, type PanicReport } from '../../trading/index.js';
+import { createTradingStack, KillSwitch, panic, type PaperBroker, type PanicOptions, type PanicReport } from '../../trading/index.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
@@ -42,7 +42,7 @@ function printReport(io: CliIo, report: PanicReport, ledger: string): void {
  * Live panic: reconciles the ledger with the exchange first (so orders and positions opened by a
  * crashed or still-running trader are known), then cancels and closes reduce-only on the exchange.
  */
-async function livePanic(config: PerpscopeConfig, home: string, opts: PanicOptions, deps: PanicDeps): Promise<PanicReport> {
+async function livePanic(config: PerpscopeConfig, home: string, store: Store, opts: PanicOptions, deps: PanicDeps): Promise<PanicReport> {
   let exchange = deps.exchange;
   if (!exchange) {
     const secret = await (deps.secrets ?? createKeytarSecretStore()).get({ exchange: config.exchange, label: 'default' });
@@ -54,20 +54,35 @@ async function livePanic(config: PerpscopeConfig, home: string, opts: PanicOptio
     exchange.enableRateLimit = true;
   }
   const clock = new SystemClock();
-  const store = openStore({ home });
   const stack = createTradingStack({ mode: 'live', store, clock, risk: config.risk, exchangeId: config.exchange === 'sim' ? 'blofin' : config.exchange, home, exchange });
   try {
     await stack.broker.start();
     return await panic({ broker: stack.broker, store, clock, killSwitch: stack.killSwitch }, opts);
   } finally {
     await stack.broker.stop();
-    store.close();
   }
 }
 
 /**
- * `perpscope panic`: turns the kill switch on (persisted, so a running `perpscope run` stops
- * opening trades at once), then cancels open orders and closes positions reduce-only. Paper: the
+ * Engages the kill switch, persisted in the home's store, before anything touches the network:
+ * a trader panics exactly when the exchange is unreachable, and a running `perpscope run` must
+ * stop opening trades whatever happens to the cancel and flatten steps after this.
+ */
+function engageKillSwitch(config: PerpscopeConfig, home: string, store: Store): void {
+  const clock = new SystemClock();
+  new KillSwitch({ store, clock, configOn: config.risk.gates.killSwitch, home }).set(true, 'panic');
+  store.events.append({ atMs: clock.nowMs(), type: 'panic_engaged', ledger: config.mode === 'live' ? 'live' : 'paper', payload: { before: 'network' } });
+}
+
+/** A failure before cancel and flatten could run (exchange down, no key): reported, never thrown. */
+function unreachable(err: unknown): PanicReport {
+  return { cancelled: [], closed: [], failures: [{ target: 'exchange', error: `${describeError(err)}; the kill switch is on, nothing new opens; run panic again once the exchange answers` }] };
+}
+
+/**
+ * `perpscope panic`: turns the kill switch on first, before any network call (persisted, so a
+ * running `perpscope run` stops opening trades at once), then cancels open orders and closes
+ * positions reduce-only; what could not be done is in the report, and the exit is non-zero. Paper: the
  * paper broker closes against a fresh order book from the exchange's public API. Live
  * (`--live`, or `mode: live` in the config): with the stored key, after reconciling with the
  * exchange.
@@ -81,13 +96,25 @@ export async function runPanic(opts: PanicCliOptions, io: CliIo, deps: PanicDeps
   const cancel = both || opts.cancel === true;
   const close = both || opts.close === true;
   const panicOpts: PanicOptions = { cancel, close, ...(opts.symbols?.length ? { symbols: opts.symbols } : {}) };
-  if (config.mode === 'live') {
-    const report = await livePanic(config, home, panicOpts, deps);
-    printReport(io, report, 'live');
-    return report;
-  }
-  const clock = new SystemClock();
   const store = openStore({ home });
+  try {
+    engageKillSwitch(config, home, store);
+    let report: PanicReport;
+    try {
+      report = config.mode === 'live' ? await livePanic(config, home, store, panicOpts, deps) : await paperPanic(config, home, store, panicOpts, opts.symbols);
+    } catch (err) {
+      report = unreachable(err);
+    }
+    printReport(io, report, config.mode === 'live' ? 'live' : 'paper');
+    return report;
+  } finally {
+    store.close();
+  }
+}
+
+/** Paper panic: the paper broker closes against a fresh order book from the exchange's public API. */
+async function paperPanic(config: PerpscopeConfig, home: string, store: Store, panicOpts: PanicOptions, only: string[] | undefined): Promise<PanicReport> {
+  const clock = new SystemClock();
   const resolved = await resolveSource(config, {}, clock, silentLogger);
   try {
     const markets = await resolved.source.loadMarkets();
@@ -98,16 +125,13 @@ export async function runPanic(opts: PanicCliOptions, io: CliIo, deps: PanicDeps
     const positions = await paper.fetchPositions();
     const symbols = new Set([...positions.map((p) => p.symbol), ...paper.openOrders().map((o) => o.symbol)]);
     for (const symbol of symbols) {
-      if (opts.symbols?.length && !opts.symbols.includes(symbol)) continue;
+      if (only?.length && !only.includes(symbol)) continue;
       const book = await resolved.source.fetchOrderBook(symbol, 50);
       paper.onOrderBook(symbol, book);
     }
-    const report = await panic({ broker: paper, store, clock, killSwitch: stack.killSwitch }, panicOpts);
-    printReport(io, report, 'paper');
-    return report;
+    return await panic({ broker: paper, store, clock, killSwitch: stack.killSwitch }, panicOpts);
   } finally {
     await resolved.source.close();
     await resolved.sim?.stop();
-    store.close();
   }
 }
