@@ -53,7 +53,7 @@ describe('live entries carry the sized leverage and margin mode to the exchange 
 
   it('refuses the entry, and sends no order, when the exchange will not take the leverage', async () => {
     // The generated BTC and ETH markets allow 125x; the others are capped at 50x.
-    const capped = Object.values(ex.markets).find((m) => m?.swap && (m.limits?.leverage?.max ?? 0) === 50) ?? null;
+    const capped = Object.values(ex.markets ?? {}).find((m) => m?.swap && (m.limits?.leverage?.max ?? 0) === 50) ?? null;
     expect(capped, 'the generated universe has a 50x market').not.toBeNull();
     const symbol = capped?.symbol ?? '';
     const broker = new CcxtBroker({ store, clock, risk: permissiveRisk(clock, { sizing: { leverage: 100, marginMode: 'cross', fixedNotionalUsd: 1e6 } }), exchange: ex, exchangeId: 'blofin', lookupBaseMs: 50 });

@@ -3,6 +3,7 @@ import {
   describeError,
   ManualOrders,
   PaperBroker,
+  paperMarketSpec,
   TradingBridge,
   type BrokerPosition,
   type Clock,
@@ -57,7 +58,10 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     risk: structuredClone(o.risk),
     exchangeId: o.exchange,
     home: o.home,
-    paperMarket: (symbol) => o.engine.markets().find((m) => m.symbol === symbol),
+    paperMarket: (symbol) => {
+      const m = o.engine.markets().find((x) => x.symbol === symbol);
+      return m ? paperMarketSpec(m) : undefined;
+    },
     logger: o.logger,
   });
   const { broker, killSwitch } = stack;

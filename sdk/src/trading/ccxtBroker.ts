@@ -14,8 +14,12 @@ import { OrderLedger } from './orderLedger.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
 import { orderBookFromCcxt } from '../market/ccxtConvert.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
-import { checkMinimums, gateOrder, riskAccountState, validatePlaceRequest, type MarketMinimums } from './riskGate.js';
+import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
+import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
 import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
+
+/** ccxt's `TICK_SIZE` precision mode (ccxt.TICK_SIZE; not a named export of its ESM entry). */
+const CCXT_TICK_SIZE = 4;
 
 export interface CcxtBrokerOptions {
   store: Store;
@@ -268,18 +272,26 @@ export class CcxtBroker implements Broker {
       if (existing.state === OrderState.New || existing.state === OrderState.Sent) return this.guard(() => this.orders.resumeIntent(existing.clientOrderId, Number.POSITIVE_INFINITY));
       return existing;
     }
-    const [account, positions, quote] = await Promise.all([this.fetchAccount(), this.fetchPositions(), req.reduceOnly ? Promise.resolve(null) : this.quote(req)]);
-    if (!req.reduceOnly) checkMinimums(req, quote?.price ?? null, this.minimums(req.symbol));
-    const gated = gateOrder(this.risk, req, riskAccountState(account, positions, this.entries.all(this.clock.nowMs()), this.openOrders()), quote);
+    const precision = this.precision(req.symbol);
+    const fitted = req.reduceOnly ? { ...fitToMarket(req, precision), amountBase: req.amountBase } : fitToMarket(req, precision);
+    const [account, positions, quote] = await Promise.all([this.fetchAccount(), this.fetchPositions(), req.reduceOnly ? Promise.resolve(null) : this.quote(fitted)]);
+    if (!req.reduceOnly) checkMinimums(req, quote?.price ?? null, precision);
+    const gated = gateOrder(this.risk, fitted, riskAccountState(account, positions, this.entries.all(this.clock.nowMs()), this.openOrders()), quote);
+    const amountBase = req.reduceOnly ? gated.amountBase : toStep(gated.amountBase, precision.amountStep, 'down');
+    if (!req.reduceOnly) checkMinimums({ symbol: req.symbol, amountBase }, quote?.price ?? null, precision);
     let leverage = req.leverage ?? gated.sizing?.leverage;
     let marginMode = req.marginMode ?? gated.sizing?.marginMode;
     if (!req.reduceOnly && leverage !== undefined) {
       // The venue must carry the leverage the policy sized with before the entry goes out.
-      const venue = await this.leverageSync.ensure(req.symbol, { leverage, marginMode: marginMode ?? 'cross' }, { positionOpen: positions.some((p) => p.symbol === req.symbol), ordersOpen: this.openOrders().length > 0 });
+      const venue = await this.leverageSync.ensure(req.symbol, { leverage, marginMode: marginMode ?? 'cross' }, {
+        positionOpen: positions.some((p) => p.symbol === req.symbol),
+        symbolOrdersOpen: this.openOrders(req.symbol).length > 0,
+        accountOrdersOpen: this.openOrders().length > 0,
+      });
       leverage = venue.leverage;
       marginMode = venue.marginMode;
     }
-    const { order } = this.orders.record({ ...req, amountBase: gated.amountBase, ...(leverage !== undefined ? { leverage } : {}), ...(marginMode !== undefined ? { marginMode } : {}) });
+    const { order } = this.orders.record({ ...fitted, amountBase, ...(leverage !== undefined ? { leverage } : {}), ...(marginMode !== undefined ? { marginMode } : {}) });
     if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
     return this.guard(() => this.orders.submit(order.clientOrderId));
   }
@@ -296,13 +308,24 @@ export class CcxtBroker implements Broker {
     return executablePrice(book, req);
   }
 
-  /** The market's minimum size (contracts x contract size) and notional, from ccxt's market limits. */
-  private minimums(symbol: string): MarketMinimums {
-    const limits = this.ex.markets?.[symbol]?.limits;
-    const minContracts = limits?.amount?.min;
-    const minCost = limits?.cost?.min;
+  /**
+   * The market's grid and minimums in base units, from ccxt's market (sizes there are in
+   * contracts; the contract size converts them).
+   */
+  private precision(symbol: string): MarketPrecision {
+    const m = this.ex.markets?.[symbol];
+    if (!m) return {};
+    const cs = this.gateway.contractSize(symbol);
+    // Steps only mean steps in ccxt's tick-size precision mode (4); other modes count decimals.
+    const ticks = this.ex.precisionMode === CCXT_TICK_SIZE;
+    const step = ticks ? m.precision?.amount : undefined;
+    const tick = ticks ? m.precision?.price : undefined;
+    const minContracts = m.limits?.amount?.min;
+    const minCost = m.limits?.cost?.min;
     return {
-      ...(typeof minContracts === 'number' && minContracts > 0 ? { minAmountBase: minContracts * this.gateway.contractSize(symbol) } : {}),
+      ...(typeof step === 'number' && step > 0 ? { amountStep: step * cs } : {}),
+      ...(typeof tick === 'number' && tick > 0 ? { priceStep: tick } : {}),
+      ...(typeof minContracts === 'number' && minContracts > 0 ? { minAmountBase: minContracts * cs } : {}),
       ...(typeof minCost === 'number' && minCost > 0 ? { minNotionalUsd: minCost } : {}),
     };
   }

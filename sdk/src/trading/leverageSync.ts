@@ -15,8 +15,10 @@ export interface VenueLeverage {
  * sizing (margin = notional / leverage, the liquidation distance) holds on the account. Values
  * already set are remembered per symbol and not sent again.
  *
- * - Leverage is set only while the symbol has no position: changing it under an open position
- *   moves that position's liquidation price, so an add (pyramid) keeps the position's leverage.
+ * - Leverage is set only while the symbol has no position and none of our orders: changing it
+ *   under an open position moves that position's liquidation price, so an add (pyramid) keeps
+ *   the position's leverage; with orders open the venue refuses a change, so the symbol's
+ *   current leverage is read back and an entry sized for another one is refused.
  * - The margin mode is account-wide on some venues and cannot change with positions or orders
  *   open; then the account's mode stays and the entry is recorded with it.
  * A leverage the venue refuses refuses the entry: it would trade at a leverage nobody sized.
@@ -30,11 +32,20 @@ export class LeverageSync {
     private readonly log: Logger,
   ) {}
 
-  async ensure(symbol: string, wanted: VenueLeverage, busy: { positionOpen: boolean; ordersOpen: boolean }): Promise<VenueLeverage> {
-    const marginMode = await this.ensureMarginMode(symbol, wanted.marginMode, busy.positionOpen || busy.ordersOpen);
-    if (busy.positionOpen) return { leverage: this.leverage.get(symbol) ?? wanted.leverage, marginMode };
-    if (this.leverage.get(symbol) === wanted.leverage) return { leverage: wanted.leverage, marginMode };
-    if (!this.ex.has.setLeverage) return { leverage: wanted.leverage, marginMode };
+  async ensure(symbol: string, wanted: VenueLeverage, busy: { positionOpen: boolean; symbolOrdersOpen: boolean; accountOrdersOpen: boolean }): Promise<VenueLeverage> {
+    const marginMode = await this.ensureMarginMode(symbol, wanted.marginMode, busy.positionOpen || busy.accountOrdersOpen);
+    if (this.leverage.get(symbol) === wanted.leverage || !this.ex.has.setLeverage) return { leverage: wanted.leverage, marginMode };
+    if (busy.positionOpen || busy.symbolOrdersOpen) {
+      // The venue refuses a change under open orders, and a change under a position moves its
+      // liquidation price: read what the symbol carries instead.
+      const current = this.leverage.get(symbol) ?? (await this.readBack(symbol, marginMode));
+      if (current !== null) this.leverage.set(symbol, current);
+      if (busy.positionOpen) return { leverage: current ?? wanted.leverage, marginMode };
+      if (current === wanted.leverage) return { leverage: current, marginMode };
+      throw new PerpscopeError(ErrorCode.RiskRejected, `Order on ${symbol} refused: the symbol carries leverage ${current ?? 'unknown'}x with orders open, the entry was sized for ${wanted.leverage}x`, {
+        details: { reason: 'leverage_mismatch', symbol, leverage: wanted.leverage, venueLeverage: current, marginMode },
+      });
+    }
     try {
       await this.ex.setLeverage(wanted.leverage, symbol, { marginMode });
     } catch (err) {
@@ -46,6 +57,19 @@ export class LeverageSync {
     }
     this.leverage.set(symbol, wanted.leverage);
     return { leverage: wanted.leverage, marginMode };
+  }
+
+  /** The leverage the venue reports for the symbol (long side, one-way mode); null when unknown. */
+  private async readBack(symbol: string, marginMode: MarginMode): Promise<number | null> {
+    if (!this.ex.has.fetchLeverage) return null;
+    try {
+      const lev = await this.ex.fetchLeverage(symbol, { marginMode });
+      const value = lev.longLeverage ?? lev.shortLeverage;
+      return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+    } catch (err) {
+      this.log.warn({ symbol, err: describeError(err) }, 'leverage lookup failed');
+      return null;
+    }
   }
 
   private async ensureMarginMode(symbol: string, wanted: MarginMode, busy: boolean): Promise<MarginMode> {

@@ -10,7 +10,8 @@ import { OrderLedger, toBrokerPosition } from './orderLedger.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { walkBook, tradeCrosses, triggerFires } from './paperMatching.js';
 import { applyFillToPosition, liquidationPrice } from './positionMath.js';
-import { checkMinimums, gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
+import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
+import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
 import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
 
 /** Fees and margin parameters of one market, in fractions (0.0006 = 6 bps). */
@@ -21,6 +22,10 @@ export interface PaperMarketSpec {
   maintenanceMarginRate?: number;
   /** The market's minimum order size in base units; smaller entries are refused. */
   minAmount?: number;
+  /** Size step (lot) in base units: sizes are rounded down to it, as the venue requires. */
+  lotSize?: number;
+  /** Price step: limit and trigger prices are rounded to it. */
+  tickSize?: number;
   /** The market's minimum order notional in USD; smaller entries are refused. */
   minNotionalUsd?: number;
 }
@@ -107,15 +112,16 @@ export class PaperBroker implements Broker {
     validatePlaceRequest(req);
     const existing = this.orders.get(this.orders.clientOrderIdFor(req));
     if (existing) return existing;
-    const quote = req.reduceOnly ? null : executablePrice(this.books.get(req.symbol), req);
-    if (!req.reduceOnly) {
-      const spec = this.marketSpec(req.symbol);
-      checkMinimums(req, quote?.price ?? null, { ...(spec?.minAmount !== undefined ? { minAmountBase: spec.minAmount } : {}), ...(spec?.minNotionalUsd !== undefined ? { minNotionalUsd: spec.minNotionalUsd } : {}) });
-    }
-    const gated = gateOrder(this.risk, req, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), this.openOrders()), quote);
+    const precision = this.precision(req.symbol);
+    const fitted = req.reduceOnly ? { ...fitToMarket(req, precision), amountBase: req.amountBase } : fitToMarket(req, precision);
+    const quote = req.reduceOnly ? null : executablePrice(this.books.get(req.symbol), fitted);
+    if (!req.reduceOnly) checkMinimums(req, quote?.price ?? null, precision);
+    const gated = gateOrder(this.risk, fitted, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), this.openOrders()), quote);
+    const amountBase = req.reduceOnly ? gated.amountBase : toStep(gated.amountBase, precision.amountStep, 'down');
+    if (!req.reduceOnly) checkMinimums({ symbol: req.symbol, amountBase }, quote?.price ?? null, precision);
     const leverage = req.leverage ?? gated.sizing?.leverage ?? this.defaultLeverage;
     const marginMode = req.marginMode ?? gated.sizing?.marginMode ?? 'cross';
-    const { order, created } = this.orders.record({ ...req, amountBase: gated.amountBase, leverage, marginMode });
+    const { order, created } = this.orders.record({ ...fitted, amountBase, leverage, marginMode });
     if (!created) return order;
     if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
     return this.execute(order);
@@ -134,6 +140,17 @@ export class PaperBroker implements Broker {
 
   async fetchAccount(): Promise<BrokerAccount> {
     return this.account();
+  }
+
+  /** The market's grid and minimums, from its spec. */
+  private precision(symbol: string): MarketPrecision {
+    const spec = this.marketSpec(symbol);
+    return {
+      ...(spec?.lotSize !== undefined ? { amountStep: spec.lotSize } : {}),
+      ...(spec?.tickSize !== undefined ? { priceStep: spec.tickSize } : {}),
+      ...(spec?.minAmount !== undefined ? { minAmountBase: spec.minAmount } : {}),
+      ...(spec?.minNotionalUsd !== undefined ? { minNotionalUsd: spec.minNotionalUsd } : {}),
+    };
   }
 
   async quote(order: QuoteRequest): Promise<ExecutableQuote | null> {

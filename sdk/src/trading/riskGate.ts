@@ -101,24 +101,3 @@ export function gateOrder(risk: RiskPolicy, req: PlaceOrderRequest, state: RiskA
   }
   return { sizing: decision.sizing, amountBase: Math.min(req.amountBase, sized) };
 }
-
-/** Exchange minimums of one market, in base units and quote (USD). */
-export interface MarketMinimums {
-  minAmountBase?: number;
-  minNotionalUsd?: number;
-}
-
-/**
- * Refuses an order below the market's minimum size or notional before it is recorded, so a dust
- * order (1e-300) never reaches the ledger, never starts a cooldown and never reaches the venue.
- */
-export function checkMinimums(req: Pick<PlaceOrderRequest, 'symbol' | 'amountBase'>, price: number | null, min: MarketMinimums | undefined): void {
-  const minAmount = min?.minAmountBase ?? 0;
-  if (minAmount > 0 && req.amountBase < minAmount * (1 - 1e-9)) {
-    throw new InvalidInputError('order', [{ path: 'amountBase', received: String(req.amountBase), expected: `at least the market minimum ${minAmount} for ${req.symbol}` }]);
-  }
-  const minNotional = min?.minNotionalUsd ?? 0;
-  if (minNotional > 0 && price !== null && req.amountBase * price < minNotional * (1 - 1e-9)) {
-    throw new InvalidInputError('order', [{ path: 'amountBase', received: String(req.amountBase), expected: `a notional of at least ${minNotional} USD on ${req.symbol} (at ${price})` }]);
-  }
-}

@@ -131,6 +131,36 @@ describe('one order path (issue: a limit price bypassed RiskPolicy)', () => {
     manual.dispose();
   });
 
+  it('puts sizes and prices on the market grid: lots down, buy limits down and sell limits up to the tick', async () => {
+    const stack = createTradingStack({
+      mode: 'paper',
+      store,
+      clock,
+      risk: capped(store).risk.config,
+      exchangeId: 'blofin',
+      paperMarket: () => ({ ...SPEC, lotSize: 0.001, tickSize: 0.1 }),
+      home: dir.dir,
+    });
+    await stack.broker.start();
+    const paper = stack.broker as PaperBroker;
+    paper.onOrderBook(SYMBOL, deepBook(100));
+    const manual = new ManualOrders({ stack, clock });
+    const ctx = { referencePrice: 100, manipScore: null, quoteVolume24hUsd: 1e9, atrPct: 1 };
+    const market = await manual.place({ symbol: SYMBOL, side: 'buy', type: 'market', notionalUsd: 50 }, ctx);
+    // 50 USD at the ask 100.1 is 0.49950..., which the venue only takes as 0.499.
+    expect(market.amountBase).toBe(0.499);
+    expect(market.filledBase).toBe(0.499);
+    const buy = await manual.place({ symbol: 'B/USDT:USDT', side: 'buy', type: 'limit', price: 95.37, amountBase: 0.3 }, ctx).catch((e: unknown) => e);
+    expect(buy, 'no book for that symbol yet').toMatchObject({ details: { reason: 'no_price' } });
+    paper.onOrderBook('B/USDT:USDT', { ...deepBook(100), symbol: 'B/USDT:USDT' });
+    const bid = await manual.place({ symbol: 'B/USDT:USDT', side: 'buy', type: 'limit', price: 95.37, amountBase: 0.3 }, ctx);
+    expect([bid.price, bid.amountBase]).toEqual([95.3, 0.3]);
+    paper.onOrderBook('C/USDT:USDT', { ...deepBook(100), symbol: 'C/USDT:USDT' });
+    const ask = await manual.place({ symbol: 'C/USDT:USDT', side: 'sell', type: 'limit', price: 104.31, amountBase: 0.2999 }, ctx);
+    expect([ask.price, ask.amountBase]).toEqual([104.4, 0.299]);
+    manual.dispose();
+  });
+
   it('refuses a dust order below the market minimum before it is recorded, and it starts no cooldown', async () => {
     const stack = capped(store);
     await stack.broker.start();

@@ -8,6 +8,7 @@ import type { PerpscopeConfig } from '../../config/index.js';
 import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { createKeytarSecretStore, type SecretStore } from '../../secrets/index.js';
 import { createTradingStack, KillSwitch, panic, type PaperBroker, type PanicOptions, type PanicReport } from '../../trading/index.js';
+import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
@@ -118,7 +119,7 @@ async function paperPanic(config: PerpscopeConfig, home: string, store: Store, p
   const resolved = await resolveSource(config, {}, clock, silentLogger);
   try {
     const markets = await resolved.source.loadMarkets();
-    const fees = new Map(markets.map((m) => [m.symbol, { makerFee: m.makerFee, takerFee: m.takerFee }]));
+    const fees = new Map(markets.map((m) => [m.symbol, paperMarketSpec(m)]));
     const exchangeId = resolved.sim ? 'blofin' : config.exchange;
     const stack = createTradingStack({ mode: 'paper', store, clock, risk: config.risk, exchangeId, home, paperMarket: (s) => fees.get(s) });
     const paper = stack.broker as PaperBroker;
