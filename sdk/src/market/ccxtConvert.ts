@@ -1,4 +1,4 @@
-import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, OrderBook, Ticker, Trade } from '@perpscope/shared';
+import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, Ticker } from '@perpscope/shared';
 import type {
   FundingRate as CcxtFundingRate,
   MarketInterface as CcxtMarket,
@@ -8,13 +8,31 @@ import type {
   Ticker as CcxtTicker,
   Trade as CcxtTrade,
 } from 'ccxt';
+import {
+  MarketDataIssueReason,
+  MarketDataKind,
+  sanitizeFunding,
+  sanitizeMarkPrice,
+  sanitizeOrderBook,
+  sanitizeTicker,
+  sanitizeTrades,
+  type RawTrade,
+  type Sanitized,
+  type SanitizedBook,
+  type SanitizedTrades,
+  type SanitizeOptions,
+  type TradeCursor,
+} from './sanitizeMarketData.js';
 
 /**
  * ccxt structures -> Perpscope domain types. ccxt leaves many fields `undefined`; these
- * functions fill what can be derived and drop rows that carry no usable number.
+ * functions fill what can be derived. Trades, books, tickers, funding and mark prices leave
+ * through the checks of `sanitizeMarketData`, with the issues found.
  */
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** A value the exchange sent (ccxt leaves absent fields undefined); it may still be garbage. */
+const given = <T>(v: T | undefined | null): v is T => v !== undefined && v !== null;
 
 export function marketFromCcxt(m: CcxtMarket): Market | undefined {
   if (!m.symbol || !m.id || !m.base || !m.quote) return undefined;
@@ -58,24 +76,26 @@ export function quoteVolumeOf(t: CcxtTicker, contractSize: number): number | und
   return base === undefined || price === undefined ? undefined : base * contractSize * price;
 }
 
-export function tickerFromCcxt(t: CcxtTicker, contractSize: number, nowMs: number): Ticker | undefined {
-  const last = num(t.last) ?? num(t.close);
-  if (!t.symbol || last === undefined || !(last > 0)) return undefined;
+/**
+ * The ticker, checked by `sanitizeTicker`: a missing, NaN, infinite, zero or negative last (or
+ * bid/ask when given), a crossed bid/ask or a time older than `cursorMs` drops it.
+ */
+export function tickerFromCcxt(t: CcxtTicker, contractSize: number, nowMs: number, cursorMs?: number, options?: SanitizeOptions): Sanitized<Ticker> {
+  if (!t.symbol) return { value: undefined, cursorMs, issues: [{ kind: MarketDataKind.ticker, reason: MarketDataIssueReason.Unparseable, count: 1 }] };
   const positive = (v: unknown) => {
     const n = num(v);
     return n !== undefined && n > 0 ? n : undefined;
   };
   const out: Ticker = {
     symbol: t.symbol,
-    timestampMs: num(t.timestamp) ?? nowMs,
-    last,
-    baseVolume24h: Math.max(0, (num(t.baseVolume) ?? 0) * contractSize),
-    quoteVolume24h: Math.max(0, quoteVolumeOf(t, contractSize) ?? 0),
+    timestampMs: given(t.timestamp) ? (t.timestamp as number) : nowMs,
+    last: (given(t.last) ? t.last : t.close) as number,
+    baseVolume24h: (num(t.baseVolume) ?? 0) * contractSize,
+    quoteVolume24h: quoteVolumeOf(t, contractSize) ?? 0,
   };
-  const bid = positive(t.bid);
-  const ask = positive(t.ask);
-  if (bid !== undefined) out.bid = bid;
-  if (ask !== undefined) out.ask = ask;
+  // Quotes are checked (a garbage bid or ask drops the ticker); absent ones stay absent.
+  if (given(t.bid)) out.bid = t.bid;
+  if (given(t.ask)) out.ask = t.ask;
   const bidSize = num(t.bidVolume);
   const askSize = num(t.askVolume);
   if (bidSize !== undefined && bidSize >= 0) out.bidSize = bidSize;
@@ -86,7 +106,16 @@ export function tickerFromCcxt(t: CcxtTicker, contractSize: number, nowMs: numbe
   if (open !== undefined) out.open24h = open;
   if (high !== undefined) out.high24h = high;
   if (low !== undefined) out.low24h = low;
-  return out;
+  return unstamped(given(t.timestamp), cursorMs, (c) => sanitizeTicker(out, c, options));
+}
+
+/**
+ * Runs a check without the cursor when the exchange sent no time (the fallback is the local
+ * clock, which need not match the exchange's): such an item is neither ordered nor moves it.
+ */
+function unstamped<T>(stamped: boolean, cursorMs: number | undefined, check: (cursorMs: number | undefined) => Sanitized<T>): Sanitized<T> {
+  if (stamped) return check(cursorMs);
+  return { ...check(undefined), cursorMs };
 }
 
 export function candlesFromCcxt(rows: readonly OHLCV[]): Candle[] {
@@ -99,39 +128,40 @@ export function candlesFromCcxt(rows: readonly OHLCV[]): Candle[] {
   return out;
 }
 
-export function orderBookFromCcxt(symbol: string, b: CcxtOrderBook, contractSize: number, nowMs: number): OrderBook {
-  const levels = (side: readonly unknown[][]) =>
-    side
-      .map((lvl) => [num(lvl[0]), num(lvl[1])] as const)
-      .filter((lvl): lvl is readonly [number, number] => lvl[0] !== undefined && lvl[1] !== undefined && lvl[0] > 0)
-      .map(([p, a]): [number, number] => [p, a * contractSize]);
-  return { symbol, timestampMs: num(b.timestamp) ?? nowMs, bids: levels(b.bids), asks: levels(b.asks) };
+/** The book in base units, checked by `sanitizeOrderBook` (bad levels dropped; a crossed, empty or old book dropped whole). */
+export function orderBookFromCcxt(symbol: string, b: CcxtOrderBook, contractSize: number, nowMs: number, cursorMs?: number, options?: SanitizeOptions): SanitizedBook {
+  const levels = (side: unknown): (readonly unknown[])[] =>
+    (Array.isArray(side) ? (side as unknown[]) : []).map((lvl) => {
+      const [price, size] = Array.isArray(lvl) ? (lvl as unknown[]) : [];
+      return [price, typeof size === 'number' ? size * contractSize : size];
+    });
+  return sanitizeOrderBook(symbol, { timestampMs: b.timestamp, bids: levels(b.bids), asks: levels(b.asks) }, cursorMs, nowMs, options);
 }
 
-export function tradesFromCcxt(symbol: string, trades: readonly CcxtTrade[], contractSize: number): Trade[] {
-  const out: Trade[] = [];
-  for (const t of trades) {
-    const price = num(t.price);
-    const amount = num(t.amount);
-    const ts = num(t.timestamp);
-    if (price === undefined || amount === undefined || ts === undefined || (t.side !== 'buy' && t.side !== 'sell')) continue;
-    out.push({ symbol, timestampMs: ts, price, amount: amount * contractSize, side: t.side, ...(t.id ? { id: String(t.id) } : {}) });
-  }
-  return out;
+/** Trades in base units, checked by `sanitizeTrades` against the symbol's cursor. */
+export function tradesFromCcxt(symbol: string, trades: readonly CcxtTrade[], contractSize: number, cursor?: TradeCursor, options?: SanitizeOptions): SanitizedTrades {
+  const rows: RawTrade[] = trades.map((t) => ({
+    id: t.id ? String(t.id) : undefined,
+    timestampMs: t.timestamp,
+    price: t.price,
+    amount: typeof t.amount === 'number' ? t.amount * contractSize : t.amount,
+    side: t.side,
+  }));
+  return sanitizeTrades(symbol, rows, cursor, options);
 }
 
-export function fundingFromCcxt(symbol: string, f: CcxtFundingRate, nowMs: number): FundingRate | undefined {
-  const rate = num(f.fundingRate);
-  if (rate === undefined) return undefined;
-  const next = num(f.nextFundingTimestamp) ?? num(f.fundingTimestamp);
+/** The funding rate, checked by `sanitizeFunding` (cursor: the newest accepted next funding time). */
+export function fundingFromCcxt(symbol: string, f: CcxtFundingRate, nowMs: number, cursorMs?: number, options?: SanitizeOptions): Sanitized<FundingRate> {
+  const next = given(f.nextFundingTimestamp) ? f.nextFundingTimestamp : f.fundingTimestamp;
   const intervalHours = typeof f.interval === 'string' && /^\d+h$/.test(f.interval) ? Number(f.interval.slice(0, -1)) : undefined;
-  return {
+  const out: FundingRate = {
     symbol,
-    timestampMs: num(f.timestamp) ?? nowMs,
-    rate,
-    ...(next !== undefined ? { nextFundingTimeMs: next } : {}),
+    timestampMs: given(f.timestamp) ? (f.timestamp as number) : nowMs,
+    rate: (given(f.fundingRate) ? f.fundingRate : NaN) as number,
+    ...(given(next) ? { nextFundingTimeMs: next } : {}),
     ...(intervalHours ? { intervalHours } : {}),
   };
+  return sanitizeFunding(out, cursorMs, options);
 }
 
 export function openInterestFromCcxt(symbol: string, oi: CcxtOpenInterest, contractSize: number, nowMs: number): OpenInterest | undefined {
@@ -146,9 +176,13 @@ export function openInterestFromCcxt(symbol: string, oi: CcxtOpenInterest, contr
   };
 }
 
-export function markPriceFromCcxt(symbol: string, t: CcxtTicker | CcxtFundingRate, nowMs: number): MarkPrice | undefined {
-  const mark = num(t.markPrice);
-  if (mark === undefined || !(mark > 0)) return undefined;
-  const index = num(t.indexPrice);
-  return { symbol, timestampMs: num(t.timestamp) ?? nowMs, markPrice: mark, ...(index && index > 0 ? { indexPrice: index } : {}) };
+/** The mark price, checked by `sanitizeMarkPrice`. */
+export function markPriceFromCcxt(symbol: string, t: CcxtTicker | CcxtFundingRate, nowMs: number, cursorMs?: number, options?: SanitizeOptions): Sanitized<MarkPrice> {
+  const out: MarkPrice = {
+    symbol,
+    timestampMs: given(t.timestamp) ? (t.timestamp as number) : nowMs,
+    markPrice: (given(t.markPrice) ? t.markPrice : NaN) as number,
+    ...(given(t.indexPrice) ? { indexPrice: t.indexPrice } : {}),
+  };
+  return unstamped(given(t.timestamp), cursorMs, (c) => sanitizeMarkPrice(out, c, options));
 }

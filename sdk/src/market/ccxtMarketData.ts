@@ -3,7 +3,7 @@ import type { Exchange, Ticker as CcxtTicker } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { mapCcxtError } from '../core/ccxtErrors.js';
 import { ErrorCode } from '@perpscope/shared';
-import { ExchangeRejectedError } from '../core/errors.js';
+import { ExchangeRejectedError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import {
@@ -20,6 +20,7 @@ import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker.js'
 import { limitsForExchange, MarketOperation, type ExchangeLimits } from './exchangeLimits.js';
 import { guardedRead, type ReadGuard } from './guardedRead.js';
 import type { BackoffWindow, FetchCandlesOptions, MarketDataSource, SourceHealth } from './marketDataSource.js';
+import { addBadData, MarketDataIssueReason, MarketDataKind, type BadDataCounts, type MarketDataIssue, type SanitizeOptions, type TradeCursor } from './sanitizeMarketData.js';
 import { WeightedLimiter } from './weightedLimiter.js';
 
 export interface CcxtMarketDataOptions {
@@ -37,12 +38,20 @@ export interface CcxtMarketDataOptions {
   limiterSafetyMarginMs?: number;
   /** Source of randomness for jitter (default Math.random). */
   random?: () => number;
+  /** Checks on trades, books, tickers, funding and mark prices (see `sanitizeMarketData`). */
+  sanitize?: SanitizeOptions;
 }
 
 /**
  * MarketDataSource over any ccxt pro exchange with swap markets. Every REST read goes through
  * the weighted limiter, the exchange's circuit breaker and jittered retries; ccxt's own throttle
  * is switched off because the limiter replaces it (two pacers would halve throughput).
+ *
+ * Trades, books, tickers, funding and mark prices are checked where they leave ccxt
+ * (`sanitizeMarketData`), against per-symbol cursors of the newest accepted times. What fails is
+ * dropped, logged and counted in `health().badData`; a read whose only answer was dropped
+ * rejects (EXCHANGE_ERROR), except tickers: a dropped ticker is replaced by the symbol's last
+ * good one, so one garbage row does not pull a symbol out of the universe.
  *
  * @example
  * const source = new CcxtMarketData({ exchange: new ccxt.pro.blofin(), clock: new SystemClock() });
@@ -59,12 +68,19 @@ export class CcxtMarketData implements MarketDataSource {
   private readonly backoffs: BackoffWindow[] = [];
   private contractSizes = new Map<string, number>();
   private wsErrors = 0;
+  private readonly sanitize: SanitizeOptions;
+  private readonly badData: BadDataCounts = {};
+  private readonly tradeCursors = new Map<string, TradeCursor>();
+  /** Newest accepted time per `kind|symbol` (for funding: the next funding time). */
+  private readonly timeCursors = new Map<string, number>();
+  private readonly lastGoodTickers = new Map<string, Ticker>();
 
   constructor(options: CcxtMarketDataOptions) {
     this.exchange = options.exchange;
     this.exchange.enableRateLimit = false;
     this.exchangeId = options.exchange.id;
     this.clock = options.clock;
+    this.sanitize = options.sanitize ?? {};
     this.logger = (options.logger ?? silentLogger).child({ exchange: this.exchangeId });
     this.limits = options.limits ?? limitsForExchange(options.exchange);
     this.limiter = new WeightedLimiter({
@@ -113,12 +129,23 @@ export class CcxtMarketData implements MarketDataSource {
   async fetchTickers(): Promise<Map<string, Ticker>> {
     const raw = await guardedRead(this.guard, { operation: MarketOperation.fetchTickers, weight: this.limits.weight('fetchTickers') }, () =>
       this.exchange.fetchTickers(),
-    );
+    ).catch((err: unknown) => this.unparseable(err, MarketDataKind.ticker, 'fetchTickers'));
     const nowMs = this.clock.nowMs();
     const out = new Map<string, Ticker>();
     for (const t of Object.values(raw)) {
-      const ticker = t?.symbol ? tickerFromCcxt(t, this.contractSize(t.symbol), nowMs) : undefined;
-      if (ticker) out.set(ticker.symbol, ticker);
+      if (!t) continue;
+      const symbol = t.symbol;
+      const key = `ticker|${symbol ?? ''}`;
+      const checked = tickerFromCcxt(t, symbol ? this.contractSize(symbol) : 1, nowMs, this.timeCursors.get(key), this.sanitize);
+      this.note('fetchTickers', symbol, checked.issues);
+      if (checked.value) {
+        this.advance(key, checked.cursorMs);
+        this.lastGoodTickers.set(checked.value.symbol, checked.value);
+        out.set(checked.value.symbol, checked.value);
+      } else if (symbol) {
+        const lastGood = this.lastGoodTickers.get(symbol);
+        if (lastGood) out.set(symbol, lastGood);
+      }
     }
     return out;
   }
@@ -151,8 +178,12 @@ export class CcxtMarketData implements MarketDataSource {
       this.guard,
       { operation: MarketOperation.fetchOrderBook, weight: this.limits.weight('fetchOrderBook', depth), symbol },
       () => this.exchange.fetchOrderBook(symbol, depth),
-    );
-    return orderBookFromCcxt(symbol, book, this.contractSize(symbol), this.clock.nowMs());
+    ).catch((err: unknown) => this.unparseable(err, MarketDataKind.book, 'fetchOrderBook', symbol));
+    const key = `book|${symbol}`;
+    const checked = orderBookFromCcxt(symbol, book, this.contractSize(symbol), this.clock.nowMs(), this.timeCursors.get(key), this.sanitize);
+    this.note('fetchOrderBook', symbol, checked.issues);
+    this.advance(key, checked.cursorMs);
+    return this.required(checked.book, 'fetchOrderBook', symbol, checked.issues);
   }
 
   async fetchTrades(symbol: string, limit: number): Promise<Trade[]> {
@@ -160,15 +191,18 @@ export class CcxtMarketData implements MarketDataSource {
       this.guard,
       { operation: MarketOperation.fetchTrades, weight: this.limits.weight('fetchTrades', limit), symbol },
       () => this.exchange.fetchTrades(symbol, undefined, limit),
-    );
-    return tradesFromCcxt(symbol, trades, this.contractSize(symbol));
+    ).catch((err: unknown) => this.unparseable(err, MarketDataKind.trade, 'fetchTrades', symbol));
+    const checked = tradesFromCcxt(symbol, trades, this.contractSize(symbol), this.tradeCursors.get(symbol), this.sanitize);
+    this.note('fetchTrades', symbol, checked.issues);
+    if (checked.cursor) this.tradeCursors.set(symbol, checked.cursor);
+    return checked.trades;
   }
 
   async fetchFundingRate(symbol: string): Promise<FundingRate> {
     const raw = await guardedRead(this.guard, { operation: MarketOperation.fetchFundingRate, weight: this.limits.weight('fetchFundingRate'), symbol }, () =>
       this.exchange.fetchFundingRate(symbol),
-    );
-    return this.required(fundingFromCcxt(symbol, raw, this.clock.nowMs()), 'fetchFundingRate', symbol);
+    ).catch((err: unknown) => this.unparseable(err, MarketDataKind.funding, 'fetchFundingRate', symbol));
+    return this.checked('funding', 'fetchFundingRate', symbol, (cursorMs) => fundingFromCcxt(symbol, raw, this.clock.nowMs(), cursorMs, this.sanitize));
   }
 
   async fetchOpenInterest(symbol: string): Promise<OpenInterest> {
@@ -190,14 +224,17 @@ export class CcxtMarketData implements MarketDataSource {
         data?: { markPrice?: unknown; indexPrice?: unknown; ts?: unknown }[];
       };
       const row = raw.data?.[0];
-      const parsed = row
-        ? markPriceFromCcxt(symbol, { markPrice: Number(row.markPrice), indexPrice: Number(row.indexPrice), timestamp: Number(row.ts) } as CcxtTicker, this.clock.nowMs())
-        : undefined;
-      return this.required(parsed, 'fetchMarkPrice', symbol);
+      // Absent fields stay absent (the ts falls back to now); present ones are checked as numbers.
+      const number = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+      const ticker = row ? ({ markPrice: number(row.markPrice), indexPrice: number(row.indexPrice), timestamp: number(row.ts) } as CcxtTicker) : undefined;
+      if (!ticker) return this.required<MarkPrice>(undefined, 'fetchMarkPrice', symbol);
+      return this.checked('markPrice', 'fetchMarkPrice', symbol, (cursorMs) => markPriceFromCcxt(symbol, ticker, this.clock.nowMs(), cursorMs, this.sanitize));
     }
     const useMarkEndpoint = this.exchange.has['fetchMarkPrice'] === true;
-    const raw = await guardedRead(this.guard, request, () => (useMarkEndpoint ? this.exchange.fetchMarkPrice(symbol) : this.exchange.fetchTicker(symbol)));
-    return this.required(markPriceFromCcxt(symbol, raw, this.clock.nowMs()), 'fetchMarkPrice', symbol);
+    const raw = await guardedRead(this.guard, request, () => (useMarkEndpoint ? this.exchange.fetchMarkPrice(symbol) : this.exchange.fetchTicker(symbol))).catch(
+      (err: unknown) => this.unparseable(err, MarketDataKind.markPrice, 'fetchMarkPrice', symbol),
+    );
+    return this.checked('markPrice', 'fetchMarkPrice', symbol, (cursorMs) => markPriceFromCcxt(symbol, raw, this.clock.nowMs(), cursorMs, this.sanitize));
   }
 
   async reconnect(): Promise<void> {
@@ -214,6 +251,7 @@ export class CcxtMarketData implements MarketDataSource {
       limiter: this.limiter.stats(),
       backoffs: active,
       wsErrors: this.wsErrors,
+      badData: structuredClone(this.badData),
     };
   }
 
@@ -223,13 +261,45 @@ export class CcxtMarketData implements MarketDataSource {
   }
 
   private contractSize(symbol: string): number {
-    return this.contractSizes.get(symbol) ?? this.exchange.markets?.[symbol]?.contractSize ?? 1;
+    const fromCcxt = (this.exchange.markets as Record<string, { contractSize?: number } | undefined> | undefined)?.[symbol]?.contractSize;
+    return this.contractSizes.get(symbol) ?? fromCcxt ?? 1;
   }
 
-  private required<T>(value: T | undefined, operation: string, symbol: string): T {
+  private required<T>(value: T | undefined, operation: string, symbol: string, issues: readonly MarketDataIssue[] = []): T {
     if (value !== undefined) return value;
-    throw new ExchangeRejectedError(ErrorCode.ExchangeError, `${this.exchangeId} ${operation}: response for ${symbol} has no usable value`, {
-      details: { exchange: this.exchangeId, operation, symbol },
+    const why = issues.length ? ` (dropped: ${issues.map((i) => `${i.kind} ${i.reason}`).join(', ')})` : '';
+    throw new ExchangeRejectedError(ErrorCode.ExchangeError, `${this.exchangeId} ${operation}: response for ${symbol} has no usable value${why}`, {
+      details: { exchange: this.exchangeId, operation, symbol, ...(issues.length ? { issues } : {}) },
     });
+  }
+
+  /** Runs one single-value check against the `kind|symbol` cursor, records it, and returns the value or rejects. */
+  private checked<T>(kind: string, operation: string, symbol: string, check: (cursorMs: number | undefined) => { value: T | undefined; cursorMs: number | undefined; issues: MarketDataIssue[] }): T {
+    const key = `${kind}|${symbol}`;
+    const result = check(this.timeCursors.get(key));
+    this.note(operation, symbol, result.issues);
+    this.advance(key, result.cursorMs);
+    return this.required(result.value, operation, symbol, result.issues);
+  }
+
+  private advance(key: string, cursorMs: number | undefined): void {
+    if (cursorMs !== undefined && Number.isFinite(cursorMs)) this.timeCursors.set(key, cursorMs);
+  }
+
+  private note(operation: string, symbol: string | undefined, issues: readonly MarketDataIssue[]): void {
+    if (issues.length === 0) return;
+    addBadData(this.badData, issues);
+    this.logger.warn({ operation, symbol, issues }, 'bad market data dropped');
+  }
+
+  /**
+   * A response ccxt itself could not parse (it throws plain JavaScript errors on numbers such as
+   * "NaN" in a trade) is counted as `unparseable` for its kind; the read still fails.
+   */
+  private unparseable(err: unknown, kind: MarketDataKind, operation: string, symbol?: string): never {
+    if (err instanceof PerpscopeError && err.code === ErrorCode.Internal && (err.cause instanceof SyntaxError || err.cause instanceof TypeError)) {
+      this.note(operation, symbol, [{ kind, reason: MarketDataIssueReason.Unparseable, count: 1 }]);
+    }
+    throw err;
   }
 }

@@ -1,6 +1,7 @@
 import type { Timeframe } from '@perpscope/shared';
 import type { BreakerSnapshot } from './circuitBreaker.js';
 import type { BackoffWindow, SourceHealth } from './marketDataSource.js';
+import type { BadDataCounts } from './sanitizeMarketData.js';
 import type { LimiterStats } from './weightedLimiter.js';
 
 /** How a candle stream is being fed right now. */
@@ -40,6 +41,13 @@ export interface MarketHealthSnapshot {
   limiter: LimiterStats;
   backoffs: BackoffWindow[];
   wsErrors: number;
+  /**
+   * Market data dropped where it left the exchange library, since start: kind (trade, bookLevel,
+   * book, ticker, markPrice, indexPrice, funding) -> reason (non_finite, non_positive, bad_side,
+   * crossed, empty, unsorted, stale, out_of_order, out_of_range, unparseable) -> count.
+   * `book.unsorted` counts book sides re-sorted, the one repair; every other count is an item dropped.
+   */
+  badData: BadDataCounts;
   symbols: SymbolHealth[];
   streams: StreamHealth[];
 }
@@ -78,6 +86,7 @@ export function buildHealthSnapshot(atMs: number, source: SourceHealth, streams:
     limiter: source.limiter,
     backoffs: source.backoffs,
     wsErrors: source.wsErrors,
+    badData: source.badData ?? {},
     symbols: [...bySymbol].map(([symbol, lastUpdateMs]) => ({ symbol, lastUpdateMs, ageMs: lastUpdateMs > 0 ? atMs - lastUpdateMs : Infinity })),
     streams: streamHealth,
   };

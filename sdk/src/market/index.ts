@@ -8,6 +8,7 @@ export * from './candleRing.js';
 export * from './candleGaps.js';
 export * from './candleStream.js';
 export * from './sanitizeCandles.js';
+export * from './sanitizeMarketData.js';
 export * from './backfill.js';
 export * from './stalenessWatchdog.js';
 export * from './liveCandles.js';

@@ -112,7 +112,7 @@ export class LiveCandles {
     this.entries.set(key, entry);
     this.watchdog.watch(key, this.options.staleAfterMs ?? 2 * tfMs);
     if (entry.wsUnsupported) this.startPolling(entry);
-    else void this.watchLoop(entry);
+    else this.background(entry, 'websocket candle loop', this.watchLoop(entry));
   }
 
   remove(symbol: string, timeframe: Timeframe): void {
@@ -186,7 +186,12 @@ export class LiveCandles {
     for (const candle of result.confirmed) {
       this.options.onBar({ symbol: entry.stream.symbol, timeframe: entry.timeframe, candle, via });
     }
-    if (result.repair) void this.repair(entry, result.repair);
+    if (result.repair) this.background(entry, 'gap repair', this.repair(entry, result.repair));
+  }
+
+  /** Work started in the background must not reject unobserved: its failure is logged. */
+  private background(entry: Entry, what: string, work: Promise<void>): void {
+    work.catch((err: unknown) => this.options.logger.warn({ symbol: entry.stream.symbol, timeframe: entry.timeframe, err: String(err) }, `${what} failed`));
   }
 
   private async repair(entry: Entry, gap: CandleGap): Promise<void> {
@@ -211,7 +216,7 @@ export class LiveCandles {
     for (const candle of result.confirmed) {
       this.options.onBar({ symbol: entry.stream.symbol, timeframe: entry.timeframe, candle, via: repaired.has(candle.openTimeMs) ? BarVia.repair : BarVia.websocket });
     }
-    if (result.repair) void this.repair(entry, result.repair);
+    if (result.repair) this.background(entry, 'gap repair', this.repair(entry, result.repair));
   }
 
   /** The gap's bars over REST, newest page first, paging back as far as the gap reaches. */
@@ -266,9 +271,11 @@ export class LiveCandles {
     if (entry.cancelPoll || entry.stopped) return;
     const periodMs = this.options.pollIntervalMs ?? Math.min(15_000, Math.max(1_000, entry.tfMs / 4));
     const tick = () => {
-      void this.pollOnce(entry).finally(() => {
-        if (entry.cancelPoll && !entry.stopped) entry.cancelPoll = this.options.clock.setTimer(periodMs, tick);
-      });
+      this.pollOnce(entry)
+        .catch((err: unknown) => this.options.logger.warn({ symbol: entry.stream.symbol, timeframe: entry.timeframe, err: String(err) }, 'candle poll failed'))
+        .finally(() => {
+          if (entry.cancelPoll && !entry.stopped) entry.cancelPoll = this.options.clock.setTimer(periodMs, tick);
+        });
       if (!entry.wsUnsupported) this.maybeReconnect();
     };
     entry.cancelPoll = this.options.clock.setTimer(0, tick);

@@ -1,6 +1,7 @@
 import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, OrderBook, Ticker, Timeframe, Trade } from '@perpscope/shared';
 import type { BreakerSnapshot } from './circuitBreaker.js';
 import type { ExchangeLimits } from './exchangeLimits.js';
+import type { BadDataCounts } from './sanitizeMarketData.js';
 import type { LimiterPriority, LimiterStats } from './weightedLimiter.js';
 
 export interface FetchCandlesOptions {
@@ -25,6 +26,8 @@ export interface SourceHealth {
   backoffs: BackoffWindow[];
   /** Websocket errors (drops, timeouts) seen since start. */
   wsErrors: number;
+  /** Market data dropped at the edge since start, by kind and reason (sources that check it). */
+  badData?: BadDataCounts;
 }
 
 /**

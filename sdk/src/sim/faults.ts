@@ -1,3 +1,4 @@
+import { MARKET_DATA_FAULTS, type MarketDataFaultKind, type MarketDataFaultMode } from './marketDataFaults.js';
 import type { FaultController } from './types.js';
 
 /** What the server should do with the next HTTP request, decided before routing. */
@@ -15,6 +16,8 @@ export class FaultState implements FaultController {
   private hangs = 0;
   private acceptHangs = 0;
   private hiddenLookups = 0;
+  private readonly marketData = new Map<MarketDataFaultKind, MarketDataFaultMode>();
+  private faultSeq = 0;
 
   constructor(
     private readonly onDrop: () => void,
@@ -57,6 +60,26 @@ export class FaultState implements FaultController {
     if (!(opts.ratio > 0 && opts.ratio <= 1)) throw new Error(`partialFills.ratio: got ${opts.ratio}, expected a number in (0, 1]`);
     this.fillRatio = opts.ratio;
   }
+  corruptMarketData(opts: { kind: MarketDataFaultKind; mode: MarketDataFaultMode | null }): void {
+    const modes = MARKET_DATA_FAULTS[opts?.kind];
+    if (!modes) throw new Error(`corruptMarketData.kind: got ${String(opts?.kind)}, expected one of ${Object.keys(MARKET_DATA_FAULTS).join(', ')}`);
+    if (opts.mode === null) {
+      this.marketData.delete(opts.kind);
+      return;
+    }
+    if (!modes.includes(opts.mode)) {
+      throw new Error(`corruptMarketData.mode: got ${String(opts.mode)} for ${opts.kind}, expected one of ${modes.join(', ')} or null`);
+    }
+    this.marketData.set(opts.kind, opts.mode);
+  }
+  /** The market-data fault in force for `kind`, if any. */
+  marketDataFault(kind: MarketDataFaultKind): MarketDataFaultMode | undefined {
+    return this.marketData.get(kind);
+  }
+  /** A fresh number for the id of an injected record. */
+  nextFaultSeq(): number {
+    return ++this.faultSeq;
+  }
   /** Shifts the server's clock by `ms` against wall time: the `Date` header and the signed-timestamp window follow it. */
   clockSkew(ms: number): void {
     if (!Number.isFinite(ms)) throw new Error(`clockSkew.ms: got ${ms}, expected a finite number of milliseconds`);
@@ -76,6 +99,7 @@ export class FaultState implements FaultController {
     this.hangs = 0;
     this.acceptHangs = 0;
     this.hiddenLookups = 0;
+    this.marketData.clear();
   }
 
   /** Consumes and returns the fault for the next HTTP request, if any. */

@@ -1,4 +1,6 @@
 import type { SimContext } from './context.js';
+import type { FaultState } from './faults.js';
+import { corruptBook, corruptFunding, corruptMarkPrice, corruptTicker, corruptTrades } from './marketDataFaults.js';
 import { BLOFIN_BARS } from './timeframes.js';
 import type { SimCandle, SimMarket } from './types.js';
 import { amount, candleRow, decimal, fail, instrument, ok, price, type Reply } from './wire.js';
@@ -7,9 +9,14 @@ const FUNDING_INTERVAL_MS = 8 * 3_600_000;
 
 type Query = URLSearchParams;
 
-/** Routes BloFin's public market-data endpoints (`/api/v1/market/*`). */
-export function handlePublic(ctx: SimContext, path: string, query: Query): Reply {
+/** Routes BloFin's public market-data endpoints (`/api/v1/market/*`); `faults` may corrupt the answers. */
+export function handlePublic(ctx: SimContext, path: string, query: Query, faults?: FaultState): Reply {
   const now = ctx.nowMs();
+  const tickerFault = faults?.marketDataFault('ticker');
+  const bookFault = faults?.marketDataFault('book');
+  const tradesFault = faults?.marketDataFault('trades');
+  const markFault = faults?.marketDataFault('markPrice');
+  const fundingFault = faults?.marketDataFault('funding');
   switch (path) {
     case '/api/v1/market/instruments': {
       const instId = query.get('instId');
@@ -22,10 +29,10 @@ export function handlePublic(ctx: SimContext, path: string, query: Query): Reply
         const m = ctx.byInstId(instId);
         if (!m) return unknownInstrument(instId);
         const t = ctx.isLive(m, now) ? ctx.ticker(m, now) : null;
-        return ok(t ? [t] : []);
+        return ok(t ? [tickerFault ? corruptTicker(t, tickerFault) : t] : []);
       }
       const rows = ctx.markets().filter((m) => ctx.isLive(m, now)).map((m) => ctx.ticker(m, now));
-      return ok(rows.filter((r) => r !== null));
+      return ok(rows.filter((r) => r !== null).map((r) => (tickerFault ? corruptTicker(r, tickerFault) : r)));
     }
     case '/api/v1/market/books':
       return withMarket(ctx, query, (m) => {
@@ -33,13 +40,15 @@ export function handlePublic(ctx: SimContext, path: string, query: Query): Reply
         if (typeof size !== 'number') return size;
         const book = ctx.isLive(m, now) ? ctx.source.orderBook(m.symbol, now, size) : { bids: [], asks: [] };
         const level = ([p, a]: [number, number]): string[] => [price(p, m), amount(a, m)];
-        return ok([{ asks: book.asks.map(level), bids: book.bids.map(level), ts: String(now) }]);
+        const record = { asks: book.asks.map(level), bids: book.bids.map(level), ts: String(now) };
+        return ok([bookFault ? corruptBook(record, bookFault) : record]);
       });
     case '/api/v1/market/trades':
       return withMarket(ctx, query, (m) => {
         const limit = intParam(query, 'limit', 100, 1, 100);
         if (typeof limit !== 'number') return limit;
-        return ok(recentTrades(ctx, m, now, limit));
+        const rows = recentTrades(ctx, m, now, limit);
+        return ok(tradesFault && faults ? corruptTrades(rows, tradesFault, now, faults.nextFaultSeq()) : rows);
       });
     case '/api/v1/market/mark-price': {
       // ccxt's fetchMarkPrice sends the id as `symbol`; accept both.
@@ -48,7 +57,8 @@ export function handlePublic(ctx: SimContext, path: string, query: Query): Reply
       return ok(
         list.map((m) => {
           const mp = ctx.source.markPrice(m.symbol, now);
-          return { instId: m.id, indexPrice: price(mp.indexPrice ?? mp.markPrice, m), markPrice: price(mp.markPrice, m), ts: String(now) };
+          const record = { instId: m.id, indexPrice: price(mp.indexPrice ?? mp.markPrice, m), markPrice: price(mp.markPrice, m), ts: String(now) };
+          return markFault ? corruptMarkPrice(record, markFault) : record;
         }),
       );
     }
@@ -58,7 +68,8 @@ export function handlePublic(ctx: SimContext, path: string, query: Query): Reply
       return ok(
         list.map((m) => {
           const f = ctx.source.fundingRate(m.symbol, now);
-          return { instId: m.id, fundingRate: decimal(f.rate, 8), fundingTime: String(f.nextFundingTimeMs ?? now) };
+          const record = { instId: m.id, fundingRate: decimal(f.rate, 8), fundingTime: String(f.nextFundingTimeMs ?? now) };
+          return fundingFault ? corruptFunding(record, fundingFault) : record;
         }),
       );
     }

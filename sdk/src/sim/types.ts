@@ -1,3 +1,4 @@
+import type { MarketDataFaultKind, MarketDataFaultMode } from './marketDataFaults.js';
 import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, OrderBook, Trade } from '@perpscope/shared';
 
 /** A manipulation or lifecycle event the sim injected on purpose, for scoring detectors. */
@@ -150,6 +151,12 @@ export interface FaultController {
    * follow it), as an exchange whose clock disagrees with ours would.
    */
   clockSkew(ms: number): void;
+  /**
+   * Corrupts every answer of one public market-data endpoint with `mode` (see
+   * `MarketDataFaultMode`) until called again with `mode: null` or `reset()`. Several kinds can
+   * be corrupted at once. Throws on a mode that does not apply to the kind (e.g. crossed trades).
+   */
+  corruptMarketData(opts: { kind: MarketDataFaultKind; mode: MarketDataFaultMode | null }): void;
   /** Clears every pending fault. */
   reset(): void;
 }
@@ -175,6 +182,19 @@ export interface SimExchange {
   apiKey?: SimApiKey | undefined;
   /** The test account as BloFin records, for checking a client's ledger against the exchange. */
   accountSnapshot(): AccountSnapshot;
+  /**
+   * Freezes sim time (prices, bars, books, triggers) until {@link resume}; the paused wall time
+   * never reaches the sim clock. Lets a test act on a price that cannot move under it.
+   */
+  pause(): void;
+  resume(): void;
+  /** Logged-in private websocket connections subscribed to `channel` (e.g. `orders`), so a test can wait for a subscription. */
+  privateSubscriptions(channel: string): number;
+  /**
+   * Websocket push rounds run so far (one per `pushIntervalMs`, silenced ones included) and data
+   * messages sent: a test proves a silence by the rounds that passed without data.
+   */
+  wsCounters(): { pushRounds: number; dataMessages: number };
   stop(): Promise<void>;
 }
 
