@@ -1,5 +1,5 @@
 import { intOption, loadCliConfig, type CliExtension, type GlobalOptions } from '@perpscope/sdk';
-import { loadEngineFactory, loadSecretStore } from '../host/runtime.js';
+import { loadEngineFactory, loadSecretStore, type EngineFactory } from '../host/runtime.js';
 import { runServe } from './serve.js';
 
 /**
@@ -16,7 +16,9 @@ export const serveCommand: CliExtension = (program, io) => {
     .action(async (opts: { port: number; host: string; sim?: boolean }) => {
       const global = program.opts<GlobalOptions>();
       const { config, home } = loadCliConfig(global, io.env, opts.sim ? { exchange: 'sim' } : {});
-      const [createEngine, secrets] = await Promise.all([loadEngineFactory(), loadSecretStore()]);
+      const [factory, secrets] = await Promise.all([loadEngineFactory(`perpscope serve${config.exchange === 'sim' ? ' --sim' : ''}`), loadSecretStore()]);
+      // The engine reads the same layers (and the same `--config` file) this command just validated.
+      const createEngine: EngineFactory = (o) => factory({ ...o, ...(global.config !== undefined ? { configFile: global.config } : {}) });
       const handle = await runServe(
         { port: opts.port, host: opts.host, sim: config.exchange === 'sim', home, ...(config.serve.token ? { token: config.serve.token } : {}) },
         { createEngine, secrets, out: io.out },

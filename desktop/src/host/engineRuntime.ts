@@ -74,6 +74,7 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
         home: options.home,
         sim: options.sim,
         env: parts.env,
+        ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
         saved: { ...(saved.universe ? { universe: saved.universe } : {}), ...(profile ? { profile } : {}) },
       });
       wiring = await wireSource(config, wall, options.logger);
@@ -122,7 +123,15 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     settings: store.settings,
     nowMs: () => wall.nowMs(),
     universe: config.universe,
-    profiles: { active: profiles.active, names: profiles.names, apply: (name) => void profiles.port.apply(name, null) },
+    risk: config.risk,
+    profiles: {
+      active: profiles.active,
+      names: profiles.names,
+      // A synchronous failure (unknown profile) reaches the caller; an asynchronous one is logged.
+      apply: (name) => {
+        Promise.resolve(profiles.port.apply(name, null)).catch((e: unknown) => logger.warn({ profile: name, err: e instanceof Error ? e.message : String(e) }, 'profile switch failed'));
+      },
+    },
     onRiskChange: (risk) => trading?.setRisk(risk),
   });
   const trading: PaperTrading | undefined =

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, envLayer, mergeLayers, parseConfig, type PerpscopeConfig } from '@perpscope/sdk';
+import { loadConfig, mergeLayers, type PerpscopeConfig } from '@perpscope/sdk';
 
 /**
  * Defaults for `--sim`, below the config file and env (which may override any of them):
@@ -27,35 +26,30 @@ export const SIM_API_KEY = { apiKey: 'perpscope-sim-key', secret: 'perpscope-sim
 /** Name of the JSON config file inside the Perpscope home. */
 export const CONFIG_FILE_NAME = 'config.json';
 
-function readConfigFile(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError([{ path: '(file)', received: JSON.stringify(file), expected: `valid JSON (${(err as Error).message})` }]);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError([{ path: '(file)', received: typeof parsed, expected: 'a JSON object' }]);
-  }
-  return parsed as Record<string, unknown>;
-}
-
 export interface HostConfigSources {
   home: string;
   sim: boolean;
   env: Record<string, string | undefined>;
+  /** The `--config FILE` option; it must exist. Defaults to `<home>/config.json`, which may be absent. */
+  configFile?: string;
   /** Settings saved from the UI (universe gates, active built-in profile); they beat file and env. */
   saved: Record<string, unknown>;
 }
 
 /**
- * The engine config for a desktop shell. Layers, later winning: sdk defaults < sim preset (with
- * `--sim`) < `<home>/config.json` < PERPSCOPE_* env < settings saved from the UI < the shell's
- * own options (home, and `exchange: sim` with `--sim`).
+ * The engine config for a desktop shell, read by the sdk's loader like `perpscope run`. Layers,
+ * later winning: sdk defaults < sim preset (with `--sim`) < `<home>/config.json` (or `--config`)
+ * < PERPSCOPE_* env < settings saved from the UI < the shell's own options (home, and
+ * `exchange: sim` with `--sim`). The `risk` section travels with the rest: the trading stack and
+ * the settings view start from it.
  */
 export function hostConfig(s: HostConfigSources): PerpscopeConfig {
-  const file = readConfigFile(join(s.home, CONFIG_FILE_NAME));
   const explicit = { home: s.home, ...(s.sim ? { exchange: 'sim' } : {}) };
-  return parseConfig(mergeLayers(s.sim ? structuredClone(SIM_PRESET) : {}, file, envLayer(s.env), s.saved, explicit));
+  return loadConfig({
+    ...(s.sim ? { preset: structuredClone(SIM_PRESET) as unknown as Record<string, unknown> } : {}),
+    file: s.configFile ?? join(s.home, CONFIG_FILE_NAME),
+    fileRequired: s.configFile !== undefined,
+    env: s.env,
+    options: mergeLayers(s.saved, explicit),
+  });
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@perpscope/sdk';
+import { acquireHomeLock, type Logger } from '@perpscope/sdk';
 import { createHostEngine } from './engineRuntime.js';
 import { adaptMarketEngine, type MarketEngineLike } from './marketAdapter.js';
 import type { HostEngine, HostSecretStore, HostStore } from './ports.js';
@@ -10,6 +10,8 @@ export interface EngineRuntimeOptions {
   /** Run against an in-process SimExchange instead of a real exchange. */
   sim: boolean;
   logger: Logger;
+  /** The `--config FILE` option; defaults to `<home>/config.json`. */
+  configFile?: string;
 }
 
 /** An engine adapted to the host's ports, plus its lifecycle. */
@@ -78,10 +80,42 @@ export async function loadSecretStore(): Promise<HostSecretStore> {
   return create();
 }
 
+/** Takes a home's one-writer lock; the sdk's `acquireHomeLock`. */
+export type AcquireHomeLock = (home: string, options: { command: string }) => { release(): void };
+
+/**
+ * Wraps a factory so its engine holds the home's one-writer lock from creation until `stop`. A
+ * second trading process on the same home (`run`, `serve`, the desktop app) is refused before it
+ * builds anything, with HOME_LOCKED naming the holder.
+ */
+export function withHomeLock(factory: EngineFactory, command: string, acquire: AcquireHomeLock = acquireHomeLock): EngineFactory {
+  return async (options) => {
+    const lock = acquire(options.home, { command });
+    let runtime: EngineRuntime;
+    try {
+      runtime = await factory(options);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    return {
+      ...runtime,
+      async stop() {
+        try {
+          await runtime.stop();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  };
+}
+
 /**
  * The engine factory for the desktop shells: `createHostEngine`, the sdk engine composed with the
- * store and adapted to every host port it can serve.
+ * store and adapted to every host port it can serve, holding the home's one-writer lock.
+ * `command` names this process to a second one that is refused.
  */
-export function loadEngineFactory(): Promise<EngineFactory> {
-  return Promise.resolve(createHostEngine);
+export function loadEngineFactory(command = 'perpscope desktop'): Promise<EngineFactory> {
+  return Promise.resolve(withHomeLock(createHostEngine, command));
 }

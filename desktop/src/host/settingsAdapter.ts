@@ -83,6 +83,8 @@ export interface SettingsAdapterOptions {
   nowMs: () => number;
   /** The universe settings this run started with (file, env and saved overrides merged). */
   universe: PerpscopeConfig['universe'];
+  /** The risk settings from config.json and env; the saved overrides apply on top. Defaults when absent. */
+  risk?: PerpscopeConfig['risk'];
   /** The ranking profile switch (`profile` field). */
   profiles: { active(): string; names(): string[]; apply(name: string): void };
   /** Called with the new risk config after a change, e.g. to update a RiskPolicy. */
@@ -101,10 +103,10 @@ export function savedOverrides(settings: SettingsRepositoryLike): Overrides {
   return isObject(raw) ? raw : {};
 }
 
-/** The saved risk overrides parsed with the risk schema; the defaults when they no longer parse. */
-function parseRisk(overrides: Overrides): RiskConfig {
-  const parsed = RiskConfigSchema.safeParse(overrides.risk ?? {});
-  return parsed.success ? parsed.data : RiskConfigSchema.parse({});
+/** The saved risk overrides over the configured risk; the configured risk when they no longer parse. */
+function parseRisk(overrides: Overrides, base: Overrides): RiskConfig {
+  const parsed = RiskConfigSchema.safeParse(mergeLayers(base, isObject(overrides.risk) ? overrides.risk : {}));
+  return parsed.success ? parsed.data : RiskConfigSchema.parse(base);
 }
 
 /**
@@ -114,7 +116,8 @@ function parseRisk(overrides: Overrides): RiskConfig {
  */
 export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapter {
   let overrides = savedOverrides(o.settings);
-  let risk = parseRisk(overrides);
+  const baseRisk: Overrides = o.risk ? structuredClone(o.risk) : {};
+  let risk = parseRisk(overrides, baseRisk);
 
   function current(path: string): Value {
     if (path.startsWith('universe.')) {
@@ -162,7 +165,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
     if (!universe.success) {
       for (const i of zodIssuesToFieldIssues(universe.error, universeInput)) issues.push({ ...i, path: `universe.${i.path}` });
     }
-    const riskInput = next.risk ?? {};
+    const riskInput = mergeLayers(baseRisk, isObject(next.risk) ? next.risk : {});
     const nextRisk = RiskConfigSchema.safeParse(riskInput);
     if (!nextRisk.success) {
       for (const i of zodIssuesToFieldIssues(nextRisk.error, riskInput)) issues.push({ ...i, path: `risk.${i.path}` });

@@ -1,8 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, type FieldIssue } from '../core/errors.js';
 import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 
 import { ConfigSchema, type PerpscopeConfig } from './configSchema.js';
+import { FORBIDDEN_KEYS, forbiddenKeyIssues } from './forbiddenKeys.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Layer = Record<string, unknown>;
@@ -15,18 +16,24 @@ export interface ConfigSources {
   env?: Record<string, string | undefined>;
   /** Explicit options (CLI flags, UI settings, SDK caller). */
   options?: Layer;
+  /** Defaults of a shell (e.g. the `--sim` preset): above the schema defaults, below the file. */
+  preset?: Layer;
 }
 
 function isPlainObject(v: unknown): v is Layer {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge where later layers win; arrays are replaced, not concatenated. */
+/**
+ * Deep merge where later layers win; arrays are replaced, not concatenated. Prototype keys
+ * (`__proto__`, `constructor`, `prototype`) are never copied: the loaders refuse them with an
+ * error first, and this keeps any other caller from assigning through the prototype.
+ */
 export function mergeLayers(...layers: Layer[]): Layer {
   const out: Layer = {};
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer)) {
-      if (v === undefined) continue;
+      if (v === undefined || FORBIDDEN_KEYS.has(k)) continue;
       const prev = out[k];
       out[k] = isPlainObject(prev) && isPlainObject(v) ? mergeLayers(prev, v) : v;
     }
@@ -70,18 +77,30 @@ function isArrayField(path: readonly string[]): boolean {
   return unwrap(node)?._zod.def.type === 'array';
 }
 
+/** Refuses `PERPSCOPE_CONSTRUCTOR__...` and JSON values holding prototype keys; throws one ConfigError. */
 export function envLayer(env: Record<string, string | undefined>): Layer {
   const out: Layer = {};
+  const issues: FieldIssue[] = [];
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('PERPSCOPE_') || raw === undefined) continue;
     if (isToolingVariable(key)) continue;
     const path = key.slice('PERPSCOPE_'.length).split('__').map(camel);
     if (path.some((p) => !p)) continue;
+    const forbidden = path.find((p) => FORBIDDEN_KEYS.has(p));
+    if (forbidden !== undefined) {
+      issues.push({ path: key, received: `the key ${JSON.stringify(forbidden)}`, expected: 'no "__proto__", "constructor" or "prototype" key' });
+      continue;
+    }
     let value: unknown = raw;
     try {
       value = JSON.parse(raw) as Json;
     } catch {
       if (raw.includes(',') || isArrayField(path)) value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    const nested = forbiddenKeyIssues(value, key);
+    if (nested.length > 0) {
+      issues.push(...nested);
+      continue;
     }
     let node = out;
     for (const seg of path.slice(0, -1)) {
@@ -90,6 +109,7 @@ export function envLayer(env: Record<string, string | undefined>): Layer {
     }
     node[path[path.length - 1]!] = value;
   }
+  if (issues.length > 0) throw new ConfigError(issues);
   return out;
 }
 
@@ -105,11 +125,15 @@ function readFileLayer(file: string, required: boolean): Layer {
     throw new ConfigError([{ path: '(file)', received: JSON.stringify(file), expected: `valid JSON (${(err as Error).message})` }]);
   }
   if (!isPlainObject(parsed)) throw new ConfigError([{ path: '(file)', received: typeof parsed, expected: 'a JSON object' }]);
+  const forbidden = forbiddenKeyIssues(parsed);
+  if (forbidden.length > 0) throw new ConfigError(forbidden.map((i) => ({ ...i, received: `${i.received} in ${file}` })));
   return parsed;
 }
 
 /** Validates a merged layer against the schema; throws one ConfigError listing every bad field. */
 export function parseConfig(input: unknown): PerpscopeConfig {
+  const forbidden = forbiddenKeyIssues(input);
+  if (forbidden.length > 0) throw new ConfigError(forbidden);
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(zodIssuesToFieldIssues(result.error, input));
@@ -123,6 +147,9 @@ export function parseConfig(input: unknown): PerpscopeConfig {
  */
 export function loadConfig(sources: ConfigSources = {}): PerpscopeConfig {
   const fileLayer = sources.file ? readFileLayer(sources.file, sources.fileRequired ?? false) : {};
-  const merged = mergeLayers(fileLayer, envLayer(sources.env ?? {}), sources.options ?? {});
+  const explicit = sources.options ?? {};
+  const forbidden = [...forbiddenKeyIssues(sources.preset ?? {}), ...forbiddenKeyIssues(explicit)];
+  if (forbidden.length > 0) throw new ConfigError(forbidden);
+  const merged = mergeLayers(sources.preset ?? {}, fileLayer, envLayer(sources.env ?? {}), explicit);
   return parseConfig(merged);
 }

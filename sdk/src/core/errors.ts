@@ -128,6 +128,11 @@ export class StoreError extends PerpscopeError {
   override readonly name: string = 'StoreError';
 }
 
+/** Another trading process holds the Perpscope home; `details` names it (pid, command, since). */
+export class HomeLockedError extends StoreError {
+  override readonly name: string = 'HomeLockedError';
+}
+
 /** The OS keychain is missing or refused; there is never a plaintext fallback. */
 export class SecretStoreError extends PerpscopeError {
   override readonly name: string = 'SecretStoreError';

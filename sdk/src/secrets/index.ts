@@ -1,2 +1,3 @@
 export * from './secretStore.js';
 export * from './keytarSecretStore.js';
+export * from './secretServiceLock.js';

@@ -11,6 +11,7 @@ import {
   type SecretRef,
   type SecretStore,
 } from './secretStore.js';
+import { secretServiceLockState, type KeychainLockState } from './secretServiceLock.js';
 
 /** The part of keytar's API this adapter uses. */
 export interface KeytarLike {
@@ -28,11 +29,29 @@ export interface KeytarSecretStoreOptions {
   /** A keychain call slower than this is treated as unavailable (D-Bus activation can hang). */
   timeoutMs?: number;
   clock?: Clock;
+  /**
+   * Checked before every keychain call; 'locked' fails the call with KEYCHAIN_LOCKED without
+   * touching keytar. Defaults to asking the Secret Service over D-Bus on Linux, and to
+   * 'unknown' elsewhere (macOS and Windows unlock with the user session).
+   */
+  lockState?: (service: string) => Promise<KeychainLockState>;
 }
 
 const HOW_TO_FIX =
   'Perpscope keeps API keys only in the OS keychain and never in a file. On Linux start and unlock a Secret Service ' +
   '(gnome-keyring or KWallet) in your D-Bus session; on macOS and Windows the system keychain is used.';
+
+const HOW_TO_UNLOCK =
+  'Unlock it (log in to the desktop session, or unlock the "login" keyring in your keyring manager, e.g. Seahorse) and try again. ' +
+  'Perpscope never reads keys from anywhere else.';
+
+function defaultLockState(service: string): Promise<KeychainLockState> {
+  return process.platform === 'linux' ? secretServiceLockState(service) : Promise.resolve('unknown');
+}
+
+function lockedError(operation: string, service: string): SecretStoreError {
+  return new SecretStoreError(ErrorCode.KeychainLocked, `The OS keychain is locked (${operation}). ${HOW_TO_UNLOCK}`, { details: { operation, service } });
+}
 
 async function importKeytar(): Promise<KeytarLike> {
   const mod = (await import('keytar')) as unknown as KeytarLike & { default?: KeytarLike };
@@ -54,10 +73,15 @@ export function createKeytarSecretStore(options: KeytarSecretStoreOptions = {}):
   const service = options.service ?? SECRET_SERVICE;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const clock = options.clock ?? new SystemClock();
+  const lockState = options.lockState ?? defaultLockState;
   let keytar: Promise<KeytarLike> | null = null;
 
-  /** Runs one keychain call; any failure becomes KEYCHAIN_UNAVAILABLE with `hidden` scrubbed. */
+  /**
+   * Runs one keychain call. A locked keychain is refused before keytar is touched (keytar would
+   * crash or answer "no key"); any other failure becomes KEYCHAIN_UNAVAILABLE with `hidden` scrubbed.
+   */
   async function run<T>(operation: string, fn: (k: KeytarLike) => Promise<T>, hidden: readonly string[] = []): Promise<T> {
+    if ((await lockState(service).catch(() => 'unknown' as const)) === 'locked') throw lockedError(operation, service);
     keytar ??= (options.loadKeytar ?? importKeytar)();
     let cancel = () => {};
     try {
@@ -67,6 +91,8 @@ export function createKeytarSecretStore(options: KeytarSecretStoreOptions = {}):
       return await Promise.race([keytar.then(fn), timeout]);
     } catch (e) {
       if (e instanceof PerpscopeError) throw e;
+      // libsecret: "Cannot create an item in a locked collection" and the like.
+      if (/\blocked\b/i.test(e instanceof Error ? e.message : String(e))) throw lockedError(operation, service);
       throw new SecretStoreError(ErrorCode.KeychainUnavailable, `The OS keychain is not available (${operation}: ${scrub(e, hidden)}). ${HOW_TO_FIX}`, {
         details: { operation, service },
       });

@@ -59,11 +59,13 @@ export function parseAccountName(account: string): SecretRef | null {
 /** Checks the shape of a secret without echoing any of its values. */
 export function checkSecret(secret: ExchangeSecret): void {
   const bad = (v: unknown) => typeof v !== 'string' || v.length === 0 || v.length > 512;
+  // The value itself is never shown; its type is, so `{"a":1}` reads "got an object".
+  const kind = (v: unknown): string => (typeof v === 'string' ? `(hidden, ${v.length} characters)` : v === null ? 'null' : Array.isArray(v) ? 'an array' : `a value of type ${typeof v}`);
   const issues = [];
-  if (bad(secret.apiKey)) issues.push({ path: 'apiKey', received: '(hidden)', expected: 'a non-empty string up to 512 characters' });
-  if (bad(secret.secret)) issues.push({ path: 'secret', received: '(hidden)', expected: 'a non-empty string up to 512 characters' });
+  if (bad(secret.apiKey)) issues.push({ path: 'apiKey', received: kind(secret.apiKey), expected: 'a non-empty string up to 512 characters' });
+  if (bad(secret.secret)) issues.push({ path: 'secret', received: kind(secret.secret), expected: 'a non-empty string up to 512 characters' });
   if (secret.password !== undefined && bad(secret.password)) {
-    issues.push({ path: 'password', received: '(hidden)', expected: 'absent, or a non-empty string up to 512 characters' });
+    issues.push({ path: 'password', received: kind(secret.password), expected: 'absent, or a non-empty string up to 512 characters' });
   }
   if (issues.length > 0) throw new InvalidInputError('API key', issues);
 }

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { ErrorCode } from '@perpscope/shared';
 import { StoreError } from '../core/errors.js';
+import { ensurePrivateFile } from './privateFiles.js';
+import { corruptError, guardConnection, mapSqliteError } from './sqliteErrors.js';
 
 /**
  * `synchronous` levels we allow in WAL mode.
@@ -43,6 +45,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   }
   let db: Database.Database | undefined;
   try {
+    if (file !== ':memory:' && file !== '') ensurePrivateFile(file);
     db = new Database(file);
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -56,13 +59,29 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     }
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${Math.max(2_000, Math.trunc(options.cacheSizeKib ?? DEFAULT_CACHE_SIZE_KIB))}`);
-    return db;
+    quickCheck(db, file);
+    return guardConnection(db, file);
   } catch (err) {
     db?.close();
     if (err instanceof StoreError) throw err;
+    const mapped = mapSqliteError(err, file);
+    if (mapped instanceof StoreError) throw mapped;
     throw new StoreError(ErrorCode.StoreError, `Cannot open database ${file}: ${err instanceof Error ? err.message : String(err)}`, {
       details: { file },
       cause: err,
     });
   }
+}
+
+/**
+ * `PRAGMA quick_check` at open: damage in the middle of the file (a torn or overwritten page)
+ * otherwise goes unnoticed until a query happens to read that page, possibly mid-trade. It reads
+ * every page but skips the index-content cross-check of `integrity_check`, so it stays fast.
+ */
+function quickCheck(db: Database.Database, file: string): void {
+  const rows = db.pragma('quick_check') as { quick_check: string }[];
+  const messages = rows.map((r) => r.quick_check);
+  if (messages.length === 1 && messages[0] === 'ok') return;
+  const shown = messages.slice(0, 3).join('; ');
+  throw corruptError(file, `quick_check: ${shown}${messages.length > 3 ? `; and ${messages.length - 3} more` : ''}`);
 }

@@ -31,3 +31,5 @@ export type { SettingsRepository } from './repositories/settings.js';
 export type { Watchlist, WatchlistRepository } from './repositories/watchlists.js';
 export type { BanditSnapshot, BanditStateRepository } from './repositories/bandit.js';
 export type { NewEvent, StoredEvent, EventQuery, EventLogRepository } from './repositories/events.js';
+export { acquireHomeLock, readHomeLockHolder, HOME_LOCK_HOLDER_FILE } from './homeLock.js';
+export type { HomeLock, HomeLockHolder, AcquireHomeLockOptions } from './homeLock.js';

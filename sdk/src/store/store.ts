@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ErrorCode } from '@perpscope/shared';
 import { StoreError } from '../core/errors.js';
 import { openDatabase, type OpenDatabaseOptions, type SynchronousMode } from './database.js';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './privateFiles.js';
 import { migrate, schemaVersion, type MigrationResult } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { databaseFileIn } from './paths.js';
@@ -92,7 +93,10 @@ export function openStore(options: OpenStoreOptions): Store {
   }
   const file = resolve(options.file ?? databaseFileIn(options.home ?? ''));
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    // The home is Perpscope's own directory and is kept 0700; a caller-chosen file's existing
+    // directory is left as it is (it may be shared, like /tmp).
+    if (options.home !== undefined) ensurePrivateDir(resolve(options.home));
+    else mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (err) {
     throw new StoreError(ErrorCode.StoreError, `Cannot create the data directory ${dirname(file)}: ${err instanceof Error ? err.message : String(err)}`, {
       details: { file },
@@ -141,6 +145,7 @@ function createStore(db: Database.Database, file: string, migration: MigrationRe
       try {
         mkdirSync(dirname(dest), { recursive: true });
         const meta = await db.backup(dest);
+        chmodSync(dest, PRIVATE_FILE_MODE);
         return { file: dest, totalPages: meta.totalPages };
       } catch (err) {
         throw new StoreError(ErrorCode.StoreError, `Backup of ${file} to ${dest} failed: ${err instanceof Error ? err.message : String(err)}`, {

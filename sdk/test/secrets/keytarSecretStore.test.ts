@@ -5,39 +5,30 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
 import { createKeytarSecretStore, SECRET_SERVICE, type KeytarLike, type SecretRef } from '../../src/secrets/index.js';
 import { SecretStoreError } from '../../src/core/errors.js';
+import { requireKeychain, testKeychainService, testSecretStore } from '../../../test/support/keychain.js';
 
 const execFileAsync = promisify(execFile);
 const keytar = (await import('keytar')).default as unknown as KeytarLike;
 
-/** Probes the session keychain once; the suite needs a real, unlocked Secret Service. */
-async function keychainProblem(): Promise<string | null> {
-  if (!process.env.DBUS_SESSION_BUS_ADDRESS) return 'no D-Bus session (run through `pnpm test` or dbus-run-session with gnome-keyring)';
-  try {
-    await keytar.setPassword('perpscope-probe', 'probe', 'x');
-    await keytar.deletePassword('perpscope-probe', 'probe');
-    return null;
-  } catch (e) {
-    return `keychain unusable: ${(e as Error).message}`;
-  }
-}
-const problem = await keychainProblem();
-if (problem) console.warn(`skipping keychain tests: ${problem}`);
+/** The suite needs a real, unlocked Secret Service; it writes only under a test-only service name. */
+const hasKeychain = await requireKeychain('keytar SecretStore against the session keychain');
+const SERVICE = testKeychainService('secrets');
 
 const runId = `t${process.pid}${Date.now().toString(36)}`;
 const SENTINEL = `SENTINEL-${runId}-9f8e7d`;
 
-describe.skipIf(problem !== null)('keytar SecretStore against the session keychain', () => {
-  const store = createKeytarSecretStore();
+describe.skipIf(!hasKeychain)('keytar SecretStore against the session keychain', () => {
+  const store = testSecretStore('secrets');
   const created: SecretRef[] = [];
   afterAll(async () => {
     for (const ref of created) await store.delete(ref);
   });
 
-  it('stores one JSON blob under service perpscope, account <exchange>:<label>', async () => {
+  it('stores one JSON blob under its service, account <exchange>:<label>', async () => {
     const ref = { exchange: 'blofin', label: `${runId}-a` };
     created.push(ref);
     await store.set(ref, { apiKey: `${SENTINEL}-k`, secret: `${SENTINEL}-s`, password: `${SENTINEL}-p` });
-    const raw = await keytar.getPassword(SECRET_SERVICE, `blofin:${runId}-a`);
+    const raw = await keytar.getPassword(SERVICE, `blofin:${runId}-a`);
     expect(raw, 'raw keychain entry').not.toBeNull();
     expect(JSON.parse(raw ?? ''), 'blob layout').toEqual({ apiKey: `${SENTINEL}-k`, secret: `${SENTINEL}-s`, password: `${SENTINEL}-p` });
     expect(await store.get(ref), 'round trip').toEqual({ apiKey: `${SENTINEL}-k`, secret: `${SENTINEL}-s`, password: `${SENTINEL}-p` });
@@ -90,6 +81,23 @@ describe('keytar SecretStore without a keychain', () => {
     const e = await store.list().catch((x: unknown) => x);
     expect(e, 'error class').toBeInstanceOf(SecretStoreError);
     expect(e, 'code').toMatchObject({ code: ErrorCode.KeychainUnavailable });
+  });
+
+  it('uses service perpscope by default (checked on a fake keytar, never the real keychain)', async () => {
+    const services: string[] = [];
+    const fake: KeytarLike = {
+      getPassword: (service) => (services.push(service), Promise.resolve(null)),
+      setPassword: (service) => (services.push(service), Promise.resolve()),
+      deletePassword: (service) => (services.push(service), Promise.resolve(false)),
+      findCredentials: (service) => (services.push(service), Promise.resolve([])),
+    };
+    const store = createKeytarSecretStore({ loadKeytar: () => Promise.resolve(fake) });
+    await store.set({ exchange: 'blofin', label: 'x' }, { apiKey: 'k', secret: 's' });
+    await store.get({ exchange: 'blofin', label: 'x' });
+    await store.list();
+    await store.delete({ exchange: 'blofin', label: 'x' });
+    expect(SECRET_SERVICE).toBe('perpscope');
+    expect(services, 'every call under the production service').toEqual([SECRET_SERVICE, SECRET_SERVICE, SECRET_SERVICE, SECRET_SERVICE]);
   });
 
   it('scrubs secret values out of keychain error text', async () => {

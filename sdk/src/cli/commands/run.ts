@@ -5,8 +5,9 @@ import { createEngine, type Engine } from '../../engine/index.js';
 import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
 import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
-import { openStore } from '../../store/index.js';
-import { createTradingStack, type BrokerEvent, type CcxtBroker, type PaperBroker } from '../../trading/index.js';
+import { acquireHomeLock, openStore, type Store } from '../../store/index.js';
+import { createTradingStack, type BrokerEvent, type CcxtBroker, type PaperBroker, type TradingStack } from '../../trading/index.js';
+import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
@@ -27,6 +28,8 @@ export interface RunDeps {
   secrets?: SecretStore;
   /** Resolves to stop the run (defaults to the process interrupt). */
   until?: Promise<void>;
+  /** Called once the trading stack runs (tests inspect its risk policy and kill switch). */
+  onTrading?: (stack: TradingStack) => void;
 }
 
 const STATUS_EVERY_MS = 2_000;
@@ -88,15 +91,27 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   const clock = new SystemClock();
   const asJson = opts.json === true || !io.isTTY;
   const emit = (line: Record<string, unknown>) => io.out(JSON.stringify(line, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
-  const engine = createEngine(config);
-  const store = openStore({ home });
+  // One trading process per home: a second `run` (or `serve`, or the desktop app) is refused here,
+  // before it starts anything, with a message naming the process that holds the home.
+  const lock = acquireHomeLock(home, { command: `perpscope run --${mode}${config.exchange === 'sim' ? ' --sim' : ` --exchange ${config.exchange}`}` });
+  // The first line: from here on this process is the home's one trader (a readiness signal for scripts).
+  if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'home_locked', message: `trading from ${home} (pid ${process.pid})`, details: { home, pid: process.pid } });
+  let engine: Engine;
+  let store: Store;
+  try {
+    engine = createEngine(config);
+    store = openStore({ home });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   let bridge: TradingBridge | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
   let live: CcxtBroker | undefined;
   try {
     await engine.start();
     const exchangeId = engine.sim() ? 'blofin' : config.exchange;
-    const fees = new Map(engine.markets().map((m) => [m.symbol, { makerFee: m.makerFee, takerFee: m.takerFee }]));
+    const fees = new Map(engine.markets().map((m) => [m.symbol, paperMarketSpec(m)]));
     const stack = createTradingStack({
       mode,
       store,
@@ -124,6 +139,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       engine.on('alert', (a) => emit({ type: 'alert', ...a }));
     }
     await stack.autoTrader.start();
+    deps.onTrading?.(stack);
     if (mode === 'live') {
       live = stack.broker as CcxtBroker;
       live.follow();
@@ -157,8 +173,12 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   } finally {
     if (statusTimer) clearInterval(statusTimer);
     bridge?.stop();
-    await live?.stop().catch(() => undefined);
-    await engine.stop();
-    store.close();
+    try {
+      await live?.stop().catch(() => undefined);
+      await engine.stop();
+      store.close();
+    } finally {
+      lock.release();
+    }
   }
 }
