@@ -43,11 +43,11 @@ function printReport(io: CliIo, report: PanicReport, ledger: string): void {
  * Live panic: reconciles the ledger with the exchange first (so orders and positions opened by a
  * crashed or still-running trader are known), then cancels and closes reduce-only on the exchange.
  */
-async function livePanic(config: PerpscopeConfig, home: string, store: Store, opts: PanicOptions, deps: PanicDeps): Promise<PanicReport> {
+async function livePanic(config: PerpscopeConfig, home: string, store: Store, opts: PanicOptions, label: string, deps: PanicDeps): Promise<PanicReport> {
   let exchange = deps.exchange;
   if (!exchange) {
-    const secret = await (deps.secrets ?? createKeytarSecretStore()).get({ exchange: config.exchange, label: 'default' });
-    if (!secret) throw new ConfigError([{ path: 'keys', received: `no key ${config.exchange}:default`, expected: `a stored key: perpscope keys set --exchange ${config.exchange}` }]);
+    const secret = await (deps.secrets ?? createKeytarSecretStore()).get({ exchange: config.exchange, label });
+    if (!secret) throw new ConfigError([{ path: 'keys', received: `no key ${config.exchange}:${label}`, expected: `a stored key: perpscope keys set --exchange ${config.exchange} --label ${label}` }]);
     exchange = createCcxtExchange(config.exchange, { timeoutMs: 10_000 });
     exchange.apiKey = secret.apiKey;
     exchange.secret = secret.secret;
@@ -102,7 +102,7 @@ export async function runPanic(opts: PanicCliOptions, io: CliIo, deps: PanicDeps
     engageKillSwitch(config, home, store);
     let report: PanicReport;
     try {
-      report = config.mode === 'live' ? await livePanic(config, home, store, panicOpts, deps) : await paperPanic(config, home, store, panicOpts, opts.symbols);
+      report = config.mode === 'live' ? await livePanic(config, home, store, panicOpts, opts.label ?? 'default', deps) : await paperPanic(config, home, store, panicOpts, opts.symbols);
     } catch (err) {
       report = unreachable(err);
     }
