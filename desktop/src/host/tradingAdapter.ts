@@ -1,6 +1,5 @@
 import {
   createTradingStack,
-  describeError,
   ManualOrders,
   PaperBroker,
   paperMarketSpec,
@@ -116,10 +115,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         }
         const last = lastPositions.get(e.symbol);
         lastPositions.delete(e.symbol);
+        // The bridge cancels the closed position's leftover exits and closes its plans.
         if (last) emit({ event: 'position', data: { ...last, status: 'closed', sizeBase: 0, unrealizedPnlUsd: 0, updatedAtMs: Math.floor(o.clock.nowMs()) } });
-        // What protected a closed position protects nothing now; the AutoTrader's plans close too.
-        for (const ord of broker.openOrders(e.symbol)) if (ord.reduceOnly) void broker.cancelOrder(ord.clientOrderId).catch(() => undefined);
-        stack.protection.sync().catch((err: unknown) => o.logger.warn({ symbol: e.symbol, err: describeError(err) }, 'protection sync failed'));
       } else {
         alert(e.level, e.reason, e.message);
       }

@@ -62,8 +62,17 @@ export class TradingBridge {
 
   start(): void {
     const { engine, stack } = this.o;
-    this.unsubscribe.push(stack.broker.on((event) => this.o.onBrokerEvent?.(event)));
-    this.unsubscribe.push(engine.on('signal', (signal) => void this.onSignal(signal)));
+    this.unsubscribe.push(
+      stack.broker.on((event) => {
+        if (event.type === 'position' && event.position === null) this.onPositionClosed(event.symbol);
+        this.o.onBrokerEvent?.(event);
+      }),
+    );
+    this.unsubscribe.push(
+      engine.on('signal', (signal) => {
+        this.onSignal(signal).catch((err: unknown) => this.warn('signal routing failed', signal.symbol, err));
+      }),
+    );
     this.unsubscribe.push(
       engine.on('bar', (bar) => {
         this.o.paper?.onMarkPrice(bar.symbol, bar.candle.close, this.o.clock.nowMs());
@@ -130,10 +139,26 @@ export class TradingBridge {
   }
 
   /** Keeps open positions' market data fresh so marks, stops, limits and funding apply. */
+  /**
+   * What protected a closed position protects nothing now: its leftover reduce-only orders (a
+   * take-profit that did not fill) would otherwise reduce the next position on the symbol. They
+   * are cancelled, and protection closes the trade's plans. `run` and the desktop host share this.
+   */
+  private onPositionClosed(symbol: string): void {
+    const { broker, protection } = this.o.stack;
+    for (const ord of broker.openOrders(symbol)) {
+      if (ord.reduceOnly) broker.cancelOrder(ord.clientOrderId).catch((err: unknown) => this.warn('leftover exit cancel failed', symbol, err));
+    }
+    protection.sync().catch((err: unknown) => this.warn('protection sync failed', symbol, err));
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     this.cancelTimer = this.o.clock.setTimer(this.o.positionRefreshMs ?? 5_000, () => {
-      void this.refreshOpen().finally(() => this.schedule());
+      // fetchPositions can fail (exchange down): log it and keep the refresh cycle alive.
+      this.refreshOpen()
+        .catch((err: unknown) => this.warn('open-position refresh failed', '*', err))
+        .finally(() => this.schedule());
     });
   }
 

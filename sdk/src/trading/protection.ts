@@ -39,7 +39,15 @@ interface PlanState extends ProtectionPlan {
   breakEvenDone: boolean;
   closed: boolean;
   armedAtMs: number;
+  closedAtMs?: number;
 }
+
+/**
+ * How long a closed plan is remembered. It only has to outlive a restart that could re-arm the
+ * same trade id; keeping every closed plan made each price update parse a record that grew with
+ * every trade ever made.
+ */
+const CLOSED_PLAN_RETENTION_MS = 24 * 3_600_000;
 
 export interface ProtectionManagerOptions {
   broker: Broker;
@@ -156,7 +164,7 @@ export class ProtectionManager {
         return;
       }
     }
-    this.save({ ...plan, closed: true });
+    this.save({ ...plan, closed: true, closedAtMs: this.clock.nowMs() });
     this.store.events.append({ atMs: this.clock.nowMs(), type: 'protection_closed', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId: plan.tradeId, reason } });
   }
 
@@ -257,7 +265,13 @@ export class ProtectionManager {
   }
 
   private save(plan: PlanState): void {
-    this.store.settings.set(this.key, { ...this.load(), [plan.tradeId]: plan }, this.clock.nowMs());
+    const nowMs = this.clock.nowMs();
+    const kept: Record<string, PlanState> = {};
+    for (const [id, p] of Object.entries(this.load())) {
+      if (!p.closed || (p.closedAtMs ?? p.armedAtMs) >= nowMs - CLOSED_PLAN_RETENTION_MS) kept[id] = p;
+    }
+    kept[plan.tradeId] = plan;
+    this.store.settings.set(this.key, kept, nowMs);
   }
 }
 

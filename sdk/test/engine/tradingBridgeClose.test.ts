@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrderBook } from '@perpscope/shared';
+import { SimulatedClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { Engine } from '../../src/engine/createEngine.js';
+import { TradingBridge } from '../../src/engine/tradingBridge.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { createTradingStack, type PaperBroker } from '../../src/trading/index.js';
+import { entryRisk, tempDir } from '../trading/helpers.js';
+import { RiskConfigSchema } from '../../src/risk/index.js';
+
+const SYMBOL = 'ABC/USDT:USDT';
+const book = (mid: number): OrderBook => ({ symbol: SYMBOL, timestampMs: 0, bids: [[mid - 0.1, 100]], asks: [[mid + 0.1, 100]] });
+
+/** The engine surface the bridge listens to; nothing here emits, the test drives the broker. */
+const quietEngine = { on: () => () => undefined } as unknown as Engine;
+
+describe('TradingBridge: a closed position leaves no working exits behind', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let store: Store;
+  beforeEach(() => {
+    dir = tempDir();
+    store = openStore({ home: dir.dir });
+  });
+  afterEach(() => {
+    store.close();
+    dir.cleanup();
+  });
+
+  it("cancels a closed trade's leftover take-profit, so it cannot reduce the next position on the symbol", async () => {
+    const clock = new SimulatedClock(1_700_000_000_000);
+    const stack = createTradingStack({
+      mode: 'paper',
+      store,
+      clock,
+      risk: RiskConfigSchema.parse({ gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, cooldownMs: 0, maxManipScore: null, dailyLossLimitPct: null }, sizing: { mode: 'fixed', fixedNotionalUsd: 100, minMarginUsd: 0 } }),
+      exchangeId: 'blofin',
+      paperMarket: () => ({ makerFee: 0, takerFee: 0 }),
+      home: dir.dir,
+    });
+    const paper = stack.broker as PaperBroker;
+    const bridge = new TradingBridge({ engine: quietEngine, stack, paper, clock, logger: silentLogger, autotrade: false, positionRefreshMs: 3_600_000 });
+    bridge.start();
+    try {
+      paper.onOrderBook(SYMBOL, book(100));
+      const first = await paper.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 0.5, tradeId: 'one', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+      const tp = await paper.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'limit', price: 105, amountBase: first.filledBase, reduceOnly: true, tradeId: 'one', leg: 'tp1' });
+      expect(tp.state).toBe('ACK');
+      await paper.closePosition(SYMBOL, { tradeId: 'one' });
+      expect(store.orders.get(tp.clientOrderId)?.state, 'the leftover take-profit is cancelled with the position').toBe('CANCELLED');
+      const second = await paper.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 0.5, tradeId: 'two', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+      paper.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'up', timestampMs: clock.nowMs(), price: 106, amount: 10, side: 'buy' }]);
+      const [pos] = await paper.fetchPositions();
+      expect(pos?.sizeBase, 'the new position is whole').toBeCloseTo(second.filledBase, 12);
+    } finally {
+      bridge.stop();
+    }
+  });
+});
