@@ -67,6 +67,25 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     });
 
   program
+    .command('backtest')
+    .description('replay recorded candles through the paper-trading engine; metrics table, HTML/CSV/XLSX reports')
+    .requiredOption('--data <dir>', 'directory of recorded candles (<SYM>_<tf>.csv or <tf>/<SYM>.csv, e.g. ../shared/data/binance-usdm-2024-10-2025-03)')
+    .option('--timeframe <tf>', 'bar timeframe', '1h')
+    .option('--symbols <list>', 'only these symbols (BTCUSDT or BTC/USDT:USDT, comma-separated)', listOption('--symbols'))
+    .option('--from <date>', 'first traded bar (ISO date, UTC); warm-up bars come before it')
+    .option('--to <date>', 'end of the period (exclusive)')
+    .option('--warmup <n>', 'warm-up bars before --from', intOption('--warmup', 50, 5_000))
+    .option('--balance <usd>', 'initial paper balance in USD', intOption('--balance', 1, 1_000_000_000))
+    .option('--out <dir>', 'where the reports go (default: <home>/backtests/<run id>)')
+    .option('--baseline <file>', 'a result.json of an earlier run: fail (exit 1) on any change in trades, with a diff')
+    .option('--json', 'print one JSON object even in a terminal')
+    .action(async (opts: { data: string; timeframe: string; symbols?: string[]; from?: string; to?: string; warmup?: number; balance?: number; out?: string; baseline?: string; json?: boolean }) => {
+      const { runBacktestCommand } = await import('./commands/backtest.js');
+      const summary = await runBacktestCommand({ ...opts, timeframe: opts.timeframe as never, ...program.opts<GlobalOptions>() }, io);
+      if (summary.baseline && summary.baseline.differences.length > 0) throw new CommanderError(1, 'perpscope.backtest.baseline', '');
+    });
+
+  program
     .command('panic')
     .description('kill switch on, then cancel open orders and close positions reduce-only (paper, or --live)')
     .option('--cancel', 'cancel open orders')
@@ -76,7 +95,8 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .option('--live', 'the live ledger and exchange account (uses the stored key; reconciles first)')
     .option('--exchange <id>', 'ccxt exchange id')
     .option('--sim', 'the in-process SimExchange')
-    .action(async (opts: { cancel?: boolean; close?: boolean; all?: boolean; symbols?: string[]; exchange?: string; sim?: boolean; live?: boolean }) => {
+    .option('--label <label>', 'key label for --live', 'default')
+    .action(async (opts: { cancel?: boolean; close?: boolean; all?: boolean; symbols?: string[]; exchange?: string; sim?: boolean; live?: boolean; label?: string }) => {
       const { runPanic } = await import('./commands/panic.js');
       const report = await runPanic({ ...opts, ...program.opts<GlobalOptions>() }, io);
       if (report.failures.length) throw new CommanderError(1, 'perpscope.panic', '');

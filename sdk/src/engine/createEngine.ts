@@ -36,6 +36,8 @@ export interface EngineDeps {
   live?: boolean;
   /** Test key an in-process SimExchange verifies signatures against (default: random per run). */
   simApiKey?: { apiKey: string; secret: string; password: string };
+  /** Market-data timer periods; runs on a simulated clock stretch them to the bar length. */
+  marketTimers?: { healthIntervalMs?: number; watchdogCheckMs?: number };
 }
 
 export interface Engine {
@@ -170,7 +172,8 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       ringCapacity: Math.max(config.ringCapacity, config.backfillBars),
       universeRefreshMs: deps.live === false ? 0 : config.universe.refreshMs,
       // Health is for people watching: every 5 s of wall time, however fast an in-process sim runs.
-      healthIntervalMs: deps.live === false ? 0 : 5_000 * (resolved.sim ? config.sim.acceleration : 1),
+      healthIntervalMs: deps.live === false ? 0 : (deps.marketTimers?.healthIntervalMs ?? 5_000 * (resolved.sim ? config.sim.acceleration : 1)),
+      ...(deps.marketTimers?.watchdogCheckMs !== undefined ? { watchdogCheckMs: deps.marketTimers.watchdogCheckMs } : {}),
       live: deps.live !== false,
       ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
     });
