@@ -33,7 +33,15 @@ export const ErrorCode = {
   // Local resources.
   StoreError: 'STORE_ERROR',
   SchemaTooNew: 'SCHEMA_TOO_NEW',
+  /** The database file is damaged (failed `PRAGMA quick_check`, or SQLite reported corruption). */
+  DbCorrupt: 'DB_CORRUPT',
+  /** The disk (or the database's size limit) is full; nothing was written. */
+  DiskFull: 'DISK_FULL',
+  /** Another trading process holds this Perpscope home. */
+  HomeLocked: 'HOME_LOCKED',
   KeychainUnavailable: 'KEYCHAIN_UNAVAILABLE',
+  /** The keychain exists but is locked: unlock it (log in, or unlock the login keyring) and retry. */
+  KeychainLocked: 'KEYCHAIN_LOCKED',
   SecretNotFound: 'SECRET_NOT_FOUND',
   Unauthorized: 'UNAUTHORIZED',
   Internal: 'INTERNAL',

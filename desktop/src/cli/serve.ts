@@ -48,6 +48,7 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
       host: options.host,
       port: options.port,
       hostService: host,
+      logger,
       ...(options.token ? { token: options.token } : {}),
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     });

@@ -4,6 +4,7 @@ import {
   RPC_METHODS,
   err,
   isMethodName,
+  unsafeParamsError,
   type MethodArgs,
   type MethodName,
   type MethodOutput,
@@ -66,10 +67,13 @@ export function createHost(options: HostOptions): Host {
       const shown = typeof method === 'string' ? JSON.stringify(method.slice(0, 64)) : typeof method;
       return err(ErrorCode.InvalidInput, `Unknown method ${shown}; expected one of ${METHOD_NAMES.join(', ')}`, { method: shown });
     }
-    const parsed = RPC_METHODS[method].input.safeParse(params ?? {}, { reportInput: true });
-    if (!parsed.success) return { ok: false, error: invalidParams(method, fieldIssues(parsed.error.issues)) };
     let result: Result<unknown>;
     try {
+      // Checked before zod: its record parser would assign a `__proto__` key, not reject it.
+      const unsafe = unsafeParamsError(method, params);
+      if (unsafe) return { ok: false, error: unsafe };
+      const parsed = RPC_METHODS[method].input.safeParse(params ?? {}, { reportInput: true });
+      if (!parsed.success) return { ok: false, error: invalidParams(method, fieldIssues(parsed.error.issues)) };
       const run = handlers[method] as (p: unknown) => Promise<Result<unknown>>;
       result = await run(parsed.data);
     } catch (e) {

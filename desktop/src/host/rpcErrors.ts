@@ -18,7 +18,8 @@ function renderValue(path: readonly PropertyKey[], value: unknown): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // A cyclic or absurdly deep value: describe its kind; String() would recurse just the same.
+    text = Array.isArray(value) ? '(an array too deep to show)' : typeof value === 'object' && value !== null ? '(an object too deep to show)' : typeof value;
   }
   return text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }

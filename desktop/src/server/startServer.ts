@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { ErrorCode, RPC_WS_PATH } from '@perpscope/shared';
+import { silentLogger, type Logger } from '@perpscope/sdk';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Host } from '../host/index.js';
 import { generateToken, presentedToken, tokenCookieName, tokensMatch } from './auth.js';
-import { broadcastEvents, MAX_REQUEST_BYTES, serveRpcSocket } from './rpcSocket.js';
+import { allowedHostNames, hostHeaderName } from './hostAllowList.js';
+import { broadcastEvents, MAX_PAYLOAD_BYTES, serveRpcSocket } from './rpcSocket.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 
 export interface ServerOptions {
@@ -20,6 +23,10 @@ export interface ServerOptions {
   hostService: Host;
   /** Built renderer (index.html and assets); defaults to `desktop/out/renderer`. */
   rendererDir?: string;
+  /** Extra names the page may be reached by (`Host` header), e.g. a LAN DNS name with `--host 0.0.0.0`. */
+  allowedHosts?: readonly string[];
+  /** Receives failures caught in request and event handling; never params or tokens. */
+  logger?: Logger;
 }
 
 export interface RunningServer {
@@ -61,6 +68,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const host = options.hostService;
   const sockets = new Set<WebSocket>();
+  const logger = options.logger ?? silentLogger;
+  const allowedHosts = allowedHostNames(bindHost, options.allowedHosts ?? [], networkInterfaces());
 
   // Fastify's request log would record `?token=` URLs, so it stays off.
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
@@ -74,6 +83,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (isSocket) reply.raw.once('finish', () => req.raw.socket.destroy());
       return reply;
     };
+    // DNS-rebinding defense: a page on another name that resolves here still sends its own name.
+    const hostName = hostHeaderName(req.headers.host);
+    if (hostName === null || !allowedHosts.has(hostName)) {
+      return refuse()
+        .code(421)
+        .header('cache-control', 'no-store')
+        .send({ error: { code: ErrorCode.Unauthorized, message: `Host ${JSON.stringify(req.headers.host ?? '')} is not served here; use one of ${[...allowedHosts].join(', ')}` } });
+    }
     const url = new URL(req.url, 'http://localhost');
     const presented = presentedToken(req.headers, url.searchParams, cookieName);
     if (presented.source === 'none') {
@@ -92,11 +109,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return undefined;
   });
 
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_REQUEST_BYTES } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_PAYLOAD_BYTES } });
   app.get(RPC_WS_PATH, { websocket: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serveRpcSocket(socket, host);
+    serveRpcSocket(socket, host, logger);
   });
 
   if (existsSync(rendererDir)) {
@@ -107,7 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
 
-  const stopEvents = broadcastEvents(host, sockets);
+  const stopEvents = broadcastEvents(host, sockets, logger);
   try {
     await app.listen({ host: bindHost, port: options.port ?? 0 });
   } catch (e) {

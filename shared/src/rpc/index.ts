@@ -31,11 +31,14 @@
  *
  * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert` (see `RPC_EVENTS`).
  * Wire (WebSocket at `/rpc`): `{ id, method, params }` -> `{ id, result }`; pushes `{ event, data }`.
+ * Request frames are parsed by `parseRequestFrame` (size and depth limits, no `__proto__`,
+ * `constructor` or `prototype` keys).
  */
 export * from './result.js';
 export * from './dto.js';
 export * from './methods.js';
 export * from './events.js';
 export * from './wire.js';
+export * from './frame.js';
 export * from './client.js';
 export * from './transports.js';
