@@ -60,12 +60,24 @@ test.describe('Electron shell', () => {
       expect(surface.namespaces, 'named verbs').toEqual(expect.arrayContaining(['rankings', 'orders', 'keys', 'onEvent']));
       expect(surface.opened, 'window.open denied').toBe(true);
 
+      // Proven on the main process's own decision, not by waiting: a listener added after the
+      // app's sees the will-navigate event once the app's handler has run, then the page must
+      // still be the same document (a marker set on it survives).
       const before = page.url();
+      await app.evaluate(({ BrowserWindow }) => {
+        const g = globalThis as unknown as { willNavigate?: string[] };
+        g.willNavigate = [];
+        for (const w of BrowserWindow.getAllWindows()) w.webContents.on('will-navigate', (_e, url) => g.willNavigate!.push(url));
+      });
       await page.evaluate(() => {
+        (window as unknown as { navigationMarker?: boolean }).navigationMarker = true;
         location.href = 'https://example.com/';
       });
-      await page.waitForTimeout(500);
+      await expect
+        .poll(() => app.evaluate(() => (globalThis as unknown as { willNavigate?: string[] }).willNavigate ?? []), { message: 'the main process saw the navigation attempt' })
+        .toContain('https://example.com/');
       expect(page.url(), 'navigation blocked').toBe(before);
+      expect(await page.evaluate(() => (window as unknown as { navigationMarker?: boolean }).navigationMarker), 'still the same document').toBe(true);
 
       const health = await page.evaluate(async () => {
         const bridge = (globalThis as unknown as { perpscope: { health: { get: (p?: unknown) => Promise<{ ok: boolean }> } } }).perpscope;

@@ -24,7 +24,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const home = mkdtempSync(join(tmpdir(), 'perpscope-e2e-'));
   const child = spawn(process.execPath, [join(repoRoot, 'desktop/dist/cli/main.js'), 'serve', '--sim', '--port', '0', '--home', home], {
     cwd: repoRoot,
-    env: { ...process.env, PERPSCOPE_HOME: home },
+    // A small, seeded sim universe: it warms up and ranks quickly even on a loaded machine, and
+    // serves the same markets on every run.
+    env: { ...process.env, PERPSCOPE_HOME: home, PERPSCOPE_SIM__SYMBOLS: '20', PERPSCOPE_SIM__SEED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];
@@ -49,7 +51,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no output within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`no output within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS); // hang deadline; resolves on the first line
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
       clearTimeout(timer);
@@ -65,7 +67,7 @@ function firstLine(child: ChildProcess): Promise<string> {
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000); // escalation if SIGTERM is ignored; resolves on exit
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();

@@ -10,7 +10,11 @@ import { test, expect, type Locator, type Page } from '@playwright/test';
  * no test key, no test watchlist), because they share one server.
  *
  * A flow whose host capability replies NOT_SUPPORTED (shown by the UI as an explicit empty state)
- * is skipped with that reason instead of failing, so the run says exactly what the host lacks.
+ * fails with the host's message: `perpscope serve --sim` provides every capability, so a host
+ * that lost one (rankings or trading unwired) is a regression, not a reason to skip.
+ *
+ * Every wait is on a state of the page (a row, a status, a message), never a fixed time; the
+ * timeouts are deadlines that turn a hang into a clear failure.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,16 +55,14 @@ async function go(page: Page, view: string): Promise<Locator> {
 }
 
 /**
- * Waits until `ready` shows or the area's NOT_SUPPORTED empty state does; skips the test with the
+ * Waits until `ready` shows or the area's NOT_SUPPORTED or error state does; fails with the
  * host's message in the second case.
  */
 async function requireCapability(area: Locator, ready: Locator, what: string, timeoutMs = 30_000): Promise<void> {
-  const unsupported = area.getByTestId('empty-unsupported');
-  await expect(ready.or(unsupported).first(), `${what}: data or an explicit NOT_SUPPORTED state`).toBeVisible({ timeout: timeoutMs });
-  if (await unsupported.first().isVisible()) {
-    const reason = `${what} is not provided by the host yet: ${(await unsupported.first().innerText()).replace(/\s+/g, ' ')}`;
-    console.log(`skipped: ${reason}`);
-    test.skip(true, reason);
+  const failed = area.locator('[data-testid=empty-unsupported], [data-testid=empty-error]');
+  await expect(ready.or(failed).first(), `${what}: data, or an explicit NOT_SUPPORTED or error state`).toBeVisible({ timeout: timeoutMs });
+  if (await failed.first().isVisible()) {
+    throw new Error(`${what}: the host does not provide it: ${(await failed.first().innerText()).replace(/\s+/g, ' ')}`);
   }
 }
 
@@ -97,11 +99,7 @@ test('rankings populate from the engine', async ({ page }) => {
 
 test('Ctrl+K opens a symbol and its drawer shows the chart', async ({ page }) => {
   await openApp(page);
-  // The first ranked market when there is a ranking; otherwise a symbol typed in full.
-  const ranked = page.locator('[data-testid=rankings-table] tbody tr[data-symbol]').first();
-  const settled = page.getByTestId('view-rankings').locator('[data-testid=empty-unsupported], [data-testid=empty-error], [data-testid=empty-ready]');
-  await expect(ranked.or(settled).first(), 'rankings settle: rows, or a final empty state').toBeVisible({ timeout: 90_000 });
-  const symbol = (await ranked.isVisible()) ? (await ranked.getAttribute('data-symbol'))! : SIM_SYMBOL;
+  const { symbol } = await firstRankedSymbol(page);
 
   await page.keyboard.press('Control+k');
   await expect(page.getByTestId('spotlight')).toBeVisible();
@@ -116,7 +114,6 @@ test('Ctrl+K opens a symbol and its drawer shows the chart', async ({ page }) =>
   await expect(drawer).toHaveAttribute('data-symbol', symbol);
   await expect(drawer.getByTestId('candle-chart').locator('canvas').first(), 'ECharts drew the candles').toBeVisible({ timeout: 30_000 });
   await expect(drawer.getByTestId('orderbook').locator('.row .bar.ask').first(), 'the ladder shows the real book levels').toBeVisible({ timeout: 15_000 });
-  await page.waitForTimeout(500);
   await shot(page, 'symbol-drawer');
   await page.keyboard.press('Escape');
   await expect(drawer).toBeHidden();
@@ -202,6 +199,8 @@ test('an added key is never displayed or returned afterwards', async ({ page }) 
   await expect(page.getByTestId('key-secret'), 'the form forgets the secret').toHaveValue('');
   const text = await msg.innerText();
   if (/keychain/i.test(text) && !/^Stored/.test(text)) {
+    // Under CI (`pnpm test` runs the server inside a throwaway keyring) a missing keychain is an error.
+    if (/^(true|1)$/i.test(process.env['CI'] ?? '')) throw new Error(`No OS keychain for the server under CI=true: ${text}`);
     console.log(`skipped: no OS keychain on this machine: ${text}`);
     test.skip(true, `No OS keychain on this machine: ${text}`);
   }
@@ -262,12 +261,23 @@ test('after a reload, watchlists persist in the host', async ({ page }) => {
   await expect(item).toBeHidden({ timeout: 20_000 });
 });
 
-test('screenshots of every view', async ({ page }) => {
+/** What each view shows once the host has answered it (an empty list is a loaded state too). */
+const LOADED: Record<string, string> = {
+  rankings: '[data-testid=rankings-table] tbody tr[data-symbol]',
+  signals: '.scroll, [data-testid=empty-ready]',
+  trading: '[data-testid=positions]',
+  settings: '.groups',
+  keys: '[data-testid=keys-table]',
+  health: '[data-testid=health-table]',
+};
+
+test('every view loads its data from the host (with a screenshot of each)', async ({ page }) => {
   await openApp(page);
-  for (const view of ['rankings', 'signals', 'trading', 'settings', 'keys', 'health']) {
-    await go(page, view);
-    // Let the first replies and one ranking cycle arrive.
-    await page.waitForTimeout(1500);
+  for (const [view, loaded] of Object.entries(LOADED)) {
+    const el = await go(page, view);
+    await requireCapability(el, el.locator(loaded).first(), `the ${view} view`, 90_000);
+    await expect(el.locator('[data-testid=empty-loading], [data-testid=empty-idle]'), `${view}: every part answered`).toHaveCount(0, { timeout: 30_000 });
+    await expect(el.locator('[data-testid=empty-unsupported], [data-testid=empty-error]'), `${view}: no part unsupported or failed`).toHaveCount(0);
     await shot(page, view);
   }
   await go(page, 'rankings');

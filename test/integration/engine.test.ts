@@ -7,6 +7,7 @@ import type { RankingResult } from '../../sdk/src/ranking/index.js';
 import { createSignalEngine, replaySignals, type Signal } from '../../sdk/src/signals/index.js';
 import { createMarketGenerator } from '../../sdk/src/sim/index.js';
 import { candleArrays } from '../../sdk/src/engine/marketSnapshots.js';
+import { SIM_START_MS, until } from '../support/sim.js';
 
 const H = 3_600_000;
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -82,7 +83,7 @@ describe('engine against SimExchange (live, accelerated)', () => {
       exchange: 'sim',
       timeframes: ['1m'],
       backfillBars: 120,
-      sim: { symbols: 12, seed: 3, acceleration: 60, rateLimitScale: 20 },
+      sim: { symbols: 12, seed: 3, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS },
       universe: { minQuoteVolumeUsd: 0 },
     });
     const bars: string[] = [];
@@ -93,8 +94,7 @@ describe('engine against SimExchange (live, accelerated)', () => {
       await engine.start();
       expect(engine.universe().length).toBe(12);
       expect(engine.candles('BTC/USDT:USDT', '1m').length).toBeGreaterThanOrEqual(100);
-      const deadline = Date.now() + 20_000;
-      while (bars.length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await until('12 bar closes', () => (bars.length >= 12 ? true : null), 45_000);
       expect(bars.length, 'a 1m bar closes every wall second at 60x').toBeGreaterThanOrEqual(12);
       expect(rankings, 'ranking after warm-up and after bar closes').toBeGreaterThanOrEqual(2);
       expect(engine.latestRanking()!.rows.length).toBeGreaterThan(0);

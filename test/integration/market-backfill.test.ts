@@ -3,11 +3,12 @@ import { timeframeMs } from '@perpscope/shared';
 import { SystemClock } from '../../sdk/src/core/clock.js';
 import { BLOFIN_LIMITS, CcxtMarketData, MarketDataService, findCandleGaps } from '../../sdk/src/market/index.js';
 import { createBlofinClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { SIM_START_MS } from '../support/sim.js';
 
 describe('backfill over ccxt blofin against SimExchange', () => {
   let sim: SimExchange;
   beforeAll(async () => {
-    sim = await startSimExchange({ port: 0, symbols: 200, seed: 5, historyBars: 400 });
+    sim = await startSimExchange({ port: 0, symbols: 200, seed: 5, startTimeMs: SIM_START_MS, historyBars: 400 });
   });
   afterAll(async () => {
     await sim?.stop();

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../sdk/src/core/clock.js';
 import { CcxtMarketData, type BreakerState } from '../../sdk/src/market/index.js';
 import { createBlofinClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { SIM_START_MS, until } from '../support/sim.js';
 
 describe('circuit breaker over ccxt blofin against SimExchange', () => {
   let sim: SimExchange;
   beforeAll(async () => {
-    sim = await startSimExchange({ port: 0, symbols: 5, seed: 2, historyBars: 50 });
+    sim = await startSimExchange({ port: 0, symbols: 5, seed: 2, startTimeMs: SIM_START_MS, historyBars: 50 });
   });
   afterAll(async () => {
     await sim?.stop();
@@ -30,7 +31,7 @@ describe('circuit breaker over ccxt blofin against SimExchange', () => {
     expect(source.health().breaker.state).toBe<BreakerState>('open');
     await expect(source.fetchTickers(), 'still open: fail fast').rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
     expect(sim.requestLog().length - before).toBe(3);
-    await new Promise((r) => setTimeout(r, 450));
+    await until('the breaker to let a probe through after its cool-down', () => (source.health().breaker.state === 'half-open' ? true : null));
     const tickers = await source.fetchTickers();
     expect(tickers.size, 'the probe succeeds once the burst is over').toBeGreaterThan(0);
     expect(source.health().breaker.state).toBe<BreakerState>('closed');
@@ -58,7 +59,10 @@ describe('circuit breaker over ccxt blofin against SimExchange', () => {
     const sent = sim.requestLog().slice(before);
     expect(sent.map((r) => r.status), 'three 429s, nothing sent while open').toEqual([429, 429, 429]);
     expect(sent[2]!.atMs - sent[1]!.atMs, 'the retry waited out the pause').toBeGreaterThanOrEqual(900);
-    await new Promise((r) => setTimeout(r, 1_100));
+    await until('the 429 pause and the cool-down to end', () => {
+      const h = source.health();
+      return h.breaker.state === 'half-open' && h.limiter.pausedUntilMs <= Date.now() ? true : null;
+    });
     expect((await source.fetchTickers()).size).toBeGreaterThan(0);
     expect(transitions).toEqual(['closed>open', 'open>half-open', 'half-open>closed']);
     expect(sim.stats().rejected429).toBe(3);

@@ -3,6 +3,7 @@ import type { Candle, Timeframe } from '@perpscope/shared';
 import { SimulatedClock, SystemClock } from '../../sdk/src/core/clock.js';
 import { CcxtMarketData, ReplayMarketData, type MarketDataSource } from '../../sdk/src/market/index.js';
 import { createBlofinClient, createMarketGenerator, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { SIM_START_MS, until } from '../support/sim.js';
 
 const MIN = 60_000;
 
@@ -17,12 +18,16 @@ interface Harness {
 /** One contract, every MarketDataSource implementation (STYLE: contract tests over implementations). */
 const implementations: Record<string, () => Promise<Harness>> = {
   'CcxtMarketData (ccxt pro blofin -> SimExchange)': async () => {
-    const sim: SimExchange = await startSimExchange({ port: 0, symbols: 6, seed: 4, acceleration: 60, historyBars: 100, pushIntervalMs: 100 });
+    const sim: SimExchange = await startSimExchange({ port: 0, symbols: 6, seed: 4, startTimeMs: SIM_START_MS, acceleration: 60, historyBars: 100, pushIntervalMs: 100 });
     const source = new CcxtMarketData({ exchange: createBlofinClient(sim, { timeout: 5_000 }), clock: new SystemClock() });
     return {
       source,
       nowMs: () => sim.nowMs(),
-      passBar: () => new Promise((r) => setTimeout(r, 1_100)),
+      passBar: async () => {
+        // The next sim minute boundary, on the sim's own clock (60x: about a wall second away).
+        const next = (Math.floor(sim.nowMs() / 60_000) + 1) * 60_000 + 100;
+        await until('the next sim bar', () => (sim.nowMs() >= next ? true : null));
+      },
       close: async () => {
         await source.close();
         await sim.stop();

@@ -11,6 +11,7 @@ import {
   type MarketDataServiceOptions,
 } from '../../sdk/src/market/index.js';
 import { createBlofinClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { SIM_START_MS } from '../support/sim.js';
 
 const ACCEL = 60; // one 1m bar per wall second
 const MIN = 60_000;
@@ -20,7 +21,7 @@ async function waitFor(done: () => boolean, timeoutMs: number, what: string): Pr
   const start = Date.now();
   while (!done()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 50)); // poll period between state checks, not a wait for progress
   }
 }
 
@@ -35,7 +36,7 @@ describe('live candles over ccxt pro blofin against SimExchange', () => {
   });
 
   async function start(over: Partial<MarketDataServiceOptions> = {}) {
-    sim = await startSimExchange({ port: 0, symbols: 8, seed: 3, acceleration: ACCEL, historyBars: 200, pushIntervalMs: 100 });
+    sim = await startSimExchange({ port: 0, symbols: 8, seed: 3, startTimeMs: SIM_START_MS, acceleration: ACCEL, historyBars: 200, pushIntervalMs: 100 });
     const s = sim;
     const source = new CcxtMarketData({ exchange: createBlofinClient(s, { timeout: 5_000 }), clock: new SystemClock() });
     const svc = new MarketDataService({

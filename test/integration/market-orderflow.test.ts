@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../sdk/src/core/clock.js';
-import { bookMetrics, CcxtMarketData, MarketDataService } from '../../sdk/src/market/index.js';
+import { acceleratedClock, bookMetrics, CcxtMarketData, MarketDataService } from '../../sdk/src/market/index.js';
 import { createBlofinClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { SIM_START_MS } from '../support/sim.js';
 
 describe('order flow over ccxt blofin against SimExchange', () => {
   let sim: SimExchange;
   beforeAll(async () => {
-    sim = await startSimExchange({ port: 0, symbols: 5, seed: 9, historyBars: 50 });
+    sim = await startSimExchange({ port: 0, symbols: 5, seed: 9, startTimeMs: SIM_START_MS, historyBars: 50 });
   });
   afterAll(async () => {
     await sim?.stop();
@@ -15,7 +16,8 @@ describe('order flow over ccxt blofin against SimExchange', () => {
   it('serves book metrics, trade stats, funding and mark price for a universe symbol', async () => {
     const clock = new SystemClock();
     const source = new CcxtMarketData({ exchange: createBlofinClient(sim, { timeout: 5_000 }), clock });
-    const service = new MarketDataService({ source, clock, timeframes: ['1m'], historyBars: 5, live: false, universeRefreshMs: 0, healthIntervalMs: 0, bookDepth: 20 });
+    // Market data runs on sim time (the sim starts at a pinned instant), as the engine wires a sim.
+    const service = new MarketDataService({ source, clock: acceleratedClock(() => sim.nowMs(), 1), timeframes: ['1m'], historyBars: 5, live: false, universeRefreshMs: 0, healthIntervalMs: 0, bookDepth: 20 });
     await service.start();
     const symbol = service.universe()[0]!.symbol;
     const flow = await service.refreshOrderFlow(symbol);

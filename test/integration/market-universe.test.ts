@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../sdk/src/core/clock.js';
 import { CcxtMarketData, MarketDataService, rankUniverse, DEFAULT_UNIVERSE_GATES, type UniverseChange } from '../../sdk/src/market/index.js';
 import { createBlofinClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { SIM_START_MS } from '../support/sim.js';
 
 describe('universe over ccxt blofin against SimExchange', () => {
   let sim: SimExchange;
   beforeAll(async () => {
-    sim = await startSimExchange({ port: 0, symbols: 60, seed: 11, historyBars: 300 });
+    sim = await startSimExchange({ port: 0, symbols: 60, seed: 11, startTimeMs: SIM_START_MS, historyBars: 300 });
   });
   afterAll(async () => {
     await sim?.stop();

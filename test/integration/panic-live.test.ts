@@ -12,7 +12,7 @@ describe('perpscope panic --live (ccxt blofin against SimExchange)', () => {
       // A "previous process" opened a position and left a resting order behind.
       await rig.broker.start();
       const book = await rig.ex.fetchOrderBook(SYMBOL, 5);
-      const px = book.asks[0]![0];
+      const px = book.asks[0]![0]!;
       await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: rig.amountBase, tradeId: 'p1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', px) });
       await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: px * 0.9, amountBase: rig.amountBase, tradeId: 'p2', leg: 'entry', risk: entryRisk(SYMBOL, 'long', px * 0.9) });
       await rig.broker.stop();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlofinClient, startSimExchange, type SimExchange } from '@perpscope/sdk/sim';
+import { SIM_START_MS, until } from '../support/sim.js';
 
 const KEY = { apiKey: 'sim-test-key', secret: 'sim-test-secret', password: 'sim-test-pass' };
 const SYMBOL = 'ETH/USDT:USDT';
@@ -30,21 +31,11 @@ async function orderByClientId(ex: Client, clientOrderId: string): Promise<Retur
   return ex.parseOrder(res.data, ex.market(SYMBOL));
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null>, ms = 8_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function flatten(ex: Client): Promise<void> {
   const positions = await ex.fetchPositions();
   for (const p of positions) {
     if (!p.contracts) continue;
-    await ex.createOrder(p.symbol, 'market', p.side === 'long' ? 'sell' : 'buy', p.contracts, undefined, { reduceOnly: true });
+    await ex.createOrder(p.symbol!, 'market', p.side === 'long' ? 'sell' : 'buy', p.contracts, undefined, { reduceOnly: true });
   }
 }
 
@@ -52,11 +43,11 @@ describe('ccxt blofin private API against SimExchange', () => {
   let sim: SimExchange;
   let ex: Client;
   let seq = 0;
-  const cid = (): string => `t${Date.now().toString(36)}${seq++}`;
+  const cid = (): string => `t${seq++}`;
 
   beforeAll(async () => {
     // rateLimitScale 10: the suite places more orders than BloFin's 30 per 10 s; that limit has its own test.
-    sim = await startSimExchange({ symbols: 8, seed: 5, acceleration: 60, apiKey: KEY, initialBalanceUsdt: 100_000, rateLimitScale: 10 });
+    sim = await startSimExchange({ symbols: 8, seed: 5, startTimeMs: SIM_START_MS, acceleration: 60, apiKey: KEY, initialBalanceUsdt: 100_000, rateLimitScale: 10 });
     ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 3_000 });
     await ex.loadMarkets();
   });
@@ -67,27 +58,36 @@ describe('ccxt blofin private API against SimExchange', () => {
 
   it('reports the starting balance', async () => {
     const balance = await ex.fetchBalance();
-    expect(balance.total.USDT, 'initial USDT').toBe(100_000);
+    expect(balance.USDT?.total, 'initial USDT').toBe(100_000);
   });
 
   it('a market order by clientOrderId fills from the book and updates position and balance', async () => {
     const id = cid();
     const before = await ex.fetchBalance();
-    const book = await ex.fetchOrderBook(SYMBOL, 100);
-    const created = await ex.createOrder(SYMBOL, 'market', 'buy', 1, undefined, { clientOrderId: id });
+    // Paused, the book read is the book the order walks (however slow the round trips are).
+    sim.pause();
+    let book: Awaited<ReturnType<Client['fetchOrderBook']>>;
+    let created: Awaited<ReturnType<Client['createOrder']>>;
+    try {
+      book = await ex.fetchOrderBook(SYMBOL, 100);
+      created = await ex.createOrder(SYMBOL, 'market', 'buy', 1, undefined, { clientOrderId: id });
+    } finally {
+      sim.resume();
+    }
     expect(created.clientOrderId, 'echoed client id').toBe(id);
     const order = await orderByClientId(ex, id);
     expect(order.id, 'same order by client id').toBe(created.id);
     expect(order.status, 'market order done').toBe('closed');
     expect(order.filled).toBe(1);
-    expect(order.average! >= book.asks[0]![0]! * 0.99 && order.average! <= book.asks[5]![0]! * 1.01, 'filled near the ask').toBe(true);
+    expect(order.average!, 'filled at or above the best ask').toBeGreaterThanOrEqual(book.asks[0]![0]!);
+    expect(order.average!, 'within the levels one contract walks').toBeLessThanOrEqual(book.asks[5]![0]!);
     const position = (await ex.fetchPositions([SYMBOL]))[0]!;
     expect(position.side).toBe('long');
     expect(position.contracts, 'position = fill').toBe(1);
     const after = await ex.fetchBalance();
     const fee = order.fee!.cost!;
     expect(fee, 'taker fee 6 bps').toBeCloseTo(order.average! * 0.0006, 6);
-    expect(after.total.USDT! - before.total.USDT!, 'equity moves by fee plus mark-to-market only').toBeLessThan(0.02 * order.average!);
+    expect(after.USDT!.total! - before.USDT!.total!, 'equity moves by fee plus mark-to-market only').toBeLessThan(0.02 * order.average!);
     const trades = await ex.fetchMyTrades(SYMBOL);
     expect(trades.some((t) => t.order === created.id), 'fill in trade history').toBe(true);
     await flatten(ex);
@@ -96,7 +96,7 @@ describe('ccxt blofin private API against SimExchange', () => {
   it('a resting limit order is listed, cancelled by clientOrderId and moves to history', async () => {
     const id = cid();
     const last = (await ex.fetchTicker(SYMBOL)).last!;
-    await ex.createOrder(SYMBOL, 'limit', 'buy', 1, ex.priceToPrecision(SYMBOL, last * 0.8), { clientOrderId: id });
+    await ex.createOrder(SYMBOL, 'limit', 'buy', 1, Number(ex.priceToPrecision(SYMBOL, last * 0.8)), { clientOrderId: id });
     const open = await ex.fetchOpenOrders(SYMBOL);
     expect(open.map((o) => o.clientOrderId), 'resting').toContain(id);
     const cancelled = await ex.cancelOrder('', SYMBOL, { clientOrderId: id });
@@ -115,7 +115,7 @@ describe('ccxt blofin private API against SimExchange', () => {
     const filled = await until('a fill on the resting order', async () => {
       const o = await orderByClientId(ex, id);
       return o.filled! > 0 ? o : null;
-    });
+    }, 45_000);
     expect(filled.price, 'maker fills at the limit price').toBe(book.bids[0]![0]);
     if (filled.status === 'open') await ex.cancelOrder('', SYMBOL, { clientOrderId: id });
     await flatten(ex);
@@ -174,7 +174,7 @@ describe('ccxt blofin private API against SimExchange', () => {
 
   it('hideOrdersFromLookups: the first N lookups find nothing, then the order appears', async () => {
     const id = cid();
-    await ex.createOrder(SYMBOL, 'limit', 'buy', 1, ex.priceToPrecision(SYMBOL, (await ex.fetchTicker(SYMBOL)).last! * 0.8), { clientOrderId: id });
+    await ex.createOrder(SYMBOL, 'limit', 'buy', 1, Number(ex.priceToPrecision(SYMBOL, (await ex.fetchTicker(SYMBOL)).last! * 0.8)), { clientOrderId: id });
     sim.faults.hideOrdersFromLookups({ count: 2 });
     expect(errorChain(await caught(orderByClientId(ex, id))), 'hidden: not found').toContain('OrderNotFound');
     expect((await ex.fetchOpenOrders(SYMBOL)).map((o) => o.clientOrderId), 'hidden from open orders too').not.toContain(id);
@@ -214,7 +214,8 @@ describe('ccxt blofin private API against SimExchange', () => {
     const id = cid();
     const orders = ex.watchOrders(SYMBOL);
     const positions = ex.watchPositions([SYMBOL]);
-    await new Promise((r) => setTimeout(r, 300));
+    // Updates sent before the sim has the subscriptions are not delivered: wait for them.
+    await until('the orders and positions subscriptions', () => (sim.privateSubscriptions('orders') >= 1 && sim.privateSubscriptions('positions') >= 1 ? true : null));
     await ex.createOrder(SYMBOL, 'market', 'buy', 1, undefined, { clientOrderId: id });
     const pushed = await orders;
     expect(pushed.map((o) => o.clientOrderId), 'order update pushed').toContain(id);
@@ -230,26 +231,22 @@ describe('ccxt blofin private API against SimExchange', () => {
     try {
       client.markets = ex.markets;
       client.markets_by_id = ex.markets_by_id;
+      const subscribedBefore = sim.privateSubscriptions('orders');
       const first = client.watchOrders(SYMBOL).then(
         () => 'data',
         (err: unknown) => errorChain(err).join(','),
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await until('the first orders subscription', () => (sim.privateSubscriptions('orders') > subscribedBefore ? true : null));
       sim.faults.dropWebsockets();
+      expect(sim.privateSubscriptions('orders'), 'every connection dropped').toBe(0);
       expect(await first, 'the pending watch fails').toMatch(/NetworkError/);
-      // ccxt reconnects with a delay; updates sent before it has re-subscribed are lost, so keep
-      // trading until one arrives.
+      // ccxt reconnects with a delay and updates sent before it has re-subscribed are lost: trade
+      // once the sim has the new subscription.
       const again = client.watchOrders(SYMBOL);
-      const ids: string[] = [];
-      let got: (string | undefined)[] | 'timeout' = 'timeout';
-      for (let i = 0; i < 10 && got === 'timeout'; i++) {
-        const id = cid();
-        ids.push(id);
-        await ex.createOrder(SYMBOL, 'market', 'buy', 1, undefined, { clientOrderId: id });
-        got = await Promise.race([again.then((o) => o.map((x) => x.clientOrderId)), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 500))]);
-      }
-      expect(got, 'updates flow after re-login').not.toBe('timeout');
-      expect(ids, 'the update is for one of our orders').toContain((got as string[])[0]);
+      await until('the re-login and re-subscription', () => (sim.privateSubscriptions('orders') >= 1 ? true : null));
+      const id = cid();
+      await ex.createOrder(SYMBOL, 'market', 'buy', 1, undefined, { clientOrderId: id });
+      expect((await again).map((o) => o.clientOrderId), 'updates flow after re-login').toContain(id);
     } finally {
       await client.close();
       await flatten(ex);
@@ -271,25 +268,34 @@ describe('ccxt blofin private API against SimExchange', () => {
   it('TP/SL brackets rest on the exchange, can be cancelled, and close the position when hit', async () => {
     await flatten(ex);
     await ex.createOrder(SYMBOL, 'market', 'buy', 1);
-    const last = (await ex.fetchTicker(SYMBOL)).last!;
+    let last = (await ex.fetchTicker(SYMBOL)).last!;
     const bracket = await ex.createOrder(SYMBOL, 'market', 'sell', 1, undefined, {
       stopLossPrice: ex.priceToPrecision(SYMBOL, last * 0.8),
       takeProfitPrice: ex.priceToPrecision(SYMBOL, last * 1.2),
     });
     const pending = await ex.fetchOpenOrders(SYMBOL, undefined, undefined, { tpsl: true });
     expect(pending.map((o) => o.id), 'bracket listed').toContain(bracket.id);
-    await ex.cancelOrder(bracket.id, SYMBOL, { tpsl: true });
+    await ex.cancelOrder(bracket.id!, SYMBOL, { tpsl: true });
     expect((await ex.fetchOpenOrders(SYMBOL, undefined, undefined, { tpsl: true })).map((o) => o.id), 'cancelled').not.toContain(bracket.id);
-    const tight = await ex.createOrder(SYMBOL, 'market', 'sell', 1, undefined, {
-      stopLossPrice: ex.priceToPrecision(SYMBOL, last * 0.9997),
-      takeProfitPrice: ex.priceToPrecision(SYMBOL, last * 1.0003),
-    });
-    await until('the bracket to fire and close the position', async () => ((await ex.fetchPositions([SYMBOL])).length === 0 ? true : null));
+    // A 3 bps bracket must be placed around the price the sim checks it against: paused, the
+    // ticker read and the placement see the same last price however slow the round trips are.
+    sim.pause();
+    let tight: Awaited<ReturnType<Client['createOrder']>>;
+    try {
+      last = (await ex.fetchTicker(SYMBOL)).last!;
+      tight = await ex.createOrder(SYMBOL, 'market', 'sell', 1, undefined, {
+        stopLossPrice: ex.priceToPrecision(SYMBOL, last * 0.9997),
+        takeProfitPrice: ex.priceToPrecision(SYMBOL, last * 1.0003),
+      });
+    } finally {
+      sim.resume();
+    }
+    await until('the bracket to fire and close the position', async () => ((await ex.fetchPositions([SYMBOL])).length === 0 ? true : null), 45_000);
     const history = await ex.fetchClosedOrders(SYMBOL, undefined, undefined, { tpsl: true });
     expect(history.find((o) => o.id === tight.id)?.status, 'bracket effective').toBe('closed');
     const stop = await ex.createOrder(SYMBOL, 'market', 'buy', 1, undefined, { stopLossPrice: ex.priceToPrecision(SYMBOL, last * 1.5), reduceOnly: true });
     expect(stop.id, 'a lone stop goes to the algo (trigger) endpoint').toBeTruthy();
-    await ex.cancelOrder(stop.id, SYMBOL, { trigger: true });
+    await ex.cancelOrder(stop.id!, SYMBOL, { trigger: true });
   });
 
   it('sets leverage and margin mode, refusing a mode change with an open position', async () => {
@@ -307,7 +313,7 @@ describe('ccxt blofin private API against SimExchange', () => {
 
 describe('BloFin trading rate limit', () => {
   it('answers 429 beyond 30 trading requests per 10 s while reads continue', async () => {
-    const sim = await startSimExchange({ symbols: 3, seed: 2, apiKey: KEY });
+    const sim = await startSimExchange({ symbols: 3, seed: 2, startTimeMs: SIM_START_MS, apiKey: KEY });
     const ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 3_000 });
     try {
       await ex.loadMarkets();
@@ -327,7 +333,7 @@ describe('BloFin trading rate limit', () => {
 
 describe('cross-margin liquidation', () => {
   it('closes a leveraged short at market when an injected pump takes equity to maintenance', async () => {
-    const sim = await startSimExchange({ symbols: 20, seed: 8, acceleration: 600, apiKey: KEY, initialBalanceUsdt: 1_000, rateLimitScale: 10 });
+    const sim = await startSimExchange({ symbols: 20, seed: 8, startTimeMs: SIM_START_MS, acceleration: 600, apiKey: KEY, initialBalanceUsdt: 1_000, rateLimitScale: 10 });
     const ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 3_000 });
     try {
       await ex.loadMarkets();
@@ -339,7 +345,7 @@ describe('cross-margin liquidation', () => {
       const amount = Number(ex.amountToPrecision(symbol, (1_000 * 40) / last));
       await ex.createOrder(symbol, 'market', 'sell', amount);
       expect((await ex.fetchPositions([symbol]))[0]?.side, 'short open').toBe('short');
-      await until('the liquidation', async () => ((await ex.fetchPositions([symbol])).length === 0 ? true : null), 20_000);
+      await until('the liquidation', async () => ((await ex.fetchPositions([symbol])).length === 0 ? true : null), 45_000);
       const liquidation = sim.accountSnapshot().orders.find((o) => o.orderCategory === 'liquidation');
       expect(liquidation?.state, 'closed by a liquidation order').toBe('filled');
       expect(sim.nowMs() > pump!.startMs, 'during the pump').toBe(true);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlofinClient, startSimExchange, type SimExchange } from '@perpscope/sdk/sim';
 import { dataDir, requireData } from '../support/testData.js';
+import { SIM_START_MS, until } from '../support/sim.js';
 
 /** ccxt error class names along the prototype chain, e.g. ['RateLimitExceeded', 'DDoSProtection', ...]. */
 function errorChain(err: unknown): string[] {
@@ -23,7 +24,7 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 }
 
 async function within<T>(ms: number, p: Promise<T>): Promise<T | 'timeout'> {
-  return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
+  return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]); // a deadline for a hang, never a proof of absence
 }
 
 const HOUR = 3_600_000;
@@ -33,8 +34,9 @@ describe('ccxt blofin against SimExchange (generator)', () => {
   let ex: ReturnType<typeof createBlofinClient>;
 
   beforeAll(async () => {
-    sim = await startSimExchange({ symbols: 40, seed: 11, acceleration: 60, pushIntervalMs: 100, historyBars: 4000 });
-    ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 5_000 });
+    sim = await startSimExchange({ symbols: 40, seed: 11, startTimeMs: SIM_START_MS, acceleration: 60, pushIntervalMs: 100, historyBars: 4000 });
+    // A deadline for a hang only: a loaded machine can take seconds to answer.
+    ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 20_000 });
     await ex.loadMarkets();
   });
   afterAll(async () => {
@@ -44,7 +46,7 @@ describe('ccxt blofin against SimExchange (generator)', () => {
 
   it('loads markets with BloFin instrument fields', () => {
     const btc = ex.market('BTC/USDT:USDT');
-    expect(Object.keys(ex.markets).length, 'every generated market').toBe(40);
+    expect(Object.keys(ex.markets ?? {}).length, 'every generated market').toBe(40);
     expect(btc.id).toBe('BTC-USDT');
     expect(btc.swap && btc.linear && btc.active, 'live linear swap').toBe(true);
     expect(btc.contractSize, 'contractValue 1: contracts are base units').toBe(1);
@@ -53,7 +55,7 @@ describe('ccxt blofin against SimExchange (generator)', () => {
 
   it('fetchTickers: one per live market, with bid < ask and an exact quote volume in info', async () => {
     const tickers = await ex.fetchTickers();
-    const live = Object.values(ex.markets).filter((m) => m?.active);
+    const live = Object.values(ex.markets ?? {}).filter((m) => m?.active);
     expect(Object.keys(tickers).length, 'one ticker per live market').toBe(live.length);
     const btc = tickers['BTC/USDT:USDT']!;
     expect(btc.bid! < btc.ask!, 'not crossed').toBe(true);
@@ -106,7 +108,7 @@ describe('ccxt blofin against SimExchange (generator)', () => {
     expect(book.bids[0]![0]! < book.asks[0]![0]!, 'not crossed').toBe(true);
     const trades = await ex.fetchTrades('SIM004/USDT:USDT', undefined, 50);
     expect(trades.length, 'recent trades').toBe(50);
-    const last = trades[trades.length - 1]!.price;
+    const last = trades[trades.length - 1]!.price!;
     expect(Math.abs(last / book.bids[0]![0]! - 1), 'last trade near the touch').toBeLessThan(0.01);
     const funding = await ex.fetchFundingRate('SIM004/USDT:USDT');
     expect(funding.fundingTimestamp! % (8 * HOUR), 'next settlement on the 8h grid').toBe(0);
@@ -161,14 +163,17 @@ describe('ccxt blofin against SimExchange (generator)', () => {
   });
 
   it('a held request times out on the client; latency delays answers', async () => {
-    const quick = createBlofinClient(sim, { enableRateLimit: false, timeout: 300 });
+    // A held request never answers, so it times out however busy the machine is; the client
+    // reuses the loaded markets so nothing else has to fit in its short timeout.
+    const quick = createBlofinClient(sim, { enableRateLimit: false, timeout: 1_000 });
     try {
-      await quick.loadMarkets();
+      quick.markets = ex.markets;
+      quick.markets_by_id = ex.markets_by_id;
       sim.faults.timeoutRequests({ count: 1 });
       expect(errorChain(await caught(quick.fetchTicker('BTC/USDT:USDT')))).toContain('RequestTimeout');
       sim.faults.latency({ ms: 150 });
       const t0 = Date.now();
-      await quick.fetchTicker('BTC/USDT:USDT');
+      await ex.fetchTicker('BTC/USDT:USDT');
       expect(Date.now() - t0, 'added latency').toBeGreaterThanOrEqual(140);
     } finally {
       sim.faults.latency({ ms: 0 });
@@ -186,11 +191,19 @@ describe('ccxt blofin against SimExchange (generator)', () => {
     try {
       await client.watchTrades('SIM001/USDT:USDT');
       sim.faults.silenceWebsockets(true);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(await within(800, client.watchTrades('SIM001/USDT:USDT')), 'no data while silent').toBe('timeout');
+      const before = sim.wsCounters();
+      let failed: unknown = null;
+      // Data already in flight when the silence began may still resolve this watch; an error would
+      // mean the socket was closed.
+      void client.watchTrades('SIM001/USDT:USDT').catch((err: unknown) => (failed = err));
+      // Proven on the sim's own push rounds, not on elapsed time: 5 rounds passed and sent nothing.
+      await until('5 push rounds while silent', () => (sim.wsCounters().pushRounds >= before.pushRounds + 5 ? true : null));
+      expect(sim.wsCounters().dataMessages, 'no data pushed while silent').toBe(before.dataMessages);
+      expect(failed, 'the silenced socket stays open').toBeNull();
       sim.faults.silenceWebsockets(false);
-      const resumed = await within(3_000, client.watchTrades('SIM001/USDT:USDT'));
+      const resumed = await within(10_000, client.watchTrades('SIM001/USDT:USDT'));
       expect(resumed, 'data resumes').not.toBe('timeout');
+      expect(sim.wsCounters().dataMessages, 'pushed again').toBeGreaterThan(before.dataMessages);
     } finally {
       sim.faults.silenceWebsockets(false);
       await client.close();
@@ -206,9 +219,9 @@ describe('ccxt blofin against SimExchange (generator)', () => {
         (err: unknown) => errorChain(err).join(','),
       );
       sim.faults.dropWebsockets();
-      const outcome = await within(3_000, pending);
+      const outcome = await within(15_000, pending);
       expect(String(outcome), 'the watch fails with a network error').toMatch(/NetworkError/);
-      const again = await within(3_000, client.watchTrades('SIM002/USDT:USDT'));
+      const again = await within(15_000, client.watchTrades('SIM002/USDT:USDT'));
       expect(again, 'reconnects and streams again').not.toBe('timeout');
     } finally {
       await client.close();
@@ -226,7 +239,7 @@ describe('ccxt blofin against SimExchange (generator)', () => {
 
 describe('SimExchange rate limits', () => {
   it('answers 429 beyond the (scaled) BloFin allowance and counts it', async () => {
-    const sim = await startSimExchange({ symbols: 3, rateLimitScale: 0.01 });
+    const sim = await startSimExchange({ seed: 1, startTimeMs: SIM_START_MS, symbols: 3, rateLimitScale: 0.01 });
     const ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 2_000 });
     try {
       const results: string[] = [];

@@ -6,6 +6,7 @@ import { openStore, type Store } from '../../sdk/src/store/index.js';
 import { PaperBroker, walkBook } from '../../sdk/src/trading/index.js';
 import { entryRisk, permissiveRisk, tempDir } from '../../sdk/test/trading/helpers.js';
 import { KEY, SYMBOL, type Client } from '../../sdk/test/trading/liveRig.js';
+import { SIM_START_MS } from '../support/sim.js';
 
 describe('RELIABILITY 16: paper trading with keys present never calls a private endpoint', () => {
   let sim: SimExchange;
@@ -16,7 +17,7 @@ describe('RELIABILITY 16: paper trading with keys present never calls a private 
   beforeAll(async () => {
     dir = tempDir();
     store = openStore({ home: dir.dir });
-    sim = await startSimExchange({ symbols: 4, seed: 31, acceleration: 60, historyBars: 50, apiKey: KEY });
+    sim = await startSimExchange({ symbols: 4, seed: 31, startTimeMs: SIM_START_MS, acceleration: 60, historyBars: 50, apiKey: KEY });
     // The client carries real credentials, as in a user's config with keys saved.
     ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 3_000 });
     await ex.loadMarkets();

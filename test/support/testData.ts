@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { missingInput } from './ci.js';
 
 /**
  * Root of the real recorded data (`../shared/data` in CI), or null when PERPSCOPE_TEST_DATA is
- * unset. Tests that need it call `describe.skipIf(!dataDir(sub))` and print why via `skipReason`.
+ * unset or the subdirectory is missing. Suites that need it use `describe.skipIf(!requireData(sub))`.
  */
 export function dataDir(sub = ''): string | null {
   const root = process.env.PERPSCOPE_TEST_DATA;
@@ -14,15 +15,16 @@ export function dataDir(sub = ''): string | null {
 
 export function skipReason(sub = ''): string {
   const root = process.env.PERPSCOPE_TEST_DATA;
-  const reason = !root
-    ? 'PERPSCOPE_TEST_DATA is unset'
-    : `${join(root, sub)} does not exist`;
-  return `skipped: real-data test needs ${sub || 'the data root'} (${reason})`;
+  const reason = !root ? 'PERPSCOPE_TEST_DATA is unset' : `${join(root, sub)} does not exist`;
+  return `real-data test needs ${sub || 'the data root'} (${reason}; point PERPSCOPE_TEST_DATA at the recorded data, ../shared/data in CI)`;
 }
 
-/** Logs the skip reason once when the data is missing; returns true when the data is present. */
+/**
+ * True when the data is present. When it is missing: under CI=true throws with the reason (the
+ * suite fails); elsewhere prints the reason and returns false (the caller skips).
+ */
 export function requireData(sub = ''): boolean {
   if (dataDir(sub)) return true;
-  console.warn(skipReason(sub));
+  missingInput(skipReason(sub));
   return false;
 }

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
 import { openStore, silentLogger } from '@perpscope/sdk';
 import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostSecretStore } from '../../src/host/index.js';
+import { SIM_START_MS } from '../../../test/support/sim.js';
 
 /** The risk section of issue 19 (defect 3): the kill switch on, exposure 100 USD, one position. */
 const RISK = { risk: { gates: { killSwitch: true, maxExposureUsd: 100, maxPositions: 1 } } };
-const SMALL_SIM = { sim: { symbols: 5, acceleration: 60, rateLimitScale: 20 }, timeframes: ['1m'], backfillBars: 60, universe: { minQuoteVolumeUsd: 0 } };
+const SMALL_SIM = { sim: { symbols: 5, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m'], backfillBars: 60, universe: { minQuoteVolumeUsd: 0 } };
 
 const noSecrets: HostSecretStore = {
   set: () => Promise.reject(new Error('not used')),

@@ -5,25 +5,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type RankingSnapshotView } from '@perpscope/shared';
 import { silentLogger } from '@perpscope/sdk';
 import { openStore } from '../../../sdk/src/store/index.js';
-import { createKeytarSecretStore } from '../../../sdk/src/secrets/index.js';
+import { DEFAULT_PROFILES } from '../../../sdk/src/ranking/index.js';
 import { createHost, hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host, type HostSecretStore } from '../../src/host/index.js';
-import { keychainProblem } from '../support/keychain.js';
+import { keychainProblem, needKeychain, testSecretStore } from '../../../test/support/keychain.js';
+import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
+/** Only the keys.test case stores a key; every other case runs without a keychain. */
 const problem = await keychainProblem();
-if (problem) console.warn(`skipping engine runtime tests: they store the sim key in the keychain, which is unavailable: ${problem}`);
 
-const run = `r${process.pid}${Date.now().toString(36)}`;
-/** Small and fast: 30 sim symbols, 1m bars closing every wall second, 120 bars of backfill. */
-const CONFIG = { sim: { symbols: 30, acceleration: 60, rateLimitScale: 20 }, timeframes: ['1m', '15m'], backfillBars: 120, universe: { minQuoteVolumeUsd: 0 } };
+const run = `r${process.pid}`;
+/** Small and fast: 30 sim symbols (seed pinned), 1m bars closing every wall second, 120 bars of backfill. */
+const CONFIG = { sim: { symbols: 30, seed: 7, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m', '15m'], backfillBars: 120, universe: { minQuoteVolumeUsd: 0 } };
 
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
-  const endMs = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() > endMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+type Weights = Record<string, number>;
+const EDGE_WEIGHTS = [
+  ['liquidityEdge', 'liquidity'],
+  ['momentumEdge', 'momentum'],
+  ['volatilityEdge', 'volatility'],
+  ['microstructureEdge', 'microstructure'],
+  ['anomalyResidual', 'anomaly'],
+] as const;
+/** Score, cost and manipulation penalties are each rounded to 4 decimals: at most 3 x 0.5e-4 apart. */
+const SCORE_ROUNDING = 1.5e-4 + 1e-9;
+
+/**
+ * The score a row's own parts give under `w` (the ranking's formula: weighted edges minus the cost
+ * and manipulation penalties, carry left out as the default query does). The penalties are linear
+ * in their weights, so they rescale from the weights `atW` they were computed with.
+ */
+function scoreUnder(components: Record<string, number>, w: Weights, atW: Weights): number {
+  let gross = 0;
+  for (const [edge, weight] of EDGE_WEIGHTS) gross += w[weight]! * components[edge]!;
+  return gross - components.costPenalty! * (w.cost! / atW.cost!) - components.manipPenalty! * (w.manip! / atW.manip!);
 }
 
 async function snapshot(host: Host, params: Record<string, unknown> = {}): Promise<RankingSnapshotView> {
@@ -32,11 +45,11 @@ async function snapshot(host: Host, params: Record<string, unknown> = {}): Promi
   return res.value;
 }
 
-describe.skipIf(problem !== null)('desktop engine runtime over a SimExchange-backed engine and a SQLite store', () => {
+describe('desktop engine runtime over a SimExchange-backed engine and a SQLite store', () => {
   const home = mkdtempSync(join(tmpdir(), 'perpscope-runtime-'));
   writeFileSync(join(home, 'config.json'), JSON.stringify(CONFIG));
   const factory = hostEngineFactory({ openStore, env: {}, orderFlowIntervalMs: 60_000 });
-  const secrets: HostSecretStore = createKeytarSecretStore({ service: 'perpscope-test-runtime' });
+  const secrets: HostSecretStore = testSecretStore('runtime');
   let runtime: EngineRuntime;
   let host: Host;
   let firstRunRows = 0;
@@ -55,7 +68,7 @@ describe.skipIf(problem !== null)('desktop engine runtime over a SimExchange-bac
   beforeAll(boot);
   afterAll(async () => {
     await shutdown().catch(() => undefined);
-    for (const label of [`${run}-good`, `${run}-bad`]) await secrets.delete({ exchange: 'blofin', label });
+    if (problem === null) for (const label of [`${run}-good`, `${run}-bad`]) await secrets.delete({ exchange: 'blofin', label });
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -89,28 +102,44 @@ describe.skipIf(problem !== null)('desktop engine runtime over a SimExchange-bac
     const off = host.onEvent((e) => {
       if (e.event === 'ranking') events.push(e.data);
     });
-    await until('two ranking events', () => Promise.resolve(events.length >= 2 ? true : null), 15_000);
+    await until('two ranking events', () => (events.length >= 2 ? true : null));
     off();
     expect(events[1]!.rows.length, 'full snapshots').toBeGreaterThan(0);
     expect(events[1]!.asOfMs, 'time moves on').toBeGreaterThanOrEqual(events[0]!.asOfMs ?? 0);
   });
 
   it('profiles.apply switches the ranking hot, and edited weights change the scores', async () => {
+    // Each snapshot is checked against its own rows' parts (a live sim moves between snapshots, so
+    // comparing scores across snapshots would prove nothing).
+    const swingW: Weights = DEFAULT_PROFILES.swing;
+    const scalpW: Weights = DEFAULT_PROFILES.scalp;
     const swing = await snapshot(host);
+    expect(swing.profile).toBe('swing');
+    expect(swing.rows.length, 'ranked rows').toBeGreaterThan(0);
+    for (const r of swing.rows) expect(Math.abs(r.score - scoreUnder(r.components, swingW, swingW)), `${r.symbol}: score = its parts under swing`).toBeLessThanOrEqual(SCORE_ROUNDING);
+
     const applied = await host.call('profiles.apply', { name: 'scalp' });
     expect(applied.ok && applied.value.active, 'scalp active').toBe('scalp');
     const scalp = await snapshot(host);
     expect(scalp.profile, 'ranking under the new profile at once').toBe('scalp');
-    const scoreOf = (s: RankingSnapshotView, symbol: string) => s.rows.find((r) => r.symbol === symbol)?.score;
-    const sym = swing.rows[0]!.symbol;
-    expect(scoreOf(scalp, sym), 'different weights, different score').not.toBe(scoreOf(swing, sym));
+    let differs = 0;
+    for (const r of scalp.rows) {
+      expect(Math.abs(r.score - scoreUnder(r.components, scalpW, scalpW)), `${r.symbol}: score = its parts under scalp`).toBeLessThanOrEqual(SCORE_ROUNDING);
+      if (Math.abs(r.score - scoreUnder(r.components, swingW, scalpW)) > SCORE_ROUNDING) differs++;
+    }
+    expect(differs, 'the same parts under swing give other scores: the check tells the profiles apart').toBeGreaterThan(scalp.rows.length / 2);
 
     const edited = await host.call('profiles.apply', { name: 'scalp', weights: { momentum: 4, liquidity: 0 } });
     expect(edited.ok, 'edited weights accepted').toBe(true);
     const listed = await host.call('profiles.list', {});
-    expect(listed.ok && listed.value.profiles.find((p) => p.name === 'scalp')?.weights.momentum, 'saved weight').toBe(4);
+    const editedW = listed.ok ? (listed.value.profiles.find((p) => p.name === 'scalp')?.weights as Weights | undefined) : undefined;
+    expect(editedW?.momentum, 'saved weight').toBe(4);
+    expect(editedW?.liquidity, 'saved weight').toBe(0);
     const after = await snapshot(host);
-    expect(scoreOf(after, sym), 'scores follow the edited weights').not.toBe(scoreOf(scalp, sym));
+    expect(after.rows.length, 'ranked rows').toBeGreaterThan(0);
+    for (const r of after.rows) {
+      expect(Math.abs(r.score - scoreUnder(r.components, editedW!, editedW!)), `${r.symbol}: score follows the edited weights`).toBeLessThanOrEqual(SCORE_ROUNDING);
+    }
 
     const bad = await host.call('profiles.apply', { name: 'scalp', weights: { tp1Atr: -1 } });
     expect(!bad.ok && bad.error.code, 'bad weight refused').toBe(ErrorCode.InvalidInput);
@@ -135,7 +164,8 @@ describe.skipIf(problem !== null)('desktop engine runtime over a SimExchange-bac
     expect(value('profile'), 'the active profile is a field too').toBe('scalp');
   });
 
-  it('keys.test authenticates the sim key against the sim and reports a wrong key clearly', async () => {
+  it('keys.test authenticates the sim key against the sim and reports a wrong key clearly', async (ctx) => {
+    needKeychain(ctx, problem, 'keys.set / keys.test');
     await host.call('keys.set', { exchange: 'blofin', label: `${run}-good`, ...SIM_API_KEY });
     const good = await host.call('keys.test', { exchange: 'blofin', label: `${run}-good` });
     expect(good.ok && good.value.authenticated, `sim key accepted: ${JSON.stringify(good)}`).toBe(true);

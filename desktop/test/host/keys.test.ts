@@ -5,20 +5,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
 import { AuthError, type Logger } from '@perpscope/sdk';
 import { openStore } from '../../../sdk/src/store/index.js';
-import { createKeytarSecretStore } from '../../../sdk/src/secrets/index.js';
 import { adaptWatchlists, createHost } from '../../src/host/index.js';
 import type { HostSecret, KeyTester } from '../../src/host/ports.js';
 import { bareEngine } from '../support/fakes.js';
-import { keychainProblem } from '../support/keychain.js';
+import { requireKeychain, testSecretStore } from '../../../test/support/keychain.js';
 
-const problem = await keychainProblem();
-if (problem) console.warn(`skipping host keychain tests: ${problem}`);
+const hasKeychain = await requireKeychain('host keys commands against the session keychain');
 
 const run = `h${process.pid}${Date.now().toString(36)}`;
 const SENTINEL = `SENTINEL-${run}-c0ffee`;
 
-describe.skipIf(problem !== null)('host keys commands against the session keychain', () => {
-  const secrets = createKeytarSecretStore({ service: 'perpscope-test-host' });
+describe.skipIf(!hasKeychain)('host keys commands against the session keychain', () => {
+  const secrets = testSecretStore('host');
   const seenByTester: HostSecret[] = [];
   const keyTester: KeyTester = {
     test(_exchange, secret) {

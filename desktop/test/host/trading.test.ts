@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, type RankingRowView } from '@perpscope/shared';
+import { ErrorCode, type FillView, type OrderView, type RankingRowView } from '@perpscope/shared';
 import { createEngine, openStore, silentLogger, type Engine, type Signal } from '@perpscope/sdk';
 import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent, type HostSecretStore } from '../../src/host/index.js';
+import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
-const CONFIG = { sim: { symbols: 20, acceleration: 60, rateLimitScale: 20 }, timeframes: ['1m', '15m'], backfillBars: 100, universe: { minQuoteVolumeUsd: 0 } };
+const CONFIG = { sim: { symbols: 20, seed: 9, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m', '15m'], backfillBars: 100, universe: { minQuoteVolumeUsd: 0 } };
 
 /** Trading never reads keys; a secret store that holds nothing keeps the test off the keychain. */
 const noSecrets: HostSecretStore = {
@@ -15,16 +16,6 @@ const noSecrets: HostSecretStore = {
   delete: () => Promise.resolve(false),
   list: () => Promise.resolve([]),
 };
-
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
-  const endMs = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() > endMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('paper trading through the host over a SimExchange-backed engine', () => {
   const home = mkdtempSync(join(tmpdir(), 'perpscope-trading-'));
@@ -111,9 +102,18 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     if (!status.ok) throw new Error(status.error.message);
     const pos = status.value.positions.find((p) => p.symbol === row.symbol);
     expect(pos?.side, 'long position').toBe('long');
-    expect(pos?.sizeBase, 'sized by the ticket').toBeCloseTo(40 / price, 1);
-    expect(pos?.stopLossPrice, 'stop armed').toBeCloseTo(price * 0.9, 6);
-    expect(pos?.takeProfitPrice, 'target armed').toBeCloseTo(price * 1.1, 6);
+    const filledBase = placed.value.order.filledBase;
+    const fillPrice = placed.value.order.avgFillPrice!;
+    expect(pos?.sizeBase, 'the position is the filled amount').toBe(filledBase);
+    // Sized at the book's executable price for 40 USD, filled on that book: the filled notional is
+    // 40 USD up to the book's move between quote and fill (1 %, far above a sim moment's move).
+    expect(Math.abs((filledBase * fillPrice) / 40 - 1), `filled notional ${filledBase * fillPrice} USD for a 40 USD ticket`).toBeLessThan(0.01);
+    // Trigger prices are rounded to the market's tick: within half a tick of the ticket's. The host
+    // does not report the tick yet; the sim's rule is five significant digits.
+    const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
+    const tick = (inspected.ok ? inspected.value.market.priceTick : null) ?? 10 ** (Math.floor(Math.log10(price)) - 4);
+    expect(Math.abs(pos!.stopLossPrice! - price * 0.9), `stop armed at ${pos?.stopLossPrice} for ${price * 0.9} (tick ${tick})`).toBeLessThanOrEqual(tick / 2 + price * 1e-12);
+    expect(Math.abs(pos!.takeProfitPrice! - price * 1.1), `target armed at ${pos?.takeProfitPrice} for ${price * 1.1} (tick ${tick})`).toBeLessThanOrEqual(tick / 2 + price * 1e-12);
     expect(status.value.orders.filter((o) => o.reduceOnly).length, 'stop and take-profit working').toBe(2);
     expect(events.some((e) => e.event === 'fill' && e.data.symbol === row.symbol), 'fill event').toBe(true);
     expect(events.some((e) => e.event === 'position' && e.data.symbol === row.symbol && e.data.status === 'open'), 'position event').toBe(true);
@@ -123,28 +123,64 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     const after = await until('flat with protection cleared', async () => {
       const s = await host.call('trading.status', {});
       return s.ok && s.value.positions.length === 0 && s.value.orders.length === 0 ? s.value : null;
-    }, 5_000);
-    expect(after.account?.realizedPnlUsd, 'fees and spread realized').not.toBe(0);
+    });
+    // The account's cash moved by exactly this round trip's fills: sells in, buys out, fees out.
+    const fills = events.filter((e): e is { event: 'fill'; data: FillView } => e.event === 'fill' && e.data.symbol === row.symbol).map((e) => e.data);
+    expect(fills.map((f) => f.side).sort(), 'one entry and one exit fill at least').toEqual(expect.arrayContaining(['buy', 'sell']));
+    const cash = fills.reduce((sum, f) => sum + (f.side === 'sell' ? 1 : -1) * f.price * f.amountBase - f.feeUsd, 0);
+    expect(cash, 'the round trip costs fees and spread').toBeLessThan(0);
+    expect(after.account?.balanceUsd, 'balance = start + the fills').toBeCloseTo(10_000 + cash, 6);
     expect(events.some((e) => e.event === 'position' && e.data.symbol === row.symbol && e.data.status === 'closed'), 'closed position event').toBe(true);
   });
 
   it('a tight bracket closes the position on real prints (stop or take-profit triggers)', async () => {
     const row = await liquidRow(1);
-    // The mark is fresh (inspect refreshes order flow); the ranking's last price may be seconds old.
-    const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
-    const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
-    const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, stopLossPrice: price * 0.9994, takeProfitPrice: price * 1.0006 });
-    expect(placed.ok, JSON.stringify(placed)).toBe(true);
-    const armed = await host.call('trading.status', {});
-    expect(armed.ok && armed.value.orders.filter((o) => o.symbol === row.symbol).length, `both legs armed: ${JSON.stringify(armed)}`).toBe(2);
-    // One sim minute per wall second: a 0.06 % move either way comes within seconds.
-    const flat = await until('a trigger to fire', async () => {
-      const s = await host.call('trading.status', {});
-      return s.ok && !s.value.positions.some((p) => p.symbol === row.symbol) ? s.value : null;
-    }, 40_000);
-    expect(flat.orders.filter((o) => o.symbol === row.symbol), 'the other leg is canceled').toEqual([]);
-    const exits = events.filter((e) => e.event === 'order' && e.data.symbol === row.symbol && (e.data.type === 'stop_loss' || e.data.type === 'take_profit') && e.data.status === 'filled');
-    expect(exits.length, 'exactly one protective leg filled').toBe(1);
+    const legs = (from: number): OrderView[] =>
+      events.slice(from).flatMap((e) => (e.event === 'order' && e.data.symbol === row.symbol && (e.data.type === 'stop_loss' || e.data.type === 'take_profit') ? [e.data] : []));
+    // The live sim keeps moving while the ticket travels: a 6 bps bracket the entry price already
+    // passed is refused by the risk policy, or a leg the market already crossed is rejected (both
+    // correctly). Such an attempt is undone and the bracket placed again around a fresh price;
+    // every other outcome is checked.
+    for (let attempt = 1; ; attempt++) {
+      const from = events.length;
+      // The mark is fresh (inspect refreshes order flow); the ranking's last price may be seconds old.
+      const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
+      const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
+      const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, stopLossPrice: price * 0.9994, takeProfitPrice: price * 1.0006 });
+      if (!placed.ok && placed.error.code === ErrorCode.RiskRejected && /stopPrice|takeProfit/.test(String(placed.error.details?.field))) {
+        expect(placed.error.message, 'refused because the entry moved past the bracket').toMatch(/the entry/);
+        expect(attempt, 'a fresh 6 bps bracket is accepted within 4 attempts').toBeLessThan(4);
+        continue;
+      }
+      expect(placed.ok, JSON.stringify(placed)).toBe(true);
+      // One sim minute per wall second: a 0.06 % move either way comes within seconds.
+      const flat = await until('a trigger to fire (or a leg refused as already crossed)', async () => {
+        if (legs(from).some((o) => o.status === 'rejected')) return 'crossed' as const;
+        const s = await host.call('trading.status', {});
+        return s.ok && !s.value.positions.some((p) => p.symbol === row.symbol) ? s.value : null;
+      });
+      if (flat === 'crossed') {
+        const rejected = legs(from).filter((o) => o.status === 'rejected');
+        expect(rejected.map((o) => o.reason), 'the only refusal is a trigger the market had crossed').toEqual(rejected.map(() => expect.stringMatching(/already crossed/)));
+        expect(attempt, 'a fresh 6 bps bracket is accepted within 4 attempts').toBeLessThan(4);
+        await host.call('positions.close', { symbol: row.symbol });
+        await until('flat again before the next attempt', async () => {
+          const s = await host.call('trading.status', {});
+          return s.ok && !s.value.positions.some((p) => p.symbol === row.symbol) && !s.value.orders.some((o) => o.symbol === row.symbol) ? true : null;
+        });
+        continue;
+      }
+      const armed = new Set(legs(from).filter((o) => o.status === 'open').map((o) => o.type));
+      expect([...armed].sort(), 'both legs were armed').toEqual(['stop_loss', 'take_profit']);
+      const remaining = await until('the other leg to be canceled', async () => {
+        const s = await host.call('trading.status', {});
+        return s.ok && !s.value.orders.some((o) => o.symbol === row.symbol) ? s.value.orders : null;
+      });
+      expect(remaining.filter((o) => o.symbol === row.symbol), 'the other leg is canceled').toEqual([]);
+      const exits = new Set(legs(from).filter((o) => o.status === 'filled').map((o) => o.id));
+      expect(exits.size, 'exactly one protective leg filled').toBe(1);
+      return;
+    }
   });
 
   it('refuses an order larger than the risk policy sizes', async () => {
@@ -177,13 +213,12 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
   }
 
   it('with the auto-trader on, a selected signal opens a protected position; the switch survives a restart', async () => {
-    // With the switch off a signal is ignored.
+    // With the switch off a signal is ignored. Proven without waiting for nothing: the signal for
+    // `idle` goes first, then one for `row` with the switch on; once `row` is traded, everything
+    // `idle` could have caused has happened too, and there is none of it.
     const idle = await liquidRow(4);
     const before = events.length;
     for (const fn of signalListeners) fn(longSignal(idle, idle.lastPrice!));
-    await new Promise((r) => setTimeout(r, 1_000));
-    const off = events.slice(before).filter((e) => (e.event === 'alert' && e.data.kind.startsWith('autotrade')) || (e.event === 'order' && e.data.symbol === idle.symbol));
-    expect(off, 'no auto-trade while the switch is off').toEqual([]);
 
     const on = await host.call('trading.setAutotrade', { enabled: true });
     expect(on.ok && on.value.autotrade, JSON.stringify(on)).toBe(true);
@@ -196,7 +231,10 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     const opened = await until('the auto-trader to open the position', async () => {
       const s = await host.call('trading.status', {});
       return s.ok && s.value.positions.some((p) => p.symbol === row.symbol) ? s.value : null;
-    }, 10_000);
+    });
+    const fromIdle = events.slice(before).filter((e) => (e.event === 'alert' && e.data.symbol === idle.symbol) || (e.event === 'order' && e.data.symbol === idle.symbol));
+    expect(fromIdle, 'no auto-trade for the signal sent while the switch was off').toEqual([]);
+    expect(opened.positions.some((p) => p.symbol === idle.symbol), 'no position from it').toBe(false);
     const pos = opened.positions.find((p) => p.symbol === row.symbol);
     expect(pos?.side, 'long, as signalled').toBe('long');
     expect(pos?.stopLossPrice, 'the AutoTrader armed a stop below the entry').toBeLessThan(pos!.entryPrice);

@@ -25,6 +25,7 @@ export { createMarketGenerator, type MarketGenerator, type MarketGeneratorOption
 export { createReplaySource, type ReplaySource } from './replay.js';
 export { SlidingWindowLimiter, BLOFIN_REST_WINDOWS, BLOFIN_TRADE_WINDOWS, type RateWindow } from './rateLimiter.js';
 export { blofinSign } from './auth.js';
+export { MARKET_DATA_FAULTS, MARKET_DATA_FAULT_KINDS, MARKET_DATA_FAULT_MODES, type MarketDataFaultKind, type MarketDataFaultMode } from './marketDataFaults.js';
 export type {
   AccountSnapshot,
   FaultController,

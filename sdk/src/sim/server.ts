@@ -45,7 +45,10 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     source = createMarketGenerator({ seed: opts.seed ?? 1, symbols: positiveInt('symbols', opts.symbols ?? 50), startTimeMs });
   }
   const wallStart = Date.now();
-  const nowMs = (): number => Math.floor(startTimeMs + (Date.now() - wallStart) * acceleration);
+  // Wall time spent paused does not advance sim time (see SimExchange.pause).
+  let pausedWallMs = 0;
+  let pause: { simMs: number; wallMs: number } | null = null;
+  const nowMs = (): number => pause?.simMs ?? Math.floor(startTimeMs + (Date.now() - wallStart - pausedWallMs) * acceleration);
 
   const ctx = new SimContext(source, startTimeMs, historyBars, nowMs);
   const hub: { current: WsHub | null } = { current: null };
@@ -103,7 +106,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     let reply: Reply | 'hang';
     try {
       if (body === null) reply = fail(400, '400', 'Body too large');
-      else if (!isPrivate) reply = handlePublic(ctx, path, url.searchParams);
+      else if (!isPrivate) reply = handlePublic(ctx, path, url.searchParams, faults);
       else if (req.headers['access-timestamp'] !== undefined) {
         const stamp = req.headers['access-timestamp'];
         const expired = checkTimestamp(Array.isArray(stamp) ? (stamp[0] ?? '') : stamp, faults.serverNowMs());
@@ -154,6 +157,16 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     groundTruth: () => source.groundTruth(),
     stats: () => ({ ...stats }),
     accountSnapshot: () => privateApi.snapshot(),
+    pause: () => {
+      if (!pause) pause = { simMs: nowMs(), wallMs: Date.now() };
+    },
+    resume: () => {
+      if (!pause) return;
+      pausedWallMs += Date.now() - pause.wallMs;
+      pause = null;
+    },
+    privateSubscriptions: (channel) => ws.privateSubscriptions(channel),
+    wsCounters: () => ws.counters(),
     async stop(): Promise<void> {
       privateApi.stop();
       await ws.stop();

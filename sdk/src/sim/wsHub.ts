@@ -49,6 +49,8 @@ export class WsHub {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly conns = new Set<Conn>();
   private timer: NodeJS.Timeout | null = null;
+  private pushRounds = 0;
+  private dataMessages = 0;
 
   constructor(
     private readonly ctx: SimContext,
@@ -90,6 +92,18 @@ export class WsHub {
       if (!c.loggedIn || !c.subs.has(channel)) continue;
       this.send(c, { ...(action ? { action } : {}), arg: { channel }, data });
     }
+  }
+
+  /** Push rounds run so far (silenced ones included) and data messages sent, for tests. */
+  counters(): { pushRounds: number; dataMessages: number } {
+    return { pushRounds: this.pushRounds, dataMessages: this.dataMessages };
+  }
+
+  /** Logged-in connections subscribed to the private `channel`. */
+  privateSubscriptions(channel: string): number {
+    let n = 0;
+    for (const c of this.conns) if (c.loggedIn && c.subs.has(channel)) n++;
+    return n;
   }
 
   async stop(): Promise<void> {
@@ -164,6 +178,7 @@ export class WsHub {
   }
 
   private tick(): void {
+    this.pushRounds++;
     const wall = Date.now();
     const silent = this.faults.silent;
     for (const conn of this.conns) {
@@ -261,7 +276,9 @@ export class WsHub {
   }
 
   private send(conn: Conn, msg: unknown): void {
-    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(msg));
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (typeof msg === 'object' && msg !== null && 'data' in msg) this.dataMessages++;
+    conn.ws.send(JSON.stringify(msg));
   }
 }
 

@@ -1,15 +1,14 @@
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/cli/commands/keys.js';
-import { createKeytarSecretStore } from '../../src/secrets/index.js';
+import { requireKeychain, testSecretStore } from '../../../test/support/keychain.js';
 import { captureIo } from './testIo.js';
 
-const hasKeyring = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS);
-if (!hasKeyring) console.warn('skipped: keys CLI test needs a D-Bus session with gnome-keyring (run through pnpm test)');
+const hasKeyring = await requireKeychain('perpscope keys (real OS keychain)');
 
 describe.skipIf(!hasKeyring)('perpscope keys (real OS keychain)', () => {
-  const store = createKeytarSecretStore({ service: `perpscope-test-cli-${process.pid}` });
-  const SENTINEL = `SENTINEL-${Math.random().toString(36).slice(2)}-SECRET`;
+  const store = testSecretStore(`cli-${process.pid}`);
+  const SENTINEL = `SENTINEL-${process.pid}-SECRET`;
   const stdin = (text: string) => Object.assign(Readable.from([text]), { isTTY: false });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runRun } from '../../src/cli/commands/run.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { captureIo } from './testIo.js';
+import { until as waitUntil } from '../../../test/support/sim.js';
 
 const home = () => mkdtempSync(join(tmpdir(), 'perpscope-run-'));
 
@@ -29,11 +30,13 @@ describe('perpscope run', () => {
     let stop!: () => void;
     const until = new Promise<void>((r) => (stop = r));
     const h = home();
-    const running = runRun({ paper: true, sim: true, autotrade: true, label: 'default', home: h }, { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '12', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_SIM__ACCELERATION: '60', PERPSCOPE_SIM__RATE_LIMIT_SCALE: '20', PERPSCOPE_BACKFILL_BARS: '120', PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD: '0' } }, { until });
-    const deadline = Date.now() + 25_000;
-    while (!io.lines.some((l) => l.includes('"type":"health"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    stop();
-    await running;
+    const running = runRun({ paper: true, sim: true, autotrade: true, label: 'default', home: h }, { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '12', PERPSCOPE_SIM__SEED: '3', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_SIM__ACCELERATION: '60', PERPSCOPE_SIM__RATE_LIMIT_SCALE: '20', PERPSCOPE_BACKFILL_BARS: '120', PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD: '0' } }, { until });
+    try {
+      await waitUntil('a health event', () => (io.lines.some((l) => l.includes('"type":"health"')) ? true : null), 45_000);
+    } finally {
+      stop();
+      await running;
+    }
     expect(io.lines.length, 'events were printed').toBeGreaterThan(0);
     for (const line of io.lines) {
       const obj = JSON.parse(line) as { type: string };

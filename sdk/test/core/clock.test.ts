@@ -16,12 +16,12 @@ describe('SimulatedClock', () => {
     expect(clock.nowMs()).toBe(2_200);
   });
 
-  it('resolves sleeps and lets resumed code schedule further timers within one advance', async () => {
+  it('resolves sleeps and lets resumed code schedule further timers within one advance', async () => { // SimulatedClock sleeps: virtual time
     const clock = new SimulatedClock(0);
     const ticks: number[] = [];
     const loop = (async () => {
       for (let i = 0; i < 3; i++) {
-        await clock.sleep(1_000);
+        await clock.sleep(1_000); // simulated clock: virtual time, advanced by the test
         ticks.push(clock.nowMs());
       }
     })();

@@ -84,7 +84,7 @@ describe('WeightedLimiter', () => {
       limiter.schedule(1, async () => {
         inFlight++;
         peak = Math.max(peak, inFlight);
-        await clock.sleep(100);
+        await clock.sleep(100); // simulated clock: virtual time, advanced by the test
         inFlight--;
       }),
     );
@@ -102,7 +102,7 @@ describe('WeightedLimiter', () => {
     for (let i = 0; i < 3; i++) {
       void limiter.schedule(1, async () => {
         sentAt.push(clock.nowMs());
-        await clock.sleep(400);
+        await clock.sleep(400); // simulated clock: virtual time, advanced by the test
       });
     }
     await runUntil(clock, () => sentAt.length === 3, 10, 5_000);

@@ -101,12 +101,12 @@ describe('gates', () => {
 });
 
 describe('daily loss limit', () => {
-  it('anchors at the first check of the UTC day and refuses once down by the limit', () => {
+  it('anchors at the first check of the UTC day and refuses once down by the limit', async () => {
     const anchors: DailyAnchor[] = [];
     const { policy: p, clock } = policy({}, { onAnchor: (a) => anchors.push(a) });
     expect(p.evaluateEntry(request(), account({ equityUsd: 1_000 })).ok).toBe(true);
     expect(p.dailyAnchor()).toEqual({ dayStartMs: Date.UTC(2024, 2, 10), equityUsd: 1_000 });
-    clock.advanceTo(Date.UTC(2024, 2, 10, 18));
+    await clock.advanceTo(Date.UTC(2024, 2, 10, 18));
     expect(p.evaluateEntry(request(), account({ equityUsd: 1_200 })).ok).toBe(true);
     expect(p.dailyAnchor()?.equityUsd, 'a later, higher equity does not move the anchor').toBe(1_000);
     expect(p.evaluateEntry(request(), account({ equityUsd: 941 })).ok, '5.9 % down').toBe(true);
@@ -115,9 +115,9 @@ describe('daily loss limit', () => {
     expect(!d.ok && d.details).toMatchObject({ anchorEquityUsd: 1_000, equityUsd: 940, limitPct: 6 });
     expect(!d.ok && (d.details.lossPct as number)).toBeCloseTo(6, 9);
 
-    clock.advanceTo(Date.UTC(2024, 2, 10, 23, 59, 59, 999));
+    await clock.advanceTo(Date.UTC(2024, 2, 10, 23, 59, 59, 999));
     expect(reasonOf(p.evaluateEntry(request(), account({ equityUsd: 940 }))), 'still the same UTC day').toBe('daily_loss_limit');
-    clock.advanceTo(Date.UTC(2024, 2, 11));
+    await clock.advanceTo(Date.UTC(2024, 2, 11));
     expect(p.evaluateEntry(request(), account({ equityUsd: 940 })).ok, 'a new UTC day re-anchors at 940').toBe(true);
     expect(anchors).toEqual([
       { dayStartMs: Date.UTC(2024, 2, 10), equityUsd: 1_000 },

@@ -4,6 +4,7 @@ import { createBlofinClient, startSimExchange, type SimExchange } from '../../sr
 import { openStore, type Store } from '../../src/store/index.js';
 import { CcxtBroker, type CcxtBrokerOptions } from '../../src/trading/index.js';
 import { permissiveRisk, SIM_KEY, SIM_SYMBOL, tempDir } from './helpers.js';
+import { SIM_START_MS } from '../../../test/support/sim.js';
 
 export const KEY = SIM_KEY;
 export const SYMBOL = SIM_SYMBOL;
@@ -26,7 +27,7 @@ export interface LiveRig {
 
 export async function startLiveRig(brokerOpts: Partial<CcxtBrokerOptions> = {}, seed = 21, requestTimeoutMs = 1_500, acceleration = 1): Promise<LiveRig> {
   const t = tempDir();
-  const sim = await startSimExchange({ symbols: 4, seed, acceleration, historyBars: 50, apiKey: KEY, initialBalanceUsdt: 100_000, rateLimitScale: 20 });
+  const sim = await startSimExchange({ symbols: 4, seed, startTimeMs: SIM_START_MS, acceleration, historyBars: 50, apiKey: KEY, initialBalanceUsdt: 100_000, rateLimitScale: 20 });
   const clock = new SystemClock();
   const build = (store: Store, extra: Partial<CcxtBrokerOptions>): { ex: Client; broker: CcxtBroker } => {
     const ex = createBlofinClient(sim, { enableRateLimit: false, timeout: requestTimeoutMs });
