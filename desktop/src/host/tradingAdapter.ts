@@ -140,6 +140,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
 
   /** Manual orders go through the sdk's one order path: sized at the executable price, every gate. */
   async function placeOrder(p: MethodParams<'orders.place'>): Promise<OrderView> {
+    manual.refuseIfKilled(p);
     const referencePrice = await refresh(p.symbol);
     const row = o.ranking(p.symbol);
     const order = await manual.place(

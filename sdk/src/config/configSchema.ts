@@ -31,6 +31,8 @@ export const SimConfigSchema = z
     dataDir: z.string().optional(),
     acceleration: z.number().positive().default(1),
     rateLimitScale: z.number().positive().default(1),
+    /** Sim time at start, in epoch ms (default: now). Pinned, the generated market is the same every run. */
+    startTimeMs: z.number().int().positive().optional(),
   })
   .strict();
 

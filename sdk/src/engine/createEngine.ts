@@ -120,6 +120,7 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
       acceleration: config.sim.acceleration,
       rateLimitScale: config.sim.rateLimitScale,
       ...(config.sim.dataDir ? { dataDir: config.sim.dataDir } : {}),
+      ...(config.sim.startTimeMs !== undefined ? { startTimeMs: config.sim.startTimeMs } : {}),
     });
     // Market data reads only public endpoints: this client carries no credentials.
     const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;

@@ -61,13 +61,20 @@ export class ManualOrders {
     this.off();
   }
 
+  /**
+   * Throws KILL_SWITCH_ACTIVE for an opening order while the switch is on. Callers check it before
+   * any network work (a fresh book), so the refusal never waits on the exchange.
+   */
+  refuseIfKilled(intent: Pick<ManualOrderIntent, 'reduceOnly'>): void {
+    const { killSwitch } = this.o.stack;
+    if (intent.reduceOnly || !killSwitch.isOn()) return;
+    const s = killSwitch.state();
+    const reason = s.reason ?? s.sources.join(', ');
+    throw new PerpscopeError(ErrorCode.KillSwitchActive, `Kill switch is on${reason ? ` (${reason})` : ''}: new orders are blocked`, { details: { reason } });
+  }
+
   async place(intent: ManualOrderIntent, ctx: ManualOrderContext): Promise<StoredOrder> {
-    const { stack } = this.o;
-    if (!intent.reduceOnly && stack.killSwitch.isOn()) {
-      const s = stack.killSwitch.state();
-      const reason = s.reason ?? s.sources.join(', ');
-      throw new PerpscopeError(ErrorCode.KillSwitchActive, `Kill switch is on${reason ? ` (${reason})` : ''}: new orders are blocked`, { details: { reason } });
-    }
+    this.refuseIfKilled(intent);
     const tradeId = tradeKey('manual', intent.symbol, this.o.clock.nowMs());
     const order = intent.reduceOnly ? await this.placeExit(intent, ctx, tradeId) : await this.placeEntry(intent, ctx, tradeId);
     const plan = { tradeId, ...(intent.stopLossPrice !== undefined ? { stop: intent.stopLossPrice } : {}), ...(intent.takeProfitPrice !== undefined ? { target: intent.takeProfitPrice } : {}) };
