@@ -26,10 +26,14 @@ export default defineConfig({
       exclude: ['desktop/src/renderer/**', '**/*.d.ts'],
       reportsDirectory: 'node_modules/.cache/coverage',
       reporter: ['text-summary', 'json-summary'],
+      // A failing test must not hide the figures: they are reported (and checked) anyway.
+      reportOnFailure: true,
       thresholds: {
-        'shared/src/**': { statements: 0, branches: 0, functions: 0, lines: 0 },
-        'sdk/src/**': { statements: 0, branches: 0, functions: 0, lines: 0 },
-        'desktop/src/**': { statements: 0, branches: 0, functions: 0, lines: 0 },
+        // Measured over the whole suite: shared 91.5/86.6/79.7/93.8, sdk 91.2/80.0/91.1/94.1,
+        // desktop 86.3/73.1/88.5/88.3 (statements/branches/functions/lines, %).
+        'shared/src/**': { statements: 90, branches: 85, functions: 78, lines: 92 },
+        'sdk/src/**': { statements: 90, branches: 78, functions: 90, lines: 93 },
+        'desktop/src/**': { statements: 85, branches: 72, functions: 87, lines: 87 },
       },
     },
   },

@@ -5,12 +5,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The bounded trading soak (about 1-2 minutes) is part of the suite; PERPSCOPE_SOAK=0 skips it.
 export PERPSCOPE_SOAK="${PERPSCOPE_SOAK:-1}"
-run() {
-  pnpm -s run build
-  pnpm -s exec vitest run "$@"
-  if [ -f test/e2e/playwright.config.ts ]; then
-    pnpm -s --filter @perpscope/test exec playwright test -c e2e/playwright.config.ts
+# Builds only when a source is newer than the last complete build (electron-vite's main bundle,
+# written last), so CI, which builds in setup.sh, builds once.
+build_if_stale() {
+  local last=desktop/out/main/index.js
+  if [ -f "$last" ] && [ -f desktop/dist/cli/main.js ] && [ -f sdk/dist/index.js ] &&
+    [ -z "$(find shared/src sdk/src desktop/src desktop/electron.vite.config.ts ./*.json shared/*.json sdk/*.json desktop/*.json pnpm-lock.yaml -newer "$last" -print -quit 2>/dev/null)" ]; then
+    echo "test: build is up to date" >&2
+  else
+    pnpm -s run build
   fi
+}
+# The whole suite also measures coverage and enforces its thresholds (vitest.config.ts); a run of
+# chosen files does not, since their coverage is partial by design.
+# vitest and Playwright both run and report even when the other fails; the exit status is
+# non-zero when either failed.
+run() {
+  build_if_stale
+  local coverage=()
+  [ $# -eq 0 ] && coverage=(--coverage)
+  local unit=0 e2e=0
+  pnpm -s exec vitest run "${coverage[@]}" "$@" || unit=$?
+  if [ -f test/e2e/playwright.config.ts ]; then
+    pnpm -s --filter @perpscope/test exec playwright test -c e2e/playwright.config.ts || e2e=$?
+  fi
+  echo "test: vitest $([ "$unit" -eq 0 ] && echo passed || echo "FAILED (exit $unit)"), playwright $([ "$e2e" -eq 0 ] && echo passed || echo "FAILED (exit $e2e)")" >&2
+  [ "$unit" -eq 0 ] && [ "$e2e" -eq 0 ]
 }
 if [ -z "${PERPSCOPE_IN_KEYRING:-}" ] && command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
   export PERPSCOPE_IN_KEYRING=1

@@ -30,9 +30,11 @@ export function startOrderFlowLoop(o: OrderFlowLoopOptions): () => void {
   };
   const run = (): void => {
     if (stopped) return;
-    void pass().finally(() => {
-      if (!stopped) cancelTimer = o.clock.setTimer(o.intervalMs, run);
-    });
+    pass()
+      .catch((err: unknown) => o.logger.warn({ err: describeError(err) }, 'order-flow pass failed'))
+      .finally(() => {
+        if (!stopped) cancelTimer = o.clock.setTimer(o.intervalMs, run);
+      });
   };
   run();
   return () => {

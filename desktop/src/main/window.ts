@@ -1,4 +1,5 @@
-import { BrowserWindow } from 'electron';
+import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron';
+import type { BrowserWindowClass } from './electronMain.js';
 import { hardenContents } from './security.js';
 
 export interface WindowOptions {
@@ -10,9 +11,9 @@ export interface WindowOptions {
   rendererFile: string;
 }
 
-/** Creates the app window with the renderer locked down (isolated, sandboxed, no Node). */
-export async function createAppWindow(options: WindowOptions): Promise<BrowserWindow> {
-  const win = new BrowserWindow({
+/** The app window's options: the renderer is isolated, sandboxed and without Node. */
+export function appWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  return {
     width: 1440,
     height: 900,
     minWidth: 1280,
@@ -21,7 +22,7 @@ export async function createAppWindow(options: WindowOptions): Promise<BrowserWi
     backgroundColor: '#0b0e13',
     title: 'Perpscope',
     webPreferences: {
-      preload: options.preloadPath,
+      preload: preloadPath,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -32,7 +33,12 @@ export async function createAppWindow(options: WindowOptions): Promise<BrowserWi
       webviewTag: false,
       spellcheck: false,
     },
-  });
+  };
+}
+
+/** Creates the app window with the renderer locked down, and loads the app's page. */
+export async function createAppWindow(BrowserWindowImpl: BrowserWindowClass, options: WindowOptions): Promise<BrowserWindow> {
+  const win = new BrowserWindowImpl(appWindowOptions(options.preloadPath));
   hardenContents(win.webContents);
   win.once('ready-to-show', () => win.show());
   if (options.devServerUrl) await win.loadURL(options.devServerUrl);

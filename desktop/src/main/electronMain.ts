@@ -1,0 +1,19 @@
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Session, WebContents } from 'electron';
+
+/**
+ * The part of the `electron` module the main process uses. Only the entry point (index.ts) imports
+ * `electron`; everything else receives this, so tests can drive the window options, navigation
+ * rules, CSP and IPC checks with a small fake instead of the Electron binary.
+ */
+export interface ElectronMain {
+  app: Pick<App, 'enableSandbox' | 'getPath' | 'isPackaged' | 'requestSingleInstanceLock' | 'quit' | 'exit' | 'on' | 'whenReady'>;
+  BrowserWindow: BrowserWindowClass;
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
+  session: { readonly defaultSession: Session };
+}
+
+/** The static side of `BrowserWindow` that the main process needs. */
+export interface BrowserWindowClass {
+  new (options: BrowserWindowConstructorOptions): BrowserWindow;
+  fromWebContents(webContents: WebContents): BrowserWindow | null;
+}
