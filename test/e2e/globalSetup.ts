@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SIM_START_MS } from '../support/sim.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 90_000;
@@ -25,8 +26,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const child = spawn(process.execPath, [join(repoRoot, 'desktop/dist/cli/main.js'), 'serve', '--sim', '--port', '0', '--home', home], {
     cwd: repoRoot,
     // A small, seeded sim universe: it warms up and ranks quickly even on a loaded machine, and
-    // serves the same markets on every run.
-    env: { ...process.env, PERPSCOPE_HOME: home, PERPSCOPE_SIM__SYMBOLS: '20', PERPSCOPE_SIM__SEED: '1' },
+    // serves the same markets on every run from the same start time.
+    env: { ...process.env, PERPSCOPE_HOME: home, PERPSCOPE_SIM__SYMBOLS: '20', PERPSCOPE_SIM__SEED: '1', PERPSCOPE_SIM__START_TIME_MS: String(SIM_START_MS) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

@@ -1,5 +1,6 @@
 import {
   createTradingStack,
+  describeError,
   ManualOrders,
   PaperBroker,
   paperMarketSpec,
@@ -212,7 +213,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         return killState();
       },
       async panic(symbols) {
-        for (const s of symbols ?? (await broker.fetchPositions()).map((p) => p.symbol)) await refresh(s).catch(() => undefined);
+        for (const s of symbols ?? (await broker.fetchPositions()).map((p) => p.symbol)) await refresh(s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'));
         const report = await stack.autoTrader.panic(symbols ? { symbols } : {});
         return {
           canceledOrders: report.cancelled.length,

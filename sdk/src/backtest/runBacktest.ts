@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timeframeMs, usdtSwapMarket, type Candle, type Market } from '@perpscope/shared';
+import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseConfig, type PerpscopeConfigInput } from '../config/index.js';
 import { createEngine } from '../engine/createEngine.js';
@@ -223,7 +224,7 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     const hadPosition = sides.has(bar.symbol);
     replayClosedBar(bar.symbol, bar.candle);
     // A position the bar closed takes its plan with it, before the close's signals can reopen the symbol.
-    if (hadPosition && !sides.has(bar.symbol)) void stack.protection.sync().catch(() => undefined);
+    if (hadPosition && !sides.has(bar.symbol)) stack.protection.sync().catch((err: unknown) => logger.warn({ symbol: bar.symbol, err: describeError(err) }, 'protection sync failed'));
   });
 
   const equity: EquityPoint[] = [];

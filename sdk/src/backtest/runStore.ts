@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../store/database.js';
 import { openStore } from '../store/index.js';
@@ -41,11 +41,14 @@ export function toJsonText(value: unknown, space?: number): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), space);
 }
 
-/** A run id: time of the run plus a short hash of its config and data, readable and sortable. */
+/**
+ * A run id: time of the run, a short hash of its config and data, and a random tail, readable and
+ * sortable. The tail keeps two runs of the same inputs in the same millisecond apart.
+ */
 export function runIdFor(result: Pick<BacktestResult, 'config' | 'fingerprint'>, createdAtMs: number): string {
-  const stamp = new Date(createdAtMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(createdAtMs).toISOString().replace(/[-:]/g, '').replace(/Z$/, 'Z');
   const hash = createHash('sha256').update(toJsonText(result.config)).update(result.fingerprint).digest('hex').slice(0, 8);
-  return `bt-${stamp}-${hash}`;
+  return `bt-${stamp}-${hash}-${randomBytes(3).toString('hex')}`;
 }
 
 /**
