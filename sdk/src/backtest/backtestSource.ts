@@ -1,6 +1,7 @@
 import { timeframeMs, type Candle, type FundingRate, type Market, type MarkPrice, type OpenInterest, type OrderBook, type Ticker, type Timeframe, type Trade } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
 import { ReplayMarketData, type ExchangeLimits, type FetchCandlesOptions, type MarketDataSource, type SourceHealth } from '../market/index.js';
+import { lowerBound } from '../market/replayMarketData.js';
 import { syntheticBook, type DepthModel } from './fillModel.js';
 
 export interface BacktestSourceOptions {
@@ -10,18 +11,6 @@ export interface BacktestSourceOptions {
   markets: readonly Market[];
   depth: DepthModel;
   exchangeId: string;
-}
-
-/** Index of the first candle opening at or after `t`. */
-export function lowerBound(candles: readonly Candle[], t: number): number {
-  let lo = 0;
-  let hi = candles.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (candles[mid]!.openTimeMs < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

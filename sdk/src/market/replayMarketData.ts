@@ -42,7 +42,7 @@ function defaultMarket(symbol: string): Market {
 }
 
 /** Index of the first candle with openTimeMs >= t (candles ascending). */
-function lowerBound(candles: readonly Candle[], t: number): number {
+export function lowerBound(candles: readonly Candle[], t: number): number {
   let lo = 0;
   let hi = candles.length;
   while (lo < hi) {

@@ -23,6 +23,20 @@ function deepBook(mid: number): OrderBook {
   return { symbol: SYMBOL, timestampMs: 0, bids, asks };
 }
 
+/** A fresh store and sim clock per test (the pure executablePrice tests ignore them). */
+let dir: { dir: string; cleanup: () => void };
+let store: Store;
+let clock: SimulatedClock;
+beforeEach(() => {
+  dir = tempDir();
+  store = openStore({ home: dir.dir });
+  clock = new SimulatedClock(1_700_000_000_000);
+});
+afterEach(() => {
+  store.close();
+  dir.cleanup();
+});
+
 describe('executablePrice', () => {
   const book = deepBook(100);
   it('prices a market order at the volume-weighted walk of the side it takes', () => {
@@ -44,19 +58,6 @@ describe('executablePrice', () => {
 });
 
 describe('one order path (issue: a limit price bypassed RiskPolicy)', () => {
-  let dir: { dir: string; cleanup: () => void };
-  let store: Store;
-  let clock: SimulatedClock;
-
-  beforeEach(() => {
-    dir = tempDir();
-    store = openStore({ home: dir.dir });
-    clock = new SimulatedClock(1_700_000_000_000);
-  });
-  afterEach(() => {
-    store.close();
-    dir.cleanup();
-  });
 
   const capped = (s: Store): TradingStack =>
     createTradingStack({
@@ -193,18 +194,6 @@ describe('one order path (issue: a limit price bypassed RiskPolicy)', () => {
 });
 
 describe('paper matching (issue: reduce-only orders skipped the kill switch and flipped a position)', () => {
-  let dir: { dir: string; cleanup: () => void };
-  let store: Store;
-  let clock: SimulatedClock;
-  beforeEach(() => {
-    dir = tempDir();
-    store = openStore({ home: dir.dir });
-    clock = new SimulatedClock(1_700_000_000_000);
-  });
-  afterEach(() => {
-    store.close();
-    dir.cleanup();
-  });
 
   const trade = (id: string, price: number, amount: number) => ({ symbol: SYMBOL, id, timestampMs: clock.nowMs(), price, amount, side: 'buy' as const });
 
