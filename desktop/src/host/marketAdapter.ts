@@ -42,6 +42,8 @@ export interface MarketEngineLike {
   candles(symbol: string, timeframe: Timeframe, count?: number): Candle[];
   refreshOrderFlow(symbol: string): Promise<OrderFlowLike>;
   health(): MarketHealthLike;
+  /** The venue's market specs (tick, lot, leverage), when the engine has them. */
+  markets?(): readonly { symbol: string; tickSize: number; lotSize: number; maxLeverage?: number | undefined }[];
 }
 
 export interface MarketAdapterOptions {
@@ -95,6 +97,19 @@ export function adaptMarketEngine(engine: MarketEngineLike, options: MarketAdapt
     return member;
   };
 
+  /** The market's grid as the venue lists it: the ticket and its tests read tick and lot from it. */
+  const marketView = (symbol: string, base: string, quote: string) => {
+    const spec = engine.markets?.().find((m) => m.symbol === symbol);
+    return {
+      symbol,
+      base,
+      quote,
+      priceTick: spec && spec.tickSize > 0 ? spec.tickSize : null,
+      amountStep: spec && spec.lotSize > 0 ? spec.lotSize : null,
+      minNotionalUsd: null,
+      maxLeverage: spec?.maxLeverage ?? null,
+    };
+  };
   const health: HealthPort = { get: () => toHealthView(engine.health(), options.isRunning(), staleAfterMs) };
 
   const candles: CandlePort = {
@@ -135,7 +150,7 @@ export function adaptMarketEngine(engine: MarketEngineLike, options: MarketAdapt
       const quote = /\/([A-Z0-9]+):/.exec(p.symbol)?.[1] ?? '';
       const oiUsd = flow.openInterest?.valueUsd ?? (flow.openInterest && flow.markPrice ? flow.openInterest.amountBase * flow.markPrice.markPrice : null);
       return {
-        market: { symbol: p.symbol, base: member.base, quote, priceTick: null, amountStep: null, minNotionalUsd: null, maxLeverage: null },
+        market: marketView(p.symbol, member.base, quote),
         lastPrice: member.last,
         markPrice: flow.markPrice?.markPrice ?? null,
         fundingRate: flow.funding?.rate ?? null,

@@ -105,15 +105,22 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     const filledBase = placed.value.order.filledBase;
     const fillPrice = placed.value.order.avgFillPrice!;
     expect(pos?.sizeBase, 'the position is the filled amount').toBe(filledBase);
-    // Sized at the book's executable price for 40 USD, filled on that book: the filled notional is
-    // 40 USD up to the book's move between quote and fill (1 %, far above a sim moment's move).
-    expect(Math.abs((filledBase * fillPrice) / 40 - 1), `filled notional ${filledBase * fillPrice} USD for a 40 USD ticket`).toBeLessThan(0.01);
-    // Trigger prices are rounded to the market's tick: within half a tick of the ticket's. The host
-    // does not report the tick yet; the sim's rule is five significant digits.
+    // Sized at the book's executable price for 40 USD and rounded down to the market's lot, filled
+    // on that book: the filled notional is 40 USD less at most one lot, up to the book's move
+    // between quote and fill (1 %, far above a sim moment's move).
     const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
-    const tick = (inspected.ok ? inspected.value.market.priceTick : null) ?? 10 ** (Math.floor(Math.log10(price)) - 4);
-    expect(Math.abs(pos!.stopLossPrice! - price * 0.9), `stop armed at ${pos?.stopLossPrice} for ${price * 0.9} (tick ${tick})`).toBeLessThanOrEqual(tick / 2 + price * 1e-12);
-    expect(Math.abs(pos!.takeProfitPrice! - price * 1.1), `target armed at ${pos?.takeProfitPrice} for ${price * 1.1} (tick ${tick})`).toBeLessThanOrEqual(tick / 2 + price * 1e-12);
+    if (!inspected.ok) throw new Error(inspected.error.message);
+    const lot = inspected.value.market.amountStep;
+    const tick = inspected.value.market.priceTick;
+    expect(lot, 'the host reports the market lot').not.toBeNull();
+    expect(tick, 'the host reports the market tick').not.toBeNull();
+    const notional = filledBase * fillPrice;
+    expect(notional, `filled notional ${notional} USD for a 40 USD ticket (lot ${lot})`).toBeLessThanOrEqual(40 * 1.01);
+    expect(notional, `filled notional ${notional} USD for a 40 USD ticket (lot ${lot})`).toBeGreaterThanOrEqual(40 * 0.99 - (lot ?? 0) * fillPrice);
+    expect(Math.abs(filledBase / (lot ?? 1) - Math.round(filledBase / (lot ?? 1))), 'the size is a whole number of lots').toBeLessThan(1e-6);
+    // Trigger prices are rounded to the market's tick: within half a tick of the ticket's.
+    expect(Math.abs(pos!.stopLossPrice! - price * 0.9), `stop armed at ${pos?.stopLossPrice} for ${price * 0.9} (tick ${tick})`).toBeLessThanOrEqual((tick ?? 0) / 2 + price * 1e-12);
+    expect(Math.abs(pos!.takeProfitPrice! - price * 1.1), `target armed at ${pos?.takeProfitPrice} for ${price * 1.1} (tick ${tick})`).toBeLessThanOrEqual((tick ?? 0) / 2 + price * 1e-12);
     expect(status.value.orders.filter((o) => o.reduceOnly).length, 'stop and take-profit working').toBe(2);
     expect(events.some((e) => e.event === 'fill' && e.data.symbol === row.symbol), 'fill event').toBe(true);
     expect(events.some((e) => e.event === 'position' && e.data.symbol === row.symbol && e.data.status === 'open'), 'position event').toBe(true);
