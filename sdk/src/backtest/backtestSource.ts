@@ -1,7 +1,7 @@
 import { timeframeMs, type Candle, type FundingRate, type Market, type MarkPrice, type OpenInterest, type OrderBook, type Ticker, type Timeframe, type Trade } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
 import { ReplayMarketData, type ExchangeLimits, type FetchCandlesOptions, type MarketDataSource, type SourceHealth } from '../market/index.js';
-import { lowerBound } from '../market/replayMarketData.js';
+import { lowerBound } from '../market/candleSearch.js';
 import { syntheticBook, type DepthModel } from './fillModel.js';
 
 export interface BacktestSourceOptions {

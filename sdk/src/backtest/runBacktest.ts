@@ -10,7 +10,7 @@ import { TradingBridge } from '../engine/tradingBridge.js';
 import type { Signal } from '../signals/index.js';
 import { Ledger, openStore, type Fill } from '../store/index.js';
 import { createTradingStack, type AutoTraderConfig, type PaperBroker } from '../trading/index.js';
-import { lowerBound } from '../market/replayMarketData.js';
+import { lowerBound } from '../market/candleSearch.js';
 import { BacktestMarketData } from './backtestSource.js';
 import { BacktestClock } from './clock.js';
 import { parseBacktestConfig, type BacktestConfig, type BacktestConfigInput } from './config.js';

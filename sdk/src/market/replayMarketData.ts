@@ -4,6 +4,7 @@ import { ExchangeRejectedError, UnknownSymbolError } from '../core/errors.js';
 import { BreakerState } from './circuitBreaker.js';
 import type { ExchangeLimits } from './exchangeLimits.js';
 import type { FetchCandlesOptions, MarketDataSource, SourceHealth } from './marketDataSource.js';
+import { lowerBound } from './candleSearch.js';
 
 export interface ReplayMarketDataOptions {
   /** Usually a SimulatedClock that the backtester advances. */
@@ -41,17 +42,6 @@ function defaultMarket(symbol: string): Market {
   return { ...usdtSwapMarket(base, { tickSize: 1e-8, lotSize: 1e-8, minAmount: 0, makerFee: 0.0002, takerFee: 0.0005 }), symbol };
 }
 
-/** Index of the first candle with openTimeMs >= t (candles ascending). */
-export function lowerBound(candles: readonly Candle[], t: number): number {
-  let lo = 0;
-  let hi = candles.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (candles[mid]!.openTimeMs < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * MarketDataSource over stored candles under a clock, for backtests and deterministic replays.
