@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timeframeMs, usdtSwapMarket, type Candle, type Market } from '@perpscope/shared';
-import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseConfig, type PerpscopeConfigInput } from '../config/index.js';
 import { createEngine } from '../engine/createEngine.js';
@@ -222,10 +221,9 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
   // Registered before the bridge: the bar's path reaches the broker before the close is marked.
   engine.on('bar', (bar) => {
     if (!trading) return;
-    const hadPosition = sides.has(bar.symbol);
+    // A position the bar closes takes its plan and leftover exits with it: the TradingBridge
+    // syncs protection on the broker's position-closed event, as in `run`.
     replayClosedBar(bar.symbol, bar.candle);
-    // A position the bar closed takes its plan with it, before the close's signals can reopen the symbol.
-    if (hadPosition && !sides.has(bar.symbol)) stack.protection.sync().catch((err: unknown) => logger.warn({ symbol: bar.symbol, err: describeError(err) }, 'protection sync failed'));
   });
 
   const equity: EquityPoint[] = [];

@@ -1,12 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrderBook } from '@perpscope/shared';
-import { SimulatedClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Engine } from '../../src/engine/createEngine.js';
 import { TradingBridge } from '../../src/engine/tradingBridge.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { createTradingStack, type PaperBroker } from '../../src/trading/index.js';
-import { entryRisk, tempDir } from '../trading/helpers.js';
+import { entryRisk, freshStorePerTest } from '../trading/helpers.js';
 import { RiskConfigSchema } from '../../src/risk/index.js';
 
 const SYMBOL = 'ABC/USDT:USDT';
@@ -16,19 +14,10 @@ const book = (mid: number): OrderBook => ({ symbol: SYMBOL, timestampMs: 0, bids
 const quietEngine = { on: () => () => undefined } as unknown as Engine;
 
 describe('TradingBridge: a closed position leaves no working exits behind', () => {
-  let dir: { dir: string; cleanup: () => void };
-  let store: Store;
-  beforeEach(() => {
-    dir = tempDir();
-    store = openStore({ home: dir.dir });
-  });
-  afterEach(() => {
-    store.close();
-    dir.cleanup();
-  });
+  const fx = freshStorePerTest();
 
   it("cancels a closed trade's leftover take-profit, so it cannot reduce the next position on the symbol", async () => {
-    const clock = new SimulatedClock(1_700_000_000_000);
+    const { store, clock } = fx;
     const stack = createTradingStack({
       mode: 'paper',
       store,
@@ -36,7 +25,7 @@ describe('TradingBridge: a closed position leaves no working exits behind', () =
       risk: RiskConfigSchema.parse({ gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, cooldownMs: 0, maxManipScore: null, dailyLossLimitPct: null }, sizing: { mode: 'fixed', fixedNotionalUsd: 100, minMarginUsd: 0 } }),
       exchangeId: 'blofin',
       paperMarket: () => ({ makerFee: 0, takerFee: 0 }),
-      home: dir.dir,
+      home: fx.dir,
     });
     const paper = stack.broker as PaperBroker;
     const bridge = new TradingBridge({ engine: quietEngine, stack, paper, clock, logger: silentLogger, autotrade: false, positionRefreshMs: 3_600_000 });

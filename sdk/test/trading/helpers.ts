@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../src/core/clock.js';
+import { afterEach, beforeEach } from 'vitest';
+import { SimulatedClock, type Clock } from '../../src/core/clock.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { RiskConfigSchema, RiskPolicy, type RiskConfigInput, type RiskOrderRequest } from '../../src/risk/index.js';
 
 /** The SimExchange test key of the live trading tests. */
@@ -25,4 +27,36 @@ export function permissiveRisk(clock: Clock, overrides: RiskConfigInput = {}, is
 /** The risk context of a manual entry at `price`. */
 export function entryRisk(symbol: string, side: 'long' | 'short', price: number, atr = price * 0.01): RiskOrderRequest {
   return { symbol, side, score: 10, probability: 0.9, manipScore: null, quoteVolume24hUsd: 1e9, entryPrice: price, atr };
+}
+
+/**
+ * A fresh store in a temp home and a simulated clock for each test of the calling suite, closed
+ * and removed after it. Read `store`, `clock` and `dir` inside the tests.
+ */
+export function freshStorePerTest(startMs = 1_700_000_000_000): { readonly store: Store; readonly clock: SimulatedClock; readonly dir: string } {
+  let current: { dir: { dir: string; cleanup: () => void }; store: Store; clock: SimulatedClock } | null = null;
+  beforeEach(() => {
+    const dir = tempDir();
+    current = { dir, store: openStore({ home: dir.dir }), clock: new SimulatedClock(startMs) };
+  });
+  afterEach(() => {
+    current?.store.close();
+    current?.dir.cleanup();
+    current = null;
+  });
+  const now = () => {
+    if (!current) throw new Error('freshStorePerTest: read store/clock inside a test');
+    return current;
+  };
+  return {
+    get store() {
+      return now().store;
+    },
+    get clock() {
+      return now().clock;
+    },
+    get dir() {
+      return now().dir.dir;
+    },
+  };
 }

@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { OrderBook } from '@perpscope/shared';
 import { SimulatedClock } from '../../src/core/clock.js';
 import { RiskConfigSchema } from '../../src/risk/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import { executablePrice } from '../../src/trading/executablePrice.js';
 import { ManualOrders } from '../../src/trading/manualOrders.js';
 import { PaperBroker } from '../../src/trading/paperBroker.js';
 import { createTradingStack, type TradingStack } from '../../src/trading/tradingStack.js';
-import { entryRisk, permissiveRisk, tempDir } from './helpers.js';
+import { entryRisk, freshStorePerTest, permissiveRisk } from './helpers.js';
 
 const SYMBOL = 'ABC/USDT:USDT';
 const SPEC = { makerFee: 0.0002, takerFee: 0.0006, maintenanceMarginRate: 0.005, minAmount: 0.001 };
@@ -24,17 +24,11 @@ function deepBook(mid: number): OrderBook {
 }
 
 /** A fresh store and sim clock per test (the pure executablePrice tests ignore them). */
-let dir: { dir: string; cleanup: () => void };
+const fx = freshStorePerTest();
 let store: Store;
 let clock: SimulatedClock;
 beforeEach(() => {
-  dir = tempDir();
-  store = openStore({ home: dir.dir });
-  clock = new SimulatedClock(1_700_000_000_000);
-});
-afterEach(() => {
-  store.close();
-  dir.cleanup();
+  ({ store, clock } = fx);
 });
 
 describe('executablePrice', () => {
@@ -70,7 +64,7 @@ describe('one order path (issue: a limit price bypassed RiskPolicy)', () => {
       }),
       exchangeId: 'blofin',
       paperMarket: () => SPEC,
-      home: dir.dir,
+      home: fx.dir,
     });
 
   it('refuses an order sized at a limit 1,000x through the market: the broker sizes at the book', async () => {
@@ -140,7 +134,7 @@ describe('one order path (issue: a limit price bypassed RiskPolicy)', () => {
       risk: capped(store).risk.config,
       exchangeId: 'blofin',
       paperMarket: () => ({ ...SPEC, lotSize: 0.001, tickSize: 0.1 }),
-      home: dir.dir,
+      home: fx.dir,
     });
     await stack.broker.start();
     const paper = stack.broker as PaperBroker;

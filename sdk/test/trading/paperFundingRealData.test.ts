@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrderBook } from '@perpscope/shared';
 import { dataDir, requireData } from '../../../test/support/testData.js';
 import { SimulatedClock } from '../../src/core/clock.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { PaperBroker } from '../../src/trading/paperBroker.js';
-import { entryRisk, permissiveRisk, tempDir } from './helpers.js';
+import { entryRisk, freshStorePerTest, permissiveRisk } from './helpers.js';
 
 const SUB = 'binance-usdm-2025-09-2026-03/data/funding';
 const SYMBOL = 'BTC/USDT:USDT';
@@ -34,16 +33,7 @@ function book(mid: number): OrderBook {
 }
 
 describe.skipIf(!requireData(SUB))('paper funding against recorded Binance settlements', () => {
-  let dir: { dir: string; cleanup: () => void };
-  let store: Store;
-  beforeEach(() => {
-    dir = tempDir();
-    store = openStore({ home: dir.dir });
-  });
-  afterEach(() => {
-    store.close();
-    dir.cleanup();
-  });
+  const fx = freshStorePerTest();
 
   it('charges each settlement once, at its timestamp, only while a position is open', async () => {
     const all = settlements(join(dataDir(SUB) ?? '', 'BTCUSDT.csv'));
@@ -54,6 +44,7 @@ describe.skipIf(!requireData(SUB))('paper funding against recorded Binance settl
     const closeMs = openMs + 3 * 24 * HOUR_MS;
     const endMs = closeMs + 24 * HOUR_MS;
     const clock = new SimulatedClock(openMs);
+    const store = fx.store;
     const broker = new PaperBroker({ store, clock, risk: permissiveRisk(clock), exchange: 'binanceusdm', market: () => ({ makerFee: 0, takerFee: 0 }) });
     await broker.start();
     const mark = 100_000;
