@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(build-essential python3 libsecret-1-dev gnome-keyring dbus dbus-x11 chromium xvfb)
+APT_PACKAGES=(build-essential python3 libsecret-1-dev gnome-keyring dbus dbus-x11 chromium xvfb redis-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
