@@ -18,6 +18,7 @@ export * from './store/index.js';
 export * from './secrets/index.js';
 export * from './trading/index.js';
 export * from './backtest/index.js';
+export * from './data/index.js';
 export { TradingBridge, tradeSignalFrom, type TradingBridgeOptions } from './engine/tradingBridge.js';
 export * from './cli/index.js';
 // Names defined by more than one module: the market's and the signal engine's are the primary

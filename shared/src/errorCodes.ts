@@ -44,6 +44,8 @@ export const ErrorCode = {
   KeychainLocked: 'KEYCHAIN_LOCKED',
   SecretNotFound: 'SECRET_NOT_FOUND',
   Unauthorized: 'UNAUTHORIZED',
+  /** The caller cancelled a long-running job (a backtest); nothing was kept from it. */
+  Cancelled: 'CANCELLED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -14,6 +14,7 @@ const START_TIMEOUT_MS = 90_000;
  * - PERPSCOPE_E2E_URL: base URL (`http://127.0.0.1:PORT`)
  * - PERPSCOPE_E2E_TOKEN: the bearer token
  * - PERPSCOPE_E2E_OPEN_URL: the URL a user opens (`/?token=...`)
+ * With PERPSCOPE_TEST_DATA set, the server's backtest data directories are that root.
  * When PERPSCOPE_E2E_URL and PERPSCOPE_E2E_TOKEN are already set, that server is used instead.
  * Needs `pnpm build` first (the CLI runs from sdk/dist, the page from desktop/out/renderer).
  */
@@ -27,7 +28,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     cwd: repoRoot,
     // A small, seeded sim universe: it warms up and ranks quickly even on a loaded machine, and
     // serves the same markets on every run from the same start time.
-    env: { ...process.env, PERPSCOPE_HOME: home, PERPSCOPE_SIM__SYMBOLS: '20', PERPSCOPE_SIM__SEED: '1', PERPSCOPE_SIM__START_TIME_MS: String(SIM_START_MS) },
+    env: {
+      ...process.env,
+      PERPSCOPE_HOME: home,
+      PERPSCOPE_SIM__SYMBOLS: '20',
+      PERPSCOPE_SIM__SEED: '1',
+      PERPSCOPE_SIM__START_TIME_MS: String(SIM_START_MS),
+      // The Backtest view offers the recorded data sets under the test data root.
+      ...(process.env.PERPSCOPE_TEST_DATA ? { PERPSCOPE_BACKTEST__DATA_DIRS: process.env.PERPSCOPE_TEST_DATA } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
+import { e2eAppUrl } from './appUrl.js';
 
 /**
  * UI end-to-end tests: the real renderer in Chromium against `perpscope serve --sim`, which
@@ -22,21 +23,13 @@ const shots = join(here, 'screenshots');
 /** A symbol every SimExchange universe lists; used when no ranking is available to pick from. */
 const SIM_SYMBOL = 'BTC/USDT:USDT';
 
-function appUrl(): string | null {
-  const open = process.env['PERPSCOPE_E2E_OPEN_URL'];
-  if (open) return open;
-  const base = process.env['PERPSCOPE_E2E_URL'];
-  const token = process.env['PERPSCOPE_E2E_TOKEN'];
-  return base && token ? `${base.replace(/\/$/, '')}/?token=${encodeURIComponent(token)}` : null;
-}
-
 test.use({ viewport: { width: 1280, height: 720 } });
 // Warm-up of the simulated market can take a while before the first ranking.
 test.describe.configure({ timeout: 180_000 });
 
 let url: string;
 test.beforeAll(() => {
-  const u = appUrl();
+  const u = e2eAppUrl();
   test.skip(!u, 'No server: PERPSCOPE_E2E_OPEN_URL (or PERPSCOPE_E2E_URL + PERPSCOPE_E2E_TOKEN) is not set');
   url = u!;
   mkdirSync(shots, { recursive: true });
@@ -44,7 +37,7 @@ test.beforeAll(() => {
 
 async function openApp(page: Page): Promise<void> {
   await page.goto(url);
-  await expect(page.getByTestId('conn-state'), 'the page reaches the host over its WebSocket').toHaveText(/connected/, { timeout: 20_000 });
+  await expect(page.getByTestId('conn-state'), 'the page reaches the host over its WebSocket').toHaveText('connected', { timeout: 20_000 });
 }
 
 async function go(page: Page, view: string): Promise<Locator> {

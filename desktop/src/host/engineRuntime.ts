@@ -1,5 +1,6 @@
 import {
   createEngine,
+  createStoreSignalState,
   DEFAULT_PROFILES,
   resolveSource,
   SystemClock,
@@ -10,6 +11,7 @@ import {
   type Store,
 } from '@perpscope/sdk';
 import type { SimExchange } from '@perpscope/sdk/sim';
+import { createBacktestService } from './backtest/backtestService.js';
 import { SIM_API_KEY, hostConfig } from './hostConfig.js';
 import { createKeyTester } from './keyTesterAdapter.js';
 import { adaptMarketEngine } from './marketAdapter.js';
@@ -59,7 +61,8 @@ async function wireSource(config: PerpscopeConfig, wall: SystemClock, logger: En
 /**
  * Builds the desktop engine runtime: the sdk engine (with an in-process SimExchange for `--sim`),
  * the SQLite store, and adapters for every host port the engine can serve today: health,
- * candles, symbols, rankings, signals, profiles, settings, key tests, watchlists and paper trading.
+ * candles, symbols, rankings, signals, profiles, settings, key tests, watchlists, paper trading
+ * and backtests over the configured recorded data (`backtest.dataDirs`).
  */
 export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
   return async (options: EngineRuntimeOptions): Promise<EngineRuntime> => {
@@ -78,7 +81,8 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
         saved: { ...(saved.universe ? { universe: saved.universe } : {}), ...(profile ? { profile } : {}) },
       });
       wiring = await wireSource(config, wall, options.logger);
-      const engine = (parts.createEngine ?? createEngine)(config, wiring.deps);
+      const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger });
+      const engine = (parts.createEngine ?? createEngine)(config, { ...wiring.deps, signalState });
       return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home });
     } catch (e) {
       await wiring?.sim?.stop().catch(() => undefined);
@@ -150,6 +154,13 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
         })
       : undefined;
   const market = adaptMarketEngine(engine, { isRunning: () => running });
+  const backtest = createBacktestService({
+    home,
+    dataDirs: () => config.backtest.dataDirs,
+    settings: () => ({ risk: settings.risk(), signals: config.signals, profile: profiles.active(), universe: config.universe }),
+    nowMs: () => wall.nowMs(),
+    logger,
+  });
   const signals = signalPort(() => engine.signals());
 
   const hostEngine: HostEngine = {
@@ -161,6 +172,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     settings: settings.port,
     keyTester: createKeyTester({ clock: wall, sim: () => sim, timeoutMs: config.requestTimeoutMs }),
     ...(trading ? { trading: trading.port } : {}),
+    backtest,
     events: {
       subscribe(listener) {
         let lastHealthMs = -Infinity;
@@ -175,12 +187,14 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
         const offRanking = engine.on('ranking', (result) => listener({ event: 'ranking', data: rankings.fromResult(result) }));
         const offSignal = engine.on('signal', (s) => listener({ event: 'signal', data: toSignalView(s) }));
         const offTrading = trading?.subscribe(listener);
+        const offBacktest = backtest.subscribe((data) => listener({ event: 'backtest.progress', data }));
         pushed.add(listener);
         return () => {
           offMarket();
           offRanking();
           offSignal();
           offTrading?.();
+          offBacktest();
           pushed.delete(listener);
         };
       },
@@ -207,6 +221,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
       offUniverse();
       try {
         stopOrderFlow?.();
+        await backtest.close();
         await trading?.stop();
         await engine.stop();
       } finally {

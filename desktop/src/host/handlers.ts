@@ -12,6 +12,9 @@ export interface HandlerDeps {
   store: HostStore;
 }
 
+/** Orders and fills `orders.history` returns when the caller names no limit. */
+const ORDER_HISTORY_LIMIT = 100;
+
 /** Runs a port call, turning a thrown error into an error Result. */
 async function attempt<T>(fn: () => MaybePromise<T>, hidden: readonly string[] = []): Promise<Result<T>> {
   try {
@@ -76,6 +79,10 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
     async 'orders.cancel'(p) {
       const t = engine.trading;
       return t ? attempt(async () => ({ order: await t.cancelOrder(p.orderId) })) : { ok: false, error: notSupported('orders.cancel', 'trader') };
+    },
+    async 'orders.history'(p) {
+      const t = engine.trading;
+      return t ? attempt(() => t.history(p.limit ?? ORDER_HISTORY_LIMIT)) : { ok: false, error: notSupported('orders.history', 'trader') };
     },
     async 'positions.close'(p) {
       const t = engine.trading;
@@ -150,6 +157,34 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
     async 'health.get'() {
       const h = engine.health;
       return h ? attempt(() => h.get()) : { ok: false, error: notSupported('health.get', 'health monitor') };
+    },
+    async 'backtest.datasets'() {
+      const b = engine.backtest;
+      return b ? attempt(() => b.datasets()) : { ok: false, error: notSupported('backtest.datasets', 'backtester') };
+    },
+    async 'backtest.start'(p) {
+      const b = engine.backtest;
+      return b ? attempt(() => b.start(p)) : { ok: false, error: notSupported('backtest.start', 'backtester') };
+    },
+    async 'backtest.cancel'(p) {
+      const b = engine.backtest;
+      return b ? attempt(() => ({ cancelled: b.cancel(p.runId) })) : { ok: false, error: notSupported('backtest.cancel', 'backtester') };
+    },
+    async 'backtest.list'(p) {
+      const b = engine.backtest;
+      return b ? attempt(() => b.list(p.limit ?? 100)) : { ok: false, error: notSupported('backtest.list', 'backtester') };
+    },
+    async 'backtest.get'(p) {
+      const b = engine.backtest;
+      return b ? attempt(() => b.get(p.id)) : { ok: false, error: notSupported('backtest.get', 'backtester') };
+    },
+    async 'backtest.bars'(p) {
+      const b = engine.backtest;
+      return b ? attempt(() => b.bars(p)) : { ok: false, error: notSupported('backtest.bars', 'backtester') };
+    },
+    async 'backtest.report'(p) {
+      const b = engine.backtest;
+      return b ? attempt(() => b.report(p.id, p.kind)) : { ok: false, error: notSupported('backtest.report', 'backtester') };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { InvalidInputError, UnknownSymbolError } from '@perpscope/sdk';
-import { ErrorCode, type AlertView, type Candle, type HealthView, type SymbolDetailView, type Timeframe } from '@perpscope/shared';
+import { ErrorCode, TIMEFRAMES, timeframeMs, type AlertView, type Candle, type HealthView, type SymbolDetailView, type Timeframe } from '@perpscope/shared';
+import { aggregateCandles, sourceTimeframe } from './candleAggregation.js';
 import { computeOverlays } from './overlays.js';
 import type { CandlePort, HealthPort, HostEngine, HostEvent, SymbolPort } from './ports.js';
 
@@ -110,18 +111,29 @@ export function adaptMarketEngine(engine: MarketEngineLike, options: MarketAdapt
       maxLeverage: spec?.maxLeverage ?? null,
     };
   };
+  /** Confirmed bars of a tracked timeframe, or of one built from the coarsest tracked divisor. */
+  const barsOf = (symbol: string, timeframe: Timeframe): Candle[] => {
+    const tracked = engine.config.timeframes;
+    if (tracked.includes(timeframe)) return engine.candles(symbol, timeframe);
+    const source = sourceTimeframe(timeframe, tracked);
+    if (!source) {
+      throw new InvalidInputError('candles.get params', [
+        {
+          path: 'timeframe',
+          received: JSON.stringify(timeframe),
+          expected: `a tracked timeframe (${tracked.join(', ')}) or a multiple of one (${TIMEFRAMES.filter((tf) => tracked.includes(tf) || sourceTimeframe(tf, tracked)).join(', ')})`,
+        },
+      ]);
+    }
+    return aggregateCandles(engine.candles(symbol, source), timeframeMs(source), timeframeMs(timeframe));
+  };
   const health: HealthPort = { get: () => toHealthView(engine.health(), options.isRunning(), staleAfterMs) };
 
   const candles: CandlePort = {
     get(p) {
       requireMember(p.symbol);
-      if (!engine.config.timeframes.includes(p.timeframe)) {
-        throw new InvalidInputError('candles.get params', [
-          { path: 'timeframe', received: JSON.stringify(p.timeframe), expected: `a tracked timeframe (${engine.config.timeframes.join(', ')})` },
-        ]);
-      }
       const limit = p.limit ?? 500;
-      let rows = engine.candles(p.symbol, p.timeframe);
+      let rows = barsOf(p.symbol, p.timeframe);
       if (p.toMs !== undefined) rows = rows.filter((c) => c.openTimeMs <= (p.toMs ?? Infinity));
       rows = rows.slice(-limit);
       return { symbol: p.symbol, timeframe: p.timeframe, candles: rows, overlays: computeOverlays(rows, p.indicators ?? []) };

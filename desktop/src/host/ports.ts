@@ -2,6 +2,7 @@ import type {
   CandlesReplyView,
   EventData,
   EventName,
+  FillView,
   HealthView,
   KillSwitchStateView,
   MethodParams,
@@ -15,6 +16,9 @@ import type {
   TradingStatusView,
   WatchlistView,
 } from '@perpscope/shared';
+import type { BacktestPort } from './backtest/backtestService.js';
+
+export type { BacktestPort } from './backtest/backtestService.js';
 
 /**
  * The narrow ports the host needs from the engine, stated in contract (view) terms. The composition
@@ -55,6 +59,8 @@ export interface TradingPort {
   /** Goes through RiskPolicy; a refusal throws RiskRejectedError (or KILL_SWITCH_ACTIVE) with its reason. */
   placeOrder(params: MethodParams<'orders.place'>): MaybePromise<OrderView>;
   cancelOrder(orderId: string): MaybePromise<OrderView>;
+  /** The newest `limit` orders (every state) and fills from the store, newest first. */
+  history(limit: number): MaybePromise<{ orders: OrderView[]; fills: FillView[] }>;
   /** Closes the whole position reduce-only; returns the closing order. */
   closePosition(symbol: string): MaybePromise<OrderView>;
   setKillSwitch(active: boolean, reason: string | null): MaybePromise<KillSwitchStateView>;
@@ -94,6 +100,8 @@ export interface HostEngine {
   profiles?: ProfilesPort;
   health?: HealthPort;
   keyTester?: KeyTester;
+  /** Backtests over recorded data (one run at a time, progress as `backtest.progress` events). */
+  backtest?: BacktestPort;
 }
 
 /** Watchlist persistence (the SQLite store's watchlist repository). */

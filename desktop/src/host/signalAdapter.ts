@@ -17,6 +17,8 @@ export function toSignalView(s: Signal): SignalView {
     timeframe: s.timeframe,
     side: s.side,
     score: s.score,
+    calibrated: s.calibrated,
+    ...(s.calibrationId !== undefined ? { calibrationId: s.calibrationId } : {}),
     probability: s.probability,
     expectedValue: finiteOrNull(s.expectedValue),
     tags: [...s.tags],

@@ -201,6 +201,12 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         return bridge.isAutotrade();
       },
       placeOrder,
+      history(limit) {
+        return {
+          orders: o.store.orders.listRecent('paper', o.exchange, limit).map(toOrderView),
+          fills: o.store.fills.recent('paper', o.exchange, limit).map(toFillView),
+        };
+      },
       async cancelOrder(orderId) {
         return toOrderView(await broker.cancelOrder(orderId));
       },

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import type { Host } from '../host/index.js';
 import { generateToken, presentedToken, tokenCookieName, tokensMatch } from './auth.js';
 import { allowedHostNames, hostHeaderName } from './hostAllowList.js';
+import { startHeartbeat } from './heartbeat.js';
 import { broadcastEvents, MAX_PAYLOAD_BYTES, serveRpcSocket } from './rpcSocket.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 
@@ -114,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     serveRpcSocket(socket, host, logger);
+    startHeartbeat(socket);
   });
 
   if (existsSync(rendererDir)) {

@@ -49,11 +49,26 @@ describe('market adapter over the real engine and SimExchange', () => {
     expect(Object.keys(res.value.overlays.find((o) => o.indicator === 'bollinger')?.series ?? {}).sort()).toEqual(['lower', 'middle', 'upper']);
   });
 
-  it('rejects untracked timeframes and unknown symbols with clear errors', async () => {
+  it('serves an untracked timeframe from the tracked one that divides it', async () => {
     const symbol = engine.universe()[0]?.symbol ?? '';
-    const tf = await host.call('candles.get', { symbol, timeframe: '4h' });
-    expect(!tf.ok && tf.error.code).toBe(ErrorCode.InvalidInput);
-    expect(!tf.ok && tf.error.message).toMatch(/timeframe: got "4h", expected a tracked timeframe \(1m\)/);
+    const res = await host.call('candles.get', { symbol, timeframe: '5m', limit: 1_000 });
+    expect(res.ok, JSON.stringify(!res.ok && res.error)).toBe(true);
+    if (!res.ok) return;
+    const minutes = engine.candles(symbol, '1m');
+    expect(res.value.candles.length, '300 one-minute bars make about 60 five-minute bars').toBeGreaterThanOrEqual(58);
+    for (const bar of res.value.candles) {
+      const parts = minutes.filter((m) => m.openTimeMs >= bar.openTimeMs && m.openTimeMs < bar.openTimeMs + 300_000);
+      expect(bar.openTimeMs % 300_000, 'UTC-aligned bucket').toBe(0);
+      expect(parts.length, 'only whole buckets').toBe(5);
+      expect(bar.open, 'open of the first minute').toBe(parts[0]!.open);
+      expect(bar.close, 'close of the last minute').toBe(parts[4]!.close);
+      expect(bar.high, 'highest high').toBe(Math.max(...parts.map((m) => m.high)));
+      expect(bar.low, 'lowest low').toBe(Math.min(...parts.map((m) => m.low)));
+      expect(bar.volume, 'summed volume').toBeCloseTo(parts.reduce((s, m) => s + m.volume, 0), 9);
+    }
+  });
+
+  it('rejects unknown symbols with a clear error', async () => {
     const unknown = await host.call('symbol.inspect', { symbol: 'NOPE/USDT:USDT' });
     expect(!unknown.ok && unknown.error.code).toBe(ErrorCode.UnknownSymbol);
   });

@@ -208,6 +208,7 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
       closeTimeMs,
       side: 'long',
       score: 50,
+      calibrated: false,
       probability: 0.9,
       expectedValue: 0.01,
       regime: null,
@@ -271,5 +272,28 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     expect(status.ok && status.value.killSwitch, 'persisted').toMatchObject({ active: true, reason: 'desk halt' });
     const off = await host.call('emergency.killSwitch', { active: false });
     expect(off.ok && off.value.active).toBe(false);
+  });
+
+  it('the order history comes from the store, newest first, and survives a restart', async () => {
+    const row = await liquidRow(1);
+    const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'limit', price: row.lastPrice! * 0.7, notionalUsd: 30 });
+    expect(placed.ok && placed.value.order.status, JSON.stringify(placed)).toBe('open');
+    if (!placed.ok) return;
+    const cancelled = await host.call('orders.cancel', { orderId: placed.value.order.id });
+    expect(cancelled.ok && cancelled.value.order.status).toBe('canceled');
+    const before = await host.call('orders.history', {});
+    if (!before.ok) throw new Error(before.error.message);
+    // A pinned sim restarts its clock with the host, so orders of an earlier boot may carry later
+    // times: the order is found by id, and the list is checked for its order by creation time.
+    expect(before.value.orders.find((o) => o.id === placed.value.order.id), 'the order, in its last state').toMatchObject({ status: 'canceled', symbol: row.symbol });
+    const times = before.value.orders.map((o) => o.createdAtMs);
+    expect(times, 'newest first').toEqual([...times].sort((a, b) => b - a));
+    const two = await host.call('orders.history', { limit: 2 });
+    expect(two.ok && two.value.orders.map((o) => o.id), 'limit keeps the newest').toEqual(before.value.orders.slice(0, 2).map((o) => o.id));
+
+    await shutdown();
+    await boot();
+    const after = await host.call('orders.history', {});
+    expect(after.ok && after.value, 'the same history after a restart').toEqual(before.value);
   });
 });

@@ -68,6 +68,7 @@ export function recordingHost(): { host: Host; orders: OrderBook; settingsWrites
         orders.placed.push(p);
         return order(p, orders.placed.length);
       },
+      history: () => ({ orders: [], fills: [] }),
       cancelOrder: (id) => ({ ...order({ symbol: 'BTC/USDT:USDT', side: 'buy', type: 'market', amountBase: 1 }, 0), id, status: 'canceled' }),
       closePosition: (symbol) => order({ symbol, side: 'sell', type: 'market', amountBase: 1, reduceOnly: true }, 0),
       setKillSwitch: (active, reason) => ({ active, reason, sinceMs: active ? T0 : null }),

@@ -4,6 +4,7 @@ import { createApiClient, createWebSocketTransport, ErrorCode, type ApiClient, t
 import { createHost } from '../../src/host/index.js';
 import type { HostEngine, HostSecretStore } from '../../src/host/ports.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import { until } from '../../../test/support/sim.js';
 import { bareEngine, rankingRow, snapshot } from '../support/fakes.js';
 
 const noSecrets: HostSecretStore = {
@@ -31,7 +32,7 @@ async function connect(engine: HostEngine, requestTimeoutMs = 10_000) {
     requestTimeoutMs,
   });
   api = createApiClient(transport);
-  return { api, server };
+  return { api, server, transport };
 }
 
 describe('createWebSocketTransport against the real server', () => {
@@ -58,6 +59,50 @@ describe('createWebSocketTransport against the real server', () => {
     await server.close();
     const res = await pending;
     expect(!res.ok && res.error.code, 'connection lost').toBe(ErrorCode.NetworkError);
+  });
+
+  it('shows the link from the socket: disconnected when the server goes, connected again with listeners intact when it returns', async () => {
+    const engine = bareEngine();
+    const first = await connect(engine);
+    const transport = first.transport;
+    await api!.keys.list();
+    const states: string[] = [];
+    transport.connection!.subscribe((s) => states.push(s.state));
+    const port = first.server.port;
+    const got: string[] = [];
+    api!.on('alert', (a) => got.push(a.id));
+
+    await first.server.close();
+    await until('the transport to see the socket close', () => (transport.connection!.current().state === 'disconnected' ? true : null), 10_000);
+    const refused = await api!.keys.list();
+    expect(!refused.ok && refused.error.code, 'a call while disconnected fails at once').toBe(ErrorCode.NetworkError);
+
+    server = await startServer({ port, token: 'tok', hostService: createHost({ engine, secrets: noSecrets }), rendererDir: '/nonexistent' });
+    await until('the transport to reconnect by itself', () => (transport.connection!.current().state === 'connected' ? true : null), 20_000);
+    engine.emit({ event: 'alert', data: { id: 'after', level: 'info', kind: 'test', message: 'm', symbol: null, atMs: 1 } });
+    await until('the event to reach the listener registered before the drop', () => (got.includes('after') ? true : null), 10_000);
+    // A loaded machine may let a heartbeat run late: 'stale' (and the 'connected' that ends it) can
+    // come before the drop or after the return; what matters is what lies between them.
+    const link = states.filter((s) => s !== 'stale');
+    const drop = link.indexOf('disconnected');
+    expect(drop, 'the UI was told of the drop').toBeGreaterThanOrEqual(0);
+    expect(link.slice(0, drop).every((s) => s === 'connected'), 'and of nothing else before it').toBe(true);
+    const back = link.indexOf('connected', drop);
+    expect(back, 'and of the return').toBeGreaterThan(drop);
+    expect(link.slice(drop, back).every((s) => s === 'disconnected'), 'with only retries between').toBe(true);
+    expect(link.lastIndexOf('disconnected'), 'once: no drop after the return').toBeLessThan(back);
+    expect(link.slice(back).every((s) => s === 'connected'), 'which lasts to the end').toBe(true);
+  });
+
+  it('receives the host heartbeat, so a quiet host is not taken for a dead one', async () => {
+    const { transport } = await connect(bareEngine());
+    await api!.keys.list();
+    const frames: string[] = [];
+    const raw = new WebSocket(`${server!.url.replace('http', 'ws')}/rpc?token=tok`);
+    raw.on('message', (d: Buffer) => frames.push(d.toString()));
+    await until('a heartbeat frame', () => (frames.some((f) => /^\{"heartbeat":\d+\}$/.test(f)) ? true : null), 10_000);
+    raw.close();
+    expect(transport.connection!.current().state).toBe('connected');
   });
 
   it('resolves a call without reply to REQUEST_TIMEOUT', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timeframeMs, usdtSwapMarket, type Candle, type Market } from '@perpscope/shared';
+import { CancelledError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseConfig, type PerpscopeConfigInput } from '../config/index.js';
 import { createEngine } from '../engine/createEngine.js';
@@ -35,6 +36,8 @@ export interface BacktestDeps {
   onProgress?: (p: BacktestProgress) => void;
   /** Every signal the engine selects while trading (before the AutoTrader sees it). */
   onSignal?: (signal: Signal) => void;
+  /** Aborting it stops the replay at the next bar with a `CancelledError`; nothing is returned. */
+  signal?: AbortSignal;
   /** Already loaded data (tests, sweeps); read from `config.data` otherwise. */
   data?: BacktestData;
   logger?: Logger;
@@ -99,8 +102,9 @@ function countingLogger(warnings: Record<string, number>): Logger {
  *   liquidation act on the bar's range, the stop first when a bar reaches both;
  * - a market order placed at a bar close walks the depth-model book around the next bar's open;
  * - funding from the recorded files, else the flat rate, at each settlement time.
- * Positions still open at the end are closed at the last close. Deterministic: nothing reads the
- * wall clock or a random source, so the same data and options give the same result.
+ * Positions still open at the end are closed at the close of the last bar ending by the period's
+ * end. Deterministic: nothing reads the wall clock or a random source, so the same data and
+ * options give the same result.
  */
 export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = {}): Promise<BacktestResult> {
   const config = parseBacktestConfig(input);
@@ -236,6 +240,7 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     equity.push({ atMs: startMs, equityUsd: (await stack.broker.fetchAccount()).equityUsd, openPositions: 0 });
     for (let i = 1; i <= total; i++) {
       const atMs = startMs + i * tfMs;
+      if (deps.signal?.aborted) throw new CancelledError(`Backtest cancelled after ${i - 1} of ${total} bars`, { details: { done: i - 1, total } });
       await clock.advanceTo(atMs);
       await settle(clock);
       await stack.protection.sync();
@@ -245,10 +250,11 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     }
     trading = false;
     bridge.stop();
-    // What is still open is closed at the last close, like a manual exit at the end of the data.
+    // What is still open is closed at the last close, like a manual exit at the end of the data:
+    // the last bar that closes by endMs, not a later one the data may hold (a `to` inside a bar).
     for (const symbol of [...sides.keys()].sort()) {
       const bars = series.get(symbol)!;
-      const last = bars[bars.length - 1]!;
+      const last = bars[lowerBound(bars, endMs - tfMs + 1) - 1]!;
       paper.onOrderBook(symbol, syntheticBook(symbol, last.close, last.volume * last.close, endMs, depth));
       for (const o of paper.openOrders(symbol)) await stack.broker.cancelOrder(o.clientOrderId);
       await stack.broker.closePosition(symbol);

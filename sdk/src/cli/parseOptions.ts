@@ -22,3 +22,22 @@ export function listOption(flag: string, allowed?: readonly string[]) {
     return items;
   };
 }
+
+const COLUMN_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/** `--map time=ts,open=o,...`: CSV column names per candle field. */
+export function columnMapOption(flag: string) {
+  return (raw: string): Partial<Record<(typeof COLUMN_FIELDS)[number], string>> => {
+    const map: Partial<Record<(typeof COLUMN_FIELDS)[number], string>> = {};
+    for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [field, column, extra] = pair.split('=').map((s) => s.trim());
+      const known = COLUMN_FIELDS.find((f) => f === field);
+      if (!known || !column || extra !== undefined) {
+        throw new InvalidArgumentError(`${flag}: got ${JSON.stringify(pair)}, expected FIELD=COLUMN pairs with FIELD one of ${COLUMN_FIELDS.join(', ')} (e.g. time=ts,open=o)`);
+      }
+      map[known] = column;
+    }
+    if (Object.keys(map).length === 0) throw new InvalidArgumentError(`${flag}: got ${JSON.stringify(raw)}, expected FIELD=COLUMN pairs (e.g. time=ts,open=o)`);
+    return map;
+  };
+}

@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TIMEFRAMES } from '@perpscope/shared';
 import type { CliIo } from './io.js';
-import { intOption, listOption } from './parseOptions.js';
+import { addSweepCommands } from './sweepCommands.js';
+import { columnMapOption, intOption, listOption } from './parseOptions.js';
 
 /** Lets another package (the desktop app's `serve`) add commands to the same `perpscope` CLI. */
 export type CliExtension = (program: Command, io: CliIo) => void;
@@ -86,6 +87,22 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     });
 
   program
+    .command('calibrate')
+    .description('refit signal probabilities walk-forward on recorded candles; writes a calibration file with its out-of-sample evidence')
+    .requiredOption('--data <dir>', 'directory of recorded candles (e.g. ../shared/data/binance-usdm-2024-10-2025-03)')
+    .option('--out <file>', 'calibration file to write (default: <home>/calibration.json)')
+    .option('--timeframe <tf>', 'bar timeframe', '1h')
+    .option('--folds <n>', 'walk-forward time folds', intOption('--folds', 2, 50), 5)
+    .option('--fee-bps <n>', 'round-trip fee charged on realized returns, bps', intOption('--fee-bps', 0, 1_000), 12)
+    .option('--json', 'print one JSON object even in a terminal')
+    .action(async (opts: { data: string; out?: string; timeframe: string; folds: number; feeBps: number; json?: boolean }) => {
+      const { runCalibrate } = await import('./commands/calibrate.js');
+      runCalibrate({ ...opts, timeframe: opts.timeframe as never, ...program.opts<GlobalOptions>() }, io);
+    });
+
+  addSweepCommands(program, io);
+
+  program
     .command('panic')
     .description('kill switch on, then cancel open orders and close positions reduce-only (paper, or --live)')
     .option('--cancel', 'cancel open orders')
@@ -100,6 +117,52 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
       const { runPanic } = await import('./commands/panic.js');
       const report = await runPanic({ ...opts, ...program.opts<GlobalOptions>() }, io);
       if (report.failures.length) throw new CommanderError(1, 'perpscope.panic', '');
+    });
+
+  const data = program.command('data').description('candle history in the local store: import files, download from an exchange, list coverage');
+  data
+    .command('import')
+    .description('import candle files (Binance Vision CSV/zip, freqtrade JSON/feather, OHLCV CSV) from a FILE or every recognised file under a DIR')
+    .argument('<path>', 'file or directory')
+    .option('--exchange <id>', 'exchange key to store under (default: from the path, e.g. binanceusdm, bybit)')
+    .option('--symbol <symbol>', 'symbol (default: from the file name)')
+    .option('--timeframe <tf>', 'timeframe (default: from the file name)')
+    .option('--map <pairs>', 'CSV column names: time=ts,open=o,high=h,low=l,close=c,volume=v', columnMapOption('--map'))
+    .addOption(new Option('--on-conflict <mode>', 'rows sharing an open time but differing: refuse the file, or keep the last').choices(['refuse', 'last']).default('refuse'))
+    .addOption(new Option('--last-row <mode>', 'the last row of recorded CSVs (auto: dropped as unfinished unless it closes a month)').choices(['auto', 'keep', 'drop']).default('auto'))
+    .option('--json', 'print one JSON object even in a terminal')
+    .action(async (path: string, opts: { exchange?: string; symbol?: string; timeframe?: string; map?: Record<string, string>; onConflict: 'refuse' | 'last'; lastRow: 'auto' | 'keep' | 'drop'; json?: boolean }) => {
+      const { runDataImport } = await import('./commands/dataImport.js');
+      const report = await runDataImport({ ...opts, path, ...program.opts<GlobalOptions>() }, io);
+      if (report.totals.failed > 0) throw new CommanderError(1, 'perpscope.data.import', '');
+    });
+  data
+    .command('download')
+    .description('download candles (and funding history where the exchange has it) into the store; paced, resumable')
+    .option('--exchange <id>', 'ccxt exchange id')
+    .option('--sim', 'download from an in-process SimExchange')
+    .requiredOption('--symbols <list>', 'symbols, comma-separated (BTCUSDT or BTC/USDT:USDT)', listOption('--symbols'))
+    .option('--timeframe <tf>', 'bar timeframe', '1h')
+    .requiredOption('--from <date>', 'first bar (UTC date or date-time)')
+    .option('--to <date>', 'end (exclusive; default: the newest closed bar)')
+    .option('--page-limit <n>', 'candles per request (default: the exchange maximum)', intOption('--page-limit', 1, 10_000))
+    .option('--no-funding', 'candles only')
+    .option('--json', 'print one JSON object even in a terminal')
+    .action(async (opts: { exchange?: string; sim?: boolean; symbols: string[]; timeframe: string; from: string; to?: string; pageLimit?: number; funding: boolean; json?: boolean }) => {
+      const { runDataDownload } = await import('./commands/dataDownload.js');
+      const report = await runDataDownload({ ...opts, ...program.opts<GlobalOptions>() }, io);
+      if (report.symbols.some((s) => s.error !== undefined)) throw new CommanderError(1, 'perpscope.data.download', '');
+    });
+  data
+    .command('list')
+    .description('coverage of the store per exchange, symbol and timeframe: first, last, count, expected, gaps')
+    .option('--exchange <id>', 'only this exchange key')
+    .option('--symbol <symbol>', 'only this unified symbol')
+    .option('--timeframe <tf>', 'only this timeframe')
+    .option('--json', 'print one JSON object even in a terminal')
+    .action(async (opts: { exchange?: string; symbol?: string; timeframe?: string; json?: boolean }) => {
+      const { runDataList } = await import('./commands/dataList.js');
+      runDataList({ ...opts, ...program.opts<GlobalOptions>() }, io);
     });
 
   const keys = program.command('keys').description('manage exchange API keys in the OS keychain (never in a file)');

@@ -58,6 +58,14 @@ export const ConfigSchema = z
     risk: RiskConfigSchema.prefault({}),
     /** Signal engine: strategies, blend, bandit, regime, labeler, selection. */
     signals: SignalEngineConfigSchema.prefault({}),
+    /** The local database. */
+    store: z
+      .object({
+        /** Stored signals older than this many days of market time, with their labels, are deleted. */
+        signalRetentionDays: z.number().positive().max(3_650).default(30),
+      })
+      .strict()
+      .default({ signalRetentionDays: 30 }),
     /** Headless server mode (`perpscope serve`). */
     serve: z
       .object({
@@ -66,6 +74,18 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    /** Desktop Backtest view. */
+    backtest: z
+      .object({
+        /**
+         * Recorded-data directories the desktop host offers as backtest datasets
+         * (`PERPSCOPE_BACKTEST__DATA_DIRS=/a,/b`). Each is a dataset itself (the layouts of
+         * `perpscope backtest --data`) or holds datasets as its immediate subdirectories.
+         */
+        dataDirs: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ dataDirs: [] }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -138,6 +138,14 @@ export class SecretStoreError extends PerpscopeError {
   override readonly name: string = 'SecretStoreError';
 }
 
+/** A long-running job stopped because its caller aborted it (an AbortSignal); nothing is wrong. */
+export class CancelledError extends PerpscopeError {
+  override readonly name: string = 'CancelledError';
+  constructor(message: string, options: PerpscopeErrorOptions = {}) {
+    super(ErrorCode.Cancelled, message, options);
+  }
+}
+
 /** A bug: an invariant broke. */
 export class InternalError extends PerpscopeError {
   override readonly name: string = 'InternalError';

@@ -1,11 +1,20 @@
-import type { Timeframe } from '@perpscope/shared';
+import { timeframeMs, type Timeframe } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BarEvent, MarketDataService } from '../market/index.js';
 import { Ranker, type RankingQueryInput, type RankingResult } from '../ranking/index.js';
-import { createSignalEngine, IncrementalSignalEvaluator, type ClosedBar, type Signal, type SignalCycle, type SignalEngineConfigInput } from '../signals/index.js';
+import {
+  IncrementalSignalEvaluator,
+  resolveSignalEngineConfig,
+  SignalEngine,
+  type ClosedBar,
+  type Signal,
+  type SignalCycle,
+  type SignalEngineConfigInput,
+} from '../signals/index.js';
 import { buildSnapshots, orderFlowInput } from './marketSnapshots.js';
+import type { RestoredSignalState, SignalStatePort } from './signalState.js';
 
 export interface AnalyzerOptions {
   market: MarketDataService;
@@ -16,6 +25,8 @@ export interface AnalyzerOptions {
   rankingTimeframe: Timeframe;
   profile: string;
   signals?: SignalEngineConfigInput;
+  /** Where learned signal state is restored from and saved to; nothing persists without it. */
+  signalState?: SignalStatePort;
   onSignals: (cycle: SignalCycle) => void;
   onRanking: (ranking: RankingResult) => void;
 }
@@ -37,9 +48,18 @@ export class Analyzer {
   private recent: Signal[] = [];
   private lastRanking: RankingResult | null = null;
   private profile: string;
+  /** What was restored at construction; undefined without a signal-state port. */
+  readonly restored: RestoredSignalState | undefined;
 
   constructor(private readonly options: AnalyzerOptions) {
-    this.evaluator = new IncrementalSignalEvaluator(createSignalEngine(options.signals ?? {}));
+    const config = resolveSignalEngineConfig(options.signals ?? {});
+    this.restored = options.signalState?.restore(config, RECENT_SIGNALS, {
+      nowMs: options.clock.nowMs(),
+      barMs: Math.max(0, ...options.timeframes.map((tf) => timeframeMs(tf))),
+    });
+    const snapshot = this.restored?.snapshot;
+    this.evaluator = new IncrementalSignalEvaluator(new SignalEngine(config, snapshot ? { snapshot } : {}));
+    this.recent = this.restored?.recentSignals.slice(0, RECENT_SIGNALS) ?? [];
     this.profile = options.profile;
   }
 
@@ -113,10 +133,24 @@ export class Analyzer {
   }
 
   private record(cycle: SignalCycle): void {
+    this.persist(cycle);
     if (cycle.signals.length) {
       this.recent = [...cycle.signals, ...this.recent].slice(0, RECENT_SIGNALS);
     }
     this.options.onSignals(cycle);
+  }
+
+  /** Saves the cycle before its signals go out, so whoever sees a signal finds it stored. */
+  private persist(cycle: SignalCycle): void {
+    const port = this.options.signalState;
+    if (!port) return;
+    const engine = this.evaluator.engine;
+    try {
+      port.saveCycle(cycle, { bandit: engine.banditSnapshot(), lastCloseTimeMs: engine.lastCycleCloseTimeMs, regime: engine.regime });
+    } catch (err) {
+      // A failed save loses this cycle's rows, not the analysis: signals still go out.
+      this.options.logger.error({ err: describeError(err), closeTimeMs: cycle.closeTimeMs }, 'saving the signal state failed');
+    }
   }
 
   setProfile(profile: string): void {

@@ -19,11 +19,36 @@ import {
   type UniverseMember,
 } from '../market/index.js';
 import type { SimExchange } from '../sim/index.js';
-import type { EngineEventMap } from './engineEvents.js';
+import type { EngineAlert, EngineEventMap } from './engineEvents.js';
 import { Analyzer } from './analyzer.js';
 import type { RankingQueryInput, RankingResult } from '../ranking/index.js';
 import type { Signal } from '../signals/index.js';
 import { createCcxtExchange } from './exchangeClient.js';
+import type { RestoredSignalState, SignalStatePort } from './signalState.js';
+
+/** Stored rows named in the restore alert at most; the logger names every one. */
+const SKIPPED_ROWS_IN_ALERT = 20;
+
+/** The `signal_state_restored` alert: what a start resumed from, and the stored rows it skipped. */
+function restoredAlert(atMs: number, r: RestoredSignalState): EngineAlert {
+  const snap = r.snapshot;
+  const pending = snap?.pending.length ?? 0;
+  return {
+    atMs,
+    level: r.skipped.length ? 'warn' : 'info',
+    kind: 'signal_state_restored',
+    message: `restored ${snap?.bandit.updates ?? 0} bandit updates, ${pending} pending labels and ${r.recentSignals.length} signals${r.skipped.length ? `; skipped ${r.skipped.length} stored rows that do not validate` : ''}`,
+    details: {
+      banditUpdates: snap?.bandit.updates ?? 0,
+      logWeights: snap?.bandit.logWeights ?? {},
+      pendingLabels: pending,
+      recentSignals: r.recentSignals.length,
+      lastCloseTimeMs: snap?.lastCloseTimeMs ?? null,
+      skippedRows: r.skipped.length,
+      skipped: r.skipped.slice(0, SKIPPED_ROWS_IN_ALERT),
+    },
+  };
+}
 
 export interface EngineDeps {
   clock?: Clock;
@@ -38,6 +63,11 @@ export interface EngineDeps {
   simApiKey?: { apiKey: string; secret: string; password: string };
   /** Market-data timer periods; runs on a simulated clock stretch them to the bar length. */
   marketTimers?: { healthIntervalMs?: number; watchdogCheckMs?: number };
+  /**
+   * Where bandit weights, labels and selected signals persist (see `createStoreSignalState`):
+   * restored at `start()`, saved after every cycle. Without it every start learns from scratch.
+   */
+  signalState?: SignalStatePort;
 }
 
 export interface Engine {
@@ -187,12 +217,14 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       rankingTimeframe: rankingTimeframe(config),
       profile: config.profile,
       signals: config.signals,
+      ...(deps.signalState ? { signalState: deps.signalState } : {}),
       onSignals: (cycle) => {
         for (const signal of cycle.signals) emitter.emit('signal', signal);
       },
       onRanking: (ranking) => emitter.emit('ranking', ranking),
     });
     const analysis = analyzer;
+    if (analysis.restored) emitter.emit('alert', restoredAlert(marketClock.nowMs(), analysis.restored));
     market.on('universe', (e) => {
       emitter.emit('universe', e);
       if (e.removed.length) analysis.syncUniverse();

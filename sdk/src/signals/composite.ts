@@ -1,6 +1,7 @@
+import { TIMEFRAMES, timeframeMs, type Timeframe } from '@perpscope/shared';
 import type { FeatureRow } from '../features/types.js';
 import type { EntryPlan, Side, StrategyResult } from '../strategies/types.js';
-import { calibratedProbability, type CompiledCalibration } from './calibration.js';
+import { calibratedProbability, calibrationApplies, type CompiledCalibration } from './calibration.js';
 import type { BlendParams, LabelerParams, RegimeParams } from './config.js';
 import { regimeScoreMultiplier } from './regime.js';
 import { signalId } from './signalId.js';
@@ -30,6 +31,19 @@ export interface BlendInput {
 
 function clampProbability(p: number): number {
   return p < 0.01 ? 0.01 : p > 0.99 ? 0.99 : p;
+}
+
+/** Funding settlements are 8 hours apart unless the venue says otherwise; the features do not carry the interval. */
+const FUNDING_INTERVAL_MS = 8 * 3_600_000;
+
+/**
+ * Funding paid (positive) by a position of direction `dir` held for the labeler's whole horizon at
+ * the current rate, as a fraction of notional: an upper bound on the holding time, so a payer is
+ * never flattered. 0 when the rate is unknown.
+ */
+function fundingOverHorizon(fundingRate: number, dir: 1 | -1, timeframe: string, horizonBars: number): number {
+  if (!Number.isFinite(fundingRate) || !(TIMEFRAMES as readonly string[]).includes(timeframe)) return 0;
+  return (dir * fundingRate * horizonBars * timeframeMs(timeframe as Timeframe)) / FUNDING_INTERVAL_MS;
 }
 
 /** True when a blended signal clears the score and agreeing-component gates. */
@@ -92,12 +106,14 @@ export function blendSignal(input: BlendInput): Signal | null {
   const takeProfit = close + dir * tpDistance;
   if (!(stop > 0 && takeProfit > 0)) return null;
 
+  const calibration = input.calibration && calibrationApplies(input.calibration, input.timeframe) ? input.calibration : null;
   const probability = clampProbability(
-    input.calibration
-      ? calibratedProbability(input.calibration, f, score, components.length)
+    calibration
+      ? calibratedProbability(calibration, f, score, components.length, side)
       : 1 / (1 + Math.exp(-input.blend.probabilitySlope * (score - input.blend.probabilityMidScore))),
   );
-  const expectedValue = (probability * tpDistance - (1 - probability) * slDistance) / close;
+  const expectedValue =
+    (probability * tpDistance - (1 - probability) * slDistance) / close - input.blend.roundTripFeeBps / 10_000 - fundingOverHorizon(f.fundingRate, dir, input.timeframe, input.labeler.horizonBars);
   const componentIds = components.map((c) => c.id);
   return {
     id: signalId(input.symbol, input.timeframe, f.openTimeMs, side, componentIds),
@@ -107,6 +123,8 @@ export function blendSignal(input: BlendInput): Signal | null {
     closeTimeMs: input.closeTimeMs,
     side,
     score,
+    calibrated: calibration !== null,
+    ...(calibration ? { calibrationId: calibration.id } : {}),
     probability,
     expectedValue,
     regime: input.regime ? input.regime.kind : null,

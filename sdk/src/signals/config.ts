@@ -17,6 +17,8 @@ export const BlendParamsSchema = z.strictObject({
   /** Heuristic probability (no calibration): `sigmoid(slope * (score - midScore))`. */
   probabilitySlope: z.number().finite().positive().default(0.35),
   probabilityMidScore: finite.default(3),
+  /** Round-trip trading cost charged in `expectedValue`, in bps of the entry (two taker fees). */
+  roundTripFeeBps: z.number().finite().min(0).max(1000).default(12),
 });
 
 export const BanditParamsSchema = z.strictObject({
@@ -88,8 +90,12 @@ export const SignalEngineConfigSchema = z.strictObject({
   labeler: LabelerParamsSchema.prefault({}),
   regime: RegimeParamsSchema.prefault({}),
   selection: SelectionParamsSchema.prefault({}),
-  /** Logistic calibration of probabilities; the heuristic is used when absent. */
-  calibration: CalibrationSchema.optional(),
+  /**
+   * Logistic calibration of probabilities. Absent: the SDK's shipped calibration
+   * (`calibrations/default.json`) when it has one; null: none. Without one, signals say
+   * `calibrated: false`.
+   */
+  calibration: CalibrationSchema.nullable().optional(),
 });
 
 export type SignalEngineConfig = z.output<typeof SignalEngineConfigSchema>;

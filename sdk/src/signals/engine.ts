@@ -2,8 +2,9 @@ import { InvalidInputError } from '../core/errors.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import { createStrategyRegistry } from '../strategies/builtins.js';
 import { NO_SIGNAL, type BoundStrategy, type StrategyContext } from '../strategies/types.js';
-import { Exp3Bandit } from './bandit.js';
+import { Exp3Bandit, type BanditSnapshot } from './bandit.js';
 import { compileCalibration, type CompiledCalibration } from './calibration.js';
+import { DEFAULT_CALIBRATION_FILE } from './calibrationFile.js';
 import { blendSignal, passesGates, type StrategyVote } from './composite.js';
 import { resolveSignalEngineConfig, type SignalEngineConfig, type SignalEngineConfigInput } from './config.js';
 import { SignalLabeler } from './labeler.js';
@@ -41,6 +42,11 @@ export class SignalEngine {
   private currentRegime: RegimeState | null;
   private lastCloseTimeMs: number | null;
   /**
+   * Close time of the last cycle before a restore: bars closing at or before it were labeled,
+   * tracked and selected by the run that saved the snapshot, so they are not processed again.
+   */
+  private readonly resumedAtMs: number | null;
+  /**
    * One vote slot per strategy, refilled for every bar: `blendSignal` reads the votes and keeps
    * none of them, so a cycle over thousands of bars need not allocate a vote list per bar.
    */
@@ -68,10 +74,12 @@ export class SignalEngine {
     );
     this.labeler = new SignalLabeler(config.labeler.maxPending, snap?.pending ?? []);
     this.lifecycle = new SignalLifecycle(config.selection, snap?.lifecycle);
-    this.calibration = config.calibration ? compileCalibration(config.calibration) : null;
+    const calibration = config.calibration === undefined ? DEFAULT_CALIBRATION_FILE.calibration : config.calibration;
+    this.calibration = calibration ? compileCalibration(calibration) : null;
     this.equityUsd = options.equityUsd;
     this.currentRegime = snap?.regime ?? null;
     this.lastCloseTimeMs = snap?.lastCloseTimeMs ?? null;
+    this.resumedAtMs = this.lastCloseTimeMs;
     this.votes = this.strategies.map((st) => ({ id: st.id, result: NO_SIGNAL }));
   }
 
@@ -98,6 +106,11 @@ export class SignalEngine {
     return this.labeler.pendingCount;
   }
 
+  /** The bandit's log-weights and update count; cheap, unlike `snapshot()`, which copies every pending label. */
+  banditSnapshot(): BanditSnapshot {
+    return this.bandit.snapshot();
+  }
+
   /**
    * One bar-close cycle: label pending signals against the new bars and feed the bandit, update the
    * regime when the anchor closed, blend strategy votes into candidates and select. `closeTimeMs`
@@ -110,7 +123,8 @@ export class SignalEngine {
       ]);
     }
     this.lastCloseTimeMs = closeTimeMs;
-    const sorted = [...bars].sort(bySeries);
+    const resumedAt = this.resumedAtMs;
+    const sorted = (resumedAt === null ? [...bars] : bars.filter((b) => b.closeTimeMs > resumedAt)).sort(bySeries);
 
     const matured: LabelOutcome[] = [];
     for (const b of sorted) {
@@ -127,19 +141,21 @@ export class SignalEngine {
 
     const weights = this.bandit.blendWeights();
     const candidates: Signal[] = [];
+    const labeled: Signal[] = [];
     for (const b of sorted) {
       const s = this.evaluate(b, weights);
       if (!s) continue;
       // Every blended signal is labeled, gated or not: learning only from what cleared the gates
       // would starve low-weight strategies of outcomes and lock their weights in.
       this.trackLabel(s);
+      labeled.push(s);
       if (passesGates(s, this.config.blend)) candidates.push(s);
     }
     candidates.sort(compareSignals);
 
     const signals = selectSignals(candidates, this.lifecycle, this.config.selection);
     this.lifecycle.prune(closeTimeMs);
-    return { closeTimeMs, regime: this.currentRegime, candidates, signals, matured };
+    return { closeTimeMs, regime: this.currentRegime, candidates, signals, labeled, matured };
   }
 
   /**

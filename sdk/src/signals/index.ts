@@ -7,6 +7,7 @@
 export * from './types.js';
 export * from './config.js';
 export * from './calibration.js';
+export * from './calibrationFile.js';
 export * from './bandit.js';
 export * from './labeler.js';
 export * from './regime.js';

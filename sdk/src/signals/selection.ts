@@ -6,6 +6,11 @@ export function compareSignals(a: Signal, b: Signal): number {
   return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** The key a cooldown is kept under: the symbol, or the symbol and side. */
+export function cooldownKeyOf(scope: SelectionParams['cooldownScope'], symbol: string, side: string): string {
+  return scope === 'symbol' ? symbol : `${symbol}|${side}`;
+}
+
 export interface LifecycleSnapshot {
   /** Last emitted bar close time per cooldown key, oldest first. */
   lastEmitMs: [string, number][];
@@ -29,7 +34,7 @@ export class SignalLifecycle {
   }
 
   cooldownKey(s: Signal): string {
-    return this.p.cooldownScope === 'symbol' ? s.symbol : `${s.symbol}|${s.side}`;
+    return cooldownKeyOf(this.p.cooldownScope, s.symbol, s.side);
   }
 
   isDuplicate(s: Signal): boolean {

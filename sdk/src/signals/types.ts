@@ -50,9 +50,23 @@ export interface Signal {
   closeTimeMs: number;
   side: Side;
   score: number;
-  /** Probability of reaching the take-profit before the stop. */
+  /**
+   * True when `probability` comes from a fitted calibration for this signal's context (see
+   * `calibrationId`); false when no calibration applies, and then `probability` and
+   * `expectedValue` are the score's heuristic mapping, not evidence: show them as uncalibrated.
+   */
+  calibrated: boolean;
+  /** Id of the calibration that produced `probability`, when `calibrated`. */
+  calibrationId?: string;
+  /**
+   * Probability of reaching the take-profit before the stop when `calibrated`; otherwise
+   * `sigmoid(slope * (score - mid))`, a monotone rescaling of the score kept for compatibility.
+   */
   probability: number;
-  /** `probability * tp - (1 - probability) * sl`, as a fraction of the entry price. */
+  /**
+   * `probability * tp - (1 - probability) * sl - round-trip fee - funding over the labeler's
+   * horizon` (funding where the features carry it), as a fraction of the entry price.
+   */
   expectedValue: number;
   regime: RegimeKind | null;
   riskMultiplier: number;
@@ -100,5 +114,7 @@ export interface SignalCycle {
   candidates: Signal[];
   /** The selection: after dedupe, cooldowns, per-timeframe, per-symbol and per-cycle caps. */
   signals: Signal[];
+  /** Every blended composite of this cycle, gated or not: each now has a pending label. */
+  labeled: Signal[];
   matured: LabelOutcome[];
 }

@@ -40,3 +40,5 @@ export type {
   SimStats,
   Stats24h,
 } from './types.js';
+export { parseRecordedCsv, parseRecordedTimeMs } from './replayFiles.js';
+export type { BarSeries } from './replayFiles.js';

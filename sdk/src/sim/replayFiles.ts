@@ -19,8 +19,12 @@ export interface BarSeries {
 /** Series per exchange symbol (e.g. `BTCUSDT`), per bar length. */
 export type RecordedSet = Map<string, Map<number, BarSeries>>;
 
-const FILE_WITH_TF = /^([A-Z0-9]+)_(\d+[mhdw])\.csv$/;
-const FILE_PLAIN = /^([A-Z0-9]+)\.csv$/;
+/** `<SYM>_<tf>.csv`, the recorded sets' per-symbol file. */
+export const RECORDED_FILE_WITH_TF = /^([A-Z0-9]+)_(\d+[mhdw])\.csv$/;
+/** `<SYM>.csv` inside a `<tf>/` folder. */
+export const RECORDED_FILE_PLAIN = /^([A-Z0-9]+)\.csv$/;
+/** Header names a recorded set uses for the bar's open time. */
+export const RECORDED_TIME_COLUMNS: readonly string[] = ['time', 'timestamp', 'open_time', 'date'];
 
 /**
  * Loads every OHLCV CSV under `dir` in the layouts of the shared data sets: `<SYM>_<tf>.csv` in
@@ -34,14 +38,14 @@ export function loadRecordedDir(dir: string): RecordedSet {
   for (const root of roots) {
     for (const name of readdirSync(root)) {
       const full = join(root, name);
-      const withTf = FILE_WITH_TF.exec(name);
+      const withTf = RECORDED_FILE_WITH_TF.exec(name);
       if (withTf) {
         addFile(set, withTf[1]!, withTf[2]!, full);
         continue;
       }
       if (barMs(name) !== null && statSync(full).isDirectory()) {
         for (const inner of readdirSync(full)) {
-          const plain = FILE_PLAIN.exec(inner);
+          const plain = RECORDED_FILE_PLAIN.exec(inner);
           if (plain) addFile(set, plain[1]!, name, join(full, inner));
         }
       }
@@ -54,7 +58,7 @@ export function loadRecordedDir(dir: string): RecordedSet {
 function addFile(set: RecordedSet, exchangeSymbol: string, tf: string, path: string): void {
   const tfMs = barMs(tf);
   if (tfMs === null || !exchangeSymbol.endsWith('USDT') || exchangeSymbol === 'USDT') return;
-  const series = parseCsv(readFileSync(path, 'utf8'), tfMs, path);
+  const series = parseRecordedCsv(readFileSync(path, 'utf8'), tfMs, path);
   if (series.openMs.length === 0) return;
   let bySymbol = set.get(exchangeSymbol);
   if (!bySymbol) {
@@ -64,11 +68,16 @@ function addFile(set: RecordedSet, exchangeSymbol: string, tf: string, path: str
   bySymbol.set(tfMs, series);
 }
 
-function parseCsv(text: string, tfMs: number, path: string): BarSeries {
+/**
+ * One recorded OHLCV CSV as columns: the header names the columns, the last row (an unfinished
+ * candle) is dropped, unreadable rows and rows out of time order are skipped. Everything that shows
+ * recorded bars reads them here, so a chart never shows other bars than the replay traded.
+ */
+export function parseRecordedCsv(text: string, tfMs: number, path: string): BarSeries {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
   const col = (names: string[]): number => header.findIndex((h) => names.includes(h));
-  const iTime = col(['time', 'timestamp', 'open_time', 'date']);
+  const iTime = col([...RECORDED_TIME_COLUMNS]);
   const iO = col(['open']);
   const iH = col(['high']);
   const iL = col(['low']);
@@ -94,7 +103,7 @@ function parseCsv(text: string, tfMs: number, path: string): BarSeries {
   let kept = 0;
   for (const row of rows) {
     const f = row.split(',');
-    const t = parseTime(f[iTime] ?? '');
+    const t = parseRecordedTimeMs(f[iTime] ?? '');
     const o = Number(f[iO]);
     const h = Number(f[iH]);
     const l = Number(f[iL]);
@@ -120,7 +129,12 @@ function parseCsv(text: string, tfMs: number, path: string): BarSeries {
   return s;
 }
 
-function parseTime(raw: string): number {
+/**
+ * Open time in ms from a recorded cell: integers in s, ms or µs (told apart by magnitude: µs from
+ * 1e14, s below 1e11), or a UTC date/time (`2025-01-01 13:00:00`, ISO, with or without zone).
+ * NaN when the cell is none of these.
+ */
+export function parseRecordedTimeMs(raw: string): number {
   const text = raw.trim();
   if (/^\d+(\.\d+)?$/.test(text)) {
     const n = Number(text);

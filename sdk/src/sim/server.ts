@@ -48,7 +48,17 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   // Wall time spent paused does not advance sim time (see SimExchange.pause).
   let pausedWallMs = 0;
   let pause: { simMs: number; wallMs: number } | null = null;
-  const nowMs = (): number => pause?.simMs ?? Math.floor(startTimeMs + (Date.now() - wallStart - pausedWallMs) * acceleration);
+  // A pause armed for a sim time (see SimExchange.pauseAt): taken the moment time would pass it.
+  let holdAtMs: number | null = null;
+  const nowMs = (): number => {
+    if (pause) return pause.simMs;
+    const simMs = Math.floor(startTimeMs + (Date.now() - wallStart - pausedWallMs) * acceleration);
+    if (holdAtMs === null || simMs < holdAtMs) return simMs;
+    // Held from the wall instant the sim reached holdAtMs, so resuming continues from exactly there.
+    pause = { simMs: holdAtMs, wallMs: wallStart + pausedWallMs + (holdAtMs - startTimeMs) / acceleration };
+    holdAtMs = null;
+    return pause.simMs;
+  };
 
   const ctx = new SimContext(source, startTimeMs, historyBars, nowMs);
   const hub: { current: WsHub | null } = { current: null };
@@ -159,6 +169,12 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     accountSnapshot: () => privateApi.snapshot(),
     pause: () => {
       if (!pause) pause = { simMs: nowMs(), wallMs: Date.now() };
+    },
+    pauseAt: (simMs) => {
+      if (!Number.isFinite(simMs)) throw new Error(`pauseAt: got ${simMs}, expected a finite sim time in ms`);
+      const current = nowMs();
+      if (simMs > current) holdAtMs = simMs;
+      else if (!pause) pause = { simMs: current, wallMs: Date.now() };
     },
     resume: () => {
       if (!pause) return;

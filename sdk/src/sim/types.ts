@@ -187,6 +187,12 @@ export interface SimExchange {
    * never reaches the sim clock. Lets a test act on a price that cannot move under it.
    */
   pause(): void;
+  /**
+   * Lets sim time run up to `simMs` and holds it there (as {@link pause}) until {@link resume}: a
+   * test steps an accelerated sim from one instant to the next (a bar close, say) and acts while
+   * nothing moves, however slow the machine. A time already passed pauses at once, where it is.
+   */
+  pauseAt(simMs: number): void;
   resume(): void;
   /** Logged-in private websocket connections subscribed to `channel` (e.g. `orders`), so a test can wait for a subscription. */
   privateSubscriptions(channel: string): number;

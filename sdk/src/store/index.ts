@@ -11,8 +11,8 @@ export { Ledger } from './types.js';
 export type { OrderSide, PositionSide, MarginMode } from './types.js';
 export { OrderState, OPEN_ORDER_STATES, ORDER_TRANSITIONS, canTransition } from './repositories/orderStates.js';
 export type { CandleRow, SeriesKey, CandleRangeQuery, SeriesSummary, CandleRepository } from './repositories/candles.js';
-export type { NewSignal, StoredSignal, SignalQuery, SignalRepository } from './repositories/signals.js';
-export type { StoredLabel, LabelOutcome, LabelRepository } from './repositories/labels.js';
+export type { NewSignal, StoredSignal, SignalQuery, SignalPayloadRow, SelectedSignalKey, SignalRepository } from './repositories/signals.js';
+export type { StoredLabel, LabelOutcome, PendingLabelRow, LabelRepository } from './repositories/labels.js';
 export type {
   OrderIntent,
   StoredOrder,

@@ -76,6 +76,30 @@ describe('backtest (engine path over generated candles)', () => {
     expect(seen.map((s) => s.id)).toEqual(pureIds);
   }, 120_000);
 
+  it('a `to` inside a bar ends at the bar boundary before it: what is open closes at the last bar that closes by then', async () => {
+    const endMs = START + 320 * H;
+    // The data ends with the bar that straddles `to`; its close (after `to`) is made far off, so
+    // an exit at it would show.
+    const candles = new Map(
+      [...generated(6, 7)].map(([symbol, bars]) => {
+        const kept = bars.filter((c) => c.openTimeMs <= endMs);
+        const straddling = kept[kept.length - 1]!;
+        kept[kept.length - 1] = { ...straddling, close: straddling.close * 3, high: Math.max(straddling.high, straddling.close * 3) };
+        return [symbol, kept] as const;
+      }),
+    );
+    const r = await backtest({ data: 'generated', timeframe: '1h', warmupBars: 300, from: START + 300 * H, to: endMs + 30 * 60_000 }, { data: backtestDataFrom('1h', candles), engineConfig });
+    expect(r.endMs, 'the period ends at the last whole bar').toBe(endMs);
+    const atEnd = r.trades.filter((t) => t.exitReason === 'end_of_data');
+    expect(atEnd.length, 'positions are open at the end').toBeGreaterThan(0);
+    for (const t of atEnd) {
+      const bars = candles.get(t.symbol)!;
+      const lastClosed = bars.find((c) => c.openTimeMs + H === endMs)!;
+      expect(t.closedAtMs).toBe(endMs);
+      expect(Math.abs(t.exitPrice / lastClosed.close - 1), `${t.symbol} exits at the close of the bar ending at the period end (plus slippage)`).toBeLessThan(0.005);
+    }
+  }, 120_000);
+
   it('refuses bad options with a clear error naming the field', async () => {
     await expect(backtest({ data: 'x', timeframe: '1h', to: '2025-01-01', from: '2025-02-01' })).rejects.toThrow(/to: got .*expected a time after from/s);
     await expect(backtest({ data: '/nonexistent/dir', timeframe: '1h' })).rejects.toThrow(/data: got "\/nonexistent\/dir", expected a directory/);

@@ -93,14 +93,15 @@ describe.skipIf(!hasData)(`signal engine on real data (${SUB})`, () => {
     const signals = result.signals as Signal[];
 
     // Each signal is well formed: positive score, a probability, levels on the right sides of the
-    // entry, and the expected value the probability and levels imply.
+    // entry, and the expected value the probability and levels imply after the round-trip fee (no
+    // funding is supplied here).
     const malformed: string[] = [];
     for (const s of signals) {
       const { entry, stop, takeProfit } = s.levels;
       const dir = s.side === 'long' ? 1 : -1;
       const tp = Math.abs(takeProfit - entry);
       const sl = Math.abs(entry - stop);
-      const ev = (s.probability * tp - (1 - s.probability) * sl) / entry;
+      const ev = (s.probability * tp - (1 - s.probability) * sl) / entry - engine.config.blend.roundTripFeeBps / 10_000;
       const why = [
         !(s.score > 0) && `score ${s.score}`,
         !(s.probability > 0 && s.probability < 1) && `probability ${s.probability}`,

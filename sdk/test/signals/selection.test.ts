@@ -14,6 +14,7 @@ function sig(symbol: string, timeframe: string, score: number, over: Partial<Sig
     closeTimeMs: HOUR,
     side: 'long',
     score,
+    calibrated: false,
     probability: 0.5,
     expectedValue: 0,
     regime: null,

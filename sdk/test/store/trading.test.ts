@@ -110,6 +110,20 @@ describe('orders ledger', () => {
     expect(o.get('live3')).toMatchObject({ reduceOnly: true, triggerPrice: 95, purpose: 'stop_loss' });
   });
 
+  it('lists the newest orders of one venue in every state, newest first, up to a limit', () => {
+    const o = store().orders;
+    o.recordIntent(intent('a', { createdAtMs: 1_000 }));
+    o.recordIntent(intent('b', { createdAtMs: 3_000 }));
+    o.recordIntent(intent('c', { createdAtMs: 2_000 }));
+    o.recordIntent(intent('other-venue', { exchange: 'bybit', createdAtMs: 9_000 }));
+    o.recordIntent(intent('paper', { ledger: 'paper', createdAtMs: 9_000 }));
+    o.transition('b', 'CANCELLED', { atMs: 4_000 });
+    o.transition('a', 'REJECTED', { atMs: 4_000, lastError: 'too small' });
+    expect(o.listRecent('live', 'blofin', 10).map((x) => [x.clientOrderId, x.state]), 'final states included').toEqual([['b', 'CANCELLED'], ['c', 'NEW'], ['a', 'REJECTED']]);
+    expect(o.listRecent('live', 'blofin', 2).map((x) => x.clientOrderId)).toEqual(['b', 'c']);
+    expect(o.listRecent('paper', 'blofin', 10).map((x) => x.clientOrderId)).toEqual(['paper']);
+  });
+
   it('rejects a non-positive amount at the schema level', () => {
     expect(() => store().orders.recordIntent(intent('bad', { amountBase: 0 }))).toThrow(/CHECK constraint/);
   });
@@ -129,6 +143,14 @@ describe('fills', () => {
     expect(all.reduce((s, f) => s + f.amountBase, 0), 'position = sum of unique fills').toBe(0.75);
     expect(store().fills.get('live', 'blofin', 'f1')).toEqual(fill('f1'));
     expect(store().fills.since('live', 2_500).map((f) => f.fillId)).toEqual(['f2', 'f3']);
+  });
+
+  it('lists the newest fills of one venue first, up to a limit', () => {
+    store().orders.recordIntent(intent('psA'));
+    store().fills.insertMany([fill('f1', { atMs: 1_000 }), fill('f3', { atMs: 3_000 }), fill('f2', { atMs: 2_000 }), fill('elsewhere', { exchange: 'bybit', atMs: 9_000 })]);
+    expect(store().fills.recent('live', 'blofin', 10).map((f) => f.fillId)).toEqual(['f3', 'f2', 'f1']);
+    expect(store().fills.recent('live', 'blofin', 1).map((f) => f.fillId)).toEqual(['f3']);
+    expect(store().fills.recent('paper', 'blofin', 10)).toEqual([]);
   });
 
   it('keeps the same fill id apart across ledgers', () => {

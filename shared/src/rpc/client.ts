@@ -1,3 +1,4 @@
+import { alwaysConnected, type ConnectionSource } from './connection.js';
 import type { EventData, EventName } from './events.js';
 import { METHOD_NAMES, type MethodArgs, type MethodName, type MethodOutput } from './methods.js';
 import type { Result } from './result.js';
@@ -9,6 +10,8 @@ export interface RpcTransport {
   /** Receives every host event; returns an unsubscribe function. */
   subscribe(listener: (event: EventName, data: unknown) => void): () => void;
   close(): void;
+  /** The link as the transport observes it; a transport without one is always connected. */
+  readonly connection?: ConnectionSource;
 }
 
 type Namespace<M extends string> = M extends `${infer NS}.${string}` ? NS : never;
@@ -27,6 +30,8 @@ export type ApiClient = ApiNamespaces & {
   call<M extends MethodName>(method: M, ...args: MethodArgs<M>): Promise<Result<MethodOutput<M>>>;
   /** Listens to one event; returns an unsubscribe function. */
   on<E extends EventName>(event: E, listener: (data: EventData<E>) => void): () => void;
+  /** The transport's link state: connecting, connected, stale, disconnected or closed. */
+  connection: ConnectionSource;
   close(): void;
 };
 
@@ -51,6 +56,7 @@ export function createApiClient(transport: RpcTransport): ApiClient {
 
   const client: Record<string, unknown> = {
     call,
+    connection: transport.connection ?? alwaysConnected(),
     on(event: EventName, listener: (data: unknown) => void) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));

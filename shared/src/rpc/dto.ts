@@ -79,7 +79,15 @@ export const SignalViewSchema = z.object({
   timeframe: z.string(),
   side: z.enum(['long', 'short']),
   score: finite,
-  /** 0..1. */
+  /**
+   * True when `probability` and `expectedValue` come from a fitted calibration; false: they are a
+   * heuristic mapping of the score and screens show "uncalibrated" instead. Absent (older hosts)
+   * means uncalibrated.
+   */
+  calibrated: z.boolean().optional(),
+  /** Id of the calibration behind `probability`, when calibrated. */
+  calibrationId: z.string().optional(),
+  /** 0..1; a probability only when `calibrated`. */
   probability: finite,
   expectedValue: nullableNumber,
   tags: z.array(z.string()),

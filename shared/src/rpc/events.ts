@@ -1,10 +1,11 @@
 import type { z } from 'zod';
+import { BacktestProgressViewSchema } from './backtestDto.js';
 import { AlertViewSchema, FillViewSchema, HealthViewSchema, OrderViewSchema, PositionViewSchema, RankingSnapshotViewSchema, SignalViewSchema } from './dto.js';
 
 /**
  * Events pushed by the host. `ranking` carries a full snapshot (all rows, unfiltered) each cycle;
  * `order`, `fill` and `position` carry the latest state of one item; a position with
- * `status: 'closed'` is the last event for it.
+ * `status: 'closed'` is the last event for it. `backtest.progress` follows the host's backtest run.
  */
 export const RPC_EVENTS = {
   ranking: RankingSnapshotViewSchema,
@@ -14,6 +15,7 @@ export const RPC_EVENTS = {
   position: PositionViewSchema,
   health: HealthViewSchema,
   alert: AlertViewSchema,
+  'backtest.progress': BacktestProgressViewSchema,
 } as const;
 
 export type RpcEvents = typeof RPC_EVENTS;

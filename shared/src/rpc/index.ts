@@ -13,6 +13,7 @@
  * - `trading.setAutotrade` {enabled} -> {autotrade}
  * - `orders.place` {symbol, side, type, amountBase | notionalUsd, price?, takeProfitPrice?, stopLossPrice?, leverage?, reduceOnly?} -> {order}
  * - `orders.cancel` {orderId} -> {order}
+ * - `orders.history` {limit?} -> {orders, fills} (from the store, newest first)
  * - `positions.close` {symbol} -> {order}
  * - `emergency.killSwitch` {active, reason?} -> KillSwitchState
  * - `emergency.panic` {confirm: true, symbols?} -> PanicReport
@@ -28,17 +29,28 @@
  * - `keys.delete` {exchange, label} -> {deleted}
  * - `keys.test` {exchange, label} -> KeyTestReport
  * - `health.get` {} -> Health
+ * - `backtest.datasets` {} -> {datasets, problems, strategies, defaults}
+ * - `backtest.start` {dataset, timeframe, symbols, fromMs, toMs, warmupBars?, initialBalanceUsd?, riskPerTradePct?, maxPositions?, maxExposureUsd?, strategies?} -> {runId}
+ * - `backtest.cancel` {runId} -> {cancelled}
+ * - `backtest.list` {limit?} -> {runs, active}
+ * - `backtest.get` {id} -> BacktestRun (metrics, equity, drawdown, trades, byStrategy, bySide, monthly)
+ * - `backtest.bars` {id, symbol, fromMs, toMs} -> {symbol, timeframe, candles, overlays} (from the run's recorded data)
+ * - `backtest.report` {id, kind} -> {fileName, mimeType, base64} (one of the run's report files)
  *
- * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert` (see `RPC_EVENTS`).
- * Wire (WebSocket at `/rpc`): `{ id, method, params }` -> `{ id, result }`; pushes `{ event, data }`.
+ * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert`, `backtest.progress` (see `RPC_EVENTS`).
+ * Wire (WebSocket at `/rpc`): `{ id, method, params }` -> `{ id, result }`; pushes `{ event, data }`
+ * and a `{ heartbeat }` every second, from which the client derives its connection state.
  * Request frames are parsed by `parseRequestFrame` (size and depth limits, no `__proto__`,
  * `constructor` or `prototype` keys).
  */
 export * from './result.js';
 export * from './dto.js';
+export * from './backtestDto.js';
 export * from './methods.js';
 export * from './events.js';
 export * from './wire.js';
 export * from './frame.js';
+export * from './connection.js';
 export * from './client.js';
 export * from './transports.js';
+export * from './webSocketTransport.js';

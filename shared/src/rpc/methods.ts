@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TimeframeSchema } from '../domain/marketData.js';
 import {
   CandlesReplyViewSchema,
+  FillViewSchema,
   HealthViewSchema,
   IndicatorNameViewSchema,
   KeyRefViewSchema,
@@ -19,6 +20,16 @@ import {
   TradingStatusViewSchema,
   WatchlistViewSchema,
 } from './dto.js';
+import {
+  BacktestDatasetsViewSchema,
+  BacktestProgressViewSchema,
+  BacktestReportFileViewSchema,
+  BacktestReportKindSchema,
+  BacktestRunIdSchema,
+  BacktestRunSummaryViewSchema,
+  BacktestRunViewSchema,
+  BacktestStartInputSchema,
+} from './backtestDto.js';
 
 const positive = z.number().finite().positive();
 const empty = z.strictObject({});
@@ -117,6 +128,11 @@ export const RPC_METHODS = {
   'trading.setAutotrade': method(z.strictObject({ enabled: z.boolean() }), z.object({ autotrade: z.boolean() })),
   'orders.place': method(PlaceOrderInputSchema, z.object({ order: OrderViewSchema })),
   'orders.cancel': method(z.strictObject({ orderId: z.string().min(1).max(128) }), z.object({ order: OrderViewSchema })),
+  /** Recent orders (every state) and fills from the store, newest first: history survives reloads and restarts. */
+  'orders.history': method(
+    z.strictObject({ limit: z.number().int().min(1).max(1_000).optional() }),
+    z.object({ orders: z.array(OrderViewSchema), fills: z.array(FillViewSchema) }),
+  ),
   'positions.close': method(z.strictObject({ symbol: RpcSymbolSchema }), z.object({ order: OrderViewSchema })),
   'emergency.killSwitch': method(z.strictObject({ active: z.boolean(), reason: z.string().max(200).optional() }), KillSwitchStateViewSchema),
   'emergency.panic': method(
@@ -152,6 +168,19 @@ export const RPC_METHODS = {
   'keys.delete': method(z.strictObject({ exchange: exchangeId, label: keyLabel }), z.object({ deleted: z.boolean() })),
   'keys.test': method(z.strictObject({ exchange: exchangeId, label: keyLabel }), KeyTestReportViewSchema),
   'health.get': method(empty, HealthViewSchema),
+  'backtest.datasets': method(empty, BacktestDatasetsViewSchema),
+  'backtest.start': method(BacktestStartInputSchema, z.object({ runId: z.string() })),
+  'backtest.cancel': method(z.strictObject({ runId: BacktestRunIdSchema }), z.object({ cancelled: z.boolean() })),
+  'backtest.list': method(
+    z.strictObject({ limit: z.number().int().min(1).max(1_000).optional() }),
+    z.object({ runs: z.array(BacktestRunSummaryViewSchema), active: BacktestProgressViewSchema.nullable() }),
+  ),
+  'backtest.get': method(z.strictObject({ id: BacktestRunIdSchema }), BacktestRunViewSchema),
+  'backtest.bars': method(
+    z.strictObject({ id: BacktestRunIdSchema, symbol: RpcSymbolSchema, fromMs: z.number().int().nonnegative(), toMs: z.number().int().nonnegative() }),
+    CandlesReplyViewSchema,
+  ),
+  'backtest.report': method(z.strictObject({ id: BacktestRunIdSchema, kind: BacktestReportKindSchema }), BacktestReportFileViewSchema),
 } as const;
 
 export type RpcMethods = typeof RPC_METHODS;

@@ -17,12 +17,13 @@ describe('RPC contract', () => {
   it('declares every command of the desktop issue', () => {
     const expected = [
       'rankings.query', 'symbol.inspect', 'candles.get', 'signals.list', 'trading.status', 'trading.setAutotrade',
-      'orders.place', 'orders.cancel', 'positions.close', 'emergency.killSwitch', 'emergency.panic', 'settings.get',
+      'orders.place', 'orders.cancel', 'orders.history', 'positions.close', 'emergency.killSwitch', 'emergency.panic', 'settings.get',
       'settings.set', 'profiles.list', 'profiles.apply', 'watchlists.list', 'watchlists.save', 'watchlists.delete',
       'keys.set', 'keys.list', 'keys.delete', 'keys.test', 'health.get',
+      'backtest.datasets', 'backtest.start', 'backtest.cancel', 'backtest.list', 'backtest.get', 'backtest.bars', 'backtest.report',
     ];
     expect([...METHOD_NAMES].sort(), 'method table').toEqual([...expected].sort());
-    expect([...EVENT_NAMES].sort(), 'event table').toEqual(['alert', 'fill', 'health', 'order', 'position', 'ranking', 'signal']);
+    expect([...EVENT_NAMES].sort(), 'event table').toEqual(['alert', 'backtest.progress', 'fill', 'health', 'order', 'position', 'ranking', 'signal']);
   });
 
   it('accepts valid params', () => {
@@ -36,6 +37,8 @@ describe('RPC contract', () => {
       'keys.set': { exchange: 'blofin', label: 'main', apiKey: 'k', secret: 's', password: 'p' },
       'watchlists.save': { name: 'majors', symbols: ['BTC/USDT:USDT'] },
       'trading.status': {},
+      'backtest.start': { dataset: '/data/binance', timeframe: '1h', symbols: ['BTC/USDT:USDT'], fromMs: 1_735_689_600_000, toMs: 1_736_899_200_000, riskPerTradePct: 1, strategies: ['breakout'] },
+      'backtest.report': { id: 'bt-20250101T000000.000Z-1a2b3c4d-abcdef', kind: 'xlsx' },
     };
     for (const [method, params] of Object.entries(valid)) {
       const res = RPC_METHODS[method as MethodName].input.safeParse(params);

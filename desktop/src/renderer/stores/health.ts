@@ -48,6 +48,7 @@ export const useHealthStore = defineStore('health', () => {
       conn.sawEvent();
       alerts.value = [a, ...alerts.value].slice(0, MAX_ALERTS);
     });
+    conn.onReconnect(() => void load());
     void load();
     timer = setInterval(() => void load(), HEALTH_POLL_MS);
   }

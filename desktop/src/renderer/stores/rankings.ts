@@ -66,6 +66,8 @@ export const useRankingsStore = defineStore('rankings', () => {
       snapshot.value = snap;
       status.value = 'ready';
     });
+    // Rankings pushed while the link was down are lost; the current one is fetched on its return.
+    conn.onReconnect(() => void load());
     void load();
   }
 

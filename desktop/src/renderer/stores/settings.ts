@@ -62,18 +62,22 @@ export const useSettingsStore = defineStore('settings', () => {
     formError.value = null;
   }
 
+  /** Saves the draft as it is now; edits typed while the save is in flight stay in the draft. */
   async function save(): Promise<boolean> {
     if (!dirty.value) return true;
     formError.value = null;
-    const res = conn.observe(await api.settings.set({ values: draft.value }));
+    const sent = { ...draft.value };
+    const res = conn.observe(await api.settings.set({ values: sent }));
     if (res.ok) {
+      const rest = { ...draft.value };
+      for (const [path, value] of Object.entries(sent)) if (Object.is(rest[path], value)) delete rest[path];
+      draft.value = rest;
       fields.value = res.value.fields;
-      draft.value = {};
       fieldErrors.value = {};
       savedAtMs.value = Date.now();
       return true;
     }
-    const { byPath, other } = issuesByPath(issuesOf(res.error), Object.keys(draft.value));
+    const { byPath, other } = issuesByPath(issuesOf(res.error), Object.keys(sent));
     fieldErrors.value = byPath;
     formError.value = other.length ? other.join('; ') : Object.keys(byPath).length ? null : res.error.message;
     return false;

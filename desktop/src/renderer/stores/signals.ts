@@ -39,6 +39,7 @@ export const useSignalsStore = defineStore('signals', () => {
       items.value = [s, ...items.value].slice(0, MAX_SIGNALS);
       if (status.value !== 'ready') status.value = 'ready';
     });
+    conn.onReconnect(() => void load());
     void load();
   }
 

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import { TIMEFRAMES, type CandlesReplyView, type RpcError, type SymbolDetailView, type Timeframe } from '@perpscope/shared';
-import { useApi } from './api.js';
+import { TIMEFRAMES, timeframeMs, type BacktestTradeView, type CandlesReplyView, type RpcError, type SymbolDetailView, type Timeframe } from '@perpscope/shared';
+import { isNetworkFailure, useApi } from './api.js';
 import { useConnectionStore } from './connection.js';
 import { statusOf, type LoadStatus } from '../lib/remote.js';
 import { loadPref, oneOf, savePref } from '../lib/persist.js';
@@ -11,6 +11,16 @@ import type { ChartCandle } from '../charts/candleChart.js';
 export const HISTORY_CANDLES = 100_000;
 const LIVE_POLL_MS = 2_000;
 const DETAIL_POLL_MS = 3_000;
+/** Bars shown before a backtest trade's entry and after its exit. */
+const REPLAY_BARS_BEFORE = 120;
+const REPLAY_BARS_AFTER = 60;
+
+/** A backtest trade the drawer shows instead of the live chart: the run's recorded bars around it. */
+export interface DrawerReplay {
+  runId: string;
+  timeframe: Timeframe;
+  trade: BacktestTradeView;
+}
 
 /**
  * The symbol drawer: detail (book, microstructure, evidence), the candle history and the live tail.
@@ -31,6 +41,8 @@ export const useSymbolStore = defineStore('symbol', () => {
   const candleError = ref<RpcError | null>(null);
   /** The newest candles from the live poll, oldest first; the chart applies them in order. */
   const tick = shallowRef<ChartCandle[]>([]);
+  /** Set while the drawer shows a backtest trade (no live polling then). */
+  const replay = shallowRef<DrawerReplay | null>(null);
 
   let timers: ReturnType<typeof setInterval>[] = [];
   let generation = 0;
@@ -49,7 +61,8 @@ export const useSymbolStore = defineStore('symbol', () => {
       detail.value = res.value;
       detailStatus.value = 'ready';
       detailError.value = null;
-    } else {
+    } else if (!(detail.value && isNetworkFailure(res))) {
+      // A dropped connection keeps the last detail on screen, greyed out by the shell.
       detailError.value = res.error;
       detailStatus.value = statusOf(res.error);
     }
@@ -90,6 +103,7 @@ export const useSymbolStore = defineStore('symbol', () => {
     generation++;
     const gen = generation;
     symbol.value = sym;
+    replay.value = null;
     detail.value = null;
     history.value = null;
     tick.value = [];
@@ -109,7 +123,40 @@ export const useSymbolStore = defineStore('symbol', () => {
     generation++;
     stopPolling();
     symbol.value = null;
+    replay.value = null;
   }
 
-  return { symbol, timeframe, detail, detailStatus, detailError, history, candleStatus, candleError, tick, open, close, setTimeframe };
+  /**
+   * Opens the drawer on a backtest trade: the recorded bars of its run around the trade (the live
+   * history holds no bars of a past dataset), plus the symbol's live detail.
+   */
+  async function openBacktestTrade(runId: string, tf: Timeframe, trade: BacktestTradeView): Promise<void> {
+    generation++;
+    const gen = generation;
+    stopPolling();
+    symbol.value = trade.symbol;
+    replay.value = { runId, timeframe: tf, trade };
+    detail.value = null;
+    history.value = null;
+    tick.value = [];
+    detailStatus.value = 'loading';
+    candleStatus.value = 'loading';
+    const tfMs = timeframeMs(tf);
+    const [res] = await Promise.all([
+      api.backtest.bars({ id: runId, symbol: trade.symbol, fromMs: trade.openedAtMs - REPLAY_BARS_BEFORE * tfMs, toMs: trade.closedAtMs + REPLAY_BARS_AFTER * tfMs }),
+      loadDetail(gen),
+    ]);
+    conn.observe(res);
+    if (gen !== generation) return;
+    if (res.ok) {
+      history.value = res.value;
+      candleStatus.value = 'ready';
+      candleError.value = null;
+    } else {
+      candleError.value = res.error;
+      candleStatus.value = statusOf(res.error);
+    }
+  }
+
+  return { symbol, timeframe, detail, detailStatus, detailError, history, candleStatus, candleError, tick, replay, open, close, setTimeframe, openBacktestTrade };
 });

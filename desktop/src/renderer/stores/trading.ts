@@ -19,9 +19,10 @@ export const useTradingStore = defineStore('trading', () => {
   const error = ref<RpcError | null>(null);
   const positions = shallowRef<PositionView[]>([]);
   const orders = shallowRef<OrderView[]>([]);
-  /** Every order the app has seen this session, newest first, including rejected ones. */
+  /** The order history, newest first, including rejected ones: the store's on start, then every change. */
   const recentOrders = shallowRef<OrderView[]>([]);
   const fills = shallowRef<FillView[]>([]);
+  const historyError = ref<RpcError | null>(null);
 
   const mode = computed(() => status.value?.mode ?? null);
   const killSwitch = computed<KillSwitchStateView | null>(() => status.value?.killSwitch ?? null);
@@ -53,6 +54,23 @@ export const useTradingStore = defineStore('trading', () => {
     orders.value = WORKING.has(o.status) ? [o, ...others] : others;
   }
 
+  /** Adds the stored history behind what the app already saw; a newer copy of an item wins. */
+  function mergeHistory<T extends { id: string }>(seen: readonly T[], stored: readonly T[]): T[] {
+    const ids = new Set(seen.map((x) => x.id));
+    return [...seen, ...stored.filter((x) => !ids.has(x.id))].slice(0, MAX_RECENT);
+  }
+
+  async function loadHistory(): Promise<void> {
+    const res = conn.observe(await api.orders.history({ limit: MAX_RECENT }));
+    if (!res.ok) {
+      historyError.value = res.error;
+      return;
+    }
+    historyError.value = null;
+    recentOrders.value = mergeHistory(recentOrders.value, res.value.orders);
+    fills.value = mergeHistory(fills.value, res.value.fills);
+  }
+
   function applyPosition(p: PositionView): void {
     const others = positions.value.filter((x) => x.symbol !== p.symbol);
     positions.value = p.status === 'open' ? [...others, p].sort((a, b) => a.openedAtMs - b.openedAtMs) : others;
@@ -74,7 +92,12 @@ export const useTradingStore = defineStore('trading', () => {
       conn.sawEvent();
       applyPosition(p);
     });
+    conn.onReconnect(() => {
+      void refresh();
+      void loadHistory();
+    });
     void refresh();
+    void loadHistory();
     timer = setInterval(() => void refresh(), STATUS_POLL_MS);
   }
 
@@ -125,7 +148,7 @@ export const useTradingStore = defineStore('trading', () => {
   }
 
   return {
-    status, loadStatus, error, positions, orders, recentOrders, fills, mode, killSwitch, account, unrealizedUsd,
-    start, refresh, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic,
+    status, loadStatus, error, positions, orders, recentOrders, fills, historyError, mode, killSwitch, account, unrealizedUsd,
+    start, refresh, loadHistory, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic,
   };
 });

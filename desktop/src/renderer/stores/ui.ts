@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import { loadPref, oneOf, savePref } from '../lib/persist.js';
 
-export const VIEWS = ['rankings', 'signals', 'trading', 'settings', 'keys', 'health'] as const;
+export const VIEWS = ['rankings', 'signals', 'trading', 'settings', 'keys', 'health', 'backtest'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<ViewName, string> = {
@@ -12,6 +12,7 @@ export const VIEW_LABELS: Record<ViewName, string> = {
   settings: 'Settings',
   keys: 'Keys',
   health: 'Health',
+  backtest: 'Backtest',
 };
 
 /** Which view is on screen and which overlays are open. */

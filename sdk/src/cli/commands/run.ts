@@ -1,7 +1,9 @@
 import type { Exchange } from 'ccxt';
 import { SystemClock } from '../../core/clock.js';
 import { ConfigError, describeError } from '../../core/errors.js';
-import { createEngine, type Engine } from '../../engine/index.js';
+import { acceleratedClock } from '../../market/acceleratedClock.js';
+import type { Logger } from '../../core/logger.js';
+import { createEngine, createStoreSignalState, type Engine } from '../../engine/index.js';
 import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
 import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
@@ -96,15 +98,34 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   const lock = acquireHomeLock(home, { command: `perpscope run --${mode}${config.exchange === 'sim' ? ' --sim' : ` --exchange ${config.exchange}`}` });
   // The first line: from here on this process is the home's one trader (a readiness signal for scripts).
   if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'home_locked', message: `trading from ${home} (pid ${process.pid})`, details: { home, pid: process.pid } });
+  // Warnings and errors of the trading bridge and the stored signal state become alert lines.
+  const lineLogger: Logger = {
+    debug() {},
+    info() {},
+    warn: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'warn', message: m, details: f }),
+    error: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'error', message: m, details: f }),
+    child() {
+      return this;
+    },
+  };
   let engine: Engine;
   let store: Store;
   try {
-    engine = createEngine(config);
     store = openStore({ home });
   } catch (err) {
     lock.release();
     throw err;
   }
+  try {
+    const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger: lineLogger });
+    engine = createEngine(config, { signalState });
+  } catch (err) {
+    store.close();
+    lock.release();
+    throw err;
+  }
+  // Subscribed before start: the restore alert goes out while the engine starts.
+  if (asJson) engine.on('alert', (a) => emit({ type: 'alert', ...a }));
   let bridge: TradingBridge | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
   let live: CcxtBroker | undefined;
@@ -112,10 +133,15 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     await engine.start();
     const exchangeId = engine.sim() ? 'blofin' : config.exchange;
     const fees = new Map(engine.markets().map((m) => [m.symbol, paperMarketSpec(m)]));
+    // The trading side lives on the market's time, as the desktop host's does: on an accelerated
+    // sim, paper orders, fills and protection moves are dated in sim time like the bars they act
+    // on, and the position refresh keeps pace with the bars instead of lagging hours of sim time.
+    const sim = engine.sim();
+    const tradingClock = sim ? acceleratedClock(() => sim.nowMs(), config.sim.acceleration) : clock;
     const stack = createTradingStack({
       mode,
       store,
-      clock,
+      clock: tradingClock,
       risk: config.risk,
       exchangeId,
       home,
@@ -127,16 +153,17 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       engine,
       stack,
       ...(mode === 'paper' ? { paper: stack.broker as PaperBroker } : {}),
-      clock,
-      logger: { debug() {}, info() {}, warn: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'warn', message: m, details: f }), error: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'error', message: m, details: f }), child() { return this; } },
+      clock: tradingClock,
+      // About one refresh per wall second, however fast the sim runs.
+      ...(sim ? { positionRefreshMs: 1_000 * config.sim.acceleration } : {}),
+      logger: lineLogger,
       autotrade: opts.autotrade === true,
-      onBrokerEvent: (e) => asJson && emit(brokerEventLine(e, clock.nowMs())),
+      onBrokerEvent: (e) => asJson && emit(brokerEventLine(e, tradingClock.nowMs())),
       onSignalOutcome: (signal, outcome) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'signal_outcome', symbol: signal.symbol, signalId: signal.id, outcome }),
     });
     if (asJson) {
       engine.on('signal', (s) => emit({ type: 'signal', atMs: clock.nowMs(), signal: s }));
       engine.on('health', (h) => emit({ type: 'health', atMs: clock.nowMs(), health: h }));
-      engine.on('alert', (a) => emit({ type: 'alert', ...a }));
     }
     await stack.autoTrader.start();
     deps.onTrading?.(stack);

@@ -27,6 +27,8 @@ export interface ScanSignal {
   timeframe: string;
   side: string;
   score: number;
+  /** False: `probability` and `expectedValue` are the score's heuristic mapping, not fitted. */
+  calibrated: boolean;
   probability: number;
   expectedValue: number;
   closeTimeMs: number;
@@ -45,6 +47,7 @@ function scanSignal(s: Signal): ScanSignal {
     timeframe: s.timeframe,
     side: s.side,
     score: s.score,
+    calibrated: s.calibrated,
     probability: s.probability,
     expectedValue: s.expectedValue,
     closeTimeMs: s.closeTimeMs,

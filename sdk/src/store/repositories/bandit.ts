@@ -25,6 +25,12 @@ export class BanditStateRepository {
     this.saveStmt.run(name, toJson(state), nowMs);
   }
 
+  /** The row with its JSON unparsed, for a reader that validates it and skips it when corrupt. */
+  loadRaw(name: string): { name: string; stateJson: string; updatedAtMs: number } | undefined {
+    const r = this.loadStmt.get(name);
+    return r && { name: r.name, stateJson: r.state_json, updatedAtMs: r.updated_at_ms };
+  }
+
   load(name: string): BanditSnapshot | undefined {
     const r = this.loadStmt.get(name);
     return r && { name: r.name, state: fromJson(r.state_json), updatedAtMs: r.updated_at_ms };

@@ -62,6 +62,7 @@ export class FillRepository {
   private readonly byOrderStmt: Database.Statement<[string], RawFill>;
   private readonly sinceStmt: Database.Statement<[Ledger, number, number], RawFill>;
   private readonly getStmt: Database.Statement<[Ledger, string, string], RawFill>;
+  private readonly recentStmt: Database.Statement<[Ledger, string, number], RawFill>;
   private readonly insertManyTx: (fills: readonly Fill[]) => Fill[];
 
   constructor(db: Database.Database) {
@@ -73,6 +74,7 @@ export class FillRepository {
     this.byOrderStmt = db.prepare('SELECT * FROM fills WHERE client_order_id = ? ORDER BY at_ms, fill_id');
     this.sinceStmt = db.prepare('SELECT * FROM fills WHERE ledger = ? AND at_ms >= ? ORDER BY at_ms, fill_id LIMIT ?');
     this.getStmt = db.prepare('SELECT * FROM fills WHERE ledger = ? AND exchange = ? AND fill_id = ?');
+    this.recentStmt = db.prepare('SELECT * FROM fills WHERE ledger = ? AND exchange = ? ORDER BY at_ms DESC, fill_id DESC LIMIT ?');
     this.insertManyTx = db.transaction((fills: readonly Fill[]) => fills.filter((f) => this.insert(f)));
   }
 
@@ -97,5 +99,10 @@ export class FillRepository {
 
   since(ledger: Ledger, sinceMs: number, limit = -1): Fill[] {
     return this.sinceStmt.all(ledger, sinceMs, limit).map(toFill);
+  }
+
+  /** The newest `limit` fills of one venue, newest first. */
+  recent(ledger: Ledger, exchange: string, limit: number): Fill[] {
+    return this.recentStmt.all(ledger, exchange, limit).map(toFill);
   }
 }

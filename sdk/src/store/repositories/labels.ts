@@ -27,6 +27,21 @@ export interface LabelOutcome {
   payload?: Record<string, unknown>;
 }
 
+/**
+ * A pending label with the series and side of its signal, as stored: the JSON payload is left
+ * unparsed so a reader can validate each row and skip a corrupt one instead of failing the read.
+ */
+export interface PendingLabelRow {
+  id: number;
+  signalId: number;
+  horizonMs: number;
+  dueAtMs: number;
+  payloadJson: string;
+  symbol: string;
+  timeframe: string;
+  side: string;
+}
+
 interface RawLabel {
   id: number;
   signal_id: number;
@@ -60,10 +75,11 @@ export class LabelRepository {
   private readonly matureStmt: Database.Statement;
   private readonly maturedStmt: Database.Statement<[number, number], RawLabel>;
   private readonly bySignalStmt: Database.Statement<[number], RawLabel>;
+  private readonly pendingRowsStmt: Database.Statement<[string, number], PendingLabelRow>;
 
   constructor(db: Database.Database) {
     this.addStmt = db.prepare(
-      `INSERT INTO labels (signal_id, horizon_ms, due_at_ms, status) VALUES (?, ?, ?, 'pending')
+      `INSERT INTO labels (signal_id, horizon_ms, due_at_ms, status, payload_json) VALUES (?, ?, ?, 'pending', ?)
        ON CONFLICT (signal_id, horizon_ms) DO NOTHING`,
     );
     this.byKeyStmt = db.prepare('SELECT * FROM labels WHERE signal_id = ? AND horizon_ms = ?');
@@ -73,11 +89,22 @@ export class LabelRepository {
     );
     this.maturedStmt = db.prepare(`SELECT * FROM labels WHERE status = 'matured' AND matured_at_ms >= ? ORDER BY matured_at_ms, id LIMIT ?`);
     this.bySignalStmt = db.prepare('SELECT * FROM labels WHERE signal_id = ? ORDER BY horizon_ms');
+    this.pendingRowsStmt = db.prepare(
+      `SELECT * FROM (
+         SELECT l.id AS id, l.signal_id AS signalId, l.horizon_ms AS horizonMs, l.due_at_ms AS dueAtMs, l.payload_json AS payloadJson,
+                s.symbol AS symbol, s.timeframe AS timeframe, s.side AS side
+         FROM labels l JOIN signals s ON s.id = l.signal_id
+         WHERE l.status = 'pending' AND s.exchange = ? ORDER BY l.due_at_ms DESC, l.id DESC LIMIT ?
+       ) ORDER BY dueAtMs, id`,
+    );
   }
 
-  /** Schedules a label; scheduling the same (signal, horizon) twice keeps the first. */
-  addPending(signalId: number, horizonMs: number, dueAtMs: number): StoredLabel {
-    this.addStmt.run(signalId, horizonMs, dueAtMs);
+  /**
+   * Schedules a label; scheduling the same (signal, horizon) twice keeps the first. `payload`
+   * holds what the labeler needs to resume it (levels, components).
+   */
+  addPending(signalId: number, horizonMs: number, dueAtMs: number, payload?: Record<string, unknown>): StoredLabel {
+    this.addStmt.run(signalId, horizonMs, dueAtMs, toJson(payload));
     const r = this.byKeyStmt.get(signalId, horizonMs);
     if (!r) throw new InternalError(ErrorCode.Internal, `Label for signal ${signalId} horizon ${horizonMs} missing right after insert`);
     return toLabel(r);
@@ -96,6 +123,23 @@ export class LabelRepository {
   /** Matured labels since a time, oldest first. */
   matured(sinceMs = Number.MIN_SAFE_INTEGER, limit = -1): StoredLabel[] {
     return this.maturedStmt.all(sinceMs, limit).map(toLabel);
+  }
+
+  /**
+   * Schedules a label like `addPending` and returns only its id: the batch path, which needs no
+   * read-back of a row it just wrote.
+   */
+  addPendingId(signalId: number, horizonMs: number, dueAtMs: number, payload?: Record<string, unknown>): number {
+    const info = this.addStmt.run(signalId, horizonMs, dueAtMs, toJson(payload));
+    return info.changes === 1 ? Number(info.lastInsertRowid) : this.addPending(signalId, horizonMs, dueAtMs, payload).id;
+  }
+
+  /**
+   * The `limit` pending labels of `exchange`'s signals due last (all when negative), oldest first,
+   * payloads unparsed.
+   */
+  pendingRows(exchange: string, limit = -1): PendingLabelRow[] {
+    return this.pendingRowsStmt.all(exchange, limit);
   }
 
   forSignal(signalId: number): StoredLabel[] {

@@ -147,6 +147,7 @@ export class OrderRepository {
   private readonly openStmt: Database.Statement<[Ledger], RawOrder>;
   private readonly byStateStmt: Database.Statement<[Ledger, OrderState], RawOrder>;
   private readonly byTradeStmt: Database.Statement<[Ledger, string], RawOrder>;
+  private readonly recentStmt: Database.Statement<[Ledger, string, number], RawOrder>;
   private readonly attemptStmt: Database.Statement;
   private readonly recordTx: (intent: OrderIntent) => { created: boolean; order: StoredOrder };
   private readonly transitionTx: (clientOrderId: string, to: OrderState, options: TransitionOptions) => StoredOrder;
@@ -172,6 +173,7 @@ export class OrderRepository {
     this.openStmt = db.prepare(`SELECT * FROM orders WHERE ledger = ? AND state IN (${OPEN_STATES_SQL}) ORDER BY created_at_ms, client_order_id`);
     this.byStateStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND state = ? ORDER BY created_at_ms, client_order_id');
     this.byTradeStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND trade_id = ? ORDER BY created_at_ms, client_order_id');
+    this.recentStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND exchange = ? ORDER BY created_at_ms DESC, client_order_id DESC LIMIT ?');
     this.attemptStmt = db.prepare('UPDATE orders SET lookup_attempts = lookup_attempts + 1, updated_at_ms = ? WHERE client_order_id = ?');
 
     this.recordTx = db.transaction((intent: OrderIntent) => {
@@ -253,6 +255,11 @@ export class OrderRepository {
 
   listByTrade(ledger: Ledger, tradeId: string): StoredOrder[] {
     return this.byTradeStmt.all(ledger, tradeId).map(toOrder);
+  }
+
+  /** The newest `limit` orders of one venue in every state, newest first: the order history. */
+  listRecent(ledger: Ledger, exchange: string, limit: number): StoredOrder[] {
+    return this.recentStmt.all(ledger, exchange, limit).map(toOrder);
   }
 
   /** Every recorded state change of an order, oldest first, starting with the intent (null -> NEW). */

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ErrorCode } from '@perpscope/shared';
+import { Queue, QueueEvents, Worker, type ConnectionOptions } from 'bullmq';
+import { InvalidInputError, TemporaryError } from '../core/errors.js';
+import type { LoadDataOptions } from './data.js';
+import { createJobRunner, type SweepJob } from './sweepJob.js';
+import type { CandidateRun, SweepEvaluator, SweepSetup } from './sweep.js';
+
+/** The queue sweeps use unless told otherwise; producer and workers must agree on it. */
+export const DEFAULT_SWEEP_QUEUE = 'perpscope-sweep';
+
+const JOB_NAME = 'candidate';
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Reconnects in a row after which a producer that had connected gives Redis up. */
+const MAX_RECONNECTS = 20;
+const WORKER_POLL_MS = 250;
+
+/** BullMQ connection options for a `redis://[user:pass@]host:port[/db]` URL. */
+export function redisConnection(url: string): ConnectionOptions {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || !/^rediss?:$/.test(parsed.protocol) || !parsed.hostname) {
+    throw new InvalidInputError('sweep options', [{ path: 'redis', received: JSON.stringify(url), expected: 'a Redis URL such as redis://127.0.0.1:6379' }]);
+  }
+  // Workers block on the queue: ioredis must not give up on a pending command.
+  return { url, maxRetriesPerRequest: null };
+}
+
+/** The URL without credentials, for output. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//');
+}
+
+/**
+ * JSON that keeps what JSON loses: Infinity, -Infinity, NaN and -0 (a profit factor without a
+ * loss is Infinity). Results cross Redis as this text, so remote runs equal local ones exactly.
+ */
+export function encodeExact(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { $num: Object.is(v, -0) ? '-0' : String(v) } : v));
+}
+
+export function decodeExact<T>(text: string): T {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === '$num') return Number((v as { $num: string }).$num);
+    }
+    return v;
+  }) as T;
+}
+
+export interface QueueEvaluatorOptions {
+  redisUrl: string;
+  queue?: string;
+  /** How each worker loads the data: the directory must exist at this path on every worker machine. */
+  load: LoadDataOptions;
+  setup: SweepSetup;
+  /** How long to wait for Redis to answer before failing (default 10 s). */
+  connectTimeoutMs?: number;
+  /** How long `run()` waits for a worker to attach to the queue before failing (default 0: fail at once). */
+  waitForWorkersMs?: number;
+}
+
+export interface QueueEvaluator extends SweepEvaluator {
+  close(): Promise<void>;
+}
+
+/**
+ * Producer connection options: unlike a worker, a producer must not wait forever. Until
+ * `link.connected` it retries only up to `deadlineMs`; afterwards up to MAX_RECONNECTS in a row.
+ */
+function producerConnection(url: string, connectTimeoutMs: number, deadlineMs: number, link: { connected: boolean }): ConnectionOptions {
+  return {
+    url,
+    maxRetriesPerRequest: null,
+    connectTimeout: connectTimeoutMs,
+    retryStrategy: (times: number) => {
+      if ((!link.connected && Date.now() >= deadlineMs) || times > MAX_RECONNECTS) return null;
+      return Math.min(100 * 2 ** (times - 1), 2_000);
+    },
+  };
+}
+
+/**
+ * The producer side of a distributed sweep: enqueues one BullMQ job per task and collects every
+ * result (in task order). Worker processes (`perpscope sweep-worker --redis URL`, or
+ * `startSweepWorker`) run the same `backtest()`, so the result equals the local one. A failed job
+ * fails the sweep with the worker's error, and the sweep's jobs still waiting are removed so
+ * workers do not spend time on a sweep nobody collects.
+ */
+export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<QueueEvaluator> {
+  // Checks the URL first: a malformed one is bad input, not an unreachable host.
+  redisConnection(o.redisUrl);
+  const shownUrl = redactRedisUrl(o.redisUrl);
+  const name = o.queue ?? DEFAULT_SWEEP_QUEUE;
+  const connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const deadlineMs = Date.now() + connectTimeoutMs;
+  const link = { connected: false };
+  const queue = new Queue(name, { connection: producerConnection(o.redisUrl, connectTimeoutMs, deadlineMs, link) });
+  const events = new QueueEvents(name, { connection: producerConnection(o.redisUrl, connectTimeoutMs, deadlineMs, link) });
+  let lastError: unknown;
+  // Without listeners an emitted 'error' would be thrown; connection errors are reported below.
+  queue.on('error', (err) => (lastError = err));
+  events.on('error', (err) => (lastError = err));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), connectTimeoutMs)));
+  try {
+    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    ready.catch(() => undefined);
+    if ((await Promise.race([ready, timedOut])) === 'timeout') throw lastError ?? new Error('no answer');
+    link.connected = true;
+  } catch (err) {
+    // Closing waits for the connection attempt the retry rule ends; do not hold the caller up.
+    Promise.allSettled([queue.close(), events.close()]).catch(() => undefined);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TemporaryError(
+      ErrorCode.NetworkError,
+      `Could not reach Redis at ${shownUrl} within ${connectTimeoutMs} ms (${why}); expected a redis-server answering there (check --redis, or start one)`,
+      { details: { redis: shownUrl, queue: name, connectTimeoutMs }, cause: err },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const workersAttached = async (): Promise<number> => {
+    const waitUntilMs = Date.now() + (o.waitForWorkersMs ?? 0);
+    for (;;) {
+      const count = await queue.getWorkersCount();
+      if (count > 0 || Date.now() >= waitUntilMs) return count;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WORKER_POLL_MS, Math.max(1, waitUntilMs - Date.now()))));
+    }
+  };
+
+  return {
+    async run(tasks) {
+      if ((await workersAttached()) === 0) {
+        throw new TemporaryError(
+          ErrorCode.NetworkError,
+          `No sweep worker is attached to queue "${name}" on ${shownUrl}; expected at least one (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
+          { details: { redis: shownUrl, queue: name, waitForWorkersMs: o.waitForWorkersMs ?? 0 } },
+        );
+      }
+      const sweepId = randomUUID();
+      const jobs = await queue.addBulk(
+        tasks.map((task, i) => ({
+          name: JOB_NAME,
+          data: { sweepId, job: encodeExact({ load: o.load, setup: o.setup, task } satisfies SweepJob) },
+          opts: { jobId: `${sweepId}-${i}`, attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
+        })),
+      );
+      try {
+        const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<string>));
+        return results.map((text) => decodeExact<CandidateRun>(text));
+      } catch (err) {
+        // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
+        // cannot be removed; it finishes and its result is dropped.
+        await Promise.allSettled(jobs.map((job) => (job.id === undefined ? Promise.resolve(0) : queue.remove(job.id))));
+        throw err;
+      }
+    },
+    async close() {
+      await Promise.allSettled([events.close(), queue.close()]);
+    },
+  };
+}
+
+export interface SweepWorkerOptions {
+  redisUrl: string;
+  queue?: string;
+  /** Jobs run at once by this process; backtests are CPU-bound, so one per process by default. */
+  concurrency?: number;
+  /** Connection and processing errors (ioredis retries the connection by itself). */
+  onError?: (err: Error) => void;
+}
+
+export interface SweepWorkerHandle {
+  /** Resolves once connected and taking jobs. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A sweep worker: takes candidate jobs from the queue and backtests them on data it loads once
+ * from the job's `load` options (a path on this machine).
+ */
+export function startSweepWorker(o: SweepWorkerOptions): SweepWorkerHandle {
+  const run = createJobRunner();
+  const worker = new Worker(
+    o.queue ?? DEFAULT_SWEEP_QUEUE,
+    async (job) => encodeExact(await run(decodeExact<SweepJob>((job.data as { job: string }).job))),
+    // The name is stored on every job it takes (`processedBy`): which machine and process ran a candidate.
+    { connection: redisConnection(o.redisUrl), concurrency: o.concurrency ?? 1, name: `${hostname()}:${process.pid}` },
+  );
+  worker.on('error', (err) => o.onError?.(err));
+  return { ready: worker.waitUntilReady().then(() => undefined), close: () => worker.close() };
+}

@@ -1,0 +1,10 @@
+export { readCandleFile, candleFileKind, CANDLE_FILE_EXTENSIONS, type CandleFileKind } from './readCandleFile.js';
+export { repairCandles, candleDefect, OnConflict, type RepairResult, type RepairStats, type RefusedRow } from './repairCandles.js';
+export { importCandles, type ImportCandlesOptions, type ImportReport, type ImportTotals, type FileImportResult, type CandleImportStore } from './importCandles.js';
+export { candleCoverage, type SeriesCoverage, type CoverageGap, type CoverageFilter } from './coverage.js';
+export { downloadCandles, type DownloadCandlesOptions, type DownloadReport, type DownloadPage, type SymbolDownload } from './download/downloadCandles.js';
+export { FundingRateStore, type StoredFundingRate } from './fundingRates.js';
+export { CandleFileError } from './candleFileError.js';
+export { CandleFileFormat, LastRowPolicy, type CandleFileContents, type ColumnMap, type ReadCandleFileOptions, type SourcedCandle } from './types.js';
+export { unifiedSymbol } from './fileNames.js';
+export { timeframeLengthMs } from './timeframes.js';

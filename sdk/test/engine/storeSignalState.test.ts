@@ -1,0 +1,329 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { timeframeMs, type Candle } from '@perpscope/shared';
+import type { Logger } from '../../src/core/logger.js';
+import { banditStateRow, createStoreSignalState, engineStateRow, type RestoreTime, type SignalStatePort } from '../../src/engine/index.js';
+import type { OhlcvColumns } from '../../src/features/types.js';
+import {
+  IncrementalSignalEvaluator,
+  parseSignalEngineSnapshot,
+  resolveSignalEngineConfig,
+  SignalEngine,
+  type ClosedBar,
+  type SeriesData,
+  type Signal,
+  type SignalCycle,
+  type SignalEngineSnapshot,
+} from '../../src/signals/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { BASELINE_ANCHOR, baselineDataset } from '../signals/baseline/dataset.js';
+import { tempDir } from '../trading/helpers.js';
+
+const config = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' } });
+const data = baselineDataset(6, 300);
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** The engine clock at the end of the dataset: every stored time is in its past. */
+const AT_END: RestoreTime = { nowMs: Math.max(...data.map((s) => s.candles.openTimeMs[s.candles.openTimeMs.length - 1]! + timeframeMs(s.timeframe))), barMs: HOUR_MS };
+const BANDIT_ROW = banditStateRow('test');
+const ENGINE_ROW = engineStateRow('test');
+
+function candleAt(c: OhlcvColumns, i: number): Candle {
+  return { openTimeMs: c.openTimeMs[i]!, open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
+}
+
+/** Every bar of every series as ClosedBar batches, one batch per close time, oldest first. */
+function barBatches(series: readonly SeriesData[]): ClosedBar[][] {
+  const byTime = new Map<number, ClosedBar[]>();
+  for (const s of series) {
+    for (let i = 0; i < s.candles.close.length; i++) {
+      const closeTimeMs = s.candles.openTimeMs[i]! + timeframeMs(s.timeframe);
+      let list = byTime.get(closeTimeMs);
+      if (!list) byTime.set(closeTimeMs, (list = []));
+      list.push({ symbol: s.symbol, timeframe: s.timeframe, candle: candleAt(s.candles, i) });
+    }
+  }
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, bars]) => bars);
+}
+
+function learned(engine: SignalEngine) {
+  return { bandit: engine.banditSnapshot(), lastCloseTimeMs: engine.lastCycleCloseTimeMs, regime: engine.regime };
+}
+
+/** Runs `batches` through `live`, saving every cycle through `port`; returns each cycle's selected signals. */
+function runAndSave(live: IncrementalSignalEvaluator, port: SignalStatePort, batches: readonly ClosedBar[][]): Signal[][] {
+  const out: Signal[][] = [];
+  for (const bars of batches) {
+    for (const cycle of live.onBarsClosed(bars).cycles) {
+      port.saveCycle(cycle, learned(live.engine));
+      out.push(cycle.signals);
+    }
+  }
+  return out;
+}
+
+function capturingLogger(): Logger & { warnings: { fields: Record<string, unknown>; msg: string }[] } {
+  const warnings: { fields: Record<string, unknown>; msg: string }[] = [];
+  const logger = {
+    warnings,
+    debug() {},
+    info() {},
+    warn: (fields: Record<string, unknown>, msg: string) => void warnings.push({ fields, msg }),
+    error() {},
+    child: () => logger,
+  };
+  return logger;
+}
+
+const summary = (s: Signal) => `${s.id} ${s.symbol} ${s.timeframe} ${s.side}`;
+
+/** A snapshot with its pending labels by signal id: the store lists them by due time, the engine as it made them. */
+function pendingById(snapshot: SignalEngineSnapshot | undefined) {
+  return snapshot && { ...snapshot, pending: [...snapshot.pending].sort((a, b) => a.signalId.localeCompare(b.signalId)) };
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function tempStoreFile(): string {
+  const t = tempDir('perpscope-signal-state-');
+  cleanups.push(t.cleanup);
+  return join(t.dir, 'perpscope.db');
+}
+
+function open(file: string): Store {
+  const store = openStore({ file });
+  cleanups.unshift(() => store.close());
+  return store;
+}
+
+describe('createStoreSignalState', () => {
+  it('restores what the engine held at the last saved cycle, and the resumed engine goes on like an uninterrupted one', () => {
+    const file = tempStoreFile();
+    const batches = barBatches(data);
+    const cut = Math.floor(batches.length * 0.6);
+
+    const whole = new IncrementalSignalEvaluator(new SignalEngine(config));
+    const all = batches.map((b) => whole.onBarsClosed(b).cycles.flatMap((c) => c.signals));
+
+    const store = open(file);
+    const first = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+    expect(first.restore(config, 500, AT_END), 'an empty store restores nothing').toEqual({ recentSignals: [], skipped: [] });
+    const live = new IncrementalSignalEvaluator(new SignalEngine(config));
+    const before = runAndSave(live, first, batches.slice(0, cut));
+    expect(live.engine.banditSnapshot().updates, 'the bandit learned before the cut').toBeGreaterThan(0);
+    expect(live.engine.pendingLabels, 'labels are pending at the cut').toBeGreaterThan(0);
+    store.close();
+
+    const reopened = open(file);
+    const second = createStoreSignalState({ store: reopened, exchange: 'test', retentionDays: 365 });
+    const restored = second.restore(config, 500, AT_END);
+    expect(restored.skipped).toEqual([]);
+    const resumed = new IncrementalSignalEvaluator(new SignalEngine(config, { snapshot: restored.snapshot! }));
+    expect(resumed.engine.snapshot(), 'bandit, pending labels (with the bars they saw), cooldowns, regime and time come back').toEqual(live.engine.snapshot());
+    const newestFirst = [...before].reverse().flat().slice(0, 500);
+    expect(newestFirst.length, 'signals were selected before the cut').toBeGreaterThan(10);
+    expect(restored.recentSignals, 'the selected signals come back as the analyzer lists them: newest cycle first, each in selection order').toEqual(
+      JSON.parse(JSON.stringify(newestFirst)),
+    );
+
+    for (const b of batches.slice(0, cut)) for (const bar of b) resumed.seed(bar.symbol, bar.timeframe, [bar.candle]);
+    const after = runAndSave(resumed, second, batches.slice(cut));
+    expect(after.flat().map(summary)).toEqual(all.slice(cut).flat().map(summary));
+    expect(resumed.engine.snapshot()).toEqual(whole.engine.snapshot());
+
+    const db = new Database(file, { readonly: true });
+    cleanups.unshift(() => db.close());
+    const matured = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM labels WHERE status = 'matured'`).get()!.n;
+    const pending = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM labels WHERE status = 'pending'`).get()!.n;
+    const bandit = JSON.parse(db.prepare<[string], { state_json: string }>('SELECT state_json FROM bandit_state WHERE name = ?').get(BANDIT_ROW)!.state_json) as unknown;
+    expect(bandit, 'the stored bandit is the engine’s').toEqual(whole.engine.banditSnapshot());
+    expect(matured, 'every outcome the bandit learned from is a matured label').toBe(whole.engine.banditSnapshot().updates);
+    expect(pending, 'the labels still pending are the engine’s').toBe(whole.engine.pendingLabels);
+  });
+
+  it('after a restore, the bars the saved run already processed are not labeled or learned from again', () => {
+    const batches = barBatches(data);
+    const cut = Math.floor(batches.length * 0.6);
+    const live = new IncrementalSignalEvaluator(new SignalEngine(config));
+    for (const b of batches.slice(0, cut)) live.onBarsClosed(b);
+    const seed = (e: IncrementalSignalEvaluator) => {
+      for (const b of batches.slice(0, cut)) for (const bar of b) e.seed(bar.symbol, bar.timeframe, [bar.candle]);
+    };
+    const fresh = new IncrementalSignalEvaluator(new SignalEngine(config));
+    seed(fresh);
+    expect(fresh.evaluateLatest().labeled.length, 'a cold start without a snapshot labels the last bars').toBeGreaterThan(0);
+
+    const resumed = new IncrementalSignalEvaluator(new SignalEngine(config, { snapshot: parseSignalEngineSnapshot(JSON.parse(JSON.stringify(live.engine.snapshot()))) }));
+    seed(resumed);
+    const cold = resumed.evaluateLatest();
+    expect({ labeled: cold.labeled, signals: cold.signals, matured: cold.matured }, 'the saved run labeled and selected these bars already').toEqual({ labeled: [], signals: [], matured: [] });
+    expect(resumed.engine.snapshot(), 'nothing was learned twice').toEqual(live.engine.snapshot());
+  });
+
+  it('skips a corrupt or foreign row with a warning naming its table, row and field, and restores the rest', () => {
+    const file = tempStoreFile();
+    const store = open(file);
+    const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+    port.restore(config, 500, AT_END);
+    const live = new IncrementalSignalEvaluator(new SignalEngine(config));
+    runAndSave(live, port, barBatches(data).slice(0, 120));
+    const pendingAtSave = live.engine.pendingLabels;
+    expect(pendingAtSave, 'enough pending labels to corrupt some').toBeGreaterThan(3);
+    store.close();
+
+    const raw = new Database(file);
+    const labelIds = raw.prepare<[], { id: number; signal_id: number }>(`SELECT id, signal_id FROM labels WHERE status = 'pending' ORDER BY id`).all();
+    const [notJson, badPrice, foreign] = labelIds;
+    raw.prepare('UPDATE labels SET payload_json = ? WHERE id = ?').run('{"signalId": "x", "entryPr', notJson!.id);
+    raw.prepare(`UPDATE labels SET payload_json = json_set(payload_json, '$.entryPrice', -5) WHERE id = ?`).run(badPrice!.id);
+    raw.prepare(`UPDATE signals SET timeframe = '7m' WHERE id = ?`).run(foreign!.signal_id);
+    const selected = raw.prepare<[], { id: number }>(`SELECT id FROM signals WHERE json_extract(payload_json, '$.selected') = 1 ORDER BY id DESC LIMIT 1`).get()!;
+    raw.prepare(`UPDATE signals SET payload_json = json_set(payload_json, '$.levels.entry', 'NaN') WHERE id = ?`).run(selected.id);
+    raw.prepare(`UPDATE bandit_state SET state_json = json_set(state_json, '$.logWeights.breakout', 'heavy') WHERE name = ?`).run(BANDIT_ROW);
+    raw.close();
+
+    const logger = capturingLogger();
+    const restored = createStoreSignalState({ store: open(file), exchange: 'test', retentionDays: 365, logger }).restore(config, 500, AT_END);
+    expect(restored.skipped.map(({ table, rowId, field }) => ({ table, rowId, field }))).toEqual(
+      expect.arrayContaining([
+        { table: 'labels', rowId: notJson!.id, field: 'payload_json' },
+        { table: 'labels', rowId: badPrice!.id, field: 'payload_json.entryPrice' },
+        { table: 'labels', rowId: foreign!.id, field: 'signal.timeframe' },
+        { table: 'signals', rowId: selected.id, field: 'payload_json.levels.entry' },
+        { table: 'bandit_state', rowId: BANDIT_ROW, field: 'state_json.logWeights.breakout' },
+      ]),
+    );
+    expect(restored.skipped, 'nothing else was skipped').toHaveLength(5);
+    for (const s of restored.skipped) {
+      expect(
+        logger.warnings.some((w) => w.fields.table === s.table && w.fields.rowId === s.rowId && w.fields.field === s.field && w.msg.includes(`${s.table} row ${s.rowId}`)),
+        `a warning names ${s.table} row ${s.rowId} field ${s.field}`,
+      ).toBe(true);
+    }
+    expect(restored.snapshot!.pending, 'the valid pending labels are restored').toHaveLength(pendingAtSave - 3);
+    expect(restored.snapshot!.bandit, 'a corrupt bandit row restarts the weights, not the engine').toEqual({ logWeights: {}, updates: 0 });
+    expect(restored.snapshot!.lastCloseTimeMs).toBe(live.engine.lastCycleCloseTimeMs);
+    expect(() => new SignalEngine(config, { snapshot: restored.snapshot! }), 'what was restored builds an engine').not.toThrow();
+  });
+
+  it('deletes signals and their labels older than the retention, in market time', () => {
+    const store = open(tempStoreFile());
+    const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 2 });
+    port.restore(config, 500, AT_END);
+    const engine = new SignalEngine(config);
+    const t0 = Date.UTC(2025, 0, 1);
+    const cycleAt = (closeTimeMs: number, symbol: string): SignalCycle => {
+      const s = sampleSignal(symbol, closeTimeMs);
+      return { closeTimeMs, regime: null, candidates: [s], signals: [s], labeled: [s], matured: [] };
+    };
+    port.saveCycle(cycleAt(t0, 'OLD/USDT:USDT'), learned(engine));
+    port.saveCycle(cycleAt(t0 + DAY_MS, 'MID/USDT:USDT'), learned(engine));
+    expect(store.signals.recent().map((s) => s.symbol), 'nothing is past two days yet').toEqual(['MID/USDT:USDT', 'OLD/USDT:USDT']);
+    port.saveCycle(cycleAt(t0 + 2 * DAY_MS + 60_000, 'NEW/USDT:USDT'), learned(engine));
+    expect(store.signals.recent().map((s) => s.symbol), 'the signal older than two days is gone').toEqual(['NEW/USDT:USDT', 'MID/USDT:USDT']);
+    expect(store.labels.pendingRows('test').map((l) => l.symbol), 'its label went with it').toEqual(['MID/USDT:USDT', 'NEW/USDT:USDT']);
+    expect(store.bandit.load(ENGINE_ROW)?.state, 'the engine row is kept whatever its age').toEqual({ lastCloseTimeMs: null, regime: null });
+  });
+
+  it('keeps each exchange to itself: another exchange restores nothing of it, and its retention deletes none of it', () => {
+    const file = tempStoreFile();
+    const store = open(file);
+    const sim = createStoreSignalState({ store, exchange: 'sim', retentionDays: 365 });
+    sim.restore(config, 500, AT_END);
+    const live = new IncrementalSignalEvaluator(new SignalEngine(config));
+    const emitted = runAndSave(live, sim, barBatches(data).slice(0, 120)).flat();
+    expect(live.engine.banditSnapshot().updates, 'the sim run learned').toBeGreaterThan(0);
+    expect(live.engine.pendingLabels, 'and left labels pending').toBeGreaterThan(0);
+    expect(emitted.length, 'and selected signals').toBeGreaterThan(0);
+
+    const logger = capturingLogger();
+    const other = createStoreSignalState({ store, exchange: 'binance', retentionDays: 2, logger });
+    expect(other.restore(config, 500, AT_END), 'no bandit, engine time, pending label or signal of the sim').toEqual({ recentSignals: [], skipped: [] });
+    expect(logger.warnings).toEqual([]);
+    // A cycle far past the sim's data and its retention, on the other exchange.
+    const farMs = AT_END.nowMs + 30 * DAY_MS;
+    const s = sampleSignal('BTC/USDT:USDT', farMs);
+    other.saveCycle({ closeTimeMs: farMs, regime: null, candidates: [s], signals: [s], labeled: [s], matured: [] }, learned(new SignalEngine(config)));
+
+    expect(store.bandit.load(engineStateRow('binance'))?.state, 'the other exchange has an engine row of its own').toEqual({ lastCloseTimeMs: null, regime: null });
+    const again = createStoreSignalState({ store, exchange: 'sim', retentionDays: 365 }).restore(config, 500, AT_END);
+    expect(again.skipped).toEqual([]);
+    expect(pendingById(again.snapshot), 'the sim state is whole: not overwritten, not expired').toEqual(pendingById(live.engine.snapshot()));
+    expect(again.recentSignals.map(summary).sort(), 'only the sim signals come back to the sim').toEqual(emitted.map(summary).sort());
+    const theirs = createStoreSignalState({ store, exchange: 'binance', retentionDays: 2 }).restore(config, 500, { nowMs: farMs, barMs: HOUR_MS });
+    expect(theirs.recentSignals.map(summary), 'and only its own to the other').toEqual([summary(s)]);
+    expect(theirs.snapshot?.pending.map((p) => p.signalId)).toEqual([s.id]);
+  });
+
+  it('refuses a stored time later than the engine clock plus one bar, naming the row, and starts that part fresh', () => {
+    const file = tempStoreFile();
+    const store = open(file);
+    const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+    port.restore(config, 500, AT_END);
+    const live = new IncrementalSignalEvaluator(new SignalEngine(config));
+    runAndSave(live, port, barBatches(data).slice(0, 120));
+    const saved = live.engine.snapshot();
+    const lastCloseMs = saved.lastCloseTimeMs!;
+    expect(saved.bandit.updates, 'the bandit learned').toBeGreaterThan(0);
+
+    const atBound = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 }).restore(config, 500, { nowMs: lastCloseMs - HOUR_MS, barMs: HOUR_MS });
+    expect(atBound.skipped, 'one bar ahead of the clock is a bar closing now').toEqual([]);
+    expect(pendingById(atBound.snapshot)).toEqual(pendingById(saved));
+
+    // The clock of a later run stands before what an accelerated run stored.
+    const at: RestoreTime = { nowMs: lastCloseMs - 6 * HOUR_MS, barMs: HOUR_MS };
+    const latestMs = at.nowMs + at.barMs;
+    const keptLabels = saved.pending.filter((p) => p.openTimeMs <= latestMs);
+    const futureLabels = saved.pending.filter((p) => p.openTimeMs > latestMs);
+    expect(futureLabels.length, 'some pending labels are dated after the clock').toBeGreaterThan(0);
+    expect(keptLabels.length, 'and some before it').toBeGreaterThan(0);
+
+    const logger = capturingLogger();
+    const restored = createStoreSignalState({ store, exchange: 'test', retentionDays: 365, logger }).restore(config, 500, at);
+    const labelRows = new Map(store.labels.pendingRows('test').map((r) => [(JSON.parse(r.payloadJson) as { signalId: string }).signalId, r.id]));
+    expect(restored.skipped.map(({ table, rowId, field }) => ({ table, rowId, field }))).toEqual([
+      { table: 'bandit_state', rowId: ENGINE_ROW, field: 'state_json.lastCloseTimeMs' },
+      ...futureLabels.map((p) => ({ table: 'labels', rowId: labelRows.get(p.signalId), field: 'payload_json.openTimeMs' })),
+    ]);
+    expect(restored.skipped[0]!.reason, 'the reason gives both times').toContain(new Date(lastCloseMs).toISOString());
+    expect(restored.skipped[0]!.reason).toContain(new Date(at.nowMs).toISOString());
+    for (const s of restored.skipped) {
+      expect(
+        logger.warnings.some((w) => w.fields.table === s.table && w.fields.rowId === s.rowId && w.fields.field === s.field && w.msg.includes(`${s.table} row ${s.rowId} skipped: ${s.field}`)),
+        `a warning names ${s.table} row ${s.rowId} field ${s.field}`,
+      ).toBe(true);
+    }
+    const snap = restored.snapshot!;
+    expect(snap.lastCloseTimeMs, 'no resume time: no bar before it is dropped').toBeNull();
+    expect(snap.regime).toBeNull();
+    expect(snap.lifecycle, 'no cooldowns measured from the refused time').toEqual({ lastEmitMs: [], recentIds: [] });
+    expect(snap.pending.map((p) => p.signalId).sort(), 'the labels dated before the clock stay').toEqual(keptLabels.map((p) => p.signalId).sort());
+    expect(snap.bandit, 'the weights are this exchange’s and undated: kept').toEqual(saved.bandit);
+    expect(new SignalEngine(config, { snapshot: snap }).lastCycleCloseTimeMs, 'the engine built from it resumes at no time').toBeNull();
+  });
+});
+
+function sampleSignal(symbol: string, closeTimeMs: number): Signal {
+  return {
+    id: `${symbol}-${closeTimeMs}`,
+    symbol,
+    timeframe: '1h',
+    openTimeMs: closeTimeMs - 3_600_000,
+    closeTimeMs,
+    side: 'long',
+    score: 3,
+    calibrated: false,
+    probability: 0.5,
+    expectedValue: 0.001,
+    regime: null,
+    riskMultiplier: 1,
+    components: [{ id: 'breakout', side: 'long', score: 0.8, weight: 1, level: 101 }],
+    tags: [],
+    levels: { entry: 100, stop: 98, takeProfit: 103, byComponent: { breakout: 101 } },
+    entryPlan: null,
+  };
+}
