@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SIM_START_MS } from '../support/sim.js';
+import { dataRoot } from '../support/testData.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 90_000;
@@ -35,7 +36,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       PERPSCOPE_SIM__SEED: '1',
       PERPSCOPE_SIM__START_TIME_MS: String(SIM_START_MS),
       // The Backtest view offers the recorded data sets under the test data root.
-      ...(process.env.PERPSCOPE_TEST_DATA ? { PERPSCOPE_BACKTEST__DATA_DIRS: process.env.PERPSCOPE_TEST_DATA } : {}),
+      ...(dataRoot() ? { PERPSCOPE_BACKTEST__DATA_DIRS: dataRoot()! } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
