@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
 import { ConfigError } from '../core/errors.js';
+import type { BacktestConfig } from './config.js';
 import { loadRecordedDir } from '../sim/replayFiles.js';
 
 /** One recorded funding settlement. */
@@ -40,6 +41,18 @@ export interface LoadDataOptions {
   /** Bars opening at or after this are dropped. */
   toMs?: number;
   warmupBars: number;
+}
+
+/** What to read for a backtest's options: its directory, timeframe, symbols, period and warm-up. */
+export function loadOptionsFor(config: BacktestConfig): LoadDataOptions {
+  return {
+    dir: config.data,
+    timeframe: config.timeframe,
+    ...(config.symbols.length ? { symbols: config.symbols } : {}),
+    ...(config.from !== undefined ? { fromMs: config.from } : {}),
+    ...(config.to !== undefined ? { toMs: config.to } : {}),
+    warmupBars: config.warmupBars,
+  };
 }
 
 /** `BTCUSDT` -> `BTC/USDT:USDT`. */

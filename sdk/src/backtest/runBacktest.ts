@@ -14,7 +14,7 @@ import { lowerBound } from '../market/candleSearch.js';
 import { BacktestMarketData } from './backtestSource.js';
 import { BacktestClock } from './clock.js';
 import { parseBacktestConfig, type BacktestConfig, type BacktestConfigInput } from './config.js';
-import { loadBacktestData, type BacktestData, type FundingEvent } from './data.js';
+import { loadBacktestData, loadOptionsFor, type BacktestData, type FundingEvent } from './data.js';
 import { replayBar } from './barReplay.js';
 import { syntheticBook, type DepthModel } from './fillModel.js';
 import { computeMetrics, periodReturns, splitBy, type BacktestMetrics, type EquityPoint, type PeriodReturn, type BacktestTradeStats } from './metrics.js';
@@ -109,16 +109,7 @@ function countingLogger(warnings: Record<string, number>): Logger {
 export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = {}): Promise<BacktestResult> {
   const config = parseBacktestConfig(input);
   const tfMs = timeframeMs(config.timeframe);
-  const data =
-    deps.data ??
-    loadBacktestData({
-      dir: config.data,
-      timeframe: config.timeframe,
-      ...(config.symbols.length ? { symbols: config.symbols } : {}),
-      ...(config.from !== undefined ? { fromMs: config.from } : {}),
-      ...(config.to !== undefined ? { toMs: config.to } : {}),
-      warmupBars: config.warmupBars,
-    });
+  const data = deps.data ?? loadBacktestData(loadOptionsFor(config));
   const series = data.candles;
   const startMs = config.from !== undefined ? Math.ceil(config.from / tfMs) * tfMs : Math.min(...[...series.values()].map((c) => c[Math.min(config.warmupBars, c.length - 1)]!.openTimeMs));
   const lastCloseMs = Math.max(...[...series.values()].map((c) => c[c.length - 1]!.openTimeMs + tfMs));

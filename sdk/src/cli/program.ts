@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { TIMEFRAMES } from '@perpscope/shared';
 import type { CliIo } from './io.js';
 import { addSweepCommands } from './sweepCommands.js';
+import { withBacktestDataOptions } from './backtestDataOptions.js';
+import type { BacktestCliOptions } from './commands/backtest.js';
 import { columnMapOption, intOption, listOption } from './parseOptions.js';
 
 /** Lets another package (the desktop app's `serve`) add commands to the same `perpscope` CLI. */
@@ -67,22 +69,15 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
       await runRun({ ...opts, ...program.opts<GlobalOptions>() }, io);
     });
 
-  program
-    .command('backtest')
-    .description('replay recorded candles through the paper-trading engine; metrics table, HTML/CSV/XLSX reports')
-    .requiredOption('--data <dir>', 'directory of recorded candles (<SYM>_<tf>.csv or <tf>/<SYM>.csv, e.g. ../shared/data/binance-usdm-2024-10-2025-03)')
-    .option('--timeframe <tf>', 'bar timeframe', '1h')
-    .option('--symbols <list>', 'only these symbols (BTCUSDT or BTC/USDT:USDT, comma-separated)', listOption('--symbols'))
-    .option('--from <date>', 'first traded bar (ISO date, UTC); warm-up bars come before it')
-    .option('--to <date>', 'end of the period (exclusive)')
-    .option('--warmup <n>', 'warm-up bars before --from', intOption('--warmup', 50, 5_000))
-    .option('--balance <usd>', 'initial paper balance in USD', intOption('--balance', 1, 1_000_000_000))
+  withBacktestDataOptions(
+    program.command('backtest').description('replay recorded candles through the paper-trading engine; metrics table, HTML/CSV/XLSX reports'),
+  )
     .option('--out <dir>', 'where the reports go (default: <home>/backtests/<run id>)')
     .option('--baseline <file>', 'a result.json of an earlier run: fail (exit 1) on any change in trades, with a diff')
     .option('--json', 'print one JSON object even in a terminal')
-    .action(async (opts: { data: string; timeframe: string; symbols?: string[]; from?: string; to?: string; warmup?: number; balance?: number; out?: string; baseline?: string; json?: boolean }) => {
+    .action(async (opts: Omit<BacktestCliOptions, keyof GlobalOptions>) => {
       const { runBacktestCommand } = await import('./commands/backtest.js');
-      const summary = await runBacktestCommand({ ...opts, timeframe: opts.timeframe as never, ...program.opts<GlobalOptions>() }, io);
+      const summary = await runBacktestCommand({ ...opts, ...program.opts<GlobalOptions>() }, io);
       if (summary.baseline && summary.baseline.differences.length > 0) throw new CommanderError(1, 'perpscope.backtest.baseline', '');
     });
 

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliIo } from './io.js';
-import { intOption, listOption } from './parseOptions.js';
+import { withBacktestDataOptions } from './backtestDataOptions.js';
+import { intOption } from './parseOptions.js';
 import type { GlobalOptions } from './program.js';
 import type { SweepCliOptions } from './commands/sweepCommon.js';
 import type { WalkForwardCliOptions } from './commands/walkForward.js';
@@ -25,14 +26,7 @@ function workersOption(cpus: number) {
 
 /** Data, period and candidate flags shared by `sweep` and `walk-forward`. */
 function withSweepOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--data <dir>', 'directory of recorded candles (as for backtest)')
-    .option('--timeframe <tf>', 'bar timeframe', '1h')
-    .option('--symbols <list>', 'only these symbols (comma-separated)', listOption('--symbols'))
-    .option('--from <date>', 'start of the period (ISO date, UTC); warm-up bars come before it')
-    .option('--to <date>', 'end of the period (exclusive)')
-    .option('--warmup <n>', 'warm-up bars', intOption('--warmup', 50, 5_000))
-    .option('--balance <usd>', 'initial paper balance in USD', intOption('--balance', 1, 1_000_000_000))
+  return withBacktestDataOptions(cmd)
     .option('--grid <spec>', "every combination: 'ema-cross.minAdx=0,20;breakout.volumeBurstMin=1.5,2'")
     .option('--random <n>', 'random search: this many samples over --space', intOption('--random', 1, 100_000))
     .option('--space <spec>', "with --random: 'ema-cross.minAdx=0..40;donchian-atr.riskPct' (a bare name takes the schema's min..max)")

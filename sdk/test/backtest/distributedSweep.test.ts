@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,24 +42,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** One PING over a raw socket: true on +PONG. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let reply = '';
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk: string) => {
-      reply += chunk;
-      if (reply.includes('\r\n')) {
-        socket.destroy();
-        resolve(reply.startsWith('+PONG'));
-      }
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 /** Resolves with the process's first stdout line containing `text`; rejects if it exits first. */
@@ -114,15 +96,10 @@ describe.skipIf(!haveRedis)('distributed sweep over BullMQ (real redis-server, t
 
   beforeAll(async () => {
     const port = await freePort();
-    const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     processes.push(redis);
-    const exited = new Promise<never>((_, reject) => redis.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}`))));
-    exited.catch(() => undefined);
-    // Poll until it answers: it starts in milliseconds, but how many depends on the machine.
-    const ready = (async () => {
-      while (!(await ping(port))) await new Promise((resolve) => setTimeout(resolve, 25));
-    })();
-    await Promise.race([ready, exited]);
+    // redis-server logs this line once its listener is bound; rejects if it exits first.
+    await lineWith(redis, 'Ready to accept connections', 'redis-server');
     redisUrl = `redis://127.0.0.1:${port}`;
     const workers = [0, 1].map((i) => {
       const child = spawn(process.execPath, ['--import', 'tsx', cli, '--home', join(tmp.dir, `home-${i}`), 'sweep-worker', '--redis', redisUrl, '--queue', queue], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });

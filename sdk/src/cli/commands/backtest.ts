@@ -1,23 +1,16 @@
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { Timeframe } from '@perpscope/shared';
 import { backtest, diffTrades, readBaselineTrades, type BacktestResult } from '../../backtest/index.js';
 import { writeReports, type ReportFiles } from '../../backtest/report/writeReports.js';
 import { metricRows } from '../../backtest/report/summary.js';
 import { BacktestRunStore, runIdFor, toJsonText } from '../../backtest/runStore.js';
+import { backtestInputFromCli, type BacktestDataCliOptions } from '../backtestDataOptions.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
 import { fmtNum, renderTable } from '../render/table.js';
 
-export interface BacktestCliOptions extends GlobalOptions {
-  data: string;
-  timeframe: Timeframe;
-  symbols?: string[];
-  from?: string;
-  to?: string;
-  warmup?: number;
-  balance?: number;
+export interface BacktestCliOptions extends GlobalOptions, BacktestDataCliOptions {
   json?: boolean;
   out?: string;
   /** A result.json whose trades this run must reproduce exactly. */
@@ -61,15 +54,7 @@ export async function runBacktestCommand(opts: BacktestCliOptions, io: CliIo, de
   const bar = asJson ? undefined : new cliProgress.SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} bars | {at} | eta {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 200 }, cliProgress.Presets.shades_classic);
   let started = false;
   const result = await backtest(
-    {
-      data: opts.data,
-      timeframe: opts.timeframe,
-      ...(opts.symbols ? { symbols: opts.symbols } : {}),
-      ...(opts.from !== undefined ? { from: opts.from } : {}),
-      ...(opts.to !== undefined ? { to: opts.to } : {}),
-      ...(opts.warmup !== undefined ? { warmupBars: opts.warmup } : {}),
-      ...(opts.balance !== undefined ? { initialBalanceUsd: opts.balance } : {}),
-    },
+    backtestInputFromCli(opts),
     {
       engineConfig: { risk: config.risk, signals: config.signals, profile: config.profile, universe: config.universe },
       onProgress: (p) => {

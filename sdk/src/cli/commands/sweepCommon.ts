@@ -1,24 +1,17 @@
-import type { Timeframe } from '@perpscope/shared';
 import { InvalidInputError } from '../../core/errors.js';
 import { parseBacktestConfig } from '../../backtest/config.js';
-import { loadBacktestData, type BacktestData, type LoadDataOptions } from '../../backtest/data.js';
+import { loadBacktestData, loadOptionsFor, type BacktestData, type LoadDataOptions } from '../../backtest/data.js';
 import { createQueueEvaluator, redactRedisUrl } from '../../backtest/distributedSweep.js';
 import { gridCandidates, parseSpaceSpec, randomCandidates, type Candidate } from '../../backtest/paramSpace.js';
 import { OBJECTIVES, localEvaluator, type Objective, type SweepEvaluator, type SweepSetup } from '../../backtest/sweep.js';
 import { createPoolEvaluator } from '../../backtest/sweepPool.js';
+import { backtestInputFromCli, type BacktestDataCliOptions } from '../backtestDataOptions.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
 
 /** Options `perpscope sweep` and `perpscope walk-forward` share. */
-export interface SweepCliOptions extends GlobalOptions {
-  data: string;
-  timeframe: Timeframe;
-  symbols?: string[];
-  from?: string;
-  to?: string;
-  warmup?: number;
-  balance?: number;
+export interface SweepCliOptions extends GlobalOptions, BacktestDataCliOptions {
   /** `strategy.param=v1,v2;...`: every combination. */
   grid?: string;
   /** Random search: this many samples over `--space`. */
@@ -56,23 +49,8 @@ export async function prepareSweep(opts: SweepCliOptions, io: CliIo): Promise<Sw
   if (issues.length) throw new InvalidInputError('sweep options', issues);
   const candidates =
     opts.grid !== undefined ? gridCandidates(parseSpaceSpec(opts.grid, 'grid')) : randomCandidates(parseSpaceSpec(opts.space!, 'space'), { samples: opts.random!, seed: opts.seed ?? 1 });
-  const backtest = parseBacktestConfig({
-    data: opts.data,
-    timeframe: opts.timeframe,
-    ...(opts.symbols ? { symbols: opts.symbols } : {}),
-    ...(opts.from !== undefined ? { from: opts.from } : {}),
-    ...(opts.to !== undefined ? { to: opts.to } : {}),
-    ...(opts.warmup !== undefined ? { warmupBars: opts.warmup } : {}),
-    ...(opts.balance !== undefined ? { initialBalanceUsd: opts.balance } : {}),
-  });
-  const load: LoadDataOptions = {
-    dir: backtest.data,
-    timeframe: backtest.timeframe,
-    ...(backtest.symbols.length ? { symbols: backtest.symbols } : {}),
-    ...(backtest.from !== undefined ? { fromMs: backtest.from } : {}),
-    ...(backtest.to !== undefined ? { toMs: backtest.to } : {}),
-    warmupBars: backtest.warmupBars,
-  };
+  const backtest = parseBacktestConfig(backtestInputFromCli(opts));
+  const load = loadOptionsFor(backtest);
   const setup: SweepSetup = { backtest, engineConfig: { risk: config.risk, signals: config.signals, profile: config.profile, universe: config.universe } };
   const data = loadBacktestData(load);
   if (opts.redis !== undefined) {
