@@ -64,8 +64,9 @@ async function firstRankedSymbol(page: Page): Promise<{ symbol: string; lastPric
   const view = await go(page, 'rankings');
   const row = view.locator('[data-testid=rankings-table] tbody tr[data-symbol]').first();
   await requireCapability(view, row, 'Rankings', 90_000);
-  const symbol = (await row.getAttribute('data-symbol'))!;
-  const lastText = await row.locator('td').nth(6).innerText();
+  // One read of one row: the rankings re-sort live, so two reads through `.first()` can name one
+  // symbol and return another's last price.
+  const { symbol, lastText } = await row.evaluate((tr: HTMLTableRowElement) => ({ symbol: tr.dataset['symbol'] ?? '', lastText: tr.cells[6]?.innerText ?? '' }));
   return { symbol, lastPrice: Number(lastText.replace(/,/g, '')) };
 }
 
