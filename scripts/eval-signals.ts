@@ -3,6 +3,7 @@
  *
  *   node --import tsx scripts/eval-signals.ts [--data DIR] [--check DIR,DIR] [--folds 5]
  *        [--doc docs/signals.md] [--calibration sdk/src/signals/calibrations/default.json]
+ *        [--edge sdk/src/signals/calibrations/edge.json]
  *
  * 1. Replays the default signal engine over every 1h series of the fitting set (no look-ahead: see
  *    `replaySignals`) and labels each emitted signal target-before-stop, with its return after a
@@ -29,6 +30,7 @@ import {
   baseRate,
   bootstrapLowerBound,
   brierScore,
+  buildEdgeEvidence,
   buildRankingPanel,
   collectSignalRecords,
   crossSectionIcs,
@@ -39,6 +41,7 @@ import {
   summarizeIc,
   topDecileStats,
   walkForwardSteps,
+  zOneSided,
   type CrossSection,
   type PanelCycle,
   type PanelRow,
@@ -66,6 +69,7 @@ const checkDirs = arg('check', [join(dataRoot, 'binance-usdm-2025-09-2026-03'), 
 const folds = Number(arg('folds', '5'));
 const docPath = resolve(ROOT, arg('doc', 'docs/signals.md'));
 const calPath = resolve(ROOT, arg('calibration', 'sdk/src/signals/calibrations/default.json'));
+const edgePath = resolve(ROOT, arg('edge', 'sdk/src/signals/calibrations/edge.json'));
 
 const pct = (x: number, d = 1): string => (Number.isFinite(x) ? `${(100 * x).toFixed(d)}` : 'n/a');
 const num = (x: number, d = 4): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -295,6 +299,18 @@ function main(): void {
   const fitCal: Calibration | null = run.final;
   const shippedOrBest: Calibration = run.best;
 
+  const labeler = createSignalEngine().config.labeler;
+  const edge = buildEdgeEvidence(oos.records, {
+    id: `edge-${fitSet.name}-${run.file.provenance.fitDate.slice(0, 10)}`,
+    provenance: run.file.provenance,
+    sample: `walk-forward test folds 2-${folds} of ${folds} (${oos.records.length} signals)`,
+    horizonBars: labeler.horizonBars,
+    tpAtrMult: labeler.tpAtrMult,
+    slAtrMult: labeler.slAtrMult,
+  });
+  writeFileSync(edgePath, `${JSON.stringify(edge, null, 2)}\n`);
+  console.log(edge.verdict);
+
   lines.push('### Expectancy per strategy and regime (test folds)', '', 'Realized return per signal after fees, exited at target, stop or the 12-bar timeout. A signal counts once for each agreeing strategy.', '', ...expectancyMarkdown(oos.records), '');
 
   t0 = performance.now();
@@ -361,6 +377,27 @@ function main(): void {
     for (const [name, cells] of laterCells) for (const k of positive) lines.push(`| ${name} ${expectancyLine(k, cells.get(k))}`);
     lines.push('');
   }
+
+  const z = zOneSided(1 - (1 - edge.method.confidence) / Math.max(1, edge.method.cellsTested));
+  const tradable = edge.cells.filter((c) => c.tradable);
+  lines.push(
+    '### What the auto-trader trades by default',
+    '',
+    `The AutoTrader trades a signal only when one of its agreeing strategies has a tradable cell (its regime's, or its all-regime cell) in \`${join('sdk/src/signals/calibrations', basename(edgePath))}\`, unless the strategy is named in \`autotrade.edge.overrides\`. ` +
+      `A cell is tradable when its lower bound of expectancy stays above zero after a Bonferroni correction for the ${edge.method.cellsTested} cells of at least ${edge.method.minSignals} signals tested on the fitting set's test folds: ` +
+      `each cell's one-sided bound is taken at z = ${num(z, 3)} instead of 1.645, so that the chance of any cell clearing it by luck stays at ${pct(1 - edge.method.confidence, 0)} %.`,
+    '',
+    `**Verdict:** ${edge.verdict}.`,
+    '',
+    '| strategy / regime | signals | hit rate | mean net % | 95 % lower bound % | corrected lower bound % | tradable |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    ...edge.cells.map((c) => `| ${c.strategy} / ${c.regime ?? 'all regimes'} | ${c.signals} | ${pct(c.hitRate)} % | ${num(c.meanNetPct, 3)} | ${num(c.lowerBoundPct, 3)} | ${num(c.correctedLowerBoundPct, 3)} | ${c.tradable ? 'yes' : 'no'} |`),
+    '',
+    tradable.length
+      ? `Default walk-forward expectancy after costs: the tradable cells' signals, carried to the later sets, are in the section above.`
+      : 'Default walk-forward expectancy after costs: 0, because the default configuration trades nothing (target: >= 0, or trade nothing).',
+    '',
+  );
 
   const totalS = (performance.now() - started) / 1000;
   const probabilityLabel = fitCal ? 'shipped calibration' : `best candidate ${run.file.evidence.model}, not shipped`;

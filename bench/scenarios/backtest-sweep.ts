@@ -49,7 +49,7 @@ const load: LoadDataOptions = {
 };
 const setup: SweepSetup = {
   backtest: { data: load.dir, timeframe: '1h', warmupBars: 300, ...(real ? { symbols: SYMBOLS, from: from!, to: to! } : {}) },
-  engineConfig: { risk: { gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, maxPositions: 4 } } },
+  engineConfig: { risk: { gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, maxPositions: 4 } }, autotrade: { edge: { require: false } } },
 };
 const candidates = gridCandidates(parseSpaceSpec('breakout.volumeBurstMin=1.2,1.5,2;ema-cross.minAdx=0,20;ema-pullback.touchAtr=0.25,0.5'));
 const data = loadBacktestData(load);

@@ -99,6 +99,8 @@ function emaCrossOnlyConfig(symbols: number): PerpscopeConfigInput {
     risk: {
       gates: { minScore: 0, minProbability: 0, cooldownMs: 0, maxPositions: symbols, maxExposureUsd: 1e12, dailyLossLimitPct: null, maxManipScore: null, minQuoteVolume24hUsd: 0 },
     },
+    // Every signal is traded, as the reference trades every cross: no evidence covers generated bars.
+    autotrade: { edge: { require: false } },
   };
 }
 

@@ -50,6 +50,9 @@ test('runs a small backtest from the form and shows its metrics, charts and trad
   await view.getByTestId('backtest-from').fill('2025-02-01');
   await view.getByTestId('backtest-to').fill('2025-02-15');
   await view.getByTestId('backtest-symbols').fill('BTC, ETH, SOL');
+  // The edge gate is on by default and the shipped evidence backs no strategy: off, to see what they would have done.
+  await expect(view.getByTestId('backtest-edge-gate')).toBeChecked();
+  await view.getByTestId('backtest-edge-gate').uncheck();
   await view.getByTestId('backtest-run').click();
 
   const progress = view.getByTestId('backtest-progress');
@@ -68,7 +71,7 @@ test('runs a small backtest from the form and shows its metrics, charts and trad
   await expect(metrics.locator('tr[data-metric=totalReturnPct] td').nth(1)).toHaveText(/^-?\d+\.\d\d%$/);
   await expect(metrics.locator('tr[data-metric=maxDrawdownPct] td').nth(1)).toHaveText(/^\d+\.\d\d%$/);
   const tradeCount = Number(await metrics.locator('tr[data-metric=trades] td').nth(1).innerText());
-  expect(tradeCount, 'two weeks of three liquid perps trade under the default config').toBeGreaterThan(0);
+  expect(tradeCount, 'two weeks of three liquid perps trade under the default config with the edge gate off').toBeGreaterThan(0);
 
   const chart = result.getByTestId('equity-chart').locator('canvas').first();
   await expect(chart, 'ECharts drew the equity and drawdown').toBeVisible();

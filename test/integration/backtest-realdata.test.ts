@@ -23,7 +23,8 @@ describe.skipIf(!hasData)(`backtest on real recorded data (${SUB})`, () => {
     const home = join(tmp.dir, 'home');
     const out = join(tmp.dir, 'out');
     const summary = await runBacktestCommand(
-      { data: dataDir(SUB)!, timeframe: '1h', symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], from: '2025-01-01', to: '2025-01-15', out, home },
+      // The edge gate off (--no-edge-gate): with the shipped evidence the default config trades nothing.
+      { data: dataDir(SUB)!, timeframe: '1h', symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], from: '2025-01-01', to: '2025-01-15', out, home, edgeGate: false },
       io,
       { nowMs: () => Date.UTC(2026, 0, 1) },
     );
@@ -69,7 +70,7 @@ describe.skipIf(!hasFunding)(`backtest with recorded funding (${FUNDING_SUB})`, 
   it('settles the recorded funding rates (the flat rate is off) on positions open at settlement times', async () => {
     const r = await backtest(
       { data: dataDir(FUNDING_SUB)!, timeframe: '1h', symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT'], from: '2026-02-01', to: '2026-02-15', fundingFlatRate: 0 },
-      { engineConfig: { risk: { gates: { minScore: 0, minProbability: 0 } } } },
+      { engineConfig: { risk: { gates: { minScore: 0, minProbability: 0 } }, autotrade: { edge: { require: false } } } },
     );
     expect(r.trades.length).toBeGreaterThan(0);
     const acrossSettlement = r.trades.filter((t) => Math.floor(t.closedAtMs / 28_800_000) > Math.floor(t.openedAtMs / 28_800_000));

@@ -5,23 +5,13 @@ import { createEngine } from '../../sdk/src/engine/index.js';
 import { ReplayMarketData } from '../../sdk/src/market/index.js';
 import type { RankingResult } from '../../sdk/src/ranking/index.js';
 import { createSignalEngine, replaySignals, type Signal } from '../../sdk/src/signals/index.js';
-import { createMarketGenerator } from '../../sdk/src/sim/index.js';
+import { generatedCandles } from '../../sdk/test/engine/generatedCandles.js';
 import { candleArrays } from '../../sdk/src/engine/marketSnapshots.js';
 import { SIM_START_MS, until } from '../support/sim.js';
 
 const H = 3_600_000;
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Generated closed 1h candles for `symbols` symbols over [fromMs, toMs). */
-function generatedCandles(symbols: number, fromMs: number, toMs: number): Map<string, Partial<Record<Timeframe, Candle[]>>> {
-  const gen = createMarketGenerator({ seed: 11, symbols, startTimeMs: toMs });
-  const out = new Map<string, Partial<Record<Timeframe, Candle[]>>>();
-  for (const m of gen.markets()) {
-    const candles = gen.candles(m.symbol, '1h', fromMs, toMs).map(({ openTimeMs, open, high, low, close, volume }) => ({ openTimeMs, open, high, low, close, volume }));
-    out.set(m.symbol, { '1h': candles });
-  }
-  return out;
-}
 
 async function replayRun(candles: Map<string, Partial<Record<Timeframe, Candle[]>>>, startMs: number, steps: number) {
   const clock = new SimulatedClock(startMs);

@@ -20,11 +20,12 @@ describe('AutoTrader live against SimExchange', () => {
     const r = rig;
     const lot = r.ex.market(SYMBOL).precision.amount ?? 0.001;
     const stack = () =>
-      createTradingStack({ mode: 'live', store: r.store, clock: r.clock, risk, exchangeId: 'blofin', exchange: r.ex, roundAmount: (_s, a) => Math.floor(a / lot + 1e-9) * lot });
+      createTradingStack({ mode: 'live', store: r.store, clock: r.clock, risk, autoTrader: { edge: { overrides: ['ema-cross'] } }, exchangeId: 'blofin', exchange: r.ex, roundAmount: (_s, a) => Math.floor(a / lot + 1e-9) * lot });
     const liveTriggers = () => r.sim.accountSnapshot().triggers.filter((t) => t.state === 'live');
     const book = await r.ex.fetchOrderBook(SYMBOL, 5);
     const px = ((book.bids[0]?.[0] ?? 0) + (book.asks[0]?.[0] ?? 0)) / 2;
-    const signal: TradeSignal = { symbol: SYMBOL, side: 'long', score: 7, probability: 0.7, manipScore: 5, quoteVolume24hUsd: 1e8, price: px, atr: px * 0.01, atMs: Date.now() };
+    // No evidence covers the sim's market: the strategy is traded by the explicit override.
+    const signal: TradeSignal = { symbol: SYMBOL, side: 'long', score: 7, probability: 0.7, manipScore: 5, quoteVolume24hUsd: 1e8, price: px, atr: px * 0.01, atMs: Date.now(), strategies: ['ema-cross'], timeframe: '15m', regime: null, evidence: [] };
 
     const first = stack();
     await first.autoTrader.start();

@@ -9,6 +9,7 @@ import {
   type EngineDeps,
   type PerpscopeConfig,
   type Store,
+  resolveEdgeEvidence,
 } from '@perpscope/sdk';
 import type { SimExchange } from '@perpscope/sdk/sim';
 import { createBacktestService } from './backtest/backtestService.js';
@@ -137,6 +138,8 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
       },
     },
     onRiskChange: (risk) => trading?.setRisk(risk),
+    edge: config.autotrade.edge,
+    onEdgeChange: (edge) => trading?.setEdge(edge),
   });
   const trading: PaperTrading | undefined =
     config.mode === 'paper'
@@ -148,6 +151,8 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
           clock: wiring.deps.clock ?? wall,
           logger,
           risk: settings.risk(),
+          autotrade: { ...config.autotrade, edge: settings.edge() },
+          edgeEvidence: resolveEdgeEvidence(config.signals),
           ranking: rankings.row,
           // Open positions get fresh order flow about once a wall second, however fast the sim runs.
           positionRefreshMs: 1_000 * (sim ? config.sim.acceleration : 1),
@@ -157,7 +162,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
   const backtest = createBacktestService({
     home,
     dataDirs: () => config.backtest.dataDirs,
-    settings: () => ({ risk: settings.risk(), signals: config.signals, profile: profiles.active(), universe: config.universe }),
+    settings: () => ({ risk: settings.risk(), signals: config.signals, profile: profiles.active(), universe: config.universe, autotrade: { ...config.autotrade, edge: settings.edge() } }),
     nowMs: () => wall.nowMs(),
     logger,
   });

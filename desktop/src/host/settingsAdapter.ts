@@ -1,9 +1,11 @@
 import {
+  EdgeGateConfigSchema,
   InvalidInputError,
   mergeLayers,
   RiskConfigSchema,
   UniverseConfigSchema,
   zodIssuesToFieldIssues,
+  type EdgeGateConfig,
   type FieldIssue,
   type PerpscopeConfig,
   type RiskConfig,
@@ -12,7 +14,7 @@ import type { SettingFieldView, SettingsView } from '@perpscope/shared';
 import type { SettingsPort } from './ports.js';
 import type { SettingsRepositoryLike } from './profilesAdapter.js';
 
-/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? } }`. */
+/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? }, autotrade?: { edge? } }`. */
 export const SETTINGS_KEY = 'desktop.settings';
 
 type Value = SettingFieldView['value'];
@@ -55,6 +57,13 @@ const FIELDS: readonly FieldSpec[] = [
   { path: 'risk.sizing.leverage', group: 'sizing', label: 'Leverage', kind: 'number', min: 1, max: 125, unit: 'x' },
   { path: 'risk.sizing.marginMode', group: 'sizing', label: 'Margin mode', kind: 'enum', options: ['cross', 'isolated'] },
   { path: 'risk.sizing.minMarginUsd', group: 'sizing', label: 'Min initial margin', kind: 'number', min: 0, unit: 'USD' },
+  {
+    path: 'autotrade.edge.require',
+    group: 'gates',
+    label: 'Auto-trade only signals with edge',
+    kind: 'boolean',
+    help: 'On: the auto-trader takes only signals whose strategy showed an edge after costs out of sample, plus the strategies named in autotrade.edge.overrides (config.json). Off: every signal the risk gates pass is traded. Applies at once.',
+  },
 ];
 const FIELD_PATHS = new Set(FIELDS.map((f) => f.path));
 
@@ -89,12 +98,18 @@ export interface SettingsAdapterOptions {
   profiles: { active(): string; names(): string[]; apply(name: string): void };
   /** Called with the new risk config after a change, e.g. to update a RiskPolicy. */
   onRiskChange?: (risk: RiskConfig) => void;
+  /** The edge gate from config.json and env (`autotrade.edge`); the saved overrides apply on top. Defaults when absent. */
+  edge?: PerpscopeConfig['autotrade']['edge'];
+  /** Called with the new edge gate after a change, e.g. to update the AutoTrader. */
+  onEdgeChange?: (edge: EdgeGateConfig) => void;
 }
 
 export interface SettingsAdapter {
   port: SettingsPort;
   /** The risk config, defaults filled in with the saved overrides. */
   risk(): RiskConfig;
+  /** The AutoTrader's edge gate, defaults filled in with the saved overrides. */
+  edge(): EdgeGateConfig;
 }
 
 /** The saved overrides, or an empty object when none (or garbage) is stored. */
@@ -109,8 +124,19 @@ function parseRisk(overrides: Overrides, base: Overrides): RiskConfig {
   return parsed.success ? parsed.data : RiskConfigSchema.parse(base);
 }
 
+const savedEdge = (overrides: Overrides): Overrides => {
+  const edge = getAt(overrides, 'autotrade.edge');
+  return isObject(edge) ? edge : {};
+};
+
+/** The saved edge-gate overrides over the configured gate; the configured gate when they no longer parse. */
+function parseEdge(overrides: Overrides, base: Overrides): EdgeGateConfig {
+  const parsed = EdgeGateConfigSchema.safeParse(mergeLayers(base, savedEdge(overrides)));
+  return parsed.success ? parsed.data : EdgeGateConfigSchema.parse(base);
+}
+
 /**
- * `settings.get/set`: universe gates, the ranking profile, risk gates and sizing, described as
+ * `settings.get/set`: universe gates, the ranking profile, risk gates and sizing, the auto-trader's edge gate, described as
  * fields for a generic form. Values are validated with the sdk's own schemas (every bad path is
  * reported at once) and saved in the settings store only when all of them are valid.
  */
@@ -118,12 +144,15 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
   let overrides = savedOverrides(o.settings);
   const baseRisk: Overrides = o.risk ? structuredClone(o.risk) : {};
   let risk = parseRisk(overrides, baseRisk);
+  const baseEdge: Overrides = o.edge ? structuredClone(o.edge) : {};
+  let edge = parseEdge(overrides, baseEdge);
 
   function current(path: string): Value {
     if (path.startsWith('universe.')) {
       const saved = getAt(overrides, path);
       return (saved ?? getAt({ universe: o.universe }, path) ?? null) as Value;
     }
+    if (path.startsWith('autotrade.edge.')) return (getAt({ autotrade: { edge } }, path) ?? null) as Value;
     return (getAt({ risk }, path) ?? null) as Value;
   }
 
@@ -170,15 +199,23 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
     if (!nextRisk.success) {
       for (const i of zodIssuesToFieldIssues(nextRisk.error, riskInput)) issues.push({ ...i, path: `risk.${i.path}` });
     }
-    if (issues.length > 0 || !nextRisk.success) throw new InvalidInputError('settings', issues);
+    const edgeInput = mergeLayers(baseEdge, savedEdge(next));
+    const nextEdge = EdgeGateConfigSchema.safeParse(edgeInput);
+    if (!nextEdge.success) {
+      for (const i of zodIssuesToFieldIssues(nextEdge.error, edgeInput)) issues.push({ ...i, path: `autotrade.edge.${i.path}` });
+    }
+    if (issues.length > 0 || !nextRisk.success || !nextEdge.success) throw new InvalidInputError('settings', issues);
     o.settings.set(SETTINGS_KEY, next, o.nowMs());
     overrides = next;
     const riskChanged = JSON.stringify(nextRisk.data) !== JSON.stringify(risk);
     risk = nextRisk.data;
     if (riskChanged) o.onRiskChange?.(risk);
+    const edgeChanged = JSON.stringify(nextEdge.data) !== JSON.stringify(edge);
+    edge = nextEdge.data;
+    if (edgeChanged) o.onEdgeChange?.(edge);
     if (profile !== undefined && profile !== o.profiles.active()) o.profiles.apply(profile);
     return view();
   }
 
-  return { port: { get: view, set }, risk: () => risk };
+  return { port: { get: view, set }, risk: () => risk, edge: () => edge };
 }

@@ -27,6 +27,16 @@ export function toSignalView(s: Signal): SignalView {
     stopPrice: finiteOrNull(s.levels.stop),
     targetPrices: Number.isFinite(s.levels.takeProfit) ? [s.levels.takeProfit] : [],
     createdAtMs: Math.floor(s.closeTimeMs),
+    evidence: s.evidence.map((e) => ({
+      strategy: e.strategy,
+      regime: e.regime,
+      signals: e.signals,
+      hitRate: e.hitRate,
+      meanNetPct: e.meanNetPct,
+      correctedLowerBoundPct: e.correctedLowerBoundPct,
+      tradable: e.tradable,
+      evidenceId: e.evidenceId,
+    })),
   };
 }
 

@@ -11,6 +11,9 @@ import {
   type Logger,
   type RiskConfig,
   type Store,
+  type AutoTraderConfigInput,
+  type EdgeEvidenceFile,
+  type EdgeGateConfig,
 } from '@perpscope/sdk';
 import type { KillSwitchStateView, MethodParams, OrderView, PositionView, RankingRowView } from '@perpscope/shared';
 import type { HostEvent, TradingPort } from './ports.js';
@@ -25,6 +28,10 @@ export interface PaperTradingOptions {
   clock: Clock;
   logger: Logger;
   risk: RiskConfig;
+  /** AutoTrader settings, the edge gate among them. */
+  autotrade: AutoTraderConfigInput;
+  /** Edge evidence the engine's signals carry (named in the trader's status). */
+  edgeEvidence: EdgeEvidenceFile | null;
   ranking: (symbol: string) => RankingRowView | null;
   /** Market-clock milliseconds between refreshes of symbols with positions or working orders. */
   positionRefreshMs: number;
@@ -35,6 +42,8 @@ export interface PaperTrading {
   subscribe(listener: (e: HostEvent) => void): () => void;
   /** Applies changed risk settings to the stack's RiskPolicy at once (the daily anchor is kept). */
   setRisk(config: RiskConfig): void;
+  /** Applies a changed edge gate to the AutoTrader at once: the next signal and status use it. */
+  setEdge(config: EdgeGateConfig): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -62,6 +71,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       const m = o.engine.markets().find((x) => x.symbol === symbol);
       return m ? paperMarketSpec(m) : undefined;
     },
+    autoTrader: o.autotrade,
+    edgeEvidence: o.edgeEvidence,
     logger: o.logger,
   });
   const { broker, killSwitch } = stack;
@@ -172,6 +183,10 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       // the new limits to both, and keeps its daily anchor.
       Object.assign(stack.risk.config, structuredClone(config));
     },
+    setEdge(config) {
+      // The AutoTrader reads its edge config per signal and per status, so updating it in place suffices.
+      Object.assign(stack.autoTrader.config.edge, structuredClone(config));
+    },
     async start() {
       await stack.autoTrader.start();
       bridge.start();
@@ -193,6 +208,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
           account: toAccountView(s.account, anchor ? s.account.equityUsd - anchor.equityUsd : null),
           positions: s.positions.map(positionView),
           orders: s.openOrders.map(toOrderView),
+          edge: { ...s.edge, overrides: [...s.edge.overrides], tradable: [...s.edge.tradable] },
         };
       },
       setAutotrade(enabled) {

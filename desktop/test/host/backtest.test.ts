@@ -121,7 +121,7 @@ describe('backtests through the host (recorded data, the SDK engine path, the ru
     let runId: string | null = null;
     const seen: BacktestProgressView[] = [];
     const done = finalEvent(host, () => runId, seen);
-    const started = await host.call('backtest.start', { dataset: datasetDir, timeframe: '1h', symbols: symbols(), fromMs: FROM, toMs: TO, strategies: ['breakout', 'ema-cross', 'donchian-atr'] });
+    const started = await host.call('backtest.start', { dataset: datasetDir, timeframe: '1h', symbols: symbols(), fromMs: FROM, toMs: TO, strategies: ['breakout', 'ema-cross', 'donchian-atr'], edgeGate: false });
     runId = value(started).runId;
     const listed = value(await host.call('backtest.list'));
     expect(listed.active?.runId, 'the run is the active one while it replays').toBe(runId);

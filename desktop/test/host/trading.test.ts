@@ -7,7 +7,8 @@ import { createEngine, openStore, silentLogger, type Engine, type Signal } from 
 import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent, type HostSecretStore } from '../../src/host/index.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
-const CONFIG = { sim: { symbols: 20, seed: 9, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m', '15m'], backfillBars: 100, universe: { minQuoteVolumeUsd: 0 } };
+// The test signals' strategy is traded by override: no evidence covers the sim's markets.
+const CONFIG = { sim: { symbols: 20, seed: 9, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m', '15m'], backfillBars: 100, universe: { minQuoteVolumeUsd: 0 }, autotrade: { edge: { overrides: ['test'] } } };
 
 /** Trading never reads keys; a secret store that holds nothing keeps the test off the keychain. */
 const noSecrets: HostSecretStore = {
@@ -214,6 +215,7 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
       regime: null,
       riskMultiplier: 1,
       components: [{ id: 'test', side: 'long', score: 50, weight: 1, level: null }],
+      evidence: [],
       tags: [],
       levels: { entry, stop: entry * 0.99, takeProfit: entry * 1.02, byComponent: {} },
       entryPlan: null,

@@ -9,7 +9,8 @@ import { createEngine } from '../engine/createEngine.js';
 import { TradingBridge } from '../engine/tradingBridge.js';
 import type { Signal } from '../signals/index.js';
 import { Ledger, openStore, type Fill } from '../store/index.js';
-import { createTradingStack, type AutoTraderConfig, type PaperBroker } from '../trading/index.js';
+import { createTradingStack, type AutoTraderConfigInput, type PaperBroker } from '../trading/index.js';
+import { resolveEdgeEvidence } from '../signals/edgeEvidence.js';
 import { lowerBound } from '../market/candleSearch.js';
 import { BacktestMarketData } from './backtestSource.js';
 import { BacktestClock } from './clock.js';
@@ -32,7 +33,8 @@ export interface BacktestDeps {
    * universe gates and timeframes are the backtest's own: the replay trades the symbols asked for.
    */
   engineConfig?: PerpscopeConfigInput;
-  autoTrader?: Partial<AutoTraderConfig>;
+  /** Overrides of the engine config's `autotrade` settings. */
+  autoTrader?: AutoTraderConfigInput;
   onProgress?: (p: BacktestProgress) => void;
   /** Every signal the engine selects while trading (before the AutoTrader sees it). */
   onSignal?: (signal: Signal) => void;
@@ -153,7 +155,8 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     exchangeId: config.exchange,
     paperMarket: () => spec,
     paperInitialBalanceUsd: config.initialBalanceUsd,
-    ...(deps.autoTrader ? { autoTrader: deps.autoTrader } : {}),
+    autoTrader: { ...engineConfig.autotrade, ...deps.autoTrader, edge: { ...engineConfig.autotrade.edge, ...deps.autoTrader?.edge } },
+    edgeEvidence: resolveEdgeEvidence(engineConfig.signals),
     logger,
   });
   const paper = stack.broker as PaperBroker;

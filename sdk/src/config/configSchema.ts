@@ -2,6 +2,7 @@ import { TimeframeSchema } from '@perpscope/shared';
 import { z } from 'zod';
 import { RiskConfigSchema } from '../risk/config.js';
 import { SignalEngineConfigSchema } from '../signals/config.js';
+import { AutoTraderConfigSchema } from '../trading/autoTraderConfig.js';
 
 /**
  * The one configuration schema. Every field has a default so an empty config is valid; sources
@@ -58,6 +59,8 @@ export const ConfigSchema = z
     risk: RiskConfigSchema.prefault({}),
     /** Signal engine: strategies, blend, bandit, regime, labeler, selection. */
     signals: SignalEngineConfigSchema.prefault({}),
+    /** AutoTrader: TP/SL, pyramiding, restart behaviour and the edge gate (`autotrade.edge`). */
+    autotrade: AutoTraderConfigSchema.prefault({}),
     /** The local database. */
     store: z
       .object({

@@ -6,9 +6,12 @@ import type { BarEvent, MarketDataService } from '../market/index.js';
 import { Ranker, type RankingQueryInput, type RankingResult } from '../ranking/index.js';
 import {
   IncrementalSignalEvaluator,
+  ReliabilityMonitor,
   resolveSignalEngineConfig,
   SignalEngine,
   type ClosedBar,
+  type ReliabilityFinding,
+  type ReliabilityKeyTable,
   type Signal,
   type SignalCycle,
   type SignalEngineConfigInput,
@@ -29,6 +32,8 @@ export interface AnalyzerOptions {
   signalState?: SignalStatePort;
   onSignals: (cycle: SignalCycle) => void;
   onRanking: (ranking: RankingResult) => void;
+  /** A calibration's drift started or ended (after the cycle that showed it was saved). */
+  onReliability?: (findings: ReliabilityFinding[]) => void;
 }
 
 /** Bounded history of recent signals for `signals.list` and the scan table. */
@@ -48,6 +53,10 @@ export class Analyzer {
   private recent: Signal[] = [];
   private lastRanking: RankingResult | null = null;
   private profile: string;
+  /** Stated probabilities against matured outcomes, per calibration. */
+  private readonly reliabilityMonitor: ReliabilityMonitor;
+  /** Monitor revision last written through the signal-state port. */
+  private savedReliabilityRevision: number;
   /** What was restored at construction; undefined without a signal-state port. */
   readonly restored: RestoredSignalState | undefined;
 
@@ -61,6 +70,8 @@ export class Analyzer {
     this.evaluator = new IncrementalSignalEvaluator(new SignalEngine(config, snapshot ? { snapshot } : {}));
     this.recent = this.restored?.recentSignals.slice(0, RECENT_SIGNALS) ?? [];
     this.profile = options.profile;
+    this.reliabilityMonitor = new ReliabilityMonitor(config.reliability, this.restored?.reliability);
+    this.savedReliabilityRevision = this.reliabilityMonitor.revision;
   }
 
   /** Seeds every universe series not yet tracked and forgets series that left; returns how many were seeded. */
@@ -133,7 +144,10 @@ export class Analyzer {
   }
 
   private record(cycle: SignalCycle): void {
+    for (const outcome of cycle.matured) this.reliabilityMonitor.observe(outcome);
+    const findings = cycle.matured.length ? this.reliabilityMonitor.check() : [];
     this.persist(cycle);
+    if (findings.length) this.options.onReliability?.(findings);
     if (cycle.signals.length) {
       this.recent = [...cycle.signals, ...this.recent].slice(0, RECENT_SIGNALS);
     }
@@ -145,8 +159,12 @@ export class Analyzer {
     const port = this.options.signalState;
     if (!port) return;
     const engine = this.evaluator.engine;
+    const monitor = this.reliabilityMonitor;
+    const revision = monitor.revision;
+    const reliability = revision !== this.savedReliabilityRevision ? { reliability: monitor.snapshot() } : {};
     try {
-      port.saveCycle(cycle, { bandit: engine.banditSnapshot(), lastCloseTimeMs: engine.lastCycleCloseTimeMs, regime: engine.regime });
+      port.saveCycle(cycle, { bandit: engine.banditSnapshot(), lastCloseTimeMs: engine.lastCycleCloseTimeMs, regime: engine.regime, ...reliability });
+      this.savedReliabilityRevision = revision;
     } catch (err) {
       // A failed save loses this cycle's rows, not the analysis: signals still go out.
       this.options.logger.error({ err: describeError(err), closeTimeMs: cycle.closeTimeMs }, 'saving the signal state failed');
@@ -177,6 +195,11 @@ export class Analyzer {
   /** Recent selected signals, newest first. */
   recentSignals(): readonly Signal[] {
     return this.recent;
+  }
+
+  /** The running reliability table of stated probabilities against matured outcomes, per calibration. */
+  reliability(): ReliabilityKeyTable[] {
+    return this.reliabilityMonitor.table();
   }
 
   /** Learned signal state (bandit weights, pending labels, cooldowns) for persistence. */

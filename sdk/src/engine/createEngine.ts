@@ -22,7 +22,7 @@ import type { SimExchange } from '../sim/index.js';
 import type { EngineAlert, EngineEventMap } from './engineEvents.js';
 import { Analyzer } from './analyzer.js';
 import type { RankingQueryInput, RankingResult } from '../ranking/index.js';
-import type { Signal } from '../signals/index.js';
+import type { ReliabilityFinding, ReliabilityKeyTable, Signal } from '../signals/index.js';
 import { createCcxtExchange } from './exchangeClient.js';
 import type { RestoredSignalState, SignalStatePort } from './signalState.js';
 
@@ -47,6 +47,25 @@ function restoredAlert(atMs: number, r: RestoredSignalState): EngineAlert {
       skippedRows: r.skipped.length,
       skipped: r.skipped.slice(0, SKIPPED_ROWS_IN_ALERT),
     },
+  };
+}
+
+const pct = (p: number): string => `${(p * 100).toFixed(1)}%`;
+
+/**
+ * The `calibration_drift` / `calibration_recovered` alert: a calibration's stated probability and
+ * the hit rate its signals realized parted beyond the bound, or came back within it.
+ */
+function reliabilityAlert(atMs: number, f: ReliabilityFinding): EngineAlert {
+  const where = f.scope === 'overall' ? 'overall' : `stated ${pct(f.scope.from)}-${pct(f.scope.to)}`;
+  const figures = `stated ${pct(f.meanStated)} vs realized ${pct(f.realized)} over n=${Math.round(f.count)} (${where}), bound ${(f.bound * 100).toFixed(1)} pp`;
+  const drift = f.kind === 'drift';
+  return {
+    atMs,
+    level: drift ? 'warn' : 'info',
+    kind: drift ? 'calibration_drift' : 'calibration_recovered',
+    message: drift ? `calibration ${f.key} drifted: ${figures}` : `calibration ${f.key} is back within bound: ${figures}`,
+    details: { calibrationId: f.key, scope: f.scope, meanStated: f.meanStated, realized: f.realized, count: f.count, bound: f.bound },
   };
 }
 
@@ -99,6 +118,8 @@ export interface Engine {
   setProfile(profile: string): void;
   /** The analytics stage (ranker with its profiles, signal state); undefined before start. */
   analyzer(): Analyzer | undefined;
+  /** Stated probability against realized hit rate per calibration, over recent matured labels; empty before start. */
+  reliability(): ReliabilityKeyTable[];
 }
 
 /** Ranking reads the longest configured timeframe: it carries the most context per bar. */
@@ -222,6 +243,9 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
         for (const signal of cycle.signals) emitter.emit('signal', signal);
       },
       onRanking: (ranking) => emitter.emit('ranking', ranking),
+      onReliability: (findings) => {
+        for (const f of findings) emitter.emit('alert', reliabilityAlert(marketClock.nowMs(), f));
+      },
     });
     const analysis = analyzer;
     if (analysis.restored) emitter.emit('alert', restoredAlert(marketClock.nowMs(), analysis.restored));
@@ -275,5 +299,6 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     signals: () => analyzer?.recentSignals() ?? [],
     setProfile: (profile) => requireAnalyzer().setProfile(profile),
     analyzer: () => analyzer,
+    reliability: () => analyzer?.reliability() ?? [],
   };
 }

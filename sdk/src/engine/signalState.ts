@@ -1,4 +1,4 @@
-import type { BanditSnapshot, RegimeState, Signal, SignalCycle, SignalEngineConfig, SignalEngineSnapshot } from '../signals/index.js';
+import type { BanditSnapshot, RegimeState, ReliabilitySnapshot, Signal, SignalCycle, SignalEngineConfig, SignalEngineSnapshot } from '../signals/index.js';
 
 /** A stored row that did not validate and was left out of a restore. */
 export interface SkippedStateRow {
@@ -17,6 +17,8 @@ export interface RestoredSignalState {
   recentSignals: Signal[];
   /** Rows left out because they did not validate. */
   skipped: SkippedStateRow[];
+  /** The reliability table of stated probabilities against outcomes; undefined when nothing was stored. */
+  reliability?: ReliabilitySnapshot;
 }
 
 /** The engine's clock at restore, against which stored times are checked. */
@@ -32,6 +34,8 @@ export interface LearnedSignalState {
   bandit: BanditSnapshot;
   lastCloseTimeMs: number | null;
   regime: RegimeState | null;
+  /** The reliability table, present only when it changed since the last save. */
+  reliability?: ReliabilitySnapshot;
 }
 
 /**

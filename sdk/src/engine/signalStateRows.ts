@@ -26,6 +26,9 @@ export const StoredLabelPayloadSchema = z.object({
   takeProfit: positive,
   stop: positive,
   horizonBars: z.number().int().min(1),
+  // Labels stored before the stated probability was carried have neither.
+  probability: z.number().finite().min(0).max(1).optional(),
+  calibrationId: z.string().min(1).nullable().optional(),
 });
 
 const LabelSeriesSchema = z.object({ symbol: z.string().min(1), timeframe: z.enum(TIMEFRAMES), side });
@@ -51,6 +54,8 @@ export const StoredSignalSchema = z.looseObject({
   regime: z.string().nullable(),
   riskMultiplier: finite,
   components: z.array(ComponentSchema),
+  // Signals stored before edge evidence existed carry none.
+  evidence: z.array(z.looseObject({ strategy: z.string().min(1), signals: z.number().int().nonnegative(), hitRate: finite, meanNetPct: finite, correctedLowerBoundPct: finite, tradable: z.boolean(), evidenceId: z.string() })).default([]),
   tags: z.array(z.string()),
   levels: z.looseObject({ entry: positive, stop: positive, takeProfit: positive, byComponent: z.record(z.string(), finite) }),
   entryPlan: z.record(z.string(), z.unknown()).nullable(),
@@ -110,6 +115,8 @@ export function pendingLabelFromRow(row: PendingLabelRow, resumeAtMs: number | n
       horizonBars: p.horizonBars,
       // A label past its horizon is kept for one more bar, which labels it a timeout at that close.
       barsSeen: Math.min(p.horizonBars - 1, Math.max(0, seen)),
+      ...(p.probability !== undefined ? { probability: p.probability } : {}),
+      ...(p.calibrationId !== undefined ? { calibrationId: p.calibrationId } : {}),
     },
   };
 }

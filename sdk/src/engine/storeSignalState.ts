@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import {
   cooldownKeyOf,
   parseSignalEngineSnapshot,
+  ReliabilitySnapshotSchema,
   SignalLifecycle,
   type LifecycleSnapshot,
   type PendingLabel,
@@ -29,6 +30,12 @@ export function banditStateRow(exchange: string): string {
 export function engineStateRow(exchange: string): string {
   return `signals.engine@${exchange}`;
 }
+
+/** `bandit_state` row holding an exchange's reliability table of stated probabilities against outcomes. */
+export function reliabilityStateRow(exchange: string): string {
+  return `signals.reliability@${exchange}`;
+}
+
 /** Retention is applied at most this often (market time): a delete per cycle would cost for nothing. */
 const PRUNE_EVERY_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -66,6 +73,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
   const retentionMs = o.retentionDays * DAY_MS;
   const banditRow = banditStateRow(o.exchange);
   const engineRow = engineStateRow(o.exchange);
+  const reliabilityRow = reliabilityStateRow(o.exchange);
   /** Label row id per engine signal id, for the labels still pending (oldest first, like the labeler). */
   const pendingRowIds = new Map<string, number>();
   let config: SignalEngineConfig | undefined;
@@ -101,6 +109,8 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       takeProfit: s.levels.takeProfit,
       stop: s.levels.stop,
       horizonBars,
+      probability: s.probability,
+      calibrationId: s.calibrated ? (s.calibrationId ?? null) : null,
     });
   }
 
@@ -148,6 +158,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         return true;
       };
       const bandit = loadJsonRow(banditRow, (t) => readJsonColumn(StoredBanditSchema, t, 'bandit_state', banditRow, 'state_json'), skipped);
+      const reliability = loadJsonRow(reliabilityRow, (t) => readJsonColumn(ReliabilitySnapshotSchema, t, 'bandit_state', reliabilityRow, 'state_json'), skipped);
       let memory = loadJsonRow(engineRow, (t) => readJsonColumn(StoredEngineMemorySchema, t, 'bandit_state', engineRow, 'state_json'), skipped);
       if (typeof memory?.lastCloseTimeMs === 'number' && future('bandit_state', engineRow, 'state_json.lastCloseTimeMs', memory.lastCloseTimeMs)) memory = undefined;
       const lastCloseTimeMs = memory?.lastCloseTimeMs ?? null;
@@ -180,7 +191,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
             lifecycle,
           })
         : undefined;
-      return { ...(snapshot ? { snapshot } : {}), recentSignals, skipped };
+      return { ...(snapshot ? { snapshot } : {}), recentSignals, skipped, ...(reliability ? { reliability } : {}) };
     },
 
     saveCycle(cycle: SignalCycle, learned: LearnedSignalState): void {
@@ -205,6 +216,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         }
         if (learned.bandit.updates !== savedBanditUpdates) o.store.bandit.save(banditRow, learned.bandit, cycle.closeTimeMs);
         o.store.bandit.save(engineRow, { lastCloseTimeMs: learned.lastCloseTimeMs, regime: learned.regime }, cycle.closeTimeMs);
+        if (learned.reliability) o.store.bandit.save(reliabilityRow, learned.reliability, cycle.closeTimeMs);
         if (cycle.closeTimeMs - lastPruneMs >= PRUNE_EVERY_MS) {
           o.store.signals.deleteBefore(o.exchange, cycle.closeTimeMs - retentionMs);
           lastPruneMs = cycle.closeTimeMs;

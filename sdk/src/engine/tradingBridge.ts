@@ -39,6 +39,10 @@ export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quo
     level: signal.components.find((c) => c.level !== null)?.level ?? null,
     atMs,
     riskMultiplier: signal.riskMultiplier,
+    strategies: signal.components.map((c) => c.id),
+    timeframe: signal.timeframe,
+    regime: signal.regime,
+    evidence: signal.evidence,
   };
 }
 

@@ -39,6 +39,7 @@ export const CalibrationProvenanceSchema = z.strictObject({
   roundTripFeeBps: z.number().finite().nonnegative(),
   generatedBy: z.string().min(1),
 });
+export type CalibrationProvenance = z.output<typeof CalibrationProvenanceSchema>;
 
 /**
  * A shipped or refitted calibration file. `calibrated: false` with `calibration: null` is a valid

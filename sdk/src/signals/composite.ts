@@ -2,6 +2,7 @@ import { TIMEFRAMES, timeframeMs, type Timeframe } from '@perpscope/shared';
 import type { FeatureRow } from '../features/types.js';
 import type { EntryPlan, Side, StrategyResult } from '../strategies/types.js';
 import { calibratedProbability, calibrationApplies, type CompiledCalibration } from './calibration.js';
+import { strategyEvidence, type CompiledEdgeEvidence, type StrategyEvidence } from './edgeEvidence.js';
 import type { BlendParams, LabelerParams, RegimeParams } from './config.js';
 import { regimeScoreMultiplier } from './regime.js';
 import { signalId } from './signalId.js';
@@ -27,6 +28,8 @@ export interface BlendInput {
   labeler: LabelerParams;
   regimeParams: RegimeParams;
   calibration: CompiledCalibration | null;
+  /** Edge evidence the signal carries per agreeing strategy; null: none. */
+  edge?: CompiledEdgeEvidence | null;
 }
 
 function clampProbability(p: number): number {
@@ -115,6 +118,14 @@ export function blendSignal(input: BlendInput): Signal | null {
   const expectedValue =
     (probability * tpDistance - (1 - probability) * slDistance) / close - input.blend.roundTripFeeBps / 10_000 - fundingOverHorizon(f.fundingRate, dir, input.timeframe, input.labeler.horizonBars);
   const componentIds = components.map((c) => c.id);
+  const regimeKind = input.regime ? input.regime.kind : null;
+  const evidence: StrategyEvidence[] = [];
+  if (input.edge) {
+    for (const id of componentIds) {
+      const e = strategyEvidence(input.edge, id, input.timeframe, regimeKind);
+      if (e) evidence.push(e);
+    }
+  }
   return {
     id: signalId(input.symbol, input.timeframe, f.openTimeMs, side, componentIds),
     symbol: input.symbol,
@@ -127,9 +138,10 @@ export function blendSignal(input: BlendInput): Signal | null {
     ...(calibration ? { calibrationId: calibration.id } : {}),
     probability,
     expectedValue,
-    regime: input.regime ? input.regime.kind : null,
+    regime: regimeKind,
     riskMultiplier: input.regime ? input.regime.riskMultiplier : 1,
     components,
+    evidence,
     tags: [...tags].sort(),
     levels: { entry: close, stop, takeProfit, byComponent },
     entryPlan,

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import { FeatureParamsSchema } from '../features/params.js';
 import { CalibrationSchema } from './calibration.js';
+import { EdgeEvidenceFileSchema } from './edgeEvidence.js';
 
 const finite = z.number().finite();
 const fraction = z.number().finite().min(0).max(1);
@@ -96,6 +97,24 @@ export const SignalEngineConfigSchema = z.strictObject({
    * `calibrated: false`.
    */
   calibration: CalibrationSchema.nullable().optional(),
+  /**
+   * Out-of-sample edge evidence per strategy x regime that signals carry and the AutoTrader's edge
+   * gate reads. Absent: the SDK's shipped `calibrations/edge.json`; null: none (no signal is backed).
+   */
+  edgeEvidence: EdgeEvidenceFileSchema.nullable().optional(),
+  /**
+   * The running reliability table of stated probabilities against matured outcomes
+   * (`ReliabilityMonitor`): it follows about the last `windowOutcomes` outcomes per calibration,
+   * and a calibration whose stated and realized hit rates part by more than `tolerancePp`
+   * percentage points (or three standard errors, if larger) over at least `minCount` outcomes drifts.
+   */
+  reliability: z
+    .strictObject({
+      windowOutcomes: z.number().int().min(10).max(1_000_000).default(2000),
+      minCount: z.number().int().min(1).default(200),
+      tolerancePp: z.number().finite().positive().max(100).default(5),
+    })
+    .prefault({}),
 });
 
 export type SignalEngineConfig = z.output<typeof SignalEngineConfigSchema>;

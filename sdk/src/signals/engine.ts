@@ -5,6 +5,7 @@ import { NO_SIGNAL, type BoundStrategy, type StrategyContext } from '../strategi
 import { Exp3Bandit, type BanditSnapshot } from './bandit.js';
 import { compileCalibration, type CompiledCalibration } from './calibration.js';
 import { DEFAULT_CALIBRATION_FILE } from './calibrationFile.js';
+import { compileEdgeEvidence, resolveEdgeEvidence, type CompiledEdgeEvidence } from './edgeEvidence.js';
 import { blendSignal, passesGates, type StrategyVote } from './composite.js';
 import { resolveSignalEngineConfig, type SignalEngineConfig, type SignalEngineConfigInput } from './config.js';
 import { SignalLabeler } from './labeler.js';
@@ -38,6 +39,7 @@ export class SignalEngine {
   private readonly labeler: SignalLabeler;
   private readonly lifecycle: SignalLifecycle;
   private readonly calibration: CompiledCalibration | null;
+  private readonly edge: CompiledEdgeEvidence | null;
   private readonly equityUsd: number | undefined;
   private currentRegime: RegimeState | null;
   private lastCloseTimeMs: number | null;
@@ -76,6 +78,8 @@ export class SignalEngine {
     this.lifecycle = new SignalLifecycle(config.selection, snap?.lifecycle);
     const calibration = config.calibration === undefined ? DEFAULT_CALIBRATION_FILE.calibration : config.calibration;
     this.calibration = calibration ? compileCalibration(calibration) : null;
+    const edge = resolveEdgeEvidence(config);
+    this.edge = edge ? compileEdgeEvidence(edge) : null;
     this.equityUsd = options.equityUsd;
     this.currentRegime = snap?.regime ?? null;
     this.lastCloseTimeMs = snap?.lastCloseTimeMs ?? null;
@@ -179,6 +183,7 @@ export class SignalEngine {
       labeler: this.config.labeler,
       regimeParams: this.config.regime,
       calibration: this.calibration,
+      edge: this.edge,
     });
   }
 
@@ -207,6 +212,8 @@ export class SignalEngine {
       stop: s.levels.stop,
       horizonBars: this.config.labeler.horizonBars,
       barsSeen: 0,
+      probability: s.probability,
+      calibrationId: s.calibrated ? (s.calibrationId ?? null) : null,
     });
   }
 }

@@ -15,6 +15,10 @@ export interface PendingLabel {
   stop: number;
   horizonBars: number;
   barsSeen: number;
+  /** The probability the signal stated, carried so its outcome can be held against it. */
+  probability?: number;
+  /** The calibration that produced `probability`; null for a heuristic (uncalibrated) one. */
+  calibrationId?: string | null;
 }
 
 /** The part of a closed bar the labeler reads. */
@@ -34,7 +38,7 @@ function outcome(p: PendingLabel, kind: LabelOutcome['outcome'], exitPrice: numb
   const returnPct = (dir * (exitPrice - p.entryPrice)) / p.entryPrice;
   const tpPct = Math.abs(p.takeProfit - p.entryPrice) / p.entryPrice;
   const reward = Math.min(1, Math.max(0, 0.5 + (0.5 * returnPct) / tpPct));
-  return {
+  const o: LabelOutcome = {
     signalId: p.signalId,
     symbol: p.symbol,
     timeframe: p.timeframe,
@@ -46,6 +50,9 @@ function outcome(p: PendingLabel, kind: LabelOutcome['outcome'], exitPrice: numb
     barsHeld: p.barsSeen,
     resolvedOpenTimeMs: bar.openTimeMs,
   };
+  if (p.probability !== undefined) o.probability = p.probability;
+  if (p.calibrationId !== undefined) o.calibrationId = p.calibrationId;
+  return o;
 }
 
 /**

@@ -4,6 +4,7 @@ import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import { REGIME_KINDS } from './types.js';
 
 const finite = z.number().finite();
+const fraction = z.number().finite().min(0).max(1);
 const side = z.enum(['long', 'short']);
 
 const RegimeStateSchema = z.strictObject({
@@ -29,6 +30,9 @@ const PendingLabelSchema = z.strictObject({
   stop: z.number().finite().positive(),
   horizonBars: z.number().int().min(1),
   barsSeen: z.number().int().min(0),
+  // Absent in snapshots written before labels carried the stated probability.
+  probability: fraction.optional(),
+  calibrationId: z.string().min(1).nullable().optional(),
 });
 
 /**

@@ -1,5 +1,6 @@
 import type { FeatureRow } from '../features/types.js';
 import type { EntryPlan, Side } from '../strategies/types.js';
+import type { StrategyEvidence } from './edgeEvidence.js';
 
 export const REGIME_KINDS = ['bull', 'bear', 'chop', 'panic'] as const;
 export type RegimeKind = (typeof REGIME_KINDS)[number];
@@ -72,6 +73,12 @@ export interface Signal {
   riskMultiplier: number;
   /** Agreeing components, by id. */
   components: SignalComponent[];
+  /**
+   * Out-of-sample record of each agreeing strategy for this timeframe and regime, from the loaded
+   * edge evidence; strategies it did not measure are absent. The AutoTrader trades the signal
+   * by default only when one of them is `tradable`.
+   */
+  evidence: StrategyEvidence[];
   tags: string[];
   levels: SignalLevels;
   /** The Donchian-ATR plan when that strategy agrees, else null. */
@@ -104,6 +111,10 @@ export interface LabelOutcome {
   barsHeld: number;
   /** Open time of the bar that resolved it. */
   resolvedOpenTimeMs: number;
+  /** The probability the signal stated; absent for labels made before it was carried. */
+  probability?: number;
+  /** The calibration behind `probability`; null when it was the uncalibrated heuristic. */
+  calibrationId?: string | null;
 }
 
 /** What one bar-close cycle produced. */

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import { describeError, PerpscopeError } from '../core/errors.js';
 import { ErrorCode } from '@perpscope/shared';
@@ -9,19 +8,13 @@ import type { KillSwitch } from './killSwitch.js';
 import { panic, type PanicOptions, type PanicReport } from './panic.js';
 import type { ProtectionManager, ProtectionPlan } from './protection.js';
 import { riskAccountState } from './riskGate.js';
-import { computeTpSl, TpSlConfigSchema } from './tpsl.js';
+import { computeTpSl } from './tpsl.js';
+import { AutoTraderConfigSchema, type AutoTraderConfig, type AutoTraderConfigInput } from './autoTraderConfig.js';
+import { edgeDecision, edgeGateStatus, type EdgeGateStatus } from './edgeGate.js';
+import type { EdgeEvidenceFile, StrategyEvidence } from '../signals/edgeEvidence.js';
 import type { Broker } from './types.js';
 
-export const AutoTraderConfigSchema = z.object({
-  tpsl: TpSlConfigSchema.prefault({}),
-  /** Adds at `atR` R of favourable move, `fraction` of the initial size (seed: [[2.0, 0.3], [3.0, 0.2]]). */
-  pyramidLevels: z.array(z.object({ atR: z.number().positive(), fraction: z.number().positive().max(1) })).default([]),
-  /** At start: re-arm protection for open positions, or flatten them. */
-  safeRestart: z.enum(['rearm', 'flatten']).default('rearm'),
-  /** Stop distance for a position found at start without a plan (seed emergency_stop_fallback_pct 1.5 %). */
-  fallbackStopBps: z.number().positive().default(150),
-});
-export type AutoTraderConfig = z.infer<typeof AutoTraderConfigSchema>;
+export { AutoTraderConfigSchema, type AutoTraderConfig, type AutoTraderConfigInput } from './autoTraderConfig.js';
 
 /** A trade signal as the AutoTrader consumes it (the engine adapts its own signals to this). */
 export interface TradeSignal {
@@ -37,6 +30,12 @@ export interface TradeSignal {
   level?: number | null;
   atMs: number;
   riskMultiplier?: number;
+  /** Agreeing strategy ids; a signal without them has no evidence and passes the edge gate only with it off. */
+  strategies?: string[];
+  timeframe?: string;
+  regime?: string | null;
+  /** Out-of-sample record of each agreeing strategy the evidence measured. */
+  evidence?: StrategyEvidence[];
 }
 
 interface PyramidState {
@@ -44,7 +43,9 @@ interface PyramidState {
   risk: RiskOrderRequest;
 }
 
-export type SignalOutcome = { status: 'placed'; tradeId: string; clientOrderId: string; protectedOnExchange: boolean } | { status: 'skipped'; reason: string; message: string };
+export type SignalOutcome =
+  | { status: 'placed'; tradeId: string; clientOrderId: string; protectedOnExchange: boolean; /** Why the edge gate let it through. */ edge: string }
+  | { status: 'skipped'; reason: string; message: string };
 
 export interface AutoTraderOptions {
   broker: Broker;
@@ -53,9 +54,11 @@ export interface AutoTraderOptions {
   store: Store;
   clock: Clock;
   killSwitch: KillSwitch;
-  config?: z.input<typeof AutoTraderConfigSchema>;
+  config?: AutoTraderConfigInput;
   /** Rounds amounts down to the venue's lot. */
   roundAmount?: (symbol: string, amountBase: number) => number;
+  /** The edge evidence the signals carry, for the gate's status; null: none loaded. */
+  evidence?: EdgeEvidenceFile | null;
   logger?: Logger;
 }
 
@@ -99,9 +102,16 @@ export class AutoTrader {
     return { rearmed, flattened: [] };
   }
 
+  /** What the edge gate lets through, in words, for status lines and the GUI. */
+  edgeStatus(): EdgeGateStatus {
+    return edgeGateStatus(this.config.edge, this.o.evidence ?? null);
+  }
+
   /** One signal: gates, sizing, entry, then the stop and TP ladder on the venue. */
   async onSignal(signal: TradeSignal): Promise<SignalOutcome> {
     if (this.o.killSwitch.isOn()) return this.skip(signal, 'kill_switch', 'the kill switch is on');
+    const edge = edgeDecision(this.config.edge, { strategies: signal.strategies ?? [], timeframe: signal.timeframe ?? '?', regime: signal.regime ?? null, evidence: signal.evidence ?? [] });
+    if (!edge.allowed) return this.skip(signal, 'no_edge', edge.message);
     // Sized at the price the entry will really trade at (the book), as the broker will check it;
     // the signal's bar close is only the fallback when there is no book yet.
     const quote = await this.o.broker.quote({ symbol: signal.symbol, side: signal.side === 'long' ? 'buy' : 'sell', type: 'market' });
@@ -152,7 +162,7 @@ export class AutoTrader {
     };
     this.savePyramid(tradeId, { level: 0, risk: request });
     const protectedOnExchange = await this.o.protection.arm(plan);
-    return { status: 'placed', tradeId, clientOrderId: entry.clientOrderId, protectedOnExchange };
+    return { status: 'placed', tradeId, clientOrderId: entry.clientOrderId, protectedOnExchange, edge: edge.message };
   }
 
   /** A new price: stops move (break-even, trailing) and pyramid levels add. */

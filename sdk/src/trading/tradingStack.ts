@@ -4,7 +4,9 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RiskPolicy, type DailyAnchor, type RiskConfig } from '../risk/index.js';
 import type { Ledger, StoredOrder, Store } from '../store/index.js';
-import { AutoTrader, type AutoTraderConfig } from './autoTrader.js';
+import { AutoTrader, type AutoTraderConfigInput } from './autoTrader.js';
+import type { EdgeGateStatus } from './edgeGate.js';
+import type { EdgeEvidenceFile } from '../signals/edgeEvidence.js';
 import { CcxtBroker, type HaltState } from './ccxtBroker.js';
 import { KillSwitch, type KillSwitchState } from './killSwitch.js';
 import { PaperBroker, type PaperMarketSpec } from './paperBroker.js';
@@ -25,7 +27,9 @@ export interface TradingStackOptions {
   paperInitialBalanceUsd?: number;
   /** Perpscope home: its `.panic` file turns the kill switch on. */
   home?: string;
-  autoTrader?: Partial<AutoTraderConfig>;
+  autoTrader?: AutoTraderConfigInput;
+  /** The edge evidence the engine's signals carry (the trader's status names it); null: none. */
+  edgeEvidence?: EdgeEvidenceFile | null;
   roundAmount?: (symbol: string, amountBase: number) => number;
   logger?: Logger;
 }
@@ -40,6 +44,8 @@ export interface TradingStatus {
   account: BrokerAccount;
   positions: BrokerPosition[];
   openOrders: StoredOrder[];
+  /** What the AutoTrader's edge gate lets through. */
+  edge: EdgeGateStatus;
 }
 
 /** The wired trading side of the app: one broker, its risk policy, protection, auto-trader and kill switch. */
@@ -80,7 +86,7 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     broker = new PaperBroker({ store: o.store, clock: o.clock, risk, exchange: o.exchangeId, market: o.paperMarket, ...(o.paperInitialBalanceUsd !== undefined ? { initialBalanceUsd: o.paperInitialBalanceUsd } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   }
   const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
-  const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: o.autoTrader ?? {}, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
+  const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: o.autoTrader ?? {}, evidence: o.edgeEvidence ?? null, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   return {
     broker,
     risk,
@@ -89,7 +95,7 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     autoTrader,
     async status(): Promise<TradingStatus> {
       const [account, positions] = await Promise.all([broker.fetchAccount(), broker.fetchPositions()]);
-      return { mode: o.mode, ledger: broker.ledger, exchange: broker.exchange, killSwitch: killSwitch.state(), halted: halted(), account, positions, openOrders: broker.openOrders() };
+      return { mode: o.mode, ledger: broker.ledger, exchange: broker.exchange, killSwitch: killSwitch.state(), halted: halted(), account, positions, openOrders: broker.openOrders(), edge: autoTrader.edgeStatus() };
     },
   };
 }

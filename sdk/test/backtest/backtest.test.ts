@@ -20,7 +20,8 @@ function generated(symbols: number, seed: number): Map<string, Candle[]> {
 }
 
 // Loose gates so that a short generated run trades; the gates themselves are tested in risk/.
-const engineConfig = { risk: { gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, maxPositions: 3 } } };
+// The edge gate off: no evidence covers generated markets (the gate itself is tested below and in edgeGate.test.ts).
+const engineConfig = { risk: { gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, maxPositions: 3 } }, autotrade: { edge: { require: false } } };
 
 async function run(seed: number): Promise<BacktestResult> {
   const data = backtestDataFrom('1h', generated(6, seed));
@@ -46,6 +47,15 @@ describe('backtest (engine path over generated candles)', () => {
       expect(t.openedAtMs % H).toBe(0);
     }
     expect(r.warnings).toEqual({});
+  }, 120_000);
+
+  it('with the default edge gate, a signal no evidence backs is skipped as no_edge, and nothing trades', async () => {
+    const data = backtestDataFrom('1h', generated(6, 7));
+    const gated = await backtest({ data: 'generated', timeframe: '1h', warmupBars: 300, from: START + 300 * H, to: START + 460 * H }, { data, engineConfig: { risk: engineConfig.risk } });
+    expect(gated.signals, 'the same signals are selected').toBeGreaterThan(0);
+    expect(gated.placed).toBe(0);
+    expect(gated.metrics.trades).toBe(0);
+    expect(gated.skipped.no_edge, 'every selected signal was refused by the edge gate').toBe(gated.signals);
   }, 120_000);
 
   it('is deterministic: the same data and options give identical results', async () => {

@@ -32,7 +32,7 @@ describe('perpscope backtest (CLI)', () => {
   it('in a terminal prints the metrics table, the strategy table and where the reports are', async () => {
     const io = captureIo(true);
     const home = join(tmp.dir, 'home-tty');
-    const summary = await runBacktestCommand({ data, timeframe: '1h', from: new Date(START + 320 * H).toISOString(), home, config: join(tmp.dir, 'config.json'), out: join(tmp.dir, 'out-tty') }, io, { nowMs: () => END });
+    const summary = await runBacktestCommand({ data, timeframe: '1h', from: new Date(START + 320 * H).toISOString(), home, config: join(tmp.dir, 'config.json'), out: join(tmp.dir, 'out-tty'), edgeGate: false }, io, { nowMs: () => END });
     const text = io.lines.join('\n');
     expect(text).toContain('Total return');
     expect(text).toContain('Max drawdown duration');
@@ -66,7 +66,7 @@ describe('perpscope backtest (CLI)', () => {
 
   it('--baseline: the same run passes (exit 0), a changed baseline fails (exit 1) with the diff', async () => {
     const home = join(tmp.dir, 'home-baseline');
-    const args = ['--home', home, '--config', join(tmp.dir, 'config.json'), 'backtest', '--data', data, '--from', new Date(START + 320 * H).toISOString(), '--json'];
+    const args = ['--home', home, '--config', join(tmp.dir, 'config.json'), 'backtest', '--data', data, '--from', new Date(START + 320 * H).toISOString(), '--no-edge-gate', '--json'];
     const first = captureIo(false);
     expect(await runCli([...args, '--out', join(tmp.dir, 'bl-1')], first)).toBe(0);
     const resultFile = (JSON.parse(first.lines[0]!) as { outputs: { json: string } }).outputs.json;

@@ -42,7 +42,8 @@ const SYMBOLS = ['ADAUSDT', 'LINKUSDT', 'XRPUSDT'];
 const FROM_MS = Date.UTC(2025, 0, 6);
 const TO_MS = Date.UTC(2025, 0, 13);
 const WARMUP_BARS = 300;
-const ENGINE_CONFIG = { risk: { gates: { maxManipScore: null } } };
+// The edge gate off: with it on, the shipped evidence backs no strategy and both sides would agree on trading nothing.
+const ENGINE_CONFIG = { risk: { gates: { maxManipScore: null } }, autotrade: { edge: { require: false } } };
 const FEES = { makerFee: 0.0002, takerFee: 0.0006 };
 const SIM = { seed: 1, acceleration: 20_000, holdMs: 1_000 };
 

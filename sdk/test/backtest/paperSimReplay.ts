@@ -115,7 +115,7 @@ export async function runPaperSimReplay(o: PaperSimReplayOptions): Promise<Paper
   try {
     await engine.start();
     const fees = new Map(engine.markets().map((m) => [m.symbol, paperMarketSpec(m)]));
-    const stack = createTradingStack({ mode: 'paper', store, clock: marketClock, risk: config.risk, exchangeId: 'blofin', paperMarket: (symbol) => fees.get(symbol), logger });
+    const stack = createTradingStack({ mode: 'paper', store, clock: marketClock, risk: config.risk, autoTrader: config.autotrade, exchangeId: 'blofin', paperMarket: (symbol) => fees.get(symbol), logger });
     stack.broker.on((e) => {
       if (e.type === 'fill') fills.push(e.fill);
     });

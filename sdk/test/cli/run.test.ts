@@ -43,5 +43,10 @@ describe('perpscope run', () => {
       expect(['signal', 'order', 'fill', 'position', 'alert', 'health']).toContain(obj.type);
     }
     expect(io.lines.some((l) => l.includes('"type":"health"')), 'health events flow').toBe(true);
+    // The shipped evidence covers 1h Binance signals only: a default run on the sim's 1m bars says it trades nothing, before trading.
+    const gate = io.lines.map((l) => JSON.parse(l) as { kind?: string; level?: string; message?: string; details?: { tradesNothing?: boolean; autotrade?: boolean } }).find((l) => l.kind === 'edge_gate');
+    expect(gate, 'an edge_gate alert line').toBeDefined();
+    expect(gate).toMatchObject({ level: 'warn', details: { tradesNothing: true, autotrade: true } });
+    expect(gate!.message).toMatch(/^Trading nothing: no strategy or strategy x regime showed an edge/);
   });
 });

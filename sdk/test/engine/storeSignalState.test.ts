@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { timeframeMs, type Candle } from '@perpscope/shared';
@@ -16,9 +15,8 @@ import {
   type SignalCycle,
   type SignalEngineSnapshot,
 } from '../../src/signals/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { BASELINE_ANCHOR, baselineDataset } from '../signals/baseline/dataset.js';
-import { tempDir } from '../trading/helpers.js';
+import { storeFiles } from './storeFiles.js';
 
 const config = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' } });
 const data = baselineDataset(6, 300);
@@ -88,17 +86,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function tempStoreFile(): string {
-  const t = tempDir('perpscope-signal-state-');
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'perpscope.db');
-}
-
-function open(file: string): Store {
-  const store = openStore({ file });
-  cleanups.unshift(() => store.close());
-  return store;
-}
+const { tempStoreFile, open } = storeFiles(cleanups, 'perpscope-signal-state-');
 
 describe('createStoreSignalState', () => {
   it('restores what the engine held at the last saved cycle, and the resumed engine goes on like an uninterrupted one', () => {
@@ -322,6 +310,7 @@ function sampleSignal(symbol: string, closeTimeMs: number): Signal {
     regime: null,
     riskMultiplier: 1,
     components: [{ id: 'breakout', side: 'long', score: 0.8, weight: 1, level: 101 }],
+    evidence: [],
     tags: [],
     levels: { entry: 100, stop: 98, takeProfit: 103, byComponent: { breakout: 101 } },
     entryPlan: null,

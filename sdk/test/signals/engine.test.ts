@@ -15,6 +15,7 @@ import {
   type SignalEngineConfigInput,
 } from '../../src/signals/index.js';
 import { InvalidInputError } from '../../src/core/errors.js';
+import { DEFAULT_EDGE_EVIDENCE } from '../../src/signals/edgeEvidence.js';
 import { BASELINE_ANCHOR, baselineDataset } from './baseline/dataset.js';
 
 const config: SignalEngineConfigInput = { regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' } };
@@ -93,6 +94,23 @@ describe('SignalEngine', () => {
     for (const s of signals.slice(0, 20)) {
       expect(s.probability).toBeCloseTo(1 / (1 + Math.exp(-(-0.5 + 0.3 * s.score))), 12);
     }
+  });
+
+  it('carries each agreeing strategy’s out-of-sample record from the edge evidence, for its timeframe and regime', () => {
+    const signals = replaySignals(createSignalEngine(config), data).signals;
+    const oneHour = signals.filter((s) => s.timeframe === '1h');
+    expect(oneHour.length, 'the baseline data has 1h signals').toBeGreaterThan(0);
+    for (const s of oneHour) {
+      expect(s.evidence.map((e) => e.strategy), 'one record per agreeing strategy the shipped file measured').toEqual(s.components.map((c) => c.id).filter((id) => DEFAULT_EDGE_EVIDENCE.cells.some((c) => c.strategy === id)));
+      for (const e of s.evidence) {
+        const cell = DEFAULT_EDGE_EVIDENCE.cells.find((c) => c.strategy === e.strategy && c.regime === e.regime)!;
+        expect(cell, 'the record is a cell of the file').toBeDefined();
+        expect(e).toMatchObject({ signals: cell.signals, meanNetPct: cell.meanNetPct, evidenceId: DEFAULT_EDGE_EVIDENCE.id });
+        if (e.regime !== null) expect(e.regime).toBe(s.regime ?? 'none');
+      }
+    }
+    expect(oneHour.some((s) => s.evidence.length > 0), 'some carry a record').toBe(true);
+    expect(replaySignals(createSignalEngine({ ...config, edgeEvidence: null }), data).signals.every((s) => s.evidence.length === 0), 'no evidence loaded: none carried').toBe(true);
   });
 
   it('deterministic ids: same inputs same id, any change a different id', () => {

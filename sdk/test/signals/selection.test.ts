@@ -20,6 +20,7 @@ function sig(symbol: string, timeframe: string, score: number, over: Partial<Sig
     regime: null,
     riskMultiplier: 1,
     components: [],
+    evidence: [],
     tags: [],
     levels: { entry: 1, stop: 0.9, takeProfit: 1.1, byComponent: {} },
     entryPlan: null,

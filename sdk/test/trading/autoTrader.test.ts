@@ -42,7 +42,9 @@ describe('AutoTrader (paper)', () => {
     broker.onOrderBook(SYMBOL, book(100));
     return { broker, protection, trader, killSwitch };
   };
-  const signal = (atMs: number, side: 'long' | 'short' = 'long'): TradeSignal => ({ symbol: SYMBOL, side, score: 9, probability: 0.8, manipScore: 10, quoteVolume24hUsd: 5e6, price: 100, atr: 2, atMs });
+  // Backed by a tradable evidence cell, so the edge gate passes it (the gate has its own tests in edgeGate.test.ts).
+  const backed = [{ strategy: 'breakout', regime: 'bull' as const, signals: 400, hitRate: 0.5, meanNetPct: 0.4, correctedLowerBoundPct: 0.1, tradable: true, evidenceId: 'test' }];
+  const signal = (atMs: number, side: 'long' | 'short' = 'long'): TradeSignal => ({ symbol: SYMBOL, side, score: 9, probability: 0.8, manipScore: 10, quoteVolume24hUsd: 5e6, price: 100, atr: 2, atMs, strategies: ['breakout'], timeframe: '1h', regime: 'bull', evidence: backed });
   const live = (s: Store, purpose: string) => s.orders.listOpen('paper').filter((o) => o.purpose === purpose);
 
   beforeEach(() => {

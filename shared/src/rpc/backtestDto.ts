@@ -186,6 +186,11 @@ export const BacktestStartInputSchema = z
     maxExposureUsd: z.number().finite().positive().optional(),
     /** Only these strategies run; all when absent. */
     strategies: z.array(z.string().min(1).max(64)).min(1).max(64).optional(),
+    /**
+     * Trade only signals backed by out-of-sample evidence (the AutoTrader's edge gate), as `run`
+     * does by default; false trades every signal RiskPolicy passes. Absent: the host's setting.
+     */
+    edgeGate: z.boolean().optional(),
   })
   .superRefine((o, ctx) => {
     if (o.toMs <= o.fromMs) ctx.addIssue({ code: 'custom', path: ['toMs'], message: `a time after fromMs (${new Date(o.fromMs).toISOString()})`, input: o.toMs });

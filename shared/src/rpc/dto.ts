@@ -72,6 +72,25 @@ export const RankingSnapshotViewSchema = z.object({
 });
 export type RankingSnapshotView = z.infer<typeof RankingSnapshotViewSchema>;
 
+/** One agreeing strategy's out-of-sample, after-cost record, as a signal carries it. */
+export const StrategyEvidenceViewSchema = z.object({
+  strategy: z.string(),
+  /** Regime of the record shown; null: the strategy over every regime. */
+  regime: z.string().nullable(),
+  /** Sample size: out-of-sample signals the record is measured over. */
+  signals: z.number().int(),
+  /** 0..1, share of signals that reached the take-profit before the stop. */
+  hitRate: finite,
+  /** Mean realized return per signal after fees and funding, in percent of entry. */
+  meanNetPct: finite,
+  correctedLowerBoundPct: finite,
+  /** The strategy showed an edge here (the AutoTrader's edge gate lets it through). */
+  tradable: z.boolean(),
+  /** Id of the evidence file. */
+  evidenceId: z.string(),
+});
+export type StrategyEvidenceView = z.infer<typeof StrategyEvidenceViewSchema>;
+
 export const SignalViewSchema = z.object({
   /** Deterministic id (same inputs, same id). */
   id: z.string(),
@@ -96,6 +115,11 @@ export const SignalViewSchema = z.object({
   stopPrice: nullableNumber,
   targetPrices: z.array(finite),
   createdAtMs: z.number().int(),
+  /**
+   * Out-of-sample record per agreeing strategy the evidence measured; an empty list means none
+   * was measured on this timeframe. Absent (older hosts): unknown.
+   */
+  evidence: z.array(StrategyEvidenceViewSchema).optional(),
 });
 export type SignalView = z.infer<typeof SignalViewSchema>;
 
@@ -178,6 +202,24 @@ export const KillSwitchStateViewSchema = z.object({
 });
 export type KillSwitchStateView = z.infer<typeof KillSwitchStateViewSchema>;
 
+/** What the AutoTrader's edge gate lets through. */
+export const EdgeGateStatusViewSchema = z.object({
+  /** Only evidence-backed signals (and `overrides`) are traded. */
+  require: z.boolean(),
+  /** Strategy ids traded without evidence of edge. */
+  overrides: z.array(z.string()),
+  /** Evidence in use; null when none is loaded. */
+  evidenceId: z.string().nullable(),
+  /** Timeframe the evidence was measured on. */
+  timeframe: z.string().nullable(),
+  /** Cells that back trading, as `strategy` or `strategy in regime`. */
+  tradable: z.array(z.string()),
+  /** With these settings no signal can be traded. */
+  tradesNothing: z.boolean(),
+  message: z.string(),
+});
+export type EdgeGateStatusView = z.infer<typeof EdgeGateStatusViewSchema>;
+
 export const TradingStatusViewSchema = z.object({
   mode: TradingModeViewSchema,
   exchange: z.string(),
@@ -187,6 +229,8 @@ export const TradingStatusViewSchema = z.object({
   positions: z.array(PositionViewSchema),
   /** Open (working) orders only. */
   orders: z.array(OrderViewSchema),
+  /** The AutoTrader's edge gate; absent from older hosts. */
+  edge: EdgeGateStatusViewSchema.optional(),
 });
 export type TradingStatusView = z.infer<typeof TradingStatusViewSchema>;
 

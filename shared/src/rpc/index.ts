@@ -9,7 +9,7 @@
  * - `symbol.inspect` {symbol, timeframe?} -> SymbolDetail
  * - `candles.get` {symbol, timeframe, limit?, toMs?, indicators?} -> {symbol, timeframe, candles, overlays}
  * - `signals.list` {symbol?, sinceMs?, limit?} -> {signals}
- * - `trading.status` {} -> TradingStatus (mode, autotrade, kill switch, account, positions, open orders)
+ * - `trading.status` {} -> TradingStatus (mode, autotrade, kill switch, edge gate, account, positions, open orders)
  * - `trading.setAutotrade` {enabled} -> {autotrade}
  * - `orders.place` {symbol, side, type, amountBase | notionalUsd, price?, takeProfitPrice?, stopLossPrice?, leverage?, reduceOnly?} -> {order}
  * - `orders.cancel` {orderId} -> {order}

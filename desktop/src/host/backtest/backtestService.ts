@@ -14,6 +14,7 @@ import {
   type BacktestConfig,
   type BacktestConfigInput,
   type Logger,
+  type AutoTraderConfigInput,
   type PerpscopeConfigInput,
   type RiskConfig,
   type SignalEngineConfig,
@@ -56,6 +57,8 @@ export interface BacktestEngineSettings {
   signals: SignalEngineConfig;
   profile: string;
   universe: PerpscopeConfigInput['universe'];
+  /** AutoTrader settings (the edge gate); the form's edge switch overrides `edge.require`. */
+  autotrade?: AutoTraderConfigInput;
 }
 
 export interface BacktestServiceOptions {
@@ -145,7 +148,8 @@ export function createBacktestService(o: BacktestServiceOptions): BacktestPort {
       const on = new Set(p.strategies);
       for (const id of BUILTIN_STRATEGY_IDS) signals.strategies[id] = { enabled: on.has(id), params: signals.strategies[id]?.params ?? {} };
     }
-    return { risk, signals, profile: s.profile, ...(s.universe ? { universe: s.universe } : {}) };
+    const autotrade = p.edgeGate === undefined ? s.autotrade : { ...s.autotrade, edge: { ...s.autotrade?.edge, require: p.edgeGate } };
+    return { risk, signals, profile: s.profile, ...(s.universe ? { universe: s.universe } : {}), ...(autotrade ? { autotrade } : {}) };
   };
 
   async function execute(run: ActiveRun, config: BacktestConfig, engineConfig: PerpscopeConfigInput, datasetDir: string): Promise<void> {

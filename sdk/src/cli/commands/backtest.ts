@@ -4,7 +4,7 @@ import { backtest, diffTrades, readBaselineTrades, type BacktestResult } from '.
 import { writeReports, type ReportFiles } from '../../backtest/report/writeReports.js';
 import { metricRows } from '../../backtest/report/summary.js';
 import { BacktestRunStore, runIdFor, toJsonText } from '../../backtest/runStore.js';
-import { backtestInputFromCli, type BacktestDataCliOptions } from '../backtestDataOptions.js';
+import { autotradeFromCli, backtestInputFromCli, type BacktestDataCliOptions } from '../backtestDataOptions.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
@@ -56,7 +56,7 @@ export async function runBacktestCommand(opts: BacktestCliOptions, io: CliIo, de
   const result = await backtest(
     backtestInputFromCli(opts),
     {
-      engineConfig: { risk: config.risk, signals: config.signals, profile: config.profile, universe: config.universe },
+      engineConfig: { risk: config.risk, signals: config.signals, profile: config.profile, universe: config.universe, autotrade: autotradeFromCli(opts, config.autotrade) },
       onProgress: (p) => {
         if (!bar) return;
         const at = new Date(p.atMs).toISOString().slice(0, 16);

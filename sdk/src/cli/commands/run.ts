@@ -10,6 +10,7 @@ import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '
 import { acquireHomeLock, openStore, type Store } from '../../store/index.js';
 import { createTradingStack, type BrokerEvent, type CcxtBroker, type PaperBroker, type TradingStack } from '../../trading/index.js';
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
+import { resolveEdgeEvidence } from '../../signals/edgeEvidence.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
@@ -143,6 +144,8 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       store,
       clock: tradingClock,
       risk: config.risk,
+      autoTrader: config.autotrade,
+      edgeEvidence: resolveEdgeEvidence(config.signals),
       exchangeId,
       home,
       ...(mode === 'live'
@@ -167,6 +170,9 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     }
     await stack.autoTrader.start();
     deps.onTrading?.(stack);
+    // What the auto-trader will trade, before it trades: a default run that trades nothing says so.
+    const edge = stack.autoTrader.edgeStatus();
+    if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: edge.tradesNothing && opts.autotrade ? 'warn' : 'info', kind: 'edge_gate', message: edge.message, details: { ...edge, autotrade: opts.autotrade === true } });
     if (mode === 'live') {
       live = stack.broker as CcxtBroker;
       live.follow();
@@ -178,6 +184,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
         const ranking = engine.latestRanking();
         const lines = [
           `\x1b[2J\x1b[H${mode === 'live' ? '\x1b[41;97m LIVE \x1b[0m' : '\x1b[44;97m PAPER \x1b[0m'} ${config.exchange}  autotrade ${bridge?.isAutotrade() ? 'ON' : 'off'}  kill switch ${status.killSwitch.on ? `ON (${status.killSwitch.reason ?? ''})` : 'off'}`,
+          `edge gate: ${status.edge.message}`,
           `equity ${status.account.equityUsd.toFixed(2)} USD  uPnL ${status.account.unrealizedPnlUsd.toFixed(2)}  rPnL ${status.account.realizedPnlUsd.toFixed(2)}  open orders ${status.openOrders.length}`,
           '',
           'positions:',
@@ -187,7 +194,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
           ...(ranking?.rows.slice(0, 10).map((r) => `  ${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`) ?? ['  warming up']),
           '',
           'latest signals:',
-          ...(engine.signals().slice(0, 5).map((s) => `  ${s.symbol} ${s.timeframe} ${s.side} score ${s.score.toFixed(2)} p ${s.probability.toFixed(2)}`) || []),
+          ...engine.signals().slice(0, 5).map((s) => `  ${s.symbol} ${s.timeframe} ${s.side} score ${s.score.toFixed(2)} ${s.calibrated ? `p ${s.probability.toFixed(2)}` : 'uncalibrated'}${s.evidence.some((e) => e.tradable) ? ' edge' : ''}`),
           '',
           'Ctrl+C to stop',
         ];

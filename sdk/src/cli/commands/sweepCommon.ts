@@ -5,7 +5,7 @@ import { createQueueEvaluator, redactRedisUrl } from '../../backtest/distributed
 import { gridCandidates, parseSpaceSpec, randomCandidates, type Candidate } from '../../backtest/paramSpace.js';
 import { OBJECTIVES, localEvaluator, type Objective, type SweepEvaluator, type SweepSetup } from '../../backtest/sweep.js';
 import { createPoolEvaluator } from '../../backtest/sweepPool.js';
-import { backtestInputFromCli, type BacktestDataCliOptions } from '../backtestDataOptions.js';
+import { autotradeFromCli, backtestInputFromCli, type BacktestDataCliOptions } from '../backtestDataOptions.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions } from '../program.js';
@@ -51,7 +51,7 @@ export async function prepareSweep(opts: SweepCliOptions, io: CliIo): Promise<Sw
     opts.grid !== undefined ? gridCandidates(parseSpaceSpec(opts.grid, 'grid')) : randomCandidates(parseSpaceSpec(opts.space!, 'space'), { samples: opts.random!, seed: opts.seed ?? 1 });
   const backtest = parseBacktestConfig(backtestInputFromCli(opts));
   const load = loadOptionsFor(backtest);
-  const setup: SweepSetup = { backtest, engineConfig: { risk: config.risk, signals: config.signals, profile: config.profile, universe: config.universe } };
+  const setup: SweepSetup = { backtest, engineConfig: { risk: config.risk, signals: config.signals, profile: config.profile, universe: config.universe, autotrade: autotradeFromCli(opts, config.autotrade) } };
   const data = loadBacktestData(load);
   if (opts.redis !== undefined) {
     const q = await createQueueEvaluator({ redisUrl: opts.redis, load, setup, ...(opts.queue ? { queue: opts.queue } : {}) });

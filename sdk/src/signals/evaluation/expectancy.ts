@@ -1,3 +1,4 @@
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { BlockRng } from '../../sim/rng.js';
 
 /** Mean of a sample with its t-based and bootstrap lower confidence bounds. */
@@ -10,13 +11,10 @@ export interface ExpectancyBound {
   lowerT: number;
 }
 
-/** One-sided normal quantiles used for the bounds; 95 % by default. */
-const Z_ONE_SIDED: Record<string, number> = { '0.9': 1.2816, '0.95': 1.6449, '0.975': 1.96, '0.99': 2.3263 };
-
-function zFor(confidence: number): number {
-  const z = Z_ONE_SIDED[String(confidence)];
-  if (z === undefined) throw new RangeError(`confidence must be one of ${Object.keys(Z_ONE_SIDED).join(', ')} (got ${confidence})`);
-  return z;
+/** One-sided standard-normal quantile for a confidence in (0, 1), e.g. 1.6449 for 0.95. */
+export function zOneSided(confidence: number): number {
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1) (got ${confidence})`);
+  return normalQuantile(confidence, 0, 1);
 }
 
 /**
@@ -32,7 +30,7 @@ export function expectancyBound(values: ArrayLike<number>, confidence = 0.95): E
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (values[i]! - mean) ** 2;
   const standardError = n > 1 ? Math.sqrt(ss / (n - 1) / n) : Number.NaN;
-  return { count: n, mean, standardError, lowerT: mean - zFor(confidence) * standardError };
+  return { count: n, mean, standardError, lowerT: mean - zOneSided(confidence) * standardError };
 }
 
 /**

@@ -16,3 +16,4 @@ export * from './fitCalibration.js';
 export * from './signalRecords.js';
 export * from './rankingPanel.js';
 export * from './calibrate.js';
+export * from './edgeCells.js';

@@ -3,13 +3,14 @@ import { bootstrapLowerBound, expectancyBound } from '../../../src/signals/evalu
 
 describe('expectancy lower bounds', () => {
   it('the t bound of a known sample, computed by hand', () => {
-    // Mean 2.5, sample sd sqrt(5/3) = 1.2910, se 0.6455; 95 % one-sided: 2.5 - 1.6449 * 0.6455.
+    // Mean 2.5, sample sd sqrt(5/3) = 1.2910, se 0.6455; 95 % one-sided: 2.5 - 1.644854 * 0.6455 (the normal quantile to six digits).
     const e = expectancyBound([1, 2, 3, 4]);
     expect(e.mean, 'mean').toBe(2.5);
     expect(e.standardError, 'se').toBeCloseTo(Math.sqrt(5 / 3) / 2, 12);
-    expect(e.lowerT, 'lower bound').toBeCloseTo(2.5 - 1.6449 * (Math.sqrt(5 / 3) / 2), 10);
+    expect(e.lowerT, 'lower bound').toBeCloseTo(2.5 - 1.644854 * (Math.sqrt(5 / 3) / 2), 5);
     expect(Number.isNaN(expectancyBound([1]).lowerT), 'one sample has no bound').toBe(true);
-    expect(() => expectancyBound([1, 2], 0.93), 'an unsupported confidence is refused').toThrow(/confidence/);
+    expect(expectancyBound([1, 2, 3, 4], 0.99).lowerT, 'any confidence: 99 % uses z 2.326').toBeCloseTo(2.5 - 2.326348 * (Math.sqrt(5 / 3) / 2), 5);
+    expect(() => expectancyBound([1, 2], 1), 'a confidence outside (0, 1) is refused').toThrow(/confidence must be in \(0, 1\) \(got 1\)/);
   });
 
   it('on a known distribution the bounds cover the true mean at about the stated rate', () => {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError, type EdgeGateConfig } from '@perpscope/sdk';
+import { createSettingsAdapter, SETTINGS_KEY } from '../../src/host/settingsAdapter.js';
+
+function memory(initial: Record<string, unknown> = {}) {
+  const m = new Map(Object.entries(initial));
+  return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, v) };
+}
+
+function adapter(settings = memory(), edge?: { require: boolean; overrides: string[] }) {
+  const changes: EdgeGateConfig[] = [];
+  const a = createSettingsAdapter({
+    settings,
+    nowMs: () => 0,
+    universe: { minQuoteVolumeUsd: 0, minPrice: 0, maxSpreadBps: 50, topN: 10, blueChipOnly: false } as never,
+    profiles: { active: () => 'swing', names: () => ['swing'], apply: () => undefined },
+    ...(edge ? { edge } : {}),
+    onEdgeChange: (e) => changes.push(e),
+  });
+  return { a, changes, settings };
+}
+
+const field = async (a: ReturnType<typeof adapter>['a'], path: string) => (await a.port.get()).fields.find((f) => f.path === path);
+
+describe('settings: the auto-trader edge gate', () => {
+  it('shows autotrade.edge.require as a boolean with help, defaulting to on', async () => {
+    const { a } = adapter();
+    const f = await field(a, 'autotrade.edge.require');
+    expect(f).toMatchObject({ kind: 'boolean', value: true });
+    expect(f?.help).toMatch(/out of sample/);
+    expect(a.edge()).toEqual({ require: true, overrides: [] });
+  });
+
+  it('starts from the configured gate, keeping its overrides', () => {
+    const { a } = adapter(memory(), { require: true, overrides: ['ema-cross'] });
+    expect(a.edge()).toEqual({ require: true, overrides: ['ema-cross'] });
+  });
+
+  it('a change is saved, reported once, and survives a new adapter over the same store', async () => {
+    const { a, changes, settings } = adapter(memory(), { require: true, overrides: ['ema-cross'] });
+    await a.port.set({ 'autotrade.edge.require': false });
+    expect((await field(a, 'autotrade.edge.require'))?.value).toBe(false);
+    expect(changes).toEqual([{ require: false, overrides: ['ema-cross'] }]);
+    await a.port.set({ 'autotrade.edge.require': false });
+    expect(changes, 'an unchanged gate is not reported again').toHaveLength(1);
+    expect(settings.get(SETTINGS_KEY)).toEqual({ autotrade: { edge: { require: false } } });
+    expect(adapter(settings).a.edge().require).toBe(false);
+  });
+
+  it('a value that is not a boolean is refused naming the field, and nothing is saved', async () => {
+    const { a, changes, settings } = adapter();
+    let err: unknown;
+    try {
+      await a.port.set({ 'autotrade.edge.require': 'yes' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).issues.map((i) => i.path)).toEqual(['autotrade.edge.require']);
+    expect(changes).toEqual([]);
+    expect(settings.get(SETTINGS_KEY)).toBeUndefined();
+  });
+});

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { EdgeGateConfigSchema } from './edgeGate.js';
+import { TpSlConfigSchema } from './tpsl.js';
+
+export const AutoTraderConfigSchema = z.object({
+  tpsl: TpSlConfigSchema.prefault({}),
+  /** Adds at `atR` R of favourable move, `fraction` of the initial size (seed: [[2.0, 0.3], [3.0, 0.2]]). */
+  pyramidLevels: z.array(z.object({ atR: z.number().positive(), fraction: z.number().positive().max(1) })).default([]),
+  /** At start: re-arm protection for open positions, or flatten them. */
+  safeRestart: z.enum(['rearm', 'flatten']).default('rearm'),
+  /** Stop distance for a position found at start without a plan (seed emergency_stop_fallback_pct 1.5 %). */
+  fallbackStopBps: z.number().positive().default(150),
+  /** Trade only signals backed by out-of-sample evidence of edge, plus named overrides. */
+  edge: EdgeGateConfigSchema.prefault({}),
+});
+export type AutoTraderConfig = z.infer<typeof AutoTraderConfigSchema>;
+export type AutoTraderConfigInput = z.input<typeof AutoTraderConfigSchema>;
