@@ -11,6 +11,7 @@ import type { PerpscopeConfigInput } from '../../sdk/src/config/index.js';
 import { BUILTIN_STRATEGY_IDS } from '../../sdk/src/strategies/builtins.js';
 import { TpSlConfigSchema } from '../../sdk/src/trading/tpsl.js';
 import { median, writeResult } from '../lib.js';
+import { mulberry32 } from '../../test/support/rng.js';
 
 // Backtest scenario, two parts, each in its own process so that one's heap never colours the other.
 //
@@ -322,14 +323,7 @@ async function speed(): Promise<Record<string, unknown>> {
 
 /** Seeded geometric random walks (mulberry32), one per symbol; BTC first so the regime has its anchor. */
 function syntheticCandles(symbols: number, bars: number, startMs: number): Map<string, Candle[]> {
-  let seed = 20240101;
-  const rnd = () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = mulberry32(20240101);
   const out = new Map<string, Candle[]>();
   for (let s = 0; s < symbols; s++) {
     const symbol = s === 0 ? 'BTC/USDT:USDT' : `S${String(s).padStart(3, '0')}/USDT:USDT`;

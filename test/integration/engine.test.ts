@@ -5,7 +5,7 @@ import { createEngine } from '../../sdk/src/engine/index.js';
 import { ReplayMarketData } from '../../sdk/src/market/index.js';
 import type { RankingResult } from '../../sdk/src/ranking/index.js';
 import { createSignalEngine, replaySignals, type Signal } from '../../sdk/src/signals/index.js';
-import { generatedCandles } from '../../sdk/test/engine/generatedCandles.js';
+import { asHourlySeries, generatedHourlyCandles } from '../../sdk/test/generatedCandles.js';
 import { candleArrays } from '../../sdk/src/engine/marketSnapshots.js';
 import { SIM_START_MS, until } from '../support/sim.js';
 
@@ -40,7 +40,7 @@ describe('engine over a replay of stored candles (simulated clock)', () => {
   const endMs = Date.UTC(2026, 0, 10);
   const startMs = endMs - 400 * H;
   const replayStart = startMs + 330 * H;
-  const candles = generatedCandles(12, startMs, endMs);
+  const candles = asHourlySeries(generatedHourlyCandles({ seed: 11, symbols: 12, fromMs: startMs, toMs: endMs }));
 
   it('emits bar, ranking and signal events on each close, deterministically', async () => {
     const a = await replayRun(candles, replayStart, 40);

@@ -208,7 +208,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
           account: toAccountView(s.account, anchor ? s.account.equityUsd - anchor.equityUsd : null),
           positions: s.positions.map(positionView),
           orders: s.openOrders.map(toOrderView),
-          edge: { ...s.edge, overrides: [...s.edge.overrides], tradable: [...s.edge.tradable] },
+          edge: s.edge,
         };
       },
       setAutotrade(enabled) {

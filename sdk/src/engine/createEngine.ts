@@ -23,7 +23,7 @@ import type { EngineAlert, EngineEventMap } from './engineEvents.js';
 import { Analyzer } from './analyzer.js';
 import type { RankingQueryInput, RankingResult } from '../ranking/index.js';
 import type { ReliabilityFinding, ReliabilityKeyTable, Signal } from '../signals/index.js';
-import { createCcxtExchange } from './exchangeClient.js';
+import { createCcxtExchange, simExchangeOptions } from './exchangeClient.js';
 import type { RestoredSignalState, SignalStatePort } from './signalState.js';
 
 /** Stored rows named in the restore alert at most; the logger names every one. */
@@ -163,16 +163,7 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
     // A fresh test key per run lets the live broker and `keys test` exercise signed requests
     // against the sim; it moves no real money.
     const testKey = deps.simApiKey ?? { apiKey: `sim-${randomBytes(8).toString('hex')}`, secret: randomBytes(24).toString('hex'), password: randomBytes(8).toString('hex') };
-    const sim = await startSimExchange({
-      port: 0,
-      apiKey: testKey,
-      symbols: config.sim.symbols,
-      seed: config.sim.seed,
-      acceleration: config.sim.acceleration,
-      rateLimitScale: config.sim.rateLimitScale,
-      ...(config.sim.dataDir ? { dataDir: config.sim.dataDir } : {}),
-      ...(config.sim.startTimeMs !== undefined ? { startTimeMs: config.sim.startTimeMs } : {}),
-    });
+    const sim = await startSimExchange({ ...simExchangeOptions(config.sim), apiKey: testKey });
     // Market data reads only public endpoints: this client carries no credentials.
     const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;
     const limits = scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale);

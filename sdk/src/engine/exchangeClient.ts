@@ -1,5 +1,21 @@
 import ccxt, { type Exchange } from 'ccxt';
 import { ConfigError } from '../core/errors.js';
+import type { SimConfigSchema } from '../config/configSchema.js';
+import type { SimExchangeOptions } from '../sim/index.js';
+import type { z } from 'zod';
+
+/** SimExchange options for the config's `sim` section, on an ephemeral loopback port. */
+export function simExchangeOptions(sim: z.output<typeof SimConfigSchema>): SimExchangeOptions {
+  return {
+    port: 0,
+    symbols: sim.symbols,
+    seed: sim.seed,
+    acceleration: sim.acceleration,
+    rateLimitScale: sim.rateLimitScale,
+    ...(sim.dataDir ? { dataDir: sim.dataDir } : {}),
+    ...(sim.startTimeMs !== undefined ? { startTimeMs: sim.startTimeMs } : {}),
+  };
+}
 
 /** Exchanges whose ccxt pro class we construct by id; any ccxt pro id with swap markets works. */
 export function createCcxtExchange(exchangeId: string, options: { timeoutMs: number }): Exchange {

@@ -86,20 +86,20 @@ export interface CompiledEdgeEvidence {
   id: string;
   timeframe: string;
   cells: ReadonlyMap<string, EdgeCell>;
+  /**
+   * Records already built, by strategy then regime: every signal of a cycle asks for the same few,
+   * so each is built once and shared (signals treat it as read-only).
+   */
+  records: Map<string, Map<RegimeKind | null, StrategyEvidence | null>>;
 }
 
 const cellKey = (strategy: string, regime: RegimeKind | 'none' | null): string => `${strategy}\u0000${regime ?? '*'}`;
 
 export function compileEdgeEvidence(file: EdgeEvidenceFile): CompiledEdgeEvidence {
-  return { id: file.id, timeframe: file.provenance.timeframe, cells: new Map(file.cells.map((c) => [cellKey(c.strategy, c.regime), c])) };
+  return { id: file.id, timeframe: file.provenance.timeframe, cells: new Map(file.cells.map((c) => [cellKey(c.strategy, c.regime), c])), records: new Map() };
 }
 
-/**
- * A strategy's record for a signal of `timeframe` in `regime`, or null when the evidence did not
- * measure it (another timeframe, or too few signals): no record is no edge.
- */
-export function strategyEvidence(ev: CompiledEdgeEvidence, strategy: string, timeframe: string, regime: RegimeKind | null): StrategyEvidence | null {
-  if (timeframe !== ev.timeframe) return null;
+function buildRecord(ev: CompiledEdgeEvidence, strategy: string, regime: RegimeKind | null): StrategyEvidence | null {
   const inRegime = ev.cells.get(cellKey(strategy, regime ?? 'none'));
   const overall = ev.cells.get(cellKey(strategy, null));
   const shown = inRegime ?? overall;
@@ -114,6 +114,19 @@ export function strategyEvidence(ev: CompiledEdgeEvidence, strategy: string, tim
     tradable: (inRegime?.tradable ?? false) || (overall?.tradable ?? false),
     evidenceId: ev.id,
   };
+}
+
+/**
+ * A strategy's record for a signal of `timeframe` in `regime`, or null when the evidence did not
+ * measure it (another timeframe, or too few signals): no record is no edge.
+ */
+export function strategyEvidence(ev: CompiledEdgeEvidence, strategy: string, timeframe: string, regime: RegimeKind | null): StrategyEvidence | null {
+  if (timeframe !== ev.timeframe) return null;
+  let byRegime = ev.records.get(strategy);
+  if (!byRegime) ev.records.set(strategy, (byRegime = new Map()));
+  let record = byRegime.get(regime);
+  if (record === undefined) byRegime.set(regime, (record = buildRecord(ev, strategy, regime)));
+  return record;
 }
 
 /** The evidence a signal-engine configuration uses: its own, the shipped file when absent, or none. */

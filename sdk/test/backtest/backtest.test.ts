@@ -3,21 +3,13 @@ import type { Candle } from '@perpscope/shared';
 import { backtest, backtestDataFrom, type BacktestResult } from '../../src/backtest/index.js';
 import { candleArrays } from '../../src/engine/marketSnapshots.js';
 import { createSignalEngine, replaySignals, type Signal } from '../../src/signals/index.js';
-import { createMarketGenerator } from '../../src/sim/index.js';
+import { generatedHourlyCandles } from '../generatedCandles.js';
 
 const H = 3_600_000;
 const END = Date.UTC(2026, 0, 20);
 const START = END - 500 * H;
 
-/** Generated 1h candles (seeded) for a few symbols. */
-function generated(symbols: number, seed: number): Map<string, Candle[]> {
-  const gen = createMarketGenerator({ seed, symbols, startTimeMs: END });
-  const out = new Map<string, Candle[]>();
-  for (const m of gen.markets()) {
-    out.set(m.symbol, gen.candles(m.symbol, '1h', START, END).map(({ openTimeMs, open, high, low, close, volume }) => ({ openTimeMs, open, high, low, close, volume })));
-  }
-  return out;
-}
+const generated = (symbols: number, seed: number): Map<string, Candle[]> => generatedHourlyCandles({ seed, symbols, fromMs: START, toMs: END, anchorMs: END });
 
 // Loose gates so that a short generated run trades; the gates themselves are tested in risk/.
 // The edge gate off: no evidence covers generated markets (the gate itself is tested below and in edgeGate.test.ts).

@@ -2,20 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, type Candle } from '@perpscope/shared';
 import { backtest, backtestDataFrom } from '../../src/backtest/index.js';
 import { CancelledError } from '../../src/core/errors.js';
-import { createMarketGenerator } from '../../src/sim/index.js';
+import { generatedHourlyCandles } from '../generatedCandles.js';
 
 const H = 3_600_000;
 const END = Date.UTC(2026, 0, 20);
 const START = END - 400 * H;
 
-function generated(symbols: number, seed: number): Map<string, Candle[]> {
-  const gen = createMarketGenerator({ seed, symbols, startTimeMs: END });
-  const out = new Map<string, Candle[]>();
-  for (const m of gen.markets()) {
-    out.set(m.symbol, gen.candles(m.symbol, '1h', START, END).map(({ openTimeMs, open, high, low, close, volume }) => ({ openTimeMs, open, high, low, close, volume })));
-  }
-  return out;
-}
+const generated = (symbols: number, seed: number): Map<string, Candle[]> => generatedHourlyCandles({ seed, symbols, fromMs: START, toMs: END, anchorMs: END });
 
 const options = { data: 'generated', timeframe: '1h' as const, warmupBars: 300, from: START + 300 * H, to: START + 340 * H };
 

@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BacktestRunStore } from '../../src/backtest/runStore.js';
 import { runBacktestCommand } from '../../src/cli/commands/backtest.js';
 import { runCli } from '../../src/cli/runCli.js';
-import { createMarketGenerator } from '../../src/sim/index.js';
+import { writeGeneratedHourlyCsv } from '../generatedCandles.js';
 import { captureIo } from '../cli/testIo.js';
 import { tempDir } from '../trading/helpers.js';
 
@@ -12,20 +12,11 @@ const H = 3_600_000;
 const END = Date.UTC(2026, 0, 20);
 const START = END - 420 * H;
 
-/** Writes generated 1h candles as `<SYM>USDT_1h.csv` files (plus one unfinished row, dropped on read). */
-function writeData(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const gen = createMarketGenerator({ seed: 5, symbols: 4, startTimeMs: END });
-  for (const m of gen.markets()) {
-    const rows = gen.candles(m.symbol, '1h', START, END + H).map((c) => `${new Date(c.openTimeMs).toISOString().slice(0, 19).replace('T', ' ')},${c.open},${c.high},${c.low},${c.close},${c.volume}`);
-    writeFileSync(join(dir, `${m.base}USDT_1h.csv`), `time,open,high,low,close,volume\n${rows.join('\n')}\n`);
-  }
-}
 
 describe('perpscope backtest (CLI)', () => {
   const tmp = tempDir('perpscope-backtest-cli-');
   const data = join(tmp.dir, 'data');
-  writeData(data);
+  writeGeneratedHourlyCsv(data, { seed: 5, symbols: 4, fromMs: START, endMs: END });
   writeFileSync(join(tmp.dir, 'config.json'), JSON.stringify({ risk: { gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0 } } }));
   afterAll(() => tmp.cleanup());
 

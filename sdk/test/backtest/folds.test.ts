@@ -4,20 +4,12 @@ import { InvalidInputError } from '../../src/core/errors.js';
 import { backtestDataFrom } from '../../src/backtest/data.js';
 import { makeFolds, parseWindowLength, windowBars } from '../../src/backtest/folds.js';
 import { sliceBacktestData } from '../../src/backtest/sliceData.js';
+import { thrownError } from '../thrownError.js';
 
 const H = 3_600_000;
 const D = 24 * H;
 const T0 = Date.UTC(2025, 0, 1);
 
-function thrown(fn: () => unknown): InvalidInputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidInputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InvalidInputError');
-}
 
 describe('makeFolds', () => {
   it('rolling: train windows slide by the test length, test windows follow each other', () => {
@@ -66,7 +58,7 @@ describe('makeFolds', () => {
 
   it('refuses lengths, fold counts and periods that are not what a layout needs, naming field, value and expectation', () => {
     const base = { startMs: T0, endMs: T0 + 100 * D, barMs: H, train: { days: 40 }, test: { days: 20 } };
-    const issues = (o: Partial<Parameters<typeof makeFolds>[0]>) => thrown(() => makeFolds({ ...base, ...o })).issues;
+    const issues = (o: Partial<Parameters<typeof makeFolds>[0]>) => thrownError(InvalidInputError, () => makeFolds({ ...base, ...o })).issues;
     expect(issues({ test: { bars: 0 } })).toEqual([{ path: 'test.bars', received: '0', expected: expect.stringContaining('a whole number of bars >= 1') as string }]);
     expect(issues({ folds: 2.5 })).toEqual([{ path: 'folds', received: '2.5', expected: 'a whole number of folds >= 1, or none for as many as fit' }]);
     expect(issues({ folds: 0 })[0]).toMatchObject({ path: 'folds', received: '0' });

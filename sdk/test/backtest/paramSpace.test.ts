@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidInputError } from '../../src/core/errors.js';
 import { candidateKey, describeParams, gridCandidates, parseSpaceSpec, randomCandidates, withCandidate } from '../../src/backtest/paramSpace.js';
 import { createStrategyRegistry, NO_SIGNAL } from '../../src/strategies/index.js';
+import { InvalidInputError } from '../../src/core/errors.js';
+import { thrownError } from '../thrownError.js';
 
-function thrown(fn: () => unknown): InvalidInputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidInputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InvalidInputError');
-}
 
 describe('parameter space from the strategies\' zod schemas', () => {
   it('reads kinds and bounds from each schema', () => {
@@ -44,24 +36,24 @@ describe('parameter space from the strategies\' zod schemas', () => {
   });
 
   it('bad grids name the field, the value and what was expected', () => {
-    const neg = thrown(() => gridCandidates(parseSpaceSpec('breakout.volumeBurstMin=2,-1')));
+    const neg = thrownError(InvalidInputError, () => gridCandidates(parseSpaceSpec('breakout.volumeBurstMin=2,-1')));
     expect(neg.issues[0]).toMatchObject({ path: 'breakout.volumeBurstMin', received: '-1' });
     expect(neg.issues[0]!.expected).toMatch(/>0/);
-    const nan = thrown(() => gridCandidates(parseSpaceSpec('ema-cross.minAdx=abc')));
+    const nan = thrownError(InvalidInputError, () => gridCandidates(parseSpaceSpec('ema-cross.minAdx=abc')));
     expect(nan.issues[0]!.path).toBe('ema-cross.minAdx');
-    const unknownStrategy = thrown(() => gridCandidates(parseSpaceSpec('nope.x=1')));
+    const unknownStrategy = thrownError(InvalidInputError, () => gridCandidates(parseSpaceSpec('nope.x=1')));
     expect(unknownStrategy.issues[0]!.expected).toContain('ema-cross');
-    const unknownParam = thrown(() => gridCandidates(parseSpaceSpec('ema-cross.fast=8,12')));
+    const unknownParam = thrownError(InvalidInputError, () => gridCandidates(parseSpaceSpec('ema-cross.fast=8,12')));
     expect(unknownParam.issues[0]).toMatchObject({ path: 'grid.ema-cross.fast', received: '"fast"', expected: 'a parameter of ema-cross: minAdx' });
-    expect(thrown(() => gridCandidates(parseSpaceSpec('ema-cross.minAdx=0..10'))).issues[0]!.expected).toContain('ranges are for --random');
-    expect(thrown(() => parseSpaceSpec('minAdx=1')).issues[0]!.received).toBe('"minAdx=1"');
-    expect(thrown(() => parseSpaceSpec('ema-cross.minAdx=5..1')).issues[0]!.expected).toContain('lo <= hi');
-    expect(thrown(() => parseSpaceSpec(' ; ')).issues[0]!.expected).toContain('at least one');
+    expect(thrownError(InvalidInputError, () => gridCandidates(parseSpaceSpec('ema-cross.minAdx=0..10'))).issues[0]!.expected).toContain('ranges are for --random');
+    expect(thrownError(InvalidInputError, () => parseSpaceSpec('minAdx=1')).issues[0]!.received).toBe('"minAdx=1"');
+    expect(thrownError(InvalidInputError, () => parseSpaceSpec('ema-cross.minAdx=5..1')).issues[0]!.expected).toContain('lo <= hi');
+    expect(thrownError(InvalidInputError, () => parseSpaceSpec(' ; ')).issues[0]!.expected).toContain('at least one');
   });
 
   it('a grid of more than 100,000 combinations is refused before it is built, naming the count', () => {
     const values = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(',');
-    const err = thrown(() => gridCandidates(parseSpaceSpec(`ema-cross.minAdx=${values(1_000)};breakout.volumeBurstMin=${values(101)}`)));
+    const err = thrownError(InvalidInputError, () => gridCandidates(parseSpaceSpec(`ema-cross.minAdx=${values(1_000)};breakout.volumeBurstMin=${values(101)}`)));
     expect(err.issues).toEqual([
       {
         path: 'grid',
@@ -69,7 +61,7 @@ describe('parameter space from the strategies\' zod schemas', () => {
         expected: 'at most 100000 combinations: fewer values, or a random search (--random N --space SPEC)',
       },
     ]);
-    const huge = thrown(() => gridCandidates(parseSpaceSpec(['ema-cross.minAdx', 'breakout.volumeBurstMin', 'donchian-atr.riskPct'].map((p) => `${p}=${values(1_000)}`).join(';'))));
+    const huge = thrownError(InvalidInputError, () => gridCandidates(parseSpaceSpec(['ema-cross.minAdx', 'breakout.volumeBurstMin', 'donchian-atr.riskPct'].map((p) => `${p}=${values(1_000)}`).join(';'))));
     expect(huge.issues[0]!.received).toMatch(/^1000000000 combinations/);
     expect(gridCandidates(parseSpaceSpec(`ema-cross.minAdx=${values(400)};breakout.volumeBurstMin=${values(2)}`)), 'below the cap: built').toHaveLength(800);
   });
@@ -90,7 +82,7 @@ describe('parameter space from the strategies\' zod schemas', () => {
   });
 
   it('random search over a number without a range names it', () => {
-    const err = thrown(() => randomCandidates(parseSpaceSpec('ema-cross.minAdx;breakout.volumeBurstMin'), { samples: 3, seed: 1 }));
+    const err = thrownError(InvalidInputError, () => randomCandidates(parseSpaceSpec('ema-cross.minAdx;breakout.volumeBurstMin'), { samples: 3, seed: 1 }));
     expect(err.issues.map((i) => i.path)).toEqual(['space.breakout.volumeBurstMin', 'space.ema-cross.minAdx']);
     expect(err.issues[1]!.received).toBe('no range (the schema has min 0 and no max)');
     expect(err.issues[1]!.expected).toBe('a range, e.g. ema-cross.minAdx=0..10');

@@ -5,7 +5,7 @@ import { createEngine, createStoreSignalState, type EngineAlert, type SignalStat
 import { reliabilityStateRow } from '../../src/engine/storeSignalState.js';
 import { ReplayMarketData } from '../../src/market/index.js';
 import { parseReliabilitySnapshot, type ReliabilityKeyTable } from '../../src/signals/index.js';
-import { generatedCandles } from './generatedCandles.js';
+import { asHourlySeries, generatedHourlyCandles } from '../generatedCandles.js';
 import { storeFiles } from './storeFiles.js';
 
 const H = 3_600_000;
@@ -19,7 +19,7 @@ const STEPS = 60;
 const OVERCONFIDENT = { id: 'test-cal', bias: 3, coef: {} };
 
 
-const candles = generatedCandles(12, START_MS, END_MS);
+const candles = asHourlySeries(generatedHourlyCandles({ seed: 11, symbols: 12, fromMs: START_MS, toMs: END_MS }));
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const cleanups: (() => void | Promise<void>)[] = [];

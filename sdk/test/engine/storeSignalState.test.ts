@@ -1,22 +1,21 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { timeframeMs, type Candle } from '@perpscope/shared';
+import { timeframeMs } from '@perpscope/shared';
 import type { Logger } from '../../src/core/logger.js';
 import { banditStateRow, createStoreSignalState, engineStateRow, type RestoreTime, type SignalStatePort } from '../../src/engine/index.js';
-import type { OhlcvColumns } from '../../src/features/types.js';
 import {
   IncrementalSignalEvaluator,
   parseSignalEngineSnapshot,
   resolveSignalEngineConfig,
   SignalEngine,
   type ClosedBar,
-  type SeriesData,
   type Signal,
   type SignalCycle,
   type SignalEngineSnapshot,
 } from '../../src/signals/index.js';
 import { BASELINE_ANCHOR, baselineDataset } from '../signals/baseline/dataset.js';
 import { storeFiles } from './storeFiles.js';
+import { barBatches } from '../signals/barBatches.js';
 
 const config = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' } });
 const data = baselineDataset(6, 300);
@@ -27,23 +26,6 @@ const AT_END: RestoreTime = { nowMs: Math.max(...data.map((s) => s.candles.openT
 const BANDIT_ROW = banditStateRow('test');
 const ENGINE_ROW = engineStateRow('test');
 
-function candleAt(c: OhlcvColumns, i: number): Candle {
-  return { openTimeMs: c.openTimeMs[i]!, open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
-}
-
-/** Every bar of every series as ClosedBar batches, one batch per close time, oldest first. */
-function barBatches(series: readonly SeriesData[]): ClosedBar[][] {
-  const byTime = new Map<number, ClosedBar[]>();
-  for (const s of series) {
-    for (let i = 0; i < s.candles.close.length; i++) {
-      const closeTimeMs = s.candles.openTimeMs[i]! + timeframeMs(s.timeframe);
-      let list = byTime.get(closeTimeMs);
-      if (!list) byTime.set(closeTimeMs, (list = []));
-      list.push({ symbol: s.symbol, timeframe: s.timeframe, candle: candleAt(s.candles, i) });
-    }
-  }
-  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, bars]) => bars);
-}
 
 function learned(engine: SignalEngine) {
   return { bandit: engine.banditSnapshot(), lastCloseTimeMs: engine.lastCycleCloseTimeMs, regime: engine.regime };
@@ -91,7 +73,7 @@ const { tempStoreFile, open } = storeFiles(cleanups, 'perpscope-signal-state-');
 describe('createStoreSignalState', () => {
   it('restores what the engine held at the last saved cycle, and the resumed engine goes on like an uninterrupted one', () => {
     const file = tempStoreFile();
-    const batches = barBatches(data);
+    const batches = barBatches(data).map((b) => b.bars);
     const cut = Math.floor(batches.length * 0.6);
 
     const whole = new IncrementalSignalEvaluator(new SignalEngine(config));
@@ -134,7 +116,7 @@ describe('createStoreSignalState', () => {
   });
 
   it('after a restore, the bars the saved run already processed are not labeled or learned from again', () => {
-    const batches = barBatches(data);
+    const batches = barBatches(data).map((b) => b.bars);
     const cut = Math.floor(batches.length * 0.6);
     const live = new IncrementalSignalEvaluator(new SignalEngine(config));
     for (const b of batches.slice(0, cut)) live.onBarsClosed(b);
@@ -158,7 +140,7 @@ describe('createStoreSignalState', () => {
     const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
     port.restore(config, 500, AT_END);
     const live = new IncrementalSignalEvaluator(new SignalEngine(config));
-    runAndSave(live, port, barBatches(data).slice(0, 120));
+    runAndSave(live, port, barBatches(data).map((b) => b.bars).slice(0, 120));
     const pendingAtSave = live.engine.pendingLabels;
     expect(pendingAtSave, 'enough pending labels to corrupt some').toBeGreaterThan(3);
     store.close();
@@ -223,7 +205,7 @@ describe('createStoreSignalState', () => {
     const sim = createStoreSignalState({ store, exchange: 'sim', retentionDays: 365 });
     sim.restore(config, 500, AT_END);
     const live = new IncrementalSignalEvaluator(new SignalEngine(config));
-    const emitted = runAndSave(live, sim, barBatches(data).slice(0, 120)).flat();
+    const emitted = runAndSave(live, sim, barBatches(data).map((b) => b.bars).slice(0, 120)).flat();
     expect(live.engine.banditSnapshot().updates, 'the sim run learned').toBeGreaterThan(0);
     expect(live.engine.pendingLabels, 'and left labels pending').toBeGreaterThan(0);
     expect(emitted.length, 'and selected signals').toBeGreaterThan(0);
@@ -253,7 +235,7 @@ describe('createStoreSignalState', () => {
     const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
     port.restore(config, 500, AT_END);
     const live = new IncrementalSignalEvaluator(new SignalEngine(config));
-    runAndSave(live, port, barBatches(data).slice(0, 120));
+    runAndSave(live, port, barBatches(data).map((b) => b.bars).slice(0, 120));
     const saved = live.engine.snapshot();
     const lastCloseMs = saved.lastCloseTimeMs!;
     expect(saved.bandit.updates, 'the bandit learned').toBeGreaterThan(0);

@@ -3,19 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
 import { runKeys } from '../../src/cli/commands/keys.js';
 import { parseSecretText } from '../../src/cli/readSecretInput.js';
-import { InvalidInputError } from '../../src/core/errors.js';
 import { checkSecret, type ExchangeSecret, type SecretRef, type SecretStore } from '../../src/secrets/index.js';
 import { captureIo } from '../cli/testIo.js';
+import { InvalidInputError } from '../../src/core/errors.js';
+import { thrownError } from '../thrownError.js';
 
-function invalid(fn: () => unknown): InvalidInputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidInputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InvalidInputError');
-}
 
 /** A store that records writes, so a test can prove nothing was stored. */
 function recordingStore(): SecretStore & { saved: [SecretRef, ExchangeSecret][] } {
@@ -35,7 +27,7 @@ function recordingStore(): SecretStore & { saved: [SecretRef, ExchangeSecret][] 
 
 describe('keys set validates the types of piped JSON', () => {
   it('refuses {"a":1}: names each missing field and the unknown key', () => {
-    const e = invalid(() => parseSecretText('{"a":1}'));
+    const e = thrownError(InvalidInputError, () => parseSecretText('{"a":1}'));
     expect(e.code).toBe(ErrorCode.InvalidInput);
     expect(e.issues).toEqual([
       { path: 'apiKey', received: 'nothing', expected: 'a non-empty string' },
@@ -45,15 +37,15 @@ describe('keys set validates the types of piped JSON', () => {
   });
 
   it('refuses an object where a string belongs instead of storing "[object Object]"', () => {
-    const e = invalid(() => parseSecretText('{"apiKey":{"a":1},"secret":"s3cr3t-VALUE","password":42}'));
+    const e = thrownError(InvalidInputError, () => parseSecretText('{"apiKey":{"a":1},"secret":"s3cr3t-VALUE","password":42}'));
     expect(e.issues.map((i) => `${i.path}: ${i.received}`)).toEqual(['apiKey: an object', 'password: a number']);
     expect(e.message, 'says what was expected').toContain('a non-empty string');
     expect(e.message, 'never echoes key material').not.toContain('s3cr3t-VALUE');
   });
 
   it('refuses JSON that is not an object', () => {
-    expect(invalid(() => parseSecretText('{"apiKey":"k","secret":"s"')).issues[0]?.path).toBe('(stdin)');
-    expect(invalid(() => parseSecretText('{}')).issues.map((i) => i.path)).toEqual(['apiKey', 'secret']);
+    expect(thrownError(InvalidInputError, () => parseSecretText('{"apiKey":"k","secret":"s"')).issues[0]?.path).toBe('(stdin)');
+    expect(thrownError(InvalidInputError, () => parseSecretText('{}')).issues.map((i) => i.path)).toEqual(['apiKey', 'secret']);
   });
 
   it('accepts well-typed input unchanged', () => {
@@ -70,7 +62,7 @@ describe('keys set validates the types of piped JSON', () => {
   });
 
   it('the store itself refuses non-string fields from any caller, naming the type', () => {
-    const e = invalid(() => checkSecret({ apiKey: { a: 1 } as unknown as string, secret: 's' }));
+    const e = thrownError(InvalidInputError, () => checkSecret({ apiKey: { a: 1 } as unknown as string, secret: 's' }));
     expect(e.issues).toEqual([{ path: 'apiKey', received: 'a value of type object', expected: 'a non-empty string up to 512 characters' }]);
   });
 });

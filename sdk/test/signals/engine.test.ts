@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timeframeMs, type Candle } from '@perpscope/shared';
 import { sliceColumns } from '../../src/features/columns.js';
-import type { OhlcvColumns } from '../../src/features/types.js';
 import {
   createSignalEngine,
   evaluateCold,
@@ -9,35 +7,17 @@ import {
   parseSignalEngineSnapshot,
   replaySignals,
   signalId,
-  type ClosedBar,
-  type SeriesData,
   type Signal,
   type SignalEngineConfigInput,
 } from '../../src/signals/index.js';
 import { InvalidInputError } from '../../src/core/errors.js';
 import { DEFAULT_EDGE_EVIDENCE } from '../../src/signals/edgeEvidence.js';
 import { BASELINE_ANCHOR, baselineDataset } from './baseline/dataset.js';
+import { barBatches, candleAt } from './barBatches.js';
 
 const config: SignalEngineConfigInput = { regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' } };
 const data = baselineDataset(6, 300);
 
-function candleAt(c: OhlcvColumns, i: number): Candle {
-  return { openTimeMs: c.openTimeMs[i]!, open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
-}
-
-/** Every bar of every series as ClosedBar batches, one batch per close time, oldest first. */
-function barBatches(series: readonly SeriesData[]): { closeTimeMs: number; bars: ClosedBar[] }[] {
-  const byTime = new Map<number, ClosedBar[]>();
-  for (const s of series) {
-    for (let i = 0; i < s.candles.close.length; i++) {
-      const closeTimeMs = s.candles.openTimeMs[i]! + timeframeMs(s.timeframe);
-      let list = byTime.get(closeTimeMs);
-      if (!list) byTime.set(closeTimeMs, (list = []));
-      list.push({ symbol: s.symbol, timeframe: s.timeframe, candle: candleAt(s.candles, i) });
-    }
-  }
-  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([closeTimeMs, bars]) => ({ closeTimeMs, bars }));
-}
 
 function summary(s: Signal): string {
   return `${s.id} ${s.symbol} ${s.timeframe} ${s.side} ${s.components.map((c) => c.id).join('+')}`;

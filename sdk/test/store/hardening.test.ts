@@ -9,6 +9,7 @@ import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { SettingsRepository } from '../../src/store/repositories/settings.js';
 import { openStore } from '../../src/store/index.js';
 import { tempDir } from './helpers.js';
+import { thrownError } from '../thrownError.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -23,15 +24,6 @@ function fresh(): string {
 const mode = (path: string): number => statSync(path).mode & 0o777;
 const posix = process.platform !== 'win32';
 
-function thrown(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw e;
-  }
-  throw new Error('expected a StoreError');
-}
 
 /** A store with enough settings rows to span many pages, closed (WAL checkpointed into the file). */
 function filledHome(): { home: string; file: string } {
@@ -92,7 +84,7 @@ describe('corruption is refused at open (quick_check)', () => {
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, Math.floor(pages / 2) * pageSize);
     closeSync(fd);
-    const e = thrown(() => openStore({ home }));
+    const e = thrownError(StoreError, () => openStore({ home }));
     expect(e.code, e.message).toBe(ErrorCode.DbCorrupt);
     expect(e.message, 'names the file').toContain(file);
     expect(e.message, 'says what to do').toMatch(/Restore a backup/);
@@ -120,7 +112,7 @@ describe('a full disk is a typed DISK_FULL error', () => {
       const pages = Number(db.pragma('page_count', { simple: true }));
       // SQLite answers SQLITE_FULL ("database or disk is full") exactly as on a full disk.
       db.pragma(`max_page_count = ${pages + 2}`);
-      const e = thrown(() => {
+      const e = thrownError(StoreError, () => {
         for (let i = 0; i < 1_000; i++) settings.set(`big${i}`, 'y'.repeat(4_000), i);
       });
       expect(e.code, e.message).toBe(ErrorCode.DiskFull);
@@ -143,7 +135,7 @@ describe('a full disk is a typed DISK_FULL error', () => {
       const tx = db.transaction(() => {
         for (let i = 0; i < 1_000; i++) settings.set(`big${i}`, 'z'.repeat(4_000), i);
       });
-      expect(thrown(() => tx()).code).toBe(ErrorCode.DiskFull);
+      expect(thrownError(StoreError, () => tx()).code).toBe(ErrorCode.DiskFull);
       expect(settings.get('big0'), 'rolled back').toBeUndefined();
       expect(readFileSync(file).length, 'file still readable').toBeGreaterThan(0);
     } finally {

@@ -7,6 +7,7 @@ import { ErrorCode } from '@perpscope/shared';
 import { HomeLockedError } from '../../src/core/errors.js';
 import { acquireHomeLock, HOME_LOCK_HOLDER_FILE, openStore, readHomeLockHolder } from '../../src/store/index.js';
 import { tempDir } from './helpers.js';
+import { thrownError } from '../thrownError.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/holdHomeLock.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,15 +23,6 @@ function fresh(): string {
   return join(t.dir, 'home');
 }
 
-function refusal(fn: () => unknown): HomeLockedError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HomeLockedError) return e;
-    throw e;
-  }
-  throw new Error('expected HomeLockedError');
-}
 
 /** A child process holding the lock on `home`; resolves once it printed that it holds it. */
 function lockHolder(home: string): Promise<{ pid: number; kill: () => Promise<void> }> {
@@ -58,7 +50,7 @@ describe('one writer per home', () => {
   it('refuses a second holder in the same process, naming the first; release frees the home', () => {
     const home = fresh();
     const first = acquireHomeLock(home, { command: 'perpscope run --paper --sim', nowMs: () => Date.UTC(2026, 0, 2, 3, 4, 5) });
-    const e = refusal(() => acquireHomeLock(home, { command: 'perpscope serve' }));
+    const e = thrownError(HomeLockedError, () => acquireHomeLock(home, { command: 'perpscope serve' }));
     expect(e.code).toBe(ErrorCode.HomeLocked);
     expect(e.message).toContain(`pid ${process.pid}`);
     expect(e.message).toContain('perpscope run --paper --sim');
@@ -75,7 +67,7 @@ describe('one writer per home', () => {
   it('refuses while another process holds it, and takes over once that process is killed -9', async () => {
     const home = fresh();
     const holder = await lockHolder(home);
-    const e = refusal(() => acquireHomeLock(home, { command: 'perpscope run --paper' }));
+    const e = thrownError(HomeLockedError, () => acquireHomeLock(home, { command: 'perpscope run --paper' }));
     expect(e.message).toContain(`pid ${holder.pid} (holdHomeLock fixture)`);
     await holder.kill();
     expect(readHomeLockHolder(home)?.pid, 'the dead holder left its record behind').toBe(holder.pid);

@@ -68,12 +68,8 @@ export const useSymbolStore = defineStore('symbol', () => {
     }
   }
 
-  async function loadHistory(gen: number): Promise<void> {
-    const sym = symbol.value;
-    if (!sym) return;
-    candleStatus.value = 'loading';
-    const res = conn.observe(await api.candles.get({ symbol: sym, timeframe: timeframe.value, limit: HISTORY_CANDLES, indicators: ['ema21', 'ema50'] }));
-    if (gen !== generation) return;
+  /** The chart's candles from a history read, or the read's error and the status it means. */
+  function showHistory(res: Awaited<ReturnType<typeof api.candles.get>> | Awaited<ReturnType<typeof api.backtest.bars>>): void {
     if (res.ok) {
       history.value = res.value;
       candleStatus.value = 'ready';
@@ -82,6 +78,15 @@ export const useSymbolStore = defineStore('symbol', () => {
       candleError.value = res.error;
       candleStatus.value = statusOf(res.error);
     }
+  }
+
+  async function loadHistory(gen: number): Promise<void> {
+    const sym = symbol.value;
+    if (!sym) return;
+    candleStatus.value = 'loading';
+    const res = conn.observe(await api.candles.get({ symbol: sym, timeframe: timeframe.value, limit: HISTORY_CANDLES, indicators: ['ema21', 'ema50'] }));
+    if (gen !== generation) return;
+    showHistory(res);
   }
 
   async function pollLive(gen: number): Promise<void> {
@@ -148,14 +153,7 @@ export const useSymbolStore = defineStore('symbol', () => {
     ]);
     conn.observe(res);
     if (gen !== generation) return;
-    if (res.ok) {
-      history.value = res.value;
-      candleStatus.value = 'ready';
-      candleError.value = null;
-    } else {
-      candleError.value = res.error;
-      candleStatus.value = statusOf(res.error);
-    }
+    showHistory(res);
   }
 
   return { symbol, timeframe, detail, detailStatus, detailError, history, candleStatus, candleError, tick, replay, open, close, setTimeframe, openBacktestTrade };

@@ -3,7 +3,7 @@ import { SystemClock } from '../../core/clock.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { EARLIEST_MS, LATEST_MS } from '../../data/cells.js';
 import { downloadCandles, type DownloadReport } from '../../data/download/downloadCandles.js';
-import { createCcxtExchange } from '../../engine/exchangeClient.js';
+import { createCcxtExchange, simExchangeOptions } from '../../engine/exchangeClient.js';
 import { BLOFIN_LIMITS, scaleLimits, type ExchangeLimits } from '../../market/exchangeLimits.js';
 import { parseRecordedTimeMs } from '../../sim/replayFiles.js';
 import { openStore } from '../../store/index.js';
@@ -61,15 +61,7 @@ export async function runDataDownload(opts: DataDownloadCliOptions, io: CliIo, d
   let stopSim: (() => Promise<void>) | undefined;
   if (config.exchange === 'sim') {
     const { startSimExchange, createBlofinClient } = await import('../../sim/index.js');
-    const sim = await startSimExchange({
-      port: 0,
-      symbols: config.sim.symbols,
-      seed: config.sim.seed,
-      acceleration: config.sim.acceleration,
-      rateLimitScale: config.sim.rateLimitScale,
-      ...(config.sim.dataDir ? { dataDir: config.sim.dataDir } : {}),
-      ...(config.sim.startTimeMs !== undefined ? { startTimeMs: config.sim.startTimeMs } : {}),
-    });
+    const sim = await startSimExchange(simExchangeOptions(config.sim));
     exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;
     nowMs = () => sim.nowMs();
     limits = scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale);

@@ -1,3 +1,4 @@
+import { sliceColumns } from '../../features/columns.js';
 import type { OhlcvColumns } from '../../features/types.js';
 import type { MarketSnapshot } from '../../manipulation/index.js';
 import { parseRankingQuery } from '../../ranking/query.js';
@@ -66,14 +67,7 @@ export function buildRankingPanel(series: ReadonlyMap<string, OhlcvColumns>, opt
         symbol,
         nowMs,
         barMs: options.barMs,
-        candles: {
-          openTimeMs: c.openTimeMs.subarray(0, end),
-          open: c.open.subarray(0, end),
-          high: c.high.subarray(0, end),
-          low: c.low.subarray(0, end),
-          close: c.close.subarray(0, end),
-          volume: c.volume.subarray(0, end),
-        },
+        candles: sliceColumns(c, end),
         revision: openMs,
       });
       at.push(i);

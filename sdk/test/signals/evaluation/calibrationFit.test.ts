@@ -5,18 +5,9 @@ import { fitSignalCalibration, type CalibrationSample } from '../../../src/signa
 import { fitIsotonic, predictIsotonic } from '../../../src/signals/evaluation/isotonic.js';
 import { fitL2Logistic } from '../../../src/signals/evaluation/logistic.js';
 import { walkForwardSteps } from '../../../src/signals/evaluation/walkForward.js';
+import { mulberry32 as rng } from '../../../../test/support/rng.js';
 
 /** Mulberry32, so the synthetic sets are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
