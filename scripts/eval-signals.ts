@@ -4,6 +4,7 @@
  *   node --import tsx scripts/eval-signals.ts [--data DIR] [--check DIR,DIR] [--folds 5]
  *        [--doc docs/signals.md] [--calibration sdk/src/signals/calibrations/default.json]
  *        [--edge sdk/src/signals/calibrations/edge.json]
+ *        [--orientation sdk/src/ranking/orientations/default.json]
  *
  * 1. Replays the default signal engine over every 1h series of the fitting set (no look-ahead: see
  *    `replaySignals`) and labels each emitted signal target-before-stop, with its return after a
@@ -13,7 +14,9 @@
  *    written with its provenance, `calibrated: false` when no candidate beats the base rate.
  * 3. Re-checks the stated and calibrated probabilities on the later data sets.
  * 4. Rank IC of every profile's score against side-signed forward returns at 1h/4h/24h over
- *    non-overlapping windows, with 24h momentum, 24h reversal and ATR% baselines.
+ *    non-overlapping windows, with 24h momentum, 24h reversal and ATR% baselines. Each profile's
+ *    side rule (with or against the momentum) is chosen by the sign of its 4h IC, walk-forward for
+ *    the evidence and on the whole fitting set for the shipped orientation file.
  * 5. Writes the tables between the markers of `docs/signals.md`. Nothing is cached.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { loadBacktestData, type BacktestData } from '../sdk/src/backtest/data.js';
 import { candlesToColumns } from '../sdk/src/features/columns.js';
 import type { OhlcvColumns } from '../sdk/src/features/types.js';
+import { parseRankingOrientationFile, type RankIcFigure, type RankingOrientationFile, type SideBasis } from '../sdk/src/ranking/orientation.js';
 import { DEFAULT_PROFILES } from '../sdk/src/ranking/profiles.js';
 import { calibratedProbability, compileCalibration, type Calibration } from '../sdk/src/signals/calibration.js';
 import { createSignalEngine } from '../sdk/src/signals/engine.js';
@@ -70,6 +74,7 @@ const folds = Number(arg('folds', '5'));
 const docPath = resolve(ROOT, arg('doc', 'docs/signals.md'));
 const calPath = resolve(ROOT, arg('calibration', 'sdk/src/signals/calibrations/default.json'));
 const edgePath = resolve(ROOT, arg('edge', 'sdk/src/signals/calibrations/edge.json'));
+const orientationPath = resolve(ROOT, arg('orientation', 'sdk/src/ranking/orientations/default.json'));
 
 const pct = (x: number, d = 1): string => (Number.isFinite(x) ? `${(100 * x).toFixed(d)}` : 'n/a');
 const num = (x: number, d = 4): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -163,23 +168,69 @@ const sideSigned =
   (r, k) =>
     r.side[profile]! * r.forward[k]!;
 const raw: Target = (r, k) => r.forward[k]!;
+const PROFILES = Object.keys(DEFAULT_PROFILES);
+const ORIENTATION_HORIZON = 4;
+const ORIENTATION_K = HORIZONS.indexOf(ORIENTATION_HORIZON);
+
+/** Every profile's side flipped where `basis` says reversal (the panel holds momentum sides). */
+function orientPanel(cycles: readonly PanelCycle[], basis: Readonly<Record<string, SideBasis>>): PanelCycle[] {
+  return cycles.map((c) => ({
+    closeTimeMs: c.closeTimeMs,
+    rows: c.rows.map((r) => ({ ...r, side: Object.fromEntries(Object.entries(r.side).map(([p, s]) => [p, (basis[p] === 'reversal' ? -s : s) as -1 | 0 | 1])) })),
+  }));
+}
+
+/** Each profile's side basis from the sign of its momentum-side IC on `cycles`. */
+function fitBasis(cycles: readonly PanelCycle[], horizonIndex: number): Record<string, { basis: SideBasis; ic: number }> {
+  return Object.fromEntries(
+    PROFILES.map((p) => {
+      const ic = icFor(cycles, horizonIndex, (r) => r.score[p]!, sideSigned(p)).ic.meanIc;
+      return [p, { basis: ic < 0 ? 'reversal' : 'momentum', ic }];
+    }),
+  );
+}
 
 /**
- * Walk-forward sign: the side follows the profile's score sign when its IC on the folds before
- * was positive, and is flipped when it was negative. Decided per fold from training data only.
+ * Walk-forward side: in each test fold, every profile's side follows the basis fitted at 4h on the
+ * folds before it, as the shipped file is fitted. Training cycles whose longest forward return
+ * reaches into the test fold are left out, so the pooled test folds are out of sample at every
+ * horizon.
  */
-function measuredSignPanel(panel: readonly PanelCycle[], profile: string, horizonIndex: number): PanelCycle[] {
-  const steps = walkForwardSteps(panel, folds, (c) => c.closeTimeMs, (c) => c.closeTimeMs + HORIZONS[horizonIndex]! * 3_600_000);
+function walkForwardOriented(panel: readonly PanelCycle[]): PanelCycle[] {
+  const longestMs = Math.max(...HORIZONS) * 3_600_000;
+  const steps = walkForwardSteps(panel, folds, (c) => c.closeTimeMs, (c) => c.closeTimeMs + longestMs);
   const out: PanelCycle[] = [];
   for (const s of steps) {
-    const trained = icFor(s.train, horizonIndex, (r) => r.score[profile]!, sideSigned(profile)).ic.meanIc;
-    const sign = trained < 0 ? -1 : 1;
-    for (const c of s.test) out.push({ closeTimeMs: c.closeTimeMs, rows: c.rows.map((r) => ({ ...r, side: { ...r.side, [profile]: (sign * r.side[profile]!) as -1 | 0 | 1 } })) });
+    const fitted = fitBasis(s.train, ORIENTATION_K);
+    out.push(...orientPanel(s.test, Object.fromEntries(PROFILES.map((p) => [p, fitted[p]!.basis]))));
   }
   return out;
 }
 
-function rankingMarkdown(panel: readonly PanelCycle[]): string[] {
+/** The best naive baseline on `cycles` at one horizon; ATR% is signed by `profile`'s momentum side. */
+function bestBaseline(cycles: readonly PanelCycle[], horizonIndex: number, profile: string): { name: string; ic: number } {
+  const momentumSides = orientPanel(cycles, {});
+  const all = [
+    { name: '24h momentum', ic: icFor(cycles, horizonIndex, (x) => x.ret24, raw).ic.meanIc },
+    { name: '24h reversal', ic: icFor(cycles, horizonIndex, (x) => -x.ret24, raw).ic.meanIc },
+    { name: 'ATR%', ic: icFor(momentumSides, horizonIndex, (x) => x.atrPct, sideSigned(profile)).ic.meanIc },
+  ];
+  return all.reduce((a, b) => (b.ic > a.ic || !Number.isFinite(a.ic) ? b : a));
+}
+
+/** One profile's IC on an oriented panel, with the best baseline on the same cycles, for the orientation file. */
+function icFigure(sample: string, oriented: readonly PanelCycle[], momentum: readonly PanelCycle[], profile: string): RankIcFigure {
+  const { ic } = icFor(oriented, ORIENTATION_K, (r) => r.score[profile]!, sideSigned(profile));
+  const base = bestBaseline(momentum, ORIENTATION_K, profile);
+  const finite = (x: number): number | null => (Number.isFinite(x) ? Number(x.toFixed(4)) : null);
+  return { sample, windows: ic.windows, ic: finite(ic.meanIc), t: finite(ic.tStat), bestBaseline: base.name, bestBaselineIc: finite(base.ic) };
+}
+
+/**
+ * `variant`: each profile's score with its side as shipped (walk-forward on the fitting set, the
+ * fitted file on a later set), next to the momentum side each row of `panel` holds.
+ */
+function rankingMarkdown(panel: readonly PanelCycle[], variant: { label: string; panel: readonly PanelCycle[] }): string[] {
   const out = [
     '| score | target | horizon | windows | mean IC | t | top-decile mean % | all mean % | top-decile hit % | all hit % |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -191,13 +242,44 @@ function rankingMarkdown(panel: readonly PanelCycle[]): string[] {
     );
   };
   for (let k = 0; k < HORIZONS.length; k++) {
-    for (const profile of Object.keys(DEFAULT_PROFILES)) line(`${profile} score${profile === DEFAULT_PROFILE ? ' (default)' : ''}`, `${profile} side x return`, k, (r) => r.score[profile]!, sideSigned(profile));
+    for (const profile of PROFILES) line(`${profile} score${profile === DEFAULT_PROFILE ? ' (default)' : ''}, momentum side`, `${profile} side x return`, k, (r) => r.score[profile]!, sideSigned(profile));
     line('24h momentum', 'return', k, (r) => r.ret24, raw);
     line('24h reversal', 'return', k, (r) => -r.ret24, raw);
-    line('ATR%', `${DEFAULT_PROFILE} side x return`, k, (r) => r.atrPct, sideSigned(DEFAULT_PROFILE));
-    line(`${DEFAULT_PROFILE} score, walk-forward sign`, 'side x return (test folds)', k, (r) => r.score[DEFAULT_PROFILE]!, sideSigned(DEFAULT_PROFILE), measuredSignPanel(panel, DEFAULT_PROFILE, k));
+    line('ATR%', `${DEFAULT_PROFILE} momentum side x return`, k, (r) => r.atrPct, sideSigned(DEFAULT_PROFILE));
+    for (const profile of PROFILES) line(`**${profile} score, ${variant.label}**`, `${profile} side x return`, k, (r) => r.score[profile]!, sideSigned(profile), variant.panel);
   }
   return out;
+}
+
+/** The orientation file: each profile's fitted side and its out-of-sample figures, with a verdict drawn from them. */
+function orientationFile(
+  set: LoadedSet,
+  panel: readonly PanelCycle[],
+  fitted: Readonly<Record<string, { basis: SideBasis; ic: number }>>,
+  evidence: Readonly<Record<string, RankIcFigure[]>>,
+): RankingOrientationFile {
+  const isoTime = (ms: number): string => new Date(ms).toISOString();
+  const ev = evidence[DEFAULT_PROFILE]!;
+  const strong = ev.filter((e) => e.ic !== null && e.ic > 0 && e.t !== null && e.t > 2).length;
+  const beats = ev.filter((e) => e.ic !== null && e.bestBaselineIc !== null && e.ic > e.bestBaselineIc).length;
+  const basis = fitted[DEFAULT_PROFILE]!.basis;
+  const verdict =
+    `The default profile (${DEFAULT_PROFILE}) is shown on the ${basis} side. Its ${ORIENTATION_HORIZON}h rank IC with that side is positive with t > 2 on ${strong} of ${ev.length} out-of-sample samples ` +
+    `and above the best naive baseline on ${beats} of ${ev.length}` +
+    (beats < ev.length ? ': the score orders opportunities no better than the baseline, so it is not evidence of an edge.' : '.');
+  return parseRankingOrientationFile({
+    format: 1,
+    id: `orientation-${set.name}-${isoTime(panel[panel.length - 1]!.closeTimeMs).slice(0, 10)}`,
+    dataset: set.name,
+    fingerprint: set.data.fingerprint,
+    timeframe: '1h',
+    horizonBars: ORIENTATION_HORIZON,
+    from: isoTime(panel[0]!.closeTimeMs),
+    to: isoTime(panel[panel.length - 1]!.closeTimeMs),
+    generatedBy: 'scripts/eval-signals.ts',
+    profiles: Object.fromEntries(PROFILES.map((p) => [p, { basis: fitted[p]!.basis, fitIc: Number.isFinite(fitted[p]!.ic) ? Number(fitted[p]!.ic.toFixed(4)) : null, evidence: evidence[p]! }])),
+    verdict,
+  });
 }
 
 interface TargetRow {
@@ -206,7 +288,10 @@ interface TargetRow {
   y: readonly number[];
   constant: readonly number[];
   net: readonly number[];
+  /** Momentum sides, for the baselines. */
   panel: readonly PanelCycle[];
+  /** Sides as shipped: walk-forward on the fitting set, the fitted file on later sets, at 4h. */
+  shipped: readonly PanelCycle[];
 }
 
 const mark = (ok: boolean): string => (ok ? 'met' : '**not met**');
@@ -214,7 +299,7 @@ const mark = (ok: boolean): string => (ok ? 'met' : '**not met**');
 /** The issue's targets, each measured on one data set's out-of-sample part, met or not. */
 function targetsMarkdown(rows: readonly TargetRow[], probabilityLabel: string): string[] {
   const out = [
-    `| data set | decile error <= 5 pp (${probabilityLabel}) | Brier below base-rate constant | AUC >= 0.55 | default-profile rank IC at 4h > 0, t > 2, above best baseline | expectancy after costs >= 0 (all signals) |`,
+    `| data set | decile error <= 5 pp (${probabilityLabel}) | Brier below base-rate constant | AUC >= 0.55 | default-profile rank IC at 4h (side as shipped) > 0, t > 2, above best baseline | expectancy after costs >= 0 (all signals) |`,
     '|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
@@ -222,14 +307,12 @@ function targetsMarkdown(rows: readonly TargetRow[], probabilityLabel: string): 
     const brier = brierScore(r.p, r.y);
     const constant = brierScore(r.constant, r.y);
     const auc = aucMannWhitney(r.p, r.y);
-    const k = HORIZONS.indexOf(4);
-    const ic = icFor(r.panel, k, (x) => x.score[DEFAULT_PROFILE]!, sideSigned(DEFAULT_PROFILE)).ic;
-    const baselines = [icFor(r.panel, k, (x) => x.ret24, raw).ic.meanIc, icFor(r.panel, k, (x) => -x.ret24, raw).ic.meanIc, icFor(r.panel, k, (x) => x.atrPct, sideSigned(DEFAULT_PROFILE)).ic.meanIc];
-    const bestBaseline = Math.max(...baselines);
+    const ic = icFor(r.shipped, ORIENTATION_K, (x) => x.score[DEFAULT_PROFILE]!, sideSigned(DEFAULT_PROFILE)).ic;
+    const best = bestBaseline(r.panel, ORIENTATION_K, DEFAULT_PROFILE).ic;
     const e = expectancyBound(r.net);
     out.push(
       `| ${r.set} | ${mark(err <= 0.05)}: ${pct(err)} pp | ${mark(brier < constant)}: ${num(brier)} vs ${num(constant)} | ${mark(auc >= 0.55)}: ${num(auc, 3)} | ` +
-        `${mark(ic.meanIc > 0 && ic.tStat > 2 && ic.meanIc > bestBaseline)}: ${num(ic.meanIc)} (t ${num(ic.tStat, 2)}) vs best baseline ${num(bestBaseline)} | ` +
+        `${mark(ic.meanIc > 0 && ic.tStat > 2 && ic.meanIc > best)}: ${num(ic.meanIc)} (t ${num(ic.tStat, 2)}) vs best baseline ${num(best)} | ` +
         `${mark(e.mean >= 0)}: ${num(100 * e.mean, 3)} % per signal (95 % lower bound ${num(100 * e.lowerT, 3)} %) |`,
     );
   }
@@ -316,16 +399,34 @@ function main(): void {
   t0 = performance.now();
   const fitPanel = buildRankingPanel(fitSet.columns, { barMs: 3_600_000, profiles: DEFAULT_PROFILES, horizons: HORIZONS });
   lap(`${fitSet.name}: ranking replay (${fitPanel.length} cycles)`, t0);
-  const panelOos = fitPanel.filter((c) => c.closeTimeMs >= oosFrom);
-  targets.push({ set: `${fitSet.name} (test folds)`, p: oos.byModel[run.file.evidence.model]!, y: oos.hit, constant: oos.constant, net: oos.records.map((r) => r.netReturnPct), panel: panelOos });
+  const fitted = fitBasis(fitPanel, ORIENTATION_K);
+  const shippedBasis: Record<string, SideBasis> = Object.fromEntries(PROFILES.map((p) => [p, fitted[p]!.basis]));
+  const walkForward = walkForwardOriented(fitPanel);
+  const wfTimes = new Set(walkForward.map((c) => c.closeTimeMs));
+  const wfMomentum = fitPanel.filter((c) => wfTimes.has(c.closeTimeMs));
+  const orientationEvidence: Record<string, RankIcFigure[]> = Object.fromEntries(
+    PROFILES.map((p) => [p, [icFigure(`${fitSet.name}, walk-forward test folds 2-${folds} of ${folds}`, walkForward, wfMomentum, p)]]),
+  );
+  targets.push({
+    set: `${fitSet.name} (test folds)`,
+    p: oos.byModel[run.file.evidence.model]!,
+    y: oos.hit,
+    constant: oos.constant,
+    net: oos.records.map((r) => r.netReturnPct),
+    panel: wfMomentum,
+    shipped: walkForward,
+  });
   lines.push(
     `### Ranking score against naive baselines (${fitSet.name})`,
     '',
     'Spearman rank IC per cross-section (every symbol ranked at one bar close), averaged over cross-sections one horizon apart so forward returns never overlap; t = mean / (sd / sqrt(windows)). ' +
-      'Profile scores are scored against the return of trading each symbol on the profile\'s side; momentum and reversal against the raw return (they carry their own sign); ATR% against the default profile\'s side. ' +
-      'The walk-forward sign row flips the default profile\'s side in a test fold when its IC on the folds before was negative. Top decile: the best-scored 10 % of each cross-section against all of it.',
+      "Profile scores are scored against the return of trading each symbol on the profile's side; momentum and reversal against the raw return (they carry their own sign); ATR% against the default profile's momentum side. " +
+      `The **bold** rows are the side rule as it ships: each profile's side follows the momentum when its ${ORIENTATION_HORIZON}h IC on the momentum side was positive on the data fitted on, and fades it when it was negative. ` +
+      `Here that choice is made walk-forward, on the folds before each test fold, so the bold rows are out of sample (test folds 2-${folds}). Top decile: the best-scored 10 % of each cross-section against all of it.`,
     '',
-    ...rankingMarkdown(fitPanel),
+    ...rankingMarkdown(fitPanel, { label: 'side walk-forward', panel: walkForward }),
+    '',
+    `Shipped side per profile, fitted at ${ORIENTATION_HORIZON}h on the whole of ${fitSet.name}: ${PROFILES.map((p) => `${p} ${fitted[p]!.basis} (momentum-side IC ${num(fitted[p]!.ic)})`).join(', ')}.`,
     '',
   );
 
@@ -340,7 +441,9 @@ function main(): void {
     const panel = buildRankingPanel(set.columns, { barMs: 3_600_000, profiles: DEFAULT_PROFILES, horizons: HORIZONS });
     lap(`${set.name}: load, replay, ranking (${set.data.symbols.length} symbols, ${recs.length} labeled signals)`, t0);
     laterCells.push([set.name, expectancyCells(recs)]);
-    targets.push({ set: set.name, p: calibrated, y, constant: y.map(() => rate), net: recs.map((r) => r.netReturnPct), panel });
+    const shipped = orientPanel(panel, shippedBasis);
+    for (const p of PROFILES) orientationEvidence[p]!.push(icFigure(`${set.name}, after the fitting period`, shipped, panel, p));
+    targets.push({ set: set.name, p: calibrated, y, constant: y.map(() => rate), net: recs.map((r) => r.netReturnPct), panel, shipped });
     const first = recs.length ? Math.min(...recs.map((r) => r.signal.closeTimeMs)) : Number.NaN;
     const last = recs.length ? Math.max(...recs.map((r) => r.resolvedCloseTimeMs)) : Number.NaN;
     lines.push(
@@ -358,10 +461,28 @@ function main(): void {
       ...reliabilityMarkdown(`After calibration: ${fitCal ? 'shipped' : 'best candidate, not shipped'}`, calibrated, y),
       ...expectancyMarkdown(recs),
       '',
-      ...rankingMarkdown(panel),
+      ...rankingMarkdown(panel, { label: `side as shipped (fitted on ${fitSet.name})`, panel: shipped }),
       '',
     );
   }
+
+  const orientation = orientationFile(fitSet, fitPanel, fitted, orientationEvidence);
+  writeFileSync(orientationPath, `${JSON.stringify(orientation, null, 2)}\n`);
+  console.log(orientation.verdict);
+  lines.push(
+    '### Ranking side as shipped',
+    '',
+    `\`${join('sdk/src/ranking/orientations', basename(orientationPath))}\` sets each profile's side; the rankings show it with the figures below. ${ORIENTATION_HORIZON}h rank IC of each profile's score with its shipped side, out of sample, against the best naive baseline on the same windows.`,
+    '',
+    `**Verdict:** ${orientation.verdict}`,
+    '',
+    '| profile | side | sample | windows | IC | t | best baseline | its IC |',
+    '|---|---|---|---:|---:|---:|---|---:|',
+    ...PROFILES.flatMap((p) =>
+      orientation.profiles[p]!.evidence.map((e) => `| ${p} | ${orientation.profiles[p]!.basis} | ${e.sample} | ${e.windows} | ${e.ic === null ? 'n/a' : num(e.ic)} | ${e.t === null ? 'n/a' : num(e.t, 2)} | ${e.bestBaseline} | ${e.bestBaselineIc === null ? 'n/a' : num(e.bestBaselineIc)} |`),
+    ),
+    '',
+  );
 
   lines.push(
     '### Strategy x regime cells with a positive lower bound, carried forward',

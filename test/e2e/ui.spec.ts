@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
@@ -88,6 +88,16 @@ test('rankings populate from the engine', async ({ page }) => {
   const rows = page.locator('[data-testid=rankings-table] tbody tr[data-symbol]');
   expect(await rows.count(), 'more than one market is ranked').toBeGreaterThan(1);
   await expect(page.getByTestId('rank-count')).toContainText(/\d+ \/ \d+/);
+  // The side rule and its evidence come from the shipped orientation file, as the engine loads it.
+  const orientation = JSON.parse(readFileSync(join(here, '../../sdk/src/ranking/orientations/default.json'), 'utf8')) as {
+    profiles: Record<string, { basis: string; evidence: { sample: string }[] }>;
+  };
+  const profile = (await page.getByTestId('profile-switcher').inputValue()) || 'swing';
+  const rule = orientation.profiles[profile]!;
+  const side = page.getByTestId('rank-side');
+  await expect(side).toContainText(rule.basis === 'reversal' ? 'Side: against the trend' : 'Side: with the trend');
+  const title = (await side.getAttribute('title')) ?? '';
+  for (const e of rule.evidence) expect(title, 'every out-of-sample figure is in the tooltip').toContain(e.sample);
   await shot(page, 'rankings');
 });
 

@@ -3,6 +3,9 @@ import type { HostEngine, HostSecret, HostSecretStore, HostStore, MaybePromise }
 import { queryRanking } from './rankingQuery.js';
 import { invalidParams, notSupported, toRpcError } from './rpcErrors.js';
 
+/** The side rule of an empty ranking (before the first cycle): momentum, nothing measured. */
+const NO_SIDE_EVIDENCE = { basis: 'momentum', horizonBars: null, timeframe: null, evidence: [] } as const satisfies MethodOutput<'rankings.query'>['side'];
+
 /** One implementation per contract command; params arrive already validated. */
 export type Handlers = { [M in MethodName]: (params: MethodParams<M>) => Promise<Result<MethodOutput<M>>> };
 
@@ -49,7 +52,7 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       }
       const latest = await attempt(() => rankings.latest(p.profile));
       if (!latest.ok) return latest;
-      const snapshot = latest.value ?? { asOfMs: null, profile: p.profile ?? '', total: 0, rows: [] };
+      const snapshot = latest.value ?? { asOfMs: null, profile: p.profile ?? '', side: NO_SIDE_EVIDENCE, total: 0, rows: [] };
       return ok(queryRanking(snapshot, p, watch));
     },
     async 'symbol.inspect'(p) {

@@ -1,5 +1,5 @@
 import type { Opportunity, RankingResult, RankingRow } from '@perpscope/sdk';
-import { timeframeMs, type Candle, type ManipFlagView, type RankingRowView, type RankingSnapshotView, type Timeframe } from '@perpscope/shared';
+import { timeframeMs, type Candle, type ManipFlagView, type RankingRowView, type RankingSideView, type RankingSnapshotView, type Timeframe } from '@perpscope/shared';
 
 /** What the row mapping reads besides the ranking itself: ticker figures, funding, 24h change. */
 export interface RankingContext {
@@ -71,11 +71,28 @@ export function toRankingRowView(row: RankingRow, opportunity: Opportunity | und
 }
 
 /** A full ranking result as a snapshot view; `opportunities` covers the rows with a side bias. */
-export function toRankingSnapshotView(result: RankingResult, opportunities: readonly Opportunity[], ctx: RankingContext): RankingSnapshotView {
+/** The side rule of a ranking as the view shows it; `orientation` gives the evidence's horizon. */
+export function toRankingSideView(side: RankingResult['side'], orientation: { horizonBars: number; timeframe: string } | null): RankingSideView {
+  const measured = side.evidence.length > 0 && orientation !== null;
+  return {
+    basis: side.basis,
+    horizonBars: measured ? orientation.horizonBars : null,
+    timeframe: measured ? orientation.timeframe : null,
+    evidence: side.evidence.map((e) => ({ ...e })),
+  };
+}
+
+export function toRankingSnapshotView(
+  result: RankingResult,
+  opportunities: readonly Opportunity[],
+  ctx: RankingContext,
+  orientation: { horizonBars: number; timeframe: string } | null = null,
+): RankingSnapshotView {
   const bySymbol = new Map(opportunities.map((o) => [o.symbol, o]));
   return {
     asOfMs: result.atMs > 0 ? Math.floor(result.atMs) : null,
     profile: result.profile,
+    side: toRankingSideView(result.side, orientation),
     total: result.rows.length,
     rows: result.rows.map((r) => toRankingRowView(r, bySymbol.get(r.symbol), ctx)),
   };

@@ -51,8 +51,9 @@ export function createRankingAdapter(engine: RankingEngine, o: { activeProfile: 
   function fromResult(result: RankingResult): RankingSnapshotView {
     let view = views.get(result);
     if (!view) {
-      const opportunities = engine.analyzer()?.ranker.opportunities(result, result.rows.length) ?? [];
-      view = toRankingSnapshotView(result, opportunities, context());
+      const ranker = engine.analyzer()?.ranker;
+      const opportunities = ranker?.opportunities(result, result.rows.length) ?? [];
+      view = toRankingSnapshotView(result, opportunities, context(), ranker?.orientation ?? null);
       views.set(result, view);
     }
     return view;

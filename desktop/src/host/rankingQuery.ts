@@ -47,5 +47,5 @@ export function queryRanking(snapshot: RankingSnapshotView, query: Query, watchl
   });
   const offset = query.offset ?? 0;
   const limit = query.limit ?? rows.length;
-  return { asOfMs: snapshot.asOfMs, profile: snapshot.profile, total: rows.length, rows: rows.slice(offset, offset + limit) };
+  return { asOfMs: snapshot.asOfMs, profile: snapshot.profile, side: snapshot.side, total: rows.length, rows: rows.slice(offset, offset + limit) };
 }

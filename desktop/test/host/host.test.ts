@@ -116,7 +116,7 @@ describe('host: capabilities', () => {
   it('reports no ranking yet as an empty snapshot, not an error', async () => {
     const host = createHost({ engine: { ...bareEngine(), rankings: { latest: () => null } }, secrets: untouchableSecrets });
     const res = await host.call('rankings.query', { profile: 'scalp' });
-    expect(res).toEqual({ ok: true, value: { asOfMs: null, profile: 'scalp', total: 0, rows: [] } });
+    expect(res).toEqual({ ok: true, value: { asOfMs: null, profile: 'scalp', side: { basis: 'momentum', horizonBars: null, timeframe: null, evidence: [] }, total: 0, rows: [] } });
   });
 
   it('forwards validated orders and turns a risk refusal into its code and reason', async () => {

@@ -48,7 +48,7 @@ export function bareEngine(): HostEngine & { emit: (e: HostEvent) => void; liste
 }
 
 export function snapshot(rows: RankingRowView[], asOfMs = 1_700_000_000_000): RankingSnapshotView {
-  return { asOfMs, profile: 'swing', total: rows.length, rows };
+  return { asOfMs, profile: 'swing', side: { basis: 'momentum', horizonBars: null, timeframe: null, evidence: [] }, total: rows.length, rows };
 }
 
 /** In-memory watchlists (the SQLite repository is not part of this package). */

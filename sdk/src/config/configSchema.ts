@@ -50,6 +50,15 @@ export const ConfigSchema = z
     universe: UniverseConfigSchema.default(() => UniverseConfigSchema.parse({})),
     sim: SimConfigSchema.default(() => SimConfigSchema.parse({})),
     profile: z.string().min(1).default('swing'),
+    /**
+     * Rankings: `side: 'evidence'` shows each profile's rows on the side its shipped orientation
+     * chose from recorded history (`ranking/orientations/default.json`); `'momentum'` always on
+     * the side of the trend.
+     */
+    ranking: z
+      .object({ side: z.enum(['evidence', 'momentum']).default('evidence') })
+      .strict()
+      .default({ side: 'evidence' }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** Per-request timeout for exchange calls. */
     requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),

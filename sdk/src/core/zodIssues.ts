@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldIssue } from './errors.js';
+import { InvalidInputError, type FieldIssue } from './errors.js';
 
 /**
  * Turns zod issues into field issues that name the path, the value received and what was
@@ -30,4 +30,11 @@ function render(value: unknown): string {
   if (value === undefined) return 'nothing';
   const s = JSON.stringify(value);
   return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Parses `raw` with `schema`, or throws `InvalidInputError` naming `what` and each bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, what: string, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new InvalidInputError(what, zodIssuesToFieldIssues(parsed.error, raw));
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BarEvent, MarketDataService } from '../market/index.js';
-import { Ranker, type RankingQueryInput, type RankingResult } from '../ranking/index.js';
+import { Ranker, type RankingOrientationFile, type RankingQueryInput, type RankingResult } from '../ranking/index.js';
 import {
   IncrementalSignalEvaluator,
   ReliabilityMonitor,
@@ -27,6 +27,8 @@ export interface AnalyzerOptions {
   /** Timeframe whose candles feed ranking and the manipulation radar. */
   rankingTimeframe: Timeframe;
   profile: string;
+  /** Ranking side rule per profile; absent: the shipped orientation, null: momentum (see `RankerOptions.orientation`). */
+  rankingOrientation?: RankingOrientationFile | null;
   signals?: SignalEngineConfigInput;
   /** Where learned signal state is restored from and saved to; nothing persists without it. */
   signalState?: SignalStatePort;
@@ -45,7 +47,7 @@ const RECENT_SIGNALS = 500;
  * same moment are batched into one cycle.
  */
 export class Analyzer {
-  readonly ranker = new Ranker();
+  readonly ranker: Ranker;
   private readonly evaluator: IncrementalSignalEvaluator;
   private readonly seeded = new Set<string>();
   private pending: ClosedBar[] = [];
@@ -61,6 +63,7 @@ export class Analyzer {
   readonly restored: RestoredSignalState | undefined;
 
   constructor(private readonly options: AnalyzerOptions) {
+    this.ranker = new Ranker(options.rankingOrientation === undefined ? {} : { orientation: options.rankingOrientation });
     const config = resolveSignalEngineConfig(options.signals ?? {});
     this.restored = options.signalState?.restore(config, RECENT_SIGNALS, {
       nowMs: options.clock.nowMs(),

@@ -228,6 +228,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       timeframes: config.timeframes,
       rankingTimeframe: rankingTimeframe(config),
       profile: config.profile,
+      ...(config.ranking.side === 'momentum' ? { rankingOrientation: null } : {}),
       signals: config.signals,
       ...(deps.signalState ? { signalState: deps.signalState } : {}),
       onSignals: (cycle) => {

@@ -32,6 +32,7 @@ export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quo
     side: signal.side,
     score: signal.score,
     probability: signal.probability,
+    calibrated: signal.calibrated,
     manipScore: row ? row.manipScore : null,
     quoteVolume24hUsd,
     price,

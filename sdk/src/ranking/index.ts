@@ -14,3 +14,15 @@ export { RankingQuerySchema, parseRankingQuery, type RankingQuery, type RankingQ
 export { rankEntries, scoreParts, type RankingRow, type RankEntry, type ScoreParts, type SideBias } from './rank.js';
 export { buildOpportunities, type Opportunity } from './opportunities.js';
 export { Ranker, type RankerOptions, type RankingResult } from './ranker.js';
+export {
+  DEFAULT_RANKING_ORIENTATION,
+  RankingOrientationFileSchema,
+  parseRankingOrientationFile,
+  rankingSide,
+  SIDE_BASES,
+  type RankingOrientationFile,
+  type ProfileOrientation,
+  type RankIcFigure,
+  type RankingSide,
+  type SideBasis,
+} from './orientation.js';

@@ -1,6 +1,7 @@
 import type { ManipFlag, ManipResult } from '../manipulation/index.js';
 import { computeEdges, sideSign, type Edges } from './edges.js';
 import type { SymbolMetrics } from './metrics.js';
+import { basisSign, type SideBasis } from './orientation.js';
 import type { ProfileWeights } from './profiles.js';
 import type { RankingQuery } from './query.js';
 
@@ -35,16 +36,17 @@ export interface ScoreParts {
 /**
  * Score = weighted edges - cost - manipulation penalty. The cost term is non-decreasing in spread
  * and slippage and the penalty in manipScore, and their weights are non-negative, so neither can
- * raise a score.
+ * raise a score. `basis` is the side the row is shown on: the carry edge is funding received on
+ * the momentum side, so fading the momentum receives its negative.
  */
-export function scoreParts(edges: Edges, metrics: SymbolMetrics, manipScore: number, w: ProfileWeights, includeCarry: boolean): ScoreParts {
+export function scoreParts(edges: Edges, metrics: SymbolMetrics, manipScore: number, w: ProfileWeights, includeCarry: boolean, basis: SideBasis = 'momentum'): ScoreParts {
   const gross =
     w.liquidity * edges.liquidityEdge +
     w.momentum * edges.momentumEdge +
     w.volatility * edges.volatilityEdge +
     w.microstructure * edges.microstructureEdge +
     w.anomaly * edges.anomalyResidual +
-    (includeCarry ? w.carry * edges.carryEdge : 0);
+    (includeCarry ? basisSign(basis) * w.carry * edges.carryEdge : 0);
   const atrBps = Math.max(metrics.atrPct * 100, 1);
   const costPenalty = w.cost * (metrics.roundTripCostBps / atrBps) * 10;
   const manipPenalty = (w.manip * manipScore) / 20;
@@ -67,16 +69,18 @@ const round = (x: number, digits: number): number => {
 
 /**
  * Ranks one cycle: edges over every entry, then filters, score, sort (score desc, symbol asc for
- * ties) and the top `q.top` rows.
+ * ties) and the top `q.top` rows. Each row's side follows its momentum, or fades it under
+ * `basis: 'reversal'`.
  */
-export function rankEntries(entries: readonly RankEntry[], q: RankingQuery, weights: ProfileWeights): RankingRow[] {
+export function rankEntries(entries: readonly RankEntry[], q: RankingQuery, weights: ProfileWeights, basis: SideBasis = 'momentum'): RankingRow[] {
+  const sign = basisSign(basis);
   const edges = computeEdges(entries.map((e) => e.metrics));
   const rows: RankingRow[] = [];
   entries.forEach((e, i) => {
     if (!passes(e, q)) return;
     const edge = edges[i] as Edges;
-    const parts = scoreParts(edge, e.metrics, e.manip.manipScore, weights, q.includeCarry);
-    const s = sideSign(e.metrics);
+    const parts = scoreParts(edge, e.metrics, e.manip.manipScore, weights, q.includeCarry, basis);
+    const s = sign * sideSign(e.metrics);
     rows.push({
       rank: 0,
       symbol: e.metrics.symbol,

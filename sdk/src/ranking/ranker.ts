@@ -1,6 +1,7 @@
 import { ManipulationRadar, type MarketSnapshot, type SnapshotAnalysis } from '../manipulation/index.js';
 import { computeSymbolMetrics, type SymbolMetrics } from './metrics.js';
 import { buildOpportunities, type Opportunity } from './opportunities.js';
+import { DEFAULT_RANKING_ORIENTATION, rankingSide, type RankingOrientationFile, type RankingSide } from './orientation.js';
 import { ProfileRegistry } from './profiles.js';
 import { parseRankingQuery, type RankingQuery, type RankingQueryInput } from './query.js';
 import { rankEntries, type RankEntry, type RankingRow } from './rank.js';
@@ -14,12 +15,19 @@ export interface RankingResult {
   /** Symbols with enough candles to rank, before filters. */
   universe: number;
   query: RankingQuery;
+  /** How the rows' sides were chosen for this profile, and the out-of-sample evidence behind it. */
+  side: RankingSide;
   rows: RankingRow[];
 }
 
 export interface RankerOptions {
   profiles?: ProfileRegistry;
   radar?: ManipulationRadar;
+  /**
+   * The side rule per profile. Absent: the SDK's shipped `orientations/default.json`; null: every
+   * profile on the momentum side.
+   */
+  orientation?: RankingOrientationFile | null;
 }
 
 /**
@@ -34,11 +42,13 @@ export interface RankerOptions {
 export class Ranker {
   readonly profiles: ProfileRegistry;
   readonly radar: ManipulationRadar;
+  readonly orientation: RankingOrientationFile | null;
   private readonly metricsCache = new Map<string, { analysis: SnapshotAnalysis; notionalUsd: number; metrics: SymbolMetrics | null }>();
 
   constructor(options: RankerOptions = {}) {
     this.profiles = options.profiles ?? new ProfileRegistry();
     this.radar = options.radar ?? new ManipulationRadar();
+    this.orientation = options.orientation === undefined ? DEFAULT_RANKING_ORIENTATION : options.orientation;
   }
 
   /** Radar plus metrics for each snapshot, reusing cached work where the inputs did not change. */
@@ -68,6 +78,7 @@ export class Ranker {
     const q = parseRankingQuery(query);
     const weights = this.profiles.get(q.profile);
     const entries = this.entries(snapshots, q.notionalUsd);
+    const side = rankingSide(this.orientation, q.profile);
     let atMs = 0;
     for (const s of snapshots) if (s.nowMs > atMs) atMs = s.nowMs;
     return {
@@ -76,7 +87,8 @@ export class Ranker {
       profileVersion: this.profiles.version,
       universe: entries.length,
       query: q,
-      rows: rankEntries(entries, q, weights),
+      side,
+      rows: rankEntries(entries, q, weights, side.basis),
     };
   }
 

@@ -32,9 +32,13 @@ export function signalGates(gates: Gates, req: RiskOrderRequest): RiskRejection 
     return reject(RiskRejectReason.MinScore, `Order refused: score ${req.score} is below ${gates.minScore}`, { ...base, score: req.score, minScore: gates.minScore });
   }
   if (!(req.probability >= gates.minProbability)) {
-    return reject(RiskRejectReason.MinProbability, `Order refused: probability ${req.probability} is below ${gates.minProbability}`, {
+    // An uncalibrated probability is the score's heuristic mapping, so the gate then acts as a
+    // score threshold; the message says so rather than present it as a measured chance.
+    const what = req.probabilityCalibrated === false ? 'uncalibrated probability (a mapping of the score, not a measured chance)' : 'probability';
+    return reject(RiskRejectReason.MinProbability, `Order refused: ${what} ${req.probability} is below ${gates.minProbability}`, {
       ...base,
       probability: req.probability,
+      calibrated: req.probabilityCalibrated !== false,
       minProbability: gates.minProbability,
     });
   }

@@ -26,8 +26,14 @@ export interface RiskOrderRequest {
   side: RiskSide;
   /** Signal score on the strategy engine's scale. */
   score: number;
-  /** Calibrated win probability in [0, 1]; also the confidence used by sizing. */
+  /** Win probability in [0, 1]; also the confidence used by sizing when calibrated. */
   probability: number;
+  /**
+   * False when `probability` is the score's uncalibrated heuristic: the min-probability gate then
+   * says it compared a score mapping, and sizing treats the confidence as neutral (0.5) rather
+   * than scale size or leverage on a number no data backs. Absent: calibrated (a caller's own figure).
+   */
+  probabilityCalibrated?: boolean;
   /** Manipulation score 0-100; null when unknown (the ceiling then does not apply). */
   manipScore: number | null;
   quoteVolume24hUsd: number;
@@ -77,6 +83,8 @@ export interface RiskSizing {
   riskUsd: number;
   /** True when the minimum-margin rule raised the size. */
   upsizedToMinMargin: boolean;
+  /** Confidence the sizing used: the calibrated probability, or 0.5 for an uncalibrated one. */
+  confidence: number;
 }
 
 export type RiskDecision =

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
+import { parseOrThrow } from '../core/zodIssues.js';
 import { FEATURE_NAMES, type FeatureName, type FeatureRow } from '../features/types.js';
 import type { Side } from '../strategies/types.js';
 
@@ -43,9 +42,7 @@ export type Calibration = z.output<typeof CalibrationSchema>;
 
 /** Validates a parsed calibration JSON document; throws `InvalidInputError` naming each bad field. */
 export function parseCalibration(raw: unknown): Calibration {
-  const parsed = CalibrationSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new InvalidInputError('calibration', zodIssuesToFieldIssues(parsed.error, raw));
+  return parseOrThrow(CalibrationSchema, 'calibration', raw);
 }
 
 /** A calibration compiled for repeated use. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
+import { parseOrThrow } from '../core/zodIssues.js';
 import { CalibrationSchema } from './calibration.js';
 import shipped from './calibrations/default.json' with { type: 'json' };
 
@@ -59,9 +58,7 @@ export type CalibrationFile = z.output<typeof CalibrationFileSchema>;
 
 /** Validates a parsed calibration file; throws `InvalidInputError` naming each bad field. */
 export function parseCalibrationFile(raw: unknown): CalibrationFile {
-  const parsed = CalibrationFileSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new InvalidInputError('calibration file', zodIssuesToFieldIssues(parsed.error, raw));
+  return parseOrThrow(CalibrationFileSchema, 'calibration file', raw);
 }
 
 /** The calibration file shipped with the SDK (`calibrations/default.json`, written by `perpscope calibrate`). */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
+import { parseOrThrow } from '../core/zodIssues.js';
 import { CalibrationProvenanceSchema } from './calibrationFile.js';
 import shipped from './calibrations/edge.json' with { type: 'json' };
 import { REGIME_KINDS, type RegimeKind } from './types.js';
@@ -58,9 +57,7 @@ export type EdgeEvidenceFile = z.output<typeof EdgeEvidenceFileSchema>;
 
 /** Validates a parsed evidence file; throws `InvalidInputError` naming each bad field. */
 export function parseEdgeEvidenceFile(raw: unknown): EdgeEvidenceFile {
-  const parsed = EdgeEvidenceFileSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new InvalidInputError('edge evidence file', zodIssuesToFieldIssues(parsed.error, raw));
+  return parseOrThrow(EdgeEvidenceFileSchema, 'edge evidence file', raw);
 }
 
 /** The evidence shipped with the SDK (`calibrations/edge.json`, written by `scripts/eval-signals.ts`). */

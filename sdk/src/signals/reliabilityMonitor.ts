@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
+import { parseOrThrow } from '../core/zodIssues.js';
 import type { SignalEngineConfig } from './config.js';
 import type { LabelOutcome } from './types.js';
 
@@ -39,9 +38,7 @@ export type ReliabilitySnapshot = z.output<typeof ReliabilitySnapshotSchema>;
 
 /** Validates a parsed reliability snapshot; throws `InvalidInputError` naming each bad field. */
 export function parseReliabilitySnapshot(raw: unknown): ReliabilitySnapshot {
-  const parsed = ReliabilitySnapshotSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new InvalidInputError('reliability snapshot', zodIssuesToFieldIssues(parsed.error, raw));
+  return parseOrThrow(ReliabilitySnapshotSchema, 'reliability snapshot', raw);
 }
 
 /** Stated against realized over one bin or a whole calibration; null figures when nothing was observed. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../core/errors.js';
-import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
+import { parseOrThrow } from '../core/zodIssues.js';
 import { REGIME_KINDS } from './types.js';
 
 const finite = z.number().finite();
@@ -55,7 +54,5 @@ export type SignalEngineSnapshot = z.output<typeof SignalEngineSnapshotSchema>;
 
 /** Validates a parsed snapshot file; throws `InvalidInputError` naming each bad field. */
 export function parseSignalEngineSnapshot(raw: unknown): SignalEngineSnapshot {
-  const parsed = SignalEngineSnapshotSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new InvalidInputError('signal engine snapshot', zodIssuesToFieldIssues(parsed.error, raw));
+  return parseOrThrow(SignalEngineSnapshotSchema, 'signal engine snapshot', raw);
 }

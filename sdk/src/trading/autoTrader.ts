@@ -22,6 +22,8 @@ export interface TradeSignal {
   side: 'long' | 'short';
   score: number;
   probability: number;
+  /** False when `probability` is uncalibrated (see `RiskOrderRequest.probabilityCalibrated`); absent: calibrated. */
+  calibrated?: boolean;
   manipScore: number | null;
   quoteVolume24hUsd: number;
   price: number;
@@ -120,6 +122,7 @@ export class AutoTrader {
       side: signal.side,
       score: signal.score,
       probability: signal.probability,
+      ...(signal.calibrated === false ? { probabilityCalibrated: false } : {}),
       manipScore: signal.manipScore,
       quoteVolume24hUsd: signal.quoteVolume24hUsd,
       entryPrice: quote?.price ?? signal.price,

@@ -2,6 +2,7 @@ import ccxt from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/cli/commands/scan.js';
+import { DEFAULT_RANKING_ORIENTATION } from '../../src/ranking/index.js';
 import { captureIo } from './testIo.js';
 
 describe('perpscope scan', () => {
@@ -43,6 +44,17 @@ describe('perpscope scan', () => {
     for (let i = 1; i < rows.length; i++) {
       expect(rows[i - 1]!.score, 'rows are in score order').toBeGreaterThanOrEqual(rows[i]!.score);
     }
+  });
+
+  it('the table says what the bias column means: the shipped side rule and its out-of-sample figures', async () => {
+    const io = captureIo(true);
+    await runScan({ sim: true, symbols: 12, seed: 7, top: 5, timeframes: ['15m'], home: '/nonexistent-perpscope-home', profile: 'swing' }, io);
+    const swing = DEFAULT_RANKING_ORIENTATION.profiles.swing!;
+    const bias = io.lines.find((l) => l.startsWith('bias: '));
+    expect(bias).toBe(
+      `bias: ${swing.basis === 'reversal' ? 'against' : 'with'} the trend (${DEFAULT_RANKING_ORIENTATION.id}); out-of-sample rank IC ` +
+        swing.evidence.map((e) => `${e.ic!.toFixed(4)} vs ${e.bestBaseline} ${e.bestBaselineIc!.toFixed(4)}`).join(', '),
+    );
   });
 
   it('names the exchange and suggests --sim when it cannot be reached', async () => {

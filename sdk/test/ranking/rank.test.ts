@@ -3,8 +3,11 @@ import type { ManipResult } from '../../src/manipulation/index.js';
 import {
   DEFAULT_PROFILES,
   ProfileRegistry,
+  DEFAULT_RANKING_ORIENTATION,
   Ranker,
   buildOpportunities,
+  parseRankingOrientationFile,
+  type RankingOrientationFile,
   parseRankingQuery,
   rankEntries,
   type RankEntry,
@@ -215,6 +218,63 @@ describe('opportunities', () => {
     const after = ranker.rank(listed, { top: 10 }).rows.find((x) => x.symbol === 'D2/USDT:USDT')!;
     expect(after.flags.map((f) => f.name)).toEqual(['fresh_listing']);
     expect(after.score).toBeLessThan(before.score);
+  });
+});
+
+describe('side rule (orientation)', () => {
+  const entries = randomEntries(rng(11), 40);
+  const query = { ...everyone, includeCarry: true };
+
+  it('reversal fades each row against its momentum and receives the carry of that side; the ranking by score is unchanged otherwise', () => {
+    const noCarry = { ...everyone, includeCarry: false };
+    const m = rankEntries(entries, noCarry, DEFAULT_PROFILES.swing, 'momentum');
+    const r = rankEntries(entries, noCarry, DEFAULT_PROFILES.swing, 'reversal');
+    expect(r.map((x) => [x.symbol, x.score]), 'without carry the scores and order are the same').toEqual(m.map((x) => [x.symbol, x.score]));
+    const flip = { long: 'short', short: 'long', flat: 'flat' } as const;
+    for (const row of r) {
+      const base = m.find((x) => x.symbol === row.symbol)!;
+      expect(row.side, row.symbol).toBe(flip[base.side]);
+      expect(row.side, 'reversal is against the momentum').toBe(row.metrics.momentumScore > 0 ? 'short' : row.metrics.momentumScore < 0 ? 'long' : 'flat');
+    }
+    const mc = rankEntries(entries, query, DEFAULT_PROFILES.swing, 'momentum');
+    const rc = rankEntries(entries, query, DEFAULT_PROFILES.swing, 'reversal');
+    for (const row of rc) {
+      const base = m.find((x) => x.symbol === row.symbol)!;
+      const withMomentumCarry = mc.find((x) => x.symbol === row.symbol)!;
+      // carryEdge is funding received on the momentum side: the fading side receives its negative.
+      expect(row.score).toBeCloseTo(base.score - DEFAULT_PROFILES.swing.carry * row.edges.carryEdge, 3);
+      expect(withMomentumCarry.score).toBeCloseTo(base.score + DEFAULT_PROFILES.swing.carry * row.edges.carryEdge, 3);
+    }
+  });
+
+  it('the Ranker sides each profile by its orientation file and reports the rule with its evidence; null keeps the momentum side', () => {
+    const snaps = [1, 2, 3, 4, 5, 6].map((seed) => ({ ...snapshotOf(calmCandles(200, seed)), symbol: `O${seed}/USDT:USDT` }));
+    const evidence = [{ sample: 'fixture', windows: 10, ic: 0.02, t: 2.5, bestBaseline: '24h reversal', bestBaselineIc: 0.03 }];
+    const file: RankingOrientationFile = parseRankingOrientationFile({
+      ...DEFAULT_RANKING_ORIENTATION,
+      id: 'fixture',
+      profiles: { swing: { basis: 'reversal', fitIc: -0.02, evidence } },
+    });
+    const faded = new Ranker({ orientation: file }).rank(snaps, { profile: 'swing', top: 10 });
+    const plain = new Ranker({ orientation: null }).rank(snaps, { profile: 'swing', top: 10 });
+    expect(faded.side).toEqual({ basis: 'reversal', orientationId: 'fixture', evidence });
+    expect(plain.side).toEqual({ basis: 'momentum', orientationId: null, evidence: [] });
+    expect(faded.rows.map((x) => x.symbol)).toEqual(plain.rows.map((x) => x.symbol));
+    const sided = faded.rows.filter((x) => x.side !== 'flat');
+    expect(sided.length, 'the fixture has trending rows').toBeGreaterThan(0);
+    for (const row of sided) expect(row.side).not.toBe(plain.rows.find((x) => x.symbol === row.symbol)!.side);
+    const other = new Ranker({ orientation: file }).rank(snaps, { profile: 'scalp', top: 10 });
+    expect(other.side, 'a profile the file does not cover follows the momentum').toEqual({ basis: 'momentum', orientationId: null, evidence: [] });
+  });
+
+  it('the shipped file covers every built-in profile with out-of-sample evidence, and a bad file names the field', () => {
+    for (const name of Object.keys(DEFAULT_PROFILES)) {
+      const p = DEFAULT_RANKING_ORIENTATION.profiles[name];
+      expect(p, name).toBeDefined();
+      expect(p!.evidence.length, `${name}: evidence`).toBeGreaterThan(0);
+    }
+    expect(new Ranker().orientation?.id).toBe(DEFAULT_RANKING_ORIENTATION.id);
+    expect(() => parseRankingOrientationFile({ ...DEFAULT_RANKING_ORIENTATION, profiles: { swing: { basis: 'sideways', fitIc: 0, evidence: [] } } })).toThrow(/profiles\.swing\.basis/);
   });
 });
 

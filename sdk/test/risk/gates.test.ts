@@ -44,6 +44,9 @@ describe('gates', () => {
     expect(reasonOf(p.evaluateEntry(request({ score: 4.99 }), account()))).toBe('min_score');
     expect(reasonOf(p.evaluateEntry(request({ score: Number.NaN }), account())), 'NaN never passes').toBe('min_score');
     expect(reasonOf(p.evaluateEntry(request({ probability: 0.61 }), account()))).toBe('min_probability');
+    const heuristic = p.evaluateEntry(request({ probability: 0.61, probabilityCalibrated: false }), account());
+    expect(!heuristic.ok && heuristic.message, 'an uncalibrated figure is not called a probability').toMatch(/uncalibrated probability \(a mapping of the score, not a measured chance\) 0\.61 is below 0\.62/);
+    expect(!heuristic.ok && heuristic.details.calibrated).toBe(false);
     const d = p.evaluateEntry(request({ quoteVolume24hUsd: 399_999 }), account());
     expect(reasonOf(d)).toBe('min_quote_volume');
     expect(!d.ok && d.details).toEqual({ symbol: 'BTC/USDT:USDT', quoteVolume24hUsd: 399_999, minQuoteVolume24hUsd: 400_000 });

@@ -12,7 +12,7 @@ describe('fixed notional', () => {
     if (!d.ok) return;
     // 50 / 100 = 0.5 base; stop 100 - 2 x 1.2 = 97.6; risk 0.5 x 2.4 = 1.2; margin 50 / 3.
     const { riskUsd, ...rest } = d.sizing;
-    expect(rest).toEqual({ mode: 'fixed', notionalUsd: 50, amountBase: 0.5, leverage: 3, marginMode: 'cross', marginUsd: 50 / 3, stopPrice: 97.6, upsizedToMinMargin: false });
+    expect(rest).toEqual({ mode: 'fixed', notionalUsd: 50, amountBase: 0.5, leverage: 3, marginMode: 'cross', marginUsd: 50 / 3, stopPrice: 97.6, upsizedToMinMargin: false, confidence: 0.7 });
     expect(riskUsd).toBeCloseTo(1.2, 9);
   });
 
@@ -66,6 +66,22 @@ describe('dynamic notional', () => {
     // conf 0.8 -> 1 + (0.8 - 0.5) = 1.3; ATR 2 % vs 1 % ref -> 0.5; 50 x 0.65 = 32.5.
     const d = policy(cfg).policy.evaluateEntry(request({ probability: 0.8 }), account());
     expect(d.ok && d.sizing.notionalUsd).toBeCloseTo(32.5, 9);
+  });
+
+  it('an uncalibrated probability sizes at neutral confidence: no size from a number no data backs', () => {
+    // conf 0.5 -> 1; ATR 2 % vs 1 % ref -> 0.5; 50 x 0.5 = 25 -> margin 8.33 < 10 -> upsized to 30.
+    const d = policy(cfg).policy.evaluateEntry(request({ probability: 0.8, probabilityCalibrated: false }), account());
+    expect(d.ok && d.sizing).toMatchObject({ confidence: 0.5, notionalUsd: 30, upsizedToMinMargin: true });
+    const calibrated = policy(cfg).policy.evaluateEntry(request({ probability: 0.8, probabilityCalibrated: true }), account());
+    expect(calibrated.ok && calibrated.sizing).toMatchObject({ confidence: 0.8 });
+    expect(calibrated.ok && calibrated.sizing.notionalUsd).toBeCloseTo(32.5, 9);
+    const lev = policy({ ...roomy, sizing: { smart: { enabled: true } } }).policy;
+    const raw = lev.evaluateEntry(request({ probability: 0.95, probabilityCalibrated: false }), account());
+    const trusted = lev.evaluateEntry(request({ probability: 0.95 }), account());
+    // ATR 2 on a 100 entry: 2 %.
+    expect(raw.ok && raw.sizing.leverage, 'smart leverage ignores an uncalibrated 0.95').toBe(smartLeverage(smart, 0.5, 2));
+    expect(trusted.ok && trusted.sizing.leverage, 'a calibrated 0.95 raises it').toBe(smartLeverage(smart, 0.95, 2));
+    expect(smartLeverage(smart, 0.95, 2)).toBeGreaterThan(smartLeverage(smart, 0.5, 2));
   });
 
   it('clamps to the maximum multiplier', () => {

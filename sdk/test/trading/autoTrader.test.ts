@@ -73,6 +73,19 @@ describe('AutoTrader (paper)', () => {
     expect(tps.map(([, a]) => a), 'a 50/50 ladder of the filled size').toEqual([expect.closeTo(size / 2, 9), expect.closeTo(size / 2, 9)]);
   });
 
+  it('an uncalibrated probability reaches RiskPolicy as one: the min-probability refusal says so', async () => {
+    const killSwitch = new KillSwitch({ store, clock, home: dir.dir });
+    const risk = permissiveRisk(clock, { gates: { minProbability: 0.9 } }, killSwitch.isOn);
+    const broker = new PaperBroker({ store, clock, risk, exchange: 'blofin', market: () => ({ makerFee: 0, takerFee: 0.0005 }) });
+    const trader = new AutoTrader({ broker, risk, protection: new ProtectionManager({ broker, store, clock }), store, clock, killSwitch });
+    broker.onOrderBook(SYMBOL, book(100));
+    await trader.start();
+    const out = await trader.onSignal({ ...signal(clock.nowMs()), calibrated: false });
+    expect(out).toMatchObject({ status: 'skipped', reason: 'min_probability', message: expect.stringMatching(/uncalibrated probability/) });
+    const calibrated = await trader.onSignal(signal(clock.nowMs() + 1));
+    expect(calibrated).toMatchObject({ status: 'skipped', reason: 'min_probability', message: expect.not.stringMatching(/uncalibrated/) });
+  });
+
   it('adds pyramid levels at 2R and refreshes the stop for the larger size', async () => {
     const { trader, broker } = rig(store, { pyramidLevels: [{ atR: 2, fraction: 0.3 }], tpsl: { tp1AtrMult: 10, tp2AtrMult: 20 } });
     await trader.start();

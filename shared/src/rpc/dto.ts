@@ -61,11 +61,33 @@ export const RankingRowViewSchema = z.object({
 });
 export type RankingRowView = z.infer<typeof RankingRowViewSchema>;
 
+/** One out-of-sample rank IC behind a profile's side rule. */
+export const RankIcViewSchema = z.object({
+  sample: z.string(),
+  windows: z.number().int(),
+  ic: nullableNumber,
+  t: nullableNumber,
+  bestBaseline: z.string(),
+  bestBaselineIc: nullableNumber,
+});
+export type RankIcView = z.infer<typeof RankIcViewSchema>;
+
+/** How the rows' sides were chosen: with the trend, or against it because recorded history said so. */
+export const RankingSideViewSchema = z.object({
+  basis: z.enum(['momentum', 'reversal']),
+  /** Forward horizon of the evidence, in bars of `timeframe`; null without evidence. */
+  horizonBars: z.number().int().nullable(),
+  timeframe: z.string().nullable(),
+  evidence: z.array(RankIcViewSchema),
+});
+export type RankingSideView = z.infer<typeof RankingSideViewSchema>;
+
 /** A full ranking cycle; also the payload of the `ranking` event. */
 export const RankingSnapshotViewSchema = z.object({
   /** End of the ranking cycle; null until the first cycle has finished. */
   asOfMs: z.number().int().nullable(),
   profile: z.string(),
+  side: RankingSideViewSchema,
   /** Rows matching the query before `limit`/`offset`. */
   total: z.number().int(),
   rows: z.array(RankingRowViewSchema),

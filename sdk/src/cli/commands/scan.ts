@@ -1,6 +1,7 @@
 import { ErrorCode } from '@perpscope/shared';
 import { PerpscopeError } from '../../core/errors.js';
 import { createEngine, type EngineDeps } from '../../engine/index.js';
+import type { RankingResult } from '../../ranking/index.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions, ScanCliOptions } from '../program.js';
@@ -20,6 +21,14 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** `perpscope scan`: warm up once, print the ranked universe, exit. */
+/** What the bias column means: the side rule and, when measured, its out-of-sample 4h IC against the best baseline. */
+function biasLine(side: RankingResult['side']): string {
+  const rule = side.basis === 'reversal' ? 'against the trend' : 'with the trend';
+  if (side.evidence.length === 0) return `bias: ${rule} (by construction, not measured)`;
+  const figures = side.evidence.map((e) => `${e.ic === null ? 'n/a' : e.ic.toFixed(4)} vs ${e.bestBaseline} ${e.bestBaselineIc === null ? 'n/a' : e.bestBaselineIc.toFixed(4)}`);
+  return `bias: ${rule} (${side.orientationId}); out-of-sample rank IC ${figures.join(', ')}`;
+}
+
 export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo, deps: EngineDeps = {}): Promise<void> {
   const { config } = loadCliConfig(opts, io.env, {
     ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
@@ -78,6 +87,7 @@ export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo, d
         ]),
       );
       io.out(`profile ${ranking.profile} | ${ranking.universe} ranked | ${engine.signals().length} signals | ${config.exchange}`);
+      io.out(biasLine(ranking.side));
     }
   } finally {
     await engine.stop();

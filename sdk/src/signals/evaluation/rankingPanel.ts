@@ -9,7 +9,10 @@ import type { ProfileWeights } from '../../ranking/profiles.js';
 /** One symbol in one ranking cycle, with what happened after it. */
 export interface PanelRow {
   symbol: string;
-  /** Score and side (+1 long, -1 short, 0 flat) per profile name. */
+  /**
+   * Score and momentum side (+1 long, -1 short, 0 flat) per profile name: the panel ranks every
+   * profile on the momentum side, so an evaluation can choose and test any side rule on top.
+   */
   score: Record<string, number>;
   side: Record<string, -1 | 0 | 1>;
   /** 24-bar return and ATR% as the ranking read them at the decision time. */
@@ -88,7 +91,7 @@ export function buildRankingPanel(series: ReadonlyMap<string, OhlcvColumns>, opt
       });
     }
     for (const name of profileNames) {
-      for (const r of rankEntries(entries, query, options.profiles[name]!)) {
+      for (const r of rankEntries(entries, query, options.profiles[name]!, 'momentum')) {
         const row = rows.get(r.symbol)!;
         row.score[name] = r.score;
         row.side[name] = r.side === 'long' ? 1 : r.side === 'short' ? -1 : 0;
