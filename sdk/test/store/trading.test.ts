@@ -42,6 +42,38 @@ const fill = (fillId: string, over: Partial<Fill> = {}): Fill => ({
 describe('orders ledger', () => {
   const store = useStore();
 
+  it('open orders and orders by id are read from a cache that no write can leave stale: own writes, a rolled-back transaction, another connection', () => {
+    const o = store().orders;
+    o.recordIntent(intent('psA'));
+    o.transition('psA', 'SENT', { atMs: 1_001 });
+    o.transition('psA', 'ACK', { atMs: 1_002 });
+    const open = o.listOpen('live', { exchange: 'blofin', symbol: 'BTC/USDT:USDT' });
+    expect(open.map((x) => x.clientOrderId)).toEqual(['psA']);
+    expect(Object.isFrozen(open[0]), 'shared objects cannot be changed by a reader').toBe(true);
+    expect(o.get('psA')).toBe(o.get('psA'));
+
+    o.transition('psA', 'PARTIAL', { atMs: 1_003, filledBase: 0.1 });
+    expect(o.get('psA')?.filledBase, 'own write').toBe(0.1);
+    expect(o.listOpen('live', { exchange: 'blofin', symbol: 'BTC/USDT:USDT' })[0]?.state).toBe('PARTIAL');
+
+    expect(() =>
+      store().transaction(() => {
+        o.transition('psA', 'FILLED', { atMs: 1_004, filledBase: 0.5 });
+        expect(o.listOpen('live', { exchange: 'blofin' }), 'inside the transaction the write shows').toEqual([]);
+        expect(o.get('psA')?.state).toBe('FILLED');
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(o.get('psA')?.state, 'the rollback left no stale FILLED').toBe('PARTIAL');
+    expect(o.listOpen('live', { exchange: 'blofin', symbol: 'BTC/USDT:USDT' }).map((x) => x.state)).toEqual(['PARTIAL']);
+
+    const other = new Database(store().file);
+    other.prepare(`UPDATE orders SET state = 'CANCELLED' WHERE client_order_id = 'psA'`).run();
+    other.close();
+    expect(o.get('psA')?.state, 'another connection committed').toBe('CANCELLED');
+    expect(o.listOpen('live', { exchange: 'blofin', symbol: 'BTC/USDT:USDT' })).toEqual([]);
+  });
+
   it('records an intent in NEW, idempotently on the client order id', () => {
     const first = store().orders.recordIntent(intent('psA'));
     expect(first.created).toBe(true);

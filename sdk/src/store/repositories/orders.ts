@@ -145,14 +145,26 @@ export class OrderRepository {
   private readonly addTransitionStmt: Database.Statement;
   private readonly transitionsStmt: Database.Statement<[string], RawTransition>;
   private readonly openStmt: Database.Statement<[Ledger], RawOrder>;
+  private readonly openBySymbolStmt: Database.Statement<[Ledger, string, string], RawOrder>;
   private readonly byStateStmt: Database.Statement<[Ledger, OrderState], RawOrder>;
   private readonly byTradeStmt: Database.Statement<[Ledger, string], RawOrder>;
   private readonly recentStmt: Database.Statement<[Ledger, string, number], RawOrder>;
   private readonly attemptStmt: Database.Statement;
+  private readonly dataVersionStmt: Database.Statement<[], number>;
+  /**
+   * Open orders per filter, as last read outside a transaction. Cleared by every write through
+   * this repository and whenever another connection commits (`PRAGMA data_version`); reads inside
+   * a transaction bypass it, so a rolled-back write never leaves a stale entry.
+   */
+  private readonly openCache = new Map<string, readonly StoredOrder[]>();
+  /** Orders by client id, under the same rules as `openCache`. */
+  private readonly byIdCache = new Map<string, StoredOrder>();
+  private cachedDataVersion = -1;
   private readonly recordTx: (intent: OrderIntent) => { created: boolean; order: StoredOrder };
   private readonly transitionTx: (clientOrderId: string, to: OrderState, options: TransitionOptions) => StoredOrder;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
+    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.insertStmt = db.prepare(
       `INSERT INTO orders (client_order_id, ledger, exchange, symbol, side, type, purpose, trade_id, amount_base, price, trigger_price,
          reduce_only, state, params_json, created_at_ms, updated_at_ms)
@@ -171,6 +183,11 @@ export class OrderRepository {
     );
     this.transitionsStmt = db.prepare('SELECT * FROM order_transitions WHERE client_order_id = ? ORDER BY id');
     this.openStmt = db.prepare(`SELECT * FROM orders WHERE ledger = ? AND state IN (${OPEN_STATES_SQL}) ORDER BY created_at_ms, client_order_id`);
+    // Filtered in SQL: the paper broker asks per symbol at every bar and path point, and decoding
+    // every open order of the ledger to keep one symbol's was most of a backtest's time.
+    this.openBySymbolStmt = db.prepare(
+      `SELECT * FROM orders WHERE ledger = ? AND exchange = ? AND symbol = ? AND state IN (${OPEN_STATES_SQL}) ORDER BY created_at_ms, client_order_id`,
+    );
     this.byStateStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND state = ? ORDER BY created_at_ms, client_order_id');
     this.byTradeStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND trade_id = ? ORDER BY created_at_ms, client_order_id');
     this.recentStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND exchange = ? ORDER BY created_at_ms DESC, client_order_id DESC LIMIT ?');
@@ -216,6 +233,7 @@ export class OrderRepository {
    * exists returns the stored order unchanged with `created: false`.
    */
   recordIntent(intent: OrderIntent): { created: boolean; order: StoredOrder } {
+    this.clearCaches();
     return this.recordTx(intent);
   }
 
@@ -225,18 +243,29 @@ export class OrderRepository {
    * An illegal move (out of a final state, for example) throws a StoreError and changes nothing.
    */
   transition(clientOrderId: string, to: OrderState, options: TransitionOptions): StoredOrder {
+    this.clearCaches();
     return this.transitionTx(clientOrderId, to, options);
   }
 
   /** Counts one client-id lookup; returns the new count. */
   noteLookupAttempt(clientOrderId: string, atMs: number): number {
+    this.clearCaches();
     this.attemptStmt.run(atMs, clientOrderId);
     return this.require(clientOrderId).lookupAttempts;
   }
 
   get(clientOrderId: string): StoredOrder | undefined {
+    if (!this.cacheUsable()) {
+      const r = this.getStmt.get(clientOrderId);
+      return r && toOrder(r);
+    }
+    const hit = this.byIdCache.get(clientOrderId);
+    if (hit) return hit;
     const r = this.getStmt.get(clientOrderId);
-    return r && toOrder(r);
+    if (!r) return undefined;
+    const order = Object.freeze(toOrder(r));
+    this.byIdCache.set(clientOrderId, order);
+    return order;
   }
 
   getByExchangeId(ledger: Ledger, exchange: string, exchangeOrderId: string): StoredOrder | undefined {
@@ -245,8 +274,24 @@ export class OrderRepository {
   }
 
   /** Orders that may still be live on the exchange (NEW, SENT, ACK, UNKNOWN, PARTIAL), oldest first. */
+  /**
+   * Open orders, oldest first. Served from a cache between writes: a backtest's broker asks for
+   * one symbol's open orders at every bar and path point, and decoding them each time was most of
+   * its run time. The orders are frozen, because the cache hands out the same objects.
+   */
   listOpen(ledger: Ledger, filter: OrderFilter = {}): StoredOrder[] {
-    return this.openStmt.all(ledger).map(toOrder).filter((o) => matches(o, filter));
+    const load = (): StoredOrder[] =>
+      filter.exchange !== undefined && filter.symbol !== undefined
+        ? this.openBySymbolStmt.all(ledger, filter.exchange, filter.symbol).map(toOrder)
+        : this.openStmt.all(ledger).map(toOrder).filter((o) => matches(o, filter));
+    if (!this.cacheUsable()) return load();
+    const key = `${ledger}\u0000${filter.exchange ?? '*'}\u0000${filter.symbol ?? '*'}`;
+    let hit = this.openCache.get(key);
+    if (!hit) {
+      hit = load().map((o) => Object.freeze(o));
+      this.openCache.set(key, hit);
+    }
+    return hit.slice();
   }
 
   listByState(ledger: Ledger, state: OrderState, filter: OrderFilter = {}): StoredOrder[] {
@@ -273,6 +318,22 @@ export class OrderRepository {
       reason: r.reason,
       details: fromJsonObject(r.details_json),
     }));
+  }
+
+  private clearCaches(): void {
+    this.openCache.clear();
+    this.byIdCache.clear();
+  }
+
+  /** False inside a transaction; drops the caches when another connection has committed since they were filled. */
+  private cacheUsable(): boolean {
+    if (this.db.inTransaction) return false;
+    const dataVersion = this.dataVersionStmt.get()!;
+    if (dataVersion !== this.cachedDataVersion) {
+      this.clearCaches();
+      this.cachedDataVersion = dataVersion;
+    }
+    return true;
   }
 
   private require(clientOrderId: string): StoredOrder {
