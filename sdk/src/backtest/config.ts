@@ -1,6 +1,7 @@
 import { TimeframeSchema } from '@perpscope/shared';
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
+import { parseUtcTimeMs } from '../core/utcTime.js';
 import { zodIssuesToFieldIssues } from '../core/zodIssues.js';
 import { DEFAULT_DEPTH_MODEL } from './fillModel.js';
 
@@ -8,8 +9,7 @@ import { DEFAULT_DEPTH_MODEL } from './fillModel.js';
 const TimeSchema = z.union([
   z.number().int().nonnegative(),
   z.string().transform((s, ctx) => {
-    const text = s.trim();
-    const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+    const ms = parseUtcTimeMs(s);
     if (!Number.isFinite(ms)) {
       ctx.addIssue({ code: 'custom', message: 'an ISO date (2025-01-01) or date-time in UTC' });
       return z.NEVER;

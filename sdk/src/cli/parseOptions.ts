@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseUtcTimeMs } from '../core/utcTime.js';
 
 /** commander value parsers that name the flag, the value and what was expected. */
 export function intOption(flag: string, min: number, max: number) {
@@ -8,6 +9,15 @@ export function intOption(flag: string, min: number, max: number) {
       throw new InvalidArgumentError(`${flag}: got ${JSON.stringify(raw)}, expected an integer from ${min} to ${max}`);
     }
     return n;
+  };
+}
+
+/** An ISO date or date-time, UTC when it names no zone, as ms since the epoch. */
+export function isoTimeOption(flag: string) {
+  return (raw: string): number => {
+    const ms = parseUtcTimeMs(raw);
+    if (!Number.isFinite(ms)) throw new InvalidArgumentError(`${flag}: got ${JSON.stringify(raw)}, expected an ISO date (2025-01-01) or date-time in UTC (2025-01-01T12:00:00Z)`);
+    return ms;
   };
 }
 

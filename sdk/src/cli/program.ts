@@ -1,13 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { TIMEFRAMES } from '@perpscope/shared';
 import type { CliIo } from './io.js';
 import { addSweepCommands } from './sweepCommands.js';
 import { withBacktestDataOptions } from './backtestDataOptions.js';
 import type { BacktestCliOptions } from './commands/backtest.js';
-import { columnMapOption, intOption, listOption } from './parseOptions.js';
+import { columnMapOption, intOption, isoTimeOption, listOption } from './parseOptions.js';
 
 /** Lets another package (the desktop app's `serve`) add commands to the same `perpscope` CLI. */
 export type CliExtension = (program: Command, io: CliIo) => void;
+
+/** The SDK package's version (read at run time: package.json sits two levels above `dist/cli`). */
+export function cliVersion(): string {
+  const raw = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof raw.version === 'string' ? raw.version : 'unknown';
+}
 
 /**
  * Builds the `perpscope` command. Each action imports its module lazily so that `--help` and
@@ -29,7 +36,8 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .option('--symbols <n>', 'number of generated symbols', intOption('--symbols', 1, 5_000), 200)
     .option('--seed <n>', 'generator seed', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--data <dir>', 'replay a recorded data directory instead of generating')
-    .action(async (opts: { port: number; symbols: number; seed: number; data?: string }) => {
+    .option('--private', 'serve the private API with a fresh test key, printed on start')
+    .action(async (opts: { port: number; symbols: number; seed: number; data?: string; private?: boolean }) => {
       const { runSim } = await import('./commands/sim.js');
       const sim = await runSim(opts, io.out);
       await io.interrupted;
@@ -61,12 +69,15 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .option('--confirm-live', 'confirm that live mode places real orders with real money')
     .option('--exchange <id>', 'ccxt exchange id')
     .option('--sim', 'run against an in-process SimExchange')
+    .option('--speed <n>', 'with --sim: sim seconds per wall second (default 60)', intOption('--speed', 1, 100_000))
+    .option('--seed <n>', 'with --sim: generator seed', intOption('--seed', 0, 2 ** 31 - 1))
+    .option('--start <iso>', 'with --sim: sim start time (ISO 8601, UTC), for a reproducible run', isoTimeOption('--start'))
     .option('--autotrade', 'route signals through RiskPolicy to the broker')
     .option('--label <label>', 'key label for live mode', 'default')
     .option('--json', 'print JSON event lines even in a terminal')
-    .action(async (opts: Omit<RunOptionsCli, 'home' | 'config'>) => {
+    .action(async ({ start, ...opts }: Omit<RunOptionsCli, 'home' | 'config'> & { start?: number }) => {
       const { runRun } = await import('./commands/run.js');
-      await runRun({ ...opts, ...program.opts<GlobalOptions>() }, io);
+      await runRun({ ...opts, ...(start !== undefined ? { startMs: start } : {}), ...program.opts<GlobalOptions>() }, io);
     });
 
   withBacktestDataOptions(
@@ -162,7 +173,7 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
 
   const keys = program.command('keys').description('manage exchange API keys in the OS keychain (never in a file)');
   for (const action of ['set', 'list', 'delete', 'test'] as const) {
-    keys
+    const sub = keys
       .command(action)
       .description(
         {
@@ -173,16 +184,17 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
         }[action],
       )
       .option('--exchange <id>', 'ccxt exchange id')
-      .option('--label <label>', 'key label', 'default')
-      .option('--sim-url <url>', 'with test: a SimExchange base URL to test against')
-      .action(async (opts: { exchange?: string; label: string; simUrl?: string }) => {
-        const { runKeys } = await import('./commands/keys.js');
-        const code = await runKeys(action, opts, io);
-        if (code !== 0) throw new CommanderError(code, 'perpscope.keys', '');
-      });
+      .option('--label <label>', 'key label', 'default');
+    // Only `test` talks to an exchange, so only it offers a sim to talk to.
+    if (action === 'test') sub.option('--sim-url <url>', 'a SimExchange base URL to test against (see `perpscope sim --private`)');
+    sub.action(async (opts: { exchange?: string; label: string; simUrl?: string }) => {
+      const { runKeys } = await import('./commands/keys.js');
+      const code = await runKeys(action, opts, io);
+      if (code !== 0) throw new CommanderError(code, 'perpscope.keys', '');
+    });
   }
 
-  program.addOption(new Option('--version').hideHelp());
+  program.version(cliVersion(), '-V, --version', 'print the version');
   for (const extend of extensions) extend(program, io);
   return program;
 }
@@ -196,6 +208,8 @@ interface RunOptionsCli {
   autotrade?: boolean;
   label: string;
   json?: boolean;
+  speed?: number;
+  seed?: number;
 }
 
 export interface GlobalOptions {

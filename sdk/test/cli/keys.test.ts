@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/cli/commands/keys.js';
+import { runSim } from '../../src/cli/commands/sim.js';
 import { requireKeychain, testSecretStore } from '../../../test/support/keychain.js';
 import { captureIo } from './testIo.js';
 
@@ -38,6 +39,25 @@ describe.skipIf(!hasKeyring)('perpscope keys (real OS keychain)', () => {
     expect(code).toBe(1);
     expect(io.errors.join('\n')).toMatch(/key test failed for blofin:bad/);
     expect([...io.lines, ...io.errors].join('\n').includes(SENTINEL), 'an exchange error echoing the secret is scrubbed').toBe(false);
+  });
+
+  it('a standalone `perpscope sim --private` prints a test key that `keys set` stores and `keys test --sim-url` authenticates', async () => {
+    const printed: string[] = [];
+    const sim = await runSim({ port: 0, symbols: 3, seed: 5, private: true }, (l) => printed.push(l));
+    try {
+      const keyLine = printed.find((l) => l.startsWith('private API test key'));
+      const m = /apiKey (\S+) secret (\S+) passphrase (\S+)$/.exec(keyLine ?? '');
+      expect(m, `a key line in: ${printed.join(' | ')}`).not.toBeNull();
+      const [, apiKey, secret, passphrase] = m!;
+      const io = captureIo();
+      expect(await runKeys('set', { exchange: 'blofin', label: 'sim' }, io, { store, stdin: stdin(`${apiKey}\n${secret}\n${passphrase}\n`) })).toBe(0);
+      expect(await runKeys('test', { exchange: 'blofin', label: 'sim', simUrl: sim.url }, io, { store })).toBe(0);
+      expect(io.lines.at(-1)).toMatch(/^ok: blofin:sim authenticated/);
+      await runKeys('set', { exchange: 'blofin', label: 'wrong' }, io, { store, stdin: stdin(`${apiKey}\nnot-the-secret\n${passphrase}\n`) });
+      expect(await runKeys('test', { exchange: 'blofin', label: 'wrong', simUrl: sim.url }, io, { store }), 'a wrong secret is refused').toBe(1);
+    } finally {
+      await sim.stop();
+    }
   });
 
   it('rejects malformed input naming what was expected', async () => {

@@ -30,7 +30,13 @@ describe('perpscope run', () => {
     let stop!: () => void;
     const until = new Promise<void>((r) => (stop = r));
     const h = home();
-    const running = runRun({ paper: true, sim: true, autotrade: true, label: 'default', home: h }, { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '12', PERPSCOPE_SIM__SEED: '3', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_SIM__ACCELERATION: '60', PERPSCOPE_SIM__RATE_LIMIT_SCALE: '20', PERPSCOPE_BACKFILL_BARS: '120', PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD: '0' } }, { until });
+    const startMs = Date.UTC(2025, 0, 6);
+    // --speed, --seed and --start beat the env's acceleration and seed.
+    const running = runRun(
+      { paper: true, sim: true, autotrade: true, label: 'default', home: h, speed: 120, seed: 9, startMs },
+      { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '12', PERPSCOPE_SIM__SEED: '3', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_SIM__ACCELERATION: '60', PERPSCOPE_SIM__RATE_LIMIT_SCALE: '20', PERPSCOPE_BACKFILL_BARS: '120', PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD: '0' } },
+      { until },
+    );
     try {
       await waitUntil('a health event', () => (io.lines.some((l) => l.includes('"type":"health"')) ? true : null), 45_000);
     } finally {
@@ -48,5 +54,13 @@ describe('perpscope run', () => {
     expect(gate, 'an edge_gate alert line').toBeDefined();
     expect(gate).toMatchObject({ level: 'warn', details: { tradesNothing: true, autotrade: true } });
     expect(gate!.message).toMatch(/^Trading nothing: no strategy or strategy x regime showed an edge/);
+    const simLine = io.lines.map((l) => JSON.parse(l) as { kind?: string; details?: { seed: number; acceleration: number; startTimeMs: number; simNowMs: number } }).find((l) => l.kind === 'sim');
+    expect(simLine?.details).toMatchObject({ seed: 9, acceleration: 120, startTimeMs: startMs });
+    expect(simLine!.details!.simNowMs, 'the sim runs from --start').toBeGreaterThanOrEqual(startMs);
+  });
+
+  it('--speed, --seed and --start without --sim are refused, naming them', async () => {
+    const io = captureIo(false);
+    await expect(runRun({ paper: true, label: 'default', home: home(), speed: 10, startMs: 1 }, io)).rejects.toThrow(/--speed, --start.*--sim as well/s);
   });
 });

@@ -1,9 +1,17 @@
 import ccxt from 'ccxt';
 import type { Exchange } from 'ccxt';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/cli/commands/scan.js';
 import { DEFAULT_RANKING_ORIENTATION } from '../../src/ranking/index.js';
+import { runCli } from '../../src/cli/index.js';
+import { dataDir, requireData } from '../../../test/support/testData.js';
 import { captureIo } from './testIo.js';
+
+const RECORDED = 'binance-usdm-2024-10-2025-03';
+const hasRecorded = requireData(RECORDED);
 
 describe('perpscope scan', () => {
   it('prints one JSON line per symbol in rank order with the required fields', async () => {
@@ -66,5 +74,30 @@ describe('perpscope scan', () => {
     await expect(
       runScan({ exchange: 'blofin', top: 5, timeframes: ['1h'], home: '/nonexistent-perpscope-home' }, io, { exchange }),
     ).rejects.toThrow(/cannot reach exchange "blofin".*perpscope scan --sim/s);
+  });
+
+  it.skipIf(!hasRecorded)('--sim-data alone replays the recorded directory through the sim, never the real exchange', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'perpscope-scan-data-'));
+    try {
+      const dir = join(work, 'data');
+      mkdirSync(dir);
+      const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT'];
+      for (const s of symbols) symlinkSync(join(dataDir(RECORDED)!, `${s}_1h.csv`), join(dir, `${s}_1h.csv`));
+      const io = captureIo(false);
+      await runScan({ simData: dir, top: 4, timeframes: ['1h'], home: '/nonexistent-perpscope-home' }, io);
+      const rows = io.lines.map((l) => JSON.parse(l) as { symbol: string });
+      expect(rows.map((r) => r.symbol).sort(), 'exactly the recorded symbols, as ccxt unified symbols').toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT', 'XRP/USDT:USDT']);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('perpscope --version', () => {
+  it('prints the SDK package version and exits 0', async () => {
+    const io = captureIo(false);
+    expect(await runCli(['--version'], io)).toBe(0);
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
+    expect(io.lines).toEqual([version]);
   });
 });

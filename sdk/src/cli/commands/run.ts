@@ -13,6 +13,7 @@ import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import { resolveEdgeEvidence } from '../../signals/edgeEvidence.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
+import { createProgressBar } from '../render/progressBar.js';
 import type { GlobalOptions } from '../program.js';
 
 export interface RunOptions extends GlobalOptions {
@@ -25,7 +26,19 @@ export interface RunOptions extends GlobalOptions {
   label: string;
   /** The explicit confirmation that live orders move real money. */
   confirmLive?: boolean;
+  /** With `sim`: sim seconds per wall second (default 60, under the config file and env). */
+  speed?: number;
+  /** With `sim`: generator seed. */
+  seed?: number;
+  /** With `sim`: sim start time, ms since the epoch; with `seed`, the run is reproducible. */
+  startMs?: number;
 }
+
+/**
+ * `run --sim` defaults, under the config file and env: at one sim minute per wall second a 1m bar
+ * closes every second, where real time would show nothing for many minutes.
+ */
+export const RUN_SIM_PRESET = { sim: { acceleration: 60 } } as const;
 
 export interface RunDeps {
   secrets?: SecretStore;
@@ -86,10 +99,21 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   if (mode === 'live' && !opts.confirmLive) {
     throw new ConfigError([{ path: 'confirmLive', received: 'missing', expected: '--confirm-live: live mode places real orders with real money' }]);
   }
-  const { config, home } = loadCliConfig(opts, io.env, {
-    mode,
-    ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
-  });
+  const simFlags = { ...(opts.speed !== undefined ? { acceleration: opts.speed } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.startMs !== undefined ? { startTimeMs: opts.startMs } : {}) };
+  const simOnly = [opts.speed !== undefined && '--speed', opts.seed !== undefined && '--seed', opts.startMs !== undefined && '--start'].filter((f): f is string => Boolean(f));
+  if (!opts.sim && simOnly.length > 0) {
+    throw new ConfigError([{ path: 'sim', received: simOnly.join(', '), expected: '--sim as well: these apply to the in-process SimExchange only' }]);
+  }
+  const { config, home } = loadCliConfig(
+    opts,
+    io.env,
+    {
+      mode,
+      ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
+      ...(Object.keys(simFlags).length > 0 ? { sim: simFlags } : {}),
+    },
+    opts.sim ? structuredClone(RUN_SIM_PRESET) : undefined,
+  );
   const secret = mode === 'live' && config.exchange !== 'sim' ? await requireKey(deps.secrets ?? createKeytarSecretStore(), config.exchange, opts.label) : undefined;
   const clock = new SystemClock();
   const asJson = opts.json === true || !io.isTTY;
@@ -130,14 +154,28 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   let bridge: TradingBridge | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
   let live: CcxtBroker | undefined;
+  // The status view starts after warm-up; until then a bar says how far the backfill is.
+  const progress = asJson ? undefined : createProgressBar(`warming up ${config.exchange}`);
+  if (progress) engine.on('progress', ({ done, total }) => progress.update(done, total));
   try {
-    await engine.start();
+    try {
+      await engine.start();
+    } finally {
+      progress?.stop();
+    }
     const exchangeId = engine.sim() ? 'blofin' : config.exchange;
     const fees = new Map(engine.markets().map((m) => [m.symbol, paperMarketSpec(m)]));
     // The trading side lives on the market's time, as the desktop host's does: on an accelerated
     // sim, paper orders, fills and protection moves are dated in sim time like the bars they act
     // on, and the position refresh keeps pace with the bars instead of lagging hours of sim time.
     const sim = engine.sim();
+    if (sim) {
+      // What reproduces this run: the same seed and start replay the same market.
+      const details = { seed: config.sim.seed, startTimeMs: config.sim.startTimeMs ?? null, acceleration: config.sim.acceleration, simNowMs: sim.nowMs() };
+      const message = `SimExchange: seed ${details.seed}, ${details.acceleration}x, sim time ${new Date(details.simNowMs).toISOString()}${details.startTimeMs === null ? ' (start: wall clock; pass --start to reproduce)' : ''}`;
+      if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'sim', message, details });
+      else io.out(message);
+    }
     const tradingClock = sim ? acceleratedClock(() => sim.nowMs(), config.sim.acceleration) : clock;
     const stack = createTradingStack({
       mode,

@@ -20,7 +20,6 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.RateLimited,
 ]);
 
-/** `perpscope scan`: warm up once, print the ranked universe, exit. */
 /** What the bias column means: the side rule and, when measured, its out-of-sample 4h IC against the best baseline. */
 function biasLine(side: RankingResult['side']): string {
   const rule = side.basis === 'reversal' ? 'against the trend' : 'with the trend';
@@ -29,7 +28,11 @@ function biasLine(side: RankingResult['side']): string {
   return `bias: ${rule} (${side.orientationId}); out-of-sample rank IC ${figures.join(', ')}`;
 }
 
-export async function runScan(opts: ScanCliOptions & GlobalOptions, io: CliIo, deps: EngineDeps = {}): Promise<void> {
+/** `perpscope scan`: warm up once, print the ranked universe, exit. `--sim-data` implies `--sim`. */
+export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, deps: EngineDeps = {}): Promise<void> {
+  // A recorded directory can only be replayed by the sim: without this, the scan would ignore it
+  // and try the real exchange.
+  const opts = cli.simData !== undefined ? { ...cli, sim: true } : cli;
   const { config } = loadCliConfig(opts, io.env, {
     ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
     ...(opts.timeframes ? { timeframes: opts.timeframes } : {}),

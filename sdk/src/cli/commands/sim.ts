@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startSimExchange, type SimExchange } from '../../sim/index.js';
 
 export interface RunSimOptions {
@@ -6,11 +7,15 @@ export interface RunSimOptions {
   seed?: number;
   /** Replay this recorded directory instead of generating data. */
   data?: string;
+  /** Serve the private API with a fresh test key, printed on start (it guards play money only). */
+  private?: boolean;
 }
 
 /**
  * `perpscope sim`: starts SimExchange and reports where it listens. The first line written is
- * exactly `listening http://127.0.0.1:PORT`; the caller keeps it running until interrupted.
+ * exactly `listening http://127.0.0.1:PORT`; the caller keeps it running until interrupted. With
+ * `private`, a random test key is generated and printed, so that `keys set` and
+ * `keys test --sim-url` (and `run --live` against the sim) can authenticate.
  */
 export async function runSim(opts: RunSimOptions, out: (line: string) => void): Promise<SimExchange> {
   const sim = await startSimExchange({
@@ -18,10 +23,15 @@ export async function runSim(opts: RunSimOptions, out: (line: string) => void): 
     ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.data !== undefined ? { dataDir: opts.data } : {}),
+    ...(opts.private ? { apiKey: { apiKey: `sim-${randomBytes(8).toString('hex')}`, secret: randomBytes(24).toString('hex'), password: randomBytes(6).toString('hex') } } : {}),
   });
   out(`listening ${sim.url}`);
   out(`websocket ${sim.wsUrl}/public (public), ${sim.wsUrl}/private (private)`);
   const markets = sim.source.markets();
+  if (sim.apiKey) {
+    out(`private API test key (play money on this sim only): apiKey ${sim.apiKey.apiKey} secret ${sim.apiKey.secret} passphrase ${sim.apiKey.password}`);
+    out(`store it with: perpscope keys set --exchange blofin --label sim, then: perpscope keys test --exchange blofin --label sim --sim-url ${sim.url}`);
+  }
   out(`${markets.length} markets, sim time ${new Date(sim.nowMs()).toISOString()}${opts.data ? `, replaying ${opts.data}` : `, seed ${opts.seed ?? 1}`}`);
   return sim;
 }
