@@ -4,6 +4,8 @@ export interface CliIo {
   err(line: string): void;
   /** True when stdout is a terminal: tables and progress bars; false: JSON lines. */
   isTTY: boolean;
+  /** Terminal width in characters when stdout is a terminal; tables fit it. */
+  columns?: number;
   env: Record<string, string | undefined>;
   /** Resolves when the user interrupts (SIGINT/SIGTERM). */
   interrupted: Promise<void>;
@@ -18,6 +20,7 @@ export function processIo(): CliIo {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     isTTY: Boolean(process.stdout.isTTY),
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
     env: process.env,
     interrupted,
   };

@@ -2,6 +2,7 @@ import ccxt from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/cli/commands/scan.js';
@@ -55,8 +56,12 @@ describe('perpscope scan', () => {
   });
 
   it('the table says what the bias column means: the shipped side rule and its out-of-sample figures', async () => {
-    const io = captureIo(true);
+    const io = { ...captureIo(true), columns: 80 };
     await runScan({ sim: true, symbols: 12, seed: 7, top: 5, timeframes: ['15m'], home: '/nonexistent-perpscope-home', profile: 'swing' }, io);
+    const table = io.lines[0]!.split('\n').map((l) => stripVTControlCharacters(l));
+    for (const l of table) expect(l.length, `an 80-column terminal: ${l}`).toBeLessThanOrEqual(80);
+    expect(table[1]).toMatch(/│ # +│ symbol +│ score │ bias +│/);
+    expect(table[2], 'a rule under the header').toMatch(/^├─/);
     const swing = DEFAULT_RANKING_ORIENTATION.profiles.swing!;
     const bias = io.lines.find((l) => l.startsWith('bias: '));
     expect(bias).toBe(

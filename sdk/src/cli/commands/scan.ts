@@ -76,18 +76,22 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
       for (const row of rows) io.out(scanRowJson(row));
     } else {
       io.out(
-        renderTable(rows, [
-          { header: '#', cell: (r) => String(r.rank) },
-          { header: 'symbol', align: 'left', cell: (r) => r.symbol },
-          { header: 'score', cell: (r) => fmtNum(r.score, 2) },
-          { header: 'bias', align: 'left', cell: (r) => r.side },
-          { header: 'last', cell: (r) => fmtPrice(r.last) },
-          { header: 'vol 24h $', cell: (r) => fmtUsd(r.quoteVolume24h) },
-          { header: 'spread bps', cell: (r) => fmtNum(r.spreadBps ?? undefined, 1) },
-          { header: 'ATR %', cell: (r) => fmtNum(r.metrics.atrPct, 2) },
-          { header: 'manipulation', align: 'left', cell: (r) => manipBadge(r.manipScore, r.flags) },
-          { header: 'signals', align: 'left', cell: (r) => r.signals.map((s) => `${s.timeframe} ${s.side} ${s.score.toFixed(2)}`).join('; ') || '-' },
-        ]),
+        renderTable(
+          rows,
+          [
+            { header: '#', cell: (r) => String(r.rank) },
+            { header: 'symbol', align: 'left', cell: (r) => r.symbol },
+            { header: 'score', cell: (r) => fmtNum(r.score, 2) },
+            { header: 'bias', align: 'left', cell: (r) => r.side },
+            { header: 'last', cell: (r) => fmtPrice(r.last) },
+            { header: 'vol 24h $', cell: (r) => fmtUsd(r.quoteVolume24h), drop: 2 },
+            { header: 'spread bps', cell: (r) => fmtNum(r.spreadBps ?? undefined, 1), drop: 3 },
+            { header: 'ATR %', cell: (r) => fmtNum(r.metrics.atrPct, 2), drop: 1 },
+            { header: 'manipulation', align: 'left', cell: (r) => manipBadge(r.manipScore, r.flags), flex: true },
+            { header: 'signals', align: 'left', cell: (r) => r.signals.map((s) => `${s.timeframe} ${s.side} ${s.score.toFixed(2)}`).join('; ') || '-', drop: 4 },
+          ],
+          io.columns === undefined ? {} : { maxWidth: io.columns },
+        ),
       );
       io.out(`profile ${ranking.profile} | ${ranking.universe} ranked | ${engine.signals().length} signals | ${config.exchange}`);
       io.out(biasLine(ranking.side));
