@@ -5,7 +5,9 @@ import {
   PaperBroker,
   paperMarketSpec,
   TradingBridge,
+  watchEmergencyFile,
   type BrokerPosition,
+  type EmergencyFileWatch,
   type Clock,
   type Engine,
   type Logger,
@@ -76,6 +78,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     logger: o.logger,
   });
   const { broker, killSwitch } = stack;
+  let emergency: EmergencyFileWatch | undefined;
   const lastPositions = new Map<string, PositionView>();
   const listeners = new Set<(e: HostEvent) => void>();
   const emit = (e: HostEvent) => {
@@ -190,8 +193,15 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     async start() {
       await stack.autoTrader.start();
       bridge.start();
+      const file = stack.autoTrader.config.emergencyFile;
+      if (file !== null) {
+        emergency = watchEmergencyFile({ file, home: o.home, broker, store: o.store, clock: o.clock, killSwitch, onAlert: (a) => alert(a.level, a.kind, a.message) });
+        // A file already there at start flattens before the first signal.
+        await emergency.check();
+      }
     },
     async stop() {
+      emergency?.stop();
       bridge.stop();
       manual.dispose();
       await broker.stop();

@@ -12,6 +12,12 @@ export const AutoTraderConfigSchema = z.object({
   fallbackStopBps: z.number().positive().default(150),
   /** Trade only signals backed by out-of-sample evidence of edge, plus named overrides. */
   edge: EdgeGateConfigSchema.prefault({}),
+  /**
+   * A file whose appearance flattens everything: kill switch on, open orders cancelled, positions
+   * closed reduce-only, once per appearance. Relative paths are in the Perpscope home; null: off.
+   * Deleting it does not resume trading: the kill switch stays on until it is turned off.
+   */
+  emergencyFile: z.string().min(1).nullable().default('EMERGENCY_FLATTEN'),
 });
 export type AutoTraderConfig = z.infer<typeof AutoTraderConfigSchema>;
 export type AutoTraderConfigInput = z.input<typeof AutoTraderConfigSchema>;

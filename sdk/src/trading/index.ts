@@ -28,6 +28,7 @@ export type { MarketPrecision } from './marketPrecision.js';
 export { KillSwitch } from './killSwitch.js';
 export type { KillSwitchOptions, KillSwitchState } from './killSwitch.js';
 export { panic } from './panic.js';
+export { watchEmergencyFile, EMERGENCY_POLL_MS, type EmergencyAlert, type EmergencyFileOptions, type EmergencyFileWatch } from './emergencyFile.js';
 export type { PanicOptions, PanicReport } from './panic.js';
 export { computeTpSl, TpSlConfigSchema } from './tpsl.js';
 export type { TpSlConfig, TpSlLevels } from './tpsl.js';

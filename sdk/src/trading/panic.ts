@@ -11,6 +11,8 @@ export interface PanicOptions {
   close?: boolean;
   /** Limit to these symbols (default: all). */
   symbols?: readonly string[];
+  /** Why, as the kill switch and the event log record it (default `panic`). */
+  reason?: string;
 }
 
 export interface PanicReport {
@@ -31,7 +33,7 @@ export async function panic(deps: { broker: Broker; store: Store; clock: Clock; 
   const close = opts.close ?? true;
   const wanted = opts.symbols && opts.symbols.length > 0 ? new Set(opts.symbols) : null;
   const report: PanicReport = { cancelled: [], closed: [], failures: [] };
-  deps.killSwitch?.set(true, 'panic');
+  deps.killSwitch?.set(true, opts.reason ?? 'panic');
   store.events.append({ atMs: clock.nowMs(), type: 'panic', ledger: broker.ledger, payload: { cancel, close, symbols: opts.symbols ?? null } });
   if (cancel) {
     for (const o of broker.openOrders()) {

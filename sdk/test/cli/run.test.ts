@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runRun } from '../../src/cli/commands/run.js';
 import { ConfigError } from '../../src/core/errors.js';
+import type { TradingStack } from '../../src/trading/index.js';
 import { captureIo } from './testIo.js';
 import { until as waitUntil } from '../../../test/support/sim.js';
 
@@ -57,6 +58,30 @@ describe('perpscope run', () => {
     const simLine = io.lines.map((l) => JSON.parse(l) as { kind?: string; details?: { seed: number; acceleration: number; startTimeMs: number; simNowMs: number } }).find((l) => l.kind === 'sim');
     expect(simLine?.details).toMatchObject({ seed: 9, acceleration: 120, startTimeMs: startMs });
     expect(simLine!.details!.simNowMs, 'the sim runs from --start').toBeGreaterThanOrEqual(startMs);
+  });
+
+  it('an emergency file already in the home flattens at start: kill switch on, an emergency_flatten alert line', async () => {
+    const io = captureIo(false);
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const h = home();
+    writeFileSync(join(h, 'EMERGENCY_FLATTEN'), '');
+    let stack: TradingStack | undefined;
+    const running = runRun(
+      { paper: true, sim: true, label: 'default', home: h, seed: 3, startMs: Date.UTC(2025, 0, 6) },
+      { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '6', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_SIM__RATE_LIMIT_SCALE: '20', PERPSCOPE_BACKFILL_BARS: '120' } },
+      { until, onTrading: (s) => (stack = s) },
+    );
+    try {
+      await waitUntil('an emergency_flatten line', () => (io.lines.some((l) => l.includes('"kind":"emergency_flatten"')) ? true : null), 45_000);
+      // Read while the run still holds the store open.
+      expect(stack?.killSwitch.state()).toMatchObject({ on: true, reason: 'emergency_file' });
+    } finally {
+      stop();
+      await running;
+    }
+    const line = io.lines.map((l) => JSON.parse(l) as { kind?: string; level?: string; details?: { file: string } }).find((l) => l.kind === 'emergency_flatten');
+    expect(line).toMatchObject({ level: 'info', details: { file: join(h, 'EMERGENCY_FLATTEN') } });
   });
 
   it('--speed, --seed and --start without --sim are refused, naming them', async () => {

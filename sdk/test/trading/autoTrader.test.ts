@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderBook } from '@perpscope/shared';
 import { SimulatedClock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { AutoTrader, computeTpSl, KillSwitch, PaperBroker, ProtectionManager, TpSlConfigSchema, type TradeSignal } from '../../src/trading/index.js';
+import { AutoTrader, computeTpSl, KillSwitch, PaperBroker, ProtectionManager, TpSlConfigSchema, watchEmergencyFile, type EmergencyAlert, type TradeSignal } from '../../src/trading/index.js';
 import { permissiveRisk, tempDir } from './helpers.js';
 
 const SYMBOL = 'ABC/USDT:USDT';
@@ -137,6 +137,57 @@ describe('AutoTrader (paper)', () => {
     expect(exits.length).toBe(2);
     expect(exits.every((o) => o.reduceOnly), 'closes are reduce-only').toBe(true);
     expect(killSwitch.isOn(), 'panic leaves the kill switch on').toBe(true);
+  });
+
+  it('RELIABILITY 26: the emergency file flattens everything once per appearance, and deleting it does not resume trading', async () => {
+    const { trader, broker, killSwitch } = rig(store);
+    await trader.start();
+    await trader.onSignal(signal(clock.nowMs()));
+    expect(store.positions.list('paper')).toHaveLength(1);
+    expect(store.orders.listOpen('paper').length, 'stop and targets working').toBeGreaterThan(0);
+    const alerts: EmergencyAlert[] = [];
+    const watch = watchEmergencyFile({ file: 'EMERGENCY_FLATTEN', home: dir.dir, broker, store, clock, killSwitch, onAlert: (a) => alerts.push(a), pollMs: 60_000 });
+    try {
+      await watch.check();
+      expect(alerts, 'no file, nothing happens').toEqual([]);
+      writeFileSync(watch.path, '');
+      await watch.check();
+      expect(killSwitch.state()).toMatchObject({ on: true, reason: 'emergency_file' });
+      expect(store.positions.list('paper'), 'flat').toEqual([]);
+      expect(store.orders.listOpen('paper'), 'nothing left working').toEqual([]);
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({ level: 'info', kind: 'emergency_flatten', details: { file: watch.path, error: null } });
+      expect(alerts[0]!.details.report!.closed).toEqual([SYMBOL]);
+      expect(store.events.list({ type: 'emergency_file' })).toHaveLength(1);
+      await watch.check();
+      expect(alerts, 'once per appearance').toHaveLength(1);
+      rmSync(watch.path);
+      await watch.check();
+      expect(killSwitch.isOn(), 'deleting the file does not resume trading').toBe(true);
+      expect(await trader.onSignal(signal(clock.nowMs() + 10)), 'entries stay blocked').toMatchObject({ status: 'skipped', reason: 'kill_switch' });
+      writeFileSync(watch.path, '');
+      await watch.check();
+      expect(alerts, 'a new appearance fires again').toHaveLength(2);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it('the emergency file is noticed by the watch itself, without a caller asking', async () => {
+    const { trader, broker, killSwitch } = rig(store);
+    await trader.start();
+    await trader.onSignal(signal(clock.nowMs()));
+    let fired!: (a: EmergencyAlert) => void;
+    const alerted = new Promise<EmergencyAlert>((r) => (fired = r));
+    const watch = watchEmergencyFile({ file: join(dir.dir, 'flatten-now'), home: '/unused', broker, store, clock, killSwitch, onAlert: (a) => fired(a), pollMs: 20 });
+    try {
+      writeFileSync(watch.path, '');
+      const alert = await alerted;
+      expect(alert.details.report?.closed).toEqual([SYMBOL]);
+      expect(store.positions.list('paper')).toEqual([]);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('safe restart re-arms a missing stop, or flattens when configured', async () => {

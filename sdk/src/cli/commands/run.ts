@@ -8,7 +8,7 @@ import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
 import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
 import { acquireHomeLock, openStore, type Store } from '../../store/index.js';
-import { createTradingStack, type BrokerEvent, type CcxtBroker, type PaperBroker, type TradingStack } from '../../trading/index.js';
+import { createTradingStack, watchEmergencyFile, type BrokerEvent, type CcxtBroker, type EmergencyFileWatch, type PaperBroker, type TradingStack } from '../../trading/index.js';
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import { resolveEdgeEvidence } from '../../signals/edgeEvidence.js';
 import type { CliIo } from '../io.js';
@@ -154,6 +154,8 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   let bridge: TradingBridge | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
   let live: CcxtBroker | undefined;
+  let emergency: EmergencyFileWatch | undefined;
+  const statusNotes: (() => string)[] = [];
   // The status view starts after warm-up; until then a bar says how far the backfill is.
   const progress = asJson ? undefined : createProgressBar(`warming up ${config.exchange}`);
   if (progress) engine.on('progress', ({ done, total }) => progress.update(done, total));
@@ -216,6 +218,24 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       live.follow();
     }
     bridge.start();
+    if (config.autotrade.emergencyFile !== null) {
+      let lastEmergency: string | null = null;
+      emergency = watchEmergencyFile({
+        file: config.autotrade.emergencyFile,
+        home,
+        broker: stack.broker,
+        store,
+        clock: tradingClock,
+        killSwitch: stack.killSwitch,
+        onAlert: (a) => {
+          lastEmergency = a.message;
+          if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), ...a });
+        },
+      });
+      // A file already there at start flattens before anything else happens.
+      await emergency.check();
+      if (!asJson) statusNotes.push(() => (lastEmergency ? `EMERGENCY: ${lastEmergency}` : `emergency file: ${emergency!.path}`));
+    }
     if (!asJson) {
       const draw = async () => {
         const status = await stack.status();
@@ -223,6 +243,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
         const lines = [
           `\x1b[2J\x1b[H${mode === 'live' ? '\x1b[41;97m LIVE \x1b[0m' : '\x1b[44;97m PAPER \x1b[0m'} ${config.exchange}  autotrade ${bridge?.isAutotrade() ? 'ON' : 'off'}  kill switch ${status.killSwitch.on ? `ON (${status.killSwitch.reason ?? ''})` : 'off'}`,
           `edge gate: ${status.edge.message}`,
+          ...statusNotes.map((note) => note()),
           `equity ${status.account.equityUsd.toFixed(2)} USD  uPnL ${status.account.unrealizedPnlUsd.toFixed(2)}  rPnL ${status.account.realizedPnlUsd.toFixed(2)}  open orders ${status.openOrders.length}`,
           '',
           'positions:',
@@ -244,6 +265,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     await (deps.until ?? io.interrupted);
   } finally {
     if (statusTimer) clearInterval(statusTimer);
+    emergency?.stop();
     bridge?.stop();
     try {
       await live?.stop().catch(() => undefined);
