@@ -152,6 +152,11 @@ test('a paper market order with TP/SL places, its position and PnL update, and i
 
   await row.getByTestId('position-close').click();
   await expect(row, 'the position is closed').toBeHidden({ timeout: 20_000 });
+  // The fills say why each one happened: the entry, then the trader's own close.
+  await page.getByRole('button', { name: /^Fills/ }).click();
+  const exits = page.locator(`[data-testid=fills] tr[data-symbol="${symbol}"] [data-testid=fill-exit]`);
+  await expect(exits.first(), 'the newest fill is the close').toHaveText('manual', { timeout: 20_000 });
+  await expect(exits.filter({ hasText: 'entry' }).first()).toBeVisible();
 });
 
 test('with the kill switch on, an order is blocked and the reason is shown', async ({ page }) => {

@@ -6,7 +6,9 @@ import {
   paperMarketSpec,
   TradingBridge,
   watchEmergencyFile,
+  exitReasonOf,
   type BrokerPosition,
+  type Fill,
   type EmergencyFileWatch,
   type Clock,
   type Engine,
@@ -79,6 +81,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   });
   const { broker, killSwitch } = stack;
   let emergency: EmergencyFileWatch | undefined;
+  const fillView = (f: Fill) => toFillView(f, f.clientOrderId ? exitReasonOf(o.store.orders.get(f.clientOrderId)) : null);
   const lastPositions = new Map<string, PositionView>();
   const listeners = new Set<(e: HostEvent) => void>();
   const emit = (e: HostEvent) => {
@@ -120,7 +123,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       if (e.type === 'order') {
         emit({ event: 'order', data: toOrderView(e.order) });
       } else if (e.type === 'fill') {
-        emit({ event: 'fill', data: toFillView(e.fill) });
+        emit({ event: 'fill', data: fillView(e.fill) });
       } else if (e.type === 'position') {
         if (e.position) {
           const view = positionView(e.position);
@@ -230,7 +233,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       history(limit) {
         return {
           orders: o.store.orders.listRecent('paper', o.exchange, limit).map(toOrderView),
-          fills: o.store.fills.recent('paper', o.exchange, limit).map(toFillView),
+          fills: o.store.fills.recent('paper', o.exchange, limit).map(fillView),
         };
       },
       async cancelOrder(orderId) {

@@ -41,7 +41,8 @@ export function toOrderView(o: StoredOrder): OrderView {
   };
 }
 
-export function toFillView(f: Fill): FillView {
+/** A fill as the fills table shows it; `exitReason` comes from the order that made it (see `exitReasonOf`). */
+export function toFillView(f: Fill, exitReason: string | null): FillView {
   return {
     id: f.fillId,
     orderId: f.clientOrderId ?? '',
@@ -52,6 +53,8 @@ export function toFillView(f: Fill): FillView {
     feeUsd: f.feeCost,
     liquidity: f.liquidity ?? 'taker',
     atMs: Math.floor(f.atMs),
+    // A liquidation fill has no order of its own.
+    exitReason: f.clientOrderId === null && f.fillId.startsWith('liq_') ? 'liquidation' : exitReason,
   };
 }
 

@@ -11,7 +11,7 @@ export type { PaperFeed } from './barReplay.js';
 export { computeMetrics, periodReturns } from './metrics.js';
 export type { BacktestMetrics, BacktestTradeStats, EquityPoint, MetricsInput, PeriodReturn } from './metrics.js';
 export { buildTrades } from './trades.js';
-export type { ExitReason, FundingPayment, TradeFill, TradeOrigin, TradeRecord } from './trades.js';
+export type { FundingPayment, TradeFill, TradeOrigin, TradeRecord } from './trades.js';
 export { BacktestRunStore, runIdFor } from './runStore.js';
 export type { StoredBacktestRun } from './runStore.js';
 export { writeReports } from './report/writeReports.js';

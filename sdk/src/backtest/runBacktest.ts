@@ -19,6 +19,7 @@ import { loadBacktestData, loadOptionsFor, type BacktestData, type FundingEvent 
 import { replayBar } from './barReplay.js';
 import { syntheticBook, type DepthModel } from './fillModel.js';
 import { computeMetrics, periodReturns, splitBy, type BacktestMetrics, type EquityPoint, type PeriodReturn, type BacktestTradeStats } from './metrics.js';
+import { exitReasonOf } from '../trading/exitReason.js';
 import { buildTrades, type FundingPayment, type TradeFill, type TradeOrigin, type TradeRecord } from './trades.js';
 
 export interface BacktestProgress {
@@ -263,7 +264,7 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     }
     const tradeFills: TradeFill[] = fills.map((f) => {
       const order = f.clientOrderId ? store.orders.get(f.clientOrderId) : undefined;
-      return { ...f, tradeId: order?.tradeId ?? null, purpose: order?.purpose ?? null };
+      return { ...f, tradeId: order?.tradeId ?? null, exitReason: exitReasonOf(order) };
     });
     const funding: FundingPayment[] = store.events
       .list({ type: 'funding' })

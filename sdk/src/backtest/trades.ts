@@ -1,9 +1,11 @@
-import type { Fill, OrderPurpose } from '../store/index.js';
+import type { Fill } from '../store/index.js';
+import type { ExitReason } from '../trading/exitReason.js';
 
 /** A fill with what the ledger knows of its order. */
 export interface TradeFill extends Fill {
   tradeId: string | null;
-  purpose: OrderPurpose | null;
+  /** Why the fill's order closed (see `exitReasonOf`); null for an entry or an add. */
+  exitReason: ExitReason | null;
 }
 
 /** A funding payment charged to (negative) or received by (positive) a position. */
@@ -22,7 +24,6 @@ export interface TradeOrigin {
   initialStopPrice: number | null;
 }
 
-export type ExitReason = 'stop_loss' | 'take_profit' | 'exit' | 'liquidation' | 'panic' | 'end_of_data' | 'other';
 
 /** One round trip: from flat to flat on one symbol. */
 export interface TradeRecord {
@@ -63,7 +64,7 @@ interface OpenTrade {
   exitValue: number;
   gross: number;
   fees: number;
-  lastPurpose: OrderPurpose | null;
+  lastExit: ExitReason | null;
   liquidated: boolean;
 }
 
@@ -86,7 +87,7 @@ export function buildTrades(fills: readonly TradeFill[], funding: readonly Fundi
     while (qty > EPS) {
       let t = open.get(f.symbol);
       if (!t) {
-        t = { tradeId: f.tradeId ?? `${f.symbol}|${f.atMs}`, side: dir > 0 ? 'long' : 'short', openedAtMs: f.atMs, size: 0, maxSize: 0, entryQty: 0, entryCost: 0, exitQty: 0, exitValue: 0, gross: 0, fees: 0, lastPurpose: null, liquidated: false };
+        t = { tradeId: f.tradeId ?? `${f.symbol}|${f.atMs}`, side: dir > 0 ? 'long' : 'short', openedAtMs: f.atMs, size: 0, maxSize: 0, entryQty: 0, entryCost: 0, exitQty: 0, exitValue: 0, gross: 0, fees: 0, lastExit: null, liquidated: false };
         open.set(f.symbol, t);
       }
       const adds = (t.side === 'long') === (dir > 0);
@@ -106,7 +107,7 @@ export function buildTrades(fills: readonly TradeFill[], funding: readonly Fundi
       t.exitValue += take * f.price;
       t.fees += take * feePerUnit;
       t.size -= take;
-      t.lastPurpose = f.purpose;
+      t.lastExit = f.exitReason;
       if (f.clientOrderId === null && f.fillId.startsWith('liq_')) t.liquidated = true;
       qty -= take;
       if (t.size <= EPS) {
@@ -152,13 +153,5 @@ function close(t: OpenTrade, symbol: string, atMs: number, funding: readonly Fun
 function exitReason(t: OpenTrade, atMs: number, endOfDataMs: number): ExitReason {
   if (t.liquidated) return 'liquidation';
   if (atMs >= endOfDataMs) return 'end_of_data';
-  switch (t.lastPurpose) {
-    case 'stop_loss':
-    case 'take_profit':
-    case 'exit':
-    case 'panic':
-      return t.lastPurpose;
-    default:
-      return 'other';
-  }
+  return t.lastExit ?? 'other';
 }

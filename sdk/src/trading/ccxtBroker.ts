@@ -1,3 +1,4 @@
+import type { CloseLeg } from './exitReason.js';
 import type { Exchange } from 'ccxt';
 import { ErrorCode } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
@@ -370,7 +371,7 @@ export class CcxtBroker implements Broker {
     return account;
   }
 
-  async closePosition(symbol: string, opts: { tradeId?: string; attempt?: number } = {}): Promise<StoredOrder | null> {
+  async closePosition(symbol: string, opts: { tradeId?: string; attempt?: number; reason?: CloseLeg } = {}): Promise<StoredOrder | null> {
     const p = (await this.fetchPositions()).find((x) => x.symbol === symbol);
     if (!p) return null;
     return this.placeOrder({
@@ -381,7 +382,7 @@ export class CcxtBroker implements Broker {
       reduceOnly: true,
       purpose: 'exit',
       tradeId: opts.tradeId ?? p.tradeId ?? `close_${symbol}`,
-      leg: 'close',
+      leg: opts.reason ?? 'manual',
       attempt: opts.attempt ?? this.store.orders.listByTrade(Ledger.Live, opts.tradeId ?? p.tradeId ?? `close_${symbol}`).filter((o) => o.purpose === 'exit').length,
     });
   }

@@ -86,7 +86,7 @@ export class ManualOrders {
   }
 
   async close(symbol: string): Promise<StoredOrder> {
-    const order = await this.o.stack.broker.closePosition(symbol, { tradeId: tradeKey('close', symbol, this.o.clock.nowMs()) });
+    const order = await this.o.stack.broker.closePosition(symbol, { tradeId: tradeKey('close', symbol, this.o.clock.nowMs()), reason: 'manual' });
     if (!order) throw new PerpscopeError(ErrorCode.InvalidInput, `No open position on ${symbol}`, { details: { symbol } });
     return order;
   }
@@ -147,7 +147,7 @@ export class ManualOrders {
       reduceOnly: true,
       purpose: 'exit',
       tradeId,
-      leg: 'exit',
+      leg: 'manual',
     });
   }
 

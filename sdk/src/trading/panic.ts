@@ -57,7 +57,7 @@ export async function panic(deps: { broker: Broker; store: Store; clock: Clock; 
       if (wanted && !wanted.has(p.symbol)) continue;
       try {
         const tradeId = `panic_${p.symbol}_${clock.nowMs()}`;
-        await broker.closePosition(p.symbol, { tradeId });
+        await broker.closePosition(p.symbol, { tradeId, reason: 'panic' });
         report.closed.push(p.symbol);
       } catch (err) {
         report.failures.push({ target: p.symbol, error: describeError(err) });

@@ -1,3 +1,4 @@
+import type { CloseLeg } from './exitReason.js';
 import type { OrderBook, Trade } from '@perpscope/shared';
 import { ErrorCode } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
@@ -157,7 +158,7 @@ export class PaperBroker implements Broker {
     return executablePrice(this.books.get(order.symbol), order);
   }
 
-  async closePosition(symbol: string, opts: { tradeId?: string; attempt?: number } = {}): Promise<StoredOrder | null> {
+  async closePosition(symbol: string, opts: { tradeId?: string; attempt?: number; reason?: CloseLeg } = {}): Promise<StoredOrder | null> {
     const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
     if (!p) return null;
     return this.placeOrder({
@@ -168,7 +169,7 @@ export class PaperBroker implements Broker {
       reduceOnly: true,
       purpose: 'exit',
       tradeId: opts.tradeId ?? p.tradeId ?? `close_${symbol}_${p.openedAtMs}`,
-      leg: 'close',
+      leg: opts.reason ?? 'manual',
       attempt: opts.attempt ?? 0,
     });
   }

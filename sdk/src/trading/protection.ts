@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { OrderState, type PositionSide, type StoredOrder, type Store } from '../store/index.js';
+import type { StopLeg } from './exitReason.js';
 import type { Broker, BrokerPosition } from './types.js';
 
 /** Break-even: once the price moved `afterR` times the initial risk, the stop goes to entry + buffer. */
@@ -37,6 +38,8 @@ interface PlanState extends ProtectionPlan {
   stopPrice: number;
   stopAttempt: number;
   breakEvenDone: boolean;
+  /** Which stop is working: the first, or one moved by break-even or trailing (absent: the first). */
+  stopKind?: StopLeg;
   closed: boolean;
   armedAtMs: number;
   closedAtMs?: number;
@@ -123,7 +126,7 @@ export class ProtectionManager {
       const riskPerUnit = Math.abs(plan.entryPrice - plan.initialStopPrice);
       if (plan.breakEven && !plan.breakEvenDone && (price - plan.entryPrice) * dir >= plan.breakEven.afterR * riskPerUnit) {
         const be = plan.entryPrice * (1 + (dir * plan.breakEven.bufferBps) / 10_000);
-        await this.moveStop({ ...plan, breakEvenDone: true }, better(dir, plan.stopPrice, be), price);
+        await this.moveStop({ ...plan, breakEvenDone: true }, better(dir, plan.stopPrice, be), price, 'breakeven');
         continue;
       }
       if (!plan.trailing) continue;
@@ -132,7 +135,7 @@ export class ProtectionManager {
       const target = better(dir, plan.stopPrice, price - dir * dist);
       // Tiny nudges cost a cancel and a place each and add nothing: skip below the minimum step.
       if ((Math.abs(target - plan.stopPrice) / plan.stopPrice) * 10_000 < Math.max(plan.trailing.minStepBps, 1e-9)) continue;
-      await this.moveStop(plan, target, price);
+      await this.moveStop(plan, target, price, 'trail');
     }
   }
 
@@ -198,13 +201,13 @@ export class ProtectionManager {
     return true;
   }
 
-  private async moveStop(plan: PlanState, target: number, price: number): Promise<void> {
+  private async moveStop(plan: PlanState, target: number, price: number, kind: StopLeg): Promise<void> {
     const old = this.liveStop(plan);
     if (target === plan.stopPrice) {
       this.save(plan);
       return;
     }
-    const placed = await this.placeStop(plan, target, plan.stopAttempt + 1);
+    const placed = await this.placeStop({ ...plan, stopKind: kind }, target, plan.stopAttempt + 1);
     if (!placed) return;
     if (old) {
       try {
@@ -226,7 +229,8 @@ export class ProtectionManager {
     let order: StoredOrder | null = null;
     let error = '';
     try {
-      order = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'stop_market', triggerPrice: stopPrice, amountBase: pos.sizeBase, reduceOnly: true, purpose: 'stop_loss', tradeId: plan.tradeId, leg: 'sl', attempt });
+      // The leg says which stop this is (first, after break-even, trailing): it becomes the exit reason.
+      order = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'stop_market', triggerPrice: stopPrice, amountBase: pos.sizeBase, reduceOnly: true, purpose: 'stop_loss', tradeId: plan.tradeId, leg: plan.stopKind ?? 'sl', attempt });
     } catch (err) {
       error = describeError(err);
     }
@@ -243,7 +247,7 @@ export class ProtectionManager {
     this.store.events.append({ atMs: this.clock.nowMs(), type: 'alert', ledger: this.broker.ledger, symbol: plan.symbol, payload: { level: 'error', reason: 'emergency_exit', message: reason, tradeId: plan.tradeId } });
     const attempt = this.store.orders.listByTrade(this.broker.ledger, plan.tradeId).filter((o) => o.purpose === 'exit').length;
     try {
-      await this.broker.closePosition(plan.symbol, { tradeId: plan.tradeId, attempt });
+      await this.broker.closePosition(plan.symbol, { tradeId: plan.tradeId, attempt, reason: 'stop_fallback' });
     } catch (err) {
       this.log.error({ tradeId: plan.tradeId, err: describeError(err) }, 'emergency exit failed; retried on the next sync');
       return;

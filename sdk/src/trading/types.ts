@@ -1,3 +1,4 @@
+import type { CloseLeg } from './exitReason.js';
 import type { Fill, Ledger, MarginMode, OrderPurpose, OrderSide, PositionSide, StoredOrder } from '../store/index.js';
 import type { RiskOrderRequest } from '../risk/index.js';
 import type { ExecutableQuote } from './executablePrice.js';
@@ -88,6 +89,7 @@ export interface Broker {
    */
   quote(order: QuoteRequest): Promise<ExecutableQuote | null>;
   /** Closes the symbol's whole position with a reduce-only market order; null when flat. */
-  closePosition(symbol: string, opts?: { tradeId?: string; attempt?: number }): Promise<StoredOrder | null>;
+  /** Market-closes the position reduce-only; `reason` (default `manual`) becomes the exit reason of its fills. */
+  closePosition(symbol: string, opts?: { tradeId?: string; attempt?: number; reason?: CloseLeg }): Promise<StoredOrder | null>;
   on(listener: BrokerListener): () => void;
 }

@@ -24,7 +24,7 @@ const t = (id: string, over: Partial<TradeRecord> = {}): TradeRecord => ({
   netPnlUsd: 0.9,
   returnPct: 0.9,
   rMultiple: 0.5,
-  exitReason: 'take_profit',
+  exitReason: 'tp1',
   ...over,
 });
 
@@ -37,10 +37,10 @@ describe('baseline regression (trades diff)', () => {
   });
 
   it('names gone, new and changed trades field by field', () => {
-    const diff = diffTrades([t('a'), t('b'), t('c')], [t('a', { exitPrice: 99.5, exitReason: 'stop_loss' }), t('c'), t('d', { side: 'short' })]);
+    const diff = diffTrades([t('a'), t('b'), t('c')], [t('a', { exitPrice: 99.5, exitReason: 'sl' }), t('c'), t('d', { side: 'short' })]);
     expect(diff).toEqual([
       '~ a exitPrice: - 101 + 99.5',
-      '~ a exitReason: - take_profit + stop_loss',
+      '~ a exitReason: - tp1 + sl',
       '- b: trade gone (was long BTC/USDT:USDT, net 0.9000 USD)',
       '+ d: new trade (short BTC/USDT:USDT, net 0.9000 USD)',
     ]);

@@ -24,7 +24,7 @@ function trade(over: Partial<TradeRecord> & Pick<TradeRecord, 'netPnlUsd' | 'clo
     fundingUsd: 0,
     returnPct: 0,
     rMultiple: null,
-    exitReason: 'take_profit',
+    exitReason: 'tp1',
     ...over,
   };
 }
@@ -33,8 +33,8 @@ function trade(over: Partial<TradeRecord> & Pick<TradeRecord, 'netPnlUsd' | 'clo
 const trades: TradeRecord[] = [
   trade({ closedAtMs: T0 + 2 * H, netPnlUsd: 20, returnPct: 2, rMultiple: 1, holdMs: 2 * H, fundingUsd: -0.5, symbol: 'ETH/USDT:USDT' }),
   trade({ closedAtMs: T0 + 30 * H, netPnlUsd: 30, returnPct: 3, rMultiple: 1.5, holdMs: 3 * H, fundingUsd: 0.5, strategy: 'ema-cross', side: 'short' }),
-  trade({ closedAtMs: T0 + 50 * H, netPnlUsd: -10, returnPct: -1, rMultiple: -0.5, holdMs: 1 * H, exitReason: 'stop_loss' }),
-  trade({ closedAtMs: T0 + 70 * H, netPnlUsd: -10, returnPct: -1, rMultiple: null, holdMs: 2 * H, exitReason: 'stop_loss', side: 'short' }),
+  trade({ closedAtMs: T0 + 50 * H, netPnlUsd: -10, returnPct: -1, rMultiple: -0.5, holdMs: 1 * H, exitReason: 'sl' }),
+  trade({ closedAtMs: T0 + 70 * H, netPnlUsd: -10, returnPct: -1, rMultiple: null, holdMs: 2 * H, exitReason: 'sl', side: 'short' }),
 ];
 
 // Equity at each UTC midnight, starting at 1,000.

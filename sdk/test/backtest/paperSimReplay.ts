@@ -14,6 +14,7 @@ import { createBlofinClient, startSimExchange } from '../../src/sim/index.js';
 import { Ledger, openStore, type Fill } from '../../src/store/index.js';
 import { createTradingStack, type PaperBroker, type SignalOutcome } from '../../src/trading/index.js';
 import { paperMarketSpec } from '../../src/trading/paperMarketSpec.js';
+import { exitReasonOf } from '../../src/trading/exitReason.js';
 
 export interface PaperSimReplayOptions {
   /** Directory of recorded candles (the layouts of `../shared/data`). */
@@ -169,13 +170,13 @@ export async function runPaperSimReplay(o: PaperSimReplayOptions): Promise<Paper
     bridge.current.stop();
     const tradeFills: TradeFill[] = fills.map((f) => {
       const order = f.clientOrderId ? store.orders.get(f.clientOrderId) : undefined;
-      return { ...f, tradeId: order?.tradeId ?? null, purpose: order?.purpose ?? null };
+      return { ...f, tradeId: order?.tradeId ?? null, exitReason: exitReasonOf(order) };
     });
     const markets = engine.markets();
     const feeSet = new Set(markets.map((m) => `${m.makerFee}/${m.takerFee}`));
     if (feeSet.size !== 1) throw new Error(`the replayed markets list different fees: ${[...feeSet].join(', ')}`);
     const log = [
-      ...tradeFills.map((f) => ({ atMs: f.atMs, line: `${f.symbol} ${f.side} ${f.purpose ?? '-'} ${f.amountBase} @ ${f.price}` })),
+      ...tradeFills.map((f) => ({ atMs: f.atMs, line: `${f.symbol} ${f.side} ${f.exitReason ?? 'entry'} ${f.amountBase} @ ${f.price}` })),
       ...store.events.list({ type: 'stop_moved' }).map((e) => ({ atMs: e.atMs, line: `${e.symbol ?? ''} stop moved ${JSON.stringify(e.payload)}` })),
     ]
       .sort((x, y) => x.atMs - y.atMs)

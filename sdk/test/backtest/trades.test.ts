@@ -1,17 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { buildTrades, type TradeFill } from '../../src/backtest/trades.js';
-import { Ledger } from '../../src/store/index.js';
+import { Ledger, type OrderPurpose } from '../../src/store/index.js';
+import { exitReasonOf } from '../../src/trading/exitReason.js';
 
 const S = 'BTC/USDT:USDT';
 let seq = 0;
 function fill(side: 'buy' | 'sell', price: number, amountBase: number, atMs: number, over: Partial<TradeFill> = {}): TradeFill {
   seq++;
-  return { ledger: Ledger.Paper, exchange: 'x', fillId: `f${String(seq).padStart(3, '0')}`, clientOrderId: `c${seq}`, exchangeOrderId: null, symbol: S, side, price, amountBase, feeCost: price * amountBase * 0.0005, feeCurrency: 'USDT', liquidity: 'taker', atMs, tradeId: 't1', purpose: 'entry', ...over };
+  return { ledger: Ledger.Paper, exchange: 'x', fillId: `f${String(seq).padStart(3, '0')}`, clientOrderId: `c${seq}`, exchangeOrderId: null, symbol: S, side, price, amountBase, feeCost: price * amountBase * 0.0005, feeCurrency: 'USDT', liquidity: 'taker', atMs, tradeId: 't1', exitReason: null, ...over };
 }
+
+describe('exit reasons from the closing order', () => {
+  const order = (purpose: OrderPurpose, leg?: string) => ({ purpose, params: leg === undefined ? {} : { leg } });
+  it('names the ladder step, the kind of stop and the kind of close; an entry is no exit', () => {
+    expect(exitReasonOf(order('take_profit', 'tp1'))).toBe('tp1');
+    expect(exitReasonOf(order('take_profit', 'tp2'))).toBe('tp2');
+    expect(exitReasonOf(order('stop_loss', 'sl'))).toBe('sl');
+    expect(exitReasonOf(order('stop_loss', 'breakeven'))).toBe('breakeven');
+    expect(exitReasonOf(order('stop_loss', 'trail'))).toBe('trail');
+    expect(exitReasonOf(order('exit', 'manual'))).toBe('manual');
+    expect(exitReasonOf(order('exit', 'panic'))).toBe('panic');
+    expect(exitReasonOf(order('exit', 'stop_fallback'))).toBe('stop_fallback');
+    expect(exitReasonOf(order('exit', 'close')), 'a close recorded before reasons were named').toBe('manual');
+    expect(exitReasonOf(order('entry', 'entry'))).toBeNull();
+    expect(exitReasonOf(order('pyramid', 'pyramid1'))).toBeNull();
+    expect(exitReasonOf(null), 'a fill without its order').toBe('other');
+  });
+});
 
 describe('round trips from fills', () => {
   it('a long with two take-profits: one trade, price PnL, every fee, funding while open, R from the first stop', () => {
-    const fills = [fill('buy', 100, 2, 1_000), fill('sell', 110, 1, 2_000, { purpose: 'take_profit' }), fill('sell', 120, 1, 3_000, { purpose: 'take_profit' })];
+    const fills = [fill('buy', 100, 2, 1_000), fill('sell', 110, 1, 2_000, { exitReason: 'tp1' }), fill('sell', 120, 1, 3_000, { exitReason: 'tp2' })];
     const funding = [
       { symbol: S, atMs: 1_500, paymentUsd: -0.5 },
       { symbol: S, atMs: 9_000, paymentUsd: -7 }, // after the close: not this trade's
@@ -31,19 +50,19 @@ describe('round trips from fills', () => {
     expect(t!.rMultiple).toBeCloseTo((30 - fees - 0.5) / (5 * 2), 12);
     expect(t!.returnPct).toBeCloseTo(((30 - fees - 0.5) / 200) * 100, 12);
     expect(t!.holdMs).toBe(2_000);
-    expect(t!.exitReason).toBe('take_profit');
+    expect(t!.exitReason, 'the last closing fill names it').toBe('tp2');
     expect(t!.strategy).toBe('breakout');
   });
 
   it('a fill that flips the side closes one trade and opens the next; a liquidation is named', () => {
     const fills = [
       fill('sell', 100, 1, 1_000, { tradeId: 'a' }),
-      fill('buy', 90, 3, 2_000, { tradeId: 'b', purpose: 'exit' }),
-      fill('sell', 80, 2, 3_000, { tradeId: null, purpose: null, clientOrderId: null, fillId: 'liq_BTC_3000' }),
+      fill('buy', 90, 3, 2_000, { tradeId: 'b', exitReason: 'manual' }),
+      fill('sell', 80, 2, 3_000, { tradeId: null, exitReason: null, clientOrderId: null, fillId: 'liq_BTC_3000' }),
     ];
     const trades = buildTrades(fills, [], new Map());
     expect(trades.map((x) => [x.tradeId, x.side, x.sizeBase, x.grossPnlUsd, x.exitReason])).toEqual([
-      ['a', 'short', 1, 10, 'exit'],
+      ['a', 'short', 1, 10, 'manual'],
       ['b', 'long', 2, -20, 'liquidation'],
     ]);
     expect(trades[1]!.rMultiple).toBeNull();
@@ -51,7 +70,7 @@ describe('round trips from fills', () => {
   });
 
   it('a position still open is left out; closing at the end of data is named', () => {
-    const fills = [fill('buy', 100, 1, 1_000), fill('sell', 101, 1, 5_000, { purpose: 'exit' }), fill('buy', 100, 1, 6_000, { tradeId: 't2' })];
+    const fills = [fill('buy', 100, 1, 1_000), fill('sell', 101, 1, 5_000, { exitReason: 'manual' }), fill('buy', 100, 1, 6_000, { tradeId: 't2' })];
     const trades = buildTrades(fills, [], new Map(), 5_000);
     expect(trades).toHaveLength(1);
     expect(trades[0]!.exitReason).toBe('end_of_data');

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderBook } from '@perpscope/shared';
 import { SimulatedClock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { AutoTrader, computeTpSl, KillSwitch, PaperBroker, ProtectionManager, TpSlConfigSchema, watchEmergencyFile, type EmergencyAlert, type TradeSignal } from '../../src/trading/index.js';
+import { AutoTrader, computeTpSl, KillSwitch, PaperBroker, ProtectionManager, TpSlConfigSchema, watchEmergencyFile, exitReasonOf, type EmergencyAlert, type TradeSignal } from '../../src/trading/index.js';
 import { permissiveRisk, tempDir } from './helpers.js';
 
 const SYMBOL = 'ABC/USDT:USDT';
@@ -136,6 +136,7 @@ describe('AutoTrader (paper)', () => {
     const exits = store.orders.listByState('paper', 'FILLED').filter((o) => o.purpose === 'exit');
     expect(exits.length).toBe(2);
     expect(exits.every((o) => o.reduceOnly), 'closes are reduce-only').toBe(true);
+    expect(exits.map((o) => exitReasonOf(o)), 'their fills say panic').toEqual(['panic', 'panic']);
     expect(killSwitch.isOn(), 'panic leaves the kill switch on').toBe(true);
   });
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderBook } from '@perpscope/shared';
 import { SimulatedClock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { PaperBroker, ProtectionManager, type ProtectionPlan } from '../../src/trading/index.js';
+import { exitReasonOf, PaperBroker, ProtectionManager, type ProtectionPlan } from '../../src/trading/index.js';
 import { entryRisk, permissiveRisk, tempDir } from './helpers.js';
 
 const SYMBOL = 'ABC/USDT:USDT';
@@ -81,11 +81,27 @@ describe('ProtectionManager (paper)', () => {
     const before = pm.plans()[0]?.stopAttempt;
     await price(108.1);
     expect(pm.plans()[0]?.stopAttempt, 'a 10 bps nudge is below the minimum step').toBe(before);
+    // Each stop names what placed it, so its fill's exit reason says which stop closed the trade.
+    const legs = store.orders
+      .listByTrade('paper', 't1')
+      .filter((o) => o.purpose === 'stop_loss')
+      .map((o) => [o.params.leg, o.state]);
+    expect(legs).toEqual([
+      ['sl', 'CANCELLED'],
+      ['breakeven', 'CANCELLED'],
+      ['trail', 'ACK'],
+    ]);
+    const tp1 = store.orders.listByTrade('paper', 't1').find((o) => o.purpose === 'take_profit' && o.state === 'FILLED');
+    expect(exitReasonOf(tp1)).toBe('tp1');
+    await price(100);
+    const closing = store.orders.listByTrade('paper', 't1').find((o) => o.purpose === 'stop_loss' && o.state === 'FILLED');
+    expect(exitReasonOf(closing), 'the trailed stop closed the rest').toBe('trail');
   });
 
   it('cancels stops and take-profits when the position closes, and never recreates them', async () => {
     await pm.arm(await open('t1'));
-    await broker.closePosition(SYMBOL, { tradeId: 't1' });
+    const close = await broker.closePosition(SYMBOL, { tradeId: 't1' });
+    expect(exitReasonOf(close), 'a close without a reason is the trader\'s own').toBe('manual');
     await pm.sync();
     expect(openProtective('t1'), 'no stop without a position').toEqual([]);
     expect(pm.plans()).toEqual([]);
@@ -103,6 +119,8 @@ describe('ProtectionManager (paper)', () => {
     expect(await pm.arm({ ...plan, initialStopPrice: 98 })).toBe(false);
     expect(store.positions.get('paper', 'blofin', SYMBOL), 'emergency exit').toBeUndefined();
     expect(store.events.list({ type: 'alert' }).map((e) => (e.payload as { reason: string }).reason)).toContain('emergency_exit');
+    const exit = store.orders.listByTrade('paper', 't1').find((o) => o.purpose === 'exit');
+    expect(exitReasonOf(exit), 'no stop could be placed').toBe('stop_fallback');
   });
 
   it('exits a position whose stop is missing past the deadline', async () => {

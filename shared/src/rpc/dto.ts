@@ -181,6 +181,8 @@ export const FillViewSchema = z.object({
   feeUsd: finite,
   liquidity: z.enum(['maker', 'taker']),
   atMs: z.number().int(),
+  /** Why it closed (tp1, tp2, sl, breakeven, trail, manual, panic, stop_fallback, liquidation, ...); null for an entry or an add. */
+  exitReason: z.string().nullable(),
 });
 export type FillView = z.infer<typeof FillViewSchema>;
 

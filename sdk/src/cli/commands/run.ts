@@ -8,7 +8,7 @@ import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
 import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
 import { acquireHomeLock, openStore, type Store } from '../../store/index.js';
-import { createTradingStack, watchEmergencyFile, type BrokerEvent, type CcxtBroker, type EmergencyFileWatch, type PaperBroker, type TradingStack } from '../../trading/index.js';
+import { createTradingStack, exitReasonOf, watchEmergencyFile, type BrokerEvent, type CcxtBroker, type EmergencyFileWatch, type PaperBroker, type TradingStack } from '../../trading/index.js';
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import { resolveEdgeEvidence } from '../../signals/edgeEvidence.js';
 import type { CliIo } from '../io.js';
@@ -75,12 +75,13 @@ async function liveExchange(engine: Engine, exchangeId: string, secret: Exchange
   return ex;
 }
 
-function brokerEventLine(e: BrokerEvent, atMs: number): Record<string, unknown> {
+function brokerEventLine(e: BrokerEvent, atMs: number, store: Store): Record<string, unknown> {
   switch (e.type) {
     case 'order':
       return { type: 'order', atMs, order: e.order };
     case 'fill':
-      return { type: 'fill', atMs, fill: e.fill };
+      // Why it closed (tp1, sl, trail, manual, panic, ...), from the order that made it; null for an entry.
+      return { type: 'fill', atMs, fill: e.fill, exitReason: e.fill.clientOrderId ? exitReasonOf(store.orders.get(e.fill.clientOrderId)) : e.fill.fillId.startsWith('liq_') ? 'liquidation' : null };
     case 'position':
       return { type: 'position', atMs, symbol: e.symbol, position: e.position };
     case 'alert':
@@ -201,7 +202,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       ...(sim ? { positionRefreshMs: 1_000 * config.sim.acceleration } : {}),
       logger: lineLogger,
       autotrade: opts.autotrade === true,
-      onBrokerEvent: (e) => asJson && emit(brokerEventLine(e, tradingClock.nowMs())),
+      onBrokerEvent: (e) => asJson && emit(brokerEventLine(e, tradingClock.nowMs(), store)),
       onSignalOutcome: (signal, outcome) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'signal_outcome', symbol: signal.symbol, signalId: signal.id, outcome }),
     });
     if (asJson) {
