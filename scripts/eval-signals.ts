@@ -264,7 +264,7 @@ function orientationFile(
   const beats = ev.filter((e) => e.ic !== null && e.bestBaselineIc !== null && e.ic > e.bestBaselineIc).length;
   const basis = fitted[DEFAULT_PROFILE]!.basis;
   const verdict =
-    `The default profile (${DEFAULT_PROFILE}) is shown on the ${basis} side. Its ${ORIENTATION_HORIZON}h rank IC with that side is positive with t > 2 on ${strong} of ${ev.length} out-of-sample samples ` +
+    `The default profile (${DEFAULT_PROFILE}) is shown on the ${basis} side. Its ${ORIENTATION_HORIZON}h rank IC with that side is positive with t > 2 on ${strong} of ${ev.length} out-of-sample samples (the two later sets overlap in time, so they are not independent) ` +
     `and above the best naive baseline on ${beats} of ${ev.length}` +
     (beats < ev.length ? ': the score orders opportunities no better than the baseline, so it is not evidence of an edge.' : '.');
   return parseRankingOrientationFile({
@@ -277,7 +277,7 @@ function orientationFile(
     from: isoTime(panel[0]!.closeTimeMs),
     to: isoTime(panel[panel.length - 1]!.closeTimeMs),
     generatedBy: 'scripts/eval-signals.ts',
-    profiles: Object.fromEntries(PROFILES.map((p) => [p, { basis: fitted[p]!.basis, fitIc: Number.isFinite(fitted[p]!.ic) ? Number(fitted[p]!.ic.toFixed(4)) : null, evidence: evidence[p]! }])),
+    profiles: Object.fromEntries(PROFILES.map((p) => [p, { basis: fitted[p]!.basis, weights: DEFAULT_PROFILES[p as keyof typeof DEFAULT_PROFILES], fitIc: Number.isFinite(fitted[p]!.ic) ? Number(fitted[p]!.ic.toFixed(4)) : null, evidence: evidence[p]! }])),
     verdict,
   });
 }

@@ -204,7 +204,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       }
     },
     async stop() {
-      emergency?.stop();
+      // A flatten under way finishes before the broker and the store go away.
+      await emergency?.stop().catch(() => undefined);
       bridge.stop();
       manual.dispose();
       await broker.stop();

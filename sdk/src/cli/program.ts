@@ -12,8 +12,13 @@ export type CliExtension = (program: Command, io: CliIo) => void;
 
 /** The SDK package's version (read at run time: package.json sits two levels above `dist/cli`). */
 export function cliVersion(): string {
-  const raw = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  return typeof raw.version === 'string' ? raw.version : 'unknown';
+  try {
+    const raw = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof raw.version === 'string' ? raw.version : 'unknown';
+  } catch {
+    // A bundled build may carry no package.json: every command must still run.
+    return 'unknown';
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ export {
   type BuiltinProfileName,
 } from './profiles.js';
 export { RankingQuerySchema, parseRankingQuery, type RankingQuery, type RankingQueryInput } from './query.js';
-export { rankEntries, scoreParts, type RankingRow, type RankEntry, type ScoreParts, type SideBias } from './rank.js';
+export { rankEntries, scoreParts, sidedEdges, type RankingRow, type RankEntry, type ScoreParts, type SideBias } from './rank.js';
 export { buildOpportunities, type Opportunity } from './opportunities.js';
 export { Ranker, type RankerOptions, type RankingResult } from './ranker.js';
 export {

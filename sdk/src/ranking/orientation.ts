@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../core/zodIssues.js';
 import shipped from './orientations/default.json' with { type: 'json' };
+import { ProfileWeightsSchema, type ProfileWeights } from './profiles.js';
 
 /**
  * Which side a ranked symbol is shown on: `momentum` follows the sign of its risk-adjusted trend,
@@ -25,6 +26,8 @@ export type RankIcFigure = z.output<typeof RankIcFigureSchema>;
 
 export const ProfileOrientationSchema = z.strictObject({
   basis: z.enum(SIDE_BASES),
+  /** The weights measured: a profile whose weights were edited since has no evidence and follows the momentum. */
+  weights: ProfileWeightsSchema,
   /** The profile's IC with the momentum side on the whole fitting set, which chose `basis`. */
   fitIc: z.number().finite().nullable(),
   /** Out of sample, with the side chosen walk-forward (fitting set) or by this file (later sets). */
@@ -72,10 +75,15 @@ export interface RankingSide {
   evidence: RankIcFigure[];
 }
 
-/** The side rule of `profile` under `file` (momentum, without evidence, for a profile it does not cover). */
-export function rankingSide(file: RankingOrientationFile | null, profile: string): RankingSide {
+const sameWeights = (a: ProfileWeights, b: ProfileWeights): boolean => (Object.keys(a) as (keyof ProfileWeights)[]).every((k) => a[k] === b[k]);
+
+/**
+ * The side rule of `profile` with its current `weights` under `file`: momentum, without evidence,
+ * for a profile the file does not cover or whose weights differ from the ones it measured.
+ */
+export function rankingSide(file: RankingOrientationFile | null, profile: string, weights: ProfileWeights): RankingSide {
   const p = file?.profiles[profile];
-  if (!file || !p) return { basis: 'momentum', orientationId: null, evidence: [] };
+  if (!file || !p || !sameWeights(p.weights, weights)) return { basis: 'momentum', orientationId: null, evidence: [] };
   return { basis: p.basis, orientationId: file.id, evidence: p.evidence };
 }
 

@@ -36,17 +36,17 @@ export interface ScoreParts {
 /**
  * Score = weighted edges - cost - manipulation penalty. The cost term is non-decreasing in spread
  * and slippage and the penalty in manipScore, and their weights are non-negative, so neither can
- * raise a score. `basis` is the side the row is shown on: the carry edge is funding received on
- * the momentum side, so fading the momentum receives its negative.
+ * raise a score. `edges.carryEdge` must be the carry of the side the row is shown on (see
+ * `sidedEdges`).
  */
-export function scoreParts(edges: Edges, metrics: SymbolMetrics, manipScore: number, w: ProfileWeights, includeCarry: boolean, basis: SideBasis = 'momentum'): ScoreParts {
+export function scoreParts(edges: Edges, metrics: SymbolMetrics, manipScore: number, w: ProfileWeights, includeCarry: boolean): ScoreParts {
   const gross =
     w.liquidity * edges.liquidityEdge +
     w.momentum * edges.momentumEdge +
     w.volatility * edges.volatilityEdge +
     w.microstructure * edges.microstructureEdge +
     w.anomaly * edges.anomalyResidual +
-    (includeCarry ? basisSign(basis) * w.carry * edges.carryEdge : 0);
+    (includeCarry ? w.carry * edges.carryEdge : 0);
   const atrBps = Math.max(metrics.atrPct * 100, 1);
   const costPenalty = w.cost * (metrics.roundTripCostBps / atrBps) * 10;
   const manipPenalty = (w.manip * manipScore) / 20;
@@ -60,6 +60,15 @@ function passes(e: RankEntry, q: RankingQuery): boolean {
   if (q.maxManipScore !== undefined && e.manip.manipScore > q.maxManipScore) return false;
   if (q.excludeFlags.length > 0 && e.manip.flags.some((f) => q.excludeFlags.includes(f.name))) return false;
   return true;
+}
+
+/**
+ * The edges of a row shown on `basis`: `computeEdges` measures carry as funding received on the
+ * momentum side, and its robust z-score is odd in the input, so fading the momentum receives the
+ * negative. Every other edge is side-free.
+ */
+export function sidedEdges(edges: Edges, basis: SideBasis): Edges {
+  return basis === 'reversal' ? { ...edges, carryEdge: -edges.carryEdge } : edges;
 }
 
 const round = (x: number, digits: number): number => {
@@ -78,8 +87,8 @@ export function rankEntries(entries: readonly RankEntry[], q: RankingQuery, weig
   const rows: RankingRow[] = [];
   entries.forEach((e, i) => {
     if (!passes(e, q)) return;
-    const edge = edges[i] as Edges;
-    const parts = scoreParts(edge, e.metrics, e.manip.manipScore, weights, q.includeCarry, basis);
+    const edge = sidedEdges(edges[i] as Edges, basis);
+    const parts = scoreParts(edge, e.metrics, e.manip.manipScore, weights, q.includeCarry);
     const s = sign * sideSign(e.metrics);
     rows.push({
       rank: 0,

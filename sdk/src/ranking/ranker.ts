@@ -78,7 +78,7 @@ export class Ranker {
     const q = parseRankingQuery(query);
     const weights = this.profiles.get(q.profile);
     const entries = this.entries(snapshots, q.notionalUsd);
-    const side = rankingSide(this.orientation, q.profile);
+    const side = rankingSide(this.orientation, q.profile, weights);
     let atMs = 0;
     for (const s of snapshots) if (s.nowMs > atMs) atMs = s.nowMs;
     return {

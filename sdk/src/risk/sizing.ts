@@ -56,8 +56,8 @@ const finitePositive = (x: number): boolean => Number.isFinite(x) && x > 0;
  * - `dynamic`: `fixedNotionalUsd` x clamp(confidence factor x volatility factor, min, max mult).
  * - `risk_pct`: size so that a stop-out loses `riskPct` % of equity; notional capped at
  *   equity x leverage (what the margin can carry).
- * Then x `riskMultiplier`. Confidence is the signal probability when it is calibrated and a
- * neutral 0.5 otherwise: an uncalibrated heuristic must not raise size or leverage.
+ * Then x `riskMultiplier`. Confidence is the signal probability when it is calibrated, and at
+ * most a neutral 0.5 otherwise: an uncalibrated heuristic must not raise size or leverage.
  */
 export function sizeEntry(cfg: SizingConfig, req: RiskOrderRequest, equityUsd: number): { ok: true; sizing: RiskSizing } | RiskRejection {
   if (!finitePositive(req.entryPrice)) return invalid('entryPrice', req.entryPrice, 'a finite price > 0');
@@ -74,7 +74,8 @@ export function sizeEntry(cfg: SizingConfig, req: RiskOrderRequest, equityUsd: n
     return invalid('stopPrice', stopPrice, `a price > 0 ${req.side === 'long' ? 'below' : 'above'} the entry ${entry}`);
   }
   const stopDistance = Math.abs(entry - stopPrice);
-  const confidence = req.probabilityCalibrated === false ? 0.5 : clamp(req.probability, 0, 1);
+  // Uncalibrated: at most neutral, so the heuristic can lower size (as it did before) but never raise it.
+  const confidence = req.probabilityCalibrated === false ? Math.min(0.5, clamp(req.probability, 0, 1)) : clamp(req.probability, 0, 1);
   const atrPct = (req.atr / entry) * 100;
 
   const leverage = cfg.smart.enabled ? smartLeverage(cfg.smart, confidence, atrPct) : cfg.leverage;

@@ -30,8 +30,8 @@ export interface RiskOrderRequest {
   probability: number;
   /**
    * False when `probability` is the score's uncalibrated heuristic: the min-probability gate then
-   * says it compared a score mapping, and sizing treats the confidence as neutral (0.5) rather
-   * than scale size or leverage on a number no data backs. Absent: calibrated (a caller's own figure).
+   * says it compared a score mapping, and sizing caps the confidence at a neutral 0.5 rather than
+   * scale size or leverage up on a number no data backs. Absent: calibrated (a caller's own figure).
    */
   probabilityCalibrated?: boolean;
   /** Manipulation score 0-100; null when unknown (the ceiling then does not apply). */
@@ -83,7 +83,7 @@ export interface RiskSizing {
   riskUsd: number;
   /** True when the minimum-margin rule raised the size. */
   upsizedToMinMargin: boolean;
-  /** Confidence the sizing used: the calibrated probability, or 0.5 for an uncalibrated one. */
+  /** Confidence the sizing used: the calibrated probability, or an uncalibrated one capped at 0.5. */
   confidence: number;
 }
 

@@ -9,6 +9,8 @@ import type { Broker } from './types.js';
 
 /** How often the file is looked for: well inside the one second a trader may wait for it. */
 export const EMERGENCY_POLL_MS = 250;
+/** Polls between retries of a flatten that failed: doubling from one, up to this many. */
+const MAX_RETRY_POLLS = 120;
 
 export interface EmergencyAlert {
   level: 'info' | 'error';
@@ -35,56 +37,98 @@ export interface EmergencyFileWatch {
   readonly path: string;
   /** Looks once (the poll calls it); resolves after a flatten it started has finished. */
   check(): Promise<void>;
-  stop(): void;
+  /** Stops polling; resolves once a flatten under way has finished, so the store can close after it. */
+  stop(): Promise<void>;
 }
 
 /**
  * Watches for the emergency file. When it appears (or is there at start), the kill switch goes on
  * first, so nothing new opens meanwhile, then every open order is cancelled and every position
- * closed reduce-only, with an event in the store and an alert. It fires once per appearance:
- * the file must disappear before it can fire again, and its disappearance changes nothing else.
+ * closed reduce-only, with an event in the store and an alert. It fires once per appearance: the
+ * file must disappear before it can fire again, and its disappearance changes nothing else. A
+ * flatten that left something open (a cancel or close failed) is retried while the file stays,
+ * after 1, 2, 4, ... polls (at most 120, 30 s at the default poll), until it succeeds.
  */
 export function watchEmergencyFile(o: EmergencyFileOptions): EmergencyFileWatch {
   const path = isAbsolute(o.file) ? o.file : join(o.home, o.file);
   const exists = o.exists ?? existsSync;
   let armed = true;
   let running: Promise<void> | null = null;
+  let failures = 0;
+  let waitPolls = 0;
+  const alert = (a: EmergencyAlert): void => {
+    try {
+      o.onAlert(a);
+    } catch {
+      // A listener's failure must not stop the flatten or become an unhandled rejection.
+    }
+  };
 
-  async function flatten(): Promise<void> {
+  /** True when everything was cancelled and closed. */
+  async function flatten(): Promise<boolean> {
     try {
       o.killSwitch.set(true, 'emergency_file');
-      o.store.events.append({ atMs: o.clock.nowMs(), type: 'emergency_file', ledger: o.broker.ledger, payload: { file: path } });
+      o.store.events.append({ atMs: o.clock.nowMs(), type: 'emergency_file', ledger: o.broker.ledger, payload: { file: path, attempt: failures + 1 } });
       const report = await panic({ broker: o.broker, store: o.store, clock: o.clock, killSwitch: o.killSwitch }, { reason: 'emergency_file' });
       const failed = report.failures.length > 0;
-      o.onAlert({
+      alert({
         level: failed ? 'error' : 'info',
         kind: 'emergency_flatten',
-        message: `Emergency file ${path}: kill switch on, ${report.cancelled.length} orders cancelled, ${report.closed.length} positions closed${failed ? `, ${report.failures.length} failed` : ''}`,
+        message: `Emergency file ${path}: kill switch on, ${report.cancelled.length} orders cancelled, ${report.closed.length} positions closed${failed ? `, ${report.failures.length} failed (retrying while the file stays)` : ''}`,
         details: { file: path, report, error: null },
       });
+      return !failed;
     } catch (err) {
-      o.onAlert({ level: 'error', kind: 'emergency_flatten', message: `Emergency file ${path}: kill switch on, but the flatten failed: ${describeError(err)}`, details: { file: path, report: null, error: describeError(err) } });
+      let on = false;
+      try {
+        on = o.killSwitch.isOn();
+      } catch {
+        // The store itself failed; the message says the switch is not known to be on.
+      }
+      alert({
+        level: 'error',
+        kind: 'emergency_flatten',
+        message: `Emergency file ${path}: ${on ? 'kill switch on, but ' : ''}the flatten failed (retrying while the file stays): ${describeError(err)}`,
+        details: { file: path, report: null, error: describeError(err) },
+      });
+      return false;
     }
   }
 
   async function check(): Promise<void> {
-    if (running) return running;
-    if (!exists(path)) {
+    const present = exists(path);
+    // Looked at even during a flatten, so that a delete-and-recreate meanwhile is a new appearance.
+    if (!present) {
       armed = true;
+      failures = 0;
+      waitPolls = 0;
+    }
+    if (running) return running;
+    if (!present || !armed) return;
+    if (waitPolls > 0) {
+      waitPolls--;
       return;
     }
-    if (!armed) return;
     armed = false;
-    running = flatten().finally(() => {
-      running = null;
-    });
+    running = flatten()
+      .then((ok) => {
+        if (ok) failures = 0;
+        else {
+          failures++;
+          armed = true;
+          waitPolls = Math.min(MAX_RETRY_POLLS, 2 ** (failures - 1));
+        }
+      })
+      .finally(() => {
+        running = null;
+      });
     return running;
   }
 
   // flatten() reports its own failures; this catches a failure to look at all.
   const poll = (): void => {
     check().catch((err: unknown) =>
-      o.onAlert({ level: 'error', kind: 'emergency_flatten', message: `Emergency file ${path}: could not check it: ${describeError(err)}`, details: { file: path, report: null, error: describeError(err) } }),
+      alert({ level: 'error', kind: 'emergency_flatten', message: `Emergency file ${path}: could not check it: ${describeError(err)}`, details: { file: path, report: null, error: describeError(err) } }),
     );
   };
   const timer = setInterval(poll, o.pollMs ?? EMERGENCY_POLL_MS);
@@ -92,6 +136,9 @@ export function watchEmergencyFile(o: EmergencyFileOptions): EmergencyFileWatch 
   return {
     path,
     check,
-    stop: () => clearInterval(timer),
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
   };
 }

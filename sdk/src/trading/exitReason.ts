@@ -6,17 +6,16 @@ import type { StoredOrder } from '../store/index.js';
  * - `sl`: the initial stop; `breakeven` and `trail`: the stop after break-even or trailing moved it;
  * - `manual`: the trader's own close; `panic`: `perpscope panic`, the GUI's panic or the emergency file;
  * - `stop_fallback`: a market exit because no stop could be placed on the venue;
- * - `funding`: closed to avoid an adverse funding payment;
- * - `liquidation`; `end_of_data` (a backtest's last bar); `other`.
+ * - `liquidation`; `end_of_data` (a backtest's last bar); `other` (a fill without a known order).
  */
-export type ExitReason = `tp${number}` | 'sl' | 'breakeven' | 'trail' | 'manual' | 'panic' | 'stop_fallback' | 'funding' | 'liquidation' | 'end_of_data' | 'other';
+export type ExitReason = `tp${number}` | 'sl' | 'breakeven' | 'trail' | 'manual' | 'panic' | 'stop_fallback' | 'liquidation' | 'end_of_data' | 'other';
 
 /** Order legs of the stop: which one the protection manager placed tells a moved stop from the first. */
 export const STOP_LEGS = ['sl', 'breakeven', 'trail'] as const;
 export type StopLeg = (typeof STOP_LEGS)[number];
 
 /** Legs of `closePosition` market exits that name their reason. */
-export const CLOSE_LEGS = ['manual', 'panic', 'stop_fallback', 'funding'] as const;
+export const CLOSE_LEGS = ['manual', 'panic', 'stop_fallback'] as const;
 export type CloseLeg = (typeof CLOSE_LEGS)[number];
 
 /** The exit reason of a fill of `order`; null when the order opens or adds (an entry is no exit). */

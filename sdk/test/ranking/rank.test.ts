@@ -241,9 +241,10 @@ describe('side rule (orientation)', () => {
     for (const row of rc) {
       const base = m.find((x) => x.symbol === row.symbol)!;
       const withMomentumCarry = mc.find((x) => x.symbol === row.symbol)!;
-      // carryEdge is funding received on the momentum side: the fading side receives its negative.
-      expect(row.score).toBeCloseTo(base.score - DEFAULT_PROFILES.swing.carry * row.edges.carryEdge, 3);
-      expect(withMomentumCarry.score).toBeCloseTo(base.score + DEFAULT_PROFILES.swing.carry * row.edges.carryEdge, 3);
+      // Each row's carry edge is the funding received on its own side: fading receives the negative.
+      expect(row.edges.carryEdge).toBeCloseTo(-withMomentumCarry.edges.carryEdge, 12);
+      expect(row.score, 'the listed edges add up to the score').toBeCloseTo(base.score + DEFAULT_PROFILES.swing.carry * row.edges.carryEdge, 3);
+      expect(withMomentumCarry.score).toBeCloseTo(base.score + DEFAULT_PROFILES.swing.carry * withMomentumCarry.edges.carryEdge, 3);
     }
   });
 
@@ -253,7 +254,7 @@ describe('side rule (orientation)', () => {
     const file: RankingOrientationFile = parseRankingOrientationFile({
       ...DEFAULT_RANKING_ORIENTATION,
       id: 'fixture',
-      profiles: { swing: { basis: 'reversal', fitIc: -0.02, evidence } },
+      profiles: { swing: { basis: 'reversal', weights: DEFAULT_PROFILES.swing, fitIc: -0.02, evidence } },
     });
     const faded = new Ranker({ orientation: file }).rank(snaps, { profile: 'swing', top: 10 });
     const plain = new Ranker({ orientation: null }).rank(snaps, { profile: 'swing', top: 10 });
@@ -265,6 +266,9 @@ describe('side rule (orientation)', () => {
     for (const row of sided) expect(row.side).not.toBe(plain.rows.find((x) => x.symbol === row.symbol)!.side);
     const other = new Ranker({ orientation: file }).rank(snaps, { profile: 'scalp', top: 10 });
     expect(other.side, 'a profile the file does not cover follows the momentum').toEqual({ basis: 'momentum', orientationId: null, evidence: [] });
+    const edited = new Ranker({ orientation: file });
+    edited.profiles.apply('swing', { momentum: 2 });
+    expect(edited.rank(snaps, { profile: 'swing', top: 10 }).side, 'edited weights were never measured: momentum, no evidence').toEqual({ basis: 'momentum', orientationId: null, evidence: [] });
   });
 
   it('the shipped file covers every built-in profile with out-of-sample evidence, and a bad file names the field', () => {
@@ -274,7 +278,7 @@ describe('side rule (orientation)', () => {
       expect(p!.evidence.length, `${name}: evidence`).toBeGreaterThan(0);
     }
     expect(new Ranker().orientation?.id).toBe(DEFAULT_RANKING_ORIENTATION.id);
-    expect(() => parseRankingOrientationFile({ ...DEFAULT_RANKING_ORIENTATION, profiles: { swing: { basis: 'sideways', fitIc: 0, evidence: [] } } })).toThrow(/profiles\.swing\.basis/);
+    expect(() => parseRankingOrientationFile({ ...DEFAULT_RANKING_ORIENTATION, profiles: { swing: { basis: 'sideways', weights: DEFAULT_PROFILES.swing, fitIc: 0, evidence: [] } } })).toThrow(/profiles\.swing\.basis/);
   });
 });
 

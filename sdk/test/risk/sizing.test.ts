@@ -72,6 +72,8 @@ describe('dynamic notional', () => {
     // conf 0.5 -> 1; ATR 2 % vs 1 % ref -> 0.5; 50 x 0.5 = 25 -> margin 8.33 < 10 -> upsized to 30.
     const d = policy(cfg).policy.evaluateEntry(request({ probability: 0.8, probabilityCalibrated: false }), account());
     expect(d.ok && d.sizing).toMatchObject({ confidence: 0.5, notionalUsd: 30, upsizedToMinMargin: true });
+    const low = policy({ ...cfg, gates: { ...roomy.gates, minProbability: 0 } }).policy.evaluateEntry(request({ probability: 0.3, probabilityCalibrated: false }), account());
+    expect(low.ok && low.sizing.confidence, 'a low heuristic may still lower the size: capped, not replaced').toBe(0.3);
     const calibrated = policy(cfg).policy.evaluateEntry(request({ probability: 0.8, probabilityCalibrated: true }), account());
     expect(calibrated.ok && calibrated.sizing).toMatchObject({ confidence: 0.8 });
     expect(calibrated.ok && calibrated.sizing.notionalUsd).toBeCloseTo(32.5, 9);

@@ -170,7 +170,38 @@ describe('AutoTrader (paper)', () => {
       await watch.check();
       expect(alerts, 'a new appearance fires again').toHaveLength(2);
     } finally {
-      watch.stop();
+      await watch.stop();
+    }
+  });
+
+  it('a flatten that left a position open is retried while the emergency file stays, with backoff', async () => {
+    const { trader, broker, killSwitch } = rig(store);
+    await trader.start();
+    await trader.onSignal(signal(clock.nowMs()));
+    const close = broker.closePosition.bind(broker);
+    let failing = 1;
+    broker.closePosition = async (...args) => {
+      if (failing-- > 0) throw new Error('exchange unreachable');
+      return close(...args);
+    };
+    const alerts: EmergencyAlert[] = [];
+    const watch = watchEmergencyFile({ file: 'EMERGENCY_FLATTEN', home: dir.dir, broker, store, clock, killSwitch, onAlert: (a) => alerts.push(a), pollMs: 60_000 });
+    try {
+      writeFileSync(watch.path, '');
+      await watch.check();
+      expect(alerts.map((a) => a.level)).toEqual(['error']);
+      expect(alerts[0]!.message).toMatch(/1 failed \(retrying while the file stays\)/);
+      expect(store.positions.list('paper'), 'still open after the failed close').toHaveLength(1);
+      expect(killSwitch.isOn(), 'the switch went on first').toBe(true);
+      await watch.check();
+      expect(alerts, 'one poll of backoff').toHaveLength(1);
+      await watch.check();
+      expect(alerts.map((a) => a.level)).toEqual(['error', 'info']);
+      expect(store.positions.list('paper'), 'the retry closed it').toEqual([]);
+      await watch.check();
+      expect(alerts, 'done: no more attempts while the file stays').toHaveLength(2);
+    } finally {
+      await watch.stop();
     }
   });
 
@@ -187,7 +218,7 @@ describe('AutoTrader (paper)', () => {
       expect(alert.details.report?.closed).toEqual([SYMBOL]);
       expect(store.positions.list('paper')).toEqual([]);
     } finally {
-      watch.stop();
+      await watch.stop();
     }
   });
 

@@ -266,7 +266,8 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     await (deps.until ?? io.interrupted);
   } finally {
     if (statusTimer) clearInterval(statusTimer);
-    emergency?.stop();
+    // A flatten under way finishes before the broker and the store go away.
+    await emergency?.stop().catch(() => undefined);
     bridge?.stop();
     try {
       await live?.stop().catch(() => undefined);

@@ -105,8 +105,12 @@ interface RawTransition {
   details_json: string;
 }
 
+/**
+ * A ledger row as an order, frozen with its params on every path: the repository's cache hands
+ * out the same objects to every reader, so none may change them.
+ */
 function toOrder(r: RawOrder): StoredOrder {
-  return {
+  return Object.freeze({
     clientOrderId: r.client_order_id,
     ledger: r.ledger,
     exchange: r.exchange,
@@ -125,10 +129,10 @@ function toOrder(r: RawOrder): StoredOrder {
     avgFillPrice: r.avg_fill_price,
     lookupAttempts: r.lookup_attempts,
     lastError: r.last_error,
-    params: fromJsonObject(r.params_json),
+    params: Object.freeze(fromJsonObject(r.params_json)),
     createdAtMs: r.created_at_ms,
     updatedAtMs: r.updated_at_ms,
-  };
+  });
 }
 
 const OPEN_STATES_SQL = OPEN_ORDER_STATES.map((s) => `'${s}'`).join(', ');
@@ -263,7 +267,7 @@ export class OrderRepository {
     if (hit) return hit;
     const r = this.getStmt.get(clientOrderId);
     if (!r) return undefined;
-    const order = Object.freeze(toOrder(r));
+    const order = toOrder(r);
     this.byIdCache.set(clientOrderId, order);
     return order;
   }
@@ -277,7 +281,7 @@ export class OrderRepository {
   /**
    * Open orders, oldest first. Served from a cache between writes: a backtest's broker asks for
    * one symbol's open orders at every bar and path point, and decoding them each time was most of
-   * its run time. The orders are frozen, because the cache hands out the same objects.
+   * its run time. The orders are frozen (see `toOrder`), because the cache hands out the same objects.
    */
   listOpen(ledger: Ledger, filter: OrderFilter = {}): StoredOrder[] {
     const load = (): StoredOrder[] =>
@@ -288,7 +292,7 @@ export class OrderRepository {
     const key = `${ledger}\u0000${filter.exchange ?? '*'}\u0000${filter.symbol ?? '*'}`;
     let hit = this.openCache.get(key);
     if (!hit) {
-      hit = load().map((o) => Object.freeze(o));
+      hit = load();
       this.openCache.set(key, hit);
     }
     return hit.slice();
