@@ -209,11 +209,10 @@ function walkForwardOriented(panel: readonly PanelCycle[]): PanelCycle[] {
 
 /** The best naive baseline on `cycles` at one horizon; ATR% is signed by `profile`'s momentum side. */
 function bestBaseline(cycles: readonly PanelCycle[], horizonIndex: number, profile: string): { name: string; ic: number } {
-  const momentumSides = orientPanel(cycles, {});
   const all = [
     { name: '24h momentum', ic: icFor(cycles, horizonIndex, (x) => x.ret24, raw).ic.meanIc },
     { name: '24h reversal', ic: icFor(cycles, horizonIndex, (x) => -x.ret24, raw).ic.meanIc },
-    { name: 'ATR%', ic: icFor(momentumSides, horizonIndex, (x) => x.atrPct, sideSigned(profile)).ic.meanIc },
+    { name: 'ATR%', ic: icFor(cycles, horizonIndex, (x) => x.atrPct, sideSigned(profile)).ic.meanIc },
   ];
   return all.reduce((a, b) => (b.ic > a.ic || !Number.isFinite(a.ic) ? b : a));
 }

@@ -6,7 +6,7 @@ import {
   paperMarketSpec,
   TradingBridge,
   watchEmergencyFile,
-  exitReasonOf,
+  fillExitReason,
   type BrokerPosition,
   type Fill,
   type EmergencyFileWatch,
@@ -81,7 +81,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   });
   const { broker, killSwitch } = stack;
   let emergency: EmergencyFileWatch | undefined;
-  const fillView = (f: Fill) => toFillView(f, f.clientOrderId ? exitReasonOf(o.store.orders.get(f.clientOrderId)) : null);
+  const fillView = (f: Fill) => toFillView(f, fillExitReason(f, (id) => o.store.orders.get(id)));
   const lastPositions = new Map<string, PositionView>();
   const listeners = new Set<(e: HostEvent) => void>();
   const emit = (e: HostEvent) => {

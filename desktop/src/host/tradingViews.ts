@@ -41,7 +41,7 @@ export function toOrderView(o: StoredOrder): OrderView {
   };
 }
 
-/** A fill as the fills table shows it; `exitReason` comes from the order that made it (see `exitReasonOf`). */
+/** A fill as the fills table shows it, with its exit reason (see `fillExitReason`). */
 export function toFillView(f: Fill, exitReason: string | null): FillView {
   return {
     id: f.fillId,
@@ -53,8 +53,7 @@ export function toFillView(f: Fill, exitReason: string | null): FillView {
     feeUsd: f.feeCost,
     liquidity: f.liquidity ?? 'taker',
     atMs: Math.floor(f.atMs),
-    // A liquidation fill has no order of its own.
-    exitReason: f.clientOrderId === null && f.fillId.startsWith('liq_') ? 'liquidation' : exitReason,
+    exitReason,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Fill } from '../store/index.js';
-import type { ExitReason } from '../trading/exitReason.js';
+import { isLiquidationFill, type ExitReason } from '../trading/exitReason.js';
 
 /** A fill with what the ledger knows of its order. */
 export interface TradeFill extends Fill {
@@ -108,7 +108,7 @@ export function buildTrades(fills: readonly TradeFill[], funding: readonly Fundi
       t.fees += take * feePerUnit;
       t.size -= take;
       t.lastExit = f.exitReason;
-      if (f.clientOrderId === null && f.fillId.startsWith('liq_')) t.liquidated = true;
+      if (isLiquidationFill(f)) t.liquidated = true;
       qty -= take;
       if (t.size <= EPS) {
         out.push(close(t, f.symbol, f.atMs, funding, origins, endOfDataMs));

@@ -1,4 +1,4 @@
-import type { StoredOrder } from '../store/index.js';
+import type { Fill, StoredOrder } from '../store/index.js';
 
 /**
  * Why a position (or part of one) was closed, from the order that closed it:
@@ -37,4 +37,26 @@ export function exitReasonOf(order: Pick<StoredOrder, 'purpose' | 'params'> | nu
     default:
       return 'other';
   }
+}
+
+/** Fill ids of paper liquidations: they have no order of their own. */
+const LIQUIDATION_FILL_PREFIX = 'liq_';
+
+/** The fill id of a paper liquidation of `symbol` at `atMs`. */
+export function liquidationFillId(symbol: string, atMs: number): string {
+  return `${LIQUIDATION_FILL_PREFIX}${symbol}_${atMs}`;
+}
+
+/** True for a paper liquidation's fill. */
+export function isLiquidationFill(fill: Pick<Fill, 'clientOrderId' | 'fillId'>): boolean {
+  return fill.clientOrderId === null && fill.fillId.startsWith(LIQUIDATION_FILL_PREFIX);
+}
+
+/**
+ * The exit reason of a fill: `liquidation` for a paper liquidation, the reason of its order
+ * otherwise (see `exitReasonOf`), null for an entry or a fill without an order of ours.
+ */
+export function fillExitReason(fill: Pick<Fill, 'clientOrderId' | 'fillId'>, orderOf: (clientOrderId: string) => StoredOrder | undefined): ExitReason | null {
+  if (isLiquidationFill(fill)) return 'liquidation';
+  return fill.clientOrderId === null ? null : exitReasonOf(orderOf(fill.clientOrderId));
 }

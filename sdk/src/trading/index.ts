@@ -38,4 +38,4 @@ export { createTradingStack } from './tradingStack.js';
 export type { TradingStack, TradingStackOptions, TradingStatus } from './tradingStack.js';
 export { EdgeGateConfigSchema, edgeDecision, edgeGateStatus } from './edgeGate.js';
 export type { EdgeGateConfig, EdgeGateInput, EdgeBasis, EdgeDecision, EdgeGateStatus } from './edgeGate.js';
-export { exitReasonOf, STOP_LEGS, CLOSE_LEGS, type ExitReason, type StopLeg, type CloseLeg } from './exitReason.js';
+export { exitReasonOf, fillExitReason, isLiquidationFill, STOP_LEGS, CLOSE_LEGS, type ExitReason, type StopLeg, type CloseLeg } from './exitReason.js';

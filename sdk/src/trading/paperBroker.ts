@@ -1,4 +1,4 @@
-import type { CloseLeg } from './exitReason.js';
+import { liquidationFillId, type CloseLeg } from './exitReason.js';
 import type { OrderBook, Trade } from '@perpscope/shared';
 import { ErrorCode } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
@@ -232,7 +232,7 @@ export class PaperBroker implements Broker {
     if (!liquidated) return;
     this.log.warn({ symbol, markPrice, liquidationPrice: p.liquidationPrice }, 'paper position liquidated');
     this.applyFills(
-      [{ ...this.baseFill(symbol, p.side === 'long' ? 'sell' : 'buy', atMs), fillId: `liq_${symbol}_${atMs}`, price: p.liquidationPrice, amountBase: p.sizeBase }],
+      [{ ...this.baseFill(symbol, p.side === 'long' ? 'sell' : 'buy', atMs), fillId: liquidationFillId(symbol, atMs), price: p.liquidationPrice, amountBase: p.sizeBase }],
     );
     for (const o of this.openOrders(symbol)) if (o.reduceOnly) this.orders.move(o, OrderState.Cancelled, { reason: 'liquidated' });
     this.listeners.emit({ type: 'alert', level: 'error', reason: 'liquidation', message: `Paper position on ${symbol} liquidated at ${p.liquidationPrice}` });

@@ -8,7 +8,7 @@ import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
 import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
 import { acquireHomeLock, openStore, type Store } from '../../store/index.js';
-import { createTradingStack, exitReasonOf, watchEmergencyFile, type BrokerEvent, type CcxtBroker, type EmergencyFileWatch, type PaperBroker, type TradingStack } from '../../trading/index.js';
+import { createTradingStack, fillExitReason, watchEmergencyFile, type BrokerEvent, type CcxtBroker, type EmergencyFileWatch, type PaperBroker, type TradingStack } from '../../trading/index.js';
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import { resolveEdgeEvidence } from '../../signals/edgeEvidence.js';
 import type { CliIo } from '../io.js';
@@ -81,7 +81,7 @@ function brokerEventLine(e: BrokerEvent, atMs: number, store: Store): Record<str
       return { type: 'order', atMs, order: e.order };
     case 'fill':
       // Why it closed (tp1, sl, trail, manual, panic, ...), from the order that made it; null for an entry.
-      return { type: 'fill', atMs, fill: e.fill, exitReason: e.fill.clientOrderId ? exitReasonOf(store.orders.get(e.fill.clientOrderId)) : e.fill.fillId.startsWith('liq_') ? 'liquidation' : null };
+      return { type: 'fill', atMs, fill: e.fill, exitReason: fillExitReason(e.fill, (id) => store.orders.get(id)) };
     case 'position':
       return { type: 'position', atMs, symbol: e.symbol, position: e.position };
     case 'alert':
