@@ -1,4 +1,4 @@
-import { intOption, loadCliConfig, type CliExtension, type GlobalOptions } from '@perpscope/sdk';
+import { createFileLogger, intOption, loadCliConfig, logFilePath, type CliExtension, type GlobalOptions } from '@perpscope/sdk';
 import { loadEngineFactory, loadSecretStore, type EngineFactory } from '../host/runtime.js';
 import { runServe } from './serve.js';
 
@@ -21,7 +21,7 @@ export const serveCommand: CliExtension = (program, io) => {
       const createEngine: EngineFactory = (o) => factory({ ...o, ...(global.config !== undefined ? { configFile: global.config } : {}) });
       const handle = await runServe(
         { port: opts.port, host: opts.host, sim: config.exchange === 'sim', home, ...(config.serve.token ? { token: config.serve.token } : {}) },
-        { createEngine, secrets, out: io.out },
+        { createEngine, secrets, out: io.out, logger: createFileLogger(logFilePath(home), config.logLevel).logger.child({ command: 'serve' }) },
       );
       await io.interrupted;
       await handle.stop();

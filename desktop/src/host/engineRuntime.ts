@@ -10,6 +10,7 @@ import {
   type PerpscopeConfig,
   type Store,
   resolveEdgeEvidence,
+  withLogLevel,
 } from '@perpscope/sdk';
 import type { SimExchange } from '@perpscope/sdk/sim';
 import { createBacktestService } from './backtest/backtestService.js';
@@ -68,7 +69,6 @@ async function wireSource(config: PerpscopeConfig, wall: SystemClock, logger: En
 export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
   return async (options: EngineRuntimeOptions): Promise<EngineRuntime> => {
     const wall = new SystemClock();
-    const logger = options.logger.child({ component: 'desktop-runtime' });
     const store = parts.openStore({ home: options.home });
     let wiring: SourceWiring | undefined;
     try {
@@ -81,7 +81,11 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
         ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
         saved: { ...(saved.universe ? { universe: saved.universe } : {}), ...(profile ? { profile } : {}) },
       });
-      wiring = await wireSource(config, wall, options.logger);
+      // The config's logLevel filters whatever sink the shell gave (the desktop's log file takes every level).
+      const levelled = withLogLevel(options.logger, config.logLevel);
+      const logger = levelled.child({ component: 'desktop-runtime' });
+      logger.info({ exchange: config.exchange, home: options.home, sim: options.sim === true }, 'engine runtime starting');
+      wiring = await wireSource(config, wall, levelled);
       const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger });
       const engine = (parts.createEngine ?? createEngine)(config, { ...wiring.deps, signalState });
       return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home });

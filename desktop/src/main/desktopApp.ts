@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { BrowserWindow } from 'electron';
-import { silentLogger } from '@perpscope/sdk';
+import { createFileLogger, logFilePath } from '@perpscope/sdk';
 import { createHost } from '../host/host.js';
 import { loadEngineFactory, loadSecretStore, type EngineRuntime } from '../host/runtime.js';
 import type { ElectronMain } from './electronMain.js';
@@ -26,7 +26,9 @@ export function runDesktop(electron: ElectronMain): void {
     const home = process.env.PERPSCOPE_HOME?.trim() || app.getPath('userData');
     const sim = process.env.PERPSCOPE_SIM === '1' || process.argv.includes('--sim');
     const [createEngine, secrets] = await Promise.all([loadEngineFactory(), loadSecretStore()]);
-    const runtime: EngineRuntime = await createEngine({ home, sim, logger: silentLogger });
+    // Every level reaches the file; the engine runtime filters by the config's logLevel.
+    const logger = createFileLogger(logFilePath(home), 'trace').logger.child({ command: 'desktop' });
+    const runtime: EngineRuntime = await createEngine({ home, sim, logger });
     const host = createHost({ engine: runtime.engine, secrets, ...(runtime.store ? { store: runtime.store } : {}) });
     const page = {
       rendererFile: fileURLToPath(new URL('../renderer/index.html', import.meta.url)),

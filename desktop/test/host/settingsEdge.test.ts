@@ -61,3 +61,36 @@ describe('settings: the auto-trader edge gate', () => {
     expect(settings.get(SETTINGS_KEY)).toBeUndefined();
   });
 });
+
+describe('settings: the funding window, order-flow floors and per-symbol cap', () => {
+  it('are listed with units, take empty as off, apply to the risk config at once and refuse a bad value by name', async () => {
+    const risks: unknown[] = [];
+    const settings = memory();
+    const a = createSettingsAdapter({
+      settings,
+      nowMs: () => 0,
+      universe: { minQuoteVolumeUsd: 0, minPrice: 0, maxSpreadBps: 50, topN: 10, blueChipOnly: false } as never,
+      profiles: { active: () => 'swing', names: () => ['swing'], apply: () => undefined },
+      onRiskChange: (r) => risks.push(r.gates),
+    });
+    const window = await field(a, 'risk.gates.fundingAvoidWindowMs');
+    expect(window).toMatchObject({ kind: 'integer', unit: 'ms', value: 300_000 });
+    expect((await field(a, 'risk.gates.minDepthUsd'))?.value, 'off by default').toBeNull();
+    expect((await field(a, 'risk.gates.maxSymbolNotionalUsd'))?.unit).toBe('USD');
+
+    await a.port.set({ 'risk.gates.minDepthUsd': 10_000, 'risk.gates.maxSymbolNotionalUsd': 150, 'risk.gates.fundingAvoidWindowMs': 0 });
+    expect(a.risk().gates).toMatchObject({ minDepthUsd: 10_000, maxSymbolNotionalUsd: 150, fundingAvoidWindowMs: 0 });
+    expect(risks, 'the trading stack hears the change').toHaveLength(1);
+    await a.port.set({ 'risk.gates.minDepthUsd': null });
+    expect(a.risk().gates.minDepthUsd, 'empty turns the floor off').toBeNull();
+
+    let err: unknown;
+    try {
+      await a.port.set({ 'risk.gates.minTradesPerMin': -1 });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as InvalidInputError).issues.map((i) => i.path)).toEqual(['risk.gates.minTradesPerMin']);
+    expect(a.risk().gates.minTradesPerMin, 'nothing saved').toBeNull();
+  });
+});

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type FillView, type OrderView, type RankingRowView } from '@perpscope/shared';
 import { createEngine, openStore, silentLogger, type Engine, type Signal } from '@perpscope/sdk';
 import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent, type HostSecretStore } from '../../src/host/index.js';
+import { selectedSignal } from '../../../test/support/selectedSignal.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
 // The test signals' strategy is traded by override: no evidence covers the sim's markets.
@@ -198,29 +199,8 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     expect(!res.ok && res.error.details?.reason, 'the sizing gate refused it').toBe('exceeds_sizing');
   });
 
-  /** A selected long signal on `row` at its current price, as the signal engine emits it. */
-  function longSignal(row: RankingRowView, entry: number): Signal {
-    const closeTimeMs = Date.now();
-    return {
-      id: `test-${row.symbol}-${closeTimeMs}`,
-      symbol: row.symbol,
-      timeframe: '1m',
-      openTimeMs: closeTimeMs - 60_000,
-      closeTimeMs,
-      side: 'long',
-      score: 50,
-      calibrated: false,
-      probability: 0.9,
-      expectedValue: 0.01,
-      regime: null,
-      riskMultiplier: 1,
-      components: [{ id: 'test', side: 'long', score: 50, weight: 1, level: null }],
-      evidence: [],
-      tags: [],
-      levels: { entry, stop: entry * 0.99, takeProfit: entry * 1.02, byComponent: {} },
-      entryPlan: null,
-    };
-  }
+  /** A selected long signal on `row` at `entry`, as the signal engine emits it. */
+  const longSignal = (row: RankingRowView, entry: number): Signal => selectedSignal(row.symbol, 'long', entry, Date.now());
 
   it('with the auto-trader on, a selected signal opens a protected position; the switch survives a restart', async () => {
     // With the switch off a signal is ignored. Proven without waiting for nothing: the signal for

@@ -1,5 +1,6 @@
 import { TimeframeSchema } from '@perpscope/shared';
 import { z } from 'zod';
+import { LOG_LEVELS } from '../core/logLevel.js';
 import { RiskConfigSchema } from '../risk/config.js';
 import { SignalEngineConfigSchema } from '../signals/config.js';
 import { AutoTraderConfigSchema } from '../trading/autoTraderConfig.js';
@@ -59,7 +60,8 @@ export const ConfigSchema = z
       .object({ side: z.enum(['evidence', 'momentum']).default('evidence') })
       .strict()
       .default({ side: 'evidence' }),
-    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Records at or above this go to `<home>/logs/perpscope.log` (run, serve, desktop); warn and error also reach run's alert lines. */
+    logLevel: z.enum(LOG_LEVELS).default('info'),
     /** Per-request timeout for exchange calls. */
     requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     /** Live candle updates older than this fall back to REST polling. */

@@ -3,6 +3,7 @@ import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { OrderFlowSnapshot } from '../market/index.js';
 import type { RankingRow } from '../ranking/index.js';
+import type { RiskOrderFlow } from '../risk/index.js';
 import type { Signal } from '../signals/index.js';
 import type { BrokerEvent, PaperBroker, SignalOutcome, TradeSignal, TradingStack } from '../trading/index.js';
 import type { Engine } from './createEngine.js';
@@ -22,8 +23,21 @@ export interface TradingBridgeOptions {
   onSignalOutcome?: (signal: Signal, outcome: SignalOutcome) => void;
 }
 
-/** Converts an engine signal plus its ranking row into what the AutoTrader takes. */
-export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quoteVolume24hUsd: number, atMs: number): TradeSignal | null {
+/**
+ * The order-flow reading the risk gates take: null when neither tape nor book was seen, so a
+ * configured floor refuses a symbol it cannot measure.
+ */
+export function riskOrderFlowOf(flow: OrderFlowSnapshot): RiskOrderFlow | null {
+  if (!flow.trades && !flow.book) return null;
+  return {
+    tradesPerMin: flow.trades?.tradesPerMin ?? 0,
+    notionalPerMinUsd: flow.trades?.notionalPerMinUsd ?? 0,
+    depthUsd: flow.book ? flow.book.bidDepth50BpsUsd + flow.book.askDepth50BpsUsd : 0,
+  };
+}
+
+/** Converts an engine signal plus its ranking row (and the order flow fetched for it) into what the AutoTrader takes. */
+export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quoteVolume24hUsd: number, atMs: number, flow?: OrderFlowSnapshot): TradeSignal | null {
   const price = signal.levels.entry;
   const atr = row && Number.isFinite(row.metrics.atrPct) ? (row.metrics.atrPct / 100) * price : Math.abs(signal.levels.entry - signal.levels.stop) / 1.2;
   if (!(price > 0) || !(atr > 0)) return null;
@@ -44,6 +58,12 @@ export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quo
     timeframe: signal.timeframe,
     regime: signal.regime,
     evidence: signal.evidence,
+    ...(flow
+      ? {
+          funding: flow.funding?.nextFundingTimeMs !== undefined ? { rate: flow.funding.rate, nextFundingTimeMs: flow.funding.nextFundingTimeMs } : null,
+          orderFlow: riskOrderFlowOf(flow),
+        }
+      : {}),
   };
 }
 
@@ -131,10 +151,10 @@ export class TradingBridge {
     if (!this.autotrade) return;
     const { engine, stack } = this.o;
     try {
-      await this.refresh(signal.symbol);
+      const flow = await this.refresh(signal.symbol);
       const row = engine.latestRanking()?.rows.find((r) => r.symbol === signal.symbol);
       const member = engine.universe().find((m) => m.symbol === signal.symbol);
-      const trade = tradeSignalFrom(signal, row, member?.quoteVolume24h ?? 0, this.o.clock.nowMs());
+      const trade = tradeSignalFrom(signal, row, member?.quoteVolume24h ?? 0, this.o.clock.nowMs(), flow);
       if (!trade) return;
       const outcome = await stack.autoTrader.onSignal(trade);
       this.o.onSignalOutcome?.(signal, outcome);

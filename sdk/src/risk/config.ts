@@ -11,26 +11,54 @@ import { z } from 'zod';
 export const RiskGatesConfigSchema = z.object({
   /** Blocks every new entry when true (exits still pass). */
   killSwitch: z.boolean().default(false),
+  /** Entries below this signal score (the strategy engine's scale) are refused. */
   minScore: z.number().default(5),
+  /** Entries below this win probability are refused; an uncalibrated probability makes it a score threshold, and the refusal says so. */
   minProbability: z.number().min(0).max(1).default(0.62),
+  /** Entries on symbols trading less than this over 24 hours are refused. */
   minQuoteVolume24hUsd: z.number().nonnegative().default(400_000),
   /** Minimum time between two entries on one symbol. */
   cooldownMs: z.number().int().nonnegative().default(120_000),
+  /** Open positions (symbols) at once; a new symbol beyond it is refused. */
   maxPositions: z.number().int().positive().default(6),
   /** Cap on the summed notional of open positions, including the new order. */
   maxExposureUsd: z.number().positive().default(500),
+  /** A second entry on a symbol with an open position is refused (pyramid adds are not entries). */
   singlePositionPerSymbol: z.boolean().default(true),
   /** Loss from the day's equity anchor (UTC day) that stops new entries; null disables. */
   dailyLossLimitPct: z.number().positive().max(100).nullable().default(6),
   /** Entries on a symbol whose manipulation score (0-100) exceeds this are refused; null disables. */
   maxManipScore: z.number().min(0).max(100).nullable().default(70),
+  /**
+   * Entries this close before a funding settlement the new position would pay are refused (seed
+   * funding_avoid_min 5 minutes); 0 turns it off. Applies when the order carries the symbol's funding.
+   */
+  fundingAvoidWindowMs: z.number().int().nonnegative().default(300_000),
+  /** Funding, in percent per interval, the position must pay for the window to refuse it; 0: any adverse funding. */
+  fundingAvoidMinRatePct: z.number().nonnegative().default(0),
+  /**
+   * Order-flow floors over the live tape and book (the seed ran with 0.3 trades/min, 5,000 USD/min
+   * and 10,000 USD of depth); null turns one off. They apply when the order carries live order
+   * flow (the auto-trader's entries do; a backtest has none), and refuse an entry whose order flow
+   * was looked for and not found.
+   */
+  minTradesPerMin: z.number().nonnegative().nullable().default(null),
+  /** Traded quote notional per minute over the tape window; null: off. */
+  minNotionalPerMinUsd: z.number().nonnegative().nullable().default(null),
+  /** Resting quote notional within 50 bps of mid, both sides together. */
+  minDepthUsd: z.number().nonnegative().nullable().default(null),
+  /** Cap on one symbol's notional, its open position plus the new order (pyramid adds included); null: only maxExposureUsd. */
+  maxSymbolNotionalUsd: z.number().positive().nullable().default(null),
 });
 
 export const SmartRiskConfigSchema = z.object({
   /** Confidence- and volatility-aware leverage and margin mode (ENABLE_SMART_RISK). */
   enabled: z.boolean().default(false),
+  /** Lowest leverage smart risk may choose. */
   leverageMin: z.number().positive().default(1),
+  /** Highest leverage smart risk may choose. */
   leverageMax: z.number().positive().default(10),
+  /** Leverage at neutral confidence and normal volatility, before the factors. */
   leverageBase: z.number().positive().default(3),
   /** ATR as % of price that counts as normal volatility. */
   atrRefPct: z.number().positive().default(1),
@@ -45,7 +73,9 @@ export const SmartRiskConfigSchema = z.object({
 });
 
 export const SizingConfigSchema = z.object({
+  /** fixed: fixedNotionalUsd per entry; risk_pct: riskPct of equity lost at the stop; dynamic: fixedNotionalUsd scaled by confidence and volatility. */
   mode: z.enum(['fixed', 'risk_pct', 'dynamic']).default('fixed'),
+  /** Notional per entry in fixed mode, and the base that dynamic mode scales. */
   fixedNotionalUsd: z.number().positive().default(50),
   /** Equity risked between entry and stop, in risk_pct mode. */
   riskPct: z.number().positive().max(100).default(2.5),
@@ -53,12 +83,15 @@ export const SizingConfigSchema = z.object({
   atrStopMult: z.number().positive().default(1.2),
   /** Leverage when smart risk is off (and the fallback bound when on). */
   leverage: z.number().positive().default(3),
+  /** Margin mode of new positions when smart risk is off: cross shares the balance, isolated risks only the position's margin. */
   marginMode: z.enum(['cross', 'isolated']).default('cross'),
   /** Dynamic mode scales fixedNotionalUsd by confidence and volatility within these multipliers. */
   dynamicMinMult: z.number().positive().default(0.5),
+  /** Upper bound of the dynamic-mode multiplier (see dynamicMinMult). */
   dynamicMaxMult: z.number().positive().default(2),
   /** Initial margin below this is upsized (or refused when upsizeToMinMargin is off). */
   minMarginUsd: z.number().nonnegative().default(10),
+  /** true: raise an order whose margin is under minMarginUsd to it; false: refuse the order. */
   upsizeToMinMargin: z.boolean().default(true),
   /** Refuses orders whose margin exceeds the available balance. */
   checkBalance: z.boolean().default(true),

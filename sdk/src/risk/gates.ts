@@ -109,3 +109,56 @@ export function balanceGate(checkBalance: boolean, account: RiskAccountState, ma
     { marginUsd, availableBalanceUsd: account.availableBalanceUsd },
   );
 }
+
+/**
+ * No entry just before a funding settlement the position would pay: longs pay a positive rate,
+ * shorts a negative one. A settlement already past (a stale reading) is not a coming one.
+ */
+export function fundingGate(gates: Gates, req: RiskOrderRequest, nowMs: number): RiskRejection | null {
+  const f = req.funding;
+  if (gates.fundingAvoidWindowMs === 0 || !f || !Number.isFinite(f.rate) || !Number.isFinite(f.nextFundingTimeMs)) return null;
+  const untilMs = f.nextFundingTimeMs - nowMs;
+  if (!(untilMs > 0 && untilMs <= gates.fundingAvoidWindowMs)) return null;
+  const paysPct = (req.side === 'long' ? f.rate : -f.rate) * 100;
+  if (!(paysPct > 0 && paysPct >= gates.fundingAvoidMinRatePct)) return null;
+  return reject(
+    RiskRejectReason.FundingWindow,
+    `Order refused: a ${req.side} on ${req.symbol} would pay ${paysPct.toFixed(4)} % funding in ${Math.ceil(untilMs / 1000)} s (window ${gates.fundingAvoidWindowMs / 1000} s)`,
+    { symbol: req.symbol, side: req.side, fundingRate: f.rate, nextFundingTimeMs: f.nextFundingTimeMs, untilMs, windowMs: gates.fundingAvoidWindowMs, minRatePct: gates.fundingAvoidMinRatePct },
+  );
+}
+
+/** Trades per minute, notional per minute and book depth floors, over the live order flow the request carries. */
+export function orderFlowGate(gates: Gates, req: RiskOrderRequest): RiskRejection | null {
+  if (req.orderFlow === undefined) return null;
+  const floors = [
+    { field: 'tradesPerMin', min: gates.minTradesPerMin, unit: 'trades/min' },
+    { field: 'notionalPerMinUsd', min: gates.minNotionalPerMinUsd, unit: 'USD/min' },
+    { field: 'depthUsd', min: gates.minDepthUsd, unit: 'USD of depth within 50 bps' },
+  ] as const;
+  for (const floor of floors) {
+    if (floor.min === null) continue;
+    const value = req.orderFlow === null ? null : req.orderFlow[floor.field];
+    if (value !== null && value >= floor.min) continue;
+    const seen = value === null ? 'no order flow was seen' : `${floor.field} is ${Number(value.toPrecision(4))}`;
+    return reject(RiskRejectReason.OrderFlow, `Order refused: ${req.symbol} is too thin to trade: ${seen}, minimum ${floor.min} ${floor.unit}`, {
+      symbol: req.symbol,
+      field: floor.field,
+      value,
+      min: floor.min,
+    });
+  }
+  return null;
+}
+
+/** One symbol's notional, its position and the new order together, under the per-symbol cap. */
+export function symbolNotionalGate(gates: Gates, symbol: string, account: RiskAccountState, notionalUsd: number): RiskRejection | null {
+  if (gates.maxSymbolNotionalUsd === null) return null;
+  const heldUsd = account.openPositions.filter((p) => p.symbol === symbol).reduce((sum, p) => sum + Math.abs(p.notionalUsd), 0);
+  if (heldUsd + notionalUsd <= gates.maxSymbolNotionalUsd) return null;
+  return reject(
+    RiskRejectReason.MaxSymbolNotional,
+    `Order refused: ${symbol} would hold ${(heldUsd + notionalUsd).toFixed(2)} USD (maximum ${gates.maxSymbolNotionalUsd} USD per symbol)`,
+    { symbol, heldUsd, notionalUsd, maxSymbolNotionalUsd: gates.maxSymbolNotionalUsd },
+  );
+}

@@ -14,6 +14,8 @@ export type {
   RiskExitRequest,
   RiskExitDecision,
   DailyAnchor,
+  RiskFunding,
+  RiskOrderFlow,
 } from './types.js';
 export { sizeEntry, smartLeverage, smartMarginMode, confidenceFactor, volatilityFactor } from './sizing.js';
 export { utcDayStartMs, rollDailyAnchor, dailyLossPct } from './dailyAnchor.js';

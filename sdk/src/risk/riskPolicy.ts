@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { RiskRejectedError } from '../core/errors.js';
 import type { RiskConfig } from './config.js';
 import { rollDailyAnchor } from './dailyAnchor.js';
-import { balanceGate, cooldownGate, dailyLossGate, exposureGate, killSwitchGate, positionGates, signalGates } from './gates.js';
+import { balanceGate, cooldownGate, dailyLossGate, exposureGate, fundingGate, killSwitchGate, orderFlowGate, positionGates, signalGates, symbolNotionalGate } from './gates.js';
 import { sizeEntry } from './sizing.js';
 import {
   RiskRejectReason,
@@ -28,9 +28,10 @@ export interface RiskPolicyDeps {
 
 /**
  * Every order, paper or live, passes here. Entries go through the gates in a fixed order (kill
- * switch, daily loss, signal quality, cooldown, positions, sizing, exposure, balance) and the
- * first failing gate decides; exits only need a position to reduce. Pure apart from the daily
- * anchor it keeps, and it never throws on a refusal: it returns `{ ok: false, reason, details }`.
+ * switch, daily loss, signal quality, funding window, order flow, cooldown, positions, sizing,
+ * per-symbol cap, exposure, balance) and the first failing gate decides; exits only need a
+ * position to reduce. Pure apart from the daily anchor it keeps, and it never throws on a
+ * refusal: it returns `{ ok: false, reason, details }`.
  *
  * @example
  * const policy = new RiskPolicy(RiskConfigSchema.parse(userConfig.risk), { clock, isKillSwitchOn: panicFileCheck(home) });
@@ -67,12 +68,17 @@ export class RiskPolicy {
       killSwitchGate(gates, this.deps.isKillSwitchOn?.() ?? false) ??
       dailyLossGate(gates, anchor, account.equityUsd) ??
       signalGates(gates, req) ??
+      fundingGate(gates, req, nowMs) ??
+      orderFlowGate(gates, req) ??
       (pyramid ? pyramidGate(req, account) : (cooldownGate(gates, req.symbol, account, nowMs) ?? positionGates(gates, req.symbol, account)));
     if (early) return early;
 
     const sized = sizeEntry(this.config.sizing, req, account.equityUsd);
     if (!sized.ok) return sized;
-    const late = exposureGate(gates, account, sized.sizing.notionalUsd) ?? balanceGate(this.config.sizing.checkBalance, account, sized.sizing.marginUsd);
+    const late =
+      symbolNotionalGate(gates, req.symbol, account, sized.sizing.notionalUsd) ??
+      exposureGate(gates, account, sized.sizing.notionalUsd) ??
+      balanceGate(this.config.sizing.checkBalance, account, sized.sizing.marginUsd);
     return late ?? sized;
   }
 

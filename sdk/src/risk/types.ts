@@ -15,6 +15,9 @@ export const RiskRejectReason = {
   InsufficientBalance: 'insufficient_balance',
   NoPosition: 'no_position',
   ExceedsPosition: 'exceeds_position',
+  FundingWindow: 'funding_window',
+  OrderFlow: 'order_flow',
+  MaxSymbolNotional: 'max_symbol_notional',
 } as const;
 export type RiskRejectReason = (typeof RiskRejectReason)[keyof typeof RiskRejectReason];
 
@@ -46,6 +49,25 @@ export interface RiskOrderRequest {
   intent?: 'open' | 'pyramid';
   /** Regime risk multiplier from the engine (1 = neutral), applied to the sized notional. */
   riskMultiplier?: number;
+  /** The symbol's funding rate per interval (0.0001 = 0.01 %) and its next settlement; absent or null: unknown, and the funding window does not apply. */
+  funding?: RiskFunding | null;
+  /**
+   * Live order flow on the symbol. Absent: not measured by this caller (a backtest), and the
+   * order-flow floors do not apply. Null: looked for and not found, refused by any floor that is on.
+   */
+  orderFlow?: RiskOrderFlow | null;
+}
+
+export interface RiskFunding {
+  rate: number;
+  nextFundingTimeMs: number;
+}
+
+export interface RiskOrderFlow {
+  tradesPerMin: number;
+  notionalPerMinUsd: number;
+  /** Resting quote notional within 50 bps of mid, both sides. */
+  depthUsd: number;
 }
 
 export interface RiskOpenPosition {

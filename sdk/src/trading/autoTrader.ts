@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { describeError, PerpscopeError } from '../core/errors.js';
 import { ErrorCode } from '@perpscope/shared';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { RiskOrderRequest, RiskPolicy } from '../risk/index.js';
+import type { RiskFunding, RiskOrderFlow, RiskOrderRequest, RiskPolicy } from '../risk/index.js';
 import { OrderState, type Store } from '../store/index.js';
 import type { KillSwitch } from './killSwitch.js';
 import { panic, type PanicOptions, type PanicReport } from './panic.js';
@@ -38,6 +38,10 @@ export interface TradeSignal {
   regime?: string | null;
   /** Out-of-sample record of each agreeing strategy the evidence measured. */
   evidence?: StrategyEvidence[];
+  /** The symbol's funding when the signal was routed, for the funding window (`RiskOrderRequest.funding`). */
+  funding?: RiskFunding | null;
+  /** Live order flow when the signal was routed, for the order-flow floors (`RiskOrderRequest.orderFlow`). */
+  orderFlow?: RiskOrderFlow | null;
 }
 
 interface PyramidState {
@@ -129,6 +133,8 @@ export class AutoTrader {
       atr: signal.atr,
       stopPrice: computeTpSl(this.config.tpsl, signal.side, signal.price, signal.atr, signal.level).stopPrice,
       ...(signal.riskMultiplier !== undefined ? { riskMultiplier: signal.riskMultiplier } : {}),
+      ...(signal.funding !== undefined ? { funding: signal.funding } : {}),
+      ...(signal.orderFlow !== undefined ? { orderFlow: signal.orderFlow } : {}),
     };
     const [account, positions] = await Promise.all([this.o.broker.fetchAccount(), this.o.broker.fetchPositions()]);
     const decision = this.o.risk.evaluateEntry(request, riskAccountState(account, positions, {}));
@@ -163,7 +169,10 @@ export class AutoTrader {
       breakEven: t.breakEvenAfterR === null ? null : { afterR: t.breakEvenAfterR, bufferBps: t.breakEvenBufferBps },
       trailing: t.trailing.mode === 'off' ? null : { mode: t.trailing.mode, atr: signal.atr, atrMult: t.trailing.atrMult, bps: t.trailing.bps, minStepBps: t.trailing.minStepBps },
     };
-    this.savePyramid(tradeId, { level: 0, risk: request });
+    // Funding and order flow are readings of the entry's moment: an add later must not be judged
+    // on them, so the stored request drops them.
+    const { funding: _funding, orderFlow: _orderFlow, ...lasting } = request;
+    this.savePyramid(tradeId, { level: 0, risk: lasting });
     const protectedOnExchange = await this.o.protection.arm(plan);
     return { status: 'placed', tradeId, clientOrderId: entry.clientOrderId, protectedOnExchange, edge: edge.message };
   }

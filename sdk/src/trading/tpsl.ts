@@ -6,23 +6,38 @@ import { z } from 'zod';
  * 1R plus a buffer, trailing with a minimum step (TRAIL_MIN_STEP_BPS).
  */
 export const TpSlConfigSchema = z.object({
+  /** How the stop and the two take-profits are placed: ATR multiples, fixed bps, or the signal's structural level with an ATR fallback. */
   mode: z.enum(['atr', 'bps', 'level_atr']).default('atr'),
+  /** atr and level_atr: the stop's distance from entry, in ATRs. */
   slAtrMult: z.number().positive().default(1.2),
+  /** atr and level_atr: the first take-profit's distance from entry, in ATRs. */
   tp1AtrMult: z.number().positive().default(1.6),
+  /** atr and level_atr: the second take-profit's distance from entry, in ATRs. */
   tp2AtrMult: z.number().positive().default(3.0),
+  /** bps: the stop's distance from entry. */
   slBps: z.number().positive().default(100),
+  /** bps: the first take-profit's distance from entry. */
   tp1Bps: z.number().positive().default(150),
+  /** bps: the second take-profit's distance from entry. */
   tp2Bps: z.number().positive().default(300),
   /** level_atr: the stop sits this far beyond the signal's level. */
   levelBufferBps: z.number().nonnegative().default(12),
+  /** Fraction of the position the first take-profit closes; the second closes the rest. */
   scaleOut1: z.number().gt(0).lt(1).default(0.5),
+  /** The stop moves to entry (plus the buffer) once the price has moved this many R (initial risk) in favour; null: never. */
   breakEvenAfterR: z.number().positive().nullable().default(1),
+  /** How far past entry the break-even stop sits, on the profit side, so fees are covered. */
   breakEvenBufferBps: z.number().nonnegative().default(5),
+  /** Trailing stop: follows the price by `atrMult` ATRs or `bps`, only ever towards profit. */
   trailing: z
     .object({
+      /** off, or trail by ATRs or by bps. */
       mode: z.enum(['off', 'atr', 'bps']).default('off'),
+      /** atr mode: the trailing distance in ATRs (the ATR at entry). */
       atrMult: z.number().positive().default(2.5),
+      /** bps mode: the trailing distance. */
       bps: z.number().positive().default(150),
+      /** Smallest move of the stop worth an amend on the exchange. */
       minStepBps: z.number().nonnegative().default(5),
     })
     .prefault({}),

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runRun } from '../../src/cli/commands/run.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { logFilePath } from '../../src/core/fileLogger.js';
 import type { TradingStack } from '../../src/trading/index.js';
 import { captureIo } from './testIo.js';
 import { until as waitUntil } from '../../../test/support/sim.js';
@@ -58,6 +59,21 @@ describe('perpscope run', () => {
     const simLine = io.lines.map((l) => JSON.parse(l) as { kind?: string; details?: { seed: number; acceleration: number; startTimeMs: number; simNowMs: number } }).find((l) => l.kind === 'sim');
     expect(simLine?.details).toMatchObject({ seed: 9, acceleration: 120, startTimeMs: startMs });
     expect(simLine!.details!.simNowMs, 'the sim runs from --start').toBeGreaterThanOrEqual(startMs);
+    const log = readFileSync(logFilePath(h), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string; command?: string });
+    expect(log.map((r) => r.msg), 'the log file records the run at the default info level').toEqual(expect.arrayContaining(['run started', 'run stopped']));
+    expect(log.every((r) => r.level >= 30), 'nothing below info').toBe(true);
+  });
+
+  it('honours logLevel: at error the log file gets no info record and no warn alert line is printed', async () => {
+    const io = captureIo(false);
+    const h = home();
+    writeFileSync(join(h, 'config.json'), JSON.stringify({ logLevel: 'error' }));
+    // The run ends at once: only its start and stop could be logged, and at error neither is.
+    await runRun({ paper: true, sim: true, label: 'default', home: h, seed: 9, startMs: Date.UTC(2025, 0, 6) }, { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '6', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_BACKFILL_BARS: '60', PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD: '0' } }, { until: Promise.resolve() });
+    const file = logFilePath(h);
+    const records = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string }) : [];
+    expect(records.filter((r) => r.level < 50), 'no record below error').toEqual([]);
+    expect(io.lines.map((l) => JSON.parse(l) as { type: string; level?: string }).filter((l) => l.type === 'alert' && l.level === 'warn' && !('kind' in l))).toEqual([]);
   });
 
   it('an emergency file already in the home flattens at start: kill switch on, an emergency_flatten alert line', async () => {

@@ -149,6 +149,65 @@ describe('daily loss limit', () => {
   });
 });
 
+describe('funding window', () => {
+  const funding = (rate: number, inMs: number) => ({ funding: { rate, nextFundingTimeMs: NOON_MS + inMs } });
+
+  it('refuses an entry that would pay the coming funding within the window, on the paying side only', () => {
+    const { policy: p } = policy();
+    const longPays = p.evaluateEntry(request(funding(0.0003, 240_000)), account());
+    expect(reasonOf(longPays), 'a long pays a positive rate 4 minutes out').toBe('funding_window');
+    expect(!longPays.ok && longPays.details).toMatchObject({ side: 'long', fundingRate: 0.0003, untilMs: 240_000, windowMs: 300_000 });
+    expect(!longPays.ok && longPays.message).toContain('would pay 0.0300 % funding in 240 s');
+    expect(p.evaluateEntry(request({ side: 'short', ...funding(0.0003, 240_000) }), account()).ok, 'a short is paid it').toBe(true);
+    expect(reasonOf(p.evaluateEntry(request({ side: 'short', ...funding(-0.0002, 240_000) }), account())), 'a short pays a negative rate').toBe('funding_window');
+  });
+
+  it('lets entries through outside the window, after a stale settlement, without a reading, or when off', () => {
+    const { policy: p } = policy();
+    expect(p.evaluateEntry(request(funding(0.0003, 301_000)), account()).ok, 'beyond the window').toBe(true);
+    expect(p.evaluateEntry(request(funding(0.0003, -1_000)), account()).ok, 'a settlement already past is not a coming one').toBe(true);
+    expect(p.evaluateEntry(request({ funding: null }), account()).ok, 'unknown funding').toBe(true);
+    expect(policy({ gates: { fundingAvoidWindowMs: 0 } }).policy.evaluateEntry(request(funding(0.0003, 60_000)), account()).ok, 'window 0 is off').toBe(true);
+    const threshold = policy({ gates: { fundingAvoidMinRatePct: 0.05 } }).policy;
+    expect(threshold.evaluateEntry(request(funding(0.0003, 60_000)), account()).ok, '0.03 % is under a 0.05 % threshold').toBe(true);
+    expect(reasonOf(threshold.evaluateEntry(request(funding(0.0006, 60_000)), account())), '0.06 % is over it').toBe('funding_window');
+  });
+});
+
+describe('order-flow floors', () => {
+  const flow = { tradesPerMin: 2, notionalPerMinUsd: 8_000, depthUsd: 20_000 };
+  const seed = { minTradesPerMin: 0.3, minNotionalPerMinUsd: 5_000, minDepthUsd: 10_000 };
+
+  it('refuse the first floor a symbol misses, naming the field, its value and the floor', () => {
+    const { policy: p } = policy({ gates: seed });
+    expect(p.evaluateEntry(request({ orderFlow: flow }), account()).ok).toBe(true);
+    const slow = p.evaluateEntry(request({ orderFlow: { ...flow, tradesPerMin: 0.1 } }), account());
+    expect(!slow.ok && slow.details).toEqual({ symbol: 'BTC/USDT:USDT', field: 'tradesPerMin', value: 0.1, min: 0.3 });
+    const shallow = p.evaluateEntry(request({ orderFlow: { ...flow, depthUsd: 4_321.5 } }), account());
+    expect(reasonOf(shallow)).toBe('order_flow');
+    expect(!shallow.ok && shallow.message).toBe('Order refused: BTC/USDT:USDT is too thin to trade: depthUsd is 4322, minimum 10000 USD of depth within 50 bps');
+    const unseen = p.evaluateEntry(request({ orderFlow: null }), account());
+    expect(!unseen.ok && unseen.message, 'looked for and not found is refused').toContain('no order flow was seen');
+  });
+
+  it('do not apply to a caller that measures no order flow, nor when off', () => {
+    expect(policy({ gates: seed }).policy.evaluateEntry(request(), account()).ok, 'a backtest carries none').toBe(true);
+    expect(policy().policy.evaluateEntry(request({ orderFlow: null }), account()).ok, 'every floor off by default').toBe(true);
+  });
+});
+
+describe('per-symbol cap', () => {
+  it('counts the open position with the new order, so pyramid adds meet it too', () => {
+    const { policy: p } = policy({ gates: { maxSymbolNotionalUsd: 120 } });
+    expect(p.evaluateEntry(request(), account()).ok, '50 USD alone').toBe(true);
+    const held = account({ openPositions: [pos('BTC/USDT:USDT', 80)] });
+    const add = p.evaluateEntry(request({ intent: 'pyramid' }), held);
+    expect(reasonOf(add), '80 held + 50 added > 120').toBe('max_symbol_notional');
+    expect(!add.ok && add.details).toEqual({ symbol: 'BTC/USDT:USDT', heldUsd: 80, notionalUsd: 50, maxSymbolNotionalUsd: 120 });
+    expect(p.evaluateEntry(request({ symbol: 'ETH/USDT:USDT' }), held).ok, 'another symbol is not capped by it').toBe(true);
+  });
+});
+
 describe('exits', () => {
   it('pass with the kill switch on, need a position, and may not exceed it', () => {
     const { policy: p } = policy({ gates: { killSwitch: true } });
@@ -191,6 +250,9 @@ describe('rejections', () => {
     no_position: () => policy().policy.evaluateExit({ symbol: 'BTC/USDT:USDT', positionSide: 'long', amountBase: 1 }, account()),
     exceeds_position: () =>
       policy().policy.evaluateExit({ symbol: 'BTC/USDT:USDT', positionSide: 'long', amountBase: 1 }, account({ openPositions: [pos('BTC/USDT:USDT', 50, 'long', 0.5)] })),
+    funding_window: () => policy().policy.evaluateEntry(request({ funding: { rate: 0.0005, nextFundingTimeMs: NOON_MS + 60_000 } }), account()),
+    order_flow: () => policy({ gates: { minDepthUsd: 10_000 } }).policy.evaluateEntry(request({ orderFlow: { tradesPerMin: 5, notionalPerMinUsd: 9_000, depthUsd: 2_000 } }), account()),
+    max_symbol_notional: () => policy({ gates: { maxSymbolNotionalUsd: 40 } }).policy.evaluateEntry(request(), account()),
   };
 
   it.each(Object.values(RiskRejectReason))('%s carries its reason, a message and details', (reason) => {
@@ -217,6 +279,12 @@ describe('config', () => {
       singlePositionPerSymbol: true,
       dailyLossLimitPct: 6,
       maxManipScore: 70,
+      fundingAvoidWindowMs: 300_000,
+      fundingAvoidMinRatePct: 0,
+      minTradesPerMin: null,
+      minNotionalPerMinUsd: null,
+      minDepthUsd: null,
+      maxSymbolNotionalUsd: null,
     });
     expect(c.sizing).toMatchObject({ mode: 'fixed', fixedNotionalUsd: 50, leverage: 3, marginMode: 'cross', minMarginUsd: 10, riskPct: 2.5, atrStopMult: 1.2 });
   });

@@ -3,6 +3,8 @@ import { SystemClock } from '../../core/clock.js';
 import { ConfigError, describeError } from '../../core/errors.js';
 import { acceleratedClock } from '../../market/acceleratedClock.js';
 import type { Logger } from '../../core/logger.js';
+import { createFileLogger, logFilePath } from '../../core/fileLogger.js';
+import { withLogLevel } from '../../core/logLevel.js';
 import { createEngine, createStoreSignalState, type Engine } from '../../engine/index.js';
 import { createCcxtExchange } from '../../engine/exchangeClient.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
@@ -124,16 +126,28 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   const lock = acquireHomeLock(home, { command: `perpscope run --${mode}${config.exchange === 'sim' ? ' --sim' : ` --exchange ${config.exchange}`}` });
   // The first line: from here on this process is the home's one trader (a readiness signal for scripts).
   if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'home_locked', message: `trading from ${home} (pid ${process.pid})`, details: { home, pid: process.pid } });
-  // Warnings and errors of the trading bridge and the stored signal state become alert lines.
-  const lineLogger: Logger = {
-    debug() {},
-    info() {},
-    warn: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'warn', message: m, details: f }),
-    error: (f, m) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'error', message: m, details: f }),
-    child() {
-      return this;
+  // Every record at `logLevel` goes to the home's log file; warnings and errors of the trading
+  // bridge and the stored signal state also become alert lines.
+  const fileLog = createFileLogger(logFilePath(home), config.logLevel).logger.child({ command: 'run' });
+  const lineLogger: Logger = withLogLevel(
+    {
+      debug: (f, m) => fileLog.debug(f, m),
+      info: (f, m) => fileLog.info(f, m),
+      warn: (f, m) => {
+        fileLog.warn(f, m);
+        if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'warn', message: m, details: f });
+      },
+      error: (f, m) => {
+        fileLog.error(f, m);
+        if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'error', message: m, details: f });
+      },
+      child() {
+        return this;
+      },
     },
-  };
+    config.logLevel,
+  );
+  fileLog.info({ mode, exchange: config.exchange, home, autotrade: opts.autotrade === true }, 'run started');
   let engine: Engine;
   let store: Store;
   try {
@@ -144,7 +158,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   }
   try {
     const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger: lineLogger });
-    engine = createEngine(config, { signalState });
+    engine = createEngine(config, { signalState, logger: fileLog });
   } catch (err) {
     store.close();
     lock.release();
@@ -203,7 +217,10 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       logger: lineLogger,
       autotrade: opts.autotrade === true,
       onBrokerEvent: (e) => asJson && emit(brokerEventLine(e, tradingClock.nowMs(), store)),
-      onSignalOutcome: (signal, outcome) => asJson && emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'signal_outcome', symbol: signal.symbol, signalId: signal.id, outcome }),
+      onSignalOutcome: (signal, outcome) => {
+        fileLog.info({ symbol: signal.symbol, signalId: signal.id, outcome }, 'signal outcome');
+        if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'signal_outcome', symbol: signal.symbol, signalId: signal.id, outcome });
+      },
     });
     if (asJson) {
       engine.on('signal', (s) => emit({ type: 'signal', atMs: clock.nowMs(), signal: s }));
@@ -275,6 +292,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       store.close();
     } finally {
       lock.release();
+      fileLog.info({ mode, exchange: config.exchange }, 'run stopped');
     }
   }
 }
