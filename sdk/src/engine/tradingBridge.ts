@@ -70,7 +70,8 @@ export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quo
 /**
  * Connects an engine to a trading stack: feeds the paper broker the book, tape, mark and funding
  * it fills against; routes selected signals through the AutoTrader (and so through RiskPolicy);
- * moves protection on each bar close. The same bridge serves `perpscope run` and the desktop host.
+ * moves protection on each bar close and on the mark of every open-position refresh. The same
+ * bridge serves `perpscope run` and the desktop host.
  */
 export class TradingBridge {
   private autotrade: boolean;
@@ -163,7 +164,6 @@ export class TradingBridge {
     }
   }
 
-  /** Keeps open positions' market data fresh so marks, stops, limits and funding apply. */
   /**
    * What protected a closed position protects nothing now: its leftover reduce-only orders (a
    * take-profit that did not fill) would otherwise reduce the next position on the symbol. They
@@ -187,13 +187,23 @@ export class TradingBridge {
     });
   }
 
+  /** Keeps open positions' market data fresh so marks, stops, limits and funding apply, and moves their stops on the mark. */
   private async refreshOpen(): Promise<void> {
     if (this.refreshing) return;
     this.refreshing = true;
     try {
       const positions = await this.o.stack.broker.fetchPositions();
-      const symbols = new Set([...positions.map((p) => p.symbol), ...this.o.stack.broker.openOrders().map((o) => o.symbol)]);
-      for (const symbol of symbols) await this.refresh(symbol).catch((err: unknown) => this.warn('order-flow refresh failed', symbol, err));
+      const held = new Set(positions.map((p) => p.symbol));
+      const symbols = new Set([...held, ...this.o.stack.broker.openOrders().map((o) => o.symbol)]);
+      for (const symbol of symbols) {
+        const flow = await this.refresh(symbol).catch((err: unknown) => this.warn('order-flow refresh failed', symbol, err));
+        // Break-even and trailing move on the mark read here, every refresh, not only at bar
+        // closes up to a bar late; the trailing amend interval bounds how often a stop is replaced.
+        const mark = flow ? (flow.markPrice?.markPrice ?? flow.book?.mid) : undefined;
+        if (held.has(symbol) && mark !== undefined) {
+          await this.o.stack.autoTrader.onPrice(symbol, mark).catch((err: unknown) => this.warn('protection update failed', symbol, err));
+        }
+      }
     } finally {
       this.refreshing = false;
     }

@@ -167,7 +167,7 @@ export class AutoTrader {
         { price: levels.tp2Price, fraction: 1 - t.scaleOut1 },
       ],
       breakEven: t.breakEvenAfterR === null ? null : { afterR: t.breakEvenAfterR, bufferBps: t.breakEvenBufferBps },
-      trailing: t.trailing.mode === 'off' ? null : { mode: t.trailing.mode, atr: signal.atr, atrMult: t.trailing.atrMult, bps: t.trailing.bps, minStepBps: t.trailing.minStepBps },
+      trailing: t.trailing.mode === 'off' ? null : { mode: t.trailing.mode, atr: signal.atr, atrMult: t.trailing.atrMult, bps: t.trailing.bps, minStepBps: t.trailing.minStepBps, minAmendIntervalMs: t.trailing.minAmendIntervalMs },
     };
     // Funding and order flow are readings of the entry's moment: an add later must not be judged
     // on them, so the stored request drops them.

@@ -11,13 +11,19 @@ export interface BreakEvenRule {
   bufferBps: number;
 }
 
-/** Trailing: the stop follows the price at `atr * atrMult` or `bps`, moving only by >= minStepBps. */
+/**
+ * Trailing: the stop follows the price at `atr * atrMult` or `bps`, moving only by >= minStepBps
+ * and at most once per `minAmendIntervalMs`: prices arrive every few seconds (the mark-price
+ * refresh), and each move costs a place and a cancel on the venue.
+ */
 export interface TrailingRule {
   mode: 'atr' | 'bps';
   atr?: number;
   atrMult?: number;
   bps?: number;
   minStepBps: number;
+  /** Absent: no time bound (plans armed before the bound existed). */
+  minAmendIntervalMs?: number;
 }
 
 /** What protects one trade; persisted so a restart re-arms the same plan. */
@@ -43,6 +49,8 @@ interface PlanState extends ProtectionPlan {
   closed: boolean;
   armedAtMs: number;
   closedAtMs?: number;
+  /** When a trailing move last replaced the stop. */
+  trailedAtMs?: number;
 }
 
 /**
@@ -135,7 +143,9 @@ export class ProtectionManager {
       const target = better(dir, plan.stopPrice, price - dir * dist);
       // Tiny nudges cost a cancel and a place each and add nothing: skip below the minimum step.
       if ((Math.abs(target - plan.stopPrice) / plan.stopPrice) * 10_000 < Math.max(plan.trailing.minStepBps, 1e-9)) continue;
-      await this.moveStop(plan, target, price, 'trail');
+      const nowMs = this.clock.nowMs();
+      if (plan.trailedAtMs !== undefined && nowMs - plan.trailedAtMs < (plan.trailing.minAmendIntervalMs ?? 0)) continue;
+      await this.moveStop({ ...plan, trailedAtMs: nowMs }, target, price, 'trail');
     }
   }
 

@@ -39,6 +39,8 @@ export const TpSlConfigSchema = z.object({
       bps: z.number().positive().default(150),
       /** Smallest move of the stop worth an amend on the exchange. */
       minStepBps: z.number().nonnegative().default(5),
+      /** At most one trailing amend per position in this time; prices arrive every few seconds. */
+      minAmendIntervalMs: z.number().int().nonnegative().default(10_000),
     })
     .prefault({}),
 });

@@ -3,9 +3,8 @@ import type { OrderBook } from '@perpscope/shared';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Engine } from '../../src/engine/createEngine.js';
 import { TradingBridge } from '../../src/engine/tradingBridge.js';
-import { createTradingStack, type PaperBroker } from '../../src/trading/index.js';
-import { entryRisk, freshStorePerTest } from '../trading/helpers.js';
-import { RiskConfigSchema } from '../../src/risk/index.js';
+import type { PaperBroker } from '../../src/trading/index.js';
+import { entryRisk, freshStorePerTest, openGatePaperStack } from '../trading/helpers.js';
 
 const SYMBOL = 'ABC/USDT:USDT';
 const book = (mid: number): OrderBook => ({ symbol: SYMBOL, timestampMs: 0, bids: [[mid - 0.1, 100]], asks: [[mid + 0.1, 100]] });
@@ -18,15 +17,7 @@ describe('TradingBridge: a closed position leaves no working exits behind', () =
 
   it("cancels a closed trade's leftover take-profit, so it cannot reduce the next position on the symbol", async () => {
     const { store, clock } = fx;
-    const stack = createTradingStack({
-      mode: 'paper',
-      store,
-      clock,
-      risk: RiskConfigSchema.parse({ gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, cooldownMs: 0, maxManipScore: null, dailyLossLimitPct: null }, sizing: { mode: 'fixed', fixedNotionalUsd: 100, minMarginUsd: 0 } }),
-      exchangeId: 'blofin',
-      paperMarket: () => ({ makerFee: 0, takerFee: 0 }),
-      home: fx.dir,
-    });
+    const stack = openGatePaperStack(fx);
     const paper = stack.broker as PaperBroker;
     const bridge = new TradingBridge({ engine: quietEngine, stack, paper, clock, logger: silentLogger, autotrade: false, positionRefreshMs: 3_600_000 });
     bridge.start();

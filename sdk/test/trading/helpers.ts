@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { SimulatedClock, type Clock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { createTradingStack, type TradingStack } from '../../src/trading/index.js';
 import { RiskConfigSchema, RiskPolicy, type RiskConfigInput, type RiskOrderRequest } from '../../src/risk/index.js';
 
 /** The SimExchange test key of the live trading tests. */
@@ -59,4 +60,17 @@ export function freshStorePerTest(startMs = 1_700_000_000_000): { readonly store
       return now().dir.dir;
     },
   };
+}
+
+/** A paper trading stack over `fx`'s store with every entry gate open: a fixed 100 USD, no fees. */
+export function openGatePaperStack(fx: { store: Store; clock: SimulatedClock; dir: string }): TradingStack {
+  return createTradingStack({
+    mode: 'paper',
+    store: fx.store,
+    clock: fx.clock,
+    risk: RiskConfigSchema.parse({ gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, cooldownMs: 0, maxManipScore: null, dailyLossLimitPct: null }, sizing: { mode: 'fixed', fixedNotionalUsd: 100, minMarginUsd: 0 } }),
+    exchangeId: 'blofin',
+    paperMarket: () => ({ makerFee: 0, takerFee: 0 }),
+    home: fx.dir,
+  });
 }

@@ -98,6 +98,28 @@ describe('ProtectionManager (paper)', () => {
     expect(exitReasonOf(closing), 'the trailed stop closed the rest').toBe('trail');
   });
 
+  it('trails at most once per amend interval, however often prices arrive', async () => {
+    const plan = await open('t2');
+    await pm.arm({ ...plan, breakEven: null, takeProfits: [], trailing: { mode: 'bps', bps: 400, minStepBps: 50, minAmendIntervalMs: 5_000 } });
+    const mark = async (p: number, afterMs: number) => {
+      await clock.advance(afterMs);
+      broker.onOrderBook(SYMBOL, book(p));
+      await pm.onPrice(SYMBOL, p);
+    };
+    await mark(104, 1_000);
+    expect(pm.plans()[0]?.stopPrice, 'the first trail').toBeCloseTo(104 * 0.96, 9);
+    await mark(106, 1_000);
+    await mark(108, 1_000);
+    expect(pm.plans()[0]?.stopPrice, 'two marks within 5 s of the last amend: held').toBeCloseTo(104 * 0.96, 9);
+    await mark(108, 3_000);
+    expect(pm.plans()[0]?.stopPrice, '5 s after the last amend, the stop catches up with 108').toBeCloseTo(108 * 0.96, 9);
+    const moves = store.events.list({ type: 'stop_moved' }).filter((e) => (e.payload as { tradeId: string }).tradeId === 't2');
+    const to = moves.map((e) => (e.payload as { to: number }).to);
+    expect(to, 'each amend is in the event log').toHaveLength(2);
+    expect(to[0]).toBeCloseTo(104 * 0.96, 9);
+    expect(to[1]).toBeCloseTo(108 * 0.96, 9);
+  });
+
   it('cancels stops and take-profits when the position closes, and never recreates them', async () => {
     await pm.arm(await open('t1'));
     const close = await broker.closePosition(SYMBOL, { tradeId: 't1' });
