@@ -19,7 +19,8 @@ export * from './secrets/index.js';
 export * from './trading/index.js';
 export * from './backtest/index.js';
 export * from './data/index.js';
-export { TradingBridge, tradeSignalFrom, type TradingBridgeOptions } from './engine/tradingBridge.js';
+export { TradingBridge, tradeSignalFrom, riskOrderFlowOf, type TradingBridgeOptions } from './engine/tradingBridge.js';
+export { startOrderFlowLoop, type OrderFlowLoopOptions } from './engine/orderFlowLoop.js';
 export * from './cli/index.js';
 // Names defined by more than one module: the market's and the signal engine's are the primary
 // ones; the others are re-exported under module-prefixed names.

@@ -11,13 +11,13 @@ import {
   type Store,
   resolveEdgeEvidence,
   withLogLevel,
+  startOrderFlowLoop,
 } from '@perpscope/sdk';
 import type { SimExchange } from '@perpscope/sdk/sim';
 import { createBacktestService } from './backtest/backtestService.js';
 import { SIM_API_KEY, hostConfig } from './hostConfig.js';
 import { createKeyTester } from './keyTesterAdapter.js';
 import { adaptMarketEngine } from './marketAdapter.js';
-import { startOrderFlowLoop } from './orderFlowLoop.js';
 import type { HostEngine, HostEvent } from './ports.js';
 import { createProfilesAdapter, savedBuiltinProfile } from './profilesAdapter.js';
 import { createRankingAdapter } from './rankingPort.js';
@@ -223,7 +223,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
       offUniverse();
       running = true;
       await trading?.start();
-      stopOrderFlow = startOrderFlowLoop({ engine, clock: wall, logger, intervalMs: parts.orderFlowIntervalMs ?? 30_000 });
+      stopOrderFlow = startOrderFlowLoop({ engine, clock: wall, logger, intervalMs: parts.orderFlowIntervalMs ?? config.orderFlow.refreshMs, maxSymbols: config.orderFlow.maxSymbols });
     },
     async stop() {
       running = false;

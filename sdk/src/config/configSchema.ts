@@ -72,6 +72,19 @@ export const ConfigSchema = z
     signals: SignalEngineConfigSchema.prefault({}),
     /** AutoTrader: TP/SL, pyramiding, restart behaviour and the edge gate (`autotrade.edge`). */
     autotrade: AutoTraderConfigSchema.prefault({}),
+    /**
+     * Book, trades, funding, open interest and mark for the universe, refreshed by run, serve and
+     * the desktop so that spreads, depth, slippage and the radar's order-flow rules see real figures.
+     */
+    orderFlow: z
+      .object({
+        /** Pause between the end of one pass and the start of the next (wall time). */
+        refreshMs: z.number().int().min(1_000).default(30_000),
+        /** Symbols per pass, by 24h volume rank: a pass costs about five requests per symbol. */
+        maxSymbols: z.number().int().positive().default(150),
+      })
+      .strict()
+      .default({ refreshMs: 30_000, maxSymbols: 150 }),
     /** The local database. */
     store: z
       .object({

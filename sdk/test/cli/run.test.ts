@@ -6,6 +6,7 @@ import { runRun } from '../../src/cli/commands/run.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { logFilePath } from '../../src/core/fileLogger.js';
 import type { TradingStack } from '../../src/trading/index.js';
+import type { Engine } from '../../src/engine/createEngine.js';
 import { captureIo } from './testIo.js';
 import { until as waitUntil } from '../../../test/support/sim.js';
 
@@ -41,6 +42,7 @@ describe('perpscope run', () => {
     );
     try {
       await waitUntil('a health event', () => (io.lines.some((l) => l.includes('"type":"health"')) ? true : null), 45_000);
+
     } finally {
       stop();
       await running;
@@ -62,6 +64,29 @@ describe('perpscope run', () => {
     const log = readFileSync(logFilePath(h), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string; command?: string });
     expect(log.map((r) => r.msg), 'the log file records the run at the default info level').toEqual(expect.arrayContaining(['run started', 'run stopped']));
     expect(log.every((r) => r.level >= 30), 'nothing below info').toBe(true);
+  });
+
+  it('runs the order-flow loop over the whole universe, as the desktop host does', async () => {
+    const io = captureIo(false);
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    let engine: Engine | undefined;
+    // No auto-trader: no signal refreshes a symbol's order flow, so only the loop can have read them all.
+    const running = runRun(
+      { paper: true, sim: true, label: 'default', home: home(), seed: 9, startMs: Date.UTC(2025, 0, 6) },
+      { ...io, env: { PERPSCOPE_SIM__SYMBOLS: '8', PERPSCOPE_TIMEFRAMES: '1m', PERPSCOPE_SIM__RATE_LIMIT_SCALE: '20', PERPSCOPE_BACKFILL_BARS: '60', PERPSCOPE_UNIVERSE__MIN_QUOTE_VOLUME_USD: '0' } },
+      { until, onEngine: (e) => (engine = e) },
+    );
+    try {
+      const withBooks = await waitUntil('order flow for every universe symbol', () => {
+        const members = engine?.universe() ?? [];
+        return members.length > 0 && members.every((m) => engine!.orderFlow(m.symbol)?.book !== undefined) ? members.length : null;
+      });
+      expect(withBooks, 'the universe of 8 sim symbols').toBe(8);
+    } finally {
+      stop();
+      await running;
+    }
   });
 
   it('honours logLevel: at error the log file gets no info record and no warn alert line is printed', async () => {

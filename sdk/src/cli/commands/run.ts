@@ -7,6 +7,7 @@ import { createFileLogger, logFilePath } from '../../core/fileLogger.js';
 import { withLogLevel } from '../../core/logLevel.js';
 import { createEngine, createStoreSignalState, type Engine } from '../../engine/index.js';
 import { createCcxtExchange } from '../../engine/exchangeClient.js';
+import { startOrderFlowLoop } from '../../engine/orderFlowLoop.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
 import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
 import { acquireHomeLock, openStore, type Store } from '../../store/index.js';
@@ -48,6 +49,8 @@ export interface RunDeps {
   until?: Promise<void>;
   /** Called once the trading stack runs (tests inspect its risk policy and kill switch). */
   onTrading?: (stack: TradingStack) => void;
+  /** Called once the engine has started (an embedder reads its rankings and order flow). */
+  onEngine?: (engine: Engine) => void;
 }
 
 const STATUS_EVERY_MS = 2_000;
@@ -168,6 +171,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   if (asJson) engine.on('alert', (a) => emit({ type: 'alert', ...a }));
   let bridge: TradingBridge | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
+  let stopOrderFlow: (() => void) | undefined;
   let live: CcxtBroker | undefined;
   let emergency: EmergencyFileWatch | undefined;
   const statusNotes: (() => string)[] = [];
@@ -180,6 +184,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     } finally {
       progress?.stop();
     }
+    deps.onEngine?.(engine);
     const exchangeId = engine.sim() ? 'blofin' : config.exchange;
     const fees = new Map(engine.markets().map((m) => [m.symbol, paperMarketSpec(m)]));
     // The trading side lives on the market's time, as the desktop host's does: on an accelerated
@@ -236,6 +241,9 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       live.follow();
     }
     bridge.start();
+    // The same order-flow loop as the desktop host: the ranking and the radar see the book, the
+    // tape, funding and OI of the universe, not only of the symbols a signal or a position touched.
+    stopOrderFlow = startOrderFlowLoop({ engine, clock, logger: lineLogger, intervalMs: config.orderFlow.refreshMs, maxSymbols: config.orderFlow.maxSymbols });
     if (config.autotrade.emergencyFile !== null) {
       let lastEmergency: string | null = null;
       emergency = watchEmergencyFile({
@@ -283,6 +291,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     await (deps.until ?? io.interrupted);
   } finally {
     if (statusTimer) clearInterval(statusTimer);
+    stopOrderFlow?.();
     // A flatten under way finishes before the broker and the store go away.
     await emergency?.stop().catch(() => undefined);
     bridge?.stop();

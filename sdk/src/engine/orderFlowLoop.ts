@@ -1,4 +1,6 @@
-import { describeError, type Clock, type Logger } from '@perpscope/sdk';
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 
 export interface OrderFlowLoopOptions {
   engine: { universe(): readonly { symbol: string }[]; refreshOrderFlows(symbols?: readonly string[]): Promise<void> };
@@ -14,7 +16,8 @@ export interface OrderFlowLoopOptions {
  * Refreshes order flow (book, trades, funding, OI, mark) for the universe right away and then
  * `intervalMs` after each pass ends, so passes never overlap; spreads, depth and slippage in the
  * ranking are then real figures. Returns a stop function; a pass in flight is not awaited (stopping
- * the engine closes its connection, and the pass's failure is only logged).
+ * the engine closes its connection, and the pass's failure is only logged). `perpscope run` and
+ * the desktop host both run it.
  */
 export function startOrderFlowLoop(o: OrderFlowLoopOptions): () => void {
   let stopped = false;
