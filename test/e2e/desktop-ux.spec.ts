@@ -217,7 +217,7 @@ test.describe('against the shared server', () => {
     await page.getByTestId('ticket-buy').click();
     await page.getByTestId('ticket-type').selectOption('limit');
     await page.getByTestId('ticket-size-mode').selectOption('notionalUsd');
-    await page.getByTestId('ticket-size').fill('25');
+    await page.getByTestId('ticket-size').fill('40');
     await page.getByTestId('ticket-price').fill(String(+(lastPrice * 0.7).toPrecision(6)));
     await page.getByTestId('ticket-tp').fill('');
     await page.getByTestId('ticket-sl').fill('');

@@ -134,8 +134,8 @@ test('a paper market order with TP/SL places, its position and PnL update, and i
   await page.getByTestId('ticket-buy').click();
   await page.getByTestId('ticket-type').selectOption('market');
   await page.getByTestId('ticket-size-mode').selectOption('notionalUsd');
-  // Small enough to stay inside the default risk sizing (the policy refuses more than it sizes).
-  await page.getByTestId('ticket-size').fill('25');
+  // Above the default 10 USD minimum margin at 3x (a ticket is never resized up to it).
+  await page.getByTestId('ticket-size').fill('40');
   await page.getByTestId('ticket-tp').fill(String(+(lastPrice * 1.04).toPrecision(6)));
   await page.getByTestId('ticket-sl').fill(String(+(lastPrice * 0.98).toPrecision(6)));
   await page.getByTestId('ticket-submit').click();

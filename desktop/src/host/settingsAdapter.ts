@@ -62,6 +62,7 @@ const FIELDS: readonly FieldSpec[] = [
   { path: 'risk.sizing.atrStopMult', group: 'sizing', label: 'Default stop distance', kind: 'number', min: 0, unit: 'ATR' },
   { path: 'risk.sizing.leverage', group: 'sizing', label: 'Leverage', kind: 'number', min: 1, max: 125, unit: 'x' },
   { path: 'risk.sizing.marginMode', group: 'sizing', label: 'Margin mode', kind: 'enum', options: ['cross', 'isolated'] },
+  { path: 'risk.sizing.maxManualNotionalUsd', group: 'sizing', label: 'Largest manual ticket', kind: 'number', min: 0, unit: 'USD', help: 'Tickets are sized as asked, apart from the auto-trader sizing, up to this. Exposure and balance gates still apply.' },
   { path: 'risk.sizing.minMarginUsd', group: 'sizing', label: 'Min initial margin', kind: 'number', min: 0, unit: 'USD' },
   {
     path: 'autotrade.edge.require',

@@ -192,11 +192,12 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     }
   });
 
-  it('refuses an order larger than the risk policy sizes', async () => {
+  it('refuses a ticket above the manual-order limit, naming the setting', async () => {
     const row = await liquidRow(2);
     const res = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 5_000 });
     expect(!res.ok && res.error.code, JSON.stringify(res)).toBe(ErrorCode.RiskRejected);
-    expect(!res.ok && res.error.details?.reason, 'the sizing gate refused it').toBe('exceeds_sizing');
+    expect(!res.ok && res.error.details?.reason, 'the manual-order limit refused it').toBe('max_manual_notional');
+    expect(!res.ok && res.error.message).toContain('risk.sizing.maxManualNotionalUsd');
   });
 
   /** A selected long signal on `row` at `entry`, as the signal engine emits it. */

@@ -93,6 +93,8 @@ export const SizingConfigSchema = z.object({
   minMarginUsd: z.number().nonnegative().default(10),
   /** true: raise an order whose margin is under minMarginUsd to it; false: refuse the order. */
   upsizeToMinMargin: z.boolean().default(true),
+  /** The largest manual ticket (GUI, API, webhook), apart from auto-sizing; exposure, balance and the other gates still apply. */
+  maxManualNotionalUsd: z.number().positive().default(500),
   /** Refuses orders whose margin exceeds the available balance. */
   checkBalance: z.boolean().default(true),
   smart: SmartRiskConfigSchema.prefault({}),

@@ -81,6 +81,8 @@ export function sizeEntry(cfg: SizingConfig, req: RiskOrderRequest, equityUsd: n
   const leverage = cfg.smart.enabled ? smartLeverage(cfg.smart, confidence, atrPct) : cfg.leverage;
   const marginMode = cfg.smart.enabled ? smartMarginMode(cfg.smart, cfg.marginMode, confidence, atrPct) : cfg.marginMode;
 
+  if (req.manualNotionalUsd !== undefined) return sizeManual(cfg, req.manualNotionalUsd, { entry, stopPrice, stopDistance, leverage, marginMode, confidence });
+
   let notionalUsd: number;
   if (cfg.mode === 'fixed') {
     notionalUsd = cfg.fixedNotionalUsd;
@@ -113,5 +115,39 @@ export function sizeEntry(cfg: SizingConfig, req: RiskOrderRequest, equityUsd: n
   return {
     ok: true,
     sizing: { mode: cfg.mode, notionalUsd, amountBase, leverage, marginMode, marginUsd, stopPrice, riskUsd: amountBase * stopDistance, upsizedToMinMargin, confidence },
+  };
+}
+
+/**
+ * A ticket's own notional, as asked: never scaled, and never upsized to the minimum margin (a
+ * trader who asked for 20 USD does not get 30), so a ticket under the minimum is refused instead.
+ */
+function sizeManual(
+  cfg: SizingConfig,
+  notionalUsd: number,
+  at: { entry: number; stopPrice: number; stopDistance: number; leverage: number; marginMode: 'cross' | 'isolated'; confidence: number },
+): { ok: true; sizing: RiskSizing } | RiskRejection {
+  if (!finitePositive(notionalUsd)) return invalid('manualNotionalUsd', notionalUsd, 'a finite notional > 0');
+  if (notionalUsd > cfg.maxManualNotionalUsd * (1 + 1e-9)) {
+    return {
+      ok: false,
+      reason: RiskRejectReason.MaxManualNotional,
+      message: `Order refused: the ticket's ${notionalUsd.toFixed(2)} USD is above the manual-order limit of ${cfg.maxManualNotionalUsd} USD (risk.sizing.maxManualNotionalUsd)`,
+      details: { notionalUsd, maxManualNotionalUsd: cfg.maxManualNotionalUsd },
+    };
+  }
+  const marginUsd = notionalUsd / at.leverage;
+  if (marginUsd < cfg.minMarginUsd) {
+    return {
+      ok: false,
+      reason: RiskRejectReason.MinMargin,
+      message: `Order refused: initial margin ${marginUsd.toFixed(2)} USD is below the minimum ${cfg.minMarginUsd} USD; a ticket is not resized, so ask for at least ${(cfg.minMarginUsd * at.leverage).toFixed(2)} USD`,
+      details: { marginUsd, minMarginUsd: cfg.minMarginUsd, notionalUsd, leverage: at.leverage },
+    };
+  }
+  const amountBase = notionalUsd / at.entry;
+  return {
+    ok: true,
+    sizing: { mode: 'manual', notionalUsd, amountBase, leverage: at.leverage, marginMode: at.marginMode, marginUsd, stopPrice: at.stopPrice, riskUsd: amountBase * at.stopDistance, upsizedToMinMargin: false, confidence: at.confidence },
   };
 }

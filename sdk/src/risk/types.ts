@@ -18,6 +18,7 @@ export const RiskRejectReason = {
   FundingWindow: 'funding_window',
   OrderFlow: 'order_flow',
   MaxSymbolNotional: 'max_symbol_notional',
+  MaxManualNotional: 'max_manual_notional',
 } as const;
 export type RiskRejectReason = (typeof RiskRejectReason)[keyof typeof RiskRejectReason];
 
@@ -49,6 +50,12 @@ export interface RiskOrderRequest {
   intent?: 'open' | 'pyramid';
   /** Regime risk multiplier from the engine (1 = neutral), applied to the sized notional. */
   riskMultiplier?: number;
+  /**
+   * A trader's own ticket: the notional it asked for. Sizing takes it as it is (no sizing mode,
+   * confidence or regime scaling, no upsizing to the minimum margin) up to
+   * `sizing.maxManualNotionalUsd`; every other gate applies. Absent: the policy sizes the order.
+   */
+  manualNotionalUsd?: number;
   /** The symbol's funding rate per interval (0.0001 = 0.01 %) and its next settlement; absent or null: unknown, and the funding window does not apply. */
   funding?: RiskFunding | null;
   /**
@@ -93,7 +100,8 @@ export interface RiskAccountState {
 
 /** How an approved order is sized. */
 export interface RiskSizing {
-  mode: 'fixed' | 'risk_pct' | 'dynamic';
+  /** The sizing mode, or `manual` for a ticket's own notional. */
+  mode: 'fixed' | 'risk_pct' | 'dynamic' | 'manual';
   notionalUsd: number;
   amountBase: number;
   leverage: number;

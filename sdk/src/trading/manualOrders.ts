@@ -112,6 +112,8 @@ export class ManualOrders {
       entryPrice: price,
       atr: ((ctx.atrPct ?? 0) / 100) * price,
       stopPrice: intent.stopLossPrice ?? null,
+      // Sized as the ticket asked, within the manual-order limit, not by the auto-trader's sizing.
+      manualNotionalUsd: intent.amountBase === undefined && intent.notionalUsd !== undefined ? intent.notionalUsd : amountBase * price,
     };
     return this.o.stack.broker.placeOrder({
       symbol: intent.symbol,

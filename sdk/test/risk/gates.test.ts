@@ -253,6 +253,7 @@ describe('rejections', () => {
     funding_window: () => policy().policy.evaluateEntry(request({ funding: { rate: 0.0005, nextFundingTimeMs: NOON_MS + 60_000 } }), account()),
     order_flow: () => policy({ gates: { minDepthUsd: 10_000 } }).policy.evaluateEntry(request({ orderFlow: { tradesPerMin: 5, notionalPerMinUsd: 9_000, depthUsd: 2_000 } }), account()),
     max_symbol_notional: () => policy({ gates: { maxSymbolNotionalUsd: 40 } }).policy.evaluateEntry(request(), account()),
+    max_manual_notional: () => policy().policy.evaluateEntry(request({ manualNotionalUsd: 501 }), account()),
   };
 
   it.each(Object.values(RiskRejectReason))('%s carries its reason, a message and details', (reason) => {

@@ -155,6 +155,18 @@ describe('invalid orders', () => {
     expect(!d.ok && d.message).toContain(field);
   });
 
+  it("takes a ticket's notional as asked: no mode, regime or confidence scaling, never upsized", () => {
+    const dyn = policy({ ...roomy, sizing: { mode: 'dynamic', minMarginUsd: 10 } }).policy;
+    const asked = dyn.evaluateEntry(request({ manualNotionalUsd: 200, riskMultiplier: 0.5, probability: 0.95 }), account());
+    expect(asked.ok && asked.sizing).toMatchObject({ mode: 'manual', notionalUsd: 200, amountBase: 2, leverage: 3, marginUsd: 200 / 3, upsizedToMinMargin: false });
+    const tiny = dyn.evaluateEntry(request({ manualNotionalUsd: 20 }), account());
+    expect(!tiny.ok && tiny.reason, '6.67 USD margin under 10: refused, not resized').toBe('min_margin');
+    expect(!tiny.ok && tiny.message).toContain('ask for at least 30.00 USD');
+    const over = policy({ ...roomy, sizing: { maxManualNotionalUsd: 150 } }).policy.evaluateEntry(request({ manualNotionalUsd: 200 }), account());
+    expect(!over.ok && over.details).toEqual({ notionalUsd: 200, maxManualNotionalUsd: 150 });
+    expect(dyn.evaluateEntry(request({ manualNotionalUsd: Number.NaN }), account()).ok, 'a NaN notional is refused').toBe(false);
+  });
+
   it('allows ATR 0 in fixed mode when an explicit stop is given', () => {
     expect(policy().policy.evaluateEntry(request({ atr: 0, stopPrice: 98 }), account()).ok).toBe(true);
   });

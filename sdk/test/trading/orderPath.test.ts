@@ -99,6 +99,33 @@ describe('one order path (issue: a limit price bypassed RiskPolicy)', () => {
     manual.dispose();
   });
 
+  it('sizes a ticket as asked, apart from the auto-trader sizing, up to the manual-order limit', async () => {
+    const stack = createTradingStack({
+      mode: 'paper',
+      store,
+      clock,
+      risk: RiskConfigSchema.parse({ ...capped(store).risk.config, sizing: { ...capped(store).risk.config.sizing, minMarginUsd: 10, maxManualNotionalUsd: 300 } }),
+      exchangeId: 'blofin',
+      paperMarket: () => SPEC,
+      home: fx.dir,
+    });
+    await stack.broker.start();
+    const paper = stack.broker as PaperBroker;
+    const ctx = { referencePrice: 100, manipScore: null, quoteVolume24hUsd: 1e9, atrPct: 1 };
+    const manual = new ManualOrders({ stack, clock });
+    for (const s of ['A/USDT:USDT', 'B/USDT:USDT', 'C/USDT:USDT', 'D/USDT:USDT']) paper.onOrderBook(s, { ...deepBook(100), symbol: s });
+    const big = await manual.place({ symbol: 'A/USDT:USDT', side: 'buy', type: 'market', notionalUsd: 250 }, ctx);
+    expect(big.filledBase * (big.avgFillPrice ?? 0), '250 USD filled though auto-sizing is 50 USD').toBeCloseTo(250, 6);
+    const tooBig = await manual.place({ symbol: 'B/USDT:USDT', side: 'buy', type: 'market', notionalUsd: 301 }, ctx).catch((e: unknown) => e);
+    expect(tooBig).toMatchObject({ details: { reason: 'max_manual_notional', maxManualNotionalUsd: 300 } });
+    expect((tooBig as Error).message).toContain('risk.sizing.maxManualNotionalUsd');
+    const small = await manual.place({ symbol: 'C/USDT:USDT', side: 'buy', type: 'market', notionalUsd: 20 }, ctx).catch((e: unknown) => e);
+    expect(small, '6.67 USD of margin at 3x is under the 10 USD minimum, and a ticket is not upsized').toMatchObject({ details: { reason: 'min_margin' } });
+    const overCap = await manual.place({ symbol: 'D/USDT:USDT', side: 'buy', type: 'market', notionalUsd: 260 }, ctx).catch((e: unknown) => e);
+    expect(overCap, 'the exposure cap (500 USD) still holds: 250 + 260').toMatchObject({ details: { reason: 'max_exposure' } });
+    manual.dispose();
+  });
+
   it('counts resting entries against the exposure cap', async () => {
     const stack = capped(store);
     await stack.broker.start();
