@@ -213,6 +213,8 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
   // Saved profile edits must reach the ranker before the first ranking, which runs inside start().
   const offUniverse = engine.on('universe', () => profiles.restore());
   let stopOrderFlow: (() => void) | undefined;
+  // Watched symbols raise manipulation alerts like held ones (the trading bridge adds those).
+  const offWatch = engine.watchSymbols(() => store.watchlists.list().flatMap((w) => w.symbols));
 
   return {
     engine: hostEngine,
@@ -228,6 +230,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     async stop() {
       running = false;
       offUniverse();
+      offWatch();
       try {
         stopOrderFlow?.();
         await backtest.close();

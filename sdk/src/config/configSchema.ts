@@ -85,6 +85,18 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ refreshMs: 30_000, maxSymbols: 150 }),
+    /** Alerts the engine raises on its own (calibration drift is under signals.reliability). */
+    alerts: z
+      .object({
+        /**
+         * A held or watched symbol whose radar score (0-100, a heuristic, not a probability)
+         * reaches this raises one `manipulation` alert until it falls 10 points below; null: off.
+         * docs/manipulation.md has how often 90 is reached on recorded data.
+         */
+        manipScore: z.number().min(0).max(100).nullable().default(90),
+      })
+      .strict()
+      .default({ manipScore: 90 }),
     /** The local database. */
     store: z
       .object({

@@ -20,6 +20,7 @@ import {
 } from '../market/index.js';
 import type { SimExchange } from '../sim/index.js';
 import type { EngineAlert, EngineEventMap } from './engineEvents.js';
+import { ManipulationWatch } from './manipulationWatch.js';
 import { Analyzer } from './analyzer.js';
 import type { RankingQueryInput, RankingResult } from '../ranking/index.js';
 import type { ReliabilityFinding, ReliabilityKeyTable, Signal } from '../signals/index.js';
@@ -120,6 +121,11 @@ export interface Engine {
   analyzer(): Analyzer | undefined;
   /** Stated probability against realized hit rate per calibration, over recent matured labels; empty before start. */
   reliability(): ReliabilityKeyTable[];
+  /**
+   * Adds symbols to watch for manipulation alerts (`alerts.manipScore`): `source` is read each
+   * ranking cycle, so it can follow positions and watchlists as they change. Returns the removal.
+   */
+  watchSymbols(source: () => Iterable<string>): () => void;
 }
 
 /** Ranking reads the longest configured timeframe: it carries the most context per bar. */
@@ -194,6 +200,9 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
   );
   let market: MarketDataService | undefined;
   let analyzer: Analyzer | undefined;
+  /** Where the symbols a trader holds or watches come from (the trading bridge, watchlists). */
+  const watchSources = new Set<() => Iterable<string>>();
+  const manipulationWatch = new ManipulationWatch(config.alerts.manipScore);
   let resolved: ResolvedSource | undefined;
   let starting: Promise<void> | undefined;
 
@@ -234,7 +243,12 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       onSignals: (cycle) => {
         for (const signal of cycle.signals) emitter.emit('signal', signal);
       },
-      onRanking: (ranking) => emitter.emit('ranking', ranking),
+      onRanking: (ranking) => {
+        emitter.emit('ranking', ranking);
+        const watchedNow = new Set<string>();
+        for (const source of watchSources) for (const symbol of source()) watchedNow.add(symbol);
+        for (const alert of manipulationWatch.evaluate(ranking.rows, watchedNow, marketClock.nowMs())) emitter.emit('alert', alert);
+      },
       onReliability: (findings) => {
         for (const f of findings) emitter.emit('alert', reliabilityAlert(marketClock.nowMs(), f));
       },
@@ -292,5 +306,9 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     setProfile: (profile) => requireAnalyzer().setProfile(profile),
     analyzer: () => analyzer,
     reliability: () => analyzer?.reliability() ?? [],
+    watchSymbols(source) {
+      watchSources.add(source);
+      return () => void watchSources.delete(source);
+    },
   };
 }

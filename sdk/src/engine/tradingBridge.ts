@@ -81,6 +81,10 @@ export class TradingBridge {
   private stopped = false;
   /** Newest public trade time passed on per symbol: a refresh re-reads recent trades, and a print must cross a paper order once, and only if it happened after the order. */
   private readonly tradeWatermarkMs = new Map<string, number>();
+  /** Symbols with an open position: the engine watches them for manipulation alerts. */
+  private readonly held = new Set<string>();
+  /** The kill switch as last reported (null: not yet), so each change is reported once. */
+  private killOn: boolean | null = null;
 
   constructor(private readonly o: TradingBridgeOptions) {
     this.autotrade = o.autotrade;
@@ -90,10 +94,21 @@ export class TradingBridge {
     const { engine, stack } = this.o;
     this.unsubscribe.push(
       stack.broker.on((event) => {
+        if (event.type === 'position') {
+          if (event.position) this.held.add(event.symbol);
+          else this.held.delete(event.symbol);
+        }
         if (event.type === 'position' && event.position === null) this.onPositionClosed(event.symbol);
         this.o.onBrokerEvent?.(event);
       }),
     );
+    this.unsubscribe.push(engine.watchSymbols(() => this.held));
+    stack.broker
+      .fetchPositions()
+      .then((positions) => {
+        for (const p of positions) this.held.add(p.symbol);
+      })
+      .catch((err: unknown) => this.warn('position read for the manipulation watch failed', '*', err));
     this.unsubscribe.push(
       engine.on('signal', (signal) => {
         this.onSignal(signal).catch((err: unknown) => this.warn('signal routing failed', signal.symbol, err));
@@ -105,6 +120,7 @@ export class TradingBridge {
         stack.autoTrader.onPrice(bar.symbol, bar.candle.close).catch((err: unknown) => this.warn('protection update failed', bar.symbol, err));
       }),
     );
+    this.checkKillSwitch();
     this.schedule();
   }
 
@@ -180,6 +196,7 @@ export class TradingBridge {
   private schedule(): void {
     if (this.stopped) return;
     this.cancelTimer = this.o.clock.setTimer(this.o.positionRefreshMs ?? 5_000, () => {
+      this.checkKillSwitch();
       // fetchPositions can fail (exchange down): log it and keep the refresh cycle alive.
       this.refreshOpen()
         .catch((err: unknown) => this.warn('open-position refresh failed', '*', err))
@@ -207,6 +224,26 @@ export class TradingBridge {
     } finally {
       this.refreshing = false;
     }
+  }
+
+  /**
+   * Reports the kill switch when it is on at start and whenever it changes, wherever it was set
+   * (this process, `perpscope panic` in another, the `.panic` file, the config): checked on every
+   * refresh tick, so a change shows within `positionRefreshMs`.
+   */
+  private checkKillSwitch(): void {
+    const s = this.o.stack.killSwitch.state();
+    if (s.on === this.killOn || (this.killOn === null && !s.on)) {
+      this.killOn = s.on;
+      return;
+    }
+    this.killOn = s.on;
+    const why = [s.sources.join(', '), s.reason].filter(Boolean).join(': ');
+    this.o.onBrokerEvent?.(
+      s.on
+        ? { type: 'alert', level: 'warn', reason: 'kill_switch', message: `Kill switch on (${why}): new entries are refused`, details: { sources: s.sources, reason: s.reason } }
+        : { type: 'alert', level: 'info', reason: 'kill_switch', message: 'Kill switch off: new entries are allowed again', details: { sources: [], reason: s.reason } },
+    );
   }
 
   private warn(msg: string, symbol: string, err: unknown): void {

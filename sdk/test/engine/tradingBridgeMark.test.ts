@@ -19,6 +19,7 @@ describe('TradingBridge: stops move on the mark of each open-position refresh', 
     // The engine surface the bridge uses: no events (no bar closes), and the order flow a refresh reads.
     const engine = {
       on: () => () => undefined,
+      watchSymbols: () => () => undefined,
       refreshOrderFlow: (symbol: string): Promise<OrderFlowSnapshot> =>
         Promise.resolve({ symbol, updatedAtMs: clock.nowMs(), bookTop: book(mark), markPrice: { symbol, timestampMs: clock.nowMs(), markPrice: mark } }),
     } as unknown as Engine;
