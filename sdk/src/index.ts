@@ -21,6 +21,7 @@ export * from './backtest/index.js';
 export * from './data/index.js';
 export { TradingBridge, tradeSignalFrom, riskOrderFlowOf, type TradingBridgeOptions } from './engine/tradingBridge.js';
 export { startOrderFlowLoop, type OrderFlowLoopOptions } from './engine/orderFlowLoop.js';
+export { createCcxtExchange } from './engine/exchangeClient.js';
 export * from './cli/index.js';
 // Names defined by more than one module: the market's and the signal engine's are the primary
 // ones; the others are re-exported under module-prefixed names.

@@ -12,13 +12,17 @@ import {
   resolveEdgeEvidence,
   withLogLevel,
   startOrderFlowLoop,
+  createCcxtExchange,
+  PerpscopeError,
 } from '@perpscope/sdk';
-import type { SimExchange } from '@perpscope/sdk/sim';
+import { createBlofinClient, type SimExchange } from '@perpscope/sdk/sim';
+import { ErrorCode } from '@perpscope/shared';
+import type { Exchange } from 'ccxt';
 import { createBacktestService } from './backtest/backtestService.js';
 import { SIM_API_KEY, hostConfig } from './hostConfig.js';
 import { createKeyTester } from './keyTesterAdapter.js';
 import { adaptMarketEngine } from './marketAdapter.js';
-import type { HostEngine, HostEvent } from './ports.js';
+import type { HostEngine, HostEvent, HostSecret } from './ports.js';
 import { createProfilesAdapter, savedBuiltinProfile } from './profilesAdapter.js';
 import { createRankingAdapter } from './rankingPort.js';
 import type { EngineFactory, EngineRuntime, EngineRuntimeOptions } from './runtime.js';
@@ -145,8 +149,9 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     edge: config.autotrade.edge,
     onEdgeChange: (edge) => trading?.setEdge(edge),
   });
+  // Paper always; live only once armed from the app (never from the config, never after a restart).
   const trading: PaperTrading | undefined =
-    config.mode === 'paper'
+    config.mode === 'paper' || config.mode === 'live'
       ? createPaperTrading({
           engine,
           store,
@@ -160,6 +165,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
           ranking: rankings.row,
           // Open positions get fresh order flow about once a wall second, however fast the sim runs.
           positionRefreshMs: 1_000 * (sim ? config.sim.acceleration : 1),
+          liveExchange: (exchange, secret) => liveExchangeClient(exchange, secret, sim, config.requestTimeoutMs),
         })
       : undefined;
   const market = adaptMarketEngine(engine, { isRunning: () => running });
@@ -246,3 +252,18 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
 
 /** The engine factory of the desktop shells over the real sdk engine and store. */
 export const createHostEngine: EngineFactory = (options) => hostEngineFactory({ openStore, env: process.env })(options);
+
+/**
+ * The ccxt client a live session trades through: SimExchange's private API on the sim (which
+ * checks the signature against its test key), else the exchange's own ccxt class, with `secret`.
+ */
+function liveExchangeClient(exchange: string, secret: HostSecret, sim: SimExchange | undefined, timeoutMs: number): Exchange {
+  const credentials = { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) };
+  if (sim) {
+    if (exchange !== 'blofin') throw new PerpscopeError(ErrorCode.NotSupported, `The simulator stands in for blofin only; live ${exchange} needs a real connection`, { details: { exchange } });
+    return createBlofinClient(sim, { ...credentials, timeout: timeoutMs, enableRateLimit: true }) as unknown as Exchange;
+  }
+  const client = createCcxtExchange(exchange, { timeoutMs });
+  Object.assign(client, credentials, { enableRateLimit: true });
+  return client;
+}

@@ -1,4 +1,4 @@
-import { ErrorCode, err, ok, type MethodName, type MethodOutput, type MethodParams, type Result } from '@perpscope/shared';
+import { ErrorCode, err, liveConfirmPhrase, ok, type MethodName, type MethodOutput, type MethodParams, type Result } from '@perpscope/shared';
 import type { HostEngine, HostSecret, HostSecretStore, HostStore, MaybePromise } from './ports.js';
 import { queryRanking } from './rankingQuery.js';
 import { invalidParams, notSupported, toRpcError } from './rpcErrors.js';
@@ -74,6 +74,30 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
     async 'trading.setAutotrade'(p) {
       const t = engine.trading;
       return t ? attempt(async () => ({ autotrade: await t.setAutotrade(p.enabled) })) : { ok: false, error: notSupported('trading.setAutotrade', 'trader') };
+    },
+    async 'trading.armLive'(p) {
+      const t = engine.trading;
+      const tester = engine.keyTester;
+      if (!t?.armLive || !tester) return { ok: false, error: notSupported('trading.armLive', 'live trader') };
+      const phrase = liveConfirmPhrase(p.exchange, p.label);
+      if (p.confirm !== phrase) {
+        return err(ErrorCode.InvalidInput, `Live trading not armed: type "${phrase}" to confirm real orders on ${p.exchange} with the key ${p.label}`, {
+          field: 'confirm',
+          expected: phrase,
+        });
+      }
+      const stored = await attempt(() => secrets.get({ exchange: p.exchange, label: p.label }));
+      if (!stored.ok) return stored;
+      const secret = stored.value;
+      if (!secret) return err(ErrorCode.SecretNotFound, `Live trading not armed: no key is stored for ${p.exchange}:${p.label}`, { exchange: p.exchange, label: p.label });
+      // The key must authenticate now, before a single live order can be sent with it.
+      const tested = await attempt(() => tester.test(p.exchange, secret), secretValues(secret));
+      if (!tested.ok) return { ok: false, error: { ...tested.error, message: `Live trading not armed: ${tested.error.message}` } };
+      return attempt(() => t.armLive!(p.exchange, p.label, secret), secretValues(secret));
+    },
+    async 'trading.disarmLive'() {
+      const t = engine.trading;
+      return t?.disarmLive ? attempt(() => t.disarmLive!()) : { ok: false, error: notSupported('trading.disarmLive', 'live trader') };
     },
     async 'orders.place'(p) {
       const t = engine.trading;

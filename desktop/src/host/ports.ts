@@ -65,6 +65,9 @@ export interface TradingPort {
   closePosition(symbol: string): MaybePromise<OrderView>;
   setKillSwitch(active: boolean, reason: string | null): MaybePromise<KillSwitchStateView>;
   panic(symbols: string[] | null): MaybePromise<PanicReportView>;
+  /** Arms live trading with a key the host read from the keychain and tested; absent: not offered. */
+  armLive?(exchange: string, label: string, secret: HostSecret): Promise<TradingStatusView>;
+  disarmLive?(): Promise<TradingStatusView>;
 }
 
 export interface SettingsPort {

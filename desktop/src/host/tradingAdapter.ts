@@ -1,5 +1,6 @@
 import {
   createTradingStack,
+  PerpscopeError,
   describeError,
   ManualOrders,
   PaperBroker,
@@ -18,9 +19,11 @@ import {
   type AutoTraderConfigInput,
   type EdgeEvidenceFile,
   type EdgeGateConfig,
+  type TradingStack,
 } from '@perpscope/sdk';
-import type { KillSwitchStateView, MethodParams, OrderView, PositionView, RankingRowView } from '@perpscope/shared';
-import type { HostEvent, TradingPort } from './ports.js';
+import type { Exchange } from 'ccxt';
+import { ErrorCode, type KillSwitchStateView, type MethodParams, type OrderView, type PositionView, type RankingRowView } from '@perpscope/shared';
+import type { HostEvent, HostSecret, TradingPort } from './ports.js';
 import { toAccountView, toFillView, toOrderView, toPositionView } from './tradingViews.js';
 
 export interface PaperTradingOptions {
@@ -39,6 +42,11 @@ export interface PaperTradingOptions {
   ranking: (symbol: string) => RankingRowView | null;
   /** Market-clock milliseconds between refreshes of symbols with positions or working orders. */
   positionRefreshMs: number;
+  /**
+   * A ccxt client with `secret` for live trading on `exchange` (SimExchange's private API when the
+   * engine runs on the sim). Absent: live trading is not offered.
+   */
+  liveExchange?: (exchange: string, secret: HostSecret) => Exchange;
 }
 
 export interface PaperTrading {
@@ -52,37 +60,39 @@ export interface PaperTrading {
   stop(): Promise<void>;
 }
 
-/** Store key of the auto-trader switch, so it survives a restart. */
+/** Store key of the paper auto-trader switch, so it survives a restart (live never starts armed). */
 const AUTOTRADE_KEY = 'desktop.trading.autotrade';
 
+/** One trading stack with its bridge, ticket path and emergency-file watch: paper, or live once armed. */
+interface Session {
+  kind: 'paper' | 'live';
+  /** The exchange id its ledger rows are kept under. */
+  exchange: string;
+  /** The key's label (live). */
+  label: string | null;
+  stack: TradingStack;
+  bridge: TradingBridge;
+  manual: ManualOrders;
+  positionView(p: BrokerPosition): PositionView;
+  fillView(f: Fill): ReturnType<typeof toFillView>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 /**
- * Paper trading over the sdk's trading stack, driven by one TradingBridge: every order passes the
- * stack's RiskPolicy (the kill switch first), the AutoTrader takes selected signals when the
- * switch is on, and orders, fills, positions and the switch live in the store so they survive a
- * restart. Manual orders refresh the symbol's order flow first so they walk the current book, then
- * go through the sdk's ManualOrders, which keeps the ticket's sizing and TP/SL logic.
+ * Trading over the sdk's trading stack, paper by default and live once armed, each driven by its
+ * own TradingBridge: every order passes the stack's RiskPolicy (the kill switch first), the
+ * AutoTrader takes selected signals when its switch is on, and orders, fills, positions and the
+ * switch live in the store so they survive a restart. Manual orders refresh the symbol's order
+ * flow first so they walk the current book, then go through the sdk's ManualOrders.
+ *
+ * Live is armed by `armLive` with a key the host has already read from the keychain and tested;
+ * it runs the same stack `perpscope run --live` builds (CcxtBroker: the ledger before the send,
+ * reconcile at start, leverage and margin set on the exchange). While armed, every command and
+ * event is the live session's; disarming stops it and returns to paper. Nothing of it is stored,
+ * so a restart is always paper.
  */
 export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
-  const stack = createTradingStack({
-    mode: 'paper',
-    store: o.store,
-    clock: o.clock,
-    risk: structuredClone(o.risk),
-    exchangeId: o.exchange,
-    home: o.home,
-    paperMarket: (symbol) => {
-      const m = o.engine.markets().find((x) => x.symbol === symbol);
-      return m ? paperMarketSpec(m) : undefined;
-    },
-    autoTrader: o.autotrade,
-    edgeEvidence: o.edgeEvidence,
-    logger: o.logger,
-  });
-  const { broker, killSwitch } = stack;
-  let emergency: EmergencyFileWatch | undefined;
-  const fillView = (f: Fill) => toFillView(f, fillExitReason(f, (id) => o.store.orders.get(id)));
-  const lastPositions = new Map<string, PositionView>();
   const listeners = new Set<(e: HostEvent) => void>();
   const emit = (e: HostEvent) => {
     for (const fn of [...listeners]) fn(e);
@@ -91,66 +101,128 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     const atMs = Math.floor(o.clock.nowMs());
     emit({ event: 'alert', data: { id: `${kind}-${atMs}`, level, kind, message, symbol, atMs } });
   };
+  let risk = structuredClone(o.risk);
+  const edge = { ...(o.autotrade.edge ?? {}) };
 
-  const protection = (symbol: string) => {
-    let stop: number | null = null;
-    let target: number | null = null;
-    for (const ord of broker.openOrders(symbol)) {
-      if (ord.type === 'stop_market') stop = ord.triggerPrice;
-      if (ord.type === 'take_profit_market') target = ord.triggerPrice;
-    }
-    return { stop, target };
-  };
-
-  function positionView(p: BrokerPosition): PositionView {
-    const times = o.store.positions.get('paper', o.exchange, p.symbol) ?? { openedAtMs: o.clock.nowMs(), updatedAtMs: o.clock.nowMs() };
-    return toPositionView(p, times, protection(p.symbol));
+  function openSession(kind: 'paper' | 'live', exchange: string, label: string | null, client?: Exchange): Session {
+    const stack = createTradingStack({
+      mode: kind,
+      store: o.store,
+      clock: o.clock,
+      risk: structuredClone(risk),
+      exchangeId: exchange,
+      home: o.home,
+      ...(kind === 'live'
+        ? { exchange: client! }
+        : {
+            paperMarket: (symbol: string) => {
+              const m = o.engine.markets().find((x) => x.symbol === symbol);
+              return m ? paperMarketSpec(m) : undefined;
+            },
+          }),
+      autoTrader: { ...o.autotrade, edge: { ...edge } as EdgeGateConfig },
+      edgeEvidence: o.edgeEvidence,
+      logger: o.logger,
+    });
+    const { broker, killSwitch } = stack;
+    const ledger = kind;
+    let emergency: EmergencyFileWatch | undefined;
+    const fillView = (f: Fill) => toFillView(f, fillExitReason(f, (id) => o.store.orders.get(id)));
+    const lastPositions = new Map<string, PositionView>();
+    // Only the active session's events reach the app: the positions and orders it shows are its.
+    const emitIfActive = (e: HostEvent) => {
+      if (active() === session) emit(e);
+    };
+    const protection = (symbol: string) => {
+      let stop: number | null = null;
+      let target: number | null = null;
+      for (const ord of broker.openOrders(symbol)) {
+        if (ord.type === 'stop_market') stop = ord.triggerPrice;
+        if (ord.type === 'take_profit_market') target = ord.triggerPrice;
+      }
+      return { stop, target };
+    };
+    const positionView = (p: BrokerPosition): PositionView => {
+      const times = o.store.positions.get(ledger, exchange, p.symbol) ?? { openedAtMs: o.clock.nowMs(), updatedAtMs: o.clock.nowMs() };
+      return toPositionView(p, times, protection(p.symbol));
+    };
+    const bridge = new TradingBridge({
+      engine: o.engine,
+      stack,
+      paper: broker instanceof PaperBroker ? broker : undefined,
+      clock: o.clock,
+      logger: o.logger,
+      autotrade: kind === 'paper' && o.store.settings.get(AUTOTRADE_KEY) === true,
+      positionRefreshMs: o.positionRefreshMs,
+      onSignalOutcome: (signal, outcome) => {
+        if (active() !== session) return;
+        if (outcome.status === 'placed') alert('info', 'autotrade_entry', `Auto-trader opened ${signal.side} ${signal.symbol}${kind === 'live' ? ' (LIVE)' : ''}`, signal.symbol);
+        else alert('info', 'autotrade_skip', `Auto-trader skipped ${signal.side} ${signal.symbol}: ${outcome.message}`, signal.symbol);
+      },
+      onBrokerEvent: (e) => {
+        if (e.type === 'order') {
+          emitIfActive({ event: 'order', data: toOrderView(e.order) });
+        } else if (e.type === 'fill') {
+          emitIfActive({ event: 'fill', data: fillView(e.fill) });
+        } else if (e.type === 'position') {
+          if (e.position) {
+            const view = positionView(e.position);
+            lastPositions.set(e.symbol, view);
+            emitIfActive({ event: 'position', data: view });
+            return;
+          }
+          const last = lastPositions.get(e.symbol);
+          lastPositions.delete(e.symbol);
+          // The bridge cancels the closed position's leftover exits and closes its plans.
+          if (last) emitIfActive({ event: 'position', data: { ...last, status: 'closed', sizeBase: 0, unrealizedPnlUsd: 0, updatedAtMs: Math.floor(o.clock.nowMs()) } });
+        } else if (active() === session) {
+          alert(e.level, e.reason, e.message);
+        }
+      },
+    });
+    const manual = new ManualOrders({ stack, clock: o.clock, logger: o.logger });
+    const session: Session = {
+      kind,
+      exchange,
+      label,
+      stack,
+      bridge,
+      manual,
+      positionView,
+      fillView,
+      async start() {
+        await stack.autoTrader.start();
+        bridge.start();
+        const file = stack.autoTrader.config.emergencyFile;
+        if (file !== null) {
+          emergency = watchEmergencyFile({ file, home: o.home, broker, store: o.store, clock: o.clock, killSwitch, onAlert: (a) => alert(a.level, a.kind, a.message) });
+          // A file already there at start flattens before the first signal.
+          await emergency.check();
+        }
+      },
+      async stop() {
+        // A flatten under way finishes before the broker and the store go away.
+        await emergency?.stop().catch(() => undefined);
+        bridge.stop();
+        manual.dispose();
+        await broker.stop();
+      },
+    };
+    return session;
   }
 
-  const bridge = new TradingBridge({
-    engine: o.engine,
-    stack,
-    paper: broker instanceof PaperBroker ? broker : undefined,
-    clock: o.clock,
-    logger: o.logger,
-    autotrade: o.store.settings.get(AUTOTRADE_KEY) === true,
-    positionRefreshMs: o.positionRefreshMs,
-    onSignalOutcome: (signal, outcome) =>
-      outcome.status === 'placed'
-        ? alert('info', 'autotrade_entry', `Auto-trader opened ${signal.side} ${signal.symbol}`, signal.symbol)
-        : alert('info', 'autotrade_skip', `Auto-trader skipped ${signal.side} ${signal.symbol}: ${outcome.message}`, signal.symbol),
-    onBrokerEvent: (e) => {
-      if (e.type === 'order') {
-        emit({ event: 'order', data: toOrderView(e.order) });
-      } else if (e.type === 'fill') {
-        emit({ event: 'fill', data: fillView(e.fill) });
-      } else if (e.type === 'position') {
-        if (e.position) {
-          const view = positionView(e.position);
-          lastPositions.set(e.symbol, view);
-          emit({ event: 'position', data: view });
-          return;
-        }
-        const last = lastPositions.get(e.symbol);
-        lastPositions.delete(e.symbol);
-        // The bridge cancels the closed position's leftover exits and closes its plans.
-        if (last) emit({ event: 'position', data: { ...last, status: 'closed', sizeBase: 0, unrealizedPnlUsd: 0, updatedAtMs: Math.floor(o.clock.nowMs()) } });
-      } else {
-        alert(e.level, e.reason, e.message);
-      }
-    },
-  });
-
-  const manual = new ManualOrders({ stack, clock: o.clock, logger: o.logger });
+  const paper = openSession('paper', o.exchange, null);
+  let live: Session | null = null;
+  const active = (): Session => live ?? paper;
 
   function killState(): KillSwitchStateView {
-    const s = killSwitch.state();
+    const s = active().stack.killSwitch.state();
     return { active: s.on, reason: s.on ? (s.reason ?? s.sources.join(', ')) : s.reason, sinceMs: s.changedAtMs === null ? null : Math.floor(s.changedAtMs) };
   }
 
   /** The freshest mid (or mark) after feeding the broker the symbol's current book. */
   async function refresh(symbol: string): Promise<number | null> {
-    const flow = await bridge.refresh(symbol);
+    const flow = await active().bridge.refresh(symbol);
     const bid = flow.bookTop?.bids[0]?.[0];
     const ask = flow.bookTop?.asks[0]?.[0];
     return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (flow.markPrice?.markPrice ?? null);
@@ -158,10 +230,11 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
 
   /** Manual orders go through the sdk's one order path: sized at the executable price, every gate. */
   async function placeOrder(p: MethodParams<'orders.place'>): Promise<OrderView> {
-    manual.refuseIfKilled(p);
+    const session = active();
+    session.manual.refuseIfKilled(p);
     const referencePrice = await refresh(p.symbol);
     const row = o.ranking(p.symbol);
-    const order = await manual.place(
+    const order = await session.manual.place(
       {
         symbol: p.symbol,
         side: p.side,
@@ -179,84 +252,117 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     return toOrderView(order);
   }
 
+  async function status() {
+    const session = active();
+    const s = await session.stack.status();
+    const anchor = session.stack.risk.dailyAnchor();
+    return {
+      mode: session.kind,
+      exchange: session.exchange,
+      liveAccount: session.kind === 'live' ? { exchange: session.exchange, label: session.label ?? '' } : null,
+      autotrade: session.bridge.isAutotrade(),
+      killSwitch: killState(),
+      account: toAccountView(s.account, anchor ? s.account.equityUsd - anchor.equityUsd : null),
+      positions: s.positions.map(session.positionView),
+      orders: s.openOrders.map(toOrderView),
+      edge: s.edge,
+    };
+  }
+
+  async function disarm(reason: string): Promise<void> {
+    const session = live;
+    if (!session) return;
+    live = null;
+    await session.stop().catch((err: unknown) => o.logger.warn({ err: describeError(err) }, 'live session stop failed'));
+    alert('warn', 'live_disarmed', `LIVE trading on ${session.exchange}:${session.label ?? ''} disarmed (${reason}); back to paper`);
+  }
+
   return {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     setRisk(config) {
-      // Broker and AutoTrader share the stack's one policy: updating its config in place applies
+      risk = structuredClone(config);
+      // Broker and AutoTrader share each stack's one policy: updating its config in place applies
       // the new limits to both, and keeps its daily anchor.
-      Object.assign(stack.risk.config, structuredClone(config));
+      for (const session of [paper, live]) if (session) Object.assign(session.stack.risk.config, structuredClone(config));
     },
     setEdge(config) {
+      Object.assign(edge, structuredClone(config));
       // The AutoTrader reads its edge config per signal and per status, so updating it in place suffices.
-      Object.assign(stack.autoTrader.config.edge, structuredClone(config));
+      for (const session of [paper, live]) if (session) Object.assign(session.stack.autoTrader.config.edge, structuredClone(config));
     },
     async start() {
-      await stack.autoTrader.start();
-      bridge.start();
-      const file = stack.autoTrader.config.emergencyFile;
-      if (file !== null) {
-        emergency = watchEmergencyFile({ file, home: o.home, broker, store: o.store, clock: o.clock, killSwitch, onAlert: (a) => alert(a.level, a.kind, a.message) });
-        // A file already there at start flattens before the first signal.
-        await emergency.check();
-      }
+      await paper.start();
     },
     async stop() {
-      // A flatten under way finishes before the broker and the store go away.
-      await emergency?.stop().catch(() => undefined);
-      bridge.stop();
-      manual.dispose();
-      await broker.stop();
+      await disarm('the app is stopping');
+      await paper.stop();
     },
     port: {
-      async status() {
-        const s = await stack.status();
-        const anchor = stack.risk.dailyAnchor();
-        return {
-          mode: 'paper',
-          exchange: o.exchange,
-          autotrade: bridge.isAutotrade(),
-          killSwitch: killState(),
-          account: toAccountView(s.account, anchor ? s.account.equityUsd - anchor.equityUsd : null),
-          positions: s.positions.map(positionView),
-          orders: s.openOrders.map(toOrderView),
-          edge: s.edge,
-        };
-      },
+      status,
       setAutotrade(enabled) {
-        o.store.settings.set(AUTOTRADE_KEY, enabled, o.clock.nowMs());
-        bridge.setAutotrade(enabled);
-        return bridge.isAutotrade();
+        const session = active();
+        // Only the paper switch is stored: live never starts trading by itself after a restart.
+        if (session.kind === 'paper') o.store.settings.set(AUTOTRADE_KEY, enabled, o.clock.nowMs());
+        session.bridge.setAutotrade(enabled);
+        return session.bridge.isAutotrade();
       },
       placeOrder,
       history(limit) {
+        const session = active();
         return {
-          orders: o.store.orders.listRecent('paper', o.exchange, limit).map(toOrderView),
-          fills: o.store.fills.recent('paper', o.exchange, limit).map(fillView),
+          orders: o.store.orders.listRecent(session.kind, session.exchange, limit).map(toOrderView),
+          fills: o.store.fills.recent(session.kind, session.exchange, limit).map(session.fillView),
         };
       },
       async cancelOrder(orderId) {
-        return toOrderView(await broker.cancelOrder(orderId));
+        return toOrderView(await active().stack.broker.cancelOrder(orderId));
       },
       async closePosition(symbol) {
         await refresh(symbol);
-        return toOrderView(await manual.close(symbol));
+        return toOrderView(await active().manual.close(symbol));
       },
       setKillSwitch(active, reason) {
-        killSwitch.set(active, reason ?? (active ? 'set from the app' : 'cleared from the app'));
+        // One stored switch for both sessions: turning it on from the app blocks paper and live alike.
+        paper.stack.killSwitch.set(active, reason ?? (active ? 'set from the app' : 'cleared from the app'));
         return killState();
       },
       async panic(symbols) {
-        for (const s of symbols ?? (await broker.fetchPositions()).map((p) => p.symbol)) await refresh(s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'));
-        const report = await stack.autoTrader.panic(symbols ? { symbols } : {});
+        const session = active();
+        for (const s of symbols ?? (await session.stack.broker.fetchPositions()).map((p) => p.symbol)) {
+          await refresh(s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'));
+        }
+        const report = await session.stack.autoTrader.panic(symbols ? { symbols } : {});
         return {
           canceledOrders: report.cancelled.length,
           closedPositions: report.closed.length,
           failures: report.failures.map((f) => ({ symbol: f.target, message: f.error })),
         };
       },
+      ...(o.liveExchange
+        ? {
+            async armLive(exchange: string, label: string, secret: HostSecret) {
+              if (live) throw new PerpscopeError(ErrorCode.InvalidInput, `LIVE trading is already armed on ${live.exchange}:${live.label ?? ''}; disarm it first`, { details: { exchange: live.exchange, label: live.label } });
+              const session = openSession('live', exchange, label, o.liveExchange!(exchange, secret));
+              try {
+                // Reconciles with the exchange before the first order: its positions and orders become the ledger's.
+                await session.start();
+              } catch (err) {
+                await session.stop().catch(() => undefined);
+                throw err;
+              }
+              live = session;
+              alert('warn', 'live_armed', `LIVE trading armed on ${exchange}:${label}: orders from the app now use real funds`);
+              return status();
+            },
+            async disarmLive() {
+              await disarm('from the app');
+              return status();
+            },
+          }
+        : {}),
     },
   };
 }

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type RankingSnapshotView } from '@perpscope/shared';
-import { silentLogger } from '@perpscope/sdk';
 import { openStore } from '../../../sdk/src/store/index.js';
 import { DEFAULT_PROFILES } from '../../../sdk/src/ranking/index.js';
-import { createHost, hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host, type HostSecretStore } from '../../src/host/index.js';
+import { hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host, type HostSecretStore } from '../../src/host/index.js';
+import { startSimHost, stopSimHost } from './hostHarness.js';
 import { keychainProblem, needKeychain, testSecretStore } from '../../../test/support/keychain.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
@@ -55,15 +55,9 @@ describe('desktop engine runtime over a SimExchange-backed engine and a SQLite s
   let firstRunRows = 0;
 
   async function boot(): Promise<void> {
-    runtime = await factory({ home, sim: true, logger: silentLogger });
-    host = createHost({ engine: runtime.engine, secrets, ...(runtime.store ? { store: runtime.store } : {}) });
-    await runtime.start();
+    ({ runtime, host } = await startSimHost(factory, home, secrets));
   }
-
-  async function shutdown(): Promise<void> {
-    host.close();
-    await runtime.stop();
-  }
+  const shutdown = () => stopSimHost({ runtime, host });
 
   beforeAll(boot);
   afterAll(async () => {

@@ -247,6 +247,8 @@ export type EdgeGateStatusView = z.infer<typeof EdgeGateStatusViewSchema>;
 export const TradingStatusViewSchema = z.object({
   mode: TradingModeViewSchema,
   exchange: z.string(),
+  /** The armed live account; null (or absent, from older hosts) on paper. */
+  liveAccount: z.object({ exchange: z.string(), label: z.string() }).nullable().optional(),
   autotrade: z.boolean(),
   killSwitch: KillSwitchStateViewSchema,
   account: AccountViewSchema.nullable(),

@@ -126,6 +126,13 @@ export const RPC_METHODS = {
   ),
   'trading.status': method(empty, TradingStatusViewSchema),
   'trading.setAutotrade': method(z.strictObject({ enabled: z.boolean() }), z.object({ autotrade: z.boolean() })),
+  /**
+   * Arms LIVE trading with a stored key, which the host tests first. `confirm` must be the phrase
+   * `liveConfirmPhrase(exchange, label)` gives: the trader typed the exchange and account.
+   */
+  'trading.armLive': method(z.strictObject({ exchange: exchangeId, label: keyLabel, confirm: z.string().max(200) }), TradingStatusViewSchema),
+  /** Back to paper at once; open live positions stay on the exchange with their stops. */
+  'trading.disarmLive': method(empty, TradingStatusViewSchema),
   'orders.place': method(PlaceOrderInputSchema, z.object({ order: OrderViewSchema })),
   'orders.cancel': method(z.strictObject({ orderId: z.string().min(1).max(128) }), z.object({ order: OrderViewSchema })),
   /** Recent orders (every state) and fills from the store, newest first: history survives reloads and restarts. */
@@ -202,3 +209,8 @@ export function isMethodName(name: unknown): name is MethodName {
 
 /** Fields whose values are secrets; they are redacted from any error that echoes input. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['apiKey', 'secret', 'password', 'token']);
+
+/** What a trader types to arm live trading: it names the exchange and the account. */
+export function liveConfirmPhrase(exchange: string, label: string): string {
+  return `LIVE ${exchange}:${label}`;
+}

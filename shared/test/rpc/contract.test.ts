@@ -16,7 +16,7 @@ import {
 describe('RPC contract', () => {
   it('declares every command of the desktop issue', () => {
     const expected = [
-      'rankings.query', 'symbol.inspect', 'candles.get', 'signals.list', 'trading.status', 'trading.setAutotrade',
+      'rankings.query', 'symbol.inspect', 'candles.get', 'signals.list', 'trading.status', 'trading.setAutotrade', 'trading.armLive', 'trading.disarmLive',
       'orders.place', 'orders.cancel', 'orders.history', 'positions.close', 'emergency.killSwitch', 'emergency.panic', 'settings.get',
       'settings.set', 'profiles.list', 'profiles.apply', 'watchlists.list', 'watchlists.save', 'watchlists.delete',
       'keys.set', 'keys.list', 'keys.delete', 'keys.test', 'health.get',
@@ -37,6 +37,7 @@ describe('RPC contract', () => {
       'keys.set': { exchange: 'blofin', label: 'main', apiKey: 'k', secret: 's', password: 'p' },
       'watchlists.save': { name: 'majors', symbols: ['BTC/USDT:USDT'] },
       'trading.status': {},
+      'trading.armLive': { exchange: 'blofin', label: 'main', confirm: 'LIVE blofin:main' },
       'backtest.start': { dataset: '/data/binance', timeframe: '1h', symbols: ['BTC/USDT:USDT'], fromMs: 1_735_689_600_000, toMs: 1_736_899_200_000, riskPerTradePct: 1, strategies: ['breakout'] },
       'backtest.report': { id: 'bt-20250101T000000.000Z-1a2b3c4d-abcdef', kind: 'xlsx' },
     };

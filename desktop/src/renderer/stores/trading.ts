@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { FillView, KillSwitchStateView, OrderView, PanicReportView, PlaceOrderInput, PositionView, RpcError, TradingStatusView } from '@perpscope/shared';
+import type { FillView, KillSwitchStateView, OrderView, PanicReportView, PlaceOrderInput, PositionView, Result, RpcError, TradingStatusView } from '@perpscope/shared';
 import { isNetworkFailure, useApi } from './api.js';
 import { useConnectionStore } from './connection.js';
 import { statusOf, type LoadStatus } from '../lib/remote.js';
@@ -141,6 +141,26 @@ export const useTradingStore = defineStore('trading', () => {
     return null;
   }
 
+  /** After arming or disarming: the new mode's status, and its own ledger's history in place of the one left. */
+  function switchedMode(res: Result<TradingStatusView>): RpcError | null {
+    if (!res.ok) return res.error;
+    applyStatus(res.value);
+    recentOrders.value = [];
+    fills.value = [];
+    void loadHistory();
+    return null;
+  }
+
+  /** Arms live trading with a stored key; `confirm` is the phrase the trader typed. */
+  async function armLive(exchange: string, label: string, confirm: string): Promise<RpcError | null> {
+    return switchedMode(conn.observe(await api.trading.armLive({ exchange, label, confirm })));
+  }
+
+  /** Back to paper in one step. */
+  async function disarmLive(): Promise<RpcError | null> {
+    return switchedMode(conn.observe(await api.trading.disarmLive({})));
+  }
+
   async function panic(): Promise<{ report: PanicReportView | null; error: RpcError | null }> {
     const res = conn.observe(await api.emergency.panic({ confirm: true }));
     void refresh();
@@ -149,6 +169,6 @@ export const useTradingStore = defineStore('trading', () => {
 
   return {
     status, loadStatus, error, positions, orders, recentOrders, fills, historyError, mode, killSwitch, account, unrealizedUsd,
-    start, refresh, loadHistory, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic,
+    start, refresh, loadHistory, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic, armLive, disarmLive,
   };
 });

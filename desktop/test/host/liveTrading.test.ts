@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, liveConfirmPhrase, type RankingRowView } from '@perpscope/shared';
+import { openStore } from '@perpscope/sdk';
+import { startSimHost, stopSimHost } from './hostHarness.js';
+import { hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host, type HostSecret, type HostSecretStore } from '../../src/host/index.js';
+import { SIM_START_MS, until } from '../../../test/support/sim.js';
+
+const CONFIG = { sim: { symbols: 12, seed: 4, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m'], backfillBars: 60, universe: { minQuoteVolumeUsd: 0 } };
+
+/**
+ * An in-memory key store: this test is about arming, routing and disarming live trading; the OS
+ * keychain behind the real store has its own tests (keys.test.ts, and the Playwright live run).
+ */
+function memorySecrets(): HostSecretStore {
+  const m = new Map<string, HostSecret>();
+  const k = (r: { exchange: string; label: string }) => `${r.exchange}:${r.label}`;
+  return {
+    set: (r, s) => Promise.resolve(void m.set(k(r), s)),
+    get: (r) => Promise.resolve(m.get(k(r)) ?? null),
+    delete: (r) => Promise.resolve(m.delete(k(r))),
+    list: () => Promise.resolve([...m.keys()].map((x) => ({ exchange: x.split(':')[0]!, label: x.split(':')[1]! }))),
+  };
+}
+
+describe('live trading from the app: armed with a tested key, the same order path, never armed after a restart', () => {
+  const home = mkdtempSync(join(tmpdir(), 'perpscope-live-'));
+  writeFileSync(join(home, 'config.json'), JSON.stringify(CONFIG));
+  const factory = hostEngineFactory({ openStore, env: {}, orderFlowIntervalMs: 60_000 });
+  const secrets = memorySecrets();
+  let runtime: EngineRuntime;
+  let host: Host;
+
+  async function boot(): Promise<void> {
+    ({ runtime, host } = await startSimHost(factory, home, secrets));
+  }
+  const shutdown = () => stopSimHost({ runtime, host });
+  async function liquidRow(): Promise<RankingRowView> {
+    return until('a ranked liquid symbol', async () => {
+      const res = await host.call('rankings.query', { sortBy: 'quoteVolume24hUsd', limit: 1 });
+      const row = res.ok ? res.value.rows[0] : undefined;
+      return row && row.lastPrice !== null ? row : null;
+    });
+  }
+  const arm = (label: string, confirm = liveConfirmPhrase('blofin', label)) => host.call('trading.armLive', { exchange: 'blofin', label, confirm });
+
+  beforeAll(boot);
+  afterAll(async () => {
+    await shutdown().catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses to arm without the typed confirmation, without a stored key, or with a key that does not authenticate', async () => {
+    const unconfirmed = await arm('main', 'yes');
+    expect(!unconfirmed.ok && unconfirmed.error.code).toBe(ErrorCode.InvalidInput);
+    expect(!unconfirmed.ok && unconfirmed.error.message).toContain('type "LIVE blofin:main"');
+    const missing = await arm('main');
+    expect(!missing.ok && missing.error.code).toBe(ErrorCode.SecretNotFound);
+    await secrets.set({ exchange: 'blofin', label: 'wrong' }, { apiKey: 'not-the-sim-key', secret: 'not-the-sim-secret', password: 'not-the-sim-pass' });
+    const refused = await arm('wrong');
+    expect(!refused.ok && refused.error.message, JSON.stringify(refused)).toMatch(/^Live trading not armed: blofin refused the key/);
+    expect(!refused.ok && refused.error.message, 'no credential in the message').not.toContain('not-the-sim-key');
+    const status = await host.call('trading.status', {});
+    expect(status.ok && status.value.mode, 'still paper').toBe('paper');
+  });
+
+  it('armed, a ticket goes to the exchange with its stop and take-profit, panic flattens it, and disarm returns to paper', async () => {
+    await secrets.set({ exchange: 'blofin', label: 'main' }, { ...SIM_API_KEY });
+    const armed = await arm('main');
+    expect(armed.ok && armed.value, JSON.stringify(armed)).toMatchObject({ mode: 'live', exchange: 'blofin', liveAccount: { exchange: 'blofin', label: 'main' }, autotrade: false });
+    const again = await arm('main');
+    expect(!again.ok && again.error.message, 'one live session at a time').toContain('already armed');
+
+    const row = await liquidRow();
+    const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
+    const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
+    const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 60, stopLossPrice: price * 0.95, takeProfitPrice: price * 1.05 });
+    expect(placed.ok, JSON.stringify(placed)).toBe(true);
+    const live = await until('the live position with its protection', async () => {
+      const s = await host.call('trading.status', {});
+      if (!s.ok) return null;
+      const pos = s.value.positions.find((p) => p.symbol === row.symbol);
+      return pos && pos.stopLossPrice !== null && pos.takeProfitPrice !== null ? s.value : null;
+    });
+    expect(live.mode).toBe('live');
+    const history = await host.call('orders.history', {});
+    expect(history.ok && history.value.orders.map((o) => o.type), 'the live ledger holds the entry and both exits').toEqual(expect.arrayContaining(['market', 'stop_loss', 'take_profit']));
+
+    const panic = await host.call('emergency.panic', { confirm: true });
+    expect(panic.ok && panic.value.closedPositions, JSON.stringify(panic)).toBe(1);
+    const flat = await until('the live position closed', async () => {
+      const s = await host.call('trading.status', {});
+      return s.ok && !s.value.positions.some((p) => p.symbol === row.symbol) ? s.value : null;
+    });
+    expect(flat.killSwitch.active, 'panic leaves the kill switch on').toBe(true);
+    await host.call('emergency.killSwitch', { active: false });
+
+    const disarmed = await host.call('trading.disarmLive', {});
+    expect(disarmed.ok && disarmed.value).toMatchObject({ mode: 'paper', liveAccount: null });
+    const paperHistory = await host.call('orders.history', {});
+    expect(paperHistory.ok && paperHistory.value.orders.some((o) => o.symbol === row.symbol && o.type === 'stop_loss'), 'the paper ledger never saw the live orders').toBe(false);
+  });
+
+  it('is never armed after a restart', async () => {
+    const armed = await arm('main');
+    expect(armed.ok && armed.value.mode, JSON.stringify(armed)).toBe('live');
+    await shutdown();
+    await boot();
+    const status = await host.call('trading.status', {});
+    expect(status.ok && status.value.mode).toBe('paper');
+  });
+});
