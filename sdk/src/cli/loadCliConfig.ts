@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import { loadConfig, type PerpscopeConfig } from '../config/index.js';
+import { assignmentLayer, loadConfig, mergeLayers, type PerpscopeConfig } from '../config/index.js';
 import { resolveHome } from '../store/paths.js';
 
 /**
- * Resolves the home, then loads config from `<home>/config.json` (or `--config`), env and flags.
+ * Resolves the home, then loads config from `<home>/config.json` (or `--config`), env, `--set`
+ * flags and the command's own flags.
  * `preset` sits under the file and env: a command's defaults that either may override.
  */
 export function loadCliConfig(
-  global: { home?: string | undefined; config?: string | undefined },
+  global: { home?: string | undefined; config?: string | undefined; set?: readonly string[] | undefined },
   env: Record<string, string | undefined>,
   options: Record<string, unknown>,
   preset?: Record<string, unknown>,
@@ -18,7 +19,8 @@ export function loadCliConfig(
     file: global.config ?? join(home, 'config.json'),
     fileRequired: global.config !== undefined,
     env,
-    options: { ...options, home },
+    // `--set` sits under the command's own flags: `run --exchange x` wins over `--set exchange=y`.
+    options: mergeLayers(assignmentLayer(global.set ?? []), { ...options, home }),
   });
   return { config, home };
 }

@@ -30,6 +30,7 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .description('Scan crypto perpetual-swap markets, rank opportunities, score manipulation, and trade on paper or live.')
     .option('--home <dir>', 'config and data directory (default: PERPSCOPE_HOME or the OS user data dir)')
     .option('--config <file>', 'JSON config file (default: <home>/config.json)')
+    .option('--set <key=value>', 'any config key for this run, over the file and env (repeatable), e.g. --set risk.gates.minDepthUsd=10000; keys: docs/configuration.md', (v: string, all: string[]) => [...all, v], [] as string[])
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError(false)
     .exitOverride();
@@ -63,7 +64,7 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .option('--seed <n>', 'with --sim: generator seed', intOption('--seed', 0, 2 ** 31 - 1))
     .action(async (opts: ScanCliOptions) => {
       const { runScan } = await import('./commands/scan.js');
-      await runScan({ ...opts, home: program.opts<GlobalOptions>().home, config: program.opts<GlobalOptions>().config }, io);
+      await runScan({ ...opts, ...program.opts<GlobalOptions>() }, io);
     });
 
   program
@@ -220,6 +221,8 @@ interface RunOptionsCli {
 export interface GlobalOptions {
   home?: string;
   config?: string;
+  /** `--set key=value`, repeatable. */
+  set?: string[];
 }
 
 export interface ScanCliOptions {

@@ -131,6 +131,32 @@ function readFileLayer(file: string, required: boolean): Layer {
 }
 
 /** Validates a merged layer against the schema; throws one ConfigError listing every bad field. */
+/** The env variable of a config key: `['risk', 'gates', 'minQuoteVolume24hUsd']` -> `PERPSCOPE_RISK__GATES__MIN_QUOTE_VOLUME24H_USD`. */
+export function envNameOf(path: readonly string[]): string {
+  return `PERPSCOPE_${path.map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__')}`;
+}
+
+/**
+ * The `--set key=value` flags as a layer: `risk.gates.minDepthUsd=10000`. Values read as the env
+ * layer reads them (JSON when it parses, a comma list for list keys), so a key set by flag, env or
+ * file means the same; an unknown key is refused by the schema like any other.
+ */
+export function assignmentLayer(assignments: readonly string[], flag = '--set'): Layer {
+  const env: Record<string, string> = {};
+  const issues: FieldIssue[] = [];
+  for (const a of assignments) {
+    const eq = a.indexOf('=');
+    const path = eq > 0 ? a.slice(0, eq).trim().split('.') : [];
+    if (path.length === 0 || !path.every((seg) => /^[A-Za-z][A-Za-z0-9]*$/.test(seg))) {
+      issues.push({ path: flag, received: JSON.stringify(a), expected: 'key=value with a dotted config key, e.g. risk.gates.minDepthUsd=10000 (docs/configuration.md)' });
+      continue;
+    }
+    env[envNameOf(path)] = a.slice(eq + 1);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return envLayer(env);
+}
+
 export function parseConfig(input: unknown): PerpscopeConfig {
   const forbidden = forbiddenKeyIssues(input);
   if (forbidden.length > 0) throw new ConfigError(forbidden);

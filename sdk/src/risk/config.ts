@@ -8,7 +8,7 @@ import { z } from 'zod';
  * UPSIZE_TO_MIN_MARGIN=1, CHECK_BALANCE_BEFORE_ORDER=1, risk_pct=2.5 %, atr_stop_k=1.2,
  * daily_loss_limit=6 %. Every `...Pct` field is in percent (2.5 means 2.5 %).
  */
-export const RiskGatesConfigSchema = z.object({
+export const RiskGatesConfigSchema = z.strictObject({
   /** Blocks every new entry when true (exits still pass). */
   killSwitch: z.boolean().default(false),
   /** Entries below this signal score (the strategy engine's scale) are refused. */
@@ -51,7 +51,7 @@ export const RiskGatesConfigSchema = z.object({
   maxSymbolNotionalUsd: z.number().positive().nullable().default(null),
 });
 
-export const SmartRiskConfigSchema = z.object({
+export const SmartRiskConfigSchema = z.strictObject({
   /** Confidence- and volatility-aware leverage and margin mode (ENABLE_SMART_RISK). */
   enabled: z.boolean().default(false),
   /** Lowest leverage smart risk may choose. */
@@ -72,7 +72,7 @@ export const SmartRiskConfigSchema = z.object({
   isolatedIfConfidenceAbove: z.number().min(0).max(1).default(0.75),
 });
 
-export const SizingConfigSchema = z.object({
+export const SizingConfigSchema = z.strictObject({
   /** fixed: fixedNotionalUsd per entry; risk_pct: riskPct of equity lost at the stop; dynamic: fixedNotionalUsd scaled by confidence and volatility. */
   mode: z.enum(['fixed', 'risk_pct', 'dynamic']).default('fixed'),
   /** Notional per entry in fixed mode, and the base that dynamic mode scales. */
@@ -101,7 +101,7 @@ export const SizingConfigSchema = z.object({
 });
 
 export const RiskConfigSchema = z
-  .object({
+  .strictObject({
     gates: RiskGatesConfigSchema.prefault({}),
     sizing: SizingConfigSchema.prefault({}),
   })

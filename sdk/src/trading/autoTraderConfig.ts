@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { EdgeGateConfigSchema } from './edgeGate.js';
 import { TpSlConfigSchema } from './tpsl.js';
 
-export const AutoTraderConfigSchema = z.object({
+export const AutoTraderConfigSchema = z.strictObject({
   tpsl: TpSlConfigSchema.prefault({}),
   /** Adds at `atR` R of favourable move, `fraction` of the initial size (seed: [[2.0, 0.3], [3.0, 0.2]]). */
-  pyramidLevels: z.array(z.object({ atR: z.number().positive(), fraction: z.number().positive().max(1) })).default([]),
+  pyramidLevels: z.array(z.strictObject({ atR: z.number().positive(), fraction: z.number().positive().max(1) })).default([]),
   /** At start: re-arm protection for open positions, or flatten them. */
   safeRestart: z.enum(['rearm', 'flatten']).default('rearm'),
   /** Stop distance for a position found at start without a plan (seed emergency_stop_fallback_pct 1.5 %). */

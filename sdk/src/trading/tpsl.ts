@@ -5,7 +5,7 @@ import { z } from 'zod';
  * ATR_TP1_MULT=1.6, ATR_TP2_MULT=3.0, SCALE_OUT_PCT1/2=0.5, LEVEL_BUFFER_BPS=12, break-even after
  * 1R plus a buffer, trailing with a minimum step (TRAIL_MIN_STEP_BPS).
  */
-export const TpSlConfigSchema = z.object({
+export const TpSlConfigSchema = z.strictObject({
   /** How the stop and the two take-profits are placed: ATR multiples, fixed bps, or the signal's structural level with an ATR fallback. */
   mode: z.enum(['atr', 'bps', 'level_atr']).default('atr'),
   /** atr and level_atr: the stop's distance from entry, in ATRs. */
@@ -30,7 +30,7 @@ export const TpSlConfigSchema = z.object({
   breakEvenBufferBps: z.number().nonnegative().default(5),
   /** Trailing stop: follows the price by `atrMult` ATRs or `bps`, only ever towards profit. */
   trailing: z
-    .object({
+    .strictObject({
       /** off, or trail by ATRs or by bps. */
       mode: z.enum(['off', 'atr', 'bps']).default('off'),
       /** atr mode: the trailing distance in ATRs (the ATR at entry). */

@@ -99,6 +99,26 @@ describe('perpscope scan', () => {
 });
 
 describe('perpscope --version', () => {
+  it('--set reaches any config key, over env, repeatable; a bad one is refused naming it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'perpscope-set-'));
+    const scan = async (sets: string[], env: Record<string, string> = {}) => {
+      const io = { ...captureIo(false), env };
+      const code = await runCli([...sets.flatMap((s) => ['--set', s]), '--home', home, 'scan', '--sim', '--symbols', '12', '--seed', '3', '--timeframes', '15m', '--top', '50', '--json'], io);
+      return { code, rows: io.lines.length, errors: io.errors.join('\n') };
+    };
+    const all = await scan(['universe.minQuoteVolumeUsd=0', 'universe.maxSpreadBps=null']);
+    expect(all.code, all.errors).toBe(0);
+    expect(all.rows, 'the 12 sim symbols').toBe(12);
+    const five = await scan(['universe.minQuoteVolumeUsd=0', 'universe.maxSpreadBps=null', 'universe.topN=5'], { PERPSCOPE_UNIVERSE__TOP_N: '8' });
+    expect(five.rows, '--set universe.topN=5 beats the env 8').toBe(5);
+    const unknown = await scan(['risk.gates.bogus=1']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.errors).toContain('risk.gates.bogus');
+    const malformed = await scan(['universe.topN']);
+    expect(malformed.code).not.toBe(0);
+    expect(malformed.errors).toMatch(/--set: got "universe.topN", expected key=value/);
+  });
+
   it('prints the SDK package version and exits 0', async () => {
     const io = captureIo(false);
     expect(await runCli(['--version'], io)).toBe(0);

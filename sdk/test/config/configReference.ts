@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { z } from 'zod';
 import { ConfigSchema } from '../../src/config/index.js';
-import { envLayer } from '../../src/config/loadConfig.js';
+import { envLayer, envNameOf } from '../../src/config/loadConfig.js';
 
 const SDK_SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
@@ -145,11 +145,6 @@ function typeOf(s: JsonSchema | undefined): string {
   return `${s.type ?? 'any'}${bounds(s)}`;
 }
 
-/** `minQuoteVolume24hUsd` -> `MIN_QUOTE_VOLUME24H_USD`, the reverse of the env loader's camel-casing. */
-function envName(path: readonly string[]): string {
-  return `PERPSCOPE_${path.map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__')}`;
-}
-
 /** Every leaf key of the config, in schema order, with what the schema says of it. */
 export function configKeys(): ConfigKey[] {
   const schemas = schemaLiterals();
@@ -160,7 +155,7 @@ export function configKeys(): ConfigKey[] {
   const json = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const defaults = ConfigSchema.parse({});
   return leaves.map(({ path, description }) => {
-    const env = envName(path);
+    const env = envNameOf(path);
     // The env loader must read the name back to the same key, or the reference would lie.
     const back = envLayer({ [env]: '1' });
     if (at(back, path) === undefined) throw new Error(`${env} does not map back to ${path.join('.')}`);
