@@ -166,6 +166,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
           // Open positions get fresh order flow about once a wall second, however fast the sim runs.
           positionRefreshMs: 1_000 * (sim ? config.sim.acceleration : 1),
           liveExchange: (exchange, secret) => liveExchangeClient(exchange, secret, sim, config.requestTimeoutMs),
+          venue: sim ? 'blofin' : config.exchange,
         })
       : undefined;
   const market = adaptMarketEngine(engine, { isRunning: () => running });

@@ -25,12 +25,15 @@ async function attempt<T>(fn: () => MaybePromise<T>, hidden: readonly string[] =
   } catch (e) {
     const error = toRpcError(e);
     for (const h of hidden) if (h) error.message = error.message.split(h).join('[redacted]');
-    if (hidden.length > 0) delete error.details;
+    // Details go only when they could hold a credential: a risk refusal's reason stays.
+    if (error.details && hidden.some((h) => h && JSON.stringify(error.details).includes(h))) delete error.details;
     return { ok: false, error };
   }
 }
 
 const secretValues = (s: HostSecret) => [s.apiKey, s.secret, s.password ?? ''];
+/** The armed live key's values, kept out of every trading reply (ccxt messages may carry a signed URL). */
+const liveSecrets = (t: { secretsInUse?(): readonly string[] }) => t.secretsInUse?.() ?? [];
 
 /** Builds the command table over the injected ports. */
 export function createHandlers({ engine, secrets, store }: HandlerDeps): Handlers {
@@ -69,11 +72,11 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
     },
     async 'trading.status'() {
       const t = engine.trading;
-      return t ? attempt(() => t.status()) : { ok: false, error: notSupported('trading.status', 'trader') };
+      return t ? attempt(() => t.status(), liveSecrets(t)) : { ok: false, error: notSupported('trading.status', 'trader') };
     },
     async 'trading.setAutotrade'(p) {
       const t = engine.trading;
-      return t ? attempt(async () => ({ autotrade: await t.setAutotrade(p.enabled) })) : { ok: false, error: notSupported('trading.setAutotrade', 'trader') };
+      return t ? attempt(async () => ({ autotrade: await t.setAutotrade(p.enabled) }), liveSecrets(t)) : { ok: false, error: notSupported('trading.setAutotrade', 'trader') };
     },
     async 'trading.armLive'(p) {
       const t = engine.trading;
@@ -90,38 +93,37 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       if (!stored.ok) return stored;
       const secret = stored.value;
       if (!secret) return err(ErrorCode.SecretNotFound, `Live trading not armed: no key is stored for ${p.exchange}:${p.label}`, { exchange: p.exchange, label: p.label });
-      // The key must authenticate now, before a single live order can be sent with it.
-      const tested = await attempt(() => tester.test(p.exchange, secret), secretValues(secret));
-      if (!tested.ok) return { ok: false, error: { ...tested.error, message: `Live trading not armed: ${tested.error.message}` } };
-      return attempt(() => t.armLive!(p.exchange, p.label, secret), secretValues(secret));
+      // The trader checks the session can be armed (one at a time, the engine's venue), then tests the key, then starts it.
+      const armed = await attempt(() => t.armLive!(p.exchange, p.label, secret, () => tester.test(p.exchange, secret)), secretValues(secret));
+      return armed.ok ? armed : { ok: false, error: { ...armed.error, message: `Live trading not armed: ${armed.error.message}` } };
     },
     async 'trading.disarmLive'() {
       const t = engine.trading;
-      return t?.disarmLive ? attempt(() => t.disarmLive!()) : { ok: false, error: notSupported('trading.disarmLive', 'live trader') };
+      return t?.disarmLive ? attempt(() => t.disarmLive!(), liveSecrets(t)) : { ok: false, error: notSupported('trading.disarmLive', 'live trader') };
     },
     async 'orders.place'(p) {
       const t = engine.trading;
-      return t ? attempt(async () => ({ order: await t.placeOrder(p) })) : { ok: false, error: notSupported('orders.place', 'trader') };
+      return t ? attempt(async () => ({ order: await t.placeOrder(p) }), liveSecrets(t)) : { ok: false, error: notSupported('orders.place', 'trader') };
     },
     async 'orders.cancel'(p) {
       const t = engine.trading;
-      return t ? attempt(async () => ({ order: await t.cancelOrder(p.orderId) })) : { ok: false, error: notSupported('orders.cancel', 'trader') };
+      return t ? attempt(async () => ({ order: await t.cancelOrder(p.orderId) }), liveSecrets(t)) : { ok: false, error: notSupported('orders.cancel', 'trader') };
     },
     async 'orders.history'(p) {
       const t = engine.trading;
-      return t ? attempt(() => t.history(p.limit ?? ORDER_HISTORY_LIMIT)) : { ok: false, error: notSupported('orders.history', 'trader') };
+      return t ? attempt(() => t.history(p.limit ?? ORDER_HISTORY_LIMIT), liveSecrets(t)) : { ok: false, error: notSupported('orders.history', 'trader') };
     },
     async 'positions.close'(p) {
       const t = engine.trading;
-      return t ? attempt(async () => ({ order: await t.closePosition(p.symbol) })) : { ok: false, error: notSupported('positions.close', 'trader') };
+      return t ? attempt(async () => ({ order: await t.closePosition(p.symbol) }), liveSecrets(t)) : { ok: false, error: notSupported('positions.close', 'trader') };
     },
     async 'emergency.killSwitch'(p) {
       const t = engine.trading;
-      return t ? attempt(() => t.setKillSwitch(p.active, p.reason ?? null)) : { ok: false, error: notSupported('emergency.killSwitch', 'trader') };
+      return t ? attempt(() => t.setKillSwitch(p.active, p.reason ?? null), liveSecrets(t)) : { ok: false, error: notSupported('emergency.killSwitch', 'trader') };
     },
     async 'emergency.panic'(p) {
       const t = engine.trading;
-      return t ? attempt(() => t.panic(p.symbols ?? null)) : { ok: false, error: notSupported('emergency.panic', 'trader') };
+      return t ? attempt(() => t.panic(p.symbols ?? null), liveSecrets(t)) : { ok: false, error: notSupported('emergency.panic', 'trader') };
     },
     async 'settings.get'() {
       const s = engine.settings;

@@ -66,8 +66,10 @@ export interface TradingPort {
   setKillSwitch(active: boolean, reason: string | null): MaybePromise<KillSwitchStateView>;
   panic(symbols: string[] | null): MaybePromise<PanicReportView>;
   /** Arms live trading with a key the host read from the keychain and tested; absent: not offered. */
-  armLive?(exchange: string, label: string, secret: HostSecret): Promise<TradingStatusView>;
+  armLive?(exchange: string, label: string, secret: HostSecret, testKey: () => Promise<unknown>): Promise<TradingStatusView>;
   disarmLive?(): Promise<TradingStatusView>;
+  /** Credential values of the armed live key, masked in every reply; empty on paper. */
+  secretsInUse?(): readonly string[];
 }
 
 export interface SettingsPort {

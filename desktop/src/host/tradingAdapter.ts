@@ -1,4 +1,5 @@
 import {
+  CcxtBroker,
   createTradingStack,
   PerpscopeError,
   describeError,
@@ -47,6 +48,11 @@ export interface PaperTradingOptions {
    * engine runs on the sim). Absent: live trading is not offered.
    */
   liveExchange?: (exchange: string, secret: HostSecret) => Exchange;
+  /**
+   * The venue the engine reads (`blofin` under the sim): a live session trades there only, since
+   * its signals, order-flow gates, ticket prices and protection marks all come from it.
+   */
+  venue?: string;
 }
 
 export interface PaperTrading {
@@ -73,6 +79,10 @@ interface Session {
   stack: TradingStack;
   bridge: TradingBridge;
   manual: ManualOrders;
+  /** Credential values to keep out of every message of this session (live). */
+  secrets: readonly string[];
+  /** Runs a command of this session; its stop waits for the commands under way. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
   positionView(p: BrokerPosition): PositionView;
   fillView(f: Fill): ReturnType<typeof toFillView>;
   start(): Promise<void>;
@@ -104,7 +114,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   let risk = structuredClone(o.risk);
   const edge = { ...(o.autotrade.edge ?? {}) };
 
-  function openSession(kind: 'paper' | 'live', exchange: string, label: string | null, client?: Exchange): Session {
+  function openSession(kind: 'paper' | 'live', exchange: string, label: string | null, client?: Exchange, secrets: readonly string[] = []): Session {
     const stack = createTradingStack({
       mode: kind,
       store: o.store,
@@ -126,6 +136,11 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     });
     const { broker, killSwitch } = stack;
     const ledger = kind;
+    const inFlight = new Set<Promise<unknown>>();
+    let stopping = false;
+    const say = (level: 'info' | 'warn' | 'error', kind: string, message: string, symbol: string | null = null) => {
+      if (active() === session) alert(level, kind, redact(message, secrets), symbol);
+    };
     let emergency: EmergencyFileWatch | undefined;
     const fillView = (f: Fill) => toFillView(f, fillExitReason(f, (id) => o.store.orders.get(id)));
     const lastPositions = new Map<string, PositionView>();
@@ -155,9 +170,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       autotrade: kind === 'paper' && o.store.settings.get(AUTOTRADE_KEY) === true,
       positionRefreshMs: o.positionRefreshMs,
       onSignalOutcome: (signal, outcome) => {
-        if (active() !== session) return;
-        if (outcome.status === 'placed') alert('info', 'autotrade_entry', `Auto-trader opened ${signal.side} ${signal.symbol}${kind === 'live' ? ' (LIVE)' : ''}`, signal.symbol);
-        else alert('info', 'autotrade_skip', `Auto-trader skipped ${signal.side} ${signal.symbol}: ${outcome.message}`, signal.symbol);
+        if (outcome.status === 'placed') say('info', 'autotrade_entry', `Auto-trader opened ${signal.side} ${signal.symbol}${kind === 'live' ? ' (LIVE)' : ''}`, signal.symbol);
+        else say('info', 'autotrade_skip', `Auto-trader skipped ${signal.side} ${signal.symbol}: ${outcome.message}`, signal.symbol);
       },
       onBrokerEvent: (e) => {
         if (e.type === 'order') {
@@ -175,8 +189,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
           lastPositions.delete(e.symbol);
           // The bridge cancels the closed position's leftover exits and closes its plans.
           if (last) emitIfActive({ event: 'position', data: { ...last, status: 'closed', sizeBase: 0, unrealizedPnlUsd: 0, updatedAtMs: Math.floor(o.clock.nowMs()) } });
-        } else if (active() === session) {
-          alert(e.level, e.reason, e.message);
+        } else {
+          say(e.level, e.reason, e.message);
         }
       },
     });
@@ -190,22 +204,37 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       manual,
       positionView,
       fillView,
+      secrets,
+      run(fn) {
+        if (stopping) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, `The ${kind} session is stopping: ${kind === 'live' ? 'LIVE was disarmed' : 'the app is closing'}`));
+        const p = fn();
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+        return p;
+      },
       async start() {
         await stack.autoTrader.start();
+        // Live orders change on the exchange (a stop triggers, a limit fills): follow them there,
+        // as run --live does, so fills, positions and protection see it.
+        if (broker instanceof CcxtBroker) broker.follow();
         bridge.start();
         const file = stack.autoTrader.config.emergencyFile;
         if (file !== null) {
-          emergency = watchEmergencyFile({ file, home: o.home, broker, store: o.store, clock: o.clock, killSwitch, onAlert: (a) => alert(a.level, a.kind, a.message) });
+          emergency = watchEmergencyFile({ file, home: o.home, broker, store: o.store, clock: o.clock, killSwitch, onAlert: (a) => say(a.level, a.kind, a.message) });
           // A file already there at start flattens before the first signal.
           await emergency.check();
         }
       },
       async stop() {
+        stopping = true;
         // A flatten under way finishes before the broker and the store go away.
         await emergency?.stop().catch(() => undefined);
         bridge.stop();
+        // Orders already on their way (a ticket, a signal) finish before the broker stops.
+        await Promise.allSettled([...inFlight, bridge.idle()]);
         manual.dispose();
         await broker.stop();
+        await client?.close().catch(() => undefined);
       },
     };
     return session;
@@ -213,7 +242,12 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
 
   const paper = openSession('paper', o.exchange, null);
   let live: Session | null = null;
+  /** A live session between the arm request and its start; null otherwise. Only one at a time. */
+  let arming: { session: Session; cancelled: boolean } | null = null;
+  /** Settles when the last arm request has finished, armed or not. */
+  let armed: Promise<void> = Promise.resolve();
   const active = (): Session => live ?? paper;
+  const sessions = () => [paper, live, arming?.session].filter((x): x is Session => x !== null && x !== undefined);
 
   function killState(): KillSwitchStateView {
     const s = active().stack.killSwitch.state();
@@ -221,8 +255,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   }
 
   /** The freshest mid (or mark) after feeding the broker the symbol's current book. */
-  async function refresh(symbol: string): Promise<number | null> {
-    const flow = await active().bridge.refresh(symbol);
+  async function refreshOn(session: Session, symbol: string): Promise<number | null> {
+    const flow = await session.bridge.refresh(symbol);
     const bid = flow.bookTop?.bids[0]?.[0];
     const ask = flow.bookTop?.asks[0]?.[0];
     return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (flow.markPrice?.markPrice ?? null);
@@ -231,8 +265,12 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   /** Manual orders go through the sdk's one order path: sized at the executable price, every gate. */
   async function placeOrder(p: MethodParams<'orders.place'>): Promise<OrderView> {
     const session = active();
+    return session.run(() => placeOn(session, p));
+  }
+
+  async function placeOn(session: Session, p: MethodParams<'orders.place'>): Promise<OrderView> {
     session.manual.refuseIfKilled(p);
-    const referencePrice = await refresh(p.symbol);
+    const referencePrice = await refreshOn(session, p.symbol);
     const row = o.ranking(p.symbol);
     const order = await session.manual.place(
       {
@@ -270,6 +308,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   }
 
   async function disarm(reason: string): Promise<void> {
+    // An arm under way is called off: it stops its session when its start returns.
+    if (arming) arming.cancelled = true;
     const session = live;
     if (!session) return;
     live = null;
@@ -286,18 +326,19 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       risk = structuredClone(config);
       // Broker and AutoTrader share each stack's one policy: updating its config in place applies
       // the new limits to both, and keeps its daily anchor.
-      for (const session of [paper, live]) if (session) Object.assign(session.stack.risk.config, structuredClone(config));
+      for (const session of sessions()) Object.assign(session.stack.risk.config, structuredClone(config));
     },
     setEdge(config) {
       Object.assign(edge, structuredClone(config));
       // The AutoTrader reads its edge config per signal and per status, so updating it in place suffices.
-      for (const session of [paper, live]) if (session) Object.assign(session.stack.autoTrader.config.edge, structuredClone(config));
+      for (const session of sessions()) Object.assign(session.stack.autoTrader.config.edge, structuredClone(config));
     },
     async start() {
       await paper.start();
     },
     async stop() {
       await disarm('the app is stopping');
+      await armed;
       await paper.stop();
     },
     port: {
@@ -318,11 +359,18 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         };
       },
       async cancelOrder(orderId) {
-        return toOrderView(await active().stack.broker.cancelOrder(orderId));
+        const session = active();
+        return session.run(async () => toOrderView(await session.stack.broker.cancelOrder(orderId)));
       },
       async closePosition(symbol) {
-        await refresh(symbol);
-        return toOrderView(await active().manual.close(symbol));
+        const session = active();
+        return session.run(async () => {
+          await refreshOn(session, symbol);
+          return toOrderView(await session.manual.close(symbol));
+        });
+      },
+      secretsInUse() {
+        return active().secrets;
       },
       setKillSwitch(active, reason) {
         // One stored switch for both sessions: turning it on from the app blocks paper and live alike.
@@ -332,7 +380,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       async panic(symbols) {
         const session = active();
         for (const s of symbols ?? (await session.stack.broker.fetchPositions()).map((p) => p.symbol)) {
-          await refresh(s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'));
+          await refreshOn(session, s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'));
         }
         const report = await session.stack.autoTrader.panic(symbols ? { symbols } : {});
         return {
@@ -343,15 +391,31 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       },
       ...(o.liveExchange
         ? {
-            async armLive(exchange: string, label: string, secret: HostSecret) {
-              if (live) throw new PerpscopeError(ErrorCode.InvalidInput, `LIVE trading is already armed on ${live.exchange}:${live.label ?? ''}; disarm it first`, { details: { exchange: live.exchange, label: live.label } });
-              const session = openSession('live', exchange, label, o.liveExchange!(exchange, secret));
+            async armLive(exchange: string, label: string, secret: HostSecret, testKey: () => Promise<unknown>) {
+              const busy = live ?? arming?.session;
+              if (busy) throw new PerpscopeError(ErrorCode.InvalidInput, `LIVE trading is already ${live ? 'armed' : 'being armed'} on ${busy.exchange}:${busy.label ?? ''}; disarm it first`, { details: { exchange: busy.exchange, label: busy.label } });
+              if (o.venue !== undefined && exchange !== o.venue) {
+                throw new PerpscopeError(ErrorCode.InvalidInput, `LIVE trading on ${exchange} refused: this engine reads ${o.venue}, and its signals, gates and prices are ${o.venue}'s; use a ${o.venue} key`, {
+                  details: { exchange, venue: o.venue },
+                });
+              }
+              const session = openSession('live', exchange, label, o.liveExchange!(exchange, secret), [secret.apiKey, secret.secret, secret.password ?? ''].filter(Boolean));
+              const attempt = { session, cancelled: false };
+              arming = attempt;
+              let done!: () => void;
+              armed = new Promise<void>((r) => (done = r));
               try {
+                // The key must authenticate now, before a single live order can be sent with it.
+                await testKey();
                 // Reconciles with the exchange before the first order: its positions and orders become the ledger's.
                 await session.start();
+                if (attempt.cancelled) throw new PerpscopeError(ErrorCode.InvalidInput, 'LIVE trading was disarmed while it was being armed');
               } catch (err) {
                 await session.stop().catch(() => undefined);
                 throw err;
+              } finally {
+                arming = null;
+                done();
               }
               live = session;
               alert('warn', 'live_armed', `LIVE trading armed on ${exchange}:${label}: orders from the app now use real funds`);
@@ -365,4 +429,11 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         : {}),
     },
   };
+}
+
+/** `text` with every credential value masked: ccxt messages may carry a request URL or body. */
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const v of secrets) if (v.length >= 4) out = out.split(v).join('[redacted]');
+  return out;
 }

@@ -103,6 +103,25 @@ describe('live trading from the app: armed with a tested key, the same order pat
     expect(paperHistory.ok && paperHistory.value.orders.some((o) => o.symbol === row.symbol && o.type === 'stop_loss'), 'the paper ledger never saw the live orders').toBe(false);
   });
 
+  it('arms only the venue the engine reads, one session at a time, and a disarm during arming calls it off', async () => {
+    await secrets.set({ exchange: 'bybit', label: 'other' }, { apiKey: 'bybit-key-value', secret: 'bybit-secret-value' });
+    const elsewhere = await host.call('trading.armLive', { exchange: 'bybit', label: 'other', confirm: liveConfirmPhrase('bybit', 'other') });
+    expect(!elsewhere.ok && elsewhere.error.message, JSON.stringify(elsewhere)).toContain('this engine reads blofin');
+
+    // The port itself, with the key test held open: the states between the request and the start.
+    const trading = runtime.engine.trading!;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const first = trading.armLive!('blofin', 'main', { ...SIM_API_KEY }, () => held);
+    await expect(trading.armLive!('blofin', 'main', { ...SIM_API_KEY }, () => Promise.resolve()), 'a second arm while the first is under way').rejects.toThrow(/already being armed/);
+    const disarmed = await trading.disarmLive!();
+    expect(disarmed.mode, 'still paper').toBe('paper');
+    release();
+    await expect(first, 'the disarm called the arm off').rejects.toThrow(/disarmed while it was being armed/);
+    const after = await host.call('trading.status', {});
+    expect(after.ok && after.value.mode, 'and nothing was left armed').toBe('paper');
+  });
+
   it('is never armed after a restart', async () => {
     const armed = await arm('main');
     expect(armed.ok && armed.value.mode, JSON.stringify(armed)).toBe('live');

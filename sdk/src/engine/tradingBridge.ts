@@ -83,6 +83,8 @@ export class TradingBridge {
   private readonly tradeWatermarkMs = new Map<string, number>();
   /** Symbols with an open position: the engine watches them for manipulation alerts. */
   private readonly held = new Set<string>();
+  /** Signal routings under way, so a stop can wait for an order already on its way. */
+  private readonly inFlight = new Set<Promise<void>>();
   /** The kill switch as last reported (null: not yet), so each change is reported once. */
   private killOn: boolean | null = null;
 
@@ -111,7 +113,10 @@ export class TradingBridge {
       .catch((err: unknown) => this.warn('position read for the manipulation watch failed', '*', err));
     this.unsubscribe.push(
       engine.on('signal', (signal) => {
-        this.onSignal(signal).catch((err: unknown) => this.warn('signal routing failed', signal.symbol, err));
+        const routing = this.onSignal(signal).catch((err: unknown) => this.warn('signal routing failed', signal.symbol, err));
+        this.inFlight.add(routing);
+        const done = () => this.inFlight.delete(routing);
+        routing.then(done, done);
       }),
     );
     this.unsubscribe.push(
@@ -122,6 +127,11 @@ export class TradingBridge {
     );
     this.checkKillSwitch();
     this.schedule();
+  }
+
+  /** Resolves once the signal routings under way when it was called have finished (after `stop`, nothing new starts). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.inFlight]);
   }
 
   stop(): void {
@@ -165,14 +175,15 @@ export class TradingBridge {
   }
 
   private async onSignal(signal: Signal): Promise<void> {
-    if (!this.autotrade) return;
+    if (!this.autotrade || this.stopped) return;
     const { engine, stack } = this.o;
     try {
       const flow = await this.refresh(signal.symbol);
       const row = engine.latestRanking()?.rows.find((r) => r.symbol === signal.symbol);
       const member = engine.universe().find((m) => m.symbol === signal.symbol);
       const trade = tradeSignalFrom(signal, row, member?.quoteVolume24h ?? 0, this.o.clock.nowMs(), flow);
-      if (!trade) return;
+      // Stopped while the book was read: nothing is sent after a stop (a disarmed live session).
+      if (!trade || this.stopped) return;
       const outcome = await stack.autoTrader.onSignal(trade);
       this.o.onSignalOutcome?.(signal, outcome);
     } catch (err) {
