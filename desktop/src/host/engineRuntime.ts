@@ -148,6 +148,8 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     onRiskChange: (risk) => trading?.setRisk(risk),
     edge: config.autotrade.edge,
     onEdgeChange: (edge) => trading?.setEdge(edge),
+    tpsl: config.autotrade.tpsl,
+    onTpslChange: (tpsl) => trading?.setTpsl(tpsl),
   });
   // Paper always; live only once armed from the app (never from the config, never after a restart).
   const trading: PaperTrading | undefined =
@@ -160,7 +162,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
           clock: wiring.deps.clock ?? wall,
           logger,
           risk: settings.risk(),
-          autotrade: { ...config.autotrade, edge: settings.edge() },
+          autotrade: { ...config.autotrade, edge: settings.edge(), tpsl: settings.tpsl() },
           edgeEvidence: resolveEdgeEvidence(config.signals),
           ranking: rankings.row,
           // Open positions get fresh order flow about once a wall second, however fast the sim runs.
@@ -173,7 +175,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
   const backtest = createBacktestService({
     home,
     dataDirs: () => config.backtest.dataDirs,
-    settings: () => ({ risk: settings.risk(), signals: config.signals, profile: profiles.active(), universe: config.universe, autotrade: { ...config.autotrade, edge: settings.edge() } }),
+    settings: () => ({ risk: settings.risk(), signals: config.signals, profile: profiles.active(), universe: config.universe, autotrade: { ...config.autotrade, edge: settings.edge(), tpsl: settings.tpsl() } }),
     nowMs: () => wall.nowMs(),
     logger,
   });

@@ -1,5 +1,7 @@
 import {
   EdgeGateConfigSchema,
+  TpSlConfigSchema,
+  type TpSlConfig,
   InvalidInputError,
   mergeLayers,
   RiskConfigSchema,
@@ -14,7 +16,7 @@ import type { SettingFieldView, SettingsView } from '@perpscope/shared';
 import type { SettingsPort } from './ports.js';
 import type { SettingsRepositoryLike } from './profilesAdapter.js';
 
-/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? }, autotrade?: { edge? } }`. */
+/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? }, autotrade?: { edge?, tpsl? } }`. */
 export const SETTINGS_KEY = 'desktop.settings';
 
 type Value = SettingFieldView['value'];
@@ -33,6 +35,7 @@ interface FieldSpec {
 }
 
 const RESTART = 'Applies to the scanned universe when the engine restarts.';
+const NEW_POSITIONS = 'Applies to new positions; open ones keep the plan they were opened with.';
 
 /** The editable settings. Bounds mirror the sdk schemas, which remain the validators. */
 const FIELDS: readonly FieldSpec[] = [
@@ -71,6 +74,22 @@ const FIELDS: readonly FieldSpec[] = [
     kind: 'boolean',
     help: 'On: the auto-trader takes only signals whose strategy showed an edge after costs out of sample, plus the strategies named in autotrade.edge.overrides (config.json). Off: every signal the risk gates pass is traded. Applies at once.',
   },
+  { path: 'autotrade.tpsl.mode', group: 'protection', label: 'Stop and target placement', kind: 'enum', options: ['atr', 'bps', 'level_atr'], help: `ATR multiples, fixed bps, or beyond the signal's structural level. ${NEW_POSITIONS}` },
+  { path: 'autotrade.tpsl.slAtrMult', group: 'protection', label: 'Stop distance', kind: 'number', min: 0, unit: 'ATR', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.tp1AtrMult', group: 'protection', label: 'First target', kind: 'number', min: 0, unit: 'ATR', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.tp2AtrMult', group: 'protection', label: 'Second target', kind: 'number', min: 0, unit: 'ATR', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.slBps', group: 'protection', label: 'Stop distance (bps mode)', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.tp1Bps', group: 'protection', label: 'First target (bps mode)', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.tp2Bps', group: 'protection', label: 'Second target (bps mode)', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.levelBufferBps', group: 'protection', label: 'Stop beyond the level', kind: 'number', min: 0, unit: 'bps', help: `level_atr mode. ${NEW_POSITIONS}` },
+  { path: 'autotrade.tpsl.scaleOut1', group: 'protection', label: 'Closed at the first target', kind: 'number', min: 0, max: 1, help: `Fraction of the position. ${NEW_POSITIONS}` },
+  { path: 'autotrade.tpsl.breakEvenAfterR', group: 'protection', label: 'Break-even after', kind: 'number', min: 0, unit: 'R', help: `Empty: never. ${NEW_POSITIONS}` },
+  { path: 'autotrade.tpsl.breakEvenBufferBps', group: 'protection', label: 'Break-even buffer', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.trailing.mode', group: 'protection', label: 'Trailing stop', kind: 'enum', options: ['off', 'atr', 'bps'], help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.trailing.atrMult', group: 'protection', label: 'Trailing distance', kind: 'number', min: 0, unit: 'ATR', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.trailing.bps', group: 'protection', label: 'Trailing distance (bps mode)', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.trailing.minStepBps', group: 'protection', label: 'Smallest trailing move', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
+  { path: 'autotrade.tpsl.trailing.minAmendIntervalMs', group: 'protection', label: 'Time between trailing amends', kind: 'integer', min: 0, unit: 'ms', help: NEW_POSITIONS },
 ];
 const FIELD_PATHS = new Set(FIELDS.map((f) => f.path));
 
@@ -109,6 +128,10 @@ export interface SettingsAdapterOptions {
   edge?: PerpscopeConfig['autotrade']['edge'];
   /** Called with the new edge gate after a change, e.g. to update the AutoTrader. */
   onEdgeChange?: (edge: EdgeGateConfig) => void;
+  /** TP/SL, break-even and trailing from config.json and env (`autotrade.tpsl`); the saved overrides apply on top. */
+  tpsl?: PerpscopeConfig['autotrade']['tpsl'];
+  /** Called with the new TP/SL settings after a change: new positions use them. */
+  onTpslChange?: (tpsl: TpSlConfig) => void;
 }
 
 export interface SettingsAdapter {
@@ -117,6 +140,8 @@ export interface SettingsAdapter {
   risk(): RiskConfig;
   /** The AutoTrader's edge gate, defaults filled in with the saved overrides. */
   edge(): EdgeGateConfig;
+  /** The AutoTrader's TP/SL, break-even and trailing settings with the saved overrides. */
+  tpsl(): TpSlConfig;
 }
 
 /** The saved overrides, or an empty object when none (or garbage) is stored. */
@@ -131,15 +156,20 @@ function parseRisk(overrides: Overrides, base: Overrides): RiskConfig {
   return parsed.success ? parsed.data : RiskConfigSchema.parse(base);
 }
 
-const savedEdge = (overrides: Overrides): Overrides => {
-  const edge = getAt(overrides, 'autotrade.edge');
-  return isObject(edge) ? edge : {};
+/** The auto-trader sections the form edits, each validated by its own sdk schema. */
+const AUTOTRADE_SECTIONS = { edge: EdgeGateConfigSchema, tpsl: TpSlConfigSchema } as const;
+type Section = keyof typeof AUTOTRADE_SECTIONS;
+
+const savedSection = (overrides: Overrides, section: Section): Overrides => {
+  const saved = getAt(overrides, `autotrade.${section}`);
+  return isObject(saved) ? saved : {};
 };
 
-/** The saved edge-gate overrides over the configured gate; the configured gate when they no longer parse. */
-function parseEdge(overrides: Overrides, base: Overrides): EdgeGateConfig {
-  const parsed = EdgeGateConfigSchema.safeParse(mergeLayers(base, savedEdge(overrides)));
-  return parsed.success ? parsed.data : EdgeGateConfigSchema.parse(base);
+/** The saved overrides of an auto-trader section over the configured one; the configured one when they no longer parse. */
+function parseSection<S extends Section>(section: S, overrides: Overrides, base: Overrides): ReturnType<(typeof AUTOTRADE_SECTIONS)[S]['parse']> {
+  const schema = AUTOTRADE_SECTIONS[section];
+  const parsed = schema.safeParse(mergeLayers(base, savedSection(overrides, section)));
+  return (parsed.success ? parsed.data : schema.parse(base)) as ReturnType<(typeof AUTOTRADE_SECTIONS)[S]['parse']>;
 }
 
 /**
@@ -151,15 +181,15 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
   let overrides = savedOverrides(o.settings);
   const baseRisk: Overrides = o.risk ? structuredClone(o.risk) : {};
   let risk = parseRisk(overrides, baseRisk);
-  const baseEdge: Overrides = o.edge ? structuredClone(o.edge) : {};
-  let edge = parseEdge(overrides, baseEdge);
+  const base: Record<Section, Overrides> = { edge: o.edge ? structuredClone(o.edge) : {}, tpsl: o.tpsl ? structuredClone(o.tpsl) : {} };
+  const sections = { edge: parseSection('edge', overrides, base.edge), tpsl: parseSection('tpsl', overrides, base.tpsl) };
 
   function current(path: string): Value {
     if (path.startsWith('universe.')) {
       const saved = getAt(overrides, path);
       return (saved ?? getAt({ universe: o.universe }, path) ?? null) as Value;
     }
-    if (path.startsWith('autotrade.edge.')) return (getAt({ autotrade: { edge } }, path) ?? null) as Value;
+    if (path.startsWith('autotrade.')) return (getAt({ autotrade: sections }, path) ?? null) as Value;
     return (getAt({ risk }, path) ?? null) as Value;
   }
 
@@ -206,23 +236,28 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
     if (!nextRisk.success) {
       for (const i of zodIssuesToFieldIssues(nextRisk.error, riskInput)) issues.push({ ...i, path: `risk.${i.path}` });
     }
-    const edgeInput = mergeLayers(baseEdge, savedEdge(next));
-    const nextEdge = EdgeGateConfigSchema.safeParse(edgeInput);
-    if (!nextEdge.success) {
-      for (const i of zodIssuesToFieldIssues(nextEdge.error, edgeInput)) issues.push({ ...i, path: `autotrade.edge.${i.path}` });
+    const nextSections: Partial<{ [S in Section]: ReturnType<(typeof AUTOTRADE_SECTIONS)[S]['parse']> }> = {};
+    for (const section of Object.keys(AUTOTRADE_SECTIONS) as Section[]) {
+      const input = mergeLayers(base[section], savedSection(next, section));
+      const parsed = AUTOTRADE_SECTIONS[section].safeParse(input);
+      if (parsed.success) Object.assign(nextSections, { [section]: parsed.data });
+      else for (const i of zodIssuesToFieldIssues(parsed.error, input)) issues.push({ ...i, path: `autotrade.${section}.${i.path}` });
     }
-    if (issues.length > 0 || !nextRisk.success || !nextEdge.success) throw new InvalidInputError('settings', issues);
+    if (issues.length > 0 || !nextRisk.success || !nextSections.edge || !nextSections.tpsl) throw new InvalidInputError('settings', issues);
     o.settings.set(SETTINGS_KEY, next, o.nowMs());
     overrides = next;
     const riskChanged = JSON.stringify(nextRisk.data) !== JSON.stringify(risk);
     risk = nextRisk.data;
     if (riskChanged) o.onRiskChange?.(risk);
-    const edgeChanged = JSON.stringify(nextEdge.data) !== JSON.stringify(edge);
-    edge = nextEdge.data;
-    if (edgeChanged) o.onEdgeChange?.(edge);
+    const edgeChanged = JSON.stringify(nextSections.edge) !== JSON.stringify(sections.edge);
+    const tpslChanged = JSON.stringify(nextSections.tpsl) !== JSON.stringify(sections.tpsl);
+    sections.edge = nextSections.edge;
+    sections.tpsl = nextSections.tpsl;
+    if (edgeChanged) o.onEdgeChange?.(sections.edge);
+    if (tpslChanged) o.onTpslChange?.(sections.tpsl);
     if (profile !== undefined && profile !== o.profiles.active()) o.profiles.apply(profile);
     return view();
   }
 
-  return { port: { get: view, set }, risk: () => risk, edge: () => edge };
+  return { port: { get: view, set }, risk: () => risk, edge: () => sections.edge, tpsl: () => sections.tpsl };
 }

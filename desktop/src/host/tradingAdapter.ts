@@ -21,6 +21,7 @@ import {
   type EdgeEvidenceFile,
   type EdgeGateConfig,
   type TradingStack,
+  type TpSlConfig,
 } from '@perpscope/sdk';
 import type { Exchange } from 'ccxt';
 import { ErrorCode, type KillSwitchStateView, type MethodParams, type OrderView, type PositionView, type RankingRowView } from '@perpscope/shared';
@@ -62,6 +63,8 @@ export interface PaperTrading {
   setRisk(config: RiskConfig): void;
   /** Applies a changed edge gate to the AutoTrader at once: the next signal and status use it. */
   setEdge(config: EdgeGateConfig): void;
+  /** Applies changed TP/SL, break-even and trailing settings: positions opened from now on use them. */
+  setTpsl(config: TpSlConfig): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -113,6 +116,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   };
   let risk = structuredClone(o.risk);
   const edge = { ...(o.autotrade.edge ?? {}) };
+  let tpsl = structuredClone(o.autotrade.tpsl);
 
   function openSession(kind: 'paper' | 'live', exchange: string, label: string | null, client?: Exchange, secrets: readonly string[] = []): Session {
     const stack = createTradingStack({
@@ -130,7 +134,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
               return m ? paperMarketSpec(m) : undefined;
             },
           }),
-      autoTrader: { ...o.autotrade, edge: { ...edge } as EdgeGateConfig },
+      autoTrader: { ...o.autotrade, edge: { ...edge } as EdgeGateConfig, ...(tpsl ? { tpsl: structuredClone(tpsl) } : {}) },
       edgeEvidence: o.edgeEvidence,
       logger: o.logger,
     });
@@ -332,6 +336,11 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       Object.assign(edge, structuredClone(config));
       // The AutoTrader reads its edge config per signal and per status, so updating it in place suffices.
       for (const session of sessions()) Object.assign(session.stack.autoTrader.config.edge, structuredClone(config));
+    },
+    setTpsl(config) {
+      tpsl = structuredClone(config);
+      // The AutoTrader reads its TP/SL config at each entry; an armed plan keeps its own levels.
+      for (const session of sessions()) Object.assign(session.stack.autoTrader.config, { tpsl: structuredClone(config) });
     },
     async start() {
       await paper.start();

@@ -1,23 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, type EdgeGateConfig } from '@perpscope/sdk';
-import { createSettingsAdapter, SETTINGS_KEY } from '../../src/host/settingsAdapter.js';
+import { createSettingsAdapter, SETTINGS_KEY, type SettingsAdapterOptions } from '../../src/host/settingsAdapter.js';
 
 function memory(initial: Record<string, unknown> = {}) {
   const m = new Map(Object.entries(initial));
   return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, v) };
 }
 
-function adapter(settings = memory(), edge?: { require: boolean; overrides: string[] }) {
-  const changes: EdgeGateConfig[] = [];
-  const a = createSettingsAdapter({
+/** A settings adapter over `settings` with a fixed universe and one profile, plus `extra` options. */
+function adapterWith(extra: Partial<SettingsAdapterOptions>, settings = memory()) {
+  return createSettingsAdapter({
     settings,
     nowMs: () => 0,
     universe: { minQuoteVolumeUsd: 0, minPrice: 0, maxSpreadBps: 50, topN: 10, blueChipOnly: false } as never,
     profiles: { active: () => 'swing', names: () => ['swing'], apply: () => undefined },
-    ...(edge ? { edge } : {}),
-    onEdgeChange: (e) => changes.push(e),
+    ...extra,
   });
+}
+
+function adapter(settings = memory(), edge?: { require: boolean; overrides: string[] }) {
+  const changes: EdgeGateConfig[] = [];
+  const a = adapterWith({ ...(edge ? { edge } : {}), onEdgeChange: (e) => changes.push(e) }, settings);
   return { a, changes, settings };
+}
+
+/** The paths an InvalidInputError from `fn` names. */
+async function refusedPaths(fn: () => unknown): Promise<string[]> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof InvalidInputError) return e.issues.map((i) => i.path);
+    throw e;
+  }
+  throw new Error('expected a refusal');
 }
 
 const field = async (a: ReturnType<typeof adapter>['a'], path: string) => (await a.port.get()).fields.find((f) => f.path === path);
@@ -65,14 +80,7 @@ describe('settings: the auto-trader edge gate', () => {
 describe('settings: the funding window, order-flow floors and per-symbol cap', () => {
   it('are listed with units, take empty as off, apply to the risk config at once and refuse a bad value by name', async () => {
     const risks: unknown[] = [];
-    const settings = memory();
-    const a = createSettingsAdapter({
-      settings,
-      nowMs: () => 0,
-      universe: { minQuoteVolumeUsd: 0, minPrice: 0, maxSpreadBps: 50, topN: 10, blueChipOnly: false } as never,
-      profiles: { active: () => 'swing', names: () => ['swing'], apply: () => undefined },
-      onRiskChange: (r) => risks.push(r.gates),
-    });
+    const a = adapterWith({ onRiskChange: (r) => risks.push(r.gates) });
     const window = await field(a, 'risk.gates.fundingAvoidWindowMs');
     expect(window).toMatchObject({ kind: 'integer', unit: 'ms', value: 300_000 });
     expect((await field(a, 'risk.gates.minDepthUsd'))?.value, 'off by default').toBeNull();
@@ -84,13 +92,22 @@ describe('settings: the funding window, order-flow floors and per-symbol cap', (
     await a.port.set({ 'risk.gates.minDepthUsd': null });
     expect(a.risk().gates.minDepthUsd, 'empty turns the floor off').toBeNull();
 
-    let err: unknown;
-    try {
-      await a.port.set({ 'risk.gates.minTradesPerMin': -1 });
-    } catch (e) {
-      err = e;
-    }
-    expect((err as InvalidInputError).issues.map((i) => i.path)).toEqual(['risk.gates.minTradesPerMin']);
+    expect(await refusedPaths(() => a.port.set({ 'risk.gates.minTradesPerMin': -1 }))).toEqual(['risk.gates.minTradesPerMin']);
     expect(a.risk().gates.minTradesPerMin, 'nothing saved').toBeNull();
+  });
+});
+
+describe('settings: TP/SL, break-even and trailing', () => {
+  it('are listed under protection, reach the trader on change, and a bad value is refused by its path with nothing saved', async () => {
+    const changes: unknown[] = [];
+    const settings = memory();
+    const a = adapterWith({ onTpslChange: (t) => changes.push(t) }, settings);
+    expect(await field(a, 'autotrade.tpsl.trailing.mode')).toMatchObject({ group: 'protection', kind: 'enum', value: 'off', options: ['off', 'atr', 'bps'] });
+    await a.port.set({ 'autotrade.tpsl.trailing.mode': 'atr', 'autotrade.tpsl.trailing.atrMult': 2 });
+    expect(a.tpsl().trailing).toMatchObject({ mode: 'atr', atrMult: 2 });
+    expect(changes).toHaveLength(1);
+    expect(await refusedPaths(() => a.port.set({ 'autotrade.tpsl.slAtrMult': -1 }))).toEqual(['autotrade.tpsl.slAtrMult']);
+    expect(a.tpsl().slAtrMult, 'unchanged').toBe(1.2);
+    expect(settings.get(SETTINGS_KEY)).toEqual({ autotrade: { tpsl: { trailing: { mode: 'atr', atrMult: 2 } } } });
   });
 });

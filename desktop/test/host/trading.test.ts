@@ -241,6 +241,30 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     expect(disabled.ok && disabled.value.autotrade).toBe(false);
   });
 
+  it('TP/SL settings saved from the Settings view shape the next auto-trade: a bps stop 2.5 % away', async () => {
+    const saved = await host.call('settings.set', { values: { 'autotrade.tpsl.mode': 'bps', 'autotrade.tpsl.slBps': 250 } });
+    expect(saved.ok, JSON.stringify(saved)).toBe(true);
+    const field = saved.ok ? saved.value.fields.find((f) => f.path === 'autotrade.tpsl.slBps') : undefined;
+    expect(field, 'shown in the protection group, saying when it applies').toMatchObject({ group: 'protection', value: 250, unit: 'bps' });
+    expect(field?.help).toContain('Applies to new positions');
+    await host.call('trading.setAutotrade', { enabled: true });
+    try {
+      const row = await liquidRow(5);
+      const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
+      const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
+      for (const fn of signalListeners) fn(longSignal(row, price));
+      const pos = await until('the auto-trader to open the position', async () => {
+        const s = await host.call('trading.status', {});
+        return (s.ok && s.value.positions.find((p) => p.symbol === row.symbol && p.stopLossPrice !== null)) || null;
+      });
+      // Levels are set from the fill; the venue's tick rounds the trigger by at most one tick.
+      expect(pos.stopLossPrice! / pos.entryPrice, 'the stop 250 bps under the entry').toBeCloseTo(1 - 0.025, 4);
+    } finally {
+      await host.call('trading.setAutotrade', { enabled: false });
+      await host.call('settings.set', { values: { 'autotrade.tpsl.mode': 'atr' } });
+    }
+  });
+
   it('the kill switch blocks orders with its reason, and stays on across a restart', async () => {
     const on = await host.call('emergency.killSwitch', { active: true, reason: 'desk halt' });
     expect(on.ok && on.value.active).toBe(true);
