@@ -8,6 +8,12 @@ export const AutoTraderConfigSchema = z.strictObject({
   pyramidLevels: z.array(z.strictObject({ atR: z.number().positive(), fraction: z.number().positive().max(1) })).default([]),
   /** At start: re-arm protection for open positions, or flatten them. */
   safeRestart: z.enum(['rearm', 'flatten']).default('rearm'),
+  /**
+   * Waits before each new try of a stop the venue could not take for a reason that may pass (a
+   * timeout, a rate limit, an outage); once they are spent, or on a refusal, the position is
+   * closed at market. Empty: no retry.
+   */
+  stopRetryBackoffMs: z.array(z.number().int().nonnegative().max(60_000)).max(10).default([500, 2_000]),
   /** Stop distance for a position found at start without a plan (seed emergency_stop_fallback_pct 1.5 %). */
   fallbackStopBps: z.number().positive().default(150),
   /** Trade only signals backed by out-of-sample evidence of edge, plus named overrides. */

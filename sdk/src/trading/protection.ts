@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { describeError } from '../core/errors.js';
+import { describeError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { OrderState, type PositionSide, type StoredOrder, type Store } from '../store/index.js';
 import type { StopLeg } from './exitReason.js';
@@ -67,6 +67,17 @@ export interface ProtectionManagerOptions {
   logger?: Logger;
   /** Rounds an amount down to the venue's lot (default: unchanged). */
   roundAmount?: (symbol: string, amountBase: number) => number;
+  /**
+   * Waits before each new try of a stop whose placement failed for a reason that may pass (a
+   * timeout, a rate limit, an outage): one entry per retry. Default 500 ms then 2 s; empty: no retry.
+   */
+  stopRetryBackoffMs?: readonly number[];
+}
+
+/** Whether a failed stop placement may succeed if tried again: the exchange did not refuse it. */
+function mayPassOnRetry(order: StoredOrder | null, err: unknown): boolean {
+  if (order) return order.state === OrderState.Unknown || order.state === OrderState.Sent;
+  return err instanceof PerpscopeError && err.retryable;
 }
 
 /**
@@ -83,6 +94,7 @@ export class ProtectionManager {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly roundAmount: (symbol: string, amountBase: number) => number;
+  private readonly stopRetryBackoffMs: readonly number[];
   private readonly key: string;
 
   constructor(o: ProtectionManagerOptions) {
@@ -91,6 +103,7 @@ export class ProtectionManager {
     this.clock = o.clock;
     this.log = o.logger ?? silentLogger;
     this.roundAmount = o.roundAmount ?? ((_s, a) => a);
+    this.stopRetryBackoffMs = o.stopRetryBackoffMs ?? [500, 2_000];
     this.key = `trading.${o.broker.ledger}.${o.broker.exchange}.protection`;
   }
 
@@ -229,27 +242,42 @@ export class ProtectionManager {
     this.store.events.append({ atMs: this.clock.nowMs(), type: 'stop_moved', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId: plan.tradeId, from: plan.stopPrice, to: target, price } });
   }
 
-  /** Places the stop; on failure exits at market. Returns the live stop or null. */
-  private async placeStop(plan: PlanState, stopPrice: number, attempt: number): Promise<StoredOrder | null> {
-    const pos = (await this.broker.fetchPositions()).find((p) => p.symbol === plan.symbol && p.side === plan.side);
-    if (!pos) {
-      await this.closePlan(plan, 'position_closed');
-      return null;
+  /**
+   * Places the stop. A failure that may pass (timeout, rate limit, outage, fate unknown) is tried
+   * again after each `stopRetryBackoffMs` wait, each step in the event log; a refusal, or the last
+   * failure, exits at market. Returns the live stop or null.
+   */
+  private async placeStop(plan: PlanState, stopPrice: number, firstAttempt: number): Promise<StoredOrder | null> {
+    let attempt = firstAttempt;
+    for (let retry = 0; ; retry++) {
+      const pos = (await this.broker.fetchPositions()).find((p) => p.symbol === plan.symbol && p.side === plan.side);
+      if (!pos) {
+        await this.closePlan(plan, 'position_closed');
+        return null;
+      }
+      let order: StoredOrder | null = null;
+      let error: unknown = null;
+      try {
+        // The leg says which stop this is (first, after break-even, trailing): it becomes the exit reason.
+        order = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'stop_market', triggerPrice: stopPrice, amountBase: pos.sizeBase, reduceOnly: true, purpose: 'stop_loss', tradeId: plan.tradeId, leg: plan.stopKind ?? 'sl', attempt });
+      } catch (err) {
+        error = err;
+      }
+      if (order && (order.state === OrderState.Ack || order.state === OrderState.Partial)) {
+        this.save({ ...plan, stopPrice, stopAttempt: attempt });
+        return order;
+      }
+      const reason = order?.lastError ?? (error === null ? order?.state : describeError(error)) ?? 'unknown';
+      const waitMs = this.stopRetryBackoffMs[retry];
+      if (waitMs === undefined || !mayPassOnRetry(order, error)) {
+        await this.emergencyExit(plan, `stop not placed: ${reason}`);
+        return null;
+      }
+      this.store.events.append({ atMs: this.clock.nowMs(), type: 'stop_retry', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId: plan.tradeId, attempt, retry: retry + 1, waitMs, stopPrice, reason } });
+      this.log.warn({ tradeId: plan.tradeId, attempt, waitMs, reason }, 'stop not placed; trying again');
+      await this.clock.sleep(waitMs);
+      attempt++;
     }
-    let order: StoredOrder | null = null;
-    let error = '';
-    try {
-      // The leg says which stop this is (first, after break-even, trailing): it becomes the exit reason.
-      order = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'stop_market', triggerPrice: stopPrice, amountBase: pos.sizeBase, reduceOnly: true, purpose: 'stop_loss', tradeId: plan.tradeId, leg: plan.stopKind ?? 'sl', attempt });
-    } catch (err) {
-      error = describeError(err);
-    }
-    if (order && (order.state === OrderState.Ack || order.state === OrderState.Partial)) {
-      this.save({ ...plan, stopPrice, stopAttempt: attempt });
-      return order;
-    }
-    await this.emergencyExit(plan, `stop not placed: ${order?.lastError ?? error ?? order?.state}`);
-    return null;
   }
 
   private async emergencyExit(plan: PlanState, reason: string): Promise<void> {

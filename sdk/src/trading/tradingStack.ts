@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RiskPolicy, type DailyAnchor, type RiskConfig } from '../risk/index.js';
 import type { Ledger, StoredOrder, Store } from '../store/index.js';
-import { AutoTrader, type AutoTraderConfigInput } from './autoTrader.js';
+import { AutoTrader, AutoTraderConfigSchema, type AutoTraderConfigInput } from './autoTrader.js';
 import type { EdgeGateStatus } from './edgeGate.js';
 import type { EdgeEvidenceFile } from '../signals/edgeEvidence.js';
 import { CcxtBroker, type HaltState } from './ccxtBroker.js';
@@ -85,7 +85,8 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     if (!o.paperMarket) throw new ConfigError([{ path: 'paperMarket', received: 'undefined', expected: 'fees per symbol for the paper broker' }]);
     broker = new PaperBroker({ store: o.store, clock: o.clock, risk, exchange: o.exchangeId, market: o.paperMarket, ...(o.paperInitialBalanceUsd !== undefined ? { initialBalanceUsd: o.paperInitialBalanceUsd } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   }
-  const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
+  const stopRetryBackoffMs = AutoTraderConfigSchema.parse(o.autoTrader ?? {}).stopRetryBackoffMs;
+  const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, stopRetryBackoffMs, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
   const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: o.autoTrader ?? {}, evidence: o.edgeEvidence ?? null, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   return {
     broker,

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrderBook } from '@perpscope/shared';
 import { SimulatedClock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { TemporaryError } from '../../src/core/errors.js';
+import { ErrorCode } from '@perpscope/shared';
 import { exitReasonOf, PaperBroker, ProtectionManager, type ProtectionPlan } from '../../src/trading/index.js';
 import { entryRisk, permissiveRisk, tempDir } from './helpers.js';
 
@@ -133,6 +135,48 @@ describe('ProtectionManager (paper)', () => {
     expect(await pm.arm(await open('t1')), 'a closed plan is not re-armed').toBe(false);
     expect(store.orders.listByTrade('paper', 't1').filter((o) => o.purpose === 'stop_loss' || o.purpose === 'take_profit').length).toBe(3);
     expect(store.orders.listByTrade('paper', 't1').length, 'nothing new for the closed trade').toBe(count);
+  });
+
+  describe('a stop the venue could not take for a passing reason', () => {
+    /** The broker, with its next `failures` stop placements failing as an outage does. */
+    const flaky = (failures: number) => {
+      let left = failures;
+      const place = broker.placeOrder.bind(broker);
+      broker.placeOrder = (req) => {
+        if (req.type === 'stop_market' && left-- > 0) return Promise.reject(new TemporaryError(ErrorCode.ExchangeUnavailable, 'blofin is down for maintenance'));
+        return place(req);
+      };
+    };
+    /** Runs `armed` to its end, moving the clock through each backoff wait as it is entered. */
+    const settle = async <T,>(armed: Promise<T>): Promise<T> => {
+      let done = false;
+      void armed.finally(() => (done = true)).catch(() => undefined);
+      for (let i = 0; i < 100 && !done; i++) {
+        await new Promise((r) => setImmediate(r));
+        if (!done) await clock.advance(500);
+      }
+      return armed;
+    };
+    const retries = (tradeId: string) => store.events.list({ type: 'stop_retry' }).filter((e) => (e.payload as { tradeId: string }).tradeId === tradeId);
+
+    it('is tried again after a backoff, and the position stays open with its stop', async () => {
+      const plan = await open('r1');
+      flaky(1);
+      expect(await settle(pm.arm(plan)), 'protected on the second try').toBe(true);
+      expect(retries('r1').map((e) => (e.payload as { retry: number; waitMs: number }).waitMs), 'one retry after 500 ms, in the event log').toEqual([500]);
+      expect(openProtective('r1').some((o) => o.purpose === 'stop_loss'), 'the stop works').toBe(true);
+      expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'no market exit').toBeCloseTo(2, 9);
+    });
+
+    it('exits at market once the retries are spent', async () => {
+      const plan = await open('r2');
+      flaky(3);
+      expect(await settle(pm.arm(plan)), 'could not be protected').toBe(false);
+      expect(retries('r2').map((e) => (e.payload as { waitMs: number }).waitMs), 'waited 500 ms, then 2 s').toEqual([500, 2_000]);
+      expect(store.positions.get('paper', 'blofin', SYMBOL), 'then closed at market').toBeUndefined();
+      const exit = store.orders.listByTrade('paper', 'r2').find((o) => o.purpose === 'exit');
+      expect(exitReasonOf(exit)).toBe('stop_fallback');
+    });
   });
 
   it('exits at market when the stop price is already crossed', async () => {
