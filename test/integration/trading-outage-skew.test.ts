@@ -131,4 +131,32 @@ describe('outages and clock skew through ccxt blofin against SimExchange', () =>
     expect(Math.abs(r.broker.clockSync.offsetMs + skewMs), 'measured the new skew').toBeLessThan(2_000);
     expect(ledgerMatchesExchange(r.sim, r.store, r.ex)).toEqual([]);
   });
+
+  it('RELIABILITY: a burst of refused orders halts new entries with an alert (exits still go out) until resumed', async () => {
+    rig = await startLiveRig({ errorBurst: { maxErrors: 3, windowMs: 60_000 } });
+    const r = rig;
+    await r.broker.start();
+    const alerts: Extract<BrokerEvent, { type: 'alert' }>[] = [];
+    r.broker.on((e) => e.type === 'alert' && alerts.push(e));
+    const px = await mid(r);
+    await r.broker.placeOrder(entry(r, 'held', px));
+    // Far more than the 100,000 USDT account carries: the exchange refuses each one itself.
+    const oversized = (i: number) => ({ ...entry(r, `oversized-${i}`, px), amountBase: r.amountBase * 9_000 });
+    for (let i = 0; i < 3; i++) {
+      const res = await r.broker.placeOrder(oversized(i)).catch((e: unknown) => e);
+      expect(res instanceof PerpscopeError ? res.code : (res as { state: string }).state, 'the exchange refused it').not.toBe('FILLED');
+    }
+    expect(r.broker.halted()?.reason, 'three refusals in a minute halt entries').toBe('error_burst');
+    expect(alerts.map((a) => a.reason)).toContain('trading_halted');
+    const creates = r.createRequests();
+    const refused = await refusal(r.broker.placeOrder(entry(r, 'after-burst', px)));
+    expect(refused.details.reason, 'machine-readable').toBe('trading_halted');
+    expect(r.createRequests(), 'nothing sent').toBe(creates);
+    const exit = await r.broker.closePosition(SYMBOL, { tradeId: 'held' });
+    expect(exit?.state, 'an exit still goes out').toBe('FILLED');
+    r.broker.resume();
+    expect(r.broker.halted()).toBeNull();
+    const again = await r.broker.placeOrder(entry(r, 'resumed', px));
+    expect(again.state, 'entries resume').toBe('FILLED');
+  });
 });

@@ -14,6 +14,15 @@ export const AutoTraderConfigSchema = z.strictObject({
    * closed at market. Empty: no retry.
    */
   stopRetryBackoffMs: z.array(z.number().int().nonnegative().max(60_000)).max(10).default([500, 2_000]),
+  /**
+   * Live: this many failed exchange calls that retrying will not fix (refused orders, bad
+   * parameters) within `windowMs` halt new entries with an alert, until a restart or a re-arm;
+   * exits still go out. Null: off.
+   */
+  errorBurst: z
+    .strictObject({ maxErrors: z.number().int().min(1).max(1_000), windowMs: z.number().int().min(1_000).max(86_400_000) })
+    .nullable()
+    .default({ maxErrors: 5, windowMs: 60_000 }),
   /** Stop distance for a position found at start without a plan (seed emergency_stop_fallback_pct 1.5 %). */
   fallbackStopBps: z.number().positive().default(150),
   /** Trade only signals backed by out-of-sample evidence of edge, plus named overrides. */

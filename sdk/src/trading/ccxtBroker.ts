@@ -2,7 +2,7 @@ import type { CloseLeg } from './exitReason.js';
 import type { Exchange } from 'ccxt';
 import { ErrorCode } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
-import { AuthError, PerpscopeError, TemporaryError } from '../core/errors.js';
+import { AuthError, PerpscopeError, RiskRejectedError, TemporaryError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
 import { Ledger, OrderState, type StoredOrder } from '../store/index.js';
@@ -42,6 +42,11 @@ export interface CcxtBrokerOptions {
   probeIntervalMs?: number;
   /** `Date`-header readings per clock-skew measurement (default 3). */
   clockSamples?: number;
+  /**
+   * This many failed exchange calls (refused orders, errors) within `windowMs` halt new entries
+   * until `resume()`: something is wrong that retrying will not fix. Null: off. Default 5 in 60 s.
+   */
+  errorBurst?: { maxErrors: number; windowMs: number } | null;
 }
 
 /** Why new entries are paused: the exchange answered maintenance/unavailable, or the breaker is open. */
@@ -53,7 +58,8 @@ export interface PauseState {
 
 /** Why trading stopped, when it did. */
 export interface HaltState {
-  reason: 'authentication';
+  /** `authentication`: every order is refused; `error_burst`: new entries are, exits still go out. */
+  reason: 'authentication' | 'error_burst';
   message: string;
   atMs: number;
 }
@@ -79,6 +85,10 @@ export class CcxtBroker implements Broker {
   private readonly retry: ReadRetry;
   private readonly reconciler: Reconciler;
   private halt: HaltState | null = null;
+  /** Entries halted by a burst of failed calls (exits still go out). */
+  private burst: HaltState | null = null;
+  private readonly failureTimes: number[] = [];
+  private readonly errorBurst: { maxErrors: number; windowMs: number } | null;
   private pause: PauseState | null = null;
   private lastProbeMs = Number.NEGATIVE_INFINITY;
   private readonly probeIntervalMs: number;
@@ -98,6 +108,7 @@ export class CcxtBroker implements Broker {
     this.log = o.logger ?? silentLogger;
     this.retry = { ...DEFAULT_READ_RETRY, ...(o.random ? { random: o.random } : {}), ...o.readRetry };
     this.probeIntervalMs = o.probeIntervalMs ?? 0;
+    this.errorBurst = o.errorBurst === undefined ? { maxErrors: 5, windowMs: 60_000 } : o.errorBurst;
     this.clockSync = ExchangeClockSync.for(o.exchange, () => this.timeProbe(), o.clockSamples ?? 3);
     this.gateway = new CcxtOrderGateway(o.exchange, this.exchange, o.clock, this.retry, () => this.resyncClock());
     const prefix = o.prefix ?? DEFAULT_CLIENT_ID_PREFIX;
@@ -245,14 +256,16 @@ export class CcxtBroker implements Broker {
     return true;
   }
 
-  /** Null while trading; the halt reason after an authentication failure. */
+  /** Null while trading; the halt reason after an authentication failure or an error burst. */
   halted(): HaltState | null {
-    return this.halt;
+    return this.halt ?? this.burst;
   }
 
-  /** Clears a halt (after the user fixed the key). */
+  /** Clears a halt (after the user fixed the key, or the cause of the errors). */
   resume(): void {
     this.halt = null;
+    this.burst = null;
+    this.failureTimes.length = 0;
   }
 
   on(listener: BrokerListener): () => void {
@@ -266,6 +279,9 @@ export class CcxtBroker implements Broker {
   async placeOrder(req: PlaceOrderRequest): Promise<StoredOrder> {
     validatePlaceRequest(req);
     this.assertNotHalted();
+    if (!req.reduceOnly && this.burst) {
+      throw new RiskRejectedError(ErrorCode.RiskRejected, `New entries are halted: ${this.burst.message}`, { details: { reason: 'trading_halted', cause: this.burst.reason, haltedAtMs: this.burst.atMs } });
+    }
     // Exits and protection still go out during an outage (they may get through); entries wait.
     if (!req.reduceOnly) await this.assertAvailable();
     const existing = this.orders.get(this.orders.clientOrderIdFor(req));
@@ -294,7 +310,23 @@ export class CcxtBroker implements Broker {
     }
     const { order } = this.orders.record({ ...fitted, amountBase, ...(leverage !== undefined ? { leverage } : {}), ...(marginMode !== undefined ? { marginMode } : {}) });
     if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
-    return this.guard(() => this.orders.submit(order.clientOrderId));
+    const sent = await this.guard(() => this.orders.submit(order.clientOrderId));
+    if (sent.state === OrderState.Rejected) this.noteFailure(sent.lastError ?? 'order rejected');
+    return sent;
+  }
+
+  /** Counts a failed exchange call; a burst of them halts new entries with an alert. */
+  private noteFailure(what: string): void {
+    const limit = this.errorBurst;
+    if (!limit || this.burst) return;
+    const nowMs = this.clock.nowMs();
+    this.failureTimes.push(nowMs);
+    while (this.failureTimes.length > 0 && this.failureTimes[0]! <= nowMs - limit.windowMs) this.failureTimes.shift();
+    if (this.failureTimes.length < limit.maxErrors) return;
+    const message = `${this.failureTimes.length} failed exchange calls within ${limit.windowMs / 1000} s (the last: ${what}); resume once the cause is fixed`;
+    this.burst = { reason: 'error_burst', message, atMs: nowMs };
+    this.store.events.append({ atMs: nowMs, type: 'alert', ledger: Ledger.Live, payload: { level: 'error', reason: 'trading_halted', message } });
+    this.listeners.emit({ type: 'alert', level: 'error', reason: 'trading_halted', message: `New entries halted: ${message}` });
   }
 
   async cancelOrder(clientOrderId: string): Promise<StoredOrder> {
@@ -426,6 +458,8 @@ export class CcxtBroker implements Broker {
       if (isTimestampRejection(err) && !this.resyncing) {
         await this.resyncClock().catch((e: unknown) => this.log.warn({ err: String(e) }, 'clock re-measurement failed'));
       }
+      // A passing failure (timeout, rate limit) is the backoff's and the pause's; a burst counts the ones retrying will not fix.
+      if (!isAuthFailure(err) && !isExchangeUnavailable(err) && !(err instanceof PerpscopeError && err.retryable)) this.noteFailure(err instanceof Error ? err.message : String(err));
       if (isAuthFailure(err) && !this.halt) {
         const message = `the exchange refused the API key (${(err as Error).message}). Fix it with \`perpscope keys set --exchange ${this.exchange}\`, then restart.`;
         this.halt = { reason: 'authentication', message, atMs: this.clock.nowMs() };

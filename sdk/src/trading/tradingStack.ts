@@ -74,18 +74,18 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     initialAnchor: stored && typeof stored.dayStartMs === 'number' && typeof stored.equityUsd === 'number' ? stored : null,
     onAnchor: (anchor) => o.store.settings.set(anchorKey, anchor, o.clock.nowMs()),
   });
+  const { stopRetryBackoffMs, errorBurst } = AutoTraderConfigSchema.parse(o.autoTrader ?? {});
   let broker: Broker;
   let halted: () => HaltState | null = () => null;
   if (o.mode === 'live') {
     if (!o.exchange) throw new ConfigError([{ path: 'exchange', received: 'undefined', expected: 'a ccxt exchange with API keys for live trading' }]);
-    const live = new CcxtBroker({ store: o.store, clock: o.clock, risk, exchange: o.exchange, exchangeId: o.exchangeId, ...(o.logger ? { logger: o.logger } : {}) });
+    const live = new CcxtBroker({ store: o.store, clock: o.clock, risk, exchange: o.exchange, exchangeId: o.exchangeId, errorBurst, ...(o.logger ? { logger: o.logger } : {}) });
     halted = () => live.halted();
     broker = live;
   } else {
     if (!o.paperMarket) throw new ConfigError([{ path: 'paperMarket', received: 'undefined', expected: 'fees per symbol for the paper broker' }]);
     broker = new PaperBroker({ store: o.store, clock: o.clock, risk, exchange: o.exchangeId, market: o.paperMarket, ...(o.paperInitialBalanceUsd !== undefined ? { initialBalanceUsd: o.paperInitialBalanceUsd } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   }
-  const stopRetryBackoffMs = AutoTraderConfigSchema.parse(o.autoTrader ?? {}).stopRetryBackoffMs;
   const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, stopRetryBackoffMs, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
   const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: o.autoTrader ?? {}, evidence: o.edgeEvidence ?? null, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   return {
