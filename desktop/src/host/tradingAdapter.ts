@@ -134,7 +134,14 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
               return m ? paperMarketSpec(m) : undefined;
             },
           }),
-      autoTrader: { ...o.autotrade, edge: { ...edge } as EdgeGateConfig, ...(tpsl ? { tpsl: structuredClone(tpsl) } : {}) },
+      autoTrader: {
+        ...o.autotrade,
+        edge: { ...edge } as EdgeGateConfig,
+        ...(tpsl ? { tpsl: structuredClone(tpsl) } : {}),
+        // Arming never closes what the account already holds: its open positions get a fallback
+        // stop (the dialog says so), whatever `safeRestart` says for a restart of the app.
+        ...(kind === 'live' ? { safeRestart: 'rearm' as const } : {}),
+      },
       edgeEvidence: o.edgeEvidence,
       logger: o.logger,
     });

@@ -8,7 +8,8 @@ import { startSimHost, stopSimHost } from './hostHarness.js';
 import { hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host, type HostSecret, type HostSecretStore } from '../../src/host/index.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
-const CONFIG = { sim: { symbols: 12, seed: 4, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m'], backfillBars: 60, universe: { minQuoteVolumeUsd: 0 } };
+// safeRestart flatten: arming must still keep what the account holds (a restart of the app is not an arm).
+const CONFIG = { sim: { symbols: 12, seed: 4, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m'], backfillBars: 60, universe: { minQuoteVolumeUsd: 0 }, autotrade: { safeRestart: 'flatten' } };
 
 /**
  * An in-memory key store: this test is about arming, routing and disarming live trading; the OS
@@ -101,6 +102,30 @@ describe('live trading from the app: armed with a tested key, the same order pat
     expect(disarmed.ok && disarmed.value).toMatchObject({ mode: 'paper', liveAccount: null });
     const paperHistory = await host.call('orders.history', {});
     expect(paperHistory.ok && paperHistory.value.orders.some((o) => o.symbol === row.symbol && o.type === 'stop_loss'), 'the paper ledger never saw the live orders').toBe(false);
+  });
+
+  it('arming again keeps the positions the account holds, with their protection', async () => {
+    const armed = await arm('main');
+    expect(armed.ok, JSON.stringify(armed)).toBe(true);
+    const row = await liquidRow();
+    const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 60 });
+    expect(placed.ok, JSON.stringify(placed)).toBe(true);
+    await until('the live position', async () => {
+      const s = await host.call('trading.status', {});
+      return s.ok && s.value.positions.some((p) => p.symbol === row.symbol) ? true : null;
+    });
+    await host.call('trading.disarmLive', {});
+    const again = await arm('main');
+    expect(again.ok, JSON.stringify(again)).toBe(true);
+    const held = await until('the position, kept and protected', async () => {
+      const s = await host.call('trading.status', {});
+      return (s.ok && s.value.positions.find((p) => p.symbol === row.symbol && p.stopLossPrice !== null)) || null;
+    });
+    expect(held.side).toBe('long');
+    const panic = await host.call('emergency.panic', { confirm: true });
+    expect(panic.ok && panic.value.closedPositions).toBe(1);
+    await host.call('emergency.killSwitch', { active: false });
+    await host.call('trading.disarmLive', {});
   });
 
   it('arms only the venue the engine reads, one session at a time, and a disarm during arming calls it off', async () => {
