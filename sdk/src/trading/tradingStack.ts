@@ -74,7 +74,8 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     initialAnchor: stored && typeof stored.dayStartMs === 'number' && typeof stored.equityUsd === 'number' ? stored : null,
     onAnchor: (anchor) => o.store.settings.set(anchorKey, anchor, o.clock.nowMs()),
   });
-  const { stopRetryBackoffMs, errorBurst } = AutoTraderConfigSchema.parse(o.autoTrader ?? {});
+  const autoTraderConfig = AutoTraderConfigSchema.parse(o.autoTrader ?? {});
+  const { stopRetryBackoffMs, errorBurst } = autoTraderConfig;
   let broker: Broker;
   let halted: () => HaltState | null = () => null;
   if (o.mode === 'live') {
@@ -87,7 +88,7 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     broker = new PaperBroker({ store: o.store, clock: o.clock, risk, exchange: o.exchangeId, market: o.paperMarket, ...(o.paperInitialBalanceUsd !== undefined ? { initialBalanceUsd: o.paperInitialBalanceUsd } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   }
   const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, stopRetryBackoffMs, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
-  const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: o.autoTrader ?? {}, evidence: o.edgeEvidence ?? null, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
+  const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: autoTraderConfig, evidence: o.edgeEvidence ?? null, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   return {
     broker,
     risk,
