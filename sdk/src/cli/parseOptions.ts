@@ -12,6 +12,24 @@ export function intOption(flag: string, min: number, max: number) {
   };
 }
 
+/** A point in time given absolutely, or as a span back from when the command runs. */
+export type SinceSpec = { atMs: number } | { agoMs: number };
+
+const AGO_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** `30m`, `12h`, `7d`, `2w` (back from now) or an ISO date or date-time in UTC. */
+export function sinceOption(flag: string) {
+  return (raw: string): SinceSpec => {
+    const ago = /^(\d{1,6})([smhdw])$/.exec(raw.trim());
+    if (ago) return { agoMs: Number(ago[1]) * AGO_UNIT_MS[ago[2] as keyof typeof AGO_UNIT_MS] };
+    const atMs = parseUtcTimeMs(raw);
+    if (!Number.isFinite(atMs)) {
+      throw new InvalidArgumentError(`${flag}: got ${JSON.stringify(raw)}, expected a span back from now (30m, 12h, 7d, 2w) or an ISO date or date-time in UTC (2025-01-01T12:00:00Z)`);
+    }
+    return { atMs };
+  };
+}
+
 /** An ISO date or date-time, UTC when it names no zone, as ms since the epoch. */
 export function isoTimeOption(flag: string) {
   return (raw: string): number => {

@@ -5,7 +5,7 @@ import type { CliIo } from './io.js';
 import { addSweepCommands } from './sweepCommands.js';
 import { withBacktestDataOptions } from './backtestDataOptions.js';
 import type { BacktestCliOptions } from './commands/backtest.js';
-import { columnMapOption, intOption, isoTimeOption, listOption } from './parseOptions.js';
+import { columnMapOption, intOption, isoTimeOption, listOption, sinceOption, type SinceSpec } from './parseOptions.js';
 
 /** Lets another package (the desktop app's `serve`) add commands to the same `perpscope` CLI. */
 export type CliExtension = (program: Command, io: CliIo) => void;
@@ -175,6 +175,22 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .action(async (opts: { exchange?: string; symbol?: string; timeframe?: string; json?: boolean }) => {
       const { runDataList } = await import('./commands/dataList.js');
       runDataList({ ...opts, ...program.opts<GlobalOptions>() }, io);
+    });
+
+  program
+    .command('events')
+    .description('read the append-only event log (alerts, kill switch, funding, stop moves, reconciliations, ...); --follow to tail it')
+    .option('--since <when>', 'from a span back (30m, 12h, 7d) or an ISO date or date-time in UTC', sinceOption('--since'))
+    .option('--type <list>', 'only these event types, comma-separated (alert, kill_switch, funding, stop_moved, ...)', listOption('--type'))
+    .option('--symbol <symbol>', 'only this unified symbol (BTC/USDT:USDT)')
+    .addOption(new Option('--ledger <ledger>', 'only this ledger').choices(['paper', 'live']))
+    .option('--limit <n>', 'at most this many: the newest, or with --since the first from then', intOption('--limit', 1, 1_000_000))
+    .option('--follow', 'keep printing new events until interrupted')
+    .option('--json', 'print one JSON object per event even in a terminal')
+    .action(async (opts: { since?: SinceSpec; type?: string[]; symbol?: string; ledger?: 'paper' | 'live'; limit?: number; follow?: boolean; json?: boolean }) => {
+      const { runEvents } = await import('./commands/events.js');
+      const { type, ...rest } = opts;
+      await runEvents({ ...rest, ...(type !== undefined ? { types: type } : {}), ...program.opts<GlobalOptions>() }, io);
     });
 
   const keys = program.command('keys').description('manage exchange API keys in the OS keychain (never in a file)');

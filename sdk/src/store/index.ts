@@ -30,6 +30,7 @@ export type { AccountSnapshot, StoredAccountSnapshot, AccountSnapshotRepository 
 export type { SettingsRepository } from './repositories/settings.js';
 export type { Watchlist, WatchlistRepository } from './repositories/watchlists.js';
 export type { BanditSnapshot, BanditStateRepository } from './repositories/bandit.js';
-export type { NewEvent, StoredEvent, EventQuery, EventLogRepository } from './repositories/events.js';
+export type { NewEvent, StoredEvent, EventQuery, EventSearch, EventLogRepository } from './repositories/events.js';
+export type { NewWebhookReceipt, WebhookReceipt, WebhookReceiptStatus, WebhookAction, WebhookClaim, WebhookReceiptRepository } from './repositories/webhookReceipts.js';
 export { acquireHomeLock, readHomeLockHolder, HOME_LOCK_HOLDER_FILE } from './homeLock.js';
 export type { HomeLock, HomeLockHolder, AcquireHomeLockOptions } from './homeLock.js';

@@ -27,6 +27,20 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** A filtered read of the log, for `perpscope events`; every field narrows. */
+export interface EventSearch {
+  /** Inclusive: events stamped at or after this time (ms since epoch). */
+  sinceMs?: number;
+  /** Exclusive: events with a larger sequence number. */
+  afterSeq?: number;
+  types?: readonly string[];
+  symbol?: string;
+  ledger?: Ledger;
+  limit?: number;
+  /** With `limit`: the newest matches instead of the oldest; either way returned oldest first. */
+  newest?: boolean;
+}
+
 interface RawEvent {
   seq: number;
   at_ms: number;
@@ -50,7 +64,7 @@ export class EventLogRepository {
   private readonly listByTypeStmt: Database.Statement<[string, number, number], RawEvent>;
   private readonly lastSeqStmt: Database.Statement<[], { seq: number | null }>;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.appendStmt = db.prepare('INSERT INTO events (at_ms, type, ledger, symbol, payload_json) VALUES (?, ?, ?, ?, ?)');
     this.listStmt = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.listByTypeStmt = db.prepare('SELECT * FROM events WHERE type = ? AND seq > ? ORDER BY seq LIMIT ?');
@@ -68,6 +82,36 @@ export class EventLogRepository {
     const after = query.afterSeq ?? 0;
     const limit = query.limit ?? -1;
     const rows = query.type === undefined ? this.listStmt.all(after, limit) : this.listByTypeStmt.all(query.type, after, limit);
+    return rows.map(toEvent);
+  }
+
+  /**
+   * Events matching every given filter, in sequence order. The statement is built from fixed
+   * clauses with bound values only; the log is small enough for a scan on `at_ms`.
+   */
+  search(query: EventSearch): StoredEvent[] {
+    const where: string[] = ['seq > ?'];
+    const args: (string | number)[] = [query.afterSeq ?? 0];
+    if (query.sinceMs !== undefined) {
+      where.push('at_ms >= ?');
+      args.push(query.sinceMs);
+    }
+    if (query.types !== undefined && query.types.length > 0) {
+      where.push(`type IN (${query.types.map(() => '?').join(', ')})`);
+      args.push(...query.types);
+    }
+    if (query.symbol !== undefined) {
+      where.push('symbol = ?');
+      args.push(query.symbol);
+    }
+    if (query.ledger !== undefined) {
+      where.push('ledger = ?');
+      args.push(query.ledger);
+    }
+    args.push(query.limit ?? -1);
+    const order = query.newest === true ? 'DESC' : 'ASC';
+    const rows = this.db.prepare<(string | number)[], RawEvent>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`).all(...args);
+    if (query.newest === true) rows.reverse();
     return rows.map(toEvent);
   }
 
