@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { BrowserWindow } from 'electron';
 import { createFileLogger, logFilePath } from '@perpscope/sdk';
+import { logScanCycles } from '../host/cycleLog.js';
 import { createHost } from '../host/host.js';
 import { loadEngineFactory, loadSecretStore, type EngineRuntime } from '../host/runtime.js';
 import type { ElectronMain } from './electronMain.js';
@@ -19,17 +20,20 @@ export function runDesktop(electron: ElectronMain): void {
 
   let appWindow: BrowserWindow | null = null;
   let shutdown: (() => Promise<void>) | null = null;
+  // Config and the SQLite file live in the OS user data dir unless PERPSCOPE_HOME moves them.
+  const home = process.env.PERPSCOPE_HOME?.trim() || app.getPath('userData');
+  let startLogger: { error(obj: object, msg: string): void } | null = null;
 
   async function start(): Promise<void> {
     hardenSession(electron.session.defaultSession);
-    // Config and the SQLite file live in the OS user data dir unless PERPSCOPE_HOME moves them.
-    const home = process.env.PERPSCOPE_HOME?.trim() || app.getPath('userData');
     const sim = process.env.PERPSCOPE_SIM === '1' || process.argv.includes('--sim');
     const [createEngine, secrets] = await Promise.all([loadEngineFactory(), loadSecretStore()]);
     // Every level reaches the file; the engine runtime filters by the config's logLevel.
     const logger = createFileLogger(logFilePath(home), 'trace').logger.child({ command: 'desktop' });
+    startLogger = logger;
     const runtime: EngineRuntime = await createEngine({ home, sim, logger });
     const host = createHost({ engine: runtime.engine, secrets, ...(runtime.store ? { store: runtime.store } : {}) });
+    const stopCycleLog = logScanCycles(host, logger);
     const page = {
       rendererFile: fileURLToPath(new URL('../renderer/index.html', import.meta.url)),
       ...(process.env.ELECTRON_RENDERER_URL && !app.isPackaged ? { devServerUrl: process.env.ELECTRON_RENDERER_URL } : {}),
@@ -41,6 +45,7 @@ export function runDesktop(electron: ElectronMain): void {
     });
     shutdown = async () => {
       unregister();
+      stopCycleLog();
       host.close();
       await runtime.stop();
     };
@@ -78,7 +83,11 @@ export function runDesktop(electron: ElectronMain): void {
     .whenReady()
     .then(start)
     .catch((e: unknown) => {
-      console.error(`Perpscope failed to start: ${e instanceof Error ? e.message : String(e)}`);
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`Perpscope failed to start: ${message}`);
+      startLogger?.error({ error: message }, 'desktop start failed');
+      // Launched from a menu, the app has no terminal: without the dialog it would vanish without a word.
+      electron.dialog.showErrorBox('Perpscope could not start', `${message}\n\nThe log is at ${logFilePath(home)}`);
       app.exit(1);
     });
 }

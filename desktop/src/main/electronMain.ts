@@ -1,4 +1,4 @@
-import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Session, WebContents } from 'electron';
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Session, WebContents } from 'electron';
 
 /**
  * The part of the `electron` module the main process uses. Only the entry point (index.ts) imports
@@ -10,6 +10,8 @@ export interface ElectronMain {
   BrowserWindow: BrowserWindowClass;
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
   session: { readonly defaultSession: Session };
+  /** A failed start is shown in a native dialog: an installed app has no terminal to print to. */
+  dialog: Pick<Dialog, 'showErrorBox'>;
 }
 
 /** The static side of `BrowserWindow` that the main process needs. */

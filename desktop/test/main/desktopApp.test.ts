@@ -20,13 +20,16 @@ describe('desktop composition root (main process, fake electron)', () => {
     expect(electron.session.defaultSession.headersListener, 'no session touched').toBeNull();
   });
 
-  it('a failed start is reported and exits with code 1', async () => {
+  it('a failed start is shown in an error dialog with the log path, and exits with code 1', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const electron = fakeElectron({ ready: Promise.reject(new Error('no display')) });
       runDesktop(electron.api);
       await vi.waitFor(() => expect(electron.app.exitCodes).toEqual([1]));
       expect(errors).toHaveBeenCalledWith('Perpscope failed to start: no display');
+      expect(electron.dialog.errorBoxes, 'an installed app has no terminal: the failure is shown in a native dialog').toHaveLength(1);
+      expect(electron.dialog.errorBoxes[0]?.title).toBe('Perpscope could not start');
+      expect(electron.dialog.errorBoxes[0]?.content, 'the reason and where the log is').toMatch(/^no display\n\nThe log is at .*perpscope-user-data.logs.perpscope\.log$/);
     } finally {
       errors.mockRestore();
     }

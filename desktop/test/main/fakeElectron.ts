@@ -157,8 +157,17 @@ export class FakeApp extends Emitter {
   }
 }
 
+/** Records the native error dialogs the main process shows. */
+export class FakeDialog {
+  readonly errorBoxes: { title: string; content: string }[] = [];
+  showErrorBox(title: string, content: string): void {
+    this.errorBoxes.push({ title, content });
+  }
+}
+
 export interface FakeElectron {
   app: FakeApp;
+  dialog: FakeDialog;
   BrowserWindow: typeof FakeBrowserWindow;
   ipcMain: FakeIpcMain;
   session: { defaultSession: FakeSession };
@@ -170,9 +179,10 @@ export function fakeElectron(options: { singleInstanceLock?: boolean; ready?: Pr
   const app = new FakeApp(options.singleInstanceLock ?? true, options.ready ?? new Promise<void>(() => {}));
   const ipcMain = new FakeIpcMain();
   const session = { defaultSession: new FakeSession() };
+  const dialog = new FakeDialog();
   // One cast at the seam: the fakes implement only the members the main process calls.
-  const api = { app, BrowserWindow: FakeBrowserWindow, ipcMain, session } as unknown as ElectronMain;
-  return { app, BrowserWindow: FakeBrowserWindow, ipcMain, session, api };
+  const api = { app, BrowserWindow: FakeBrowserWindow, ipcMain, session, dialog } as unknown as ElectronMain;
+  return { app, dialog, BrowserWindow: FakeBrowserWindow, ipcMain, session, api };
 }
 
 /** The fake window class typed as the main process's `BrowserWindow` class. */
