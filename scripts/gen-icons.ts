@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { chromium as Chromium } from '@playwright/test';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'desktop', 'build');
@@ -17,7 +18,7 @@ const LINUX_SIZES_PX = [16, 32, 48, 64, 128, 256, 512] as const;
 
 // Playwright is a dependency of the test package; resolve it from there.
 const requireFromTest = createRequire(join(root, 'test', 'package.json'));
-const { chromium } = requireFromTest('@playwright/test') as typeof import('@playwright/test');
+const { chromium } = requireFromTest('@playwright/test') as { chromium: typeof Chromium };
 
 const svg = readFileSync(join(buildDir, 'icon.svg'), 'utf8');
 const browser = await chromium.launch({
