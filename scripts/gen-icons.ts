@@ -10,7 +10,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { chromium as Chromium } from '@playwright/test';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'desktop', 'build');
@@ -18,7 +17,17 @@ const LINUX_SIZES_PX = [16, 32, 48, 64, 128, 256, 512] as const;
 
 // Playwright is a dependency of the test package; resolve it from there.
 const requireFromTest = createRequire(join(root, 'test', 'package.json'));
-const { chromium } = requireFromTest('@playwright/test') as { chromium: typeof Chromium };
+interface IconPage {
+  setContent(html: string): Promise<void>;
+  screenshot(options: { omitBackground: boolean; clip: { x: number; y: number; width: number; height: number } }): Promise<Buffer>;
+  close(): Promise<void>;
+}
+interface IconBrowser {
+  newPage(options: { viewport: { width: number; height: number }; deviceScaleFactor: number }): Promise<IconPage>;
+  close(): Promise<void>;
+}
+// Typed by hand: the scripts' tsconfig does not see the test package's types.
+const { chromium } = requireFromTest('@playwright/test') as { chromium: { launch(options: { executablePath: string; args: string[] }): Promise<IconBrowser> } };
 
 const svg = readFileSync(join(buildDir, 'icon.svg'), 'utf8');
 const browser = await chromium.launch({

@@ -35,6 +35,8 @@ export const SimConfigSchema = z
     rateLimitScale: z.number().positive().default(1),
     /** Sim time at start, in epoch ms (default: now). Pinned, the generated market is the same every run. */
     startTimeMs: z.number().int().positive().optional(),
+    /** Sim time stays at the start until resumed: one fixed moment, as `scan --sim --start` uses. */
+    pausedAtStart: z.boolean().default(false),
   })
   .strict();
 

@@ -14,6 +14,7 @@ export function simExchangeOptions(sim: z.output<typeof SimConfigSchema>): SimEx
     rateLimitScale: sim.rateLimitScale,
     ...(sim.dataDir ? { dataDir: sim.dataDir } : {}),
     ...(sim.startTimeMs !== undefined ? { startTimeMs: sim.startTimeMs } : {}),
+    ...(sim.pausedAtStart ? { pausedAtStart: true } : {}),
   };
 }
 

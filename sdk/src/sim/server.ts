@@ -47,7 +47,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   const wallStart = Date.now();
   // Wall time spent paused does not advance sim time (see SimExchange.pause).
   let pausedWallMs = 0;
-  let pause: { simMs: number; wallMs: number } | null = null;
+  let pause: { simMs: number; wallMs: number } | null = opts.pausedAtStart === true ? { simMs: startTimeMs, wallMs: wallStart } : null;
   // A pause armed for a sim time (see SimExchange.pauseAt): taken the moment time would pass it.
   let holdAtMs: number | null = null;
   const nowMs = (): number => {

@@ -77,6 +77,11 @@ export interface SimExchangeOptions {
   /** Sim milliseconds per wall millisecond (default 1). */
   acceleration?: number;
   /**
+   * Starts paused at `startTimeMs` (see {@link SimExchange.resume}): a snapshot of one moment, so
+   * that a seeded one-off scan sees the same market however long its warm-up takes.
+   */
+  pausedAtStart?: boolean;
+  /**
    * Multiplies BloFin's request allowances (default 1): 500/min and 1,500/5 min per IP, and
    * 30 trading POSTs (`/api/v1/trade/*`) per 10 s.
    */

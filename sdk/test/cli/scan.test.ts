@@ -70,6 +70,21 @@ describe('perpscope scan', () => {
     );
   });
 
+  it('--seed with --start scans one fixed moment: the same rows, byte for byte, on every run', async () => {
+    const scanOnce = async () => {
+      const io = captureIo(false);
+      await runScan({ sim: true, symbols: 12, seed: 7, startMs: Date.UTC(2025, 0, 10), top: 12, timeframes: ['15m'], home: '/nonexistent-perpscope-home' }, io);
+      return io.lines;
+    };
+    const first = await scanOnce();
+    expect(first.length, 'rows to compare').toBeGreaterThan(3);
+    expect(await scanOnce()).toEqual(first);
+  });
+
+  it('sim-only flags without --sim are refused, naming them', async () => {
+    await expect(runScan({ seed: 3, symbols: 5, top: 5, home: '/nonexistent-perpscope-home' }, captureIo(false))).rejects.toThrow(/--symbols, --seed.*--sim as well/s);
+  });
+
   it('names the exchange and suggests --sim when it cannot be reached', async () => {
     const io = captureIo(false);
     // Port 9 on loopback: nothing listens, so the connection is refused at once.

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@perpscope/shared';
-import { PerpscopeError } from '../../core/errors.js';
+import { ConfigError, PerpscopeError } from '../../core/errors.js';
 import { createEngine, type EngineDeps } from '../../engine/index.js';
 import type { RankingResult } from '../../ranking/index.js';
 import type { CliIo } from '../io.js';
@@ -33,6 +33,10 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
   // A recorded directory can only be replayed by the sim: without this, the scan would ignore it
   // and try the real exchange.
   const opts = cli.simData !== undefined ? { ...cli, sim: true } : cli;
+  const simOnly = [opts.symbols !== undefined && '--symbols', opts.seed !== undefined && '--seed', opts.startMs !== undefined && '--start'].filter((f): f is string => Boolean(f));
+  if (!opts.sim && simOnly.length > 0) {
+    throw new ConfigError([{ path: 'sim', received: simOnly.join(', '), expected: '--sim as well: these apply to the in-process SimExchange only' }]);
+  }
   const { config } = loadCliConfig(opts, io.env, {
     ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
     ...(opts.timeframes ? { timeframes: opts.timeframes } : {}),
@@ -44,6 +48,8 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
             ...(opts.simData ? { dataDir: opts.simData } : {}),
             ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
             ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+            // A pinned start is a snapshot of that moment: with the seed, the same scan every run.
+            ...(opts.startMs !== undefined ? { startTimeMs: opts.startMs, pausedAtStart: true } : {}),
           },
         }
       : {}),
