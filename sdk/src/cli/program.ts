@@ -251,4 +251,6 @@ export interface ScanCliOptions {
   json?: boolean;
   symbols?: number;
   seed?: number;
+  /** With `sim`: the sim's start time (ms since epoch), so a seeded scan is the same every run. */
+  startMs?: number;
 }
