@@ -62,9 +62,10 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .option('--json', 'print JSON lines even in a terminal')
     .option('--symbols <n>', 'with --sim: number of generated symbols', intOption('--symbols', 1, 5_000))
     .option('--seed <n>', 'with --sim: generator seed', intOption('--seed', 0, 2 ** 31 - 1))
-    .action(async (opts: ScanCliOptions) => {
+    .option('--start <iso>', 'with --sim: sim start time (ISO 8601, UTC); with --seed the scan is the same every run', isoTimeOption('--start'))
+    .action(async ({ start, ...opts }: ScanCliOptions & { start?: number }) => {
       const { runScan } = await import('./commands/scan.js');
-      await runScan({ ...opts, ...program.opts<GlobalOptions>() }, io);
+      await runScan({ ...opts, ...(start !== undefined ? { startMs: start } : {}), ...program.opts<GlobalOptions>() }, io);
     });
 
   program
