@@ -106,3 +106,61 @@ export function mapCcxtError(err: unknown, context: { exchange: string; operatio
   }
   return new InternalError(ErrorCode.Internal, `${context.exchange} ${context.operation}: ${String(err)}`, { details });
 }
+
+/** One failed item of a per-order answer. */
+export interface FailedItem {
+  code: string;
+  msg: string;
+}
+
+type ErrorCtor = new (message: string) => Error;
+
+/**
+ * The first failed item behind a BloFin per-order envelope: top-level code `1` ("All operations
+ * failed") or `2` ("Partially succeeded") with each order's own `code`/`msg` in `data[]`. ccxt puts
+ * the body in the message of the ExchangeError it throws (`"blofin {...}"`). Null for anything else.
+ */
+export function failedItem(err: unknown): FailedItem | null {
+  if (!(err instanceof Error) || ccxtClassChain(err)[0] !== 'ExchangeError') return null;
+  const start = err.message.indexOf('{');
+  if (start < 0) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(err.message.slice(start));
+  } catch {
+    return null;
+  }
+  const env = body as { code?: unknown; data?: unknown };
+  if ((String(env.code) !== '1' && String(env.code) !== '2') || !Array.isArray(env.data)) return null;
+  for (const item of env.data as unknown[]) {
+    const rec = item as { code?: unknown; msg?: unknown } | null;
+    if (rec && rec.code !== undefined && rec.code !== null && String(rec.code) !== '0') return { code: String(rec.code), msg: String(rec.msg ?? '') };
+  }
+  return null;
+}
+
+/**
+ * ccxt's handleErrors throws a generic ExchangeError on a per-order envelope's top-level code
+ * before it reads the item inside, so a refused order would surface as a bare exchange error.
+ * This rebuilds the error ccxt's own exception map (`exchange.exceptions`) gives the failed
+ * item's code, then its message, so an order refused for margin is InsufficientFunds here just as
+ * a plain error would be. Anything else is returned unchanged.
+ */
+export function unwrapItemError(err: unknown, exceptions: { exact?: Record<string, unknown>; broad?: Record<string, unknown> } | undefined): unknown {
+  const item = failedItem(err);
+  if (!item || !exceptions) return err;
+  const exact = exceptions.exact ?? {};
+  let ctor = (exact[item.code] ?? exact[item.msg]) as ErrorCtor | undefined;
+  if (!ctor) {
+    for (const [needle, c] of Object.entries(exceptions.broad ?? {})) {
+      if (item.msg.includes(needle)) {
+        ctor = c as ErrorCtor;
+        break;
+      }
+    }
+  }
+  if (typeof ctor !== 'function') return err;
+  const refined = new ctor((err as Error).message);
+  (refined as Error & { cause?: unknown }).cause = err;
+  return refined;
+}

@@ -38,7 +38,7 @@ const MAINTENANCE_RATE = 0.004;
 
 /**
  * The test account: USDT balance, one-way positions netted per instrument, leverage per
- * instrument and an account-wide margin mode. Fills settle fees and realized PnL into the balance;
+ * instrument and margin mode (BloFin keeps one per mode) and an account-wide margin mode. Fills settle fees and realized PnL into the balance;
  * funding is exchanged at every 8h boundary the sim clock crosses.
  */
 export class SimAccount {
@@ -63,14 +63,16 @@ export class SimAccount {
     return String(1_000_000_000 + this.nextId++);
   }
 
-  leverageOf(instId: string): number {
-    return this.leverage.get(instId) ?? 3;
+  /** The leverage an order on `instId` in `marginMode` trades with (3 until set). */
+  leverageOf(instId: string, marginMode: MarginMode): number {
+    return this.leverage.get(`${instId}|${marginMode}`) ?? 3;
   }
 
-  setLeverage(instId: string, leverage: number): void {
-    this.leverage.set(instId, leverage);
+  /** Sets one mode's leverage; an open position in that mode follows it. */
+  setLeverage(instId: string, marginMode: MarginMode, leverage: number): void {
+    this.leverage.set(`${instId}|${marginMode}`, leverage);
     const p = this.positions.get(instId);
-    if (p) p.leverage = leverage;
+    if (p && p.marginMode === marginMode) p.leverage = leverage;
   }
 
   markPrice(m: SimMarket): number {
@@ -123,7 +125,7 @@ export class SimAccount {
         size: 0,
         avgPrice: price,
         marginMode: this.marginMode,
-        leverage: this.leverageOf(m.id),
+        leverage: this.leverageOf(m.id, this.marginMode),
         realizedPnl: 0,
         createTimeMs: tsMs,
         updateTimeMs: tsMs,

@@ -5,10 +5,10 @@ import type { SimApiKey } from './types.js';
 /** BloFin's auth failure codes (ccxt maps 152401/152408/152409 to AuthenticationError). */
 export type AuthFailure = { code: string; msg: string };
 
-/** BloFin's window for ACCESS-TIMESTAMP against server time. */
-export const MAX_TIMESTAMP_SKEW_MS = 30_000;
+/** BloFin's window for ACCESS-TIMESTAMP against server time (its docs and error text: 60 s). */
+export const MAX_TIMESTAMP_SKEW_MS = 60_000;
 
-const EXPIRED: AuthFailure = { code: '152405', msg: 'Timestamp in header or signature has expired, need to be within 30s' };
+const EXPIRED: AuthFailure = { code: '152405', msg: 'Timestamp in header or signature has expired, need to be within 60s' };
 
 /**
  * Checks a signed timestamp against the server's clock (skew fault applied). Malformed

@@ -11,6 +11,8 @@ export class FaultState implements FaultController {
   fillRatio = 1;
   /** How far the sim's server clock runs ahead of wall time (negative: behind). */
   clockSkewMs = 0;
+  /** While on, overflowing a REST window suspends the IP (see {@link IpSuspension}). */
+  rateLimitPenalties: boolean;
   private httpFailures: { status: number; count: number } | null = null;
   private rateLimitBurst = 0;
   private hangs = 0;
@@ -22,7 +24,12 @@ export class FaultState implements FaultController {
   constructor(
     private readonly onDrop: () => void,
     private readonly onDelist: (symbol: string) => void,
-  ) {}
+    /** The IP suspension the server enforces; `penalizeRateLimits(false)` and `reset()` lift it. */
+    private readonly suspension: { lift(): void } = { lift: () => {} },
+    private readonly penaltiesByDefault = true,
+  ) {
+    this.rateLimitPenalties = penaltiesByDefault;
+  }
 
   delist(symbol: string): void {
     this.onDelist(symbol);
@@ -39,6 +46,11 @@ export class FaultState implements FaultController {
       throw new Error(`failHttp.status: got ${opts.status}, expected an integer 500..599`);
     }
     this.httpFailures = { status: opts.status, count: nonNegativeCount('failHttp.count', opts.count) };
+  }
+  penalizeRateLimits(on: boolean): void {
+    if (typeof on !== 'boolean') throw new Error(`penalizeRateLimits: got ${String(on)}, expected true or false`);
+    this.rateLimitPenalties = on;
+    if (!on) this.suspension.lift();
   }
   burst429(opts: { count: number }): void {
     this.rateLimitBurst = nonNegativeCount('burst429.count', opts.count);
@@ -100,6 +112,8 @@ export class FaultState implements FaultController {
     this.acceptHangs = 0;
     this.hiddenLookups = 0;
     this.marketData.clear();
+    this.rateLimitPenalties = this.penaltiesByDefault;
+    this.suspension.lift();
   }
 
   /** Consumes and returns the fault for the next HTTP request, if any. */

@@ -15,9 +15,20 @@
  *   `baseVolume * contractSize * last` as an estimate.
  * - ccxt blofin has no `fetchOrder`: use `privateGetTradeOrderDetail({ instId, orderId |
  *   clientOrderId })` and `parseOrder(res.data)`; unknown orders fail with 102067 (OrderNotFound).
- * - A reused `clientOrderId` fails with 102002 (ccxt InvalidOrder; the code is in the message).
+ * - Business and auth errors answer HTTP 200 with BloFin's code. A refused order (place or
+ *   cancel, single or batch) is the per-order envelope: top-level `1` ("All operations failed")
+ *   or `2` ("Partially succeeded") with each order's `code`/`msg` in `data[]`; ccxt then throws a
+ *   bare ExchangeError, which `unwrapItemError` (core/ccxtErrors) turns into the item's class. A
+ *   reused `clientOrderId` is item code 102002 (InvalidOrder), missing margin 103003
+ *   (InsufficientFunds).
+ * - A repeated ACCESS-NONCE within 60 s is refused with 152407 (InvalidNonce): build clients with
+ *   {@link createBlofinClient} (which installs `uniqueSignNonces`). ACCESS-TIMESTAMP must be within 60 s.
+ * - Order and fill history (and pending lists) serve 20 rows unless `limit` (max 100) says
+ *   otherwise, newest first, paged by `after`/`before` ids.
  * - HTTP 5xx come back as gateway pages (ccxt ExchangeNotAvailable); 429 carries BloFin's body
- *   (ccxt RateLimitExceeded).
+ *   (ccxt RateLimitExceeded). Overflowing a REST window suspends the IP (5 min past 500/min, 1 h
+ *   past 1,500/5 min) and the firewall answers 403 meanwhile, unless
+ *   `faults.penalizeRateLimits(false)`.
  */
 export { startSimExchange } from './server.js';
 export { createBlofinClient } from './client.js';

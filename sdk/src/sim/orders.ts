@@ -4,7 +4,8 @@ import { snap } from './pathMath.js';
 import type { SimMarket } from './types.js';
 
 export type OrderType = 'market' | 'limit' | 'post_only' | 'fok' | 'ioc';
-export type OrderState = 'live' | 'partially_filled' | 'filled' | 'canceled';
+/** BloFin's order states; a cancel after a partial fill is `partially_canceled`. */
+export type OrderState = 'live' | 'partially_filled' | 'filled' | 'canceled' | 'partially_canceled';
 
 export interface SimOrder {
   orderId: string;
@@ -111,7 +112,8 @@ export class OrderEngine {
     if (reduceOnly && (!pos || (pos.size > 0) === (req.side === 'buy'))) {
       return { code: '102022', msg: "Failed to place order. You don't have any positions of this contract. Turn off Reduce-only to continue." };
     }
-    const leverage = this.account.leverageOf(m.id);
+    const marginMode = req.marginMode === 'isolated' || req.marginMode === 'cross' ? req.marginMode : this.account.marginMode;
+    const leverage = this.account.leverageOf(m.id, marginMode);
     if (!reduceOnly) {
       const refPrice = type === 'market' ? this.touch(m, req.side === 'buy' ? 'ask' : 'bid', now) : priceNum;
       const required = (size * m.contractSize * refPrice) / leverage + size * m.contractSize * refPrice * m.takerFee;
@@ -127,7 +129,7 @@ export class OrderEngine {
       price: type === 'market' ? 0 : snap(priceNum, m.tickSize),
       size,
       reduceOnly,
-      marginMode: (req.marginMode as MarginMode | undefined) ?? this.account.marginMode,
+      marginMode,
       leverage,
       state: 'live',
       filledSize: 0,
@@ -240,8 +242,9 @@ export class OrderEngine {
     else this.onOrder(o);
   }
 
-  private finish(o: SimOrder, state: OrderState, source: string): void {
-    o.state = state;
+  /** Ends an order; a cancel after a partial fill ends it as `partially_canceled`, as BloFin reports it. */
+  private finish(o: SimOrder, state: 'filled' | 'canceled', source: string): void {
+    o.state = state === 'canceled' && o.filledSize > 0 ? 'partially_canceled' : state;
     o.cancelSource = state === 'canceled' ? source : '';
     o.updateTimeMs = this.ctx.nowMs();
     this.onOrder(o);

@@ -34,13 +34,23 @@ export class SlidingWindowLimiter {
 
   /** Admits and records one request, or returns false when any window is full. */
   tryAcquire(): boolean {
+    return this.admit() === null;
+  }
+
+  /**
+   * Admits and records one request (null), or returns the window that is full (the longest one
+   * when several are, since its penalty is the heaviest). Limits are as scaled.
+   */
+  admit(): RateWindow | null {
     const t = this.now();
+    let full: RateWindow | null = null;
     for (const w of this.windows) {
-      if (this.countSince(t - w.windowMs) >= w.limit) return false;
+      if (this.countSince(t - w.windowMs) >= w.limit && (full === null || w.windowMs > full.windowMs)) full = w;
     }
+    if (full) return { ...full };
     this.stamps.push(t);
     this.compact(t);
-    return true;
+    return null;
   }
 
   private countSince(fromMs: number): number {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SimAccount, type MarginMode } from './account.js';
+import { NonceRegistry } from './nonces.js';
 import { verifyRest, verifyWsLogin, type AuthFailure } from './auth.js';
 import type { SimContext } from './context.js';
 import type { FaultState } from './faults.js';
@@ -7,13 +8,16 @@ import { OrderEngine, type Rejection, type SimOrder } from './orders.js';
 import { fillRecord, orderRecord, triggerRecord } from './records.js';
 import { TriggerEngine, type SimTrigger } from './tpsl.js';
 import type { AccountSnapshot, SimApiKey } from './types.js';
-import { fail, ok, type Reply } from './wire.js';
+import { fail, ok, perItem, reject, type Reply } from './wire.js';
 import type { PrivateChannel } from './wsHub.js';
 
 type Body = Record<string, unknown>;
 type Push = (channel: PrivateChannel, data: unknown, action?: string) => void;
 
 const MATCH_INTERVAL_MS = 100;
+/** BloFin's page size for order and fill history when `limit` is absent, and its maximum. */
+const DEFAULT_PAGE_LIMIT = 20;
+const MAX_PAGE_LIMIT = 100;
 const PLACEMENTS = new Set(['/api/v1/trade/order', '/api/v1/trade/batch-orders', '/api/v1/trade/order-tpsl', '/api/v1/trade/order-algo', '/api/v1/trade/close-position']);
 const LOOKUPS = new Set([
   '/api/v1/trade/order-detail',
@@ -31,6 +35,7 @@ export class PrivateApi {
   readonly account: SimAccount;
   readonly orders: OrderEngine;
   readonly triggers: TriggerEngine;
+  private readonly nonces = new NonceRegistry();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -60,13 +65,17 @@ export class PrivateApi {
   /** Answers one private request; 'hang' means processed but never answered. */
   handle(method: string, requestPath: string, path: string, query: URLSearchParams, rawBody: string, headers: IncomingHttpHeaders): Reply | 'hang' {
     const denied = verifyRest(this.key, method, requestPath, method === 'GET' ? '' : rawBody, headers, Date.now());
-    if (denied) return fail(401, denied.code, denied.msg);
+    if (denied) return reject(denied.code, denied.msg);
+    const nonce = headers['access-nonce'];
+    if (!this.nonces.admit(Array.isArray(nonce) ? (nonce[0] ?? '') : (nonce ?? ''), this.faults.serverNowMs())) {
+      return reject('152407', 'Repeated nonce, Reusing within 60 seconds is not allowed.');
+    }
     let body: unknown = {};
     if (method !== 'GET' && rawBody !== '') {
       try {
         body = JSON.parse(rawBody);
       } catch {
-        return fail(400, '152004', 'JSON syntax error');
+        return reject('152004', 'JSON syntax error');
       }
     }
     const q: Body = Object.fromEntries(query.entries());
@@ -95,9 +104,9 @@ export class PrivateApi {
         return ok({ marginMode: this.account.marginMode });
       case 'POST /api/v1/account/set-margin-mode': {
         const mode = b.marginMode;
-        if (mode !== 'cross' && mode !== 'isolated') return fail(400, '152002', `Parameter marginMode error: got "${String(mode)}", expected cross or isolated`);
+        if (mode !== 'cross' && mode !== 'isolated') return reject('152002', `Parameter marginMode error: got "${String(mode)}", expected cross or isolated`);
         if (mode !== this.account.marginMode && (this.account.positions.size > 0 || this.openOrders().length > 0)) {
-          return fail(400, '110019', 'Setting failed. Cancel any open orders, and close positions first.');
+          return reject('110019', 'Setting failed. Cancel any open orders, and close positions first.');
         }
         this.account.marginMode = mode as MarginMode;
         return ok({ marginMode: mode });
@@ -105,59 +114,60 @@ export class PrivateApi {
       case 'GET /api/v1/account/position-mode':
         return ok({ positionMode: 'net_mode' });
       case 'POST /api/v1/account/set-position-mode':
-        return b.positionMode === 'net_mode' ? ok({ positionMode: 'net_mode' }) : fail(400, '102089', 'Position mode mismatch: the sim supports net_mode only');
+        return b.positionMode === 'net_mode' ? ok({ positionMode: 'net_mode' }) : reject('102089', 'Position mode mismatch: the sim supports net_mode only');
       case 'GET /api/v1/account/leverage-info':
       case 'GET /api/v1/account/batch-leverage-info': {
         const ids = String(b.instId ?? '').split(',').filter((x) => x !== '');
-        if (ids.length === 0) return fail(400, '152001', 'Parameter instId cannot be empty');
-        const rows = ids.map((id) => ({ instId: id, leverage: String(this.account.leverageOf(id)), marginMode: String(b.marginMode ?? this.account.marginMode), positionSide: 'net' }));
+        if (ids.length === 0) return reject('152001', 'Parameter instId cannot be empty');
+        const mode = marginModeParam(b.marginMode);
+        if (typeof mode !== 'string') return mode;
+        const rows = ids.map((id) => ({ instId: id, leverage: String(this.account.leverageOf(id, mode)), marginMode: mode, positionSide: 'net' }));
         return ok(key.includes('batch') ? rows : rows[0]);
       }
       case 'POST /api/v1/account/set-leverage': {
         const m = this.ctx.byInstId(String(b.instId ?? ''));
-        if (!m) return fail(400, '152014', `Instrument ID does not exist: ${String(b.instId)}`);
+        if (!m) return reject('152014', `Instrument ID does not exist: ${String(b.instId)}`);
+        const mode = marginModeParam(b.marginMode);
+        if (typeof mode !== 'string') return mode;
         const lev = Number(b.leverage);
-        if (!Number.isInteger(lev) || lev < 1 || lev > (m.maxLeverage ?? 50)) return fail(400, '152002', `Parameter leverage error: got "${String(b.leverage)}", expected 1..${m.maxLeverage ?? 50}`);
-        if (this.openOrders().some((o) => o.instId === m.id)) return fail(400, '110006', 'You have pending cross orders. Please cancel them before adjusting your leverage.');
-        this.account.setLeverage(m.id, lev);
-        return ok({ instId: m.id, leverage: String(lev), marginMode: String(b.marginMode ?? this.account.marginMode), positionSide: 'net' });
+        if (!Number.isInteger(lev) || lev < 1 || lev > (m.maxLeverage ?? 50)) return reject('152002', `Parameter leverage error: got "${String(b.leverage)}", expected 1..${m.maxLeverage ?? 50}`);
+        if (this.openOrders().some((o) => o.instId === m.id && o.marginMode === mode)) return reject('110006', 'You have pending cross orders. Please cancel them before adjusting your leverage.');
+        this.account.setLeverage(m.id, mode, lev);
+        return ok({ instId: m.id, leverage: String(lev), marginMode: mode, positionSide: 'net' });
       }
       case 'POST /api/v1/trade/order':
         return this.placeOne(b);
       case 'POST /api/v1/trade/batch-orders':
-        return ok(list.map((o) => this.placeResult(o)));
-      case 'POST /api/v1/trade/cancel-order': {
-        const r = this.orders.cancel(String(b.instId ?? ''), str(b.orderId), str(b.clientOrderId));
-        if (isRejection(r)) return fail(400, r.code, r.msg);
-        return ok([{ orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' }]);
-      }
+        return perItem(list.map((o) => this.placeResult(o)));
+      case 'POST /api/v1/trade/cancel-order':
+        return perItem([this.cancelResult(b)]);
       case 'POST /api/v1/trade/cancel-batch-orders':
-        return ok(
-          list.map((o) => {
-            const r = this.orders.cancel(String(o.instId ?? ''), str(o.orderId), str(o.clientOrderId));
-            return isRejection(r) ? { orderId: str(o.orderId) ?? null, clientOrderId: str(o.clientOrderId) ?? '', code: r.code, msg: r.msg } : { orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' };
-          }),
-        );
+        return perItem(list.map((o) => this.cancelResult(o)));
       case 'GET /api/v1/trade/order-detail': {
         const o = hidden ? undefined : b.orderId ? this.orders.orders.get(String(b.orderId)) : b.clientOrderId ? this.orders.byClientId(String(b.clientOrderId)) : undefined;
-        if (!o || (b.instId && o.instId !== b.instId)) return fail(400, '102067', 'Order does not exist');
+        if (!o || (b.instId && o.instId !== b.instId)) return reject('102067', 'Order does not exist');
         return ok(orderRecord(o));
       }
       case 'GET /api/v1/trade/orders-pending':
-        return ok(hidden ? [] : page(this.openOrders().filter((o) => matches(o, b)), b).map(orderRecord));
+        return pageReply(hidden ? [] : this.openOrders().filter((o) => matches(o, b)), b, (o) => o.orderId, orderRecord);
       case 'GET /api/v1/trade/orders-history':
-        return ok(hidden ? [] : page([...this.orders.orders.values()].filter((o) => (o.state === 'filled' || o.state === 'canceled') && matches(o, b)), b).map(orderRecord));
+        return pageReply(hidden ? [] : [...this.orders.orders.values()].filter((o) => !isOpen(o) && matches(o, b)), b, (o) => o.orderId, orderRecord);
       case 'GET /api/v1/trade/fills-history':
-        return ok(page(this.account.fills.filter((f) => (!b.instId || f.instId === b.instId) && (!b.orderId || f.orderId === b.orderId)).map((f) => ({ ...f, createTimeMs: f.tsMs })), b).map(fillRecord));
+        return pageReply(
+          this.account.fills.filter((f) => (!b.instId || f.instId === b.instId) && (!b.orderId || f.orderId === b.orderId)).map((f) => ({ ...f, createTimeMs: f.tsMs })),
+          b,
+          (f) => f.tradeId,
+          fillRecord,
+        );
       case 'POST /api/v1/trade/order-tpsl':
       case 'POST /api/v1/trade/order-algo': {
         const kind = key.endsWith('tpsl') ? 'tpsl' : 'algo';
         const r = this.triggers.create(kind, b);
-        if (isRejection(r)) return fail(400, r.code, r.msg);
+        if (isRejection(r)) return reject(r.code, r.msg);
         return ok(kind === 'tpsl' ? { tpslId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' } : { algoId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' });
       }
       case 'POST /api/v1/trade/cancel-tpsl':
-        return ok(
+        return perItem(
           (list.length > 0 ? list : [b]).map((o) => {
             const r = this.triggers.cancel(str(o.tpslId), str(o.clientOrderId));
             return isRejection(r) ? { tpslId: str(o.tpslId) ?? null, clientOrderId: str(o.clientOrderId) ?? '', code: r.code, msg: r.msg } : { tpslId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' };
@@ -165,7 +175,7 @@ export class PrivateApi {
         );
       case 'POST /api/v1/trade/cancel-algo': {
         const r = this.triggers.cancel(str(b.algoId), str(b.clientOrderId));
-        if (isRejection(r)) return fail(400, r.code, r.msg);
+        if (isRejection(r)) return reject(r.code, r.msg);
         return ok({ algoId: r.id, clientOrderId: r.clientOrderId, code: '0', msg: '' });
       }
       case 'GET /api/v1/trade/orders-tpsl-pending':
@@ -177,18 +187,18 @@ export class PrivateApi {
         const rows = [...this.triggers.triggers.values()].filter(
           (t) => t.kind === kind && (t.state === 'live') === pending && (!b.instId || t.instId === b.instId) && (!b.clientOrderId || t.clientOrderId === b.clientOrderId),
         );
-        return ok(hidden ? [] : page(rows, b).map(triggerRecord));
+        return pageReply(hidden ? [] : rows, b, (t) => t.id, triggerRecord);
       }
       case 'GET /api/v1/trade/order-tpsl-detail': {
         const t = hidden ? undefined : [...this.triggers.triggers.values()].find((x) => x.kind === 'tpsl' && (x.id === b.tpslId || (b.clientOrderId !== undefined && x.clientOrderId === b.clientOrderId)));
-        return t ? ok(triggerRecord(t)) : fail(400, '102067', 'Order does not exist');
+        return t ? ok(triggerRecord(t)) : reject('102067', 'Order does not exist');
       }
       case 'POST /api/v1/trade/close-position': {
         const instId = String(b.instId ?? '');
         const p = this.account.positions.get(instId);
-        if (!p) return fail(400, '102005', 'Position had been closed');
+        if (!p) return reject('102005', 'Position had been closed');
         const r = this.orders.place({ instId, side: p.size > 0 ? 'sell' : 'buy', orderType: 'market', size: Math.abs(p.size), reduceOnly: true, clientOrderId: str(b.clientOrderId) });
-        if (isRejection(r)) return fail(400, r.code, r.msg);
+        if (isRejection(r)) return reject(r.code, r.msg);
         return ok({ instId, positionSide: 'net', clientOrderId: r.clientOrderId });
       }
       default:
@@ -208,12 +218,18 @@ export class PrivateApi {
   }
 
   private placeOne(b: Body): Reply {
-    const r = this.placeResult(b);
-    if (r.code !== '0') return { status: 200, body: { code: r.code, msg: r.msg, data: [r] } };
-    return ok([r]);
+    return perItem([this.placeResult(b)]);
   }
 
   private placeResult(b: Body): { orderId: string | null; clientOrderId: string; code: string; msg: string } {
+    const refused = (code: string, msg: string): { orderId: null; clientOrderId: string; code: string; msg: string } => ({ orderId: null, clientOrderId: str(b.clientOrderId) ?? '', code, msg });
+    const mode = str(b.marginMode);
+    if (mode === undefined) return refused('152001', 'Parameter marginMode cannot be empty');
+    if (mode !== 'cross' && mode !== 'isolated') return refused('152002', `Parameter marginMode error: got "${mode}", expected cross or isolated`);
+    // One margin mode per account on BloFin: an order in the other mode is refused, never
+    // silently traded in the position's mode.
+    const held = this.account.positions.get(String(b.instId ?? ''))?.marginMode ?? this.account.marginMode;
+    if (mode !== held) return refused('152002', `Parameter marginMode error: got "${mode}", the account trades ${held}`);
     const r = this.orders.place({
       instId: String(b.instId ?? ''),
       side: String(b.side ?? ''),
@@ -225,19 +241,24 @@ export class PrivateApi {
       marginMode: str(b.marginMode),
       brokerId: str(b.brokerId),
     });
-    if (isRejection(r)) return { orderId: null, clientOrderId: str(b.clientOrderId) ?? '', code: r.code, msg: r.msg };
+    if (isRejection(r)) return refused(r.code, r.msg);
     return { orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' };
   }
 
+  private cancelResult(b: Body): { orderId: string | null; clientOrderId: string; code: string; msg: string } {
+    const r = this.orders.cancel(String(b.instId ?? ''), str(b.orderId), str(b.clientOrderId));
+    return isRejection(r) ? { orderId: str(b.orderId) ?? null, clientOrderId: str(b.clientOrderId) ?? '', code: r.code, msg: r.msg } : { orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' };
+  }
+
   private openOrders(): SimOrder[] {
-    return [...this.orders.orders.values()].filter((o) => o.state === 'live' || o.state === 'partially_filled');
+    return [...this.orders.orders.values()].filter(isOpen);
   }
 
   private pushPosition(instId: string): void {
     const p = this.account.positions.get(instId);
     const record = p
       ? this.account.positionRecord(p)
-      : { instType: 'SWAP', instId, marginMode: this.account.marginMode, positionSide: 'net', positions: '0', availablePositions: '0', averagePrice: '0', unrealizedPnl: '0', leverage: String(this.account.leverageOf(instId)), markPrice: '0', initialMargin: '0', maintenanceMargin: '0', notionalUsd: '0', createTime: String(this.ctx.nowMs()), updateTime: String(this.ctx.nowMs()) };
+      : { instType: 'SWAP', instId, marginMode: this.account.marginMode, positionSide: 'net', positions: '0', availablePositions: '0', averagePrice: '0', unrealizedPnl: '0', leverage: String(this.account.leverageOf(instId, this.account.marginMode)), markPrice: '0', initialMargin: '0', maintenanceMargin: '0', notionalUsd: '0', createTime: String(this.ctx.nowMs()), updateTime: String(this.ctx.nowMs()) };
     this.push('positions', [record]);
     this.push('account', this.account.balanceRecord(this.orders.frozenMargin(), this.ctx.nowMs()));
   }
@@ -270,12 +291,42 @@ function matches(o: SimOrder, b: Body): boolean {
   return (!b.instId || o.instId === b.instId) && (!b.orderId || o.orderId === b.orderId) && (!b.clientOrderId || o.clientOrderId === b.clientOrderId);
 }
 
-/** Newest first, at most `limit` (default and max 100), optionally from `begin` (ms). */
-function page<T extends { createTimeMs: number }>(rows: T[], b: Body): T[] {
-  const limit = Math.min(100, Math.max(1, Number(b.limit ?? 100) || 100));
+function isOpen(o: SimOrder): boolean {
+  return o.state === 'live' || o.state === 'partially_filled';
+}
+
+/** `marginMode`, which BloFin requires on leverage calls (leverage is kept per mode). */
+function marginModeParam(v: unknown): MarginMode | Reply {
+  if (v === undefined || v === null || v === '') return reject('152001', 'Parameter marginMode cannot be empty');
+  return v === 'cross' || v === 'isolated' ? v : reject('152002', `Parameter marginMode error: got "${String(v)}", expected cross or isolated`);
+}
+
+/**
+ * One page of history as BloFin serves it: newest first by id, `after` (older than that id) and
+ * `before` (newer than that id) as cursors, `begin`/`end` (ms) as time bounds, and `limit`
+ * (default 20, max 100). Ids are decimal strings of one increasing sequence.
+ */
+function pageReply<T extends { createTimeMs: number }>(rows: T[], b: Body, idOf: (r: T) => string, record: (r: T) => unknown): Reply {
+  const limit = b.limit === undefined || b.limit === '' ? DEFAULT_PAGE_LIMIT : Number(b.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) return reject('152002', `Parameter limit error: got "${String(b.limit)}", expected an integer 1..${MAX_PAGE_LIMIT}`);
+  const cursor = (k: 'after' | 'before'): bigint | null | Reply => {
+    const v = b[k];
+    if (v === undefined || v === '') return null;
+    return /^\d{1,30}$/.test(String(v)) ? BigInt(String(v)) : reject('152002', `Parameter ${k} error: got "${String(v)}", expected an id`);
+  };
+  const after = cursor('after');
+  const before = cursor('before');
+  if (after !== null && typeof after !== 'bigint') return after;
+  if (before !== null && typeof before !== 'bigint') return before;
   const begin = Number(b.begin ?? 0) || 0;
   const end = Number(b.end ?? 0) || Number.POSITIVE_INFINITY;
-  return rows.filter((r) => r.createTimeMs >= begin && r.createTimeMs <= end).sort((x, y) => y.createTimeMs - x.createTimeMs).slice(0, limit);
+  const id = (r: T): bigint => BigInt(idOf(r));
+  const selected = rows
+    .filter((r) => r.createTimeMs >= begin && r.createTimeMs <= end && (after === null || id(r) < after) && (before === null || id(r) > before))
+    .sort((x, y) => (id(y) > id(x) ? 1 : id(y) < id(x) ? -1 : 0));
+  // With only `before`, the page is the oldest rows newer than the cursor, still served newest first.
+  const window = before !== null && after === null ? selected.slice(-limit) : selected.slice(0, limit);
+  return ok(window.map(record));
 }
 
 export type { SimTrigger };

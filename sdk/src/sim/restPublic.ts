@@ -3,7 +3,7 @@ import type { FaultState } from './faults.js';
 import { corruptBook, corruptFunding, corruptMarkPrice, corruptTicker, corruptTrades } from './marketDataFaults.js';
 import { BLOFIN_BARS } from './timeframes.js';
 import type { SimCandle, SimMarket } from './types.js';
-import { amount, candleRow, decimal, fail, instrument, ok, price, type Reply } from './wire.js';
+import { amount, candleRow, decimal, fail, instrument, ok, price, reject, type Reply } from './wire.js';
 
 const FUNDING_INTERVAL_MS = 8 * 3_600_000;
 
@@ -99,7 +99,7 @@ export function handlePublic(ctx: SimContext, path: string, query: Query, faults
 function candles(ctx: SimContext, m: SimMarket, query: Query, now: number): Reply {
   const bar = query.get('bar') ?? '1m';
   const tfMs = BLOFIN_BARS[bar];
-  if (tfMs === undefined || !ctx.source.supportsTimeframe(tfMs)) return fail(400, '152002', `Parameter bar error. Got "${bar}"`);
+  if (tfMs === undefined || !ctx.source.supportsTimeframe(tfMs)) return reject('152002', `Parameter bar error. Got "${bar}"`);
   const limit = intParam(query, 'limit', 500, 1, 1440);
   if (typeof limit !== 'number') return limit;
   const after = numParam(query, 'after');
@@ -137,14 +137,14 @@ function recentTrades(ctx: SimContext, m: SimMarket, now: number, limit: number)
 
 function withMarket(ctx: SimContext, query: Query, fn: (m: SimMarket) => Reply): Reply {
   const instId = query.get('instId');
-  if (!instId) return fail(400, '152001', 'Parameter instId cannot be empty');
+  if (!instId) return reject('152001', 'Parameter instId cannot be empty');
   const m = ctx.byInstId(instId);
   if (!m) return unknownInstrument(instId);
   return fn(m);
 }
 
 function unknownInstrument(instId: string): Reply {
-  return fail(400, '152014', `Instrument ID does not exist: ${instId}`);
+  return reject('152014', `Instrument ID does not exist: ${instId}`);
 }
 
 function numParam(query: Query, name: string): number | undefined {
@@ -158,6 +158,6 @@ function intParam(query: Query, name: string, dflt: number, min: number, max: nu
   const raw = query.get(name);
   if (raw === null || raw === '') return dflt;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) return fail(400, '152002', `Parameter ${name} error. Got "${raw}", expected an integer ${min}..${max}`);
+  if (!Number.isInteger(n) || n < min) return reject('152002', `Parameter ${name} error. Got "${raw}", expected an integer ${min}..${max}`);
   return Math.min(n, max);
 }

@@ -3,13 +3,14 @@ import type { Socket } from 'node:net';
 import { checkTimestamp } from './auth.js';
 import { SimContext } from './context.js';
 import { FaultState } from './faults.js';
+import { IpSuspension } from './penalties.js';
 import { createMarketGenerator } from './generator.js';
 import { BLOFIN_REST_WINDOWS, BLOFIN_TRADE_WINDOWS, SlidingWindowLimiter } from './rateLimiter.js';
 import { createReplaySource } from './replay.js';
 import { handlePublic } from './restPublic.js';
 import { PrivateApi } from './restPrivate.js';
 import type { MarketSource, RequestLogEntry, SimExchange, SimExchangeOptions } from './types.js';
-import { fail, gatewayError, RATE_LIMIT_REPLY, type Reply } from './wire.js';
+import { fail, FIREWALL_REPLY, gatewayError, RATE_LIMIT_REPLY, reject, type Reply } from './wire.js';
 import { WsHub } from './wsHub.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -62,9 +63,13 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
 
   const ctx = new SimContext(source, startTimeMs, historyBars, nowMs);
   const hub: { current: WsHub | null } = { current: null };
+  const limiterNowMs = opts.rateLimitClockMs ?? (() => Date.now());
+  const suspension = new IpSuspension(limiterNowMs);
   const faults = new FaultState(
     () => hub.current?.dropAll(),
     (symbol) => ctx.delist(symbol),
+    suspension,
+    opts.rateLimitPenalties ?? true,
   );
   const privateApi = new PrivateApi(ctx, faults, opts.apiKey ?? null, opts.initialBalanceUsdt ?? 10_000, (channel, data, action) =>
     hub.current?.pushPrivate(channel, data, action),
@@ -76,8 +81,8 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     pushIntervalMs,
   );
   hub.current = ws;
-  const limiter = new SlidingWindowLimiter(BLOFIN_REST_WINDOWS, rateLimitScale, () => Date.now());
-  const tradeLimiter = new SlidingWindowLimiter(BLOFIN_TRADE_WINDOWS, rateLimitScale, () => Date.now());
+  const limiter = new SlidingWindowLimiter(BLOFIN_REST_WINDOWS, rateLimitScale, limiterNowMs);
+  const tradeLimiter = new SlidingWindowLimiter(BLOFIN_TRADE_WINDOWS, rateLimitScale, limiterNowMs);
   const log: RequestLogEntry[] = [];
   const stats = { requests: 0, rejected429: 0 };
   const sockets = new Set<Socket>();
@@ -85,6 +90,8 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
 
   const respond = (res: ServerResponse, entry: RequestLogEntry, reply: Reply): void => {
     entry.status = reply.status;
+    const code = !reply.contentType && reply.body && typeof reply.body === 'object' ? (reply.body as { code?: unknown }).code : undefined;
+    if (code !== undefined) entry.code = String(code);
     if (reply.status === 429) stats.rejected429++;
     if (res.destroyed) return;
     const body = reply.contentType ? String(reply.body) : JSON.stringify(reply.body);
@@ -109,7 +116,13 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       return;
     }
     if (fault?.kind === 'rate_limit') return respond(res, entry, RATE_LIMIT_REPLY);
-    if (!limiter.tryAcquire()) return respond(res, entry, RATE_LIMIT_REPLY);
+    if (faults.rateLimitPenalties && suspension.active()) return respond(res, entry, FIREWALL_REPLY);
+    const full = limiter.admit();
+    if (full) {
+      // The overflowing request still gets its 429; the suspension answers everything after it.
+      if (faults.rateLimitPenalties) suspension.punish(full);
+      return respond(res, entry, RATE_LIMIT_REPLY);
+    }
     if (entry.method === 'POST' && path.startsWith('/api/v1/trade/') && !tradeLimiter.tryAcquire()) return respond(res, entry, RATE_LIMIT_REPLY);
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (fault?.kind === 'status') return respond(res, entry, gatewayError(fault.status));
@@ -120,7 +133,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       else if (req.headers['access-timestamp'] !== undefined) {
         const stamp = req.headers['access-timestamp'];
         const expired = checkTimestamp(Array.isArray(stamp) ? (stamp[0] ?? '') : stamp, faults.serverNowMs());
-        reply = expired ? fail(401, expired.code, expired.msg) : privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
+        reply = expired ? reject(expired.code, expired.msg) : privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
       } else reply = privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
     } catch (err) {
       reply = fail(500, '500', `server error ${err instanceof Error ? err.message : String(err)}`);

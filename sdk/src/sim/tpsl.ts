@@ -21,7 +21,8 @@ export interface SimTrigger {
   orderPrice: number | null;
   /** For algo orders: fire when the last price rises to (true) or falls to (false) the trigger. */
   fireAbove: boolean;
-  state: 'live' | 'effective' | 'canceled' | 'failed';
+  /** BloFin's TP/SL states: a trigger whose order was refused is `order_failed`. */
+  state: 'live' | 'effective' | 'canceled' | 'order_failed';
   actualOrderId: string;
   createTimeMs: number;
   updateTimeMs: number;
@@ -71,7 +72,8 @@ export class TriggerEngine {
       instId,
       side,
       size,
-      reduceOnly: kind === 'tpsl' ? str(body, 'reduceOnly') !== 'false' : str(body, 'reduceOnly') === 'true',
+      // BloFin defaults reduceOnly to false for both; ccxt sends true for its TP/SL orders.
+      reduceOnly: str(body, 'reduceOnly') === 'true',
       marginMode: str(body, 'marginMode') ?? this.account.marginMode,
       tpTriggerPrice: num(body, 'tpTriggerPrice'),
       tpOrderPrice: num(body, 'tpOrderPrice'),
@@ -149,7 +151,7 @@ export class TriggerEngine {
               category: fired.category,
             })
           : { code: '102022', msg: 'no position' };
-      t.state = 'orderId' in result ? 'effective' : 'failed';
+      t.state = 'orderId' in result ? 'effective' : 'order_failed';
       t.actualOrderId = 'orderId' in result ? result.orderId : '';
       t.updateTimeMs = now;
       this.onChange(t);

@@ -86,6 +86,18 @@ export interface SimExchangeOptions {
    * 30 trading POSTs (`/api/v1/trade/*`) per 10 s.
    */
   rateLimitScale?: number;
+  /**
+   * Whether overflowing a REST window suspends the IP as BloFin does (default true): 5 minutes
+   * past 500/min, an hour past 1,500/5 min, every request answered 403 meanwhile. Toggle at run
+   * time with `faults.penalizeRateLimits`.
+   */
+  rateLimitPenalties?: boolean;
+  /**
+   * The clock of the rate windows and suspensions, in ms (default wall time: the limits are about
+   * real request rates, whatever the sim's acceleration). Tests inject one to step through a
+   * suspension without waiting.
+   */
+  rateLimitClockMs?: () => number;
   /** Bars of history per timeframe before `startTimeMs` (default 1500). */
   historyBars?: number;
   /** Test credentials private requests must be signed with. */
@@ -108,6 +120,11 @@ export interface RequestLogEntry {
   path: string;
   private: boolean;
   status: number;
+  /**
+   * BloFin's top-level `code` of a JSON answer ("0" on success): business and auth errors share
+   * HTTP 200, so the code tells them apart. Absent for pages and unanswered requests.
+   */
+  code?: string;
   /** Sim time the request arrived. */
   atMs: number;
 }
@@ -137,6 +154,12 @@ export interface FaultController {
   silenceWebsockets(on: boolean): void;
   /** Answers the next `count` HTTP requests with `status` (5xx) and a gateway error page. */
   failHttp(opts: { status: number; count: number }): void;
+  /**
+   * Turns BloFin's rate-limit penalties on or off (on by default): overflowing 500/min suspends
+   * the IP for 5 minutes, 1,500/5 min for an hour, and the firewall answers 403 meanwhile.
+   * Turning them off (or `reset()`) lifts a suspension in force.
+   */
+  penalizeRateLimits(on: boolean): void;
   /** Answers the next `count` HTTP requests with 429 and BloFin's rate-limit body. */
   burst429(opts: { count: number }): void;
   /** Delays every HTTP response by `ms` wall milliseconds (0 turns it off). */

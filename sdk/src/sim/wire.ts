@@ -14,12 +14,52 @@ export function ok(data: unknown): Reply {
   return { status: 200, body: { code: '0', msg: 'success', data } };
 }
 
-/** BloFin's error envelope; ccxt maps `code` (then `msg`) to its error classes. */
+/**
+ * An error envelope under an HTTP status of its own: only for what BloFin's gateway answers
+ * itself (unknown paths, oversized bodies, 429, server errors). ccxt maps `code` (then `msg`).
+ */
 export function fail(status: number, code: string, msg: string): Reply {
   return { status, body: { code, msg, data: null } };
 }
 
+/**
+ * BloFin's business error: HTTP 200 with the code in the envelope (parameter, auth and order
+ * errors alike; only 429 and gateway failures change the HTTP status).
+ */
+export function reject(code: string, msg: string): Reply {
+  return { status: 200, body: { code, msg, data: null } };
+}
+
+/** One item of a per-order answer (place, cancel): `code` "0" on success. */
+export interface ItemResult {
+  code: string;
+  msg: string;
+}
+
+/**
+ * BloFin's envelope for per-order answers: top-level `0` when every item succeeded, `1` "All
+ * operations failed" when none did, `2` "Partially succeeded" otherwise; each item keeps its own
+ * `code`/`msg`. A single order is a batch of one, so its failure is top-level `1` with the reason
+ * in `data[0]`.
+ */
+export function perItem<T extends ItemResult>(items: readonly T[]): Reply {
+  const failed = items.filter((i) => i.code !== '0').length;
+  if (failed === 0) return ok(items);
+  if (failed === items.length) return { status: 200, body: { code: '1', msg: 'All operations failed', data: items } };
+  return { status: 200, body: { code: '2', msg: 'Partially succeeded', data: items } };
+}
+
 export const RATE_LIMIT_REPLY: Reply = fail(429, '429', 'Too Many Requests');
+
+/**
+ * The firewall's answer to a suspended IP: 403 with a page, not BloFin JSON, so ccxt falls back
+ * to the HTTP status (ExchangeNotAvailable).
+ */
+export const FIREWALL_REPLY: Reply = {
+  status: 403,
+  body: '<html><head><title>403 Forbidden</title></head><body>403 Forbidden: access suspended for exceeding the request rate limit</body></html>',
+  contentType: 'text/html',
+};
 
 /** A load-balancer style failure page: no BloFin JSON, so ccxt falls back to the HTTP status. */
 export function gatewayError(status: number): Reply {

@@ -10,7 +10,8 @@ import { amount, candleRow, decimal, price } from './wire.js';
 const CANDLE_REFRESH_MS = 500;
 const TICKER_REFRESH_MS = 1_000;
 const FUNDING_REFRESH_MS = 5_000;
-const BOOK_DEPTH = 100;
+/** Levels per side of the `books` channel, as BloFin pushes them. */
+const BOOK_DEPTH = 200;
 const MAX_CATCH_UP_BARS = 50;
 const MAX_TRADES_PER_PUSH = 500;
 

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { AuthError, PerpscopeError, RiskRejectedError, TemporaryError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
+import { uniqueSignNonces } from '../sim/uniqueNonce.js';
 import { Ledger, OrderState, type StoredOrder } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
@@ -26,7 +27,10 @@ export interface CcxtBrokerOptions {
   store: Store;
   clock: Clock;
   risk: RiskPolicy;
-  /** A ccxt exchange with credentials (`new ccxt.pro.blofin({...})`, or `createBlofinClient(sim)`). */
+  /**
+   * A ccxt exchange with credentials (`new ccxt.pro.blofin({...})`, or `createBlofinClient(sim)`).
+   * The broker installs `uniqueSignNonces` on it: concurrent private calls never share a nonce.
+   */
   exchange: Exchange;
   exchangeId?: string;
   logger?: Logger;
@@ -103,7 +107,9 @@ export class CcxtBroker implements Broker {
     this.store = o.store;
     this.clock = o.clock;
     this.risk = o.risk;
-    this.ex = o.exchange;
+    // Its private calls run concurrently (stream refreshes, reconciliation, orders): they must
+    // never share a nonce, however the instance was built.
+    this.ex = uniqueSignNonces(o.exchange);
     this.exchange = o.exchangeId ?? o.exchange.id;
     this.log = o.logger ?? silentLogger;
     this.retry = { ...DEFAULT_READ_RETRY, ...(o.random ? { random: o.random } : {}), ...o.readRetry };

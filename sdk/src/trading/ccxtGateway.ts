@@ -1,6 +1,6 @@
 import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
 import { ErrorCode } from '@perpscope/shared';
-import { mapCcxtError } from '../core/ccxtErrors.js';
+import { failedItem, mapCcxtError, unwrapItemError } from '../core/ccxtErrors.js';
 import type { Clock } from '../core/clock.js';
 import { OrderError, PerpscopeError } from '../core/errors.js';
 import type { StoredOrder } from '../store/index.js';
@@ -50,12 +50,33 @@ type Raw = Record<string, unknown>;
 /** Raw BloFin private endpoints ccxt exposes but does not unify (order lookup by client id). */
 interface BlofinImplicit {
   privateGetTradeOrderDetail(params: Raw): Promise<Raw>;
+  privateGetTradeFillsHistory(params: Raw): Promise<Raw>;
+  privateGetTradeOrdersPending(params: Raw): Promise<Raw>;
   privateGetTradeOrderTpslDetail(params: Raw): Promise<Raw>;
   privatePostTradeCancelTpsl(params: Raw[]): Promise<Raw>;
   privateGetTradeOrdersTpslPending(params: Raw): Promise<Raw>;
 }
 
 const TRIGGER_TYPES = new Set(['stop_market', 'take_profit_market']);
+
+/** Rows per history page asked for (BloFin's maximum; its default is 20). */
+export const HISTORY_PAGE_LIMIT = 100;
+/** Pages read before a history walk gives up (a bound, far above any real backlog). */
+const MAX_HISTORY_PAGES = 1_000;
+
+/**
+ * The one place an exchange order's state becomes the ledger's. The raw BloFin state decides
+ * where ccxt's status misleads: `partially_canceled` (a cancel after a partial fill) is passed
+ * through unmapped by ccxt, and `order_failed` is mapped to canceled although the exchange refused it.
+ */
+export function orderViewStatus(rawState: unknown, ccxtStatus: string | undefined): ExchangeOrderView['status'] {
+  if (rawState === 'partially_canceled') return 'canceled';
+  if (rawState === 'order_failed') return 'rejected';
+  if (ccxtStatus === 'closed') return 'filled';
+  if (ccxtStatus === 'canceled' || ccxtStatus === 'expired') return 'canceled';
+  if (ccxtStatus === 'rejected') return 'rejected';
+  return 'open';
+}
 
 /**
  * The OrderGateway over ccxt's real `blofin` class. Amounts are converted between base units
@@ -80,7 +101,8 @@ export class CcxtOrderGateway implements OrderGateway {
    * client id. The retry carries the same client id, so even if that assumption failed the
    * exchange would refuse the copy as a duplicate, which the ledger adopts.
    */
-  private async signed<T>(fn: () => Promise<T>): Promise<T> {
+  private async signed<T>(call: () => Promise<T>): Promise<T> {
+    const fn = (): Promise<T> => this.unwrapped(call);
     try {
       return await fn();
     } catch (err) {
@@ -92,7 +114,49 @@ export class CcxtOrderGateway implements OrderGateway {
   }
 
   private read<T>(context: { exchange: string; operation: string; symbol?: string }, fn: () => Promise<T>): Promise<T> {
-    return retryRead(this.clock, this.retry, context, fn, this.resync);
+    return retryRead(this.clock, this.retry, context, () => this.unwrapped(fn), this.resync);
+  }
+
+  /** Runs a ccxt call, turning a per-order envelope's bare ExchangeError into its item's error. */
+  private async unwrapped<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw unwrapItemError(err, (this.ex as unknown as { exceptions?: { exact?: Record<string, unknown>; broad?: Record<string, unknown> } }).exceptions);
+    }
+  }
+
+  /**
+   * Every record of a newest-first BloFin history endpoint: asks for full pages and walks back
+   * with the `after` cursor (the last record's `idKey`) until a short page, a record older than
+   * `sinceMs` (by `timeKey`), or the page bound. Reconciliation that read only the newest page
+   * would lose everything past it.
+   */
+  async allPages(operation: string, call: (params: Raw) => Promise<Raw>, params: Raw, idKey: string, opts: { sinceMs?: number; timeKey?: string } = {}): Promise<Raw[]> {
+    const rows: Raw[] = [];
+    let after: string | undefined;
+    for (let pageNo = 0; pageNo < MAX_HISTORY_PAGES; pageNo++) {
+      const cursor = after;
+      const res = await this.read({ exchange: this.exchangeId, operation }, () => call({ ...params, limit: String(HISTORY_PAGE_LIMIT), ...(cursor ? { after: cursor } : {}) }));
+      const page = Array.isArray(res.data) ? (res.data as Raw[]) : [];
+      rows.push(...page);
+      const last = page[page.length - 1];
+      const next = last && last[idKey] !== undefined && last[idKey] !== null ? String(last[idKey]) : undefined;
+      const reachedSince = opts.sinceMs !== undefined && opts.timeKey !== undefined && last !== undefined && Number(last[opts.timeKey]) < opts.sinceMs;
+      if (page.length < HISTORY_PAGE_LIMIT || next === undefined || next === cursor || reachedSince) return rows;
+      after = next;
+    }
+    return rows;
+  }
+
+  /** The account's executions (of one order when `orderId` is set), every page, newest first. */
+  private async tradesOf(symbol: string | undefined, filter: { orderId?: string; sinceMs?: number }): Promise<CcxtTrade[]> {
+    const params: Raw = {};
+    if (symbol) params.instId = this.ex.market(symbol).id;
+    if (filter.orderId) params.orderId = filter.orderId;
+    const rows = await this.allPages('fetchMyTrades', (p) => this.raw.privateGetTradeFillsHistory(p), params, 'tradeId', filter.sinceMs === undefined ? {} : { sinceMs: filter.sinceMs, timeKey: 'ts' });
+    const trades = this.ex.parseTrades(rows, symbol ? this.ex.market(symbol) : undefined);
+    return filter.sinceMs === undefined ? trades : trades.filter((t) => (t.timestamp ?? 0) >= (filter.sinceMs ?? 0));
   }
 
   private get raw(): BlofinImplicit {
@@ -152,7 +216,7 @@ export class CcxtOrderGateway implements OrderGateway {
       const cs = this.contractSize(order.symbol);
       return {
         exchangeOrderId: parsed.id ? String(parsed.id) : null,
-        status: parsed.status === 'closed' ? 'filled' : parsed.status === 'canceled' || parsed.status === 'expired' ? 'canceled' : parsed.status === 'rejected' ? 'rejected' : 'open',
+        status: orderViewStatus(rec.state, parsed.status),
         filledBase: (parsed.filled ?? 0) * cs,
         avgFillPrice: parsed.average ?? null,
       };
@@ -190,6 +254,9 @@ export class CcxtOrderGateway implements OrderGateway {
         return;
       }
     } catch (err) {
+      // A refused TP/SL cancel comes back as an "all operations failed" envelope: the item says why.
+      const item = TRIGGER_TYPES.has(order.type) ? failedItem(err instanceof Error && err.cause ? err.cause : err) : null;
+      if (item) throw new OrderError(ErrorCode.OrderNotFound, `${this.exchangeId} cancelOrder: ${item.msg}`, { details: { clientOrderId: order.clientOrderId, code: item.code }, cause: err });
       throw mapCcxtError(err, ctx);
     }
     const item = res[0];
@@ -206,15 +273,13 @@ export class CcxtOrderGateway implements OrderGateway {
     }
     if (!orderId) return [];
     const id = orderId;
-    const trades = await this.read({ exchange: this.exchangeId, operation: 'fetchMyTrades', symbol: order.symbol }, () =>
-      this.ex.fetchMyTrades(order.symbol, undefined, 100, { orderId: id }),
-    );
+    const trades = await this.tradesOf(order.symbol, { orderId: id });
     return trades.filter((t) => String(t.order ?? '') === id).map((t) => this.toFill(t));
   }
 
-  /** Recent executions of the account (all symbols when `symbol` is absent), oldest first. */
+  /** The account's executions since `sinceMs` (all of them when absent; all symbols when `symbol` is), every page, oldest first. */
   async recentFills(sinceMs: number | undefined, symbol?: string): Promise<ExchangeFill[]> {
-    const trades = await this.read({ exchange: this.exchangeId, operation: 'fetchMyTrades' }, () => this.ex.fetchMyTrades(symbol, sinceMs, 100));
+    const trades = await this.tradesOf(symbol, sinceMs === undefined ? {} : { sinceMs });
     return trades.map((t) => this.toFill(t)).sort((a, b) => a.atMs - b.atMs);
   }
 
@@ -255,12 +320,12 @@ export class CcxtOrderGateway implements OrderGateway {
     if (state === 'effective') {
       const actual = typeof rec.actualOrderId === 'string' && rec.actualOrderId !== '' ? rec.actualOrderId : null;
       if (!actual) return { exchangeOrderId, status: 'canceled', filledBase: 0, avgFillPrice: null };
-      const fills = (await this.signed(() => this.ex.fetchMyTrades(order.symbol, undefined, 100, { orderId: actual }))).filter((t) => String(t.order ?? '') === actual).map((t) => this.toFill(t));
+      const fills = (await this.tradesOf(order.symbol, { orderId: actual })).filter((t) => String(t.order ?? '') === actual).map((t) => this.toFill(t));
       const filled = fills.reduce((s, f) => s + f.amountBase, 0);
       const avg = filled > 0 ? fills.reduce((s, f) => s + f.price * f.amountBase, 0) / filled : null;
       return { exchangeOrderId, status: filled > 0 ? 'filled' : 'canceled', filledBase: filled, avgFillPrice: avg };
     }
-    return { exchangeOrderId, status: state === 'failed' ? 'rejected' : 'canceled', filledBase: 0, avgFillPrice: null };
+    return { exchangeOrderId, status: state === 'order_failed' ? 'rejected' : 'canceled', filledBase: 0, avgFillPrice: null };
   }
 }
 

@@ -93,15 +93,16 @@ export class Reconciler {
   }
 
   private async adoptOrphans(report: ReconcileReport): Promise<void> {
-    const { gateway, ledger, clock } = this.o;
+    const { gateway, ledger } = this.o;
     const ex = gateway.ex;
     const ctx = { exchange: ledger.exchange, operation: 'fetchOpenOrders' };
-    const open = await retryRead(clock, DEFAULT_RETRY, ctx, () => ex.fetchOpenOrders());
+    // Every page: BloFin serves 20 rows unless asked, so one call misses the rest.
+    const implicit = ex as unknown as { privateGetTradeOrdersPending(p: Raw): Promise<Raw>; privateGetTradeOrdersTpslPending(p: Raw): Promise<Raw> };
+    const pending = await gateway.allPages(ctx.operation, (p) => implicit.privateGetTradeOrdersPending(p), {}, 'orderId');
+    const open = ex.parseOrders(pending);
     for (const o of open) await this.adoptOne(o.clientOrderId, () => this.fromCcxtOrder(o), report);
-    const raw = await retryRead(clock, DEFAULT_RETRY, { ...ctx, operation: 'fetchTpslPending' }, () =>
-      (ex as unknown as { privateGetTradeOrdersTpslPending(p: Raw): Promise<Raw> }).privateGetTradeOrdersTpslPending({}),
-    );
-    for (const rec of Array.isArray(raw.data) ? (raw.data as Raw[]) : []) {
+    const triggers = await gateway.allPages('fetchTpslPending', (p) => implicit.privateGetTradeOrdersTpslPending(p), {}, 'tpslId');
+    for (const rec of triggers) {
       await this.adoptOne(typeof rec.clientOrderId === 'string' ? rec.clientOrderId : undefined, () => this.fromTpslRecord(rec), report);
     }
   }

@@ -87,8 +87,9 @@ export function ledgerMatchesExchange(sim: SimExchange, store: Store, ex: Client
     partially_filled: ['PARTIAL'],
     filled: ['FILLED'],
     canceled: ['CANCELLED', 'FILLED'],
+    partially_canceled: ['CANCELLED'],
     effective: ['FILLED', 'CANCELLED'],
-    failed: ['REJECTED', 'CANCELLED'],
+    order_failed: ['REJECTED', 'CANCELLED'],
   };
   for (const o of [...snap.orders, ...snap.triggers]) {
     const id = o.clientOrderId ?? '';
