@@ -1,0 +1,11 @@
+export * from './alertTypes.js';
+export * from './alertsConfig.js';
+export * from './alertRuleEngine.js';
+export * from './alertDispatcher.js';
+export * from './alertService.js';
+export * from './sinkSecrets.js';
+export { AlertDeliveryError, SECRET_SINKS, type AlertSink, type FetchLike, type SecretSinkName } from './sinks/alertSink.js';
+export { slackPayload, createSlackSink, type WebhookSinkOptions } from './sinks/slackSink.js';
+export { discordPayload, createDiscordSink } from './sinks/discordSink.js';
+export { telegramPayload, createTelegramSink, type TelegramSinkOptions } from './sinks/telegramSink.js';
+export { webhookPayload, createWebhookSink } from './sinks/webhookSink.js';
