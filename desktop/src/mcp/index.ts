@@ -1,0 +1,2 @@
+export { createMcpServer, mcpTools, type McpServerOptions } from './createMcpServer.js';
+export type { McpTool } from './defineTool.js';
