@@ -1,0 +1,241 @@
+import { join } from 'node:path';
+import { ErrorCode, type Market } from '@perpscope/shared';
+import { SystemClock, type Clock } from '../core/clock.js';
+import { InvalidInputError, PerpscopeError, SecretStoreError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { loadConfig, type PerpscopeConfig, type PerpscopeConfigInput } from '../config/index.js';
+import { createEngine, type Engine } from '../engine/createEngine.js';
+import { createStoreSignalState } from '../engine/storeSignalState.js';
+import { acceleratedClock } from '../market/index.js';
+import type { RankingRow } from '../ranking/index.js';
+import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../secrets/index.js';
+import type { Signal } from '../signals/index.js';
+import { acquireHomeLock, openStore, resolveHome, type HomeLock, type Store } from '../store/index.js';
+import { backtest, type BacktestConfigInput, type BacktestDeps, type BacktestResult } from '../backtest/index.js';
+import { parseLiveOptions, parsePaperOptions, parseScanOptions, type LiveOptions, type PaperOptions, type ScanOptions } from './facadeInput.js';
+import { liveExchangeClient, SIM_TEST_API_KEY } from './liveExchange.js';
+import { openTradingSession, type TradingSession, type TradingSessionParts } from './tradingSession.js';
+
+/** Order-flow reads and re-ranks one `scan` makes at most (each reads only rows not read yet). */
+const SCAN_ORDER_FLOW_PASSES = 4;
+
+/** What a paper or live session adds to the parts every session shares. */
+type SessionChoice = Pick<TradingSessionParts, 'mode' | 'autotrade' | 'exchange' | 'paperInitialBalanceUsd'>;
+
+export interface OpenPerpscopeOptions {
+  /** The Perpscope home (config, database, kill switch file). Default: `PERPSCOPE_HOME`, else the OS user data dir. */
+  home?: string;
+  /** Where `PERPSCOPE_*` variables and `PERPSCOPE_HOME` are read from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /**
+   * Keep candles streaming after warm-up (default false: a script's scan reads the market once and
+   * trading sessions read each symbol's book before acting). Long-running scripts pass true.
+   */
+  stream?: boolean;
+  logger?: Logger;
+  /**
+   * Where `trade.live` reads API keys (default: the OS keychain). On an in-process SimExchange the
+   * keychain is never read: the sim's own key is used unless this is given.
+   */
+  secrets?: SecretStore;
+  /** The key an in-process SimExchange accepts (default {@link SIM_TEST_API_KEY}). */
+  simApiKey?: { apiKey: string; secret: string; password: string };
+}
+
+/**
+ * Perpscope for scripts: one engine, one store and at most one trading session at a time, over
+ * the same pieces `perpscope run` and the desktop app compose. Starts lazily: any call starts it.
+ */
+export interface Perpscope {
+  readonly config: PerpscopeConfig;
+  readonly home: string;
+  /** The engine underneath (market data, ranking, signals), for what the facade does not cover. */
+  readonly engine: Engine;
+  /** The home's database, opened once; closed by `stop()`. */
+  readonly store: Store;
+  /** Warms up (universe, backfill). Idempotent. */
+  start(): Promise<void>;
+  /** Disposes the trading session, stops the engine, releases the home and closes the store. */
+  stop(): Promise<void>;
+  /** Ranked rows, best first, with fresh order flow for the rows returned (unless `orderFlow: false`). */
+  scan(options?: ScanOptions): Promise<RankingRow[]>;
+  /** Recent selected signals, newest first. */
+  signals(): Promise<readonly Signal[]>;
+  /** Every market the exchange lists. */
+  markets(): Promise<readonly Market[]>;
+  trade: {
+    /** A paper account filled against the exchange's real book; nothing reaches a private endpoint. */
+    paper(options?: PaperOptions): Promise<TradingSession>;
+    /**
+     * Real orders with the key `<exchange>:<label>` from the keychain. On the sim, signed orders
+     * against the in-process SimExchange with its test key ({@link SIM_TEST_API_KEY}), the keychain
+     * untouched (with `options.secrets`, the key `blofin:<label>` from it). Refused without `confirm`.
+     */
+    live(options: LiveOptions): Promise<TradingSession>;
+  };
+  /** Replays recorded candles through the paper stack (see `backtest`), with this config's risk, signals and autotrade. */
+  backtest(input: BacktestConfigInput, deps?: BacktestDeps): Promise<BacktestResult>;
+}
+
+/**
+ * Opens Perpscope over `config`, layered as the CLI layers it: defaults < `<home>/config.json` <
+ * `PERPSCOPE_*` environment < `config`. Opens the home's database now; connects nothing until a
+ * call needs it. Invalid config throws one `ConfigError` naming every bad field.
+ *
+ * @example
+ * const ps = openPerpscope({ exchange: 'sim' }, { home: '/tmp/ps' });
+ * const [top] = await ps.scan({ top: 1 });
+ * const paper = await ps.trade.paper();
+ * await paper.placeOrder({ symbol: top!.symbol, side: 'long', notionalUsd: 50 });
+ * await ps.stop();
+ */
+export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPerpscopeOptions = {}): Perpscope {
+  const env = options.env ?? process.env;
+  const home = resolveHome({ home: options.home, env });
+  const parsed = loadConfig({ file: join(home, 'config.json'), env, options: config as Record<string, unknown> });
+  const logger = options.logger ?? silentLogger;
+  const simKey = options.simApiKey ?? SIM_TEST_API_KEY;
+  const store = openStore({ home });
+  let engine: Engine;
+  try {
+    const signalState = createStoreSignalState({ store, exchange: parsed.exchange, retentionDays: parsed.store.signalRetentionDays, logger });
+    engine = createEngine(parsed, { logger, live: options.stream === true, signalState, simApiKey: { ...simKey } });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  let starting: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let session: TradingSession | null = null;
+  /** The session being opened, so `stop()` can wait for it and dispose it. */
+  let opening: Promise<TradingSession> | undefined;
+  let lock: HomeLock | undefined;
+  let secrets = options.secrets;
+
+  const start = (): Promise<void> => {
+    if (stopping) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, 'This Perpscope was stopped: open a new one', { details: { home } }));
+    starting ??= engine.start();
+    return starting;
+  };
+
+  /** Market time for the trading side: the sim's accelerated clock on an in-process sim, as `run` does. */
+  const tradingClock = (): { clock: Clock; refreshMs?: number } => {
+    const sim = engine.sim();
+    return sim ? { clock: acceleratedClock(() => sim.nowMs(), parsed.sim.acceleration), refreshMs: 1_000 * parsed.sim.acceleration } : { clock: new SystemClock() };
+  };
+  const venue = () => (engine.sim() ? 'blofin' : parsed.exchange);
+
+  async function openSession(mode: 'paper' | 'live', build: () => Promise<SessionChoice>): Promise<TradingSession> {
+    await start();
+    if (session || opening) {
+      throw new PerpscopeError(ErrorCode.InvalidInput, `A ${session?.mode ?? 'trading'} session is already open: dispose() it before opening a ${mode} one`, { details: { open: session?.mode ?? null } });
+    }
+    const attempt = (async () => {
+      // One trader per home: `run`, `serve` or the desktop on the same home refuse, and so does this.
+      lock ??= acquireHomeLock(home, { command: `openPerpscope trade.${mode}` });
+      const opened = await openTradingSession({ ...common(), ...(await build()) });
+      session = opened;
+      return opened;
+    })();
+    opening = attempt;
+    try {
+      return await attempt;
+    } finally {
+      opening = undefined;
+    }
+  }
+  function common(): Omit<TradingSessionParts, keyof SessionChoice> {
+    const { clock, refreshMs } = tradingClock();
+    return {
+      engine,
+      store,
+      config: parsed,
+      home,
+      clock,
+      logger,
+      exchangeId: venue(),
+      ...(refreshMs !== undefined ? { positionRefreshMs: refreshMs } : {}),
+      onDisposed: () => {
+        session = null;
+      },
+    };
+  }
+
+  return {
+    config: parsed,
+    home,
+    engine,
+    store,
+    start,
+    stop() {
+      stopping ??= (async () => {
+        await starting?.catch(() => undefined);
+        await opening?.catch(() => undefined);
+        await session?.dispose();
+        await engine.stop();
+        lock?.release();
+        store.close();
+      })();
+      return stopping;
+    },
+    async scan(input) {
+      const { query, orderFlow } = parseScanOptions(input);
+      await start();
+      let rows = engine.rank(query).rows;
+      if (!orderFlow) return rows;
+      // Spread, depth and slippage come from the book: read it for the rows shown, then rank
+      // again. A row that rose into the top on its fresh book brings in one not read yet, so a
+      // few passes (bounded) settle on rows whose books were all read.
+      const read = new Set<string>();
+      for (let pass = 0; pass < SCAN_ORDER_FLOW_PASSES; pass++) {
+        const unread = rows.map((r) => r.symbol).filter((s) => !read.has(s));
+        if (unread.length === 0) break;
+        await engine.refreshOrderFlows(unread);
+        for (const s of unread) read.add(s);
+        rows = engine.rank(query).rows;
+      }
+      return rows;
+    },
+    async signals() {
+      await start();
+      return engine.signals();
+    },
+    async markets() {
+      await start();
+      return engine.markets();
+    },
+    trade: {
+      async paper(input) {
+        const o = parsePaperOptions(input);
+        return openSession('paper', () =>
+          Promise.resolve({ mode: 'paper' as const, autotrade: o.autotrade, ...(o.initialBalanceUsd !== undefined ? { paperInitialBalanceUsd: o.initialBalanceUsd } : {}) }),
+        );
+      },
+      async live(input) {
+        const o = parseLiveOptions(input);
+        return openSession('live', async () => {
+          const exchange = venue();
+          const sim = engine.sim();
+          // The sim's key moves no money: it is never stored, so no keychain entry of a real
+          // exchange can be overwritten for it.
+          if (sim && !secrets) return { mode: 'live' as const, autotrade: o.autotrade, exchange: await liveExchangeClient(exchange, { ...simKey }, sim, parsed.requestTimeoutMs) };
+          if (o.label === undefined) {
+            throw new InvalidInputError('live trading options', [{ path: 'label', received: 'nothing', expected: `the keychain label of the ${exchange} API key (perpscope keys set --exchange ${exchange} --label <label>)` }]);
+          }
+          secrets ??= createKeytarSecretStore();
+          const secret: ExchangeSecret | null = await secrets.get({ exchange, label: o.label });
+          if (!secret) {
+            throw new SecretStoreError(ErrorCode.SecretNotFound, `No API key ${exchange}:${o.label} in the keychain; store one with: perpscope keys set --exchange ${exchange} --label ${o.label}`, {
+              details: { exchange, label: o.label },
+            });
+          }
+          return { mode: 'live' as const, autotrade: o.autotrade, exchange: await liveExchangeClient(exchange, secret, engine.sim(), parsed.requestTimeoutMs) };
+        });
+      },
+    },
+    backtest(input, deps = {}) {
+      const { risk, signals, profile, universe, autotrade } = parsed;
+      return backtest(input, { ...deps, engineConfig: { risk, signals, profile, universe, autotrade, ...deps.engineConfig } });
+    },
+  };
+}
