@@ -26,6 +26,24 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
   /** Page cache per connection, in KiB. Large ingests touch many B-tree pages per transaction. */
   cacheSizeKib?: number;
+  /**
+   * Path of a `better_sqlite3.node` to load instead of the one better-sqlite3 finds in its own
+   * package: a copy built for another runtime's ABI (Electron's), so node_modules stays built for Node.
+   */
+  nativeBinding?: string;
+}
+
+/**
+ * The better-sqlite3 addon every connection of this process loads when its options name none. A
+ * process can only load addons built for its own runtime's ABI, so the choice is per process: the
+ * Electron main process sets it once at start, before any store opens, and then every store
+ * (engine, webhook receipts, backtest runs, scripts' facade) opens with the Electron build.
+ */
+let processNativeBinding: string | undefined;
+
+/** Makes `file` the better-sqlite3 addon of every later {@link openDatabase} that names none; undefined restores the default. */
+export function useNativeSqliteBinding(file: string | undefined): void {
+  processNativeBinding = file;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
@@ -46,7 +64,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   let db: Database.Database | undefined;
   try {
     if (file !== ':memory:' && file !== '') ensurePrivateFile(file);
-    db = new Database(file);
+    const nativeBinding = options.nativeBinding ?? processNativeBinding;
+    db = new Database(file, nativeBinding === undefined ? {} : { nativeBinding });
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (String(mode).toLowerCase() !== 'wal') {
