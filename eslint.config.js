@@ -10,7 +10,7 @@ import globals from 'globals';
  */
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/out/**', '**/node_modules/**', 'bench/results/**', 'test/e2e/screenshots/**', 'release/**'],
+    ignores: ['**/dist/**', '**/out/**', '**/node_modules/**', 'bench/results/**', 'test/e2e/screenshots/**', 'release/**', 'desktop/native/**', 'docs/api-reference/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

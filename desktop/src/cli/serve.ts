@@ -1,5 +1,10 @@
-import { silentLogger, type Logger } from '@perpscope/sdk';
+import { silentLogger, type Logger, type PerpscopeConfig } from '@perpscope/sdk';
+import { startHomeWebhookGateway } from '../gateway/gatewayForHome.js';
+import type { RunningWebhookGateway } from '../gateway/startWebhookGateway.js';
+import { startAlertsAdapter } from '../host/alertsAdapter.js';
+import { logScanCycles } from '../host/cycleLog.js';
 import { createHost } from '../host/host.js';
+import { hostConfig } from '../host/hostConfig.js';
 import type { HostSecretStore } from '../host/ports.js';
 import type { EngineFactory } from '../host/runtime.js';
 import { startServer, type RunningServer } from '../server/startServer.js';
@@ -15,6 +20,10 @@ export interface ServeOptions {
   token?: string;
   /** Built renderer directory; defaults to `desktop/out/renderer`. */
   rendererDir?: string;
+  /** Starts the webhook gateway (docs/webhook.md) over the same host; its URL is printed after `open`. */
+  webhook?: { config: Pick<PerpscopeConfig, 'webhook'>; host: string; port: number };
+  /** The config's `alerts` section; read from the home's config and PERPSCOPE_* env when absent. */
+  alerts?: PerpscopeConfig['alerts'];
 }
 
 export interface ServeDeps {
@@ -41,7 +50,16 @@ export interface ServeHandle {
 export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<ServeHandle> {
   const logger = deps.logger ?? silentLogger;
   const runtime = await deps.createEngine({ home: options.home, sim: options.sim, logger });
-  const host = createHost({ engine: runtime.engine, secrets: deps.secrets, logger, ...(runtime.store ? { store: runtime.store } : {}) });
+  let alerts: Awaited<ReturnType<typeof startAlertsAdapter>>;
+  try {
+    const alertsConfig = options.alerts ?? hostConfig({ home: options.home, sim: options.sim, env: process.env, saved: {} }).alerts;
+    alerts = await startAlertsAdapter({ events: runtime.engine.events, secrets: deps.secrets, config: alertsConfig, logger, ...(runtime.engine.trading ? { trading: runtime.engine.trading } : {}) });
+  } catch (e) {
+    await runtime.stop();
+    throw e;
+  }
+  const host = createHost({ engine: { ...runtime.engine, alerts: alerts.port }, secrets: deps.secrets, logger, ...(runtime.store ? { store: runtime.store } : {}) });
+  const stopCycleLog = logScanCycles(host, logger);
   let server: RunningServer;
   try {
     server = await startServer({
@@ -53,16 +71,31 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     });
   } catch (e) {
+    stopCycleLog();
+    await alerts.stop();
     host.close();
     await runtime.stop();
     throw e;
   }
+  let webhook: RunningWebhookGateway | null = null;
   const stop = async () => {
+    await webhook?.close();
     await server.close();
+    stopCycleLog();
+    await alerts.stop();
     host.close();
     await runtime.stop();
   };
+  if (options.webhook) {
+    try {
+      webhook = await startHomeWebhookGateway({ host, home: options.home, config: options.webhook.config, logger, bindHost: options.webhook.host, port: options.webhook.port });
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  }
   deps.out(`open ${server.openUrl}`);
+  if (webhook) deps.out(`webhook ${webhook.url}/signal`);
   try {
     await runtime.start();
   } catch (e) {

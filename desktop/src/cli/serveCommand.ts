@@ -1,29 +1,51 @@
 import { createFileLogger, intOption, loadCliConfig, logFilePath, type CliExtension, type GlobalOptions } from '@perpscope/sdk';
+import type { HostSecretStore } from '../host/ports.js';
 import { loadEngineFactory, loadSecretStore, type EngineFactory } from '../host/runtime.js';
 import { runServe } from './serve.js';
 
-/**
- * Adds `perpscope serve` to the sdk's CLI. It lives here because the server and the UI belong to
- * the desktop package, which depends on the sdk, not the other way round.
- */
-export const serveCommand: CliExtension = (program, io) => {
+/** Where `perpscope serve` gets its engine and keychain; tests pass their own. */
+export interface ServeCommandLoaders {
+  engineFactory(command: string): Promise<EngineFactory>;
+  secretStore(): Promise<HostSecretStore>;
+}
+
+/** `perpscope serve` over the given loaders (default: the sdk's engine and the OS keychain). */
+export const createServeCommand = (load: ServeCommandLoaders = { engineFactory: (c) => loadEngineFactory(c), secretStore: () => loadSecretStore() }): CliExtension => (program, io) => {
   program
     .command('serve')
     .description('headless engine plus the web UI on 127.0.0.1; prints the URL (with its token) to open')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port', 0, 65_535), 8787)
     .option('--host <addr>', 'interface to bind', '127.0.0.1')
     .option('--sim', 'run against an in-process SimExchange')
-    .action(async (opts: { port: number; host: string; sim?: boolean }) => {
+    .option('--webhook', 'also start the TradingView webhook gateway (needs webhook.secret; docs/webhook.md)')
+    .option('--webhook-port <n>', 'webhook gateway port (0 picks a free one; default webhook.port)', intOption('--webhook-port', 0, 65_535))
+    .option('--webhook-host <addr>', 'interface the webhook gateway binds; anything but 127.0.0.1 exposes a trading endpoint (docs/webhook.md)', '127.0.0.1')
+    .action(async (opts: { port: number; host: string; sim?: boolean; webhook?: boolean; webhookPort?: number; webhookHost: string }) => {
       const global = program.opts<GlobalOptions>();
       const { config, home } = loadCliConfig(global, io.env, opts.sim ? { exchange: 'sim' } : {});
-      const [factory, secrets] = await Promise.all([loadEngineFactory(`perpscope serve${config.exchange === 'sim' ? ' --sim' : ''}`), loadSecretStore()]);
+      const [factory, secrets] = await Promise.all([load.engineFactory(`perpscope serve${config.exchange === 'sim' ? ' --sim' : ''}`), load.secretStore()]);
       // The engine reads the same layers (and the same `--config` file) this command just validated.
       const createEngine: EngineFactory = (o) => factory({ ...o, ...(global.config !== undefined ? { configFile: global.config } : {}) });
       const handle = await runServe(
-        { port: opts.port, host: opts.host, sim: config.exchange === 'sim', home, ...(config.serve.token ? { token: config.serve.token } : {}) },
+        {
+          port: opts.port,
+          host: opts.host,
+          sim: config.exchange === 'sim',
+          home,
+          ...(config.serve.token ? { token: config.serve.token } : {}),
+          // The alerts read the same layers (file, env, --set) as everything this command validated.
+          alerts: config.alerts,
+          ...(opts.webhook ? { webhook: { config, host: opts.webhookHost, port: opts.webhookPort ?? config.webhook.port } } : {}),
+        },
         { createEngine, secrets, out: io.out, logger: createFileLogger(logFilePath(home), config.logLevel).logger.child({ command: 'serve' }) },
       );
       await io.interrupted;
       await handle.stop();
     });
 };
+
+/**
+ * Adds `perpscope serve` to the sdk's CLI. It lives here because the server and the UI belong to
+ * the desktop package, which depends on the sdk, not the other way round.
+ */
+export const serveCommand: CliExtension = (program, io) => createServeCommand()(program, io);

@@ -1,3 +1,4 @@
+import { ALERTS_SECRET_EXCHANGE } from '@perpscope/sdk';
 import { ErrorCode, err, liveConfirmPhrase, ok, type MethodName, type MethodOutput, type MethodParams, type Result } from '@perpscope/shared';
 import type { HostEngine, HostSecret, HostSecretStore, HostStore, MaybePromise } from './ports.js';
 import { queryRanking } from './rankingQuery.js';
@@ -34,6 +35,19 @@ async function attempt<T>(fn: () => MaybePromise<T>, hidden: readonly string[] =
 const secretValues = (s: HostSecret) => [s.apiKey, s.secret, s.password ?? ''];
 /** The armed live key's values, kept out of every trading reply (ccxt messages may carry a signed URL). */
 const liveSecrets = (t: { secretsInUse?(): readonly string[] }) => t.secretsInUse?.() ?? [];
+
+/**
+ * Alert sink secrets share the keychain (`alerts:<sink>`) but are no exchange keys: the keys.* and
+ * arm-live commands refuse that "exchange", so no RPC client can read, replace or delete a sink URL
+ * (they are managed with `perpscope alerts set-sink` / `delete-sink`). Null when `exchange` is fine.
+ */
+function refuseAlertsExchange(method: MethodName, exchange: string): { ok: false; error: ReturnType<typeof invalidParams> } | null {
+  if (exchange !== ALERTS_SECRET_EXCHANGE) return null;
+  return {
+    ok: false,
+    error: invalidParams(method, [{ path: 'exchange', received: JSON.stringify(exchange), expected: `an exchange id; "${ALERTS_SECRET_EXCHANGE}" holds alert sink secrets, managed with perpscope alerts set-sink/delete-sink` }]),
+  };
+}
 
 /** Builds the command table over the injected ports. */
 export function createHandlers({ engine, secrets, store }: HandlerDeps): Handlers {
@@ -82,6 +96,8 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       const t = engine.trading;
       const tester = engine.keyTester;
       if (!t?.armLive || !tester) return { ok: false, error: notSupported('trading.armLive', 'live trader') };
+      const refused = refuseAlertsExchange('trading.armLive', p.exchange);
+      if (refused) return refused;
       const phrase = liveConfirmPhrase(p.exchange, p.label);
       if (p.confirm !== phrase) {
         return err(ErrorCode.InvalidInput, `Live trading not armed: type "${phrase}" to confirm real orders on ${p.exchange} with the key ${p.label}`, {
@@ -115,7 +131,7 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
     },
     async 'positions.close'(p) {
       const t = engine.trading;
-      return t ? attempt(async () => ({ order: await t.closePosition(p.symbol) }), liveSecrets(t)) : { ok: false, error: notSupported('positions.close', 'trader') };
+      return t ? attempt(async () => ({ order: await t.closePosition(p.symbol, p.expectMode) }), liveSecrets(t)) : { ok: false, error: notSupported('positions.close', 'trader') };
     },
     async 'emergency.killSwitch'(p) {
       const t = engine.trading;
@@ -155,6 +171,8 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       return w ? attempt(async () => ({ deleted: await w.delete(p.name) })) : { ok: false, error: notSupported('watchlists.delete', 'watchlist store') };
     },
     async 'keys.set'(p) {
+      const refused = refuseAlertsExchange('keys.set', p.exchange);
+      if (refused) return refused;
       const secret: HostSecret = p.password === undefined ? { apiKey: p.apiKey, secret: p.secret } : { apiKey: p.apiKey, secret: p.secret, password: p.password };
       const ref = { exchange: p.exchange, label: p.label };
       return attempt(async () => {
@@ -163,14 +181,19 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       }, secretValues(secret));
     },
     async 'keys.list'() {
-      return attempt(async () => ({ keys: (await secrets.list()).map((r) => ({ exchange: r.exchange, label: r.label })) }));
+      // Alert sink secrets share the keychain (`alerts:<sink>`) but are no exchange keys: the Keys view never lists them.
+      return attempt(async () => ({ keys: (await secrets.list()).filter((r) => r.exchange !== ALERTS_SECRET_EXCHANGE).map((r) => ({ exchange: r.exchange, label: r.label })) }));
     },
     async 'keys.delete'(p) {
+      const refused = refuseAlertsExchange('keys.delete', p.exchange);
+      if (refused) return refused;
       return attempt(async () => ({ deleted: await secrets.delete({ exchange: p.exchange, label: p.label }) }));
     },
     async 'keys.test'(p) {
       const tester = engine.keyTester;
       if (!tester) return { ok: false, error: notSupported('keys.test', 'key tester') };
+      const notAKey = refuseAlertsExchange('keys.test', p.exchange);
+      if (notAKey) return notAKey;
       const stored = await attempt(() => secrets.get({ exchange: p.exchange, label: p.label }));
       if (!stored.ok) return stored;
       const secret = stored.value;
@@ -182,6 +205,10 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
         return ok({ exchange: p.exchange, label: p.label, authenticated: false, latencyMs: null, message: tested.error.message });
       }
       return tested;
+    },
+    async 'alerts.test'() {
+      const a = engine.alerts;
+      return a ? attempt(() => a.test()) : { ok: false, error: notSupported('alerts.test', 'alert sinks') };
     },
     async 'health.get'() {
       const h = engine.health;

@@ -1,4 +1,5 @@
 import type {
+  AlertTestReportView,
   CandlesReplyView,
   EventData,
   EventName,
@@ -13,6 +14,7 @@ import type {
   SettingsView,
   SignalView,
   SymbolDetailView,
+  TradingModeView,
   TradingStatusView,
   WatchlistView,
 } from '@perpscope/shared';
@@ -55,14 +57,16 @@ export interface SignalPort {
 
 export interface TradingPort {
   status(): MaybePromise<TradingStatusView>;
+  /** Whether the auto-trader is on, from memory: no exchange read, unlike `status()`. */
+  isAutotrade?(): boolean;
   setAutotrade(enabled: boolean): MaybePromise<boolean>;
   /** Goes through RiskPolicy; a refusal throws RiskRejectedError (or KILL_SWITCH_ACTIVE) with its reason. */
   placeOrder(params: MethodParams<'orders.place'>): MaybePromise<OrderView>;
   cancelOrder(orderId: string): MaybePromise<OrderView>;
   /** The newest `limit` orders (every state) and fills from the store, newest first. */
   history(limit: number): MaybePromise<{ orders: OrderView[]; fills: FillView[] }>;
-  /** Closes the whole position reduce-only; returns the closing order. */
-  closePosition(symbol: string): MaybePromise<OrderView>;
+  /** Closes the whole position reduce-only; returns the closing order. `expectMode`: as in `positions.close`. */
+  closePosition(symbol: string, expectMode?: TradingModeView): MaybePromise<OrderView>;
   setKillSwitch(active: boolean, reason: string | null): MaybePromise<KillSwitchStateView>;
   panic(symbols: string[] | null): MaybePromise<PanicReportView>;
   /** Arms live trading with a key the host read from the keychain and tested; absent: not offered. */
@@ -93,6 +97,12 @@ export interface KeyTester {
   test(exchange: string, secret: HostSecret): Promise<{ latencyMs: number | null; message: string }>;
 }
 
+/** Alert sinks (Slack, Discord, Telegram, webhook, OS notifications), as the shell wired them. */
+export interface AlertsPort {
+  /** Sends a test message to every enabled sink, secrets read afresh from the keychain; never throws for a failing sink. */
+  test(): Promise<AlertTestReportView>;
+}
+
 /** Everything the host can reach in the engine. */
 export interface HostEngine {
   events: HostEventSource;
@@ -107,6 +117,8 @@ export interface HostEngine {
   keyTester?: KeyTester;
   /** Backtests over recorded data (one run at a time, progress as `backtest.progress` events). */
   backtest?: BacktestPort;
+  /** Alert delivery; wired by the shells (`perpscope serve`, the desktop app) next to the engine. */
+  alerts?: AlertsPort;
 }
 
 /** Watchlist persistence (the SQLite store's watchlist repository). */

@@ -1,5 +1,5 @@
-import { acquireHomeLock, type Logger } from '@perpscope/sdk';
-import { createHostEngine } from './engineRuntime.js';
+import { acquireHomeLock, openStore, type KeytarLike, type Logger } from '@perpscope/sdk';
+import { createHostEngine, hostEngineFactory } from './engineRuntime.js';
 import { adaptMarketEngine, type MarketEngineLike } from './marketAdapter.js';
 import type { HostEngine, HostSecretStore, HostStore } from './ports.js';
 import { adaptWatchlists, type WatchlistRepositoryLike } from './storeAdapter.js';
@@ -66,18 +66,21 @@ export function marketEngineFactory(createEngine: CreateMarketEngine, openStore?
 
 /** The exports this package looks up in `@perpscope/sdk` at run time. */
 interface SdkRuntimeExports {
-  createKeytarSecretStore?: () => HostSecretStore;
+  createKeytarSecretStore?: (options: { loadKeytar?: () => Promise<KeytarLike> }) => HostSecretStore;
 }
 
 async function sdkExports(): Promise<SdkRuntimeExports> {
   return (await import('@perpscope/sdk')) as SdkRuntimeExports;
 }
 
-/** The OS-keychain SecretStore from the sdk. Fails loudly rather than ever storing keys elsewhere. */
-export async function loadSecretStore(): Promise<HostSecretStore> {
+/**
+ * The OS-keychain SecretStore from the sdk. Fails loudly rather than ever storing keys elsewhere.
+ * `loadKeytar` replaces the keytar in node_modules (the Electron app passes a copy built for its ABI).
+ */
+export async function loadSecretStore(options: { loadKeytar?: () => Promise<KeytarLike> } = {}): Promise<HostSecretStore> {
   const create = (await sdkExports()).createKeytarSecretStore;
   if (typeof create !== 'function') throw new Error('@perpscope/sdk does not export createKeytarSecretStore; API keys cannot be stored');
-  return create();
+  return create(options);
 }
 
 /** Takes a home's one-writer lock; the sdk's `acquireHomeLock`. */
@@ -114,8 +117,11 @@ export function withHomeLock(factory: EngineFactory, command: string, acquire: A
 /**
  * The engine factory for the desktop shells: `createHostEngine`, the sdk engine composed with the
  * store and adapted to every host port it can serve, holding the home's one-writer lock.
- * `command` names this process to a second one that is refused.
+ * `command` names this process to a second one that is refused. `native.sqliteBinding` opens the
+ * store with that better-sqlite3 addon instead of node_modules' (the Electron app's own-ABI copy).
  */
-export function loadEngineFactory(command = 'perpscope desktop'): Promise<EngineFactory> {
-  return Promise.resolve(withHomeLock(createHostEngine, command));
+export function loadEngineFactory(command = 'perpscope desktop', native: { sqliteBinding?: string } = {}): Promise<EngineFactory> {
+  const nativeBinding = native.sqliteBinding;
+  const factory = nativeBinding === undefined ? createHostEngine : hostEngineFactory({ openStore: (o) => openStore({ ...o, nativeBinding }), env: process.env });
+  return Promise.resolve(withHomeLock(factory, command));
 }

@@ -69,6 +69,9 @@ export interface PaperTrading {
   stop(): Promise<void>;
 }
 
+/** Wall-time bound on panic's book refresh: closing must not wait on a slow or silent exchange. */
+const PANIC_BOOK_REFRESH_TIMEOUT_MS = 3_000;
+
 /** Store key of the paper auto-trader switch, so it survives a restart (live never starts armed). */
 const AUTOTRADE_KEY = 'desktop.trading.autotrade';
 
@@ -273,10 +276,44 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (flow.markPrice?.markPrice ?? null);
   }
 
+  /**
+   * Best effort: reads the current book of each symbol panic closes, so closing orders walk it,
+   * within PANIC_BOOK_REFRESH_TIMEOUT_MS of wall time. A failure or a late answer only costs the
+   * fresh book; panic goes on against the last one.
+   */
+  async function refreshBooksForPanic(session: Session, symbols: readonly string[] | null): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), PANIC_BOOK_REFRESH_TIMEOUT_MS);
+    });
+    const work = (async () => {
+      const wanted = symbols ?? (await session.stack.broker.fetchPositions()).map((p) => p.symbol);
+      await Promise.all(wanted.map((s) => refreshOn(session, s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'))));
+    })().catch((err: unknown) => o.logger.warn({ err: describeError(err) }, 'panic: position read failed; closing what the broker finds'));
+    try {
+      if ((await Promise.race([work, deadline])) === 'timeout') o.logger.warn({ timeoutMs: PANIC_BOOK_REFRESH_TIMEOUT_MS }, 'panic: book refresh too slow; closing against the last books');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Manual orders go through the sdk's one order path: sized at the executable price, every gate. */
   async function placeOrder(p: MethodParams<'orders.place'>): Promise<OrderView> {
     const session = active();
+    refuseUnexpectedMode(session, p.expectMode, 'orders.place');
     return session.run(() => placeOn(session, p));
+  }
+
+  /**
+   * The caller's `expectMode` checked against the session the command is about to run on, with no
+   * await in between: a session armed or disarmed after the caller looked cannot take the order.
+   */
+  function refuseUnexpectedMode(session: Session, expectMode: 'paper' | 'live' | undefined, method: string): void {
+    if (expectMode === undefined || expectMode === session.kind) return;
+    const account = session.kind === 'live' ? ` (${session.exchange}:${session.label ?? ''})` : '';
+    throw new PerpscopeError(ErrorCode.PermissionDenied, `${method} refused: expectMode is ${expectMode} but the trading session is ${session.kind.toUpperCase()}${account}; nothing was sent`, {
+      details: { field: 'expectMode', value: expectMode, expected: session.kind, mode: session.kind },
+    });
   }
 
   async function placeOn(session: Session, p: MethodParams<'orders.place'>): Promise<OrderView> {
@@ -359,6 +396,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     },
     port: {
       status,
+      isAutotrade: () => active().bridge.isAutotrade(),
       setAutotrade(enabled) {
         const session = active();
         // Only the paper switch is stored: live never starts trading by itself after a restart.
@@ -378,8 +416,9 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         const session = active();
         return session.run(async () => toOrderView(await session.stack.broker.cancelOrder(orderId)));
       },
-      async closePosition(symbol) {
+      async closePosition(symbol, expectMode) {
         const session = active();
+        refuseUnexpectedMode(session, expectMode, 'positions.close');
         return session.run(async () => {
           await refreshOn(session, symbol);
           return toOrderView(await session.manual.close(symbol));
@@ -395,9 +434,9 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       },
       async panic(symbols) {
         const session = active();
-        for (const s of symbols ?? (await session.stack.broker.fetchPositions()).map((p) => p.symbol)) {
-          await refreshOn(session, s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'));
-        }
+        // On before anything awaits: while positions and books are read, nothing new may open.
+        session.stack.killSwitch.set(true, 'panic');
+        await refreshBooksForPanic(session, symbols);
         const report = await session.stack.autoTrader.panic(symbols ? { symbols } : {});
         return {
           canceledOrders: report.cancelled.length,

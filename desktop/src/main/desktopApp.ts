@@ -1,11 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import type { BrowserWindow } from 'electron';
-import { createFileLogger, logFilePath } from '@perpscope/sdk';
+import { createFileLogger, logFilePath, useNativeSqliteBinding } from '@perpscope/sdk';
+import { startAlertsAdapter, type NotificationClass } from '../host/alertsAdapter.js';
 import { logScanCycles } from '../host/cycleLog.js';
+import { startHomeWebhookGateway } from '../gateway/gatewayForHome.js';
 import { createHost } from '../host/host.js';
+import { hostConfig } from '../host/hostConfig.js';
 import { loadEngineFactory, loadSecretStore, type EngineRuntime } from '../host/runtime.js';
 import type { ElectronMain } from './electronMain.js';
 import { registerIpc } from './ipc.js';
+import { nativeOptions, processNativeEnvironment, resolveNativeModules } from './nativeModules.js';
 import { appUrlMatcher, hardenSession } from './security.js';
 import { createAppWindow } from './window.js';
 
@@ -13,7 +17,7 @@ import { createAppWindow } from './window.js';
  * Composition of the desktop app: engine + host in this process, the UI in a locked-down window.
  * `electron` is the real module in the app (index.ts) and a fake in tests.
  */
-export function runDesktop(electron: ElectronMain): void {
+export function runDesktop(electron: ElectronMain & { Notification?: NotificationClass }): void {
   const { app } = electron;
   // Every renderer is sandboxed, whatever a window's options say.
   app.enableSandbox();
@@ -27,12 +31,25 @@ export function runDesktop(electron: ElectronMain): void {
   async function start(): Promise<void> {
     hardenSession(electron.session.defaultSession);
     const sim = process.env.PERPSCOPE_SIM === '1' || process.argv.includes('--sim');
-    const [createEngine, secrets] = await Promise.all([loadEngineFactory(), loadSecretStore()]);
+    // Under Electron the addons come from copies built for its ABI (a missing build stops here, in the dialog below).
+    const native = nativeOptions(resolveNativeModules(processNativeEnvironment({ isPackaged: app.isPackaged, desktopDir: fileURLToPath(new URL('../..', import.meta.url)) })));
+    // Every store of this process (engine, webhook receipts, backtest runs) then opens with that build.
+    useNativeSqliteBinding(native.sqliteBinding);
+    const [createEngine, secrets] = await Promise.all([loadEngineFactory('perpscope desktop', native), loadSecretStore(native)]);
     // Every level reaches the file; the engine runtime filters by the config's logLevel.
     const logger = createFileLogger(logFilePath(home), 'trace').logger.child({ command: 'desktop' });
     startLogger = logger;
     const runtime: EngineRuntime = await createEngine({ home, sim, logger });
-    const host = createHost({ engine: runtime.engine, secrets, ...(runtime.store ? { store: runtime.store } : {}) });
+    // Alerts (docs/alerts.md) go to the configured sinks and, with `alerts.sinks.desktop`, to OS notifications.
+    const alerts = await startAlertsAdapter({
+      events: runtime.engine.events,
+      secrets,
+      config: hostConfig({ home, sim, env: process.env, saved: {} }).alerts,
+      logger,
+      ...(runtime.engine.trading ? { trading: runtime.engine.trading } : {}),
+      ...(electron.Notification ? { notifications: electron.Notification } : {}),
+    });
+    const host = createHost({ engine: { ...runtime.engine, alerts: alerts.port }, secrets, ...(runtime.store ? { store: runtime.store } : {}) });
     const stopCycleLog = logScanCycles(host, logger);
     const page = {
       rendererFile: fileURLToPath(new URL('../renderer/index.html', import.meta.url)),
@@ -43,9 +60,21 @@ export function runDesktop(electron: ElectronMain): void {
       windowOf: (contents) => electron.BrowserWindow.fromWebContents(contents),
       isAppUrl: appUrlMatcher(page),
     });
+    // The webhook gateway (docs/webhook.md) runs only when configured on; a bad setup is logged and the app still starts.
+    const config = hostConfig({ home, sim, env: process.env, saved: {} });
+    const webhook = config.webhook.enabled
+      ? await startHomeWebhookGateway({ host, home, config, logger }).catch((e: unknown) => {
+          const message = e instanceof Error ? e.message : String(e);
+          logger.error({ error: message }, 'webhook gateway not started');
+          console.error(`Perpscope webhook gateway not started: ${message}`);
+          return null;
+        })
+      : null;
     shutdown = async () => {
       unregister();
+      await webhook?.close();
       stopCycleLog();
+      await alerts.stop();
       host.close();
       await runtime.stop();
     };

@@ -11,8 +11,12 @@ import type { Host } from '../host/index.js';
 import { generateToken, presentedToken, tokenCookieName, tokensMatch } from './auth.js';
 import { allowedHostNames, hostHeaderName } from './hostAllowList.js';
 import { startHeartbeat } from './heartbeat.js';
+import { createMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { registerRestApi } from './restApi.js';
 import { broadcastEvents, MAX_PAYLOAD_BYTES, serveRpcSocket } from './rpcSocket.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
+import { registerSse } from './sse.js';
 
 export interface ServerOptions {
   /** Interface to bind; 127.0.0.1 unless the user asks otherwise. */
@@ -54,10 +58,12 @@ function unauthorized(reply: FastifyReply, message: string) {
 }
 
 /**
- * Headless mode: serves the built renderer and RPC over a WebSocket at `/rpc`, all behind a bearer
- * token. A browser opens `/?token=...` once; the server answers with an HttpOnly SameSite=Strict
- * cookie and redirects to `/`, so the token leaves the address bar and the page and its socket
- * authenticate by cookie. Scripts send `Authorization: Bearer <token>`.
+ * Headless mode: serves the built renderer and RPC over a WebSocket at `/rpc`, plus read-only REST
+ * under `/api` (described at `/api/openapi.json`), Server-Sent Events at `/api/events` and
+ * Prometheus metrics at `/metrics`, all behind a bearer token. A browser opens `/?token=...` once;
+ * the server answers with an HttpOnly SameSite=Strict cookie and redirects to `/`, so the token
+ * leaves the address bar and the page and its socket authenticate by cookie. Scripts send
+ * `Authorization: Bearer <token>`.
  *
  * @example
  * const server = await startServer({ port: 0, hostService: host });
@@ -118,6 +124,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startHeartbeat(socket);
   });
 
+  registerRestApi(app, host);
+  const sse = registerSse(app, host, { logger });
+  const metrics = createMetrics({ host });
+  app.get('/metrics', async (_req, reply) => reply.header('cache-control', 'no-store').type(metrics.contentType).send(await metrics.scrape()));
+  registerOpenApi(app, { serverUrl: () => url });
+
   if (existsSync(rendererDir)) {
     await app.register(fastifyStatic, { root: rendererDir, index: ['index.html'], wildcard: true });
   } else {
@@ -131,6 +143,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await app.listen({ host: bindHost, port: options.port ?? 0 });
   } catch (e) {
     stopEvents();
+    sse.close();
+    metrics.close();
     await app.close();
     const code = (e as { code?: string }).code;
     const reason = code === 'EADDRINUSE' ? `port ${options.port} is already in use (try --port 0)` : e instanceof Error ? e.message : String(e);
@@ -150,6 +164,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     async close() {
       stopEvents();
+      sse.close();
+      metrics.close();
       for (const s of sockets) s.terminate();
       await app.close();
     },

@@ -5,26 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, liveConfirmPhrase, type RankingRowView } from '@perpscope/shared';
 import { openStore } from '@perpscope/sdk';
 import { startSimHost, stopSimHost } from './hostHarness.js';
-import { hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host, type HostSecret, type HostSecretStore } from '../../src/host/index.js';
+import { hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host } from '../../src/host/index.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
+import { memorySecrets } from '../support/fakes.js';
 
 // safeRestart flatten: arming must still keep what the account holds (a restart of the app is not an arm).
 const CONFIG = { sim: { symbols: 12, seed: 4, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m'], backfillBars: 60, universe: { minQuoteVolumeUsd: 0 }, autotrade: { safeRestart: 'flatten' } };
-
-/**
- * An in-memory key store: this test is about arming, routing and disarming live trading; the OS
- * keychain behind the real store has its own tests (keys.test.ts, and the Playwright live run).
- */
-function memorySecrets(): HostSecretStore {
-  const m = new Map<string, HostSecret>();
-  const k = (r: { exchange: string; label: string }) => `${r.exchange}:${r.label}`;
-  return {
-    set: (r, s) => Promise.resolve(void m.set(k(r), s)),
-    get: (r) => Promise.resolve(m.get(k(r)) ?? null),
-    delete: (r) => Promise.resolve(m.delete(k(r))),
-    list: () => Promise.resolve([...m.keys()].map((x) => ({ exchange: x.split(':')[0]!, label: x.split(':')[1]! }))),
-  };
-}
 
 describe('live trading from the app: armed with a tested key, the same order path, never armed after a restart', () => {
   const home = mkdtempSync(join(tmpdir(), 'perpscope-live-'));

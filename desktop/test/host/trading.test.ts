@@ -24,6 +24,8 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
   writeFileSync(join(home, 'config.json'), JSON.stringify(CONFIG));
   /** Signal listeners of the running engine, so a test can deliver a selected signal as the engine would, and only it. */
   let signalListeners = new Set<(s: Signal) => void>();
+  /** While set, order-flow reads wait for it to be released: an exchange that does not answer. */
+  let silentExchange: { entered: () => void; released: Promise<void> } | null = null;
   const factory = hostEngineFactory({
     openStore,
     env: {},
@@ -42,7 +44,15 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
           listeners.delete(listener);
         };
       }) as Engine['on'];
-      return { ...engine, on };
+      const refreshOrderFlow: Engine['refreshOrderFlow'] = async (symbol) => {
+        const silent = silentExchange;
+        if (silent) {
+          silent.entered();
+          await silent.released;
+        }
+        return engine.refreshOrderFlow(symbol);
+      };
+      return { ...engine, on, refreshOrderFlow };
     },
   });
   let runtime: EngineRuntime;
@@ -279,6 +289,50 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     expect(status.ok && status.value.killSwitch, 'persisted').toMatchObject({ active: true, reason: 'desk halt' });
     const off = await host.call('emergency.killSwitch', { active: false });
     expect(off.ok && off.value.active).toBe(false);
+  });
+
+  it('panic turns the kill switch on before it reads the exchange: a ticket sent while it waits is refused', async () => {
+    const row = await liquidRow(5);
+    let entered!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((r) => (entered = r));
+    silentExchange = { entered, released: new Promise<void>((r) => (release = r)) };
+    try {
+      const panicking = host.call('emergency.panic', { confirm: true, symbols: [row.symbol] });
+      await reached;
+      const status = await host.call('trading.status', {});
+      expect(status.ok && status.value.killSwitch, 'on while the book read has not answered').toMatchObject({ active: true, reason: 'panic' });
+      const blocked = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40 });
+      expect(!blocked.ok && blocked.error.code, JSON.stringify(blocked)).toBe(ErrorCode.KillSwitchActive);
+      silentExchange = null;
+      release();
+      const report = await panicking;
+      expect(report.ok && report.value.failures, JSON.stringify(report)).toEqual([]);
+    } finally {
+      silentExchange = null;
+      release();
+      await host.call('emergency.killSwitch', { active: false });
+    }
+  });
+
+  it('an order or close that expects another session mode is refused with PERMISSION_DENIED, and nothing is sent', async () => {
+    const before = await host.call('orders.history', {});
+    // A symbol no earlier test traded (RiskPolicy's cooldown and open-position gates stay out of it).
+    const traded = new Set(before.ok ? before.value.orders.map((o) => o.symbol) : []);
+    const row = await until('an untraded ranked symbol RiskPolicy accepts', async () => {
+      const res = await host.call('rankings.query', { sortBy: 'quoteVolume24hUsd', maxManipScore: 50, limit: 20 });
+      return (res.ok ? res.value.rows : []).find((r) => r.lastPrice !== null && !traded.has(r.symbol)) ?? null;
+    });
+    const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, expectMode: 'live' });
+    expect(!placed.ok && placed.error, JSON.stringify(placed)).toMatchObject({ code: ErrorCode.PermissionDenied, details: { field: 'expectMode', value: 'live', expected: 'paper' } });
+    const closed = await host.call('positions.close', { symbol: row.symbol, expectMode: 'live' });
+    expect(!closed.ok && closed.error.code).toBe(ErrorCode.PermissionDenied);
+    const after = await host.call('orders.history', {});
+    expect(after.ok && after.value.orders.length, 'nothing recorded').toBe(before.ok && before.value.orders.length);
+    const paper = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, expectMode: 'paper' });
+    expect(paper.ok && paper.value.order.status, JSON.stringify(paper)).toBe('filled');
+    const flat = await host.call('positions.close', { symbol: row.symbol, expectMode: 'paper' });
+    expect(flat.ok, JSON.stringify(flat)).toBe(true);
   });
 
   it('the order history comes from the store, newest first, and survives a restart', async () => {

@@ -165,14 +165,28 @@ export class FakeDialog {
   }
 }
 
+/** Records the OS notifications shown; `supported` stands for `Notification.isSupported()`. */
+export class FakeNotification {
+  static readonly shown: { title: string; body: string; urgency?: string }[] = [];
+  static supported = true;
+  static isSupported(): boolean {
+    return FakeNotification.supported;
+  }
+  constructor(private readonly options: { title: string; body: string; urgency?: string }) {}
+  show(): void {
+    FakeNotification.shown.push({ ...this.options });
+  }
+}
+
 export interface FakeElectron {
   app: FakeApp;
   dialog: FakeDialog;
   BrowserWindow: typeof FakeBrowserWindow;
   ipcMain: FakeIpcMain;
   session: { defaultSession: FakeSession };
+  Notification: typeof FakeNotification;
   /** The same objects typed as the main process sees them. */
-  api: ElectronMain;
+  api: ElectronMain & { Notification: typeof FakeNotification };
 }
 
 export function fakeElectron(options: { singleInstanceLock?: boolean; ready?: Promise<void> } = {}): FakeElectron {
@@ -181,8 +195,8 @@ export function fakeElectron(options: { singleInstanceLock?: boolean; ready?: Pr
   const session = { defaultSession: new FakeSession() };
   const dialog = new FakeDialog();
   // One cast at the seam: the fakes implement only the members the main process calls.
-  const api = { app, BrowserWindow: FakeBrowserWindow, ipcMain, session, dialog } as unknown as ElectronMain;
-  return { app, dialog, BrowserWindow: FakeBrowserWindow, ipcMain, session, api };
+  const api = { app, BrowserWindow: FakeBrowserWindow, ipcMain, session, dialog, Notification: FakeNotification } as unknown as FakeElectron['api'];
+  return { app, dialog, BrowserWindow: FakeBrowserWindow, ipcMain, session, Notification: FakeNotification, api };
 }
 
 /** The fake window class typed as the main process's `BrowserWindow` class. */

@@ -1,5 +1,5 @@
 import type { RankingRowView, RankingSnapshotView, WatchlistView } from '@perpscope/shared';
-import type { HostEngine, HostEvent, WatchlistStore } from '../../src/host/ports.js';
+import type { HostEngine, HostEvent, HostSecret, HostSecretStore, WatchlistStore } from '../../src/host/ports.js';
 
 /** A ranking row with neutral figures; tests override what they look at. */
 export function rankingRow(symbol: string, rank: number, over: Partial<RankingRowView> = {}): RankingRowView {
@@ -61,5 +61,22 @@ export function memoryWatchlists(): WatchlistStore {
       return w;
     },
     delete: (name) => lists.delete(name),
+  };
+}
+
+/**
+ * An in-memory key store, for tests about what the host does with keys (arming live, alert sinks,
+ * MCP orders); the OS keychain behind the real store has its own tests (keys.test.ts and the
+ * Playwright live run).
+ */
+export function memorySecrets(): HostSecretStore & { entries: Map<string, HostSecret> } {
+  const entries = new Map<string, HostSecret>();
+  const key = (ref: { exchange: string; label: string }) => `${ref.exchange}:${ref.label}`;
+  return {
+    entries,
+    get: (ref) => Promise.resolve(entries.get(key(ref)) ?? null),
+    set: (ref, secret) => Promise.resolve(void entries.set(key(ref), secret)),
+    delete: (ref) => Promise.resolve(entries.delete(key(ref))),
+    list: () => Promise.resolve([...entries.keys()].map((k) => ({ exchange: k.split(':')[0]!, label: k.split(':')[1]! }))),
   };
 }

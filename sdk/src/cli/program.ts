@@ -217,6 +217,32 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     });
   }
 
+  const alerts = program.command('alerts').description('alert sinks (Slack, Discord, Telegram, webhook): secrets in the OS keychain, see docs/alerts.md');
+  alerts
+    .command('set-sink <sink>')
+    .description('store a sink secret (slack|discord|webhook: the URL; telegram: the bot token) from a hidden prompt or stdin (never argv)')
+    .action(async (sink: string) => {
+      const { runAlerts } = await import('./commands/alerts.js');
+      const code = await runAlerts('set-sink', { sink, ...program.opts<GlobalOptions>() }, io);
+      if (code !== 0) throw new CommanderError(code, 'perpscope.alerts', '');
+    });
+  alerts
+    .command('delete-sink <sink>')
+    .description('remove a sink secret (slack|discord|telegram|webhook) from the OS keychain')
+    .action(async (sink: string) => {
+      const { runAlerts } = await import('./commands/alerts.js');
+      const code = await runAlerts('delete-sink', { sink, ...program.opts<GlobalOptions>() }, io);
+      if (code !== 0) throw new CommanderError(code, 'perpscope.alerts', '');
+    });
+  alerts
+    .command('test')
+    .description('send a test alert to every enabled sink and print each result')
+    .action(async () => {
+      const { runAlerts } = await import('./commands/alerts.js');
+      const code = await runAlerts('test', program.opts<GlobalOptions>(), io);
+      if (code !== 0) throw new CommanderError(code, 'perpscope.alerts', '');
+    });
+
   program.version(cliVersion(), '-V, --version', 'print the version');
   for (const extend of extensions) extend(program, io);
   return program;

@@ -68,8 +68,8 @@ function secretFromJson(parsed: unknown): ExchangeSecret {
   return password === undefined ? { apiKey, secret } : { apiKey, secret, password };
 }
 
-/** Asks for each field on a terminal without echoing what is typed. */
-async function promptHidden(input: Readable, output: Writable, question: string): Promise<string> {
+/** Asks on a terminal without echoing what is typed (API key fields, alert sink secrets). */
+export async function promptHidden(input: Readable, output: Writable, question: string): Promise<string> {
   const rl = createInterface({ input, output, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
   let asked = false;

@@ -1,5 +1,6 @@
 import { TimeframeSchema } from '@perpscope/shared';
 import { z } from 'zod';
+import { AlertRulesConfigSchema, AlertSinksConfigSchema } from '../alerts/alertsConfig.js';
 import { LOG_LEVELS } from '../core/logLevel.js';
 import { RiskConfigSchema } from '../risk/config.js';
 import { SignalEngineConfigSchema } from '../signals/config.js';
@@ -87,7 +88,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ refreshMs: 30_000, maxSymbols: 150 }),
-    /** Alerts the engine raises on its own (calibration drift is under signals.reliability). */
+    /** Alerts the engine raises (calibration drift is under signals.reliability) and where they are sent. */
     alerts: z
       .object({
         /**
@@ -96,9 +97,13 @@ export const ConfigSchema = z
          * docs/manipulation.md has how often 90 is reached on recorded data.
          */
         manipScore: z.number().min(0).max(100).nullable().default(90),
+        /** Rules that turn engine events into messages for the sinks (docs/alerts.md). */
+        rules: AlertRulesConfigSchema.prefault({}),
+        /** Where alert messages go; secrets live in the OS keychain (docs/alerts.md). */
+        sinks: AlertSinksConfigSchema.prefault({}),
       })
       .strict()
-      .default({ manipScore: 90 }),
+      .prefault({}),
     /** The local database. */
     store: z
       .object({
@@ -127,6 +132,45 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ dataDirs: [] }),
+    /** The MCP server (`perpscope mcp`) that AI assistants talk to (docs/mcp.md). */
+    mcp: z
+      .object({
+        /**
+         * Lets MCP clients place and close orders while the session is armed live. Off: they are
+         * refused with PERMISSION_DENIED and only paper sessions take MCP orders.
+         */
+        allowLiveOrders: z.boolean().default(false),
+      })
+      .strict()
+      .default({ allowLiveOrders: false }),
+    /**
+     * The TradingView webhook gateway (docs/webhook.md): a separate HTTP server whose alerts go
+     * through the same order path as a ticket (RiskPolicy, kill switch).
+     */
+    webhook: z
+      .object({
+        /** The desktop app starts the gateway when true; `perpscope serve --webhook` starts it regardless. */
+        enabled: z.boolean().default(false),
+        /** Port the gateway listens on (127.0.0.1 unless `--webhook-host` says otherwise). */
+        port: z.number().int().min(0).max(65_535).default(8_788),
+        /**
+         * Shared secret every alert must carry (body `secret` or header `x-perpscope-secret`). The
+         * gateway refuses to start without it. Set it via PERPSCOPE_WEBHOOK__SECRET, never argv.
+         */
+        secret: z.string().min(16).max(512).optional(),
+        /** Order size in USD when the alert names none; RiskPolicy's manual-notional cap still applies. */
+        notionalUsd: z.number().positive().default(50),
+        /** An alert whose `time` is further than this from now (either way) is refused. */
+        maxAgeMs: z.number().int().positive().default(300_000),
+        /** Larger bodies are refused with 413. */
+        maxBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+        /** Requests per minute per remote address; more are refused with 429. */
+        ratePerMinute: z.number().int().positive().max(1_000_000).default(60),
+        /** How long a request waits for its order before replying 202 `pending` (TradingView gives up after about 3 s). */
+        replyWithinMs: z.number().int().min(0).max(10_000).default(2_500),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

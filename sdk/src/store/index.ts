@@ -2,7 +2,7 @@ export { openStore } from './store.js';
 export type { OpenStoreOptions, Store, StorePragmas, IntegrityReport, BackupReport } from './store.js';
 export { resolveHome, databaseFileIn, DATABASE_FILE_NAME } from './paths.js';
 export type { ResolveHomeOptions } from './paths.js';
-export { SynchronousMode, DEFAULT_BUSY_TIMEOUT_MS } from './database.js';
+export { SynchronousMode, DEFAULT_BUSY_TIMEOUT_MS, useNativeSqliteBinding } from './database.js';
 export type { OpenDatabaseOptions } from './database.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations/index.js';
 export type { Migration } from './migrations/index.js';

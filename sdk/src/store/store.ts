@@ -19,6 +19,7 @@ import { PositionRepository } from './repositories/positions.js';
 import { SettingsRepository } from './repositories/settings.js';
 import { SignalRepository } from './repositories/signals.js';
 import { WatchlistRepository } from './repositories/watchlists.js';
+import { WebhookReceiptRepository } from './repositories/webhookReceipts.js';
 
 const SYNCHRONOUS_NAMES: readonly StorePragmas['synchronous'][] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
@@ -59,6 +60,8 @@ export interface Store {
   readonly watchlists: WatchlistRepository;
   readonly bandit: BanditStateRepository;
   readonly events: EventLogRepository;
+  /** Webhook gateway receipts: replay guard and outcome of each accepted alert. */
+  readonly webhookReceipts: WebhookReceiptRepository;
   /**
    * Runs `fn` in one transaction (a savepoint when nested): for example a fill, its position
    * update and its event commit together or not at all. `fn` must be synchronous.
@@ -129,6 +132,7 @@ function createStore(db: Database.Database, file: string, migration: MigrationRe
     watchlists: new WatchlistRepository(db),
     bandit: new BanditStateRepository(db),
     events: new EventLogRepository(db),
+    webhookReceipts: new WebhookReceiptRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
     pragmas: (): StorePragmas => ({

@@ -399,3 +399,15 @@ export const AlertViewSchema = z.object({
   atMs: z.number().int(),
 });
 export type AlertView = z.infer<typeof AlertViewSchema>;
+
+/** One alert sink's answer to `alerts.test`: delivered, or why not (never a URL or token). */
+export const AlertSinkResultViewSchema = z.object({
+  sink: z.string(),
+  ok: z.boolean(),
+  message: z.string(),
+});
+export type AlertSinkResultView = z.infer<typeof AlertSinkResultViewSchema>;
+
+/** `alerts.test`: one result per enabled sink; empty when none is enabled. */
+export const AlertTestReportViewSchema = z.object({ results: z.array(AlertSinkResultViewSchema) });
+export type AlertTestReportView = z.infer<typeof AlertTestReportViewSchema>;

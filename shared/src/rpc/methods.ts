@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TimeframeSchema } from '../domain/marketData.js';
 import {
+  AlertTestReportViewSchema,
   CandlesReplyViewSchema,
   FillViewSchema,
   HealthViewSchema,
@@ -17,6 +18,7 @@ import {
   SignalViewSchema,
   SymbolDetailViewSchema,
   RpcSymbolSchema,
+  TradingModeViewSchema,
   TradingStatusViewSchema,
   WatchlistViewSchema,
 } from './dto.js';
@@ -39,6 +41,11 @@ const exchangeId = z.string().regex(/^[a-z0-9]{2,32}$/, 'a ccxt exchange id such
 const keyLabel = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, "_", "." or "-"');
 const secretText = z.string().min(1).max(512);
 const watchlistName = z.string().trim().min(1).max(64);
+/**
+ * The session mode the caller checked: the host refuses with PERMISSION_DENIED, sending nothing,
+ * when the session the order would go to is not in it (armed or disarmed since the caller looked).
+ */
+const expectMode = TradingModeViewSchema.optional();
 
 /**
  * Manual order ticket. Exactly one of `amountBase` and `notionalUsd` sizes it; `price` is required
@@ -56,6 +63,7 @@ export const PlaceOrderInputSchema = z
     stopLossPrice: positive.optional(),
     leverage: z.number().finite().min(1).max(125).optional(),
     reduceOnly: z.boolean().optional(),
+    expectMode,
   })
   .superRefine((o, ctx) => {
     if ((o.amountBase === undefined) === (o.notionalUsd === undefined)) {
@@ -140,7 +148,7 @@ export const RPC_METHODS = {
     z.strictObject({ limit: z.number().int().min(1).max(1_000).optional() }),
     z.object({ orders: z.array(OrderViewSchema), fills: z.array(FillViewSchema) }),
   ),
-  'positions.close': method(z.strictObject({ symbol: RpcSymbolSchema }), z.object({ order: OrderViewSchema })),
+  'positions.close': method(z.strictObject({ symbol: RpcSymbolSchema, expectMode }), z.object({ order: OrderViewSchema })),
   'emergency.killSwitch': method(z.strictObject({ active: z.boolean(), reason: z.string().max(200).optional() }), KillSwitchStateViewSchema),
   'emergency.panic': method(
     z.strictObject({
@@ -175,6 +183,8 @@ export const RPC_METHODS = {
   'keys.delete': method(z.strictObject({ exchange: exchangeId, label: keyLabel }), z.object({ deleted: z.boolean() })),
   'keys.test': method(z.strictObject({ exchange: exchangeId, label: keyLabel }), KeyTestReportViewSchema),
   'health.get': method(empty, HealthViewSchema),
+  /** Sends a test message to every enabled alert sink (secrets read from the keychain). */
+  'alerts.test': method(empty, AlertTestReportViewSchema),
   'backtest.datasets': method(empty, BacktestDatasetsViewSchema),
   'backtest.start': method(BacktestStartInputSchema, z.object({ runId: z.string() })),
   'backtest.cancel': method(z.strictObject({ runId: BacktestRunIdSchema }), z.object({ cancelled: z.boolean() })),

@@ -19,7 +19,7 @@ describe('RPC contract', () => {
       'rankings.query', 'symbol.inspect', 'candles.get', 'signals.list', 'trading.status', 'trading.setAutotrade', 'trading.armLive', 'trading.disarmLive',
       'orders.place', 'orders.cancel', 'orders.history', 'positions.close', 'emergency.killSwitch', 'emergency.panic', 'settings.get',
       'settings.set', 'profiles.list', 'profiles.apply', 'watchlists.list', 'watchlists.save', 'watchlists.delete',
-      'keys.set', 'keys.list', 'keys.delete', 'keys.test', 'health.get',
+      'keys.set', 'keys.list', 'keys.delete', 'keys.test', 'health.get', 'alerts.test',
       'backtest.datasets', 'backtest.start', 'backtest.cancel', 'backtest.list', 'backtest.get', 'backtest.bars', 'backtest.report',
     ];
     expect([...METHOD_NAMES].sort(), 'method table').toEqual([...expected].sort());

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { ProfileView, RpcError, SettingFieldView } from '@perpscope/shared';
+import type { AlertTestReportView, ProfileView, RpcError, SettingFieldView } from '@perpscope/shared';
 import { useApi } from './api.js';
 import { useConnectionStore } from './connection.js';
 import { issuesByPath, issuesOf, statusOf, type LoadStatus } from '../lib/remote.js';
@@ -29,6 +29,22 @@ export const useSettingsStore = defineStore('settings', () => {
   const weightErrors = ref<Record<string, string>>({});
 
   const dirty = computed(() => Object.keys(draft.value).length > 0);
+
+  /** The last `alerts.test` reply (one result per enabled sink), or why it failed. */
+  const alertTest = ref<AlertTestReportView | null>(null);
+  const alertTestError = ref<string | null>(null);
+  const alertTestBusy = ref(false);
+
+  async function sendTestAlert(): Promise<void> {
+    alertTestBusy.value = true;
+    try {
+      const res = conn.observe(await api.alerts.test({}));
+      alertTest.value = res.ok ? res.value : null;
+      alertTestError.value = res.ok ? null : res.error.message;
+    } finally {
+      alertTestBusy.value = false;
+    }
+  }
 
   async function load(): Promise<void> {
     status.value = 'loading';
@@ -112,6 +128,7 @@ export const useSettingsStore = defineStore('settings', () => {
 
   return {
     fields, status, error, draft, fieldErrors, formError, savedAtMs, dirty, profiles, activeProfile, profileStatus, profileError, weightErrors,
-    load, edit, discard, save, loadProfiles, applyProfile,
+    alertTest, alertTestError, alertTestBusy,
+    load, edit, discard, save, loadProfiles, applyProfile, sendTestAlert,
   };
 });
