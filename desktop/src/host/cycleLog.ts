@@ -9,6 +9,8 @@ export interface ScanCycle {
   asOfMs: number;
   /** Market time since the previous cycle of the same profile; null for the first one seen. */
   cycleIntervalMs: number | null;
+  /** Wall-clock ms the cycle's ranking took to compute; null when the snapshot does not say. */
+  computeMs: number | null;
   /** Symbols the ranker scored this cycle. */
   symbolsScanned: number;
   /** Rows carried by the snapshot. */
@@ -34,6 +36,7 @@ export function createCycleTracker(): (snapshot: RankingSnapshotView) => ScanCyc
       profile: snapshot.profile,
       asOfMs: snapshot.asOfMs,
       cycleIntervalMs: previous === undefined ? null : snapshot.asOfMs - previous,
+      computeMs: snapshot.computeMs ?? null,
       symbolsScanned: snapshot.total,
       rows: snapshot.rows.length,
       topSymbol: top?.symbol ?? null,

@@ -11,6 +11,8 @@ export interface MarketHealthLike {
   wsState: 'idle' | 'live' | 'degraded' | 'down';
   breaker: { state: 'closed' | 'open' | 'half-open' };
   rateLimited429: number;
+  /** The request limiter's windows and queue; absent for a source without one (replay). */
+  limiter?: { queued: number; requestsLastMinute: number; windows: readonly { limit: number; used: number }[] };
   backoffs: readonly { untilMs: number }[];
   symbols: readonly { symbol: string; lastUpdateMs: number; ageMs: number | null }[];
 }
@@ -57,6 +59,12 @@ export interface MarketAdapterOptions {
 const WS_STATE = { idle: 'connecting', live: 'connected', degraded: 'polling', down: 'disconnected' } as const;
 const BREAKER = { closed: 'closed', open: 'open', 'half-open': 'half_open' } as const;
 
+/** The request budget as the health view reports it: the fullest window decides how close a 429 is. */
+function rateLimitView(limiter: NonNullable<MarketHealthLike['limiter']>): NonNullable<HealthView['exchanges'][number]['rateLimit']> {
+  const usedRatio = limiter.windows.reduce((max, w) => (w.limit > 0 ? Math.max(max, w.used / w.limit) : max), 0);
+  return { usedRatio, requestsLastMinute: limiter.requestsLastMinute, queued: limiter.queued };
+}
+
 /** Maps the market-data health snapshot onto the contract's health view. Pure. */
 export function toHealthView(h: MarketHealthLike, running: boolean, staleAfterMs: number): HealthView {
   const lastUpdateMs = h.symbols.reduce((m, s) => Math.max(m, s.lastUpdateMs), 0);
@@ -73,6 +81,7 @@ export function toHealthView(h: MarketHealthLike, running: boolean, staleAfterMs
         rateLimited429: h.rateLimited429,
         lastUpdateMs: lastUpdateMs > 0 ? lastUpdateMs : null,
         backoffUntilMs: backoffUntilMs > h.atMs ? backoffUntilMs : null,
+        ...(h.limiter ? { rateLimit: rateLimitView(h.limiter) } : {}),
       },
     ],
     symbolsTracked: h.symbols.length,

@@ -95,6 +95,7 @@ export function toRankingSnapshotView(
     side: toRankingSideView(result.side, orientation),
     total: result.rows.length,
     rows: result.rows.map((r) => toRankingRowView(r, bySymbol.get(r.symbol), ctx)),
+    ...(result.computeMs !== undefined ? { computeMs: result.computeMs } : {}),
   };
 }
 

@@ -15,6 +15,9 @@ export const LIVE_STATUS_INTERVAL_MS = 60_000;
 /** Order states that still work on the book, as `trading.status` lists them. */
 const WORKING_ORDER: ReadonlySet<OrderView['status']> = new Set(['pending', 'open', 'partially_filled']);
 
+/** Wall-clock compute time of one ranking cycle: milliseconds for a small universe, seconds for thousands of symbols. */
+const CYCLE_DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Market-time gaps between ranking cycles, in seconds: from a fast sim up to an hourly scan. */
 const CYCLE_INTERVAL_BUCKETS_S = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
 
@@ -102,6 +105,13 @@ export function createMetrics(options: MetricsOptions): PerpscopeMetrics {
     buckets: CYCLE_INTERVAL_BUCKETS_S,
     registers,
   });
+  const cycleDuration = new Histogram({
+    name: `${p}scan_cycle_duration_seconds`,
+    help: 'Wall-clock time one scan cycle took to rank the universe, in seconds',
+    labelNames: ['profile'],
+    buckets: CYCLE_DURATION_BUCKETS_S,
+    registers,
+  });
   const rankingRows = new Gauge({ name: `${p}ranking_rows`, help: 'Symbols ranked in the latest cycle, by profile', labelNames: ['profile'], registers });
   const lastCycle = new Gauge({ name: `${p}ranking_last_cycle_timestamp_seconds`, help: 'Market time of the latest scan cycle, Unix seconds', labelNames: ['profile'], registers });
   const signals = new Counter({ name: `${p}signals_total`, help: 'Selected signals emitted, by side', labelNames: ['side'], registers });
@@ -116,6 +126,9 @@ export function createMetrics(options: MetricsOptions): PerpscopeMetrics {
   const symbolsStale = new Gauge({ name: `${p}symbols_stale`, help: 'Followed symbols whose data is stale', registers: [healthRegistry] });
   const latency = new Gauge({ name: `${p}exchange_latency_seconds`, help: 'Latest exchange tick/request latency, seconds', labelNames: ['exchange'], registers: [healthRegistry] });
   const http429 = new Counter({ name: `${p}exchange_http_429_total`, help: 'HTTP 429 (rate limited) responses from the exchange since start', labelNames: ['exchange'], registers: [healthRegistry] });
+  const budgetUsed = new Gauge({ name: `${p}exchange_rate_limit_used_ratio`, help: 'Share (0-1) of the fullest rate-limit window in use: the request budget spent', labelNames: ['exchange'], registers: [healthRegistry] });
+  const requestsLastMinute = new Gauge({ name: `${p}exchange_requests_last_minute`, help: 'Requests sent to the exchange in the last 60 s', labelNames: ['exchange'], registers: [healthRegistry] });
+  const requestsQueued = new Gauge({ name: `${p}exchange_requests_queued`, help: 'Requests waiting for rate-limit budget', labelNames: ['exchange'], registers: [healthRegistry] });
   const backoff = new Gauge({ name: `${p}exchange_rate_limit_backoff_seconds`, help: 'Seconds left in the exchange\'s rate-limit backoff window (0: requests flow)', labelNames: ['exchange'], registers: [healthRegistry] });
   const breaker = new Gauge({ name: `${p}exchange_breaker_state`, help: '1 for the circuit breaker\'s current state', labelNames: ['exchange', 'state'], registers: [healthRegistry] });
   const wsState = new Gauge({ name: `${p}exchange_ws_state`, help: '1 for the market-data websocket\'s current state', labelNames: ['exchange', 'state'], registers: [healthRegistry] });
@@ -156,6 +169,7 @@ export function createMetrics(options: MetricsOptions): PerpscopeMetrics {
         if (!cycle) return;
         cycles.inc({ profile: cycle.profile });
         if (cycle.cycleIntervalMs !== null) cycleInterval.observe({ profile: cycle.profile }, cycle.cycleIntervalMs / 1000);
+        if (cycle.computeMs !== null) cycleDuration.observe({ profile: cycle.profile }, cycle.computeMs / 1000);
         rankingRows.set({ profile: cycle.profile }, cycle.symbolsScanned);
         lastCycle.set({ profile: cycle.profile }, cycle.asOfMs / 1000);
         return;
@@ -190,13 +204,18 @@ export function createMetrics(options: MetricsOptions): PerpscopeMetrics {
     for (const s of ['starting', 'running', 'stopping', 'stopped'] as const) engineState.set({ state: s }, h.engine === s ? 1 : 0);
     symbolsTracked.set(h.symbolsTracked);
     symbolsStale.set(h.symbolsStale);
-    for (const g of [latency, backoff, breaker, wsState, staleness]) g.reset();
+    for (const g of [latency, backoff, breaker, wsState, staleness, budgetUsed, requestsLastMinute, requestsQueued]) g.reset();
     http429.reset();
     for (const x of h.exchanges) {
       const exchange = x.exchange;
       if (x.latencyMs !== null) latency.set({ exchange }, x.latencyMs / 1000);
       http429.inc({ exchange }, x.rateLimited429);
       backoff.set({ exchange }, x.backoffUntilMs === null ? 0 : Math.max(0, x.backoffUntilMs - h.asOfMs) / 1000);
+      if (x.rateLimit) {
+        budgetUsed.set({ exchange }, x.rateLimit.usedRatio);
+        requestsLastMinute.set({ exchange }, x.rateLimit.requestsLastMinute);
+        requestsQueued.set({ exchange }, x.rateLimit.queued);
+      }
       for (const s of ['closed', 'open', 'half_open'] as const) breaker.set({ exchange, state: s }, x.breaker === s ? 1 : 0);
       for (const s of ['connected', 'connecting', 'disconnected', 'stale', 'polling'] as const) wsState.set({ exchange, state: s }, x.wsState === s ? 1 : 0);
       if (x.lastUpdateMs !== null) staleness.set({ exchange }, Math.max(0, h.asOfMs - x.lastUpdateMs) / 1000);

@@ -85,6 +85,8 @@ describe('scan cycle log', () => {
     expect(track(snapshot(rows, T0 - 1)), 'older than the last').toBeNull();
     expect(track(snapshot(rows, T0 + 30_000))?.cycleIntervalMs).toBe(30_000);
     expect(track(snapshot([], T0 + 60_000)), 'an empty cycle still counts').toMatchObject({ rows: 0, topSymbol: null, topScore: null });
+    expect(track({ ...snapshot(rows, T0 + 90_000), computeMs: 12.5 })?.computeMs, 'the compute time the engine measured').toBe(12.5);
+    expect(track(snapshot(rows, T0 + 120_000))?.computeMs, 'an on-demand ranking says nothing').toBeNull();
   });
 
   it('over a running sim, writes JSON lines with real cycle figures to the log file', async () => {
@@ -109,6 +111,7 @@ describe('scan cycle log', () => {
       expect(second, 'an info line with the cycle figures').toMatchObject({ level: 30, msg: 'scan cycle', profile: expect.any(String), topSymbol: expect.any(String), errorsSinceLastCycle: expect.any(Number) });
       expect(second.cycleIntervalMs, 'cycles are apart in market time').toBe((second.asOfMs as number) - (lines[0]!.asOfMs as number));
       expect(second.symbolsScanned, 'the sim universe was scanned').toBeGreaterThan(0);
+      expect(second.computeMs, 'the real engine reports how long the ranking took').toEqual(expect.any(Number));
     } finally {
       await fx.stop();
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { ErrorCode } from '@perpscope/shared';
 import { silentLogger } from '@perpscope/sdk';
 import { createEngine, type Engine } from '../../../sdk/src/engine/index.js';
-import { adaptMarketEngine } from '../../src/host/marketAdapter.js';
+import { adaptMarketEngine, toHealthView } from '../../src/host/marketAdapter.js';
 import { createHost, marketEngineFactory, type CreateMarketEngine, type Host } from '../../src/host/index.js';
 import type { HostSecretStore } from '../../src/host/ports.js';
 
@@ -109,5 +109,18 @@ describe('marketEngineFactory', () => {
     expect(health.ok && health.value.engine, 'running after start').toBe('running');
     host.close();
     await runtime.stop();
+  });
+});
+
+describe('the request budget in the health view', () => {
+  const base = { atMs: 1_000, exchangeId: 'blofin', wsState: 'live' as const, breaker: { state: 'closed' as const }, rateLimited429: 0, backoffs: [], symbols: [] };
+
+  it('reports the fullest window, the last minute and the queue from the limiter', () => {
+    const view = toHealthView({ ...base, limiter: { queued: 3, requestsLastMinute: 240, windows: [{ limit: 500, used: 240 }, { limit: 1_500, used: 900 }] } }, true, 60_000);
+    expect(view.exchanges[0]?.rateLimit, 'the 5-minute window is 60 % used, more than the minute window').toEqual({ usedRatio: 0.6, requestsLastMinute: 240, queued: 3 });
+  });
+
+  it('says nothing about a budget when the source has no limiter', () => {
+    expect(toHealthView(base, true, 60_000).exchanges[0]).not.toHaveProperty('rateLimit');
   });
 });

@@ -109,6 +109,12 @@ describe('/metrics over a running sim host', () => {
       expect(total(samples, 'perpscope_exchange_ws_state', { exchange: exchange! }), `${exchange}: exactly one ws state`).toBe(1);
       expect(samples.some((s) => s.name === 'perpscope_exchange_http_429_total' && s.labels.exchange === exchange), `${exchange}: 429 count`).toBe(true);
       expect(total(samples, 'perpscope_exchange_rate_limit_backoff_seconds', { exchange: exchange! }), `${exchange}: backoff`).toBeGreaterThanOrEqual(0);
+      for (const name of ['perpscope_exchange_rate_limit_used_ratio', 'perpscope_exchange_requests_last_minute', 'perpscope_exchange_requests_queued']) {
+        expect(samples.some((s) => s.name === name && s.labels.exchange === exchange), `${exchange}: ${name}`).toBe(true);
+      }
+      const used = total(samples, 'perpscope_exchange_rate_limit_used_ratio', { exchange: exchange! });
+      expect(used, `${exchange}: the request budget is a share of the fullest window`).toBeGreaterThanOrEqual(0);
+      expect(used).toBeLessThanOrEqual(1);
     }
     expect(total(samples, 'perpscope_trading_mode', { mode: 'paper' }), 'paper trading').toBe(1);
   });
@@ -129,6 +135,8 @@ describe('/metrics over a running sim host', () => {
     expect(total(later, 'perpscope_scan_cycle_interval_seconds_sum'), 'cycles are apart in market time').toBeGreaterThan(0);
     expect(total(later, 'perpscope_scan_cycles_total'), 'one more cycle than intervals per profile').toBeGreaterThan(count);
     expect(total(later, 'perpscope_ranking_rows'), 'rows ranked').toBeGreaterThan(0);
+    expect(total(later, 'perpscope_scan_cycle_duration_seconds_count'), 'every cycle reports how long its ranking took').toBe(total(later, 'perpscope_scan_cycles_total'));
+    expect(total(later, 'perpscope_scan_cycle_duration_seconds_sum'), 'ranking takes some wall time').toBeGreaterThan(0);
   });
 
   it('a paper order raises the order and fill counters and shows an open position with its PnL', async () => {

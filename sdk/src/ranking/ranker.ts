@@ -18,6 +18,11 @@ export interface RankingResult {
   /** How the rows' sides were chosen for this profile, and the out-of-sample evidence behind it. */
   side: RankingSide;
   rows: RankingRow[];
+  /**
+   * Wall-clock milliseconds the engine's ranking cycle took to compute (snapshots, features,
+   * scores); set on the cycle's own result, absent on an on-demand `rank()`.
+   */
+  computeMs?: number;
 }
 
 export interface RankerOptions {

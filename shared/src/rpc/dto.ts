@@ -91,6 +91,8 @@ export const RankingSnapshotViewSchema = z.object({
   /** Rows matching the query before `limit`/`offset`. */
   total: z.number().int(),
   rows: z.array(RankingRowViewSchema),
+  /** Wall-clock ms the cycle's ranking took to compute; absent on a ranking computed on demand. */
+  computeMs: z.number().nonnegative().optional(),
 });
 export type RankingSnapshotView = z.infer<typeof RankingSnapshotViewSchema>;
 
@@ -377,6 +379,8 @@ export const ExchangeHealthViewSchema = z.object({
   rateLimited429: z.number().int(),
   lastUpdateMs: z.number().int().nullable(),
   backoffUntilMs: z.number().int().nullable(),
+  /** The request budget: the fullest rate-limit window's used share (0-1), requests sent in the last minute, requests waiting. */
+  rateLimit: z.object({ usedRatio: z.number().nonnegative(), requestsLastMinute: z.number().int().nonnegative(), queued: z.number().int().nonnegative() }).optional(),
 });
 export type ExchangeHealthView = z.infer<typeof ExchangeHealthViewSchema>;
 
