@@ -12,7 +12,7 @@ export interface MarketHealthLike {
   breaker: { state: 'closed' | 'open' | 'half-open' };
   rateLimited429: number;
   /** The request limiter's windows and queue; absent for a source without one (replay). */
-  limiter?: { queued: number; requestsLastMinute: number; windows: readonly { limit: number; used: number }[] };
+  limiter?: { queued: number; requestsLastMinute: number; windows: readonly { limit: number; used: number }[]; lastRequestMs?: number | null };
   backoffs: readonly { untilMs: number }[];
   symbols: readonly { symbol: string; lastUpdateMs: number; ageMs: number | null }[];
 }
@@ -76,7 +76,8 @@ export function toHealthView(h: MarketHealthLike, running: boolean, staleAfterMs
       {
         exchange: h.exchangeId,
         wsState: WS_STATE[h.wsState],
-        latencyMs: null,
+        // The round trip of the latest REST request: the exchange's answer time as this process sees it.
+        latencyMs: h.limiter?.lastRequestMs ?? null,
         breaker: BREAKER[h.breaker.state],
         rateLimited429: h.rateLimited429,
         lastUpdateMs: lastUpdateMs > 0 ? lastUpdateMs : null,

@@ -118,6 +118,9 @@ describe('the request budget in the health view', () => {
   it('reports the fullest window, the last minute and the queue from the limiter', () => {
     const view = toHealthView({ ...base, limiter: { queued: 3, requestsLastMinute: 240, windows: [{ limit: 500, used: 240 }, { limit: 1_500, used: 900 }] } }, true, 60_000);
     expect(view.exchanges[0]?.rateLimit, 'the 5-minute window is 60 % used, more than the minute window').toEqual({ usedRatio: 0.6, requestsLastMinute: 240, queued: 3 });
+    expect(view.exchanges[0]?.latencyMs, 'no request finished yet').toBeNull();
+    const answered = toHealthView({ ...base, limiter: { queued: 0, requestsLastMinute: 1, windows: [], lastRequestMs: 87 } }, true, 60_000);
+    expect(answered.exchanges[0]?.latencyMs, "the latest request's round trip").toBe(87);
   });
 
   it('says nothing about a budget when the source has no limiter', () => {

@@ -109,7 +109,7 @@ describe('/metrics over a running sim host', () => {
       expect(total(samples, 'perpscope_exchange_ws_state', { exchange: exchange! }), `${exchange}: exactly one ws state`).toBe(1);
       expect(samples.some((s) => s.name === 'perpscope_exchange_http_429_total' && s.labels.exchange === exchange), `${exchange}: 429 count`).toBe(true);
       expect(total(samples, 'perpscope_exchange_rate_limit_backoff_seconds', { exchange: exchange! }), `${exchange}: backoff`).toBeGreaterThanOrEqual(0);
-      for (const name of ['perpscope_exchange_rate_limit_used_ratio', 'perpscope_exchange_requests_last_minute', 'perpscope_exchange_requests_queued']) {
+      for (const name of ['perpscope_exchange_rate_limit_used_ratio', 'perpscope_exchange_requests_last_minute', 'perpscope_exchange_requests_queued', 'perpscope_exchange_latency_seconds']) {
         expect(samples.some((s) => s.name === name && s.labels.exchange === exchange), `${exchange}: ${name}`).toBe(true);
       }
       const used = total(samples, 'perpscope_exchange_rate_limit_used_ratio', { exchange: exchange! });

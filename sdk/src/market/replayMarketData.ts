@@ -176,7 +176,7 @@ export class ReplayMarketData implements MarketDataSource {
     return {
       exchangeId: this.exchangeId,
       breaker: { state: BreakerState.closed, consecutiveFailures: 0, retryAtMs: 0, openedCount: 0 },
-      limiter: { inFlight: 0, queued: 0, windows: [], requestsLastMinute: 0, rateLimitedCount: 0, pausedUntilMs: 0, scale: 1 },
+      limiter: { inFlight: 0, queued: 0, windows: [], requestsLastMinute: 0, rateLimitedCount: 0, pausedUntilMs: 0, scale: 1, lastRequestMs: null },
       backoffs: [],
       wsErrors: 0,
     };

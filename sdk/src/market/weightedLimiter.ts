@@ -48,6 +48,8 @@ export interface LimiterStats {
   pausedUntilMs: number;
   /** Fraction of the nominal budget currently used (1 unless recovering from a 429). */
   scale: number;
+  /** Round trip of the most recently finished request, ms (the limiter's clock); null before the first. */
+  lastRequestMs: number | null;
 }
 
 export const LimiterPriority = { high: 'high', normal: 'normal' } as const;
@@ -91,6 +93,7 @@ export class WeightedLimiter {
   private pausedUntilMs = 0;
   private scaleAtHit = 1;
   private rateLimitedCount = 0;
+  private lastRequestMs: number | null = null;
 
   constructor(private readonly options: WeightedLimiterOptions) {
     if (options.windows.length === 0) throw new RangeError('WeightedLimiter: at least one window is required');
@@ -127,6 +130,7 @@ export class WeightedLimiter {
         weight,
         reject,
         run: () => {
+          const startedMs = this.opts.clock.nowMs();
           let pending: Promise<T>;
           try {
             pending = fn();
@@ -135,11 +139,11 @@ export class WeightedLimiter {
           }
           pending.then(
             (value) => {
-              this.finish(weight);
+              this.finish(weight, startedMs);
               resolve(value);
             },
             (err: unknown) => {
-              this.finish(weight);
+              this.finish(weight, startedMs);
               reject(err);
             },
           );
@@ -184,6 +188,7 @@ export class WeightedLimiter {
       rateLimitedCount: this.rateLimitedCount,
       pausedUntilMs: this.pausedUntilMs,
       scale: this.scale(nowMs),
+      lastRequestMs: this.lastRequestMs,
     };
   }
 
@@ -198,10 +203,12 @@ export class WeightedLimiter {
     return this.scaleAtHit + (1 - this.scaleAtHit) * progress;
   }
 
-  private finish(weight: number): void {
+  private finish(weight: number, startedMs: number): void {
+    const nowMs = this.opts.clock.nowMs();
+    this.lastRequestMs = nowMs - startedMs;
     this.inFlightCount--;
     this.inFlightWeight -= weight;
-    this.finished.push({ weight, releaseBaseMs: this.opts.clock.nowMs() + this.opts.safetyMarginMs });
+    this.finished.push({ weight, releaseBaseMs: nowMs + this.opts.safetyMarginMs });
     this.pump();
   }
 

@@ -107,7 +107,7 @@ export class FakeSource implements MarketDataSource {
     return {
       exchangeId: this.exchangeId,
       breaker: { state: BreakerState.closed, consecutiveFailures: 0, retryAtMs: 0, openedCount: 0 },
-      limiter: { inFlight: 0, queued: 0, windows: [], requestsLastMinute: this.calls.length, rateLimitedCount: 0, pausedUntilMs: 0, scale: 1 },
+      limiter: { inFlight: 0, queued: 0, windows: [], requestsLastMinute: this.calls.length, rateLimitedCount: 0, pausedUntilMs: 0, scale: 1, lastRequestMs: null },
       backoffs: [],
       wsErrors: 0,
     };

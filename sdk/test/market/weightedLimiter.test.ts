@@ -109,6 +109,26 @@ describe('WeightedLimiter', () => {
     expect(sentAt, 'third request waits for 1 s after the first response').toEqual([0, 0, 1_400]);
   });
 
+  it('reports the round trip of the latest finished request, failed ones included', async () => {
+    const clock = new SimulatedClock(0);
+    const limiter = new WeightedLimiter({ windows: [{ limit: 10, windowMs: 1_000 }], maxConcurrent: 10, clock });
+    expect(limiter.stats().lastRequestMs, 'nothing sent yet').toBeNull();
+    let done = 0;
+    void limiter.schedule(1, async () => {
+      await clock.sleep(250);
+    }).then(() => done++);
+    await runUntil(clock, () => done === 1, 10, 5_000);
+    expect(limiter.stats().lastRequestMs).toBe(250);
+    void limiter
+      .schedule(1, async () => {
+        await clock.sleep(40);
+        throw new Error('timeout');
+      })
+      .catch(() => done++);
+    await runUntil(clock, () => done === 2, 10, 5_000);
+    expect(limiter.stats().lastRequestMs, 'an error answer took time too').toBe(40);
+  });
+
   it('pauses and slows down after a 429, then recovers', async () => {
     const clock = new SimulatedClock(0);
     const events: number[] = [];
