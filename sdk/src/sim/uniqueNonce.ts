@@ -10,6 +10,17 @@ const REMEMBER_MS = 120_000;
  * account).
  */
 const RECENT = new Map<string, Map<number, number>>();
+/**
+ * After the venue refuses a nonce, stamps for that key start this far past the refused one.
+ * Another process on the same key (one that just crashed, or runs beside this one) may have used
+ * every millisecond around now; its stamps are unknown here, so retrying at the next millisecond
+ * would keep landing on them. A second is well inside BloFin's 60 s timestamp window.
+ */
+const SKIP_AFTER_REFUSAL_MS = 1_000;
+/** Per (venue, key): the first stamp allowed after a refusal. */
+const FLOOR = new Map<string, number>();
+/** BloFin's "Repeated nonce" code. */
+const NONCE_REUSED = '152407';
 
 /**
  * Keeps private requests from sharing a nonce. ccxt's blofin signs with `ACCESS-NONCE` =
@@ -28,10 +39,12 @@ export function uniqueSignNonces<T extends Exchange>(ex: T): T {
   if (INSTALLED.has(ex)) return ex;
   INSTALLED.add(ex);
   const sign = ex.sign.bind(ex) as (...a: unknown[]) => unknown;
+  const keyOf = () => `${String(ex.apiKey)}@${venueUrl(ex)}`;
   ex.sign = ((path: unknown, api: unknown = 'public', ...rest: unknown[]) => {
     if (api !== 'private') return sign(path, api, ...rest);
     const own = Object.prototype.hasOwnProperty.call(ex, 'milliseconds') ? ex.milliseconds : undefined;
-    const stampMs = freshStamp(`${String(ex.apiKey)}@${venueUrl(ex)}`, ex.milliseconds(), Date.now());
+    const key = keyOf();
+    const stampMs = freshStamp(key, Math.max(ex.milliseconds(), FLOOR.get(key) ?? 0), Date.now());
     ex.milliseconds = () => stampMs;
     try {
       return sign(path, api, ...rest);
@@ -40,6 +53,18 @@ export function uniqueSignNonces<T extends Exchange>(ex: T): T {
       else delete (ex as { milliseconds?: unknown }).milliseconds;
     }
   }) as typeof ex.sign;
+  // A refusal names a nonce someone else used: the next signatures skip past it (the read that
+  // failed is retried by the caller, which is what makes the skip matter).
+  const handleErrors = ex.handleErrors.bind(ex) as (...a: unknown[]) => unknown;
+  ex.handleErrors = ((...args: unknown[]) => {
+    const body = args[5];
+    if (typeof body === 'string' && body.includes(`"${NONCE_REUSED}"`)) {
+      const sent = Number((args[7] as Record<string, unknown> | undefined)?.['ACCESS-NONCE']);
+      const key = keyOf();
+      if (Number.isFinite(sent)) FLOOR.set(key, Math.max(FLOOR.get(key) ?? 0, sent + SKIP_AFTER_REFUSAL_MS));
+    }
+    return handleErrors(...args);
+  }) as typeof ex.handleErrors;
   return ex;
 }
 
