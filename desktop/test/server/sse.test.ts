@@ -52,23 +52,25 @@ async function openStream(url: string, headers: Record<string, string> = { autho
   })();
   let read = 0;
   async function next(match: (f: Frame) => boolean, what: string): Promise<Frame> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      while (read < frames.length) {
-        const f = frames[read++]!;
-        if (match(f)) return f;
+    let timedOut = false;
+    // Bounds a hang only: the loop below is woken by each parsed frame and by the stream's end.
+    const bound = setTimeout(() => {
+      timedOut = true;
+      waiter.wake?.();
+    }, 60_000);
+    try {
+      for (;;) {
+        while (read < frames.length) {
+          const f = frames[read++]!;
+          if (match(f)) return f;
+        }
+        if (done) throw new Error(`stream ended before ${what}`);
+        if (timedOut) throw new Error(`timed out waiting for ${what}`);
+        await new Promise<void>((resolve) => (waiter.wake = resolve));
+        waiter.wake = null;
       }
-      if (done) throw new Error(`stream ended before ${what}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      // Woken by the next parsed frame; the timer only bounds a stream that goes quiet.
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1_000);
-        waiter.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      waiter.wake = null;
+    } finally {
+      clearTimeout(bound);
     }
   }
   return { res, frames, next, ended, abort: () => abort.abort() };

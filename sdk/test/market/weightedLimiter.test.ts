@@ -115,13 +115,13 @@ describe('WeightedLimiter', () => {
     expect(limiter.stats().lastRequestMs, 'nothing sent yet').toBeNull();
     let done = 0;
     void limiter.schedule(1, async () => {
-      await clock.sleep(250);
+      await clock.sleep(250); // simulated clock: virtual time, advanced by runUntil
     }).then(() => done++);
     await runUntil(clock, () => done === 1, 10, 5_000);
     expect(limiter.stats().lastRequestMs).toBe(250);
     void limiter
       .schedule(1, async () => {
-        await clock.sleep(40);
+        await clock.sleep(40); // simulated clock: virtual time, advanced by runUntil
         throw new Error('timeout');
       })
       .catch(() => done++);
