@@ -1,5 +1,5 @@
-import { acquireHomeLock, openStore, type KeytarLike, type Logger } from '@perpscope/sdk';
-import { createHostEngine, hostEngineFactory } from './engineRuntime.js';
+import { acquireHomeLock, type KeytarLike, type Logger } from '@perpscope/sdk';
+import { createHostEngine } from './engineRuntime.js';
 import { adaptMarketEngine, type MarketEngineLike } from './marketAdapter.js';
 import type { HostEngine, HostSecretStore, HostStore } from './ports.js';
 import { adaptWatchlists, type WatchlistRepositoryLike } from './storeAdapter.js';
@@ -117,11 +117,9 @@ export function withHomeLock(factory: EngineFactory, command: string, acquire: A
 /**
  * The engine factory for the desktop shells: `createHostEngine`, the sdk engine composed with the
  * store and adapted to every host port it can serve, holding the home's one-writer lock.
- * `command` names this process to a second one that is refused. `native.sqliteBinding` opens the
- * store with that better-sqlite3 addon instead of node_modules' (the Electron app's own-ABI copy).
+ * `command` names this process to a second one that is refused. The Electron app's own-ABI
+ * better-sqlite3 reaches the store through `useNativeSqliteBinding`, set once for the process.
  */
-export function loadEngineFactory(command = 'perpscope desktop', native: { sqliteBinding?: string } = {}): Promise<EngineFactory> {
-  const nativeBinding = native.sqliteBinding;
-  const factory = nativeBinding === undefined ? createHostEngine : hostEngineFactory({ openStore: (o) => openStore({ ...o, nativeBinding }), env: process.env });
-  return Promise.resolve(withHomeLock(factory, command));
+export function loadEngineFactory(command = 'perpscope desktop'): Promise<EngineFactory> {
+  return Promise.resolve(withHomeLock(createHostEngine, command));
 }

@@ -35,7 +35,7 @@ export function runDesktop(electron: ElectronMain & { Notification?: Notificatio
     const native = nativeOptions(resolveNativeModules(processNativeEnvironment({ isPackaged: app.isPackaged, desktopDir: fileURLToPath(new URL('../..', import.meta.url)) })));
     // Every store of this process (engine, webhook receipts, backtest runs) then opens with that build.
     useNativeSqliteBinding(native.sqliteBinding);
-    const [createEngine, secrets] = await Promise.all([loadEngineFactory('perpscope desktop', native), loadSecretStore(native)]);
+    const [createEngine, secrets] = await Promise.all([loadEngineFactory('perpscope desktop'), loadSecretStore(native)]);
     // Every level reaches the file; the engine runtime filters by the config's logLevel.
     const logger = createFileLogger(logFilePath(home), 'trace').logger.child({ command: 'desktop' });
     startLogger = logger;
