@@ -5,14 +5,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The bounded trading soak (about 1-2 minutes) is part of the suite; PERPSCOPE_SOAK=0 skips it.
 export PERPSCOPE_SOAK="${PERPSCOPE_SOAK:-1}"
-# Builds only when a source is newer than the last complete build (electron-vite's main bundle,
-# written last), so CI, which builds in setup.sh, builds once.
+# Builds only when a source is newer than any part of the last build: each package's tsc build
+# record and electron-vite's main bundle. Each is checked, since one can be rebuilt alone (a
+# `tsc -b` run, an `electron-vite build`) and leave the others behind. CI builds in setup.sh, so
+# builds once.
 build_if_stale() {
-  local last=desktop/out/main/index.js
-  if [ -f "$last" ] && [ -f desktop/dist/cli/main.js ] && [ -f sdk/dist/index.js ] &&
-    [ -z "$(find shared/src sdk/src desktop/src desktop/electron.vite.config.ts ./*.json shared/*.json sdk/*.json desktop/*.json pnpm-lock.yaml -newer "$last" -print -quit 2>/dev/null)" ]; then
+  local markers=(shared/tsconfig.tsbuildinfo sdk/tsconfig.tsbuildinfo desktop/dist/.tsbuildinfo desktop/out/main/index.js)
+  local stale='' m
+  for m in "${markers[@]}"; do
+    if [ ! -f "$m" ] || [ -n "$(find shared/src sdk/src desktop/src desktop/electron.vite.config.ts ./*.json shared/*.json sdk/*.json desktop/*.json pnpm-lock.yaml -newer "$m" -print -quit 2>/dev/null)" ]; then
+      stale="$m"
+      break
+    fi
+  done
+  if [ -z "$stale" ] && [ -f desktop/dist/cli/main.js ] && [ -f sdk/dist/index.js ]; then
     echo "test: build is up to date" >&2
   else
+    echo "test: building (${stale:-an output is missing} is older than a source)" >&2
     pnpm -s run build
   fi
 }

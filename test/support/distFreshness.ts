@@ -15,6 +15,21 @@ function tsFiles(dir: string): string[] {
 }
 
 /**
+ * The build record `tsc -b` rewrites on every build of a package. A source whose content is
+ * unchanged since the last build (a checkout or stash touched it) is not re-emitted, so its `.js`
+ * keeps the older time; the build record still proves the build saw it.
+ */
+const BUILD_INFO: Record<string, string> = {
+  shared: 'shared/tsconfig.tsbuildinfo',
+  sdk: 'sdk/tsconfig.tsbuildinfo',
+  desktop: 'desktop/dist/.tsbuildinfo',
+};
+
+function mtimeMs(path: string): number {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+/**
  * Sources under `trees` (files or folders of a package's `src`, e.g. `sdk/src/engine`) whose compiled `.js`
  * under the package's `dist` is missing or older than they are. A test that runs the built CLI
  * (`desktop/dist/cli/main.js`) would otherwise test old code without a word; `scripts/test.sh`
@@ -25,9 +40,12 @@ export function staleDistSources(trees: readonly string[]): string[] {
   for (const tree of trees) {
     const srcRoot = join(repoRoot, tree.replace(/^(\w+)\/src(?=\/|$).*$/, '$1/src'));
     const distRoot = join(repoRoot, tree.replace(/^(\w+)\/src(?=\/|$).*$/, '$1/dist'));
+    const pkg = tree.split('/')[0] ?? '';
+    const builtMs = BUILD_INFO[pkg] ? mtimeMs(join(repoRoot, BUILD_INFO[pkg])) : 0;
     for (const file of tsFiles(join(repoRoot, tree))) {
       const out = join(distRoot, relative(srcRoot, file).replace(/\.ts$/, '.js'));
-      if (!existsSync(out) || statSync(out).mtimeMs < statSync(file).mtimeMs) stale.push(relative(repoRoot, file));
+      const sourceMs = statSync(file).mtimeMs;
+      if (!existsSync(out) || Math.max(statSync(out).mtimeMs, builtMs) < sourceMs) stale.push(relative(repoRoot, file));
     }
   }
   return stale;

@@ -20,6 +20,7 @@ export class FaultState implements FaultController {
   private hiddenLookups = 0;
   private readonly marketData = new Map<MarketDataFaultKind, MarketDataFaultMode>();
   private faultSeq = 0;
+  private foreign: { fromMs: number; toMs: number } | null = null;
 
   constructor(
     private readonly onDrop: () => void,
@@ -97,6 +98,18 @@ export class FaultState implements FaultController {
     if (!Number.isFinite(ms)) throw new Error(`clockSkew.ms: got ${ms}, expected a finite number of milliseconds`);
     this.clockSkewMs = Math.round(ms);
   }
+  foreignNonces(opts: { fromMs: number; toMs: number }): void {
+    for (const [field, v] of [['fromMs', opts.fromMs], ['toMs', opts.toMs]] as const) {
+      if (!Number.isSafeInteger(v)) throw new Error(`foreignNonces.${field}: got ${v}, expected an integer epoch in milliseconds`);
+    }
+    if (opts.toMs < opts.fromMs) throw new Error(`foreignNonces.toMs: got ${opts.toMs}, expected at least fromMs (${opts.fromMs})`);
+    this.foreign = { ...opts };
+  }
+  /** True when another client on the key already used `nonce` (see {@link foreignNonces}). */
+  isForeignNonce(nonce: string): boolean {
+    const n = Number(nonce);
+    return this.foreign !== null && Number.isInteger(n) && n >= this.foreign.fromMs && n <= this.foreign.toMs;
+  }
   /** The server's wall clock (skew applied). */
   serverNowMs(): number {
     return Date.now() + this.clockSkewMs;
@@ -111,6 +124,7 @@ export class FaultState implements FaultController {
     this.hangs = 0;
     this.acceptHangs = 0;
     this.hiddenLookups = 0;
+    this.foreign = null;
     this.marketData.clear();
     this.rateLimitPenalties = this.penaltiesByDefault;
     this.suspension.lift();

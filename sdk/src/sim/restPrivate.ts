@@ -66,8 +66,9 @@ export class PrivateApi {
   handle(method: string, requestPath: string, path: string, query: URLSearchParams, rawBody: string, headers: IncomingHttpHeaders): Reply | 'hang' {
     const denied = verifyRest(this.key, method, requestPath, method === 'GET' ? '' : rawBody, headers, Date.now());
     if (denied) return reject(denied.code, denied.msg);
-    const nonce = headers['access-nonce'];
-    if (!this.nonces.admit(Array.isArray(nonce) ? (nonce[0] ?? '') : (nonce ?? ''), this.faults.serverNowMs())) {
+    const rawNonce = headers['access-nonce'];
+    const nonce = Array.isArray(rawNonce) ? (rawNonce[0] ?? '') : (rawNonce ?? '');
+    if (this.faults.isForeignNonce(nonce) || !this.nonces.admit(nonce, this.faults.serverNowMs())) {
       return reject('152407', 'Repeated nonce, Reusing within 60 seconds is not allowed.');
     }
     let body: unknown = {};

@@ -180,6 +180,12 @@ export interface FaultController {
    */
   clockSkew(ms: number): void;
   /**
+   * Another client on the sim's key (a process that just died, say) used every nonce from
+   * `fromMs` to `toMs` inclusive: private requests carrying one are refused with 152407 until
+   * `reset()`. Its stamps are unknown to any client of this process, as they would be.
+   */
+  foreignNonces(opts: { fromMs: number; toMs: number }): void;
+  /**
    * Corrupts every answer of one public market-data endpoint with `mode` (see
    * `MarketDataFaultMode`) until called again with `mode: null` or `reset()`. Several kinds can
    * be corrupted at once. Throws on a mode that does not apply to the kind (e.g. crossed trades).

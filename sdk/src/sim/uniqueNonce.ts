@@ -11,14 +11,20 @@ const REMEMBER_MS = 120_000;
  */
 const RECENT = new Map<string, Map<number, number>>();
 /**
- * After the venue refuses a nonce, stamps for that key start this far past the refused one.
- * Another process on the same key (one that just crashed, or runs beside this one) may have used
- * every millisecond around now; its stamps are unknown here, so retrying at the next millisecond
- * would keep landing on them. A second is well inside BloFin's 60 s timestamp window.
+ * After the venue refuses a nonce, stamps for that key start past the refused one: by this much
+ * after the first refusal, doubling with each further refusal in a row, up to
+ * {@link MAX_SKIP_MS}. Another process on the same key (one that just crashed, or runs beside
+ * this one) may have used every millisecond around now, and its clock correction may differ from
+ * ours by a second or more (BloFin's `Date` header has whole seconds); its stamps are unknown
+ * here, so retrying at the next millisecond, or at a fixed step, can keep landing on them.
  */
-const SKIP_AFTER_REFUSAL_MS = 1_000;
+const FIRST_SKIP_MS = 1_000;
+/** Half of BloFin's 60 s timestamp window: a skipped-ahead stamp is still accepted. */
+const MAX_SKIP_MS = 30_000;
 /** Per (venue, key): the first stamp allowed after a refusal. */
 const FLOOR = new Map<string, number>();
+/** Per (venue, key): refusals in a row (an accepted private request resets it). */
+const REFUSALS = new Map<string, number>();
 /** BloFin's "Repeated nonce" code. */
 const NONCE_REUSED = '152407';
 
@@ -57,11 +63,21 @@ export function uniqueSignNonces<T extends Exchange>(ex: T): T {
   // failed is retried by the caller, which is what makes the skip matter).
   const handleErrors = ex.handleErrors.bind(ex) as (...a: unknown[]) => unknown;
   ex.handleErrors = ((...args: unknown[]) => {
-    const body = args[5];
-    if (typeof body === 'string' && body.includes(`"${NONCE_REUSED}"`)) {
-      const sent = Number((args[7] as Record<string, unknown> | undefined)?.['ACCESS-NONCE']);
+    const sent = Number((args[7] as Record<string, unknown> | undefined)?.['ACCESS-NONCE']);
+    if (Number.isFinite(sent)) {
+      const body = args[5];
       const key = keyOf();
-      if (Number.isFinite(sent)) FLOOR.set(key, Math.max(FLOOR.get(key) ?? 0, sent + SKIP_AFTER_REFUSAL_MS));
+      if (typeof body === 'string' && body.includes(`"${NONCE_REUSED}"`)) {
+        const refusals = (REFUSALS.get(key) ?? 0) + 1;
+        REFUSALS.set(key, refusals);
+        const skipMs = Math.min(MAX_SKIP_MS, FIRST_SKIP_MS * 2 ** (refusals - 1));
+        // Never further ahead of the instance's clock than the cap: a stamp outside the venue's
+        // timestamp window would be refused for that instead (152405), for a minute.
+        const floorMs = Math.min(sent + skipMs, ex.milliseconds() + MAX_SKIP_MS);
+        FLOOR.set(key, Math.max(FLOOR.get(key) ?? 0, floorMs));
+      } else {
+        REFUSALS.delete(key);
+      }
     }
     return handleErrors(...args);
   }) as typeof ex.handleErrors;

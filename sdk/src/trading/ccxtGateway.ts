@@ -351,6 +351,8 @@ export function isExchangeUnavailable(err: unknown): boolean {
 }
 
 const SYNCS = new WeakMap<Exchange, ExchangeClockSync>();
+/** Measured offsets smaller than this are noise from the `Date` header's whole seconds (and load). */
+export const CLOCK_DEADBAND_MS = 5_000;
 
 /**
  * Measures the exchange's clock against ours and corrects the timestamps ccxt signs with.
@@ -358,11 +360,16 @@ const SYNCS = new WeakMap<Exchange, ExchangeClockSync>();
  * stamps ACCESS-TIMESTAMP with `this.milliseconds()`), so the instance's `milliseconds` is
  * wrapped to add the measured offset. Each sample is the HTTP `Date` header of a public reply
  * (whole seconds, so +500 ms for the expected truncation) minus the request's local midpoint;
- * the median of the samples wins.
+ * the median of the samples wins. A median under {@link CLOCK_DEADBAND_MS} is applied as zero: the
+ * header cannot resolve it, and BloFin's 60 s window does not need it, while applying that noise
+ * would give every process on this machine its own clock, and a process restarted on the same
+ * key would sign again the milliseconds its predecessor used (nonces are timestamps; 152407).
  */
 export class ExchangeClockSync {
-  /** Exchange time minus local time, in ms. */
+  /** Exchange time minus local time, in ms, as applied to signed timestamps (0 inside the deadband). */
   offsetMs = 0;
+  /** The last measurement before the deadband, in ms. */
+  measuredOffsetMs = 0;
   private readonly localMs: () => number;
 
   private constructor(
@@ -398,7 +405,8 @@ export class ExchangeClockSync {
     }
     if (readings.length === 0) return this.offsetMs;
     readings.sort((a, b) => a - b);
-    this.offsetMs = Math.round(readings[Math.floor(readings.length / 2)] ?? 0);
+    this.measuredOffsetMs = Math.round(readings[Math.floor(readings.length / 2)] ?? 0);
+    this.offsetMs = Math.abs(this.measuredOffsetMs) < CLOCK_DEADBAND_MS ? 0 : this.measuredOffsetMs;
     return this.offsetMs;
   }
 }

@@ -192,6 +192,36 @@ describe('SimExchange fidelity: nonce uniqueness', () => {
     await first.close();
     await second.close();
   });
+
+  it('after a refusal for a nonce another process used, the next stamps skip past it by growing steps, so a retried read gets through', async () => {
+    const ex = client(sim);
+    try {
+      await ex.loadMarkets();
+      const frozenMs = Date.now();
+      ex.milliseconds = () => frozenMs;
+      // A process that just died, its clock correction 6 s ahead of ours, used every millisecond around now.
+      sim.faults.foreignNonces({ fromMs: frozenMs - 500, toMs: frozenMs + 6_000 });
+      const refused: string[] = [];
+      let accepted = '';
+      for (let attempt = 0; attempt < 4 && !accepted; attempt++) {
+        try {
+          await ex.fetchBalance();
+          accepted = String((ex as unknown as { last_request_headers: Record<string, string> }).last_request_headers['ACCESS-NONCE']);
+        } catch (err) {
+          expect(err, 'only the nonce is refused').toBeInstanceOf(ccxt.InvalidNonce);
+          refused.push(String((err as Error).message));
+        }
+      }
+      expect(refused.every((m) => m.includes('152407')), refused.join(' | ')).toBe(true);
+      expect(refused.length, 'refused at the clock, 1 s and 3 s past it, accepted 7 s past it').toBe(3);
+      expect(Number(accepted)).toBe(frozenMs + 7_000);
+      await expect(ex.fetchPositions(), 'the next call follows on from the accepted stamp').resolves.toBeDefined();
+      expect(Number((ex as unknown as { last_request_headers: Record<string, string> }).last_request_headers['ACCESS-NONCE'])).toBeGreaterThan(frozenMs + 7_000);
+    } finally {
+      sim.faults.reset();
+      await ex.close();
+    }
+  });
 });
 
 describe('SimExchange fidelity: margin', () => {
