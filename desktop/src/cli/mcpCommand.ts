@@ -1,6 +1,6 @@
-import { createFileLogger, loadCliConfig, logFilePath, type CliExtension, type GlobalOptions, type Logger } from '@perpscope/sdk';
-import { loadEngineFactory, loadSecretStore, type EngineFactory } from '../host/runtime.js';
-import { runMcp } from '../mcp/runMcp.js';
+import type { Logger } from '@perpscope/sdk';
+import { createFileLogger, loadCliConfig, logFilePath, type CliExtension, type GlobalOptions } from '@perpscope/sdk/cli';
+import type { EngineFactory } from '../host/runtime.js';
 
 /**
  * Sends what libraries print with `console` to the log file: on stdio, stdout is the protocol and
@@ -35,6 +35,8 @@ export const mcpCommand: CliExtension = (program, io) => {
       const logger = createFileLogger(logFilePath(home), config.logLevel).logger.child({ command: 'mcp' });
       keepConsoleOffStdio(logger);
       const sim = config.exchange === 'sim';
+      // Loaded here, not at the top: the engine, the MCP SDK and the keychain cost every other command nothing.
+      const [{ loadEngineFactory, loadSecretStore }, { runMcp }] = await Promise.all([import('../host/runtime.js'), import('../mcp/runMcp.js')]);
       const [factory, secrets] = await Promise.all([loadEngineFactory(`perpscope mcp${sim ? ' --sim' : ''}`), loadSecretStore()]);
       // The engine reads the same layers (and the same `--config` file) this command just validated.
       const createEngine: EngineFactory = (o) => factory({ ...o, ...(global.config !== undefined ? { configFile: global.config } : {}) });

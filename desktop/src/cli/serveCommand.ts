@@ -1,7 +1,6 @@
-import { createFileLogger, intOption, loadCliConfig, logFilePath, type CliExtension, type GlobalOptions } from '@perpscope/sdk';
+import { createFileLogger, intOption, loadCliConfig, logFilePath, type CliExtension, type GlobalOptions } from '@perpscope/sdk/cli';
 import type { HostSecretStore } from '../host/ports.js';
-import { loadEngineFactory, loadSecretStore, type EngineFactory } from '../host/runtime.js';
-import { runServe } from './serve.js';
+import type { EngineFactory } from '../host/runtime.js';
 
 /** Where `perpscope serve` gets its engine and keychain; tests pass their own. */
 export interface ServeCommandLoaders {
@@ -9,8 +8,14 @@ export interface ServeCommandLoaders {
   secretStore(): Promise<HostSecretStore>;
 }
 
+/** The sdk's engine and the OS keychain, loaded on first use so that other commands never pay for them. */
+const defaultLoaders: ServeCommandLoaders = {
+  engineFactory: async (c) => (await import('../host/runtime.js')).loadEngineFactory(c),
+  secretStore: async () => (await import('../host/runtime.js')).loadSecretStore(),
+};
+
 /** `perpscope serve` over the given loaders (default: the sdk's engine and the OS keychain). */
-export const createServeCommand = (load: ServeCommandLoaders = { engineFactory: (c) => loadEngineFactory(c), secretStore: () => loadSecretStore() }): CliExtension => (program, io) => {
+export const createServeCommand = (load: ServeCommandLoaders = defaultLoaders): CliExtension => (program, io) => {
   program
     .command('serve')
     .description('headless engine plus the web UI on 127.0.0.1; prints the URL (with its token) to open')
@@ -26,6 +31,7 @@ export const createServeCommand = (load: ServeCommandLoaders = { engineFactory: 
       const [factory, secrets] = await Promise.all([load.engineFactory(`perpscope serve${config.exchange === 'sim' ? ' --sim' : ''}`), load.secretStore()]);
       // The engine reads the same layers (and the same `--config` file) this command just validated.
       const createEngine: EngineFactory = (o) => factory({ ...o, ...(global.config !== undefined ? { configFile: global.config } : {}) });
+      const { runServe } = await import('./serve.js');
       const handle = await runServe(
         {
           port: opts.port,

@@ -3,3 +3,4 @@ export { processIo, type CliIo } from './io.js';
 export type { CliExtension, GlobalOptions } from './program.js';
 export { intOption, listOption } from './parseOptions.js';
 export { loadCliConfig } from './loadCliConfig.js';
+export { createFileLogger, logFilePath } from '../core/fileLogger.js';

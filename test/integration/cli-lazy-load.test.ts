@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { requireFreshDist } from '../support/distFreshness.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const cli = join(repoRoot, 'desktop/dist/cli/main.js');
+
+/**
+ * A module hook that prints every module URL the process loads, one per line on stderr, so the
+ * test sees what a command really pulled in (ESM has no `require.cache` to read afterwards).
+ */
+const traceHook = `data:text/javascript,${encodeURIComponent(`
+export async function load(url, context, next) {
+  process._rawDebug('loaded ' + url);
+  return next(url, context);
+}`)}`;
+const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(traceHook)});`)}`;
+
+function loadedBy(args: string[]): { status: number | null; stdout: string; modules: string[] } {
+  const r = spawnSync(process.execPath, ['--import', register, cli, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const modules = r.stderr.split('\n').filter((l) => l.startsWith('loaded ')).map((l) => l.slice('loaded '.length));
+  return { status: r.status, stdout: r.stdout, modules };
+}
+
+/** What a command that never trades or talks to an exchange must not load. */
+const HEAVY = [/\/node_modules\/.*\/ccxt\//, /better-sqlite3/, /keytar/, /fastify/, /@modelcontextprotocol/, /\/sdk\/dist\/index\.js$/, /\/sdk\/dist\/engine\//, /\/desktop\/dist\/host\//];
+
+describe('the CLI loads only what a command uses', () => {
+  requireFreshDist(['sdk/src/cli', 'desktop/src/cli']);
+
+  for (const args of [['--help'], ['--version'], ['serve', '--help'], ['mcp', '--help']]) {
+    it(`perpscope ${args.join(' ')} loads no exchange client, database, keychain, server or engine`, () => {
+      const r = loadedBy(args);
+      expect(r.status, r.stdout).toBe(0);
+      expect(r.modules.length, 'the hook saw the modules load').toBeGreaterThan(5);
+      expect(r.modules.some((m) => m.includes('/commander/')), 'the hook sees package modules').toBe(true);
+      const heavy = r.modules.filter((m) => HEAVY.some((h) => h.test(m)));
+      expect(heavy).toEqual([]);
+    });
+  }
+
+  it('a command that needs the exchange client still loads it (the trace is not blind)', () => {
+    const r = loadedBy(['scan', '--sim', '--symbols', '3', '--seed', '1', '--start', '2025-01-15T14:00:00Z', '--top', '1', '--json', '--timeframes', '15m']);
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.modules.some((m) => /\/ccxt\//.test(m))).toBe(true);
+  }, 120_000);
+});
