@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { silentLogger, type Logger, type PerpscopeConfig } from '@perpscope/sdk';
 import { startHomeWebhookGateway } from '../gateway/gatewayForHome.js';
 import type { RunningWebhookGateway } from '../gateway/startWebhookGateway.js';
@@ -8,6 +9,7 @@ import { hostConfig } from '../host/hostConfig.js';
 import type { HostSecretStore } from '../host/ports.js';
 import type { EngineFactory } from '../host/runtime.js';
 import { startServer, type RunningServer } from '../server/startServer.js';
+import { lanNotice } from './lanNotice.js';
 
 export interface ServeOptions {
   port: number;
@@ -95,6 +97,7 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
     }
   }
   deps.out(`open ${server.openUrl}`);
+  for (const line of lanNotice(options.host, server.port, server.token, networkInterfaces())) deps.out(line);
   if (webhook) deps.out(`webhook ${webhook.url}/signal`);
   try {
     await runtime.start();
