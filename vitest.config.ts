@@ -12,7 +12,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['shared/test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'desktop/test/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    include: ['shared/test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'desktop/test/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

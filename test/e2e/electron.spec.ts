@@ -1,27 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron, expect, test } from '@playwright/test';
+import { desktopDir, electronBinary } from './electronBinary.js';
 
-const desktopDir = fileURLToPath(new URL('../../desktop/', import.meta.url));
 const screenshots = fileURLToPath(new URL('./screenshots/', import.meta.url));
-
-/**
- * The Electron binary, found the way the `electron` package does but without its auto-download
- * (requiring the package would try to fetch the binary). Null with the reason when unusable.
- */
-function electronBinary(): { path: string } | { skip: string } {
-  const pkgDir = join(desktopDir, 'node_modules/electron');
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  let path: string | null = null;
-  if (override) path = join(override, process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron');
-  else if (existsSync(join(pkgDir, 'path.txt'))) path = join(pkgDir, 'dist', readFileSync(join(pkgDir, 'path.txt'), 'utf8').trim());
-  if (!path || !existsSync(path)) return { skip: 'no Electron binary (ELECTRON_SKIP_BINARY_DOWNLOAD was set at install); run `npx install-electron` in desktop/ to enable' };
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return { skip: 'no display: run under xvfb-run' };
-  if (!existsSync(join(desktopDir, 'out/main/index.js'))) return { skip: 'desktop not built: run `pnpm build`' };
-  return { path };
-}
 
 const binary = electronBinary();
 if ('skip' in binary) console.log(`electron.spec.ts skipped: ${binary.skip}`);

@@ -86,8 +86,11 @@ describe('ccxt blofin private API against SimExchange', () => {
     expect(position.contracts, 'position = fill').toBe(1);
     const after = await ex.fetchBalance();
     const fee = order.fee!.cost!;
-    expect(fee, 'taker fee 6 bps').toBeCloseTo(order.average! * 0.0006, 6);
-    expect(after.USDT!.total! - before.USDT!.total!, 'equity moves by fee plus mark-to-market only').toBeLessThan(0.02 * order.average!);
+    // One contract of ETH-USDT is 0.01 ETH: the notional is price x contracts x contract value.
+    const contractSize = ex.market(SYMBOL).contractSize!;
+    expect(contractSize, 'ETH-USDT counts 0.01 ETH per contract').toBe(0.01);
+    expect(fee, 'taker fee 6 bps of the notional').toBeCloseTo(order.average! * contractSize * 0.0006, 8);
+    expect(after.USDT!.total! - before.USDT!.total!, 'equity moves by fee plus mark-to-market only').toBeLessThan(0.02 * order.average! * contractSize);
     const trades = await ex.fetchMyTrades(SYMBOL);
     expect(trades.some((t) => t.order === created.id), 'fill in trade history').toBe(true);
     await flatten(ex);
@@ -321,7 +324,8 @@ describe('BloFin trading rate limit', () => {
       await ex.loadMarkets();
       const outcomes: string[] = [];
       for (let i = 0; i < 32; i++) {
-        outcomes.push(await ex.createOrder(SYMBOL, 'market', i % 2 === 0 ? 'buy' : 'sell', 0.01).then(() => 'ok', (err: unknown) => errorChain(err)[0] ?? 'unknown'));
+        // 0.1 contract: ETH-USDT's minimum order.
+        outcomes.push(await ex.createOrder(SYMBOL, 'market', i % 2 === 0 ? 'buy' : 'sell', 0.1).then(() => 'ok', (err: unknown) => errorChain(err)[0] ?? 'unknown'));
       }
       expect(outcomes.slice(0, 30).every((o) => o === 'ok'), 'the first 30 pass').toBe(true);
       expect(outcomes.slice(30), 'then 429').toEqual(['RateLimitExceeded', 'RateLimitExceeded']);
@@ -344,7 +348,8 @@ describe('cross-margin liquidation', () => {
       const symbol = pump!.symbol;
       await ex.setLeverage(50, symbol);
       const last = (await ex.fetchTicker(symbol)).last!;
-      const amount = Number(ex.amountToPrecision(symbol, (1_000 * 40) / last));
+      // 40x the balance in notional, in contracts (ccxt sends the amount as contracts unchanged).
+      const amount = Number(ex.amountToPrecision(symbol, (1_000 * 40) / last / ex.market(symbol).contractSize!));
       await ex.createOrder(symbol, 'market', 'sell', amount);
       expect((await ex.fetchPositions([symbol]))[0]?.side, 'short open').toBe('short');
       await until('the liquidation', async () => ((await ex.fetchPositions([symbol])).length === 0 ? true : null), 45_000);

@@ -18,7 +18,8 @@ describe('AutoTrader live against SimExchange', () => {
   it('trades a signal with the stop and TP ladder on the exchange, re-arms a missing stop after a restart, and panics flat (RELIABILITY 26)', async () => {
     rig = await startLiveRig();
     const r = rig;
-    const lot = r.ex.market(SYMBOL).precision.amount ?? 0.001;
+    // The venue's lot is in contracts; amounts here are base units.
+    const lot = (r.ex.market(SYMBOL).precision.amount ?? 0.001) * (r.ex.market(SYMBOL).contractSize ?? 1);
     const stack = () =>
       createTradingStack({ mode: 'live', store: r.store, clock: r.clock, risk, autoTrader: { edge: { overrides: ['ema-cross'] } }, exchangeId: 'blofin', exchange: r.ex, roundAmount: (_s, a) => Math.floor(a / lot + 1e-9) * lot });
     const liveTriggers = () => r.sim.accountSnapshot().triggers.filter((t) => t.state === 'live');

@@ -22,7 +22,8 @@ runBrokerContract('ccxt blofin against SimExchange', async () => {
     return ((book.bids[0]?.[0] ?? 0) + (book.asks[0]?.[0] ?? 0)) / 2;
   };
   const market = ex.market(SYMBOL);
-  const lot = market.precision.amount ?? 0.001;
+  // The venue's lot is in contracts; amounts here are base units.
+  const lot = (market.precision.amount ?? 0.001) * (market.contractSize ?? 1);
   const px = await mid();
   return {
     broker,

@@ -38,7 +38,8 @@ describe('live entries carry the sized leverage and margin mode to the exchange 
     await broker.start();
     const book = await ex.fetchOrderBook(SYMBOL, 5);
     const ask = book.asks[0]?.[0] ?? 0;
-    const lot = ex.market(SYMBOL).precision.amount ?? 0.001;
+    // The venue's lot is in contracts; amounts here are base units.
+    const lot = (ex.market(SYMBOL).precision.amount ?? 0.001) * (ex.market(SYMBOL).contractSize ?? 1);
     const amountBase = Math.max(1, Math.ceil(100 / ask / lot)) * lot;
     expect((await ex.fetchLeverage(SYMBOL, { marginMode: 'cross' })).longLeverage, 'the sim account starts at 3x').toBe(3);
     const order = await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase, tradeId: 'lev', leg: 'entry', risk: entryRisk(SYMBOL, 'long', ask) });
@@ -60,7 +61,8 @@ describe('live entries carry the sized leverage and margin mode to the exchange 
     await broker.start();
     const book = await ex.fetchOrderBook(symbol, 5);
     const ask = book.asks[0]?.[0] ?? 0;
-    const lot = ex.market(symbol).precision.amount ?? 0.001;
+    // The venue's lot is in contracts; amounts here are base units.
+    const lot = (ex.market(symbol).precision.amount ?? 0.001) * (ex.market(symbol).contractSize ?? 1);
     const before = orderPosts();
     await expect(
       broker.placeOrder({ symbol, side: 'buy', type: 'market', amountBase: Math.max(1, Math.ceil(100 / ask / lot)) * lot, tradeId: 'lev100', leg: 'entry', risk: entryRisk(symbol, 'long', ask) }),

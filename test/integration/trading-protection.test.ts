@@ -13,7 +13,8 @@ async function openLong(r: LiveRig, tradeId: string): Promise<{ px: number; pm: 
   await r.broker.start();
   const book = await r.ex.fetchOrderBook(SYMBOL, 5);
   const px = ((book.bids[0]?.[0] ?? 0) + (book.asks[0]?.[0] ?? 0)) / 2;
-  const lot = r.ex.market(SYMBOL).precision.amount ?? 0.001;
+  // The venue's lot is in contracts; amounts here are base units.
+  const lot = (r.ex.market(SYMBOL).precision.amount ?? 0.001) * (r.ex.market(SYMBOL).contractSize ?? 1);
   const amountBase = r.amountBase * 2;
   const entry = await r.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase, tradeId, leg: 'entry', risk: entryRisk(SYMBOL, 'long', px) });
   expect(entry.state).toBe('FILLED');

@@ -38,7 +38,7 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     // Crash just after the request: the exchange holds the order, the ledger still says SENT.
     const after = rig.broker.orders.record(entry(rig, 'crash-after', px)).order;
     rig.broker.orders.move(after, 'SENT', { reason: 'sending' });
-    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: after.clientOrderId });
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountContracts, undefined, { clientOrderId: after.clientOrderId });
     const restarted = rig.reopen();
     await restarted.start();
     for (const id of [before.clientOrderId, after.clientOrderId]) {
@@ -91,7 +91,7 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     await rig.broker.start();
     const px = await mid(rig);
     const id = deriveClientOrderId({ ledger: 'live', tradeId: 'dup', leg: 'entry', attempt: 0 });
-    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: id });
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountContracts, undefined, { clientOrderId: id });
     const order = await rig.broker.placeOrder(entry(rig, 'dup', px));
     expect(order.clientOrderId).toBe(id);
     expect(order.state, 'adopted as the exchange has it').toBe('FILLED');
@@ -107,8 +107,8 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     await rig.broker.placeOrder(entry(rig, 'before-down', px));
     // While the app is down: an order of ours the ledger never saw (its db write was lost) and a manual fill.
     const orphan = deriveClientOrderId({ ledger: 'live', tradeId: 'orphan', leg: 'entry', attempt: 0 });
-    await rig.ex.createOrder(SYMBOL, 'limit', 'buy', rig.amountBase, Math.floor(px * 0.7), { clientOrderId: orphan });
-    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase * 2, undefined, { clientOrderId: 'manual1' });
+    await rig.ex.createOrder(SYMBOL, 'limit', 'buy', rig.amountContracts, Math.floor(px * 0.7), { clientOrderId: orphan });
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountContracts * 2, undefined, { clientOrderId: 'manual1' });
     const restarted = rig.reopen();
     await restarted.start();
     expect(rig.store.orders.get(orphan)?.state, 'orphan adopted').toBe('ACK');
@@ -139,7 +139,7 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
 
       rig.sim.faults.dropWebsockets();
       const orphan = deriveClientOrderId({ ledger: 'live', tradeId: 'while-dropped', leg: 'entry', attempt: 0 });
-      await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: orphan });
+      await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountContracts, undefined, { clientOrderId: orphan });
       await until('reconciliation after the reconnect', () => follower.reconnects() >= 1 && rig!.store.orders.get(orphan) !== undefined);
       expect(rig.store.orders.get(orphan)?.state).toBe('FILLED');
       expect(ledgerMatchesExchange(rig.sim, rig.store, rig.ex)).toEqual([]);
@@ -155,7 +155,7 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     // Two trades on one symbol in flight at once (the policy here allows it): a plain second entry,
     // so the test does not depend on which of the two reaches the exchange first.
     const [a, b] = await Promise.all([rig.broker.placeOrder(entry(rig, 'tradeA', px)), rig.broker.placeOrder(entry(rig, 'tradeB', px))]);
-    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: 'foreign1' });
+    await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountContracts, undefined, { clientOrderId: 'foreign1' });
     await rig.broker.reconcile();
     expect(rig.store.orders.listByTrade('live', 'tradeA').map((o) => o.clientOrderId)).toEqual([a.clientOrderId]);
     expect(rig.store.orders.listByTrade('live', 'tradeB').map((o) => o.clientOrderId)).toEqual([b.clientOrderId]);
@@ -194,7 +194,7 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     const px = await mid(rig);
     // The ledger saw the ack but not yet the fill when the cancel went out.
     const { order } = rig.broker.orders.record(entry(rig, 'race', px));
-    const placed = await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: order.clientOrderId });
+    const placed = await rig.ex.createOrder(SYMBOL, 'market', 'buy', rig.amountContracts, undefined, { clientOrderId: order.clientOrderId });
     rig.broker.orders.move(order, 'ACK', { reason: 'acknowledged', exchangeOrderId: String(placed.id) });
     const after = await rig.broker.cancelOrder(order.clientOrderId);
     expect(after.state).toBe('FILLED');
@@ -232,7 +232,8 @@ describe('trading reliability through ccxt blofin against SimExchange', () => {
     const px = await mid(rig);
     const alerts: string[] = [];
     rig.broker.on((e) => e.type === 'alert' && alerts.push(e.reason));
-    const lot = rig.ex.market(SYMBOL).precision.amount ?? 0.001;
+    // The venue's lot is in contracts; amounts here are base units.
+    const lot = (rig.ex.market(SYMBOL).precision.amount ?? 0.001) * (rig.ex.market(SYMBOL).contractSize ?? 1);
     const huge = Math.ceil(500_000 / px / lot) * lot;
     const order = await rig.broker.placeOrder({ ...entry(rig, 'too-big', px), amountBase: huge });
     expect(order.state).toBe('REJECTED');

@@ -15,7 +15,8 @@ describe.skipIf(!soak)('soak: 200 trades through ccxt blofin under random faults
     const rig = await startLiveRig({ maxLookups: 6, lookupBaseMs: 20, readRetry: { attempts: 6, baseMs: 20 } }, 77, 500, 30);
     let seed = 99;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const lot = rig.ex.market(SYMBOL).precision.amount ?? 0.001;
+    // The venue's lot is in contracts; amounts here are base units.
+    const lot = (rig.ex.market(SYMBOL).precision.amount ?? 0.001) * (rig.ex.market(SYMBOL).contractSize ?? 1);
     const pm = new ProtectionManager({ broker: rig.broker, store: rig.store, clock: rig.clock, roundAmount: (_s, a) => Math.floor(a / lot + 1e-9) * lot });
     const unprotectedMs: number[] = [];
     const errors: string[] = [];

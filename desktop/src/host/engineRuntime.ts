@@ -150,6 +150,8 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     onEdgeChange: (edge) => trading?.setEdge(edge),
     tpsl: config.autotrade.tpsl,
     onTpslChange: (tpsl) => trading?.setTpsl(tpsl),
+    pyramidLevels: config.autotrade.pyramidLevels,
+    onPyramidChange: (levels) => trading?.setPyramid(levels),
   });
   // Paper always; live only once armed from the app (never from the config, never after a restart).
   const trading: PaperTrading | undefined =
@@ -162,7 +164,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
           clock: wiring.deps.clock ?? wall,
           logger,
           risk: settings.risk(),
-          autotrade: { ...config.autotrade, edge: settings.edge(), tpsl: settings.tpsl() },
+          autotrade: { ...config.autotrade, edge: settings.edge(), tpsl: settings.tpsl(), pyramidLevels: settings.pyramidLevels() },
           edgeEvidence: resolveEdgeEvidence(config.signals),
           ranking: rankings.row,
           // Open positions get fresh order flow about once a wall second, however fast the sim runs.
@@ -175,7 +177,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
   const backtest = createBacktestService({
     home,
     dataDirs: () => config.backtest.dataDirs,
-    settings: () => ({ risk: settings.risk(), signals: config.signals, profile: profiles.active(), universe: config.universe, autotrade: { ...config.autotrade, edge: settings.edge(), tpsl: settings.tpsl() } }),
+    settings: () => ({ risk: settings.risk(), signals: config.signals, profile: profiles.active(), universe: config.universe, autotrade: { ...config.autotrade, edge: settings.edge(), tpsl: settings.tpsl(), pyramidLevels: settings.pyramidLevels() } }),
     nowMs: () => wall.nowMs(),
     logger,
   });

@@ -117,6 +117,10 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       const t = engine.trading;
       return t?.disarmLive ? attempt(() => t.disarmLive!(), liveSecrets(t)) : { ok: false, error: notSupported('trading.disarmLive', 'live trader') };
     },
+    async 'trading.resumeEntries'() {
+      const t = engine.trading;
+      return t?.resumeEntries ? attempt(() => t.resumeEntries!(), liveSecrets(t)) : { ok: false, error: notSupported('trading.resumeEntries', 'live trader') };
+    },
     async 'orders.place'(p) {
       const t = engine.trading;
       return t ? attempt(async () => ({ order: await t.placeOrder(p) }), liveSecrets(t)) : { ok: false, error: notSupported('orders.place', 'trader') };

@@ -1,4 +1,4 @@
-import { InvalidInputError, UnknownSymbolError } from '@perpscope/sdk';
+import { contractsToBase, InvalidInputError, UnknownSymbolError } from '@perpscope/sdk';
 import { ErrorCode, TIMEFRAMES, timeframeMs, type AlertView, type Candle, type HealthView, type SymbolDetailView, type Timeframe } from '@perpscope/shared';
 import { aggregateCandles, sourceTimeframe } from './candleAggregation.js';
 import { computeOverlays } from './overlays.js';
@@ -46,7 +46,7 @@ export interface MarketEngineLike {
   refreshOrderFlow(symbol: string): Promise<OrderFlowLike>;
   health(): MarketHealthLike;
   /** The venue's market specs (tick, lot, leverage), when the engine has them. */
-  markets?(): readonly { symbol: string; tickSize: number; lotSize: number; maxLeverage?: number | undefined }[];
+  markets?(): readonly { symbol: string; tickSize: number; lotSize: number; contractSize?: number; maxLeverage?: number | undefined }[];
 }
 
 export interface MarketAdapterOptions {
@@ -116,7 +116,8 @@ export function adaptMarketEngine(engine: MarketEngineLike, options: MarketAdapt
       base,
       quote,
       priceTick: spec && spec.tickSize > 0 ? spec.tickSize : null,
-      amountStep: spec && spec.lotSize > 0 ? spec.lotSize : null,
+      // The venue's lot is in contracts; the ticket sizes in base units.
+      amountStep: spec && spec.lotSize > 0 ? contractsToBase(spec, spec.lotSize) : null,
       minNotionalUsd: null,
       maxLeverage: spec?.maxLeverage ?? null,
     };

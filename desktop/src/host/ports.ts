@@ -72,6 +72,8 @@ export interface TradingPort {
   /** Arms live trading with a key the host read from the keychain and tested; absent: not offered. */
   armLive?(exchange: string, label: string, secret: HostSecret, testKey: () => Promise<unknown>): Promise<TradingStatusView>;
   disarmLive?(): Promise<TradingStatusView>;
+  /** Lifts an error-burst halt of new entries on the live session; throws when there is none. */
+  resumeEntries?(): Promise<TradingStatusView>;
   /** Credential values of the armed live key, masked in every reply; empty on paper. */
   secretsInUse?(): readonly string[];
 }

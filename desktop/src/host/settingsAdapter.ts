@@ -3,7 +3,11 @@ import {
   TpSlConfigSchema,
   type TpSlConfig,
   InvalidInputError,
+  ladderFromPyramidLevels,
   mergeLayers,
+  PyramidLadderSchema,
+  pyramidLevelsFromLadder,
+  type PyramidLadder,
   RiskConfigSchema,
   UniverseConfigSchema,
   zodIssuesToFieldIssues,
@@ -16,7 +20,7 @@ import type { SettingFieldView, SettingsView } from '@perpscope/shared';
 import type { SettingsPort } from './ports.js';
 import type { SettingsRepositoryLike } from './profilesAdapter.js';
 
-/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? }, autotrade?: { edge?, tpsl? } }`. */
+/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? }, autotrade?: { edge?, tpsl?, pyramid? } }`. */
 export const SETTINGS_KEY = 'desktop.settings';
 
 type Value = SettingFieldView['value'];
@@ -36,6 +40,7 @@ interface FieldSpec {
 
 const RESTART = 'Applies to the scanned universe when the engine restarts.';
 const NEW_POSITIONS = 'Applies to new positions; open ones keep the plan they were opened with.';
+const PYRAMID = 'Applies at once, to the next add of open positions too (adds already made stay). Saving any pyramiding field replaces autotrade.pyramidLevels from config.json with this ladder.';
 
 /** The editable settings. Bounds mirror the sdk schemas, which remain the validators. */
 const FIELDS: readonly FieldSpec[] = [
@@ -90,6 +95,11 @@ const FIELDS: readonly FieldSpec[] = [
   { path: 'autotrade.tpsl.trailing.bps', group: 'protection', label: 'Trailing distance (bps mode)', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
   { path: 'autotrade.tpsl.trailing.minStepBps', group: 'protection', label: 'Smallest trailing move', kind: 'number', min: 0, unit: 'bps', help: NEW_POSITIONS },
   { path: 'autotrade.tpsl.trailing.minAmendIntervalMs', group: 'protection', label: 'Time between trailing amends', kind: 'integer', min: 0, unit: 'ms', help: NEW_POSITIONS },
+  { path: 'autotrade.pyramid.adds', group: 'sizing', label: 'Pyramid adds', kind: 'integer', min: 0, max: 10, help: `Adds to a winning auto-trader position; 0 turns pyramiding off. ${PYRAMID}` },
+  { path: 'autotrade.pyramid.firstAtR', group: 'sizing', label: 'First add after', kind: 'number', min: 0, max: 100, unit: 'R', help: `Favourable move, in multiples of the initial stop distance. ${PYRAMID}` },
+  { path: 'autotrade.pyramid.spacingR', group: 'sizing', label: 'Spacing between adds', kind: 'number', min: 0, max: 100, unit: 'R', help: PYRAMID },
+  { path: 'autotrade.pyramid.firstFraction', group: 'sizing', label: 'First add size', kind: 'number', min: 0, max: 1, help: `Fraction of the initial position. ${PYRAMID}` },
+  { path: 'autotrade.pyramid.sizeDecay', group: 'sizing', label: 'Size decay per add', kind: 'number', min: 0, max: 1, help: `Each further add is this fraction of the one before; 1: all the same size. ${PYRAMID}` },
 ];
 const FIELD_PATHS = new Set(FIELDS.map((f) => f.path));
 
@@ -132,6 +142,10 @@ export interface SettingsAdapterOptions {
   tpsl?: PerpscopeConfig['autotrade']['tpsl'];
   /** Called with the new TP/SL settings after a change: new positions use them. */
   onTpslChange?: (tpsl: TpSlConfig) => void;
+  /** Pyramid levels from config.json and env (`autotrade.pyramidLevels`); a saved ladder replaces them. */
+  pyramidLevels?: PerpscopeConfig['autotrade']['pyramidLevels'];
+  /** Called with the new pyramid levels after a change, e.g. to update the AutoTrader. */
+  onPyramidChange?: (levels: PerpscopeConfig['autotrade']['pyramidLevels']) => void;
 }
 
 export interface SettingsAdapter {
@@ -142,6 +156,8 @@ export interface SettingsAdapter {
   edge(): EdgeGateConfig;
   /** The AutoTrader's TP/SL, break-even and trailing settings with the saved overrides. */
   tpsl(): TpSlConfig;
+  /** The AutoTrader's pyramid levels: the saved ladder's, else the configured ones. */
+  pyramidLevels(): PerpscopeConfig['autotrade']['pyramidLevels'];
 }
 
 /** The saved overrides, or an empty object when none (or garbage) is stored. */
@@ -172,6 +188,14 @@ function parseSection<S extends Section>(section: S, overrides: Overrides, base:
   return (parsed.success ? parsed.data : schema.parse(base)) as ReturnType<(typeof AUTOTRADE_SECTIONS)[S]['parse']>;
 }
 
+/** The saved pyramid ladder fields over the one the configured levels stand for; null when none is saved or it no longer parses. */
+function savedLadder(overrides: Overrides, base: PyramidLadder): PyramidLadder | null {
+  const saved = getAt(overrides, 'autotrade.pyramid');
+  if (!isObject(saved)) return null;
+  const parsed = PyramidLadderSchema.safeParse(mergeLayers(base, saved));
+  return parsed.success ? parsed.data : null;
+}
+
 /**
  * `settings.get/set`: universe gates, the ranking profile, risk gates and sizing, the auto-trader's edge gate, described as
  * fields for a generic form. Values are validated with the sdk's own schemas (every bad path is
@@ -183,12 +207,17 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
   let risk = parseRisk(overrides, baseRisk);
   const base: Record<Section, Overrides> = { edge: o.edge ? structuredClone(o.edge) : {}, tpsl: o.tpsl ? structuredClone(o.tpsl) : {} };
   const sections = { edge: parseSection('edge', overrides, base.edge), tpsl: parseSection('tpsl', overrides, base.tpsl) };
+  const configLevels = structuredClone(o.pyramidLevels ?? []);
+  const baseLadder = ladderFromPyramidLevels(configLevels);
+  let ladder = savedLadder(overrides, baseLadder);
+  const levelsOf = (l: PyramidLadder | null) => (l ? pyramidLevelsFromLadder(l) : structuredClone(configLevels));
 
   function current(path: string): Value {
     if (path.startsWith('universe.')) {
       const saved = getAt(overrides, path);
       return (saved ?? getAt({ universe: o.universe }, path) ?? null) as Value;
     }
+    if (path.startsWith('autotrade.pyramid.')) return (getAt({ autotrade: { pyramid: ladder ?? baseLadder } }, path) ?? null) as Value;
     if (path.startsWith('autotrade.')) return (getAt({ autotrade: sections }, path) ?? null) as Value;
     return (getAt({ risk }, path) ?? null) as Value;
   }
@@ -243,6 +272,14 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
       if (parsed.success) Object.assign(nextSections, { [section]: parsed.data });
       else for (const i of zodIssuesToFieldIssues(parsed.error, input)) issues.push({ ...i, path: `autotrade.${section}.${i.path}` });
     }
+    const ladderInput = getAt(next, 'autotrade.pyramid');
+    let nextLadder: PyramidLadder | null = null;
+    if (isObject(ladderInput)) {
+      const merged = mergeLayers(baseLadder, ladderInput);
+      const parsed = PyramidLadderSchema.safeParse(merged);
+      if (parsed.success) nextLadder = parsed.data;
+      else for (const i of zodIssuesToFieldIssues(parsed.error, merged)) issues.push({ ...i, path: `autotrade.pyramid.${i.path}` });
+    }
     if (issues.length > 0 || !nextRisk.success || !nextSections.edge || !nextSections.tpsl) throw new InvalidInputError('settings', issues);
     o.settings.set(SETTINGS_KEY, next, o.nowMs());
     overrides = next;
@@ -255,9 +292,12 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
     sections.tpsl = nextSections.tpsl;
     if (edgeChanged) o.onEdgeChange?.(sections.edge);
     if (tpslChanged) o.onTpslChange?.(sections.tpsl);
+    const pyramidChanged = JSON.stringify(levelsOf(nextLadder)) !== JSON.stringify(levelsOf(ladder));
+    ladder = nextLadder;
+    if (pyramidChanged) o.onPyramidChange?.(levelsOf(ladder));
     if (profile !== undefined && profile !== o.profiles.active()) o.profiles.apply(profile);
     return view();
   }
 
-  return { port: { get: view, set }, risk: () => risk, edge: () => sections.edge, tpsl: () => sections.tpsl };
+  return { port: { get: view, set }, risk: () => risk, edge: () => sections.edge, tpsl: () => sections.tpsl, pyramidLevels: () => levelsOf(ladder) };
 }

@@ -3,6 +3,7 @@ import {
   createTradingStack,
   PerpscopeError,
   describeError,
+  ManualOrderDesk,
   ManualOrders,
   PaperBroker,
   paperMarketSpec,
@@ -17,6 +18,7 @@ import {
   type Logger,
   type RiskConfig,
   type Store,
+  type AutoTraderConfig,
   type AutoTraderConfigInput,
   type EdgeEvidenceFile,
   type EdgeGateConfig,
@@ -65,12 +67,11 @@ export interface PaperTrading {
   setEdge(config: EdgeGateConfig): void;
   /** Applies changed TP/SL, break-even and trailing settings: positions opened from now on use them. */
   setTpsl(config: TpSlConfig): void;
+  /** Applies changed pyramid levels at once: the AutoTrader reads them at each price, open positions included. */
+  setPyramid(levels: AutoTraderConfig['pyramidLevels']): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** Wall-time bound on panic's book refresh: closing must not wait on a slow or silent exchange. */
-const PANIC_BOOK_REFRESH_TIMEOUT_MS = 3_000;
 
 /** Store key of the paper auto-trader switch, so it survives a restart (live never starts armed). */
 const AUTOTRADE_KEY = 'desktop.trading.autotrade';
@@ -84,7 +85,8 @@ interface Session {
   label: string | null;
   stack: TradingStack;
   bridge: TradingBridge;
-  manual: ManualOrders;
+  /** The sdk's sequence for the trader's own orders, closes and panic over this session's stack. */
+  desk: ManualOrderDesk;
   /** Credential values to keep out of every message of this session (live). */
   secrets: readonly string[];
   /** Runs a command of this session; its stop waits for the commands under way. */
@@ -99,8 +101,8 @@ interface Session {
  * Trading over the sdk's trading stack, paper by default and live once armed, each driven by its
  * own TradingBridge: every order passes the stack's RiskPolicy (the kill switch first), the
  * AutoTrader takes selected signals when its switch is on, and orders, fills, positions and the
- * switch live in the store so they survive a restart. Manual orders refresh the symbol's order
- * flow first so they walk the current book, then go through the sdk's ManualOrders.
+ * switch live in the store so they survive a restart. Manual orders, closes and panic run the
+ * sdk's ManualOrderDesk sequence (fresh book, executable price, size, place, protect).
  *
  * Live is armed by `armLive` with a key the host has already read from the keychain and tested;
  * it runs the same stack `perpscope run --live` builds (CcxtBroker: the ledger before the send,
@@ -120,6 +122,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   let risk = structuredClone(o.risk);
   const edge = { ...(o.autotrade.edge ?? {}) };
   let tpsl = structuredClone(o.autotrade.tpsl);
+  let pyramidLevels = structuredClone(o.autotrade.pyramidLevels);
 
   function openSession(kind: 'paper' | 'live', exchange: string, label: string | null, client?: Exchange, secrets: readonly string[] = []): Session {
     const stack = createTradingStack({
@@ -141,6 +144,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         ...o.autotrade,
         edge: { ...edge } as EdgeGateConfig,
         ...(tpsl ? { tpsl: structuredClone(tpsl) } : {}),
+        ...(pyramidLevels ? { pyramidLevels: structuredClone(pyramidLevels) } : {}),
         // Arming never closes what the account already holds: its open positions get a fallback
         // stop (the dialog says so), whatever `safeRestart` says for a restart of the app.
         ...(kind === 'live' ? { safeRestart: 'rearm' as const } : {}),
@@ -209,13 +213,23 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       },
     });
     const manual = new ManualOrders({ stack, clock: o.clock, logger: o.logger });
+    const desk = new ManualOrderDesk({
+      stack,
+      manual,
+      logger: o.logger,
+      refreshFlow: (symbol) => bridge.refresh(symbol),
+      scan: (symbol) => {
+        const row = o.ranking(symbol);
+        return { lastPrice: row?.lastPrice ?? null, manipScore: row?.manipScore ?? null, quoteVolume24hUsd: row?.quoteVolume24hUsd ?? 0, atrPct: row?.atrPct ?? null };
+      },
+    });
     const session: Session = {
       kind,
       exchange,
       label,
       stack,
       bridge,
-      manual,
+      desk,
       positionView,
       fillView,
       secrets,
@@ -268,35 +282,6 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
     return { active: s.on, reason: s.on ? (s.reason ?? s.sources.join(', ')) : s.reason, sinceMs: s.changedAtMs === null ? null : Math.floor(s.changedAtMs) };
   }
 
-  /** The freshest mid (or mark) after feeding the broker the symbol's current book. */
-  async function refreshOn(session: Session, symbol: string): Promise<number | null> {
-    const flow = await session.bridge.refresh(symbol);
-    const bid = flow.bookTop?.bids[0]?.[0];
-    const ask = flow.bookTop?.asks[0]?.[0];
-    return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (flow.markPrice?.markPrice ?? null);
-  }
-
-  /**
-   * Best effort: reads the current book of each symbol panic closes, so closing orders walk it,
-   * within PANIC_BOOK_REFRESH_TIMEOUT_MS of wall time. A failure or a late answer only costs the
-   * fresh book; panic goes on against the last one.
-   */
-  async function refreshBooksForPanic(session: Session, symbols: readonly string[] | null): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), PANIC_BOOK_REFRESH_TIMEOUT_MS);
-    });
-    const work = (async () => {
-      const wanted = symbols ?? (await session.stack.broker.fetchPositions()).map((p) => p.symbol);
-      await Promise.all(wanted.map((s) => refreshOn(session, s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'))));
-    })().catch((err: unknown) => o.logger.warn({ err: describeError(err) }, 'panic: position read failed; closing what the broker finds'));
-    try {
-      if ((await Promise.race([work, deadline])) === 'timeout') o.logger.warn({ timeoutMs: PANIC_BOOK_REFRESH_TIMEOUT_MS }, 'panic: book refresh too slow; closing against the last books');
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** Manual orders go through the sdk's one order path: sized at the executable price, every gate. */
   async function placeOrder(p: MethodParams<'orders.place'>): Promise<OrderView> {
     const session = active();
@@ -317,24 +302,18 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   }
 
   async function placeOn(session: Session, p: MethodParams<'orders.place'>): Promise<OrderView> {
-    session.manual.refuseIfKilled(p);
-    const referencePrice = await refreshOn(session, p.symbol);
-    const row = o.ranking(p.symbol);
-    const order = await session.manual.place(
-      {
-        symbol: p.symbol,
-        side: p.side,
-        type: p.type,
-        ...(p.price !== undefined ? { price: p.price } : {}),
-        ...(p.amountBase !== undefined ? { amountBase: p.amountBase } : {}),
-        ...(p.notionalUsd !== undefined ? { notionalUsd: p.notionalUsd } : {}),
-        ...(p.stopLossPrice !== undefined ? { stopLossPrice: p.stopLossPrice } : {}),
-        ...(p.takeProfitPrice !== undefined ? { takeProfitPrice: p.takeProfitPrice } : {}),
-        ...(p.reduceOnly !== undefined ? { reduceOnly: p.reduceOnly } : {}),
-        ...(p.leverage !== undefined ? { leverage: p.leverage } : {}),
-      },
-      { referencePrice: referencePrice ?? row?.lastPrice ?? null, manipScore: row?.manipScore ?? null, quoteVolume24hUsd: row?.quoteVolume24hUsd ?? 0, atrPct: row?.atrPct ?? null },
-    );
+    const order = await session.desk.place({
+      symbol: p.symbol,
+      side: p.side,
+      type: p.type,
+      ...(p.price !== undefined ? { price: p.price } : {}),
+      ...(p.amountBase !== undefined ? { amountBase: p.amountBase } : {}),
+      ...(p.notionalUsd !== undefined ? { notionalUsd: p.notionalUsd } : {}),
+      ...(p.stopLossPrice !== undefined ? { stopLossPrice: p.stopLossPrice } : {}),
+      ...(p.takeProfitPrice !== undefined ? { takeProfitPrice: p.takeProfitPrice } : {}),
+      ...(p.reduceOnly !== undefined ? { reduceOnly: p.reduceOnly } : {}),
+      ...(p.leverage !== undefined ? { leverage: p.leverage } : {}),
+    });
     return toOrderView(order);
   }
 
@@ -352,7 +331,21 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       positions: s.positions.map(session.positionView),
       orders: s.openOrders.map(toOrderView),
       edge: s.edge,
+      halt: s.halted ? { reason: s.halted.reason, message: redact(s.halted.message, session.secrets), sinceMs: Math.floor(s.halted.atMs) } : null,
     };
+  }
+
+  /** The trader lifts an error-burst halt of the live session's entries; the broker records it. */
+  async function resumeEntries() {
+    const session = active();
+    const { broker } = session.stack;
+    const halt = broker instanceof CcxtBroker ? broker.halted() : null;
+    if (!(broker instanceof CcxtBroker) || halt?.reason !== 'error_burst') {
+      const why = halt ? `trading is halted by ${halt.reason}: ${halt.message}` : `new entries on the ${session.kind} session are not halted`;
+      throw new PerpscopeError(ErrorCode.InvalidInput, `Nothing to resume: ${redact(why, session.secrets)}`, { details: { mode: session.kind, halt: halt?.reason ?? null } });
+    }
+    broker.resumeEntries('from the app');
+    return status();
   }
 
   async function disarm(reason: string): Promise<void> {
@@ -386,6 +379,10 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       // The AutoTrader reads its TP/SL config at each entry; an armed plan keeps its own levels.
       for (const session of sessions()) Object.assign(session.stack.autoTrader.config, { tpsl: structuredClone(config) });
     },
+    setPyramid(levels) {
+      pyramidLevels = structuredClone(levels);
+      for (const session of sessions()) Object.assign(session.stack.autoTrader.config, { pyramidLevels: structuredClone(levels) });
+    },
     async start() {
       await paper.start();
     },
@@ -405,6 +402,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         return session.bridge.isAutotrade();
       },
       placeOrder,
+      resumeEntries,
       history(limit) {
         const session = active();
         return {
@@ -419,10 +417,7 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       async closePosition(symbol, expectMode) {
         const session = active();
         refuseUnexpectedMode(session, expectMode, 'positions.close');
-        return session.run(async () => {
-          await refreshOn(session, symbol);
-          return toOrderView(await session.manual.close(symbol));
-        });
+        return session.run(async () => toOrderView(await session.desk.close(symbol)));
       },
       secretsInUse() {
         return active().secrets;
@@ -433,11 +428,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         return killState();
       },
       async panic(symbols) {
-        const session = active();
-        // On before anything awaits: while positions and books are read, nothing new may open.
-        session.stack.killSwitch.set(true, 'panic');
-        await refreshBooksForPanic(session, symbols);
-        const report = await session.stack.autoTrader.panic(symbols ? { symbols } : {});
+        // The desk turns the switch on before it awaits anything: nothing new opens while books are read.
+        const report = await active().desk.panic(symbols ?? undefined);
         return {
           canceledOrders: report.cancelled.length,
           closedPositions: report.closed.length,

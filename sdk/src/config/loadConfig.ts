@@ -41,8 +41,20 @@ export function mergeLayers(...layers: Layer[]): Layer {
   return out;
 }
 
-/** Variables that steer the test and build tooling, not the engine: never config keys. */
-const TOOLING_VARIABLES: ReadonlySet<string> = new Set(['PERPSCOPE_TEST_DATA', 'PERPSCOPE_IN_KEYRING', 'PERPSCOPE_SOAK']);
+/**
+ * Variables that steer the tooling or pick a mode, not the engine's settings: never config keys.
+ * `PERPSCOPE_SIM=1` starts the desktop app against SimExchange (as `--sim` does); read as config
+ * it would be `sim: 1` and refuse to start. The rest steer the native build and the tests.
+ */
+const TOOLING_VARIABLES: ReadonlySet<string> = new Set([
+  'PERPSCOPE_TEST_DATA',
+  'PERPSCOPE_IN_KEYRING',
+  'PERPSCOPE_SOAK',
+  'PERPSCOPE_SIM',
+  'PERPSCOPE_SKIP_NATIVE_BUILD',
+  'PERPSCOPE_NODE_GYP',
+  'PERPSCOPE_CHROMIUM',
+]);
 const isToolingVariable = (key: string): boolean => TOOLING_VARIABLES.has(key) || key.startsWith('PERPSCOPE_E2E_');
 
 const camel = (s: string): string => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

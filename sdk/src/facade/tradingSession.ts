@@ -11,6 +11,7 @@ import type { StoredOrder, Store } from '../store/index.js';
 import {
   CcxtBroker,
   createTradingStack,
+  ManualOrderDesk,
   ManualOrders,
   PaperBroker,
   paperMarketSpec,
@@ -133,6 +134,22 @@ export async function openTradingSession(p: TradingSessionParts): Promise<Tradin
     },
   });
   const manual = new ManualOrders({ stack, clock, logger });
+  const desk = new ManualOrderDesk({
+    stack,
+    manual,
+    logger,
+    refreshFlow: (symbol) => bridge.refresh(symbol),
+    scan: (symbol) => {
+      const row = engine.latestRanking()?.rows.find((r) => r.symbol === symbol);
+      const member = engine.universe().find((m) => m.symbol === symbol);
+      return {
+        lastPrice: row?.metrics.close ?? null,
+        manipScore: row?.manipScore ?? null,
+        quoteVolume24hUsd: row?.metrics.quoteVolume24hUsd ?? member?.quoteVolume24h ?? 0,
+        atrPct: row && Number.isFinite(row.metrics.atrPct) ? row.metrics.atrPct : null,
+      };
+    },
+  });
   const inFlight = new Set<Promise<unknown>>();
   let emergency: EmergencyFileWatch | undefined;
   let disposed: Promise<void> | undefined;
@@ -147,43 +164,20 @@ export async function openTradingSession(p: TradingSessionParts): Promise<Tradin
   };
   const symbolOf = (input: string, field = 'symbol') => unifiedSymbol(input, engine.markets(), field);
 
-  /** The freshest mid (else mark) after feeding the broker the symbol's current book. */
-  async function refresh(symbol: string): Promise<number | null> {
-    const flow = await bridge.refresh(symbol);
-    const bid = flow.bookTop?.bids[0]?.[0];
-    const ask = flow.bookTop?.asks[0]?.[0];
-    return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (flow.markPrice?.markPrice ?? null);
-  }
-
   async function place(input: SessionOrderInput): Promise<StoredOrder> {
     const o = parsePlaceOrder(input);
-    const symbol = symbolOf(o.symbol);
-    const side = o.side === 'buy' || o.side === 'long' ? 'buy' : 'sell';
-    // Refused before any network work: a blocked order never waits on the exchange.
-    manual.refuseIfKilled({ ...(o.reduceOnly !== undefined ? { reduceOnly: o.reduceOnly } : {}) });
-    const referencePrice = await refresh(symbol);
-    const row = engine.latestRanking()?.rows.find((r) => r.symbol === symbol);
-    const member = engine.universe().find((m) => m.symbol === symbol);
-    return manual.place(
-      {
-        symbol,
-        side,
-        type: o.type,
-        ...(o.price !== undefined ? { price: o.price } : {}),
-        ...(o.amountBase !== undefined ? { amountBase: o.amountBase } : {}),
-        ...(o.notionalUsd !== undefined ? { notionalUsd: o.notionalUsd } : {}),
-        ...(o.sl !== undefined ? { stopLossPrice: o.sl } : {}),
-        ...(o.tp !== undefined ? { takeProfitPrice: o.tp } : {}),
-        ...(o.reduceOnly !== undefined ? { reduceOnly: o.reduceOnly } : {}),
-        ...(o.leverage !== undefined ? { leverage: o.leverage } : {}),
-      },
-      {
-        referencePrice: referencePrice ?? row?.metrics.close ?? null,
-        manipScore: row?.manipScore ?? null,
-        quoteVolume24hUsd: row?.metrics.quoteVolume24hUsd ?? member?.quoteVolume24h ?? 0,
-        atrPct: row && Number.isFinite(row.metrics.atrPct) ? row.metrics.atrPct : null,
-      },
-    );
+    return desk.place({
+      symbol: symbolOf(o.symbol),
+      side: o.side === 'buy' || o.side === 'long' ? 'buy' : 'sell',
+      type: o.type,
+      ...(o.price !== undefined ? { price: o.price } : {}),
+      ...(o.amountBase !== undefined ? { amountBase: o.amountBase } : {}),
+      ...(o.notionalUsd !== undefined ? { notionalUsd: o.notionalUsd } : {}),
+      ...(o.sl !== undefined ? { stopLossPrice: o.sl } : {}),
+      ...(o.tp !== undefined ? { takeProfitPrice: o.tp } : {}),
+      ...(o.reduceOnly !== undefined ? { reduceOnly: o.reduceOnly } : {}),
+      ...(o.leverage !== undefined ? { leverage: o.leverage } : {}),
+    });
   }
 
   const session: TradingSession = {
@@ -194,12 +188,7 @@ export async function openTradingSession(p: TradingSessionParts): Promise<Tradin
     positions: () => broker.fetchPositions(),
     orders: (symbol) => broker.openOrders(symbol === undefined ? undefined : symbolOf(symbol)),
     account: () => broker.fetchAccount(),
-    close: (input) =>
-      run(async () => {
-        const symbol = symbolOf(input);
-        await refresh(symbol);
-        return manual.close(symbol);
-      }),
+    close: (input) => run(async () => desk.close(symbolOf(input))),
     cancel: (orderId) =>
       run(async () => {
         if (typeof orderId !== 'string' || orderId.trim() === '') {
@@ -211,15 +200,11 @@ export async function openTradingSession(p: TradingSessionParts): Promise<Tradin
       let symbols: string[] | undefined;
       try {
         symbols = options.symbols?.map((s, i) => symbolOf(s, `symbols.${i}`));
-        // On before anything awaits: while positions and books are read, nothing new may open.
-        if (!disposed) stack.killSwitch.set(true, 'panic');
       } catch (err) {
         return Promise.reject(err as Error);
       }
-      return run(async () => {
-        await refreshBooksForPanic({ symbols, broker, refresh, logger });
-        return stack.autoTrader.panic(symbols ? { symbols } : {});
-      });
+      // The desk turns the switch on before it awaits anything: nothing new opens while books are read.
+      return run(() => desk.panic(symbols));
     },
     setKillSwitch: (on, reason) => stack.killSwitch.set(on, reason ?? (on ? 'set from a script' : 'cleared from a script')),
     status: () => stack.status(),
@@ -258,28 +243,4 @@ export async function openTradingSession(p: TradingSessionParts): Promise<Tradin
     throw err;
   }
   return session;
-}
-
-/** How long panic waits for the books it closes against before it closes against the last ones. */
-const PANIC_BOOK_REFRESH_TIMEOUT_MS = 3_000;
-
-/**
- * Best effort: reads the current book of each symbol panic closes, so closing orders walk it, all
- * within {@link PANIC_BOOK_REFRESH_TIMEOUT_MS}. A failure or a late answer only costs the fresh
- * book; panic itself goes on.
- */
-async function refreshBooksForPanic(o: { symbols: readonly string[] | undefined; broker: { fetchPositions(): Promise<BrokerPosition[]> }; refresh: (symbol: string) => Promise<unknown>; logger: Logger }): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), PANIC_BOOK_REFRESH_TIMEOUT_MS);
-  });
-  const work = (async () => {
-    const symbols = o.symbols ?? (await o.broker.fetchPositions()).map((x) => x.symbol);
-    await Promise.all(symbols.map((s) => o.refresh(s).catch((err: unknown) => o.logger.warn({ symbol: s, err: describeError(err) }, 'panic: book refresh failed; closing against the last book'))));
-  })().catch((err: unknown) => o.logger.warn({ err: describeError(err) }, 'panic: position read failed; closing what the broker finds'));
-  try {
-    if ((await Promise.race([work, deadline])) === 'timeout') o.logger.warn({ timeoutMs: PANIC_BOOK_REFRESH_TIMEOUT_MS }, 'panic: book refresh too slow; closing against the last books');
-  } finally {
-    clearTimeout(timer);
-  }
 }

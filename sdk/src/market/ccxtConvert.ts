@@ -23,6 +23,7 @@ import {
   type SanitizeOptions,
   type TradeCursor,
 } from './sanitizeMarketData.js';
+import { contractsToBase } from './contractUnits.js';
 
 /**
  * ccxt structures -> Perpscope domain types. ccxt leaves many fields `undefined`; these
@@ -73,7 +74,7 @@ export function quoteVolumeOf(t: CcxtTicker, contractSize: number): number | und
   if (Number.isFinite(rawQuote) && rawQuote >= 0) return rawQuote;
   const base = num(t.baseVolume);
   const price = num(t.vwap) ?? num(t.last);
-  return base === undefined || price === undefined ? undefined : base * contractSize * price;
+  return base === undefined || price === undefined ? undefined : contractsToBase(contractSize, base) * price;
 }
 
 /**
@@ -90,16 +91,17 @@ export function tickerFromCcxt(t: CcxtTicker, contractSize: number, nowMs: numbe
     symbol: t.symbol,
     timestampMs: given(t.timestamp) ? (t.timestamp as number) : nowMs,
     last: (given(t.last) ? t.last : t.close) as number,
-    baseVolume24h: (num(t.baseVolume) ?? 0) * contractSize,
+    baseVolume24h: contractsToBase(contractSize, num(t.baseVolume) ?? 0),
     quoteVolume24h: quoteVolumeOf(t, contractSize) ?? 0,
   };
   // Quotes are checked (a garbage bid or ask drops the ticker); absent ones stay absent.
   if (given(t.bid)) out.bid = t.bid;
   if (given(t.ask)) out.ask = t.ask;
+  // The sizes at the touch are contracts on a swap venue, as every exchange size.
   const bidSize = num(t.bidVolume);
   const askSize = num(t.askVolume);
-  if (bidSize !== undefined && bidSize >= 0) out.bidSize = bidSize;
-  if (askSize !== undefined && askSize >= 0) out.askSize = askSize;
+  if (bidSize !== undefined && bidSize >= 0) out.bidSize = contractsToBase(contractSize, bidSize);
+  if (askSize !== undefined && askSize >= 0) out.askSize = contractsToBase(contractSize, askSize);
   const open = positive(t.open);
   const high = positive(t.high);
   const low = positive(t.low);
@@ -133,7 +135,7 @@ export function orderBookFromCcxt(symbol: string, b: CcxtOrderBook, contractSize
   const levels = (side: unknown): (readonly unknown[])[] =>
     (Array.isArray(side) ? (side as unknown[]) : []).map((lvl) => {
       const [price, size] = Array.isArray(lvl) ? (lvl as unknown[]) : [];
-      return [price, typeof size === 'number' ? size * contractSize : size];
+      return [price, typeof size === 'number' ? contractsToBase(contractSize, size) : size];
     });
   return sanitizeOrderBook(symbol, { timestampMs: b.timestamp, bids: levels(b.bids), asks: levels(b.asks) }, cursorMs, nowMs, options);
 }
@@ -144,7 +146,7 @@ export function tradesFromCcxt(symbol: string, trades: readonly CcxtTrade[], con
     id: t.id ? String(t.id) : undefined,
     timestampMs: t.timestamp,
     price: t.price,
-    amount: typeof t.amount === 'number' ? t.amount * contractSize : t.amount,
+    amount: typeof t.amount === 'number' ? contractsToBase(contractSize, t.amount) : t.amount,
     side: t.side,
   }));
   return sanitizeTrades(symbol, rows, cursor, options);
@@ -171,7 +173,7 @@ export function openInterestFromCcxt(symbol: string, oi: CcxtOpenInterest, contr
   return {
     symbol,
     timestampMs: num(oi.timestamp) ?? nowMs,
-    amountBase: amount === undefined ? 0 : amount * contractSize,
+    amountBase: amount === undefined ? 0 : contractsToBase(contractSize, amount),
     ...(value !== undefined ? { valueUsd: value } : {}),
   };
 }

@@ -23,3 +23,4 @@ export * from './replayMarketData.js';
 export * from './marketDataService.js';
 export * from './quoteVolume.js';
 export * from './acceleratedClock.js';
+export { baseToContracts, contractSizeOf, contractsToBase, type ContractSized } from './contractUnits.js';

@@ -1,3 +1,4 @@
+import { contractsToBase } from '../market/contractUnits.js';
 import type { SimContext } from './context.js';
 import { snap } from './pathMath.js';
 import type { SimMarket } from './types.js';
@@ -13,14 +14,17 @@ export interface SimFill {
   instId: string;
   side: Side;
   price: number;
+  /** In contracts, as BloFin's `fillSize`. */
   size: number;
   fee: number;
   pnl: number;
   tsMs: number;
   maker: boolean;
+  /** The position this fill opened, grew or reduced (positions history groups fills by it). */
+  positionId: string;
 }
 
-/** A net (one-way) position; size is signed, positive long. */
+/** A net (one-way) position; size is signed contracts, positive long. */
 export interface SimPosition {
   positionId: string;
   instId: string;
@@ -80,7 +84,7 @@ export class SimAccount {
   }
 
   unrealizedPnl(p: SimPosition, m: SimMarket): number {
-    return (this.markPrice(m) - p.avgPrice) * p.size * m.contractSize;
+    return (this.markPrice(m) - p.avgPrice) * contractsToBase(m, p.size);
   }
 
   /** Initial margin held by open positions, in USDT. */
@@ -88,7 +92,7 @@ export class SimAccount {
     let total = 0;
     for (const p of this.positions.values()) {
       const m = this.ctx.byInstId(p.instId);
-      if (m) total += (Math.abs(p.size) * m.contractSize * this.markPrice(m)) / p.leverage;
+      if (m) total += (contractsToBase(m, Math.abs(p.size)) * this.markPrice(m)) / p.leverage;
     }
     return total;
   }
@@ -98,7 +102,7 @@ export class SimAccount {
     let total = 0;
     for (const p of this.positions.values()) {
       const m = this.ctx.byInstId(p.instId);
-      if (m) total += Math.abs(p.size) * m.contractSize * this.markPrice(m) * MAINTENANCE_RATE;
+      if (m) total += contractsToBase(m, Math.abs(p.size)) * this.markPrice(m) * MAINTENANCE_RATE;
     }
     return total;
   }
@@ -112,9 +116,12 @@ export class SimAccount {
     return this.balanceUsdt + upl;
   }
 
-  /** Applies a fill to the position and balance; returns realized PnL (before fees). */
+  /**
+   * Applies a fill of `size` contracts to the position and balance: fee and PnL are on the base
+   * amount (contracts x contract value). Returns the fill with its realized PnL (before fees).
+   */
   applyFill(m: SimMarket, orderId: string, side: Side, size: number, price: number, maker: boolean, tsMs: number): SimFill {
-    const fee = size * m.contractSize * price * (maker ? m.makerFee : m.takerFee);
+    const fee = contractsToBase(m, size) * price * (maker ? m.makerFee : m.takerFee);
     const signed = side === 'buy' ? size : -size;
     let p = this.positions.get(m.id);
     let pnl = 0;
@@ -138,7 +145,7 @@ export class SimAccount {
       p.size = snap(p.size + signed, m.lotSize);
     } else {
       const closing = Math.min(size, Math.abs(p.size));
-      pnl = closing * m.contractSize * (price - p.avgPrice) * Math.sign(p.size);
+      pnl = contractsToBase(m, closing) * (price - p.avgPrice) * Math.sign(p.size);
       const rest = snap(size - closing, m.lotSize);
       p.size = snap(p.size + signed, m.lotSize);
       if (rest > 0) {
@@ -149,7 +156,7 @@ export class SimAccount {
     p.realizedPnl += pnl - fee;
     p.updateTimeMs = tsMs;
     this.balanceUsdt += pnl - fee;
-    const fill: SimFill = { tradeId: this.newId(), orderId, instId: m.id, side, price, size, fee, pnl, tsMs, maker };
+    const fill: SimFill = { tradeId: this.newId(), orderId, instId: m.id, side, price, size, fee, pnl, tsMs, maker, positionId: p.positionId };
     this.fills.push(fill);
     if (p.size === 0) this.positions.delete(m.id);
     return fill;
@@ -165,7 +172,7 @@ export class SimAccount {
         if (!m) continue;
         const rate = this.ctx.source.fundingRate(m.symbol, this.lastFundingMs - 1).rate;
         const mark = this.ctx.source.markPrice(m.symbol, this.lastFundingMs).markPrice;
-        const payment = p.size * m.contractSize * mark * rate;
+        const payment = contractsToBase(m, p.size) * mark * rate;
         this.balanceUsdt -= payment;
         p.realizedPnl -= payment;
         touched.push(p.instId);
@@ -178,7 +185,7 @@ export class SimAccount {
   positionRecord(p: SimPosition): Record<string, string> {
     const m = this.ctx.byInstId(p.instId)!;
     const mark = this.markPrice(m);
-    const notional = Math.abs(p.size) * m.contractSize * mark;
+    const notional = contractsToBase(m, Math.abs(p.size)) * mark;
     const upl = this.unrealizedPnl(p, m);
     const initialMargin = notional / p.leverage;
     const maintenance = notional * MAINTENANCE_RATE;

@@ -13,6 +13,7 @@ export interface SpoofWall {
 export interface BookParams {
   mid: number;
   tickSize: number;
+  /** One lot in base units: every level is a whole number of lots. */
   lotSize: number;
   spreadBps: number;
   /** Typical size at the touch, in base units. */
@@ -27,7 +28,7 @@ export interface BookParams {
 export type Level = [price: number, amount: number];
 
 /**
- * A plausible order book around `mid`: a spread of about `spreadBps`, levels every half basis point
+ * A plausible order book around `mid`, sizes in base units: a spread of about `spreadBps`, levels every half basis point
  * (at least one tick), sizes decaying away from the touch. Deterministic in its parameters.
  */
 export function synthesizeBook(p: BookParams): { bids: Level[]; asks: Level[] } {

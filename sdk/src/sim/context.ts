@@ -1,5 +1,5 @@
 import type { MarketSource, SimMarket } from './types.js';
-import { amount, decimal, price } from './wire.js';
+import { amount, contracts, decimal, price } from './wire.js';
 
 /** Shared state of a running sim: its data, its clock and market lifecycle. */
 export class SimContext {
@@ -75,19 +75,16 @@ export class SimContext {
     return {
       instId: m.id,
       last: price(stats.last, m),
-      lastSize: amount(lastTrade?.amount ?? m.lotSize, m),
+      lastSize: lastTrade ? contracts(lastTrade.amount, m) : amount(m.lotSize, m),
       askPrice: ask ? price(ask[0], m) : '',
-      askSize: ask ? amount(ask[1], m) : '',
+      askSize: ask ? contracts(ask[1], m) : '',
       bidPrice: bid ? price(bid[0], m) : '',
-      bidSize: bid ? amount(bid[1], m) : '',
+      bidSize: bid ? contracts(bid[1], m) : '',
       open24h: price(stats.open24h, m),
       high24h: price(stats.high24h, m),
       low24h: price(stats.low24h, m),
-      volCurrency24h: amount(stats.baseVolume24h, m),
-      vol24h: amount(stats.baseVolume24h / m.contractSize, m),
-      // Sim-only extension: BloFin's ticker has no quote volume (ccxt leaves quoteVolume
-      // undefined for swaps). Exact 24h quote volume, for ranking against recorded data.
-      volCurrencyQuote24h: decimal(stats.quoteVolume24h, 4),
+      volCurrency24h: decimal(stats.baseVolume24h),
+      vol24h: contracts(stats.baseVolume24h, m),
       ts: String(atMs),
     };
   }

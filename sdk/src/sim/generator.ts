@@ -53,7 +53,7 @@ export function createMarketGenerator(opts: MarketGeneratorOptions): MarketGener
   const bar = (e: Entry, openMs: number, toMs: number, closed: boolean): SimCandle | null => {
     const r = e.path.range(openMs, Math.min(toMs, endMs(e)));
     if (!r) return null;
-    return { openTimeMs: openMs, ...r, volume: roundTo(r.volume, e.plan.market.lotSize), closed };
+    return { openTimeMs: openMs, ...r, volume: roundTo(r.volume, e.plan.path.lotSize), closed };
   };
   const fundingAt = (e: Entry, atMs: number): number => {
     const now = e.path.priceAt(atMs);
@@ -107,7 +107,7 @@ export function createMarketGenerator(opts: MarketGeneratorOptions): MarketGener
       const book = synthesizeBook({
         mid,
         tickSize: market.tickSize,
-        lotSize: market.lotSize,
+        lotSize: path.lotSize,
         spreadBps: spreadBps * (1 + 0.5 * uniform(path.key, 30, bucket)),
         touchSize: (path.quoteVolumeDailyUsd / 1440 / mid) * 0.15,
         depth,
@@ -136,7 +136,7 @@ export function createMarketGenerator(opts: MarketGeneratorOptions): MarketGener
         open24h: r.open,
         high24h: r.high,
         low24h: r.low,
-        baseVolume24h: roundTo(r.volume, e.plan.market.lotSize),
+        baseVolume24h: roundTo(r.volume, e.plan.path.lotSize),
         quoteVolume24h: r.quoteVolume,
       };
     },
@@ -168,7 +168,7 @@ export function createMarketGenerator(opts: MarketGeneratorOptions): MarketGener
       const g1 = gaussian(e.plan.path.key, 60, h + 1);
       const pumping = e.plan.path.pumps.some((p) => atMs >= p.startMs && atMs <= p.endMs);
       const amount = e.plan.openInterestBase * Math.exp(0.15 * (g0 + (g1 - g0) * (hours - h))) * (pumping ? 1.5 : 1);
-      const amountBase = roundTo(amount, e.plan.market.lotSize);
+      const amountBase = roundTo(amount, e.plan.path.lotSize);
       return { symbol, timestampMs: atMs, amountBase, valueUsd: amountBase * e.path.priceAt(atMs) };
     },
     markPrice(symbol, atMs): MarkPrice {
@@ -192,7 +192,7 @@ export function createMarketGenerator(opts: MarketGeneratorOptions): MarketGener
 /** The minute's public trades: they visit the high and low, end at the close and sum to the volume. */
 function minuteTrades(e: Entry, symbol: string, minuteStartMs: number): Trade[] {
   const m = e.path.minute(minuteStartMs);
-  const lot = e.plan.market.lotSize;
+  const lot = e.plan.path.lotSize;
   const totalLots = Math.round(m[4]! / lot);
   if (totalLots <= 0) return [];
   const key = e.plan.path.key;

@@ -1,6 +1,7 @@
 import { usdtSwapMarket } from '@perpscope/shared';
 import type { GroundTruthEpisode, SimMarket } from './types.js';
 import type { SpoofWall } from './book.js';
+import { contractSpecFor, lotBase } from './contractSpecs.js';
 import { ANCHOR_MS, DAY_MS, HOUR_MS, MINUTE_MS, type PathSpec, type PumpOverlay } from './pricePath.js';
 import { gaussian, hash32, stringHash, uniform } from './rng.js';
 
@@ -91,13 +92,14 @@ function planSymbol(seed: number, index: number, startTimeMs: number): SymbolPla
     dailyVol = 0.03 + 0.06 * uniform(key, 103);
   }
   const tickSize = Number((10 ** (Math.floor(Math.log10(price)) - 4)).toPrecision(1));
-  const lotSize = Number((10 ** Math.floor(Math.log10(5 / price))).toPrecision(1));
+  const spec = contractSpecFor(base, price);
   const listMs = Math.max(ANCHOR_MS, floorTo(startTimeMs - 4000 * DAY_MS, DAY_MS));
   const liquidity = Math.log10(quoteVolumeDailyUsd);
   const market: SimMarket = usdtSwapMarket(base, {
+    contractSize: spec.contractValue,
     tickSize,
-    lotSize,
-    minAmount: lotSize,
+    lotSize: spec.lotContracts,
+    minAmount: spec.minContracts,
     makerFee: MAKER_FEE,
     takerFee: TAKER_FEE,
     maxLeverage: base === 'BTC' || base === 'ETH' ? 125 : 50,
@@ -105,7 +107,7 @@ function planSymbol(seed: number, index: number, startTimeMs: number): SymbolPla
   });
   return {
     market,
-    path: { key, logLevel: Math.log(price), dailyVol, quoteVolumeDailyUsd, tickSize, lotSize, listMs, pumps: [] },
+    path: { key, logLevel: Math.log(price), dailyVol, quoteVolumeDailyUsd, tickSize, lotSize: lotBase(market), listMs, pumps: [] },
     spreadBps: Math.max(0.5, 1 + 2.5 * (9.5 - liquidity)),
     spoofs: [],
     openInterestBase: (quoteVolumeDailyUsd * (0.3 + 0.5 * uniform(key, 104))) / price,

@@ -3,16 +3,16 @@
  * ccxt's unmodified `ccxt.pro.blofin` trades against once {@link createBlofinClient} points its
  * URLs at it. Wire facts clients rely on:
  *
- * - Contracts equal base units (`contractValue` 1 on every instrument).
+ * - Sizes count contracts, as on BloFin: each instrument's `contractValue` is base units per
+ *   contract (BTC-USDT 0.001, lot and minimum 0.1). Convert with `market/contractUnits`.
  * - Candle rows are `[ts, o, h, l, c, vol, volCurrency, volCurrencyQuote, confirm]`, newest first;
  *   `confirm` "0" marks the forming bar. ccxt drops `confirm`: a bar is confirmed once a bar with a
  *   later open time has arrived (or read the raw row via `publicGetMarketCandles`).
  * - ccxt blofin never sends `since` for candles: page backwards with `params.until` (BloFin
  *   `after`, exclusive), or forwards with `{ before: since - 1, until }`. `paginate: true` only
  *   returns the newest page.
- * - Swap tickers carry no quote volume in BloFin's API (ccxt `quoteVolume` is undefined). The sim
- *   adds `info.volCurrencyQuote24h`, the exact 24h quote volume; a real venue needs
- *   `baseVolume * contractSize * last` as an estimate.
+ * - Swap tickers carry no quote volume in BloFin's API (ccxt `quoteVolume` is undefined), nor do
+ *   the sim's: estimate it as `baseVolume * contractSize * last`, or sum the 1h candles.
  * - ccxt blofin has no `fetchOrder`: use `privateGetTradeOrderDetail({ instId, orderId |
  *   clientOrderId })` and `parseOrder(res.data)`; unknown orders fail with 102067 (OrderNotFound).
  * - Business and auth errors answer HTTP 200 with BloFin's code. A refused order (place or

@@ -1,4 +1,5 @@
 import type { SimAccount, MarginMode, Side } from './account.js';
+import { baseToContracts, contractsToBase } from '../market/contractUnits.js';
 import type { SimContext } from './context.js';
 import { snap } from './pathMath.js';
 import type { SimMarket } from './types.js';
@@ -14,6 +15,7 @@ export interface SimOrder {
   side: Side;
   orderType: OrderType;
   price: number;
+  /** In contracts, as BloFin's `size` (and `filledSize`). */
   size: number;
   reduceOnly: boolean;
   marginMode: MarginMode;
@@ -79,9 +81,9 @@ export class OrderEngine {
   frozenMargin(): number {
     let total = 0;
     for (const o of this.orders.values()) {
-      if ((o.state === 'live' || o.state === 'partially_filled') && !o.reduceOnly) {
-        total += ((o.size - o.filledSize) * o.price) / o.leverage;
-      }
+      if ((o.state !== 'live' && o.state !== 'partially_filled') || o.reduceOnly) continue;
+      const m = this.ctx.byInstId(o.instId);
+      if (m) total += (contractsToBase(m, o.size - o.filledSize) * o.price) / o.leverage;
     }
     return total;
   }
@@ -95,7 +97,7 @@ export class OrderEngine {
     if (!ORDER_TYPES.includes(req.orderType)) return { code: '152002', msg: `Parameter orderType error: got "${req.orderType}"` };
     const size = Number(req.size);
     if (!(size > 0) || Math.abs(snap(size, m.lotSize) - size) > m.lotSize * 1e-6 || size < m.minAmount) {
-      return { code: '152002', msg: `Parameter size error: got "${req.size}", expected a multiple of ${m.lotSize} >= ${m.minAmount}` };
+      return { code: '152002', msg: `Parameter size error: got "${req.size}", expected a number of contracts, a multiple of ${m.lotSize} >= ${m.minAmount}` };
     }
     const type = req.orderType as OrderType;
     const priceNum = type === 'market' ? 0 : Number(req.price);
@@ -116,7 +118,8 @@ export class OrderEngine {
     const leverage = this.account.leverageOf(m.id, marginMode);
     if (!reduceOnly) {
       const refPrice = type === 'market' ? this.touch(m, req.side === 'buy' ? 'ask' : 'bid', now) : priceNum;
-      const required = (size * m.contractSize * refPrice) / leverage + size * m.contractSize * refPrice * m.takerFee;
+      const notional = contractsToBase(m, size) * refPrice;
+      const required = notional / leverage + notional * m.takerFee;
       const available = this.account.equity() - this.account.positionMargin() - this.frozenMargin();
       if (required > available) return { code: '103003', msg: 'Order failed. Insufficient USDT margin in account' };
     }
@@ -176,7 +179,7 @@ export class OrderEngine {
       for (const t of trades) {
         const crosses = o.side === 'buy' ? t.price <= o.price : t.price >= o.price;
         if (!crosses) continue;
-        if (!this.fill(o, m, t.amount, o.price, true, t.timestampMs)) break;
+        if (!this.fill(o, m, baseToContracts(m, t.amount), o.price, true, t.timestampMs)) break;
       }
       if (o.filledSize !== before) this.settle(o);
     }
@@ -192,7 +195,7 @@ export class OrderEngine {
     }
     if (o.orderType === 'fok') {
       let available = 0;
-      for (const [p, a] of levels) if (marketable(p)) available += a;
+      for (const [p, a] of levels) if (marketable(p)) available += baseToContracts(m, a);
       if (available < o.size) {
         this.finish(o, 'canceled', 'fok');
         return;
@@ -200,7 +203,7 @@ export class OrderEngine {
     }
     for (const [p, a] of levels) {
       if (!marketable(p)) break;
-      if (!this.fill(o, m, a, p, false, now)) break;
+      if (!this.fill(o, m, baseToContracts(m, a), p, false, now)) break;
     }
     if (o.filledSize > 0) this.settle(o);
     const immediateOnly = o.orderType === 'market' || o.orderType === 'ioc' || o.orderType === 'fok';
@@ -208,7 +211,7 @@ export class OrderEngine {
     if (open && immediateOnly) this.finish(o, 'canceled', 'ioc_remainder');
   }
 
-  /** Fills up to `available` at `price`; false once the order can take no more. */
+  /** Fills up to `available` contracts at `price`; false once the order can take no more. */
   private fill(o: SimOrder, m: SimMarket, available: number, price: number, maker: boolean, tsMs: number): boolean {
     const cap = snap(Math.floor((o.size * this.fillRatio) / m.lotSize + 1e-9) * m.lotSize, m.lotSize);
     let qty = Math.min(available, cap - o.filledSize, o.size - o.filledSize);

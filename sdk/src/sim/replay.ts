@@ -1,5 +1,6 @@
 import { usdtSwapMarket, type FundingRate, type MarkPrice, type OpenInterest, type OrderBook, type Trade } from '@perpscope/shared';
 import { roundTo, synthesizeBook } from './book.js';
+import { contractSpecFor, lotBase } from './contractSpecs.js';
 import { HOUR_MS } from './pricePath.js';
 import { loadRecordedDir, type BarSeries } from './replayFiles.js';
 import { stringHash, uniform } from './rng.js';
@@ -11,6 +12,8 @@ const FLAT_FUNDING_RATE = 0.0001;
 
 interface ReplaySymbol {
   market: SimMarket;
+  /** One lot in base units: the grain of the synthesized books and trades. */
+  lotBase: number;
   key: number;
   series: Map<number, BarSeries>;
   derived: Map<number, BarSeries>;
@@ -39,17 +42,21 @@ export function createReplaySource(dir: string): ReplaySource {
     const base = exchangeSymbol.slice(0, -4);
     const finest = [...series.values()].sort((a, b) => a.tfMs - b.tfMs)[0]!;
     const tickSize = 10 ** -finest.priceDecimals;
-    const lotSize = 10 ** -finest.volumeDecimals;
+    // The recording's last close sizes the contract of a base BloFin's table does not list.
+    const spec = contractSpecFor(base, finest.close[finest.close.length - 1] ?? Number.NaN);
+    const market = usdtSwapMarket(base, {
+      contractSize: spec.contractValue,
+      tickSize: roundTo(tickSize, tickSize),
+      lotSize: spec.lotContracts,
+      minAmount: spec.minContracts,
+      makerFee: 0.0002,
+      takerFee: 0.0006,
+      maxLeverage: 50,
+      listedAtMs: Math.min(...[...series.values()].map((s) => s.openMs[0]!)),
+    });
     const entry: ReplaySymbol = {
-      market: usdtSwapMarket(base, {
-        tickSize: roundTo(tickSize, tickSize),
-        lotSize: roundTo(lotSize, lotSize),
-        minAmount: roundTo(lotSize, lotSize),
-        makerFee: 0.0002,
-        takerFee: 0.0006,
-        maxLeverage: 50,
-        listedAtMs: Math.min(...[...series.values()].map((s) => s.openMs[0]!)),
-      }),
+      market,
+      lotBase: lotBase(market),
       key: stringHash(exchangeSymbol),
       series,
       derived: new Map(),
@@ -135,7 +142,7 @@ export function createReplaySource(dir: string): ReplaySource {
       const book = synthesizeBook({
         mid,
         tickSize: s.market.tickSize,
-        lotSize: s.market.lotSize,
+        lotSize: s.lotBase,
         spreadBps: Math.max(0.5, 1 + 2.5 * (9.5 - Math.log10(qv))) * (1 + 0.5 * uniform(s.key, 30, bucket)),
         touchSize: (qv / 1440 / mid) * 0.15,
         depth,
@@ -171,7 +178,7 @@ export function createReplaySource(dir: string): ReplaySource {
     openInterest(symbol, atMs): OpenInterest {
       const s = get(symbol);
       const st = stats24h(s, atMs);
-      const amountBase = roundTo((st?.baseVolume24h ?? 0) * 0.5, s.market.lotSize);
+      const amountBase = roundTo((st?.baseVolume24h ?? 0) * 0.5, s.lotBase);
       return { symbol, timestampMs: atMs, amountBase, valueUsd: amountBase * (st?.last ?? 0) };
     },
     markPrice(symbol, atMs): MarkPrice {
@@ -275,7 +282,7 @@ function partial(s: BarSeries, i: number, frac: number, tick: number): SimCandle
 
 /** Four prints per recorded bar (open, high, low, close) whose sizes sum to the bar volume. */
 function barTrades(s: ReplaySymbol, f: BarSeries, i: number): Trade[] {
-  const lot = s.market.lotSize;
+  const lot = s.lotBase;
   const lots = Math.round(f.volume[i]! / lot);
   if (lots <= 0) return [];
   const t0 = f.openMs[i]!;

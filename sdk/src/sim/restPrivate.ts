@@ -1,11 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SimAccount, type MarginMode } from './account.js';
+import { parseAttachedTpsl } from './attachedTpsl.js';
 import { NonceRegistry } from './nonces.js';
 import { verifyRest, verifyWsLogin, type AuthFailure } from './auth.js';
 import type { SimContext } from './context.js';
 import type { FaultState } from './faults.js';
 import { OrderEngine, type Rejection, type SimOrder } from './orders.js';
+import { closedPositions, closeState, positionHistoryRecord } from './positionHistory.js';
 import { fillRecord, orderRecord, triggerRecord } from './records.js';
+import { billsReply, type SimTransfer } from './transfers.js';
 import { TriggerEngine, type SimTrigger } from './tpsl.js';
 import type { AccountSnapshot, SimApiKey } from './types.js';
 import { fail, ok, perItem, reject, type Reply } from './wire.js';
@@ -36,6 +39,8 @@ export class PrivateApi {
   readonly orders: OrderEngine;
   readonly triggers: TriggerEngine;
   private readonly nonces = new NonceRegistry();
+  /** Funds transfers into and out of the futures account; the initial balance arrives as one. */
+  private readonly transfers: SimTransfer[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -46,8 +51,11 @@ export class PrivateApi {
     private readonly push: Push,
   ) {
     this.account = new SimAccount(ctx, initialBalanceUsdt);
-    this.orders = new OrderEngine(ctx, this.account, (o) => this.push('orders', [orderRecord(o)], 'update'), (instId) => this.pushPosition(instId));
+    this.orders = new OrderEngine(ctx, this.account, (o) => this.push('orders', [this.orderRecord(o)], 'update'), (instId) => this.pushPosition(instId));
     this.triggers = new TriggerEngine(ctx, this.account, this.orders, (t) => this.push('orders-algo', [triggerRecord(t)], 'update'));
+    if (initialBalanceUsdt > 0) {
+      this.transfers.push({ transferId: '1', currency: 'USDT', fromAccount: 'funding', toAccount: 'futures', amount: initialBalanceUsdt, tsMs: ctx.nowMs(), clientId: '' });
+    }
   }
 
   start(): void {
@@ -101,6 +109,10 @@ export class PrivateApi {
       }
       case 'GET /api/v1/account/positions':
         return ok([...this.account.positions.values()].filter((p) => !b.instId || p.instId === b.instId).map((p) => this.account.positionRecord(p)));
+      case 'GET /api/v1/account/positions-history':
+        return this.positionsHistory(b);
+      case 'GET /api/v1/asset/bills':
+        return billsReply(this.transfers, b);
       case 'GET /api/v1/account/margin-mode':
         return ok({ marginMode: this.account.marginMode });
       case 'POST /api/v1/account/set-margin-mode': {
@@ -147,12 +159,12 @@ export class PrivateApi {
       case 'GET /api/v1/trade/order-detail': {
         const o = hidden ? undefined : b.orderId ? this.orders.orders.get(String(b.orderId)) : b.clientOrderId ? this.orders.byClientId(String(b.clientOrderId)) : undefined;
         if (!o || (b.instId && o.instId !== b.instId)) return reject('102067', 'Order does not exist');
-        return ok(orderRecord(o));
+        return ok(this.orderRecord(o));
       }
       case 'GET /api/v1/trade/orders-pending':
-        return pageReply(hidden ? [] : this.openOrders().filter((o) => matches(o, b)), b, (o) => o.orderId, orderRecord);
+        return pageReply(hidden ? [] : this.openOrders().filter((o) => matches(o, b)), b, (o) => o.orderId, (o) => this.orderRecord(o));
       case 'GET /api/v1/trade/orders-history':
-        return pageReply(hidden ? [] : [...this.orders.orders.values()].filter((o) => !isOpen(o) && matches(o, b)), b, (o) => o.orderId, orderRecord);
+        return pageReply(hidden ? [] : [...this.orders.orders.values()].filter((o) => !isOpen(o) && matches(o, b)), b, (o) => o.orderId, (o) => this.orderRecord(o));
       case 'GET /api/v1/trade/fills-history':
         return pageReply(
           this.account.fills.filter((f) => (!b.instId || f.instId === b.instId) && (!b.orderId || f.orderId === b.orderId)).map((f) => ({ ...f, createTimeMs: f.tsMs })),
@@ -212,7 +224,7 @@ export class PrivateApi {
       balanceUsdt: this.account.balanceUsdt,
       equityUsdt: this.account.equity(),
       positions: [...this.account.positions.values()].map((p) => this.account.positionRecord(p)),
-      orders: [...this.orders.orders.values()].map(orderRecord),
+      orders: [...this.orders.orders.values()].map((o) => this.orderRecord(o)),
       triggers: [...this.triggers.triggers.values()].map(triggerRecord),
       fills: this.account.fills.map(fillRecord),
     };
@@ -231,6 +243,8 @@ export class PrivateApi {
     // silently traded in the position's mode.
     const held = this.account.positions.get(String(b.instId ?? ''))?.marginMode ?? this.account.marginMode;
     if (mode !== held) return refused('152002', `Parameter marginMode error: got "${mode}", the account trades ${held}`);
+    const attached = this.attachedTpsl(b);
+    if (attached !== null && 'code' in attached) return refused(attached.code, attached.msg);
     const r = this.orders.place({
       instId: String(b.instId ?? ''),
       side: String(b.side ?? ''),
@@ -243,7 +257,46 @@ export class PrivateApi {
       brokerId: str(b.brokerId),
     });
     if (isRejection(r)) return refused(r.code, r.msg);
+    if (attached !== null) this.triggers.attach(r, attached);
     return { orderId: r.orderId, clientOrderId: r.clientOrderId, code: '0', msg: '' };
+  }
+
+  /**
+   * The TP/SL attached to an order request, checked against its side, type and price and the
+   * instrument's touch; null when none is attached or the order itself is malformed (the order
+   * engine names that fault).
+   */
+  private attachedTpsl(b: Body): ReturnType<typeof parseAttachedTpsl> {
+    const m = this.ctx.byInstId(String(b.instId ?? ''));
+    const side = b.side;
+    if (!m || (side !== 'buy' && side !== 'sell')) return null;
+    const isMarket = b.orderType === 'market';
+    const price = Number(b.price);
+    if (!isMarket && !(price > 0)) return null;
+    const book = this.ctx.source.orderBook(m.symbol, this.ctx.tradingTime(m, this.ctx.nowMs()), 1);
+    return parseAttachedTpsl(b, { side, isMarket, price, bestBid: book.bids[0]?.[0] ?? null, bestAsk: book.asks[0]?.[0] ?? null });
+  }
+
+  /**
+   * `account/positions-history`: closed positions rebuilt from the fills, filtered by `instId`,
+   * `positionId` and `state`, paged by `historyId` like the other histories.
+   */
+  private positionsHistory(b: Body): Reply {
+    if (b.after !== undefined && b.before !== undefined) return reject('152002', 'Parameter after error: after and before cannot be used together');
+    const closed = closedPositions(this.account.fills, (orderId) => {
+      const o = this.orders.orders.get(orderId);
+      return o && { marginMode: o.marginMode, leverage: o.leverage, liquidation: o.orderCategory === 'liquidation' };
+    }).filter((c) => (!b.instId || c.instId === b.instId) && (!b.positionId || c.positionId === b.positionId) && (!b.state || closeState(c) === b.state));
+    return pageReply(closed, b, (c) => c.historyId, (c) => positionHistoryRecord(c, this.ctx.byInstId(c.instId)?.contractSize ?? 1));
+  }
+
+  /** The order record, showing the TP/SL attached to it as BloFin does. */
+  private orderRecord(o: SimOrder): Record<string, string | null> {
+    const a = this.triggers.attachedTo(o.orderId);
+    const rec = orderRecord(o);
+    if (!a) return rec;
+    const n = (v: number | null): string | null => (v === null ? null : String(v));
+    return { ...rec, tpTriggerPrice: n(a.tpTriggerPrice), tpOrderPrice: n(a.tpOrderPrice), slTriggerPrice: n(a.slTriggerPrice), slOrderPrice: n(a.slOrderPrice) };
   }
 
   private cancelResult(b: Body): { orderId: string | null; clientOrderId: string; code: string; msg: string } {

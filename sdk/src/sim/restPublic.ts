@@ -3,7 +3,7 @@ import type { FaultState } from './faults.js';
 import { corruptBook, corruptFunding, corruptMarkPrice, corruptTicker, corruptTrades } from './marketDataFaults.js';
 import { BLOFIN_BARS } from './timeframes.js';
 import type { SimCandle, SimMarket } from './types.js';
-import { amount, candleRow, decimal, fail, instrument, ok, price, reject, type Reply } from './wire.js';
+import { candleRow, contracts, decimal, fail, instrument, ok, price, reject, type Reply } from './wire.js';
 
 const FUNDING_INTERVAL_MS = 8 * 3_600_000;
 
@@ -39,7 +39,7 @@ export function handlePublic(ctx: SimContext, path: string, query: Query, faults
         const size = intParam(query, 'size', 1, 1, 100);
         if (typeof size !== 'number') return size;
         const book = ctx.isLive(m, now) ? ctx.source.orderBook(m.symbol, now, size) : { bids: [], asks: [] };
-        const level = ([p, a]: [number, number]): string[] => [price(p, m), amount(a, m)];
+        const level = ([p, a]: [number, number]): string[] => [price(p, m), contracts(a, m)];
         const record = { asks: book.asks.map(level), bids: book.bids.map(level), ts: String(now) };
         return ok([bookFault ? corruptBook(record, bookFault) : record]);
       });
@@ -132,7 +132,7 @@ function recentTrades(ctx: SimContext, m: SimMarket, now: number, limit: number)
   return trades
     .slice(-limit)
     .reverse()
-    .map((t) => ({ tradeId: t.id ?? '', instId: m.id, price: price(t.price, m), size: amount(t.amount, m), side: t.side, ts: String(t.timestampMs) }));
+    .map((t) => ({ tradeId: t.id ?? '', instId: m.id, price: price(t.price, m), size: contracts(t.amount, m), side: t.side, ts: String(t.timestampMs) }));
 }
 
 function withMarket(ctx: SimContext, query: Query, fn: (m: SimMarket) => Reply): Reply {

@@ -1,6 +1,7 @@
 import type { SimAccount, Side } from './account.js';
 import type { SimContext } from './context.js';
-import type { OrderEngine, Rejection } from './orders.js';
+import type { AttachedTpsl } from './attachedTpsl.js';
+import type { OrderEngine, Rejection, SimOrder } from './orders.js';
 
 /** A TP/SL bracket (`trade/order-tpsl`) or a single trigger order (`trade/order-algo`). */
 export interface SimTrigger {
@@ -29,6 +30,15 @@ export interface SimTrigger {
   brokerId: string;
 }
 
+/** TP/SL attached to an order: armed as a `tpsl` trigger once the order fills. */
+interface Attachment {
+  spec: AttachedTpsl;
+  /** The protective trigger, once the parent has filled. */
+  triggerId: string | null;
+  /** The parent reached a final state: its trigger no longer follows its fills. */
+  settled: boolean;
+}
+
 type Body = Record<string, unknown>;
 
 const str = (b: Body, k: string): string | undefined => (b[k] === undefined || b[k] === null || b[k] === '' ? undefined : String(b[k]));
@@ -44,6 +54,8 @@ const num = (b: Body, k: string): number | null => {
  */
 export class TriggerEngine {
   readonly triggers = new Map<string, SimTrigger>();
+  /** TP/SL attached to orders, by the parent's orderId. */
+  private readonly attached = new Map<string, Attachment>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -108,6 +120,65 @@ export class TriggerEngine {
     return t;
   }
 
+  /**
+   * Attaches TP/SL to a placed order. As on BloFin, the protective order exists only once the
+   * parent has filled: one reduce-only `tpsl` trigger on the opposite side, sized to what the
+   * parent has filled (it grows with later partial fills), visible in `orders-tpsl-pending`.
+   * A parent cancelled without any fill leaves nothing behind.
+   */
+  attach(parent: SimOrder, spec: AttachedTpsl): void {
+    this.attached.set(parent.orderId, { spec, triggerId: null, settled: false });
+    this.syncAttached();
+  }
+
+  /** The TP/SL attached to an order, for its order record. */
+  attachedTo(orderId: string): AttachedTpsl | undefined {
+    return this.attached.get(orderId)?.spec;
+  }
+
+  /** Arms or resizes the triggers of attached TP/SL after the parents' fills. */
+  syncAttached(): void {
+    for (const [orderId, a] of this.attached) {
+      if (a.settled) continue;
+      const parent = this.orders.orders.get(orderId);
+      if (!parent) continue;
+      a.settled = parent.state !== 'live' && parent.state !== 'partially_filled';
+      if (!(parent.filledSize > 0)) continue;
+      const existing = a.triggerId === null ? undefined : this.triggers.get(a.triggerId);
+      if (existing) {
+        if (existing.state === 'live' && existing.size !== parent.filledSize) {
+          existing.size = parent.filledSize;
+          existing.updateTimeMs = this.ctx.nowMs();
+          this.onChange(existing);
+        }
+        continue;
+      }
+      const now = this.ctx.nowMs();
+      const t: SimTrigger = {
+        id: this.account.newId(),
+        kind: 'tpsl',
+        clientOrderId: '',
+        instId: parent.instId,
+        side: parent.side === 'buy' ? 'sell' : 'buy',
+        size: parent.filledSize,
+        reduceOnly: true,
+        marginMode: parent.marginMode,
+        ...a.spec,
+        triggerPrice: null,
+        orderPrice: null,
+        fireAbove: false,
+        state: 'live',
+        actualOrderId: '',
+        createTimeMs: now,
+        updateTimeMs: now,
+        brokerId: parent.brokerId,
+      };
+      a.triggerId = t.id;
+      this.triggers.set(t.id, t);
+      this.onChange(t);
+    }
+  }
+
   cancel(id: string | undefined, clientOrderId: string | undefined): SimTrigger | Rejection {
     let t = id ? this.triggers.get(id) : undefined;
     if (!t && clientOrderId) for (const x of this.triggers.values()) if (x.clientOrderId === clientOrderId) t = x;
@@ -119,6 +190,7 @@ export class TriggerEngine {
   }
 
   tick(): void {
+    this.syncAttached();
     const now = this.ctx.nowMs();
     for (const t of this.triggers.values()) {
       if (t.state !== 'live') continue;

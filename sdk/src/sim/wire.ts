@@ -1,3 +1,4 @@
+import { baseToContracts } from '../market/contractUnits.js';
 import { decimalsOf } from './book.js';
 import type { SimCandle, SimMarket } from './types.js';
 
@@ -71,8 +72,14 @@ export function price(value: number, market: SimMarket): string {
   return value.toFixed(decimalsOf(market.tickSize));
 }
 
+/** A size already in contracts (lot, minimum, order and position sizes), on the lot's decimals. */
 export function amount(value: number, market: SimMarket): string {
   return value.toFixed(decimalsOf(market.lotSize));
+}
+
+/** A base amount (book level, public trade, volume) as BloFin sends sizes: contracts. */
+export function contracts(valueBase: number, market: SimMarket): string {
+  return amount(baseToContracts(market, valueBase), market);
 }
 
 /** A free-form decimal without float noise or trailing zeros. */
@@ -84,18 +91,17 @@ export function decimal(value: number, maxDecimals = 8): string {
 
 /**
  * A BloFin candle row: [ts, open, high, low, close, vol (contracts), volCurrency (base),
- * volCurrencyQuote, confirm]. Contracts equal base units in the sim (contractValue 1).
+ * volCurrencyQuote, confirm].
  */
 export function candleRow(c: SimCandle, market: SimMarket): string[] {
-  const base = amount(c.volume, market);
   return [
     String(c.openTimeMs),
     price(c.open, market),
     price(c.high, market),
     price(c.low, market),
     price(c.close, market),
-    base,
-    base,
+    contracts(c.volume, market),
+    decimal(c.volume),
     decimal(c.quoteVolume, 4),
     c.closed ? '1' : '0',
   ];

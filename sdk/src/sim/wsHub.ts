@@ -5,7 +5,7 @@ import type { SimContext } from './context.js';
 import type { FaultState } from './faults.js';
 import { BLOFIN_BARS } from './timeframes.js';
 import type { SimMarket } from './types.js';
-import { amount, candleRow, decimal, price } from './wire.js';
+import { candleRow, contracts, decimal, price } from './wire.js';
 
 const CANDLE_REFRESH_MS = 500;
 const TICKER_REFRESH_MS = 1_000;
@@ -89,9 +89,10 @@ export class WsHub {
   /** Pushes a private update to logged-in connections subscribed to `channel`. */
   pushPrivate(channel: PrivateChannel, data: unknown, action?: string): void {
     if (this.faults.silent) return;
+    const payload = channel === 'orders' && Array.isArray(data) ? data.map((r) => wsOrderRecord(r as Record<string, unknown>)) : data;
     for (const c of this.conns) {
       if (!c.loggedIn || !c.subs.has(channel)) continue;
-      this.send(c, { ...(action ? { action } : {}), arg: { channel }, data });
+      this.send(c, { ...(action ? { action } : {}), arg: { channel }, data: payload });
     }
   }
 
@@ -216,7 +217,7 @@ export class WsHub {
       if (from >= at + 1) return;
       const trades = this.ctx.source.trades(m.symbol, from, at + 1).slice(-MAX_TRADES_PER_PUSH);
       if (trades.length === 0) return;
-      const data = trades.map((t) => ({ instId: m.id, tradeId: t.id ?? '', price: price(t.price, m), size: amount(t.amount, m), side: t.side, ts: String(t.timestampMs) }));
+      const data = trades.map((t) => ({ instId: m.id, tradeId: t.id ?? '', price: price(t.price, m), size: contracts(t.amount, m), side: t.side, ts: String(t.timestampMs) }));
       this.send(conn, { arg: sub.arg, data });
       return;
     }
@@ -257,20 +258,20 @@ export class WsHub {
   private refreshBook(conn: Conn, sub: Sub, m: SimMarket, at: number): void {
     const depth = sub.arg.channel === 'books5' ? 5 : BOOK_DEPTH;
     const book = this.ctx.source.orderBook(m.symbol, at, depth);
-    const bids = new Map(book.bids.map(([p, a]) => [price(p, m), amount(a, m)]));
-    const asks = new Map(book.asks.map(([p, a]) => [price(p, m), amount(a, m)]));
+    const bids = new Map(book.bids.map(([p, a]) => [price(p, m), contracts(a, m)]));
+    const asks = new Map(book.asks.map(([p, a]) => [price(p, m), contracts(a, m)]));
     const seq = (sub.seq ?? 0) + 1;
     if (sub.arg.channel === 'books5' || !sub.prevBook) {
       sub.prevBook = { bids, asks };
       sub.seq = seq;
-      const data = { asks: [...asks], bids: [...bids], ts: String(at), prevSeqId: '-1', seqId: String(seq) };
+      const data = { asks: numericLevels([...asks]), bids: numericLevels([...bids]), ts: String(at), prevSeqId: '-1', seqId: String(seq) };
       this.send(conn, { arg: sub.arg, action: 'snapshot', data });
       return;
     }
     const dBids = diffLevels(sub.prevBook.bids, bids);
     const dAsks = diffLevels(sub.prevBook.asks, asks);
     if (dBids.length === 0 && dAsks.length === 0) return;
-    const data = { asks: dAsks, bids: dBids, ts: String(at), prevSeqId: String(sub.seq), seqId: String(seq) };
+    const data = { asks: numericLevels(dAsks), bids: numericLevels(dBids), ts: String(at), prevSeqId: String(sub.seq), seqId: String(seq) };
     sub.prevBook = { bids, asks };
     sub.seq = seq;
     this.send(conn, { arg: sub.arg, action: 'update', data });
@@ -293,4 +294,27 @@ function diffLevels(prev: Map<string, string>, next: Map<string, string>): [stri
   for (const [p, a] of next) if (prev.get(p) !== a) out.push([p, a]);
   for (const p of prev.keys()) if (!next.has(p)) out.push([p, '0']);
   return out;
+}
+
+/**
+ * The `books` channel sends levels as JSON numbers (`[1639.75, 392]`), unlike REST `market/books`
+ * (strings): BloFin's docs show both. Levels are kept as strings for diffing and converted here.
+ */
+function numericLevels(levels: [string, string][]): [number, number][] {
+  return levels.map(([p, a]) => [Number(p), Number(a)]);
+}
+
+/**
+ * An order record as the `orders` channel spells it: `filledAmount` where REST says
+ * `filled_amount`, the trigger price types beside the attached TP/SL prices (BloFin's only type
+ * for them is `last`) and no `cancelSourceReason` (REST history only).
+ */
+function wsOrderRecord(rec: Record<string, unknown>): Record<string, unknown> {
+  const { filled_amount: filledAmount, cancelSourceReason: _restOnly, ...rest } = rec;
+  return {
+    ...rest,
+    filledAmount,
+    tpTriggerPriceType: rec.tpTriggerPrice === null || rec.tpTriggerPrice === undefined ? null : 'last',
+    slTriggerPriceType: rec.slTriggerPrice === null || rec.slTriggerPrice === undefined ? null : 'last',
+  };
 }

@@ -10,13 +10,29 @@ export const AutoTraderConfigSchema = z.strictObject({
   safeRestart: z.enum(['rearm', 'flatten']).default('rearm'),
   /**
    * Waits before each new try of a stop the venue could not take for a reason that may pass (a
-   * timeout, a rate limit, an outage); once they are spent, or on a refusal, the position is
-   * closed at market. Empty: no retry.
+   * timeout, a rate limit, an outage); once they are spent, or on a refusal, `stopMarkTrigger`
+   * takes over. Empty: no retry.
    */
   stopRetryBackoffMs: z.array(z.number().int().nonnegative().max(60_000)).max(10).default([500, 2_000]),
   /**
+   * Once the stop retries are spent (or the venue refused the stop), Perpscope holds the stop on
+   * the mark price for at most `holdMs`, trying the exchange stop again every `retryEveryMs`; the
+   * mark crossing the stop, or the hold running out, closes the position at market. Null: close
+   * at market at once.
+   */
+  stopMarkTrigger: z
+    .strictObject({
+      /** The longest a position stays without a stop on the exchange before it is closed at market. */
+      holdMs: z.number().int().min(1_000).max(600_000),
+      /** How often the exchange stop is tried again while the mark holds it. */
+      retryEveryMs: z.number().int().min(100).max(60_000),
+    })
+    .nullable()
+    .default({ holdMs: 60_000, retryEveryMs: 5_000 }),
+  /**
    * Live: this many failed exchange calls that retrying will not fix (refused orders, bad
-   * parameters) within `windowMs` halt new entries with an alert, until a restart or a re-arm;
+   * parameters) within `windowMs` halt new entries with an alert, until "Resume entries" (GUI,
+   * `trading.resumeEntries`), a restart or a re-arm;
    * exits still go out. Null: off.
    */
   errorBurst: z

@@ -9,19 +9,17 @@ import { uniqueSignNonces } from '../sim/uniqueNonce.js';
 import { Ledger, OrderState, type StoredOrder } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
-import { CcxtOrderGateway, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, isExchangeUnavailable, isTimestampRejection, retryRead, type ReadRetry } from './ccxtGateway.js';
+import { CCXT_TICK_SIZE, CcxtOrderGateway, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, isExchangeUnavailable, isTimestampRejection, retryRead, type ReadRetry } from './ccxtGateway.js';
 import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
 import { LeverageSync } from './leverageSync.js';
 import { OrderLedger } from './orderLedger.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
 import { orderBookFromCcxt } from '../market/ccxtConvert.js';
+import { contractsToBase } from '../market/contractUnits.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
 import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
 import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
-
-/** ccxt's `TICK_SIZE` precision mode (ccxt.TICK_SIZE; not a named export of its ESM entry). */
-const CCXT_TICK_SIZE = 4;
 
 export interface CcxtBrokerOptions {
   store: Store;
@@ -267,6 +265,23 @@ export class CcxtBroker implements Broker {
     return this.halt ?? this.burst;
   }
 
+  /**
+   * Lifts an error-burst halt of new entries (the trader looked at the cause), recorded in the
+   * event log and announced as an `entries_resumed` alert. An authentication halt stays: the key
+   * must be fixed first. Returns the halt lifted, or null when entries were not halted by a burst.
+   */
+  resumeEntries(by: string): HaltState | null {
+    const lifted = this.burst;
+    if (!lifted) return null;
+    this.burst = null;
+    this.failureTimes.length = 0;
+    const nowMs = this.clock.nowMs();
+    const message = `New entries resumed (${by}) after: ${lifted.message}`;
+    this.store.events.append({ atMs: nowMs, type: 'alert', ledger: Ledger.Live, payload: { level: 'info', reason: 'entries_resumed', message, haltedAtMs: lifted.atMs } });
+    this.listeners.emit({ type: 'alert', level: 'info', reason: 'entries_resumed', message });
+    return lifted;
+  }
+
   /** Clears a halt (after the user fixed the key, or the cause of the errors). */
   resume(): void {
     this.halt = null;
@@ -362,9 +377,9 @@ export class CcxtBroker implements Broker {
     const minContracts = m.limits?.amount?.min;
     const minCost = m.limits?.cost?.min;
     return {
-      ...(typeof step === 'number' && step > 0 ? { amountStep: step * cs } : {}),
+      ...(typeof step === 'number' && step > 0 ? { amountStep: contractsToBase(cs, step) } : {}),
       ...(typeof tick === 'number' && tick > 0 ? { priceStep: tick } : {}),
-      ...(typeof minContracts === 'number' && minContracts > 0 ? { minAmountBase: minContracts * cs } : {}),
+      ...(typeof minContracts === 'number' && minContracts > 0 ? { minAmountBase: contractsToBase(cs, minContracts) } : {}),
       ...(typeof minCost === 'number' && minCost > 0 ? { minNotionalUsd: minCost } : {}),
     };
   }
@@ -379,7 +394,7 @@ export class CcxtBroker implements Broker {
         return {
           symbol,
           side: p.side === 'short' ? 'short' : 'long',
-          sizeBase: (p.contracts ?? 0) * this.gateway.contractSize(symbol),
+          sizeBase: contractsToBase(this.gateway.contractSize(symbol), p.contracts ?? 0),
           entryPrice: p.entryPrice ?? 0,
           markPrice: p.markPrice ?? null,
           unrealizedPnlUsd: p.unrealizedPnl ?? 0,

@@ -3,6 +3,7 @@ import { ErrorCode } from '@perpscope/shared';
 import { failedItem, mapCcxtError, unwrapItemError } from '../core/ccxtErrors.js';
 import type { Clock } from '../core/clock.js';
 import { OrderError, PerpscopeError } from '../core/errors.js';
+import { baseToContracts, contractSizeOf, contractsToBase } from '../market/contractUnits.js';
 import type { StoredOrder } from '../store/index.js';
 import type { ExchangeFill, ExchangeOrderView, OrderGateway } from './gateway.js';
 
@@ -58,6 +59,11 @@ interface BlofinImplicit {
 }
 
 const TRIGGER_TYPES = new Set(['stop_market', 'take_profit_market']);
+/**
+ * ccxt's `TICK_SIZE` precision mode (ccxt.TICK_SIZE; not a named export of its ESM entry):
+ * `precision.amount` is then a step, not a count of decimals.
+ */
+export const CCXT_TICK_SIZE = 4;
 
 /** Rows per history page asked for (BloFin's maximum; its default is 20). */
 export const HISTORY_PAGE_LIMIT = 100;
@@ -163,15 +169,26 @@ export class CcxtOrderGateway implements OrderGateway {
     return this.ex as unknown as BlofinImplicit;
   }
 
+  /** Base units per contract of `symbol` (1 when the venue lists none). */
   contractSize(symbol: string): number {
-    const cs = this.ex.market(symbol).contractSize;
-    return typeof cs === 'number' && cs > 0 ? cs : 1;
+    return contractSizeOf(this.ex.market(symbol));
+  }
+
+  /**
+   * An order's base amount as the contracts the venue counts, rounded down to the market's lot
+   * (never up, so the venue never gets more than was sized or held).
+   */
+  orderContracts(symbol: string, amountBase: number): number {
+    const m = this.ex.market(symbol);
+    const lot = m.precision?.amount;
+    // A lot only means a step in ccxt's tick-size precision mode; other modes count decimals.
+    return baseToContracts(m, amountBase, this.ex.precisionMode === CCXT_TICK_SIZE && typeof lot === 'number' && lot > 0 ? lot : undefined);
   }
 
   async create(order: StoredOrder): Promise<{ exchangeOrderId: string | null }> {
     const ctx = { exchange: this.exchangeId, operation: 'createOrder', symbol: order.symbol };
     try {
-      const contracts = order.amountBase / this.contractSize(order.symbol);
+      const contracts = this.orderContracts(order.symbol, order.amountBase);
       const marginMode = order.params.marginMode === 'isolated' ? 'isolated' : 'cross';
       let placed: Order;
       if (TRIGGER_TYPES.has(order.type)) {
@@ -213,11 +230,10 @@ export class CcxtOrderGateway implements OrderGateway {
       const rec = firstRecord(res.data);
       if (!rec) return null;
       const parsed = this.ex.parseOrder(rec, this.ex.market(order.symbol));
-      const cs = this.contractSize(order.symbol);
       return {
         exchangeOrderId: parsed.id ? String(parsed.id) : null,
         status: orderViewStatus(rec.state, parsed.status),
-        filledBase: (parsed.filled ?? 0) * cs,
+        filledBase: contractsToBase(this.contractSize(order.symbol), parsed.filled ?? 0),
         avgFillPrice: parsed.average ?? null,
       };
     } catch (err) {
@@ -291,7 +307,7 @@ export class CcxtOrderGateway implements OrderGateway {
       symbol,
       side: t.side === 'sell' ? 'sell' : 'buy',
       price: t.price ?? 0,
-      amountBase: (t.amount ?? 0) * (symbol ? this.contractSize(symbol) : 1),
+      amountBase: contractsToBase(symbol ? this.contractSize(symbol) : 1, t.amount ?? 0),
       feeCost: Math.abs(t.fee?.cost ?? 0),
       feeCurrency: t.fee?.currency ?? null,
       liquidity: t.takerOrMaker === 'maker' ? 'maker' : t.takerOrMaker === 'taker' ? 'taker' : null,

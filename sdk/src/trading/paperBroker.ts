@@ -5,12 +5,12 @@ import type { Clock } from '../core/clock.js';
 import { PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
-import { Ledger, OrderState, type Fill, type StoredOrder, type StoredPosition, type Store } from '../store/index.js';
+import { Ledger, OrderState, type Fill, type StoredOrder, type Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
 import { OrderLedger, toBrokerPosition } from './orderLedger.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { walkBook, tradeCrosses, triggerFires } from './paperMatching.js';
-import { applyFillToPosition, liquidationPrice } from './positionMath.js';
+import { applyFillToPosition, liquidationPrices } from './positionMath.js';
 import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
 import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
 import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
@@ -226,6 +226,7 @@ export class PaperBroker implements Broker {
   onMarkPrice(symbol: string, markPrice: number, atMs: number): void {
     this.marks.set(symbol, markPrice);
     this.settleFunding(symbol);
+    this.refreshLiquidations(this.readAccount().balanceUsd);
     const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
     if (!p || p.liquidationPrice === null) return;
     const liquidated = p.side === 'long' ? markPrice <= p.liquidationPrice : markPrice >= p.liquidationPrice;
@@ -378,18 +379,29 @@ export class PaperBroker implements Broker {
         const { realizedPnlUsd } = applyFillToPosition(before, fill, { ledger: Ledger.Paper, exchange: this.exchange, leverage, marginMode, tradeId: order?.tradeId ?? null });
         if (this.orders.applyFills([fill]).length === 0) continue;
         acc = { ...acc, balanceUsd: acc.balanceUsd + realizedPnlUsd - fill.feeCost, realizedPnlUsd: acc.realizedPnlUsd + realizedPnlUsd, feesUsd: acc.feesUsd + fill.feeCost };
-        const after = this.store.positions.get(Ledger.Paper, this.exchange, fill.symbol);
-        if (after) this.store.positions.upsert(this.withLiquidation(after));
       }
       this.saveAccount(acc);
+      this.refreshLiquidations(acc.balanceUsd);
       const view = this.account();
       this.store.accountSnapshots.insert({ ledger: Ledger.Paper, exchange: this.exchange, atMs: fills[0]?.atMs ?? this.clock.nowMs(), ...view });
     });
   }
 
-  private withLiquidation(p: StoredPosition): StoredPosition {
-    const mmr = this.marketSpec(p.symbol)?.maintenanceMarginRate ?? 0.005;
-    return { ...p, liquidationPrice: p.leverage > 1 ? liquidationPrice(p, mmr) : null };
+  /**
+   * Sets each position's liquidation price: isolated on its own margin, cross on the wallet it
+   * shares (so a cross price moves with the balance and the other positions' marks).
+   */
+  private refreshLiquidations(balanceUsd: number): void {
+    const stored = this.store.positions.list(Ledger.Paper, this.exchange);
+    const prices = liquidationPrices(
+      stored.map((p) => ({ ...p, markPrice: this.marks.get(p.symbol) ?? this.lastPrices.get(p.symbol) ?? p.entryPrice, maintenanceMarginRate: this.marketSpec(p.symbol)?.maintenanceMarginRate ?? 0.005 })),
+      balanceUsd,
+    );
+    for (const p of stored) {
+      const liq = prices.get(p.symbol) ?? null;
+      if (liq === p.liquidationPrice || (liq !== null && p.liquidationPrice !== null && Math.abs(liq - p.liquidationPrice) <= 1e-12 * liq)) continue;
+      this.store.positions.upsert({ ...p, liquidationPrice: liq });
+    }
   }
 
   private reducibleAmount(order: StoredOrder): number {

@@ -63,10 +63,51 @@ export function unrealizedPnl(position: Pick<StoredPosition, 'side' | 'sizeBase'
 }
 
 /**
- * Isolated-style liquidation price from the mark: the price at which the position's margin
- * (notional / leverage) minus the maintenance margin is lost.
+ * Isolated-margin liquidation price: the mark at which the position's own margin (notional at
+ * entry / leverage) less the maintenance margin is lost. A 10x long at 100 with a 0.5 % rate:
+ * 100 x (1 - 0.1 + 0.005) = 90.5.
  */
 export function liquidationPrice(position: Pick<StoredPosition, 'side' | 'entryPrice' | 'leverage'>, maintenanceMarginRate: number): number {
   const lossFraction = 1 / position.leverage - maintenanceMarginRate;
   return position.side === 'long' ? position.entryPrice * (1 - lossFraction) : position.entryPrice * (1 + lossFraction);
+}
+
+/** A position as margin sees it: where it stands and the mark it is valued at. */
+export interface MarginPosition extends Pick<StoredPosition, 'symbol' | 'side' | 'entryPrice' | 'sizeBase' | 'leverage' | 'marginMode'> {
+  markPrice: number;
+  maintenanceMarginRate: number;
+}
+
+/**
+ * Cross-margin liquidation price: the mark at which the account's equity falls to the maintenance
+ * margin, the rest held where it is. `freeEquityUsd` is what backs the position besides its own
+ * PnL: the wallet balance, less isolated margin, plus the other cross positions' unrealized PnL
+ * less their maintenance margin. Long: balance-backed loss (P - entry) x size meets mmr x P x size.
+ * Null when no positive price liquidates it (a long the wallet backs in full).
+ */
+export function crossLiquidationPrice(position: Pick<StoredPosition, 'side' | 'entryPrice' | 'sizeBase'>, freeEquityUsd: number, maintenanceMarginRate: number): number | null {
+  const q = position.sizeBase;
+  if (!(q > 0)) return null;
+  if (position.side === 'long') {
+    const price = (position.entryPrice * q - freeEquityUsd) / (q * (1 - maintenanceMarginRate));
+    return price > 0 ? price : null;
+  }
+  return (position.entryPrice * q + freeEquityUsd) / (q * (1 + maintenanceMarginRate));
+}
+
+/**
+ * The liquidation price of every position of one wallet, by symbol: isolated ones on their own
+ * margin (none at 1x), cross ones on the shared equity, each with the others at their marks.
+ */
+export function liquidationPrices(positions: readonly MarginPosition[], balanceUsd: number): Map<string, number | null> {
+  const isolatedMarginUsd = positions.filter((p) => p.marginMode === 'isolated').reduce((s, p) => s + (p.entryPrice * p.sizeBase) / p.leverage, 0);
+  const cross = positions.filter((p) => p.marginMode !== 'isolated');
+  const netOf = (p: MarginPosition) => unrealizedPnl(p, p.markPrice) - p.maintenanceMarginRate * p.markPrice * p.sizeBase;
+  const crossNetUsd = cross.reduce((s, p) => s + netOf(p), 0);
+  const out = new Map<string, number | null>();
+  for (const p of positions) {
+    if (p.marginMode === 'isolated') out.set(p.symbol, p.leverage > 1 ? liquidationPrice(p, p.maintenanceMarginRate) : null);
+    else out.set(p.symbol, crossLiquidationPrice(p, balanceUsd - isolatedMarginUsd + crossNetUsd - netOf(p), p.maintenanceMarginRate));
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import { describeError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { OrderState, type PositionSide, type StoredOrder, type Store } from '../store/index.js';
 import type { StopLeg } from './exitReason.js';
+import { crossed, DEFAULT_MARK_TRIGGER, markTriggerStep, type MarkTriggerRule, type MarkTriggerState } from './markTrigger.js';
 import type { Broker, BrokerPosition } from './types.js';
 
 /** Break-even: once the price moved `afterR` times the initial risk, the stop goes to entry + buffer. */
@@ -51,7 +52,10 @@ interface PlanState extends ProtectionPlan {
   closedAtMs?: number;
   /** When a trailing move last replaced the stop. */
   trailedAtMs?: number;
+  /** Set while no stop is on the venue and the manager watches the prices it receives instead. */
+  markTrigger?: MarkTriggerState;
 }
+
 
 /**
  * How long a closed plan is remembered. It only has to outlive a restart that could re-arm the
@@ -72,11 +76,18 @@ export interface ProtectionManagerOptions {
    * timeout, a rate limit, an outage): one entry per retry. Default 500 ms then 2 s; empty: no retry.
    */
   stopRetryBackoffMs?: readonly number[];
+  /** What holds the stop once the retries are spent (default {@link DEFAULT_MARK_TRIGGER}); null: exit at market at once. */
+  markTrigger?: MarkTriggerRule | null;
 }
 
-/** Whether a failed stop placement may succeed if tried again: the exchange did not refuse it. */
+
+/**
+ * Whether a failed stop placement may succeed if tried again: the exchange did not refuse it. A
+ * LOST stop (no answer, then not found by its client id) counts: it most likely never arrived, and
+ * the next try has a client id of its own, so both cannot land as one.
+ */
 function mayPassOnRetry(order: StoredOrder | null, err: unknown): boolean {
-  if (order) return order.state === OrderState.Unknown || order.state === OrderState.Sent;
+  if (order) return order.state === OrderState.Unknown || order.state === OrderState.Sent || order.state === OrderState.Lost;
   return err instanceof PerpscopeError && err.retryable;
 }
 
@@ -84,9 +95,13 @@ function mayPassOnRetry(order: StoredOrder | null, err: unknown): boolean {
  * Keeps every position protected on the venue: a reduce-only stop for the whole position and a
  * TP ladder (TP1/TP2 scale-out), moved to break-even after 1R plus a buffer and trailed with a
  * minimum step. A moved stop is placed before the old one is cancelled, so the position is never
- * bare. If a stop cannot be placed (its price already crossed, rejected, or its fate unknown) the
- * position is exited at market. When the position closes, its stops and take-profits are
- * cancelled and the plan is closed: they are never recreated.
+ * bare; a move the venue will not take leaves the working stop in place. If a first stop cannot be
+ * placed, failures that may pass are retried with backoff, then a mark trigger holds the stop
+ * (see {@link MarkTriggerRule}); the position is exited at market only when the mark crosses it
+ * or the hold runs out. Each step is in the event log
+ * (`stop_retry`, `stop_mark_trigger`, `stop_restored`, `stop_mark_triggered`, `stop_fallback`).
+ * When the position closes, its stops and take-profits are cancelled and the plan is closed: they
+ * are never recreated.
  */
 export class ProtectionManager {
   private readonly broker: Broker;
@@ -95,6 +110,7 @@ export class ProtectionManager {
   private readonly log: Logger;
   private readonly roundAmount: (symbol: string, amountBase: number) => number;
   private readonly stopRetryBackoffMs: readonly number[];
+  private readonly markTrigger: MarkTriggerRule | null;
   private readonly key: string;
 
   constructor(o: ProtectionManagerOptions) {
@@ -104,6 +120,7 @@ export class ProtectionManager {
     this.log = o.logger ?? silentLogger;
     this.roundAmount = o.roundAmount ?? ((_s, a) => a);
     this.stopRetryBackoffMs = o.stopRetryBackoffMs ?? [500, 2_000];
+    this.markTrigger = o.markTrigger === undefined ? DEFAULT_MARK_TRIGGER : o.markTrigger;
     this.key = `trading.${o.broker.ledger}.${o.broker.exchange}.protection`;
   }
 
@@ -112,7 +129,10 @@ export class ProtectionManager {
     return Object.values(this.load()).filter((p) => !p.closed);
   }
 
-  /** Places the stop and the TP ladder. Returns false when the position had to be exited instead. */
+  /**
+   * Places the stop and the TP ladder. Returns true when the stop is on the venue; false when the
+   * position was exited instead, or is held by a mark trigger until the stop can be placed.
+   */
   async arm(plan: ProtectionPlan): Promise<boolean> {
     const existing = this.load()[plan.tradeId];
     if (existing?.closed) return false;
@@ -120,7 +140,8 @@ export class ProtectionManager {
     const state: PlanState = { ...plan, stopPrice: plan.initialStopPrice, stopAttempt: 0, breakEvenDone: false, closed: false, armedAtMs: this.clock.nowMs() };
     this.save(state);
     const stop = await this.placeStop(state, state.stopPrice, state.stopAttempt);
-    if (!stop) return false;
+    // Held by a mark trigger, the position still gets its take-profits: they only reduce it.
+    if (!stop && this.load()[plan.tradeId]?.markTrigger === undefined) return false;
     let remaining = plan.sizeBase;
     for (const [i, tp] of plan.takeProfits.entries()) {
       const last = i === plan.takeProfits.length - 1;
@@ -134,15 +155,20 @@ export class ProtectionManager {
         this.log.warn({ tradeId: plan.tradeId, err: describeError(err) }, 'take-profit not placed; the stop still protects the position');
       }
     }
-    return true;
+    return stop !== null;
   }
 
   /**
-   * Moves stops on a new price: break-even after `afterR` R, then trailing by at least the
-   * minimum step. Only ever tightens.
+   * Moves stops on a new price (a bar close, or the mark of each open-position refresh):
+   * break-even after `afterR` R, then trailing by at least the minimum step. Only ever tightens.
+   * A plan held by a mark trigger is checked against the price instead.
    */
   async onPrice(symbol: string, price: number): Promise<void> {
     for (const plan of this.plans().filter((p) => p.symbol === symbol)) {
+      if (plan.markTrigger) {
+        await this.watchMarkTrigger(plan, plan.markTrigger, price);
+        continue;
+      }
       const dir = plan.side === 'long' ? 1 : -1;
       const riskPerUnit = Math.abs(plan.entryPrice - plan.initialStopPrice);
       if (plan.breakEven && !plan.breakEvenDone && (price - plan.entryPrice) * dir >= plan.breakEven.afterR * riskPerUnit) {
@@ -174,9 +200,12 @@ export class ProtectionManager {
         await this.closePlan(plan, 'position_closed');
         continue;
       }
-      if (!this.liveStop(plan) && this.clock.nowMs() - plan.armedAtMs > deadlineMs) {
-        await this.emergencyExit(plan, 'no_stop_on_exchange');
-      }
+      if (this.liveStop(plan)) continue;
+      const nowMs = this.clock.nowMs();
+      // A mark trigger holds such a plan on its own clock (see onPrice), bounded here too in case no price comes.
+      const held = plan.markTrigger;
+      if (held && this.markTrigger && nowMs - held.armedAtMs < this.markTrigger.holdMs) continue;
+      if (held || nowMs - plan.armedAtMs > deadlineMs) await this.emergencyExit(plan, held ? `no stop on the exchange since ${held.armedAtMs}: ${held.reason}` : 'no_stop_on_exchange');
     }
   }
 
@@ -230,7 +259,8 @@ export class ProtectionManager {
       this.save(plan);
       return;
     }
-    const placed = await this.placeStop({ ...plan, stopKind: kind }, target, plan.stopAttempt + 1);
+    // With a stop still working, a move the venue will not take keeps it; the next price tries again.
+    const placed = await this.placeStop({ ...plan, stopKind: kind }, target, plan.stopAttempt + 1, old ? 'move' : 'first');
     if (!placed) return;
     if (old) {
       try {
@@ -243,45 +273,109 @@ export class ProtectionManager {
   }
 
   /**
-   * Places the stop. A failure that may pass (timeout, rate limit, outage, fate unknown) is tried
-   * again after each `stopRetryBackoffMs` wait, each step in the event log; a refusal, or the last
-   * failure, exits at market. Returns the live stop or null.
+   * Places the stop for the whole position and returns it, or null when it is not on the venue.
+   * `first`: a failure that may pass (timeout, rate limit, outage, fate unknown) is tried again
+   * after each `stopRetryBackoffMs` wait; the last failure, or a refusal, hands the stop to a mark
+   * trigger. `move`: a stop is still working, so a failure keeps it (the next price tries again).
+   * `trigger`: one more try for a plan a mark trigger holds.
+   *
+   * Separate reduce-only TP/SL orders, not ones attached to the entry: an attached pair allows one
+   * TP and one SL sized to the fill, carries no client id for the ledger and cannot be moved
+   * through ccxt. An attached first stop would close the gap from the entry fill to the stop's
+   * acknowledgement; docs/simexchange.md weighs the switch.
    */
-  private async placeStop(plan: PlanState, stopPrice: number, firstAttempt: number): Promise<StoredOrder | null> {
+  private async placeStop(plan: PlanState, stopPrice: number, firstAttempt: number, mode: 'first' | 'move' | 'trigger' = 'first'): Promise<StoredOrder | null> {
     let attempt = firstAttempt;
     for (let retry = 0; ; retry++) {
-      const pos = (await this.broker.fetchPositions()).find((p) => p.symbol === plan.symbol && p.side === plan.side);
-      if (!pos) {
-        await this.closePlan(plan, 'position_closed');
-        return null;
-      }
       let order: StoredOrder | null = null;
       let error: unknown = null;
+      let markPrice: number | null = null;
       try {
+        const pos = (await this.broker.fetchPositions()).find((p) => p.symbol === plan.symbol && p.side === plan.side);
+        if (!pos) {
+          await this.closePlan(plan, 'position_closed');
+          return null;
+        }
+        markPrice = pos.markPrice;
         // The leg says which stop this is (first, after break-even, trailing): it becomes the exit reason.
         order = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'stop_market', triggerPrice: stopPrice, amountBase: pos.sizeBase, reduceOnly: true, purpose: 'stop_loss', tradeId: plan.tradeId, leg: plan.stopKind ?? 'sl', attempt });
       } catch (err) {
+        // A failed position read is a failed try too: an outage must not skip the retries and the hold.
         error = err;
       }
       if (order && (order.state === OrderState.Ack || order.state === OrderState.Partial)) {
-        this.save({ ...plan, stopPrice, stopAttempt: attempt });
+        const { markTrigger, ...rest } = plan;
+        this.save({ ...rest, stopPrice, stopAttempt: attempt });
+        if (markTrigger) await this.restored(plan, markTrigger, order);
         return order;
       }
       const reason = order?.lastError ?? (error === null ? order?.state : describeError(error)) ?? 'unknown';
-      const waitMs = this.stopRetryBackoffMs[retry];
-      if (waitMs === undefined || !mayPassOnRetry(order, error)) {
-        await this.emergencyExit(plan, `stop not placed: ${reason}`);
+      const event = { tradeId: plan.tradeId, attempt, stopPrice, reason };
+      if (mode === 'move') {
+        const stored = this.load()[plan.tradeId] ?? plan;
+        // The attempt is spent (its client id is taken); the trailing time bounds how soon a move is tried again.
+        this.save({ ...stored, stopAttempt: attempt, ...(plan.trailedAtMs !== undefined ? { trailedAtMs: plan.trailedAtMs } : {}) });
+        this.append('stop_move_failed', plan.symbol, { ...event, from: stored.stopPrice });
+        this.log.warn(event, 'stop not moved; the working stop stays');
         return null;
       }
-      this.store.events.append({ atMs: this.clock.nowMs(), type: 'stop_retry', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId: plan.tradeId, attempt, retry: retry + 1, waitMs, stopPrice, reason } });
-      this.log.warn({ tradeId: plan.tradeId, attempt, waitMs, reason }, 'stop not placed; trying again');
+      const waitMs = mode === 'first' ? this.stopRetryBackoffMs[retry] : undefined;
+      if (waitMs === undefined || !mayPassOnRetry(order, error)) {
+        await this.holdWithMarkTrigger({ ...plan, stopPrice, stopAttempt: attempt }, markPrice, reason);
+        return null;
+      }
+      this.append('stop_retry', plan.symbol, { ...event, retry: retry + 1, waitMs });
+      this.log.warn({ ...event, waitMs }, 'stop not placed; trying again');
       await this.clock.sleep(waitMs);
       attempt++;
     }
   }
 
+  /**
+   * The exchange stop could not be placed: a mark trigger holds it (the first time) or keeps
+   * holding it, unless the mark is already through it or the hold has run out; then the position
+   * is exited at market. Without a mark now (the read failed), the next price is checked.
+   */
+  private async holdWithMarkTrigger(plan: PlanState, markPrice: number | null, reason: string): Promise<void> {
+    const rule = this.markTrigger;
+    const nowMs = this.clock.nowMs();
+    if (!rule) return this.emergencyExit(plan, `stop not placed: ${reason}`);
+    const armedAtMs = plan.markTrigger?.armedAtMs ?? nowMs;
+    if (nowMs - armedAtMs >= rule.holdMs) return this.emergencyExit(plan, `no stop on the exchange for ${nowMs - armedAtMs} ms: ${reason}`);
+    if (markPrice !== null && crossed(plan.side, markPrice, plan.stopPrice)) {
+      this.append('stop_mark_triggered', plan.symbol, { tradeId: plan.tradeId, stopPrice: plan.stopPrice, price: markPrice });
+      return this.emergencyExit(plan, `mark ${markPrice} is through the stop ${plan.stopPrice}: ${reason}`);
+    }
+    this.save({ ...plan, markTrigger: { armedAtMs, triedAtMs: nowMs, reason } });
+    if (plan.markTrigger) {
+      this.append('stop_retry', plan.symbol, { tradeId: plan.tradeId, attempt: plan.stopAttempt, stopPrice: plan.stopPrice, reason, heldMs: nowMs - armedAtMs, nextInMs: rule.retryEveryMs });
+      return;
+    }
+    this.append('stop_mark_trigger', plan.symbol, { tradeId: plan.tradeId, stopPrice: plan.stopPrice, markPrice, holdMs: rule.holdMs, retryEveryMs: rule.retryEveryMs, reason });
+    this.log.warn({ tradeId: plan.tradeId, stopPrice: plan.stopPrice, markPrice, reason }, 'stop not on the exchange; holding it on the mark price');
+  }
+
+  /** A price for a plan held by a mark trigger: exit when it crosses the stop or the hold ran out, else try the exchange stop again when due. */
+  private async watchMarkTrigger(plan: PlanState, trigger: MarkTriggerState, price: number): Promise<void> {
+    const step = markTriggerStep(this.markTrigger, trigger, plan.side, plan.stopPrice, price, this.clock.nowMs());
+    if (step.kind === 'try') await this.placeStop(plan, plan.stopPrice, plan.stopAttempt + 1, 'trigger');
+    if (step.kind !== 'exit') return;
+    if (step.crossed) this.append('stop_mark_triggered', plan.symbol, { tradeId: plan.tradeId, stopPrice: plan.stopPrice, price });
+    await this.emergencyExit(plan, step.reason);
+  }
+
+  /** The exchange took the stop a mark trigger held: the hold ends, and stops left from before it go. */
+  private async restored(plan: PlanState, trigger: MarkTriggerState, stop: StoredOrder): Promise<void> {
+    this.append('stop_restored', plan.symbol, { tradeId: plan.tradeId, stopPrice: stop.triggerPrice, heldMs: this.clock.nowMs() - trigger.armedAtMs });
+    for (const o of this.protectiveOrders(plan.tradeId)) {
+      if (o.purpose !== 'stop_loss' || o.clientOrderId === stop.clientOrderId) continue;
+      await this.broker.cancelOrder(o.clientOrderId).catch((err: unknown) => this.log.warn({ clientOrderId: o.clientOrderId, err: describeError(err) }, 'older stop not cancelled; reduce-only, so it cannot open a position'));
+    }
+  }
+
   private async emergencyExit(plan: PlanState, reason: string): Promise<void> {
     this.log.error({ tradeId: plan.tradeId, symbol: plan.symbol, reason }, 'exiting at market: the position cannot be protected');
+    this.append('stop_fallback', plan.symbol, { tradeId: plan.tradeId, reason });
     this.store.events.append({ atMs: this.clock.nowMs(), type: 'alert', ledger: this.broker.ledger, symbol: plan.symbol, payload: { level: 'error', reason: 'emergency_exit', message: reason, tradeId: plan.tradeId } });
     const attempt = this.store.orders.listByTrade(this.broker.ledger, plan.tradeId).filter((o) => o.purpose === 'exit').length;
     try {
@@ -291,6 +385,10 @@ export class ProtectionManager {
       return;
     }
     await this.closePlan(plan, 'emergency_exit');
+  }
+
+  private append(type: string, symbol: string, payload: Record<string, unknown>): void {
+    this.store.events.append({ atMs: this.clock.nowMs(), type, ledger: this.broker.ledger, symbol, payload });
   }
 
   private liveStop(plan: PlanState): StoredOrder | undefined {

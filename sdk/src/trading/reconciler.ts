@@ -2,6 +2,7 @@ import type { Order } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { contractsToBase } from '../market/contractUnits.js';
 import { OrderState, type OrderType, type StoredOrder, type StoredPosition } from '../store/index.js';
 import { DEFAULT_READ_RETRY as DEFAULT_RETRY, retryRead, type CcxtOrderGateway } from './ccxtGateway.js';
 import { isOwnClientOrderId } from './clientOrderId.js';
@@ -140,12 +141,11 @@ export class Reconciler {
 
   private fromCcxtOrder(o: Order): AdoptedIntent | null {
     if (!o.symbol || !o.amount) return null;
-    const cs = this.o.gateway.contractSize(o.symbol);
     return {
       symbol: o.symbol,
       side: o.side === 'sell' ? 'sell' : 'buy',
       type: o.type === 'market' ? 'market' : 'limit',
-      amountBase: o.amount * cs,
+      amountBase: contractsToBase(this.o.gateway.contractSize(o.symbol), o.amount),
       price: o.price ?? null,
       triggerPrice: null,
       reduceOnly: o.reduceOnly === true,
@@ -161,7 +161,7 @@ export class Reconciler {
       symbol,
       side: rec.side === 'sell' ? 'sell' : 'buy',
       type: sl ? 'stop_market' : 'take_profit_market',
-      amountBase: size * this.o.gateway.contractSize(symbol),
+      amountBase: contractsToBase(this.o.gateway.contractSize(symbol), size),
       price: null,
       triggerPrice: Number(sl ? rec.slTriggerPrice : rec.tpTriggerPrice),
       reduceOnly: true,
@@ -201,7 +201,7 @@ export class Reconciler {
     for (const p of exPositions) {
       if (!p.symbol || !p.contracts) continue;
       seen.add(p.symbol);
-      const sizeBase = p.contracts * gateway.contractSize(p.symbol);
+      const sizeBase = contractsToBase(gateway.contractSize(p.symbol), p.contracts);
       const side = p.side === 'short' ? 'short' : 'long';
       const mine = ledger.store.positions.get(ledger.ledger, ledger.exchange, p.symbol);
       if (mine && mine.side === side && Math.abs(mine.sizeBase - sizeBase) <= 1e-9 * Math.max(1, sizeBase)) continue;

@@ -75,7 +75,7 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     onAnchor: (anchor) => o.store.settings.set(anchorKey, anchor, o.clock.nowMs()),
   });
   const autoTraderConfig = AutoTraderConfigSchema.parse(o.autoTrader ?? {});
-  const { stopRetryBackoffMs, errorBurst } = autoTraderConfig;
+  const { stopRetryBackoffMs, stopMarkTrigger, errorBurst } = autoTraderConfig;
   let broker: Broker;
   let halted: () => HaltState | null = () => null;
   if (o.mode === 'live') {
@@ -87,7 +87,7 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     if (!o.paperMarket) throw new ConfigError([{ path: 'paperMarket', received: 'undefined', expected: 'fees per symbol for the paper broker' }]);
     broker = new PaperBroker({ store: o.store, clock: o.clock, risk, exchange: o.exchangeId, market: o.paperMarket, ...(o.paperInitialBalanceUsd !== undefined ? { initialBalanceUsd: o.paperInitialBalanceUsd } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   }
-  const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, stopRetryBackoffMs, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
+  const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, stopRetryBackoffMs, markTrigger: stopMarkTrigger, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
   const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: autoTraderConfig, evidence: o.edgeEvidence ?? null, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   return {
     broker,

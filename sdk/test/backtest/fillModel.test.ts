@@ -112,7 +112,7 @@ describe('liquidation on the bar path', () => {
       const broker = new PaperBroker({ store, clock, risk: permissiveRisk(clock), exchange: 'binanceusdm', market: () => ({ makerFee: 0.0002, takerFee: 0.0005 }), initialBalanceUsd: 100_000 });
       await broker.start();
       broker.onOrderBook(SYMBOL, syntheticBook(SYMBOL, 100, 10_000_000, clock.nowMs()));
-      await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 10, tradeId: 'liq', leg: 'entry', purpose: 'entry', risk: entryRisk(SYMBOL, 'long', 100), leverage: 10 });
+      await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 10, tradeId: 'liq', leg: 'entry', purpose: 'entry', risk: entryRisk(SYMBOL, 'long', 100), leverage: 10, marginMode: 'isolated' });
       const [before] = await broker.fetchPositions();
       expect(before!.liquidationPrice).toBeGreaterThan(85);
       const alerts: string[] = [];

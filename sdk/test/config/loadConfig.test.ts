@@ -77,6 +77,10 @@ describe('loadConfig', () => {
       'regression: PERPSCOPE_SOAK=1 made serve refuse its config',
     ).toEqual({ exchange: 'htx' });
     expect(() => loadConfig({ env: { PERPSCOPE_SOAK: '1', PERPSCOPE_TEST_DATA: '../shared/data' } })).not.toThrow();
+    expect(
+      () => loadConfig({ env: { PERPSCOPE_SIM: '1', PERPSCOPE_SKIP_NATIVE_BUILD: '1', PERPSCOPE_NODE_GYP: '/usr/bin/node-gyp', PERPSCOPE_CHROMIUM: '/usr/bin/chromium' } }),
+      'regression: the desktop app started with PERPSCOPE_SIM=1 refused its config (sim: 1), and PERPSCOPE_SKIP_NATIVE_BUILD=1 failed every CLI test',
+    ).not.toThrow();
     expect(() => loadConfig({ env: { PERPSCOPE_BOGUS: '1' } }), 'a misspelt engine variable is still reported').toThrow(/bogus/);
   });
 });

@@ -33,7 +33,7 @@ describe('SimExchange fidelity: error envelopes (BloFin dialect)', () => {
   });
 
   it('a single order refused for margin: HTTP 200, top-level 1 with 103003 inside; ccxt throws ExchangeError, the engine reads InsufficientFunds', async () => {
-    const amount = Number(ex.amountToPrecision(SYMBOL, 5_000_000 / px));
+    const amount = Number(ex.amountToPrecision(SYMBOL, 5_000_000 / px / ex.market(SYMBOL).contractSize!));
     const err = await thrown(ex.createOrder(SYMBOL, 'market', 'buy', amount, undefined, { marginMode: 'cross' }));
     expect(lastStatus(sim, '/api/v1/trade/order'), 'business errors answer HTTP 200').toBe(200);
     const body = JSON.parse(ex.last_http_response as string) as { code: string; msg: string; data: { code: string; msg: string }[] };
@@ -47,7 +47,7 @@ describe('SimExchange fidelity: error envelopes (BloFin dialect)', () => {
   });
 
   it('a reused clientOrderId: top-level 1 with 102002; the engine reads InvalidOrder', async () => {
-    const amount = Number(ex.amountToPrecision(SYMBOL, 50 / px));
+    const amount = Number(ex.amountToPrecision(SYMBOL, 50 / px / ex.market(SYMBOL).contractSize!));
     await ex.createOrder(SYMBOL, 'limit', 'buy', amount, Number(ex.priceToPrecision(SYMBOL, px * 0.5)), { clientOrderId: 'fidelityDup1', marginMode: 'cross' });
     const err = await thrown(ex.createOrder(SYMBOL, 'limit', 'buy', amount, Number(ex.priceToPrecision(SYMBOL, px * 0.5)), { clientOrderId: 'fidelityDup1', marginMode: 'cross' }));
     expect(failedItem(err)).toEqual({ code: '102002', msg: 'Duplicate customized order ID' });
@@ -65,7 +65,7 @@ describe('SimExchange fidelity: error envelopes (BloFin dialect)', () => {
   it('batch orders answer 0 when all succeed, 2 when some do, 1 when none do; each item keeps its code', async () => {
     const raw = ex as unknown as { privatePostTradeBatchOrders(p: unknown[]): Promise<{ code: string; data: { code: string }[] }> };
     const limitPx = ex.priceToPrecision(SYMBOL, px * 0.5);
-    const size = ex.amountToPrecision(SYMBOL, 50 / px);
+    const size = ex.amountToPrecision(SYMBOL, 50 / px / ex.market(SYMBOL).contractSize!);
     const good = (): Record<string, unknown> => ({ instId: 'ETH-USDT', marginMode: 'cross', side: 'buy', orderType: 'limit', price: limitPx, size });
     const bad = { instId: 'ETH-USDT', marginMode: 'cross', side: 'buy', orderType: 'limit', price: limitPx, size: '0' };
     const all = await raw.privatePostTradeBatchOrders([good(), good()]);
@@ -249,7 +249,7 @@ describe('SimExchange fidelity: margin', () => {
     expect(noMode).toBeInstanceOf(ccxt.BadRequest);
     expect(noMode.message).toContain('152001');
     expect(await thrown(raw.privateGetAccountLeverageInfo({ instId: 'ETH-USDT' }))).toBeInstanceOf(ccxt.BadRequest);
-    const amount = Number(ex.amountToPrecision(SYMBOL, 50 / px));
+    const amount = Number(ex.amountToPrecision(SYMBOL, 50 / px / ex.market(SYMBOL).contractSize!));
     const placed = await ex.createOrder(SYMBOL, 'limit', 'buy', amount, Number(ex.priceToPrecision(SYMBOL, px * 0.5)), { marginMode: 'cross' });
     const rec = sim.accountSnapshot().orders.find((o) => o.orderId === placed.id);
     expect(rec?.leverage, 'a cross order trades at the cross leverage').toBe('7');
@@ -257,7 +257,7 @@ describe('SimExchange fidelity: margin', () => {
   });
 
   it('an order whose marginMode differs from the account\'s and the position\'s is refused, never traded in the other mode', async () => {
-    const amount = Number(ex.amountToPrecision(SYMBOL, 50 / px));
+    const amount = Number(ex.amountToPrecision(SYMBOL, 50 / px / ex.market(SYMBOL).contractSize!));
     await ex.createOrder(SYMBOL, 'market', 'buy', amount, undefined, { marginMode: 'cross' });
     const err = await thrown(ex.createOrder(SYMBOL, 'market', 'buy', amount, undefined, { marginMode: 'isolated' }));
     expect(failedItem(err)?.code).toBe('152002');
@@ -270,8 +270,8 @@ describe('SimExchange fidelity: margin', () => {
 
   it('TP/SL reduceOnly defaults to false as documented; ccxt sends true for its protective orders', async () => {
     const raw = ex as unknown as { privatePostTradeOrderTpsl(p: unknown): Promise<{ data: { tpslId: string } }> };
-    const plain = await raw.privatePostTradeOrderTpsl({ instId: 'ETH-USDT', marginMode: 'cross', positionSide: 'net', side: 'sell', size: ex.amountToPrecision(SYMBOL, 50 / px), slTriggerPrice: ex.priceToPrecision(SYMBOL, px * 0.5), slOrderPrice: '-1' });
-    const viaCcxt = await ex.createOrder(SYMBOL, 'market', 'sell', Number(ex.amountToPrecision(SYMBOL, 50 / px)), undefined, { stopLossPrice: Number(ex.priceToPrecision(SYMBOL, px * 0.5)), tpsl: true, marginMode: 'cross' });
+    const plain = await raw.privatePostTradeOrderTpsl({ instId: 'ETH-USDT', marginMode: 'cross', positionSide: 'net', side: 'sell', size: ex.amountToPrecision(SYMBOL, 50 / px / ex.market(SYMBOL).contractSize!), slTriggerPrice: ex.priceToPrecision(SYMBOL, px * 0.5), slOrderPrice: '-1' });
+    const viaCcxt = await ex.createOrder(SYMBOL, 'market', 'sell', Number(ex.amountToPrecision(SYMBOL, 50 / px / ex.market(SYMBOL).contractSize!)), undefined, { stopLossPrice: Number(ex.priceToPrecision(SYMBOL, px * 0.5)), tpsl: true, marginMode: 'cross' });
     const triggers = sim.accountSnapshot().triggers;
     expect(triggers.find((t) => t.tpslId === plain.data.tpslId)?.reduceOnly, 'absent means false').toBe('false');
     expect(triggers.find((t) => t.tpslId === viaCcxt.id)?.reduceOnly, 'ccxt asks for reduce-only').toBe('true');

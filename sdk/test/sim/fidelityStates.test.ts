@@ -49,7 +49,7 @@ describe('SimExchange fidelity: order states', () => {
     px = await mid(ex);
     sim.faults.partialFills({ ratio: 0.5 });
     const lot = ex.market(SYMBOL).precision.amount ?? 0.001;
-    const amount = Number(ex.amountToPrecision(SYMBOL, Math.max(2 * lot, Math.ceil(200 / px / lot / 2) * 2 * lot)));
+    const amount = Number(ex.amountToPrecision(SYMBOL, Math.max(2 * lot, Math.ceil(200 / px / ex.market(SYMBOL).contractSize! / lot / 2) * 2 * lot)));
     const placed = await ex.createOrder(SYMBOL, 'limit', 'buy', amount, Number(ex.priceToPrecision(SYMBOL, px * 1.02)), { clientOrderId: 'fidelityPart1', marginMode: 'cross' });
     await ex.cancelOrder(String(placed.id), SYMBOL);
     const rec = (await raw.privateGetTradeOrderDetail({ instId: 'ETH-USDT', orderId: placed.id })).data;
@@ -58,7 +58,7 @@ describe('SimExchange fidelity: order states', () => {
     expect(ex.parseOrder(rec, ex.market(SYMBOL)).status, 'ccxt leaves the state unmapped').toBe('partially_canceled');
     const view = await gateway.lookup(lookupKey(SYMBOL, 'limit', 'fidelityPart1'));
     expect(view?.status, 'terminal for the engine, not open').toBe('canceled');
-    expect(view?.filledBase).toBeCloseTo(amount / 2, 9);
+    expect(view?.filledBase, 'half the contracts, in base units').toBeCloseTo((amount / 2) * ex.market(SYMBOL).contractSize!, 9);
     const closed = await ex.fetchClosedOrders(SYMBOL);
     expect(closed.map((o) => o.id), 'history lists it').toContain(placed.id);
   });
@@ -68,7 +68,7 @@ describe('SimExchange fidelity: order states', () => {
     const tick = ex.market(SYMBOL).precision.price ?? 0.01;
     sim.pause();
     px = await mid(ex);
-    const amount = Number(ex.amountToPrecision(SYMBOL, Math.ceil(100 / px / lot) * lot));
+    const amount = Number(ex.amountToPrecision(SYMBOL, Math.ceil(100 / px / ex.market(SYMBOL).contractSize! / lot) * lot));
     await ex.createOrder(SYMBOL, 'market', 'buy', amount, undefined, { marginMode: 'cross' });
     const last = (await ex.fetchTicker(SYMBOL)).last ?? px;
     const made = await raw.privatePostTradeOrderTpsl({
@@ -131,7 +131,7 @@ describe('SimExchange fidelity: history pagination', () => {
   it('fills and order history serve 20 rows by default, newest first, and page by after/before ids', async () => {
     const px = await mid(ex);
     const lot = ex.market(SYMBOL).precision.amount ?? 0.001;
-    const amount = Number(ex.amountToPrecision(SYMBOL, Math.ceil(20 / px / lot) * lot));
+    const amount = Number(ex.amountToPrecision(SYMBOL, Math.ceil(20 / px / ex.market(SYMBOL).contractSize! / lot) * lot));
     for (let i = 0; i < 25; i++) await ex.createOrder(SYMBOL, 'market', i % 2 === 0 ? 'buy' : 'sell', amount, undefined, { marginMode: 'cross' });
     const all = sim.accountSnapshot().fills.map((f) => f.tradeId);
     expect(all.length).toBeGreaterThanOrEqual(25);
@@ -164,7 +164,7 @@ describe('SimExchange fidelity: the reconciler pages until done', () => {
     rig = await startLiveRig();
     await rig.broker.start();
     // While the app is down: 130 manual trades, more than one page of BloFin's fill history.
-    for (let i = 0; i < 130; i++) await rig.ex.createOrder(RIG_SYMBOL, 'market', 'buy', rig.amountBase, undefined, { clientOrderId: `manual${i}` });
+    for (let i = 0; i < 130; i++) await rig.ex.createOrder(RIG_SYMBOL, 'market', 'buy', rig.amountContracts, undefined, { clientOrderId: `manual${i}` });
     const exchangeFills = rig.sim.accountSnapshot().fills.length;
     expect(exchangeFills).toBeGreaterThan(100);
     const restarted = rig.reopen();

@@ -6,6 +6,7 @@ import { SimulatedClock, type Clock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTradingStack, type TradingStack } from '../../src/trading/index.js';
 import { RiskConfigSchema, RiskPolicy, type RiskConfigInput, type RiskOrderRequest } from '../../src/risk/index.js';
+import type { OrderBook } from '@perpscope/shared';
 
 /** The SimExchange test key of the live trading tests. */
 export const SIM_KEY = { apiKey: 'trading-key', secret: 'trading-secret', password: 'trading-pass' };
@@ -73,4 +74,15 @@ export function openGatePaperStack(fx: { store: Store; clock: SimulatedClock; di
     paperMarket: () => ({ makerFee: 0, takerFee: 0 }),
     home: fx.dir,
   });
+}
+
+/** A deep book around `mid`: 20 levels a side, 50 units each, 0.1 apart. */
+export function deepBook(symbol: string, mid: number): OrderBook {
+  const bids: [number, number][] = [];
+  const asks: [number, number][] = [];
+  for (let i = 1; i <= 20; i++) {
+    bids.push([mid - 0.1 * i, 50]);
+    asks.push([mid + 0.1 * i, 50]);
+  }
+  return { symbol, timestampMs: 0, bids, asks };
 }

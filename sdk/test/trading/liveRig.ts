@@ -3,6 +3,7 @@ import { SystemClock } from '../../src/core/clock.js';
 import { createBlofinClient, startSimExchange, type SimExchange } from '../../src/sim/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { CcxtBroker, type CcxtBrokerOptions } from '../../src/trading/index.js';
+import { baseToContracts, contractsToBase } from '../../src/market/contractUnits.js';
 import { permissiveRisk, SIM_KEY, SIM_SYMBOL, tempDir } from './helpers.js';
 import { SIM_START_MS } from '../../../test/support/sim.js';
 
@@ -18,7 +19,10 @@ export interface LiveRig {
   broker: CcxtBroker;
   dir: string;
   clock: SystemClock;
+  /** About 100 USD of SYMBOL, whole lots, in base units (what the broker takes). */
   amountBase: number;
+  /** `amountBase` in contracts (what ccxt's createOrder and the exchange take). */
+  amountContracts: number;
   /** Closes the store and builds a fresh broker over the same file and exchange (a restart). */
   reopen(opts?: Partial<CcxtBrokerOptions>): CcxtBroker;
   createRequests(): number;
@@ -39,7 +43,8 @@ export async function startLiveRig(brokerOpts: Partial<CcxtBrokerOptions> = {}, 
   await first.ex.loadMarkets();
   const book = await first.ex.fetchOrderBook(SYMBOL, 5);
   const px = ((book.bids[0]?.[0] ?? 0) + (book.asks[0]?.[0] ?? 0)) / 2;
-  const lot = first.ex.market(SYMBOL).precision.amount ?? 0.001;
+  const lotBase = contractsToBase(first.ex.market(SYMBOL), first.ex.market(SYMBOL).precision.amount ?? 1);
+  const amountBase = Number((Math.max(1, Math.ceil(100 / px / lotBase)) * lotBase).toPrecision(12));
   const clients: Client[] = [first.ex];
   const rig: LiveRig = {
     sim,
@@ -48,7 +53,8 @@ export async function startLiveRig(brokerOpts: Partial<CcxtBrokerOptions> = {}, 
     broker: first.broker,
     dir: t.dir,
     clock,
-    amountBase: Math.max(1, Math.ceil(100 / px / lot)) * lot,
+    amountBase,
+    amountContracts: baseToContracts(first.ex.market(SYMBOL), amountBase),
     reopen(opts = {}) {
       rig.store.close();
       rig.store = openStore({ home: t.dir });
@@ -102,8 +108,9 @@ export function ledgerMatchesExchange(sim: SimExchange, store: Store, ex: Client
     const allowed = stateOf[o.state ?? ''] ?? [];
     const cancelledAfterFill = o.state === 'canceled' && Number(o.filledSize ?? 0) > 0;
     if (!allowed.includes(mine.state) && !(cancelledAfterFill && mine.state === 'CANCELLED')) problems.push(`${id}: exchange ${o.state}, ledger ${mine.state}`);
-    if (o.filledSize !== undefined && o.filledSize !== null && Math.abs(Number(o.filledSize) - mine.filledBase) > 1e-9) {
-      problems.push(`${id}: exchange filled ${o.filledSize}, ledger ${mine.filledBase}`);
+    const filledBase = contractsToBase(ex.market(ex.safeSymbol(o.instId ?? '')), Number(o.filledSize ?? 0));
+    if (o.filledSize !== undefined && o.filledSize !== null && Math.abs(filledBase - mine.filledBase) > 1e-9) {
+      problems.push(`${id}: exchange filled ${o.filledSize} contracts (${filledBase} base), ledger ${mine.filledBase}`);
     }
   }
   const exFills = new Set(snap.fills.map((f) => f.tradeId));
@@ -112,7 +119,7 @@ export function ledgerMatchesExchange(sim: SimExchange, store: Store, ex: Client
   for (const f of myFills) if (!exFills.has(f)) problems.push(`ledger fill ${f} unknown to the exchange`);
   for (const p of snap.positions) {
     const symbol = ex.safeSymbol(p.instId ?? '');
-    const size = Number(p.positions);
+    const size = contractsToBase(ex.market(symbol), Number(p.positions));
     const mine = store.positions.get('live', 'blofin', symbol);
     const signed = mine ? (mine.side === 'long' ? mine.sizeBase : -mine.sizeBase) : 0;
     if (Math.abs(signed - size) > 1e-9) problems.push(`${symbol}: exchange position ${size}, ledger ${signed}`);

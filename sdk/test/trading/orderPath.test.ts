@@ -7,21 +7,13 @@ import { executablePrice } from '../../src/trading/executablePrice.js';
 import { ManualOrders } from '../../src/trading/manualOrders.js';
 import { PaperBroker } from '../../src/trading/paperBroker.js';
 import { createTradingStack, type TradingStack } from '../../src/trading/tradingStack.js';
-import { entryRisk, freshStorePerTest, permissiveRisk } from './helpers.js';
+import { entryRisk, deepBook as deepBookFor, freshStorePerTest, permissiveRisk } from './helpers.js';
 
 const SYMBOL = 'ABC/USDT:USDT';
 const SPEC = { makerFee: 0.0002, takerFee: 0.0006, maintenanceMarginRate: 0.005, minAmount: 0.001 };
 
-/** A deep book around `mid`: 20 levels a side, 50 units each, 0.1 apart. */
-function deepBook(mid: number): OrderBook {
-  const bids: [number, number][] = [];
-  const asks: [number, number][] = [];
-  for (let i = 1; i <= 20; i++) {
-    bids.push([mid - 0.1 * i, 50]);
-    asks.push([mid + 0.1 * i, 50]);
-  }
-  return { symbol: SYMBOL, timestampMs: 0, bids, asks };
-}
+/** A deep book for SYMBOL around `mid`. */
+const deepBook = (mid: number): OrderBook => deepBookFor(SYMBOL, mid);
 
 /** A fresh store and sim clock per test (the pure executablePrice tests ignore them). */
 const fx = freshStorePerTest();

@@ -93,7 +93,7 @@ describe('PaperBroker', () => {
   it('pays funding once per funding time and sets a mark-price liquidation price', async () => {
     const broker = make(store);
     broker.onOrderBook(SYMBOL, book(100));
-    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't1', leg: 'entry', leverage: 10, risk: entryRisk(SYMBOL, 'long', 100) });
+    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't1', leg: 'entry', leverage: 10, marginMode: 'isolated', risk: entryRisk(SYMBOL, 'long', 100) });
     const before = (await broker.fetchAccount()).balanceUsd;
     const fundingMs = clock.nowMs() + 3_600_000;
     broker.onFunding(SYMBOL, 0.0001, fundingMs, 100);
@@ -104,7 +104,7 @@ describe('PaperBroker', () => {
     const after = (await broker.fetchAccount()).balanceUsd;
     expect(after - before, 'a long pays 1 * 100 * 0.0001 once').toBeCloseTo(-0.01, 10);
     const pos = store.positions.get('paper', 'blofin', SYMBOL);
-    expect(pos?.liquidationPrice, '10x long: entry * (1 - (0.1 - 0.005))').toBeCloseTo(100.1 * (1 - 0.095), 8);
+    expect(pos?.liquidationPrice, 'isolated 10x long: entry * (1 - (0.1 - 0.005))').toBeCloseTo(100.1 * (1 - 0.095), 8);
     broker.onMarkPrice(SYMBOL, 90, clock.nowMs());
     expect(store.positions.get('paper', 'blofin', SYMBOL), 'mark below the liquidation price closes the position').toBeUndefined();
     expect((await broker.fetchAccount()).realizedPnlUsd).toBeCloseTo(100.1 * (1 - 0.095) - 100.1, 8);

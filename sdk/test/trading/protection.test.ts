@@ -168,14 +168,52 @@ describe('ProtectionManager (paper)', () => {
       expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'no market exit').toBeCloseTo(2, 9);
     });
 
-    it('exits at market once the retries are spent', async () => {
+    const steps = (tradeId: string) =>
+      store.events
+        .list({})
+        .filter((e) => e.type.startsWith('stop_') && (e.payload as { tradeId?: string }).tradeId === tradeId)
+        .map((e) => e.type);
+
+    it('once the retries are spent, holds the stop on the mark, and exits at market when the mark crosses it', async () => {
       const plan = await open('r2');
-      flaky(3);
-      expect(await settle(pm.arm(plan)), 'could not be protected').toBe(false);
+      flaky(100);
+      expect(await settle(pm.arm(plan)), 'no stop on the venue').toBe(false);
       expect(retries('r2').map((e) => (e.payload as { waitMs: number }).waitMs), 'waited 500 ms, then 2 s').toEqual([500, 2_000]);
-      expect(store.positions.get('paper', 'blofin', SYMBOL), 'then closed at market').toBeUndefined();
-      const exit = store.orders.listByTrade('paper', 'r2').find((o) => o.purpose === 'exit');
-      expect(exitReasonOf(exit)).toBe('stop_fallback');
+      expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'not exited: the mark trigger holds the stop').toBeCloseTo(2, 9);
+      expect(openProtective('r2').map((o) => o.purpose), 'the take-profits still go out').toEqual(['take_profit', 'take_profit']);
+      await price(99);
+      expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'above the stop: still held').toBeCloseTo(2, 9);
+      await price(97.5);
+      expect(store.positions.get('paper', 'blofin', SYMBOL), 'the mark crossed 98: closed at market').toBeUndefined();
+      expect(exitReasonOf(store.orders.listByTrade('paper', 'r2').find((o) => o.purpose === 'exit'))).toBe('stop_fallback');
+      expect(steps('r2'), 'every step in the event log').toEqual(['stop_retry', 'stop_retry', 'stop_mark_trigger', 'stop_mark_triggered', 'stop_fallback']);
+    });
+
+    it('puts the stop back on the venue when a later try succeeds, and the hold ends', async () => {
+      const plan = await open('r3');
+      flaky(4);
+      expect(await settle(pm.arm(plan))).toBe(false);
+      // 5 s between tries: prices within that time only watch the mark.
+      await price(99.5);
+      expect(openProtective('r3').some((o) => o.purpose === 'stop_loss'), 'not yet tried again').toBe(false);
+      // The try at 5 s fails as well (the fourth failure), the one at 10 s goes through.
+      for (let i = 0; i < 10; i++) await price(99.5);
+      expect(openProtective('r3').filter((o) => o.purpose === 'stop_loss').map((o) => o.triggerPrice), 'the stop is back at 98').toEqual([98]);
+      expect(pm.plans()[0]?.markTrigger, 'the hold ended').toBeUndefined();
+      expect(steps('r3')).toEqual(['stop_retry', 'stop_retry', 'stop_mark_trigger', 'stop_retry', 'stop_restored']);
+      expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'never exited').toBeCloseTo(2, 9);
+    });
+
+    it('exits at market when the hold runs out with the venue still refusing', async () => {
+      const plan = await open('r4');
+      flaky(1_000);
+      expect(await settle(pm.arm(plan))).toBe(false);
+      for (let i = 0; i < 70 && store.positions.get('paper', 'blofin', SYMBOL); i++) await price(99.5);
+      expect(store.positions.get('paper', 'blofin', SYMBOL), 'closed after the 60 s hold').toBeUndefined();
+      const fallback = store.events.list({ type: 'stop_fallback' })[0];
+      const trigger = store.events.list({ type: 'stop_mark_trigger' })[0];
+      expect((fallback?.atMs ?? 0) - (trigger?.atMs ?? 0), 'the hold lasted 60 s').toBe(60_000);
+      expect(steps('r4').filter((t) => t === 'stop_retry').length, 'two backoff retries, then one try every 5 s of the hold').toBe(2 + 11);
     });
   });
 

@@ -33,11 +33,13 @@ export const MarketSchema = z.object({
   type: z.enum(['swap', 'future', 'spot', 'option']),
   linear: z.boolean(),
   active: z.boolean(),
+  /** Base units per contract: exchange sizes (orders, positions, books) count contracts. */
   contractSize: positive,
   /** Smallest price increment. */
   tickSize: positive,
   /** Smallest amount increment, in contracts. */
   lotSize: positive,
+  /** Smallest order size, in contracts. */
   minAmount: nonNegative,
   makerFee: finite,
   takerFee: finite,
@@ -130,12 +132,15 @@ export const MarkPriceSchema = z.object({
 });
 export type MarkPrice = z.infer<typeof MarkPriceSchema>;
 
-/** What differs between linear USDT-settled swaps; everything else follows from the base. */
-export type UsdtSwapSpec = Pick<Market, 'tickSize' | 'lotSize' | 'minAmount' | 'makerFee' | 'takerFee'> & Partial<Pick<Market, 'maxLeverage' | 'listedAtMs' | 'active'>>;
+/**
+ * What differs between linear USDT-settled swaps; everything else follows from the base.
+ * `lotSize` and `minAmount` are in contracts; `contractSize` (base units per contract) defaults to 1.
+ */
+export type UsdtSwapSpec = Pick<Market, 'tickSize' | 'lotSize' | 'minAmount' | 'makerFee' | 'takerFee'> & Partial<Pick<Market, 'contractSize' | 'maxLeverage' | 'listedAtMs' | 'active'>>;
 
 /**
- * An active linear USDT-settled perpetual (`BASE/USDT:USDT`, exchange id `BASE-USDT`, one base
- * unit per contract), the shape SimExchange lists and replays assume.
+ * An active linear USDT-settled perpetual (`BASE/USDT:USDT`, exchange id `BASE-USDT`), the shape
+ * SimExchange lists and replays assume; one base unit per contract unless `spec.contractSize` says.
  */
 export function usdtSwapMarket(base: string, spec: UsdtSwapSpec): Market {
   return {

@@ -259,6 +259,12 @@ export const TradingStatusViewSchema = z.object({
   orders: z.array(OrderViewSchema),
   /** The AutoTrader's edge gate; absent from older hosts. */
   edge: EdgeGateStatusViewSchema.optional(),
+  /**
+   * Live: why the broker stopped taking orders. `error_burst` halts new entries (exits still go
+   * out) until `trading.resumeEntries`; `authentication` halts every order until the key is fixed.
+   * Null while trading; absent from older hosts.
+   */
+  halt: z.object({ reason: z.enum(['authentication', 'error_burst']), message: z.string(), sinceMs: z.number().int() }).nullable().optional(),
 });
 export type TradingStatusView = z.infer<typeof TradingStatusViewSchema>;
 

@@ -141,6 +141,8 @@ export const RPC_METHODS = {
   'trading.armLive': method(z.strictObject({ exchange: exchangeId, label: keyLabel, confirm: z.string().max(200) }), TradingStatusViewSchema),
   /** Back to paper at once; open live positions stay on the exchange with their stops. */
   'trading.disarmLive': method(empty, TradingStatusViewSchema),
+  /** Lifts the live broker's `error_burst` halt of new entries (recorded as an event); refused when entries are not so halted. */
+  'trading.resumeEntries': method(empty, TradingStatusViewSchema),
   'orders.place': method(PlaceOrderInputSchema, z.object({ order: OrderViewSchema })),
   'orders.cancel': method(z.strictObject({ orderId: z.string().min(1).max(128) }), z.object({ order: OrderViewSchema })),
   /** Recent orders (every state) and fills from the store, newest first: history survives reloads and restarts. */

@@ -17,6 +17,11 @@ export const useRankingsStore = defineStore('rankings', () => {
   const watchlists = useWatchlistsStore();
 
   const snapshot = shallowRef<RankingSnapshotView | null>(null);
+  /**
+   * Wall time (this machine's clock) the current snapshot arrived. Its own `asOfMs` is exchange
+   * time, which under a sim is another day: ages shown to the user are measured on one clock.
+   */
+  const receivedAtMs = ref<number | null>(null);
   const status = ref<LoadStatus>('idle');
   const error = ref<RpcError | null>(null);
   const sortKey = ref<RankSortKey>(loadPref('rank.sortKey', 'rank', oneOf(SORT_KEYS)));
@@ -50,6 +55,7 @@ export const useRankingsStore = defineStore('rankings', () => {
     const res = conn.observe(await api.rankings.query(profile ? { profile, limit: 5000 } : { limit: 5000 }));
     if (res.ok) {
       snapshot.value = res.value;
+      receivedAtMs.value = Date.now();
       status.value = 'ready';
       error.value = null;
     } else {
@@ -64,6 +70,7 @@ export const useRankingsStore = defineStore('rankings', () => {
     off = api.on('ranking', (snap) => {
       conn.sawEvent();
       snapshot.value = snap;
+      receivedAtMs.value = Date.now();
       status.value = 'ready';
     });
     // Rankings pushed while the link was down are lost; the current one is fetched on its return.
@@ -88,5 +95,5 @@ export const useRankingsStore = defineStore('rankings', () => {
     selected.value = list[next]!.symbol;
   }
 
-  return { snapshot, status, error, sortKey, sortDir, search, watchlist, maxManip, selected, rows, allSymbols, load, start, sortBy, moveSelection };
+  return { snapshot, receivedAtMs, status, error, sortKey, sortDir, search, watchlist, maxManip, selected, rows, allSymbols, load, start, sortBy, moveSelection };
 });

@@ -161,6 +161,14 @@ export const useTradingStore = defineStore('trading', () => {
     return switchedMode(conn.observe(await api.trading.disarmLive({})));
   }
 
+  /** Lifts the live broker's error-burst halt of new entries; the host records it. */
+  async function resumeEntries(): Promise<RpcError | null> {
+    const res = conn.observe(await api.trading.resumeEntries({}));
+    if (!res.ok) return res.error;
+    applyStatus(res.value);
+    return null;
+  }
+
   async function panic(): Promise<{ report: PanicReportView | null; error: RpcError | null }> {
     const res = conn.observe(await api.emergency.panic({ confirm: true }));
     void refresh();
@@ -169,6 +177,6 @@ export const useTradingStore = defineStore('trading', () => {
 
   return {
     status, loadStatus, error, positions, orders, recentOrders, fills, historyError, mode, killSwitch, account, unrealizedUsd,
-    start, refresh, loadHistory, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic, armLive, disarmLive,
+    start, refresh, loadHistory, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic, armLive, disarmLive, resumeEntries,
   };
 });
