@@ -64,7 +64,8 @@ export function marketFromCcxt(m: CcxtMarket): Market | undefined {
 
 /**
  * 24h quote volume. ccxt fills `quoteVolume` for most exchanges. For BloFin swaps it does not:
- * the raw `volCurrencyQuote24h` is used when the venue sends it (SimExchange does), otherwise
+ * the raw `volCurrencyQuote24h` is used when a venue sends it (BloFin's documented tickers, and
+ * so SimExchange's, carry none), otherwise
  * `baseVolume` (contracts) x contractSize priced at the 24h VWAP when known, else the last price.
  */
 export function quoteVolumeOf(t: CcxtTicker, contractSize: number): number | undefined {
