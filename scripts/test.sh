@@ -5,15 +5,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The bounded trading soak (about 1-2 minutes) is part of the suite; PERPSCOPE_SOAK=0 skips it.
 export PERPSCOPE_SOAK="${PERPSCOPE_SOAK:-1}"
-# Builds only when a source is newer than any part of the last build: each package's tsc build
-# record and electron-vite's main bundle. Each is checked, since one can be rebuilt alone (a
-# `tsc -b` run, an `electron-vite build`) and leave the others behind. CI builds in setup.sh, so
-# builds once.
+# Builds only when a source is newer than the part of the last build made from it: each package's
+# tsc build record against that package's sources, and electron-vite's main bundle (which bundles
+# shared and sdk too) against every source. Each is checked, since one can be rebuilt alone (a
+# `tsc -b` run, an `electron-vite build`) and leave the others behind; each is compared only with
+# its own inputs, since tsc leaves an up-to-date package's record untouched (and the records are
+# touched after a full build). CI builds in
+# setup.sh, so builds once.
 build_if_stale() {
-  local markers=(shared/tsconfig.tsbuildinfo sdk/tsconfig.tsbuildinfo desktop/dist/.tsbuildinfo desktop/out/main/index.js)
+  local common='./*.json pnpm-lock.yaml'
+  local -A inputs=(
+    [shared/tsconfig.tsbuildinfo]="shared/src shared/*.json"
+    [sdk/tsconfig.tsbuildinfo]="sdk/src sdk/*.json"
+    [desktop/dist/.tsbuildinfo]="desktop/src/host desktop/src/server desktop/src/cli desktop/src/mcp desktop/src/gateway desktop/*.json"
+    [desktop/out/main/index.js]="shared/src sdk/src desktop/src desktop/electron.vite.config.ts desktop/*.json"
+  )
   local stale='' m
-  for m in "${markers[@]}"; do
-    if [ ! -f "$m" ] || [ -n "$(find shared/src sdk/src desktop/src desktop/electron.vite.config.ts ./*.json shared/*.json sdk/*.json desktop/*.json pnpm-lock.yaml -newer "$m" -print -quit 2>/dev/null)" ]; then
+  for m in "${!inputs[@]}"; do
+    # shellcheck disable=SC2086 # the input lists are globs to expand
+    if [ ! -f "$m" ] || [ -n "$(find ${inputs[$m]} $common -type f -newer "$m" -print -quit 2>/dev/null)" ]; then
       stale="$m"
       break
     fi
@@ -21,8 +31,11 @@ build_if_stale() {
   if [ -z "$stale" ] && [ -f desktop/dist/cli/main.js ] && [ -f sdk/dist/index.js ]; then
     echo "test: build is up to date" >&2
   else
-    echo "test: building (${stale:-an output is missing} is older than a source)" >&2
+    echo "test: building (${stale:-an output is missing} is older than one of its sources)" >&2
     pnpm -s run build
+    # An input the build does not read (tsconfig.test.json, say) would otherwise stay newer than
+    # a record tsc leaves untouched, and every run would build again.
+    touch "${!inputs[@]}"
   fi
 }
 # The whole suite also measures coverage and enforces its thresholds (vitest.config.ts); a run of
