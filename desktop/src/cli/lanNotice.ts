@@ -1,7 +1,7 @@
 import type { NetworkInterfaceInfo } from 'node:os';
+import { isWildcardBind } from '../server/hostAllowList.js';
 
 const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '[::]']);
 
 /**
  * What `perpscope serve` prints when it binds anything but loopback: the server speaks plain HTTP,
@@ -16,7 +16,7 @@ const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '[::]']);
 export function lanNotice(bindHost: string, port: number, token: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string[] {
   const host = bindHost.trim().toLowerCase();
   if (LOOPBACK_BINDS.has(host)) return [];
-  const addresses = WILDCARD_BINDS.has(host)
+  const addresses = isWildcardBind(host)
     ? Object.values(interfaces)
         .flatMap((infos) => infos ?? [])
         .filter((i) => i.family === 'IPv4' && !i.internal)

@@ -5,6 +5,11 @@ export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '[::
 
 const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
+/** True for a bind to every interface (`--host 0.0.0.0`, `::`). */
+export function isWildcardBind(bindHost: string): boolean {
+  return WILDCARD_BINDS.has(bindHost.trim());
+}
+
 /** A host as it appears in a `Host` header: lowercase, IPv6 in brackets, no trailing dot. */
 function normalize(name: string): string {
   const lower = name.trim().toLowerCase().replace(/\.$/, '');
@@ -31,7 +36,7 @@ export function hostHeaderName(header: string | undefined): string | null {
  */
 export function allowedHostNames(bindHost: string, extra: readonly string[], interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): Set<string> {
   const names = new Set(LOOPBACK_HOSTS);
-  if (WILDCARD_BINDS.has(bindHost.trim())) {
+  if (isWildcardBind(bindHost)) {
     for (const infos of Object.values(interfaces)) for (const info of infos ?? []) if (!info.address.includes('%')) names.add(normalize(info.address));
   } else {
     names.add(normalize(bindHost));

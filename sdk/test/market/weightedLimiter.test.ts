@@ -115,13 +115,15 @@ describe('WeightedLimiter', () => {
     expect(limiter.stats().lastRequestMs, 'nothing sent yet').toBeNull();
     let done = 0;
     void limiter.schedule(1, async () => {
-      await clock.sleep(250); // simulated clock: virtual time, advanced by runUntil
+      // A 250 ms round trip in simulated time: runUntil advances the clock, no wall time passes.
+      await clock.sleep(250);
     }).then(() => done++);
     await runUntil(clock, () => done === 1, 10, 5_000);
     expect(limiter.stats().lastRequestMs).toBe(250);
     void limiter
       .schedule(1, async () => {
-        await clock.sleep(40); // simulated clock: virtual time, advanced by runUntil
+        // A 40 ms round trip in simulated time, then a failure: runUntil advances the clock.
+        await clock.sleep(40);
         throw new Error('timeout');
       })
       .catch(() => done++);
