@@ -58,6 +58,7 @@ const FIELDS: readonly FieldSpec[] = [
   { path: 'risk.gates.singlePositionPerSymbol', group: 'risk', label: 'One position per symbol', kind: 'boolean' },
   { path: 'risk.gates.dailyLossLimitPct', group: 'risk', label: 'Daily loss limit', kind: 'number', min: 0, max: 100, unit: '%', help: 'Empty disables the limit.' },
   { path: 'risk.gates.maxManipScore', group: 'risk', label: 'Max manipulation score to enter', kind: 'number', min: 0, max: 100, help: 'Empty disables the gate.' },
+  { path: 'risk.gates.structuralResetAtr', group: 'gates', label: 'Re-entry after a move of', kind: 'number', min: 0, max: 50, unit: 'ATR', help: 'Structural reset: another auto-trader entry in the same direction on a symbol waits until the price has moved this far from the last entry. Empty: off. Applies at once.' },
   { path: 'risk.gates.maxSymbolNotionalUsd', group: 'risk', label: 'Max notional per symbol', kind: 'number', min: 0, unit: 'USD', help: 'Position plus the new order, pyramid adds included. Empty: only the total exposure cap.' },
   { path: 'risk.gates.fundingAvoidWindowMs', group: 'gates', label: 'No entry before paying funding', kind: 'integer', min: 0, unit: 'ms', help: 'Entries this close to a funding settlement the position would pay are refused. 0 turns it off.' },
   { path: 'risk.gates.fundingAvoidMinRatePct', group: 'gates', label: 'Funding that counts as paying', kind: 'number', min: 0, unit: '%', help: 'Per interval; 0: any adverse funding.' },

@@ -97,6 +97,19 @@ describe('settings: the funding window, order-flow floors and per-symbol cap', (
   });
 });
 
+describe('settings: the structural reset', () => {
+  it('is listed in ATR, off by default, applies to the risk config at once and refuses a negative distance by name', async () => {
+    const risks: unknown[] = [];
+    const a = adapterWith({ onRiskChange: (r) => risks.push(r.gates) });
+    expect(await field(a, 'risk.gates.structuralResetAtr')).toMatchObject({ kind: 'number', unit: 'ATR', value: null });
+    await a.port.set({ 'risk.gates.structuralResetAtr': 1.5 });
+    expect(a.risk().gates.structuralResetAtr).toBe(1.5);
+    expect(risks).toHaveLength(1);
+    expect(await refusedPaths(() => a.port.set({ 'risk.gates.structuralResetAtr': -1 }))).toEqual(['risk.gates.structuralResetAtr']);
+    expect(a.risk().gates.structuralResetAtr, 'nothing saved').toBe(1.5);
+  });
+});
+
 describe('settings: TP/SL, break-even and trailing', () => {
   it('are listed under protection, reach the trader on change, and a bad value is refused by its path with nothing saved', async () => {
     const changes: unknown[] = [];

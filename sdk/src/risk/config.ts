@@ -49,6 +49,14 @@ export const RiskGatesConfigSchema = z.strictObject({
   minDepthUsd: z.number().nonnegative().nullable().default(null),
   /** Cap on one symbol's notional, its open position plus the new order (pyramid adds included); null: only maxExposureUsd. */
   maxSymbolNotionalUsd: z.number().positive().nullable().default(null),
+  /**
+   * Structural reset (the seed's re-entry check): after an auto-trader entry on a symbol, another
+   * entry in the same direction waits until the price has travelled at least this many ATR (the
+   * first entry's ATR) away from that entry, so the trader does not buy the same level over and
+   * over while the structure has not changed. Opposite-side entries and pyramid adds are not
+   * held; manual tickets carry no previous entry. Null: off.
+   */
+  structuralResetAtr: z.number().positive().max(50).nullable().default(null),
 });
 
 export const SmartRiskConfigSchema = z.strictObject({

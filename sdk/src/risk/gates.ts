@@ -71,6 +71,24 @@ export function cooldownGate(gates: Gates, symbol: string, account: RiskAccountS
   });
 }
 
+/**
+ * The structural reset: a new entry in the direction of the previous auto-trader entry on the
+ * symbol waits until the price has travelled `structuralResetAtr` ATR from that entry (the largest
+ * move seen since, or the move to this entry's price, whichever is larger).
+ */
+export function structuralResetGate(gates: Gates, req: RiskOrderRequest): RiskRejection | null {
+  const last = req.lastEntry;
+  if (gates.structuralResetAtr === null || !last || last.side !== req.side || !(last.atr > 0)) return null;
+  const nowMoveAtr = Math.abs(req.entryPrice - last.price) / last.atr;
+  const movedAtr = Math.max(last.maxMoveAtr, nowMoveAtr);
+  if (movedAtr >= gates.structuralResetAtr) return null;
+  return reject(
+    RiskRejectReason.StructuralReset,
+    `Order refused: ${req.symbol} ${req.side} re-entry waits for a structural reset: the price has moved at most ${movedAtr.toFixed(2)} ATR from the last ${last.side} entry at ${last.price}, needs ${gates.structuralResetAtr} ATR`,
+    { symbol: req.symbol, side: req.side, lastEntryPrice: last.price, lastEntryAtMs: last.atMs, movedAtr, structuralResetAtr: gates.structuralResetAtr },
+  );
+}
+
 /** One position per symbol and the position count, for a new position. */
 export function positionGates(gates: Gates, symbol: string, account: RiskAccountState): RiskRejection | null {
   const existing = account.openPositions.find((p) => p.symbol === symbol);

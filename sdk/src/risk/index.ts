@@ -16,6 +16,7 @@ export type {
   DailyAnchor,
   RiskFunding,
   RiskOrderFlow,
+  RiskLastEntry,
 } from './types.js';
 export { sizeEntry, smartLeverage, smartMarginMode, confidenceFactor, volatilityFactor } from './sizing.js';
 export { utcDayStartMs, rollDailyAnchor, dailyLossPct } from './dailyAnchor.js';

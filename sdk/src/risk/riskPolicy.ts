@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { RiskRejectedError } from '../core/errors.js';
 import type { RiskConfig } from './config.js';
 import { rollDailyAnchor } from './dailyAnchor.js';
-import { balanceGate, cooldownGate, dailyLossGate, exposureGate, fundingGate, killSwitchGate, orderFlowGate, positionGates, signalGates, symbolNotionalGate } from './gates.js';
+import { balanceGate, cooldownGate, dailyLossGate, exposureGate, fundingGate, killSwitchGate, orderFlowGate, positionGates, signalGates, structuralResetGate, symbolNotionalGate } from './gates.js';
 import { sizeEntry } from './sizing.js';
 import {
   RiskRejectReason,
@@ -70,7 +70,7 @@ export class RiskPolicy {
       signalGates(gates, req) ??
       fundingGate(gates, req, nowMs) ??
       orderFlowGate(gates, req) ??
-      (pyramid ? pyramidGate(req, account) : (cooldownGate(gates, req.symbol, account, nowMs) ?? positionGates(gates, req.symbol, account)));
+      (pyramid ? pyramidGate(req, account) : (cooldownGate(gates, req.symbol, account, nowMs) ?? positionGates(gates, req.symbol, account) ?? structuralResetGate(gates, req)));
     if (early) return early;
 
     const sized = sizeEntry(this.config.sizing, req, account.equityUsd);

@@ -19,6 +19,7 @@ export const RiskRejectReason = {
   OrderFlow: 'order_flow',
   MaxSymbolNotional: 'max_symbol_notional',
   MaxManualNotional: 'max_manual_notional',
+  StructuralReset: 'structural_reset',
 } as const;
 export type RiskRejectReason = (typeof RiskRejectReason)[keyof typeof RiskRejectReason];
 
@@ -63,6 +64,23 @@ export interface RiskOrderRequest {
    * order-flow floors do not apply. Null: looked for and not found, refused by any floor that is on.
    */
   orderFlow?: RiskOrderFlow | null;
+  /**
+   * The auto-trader's previous entry on this symbol, for the structural reset
+   * (`gates.structuralResetAtr`). Absent or null: none known (a manual ticket, a first entry), and
+   * the reset does not apply.
+   */
+  lastEntry?: RiskLastEntry | null;
+}
+
+/** A previous entry on a symbol and how far the price has travelled from it since. */
+export interface RiskLastEntry {
+  side: RiskSide;
+  price: number;
+  /** The entry's ATR in price units: the yardstick of the move. */
+  atr: number;
+  /** The largest |price - entry| / atr seen since the entry (the current price is added by the gate). */
+  maxMoveAtr: number;
+  atMs: number;
 }
 
 export interface RiskFunding {

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { describeError, PerpscopeError } from '../core/errors.js';
 import { ErrorCode } from '@perpscope/shared';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { RiskFunding, RiskOrderFlow, RiskOrderRequest, RiskPolicy } from '../risk/index.js';
+import type { RiskFunding, RiskLastEntry, RiskOrderFlow, RiskOrderRequest, RiskPolicy } from '../risk/index.js';
 import { OrderState, type Store } from '../store/index.js';
 import type { KillSwitch } from './killSwitch.js';
 import { panic, type PanicOptions, type PanicReport } from './panic.js';
@@ -77,6 +77,9 @@ export class AutoTrader {
   private readonly log: Logger;
   private readonly round: (symbol: string, amountBase: number) => number;
   private readonly pyramidKey: string;
+  private readonly lastEntryKey: string;
+  /** Each symbol's last auto-trader entry and the largest move since (the structural reset's memory); loaded on first use. */
+  private lastEntries: Map<string, RiskLastEntry> | null = null;
 
   constructor(private readonly o: AutoTraderOptions) {
     if (!o.risk) throw new PerpscopeError(ErrorCode.InvalidConfig, 'An AutoTrader needs a RiskPolicy: every order passes it');
@@ -84,6 +87,7 @@ export class AutoTrader {
     this.log = o.logger ?? silentLogger;
     this.round = o.roundAmount ?? ((_s, a) => a);
     this.pyramidKey = `trading.${o.broker.ledger}.${o.broker.exchange}.pyramids`;
+    this.lastEntryKey = `trading.${o.broker.ledger}.${o.broker.exchange}.lastEntries`;
   }
 
   /** Starts the broker (resume or reconcile), then re-arms or flattens open positions. */
@@ -135,6 +139,7 @@ export class AutoTrader {
       ...(signal.riskMultiplier !== undefined ? { riskMultiplier: signal.riskMultiplier } : {}),
       ...(signal.funding !== undefined ? { funding: signal.funding } : {}),
       ...(signal.orderFlow !== undefined ? { orderFlow: signal.orderFlow } : {}),
+      lastEntry: this.entries().get(signal.symbol) ?? null,
     };
     const [account, positions] = await Promise.all([this.o.broker.fetchAccount(), this.o.broker.fetchPositions()]);
     const decision = this.o.risk.evaluateEntry(request, riskAccountState(account, positions, {}));
@@ -171,14 +176,17 @@ export class AutoTrader {
     };
     // Funding and order flow are readings of the entry's moment: an add later must not be judged
     // on them, so the stored request drops them.
-    const { funding: _funding, orderFlow: _orderFlow, ...lasting } = request;
+    const { funding: _funding, orderFlow: _orderFlow, lastEntry: _lastEntry, ...lasting } = request;
     this.savePyramid(tradeId, { level: 0, risk: lasting });
+    this.entries().set(signal.symbol, { side: signal.side, price: fillPrice, atr: signal.atr, maxMoveAtr: 0, atMs: signal.atMs });
+    this.saveEntries();
     const protectedOnExchange = await this.o.protection.arm(plan);
     return { status: 'placed', tradeId, clientOrderId: entry.clientOrderId, protectedOnExchange, edge: edge.message };
   }
 
   /** A new price: stops move (break-even, trailing) and pyramid levels add. */
   async onPrice(symbol: string, price: number): Promise<void> {
+    this.trackMove(symbol, price);
     await this.o.protection.onPrice(symbol, price);
     if (this.config.pyramidLevels.length === 0 || this.o.killSwitch.isOn()) return;
     const done = this.pyramids();
@@ -223,6 +231,31 @@ export class AutoTrader {
   private skip(signal: TradeSignal, reason: string, message: string): SignalOutcome {
     this.o.store.events.append({ atMs: this.o.clock.nowMs(), type: 'trade_skip', ledger: this.o.broker.ledger, symbol: signal.symbol, payload: { reason, message, side: signal.side } });
     return { status: 'skipped', reason, message };
+  }
+
+  private entries(): Map<string, RiskLastEntry> {
+    if (this.lastEntries) return this.lastEntries;
+    const raw = this.o.store.settings.get(this.lastEntryKey);
+    this.lastEntries = new Map(typeof raw === 'object' && raw !== null ? Object.entries(raw as Record<string, RiskLastEntry>) : []);
+    return this.lastEntries;
+  }
+
+  private saveEntries(): void {
+    this.o.store.settings.set(this.lastEntryKey, Object.fromEntries(this.entries()), this.o.clock.nowMs());
+  }
+
+  /**
+   * Widens the largest move since the symbol's last entry. Saved at each quarter ATR it grows by,
+   * so a restart loses at most a quarter ATR of the record without a store write on every tick.
+   */
+  private trackMove(symbol: string, price: number): void {
+    const last = this.entries().get(symbol);
+    if (!last || !(last.atr > 0) || !Number.isFinite(price)) return;
+    const moveAtr = Math.abs(price - last.price) / last.atr;
+    if (moveAtr <= last.maxMoveAtr) return;
+    const saved = Math.floor(last.maxMoveAtr * 4);
+    last.maxMoveAtr = moveAtr;
+    if (Math.floor(moveAtr * 4) > saved) this.saveEntries();
   }
 
   private pyramids(): Record<string, PyramidState> {

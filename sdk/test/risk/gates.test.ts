@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
 import { RiskRejectedError } from '../../src/core/errors.js';
-import { RiskConfigSchema, RiskRejectReason, panicFileCheck, riskRejectionError, type DailyAnchor, type RiskDecision } from '../../src/risk/index.js';
+import { RiskConfigSchema, RiskRejectReason, panicFileCheck, riskRejectionError, type DailyAnchor, type RiskDecision, type RiskLastEntry } from '../../src/risk/index.js';
 import { account, NOON_MS, policy, request } from './fixtures.js';
 
 function reasonOf(d: RiskDecision | { ok: true }): string | undefined {
@@ -208,6 +208,28 @@ describe('per-symbol cap', () => {
   });
 });
 
+describe('structural reset', () => {
+  const last = (over: Partial<RiskLastEntry> = {}): RiskLastEntry => ({ side: 'long', price: 100, atr: 2, maxMoveAtr: 0, atMs: NOON_MS, ...over });
+
+  it('holds a same-side re-entry until the price has travelled the set ATR from the last entry', () => {
+    const { policy: p } = policy({ gates: { structuralResetAtr: 1 } });
+    const held = p.evaluateEntry(request({ entryPrice: 101, lastEntry: last({ maxMoveAtr: 0.9 }) }), account());
+    expect(reasonOf(held), 'at most 0.9 ATR since the entry').toBe('structural_reset');
+    expect(!held.ok && held.details).toMatchObject({ lastEntryPrice: 100, movedAtr: 0.9, structuralResetAtr: 1 });
+    expect(p.evaluateEntry(request({ entryPrice: 101, lastEntry: last({ maxMoveAtr: 1 }) }), account()).ok, 'travelled 1 ATR and came back').toBe(true);
+    expect(p.evaluateEntry(request({ entryPrice: 102.5, lastEntry: last() }), account()).ok, 'this entry is itself 1.25 ATR away').toBe(true);
+  });
+
+  it('leaves the other side, pyramid adds, first entries and the setting off alone', () => {
+    const { policy: p } = policy({ gates: { structuralResetAtr: 1 } });
+    expect(p.evaluateEntry(request({ side: 'short', stopPrice: null, lastEntry: last() }), account()).ok, 'a reversal is a new structure').toBe(true);
+    expect(p.evaluateEntry(request({ lastEntry: null }), account()).ok, 'no previous entry').toBe(true);
+    const add = p.evaluateEntry(request({ intent: 'pyramid', lastEntry: last() }), account({ openPositions: [pos('BTC/USDT:USDT')] }));
+    expect(reasonOf(add) === 'structural_reset', 'adds have their own spacing').toBe(false);
+    expect(policy().policy.evaluateEntry(request({ lastEntry: last() }), account()).ok, 'off by default').toBe(true);
+  });
+});
+
 describe('exits', () => {
   it('pass with the kill switch on, need a position, and may not exceed it', () => {
     const { policy: p } = policy({ gates: { killSwitch: true } });
@@ -254,6 +276,8 @@ describe('rejections', () => {
     order_flow: () => policy({ gates: { minDepthUsd: 10_000 } }).policy.evaluateEntry(request({ orderFlow: { tradesPerMin: 5, notionalPerMinUsd: 9_000, depthUsd: 2_000 } }), account()),
     max_symbol_notional: () => policy({ gates: { maxSymbolNotionalUsd: 40 } }).policy.evaluateEntry(request(), account()),
     max_manual_notional: () => policy().policy.evaluateEntry(request({ manualNotionalUsd: 501 }), account()),
+    structural_reset: () =>
+      policy({ gates: { structuralResetAtr: 1 } }).policy.evaluateEntry(request({ lastEntry: { side: 'long', price: 100, atr: 2, maxMoveAtr: 0.4, atMs: NOON_MS } }), account()),
   };
 
   it.each(Object.values(RiskRejectReason))('%s carries its reason, a message and details', (reason) => {
@@ -286,6 +310,7 @@ describe('config', () => {
       minNotionalPerMinUsd: null,
       minDepthUsd: null,
       maxSymbolNotionalUsd: null,
+      structuralResetAtr: null,
     });
     expect(c.sizing).toMatchObject({ mode: 'fixed', fixedNotionalUsd: 50, leverage: 3, marginMode: 'cross', minMarginUsd: 10, riskPct: 2.5, atrStopMult: 1.2 });
   });

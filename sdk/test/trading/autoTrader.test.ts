@@ -100,6 +100,41 @@ describe('AutoTrader (paper)', () => {
     expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'each level adds once').toBeCloseTo(total, 9);
   });
 
+  it('structural reset: a same-side re-entry waits until the price has travelled the set ATR from the last entry, across a restart', async () => {
+    const rigWithReset = (s: Store) => {
+      const killSwitch = new KillSwitch({ store: s, clock, home: dir.dir });
+      const risk = permissiveRisk(clock, { sizing: { fixedNotionalUsd: 1_000, leverage: 1 }, gates: { structuralResetAtr: 1 } }, killSwitch.isOn);
+      const broker = new PaperBroker({ store: s, clock, risk, exchange: 'blofin', market: () => ({ makerFee: 0, takerFee: 0.0005 }) });
+      const protection = new ProtectionManager({ broker, store: s, clock });
+      return { broker, killSwitch, trader: new AutoTrader({ broker, risk, protection, store: s, clock, killSwitch }) };
+    };
+    const first = rigWithReset(store);
+    first.broker.onOrderBook(SYMBOL, book(100));
+    await first.trader.start();
+    expect((await first.trader.onSignal(signal(clock.nowMs()))).status).toBe('placed');
+    await first.trader.panic({ cancel: true, close: true });
+    first.killSwitch.set(false, 'test');
+    first.broker.onOrderBook(SYMBOL, book(101));
+    await first.trader.onPrice(SYMBOL, 101);
+    store.close();
+    store = openStore({ home: dir.dir });
+    const second = rigWithReset(store);
+    second.broker.onOrderBook(SYMBOL, book(100.5));
+    await second.trader.start();
+    await clock.advance(3_600_000);
+    const held = await second.trader.onSignal({ ...signal(clock.nowMs()), price: 100.5 });
+    expect(held, 'moved at most 0.5 ATR (101 against the 100.01 fill) since the last long').toMatchObject({ status: 'skipped', reason: 'structural_reset' });
+    expect((await second.trader.onSignal({ ...signal(clock.nowMs() + 1, 'short'), price: 100.5 })).status, 'a short is a new structure').toBe('placed');
+    await second.trader.panic({ cancel: true, close: true });
+    second.killSwitch.set(false, 'test');
+    await second.trader.onPrice(SYMBOL, 98);
+    await clock.advance(3_600_000);
+    const other = await second.trader.onSignal({ ...signal(clock.nowMs()), price: 100.5 });
+    expect(other, 'the short entry is now the last one: the long is its reversal').toMatchObject({ status: 'placed' });
+    const skips = store.events.list({ type: 'trade_skip' }).map((e) => (e.payload as { reason: string }).reason);
+    expect(skips).toContain('structural_reset');
+  });
+
   it('RELIABILITY 26: the kill switch (setting or .panic file) blocks every new order, and survives a restart', async () => {
     const first = rig(store);
     first.killSwitch.set(true, 'api');
