@@ -23,6 +23,8 @@ const FLAG_TEXT: Record<ManipFlag['name'], string> = {
   post_surge_reversal: 'Reversal after a sharp surge (pump-and-dump pattern)',
   wash_trade_volume: 'Volume out of line with the book and trade count (possible wash trading)',
   fresh_listing: 'Recently listed market: thin history, erratic moves',
+  collapse: 'Crash far beyond its own history and its peers, with no pump before it and no rebound',
+  pump_onset: 'Price and volume burst ahead of its peers, or volume building on a flat price',
 };
 
 const finiteOrNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);

@@ -2,7 +2,14 @@ import { timeframeMs, type Candle, type FundingRate, type Market, type MarkPrice
 import type { Clock } from '../core/clock.js';
 import { ReplayMarketData, type ExchangeLimits, type FetchCandlesOptions, type MarketDataSource, type SourceHealth } from '../market/index.js';
 import { lowerBound } from '../market/candleSearch.js';
+import type { DerivativesHistory, RecordedDerivatives } from '../market/derivativesHistory.js';
+import type { RecordedOpenInterest } from '../data/readers/derivativesCsv.js';
+import type { FundingEvent } from './data.js';
 import { syntheticBook, type DepthModel } from './fillModel.js';
+
+/** Settlements and OI points handed to the radar per read: 30 days of 8h funding, ~83 days of 4h OI. */
+const FUNDING_POINTS = 90;
+const OI_POINTS = 500;
 
 export interface BacktestSourceOptions {
   clock: Clock;
@@ -11,6 +18,10 @@ export interface BacktestSourceOptions {
   markets: readonly Market[];
   depth: DepthModel;
   exchangeId: string;
+  /** Recorded funding settlements per symbol, oldest first, for the radar. */
+  funding?: ReadonlyMap<string, readonly FundingEvent[]>;
+  /** Recorded open interest per symbol, oldest first, for the radar. */
+  openInterest?: ReadonlyMap<string, readonly RecordedOpenInterest[]>;
 }
 
 /**
@@ -20,12 +31,15 @@ export interface BacktestSourceOptions {
  * market order placed at a bar close fills), sized from the last closed bar's quote volume. It
  * serves no public trades (the replay feeds the bar's path to the paper broker itself) and no
  * funding or mark (funding is settled from the recorded files, the mark is the path price).
+ * Recorded funding and open interest reach the radar through `derivativesAt`, each point only
+ * once the clock has reached its timestamp.
  */
-export class BacktestMarketData implements MarketDataSource {
+export class BacktestMarketData implements MarketDataSource, RecordedDerivatives {
   readonly exchangeId: string;
   readonly limits: ExchangeLimits;
   private readonly replay: ReplayMarketData;
   private readonly tfMs: number;
+  private readonly derivatives = new Map<string, { funding: FundingRate[]; openInterest?: OpenInterest[] }>();
 
   constructor(private readonly o: BacktestSourceOptions) {
     this.replay = new ReplayMarketData({
@@ -37,6 +51,24 @@ export class BacktestMarketData implements MarketDataSource {
     this.exchangeId = this.replay.exchangeId;
     this.limits = this.replay.limits;
     this.tfMs = timeframeMs(o.timeframe);
+    for (const symbol of o.candles.keys()) {
+      const funding = (o.funding?.get(symbol) ?? []).map((f) => ({ symbol, timestampMs: f.fundingTimeMs, rate: f.rate }));
+      const oi = o.openInterest?.get(symbol)?.map((p) => ({ symbol, timestampMs: p.timeMs, amountBase: p.amountBase, valueUsd: p.valueUsd }));
+      if (funding.length || oi?.length) this.derivatives.set(symbol, { funding, ...(oi?.length ? { openInterest: oi } : {}) });
+    }
+  }
+
+  /** Recorded funding and OI of `symbol` with a timestamp at or before `nowMs` (the newest ones). */
+  derivativesAt(symbol: string, nowMs: number): DerivativesHistory | undefined {
+    const d = this.derivatives.get(symbol);
+    if (!d) return undefined;
+    const fundingEnd = upperBoundByTime(d.funding, nowMs);
+    const out: DerivativesHistory = { funding: d.funding.slice(Math.max(0, fundingEnd - FUNDING_POINTS), fundingEnd) };
+    if (d.openInterest) {
+      const oiEnd = upperBoundByTime(d.openInterest, nowMs);
+      out.openInterest = d.openInterest.slice(Math.max(0, oiEnd - OI_POINTS), oiEnd);
+    }
+    return out;
   }
 
   /** The bar forming at the clock's time and the last closed bar, for prices and depth. */
@@ -101,4 +133,16 @@ export class BacktestMarketData implements MarketDataSource {
   close(): Promise<void> {
     return this.replay.close();
   }
+}
+
+/** Index of the first point whose timestamp is after `t` (points sorted by time). */
+function upperBoundByTime(points: readonly { timestampMs: number }[], t: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.timestampMs <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
 import { ConfigError } from '../core/errors.js';
 import type { BacktestConfig } from './config.js';
 import { loadRecordedDir } from '../sim/replayFiles.js';
+import { derivativesFilesFor, readFundingCsv, readOpenInterestCsv, type RecordedOpenInterest } from '../data/readers/derivativesCsv.js';
 
 /** One recorded funding settlement. */
 /**
@@ -27,6 +27,8 @@ export interface BacktestData {
   candles: Map<string, Candle[]>;
   /** Recorded funding per symbol; a symbol without an entry uses the flat rate. */
   funding: Map<string, FundingEvent[]>;
+  /** Recorded open interest per symbol (oldest first), for the radar; absent for symbols without a file. */
+  openInterest?: Map<string, RecordedOpenInterest[]>;
   /** sha256 over every bar and funding row replayed: two runs on the same data share it. */
   fingerprint: string;
 }
@@ -68,8 +70,10 @@ export function exchangeFromInput(symbol: string): string {
 
 /**
  * Reads the recorded OHLCV files of `dir` (the layouts of the shared data sets, see
- * `loadRecordedDir`; the last row of each file is dropped as unfinished) and the funding files
- * under `funding/` or `data/funding/` (`timestamp,symbol,funding_rate`, ms), keeps the selected
+ * `loadRecordedDir`; the last row of each file is dropped as unfinished), the funding files
+ * under `funding/` or `data/funding/` (`timestamp,symbol,funding_rate`, ms) and the open-interest
+ * files under `oi_1h/`, `oi_4h/` or `oi_1d/` (`timestamp,symbol,sum_open_interest,
+ * sum_open_interest_value`; see `derivativesFilesFor`), keeps the selected
  * symbols and period plus `warmupBars` bars before it, and fingerprints what it kept.
  */
 export function loadBacktestData(o: LoadDataOptions): BacktestData {
@@ -92,6 +96,7 @@ export function loadBacktestData(o: LoadDataOptions): BacktestData {
   }
   const candles = new Map<string, Candle[]>();
   const funding = new Map<string, FundingEvent[]>();
+  const openInterest = new Map<string, RecordedOpenInterest[]>();
   const hash = createHash('sha256');
   hash.update(`${o.timeframe}|${o.fromMs ?? ''}|${o.toMs ?? ''}|${o.warmupBars}`);
   for (const exchangeSymbol of [...recorded.keys()].sort()) {
@@ -110,21 +115,24 @@ export function loadBacktestData(o: LoadDataOptions): BacktestData {
     if (kept.length <= o.warmupBars) continue;
     const symbol = unifiedFromExchange(exchangeSymbol);
     candles.set(symbol, kept);
-    const events = readFunding(o.dir, exchangeSymbol);
+    const files = derivativesFilesFor(o.dir, exchangeSymbol);
+    const events = files.funding ? readFundingCsv(files.funding).map((f) => ({ fundingTimeMs: f.timeMs, rate: f.rate })) : [];
     if (events.length) funding.set(symbol, events);
-    hashSeries(hash, symbol, kept, events);
+    const oi = files.openInterest ? readOpenInterestCsv(files.openInterest) : [];
+    if (oi.length) openInterest.set(symbol, oi);
+    hashSeries(hash, symbol, kept, events, oi);
   }
   if (candles.size === 0) {
     throw new ConfigError([{ path: 'data', received: `${o.dir} (${o.timeframe}${o.fromMs !== undefined ? ` from ${new Date(o.fromMs).toISOString()}` : ''})`, expected: `at least one symbol with more than ${o.warmupBars} ${o.timeframe} bars in the period` }]);
   }
-  return { timeframe: o.timeframe, symbols: [...candles.keys()].sort(), candles, funding, fingerprint: `${FINGERPRINT_VERSION}${hash.digest('hex')}` };
+  return { timeframe: o.timeframe, symbols: [...candles.keys()].sort(), candles, funding, openInterest, fingerprint: `${FINGERPRINT_VERSION}${hash.digest('hex')}` };
 }
 
 /**
  * Feeds one symbol's bars and funding to the fingerprint as one block of float64s each. A string
  * per bar cost about 700 MB of transient memory on 500 symbols x 1 year, and was 8x slower.
  */
-function hashSeries(hash: Hash, symbol: string, candles: readonly Candle[], funding: readonly FundingEvent[]): void {
+function hashSeries(hash: Hash, symbol: string, candles: readonly Candle[], funding: readonly FundingEvent[], openInterest: readonly RecordedOpenInterest[] = []): void {
   const bars = new Float64Array(candles.length * 6);
   candles.forEach((c, i) => bars.set([c.openTimeMs, c.open, c.high, c.low, c.close, c.volume], i * 6));
   const rates = new Float64Array(funding.length * 2);
@@ -132,40 +140,32 @@ function hashSeries(hash: Hash, symbol: string, candles: readonly Candle[], fund
   hash.update(`${symbol}|${candles.length}|${funding.length}|`);
   hash.update(bars);
   hash.update(rates);
+  // Only sets with OI add to the hash, so fingerprints of candle-and-funding data stay as they were.
+  if (openInterest.length) {
+    const oi = new Float64Array(openInterest.length * 2);
+    openInterest.forEach((p, i) => oi.set([p.timeMs, p.amountBase], i * 2));
+    hash.update(`oi|${openInterest.length}|`);
+    hash.update(oi);
+  }
 }
 
 /** Wraps candles already in memory (generated, or read elsewhere) as backtest data, fingerprinted. */
-export function backtestDataFrom(timeframe: Timeframe, candles: ReadonlyMap<string, readonly Candle[]>, funding: ReadonlyMap<string, readonly FundingEvent[]> = new Map()): BacktestData {
+export function backtestDataFrom(
+  timeframe: Timeframe,
+  candles: ReadonlyMap<string, readonly Candle[]>,
+  funding: ReadonlyMap<string, readonly FundingEvent[]> = new Map(),
+  openInterest: ReadonlyMap<string, readonly RecordedOpenInterest[]> = new Map(),
+): BacktestData {
   const hash = createHash('sha256');
   hash.update(timeframe);
   const symbols = [...candles.keys()].sort();
-  for (const symbol of symbols) hashSeries(hash, symbol, candles.get(symbol)!, funding.get(symbol) ?? []);
+  for (const symbol of symbols) hashSeries(hash, symbol, candles.get(symbol)!, funding.get(symbol) ?? [], openInterest.get(symbol) ?? []);
   return {
     timeframe,
     symbols,
     candles: new Map(symbols.map((s) => [s, [...candles.get(s)!]])),
     funding: new Map([...funding].map(([s, f]) => [s, [...f]])),
+    openInterest: new Map([...openInterest].map(([s, p]) => [s, [...p]])),
     fingerprint: `${FINGERPRINT_VERSION}${hash.digest('hex')}`,
   };
-}
-
-function readFunding(dir: string, exchangeSymbol: string): FundingEvent[] {
-  const file = [join(dir, 'funding', `${exchangeSymbol}.csv`), join(dir, 'data', 'funding', `${exchangeSymbol}.csv`)].find((f) => existsSync(f));
-  if (!file) return [];
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
-  const iTime = header.findIndex((h) => h === 'timestamp' || h === 'time' || h === 'funding_time');
-  const iRate = header.findIndex((h) => h === 'funding_rate' || h === 'rate');
-  if (iTime < 0 || iRate < 0) {
-    throw new ConfigError([{ path: 'data', received: `${file}: header ${JSON.stringify(lines[0] ?? '')}`, expected: 'a funding CSV with timestamp and funding_rate columns' }]);
-  }
-  const out: FundingEvent[] = [];
-  for (const line of lines.slice(1)) {
-    const f = line.split(',');
-    const t = Number(f[iTime]);
-    const rate = Number(f[iRate]);
-    if (!Number.isFinite(t) || !Number.isFinite(rate)) continue;
-    out.push({ fundingTimeMs: t > 1e14 ? Math.floor(t / 1000) : t, rate });
-  }
-  return out.sort((a, b) => a.fundingTimeMs - b.fundingTimeMs);
 }

@@ -143,10 +143,20 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
   }));
   const depth: DepthModel = config.depth;
   const clock = new BacktestClock(startMs);
-  const source = new BacktestMarketData({ clock, timeframe: config.timeframe, candles: series, markets, depth, exchangeId: config.exchange });
+  const source = new BacktestMarketData({
+    clock,
+    timeframe: config.timeframe,
+    candles: series,
+    markets,
+    depth,
+    exchangeId: config.exchange,
+    funding: data.funding,
+    ...(data.openInterest ? { openInterest: data.openInterest } : {}),
+  });
   const workDir = mkdtempSync(join(tmpdir(), 'perpscope-backtest-'));
   const store = openStore({ file: join(workDir, 'ledger.sqlite') });
-  const engine = createEngine(engineConfig, { clock, source, logger, marketTimers: { healthIntervalMs: 0, watchdogCheckMs: tfMs } });
+  // The depth-model book prices fills only: it is invented, so it never feeds the radar or ranking.
+  const engine = createEngine(engineConfig, { clock, source, logger, books: 'synthetic_replay', marketTimers: { healthIntervalMs: 0, watchdogCheckMs: tfMs } });
   const spec = { makerFee: config.makerFee, takerFee: config.takerFee, maintenanceMarginRate: config.maintenanceMarginRate };
   const stack = createTradingStack({
     mode: 'paper',

@@ -16,7 +16,7 @@ import {
   type SignalCycle,
   type SignalEngineConfigInput,
 } from '../signals/index.js';
-import { buildSnapshots, orderFlowInput } from './marketSnapshots.js';
+import { buildSnapshots, orderFlowInput, type BookProvenance } from './marketSnapshots.js';
 import type { RestoredSignalState, SignalStatePort } from './signalState.js';
 
 export interface AnalyzerOptions {
@@ -27,6 +27,8 @@ export interface AnalyzerOptions {
   /** Timeframe whose candles feed ranking and the manipulation radar. */
   rankingTimeframe: Timeframe;
   profile: string;
+  /** Where the order books come from (default `exchange`): books invented for a replay never feed a score. */
+  bookProvenance?: BookProvenance;
   /** Ranking side rule per profile; absent: the shipped orientation, null: momentum (see `RankerOptions.orientation`). */
   rankingOrientation?: RankingOrientationFile | null;
   signals?: SignalEngineConfigInput;
@@ -120,7 +122,7 @@ export class Analyzer {
       return;
     }
     const closed: ClosedBar = { symbol: bar.symbol, timeframe: bar.timeframe, candle: bar.candle };
-    const flow = orderFlowInput(this.options.market.orderFlow(bar.symbol));
+    const flow = orderFlowInput(this.options.market.orderFlow(bar.symbol), this.options.bookProvenance);
     if (flow) closed.orderFlow = flow;
     this.pending.push(closed);
     if (!this.flushScheduled) {
@@ -181,7 +183,8 @@ export class Analyzer {
 
   /** Ranks the current universe under `query` (the engine's profile unless the query names one). */
   rank(query: RankingQueryInput = {}): RankingResult {
-    const snapshots = buildSnapshots(this.options.market, this.options.rankingTimeframe, this.options.clock.nowMs());
+    const books = this.options.bookProvenance;
+    const snapshots = buildSnapshots(this.options.market, this.options.rankingTimeframe, this.options.clock.nowMs(), books ? { books } : {});
     return this.ranker.rank(snapshots, { profile: this.profile, ...query });
   }
 

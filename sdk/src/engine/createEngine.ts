@@ -7,10 +7,8 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { parseConfig, type PerpscopeConfig, type PerpscopeConfigInput } from '../config/index.js';
 import {
   acceleratedClock,
-  BLOFIN_LIMITS,
   CcxtMarketData,
   MarketDataService,
-  scaleLimits,
   TypedEmitter,
   type MarketDataSource,
   type MarketHealthSnapshot,
@@ -19,12 +17,14 @@ import {
   type UniverseMember,
 } from '../market/index.js';
 import type { SimExchange } from '../sim/index.js';
+import type { SimDialectName } from '../sim/dialects/types.js';
 import type { EngineAlert, EngineEventMap } from './engineEvents.js';
 import { ManipulationWatch } from './manipulationWatch.js';
 import { Analyzer } from './analyzer.js';
+import { simBookProvenance, type BookProvenance } from './marketSnapshots.js';
 import type { RankingQueryInput, RankingResult } from '../ranking/index.js';
 import type { ReliabilityFinding, ReliabilityKeyTable, Signal } from '../signals/index.js';
-import { createCcxtExchange, simExchangeOptions } from './exchangeClient.js';
+import { createCcxtExchange, createSimClient, simExchangeOptions } from './exchangeClient.js';
 import type { RestoredSignalState, SignalStatePort } from './signalState.js';
 
 /** Stored rows named in the restore alert at most; the logger names every one. */
@@ -81,6 +81,8 @@ export interface EngineDeps {
   live?: boolean;
   /** Test key an in-process SimExchange verifies signatures against (default: random per run). */
   simApiKey?: { apiKey: string; secret: string; password: string };
+  /** The wire protocol of an in-process SimExchange (default `blofin`), read through ccxt's class for it. */
+  simDialect?: SimDialectName;
   /** Market-data timer periods; runs on a simulated clock stretch them to the bar length. */
   marketTimers?: { healthIntervalMs?: number; watchdogCheckMs?: number };
   /**
@@ -88,6 +90,11 @@ export interface EngineDeps {
    * restored at `start()`, saved after every cycle. Without it every start learns from scratch.
    */
   signalState?: SignalStatePort;
+  /**
+   * Where the source's order books come from (see `BookProvenance`). Default: `exchange`, or for
+   * an in-process SimExchange `synthetic_replay` when it replays `sim.dataDir`, else `synthetic_demo`.
+   */
+  books?: BookProvenance;
 }
 
 export interface Engine {
@@ -165,14 +172,13 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
   if (deps.source) return { source: deps.source };
   if (deps.exchange) return { source: new CcxtMarketData({ exchange: deps.exchange, clock, logger }) };
   if (config.exchange === 'sim') {
-    const { startSimExchange, createBlofinClient } = await import('../sim/index.js');
+    const { startSimExchange } = await import('../sim/index.js');
     // A fresh test key per run lets the live broker and `keys test` exercise signed requests
     // against the sim; it moves no real money.
     const testKey = deps.simApiKey ?? { apiKey: `sim-${randomBytes(8).toString('hex')}`, secret: randomBytes(24).toString('hex'), password: randomBytes(8).toString('hex') };
-    const sim = await startSimExchange({ ...simExchangeOptions(config.sim), apiKey: testKey });
+    const sim = await startSimExchange({ ...simExchangeOptions(config.sim), apiKey: testKey, ...(deps.simDialect ? { dialect: deps.simDialect } : {}) });
     // Market data reads only public endpoints: this client carries no credentials.
-    const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;
-    const limits = scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale);
+    const { exchange, limits } = await createSimClient(sim, { timeoutMs: config.requestTimeoutMs, rateLimitScale: config.sim.rateLimitScale });
     // Request pacing runs on wall time (the sim counts its rate windows in wall time); bars,
     // staleness and snapshots run on sim time.
     const marketClock = acceleratedClock(() => sim.nowMs(), config.sim.acceleration);
@@ -237,6 +243,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       timeframes: config.timeframes,
       rankingTimeframe: rankingTimeframe(config),
       profile: config.profile,
+      bookProvenance: deps.books ?? (resolved.sim ? simBookProvenance(config.sim.dataDir) : 'exchange'),
       ...(config.ranking.side === 'momentum' ? { rankingOrientation: null } : {}),
       signals: config.signals,
       ...(deps.signalState ? { signalState: deps.signalState } : {}),
@@ -247,7 +254,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
         emitter.emit('ranking', ranking);
         const watchedNow = new Set<string>();
         for (const source of watchSources) for (const symbol of source()) watchedNow.add(symbol);
-        for (const alert of manipulationWatch.evaluate(ranking.rows, watchedNow, marketClock.nowMs())) emitter.emit('alert', alert);
+        for (const alert of manipulationWatch.evaluate(ranking.rows, watchedNow, marketClock.nowMs(), ranking.marketStress)) emitter.emit('alert', alert);
       },
       onReliability: (findings) => {
         for (const f of findings) emitter.emit('alert', reliabilityAlert(marketClock.nowMs(), f));

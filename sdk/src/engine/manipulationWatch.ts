@@ -1,3 +1,4 @@
+import type { MarketStress } from '../manipulation/index.js';
 import type { EngineAlert } from './engineEvents.js';
 
 /** What the watch reads of a ranking row. */
@@ -18,12 +19,23 @@ const REARM_MARGIN = 10;
  */
 export class ManipulationWatch {
   private readonly alerted = new Set<string>();
+  /** Open time of the bar the last `market_stress` alert was raised for, so one bar alerts once. */
+  private stressBarMs: number | null = null;
 
   constructor(private readonly threshold: number | null) {}
 
-  evaluate(rows: readonly WatchedRow[], watched: ReadonlySet<string>, atMs: number): EngineAlert[] {
+  /**
+   * Alerts for one ranking cycle. `marketStress` (the ranking's cross-section) raises a single
+   * `market_stress` alert per stressed bar, whatever is watched: a market-wide move is one event,
+   * not one per symbol.
+   */
+  evaluate(rows: readonly WatchedRow[], watched: ReadonlySet<string>, atMs: number, marketStress: MarketStress | null = null): EngineAlert[] {
     if (this.threshold === null) return [];
     const out: EngineAlert[] = [];
+    if (marketStress && marketStress.barOpenTimeMs !== this.stressBarMs) {
+      this.stressBarMs = marketStress.barOpenTimeMs;
+      out.push(marketStressAlert(marketStress, atMs));
+    }
     for (const row of rows) {
       if (!watched.has(row.symbol) || !Number.isFinite(row.manipScore)) continue;
       if (row.manipScore < this.threshold - REARM_MARGIN) this.alerted.delete(row.symbol);
@@ -42,4 +54,17 @@ export class ManipulationWatch {
     for (const symbol of this.alerted) if (!watched.has(symbol)) this.alerted.delete(symbol);
     return out;
   }
+}
+
+/** The market-level alert for one stressed bar; `details` carries the cross-section's figures. */
+export function marketStressAlert(stress: MarketStress, atMs: number): EngineAlert {
+  const share = Math.round(stress.share * 100);
+  const btc = Number.isFinite(stress.benchmarkRet1Pct) ? `, BTC ${stress.benchmarkRet1Pct}%` : '';
+  return {
+    atMs,
+    level: 'warn',
+    kind: 'market_stress',
+    message: `market-wide move ${stress.direction}: ${stress.symbolsMoved} of ${stress.symbols} symbols (${share}%) moved together on the bar opening ${new Date(stress.barOpenTimeMs).toISOString()} (median close ${stress.medianRet1Pct}%, median extreme ${stress.medianExcursionPct}%${btc}); per-symbol price-pattern flags it explains are dropped`,
+    details: { ...stress },
+  };
 }

@@ -15,7 +15,8 @@ export interface OrderFlowLoopOptions {
 /**
  * Refreshes order flow (book, trades, funding, OI, mark) for the universe right away and then
  * `intervalMs` after each pass ends, so passes never overlap; spreads, depth and slippage in the
- * ranking are then real figures. Returns a stop function; a pass in flight is not awaited (stopping
+ * ranking are then real figures. Each pass also brings funding history (once per funding interval)
+ * and OI history (hourly, where ccxt declares it) to the radar; see `MarketDataService.refreshOrderFlow`. Returns a stop function; a pass in flight is not awaited (stopping
  * the engine closes its connection, and the pass's failure is only logged). `perpscope run` and
  * the desktop host both run it.
  */

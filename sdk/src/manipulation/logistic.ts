@@ -21,6 +21,11 @@ export interface FitOptions {
   positiveWeight?: number | 'balanced';
   /** Weight of each row, e.g. the inverse sampling rate of a down-sampled class (default 1). */
   rowWeights?: readonly number[];
+  /**
+   * A fixed term added to each row's linear predictor (default 0): the contribution of features
+   * whose weights are held at priors, so the fit learns the rest given them.
+   */
+  offsets?: readonly number[];
 }
 
 export function sigmoid(z: number): number {
@@ -70,7 +75,7 @@ export function fitLogistic(features: string[], rows: number[][], labels: number
     let gradB = 0;
     for (let i = 0; i < n; i++) {
       const xi = x[i] as number[];
-      let z = intercept;
+      let z = intercept + (options.offsets?.[i] ?? 0);
       for (let j = 0; j < d; j++) z += (coef[j] as number) * (xi[j] as number);
       const err = ((sigmoid(z) - (labels[i] as number)) * (w[i] as number)) / wSum;
       gradB += err;

@@ -1,8 +1,9 @@
 import { computeBookFeatures, type BookFeatures } from './bookFeatures.js';
 import { computeCandleFeatures, type CandleFeatures, type CandleTail } from './candleFeatures.js';
+import type { MarketContext } from './crossSection.js';
 import { predictLogistic, type LogisticModel } from './logistic.js';
-import { DEFAULT_RADAR_MODEL, radarFeatureRow } from './model.js';
-import { DEFAULT_RULE_THRESHOLDS, RULES, type RuleContext, type RuleThresholds } from './rules.js';
+import { DEFAULT_RADAR_MODEL, MANIP_ALERT_SCORE, radarFeatureRow } from './model.js';
+import { DEFAULT_RULE_THRESHOLDS, PRICE_PATTERN_FLAGS, RULES, type RuleContext, type RuleThresholds } from './rules.js';
 import type { ManipFlag, ManipResult, MarketSnapshot } from './types.js';
 
 export interface RadarOptions {
@@ -25,8 +26,42 @@ export interface SnapshotAnalysis {
  * const { manip } = analyzeSnapshot(snapshot);
  * if (manip.manipScore > 60) console.log(manip.flags.map((f) => f.name));
  */
-export function analyzeSnapshot(snapshot: MarketSnapshot, options: RadarOptions = {}): SnapshotAnalysis {
-  return analyzeWith(snapshot, options.model ?? DEFAULT_RADAR_MODEL, thresholdsOf(options));
+export function analyzeSnapshot(snapshot: MarketSnapshot, options: RadarOptions = {}, market: MarketContext | null = null): SnapshotAnalysis {
+  return analyzeWith(snapshot, options.model ?? DEFAULT_RADAR_MODEL, thresholdsOf(options), market);
+}
+
+/** Highest score a symbol with no flag can have: a score at the alert level always names its evidence. */
+export const UNFLAGGED_SCORE_CAP = MANIP_ALERT_SCORE - 0.1;
+
+/**
+ * manipScore (0-100, one decimal) of a feature row: the model's probability x 100, capped just
+ * below the alert level when no flag fired, so every alert names its flags and their evidence.
+ */
+export function scoreRow(model: LogisticModel, row: ArrayLike<number>, flagCount: number): number {
+  const score = Math.round(predictLogistic(model, row) * 1000) / 10;
+  return flagCount > 0 ? score : Math.min(score, UNFLAGGED_SCORE_CAP);
+}
+
+/**
+ * Drops price-pattern flags that a market-wide move explains: under `market.stress`, a flag
+ * survives only when the symbol's last bar went `stressIdiosyncraticMove` further than the
+ * median symbol, by close or by its extreme in the stress direction.
+ */
+function marketExplained(flags: ManipFlag[], tail: CandleTail | null, market: MarketContext | null, t: RuleThresholds): ManipFlag[] {
+  const stress = market?.stress;
+  if (!stress || !tail || flags.length === 0) return flags;
+  const c = tail.close;
+  const m = c.length;
+  if (m < 2) return flags;
+  const prev = c[m - 2] as number;
+  const sign = stress.direction === 'down' ? -1 : 1;
+  const closeExcess = sign * ((c[m - 1] as number) / prev - 1 - stress.medianRet1Pct / 100);
+  const extreme = stress.direction === 'down' ? (tail.low[m - 1] as number) : (tail.high[m - 1] as number);
+  const excursionExcess = sign * (extreme / prev - 1 - stress.medianExcursionPct / 100);
+  // Beyond the floor, the symbol must also have gone more than twice the median symbol's way.
+  const needed = Math.max(t.stressIdiosyncraticMove, Math.abs(stress.medianExcursionPct) / 100);
+  if (Math.max(closeExcess, excursionExcess) >= needed) return flags;
+  return flags.filter((f) => !PRICE_PATTERN_FLAGS.includes(f.name));
 }
 
 /** The options' thresholds over the defaults (the defaults themselves when none are overridden). */
@@ -35,23 +70,24 @@ function thresholdsOf(options: RadarOptions): RuleThresholds {
 }
 
 /** `analyzeSnapshot` with its options resolved, so a radar resolves them once, not per symbol. */
-function analyzeWith(snapshot: MarketSnapshot, model: LogisticModel, t: RuleThresholds): SnapshotAnalysis {
+function analyzeWith(snapshot: MarketSnapshot, model: LogisticModel, t: RuleThresholds, market: MarketContext | null): SnapshotAnalysis {
   const tailOut: { tail: CandleTail | null } = { tail: null };
   const candle = computeCandleFeatures(snapshot.candles, snapshot.barMs, tailOut);
   const book = snapshot.book ? computeBookFeatures(snapshot.book) : null;
-  const ctx: RuleContext = { snapshot, candle, tail: tailOut.tail, book, t };
-  const flags: ManipFlag[] = [];
+  const ctx: RuleContext = { snapshot, candle, tail: tailOut.tail, book, market, t };
+  let flags: ManipFlag[] = [];
   for (const rule of RULES) {
     const f = rule(ctx);
     if (f) flags.push(f);
   }
-  const p = predictLogistic(model, radarFeatureRow(flags, candle));
-  return { candle, book, manip: { symbol: snapshot.symbol, manipScore: Math.round(p * 1000) / 10, flags } };
+  flags = marketExplained(flags, tailOut.tail, market, t);
+  const manipScore = scoreRow(model, radarFeatureRow(flags, candle), flags.length);
+  return { candle, book, manip: { symbol: snapshot.symbol, manipScore, flags } };
 }
 
 /** Shorthand for the verdict alone. */
-export function scoreManipulation(snapshot: MarketSnapshot, options: RadarOptions = {}): ManipResult {
-  return analyzeSnapshot(snapshot, options).manip;
+export function scoreManipulation(snapshot: MarketSnapshot, options: RadarOptions = {}, market: MarketContext | null = null): ManipResult {
+  return analyzeSnapshot(snapshot, options, market).manip;
 }
 
 /**
@@ -111,11 +147,16 @@ export class ManipulationRadar {
     this.cache.clear();
   }
 
-  analyze(snapshot: MarketSnapshot): SnapshotAnalysis {
-    const key = snapshotKey(snapshot);
+  /**
+   * The analysis of one snapshot, measured against `market` (the cycle's cross-section, from
+   * `computeMarketContext`) when given; cached until the snapshot or the context changes.
+   */
+  analyze(snapshot: MarketSnapshot, market: MarketContext | null = null): SnapshotAnalysis {
+    const base = snapshotKey(snapshot);
+    const key = market ? `${base}#${market.key}` : base;
     const hit = this.cache.get(snapshot.symbol);
     if (hit && hit.key === key) return hit.analysis;
-    const analysis = analyzeWith(snapshot, this.model, this.thresholds);
+    const analysis = analyzeWith(snapshot, this.model, this.thresholds, market);
     if (hit) {
       // Reuse the entry: every symbol misses on a bar close, and a new entry each time is garbage.
       hit.key = key;

@@ -1,6 +1,7 @@
 import type { BookFeatures } from './bookFeatures.js';
 import type { CandleFeatures, CandleTail } from './candleFeatures.js';
 import { meanStd } from './candleFeatures.js';
+import { peerReturn, type MarketContext } from './crossSection.js';
 import { selectKth } from './select.js';
 import type { Evidence, FlagName, ManipFlag, MarketSnapshot } from './types.js';
 
@@ -74,6 +75,44 @@ export const DEFAULT_RULE_THRESHOLDS = {
   washMaxRangeAtr: 0.5,
   /** Listings younger than this are fresh. */
   freshListingMs: 7 * 86_400_000,
+  /**
+   * Collapse: a close-to-close fall over 1..`collapseBars` bars ending at the last bar, net of
+   * the peers' median move over the same bars, of at least `collapseMinDrop`; spanning at least
+   * `collapseRangeAtr` ATRs (the ATR before the fall) on a bar with volume z >= `collapseVolumeZ`
+   * against the 60 bars before it; not preceded by a pump (rise into the fall over
+   * `collapsePriorBars` <= `collapsePriorPumpMax`, else it is `post_surge_reversal`'s); and no
+   * rebound: the close sits in the lowest `collapseMaxRebound` of the fall's range.
+   */
+  collapseBars: 4,
+  collapseMinDrop: 0.12,
+  collapseRangeAtr: 4,
+  collapseVolumeZ: 2,
+  collapsePriorBars: 48,
+  collapsePriorPumpMax: 0.3,
+  collapseMaxRebound: 0.35,
+  /**
+   * Pump onset, burst: a rise over 1..`pumpBars` bars, net of the peers' median, of at least
+   * `pumpMinMove` and `pumpMoveAtr` ATRs, on a bar with volume z >= `pumpVolumeZ`.
+   */
+  pumpBars: 3,
+  pumpMinMove: 0.1,
+  pumpMoveAtr: 4,
+  pumpVolumeZ: 3,
+  /**
+   * Pump onset, accumulation: the mean volume of the last `accumBars` bars at least
+   * `accumVolumeRatio` times the mean of the 60 bars before them (and that many times the
+   * market's own volume ratio), still rising (the later half above the earlier half), while the
+   * price moved at most `accumMaxMove` net of peers over those bars.
+   */
+  accumBars: 6,
+  accumVolumeRatio: 4,
+  accumMaxMove: 0.04,
+  /**
+   * In a market-wide move (`MarketContext.stress`), a price-pattern flag survives only when the
+   * symbol's last bar went at least this much further than the median symbol (close or extreme),
+   * and more than twice the median symbol's extreme: the rest of the move is the market's.
+   */
+  stressIdiosyncraticMove: 0.15,
 } as const;
 export type RuleThresholds = { -readonly [K in keyof typeof DEFAULT_RULE_THRESHOLDS]: number };
 
@@ -83,6 +122,8 @@ export interface RuleContext {
   /** The bars `candle` was computed on (null exactly when `candle` is); valid during the analysis only. */
   tail: CandleTail | null;
   book: BookFeatures | null;
+  /** The universe's last bar, for peer-relative moves; null when ranked alone. */
+  market: MarketContext | null;
   t: RuleThresholds;
 }
 
@@ -296,6 +337,101 @@ function freshListing({ snapshot, t }: RuleContext): ManipFlag | null {
   return flag('fresh_listing', 2 - ageMs / t.freshListingMs, { ageHours: r2(ageMs / 3_600_000) });
 }
 
+function collapse({ tail, market, t }: RuleContext): ManipFlag | null {
+  if (!tail) return null;
+  const { high: h, low: l, close: c, volume: v, atr: a } = tail;
+  const m = c.length;
+  let k = 0;
+  let idio = 0;
+  let raw = 0;
+  for (let j = 1; j <= t.collapseBars && j < m - 1; j++) {
+    const r = (c[m - 1] as number) / (c[m - 1 - j] as number) - 1;
+    const x = r - peerReturn(market, j);
+    if (x < idio) {
+      idio = x;
+      raw = r;
+      k = j;
+    }
+  }
+  if (k === 0 || idio > -t.collapseMinDrop) return null;
+  const start = m - 1 - k;
+  const atrBefore = a[start] as number;
+  if (!(atrBefore > 0)) return null;
+  const ref = c[start] as number;
+  let top = ref;
+  let bottom = Number.POSITIVE_INFINITY;
+  let maxVol = 0;
+  for (let i = start + 1; i < m; i++) {
+    if ((h[i] as number) > top) top = h[i] as number;
+    if ((l[i] as number) < bottom) bottom = l[i] as number;
+    if ((v[i] as number) > maxVol) maxVol = v[i] as number;
+  }
+  const rangeAtr = (top - bottom) / atrBefore;
+  if (rangeAtr < t.collapseRangeAtr) return null;
+  const { mean, std } = meanStd(v, start - 59, start + 1);
+  const volZ = std > 0 ? (maxVol - mean) / std : 0;
+  if (volZ < t.collapseVolumeZ) return null;
+  let priorLow = ref;
+  for (let i = Math.max(0, start - t.collapsePriorBars); i <= start; i++) if ((l[i] as number) < priorLow) priorLow = l[i] as number;
+  const priorRun = ref / priorLow - 1;
+  if (priorRun > t.collapsePriorPumpMax) return null;
+  const rebound = top > bottom ? ((c[m - 1] as number) - bottom) / (top - bottom) : 0;
+  if (rebound > t.collapseMaxRebound) return null;
+  return flag('collapse', Math.min(-idio / t.collapseMinDrop, rangeAtr / t.collapseRangeAtr), {
+    dropPct: r2(raw * 100),
+    dropVsPeersPct: r2(idio * 100),
+    bars: k,
+    rangeAtr: r2(rangeAtr),
+    volumeZ: r2(volZ),
+    priorRunPct: r2(priorRun * 100),
+    reboundShare: r4(rebound),
+  });
+}
+
+function pumpOnset({ tail, market, t }: RuleContext): ManipFlag | null {
+  if (!tail) return null;
+  const { close: c, volume: v, atr: a } = tail;
+  const m = c.length;
+  let best: { ratio: number; evidence: Evidence } | null = null;
+  for (let k = 1; k <= t.pumpBars && k < m - 1; k++) {
+    const start = m - 1 - k;
+    const r = (c[m - 1] as number) / (c[start] as number) - 1;
+    const idio = r - peerReturn(market, k);
+    const atrBefore = a[start] as number;
+    if (idio < t.pumpMinMove || !(atrBefore > 0)) continue;
+    const moveAtr = ((c[m - 1] as number) - (c[start] as number)) / atrBefore;
+    if (moveAtr < t.pumpMoveAtr) continue;
+    let maxVol = 0;
+    for (let i = start + 1; i < m; i++) if ((v[i] as number) > maxVol) maxVol = v[i] as number;
+    const { mean, std } = meanStd(v, start - 59, start + 1);
+    const volZ = std > 0 ? (maxVol - mean) / std : 0;
+    if (volZ < t.pumpVolumeZ) continue;
+    const ratio = Math.min(idio / t.pumpMinMove, volZ / t.pumpVolumeZ, moveAtr / t.pumpMoveAtr);
+    if (!best || ratio > best.ratio) {
+      best = { ratio, evidence: { kind: 'burst', movePct: r2(r * 100), moveVsPeersPct: r2(idio * 100), bars: k, moveAtr: r2(moveAtr), volumeZ: r2(volZ) } };
+    }
+  }
+  const n = t.accumBars;
+  if (m > n + 61) {
+    let recent = 0;
+    let early = 0;
+    for (let i = m - n; i < m; i++) {
+      recent += v[i] as number;
+      if (i < m - (n >> 1)) early += v[i] as number;
+    }
+    const late = recent - early;
+    const { mean } = meanStd(v, m - n - 60, m - n);
+    const volumeRatio = mean > 0 ? recent / n / mean : 0;
+    const marketRatio = market && Number.isFinite(market.medianVolumeRatio) ? Math.max(1, market.medianVolumeRatio) : 1;
+    const move = (c[m - 1] as number) / (c[m - 1 - n] as number) - 1 - peerReturn(market, Math.min(n, market?.medianRet.length ?? n));
+    const ratio = volumeRatio / marketRatio / t.accumVolumeRatio;
+    if (ratio >= 1 && late > early && Math.abs(move) <= t.accumMaxMove && (!best || ratio > best.ratio)) {
+      best = { ratio, evidence: { kind: 'accumulation', volumeRatio: r2(volumeRatio), marketVolumeRatio: r2(marketRatio), movePct: r2(move * 100), bars: n } };
+    }
+  }
+  return best ? flag('pump_onset', best.ratio, best.evidence) : null;
+}
+
 /** Every rule, in flag-name order. A rule returns null when quiet or when its input is missing. */
 export const RULES: readonly ((ctx: RuleContext) => ManipFlag | null)[] = [
   spoofing,
@@ -307,7 +443,16 @@ export const RULES: readonly ((ctx: RuleContext) => ManipFlag | null)[] = [
   postSurgeReversal,
   washTradeVolume,
   freshListing,
+  collapse,
+  pumpOnset,
 ];
 
+/**
+ * Flags read from the price pattern, which a market-wide move produces on every symbol at once;
+ * under `MarketContext.stress` they survive only on an idiosyncratic move (see
+ * `stressIdiosyncraticMove`).
+ */
+export const PRICE_PATTERN_FLAGS: readonly FlagName[] = ['scam_wick', 'exhausted_spike', 'post_surge_reversal', 'collapse', 'pump_onset'];
+
 /** Flags that can fire from candles (plus listing time) alone, with no book, funding or OI. */
-export const CANDLE_ONLY_FLAGS: readonly FlagName[] = ['scam_wick', 'exhausted_spike', 'post_surge_reversal', 'wash_trade_volume', 'fresh_listing'];
+export const CANDLE_ONLY_FLAGS: readonly FlagName[] = ['scam_wick', 'exhausted_spike', 'post_surge_reversal', 'wash_trade_volume', 'fresh_listing', 'collapse', 'pump_onset'];

@@ -21,6 +21,9 @@ export interface BookTop {
   asks: BookSide;
 }
 
+/** Provenance of an order book: see `MarketSnapshot.bookSource`. */
+export type BookSource = 'exchange' | 'synthetic' | 'none';
+
 /** Aggregated taker flow over a recent window. */
 export interface TradeStats {
   windowMs: number;
@@ -51,6 +54,12 @@ export interface MarketSnapshot {
   /** Exchange-reported 24h quote volume; derived from candles when absent. */
   quoteVolume24hUsd?: number;
   book?: BookTop;
+  /**
+   * Where `book` comes from: `exchange` (a venue's real book), `synthetic` (invented around the
+   * price, e.g. by SimExchange; only a demo may score on it), `none` (no book, or one withheld
+   * because it was synthetic). Absent: `exchange` when `book` is set, else `none`.
+   */
+  bookSource?: BookSource;
   trades?: TradeStats;
   /** Current funding rate per interval (0.0001 = 1 bp). */
   fundingRate?: number;
@@ -79,6 +88,8 @@ export const FLAG_NAMES = [
   'post_surge_reversal',
   'wash_trade_volume',
   'fresh_listing',
+  'collapse',
+  'pump_onset',
 ] as const;
 export type FlagName = (typeof FLAG_NAMES)[number];
 

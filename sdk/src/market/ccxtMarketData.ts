@@ -3,7 +3,7 @@ import type { Exchange, Ticker as CcxtTicker } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { mapCcxtError } from '../core/ccxtErrors.js';
 import { ErrorCode } from '@perpscope/shared';
-import { ExchangeRejectedError, PerpscopeError } from '../core/errors.js';
+import { describeError, ExchangeRejectedError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import {
@@ -19,8 +19,9 @@ import {
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker.js';
 import { limitsForExchange, MarketOperation, type ExchangeLimits } from './exchangeLimits.js';
 import { guardedRead, type ReadGuard } from './guardedRead.js';
+import type { DerivativesHistoryFetcher } from './derivativesHistory.js';
 import type { BackoffWindow, FetchCandlesOptions, MarketDataSource, SourceHealth } from './marketDataSource.js';
-import { addBadData, MarketDataIssueReason, MarketDataKind, type BadDataCounts, type MarketDataIssue, type SanitizeOptions, type TradeCursor } from './sanitizeMarketData.js';
+import { addBadData, MarketDataIssueReason, MarketDataKind, sanitizeFunding, type BadDataCounts, type MarketDataIssue, type SanitizeOptions, type TradeCursor } from './sanitizeMarketData.js';
 import { WeightedLimiter } from './weightedLimiter.js';
 
 export interface CcxtMarketDataOptions {
@@ -56,7 +57,7 @@ export interface CcxtMarketDataOptions {
  * @example
  * const source = new CcxtMarketData({ exchange: new ccxt.pro.blofin(), clock: new SystemClock() });
  */
-export class CcxtMarketData implements MarketDataSource {
+export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetcher {
   readonly exchangeId: string;
   readonly limits: ExchangeLimits;
   private readonly exchange: Exchange;
@@ -130,6 +131,7 @@ export class CcxtMarketData implements MarketDataSource {
     const raw = await guardedRead(this.guard, { operation: MarketOperation.fetchTickers, weight: this.limits.weight('fetchTickers') }, () =>
       this.exchange.fetchTickers(),
     ).catch((err: unknown) => this.unparseable(err, MarketDataKind.ticker, 'fetchTickers'));
+    await this.fillQuotes(raw);
     const nowMs = this.clock.nowMs();
     const out = new Map<string, Ticker>();
     for (const t of Object.values(raw)) {
@@ -148,6 +150,30 @@ export class CcxtMarketData implements MarketDataSource {
       }
     }
     return out;
+  }
+
+  /**
+   * Binance USD-M's 24h tickers carry no bid or ask, so every spread, and the universe's spread
+   * gate, would be unknown: the best quotes come from one `fetchBidsAsks` call instead. A failure
+   * there leaves the tickers as they are (quotes unknown), never fails the tickers themselves.
+   */
+  private async fillQuotes(raw: Record<string, CcxtTicker | undefined>): Promise<void> {
+    if (!this.limits.capabilities.fetchBidsAsks) return;
+    const tickers = Object.values(raw).filter((t): t is CcxtTicker => t !== undefined);
+    if (tickers.length === 0 || tickers.some((t) => t.bid !== undefined && t.bid !== null)) return;
+    try {
+      const quotes = await guardedRead(this.guard, { operation: MarketOperation.fetchBidsAsks, weight: this.limits.weight('fetchBidsAsks') }, () => this.exchange.fetchBidsAsks());
+      for (const t of tickers) {
+        const q = t.symbol ? quotes[t.symbol] : undefined;
+        if (!q) continue;
+        t.bid = q.bid;
+        t.ask = q.ask;
+        t.bidVolume = q.bidVolume;
+        t.askVolume = q.askVolume;
+      }
+    } catch (err) {
+      this.logger.warn({ exchange: this.exchangeId, err: describeError(err) }, 'best bids and asks not read; spreads stay unknown this cycle');
+    }
   }
 
   async fetchCandles(symbol: string, timeframe: Timeframe, options: FetchCandlesOptions): Promise<Candle[]> {
@@ -212,6 +238,60 @@ export class CcxtMarketData implements MarketDataSource {
       () => this.exchange.fetchOpenInterest(symbol),
     );
     return this.required(openInterestFromCcxt(symbol, raw, this.contractSize(symbol), this.clock.nowMs()), 'fetchOpenInterest', symbol);
+  }
+
+  /** ccxt `has.fetchFundingRateHistory` (BloFin: yes). */
+  get hasFundingHistory(): boolean {
+    return this.exchange.has['fetchFundingRateHistory'] === true;
+  }
+
+  /** ccxt `has.fetchOpenInterestHistory` (BloFin: no, so OI history stays absent there). */
+  get hasOpenInterestHistory(): boolean {
+    return this.exchange.has['fetchOpenInterestHistory'] === true;
+  }
+
+  /**
+   * The newest `limit` funding settlements, oldest first (ccxt `fetchFundingRateHistory`; BloFin
+   * serves at most 100 per call). Rows without a positive time or with a rate `sanitizeFunding`
+   * refuses (non-finite, beyond `maxAbsFundingRate`) are dropped and counted.
+   */
+  async fetchFundingHistory(symbol: string, limit: number): Promise<FundingRate[]> {
+    // The history shares the funding endpoint's budget and weight (1 on BloFin).
+    const rows = await guardedRead(
+      this.guard,
+      { operation: MarketOperation.fetchFundingRate, weight: this.limits.weight('fetchFundingRate'), symbol },
+      () => this.exchange.fetchFundingRateHistory(symbol, undefined, Math.min(limit, 100)),
+    );
+    const out: FundingRate[] = [];
+    const issues: MarketDataIssue[] = [];
+    for (const r of rows) {
+      const t = typeof r.timestamp === 'number' && r.timestamp > 0 ? r.timestamp : Number.NaN;
+      // No next-funding time on a settled row, so no staleness check: history is old by design.
+      const checked = sanitizeFunding({ symbol, timestampMs: t, rate: typeof r.fundingRate === 'number' ? r.fundingRate : Number.NaN }, undefined, this.sanitize);
+      if (checked.value) out.push(checked.value);
+      issues.push(...checked.issues);
+    }
+    this.note('fetchFundingRateHistory', symbol, issues);
+    return out.sort((a, b) => a.timestampMs - b.timestampMs);
+  }
+
+  /** The newest `limit` open-interest points on `timeframe`, oldest first, in base units (ccxt `fetchOpenInterestHistory`). */
+  async fetchOpenInterestHistory(symbol: string, timeframe: Timeframe, limit: number): Promise<OpenInterest[]> {
+    if (!this.hasOpenInterestHistory) {
+      throw new ExchangeRejectedError(ErrorCode.NotSupported, `${this.exchangeId} has no open-interest history`, { details: { exchange: this.exchangeId } });
+    }
+    const rows = await guardedRead(
+      this.guard,
+      { operation: MarketOperation.fetchOpenInterest, weight: this.limits.weight('fetchOpenInterest'), symbol },
+      () => this.exchange.fetchOpenInterestHistory(symbol, timeframe, undefined, limit),
+    );
+    const nowMs = this.clock.nowMs();
+    const out: OpenInterest[] = [];
+    for (const r of rows) {
+      const oi = openInterestFromCcxt(symbol, r, this.contractSize(symbol), nowMs);
+      if (oi && oi.amountBase > 0 && Number.isFinite(oi.amountBase) && r.timestamp !== undefined) out.push(oi);
+    }
+    return out.sort((a, b) => a.timestampMs - b.timestampMs);
   }
 
   async fetchMarkPrice(symbol: string): Promise<MarkPrice> {

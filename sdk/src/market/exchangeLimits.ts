@@ -13,6 +13,7 @@ export interface RateWindow {
 export const MarketOperation = {
   loadMarkets: 'loadMarkets',
   fetchTickers: 'fetchTickers',
+  fetchBidsAsks: 'fetchBidsAsks',
   fetchOHLCV: 'fetchOHLCV',
   fetchOrderBook: 'fetchOrderBook',
   fetchTrades: 'fetchTrades',
@@ -28,6 +29,8 @@ export interface MarketCapabilities {
   watchOrderBook: boolean;
   watchTrades: boolean;
   fetchTickers: boolean;
+  /** Best bid and ask of every symbol in one call, for exchanges whose 24h tickers carry none (Binance USD-M). */
+  fetchBidsAsks?: boolean;
   fetchFundingRate: boolean;
   fetchOpenInterest: boolean;
   fetchMarkPrice: boolean;
@@ -109,6 +112,9 @@ export const BINANCE_USDM_LIMITS: ExchangeLimits = {
         return byLimit(BINANCE_DEPTH_WEIGHT, count);
       case MarketOperation.fetchTickers:
         return 40;
+      case MarketOperation.fetchBidsAsks:
+        // `ticker/bookTicker` without a symbol (developers.binance.com, USD-M "Symbol Order Book Ticker").
+        return 5;
       case MarketOperation.fetchMarkPrice:
         return 10;
       default:
@@ -158,6 +164,7 @@ function capabilitiesFrom(has: Record<string, unknown>): MarketCapabilities {
     watchOrderBook: yes('watchOrderBook'),
     watchTrades: yes('watchTrades'),
     fetchTickers: yes('fetchTickers'),
+    fetchBidsAsks: yes('fetchBidsAsks'),
     fetchFundingRate: yes('fetchFundingRate'),
     fetchOpenInterest: yes('fetchOpenInterest'),
     fetchMarkPrice: yes('fetchMarkPrice') || yes('fetchTicker'),

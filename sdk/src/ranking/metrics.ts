@@ -1,4 +1,28 @@
-import { walkBook, type SnapshotAnalysis, type MarketSnapshot } from '../manipulation/index.js';
+import { walkBook, type BookSource, type SnapshotAnalysis, type MarketSnapshot } from '../manipulation/index.js';
+
+/**
+ * Which inputs a row's figures rest on, so a reader sees what was absent: `book` is the book's
+ * provenance (`none`: no book-based flag, depth, spread or slippage), `funding` is `history` with
+ * settled funding history, `current` with a live rate only, `none` without; `openInterest` is
+ * `history` with OI per bar, else `none` (BloFin has no OI history); `listing` is `exchange` when
+ * the exchange's market metadata gives a listing time, else `unknown` (no fresh-listing check).
+ */
+export interface SnapshotInputs {
+  book: BookSource;
+  funding: 'history' | 'current' | 'none';
+  openInterest: 'history' | 'none';
+  listing: 'exchange' | 'unknown';
+}
+
+/** The inputs a snapshot carries (see `SnapshotInputs`). */
+export function snapshotInputs(s: MarketSnapshot): SnapshotInputs {
+  return {
+    book: s.book ? (s.bookSource === 'synthetic' ? 'synthetic' : 'exchange') : 'none',
+    funding: s.fundingHistory && s.fundingHistory.length > 0 ? 'history' : s.fundingRate !== undefined ? 'current' : 'none',
+    openInterest: s.openInterestHistory && s.openInterestHistory.length > 0 ? 'history' : 'none',
+    listing: s.market?.listedAtMs !== undefined ? 'exchange' : 'unknown',
+  };
+}
 
 /**
  * Per-symbol figures behind a ranking row. Bps are of mid (book) or last close (candles).
@@ -39,6 +63,8 @@ export interface SymbolMetrics {
   priceVelocity: number;
   /** Depth within 50 bps over the mean quote volume of one bar (last 24 bars). */
   depthToVolume: number;
+  /** What the figures rest on; always set by `computeSymbolMetrics`. */
+  inputs?: SnapshotInputs;
 }
 
 /** Default taker fee when the snapshot carries no market info: BloFin's base tier, 6 bps. */
@@ -99,5 +125,6 @@ export function computeSymbolMetrics(snapshot: MarketSnapshot, analysis: Snapsho
     volRegime: c.volRegime,
     priceVelocity: c.velocityAtr,
     depthToVolume: b && c.quoteVolumePerBar > 0 ? depth50Usd / c.quoteVolumePerBar : Number.NaN,
+    inputs: snapshotInputs(snapshot),
   };
 }

@@ -1,6 +1,6 @@
 import type { ManipFlag, ManipResult } from '../manipulation/index.js';
 import { computeEdges, sideSign, type Edges } from './edges.js';
-import type { SymbolMetrics } from './metrics.js';
+import type { SnapshotInputs, SymbolMetrics } from './metrics.js';
 import { basisSign, type SideBasis } from './orientation.js';
 import type { ProfileWeights } from './profiles.js';
 import type { RankingQuery } from './query.js';
@@ -20,6 +20,8 @@ export interface RankingRow {
   /** Score taken away by trading costs and by manipulation risk. */
   costPenalty: number;
   manipPenalty: number;
+  /** Provenance of the book behind the row's book figures and flags: `none` when none was used. */
+  book: SnapshotInputs['book'];
 }
 
 export interface RankEntry {
@@ -101,6 +103,8 @@ export function rankEntries(entries: readonly RankEntry[], q: RankingQuery, weig
       edges: edge,
       costPenalty: round(parts.costPenalty, 4),
       manipPenalty: round(parts.manipPenalty, 4),
+      // Metrics built by hand without inputs: a finite spread can only have come from a book.
+      book: e.metrics.inputs?.book ?? (Number.isFinite(e.metrics.spreadBps) ? 'exchange' : 'none'),
     });
   });
   rows.sort((a, b) => b.score - a.score || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));

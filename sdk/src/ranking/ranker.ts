@@ -1,4 +1,4 @@
-import { ManipulationRadar, type MarketSnapshot, type SnapshotAnalysis } from '../manipulation/index.js';
+import { ManipulationRadar, computeMarketContext, type MarketContext, type MarketSnapshot, type MarketStress, type SnapshotAnalysis } from '../manipulation/index.js';
 import { computeSymbolMetrics, type SymbolMetrics } from './metrics.js';
 import { buildOpportunities, type Opportunity } from './opportunities.js';
 import { DEFAULT_RANKING_ORIENTATION, rankingSide, type RankingOrientationFile, type RankingSide } from './orientation.js';
@@ -18,6 +18,11 @@ export interface RankingResult {
   /** How the rows' sides were chosen for this profile, and the out-of-sample evidence behind it. */
   side: RankingSide;
   rows: RankingRow[];
+  /**
+   * A market-wide move on the universe's last bar (most symbols moving together), raised once
+   * here instead of as per-symbol flags; null when there is none or too few symbols to judge.
+   */
+  marketStress: MarketStress | null;
   /**
    * Wall-clock milliseconds the engine's ranking cycle took to compute (snapshots, features,
    * scores); set on the cycle's own result, absent on an on-demand `rank()`.
@@ -49,6 +54,8 @@ export class Ranker {
   readonly radar: ManipulationRadar;
   readonly orientation: RankingOrientationFile | null;
   private readonly metricsCache = new Map<string, { analysis: SnapshotAnalysis; notionalUsd: number; metrics: SymbolMetrics | null }>();
+  /** Cross-section of the snapshots last given to `entries`. */
+  private market: MarketContext | null = null;
 
   constructor(options: RankerOptions = {}) {
     this.profiles = options.profiles ?? new ProfileRegistry();
@@ -56,11 +63,17 @@ export class Ranker {
     this.orientation = options.orientation === undefined ? DEFAULT_RANKING_ORIENTATION : options.orientation;
   }
 
-  /** Radar plus metrics for each snapshot, reusing cached work where the inputs did not change. */
+  /**
+   * Radar plus metrics for each snapshot, reusing cached work where the inputs did not change.
+   * The radar measures each symbol against the snapshots' cross-section (peer-relative moves,
+   * market stress).
+   */
   entries(snapshots: readonly MarketSnapshot[], notionalUsd: number): RankEntry[] {
     const out: RankEntry[] = [];
+    const market = computeMarketContext(snapshots);
+    this.market = market;
     for (const s of snapshots) {
-      const analysis = this.radar.analyze(s);
+      const analysis = this.radar.analyze(s, market);
       const hit = this.metricsCache.get(s.symbol);
       let metrics: SymbolMetrics | null;
       if (hit && hit.analysis === analysis && hit.notionalUsd === notionalUsd) metrics = hit.metrics;
@@ -94,6 +107,7 @@ export class Ranker {
       query: q,
       side,
       rows: rankEntries(entries, q, weights, side.basis),
+      marketStress: this.market?.stress ?? null,
     };
   }
 

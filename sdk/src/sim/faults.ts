@@ -19,6 +19,7 @@ export class FaultState implements FaultController {
   private acceptHangs = 0;
   private hiddenLookups = 0;
   private readonly marketData = new Map<MarketDataFaultKind, MarketDataFaultMode>();
+  private readonly fundingRates = new Map<string, { rate: number; fromMs: number }>();
   private faultSeq = 0;
   private foreign: { fromMs: number; toMs: number } | null = null;
 
@@ -85,6 +86,22 @@ export class FaultState implements FaultController {
     }
     this.marketData.set(opts.kind, opts.mode);
   }
+  setFundingRate(opts: { symbol: string; rate: number | null; fromMs?: number }): void {
+    if (typeof opts?.symbol !== 'string' || opts.symbol.length === 0) throw new Error(`setFundingRate.symbol: got ${String(opts?.symbol)}, expected a symbol such as BTC/USDT:USDT`);
+    if (opts.rate === null) {
+      this.fundingRates.delete(opts.symbol);
+      return;
+    }
+    if (typeof opts.rate !== 'number' || !(Math.abs(opts.rate) < 0.03)) throw new Error(`setFundingRate.rate: got ${String(opts.rate)}, expected a rate per interval with |rate| < 0.03 (300 bps), or null`);
+    const fromMs = opts.fromMs ?? Number.NEGATIVE_INFINITY;
+    if (Number.isNaN(fromMs)) throw new Error('setFundingRate.fromMs: got NaN, expected an epoch in milliseconds');
+    this.fundingRates.set(opts.symbol, { rate: opts.rate, fromMs });
+  }
+  /** The funding rate a scenario sets for a market (by unified symbol or instrument id) at sim time `atMs`, if any. */
+  fundingRateOverride(symbol: string, instId: string, atMs: number): number | undefined {
+    const o = this.fundingRates.get(symbol) ?? this.fundingRates.get(instId);
+    return o && atMs >= o.fromMs ? o.rate : undefined;
+  }
   /** The market-data fault in force for `kind`, if any. */
   marketDataFault(kind: MarketDataFaultKind): MarketDataFaultMode | undefined {
     return this.marketData.get(kind);
@@ -126,6 +143,7 @@ export class FaultState implements FaultController {
     this.hiddenLookups = 0;
     this.foreign = null;
     this.marketData.clear();
+    this.fundingRates.clear();
     this.rateLimitPenalties = this.penaltiesByDefault;
     this.suspension.lift();
   }

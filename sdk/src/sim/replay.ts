@@ -11,7 +11,10 @@ const FUNDING_INTERVAL_MS = 8 * HOUR_MS;
 const FLAT_FUNDING_RATE = 0.0001;
 
 interface ReplaySymbol {
+  /** No listing time: where a recording starts says nothing about when the market listed. */
   market: SimMarket;
+  /** Open time of the first recorded bar. */
+  firstMs: number;
   /** One lot in base units: the grain of the synthesized books and trades. */
   lotBase: number;
   key: number;
@@ -29,7 +32,8 @@ export interface ReplaySource extends MarketSource {
  * Serves a recorded directory (see {@link loadRecordedDir}) as a BloFin market. `BTCUSDT` becomes
  * instrument `BTC-USDT` and ccxt symbol `BTC/USDT:USDT`. Timeframes the files do not hold are
  * aggregated from the largest recorded one that divides them; finer ones are not served. Books,
- * trades, funding and open interest are synthesized around the recorded prices.
+ * trades, funding and open interest are synthesized around the recorded prices. Instruments carry
+ * no listing time (`listTime` "0"): the recording's first bar is not when the market listed.
  *
  * 24h quote volume is defined as the sum, over the last 24 complete 1h candles at the sim time,
  * of `volume * close` (1h candles are aggregated from finer files when no 1h file exists).
@@ -52,10 +56,10 @@ export function createReplaySource(dir: string): ReplaySource {
       makerFee: 0.0002,
       takerFee: 0.0006,
       maxLeverage: 50,
-      listedAtMs: Math.min(...[...series.values()].map((s) => s.openMs[0]!)),
     });
     const entry: ReplaySymbol = {
       market,
+      firstMs: Math.min(...[...series.values()].map((s) => s.openMs[0]!)),
       lotBase: lotBase(market),
       key: stringHash(exchangeSymbol),
       series,
@@ -131,7 +135,7 @@ export function createReplaySource(dir: string): ReplaySource {
       if (i < 0 || atMs >= series.openMs[i]! + series.tfMs) return null;
       return partial(series, i, (atMs - series.openMs[i]!) / series.tfMs, s.market.tickSize);
     },
-    firstDataMs: (symbol) => get(symbol).market.listedAtMs ?? 0,
+    firstDataMs: (symbol) => get(symbol).firstMs,
     orderBook(symbol, atMs, depth): OrderBook {
       const s = get(symbol);
       const mid = lastPrice(s, atMs);
@@ -169,7 +173,7 @@ export function createReplaySource(dir: string): ReplaySource {
     fundingHistory(symbol, fromMs, toMs): FundingRate[] {
       const s = get(symbol);
       const out: FundingRate[] = [];
-      const first = Math.max(fromMs, s.market.listedAtMs ?? 0);
+      const first = Math.max(fromMs, s.firstMs);
       for (let t = Math.floor(first / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS; t <= toMs; t += FUNDING_INTERVAL_MS) {
         out.push({ symbol, timestampMs: t, rate: FLAT_FUNDING_RATE, intervalHours: 8 });
       }

@@ -68,7 +68,8 @@ export function handlePublic(ctx: SimContext, path: string, query: Query, faults
       return ok(
         list.map((m) => {
           const f = ctx.source.fundingRate(m.symbol, now);
-          const record = { instId: m.id, fundingRate: decimal(f.rate, 8), fundingTime: String(f.nextFundingTimeMs ?? now) };
+          const rate = faults?.fundingRateOverride(m.symbol, m.id, now) ?? f.rate;
+          const record = { instId: m.id, fundingRate: decimal(rate, 8), fundingTime: String(f.nextFundingTimeMs ?? now) };
           return fundingFault ? corruptFunding(record, fundingFault) : record;
         }),
       );
@@ -82,7 +83,9 @@ export function handlePublic(ctx: SimContext, path: string, query: Query, faults
         const toMs = Math.min(ctx.tradingTime(m, now), after !== undefined ? after - 1 : Number.POSITIVE_INFINITY);
         const fromMs = before ?? toMs - (limit + 1) * FUNDING_INTERVAL_MS;
         const rows = ctx.source.fundingHistory(m.symbol, fromMs, toMs).slice(-limit).reverse();
-        return ok(rows.map((f) => ({ instId: m.id, fundingRate: decimal(f.rate, 8), fundingTime: String(f.timestampMs) })));
+        return ok(
+          rows.map((f) => ({ instId: m.id, fundingRate: decimal(faults?.fundingRateOverride(m.symbol, m.id, f.timestampMs) ?? f.rate, 8), fundingTime: String(f.timestampMs) })),
+        );
       });
     case '/api/v1/market/candles':
       return withMarket(ctx, query, (m) => candles(ctx, m, query, now));

@@ -43,6 +43,25 @@ describe('logistic layer', () => {
     expect(rocAuc(scores, labels)).toBeGreaterThan(0.95);
   });
 
+  it('offsets hold a known contribution fixed: the fit learns only what the offset does not explain', () => {
+    const r = rng(5);
+    const rows: number[][] = [];
+    const labels: number[] = [];
+    const offsets: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const known = r() * 4 - 2;
+      const x = r() * 4 - 2;
+      rows.push([x]);
+      offsets.push(3 * known);
+      labels.push(3 * known + (r() - 0.5) > 0 ? 1 : 0);
+    }
+    const withOffset = fitLogistic(['x'], rows, labels, { l2: 0.001, iterations: 800, offsets });
+    expect(Math.abs(withOffset.coef[0]!), 'x carries no signal once the known part is given').toBeLessThan(0.5);
+    // The same rows with the known part as a feature instead: it takes a large weight.
+    const asFeature = fitLogistic(['x', 'known'], rows.map((row, i) => [row[0]!, offsets[i]! / 3]), labels, { l2: 0.001, iterations: 800 });
+    expect(asFeature.coef[1]!).toBeGreaterThan(2);
+  });
+
   it('L2 shrinks coefficients', () => {
     const rows = [[0], [1], [2], [3]];
     const labels = [0, 0, 1, 1];

@@ -182,6 +182,29 @@ describe('manipulation radar: each flag fires on a crafted example', () => {
     expect(res.flags.map((f) => f.name)).not.toContain('oi_price_divergence');
   });
 
+  it('collapse: a 40% fall on 20x volume closing at its low, with no pump before it', () => {
+    const c = calmCandles();
+    const prev = c.close[198]!;
+    setLastBar(c, { open: prev, high: prev * 1.001, low: prev * 0.598, close: prev * 0.6, volume: 20_000 });
+    const f = flagOf(scoreManipulation(snapshotOf(c)), 'collapse');
+    expect(f?.evidence.dropPct as number, 'the 40% bar plus at most a few calm 0.3% steps').toBeLessThan(-39.5);
+    expect(f?.evidence.dropPct as number).toBeGreaterThan(-41);
+    expect(f!.severity).toBe(1);
+    const calm = calmCandles();
+    expect(scoreManipulation(snapshotOf(calm)).flags.map((x) => x.name), 'the calm series does not collapse').not.toContain('collapse');
+  });
+
+  it('pump_onset: a 15% burst on 20x volume; the same close on calm volume stays quiet', () => {
+    const c = calmCandles();
+    const prev = c.close[198]!;
+    setLastBar(c, { open: prev, high: prev * 1.151, low: prev * 0.999, close: prev * 1.15, volume: 20_000 });
+    const f = flagOf(scoreManipulation(snapshotOf(c)), 'pump_onset');
+    expect(f?.evidence.kind).toBe('burst');
+    expect(f?.evidence.movePct).toBeCloseTo(15, 1);
+    setLastBar(c, { open: prev, high: prev * 1.151, low: prev * 0.999, close: prev * 1.15, volume: 1000 });
+    expect(scoreManipulation(snapshotOf(c)).flags.map((x) => x.name), 'no volume, no burst').not.toContain('pump_onset');
+  });
+
   // Runs after the crafted examples above (tests in a file run in order).
   it('the crafted examples above make every flag name fire', () => {
     expect(new Set(FLAG_NAMES).size, 'no duplicate names').toBe(FLAG_NAMES.length);

@@ -14,6 +14,8 @@ export interface ScanRow {
   score: number;
   side: string;
   manipScore: number;
+  /** Provenance of the book behind the row (`none`: no book figure or book flag was computed). */
+  book: RankingRow['book'];
   flags: RankingRow['flags'];
   costPenalty: number;
   manipPenalty: number;
@@ -70,7 +72,8 @@ export function buildScanRows(rows: readonly RankingRow[], universe: readonly Un
   }
   return rows.map((row) => {
     const m = members.get(row.symbol);
-    const spread = Number.isFinite(row.metrics.spreadBps) ? row.metrics.spreadBps : (m?.spreadBps ?? NaN);
+    // Without a usable book the ticker's touch is not shown either: in a replay it is invented too.
+    const spread = Number.isFinite(row.metrics.spreadBps) ? row.metrics.spreadBps : row.book === 'none' ? NaN : (m?.spreadBps ?? NaN);
     return {
       rank: row.rank,
       symbol: row.symbol,
@@ -81,6 +84,7 @@ export function buildScanRows(rows: readonly RankingRow[], universe: readonly Un
       score: row.score,
       side: row.side,
       manipScore: row.manipScore,
+      book: row.book,
       flags: row.flags,
       costPenalty: row.costPenalty,
       manipPenalty: row.manipPenalty,

@@ -1,0 +1,165 @@
+import { selectMedian } from './select.js';
+import type { MarketSnapshot } from './types.js';
+
+/**
+ * Cross-sectional context of one cycle: how the universe moved on its last closed bar, so the
+ * radar can tell an idiosyncratic move from the whole market moving, and the engine can raise one
+ * market-level `market_stress` event instead of hundreds of per-symbol flags.
+ */
+
+/** Figures of the market stress test, kept as data next to the rule thresholds. */
+export const DEFAULT_MARKET_THRESHOLDS = {
+  /** Fewer aligned symbols than this and no cross-section is formed (peers are too few to judge). */
+  minSymbols: 10,
+  /** A symbol counts as "moved" when its last bar closed this far from the previous close... */
+  stressMove: 0.05,
+  /** ...or its intrabar extreme (low for down, high for up) reached this far. */
+  stressExcursion: 0.1,
+  /** Market stress when at least this share of the aligned symbols moved the same way. */
+  stressShare: 0.3,
+  /** Returns over 1..this many bars are kept per symbol for peer-relative moves. */
+  horizonBars: 4,
+} as const;
+export type MarketThresholds = { -readonly [K in keyof typeof DEFAULT_MARKET_THRESHOLDS]: number };
+
+/** One market-wide move on the last closed bar; null in a `MarketContext` when there is none. */
+export interface MarketStress {
+  direction: 'down' | 'up';
+  /** Share (0-1) of the aligned symbols that moved that way on the bar. */
+  share: number;
+  symbolsMoved: number;
+  symbols: number;
+  barOpenTimeMs: number;
+  medianRet1Pct: number;
+  medianExcursionPct: number;
+  /** The benchmark's (BTC's) close-to-close move on the bar; NaN when it is not in the universe. */
+  benchmarkRet1Pct: number;
+  /** 0.5 at the share threshold, 1 at twice it. */
+  severity: number;
+}
+
+/** Cross-section of the last closed bar. Returns are fractions. */
+export interface MarketContext {
+  /** Open time of the bar the figures describe (the latest last-bar open time in the universe). */
+  barOpenTimeMs: number;
+  /** Symbols whose last bar is that bar and that have `horizonBars + 1` closes. */
+  symbols: number;
+  /** Median over those symbols of the close-to-close return over k bars, index k - 1 (k = 1..horizonBars). */
+  medianRet: number[];
+  /** The benchmark's returns over the same horizons, or NaN when it is absent. */
+  benchmarkRet: number[];
+  /** Median of last-bar volume over the mean of the 24 bars before it. */
+  medianVolumeRatio: number;
+  stress: MarketStress | null;
+  /** Identity for caches: equal keys mean equal figures. */
+  key: string;
+}
+
+/** The benchmark of peer-relative moves: BTC in any of the engine's or the data files' spellings. */
+const BENCHMARK = /^BTC(\/|-|_)?USD/i;
+
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+let scratch = new Float64Array(0);
+function buffer(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  return scratch;
+}
+
+function medianOf(values: Float64Array, n: number): number {
+  if (n === 0) return Number.NaN;
+  const buf = buffer(n);
+  for (let i = 0; i < n; i++) buf[i] = values[i] as number;
+  return selectMedian(buf, n);
+}
+
+/**
+ * The cross-section of `snapshots`' last closed bars. Only symbols whose last bar opens at the
+ * latest last-bar open time count (a symbol still on an older bar says nothing about this one).
+ * Pure and O(symbols x horizon); a few hundred symbols cost well under a millisecond.
+ *
+ * @example
+ * const ctx = computeMarketContext(snapshots);
+ * if (ctx?.stress) console.log(`market ${ctx.stress.direction}: ${ctx.stress.share}`);
+ */
+export function computeMarketContext(snapshots: readonly MarketSnapshot[], thresholds: Partial<MarketThresholds> = {}): MarketContext | null {
+  const t: MarketThresholds = { ...DEFAULT_MARKET_THRESHOLDS, ...thresholds };
+  const h = Math.max(1, Math.floor(t.horizonBars));
+  let barOpenTimeMs = Number.NEGATIVE_INFINITY;
+  for (const s of snapshots) {
+    const n = s.candles.openTimeMs.length;
+    const open = n > 0 ? (s.candles.openTimeMs[n - 1] as number) : Number.NaN;
+    if (open > barOpenTimeMs) barOpenTimeMs = open;
+  }
+  if (!Number.isFinite(barOpenTimeMs)) return null;
+  const rets = Array.from({ length: h }, () => new Float64Array(snapshots.length));
+  const volumeRatios = new Float64Array(snapshots.length);
+  const downExcursions = new Float64Array(snapshots.length);
+  const upExcursions = new Float64Array(snapshots.length);
+  const benchmarkRet = new Array<number>(h).fill(Number.NaN);
+  let count = 0;
+  let volumeCount = 0;
+  let down = 0;
+  let up = 0;
+  for (const s of snapshots) {
+    const c = s.candles;
+    const n = c.close.length;
+    if (n < h + 1 || c.openTimeMs[n - 1] !== barOpenTimeMs) continue;
+    const last = c.close[n - 1] as number;
+    const prev = c.close[n - 2] as number;
+    if (!(last > 0) || !(prev > 0)) continue;
+    const isBenchmark = BENCHMARK.test(s.symbol);
+    for (let k = 1; k <= h; k++) {
+      const r = last / (c.close[n - 1 - k] as number) - 1;
+      (rets[k - 1] as Float64Array)[count] = Number.isFinite(r) ? r : 0;
+      if (isBenchmark) benchmarkRet[k - 1] = r;
+    }
+    const ret1 = last / prev - 1;
+    const lowEx = (c.low[n - 1] as number) / prev - 1;
+    const highEx = (c.high[n - 1] as number) / prev - 1;
+    downExcursions[count] = lowEx;
+    upExcursions[count] = highEx;
+    if (ret1 <= -t.stressMove || lowEx <= -t.stressExcursion) down++;
+    if (ret1 >= t.stressMove || highEx >= t.stressExcursion) up++;
+    count++;
+    if (n >= 26) {
+      let sum = 0;
+      for (let i = n - 25; i < n - 1; i++) sum += c.volume[i] as number;
+      const mean = sum / 24;
+      if (mean > 0) volumeRatios[volumeCount++] = (c.volume[n - 1] as number) / mean;
+    }
+  }
+  if (count < t.minSymbols) return null;
+  const medianRet = rets.map((r) => medianOf(r, count));
+  const medianVolumeRatio = medianOf(volumeRatios, volumeCount);
+  let stress: MarketStress | null = null;
+  const moved = Math.max(down, up);
+  const share = moved / count;
+  if (share >= t.stressShare) {
+    const direction = down >= up ? 'down' : 'up';
+    stress = {
+      direction,
+      share: r2(share * 100) / 100,
+      symbolsMoved: moved,
+      symbols: count,
+      barOpenTimeMs,
+      medianRet1Pct: r2((medianRet[0] as number) * 100),
+      medianExcursionPct: r2(medianOf(direction === 'down' ? downExcursions : upExcursions, count) * 100),
+      benchmarkRet1Pct: r2((benchmarkRet[0] as number) * 100),
+      severity: Math.min(1, 0.5 + 0.5 * (share / t.stressShare - 1)),
+    };
+  }
+  const key = [barOpenTimeMs, count, ...medianRet.map((x) => x.toFixed(6)), ...benchmarkRet.map((x) => x.toFixed(6)), medianVolumeRatio.toFixed(4), stress ? stress.direction : '-'].join('|');
+  return { barOpenTimeMs, symbols: count, medianRet, benchmarkRet, medianVolumeRatio, stress, key };
+}
+
+/**
+ * The market's move over `k` bars (1..horizon) that a symbol's move is measured against: the
+ * cross-section median, or 0 without a context.
+ */
+export function peerReturn(ctx: MarketContext | null | undefined, k: number): number {
+  if (!ctx) return 0;
+  const i = Math.min(ctx.medianRet.length, Math.max(1, k)) - 1;
+  const r = ctx.medianRet[i] as number;
+  return Number.isFinite(r) ? r : 0;
+}
