@@ -37,13 +37,14 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
 
   program
     .command('sim')
-    .description('start SimExchange, a loopback exchange speaking BloFin\'s API; runs until killed')
+    .description('start SimExchange, a loopback exchange speaking BloFin\'s API (or Binance USD-M\'s with --dialect); runs until killed')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port', 0, 65_535), 0)
     .option('--symbols <n>', 'number of generated symbols', intOption('--symbols', 1, 5_000), 200)
     .option('--seed <n>', 'generator seed', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--data <dir>', 'replay a recorded data directory instead of generating')
     .option('--private', 'serve the private API with a fresh test key, printed on start')
-    .action(async (opts: { port: number; symbols: number; seed: number; data?: string; private?: boolean }) => {
+    .option('--dialect <name>', 'wire protocol: blofin (default) or binanceusdm (Binance USD-M fapi REST)')
+    .action(async (opts: { port: number; symbols: number; seed: number; data?: string; private?: boolean; dialect?: string }) => {
       const { runSim } = await import('./commands/sim.js');
       const sim = await runSim(opts, io.out);
       await io.interrupted;

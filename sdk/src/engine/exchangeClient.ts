@@ -1,7 +1,9 @@
 import ccxt, { type Exchange } from 'ccxt';
 import { ConfigError } from '../core/errors.js';
 import type { SimConfigSchema } from '../config/configSchema.js';
-import type { SimExchangeOptions } from '../sim/index.js';
+import { BLOFIN_LIMITS, limitsForExchange, scaleLimits, type ExchangeLimits } from '../market/exchangeLimits.js';
+import type { SimDialectName } from '../sim/dialects/types.js';
+import type { SimExchange, SimExchangeOptions } from '../sim/index.js';
 import { uniqueSignNonces } from '../sim/uniqueNonce.js';
 import type { z } from 'zod';
 
@@ -31,4 +33,30 @@ export function createCcxtExchange(exchangeId: string, options: { timeoutMs: num
     throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: `a ccxt pro exchange id such as blofin, htx or binanceusdm (${known.length} available)` }]);
   }
   return uniqueSignNonces(new Ctor({ timeout: options.timeoutMs, options: { defaultType: 'swap' } }));
+}
+
+/**
+ * The SimExchange dialect that stands in for a ccxt exchange id (`--sim --exchange ID`): BloFin
+ * when none is named, else the dialect of that name. An exchange the sim cannot speak is a
+ * ConfigError naming the ones it can.
+ */
+export function simDialectFor(exchangeId: string | undefined): SimDialectName {
+  if (exchangeId === undefined || exchangeId === 'blofin' || exchangeId === 'sim') return 'blofin';
+  if (exchangeId === 'binanceusdm') return 'binanceusdm';
+  throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: 'with --sim, an exchange SimExchange speaks: blofin or binanceusdm' }]);
+}
+
+/**
+ * The ccxt client for an in-process sim, by the dialect it speaks (ccxt's real `blofin` or
+ * `binanceusdm` class pointed at loopback), without credentials (market data reads public
+ * endpoints only), and that exchange's documented request limits scaled as the sim's allowances.
+ */
+export async function createSimClient(sim: SimExchange, options: { timeoutMs: number; rateLimitScale: number }): Promise<{ exchange: Exchange; limits: ExchangeLimits }> {
+  const { createBinanceUsdmClient, createBlofinClient } = await import('../sim/client.js');
+  if (sim.dialect === 'binanceusdm') {
+    const exchange = createBinanceUsdmClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '' }) as unknown as Exchange;
+    return { exchange, limits: scaleLimits(limitsForExchange(exchange), options.rateLimitScale) };
+  }
+  const exchange = createBlofinClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;
+  return { exchange, limits: scaleLimits(BLOFIN_LIMITS, options.rateLimitScale) };
 }

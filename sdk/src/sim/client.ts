@@ -29,3 +29,48 @@ export function createBlofinClient(sim: Pick<SimExchange, 'url' | 'wsUrl' | 'api
   ex.httpAgent = new Agent({ keepAlive: true });
   return uniqueSignNonces(ex);
 }
+
+type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
+
+/**
+ * A real, unmodified ccxt `binanceusdm` (REST) whose `fapi` URLs point at a sim started with
+ * `dialect: 'binanceusdm'`. The sim's test key is filled in unless `ccxtOptions` brings its own
+ * credentials. ccxt picks its USD-M error table (`exceptions.linear`) by the `https://fapi.binance.com`
+ * host, which a loopback URL never matches; the same table is installed ahead of the shared one,
+ * so that codes such as -2019 (InsufficientFunds) and -4116/-4164 (InvalidOrder) map as they do
+ * against Binance.
+ *
+ * @example
+ * const sim = await startSimExchange({ dialect: 'binanceusdm', apiKey });
+ * const ex = createBinanceUsdmClient(sim, { enableRateLimit: false });
+ * await ex.loadMarkets();
+ */
+export function createBinanceUsdmClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxtOptions: Record<string, unknown> = {}): BinanceUsdm {
+  const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
+  // With a key, ccxt's loadMarkets also reads the spot wallet's currencies (`sapi`), which the sim
+  // does not serve: markets carry every currency the futures side needs.
+  const options = { fetchCurrencies: false, ...(ccxtOptions.options as Record<string, unknown> | undefined) };
+  const ex = new ccxt.binanceusdm({ ...credentials, ...ccxtOptions, options });
+  const base = sim.url;
+  ex.urls = {
+    ...ex.urls,
+    api: {
+      ...(ex.urls.api as Record<string, unknown>),
+      fapiPublic: `${base}/fapi/v1`,
+      fapiPublicV2: `${base}/fapi/v2`,
+      fapiPublicV3: `${base}/fapi/v3`,
+      fapiPrivate: `${base}/fapi/v1`,
+      fapiPrivateV2: `${base}/fapi/v2`,
+      fapiPrivateV3: `${base}/fapi/v3`,
+      fapiData: `${base}/futures/data`,
+    },
+  };
+  const exceptions = ex.exceptions as Record<string, Record<string, Record<string, unknown>> | Record<string, unknown>>;
+  const linear = (exceptions.linear ?? {}) as Record<string, Record<string, unknown>>;
+  ex.exceptions = {
+    ...exceptions,
+    exact: { ...(exceptions.exact as Record<string, unknown>), ...linear.exact },
+    broad: { ...(exceptions.broad as Record<string, unknown>), ...linear.broad },
+  };
+  return ex;
+}

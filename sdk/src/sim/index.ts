@@ -1,5 +1,12 @@
 /**
- * SimExchange: a loopback BloFin (REST `/api/v1/*`, websockets `/ws/public`, `/ws/private`) that
+ * SimExchange: one simulated market behind a choice of wire dialects (`dialect` option). The
+ * Binance USD-M dialect (`binanceusdm`) serves `fapi` REST for ccxt's unmodified `binanceusdm`
+ * through {@link createBinanceUsdmClient}: quantities in base, `{ code, msg }` errors with
+ * Binance's codes, HMAC `signature` + `X-MBX-APIKEY` + `recvWindow`, a 2,400/min request-weight
+ * budget (`X-MBX-USED-WEIGHT-1M`, 429 with `Retry-After`), and conditional orders through
+ * `algoOrder`. It has no websockets, and `faults.corruptMarketData` and the IP suspension apply to
+ * BloFin's answers only (hangs, latency, 5xx, `burst429`, clock skew and the order faults apply
+ * to both). The default dialect is a loopback BloFin (REST `/api/v1/*`, websockets `/ws/public`, `/ws/private`) that
  * ccxt's unmodified `ccxt.pro.blofin` trades against once {@link createBlofinClient} points its
  * URLs at it. Wire facts clients rely on:
  *
@@ -31,7 +38,8 @@
  *   `faults.penalizeRateLimits(false)`.
  */
 export { startSimExchange } from './server.js';
-export { createBlofinClient } from './client.js';
+export { createBinanceUsdmClient, createBlofinClient } from './client.js';
+export { SIM_DIALECTS, parseDialect, binanceSign, type SimDialectName } from './dialects/index.js';
 export { createMarketGenerator, type MarketGenerator, type MarketGeneratorOptions } from './generator.js';
 export { createReplaySource, type ReplaySource } from './replay.js';
 export { SlidingWindowLimiter, BLOFIN_REST_WINDOWS, BLOFIN_TRADE_WINDOWS, type RateWindow } from './rateLimiter.js';

@@ -73,3 +73,58 @@ export class SlidingWindowLimiter {
     }
   }
 }
+
+/** Binance USD-M's documented IP budget: 2,400 request weight per minute. */
+export const BINANCE_USDM_WEIGHT_PER_MINUTE = 2_400;
+
+/** Binance USD-M's order-rate limit per account: 1,200 orders per minute (placements only). */
+export const BINANCE_USDM_ORDERS_PER_MINUTE = 1_200;
+
+/** The outcome of charging a request to a {@link MinuteWeightBudget}. */
+export interface WeightCharge {
+  admitted: boolean;
+  /** Weight used in the current minute after this charge (what `X-MBX-USED-WEIGHT-1M` reports). */
+  usedWeight: number;
+  /** Whole seconds until the minute rolls over (what `Retry-After` says on a refusal). */
+  retryAfterSec: number;
+}
+
+/**
+ * Binance-style request weight: each request costs its endpoint's weight, counted in fixed
+ * one-minute windows aligned to the clock's minute (the window `X-MBX-USED-WEIGHT-1M` reports).
+ * A request that would exceed the budget is refused and not counted, so usage never passes it.
+ */
+export class MinuteWeightBudget {
+  private readonly limit: number;
+  private windowStartMs = Number.NEGATIVE_INFINITY;
+  private used = 0;
+
+  /**
+   * @param limit weight per minute before scaling
+   * @param scale multiplies the limit (benchmarks run with scaled allowances)
+   * @param now time source in ms (wall time: limits are about real request rates)
+   */
+  constructor(limit: number, scale: number, private readonly now: () => number) {
+    if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`rateLimitScale: got ${scale}, expected a positive finite number`);
+    this.limit = Math.max(1, Math.floor(limit * scale));
+  }
+
+  /** The scaled budget per minute. */
+  get limitPerMinute(): number {
+    return this.limit;
+  }
+
+  /** Charges `weight` (>= 0) to the current minute, unless it would exceed the budget. */
+  charge(weight: number): WeightCharge {
+    const t = this.now();
+    const start = Math.floor(t / 60_000) * 60_000;
+    if (start !== this.windowStartMs) {
+      this.windowStartMs = start;
+      this.used = 0;
+    }
+    const retryAfterSec = Math.max(1, Math.ceil((start + 60_000 - t) / 1_000));
+    if (this.used + weight > this.limit) return { admitted: false, usedWeight: this.used, retryAfterSec };
+    this.used += weight;
+    return { admitted: true, usedWeight: this.used, retryAfterSec };
+  }
+}

@@ -2,24 +2,25 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { checkTimestamp } from './auth.js';
 import { SimContext } from './context.js';
+import { createDialect, parseDialect, type DialectReply } from './dialects/index.js';
 import { FaultState } from './faults.js';
 import { IpSuspension } from './penalties.js';
 import { createMarketGenerator } from './generator.js';
-import { BLOFIN_REST_WINDOWS, BLOFIN_TRADE_WINDOWS, SlidingWindowLimiter } from './rateLimiter.js';
 import { createReplaySource } from './replay.js';
-import { handlePublic } from './restPublic.js';
 import { PrivateApi } from './restPrivate.js';
 import type { MarketSource, RequestLogEntry, SimExchange, SimExchangeOptions } from './types.js';
-import { fail, FIREWALL_REPLY, gatewayError, RATE_LIMIT_REPLY, reject, type Reply } from './wire.js';
+import { fail, gatewayError } from './wire.js';
 import { WsHub } from './wsHub.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 const REQUEST_LOG_LIMIT = 200_000;
 
 /**
- * Starts SimExchange on 127.0.0.1: BloFin's REST API under `/api/v1` and its websockets under
- * `/ws/public` and `/ws/private`, backed by the seeded generator or a recorded directory. Sim
- * time runs at `acceleration` times wall time from `startTimeMs`.
+ * Starts SimExchange on 127.0.0.1, backed by the seeded generator or a recorded directory, and
+ * speaking one wire dialect over its one market core: BloFin (default; REST under `/api/v1`,
+ * websockets under `/ws/public` and `/ws/private`) or Binance USD-M (REST under `/fapi` and
+ * `/futures/data`, no websockets yet). Sim time runs at `acceleration` times wall time from
+ * `startTimeMs`.
  *
  * @example
  * const sim = await startSimExchange({ symbols: 50, seed: 7, acceleration: 60 });
@@ -33,6 +34,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   const historyBars = positiveInt('historyBars', opts.historyBars ?? 1500);
   const pushIntervalMs = positive('pushIntervalMs', opts.pushIntervalMs ?? 200);
   const port = opts.port ?? 0;
+  const dialectName = parseDialect(opts.dialect ?? 'blofin');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port: got ${port}, expected an integer 0..65535`);
 
   let source: MarketSource;
@@ -81,14 +83,13 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     pushIntervalMs,
   );
   hub.current = ws;
-  const limiter = new SlidingWindowLimiter(BLOFIN_REST_WINDOWS, rateLimitScale, limiterNowMs);
-  const tradeLimiter = new SlidingWindowLimiter(BLOFIN_TRADE_WINDOWS, rateLimitScale, limiterNowMs);
+  const dialect = createDialect(dialectName, { ctx, faults, privateApi }, { apiKey: opts.apiKey ?? null, rateLimitScale, limiterNowMs, suspension });
   const log: RequestLogEntry[] = [];
   const stats = { requests: 0, rejected429: 0 };
   const sockets = new Set<Socket>();
   const hanging = new Set<ServerResponse>();
 
-  const respond = (res: ServerResponse, entry: RequestLogEntry, reply: Reply): void => {
+  const respond = (res: ServerResponse, entry: RequestLogEntry, reply: DialectReply, extraHeaders?: Record<string, string>): void => {
     entry.status = reply.status;
     const code = !reply.contentType && reply.body && typeof reply.body === 'object' ? (reply.body as { code?: unknown }).code : undefined;
     if (code !== undefined) entry.code = String(code);
@@ -96,14 +97,14 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     if (res.destroyed) return;
     const body = reply.contentType ? String(reply.body) : JSON.stringify(reply.body);
     // The Date header carries the server clock (skew fault applied): clients measure skew from it.
-    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json', date: new Date(faults.serverNowMs()).toUTCString() });
+    res.writeHead(reply.status, { ...extraHeaders, ...reply.headers, 'content-type': reply.contentType ?? 'application/json', date: new Date(faults.serverNowMs()).toUTCString() });
     res.end(body);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
-    const isPrivate = path.startsWith('/api/v1/') && !path.startsWith('/api/v1/market/');
+    const isPrivate = dialect.isPrivate(path);
     const entry: RequestLogEntry = { method: req.method ?? 'GET', path, private: isPrivate, status: 0, atMs: nowMs() };
     stats.requests++;
     if (log.length >= REQUEST_LOG_LIMIT) log.splice(0, log.length / 2);
@@ -115,26 +116,15 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       res.on('close', () => hanging.delete(res));
       return;
     }
-    if (fault?.kind === 'rate_limit') return respond(res, entry, RATE_LIMIT_REPLY);
-    if (faults.rateLimitPenalties && suspension.active()) return respond(res, entry, FIREWALL_REPLY);
-    const full = limiter.admit();
-    if (full) {
-      // The overflowing request still gets its 429; the suspension answers everything after it.
-      if (faults.rateLimitPenalties) suspension.punish(full);
-      return respond(res, entry, RATE_LIMIT_REPLY);
-    }
-    if (entry.method === 'POST' && path.startsWith('/api/v1/trade/') && !tradeLimiter.tryAcquire()) return respond(res, entry, RATE_LIMIT_REPLY);
+    if (fault?.kind === 'rate_limit') return respond(res, entry, dialect.rateLimitReply());
+    const request = { method: entry.method, rawUrl: req.url ?? path, path, query: url.searchParams, body, headers: req.headers };
+    const admission = dialect.admit(request);
+    if (admission.refusal) return respond(res, entry, admission.refusal, admission.headers);
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (fault?.kind === 'status') return respond(res, entry, gatewayError(fault.status));
-    let reply: Reply | 'hang';
+    let reply: DialectReply | 'hang';
     try {
-      if (body === null) reply = fail(400, '400', 'Body too large');
-      else if (!isPrivate) reply = handlePublic(ctx, path, url.searchParams, faults);
-      else if (req.headers['access-timestamp'] !== undefined) {
-        const stamp = req.headers['access-timestamp'];
-        const expired = checkTimestamp(Array.isArray(stamp) ? (stamp[0] ?? '') : stamp, faults.serverNowMs());
-        reply = expired ? reject(expired.code, expired.msg) : privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
-      } else reply = privateApi.handle(entry.method, req.url ?? path, path, url.searchParams, body, req.headers);
+      reply = dialect.handle(request);
     } catch (err) {
       reply = fail(500, '500', `server error ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -143,7 +133,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       res.on('close', () => hanging.delete(res));
       return;
     }
-    respond(res, entry, reply);
+    respond(res, entry, reply, admission.headers);
   };
 
   const server = createServer((req, res) => {
@@ -157,7 +147,8 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+  // Only BloFin's websockets are served; other dialects refuse the upgrade.
+  server.on('upgrade', (req, socket, head) => (dialect.name === 'blofin' ? ws.handleUpgrade(req, socket, head) : socket.destroy()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -170,6 +161,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   return {
     url: `http://127.0.0.1:${boundPort}`,
     port: boundPort,
+    dialect: dialectName,
     wsUrl: `ws://127.0.0.1:${boundPort}/ws`,
     nowMs,
     faults,

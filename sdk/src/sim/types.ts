@@ -1,4 +1,5 @@
 import type { MarketDataFaultKind, MarketDataFaultMode } from './marketDataFaults.js';
+import type { SimDialectName } from './dialects/types.js';
 import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, OrderBook, Trade } from '@perpscope/shared';
 
 /** A manipulation or lifecycle event the sim injected on purpose, for scoring detectors. */
@@ -66,6 +67,12 @@ export interface MarketSource {
 export interface SimExchangeOptions {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /**
+   * The wire protocol served over the one simulated market (default `blofin`): `binanceusdm`
+   * serves Binance USD-M's `fapi` REST (quantities in base, weights and `{code,msg}` errors)
+   * instead of BloFin's API and websockets.
+   */
+  dialect?: SimDialectName;
   /** Number of generated symbols (default 50). Ignored when `dataDir` is set. */
   symbols?: number;
   /** Generator seed (default 1). */
@@ -82,8 +89,9 @@ export interface SimExchangeOptions {
    */
   pausedAtStart?: boolean;
   /**
-   * Multiplies BloFin's request allowances (default 1): 500/min and 1,500/5 min per IP, and
-   * 30 trading POSTs (`/api/v1/trade/*`) per 10 s.
+   * Multiplies the dialect's request allowances (default 1). BloFin: 500/min and 1,500/5 min per
+   * IP, and 30 trading POSTs (`/api/v1/trade/*`) per 10 s. Binance USD-M: 2,400 request weight
+   * and 1,200 orders per minute.
    */
   rateLimitScale?: number;
   /**
@@ -191,6 +199,13 @@ export interface FaultController {
    * be corrupted at once. Throws on a mode that does not apply to the kind (e.g. crossed trades).
    */
   corruptMarketData(opts: { kind: MarketDataFaultKind; mode: MarketDataFaultMode | null }): void;
+  /**
+   * A funding scenario: `symbol` (unified or instrument id) reports `rate` per 8h interval (e.g.
+   * 0.004 = 40 bps, a plausible extreme, not garbage) as its current rate and at every settlement
+   * at or after sim time `fromMs` (default: all), on `/market/funding-rate` and
+   * `/market/funding-rate-history`, until called with `rate: null` or `reset()`.
+   */
+  setFundingRate(opts: { symbol: string; rate: number | null; fromMs?: number }): void;
   /** Clears every pending fault. */
   reset(): void;
 }
@@ -200,6 +215,8 @@ export interface SimExchange {
   /** `http://127.0.0.1:PORT` */
   url: string;
   port: number;
+  /** The wire protocol this sim speaks. */
+  dialect: SimDialectName;
   /** `ws://127.0.0.1:PORT/ws` (public: `/ws/public`, private: `/ws/private`). */
   wsUrl: string;
   /** Current sim time. */

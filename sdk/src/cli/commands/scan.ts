@@ -1,6 +1,7 @@
 import { ErrorCode } from '@perpscope/shared';
 import { ConfigError, PerpscopeError } from '../../core/errors.js';
 import { createEngine, type EngineDeps } from '../../engine/index.js';
+import { simDialectFor } from '../../engine/exchangeClient.js';
 import type { RankingResult } from '../../ranking/index.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
@@ -54,7 +55,9 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
         }
       : {}),
   });
-  const engine = createEngine(config, { ...deps, live: false });
+  // With --sim, --exchange picks the protocol the in-process sim speaks (and ccxt's class for it).
+  const simDialect = opts.sim ? simDialectFor(opts.exchange) : undefined;
+  const engine = createEngine(config, { ...deps, live: false, ...(simDialect ? { simDialect } : {}) });
   const asJson = opts.json === true || !io.isTTY;
   const progress = asJson ? undefined : createProgressBar(`warming up ${config.exchange}`);
   if (progress) engine.on('progress', ({ done, total }) => progress.update(done, total));
@@ -92,6 +95,7 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
             { header: 'last', cell: (r) => fmtPrice(r.last) },
             { header: 'vol 24h $', cell: (r) => fmtUsd(r.quoteVolume24h), drop: 2 },
             { header: 'spread bps', cell: (r) => fmtNum(r.spreadBps ?? undefined, 1), drop: 3 },
+            { header: 'book', align: 'left', cell: (r) => r.book, drop: 5 },
             { header: 'ATR %', cell: (r) => fmtNum(r.metrics.atrPct, 2), drop: 1 },
             { header: 'manipulation', align: 'left', cell: (r) => manipBadge(r.manipScore, r.flags), flex: true },
             { header: 'signals', align: 'left', cell: (r) => r.signals.map((s) => `${s.timeframe} ${s.side} ${s.score.toFixed(2)}`).join('; ') || '-', drop: 4 },
@@ -99,7 +103,7 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
           io.columns === undefined ? {} : { maxWidth: io.columns },
         ),
       );
-      io.out(`profile ${ranking.profile} | ${ranking.universe} ranked | ${engine.signals().length} signals | ${config.exchange}`);
+      io.out(`profile ${ranking.profile} | ${ranking.universe} ranked | ${engine.signals().length} signals | ${config.exchange}${simDialect && simDialect !== 'blofin' ? ` (${simDialect})` : ''}`);
       io.out(biasLine(ranking.side));
     }
   } finally {
