@@ -49,6 +49,18 @@ const MAX_POOLED_LENGTHS = 16;
  */
 export class IndicatorScratch {
   private readonly byLength = new Map<number, IndicatorBuffers>();
+  private readonly ohlcvByLength = new Map<number, OhlcvColumns>();
+
+  /** Candle columns of length `n` (for a series about to be computed), the same ones on every call with that `n`. */
+  ohlcv(n: number): OhlcvColumns {
+    let c = this.ohlcvByLength.get(n);
+    if (c) return c;
+    if (this.ohlcvByLength.size >= MAX_POOLED_LENGTHS) this.ohlcvByLength.clear();
+    const f = () => new Float64Array(n);
+    c = { openTimeMs: f(), open: f(), high: f(), low: f(), close: f(), volume: f() };
+    this.ohlcvByLength.set(n, c);
+    return c;
+  }
 
   /** The buffers of length `n`, the same ones on every call with that `n`. */
   buffers(n: number): IndicatorBuffers {

@@ -1,5 +1,6 @@
 import type { AdxSeries, SupertrendSeries } from '../indicators/index.js';
 import type { FeatureParams } from './params.js';
+import type { RecursiveState } from './recursiveState.js';
 import type { OhlcvColumns } from './types.js';
 
 /** Output columns of the recursive indicators, each as long as the series. */
@@ -35,8 +36,11 @@ export function canComputeRecursive(c: OhlcvColumns, p: FeatureParams, out: Recu
  * With `from > 0` only bars from `from` on are written and every earlier slot is `NaN`: the
  * recursions still run over the whole history (Wilder and EMA values depend on all of it), but a
  * caller that reads only the latest bars skips the stores and the RSI division before them.
+ *
+ * With `state`, the running state after the last bar is written into it, for `stepRecursive` to
+ * continue from (a tracker's warm start).
  */
-export function computeRecursiveColumns(c: OhlcvColumns, p: FeatureParams, out: RecursiveColumns, from = 0): void {
+export function computeRecursiveColumns(c: OhlcvColumns, p: FeatureParams, out: RecursiveColumns, from = 0, state?: RecursiveState): void {
   const h = c.high;
   const l = c.low;
   const cl = c.close;
@@ -263,6 +267,32 @@ export function computeRecursiveColumns(c: OhlcvColumns, p: FeatureParams, out: 
     prevHigh = hi;
     prevLow = lo;
     prevClose = x;
+  }
+  if (state) {
+    state.bars = n;
+    state.sumF = sumF;
+    state.eF = eF;
+    state.sumS = sumS;
+    state.eS = eS;
+    state.trSumA = trSumA;
+    state.atrA = atrA;
+    state.trSumD = trSumD;
+    state.atrD = atrD;
+    state.trSumT = trSumT;
+    state.atrT = atrT;
+    state.sp = sp;
+    state.sm = sm;
+    state.dxAcc = dxAcc;
+    state.gain = gain;
+    state.loss = loss;
+    state.avgGain = avgGain;
+    state.avgLoss = avgLoss;
+    state.upper = upper;
+    state.lower = lower;
+    state.up = up;
+    state.prevHigh = prevHigh;
+    state.prevLow = prevLow;
+    state.prevClose = prevClose;
   }
   const skipped = Math.min(from, n);
   if (skipped > 0) {

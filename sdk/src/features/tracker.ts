@@ -1,10 +1,15 @@
 import type { Candle } from '@perpscope/shared';
 import { InvalidInputError } from '../core/errors.js';
-import { ADX, ATR, Donchian, EMA, RealizedVol, RSI, Supertrend } from '../indicators/index.js';
+import { Donchian } from '../indicators/index.js';
+import { ArgCheck } from '../indicators/validate.js';
+import type { IndicatorScratch } from './batch.js';
 import { candleIssue } from './columns.js';
 import { deriveFeatures, type BarWindow, type FlowValues, type IndicatorValues } from './derive.js';
 import { featureLookbackBars, type FeatureParams } from './params.js';
+import { emptyRecursiveState, stepRecursive, type RecursiveState } from './recursiveState.js';
+import { RollingVol } from './rollingVol.js';
 import { emptyFeatureRow, type FeatureRow, type OrderFlowInput } from './types.js';
+import { restoreFromHistory, type RestoreTarget } from './warmStart.js';
 
 function ringCapacity(lookback: number): number {
   let cap = 1;
@@ -12,9 +17,19 @@ function ringCapacity(lookback: number): number {
   return cap;
 }
 
+/** A candle refused while seeding: its index in the input and why. */
+export interface RejectedCandle {
+  index: number;
+  error: InvalidInputError;
+}
+
 /**
  * Incremental form: one closed bar in, that bar's features out, in O(1) per bar (streaming
  * indicators plus a small ring of recent bars). Agrees with `computeFeatures` over the same bars.
+ * Per series it holds the ring (7 columns of the next power of two above the feature look-back:
+ * 32 bars, 1.8 KB by default), the recursive state (about 200 bytes), the Donchian deques
+ * (32 bytes per period bar) and the realized-volatility windows (8 bytes per period bar), plus the
+ * last two feature rows.
  *
  * @example
  * const tracker = new FeatureTracker(resolveFeatureParams());
@@ -26,15 +41,10 @@ export class FeatureTracker {
   private readonly window: BarWindow;
   private readonly ind: IndicatorValues;
   private readonly flow: FlowValues;
-  private readonly emaFast: EMA;
-  private readonly emaSlow: EMA;
-  private readonly atr: ATR;
-  private readonly adx: ADX;
-  private readonly rsi: RSI;
-  private readonly supertrend: Supertrend;
+  private readonly rec: RecursiveState = emptyRecursiveState();
   private readonly donchian: Donchian;
-  private readonly rvShort: RealizedVol;
-  private readonly rvLong: RealizedVol;
+  private readonly rvShort: RollingVol;
+  private readonly rvLong: RollingVol;
   private lastOpenTimeMs = -Infinity;
   private current: FeatureRow | null = null;
   private previous: FeatureRow | null = null;
@@ -52,15 +62,21 @@ export class FeatureTracker {
       volume: new Float64Array(cap),
       emaFast: new Float64Array(cap),
     };
-    this.emaFast = new EMA(params.emaFastPeriod);
-    this.emaSlow = new EMA(params.emaSlowPeriod);
-    this.atr = new ATR(params.atrPeriod);
-    this.adx = new ADX(params.adxPeriod);
-    this.rsi = new RSI(params.rsiPeriod);
-    this.supertrend = new Supertrend(params.supertrendPeriod, params.supertrendMultiplier);
+    // Parameters that skipped `resolveFeatureParams` still fail here, naming the field.
+    new ArgCheck('feature tracker parameters')
+      .period('emaFastPeriod', params.emaFastPeriod)
+      .period('emaSlowPeriod', params.emaSlowPeriod)
+      .period('atrPeriod', params.atrPeriod)
+      .period('adxPeriod', params.adxPeriod)
+      .period('rsiPeriod', params.rsiPeriod)
+      .period('supertrendPeriod', params.supertrendPeriod)
+      .above('supertrendMultiplier', params.supertrendMultiplier, 0)
+      .period('realizedVolShortPeriod', params.realizedVolShortPeriod, 2)
+      .period('realizedVolLongPeriod', params.realizedVolLongPeriod, 2)
+      .done();
     this.donchian = new Donchian(params.donchianPeriod);
-    this.rvShort = new RealizedVol(params.realizedVolShortPeriod);
-    this.rvLong = new RealizedVol(params.realizedVolLongPeriod);
+    this.rvShort = new RollingVol(params.realizedVolShortPeriod);
+    this.rvLong = new RollingVol(params.realizedVolLongPeriod);
     const nan = Number.NaN;
     this.ind = {
       emaFast: nan,
@@ -118,12 +134,13 @@ export class FeatureTracker {
   }
 
   /**
-   * Feeds a run of history (a warm-up after a backfill). Features are derived only for the last two
-   * bars, which is all `last` and `beforeLast` need; the state is the same as after `update` on each.
-   * Bad candles are skipped, never fed; their indexes and errors are returned.
+   * Feeds a run of history (a warm-up after a backfill) bar by bar. Features are derived only for
+   * the last two bars, which is all `last` and `beforeLast` need; the state is the same as after
+   * `update` on each. Bad candles are skipped, never fed; their indexes and errors are returned.
+   * `seed` reaches the same state faster on a fresh tracker; this is the reference it is held to.
    */
-  warmUp(candles: readonly Candle[]): { index: number; error: InvalidInputError }[] {
-    const rejected: { index: number; error: InvalidInputError }[] = [];
+  warmUp(candles: readonly Candle[]): RejectedCandle[] {
+    const rejected: RejectedCandle[] = [];
     const n = candles.length;
     for (let i = 0; i < n; i++) {
       try {
@@ -135,6 +152,44 @@ export class FeatureTracker {
       }
     }
     return rejected;
+  }
+
+  /**
+   * Same result as `warmUp` (every later output bit-identical), computed from the batch kernels: one
+   * fused pass over the history gives the recursive indicators' final state, the ring and Donchian
+   * windows are filled from the tail, and only the last two bars go through `update`. A tracker that
+   * already holds bars falls back to `warmUp`. `scratch` lends the pass its column buffers.
+   */
+  seed(candles: readonly Candle[], scratch?: IndicatorScratch): RejectedCandle[] {
+    const n = candles.length;
+    if (this.barCount > 0 || n <= 2) return this.warmUp(candles);
+    const rejected = restoreFromHistory(this.restoreTarget(), candles, n - 2, scratch);
+    for (let i = n - 2; i < n; i++) {
+      try {
+        this.update(candles[i]!);
+      } catch (err) {
+        if (!(err instanceof InvalidInputError)) throw err;
+        rejected.push({ index: i, error: err });
+      }
+    }
+    return rejected;
+  }
+
+  /** The parts of this tracker that `restoreFromHistory` fills. */
+  private restoreTarget(): RestoreTarget {
+    return {
+      params: this.p,
+      window: this.window,
+      ind: this.ind,
+      rec: this.rec,
+      donchian: this.donchian,
+      rvShort: this.rvShort,
+      rvLong: this.rvLong,
+      advance: (candle) => this.advance(candle),
+      setLastOpenTimeMs: (ms) => {
+        this.lastOpenTimeMs = ms;
+      },
+    };
   }
 
   /** Advances indicators and the ring by one bar without deriving features. */
@@ -156,32 +211,21 @@ export class FeatureTracker {
     ind.donchianUpperPrev = ind.donchianUpper;
     ind.donchianLowerPrev = ind.donchianLower;
 
-    this.emaFast.add(candle.close);
-    this.emaSlow.add(candle.close);
-    this.atr.add(candle);
-    this.adx.add(candle);
-    this.rsi.add(candle.close);
-    this.supertrend.add(candle);
+    // Read before the step moves them on: the volatility windows take one log return per bar after the first.
+    const hadBar = this.rec.bars > 0;
+    const prevClose = this.rec.prevClose;
+    stepRecursive(this.rec, this.p, candle.high, candle.low, candle.close, ind);
     this.donchian.add(candle);
-    this.rvShort.add(candle.close);
-    this.rvLong.add(candle.close);
-
-    ind.emaFast = this.emaFast.getResult() ?? Number.NaN;
-    ind.emaSlow = this.emaSlow.getResult() ?? Number.NaN;
-    ind.atr = this.atr.getResult() ?? Number.NaN;
-    const dmi = this.adx.getResult();
-    ind.adx = dmi ? dmi.adx : Number.NaN;
-    ind.plusDi = dmi ? dmi.plusDi : Number.NaN;
-    ind.minusDi = dmi ? dmi.minusDi : Number.NaN;
-    ind.rsi = this.rsi.getResult() ?? Number.NaN;
-    const st = this.supertrend.getResult();
-    ind.supertrend = st ? st.value : Number.NaN;
-    ind.supertrendDir = st ? st.direction : Number.NaN;
     const dc = this.donchian.getResult();
     ind.donchianUpper = dc ? dc.upper : Number.NaN;
     ind.donchianLower = dc ? dc.lower : Number.NaN;
-    ind.realizedVolShort = this.rvShort.getResult() ?? Number.NaN;
-    ind.realizedVolLong = this.rvLong.getResult() ?? Number.NaN;
+    if (hadBar) {
+      const logReturn = Math.log(candle.close / prevClose);
+      this.rvShort.addReturn(logReturn);
+      this.rvLong.addReturn(logReturn);
+    }
+    ind.realizedVolShort = this.rvShort.value();
+    ind.realizedVolLong = this.rvLong.value();
     w.emaFast[i] = ind.emaFast;
 
     const f = this.flow;

@@ -1,8 +1,14 @@
 import type { Candle } from '@perpscope/shared';
 
+/** Slots allocated by a new ring (or its capacity, if smaller): a few KB, so construction is cheap. */
+const INITIAL_SLOTS = 64;
+
 /**
- * Fixed-capacity ring of confirmed candles for one symbol x timeframe, oldest first. Columns are
- * typed arrays, so memory is bounded and append/replace-last are O(1) with no allocation.
+ * Ring of confirmed candles for one symbol x timeframe, oldest first, holding at most `capacity`.
+ * Columns are typed arrays, so memory is bounded and append/replace-last are O(1) amortized.
+ * Storage grows on demand (by half, at least `INITIAL_SLOTS` slots, never past `capacity`) instead of
+ * being preallocated: a series with 500 bars of history costs 48 bytes per slot for about 650 slots,
+ * whatever the capacity, and a new ring costs 3 KB. Once full, the oldest candle drops out.
  *
  * @example
  * const ring = new CandleRing(500);
@@ -11,27 +17,39 @@ import type { Candle } from '@perpscope/shared';
  */
 export class CandleRing {
   readonly capacity: number;
-  private readonly openTimeMs: Float64Array;
-  private readonly open: Float64Array;
-  private readonly high: Float64Array;
-  private readonly low: Float64Array;
-  private readonly close: Float64Array;
-  private readonly volume: Float64Array;
+  private openTimeMs: Float64Array;
+  private open: Float64Array;
+  private high: Float64Array;
+  private low: Float64Array;
+  private close: Float64Array;
+  private volume: Float64Array;
+  /** Slots allocated now: at most `capacity`; the ring wraps only once this reaches `capacity`. */
+  private slots: number;
   /** Index of the oldest candle. */
   private start = 0;
   private size = 0;
 
-  constructor(capacity: number) {
+  /** `initialSlots` (default 64) is where the storage starts; pass the expected history to skip the growth steps. */
+  constructor(capacity: number, initialSlots = INITIAL_SLOTS) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`CandleRing: capacity must be a positive integer, got ${String(capacity)}`);
     }
+    if (!Number.isInteger(initialSlots) || initialSlots < 1) {
+      throw new RangeError(`CandleRing: initialSlots must be a positive integer, got ${String(initialSlots)}`);
+    }
     this.capacity = capacity;
-    this.openTimeMs = new Float64Array(capacity);
-    this.open = new Float64Array(capacity);
-    this.high = new Float64Array(capacity);
-    this.low = new Float64Array(capacity);
-    this.close = new Float64Array(capacity);
-    this.volume = new Float64Array(capacity);
+    this.slots = Math.min(capacity, initialSlots);
+    this.openTimeMs = new Float64Array(this.slots);
+    this.open = new Float64Array(this.slots);
+    this.high = new Float64Array(this.slots);
+    this.low = new Float64Array(this.slots);
+    this.close = new Float64Array(this.slots);
+    this.volume = new Float64Array(this.slots);
+  }
+
+  /** Slots allocated now (memory: 48 bytes each). */
+  get allocatedSlots(): number {
+    return this.slots;
   }
 
   get length(): number {
@@ -46,6 +64,7 @@ export class CandleRing {
   /** Appends; the oldest candle drops out when full. */
   push(c: Candle): void {
     if (this.size < this.capacity) {
+      if (this.size === this.slots) this.grow();
       this.write(this.slot(this.size), c);
       this.size++;
     } else {
@@ -104,6 +123,23 @@ export class CandleRing {
     return out;
   }
 
+  /**
+   * Copies out the newest `count` candles (all by default) as columns, oldest first: six typed-array
+   * copies and no per-candle object, for readers that want columns anyway (snapshots, radar).
+   */
+  columns(count = this.size): { openTimeMs: Float64Array; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; volume: Float64Array } {
+    const n = Math.min(count, this.size);
+    const first = (this.start + this.size - n) % this.slots;
+    const copy = (src: Float64Array): Float64Array => {
+      const out = new Float64Array(n);
+      const head = Math.min(n, this.slots - first);
+      out.set(src.subarray(first, first + head), 0);
+      if (head < n) out.set(src.subarray(0, n - head), head);
+      return out;
+    };
+    return { openTimeMs: copy(this.openTimeMs), open: copy(this.open), high: copy(this.high), low: copy(this.low), close: copy(this.close), volume: copy(this.volume) };
+  }
+
   /** Open times, oldest first, for gap checks. */
   openTimes(): number[] {
     const out: number[] = new Array<number>(this.size);
@@ -117,7 +153,25 @@ export class CandleRing {
   }
 
   private slot(index: number): number {
-    return (this.start + index) % this.capacity;
+    return (this.start + index) % this.slots;
+  }
+
+  /** Reallocates with more slots, moving the candles to slots 0.. in order (oldest first). */
+  private grow(): void {
+    const slots = Math.min(this.capacity, this.slots + Math.max(INITIAL_SLOTS, this.slots >> 1));
+    const move = (from: Float64Array): Float64Array => {
+      const to = new Float64Array(slots);
+      for (let i = 0; i < this.size; i++) to[i] = from[this.slot(i)]!;
+      return to;
+    };
+    this.openTimeMs = move(this.openTimeMs);
+    this.open = move(this.open);
+    this.high = move(this.high);
+    this.low = move(this.low);
+    this.close = move(this.close);
+    this.volume = move(this.volume);
+    this.slots = slots;
+    this.start = 0;
   }
 
   private write(s: number, c: Candle): void {

@@ -8,6 +8,7 @@ import { CandleRing } from './candleRing.js';
 import { CandleStream } from './candleStream.js';
 import { buildHealthSnapshot, type MarketHealthSnapshot } from './health.js';
 import { LiveCandles, type BarEvent, type FeedEvent, type GapEvent } from './liveCandles.js';
+import { DerivativesHistoryStore, FUNDING_HISTORY_POINTS, historyFetcherOf, OPEN_INTEREST_HISTORY_POINTS, recordedDerivativesOf, type DerivativesHistory } from './derivativesHistory.js';
 import type { MarketDataSource } from './marketDataSource.js';
 import { bookMetrics, type BookMetrics } from './orderBookMetrics.js';
 import { TradeWindow, type TradeStats } from './tradeStats.js';
@@ -81,6 +82,12 @@ export interface MarketDataServiceOptions {
    * tickers lack it, the last 24 complete 1h candles of every candidate market (one request each).
    */
   quoteVolumeSource?: 'ticker' | 'candles';
+  /**
+   * How often an order-flow refresh also refetches a symbol's funding history (default 8 h, one
+   * funding interval) and OI history (default 1 h), in market time.
+   */
+  fundingHistoryEveryMs?: number;
+  openInterestHistoryEveryMs?: number;
 }
 
 const key = (symbol: string, tf: Timeframe) => `${symbol}|${tf}`;
@@ -106,6 +113,7 @@ export class MarketDataService {
   private readonly streams = new Map<string, CandleStream>();
   private readonly orderFlows = new Map<string, OrderFlowSnapshot>();
   private readonly tradeWindows = new Map<string, TradeWindow>();
+  private readonly derivativesStore: DerivativesHistoryStore;
   private members: UniverseMember[] = [];
   private marketList: Market[] = [];
   private tickerMap = new Map<string, Ticker>();
@@ -120,6 +128,7 @@ export class MarketDataService {
     this.gates = { ...DEFAULT_UNIVERSE_GATES, ...options.gates };
     this.historyBars = options.historyBars ?? 500;
     this.ringCapacity = options.ringCapacity ?? Math.max(this.historyBars, 1_000);
+    this.derivativesStore = new DerivativesHistoryStore(options.fundingHistoryEveryMs, options.openInterestHistoryEveryMs);
     this.live = new LiveCandles({
       source: options.source,
       clock: options.clock,
@@ -237,6 +246,7 @@ export class MarketDataService {
       caps.fetchFundingRate ? attempt('funding', () => source.fetchFundingRate(symbol)) : undefined,
       caps.fetchOpenInterest ? attempt('openInterest', () => source.fetchOpenInterest(symbol)) : undefined,
       caps.fetchMarkPrice ? attempt('markPrice', () => source.fetchMarkPrice(symbol)) : undefined,
+      this.refreshDerivativesHistory(symbol, attempt),
     ]);
     const nowMs = clock.nowMs();
     let window = this.tradeWindows.get(symbol);
@@ -265,6 +275,51 @@ export class MarketDataService {
 
   orderFlow(symbol: string): OrderFlowSnapshot | undefined {
     return this.orderFlows.get(symbol);
+  }
+
+  /**
+   * Funding and OI history of `symbol` as known now: read from a recorded source at the clock's
+   * time, else what the order-flow refreshes last polled; undefined when nothing supplies it.
+   */
+  derivativesHistory(symbol: string): DerivativesHistory | undefined {
+    const recorded = recordedDerivativesOf(this.options.source);
+    if (recorded) return recorded.derivativesAt(symbol, this.options.clock.nowMs());
+    return this.derivativesStore.get(symbol);
+  }
+
+  /**
+   * Refetches funding history once per funding interval and OI history once per OI period,
+   * where the source has them (ccxt `has`); a failure is logged and retried on a later refresh.
+   */
+  private async refreshDerivativesHistory(symbol: string, attempt: <T>(what: string, fn: () => Promise<T>) => Promise<T | undefined>): Promise<undefined> {
+    const fetcher = historyFetcherOf(this.options.source);
+    if (!fetcher) return undefined;
+    const nowMs = this.options.clock.nowMs();
+    const store = this.derivativesStore;
+    const jobs: Promise<void>[] = [];
+    if (fetcher.hasFundingHistory && store.fundingDue(symbol, nowMs)) {
+      jobs.push(
+        attempt('fundingHistory', () => fetcher.fetchFundingHistory(symbol, FUNDING_HISTORY_POINTS)).then((rows) => {
+          if (rows) store.setFunding(symbol, rows, this.options.clock.nowMs());
+        }),
+      );
+    }
+    if (fetcher.hasOpenInterestHistory && store.oiDue(symbol, nowMs)) {
+      const timeframe = this.oiTimeframe();
+      jobs.push(
+        attempt('openInterestHistory', () => fetcher.fetchOpenInterestHistory(symbol, timeframe, OPEN_INTEREST_HISTORY_POINTS)).then((rows) => {
+          if (rows) store.setOpenInterest(symbol, rows, this.options.clock.nowMs());
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    return undefined;
+  }
+
+  /** OI history on the longest kept timeframe (what the ranking reads), 1h for a universe-only service. */
+  private oiTimeframe(): Timeframe {
+    const tfs = [...this.options.timeframes].sort((a, b) => timeframeMs(b) - timeframeMs(a));
+    return tfs[0] ?? '1h';
   }
 
   health(): MarketHealthSnapshot {
@@ -320,7 +375,7 @@ export class MarketDataService {
     for (const result of results) {
       // A symbol can leave while its backfill runs.
       if (!current.has(result.symbol) || !this.running) continue;
-      const stream = new CandleStream(result.symbol, timeframeMs(result.timeframe), new CandleRing(this.ringCapacity));
+      const stream = new CandleStream(result.symbol, timeframeMs(result.timeframe), new CandleRing(this.ringCapacity, Math.min(this.ringCapacity, this.historyBars + 64)));
       stream.seed(result.candles, result.fetchedAtMs);
       this.streams.set(key(result.symbol, result.timeframe), stream);
       if (this.options.live !== false) this.live.add(result.timeframe, stream, result.fetchedAtMs);
@@ -334,6 +389,7 @@ export class MarketDataService {
     }
     this.orderFlows.delete(symbol);
     this.tradeWindows.delete(symbol);
+    this.derivativesStore.delete(symbol);
   }
 
   private every(periodMs: number, fn: () => Promise<void>): void {

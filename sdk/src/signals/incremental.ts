@@ -1,6 +1,7 @@
 import { TIMEFRAMES, timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
 import { InvalidInputError } from '../core/errors.js';
-import { FeatureTracker } from '../features/tracker.js';
+import { IndicatorScratch } from '../features/batch.js';
+import { FeatureTracker, type RejectedCandle } from '../features/tracker.js';
 import type { FeatureRow, OrderFlowInput } from '../features/types.js';
 import type { SignalEngine } from './engine.js';
 import type { SeriesBar, SignalCycle } from './types.js';
@@ -46,6 +47,10 @@ export function cycleTime(closeTimeMs: number, engine: SignalEngine): number {
   return last === null ? closeTimeMs : Math.max(closeTimeMs, last);
 }
 
+function rejectedBars(symbol: string, timeframe: Timeframe, candles: readonly Candle[], rejected: RejectedCandle[]): RejectedBar[] {
+  return rejected.map(({ index, error }) => ({ symbol, timeframe, openTimeMs: candles[index]!.openTimeMs, error }));
+}
+
 function key(symbol: string, timeframe: string): string {
   return `${symbol}|${timeframe}`;
 }
@@ -68,6 +73,8 @@ export class IncrementalSignalEvaluator {
    * key string built per bar (symbol strings from the market layer keep their hash).
    */
   private readonly bySymbol = new Map<string, Map<string, SeriesEntry>>();
+  /** Column buffers lent to each warm start in turn (read before the next series is seeded). */
+  private readonly scratch = new IndicatorScratch();
 
   constructor(engine: SignalEngine) {
     this.engine = engine;
@@ -91,12 +98,16 @@ export class IncrementalSignalEvaluator {
 
   /**
    * Feeds history into a series' tracker without producing signals (warm-up after a backfill).
-   * Returns the candles refused as bad (they are skipped; the rest are fed).
+   * Returns the candles refused as bad (they are skipped; the rest are fed). A new series starts
+   * from the batch kernels (`FeatureTracker.seed`); the state is bit-identical to `seedByReplay`.
    */
   seed(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): RejectedBar[] {
-    return this.ensure(symbol, timeframe)
-      .tracker.warmUp(candles)
-      .map(({ index, error }) => ({ symbol, timeframe, openTimeMs: candles[index]!.openTimeMs, error }));
+    return rejectedBars(symbol, timeframe, candles, this.ensure(symbol, timeframe).tracker.seed(candles, this.scratch));
+  }
+
+  /** `seed` by replaying every bar through the streaming tracker: the reference the warm start is held to. */
+  seedByReplay(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): RejectedBar[] {
+    return rejectedBars(symbol, timeframe, candles, this.ensure(symbol, timeframe).tracker.warmUp(candles));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { bridge, merge, seasonality, snap } from './pathMath.js';
+import { bridge, merge, seasonality } from './pathMath.js';
 import { BlockRng, gaussian, hash32, uniform } from './rng.js';
 
 export const MINUTE_MS = 60_000;
@@ -38,8 +38,10 @@ export interface RangeStats {
   quoteVolume: number;
 }
 
-// Minute array layout: o, h, l, c, v, qv, highFirst (1|0), t1, t2 (fractions of the minute).
+// Minute array layout: o, h, l, c, v, qv, highFirst (1|0), t1, t2 (fractions of the minute),
+// sixty times, then the hour's own summary (o, h, l, c, v, qv; see `summarizeHour`).
 const MF = 9;
+const HOUR_SUMMARY_AT = 60 * MF;
 const GARCH_ALPHA = 0.08;
 const GARCH_BETA = 0.88;
 const MEAN_REVERSION_PER_DAY = 0.01;
@@ -70,6 +72,14 @@ interface DayEntry {
   burst: Float64Array;
 }
 
+/** One hour's minute path in log space, in the shared scratch buffers (see `hourCore`). */
+interface HourCore {
+  logs: Float64Array;
+  hiLog: Float64Array;
+  loLog: Float64Array;
+  quote: Float64Array;
+}
+
 interface Walk {
   logClose: Float64Array;
   sigma: Float64Array;
@@ -88,7 +98,14 @@ export class PricePath {
   private readonly summaries = new Map<number, Float64Array>();
   private readonly minutes = new Map<number, Float64Array>();
 
-  constructor(readonly spec: PathSpec) {}
+  /** `Math.round(1 / step)` of `snap` for sub-unit steps, 0 for steps of 1 and more: computed once per path. */
+  private readonly tickInv: number;
+  private readonly lotInv: number;
+
+  constructor(readonly spec: PathSpec) {
+    this.tickInv = spec.tickSize >= 1 ? 0 : Math.round(1 / spec.tickSize);
+    this.lotInv = spec.lotSize >= 1 ? 0 : Math.round(1 / spec.lotSize);
+  }
 
   /** Aggregate over [fromMs, toMs); fromMs is floored to the minute. Null when empty. */
   range(fromMs: number, toMs: number): RangeStats | null {
@@ -120,7 +137,12 @@ export class PricePath {
 
   /** Last traded price at `atMs` (the intra-minute path, on the tick grid). */
   priceAt(atMs: number): number {
-    const start = Math.floor((atMs - ANCHOR_MS) / MINUTE_MS) * MINUTE_MS + ANCHOR_MS;
+    const rel = atMs - ANCHOR_MS;
+    // On the hour the price is the hour's open, which the day path pins (a bridge starts exactly
+    // at its start): no need to generate the hour's sixty minutes. Funding reads every 8 h over
+    // the whole history, one hour of minutes each, when done the long way.
+    if (rel % HOUR_MS === 0) return this.roundTick(this.hourOpen(rel / HOUR_MS));
+    const start = Math.floor(rel / MINUTE_MS) * MINUTE_MS + ANCHOR_MS;
     return this.partialMinute(start, (atMs - start) / MINUTE_MS).close;
   }
 
@@ -229,31 +251,26 @@ export class PricePath {
     return entry;
   }
 
+  /**
+   * The hour's open on the tick grid without generating its minutes: from `hourCore`'s first
+   * boundary log price (overlays applied), which the bridge sets to the day path's value exactly,
+   * rounded as `minuteArray` rounds it.
+   */
+  private hourOpen(hourIdx: number): number {
+    const entry = this.dayEntry(Math.floor(hourIdx / 24));
+    const log = entry.hourLog[hourIdx % 24]!;
+    return this.roundTick(Math.exp(this.spec.pumps.length > 0 ? log + this.overlayLog(ANCHOR_MS + hourIdx * HOUR_MS) : log));
+  }
+
   private daySummary(day: number): Float64Array {
     const cached = this.summaries.get(day);
     if (cached) return cached;
     const summary = new Float64Array(24 * 6);
-    const { tickSize } = this.spec;
     for (let h = 0; h < 24; h++) {
-      const core = this.hourCore(day * 24 + h);
-      let hiLog = -Infinity;
-      let loLog = Infinity;
-      let v = 0;
-      let qv = 0;
-      for (let m = 0; m < 60; m++) {
-        if (core.hiLog[m]! > hiLog) hiLog = core.hiLog[m]!;
-        if (core.loLog[m]! < loLog) loLog = core.loLog[m]!;
-        const c = this.roundTick(Math.exp(core.logs[m + 1]!));
-        const vm = this.roundLot(core.quote[m]! / c);
-        v += vm;
-        qv += vm * c;
-      }
-      summary[h * 6] = this.roundTick(Math.exp(core.logs[0]!));
-      summary[h * 6 + 1] = this.roundTick(Math.exp(hiLog));
-      summary[h * 6 + 2] = Math.max(tickSize, this.roundTick(Math.exp(loLog)));
-      summary[h * 6 + 3] = this.roundTick(Math.exp(core.logs[60]!));
-      summary[h * 6 + 4] = v;
-      summary[h * 6 + 5] = qv;
+      // An hour whose minutes are cached carries its summary: its core is not generated twice.
+      const minutes = this.minutes.get(day * 24 + h);
+      if (minutes) summary.set(minutes.subarray(HOUR_SUMMARY_AT, HOUR_SUMMARY_AT + 6), h * 6);
+      else this.summarizeHour(this.hourCore(day * 24 + h), summary, h * 6);
     }
     if (this.summaries.size >= SUMMARY_CACHE_LIMIT) this.summaries.clear();
     this.summaries.set(day, summary);
@@ -261,11 +278,36 @@ export class PricePath {
   }
 
   /**
+   * Writes the hour's o, h, l, c, v, qv at `out[at..at+6)`. High and low are taken in log space
+   * and rounded once, so they equal the max and min of the rounded minute highs and lows.
+   */
+  private summarizeHour(core: HourCore, out: Float64Array, at: number): void {
+    let hiLog = -Infinity;
+    let loLog = Infinity;
+    let v = 0;
+    let qv = 0;
+    for (let m = 0; m < 60; m++) {
+      if (core.hiLog[m]! > hiLog) hiLog = core.hiLog[m]!;
+      if (core.loLog[m]! < loLog) loLog = core.loLog[m]!;
+      const c = this.roundTick(Math.exp(core.logs[m + 1]!));
+      const vm = this.roundLot(core.quote[m]! / c);
+      v += vm;
+      qv += vm * c;
+    }
+    out[at] = this.roundTick(Math.exp(core.logs[0]!));
+    out[at + 1] = this.roundTick(Math.exp(hiLog));
+    out[at + 2] = Math.max(this.spec.tickSize, this.roundTick(Math.exp(loLog)));
+    out[at + 3] = this.roundTick(Math.exp(core.logs[60]!));
+    out[at + 4] = v;
+    out[at + 5] = qv;
+  }
+
+  /**
    * The hour's minute path in log space: 61 boundary log prices (overlays applied), per-minute
    * high/low logs and quote volume. Prices are rounded only at the end so that hour summaries
    * (max of logs) equal the max of rounded minute highs.
    */
-  private hourCore(hourIdx: number): { logs: Float64Array; hiLog: Float64Array; loLog: Float64Array; quote: Float64Array } {
+  private hourCore(hourIdx: number): HourCore {
     const day = Math.floor(hourIdx / 24);
     const h = hourIdx % 24;
     const entry = this.dayEntry(day);
@@ -317,11 +359,20 @@ export class PricePath {
     if (cached) return cached;
     const core = this.hourCore(hourIdx);
     const shape = new BlockRng(hash32(this.spec.key, 15, hourIdx));
-    const out = new Float64Array(60 * MF);
+    const out = new Float64Array(60 * MF + 6);
     let o = this.roundTick(Math.exp(core.logs[0]!));
+    // The hour's summary, computed as `summarizeHour` does from the same values.
+    let hiLog = -Infinity;
+    let loLog = Infinity;
+    let hourVolume = 0;
+    let hourQuote = 0;
     for (let m = 0; m < 60; m++) {
+      if (core.hiLog[m]! > hiLog) hiLog = core.hiLog[m]!;
+      if (core.loLog[m]! < loLog) loLog = core.loLog[m]!;
       const c = this.roundTick(Math.exp(core.logs[m + 1]!));
       const v = this.roundLot(core.quote[m]! / c);
+      hourVolume += v;
+      hourQuote += v * c;
       const base = m * MF;
       out[base] = o;
       out[base + 1] = this.roundTick(Math.exp(core.hiLog[m]!));
@@ -334,6 +385,12 @@ export class PricePath {
       out[base + 8] = 0.55 + 0.3 * shape.next();
       o = c;
     }
+    out[HOUR_SUMMARY_AT] = out[0]!;
+    out[HOUR_SUMMARY_AT + 1] = this.roundTick(Math.exp(hiLog));
+    out[HOUR_SUMMARY_AT + 2] = Math.max(this.spec.tickSize, this.roundTick(Math.exp(loLog)));
+    out[HOUR_SUMMARY_AT + 3] = o;
+    out[HOUR_SUMMARY_AT + 4] = hourVolume;
+    out[HOUR_SUMMARY_AT + 5] = hourQuote;
     if (this.minutes.size >= MINUTE_CACHE_LIMIT) this.minutes.clear();
     this.minutes.set(hourIdx, out);
     return out;
@@ -367,10 +424,15 @@ export class PricePath {
   }
 
   private roundTick(price: number): number {
-    return Math.max(this.spec.tickSize, snap(price, this.spec.tickSize));
+    const step = this.spec.tickSize;
+    const inv = this.tickInv;
+    // `snap(price, step)` with its constant hoisted: the same operations, so the same doubles.
+    return Math.max(step, inv === 0 ? Math.round(price / step) * step : Math.round(price * inv) / inv);
   }
 
   private roundLot(amount: number): number {
-    return snap(amount, this.spec.lotSize);
+    const step = this.spec.lotSize;
+    const inv = this.lotInv;
+    return inv === 0 ? Math.round(amount / step) * step : Math.round(amount * inv) / inv;
   }
 }

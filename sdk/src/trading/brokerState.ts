@@ -18,7 +18,7 @@ export class EntryTimes {
    * long as that clock ran ahead.
    */
   all(nowMs?: number): Record<string, number> {
-    const raw = this.store.settings.get(this.key);
+    const raw = this.store.settings.peek(this.key);
     if (typeof raw !== 'object' || raw === null) return {};
     const out: Record<string, number> = {};
     for (const [k, v] of Object.entries(raw)) if (typeof v === 'number' && (nowMs === undefined || v <= nowMs)) out[k] = v;

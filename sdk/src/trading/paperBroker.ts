@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
-import { Ledger, OrderState, type Fill, type StoredOrder, type Store } from '../store/index.js';
+import { Ledger, OrderState, type Fill, type StoredOrder, type StoredPosition, type Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
 import { OrderLedger, toBrokerPosition } from './orderLedger.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
@@ -186,8 +186,10 @@ export class PaperBroker implements Broker {
     if (bid !== undefined && ask !== undefined) this.lastPrices.set(symbol, (bid + ask) / 2);
     this.settleFunding(symbol);
     for (const snapshot of this.openOrders(symbol)) {
+      // Type, side and price never change: only a limit the book reaches is re-read.
+      if (snapshot.type !== 'limit' || snapshot.price === null || !isMarketable(snapshot.side, snapshot.price, book)) continue;
       const o = this.live(snapshot);
-      if (!o || o.type !== 'limit' || o.price === null || !isMarketable(o.side, o.price, book)) continue;
+      if (!o || o.price === null) continue;
       const walk = walkBook(book, o.side, this.reducibleAmount(o), o.price);
       if (walk.filledBase > 0) this.fillOrder(o, walk.fills, false, this.clock.nowMs());
       this.cancelSpentReduceOnly(o);
@@ -205,18 +207,21 @@ export class PaperBroker implements Broker {
       this.lastPrices.set(symbol, t.price);
       let available = t.amount;
       const book = this.books.get(symbol);
+      // An order's type, side, price and trigger never change, so the snapshot decides whether
+      // the print concerns it; only then is the order re-read (one ledger read per order saved).
       for (const snapshot of this.openOrders(symbol)) {
-        const o = this.live(snapshot);
-        if (!o) continue;
-        if (o.type === 'limit' && available > 0 && o.price !== null && tradeCrosses(o.side, o.price, t.price)) {
-          // A limit the book still reaches is taking liquidity, not resting: the book fills it.
-          if (book && isMarketable(o.side, o.price, book)) continue;
-          const take = Math.min(available, this.reducibleAmount(o));
-          if (take > 0) available -= this.fillOrder(o, [{ price: o.price, amountBase: take }], true, t.timestampMs);
-          this.cancelSpentReduceOnly(o);
-        } else if (isTrigger(o) && triggerFires(o.type, o.side, o.triggerPrice ?? 0, t.price)) {
-          this.trigger(o, t.timestampMs);
+        if (isTrigger(snapshot)) {
+          if (triggerFires(snapshot.type, snapshot.side, snapshot.triggerPrice ?? 0, t.price)) this.trigger(snapshot, t.timestampMs);
+          continue;
         }
+        if (snapshot.type !== 'limit' || !(available > 0) || snapshot.price === null || !tradeCrosses(snapshot.side, snapshot.price, t.price)) continue;
+        const o = this.live(snapshot);
+        if (!o || o.price === null) continue;
+        // A limit the book still reaches is taking liquidity, not resting: the book fills it.
+        if (book && isMarketable(o.side, o.price, book)) continue;
+        const take = Math.min(available, this.reducibleAmount(o));
+        if (take > 0) available -= this.fillOrder(o, [{ price: o.price, amountBase: take }], true, t.timestampMs);
+        this.cancelSpentReduceOnly(o);
       }
     }
     this.settleFunding(symbol);
@@ -226,8 +231,10 @@ export class PaperBroker implements Broker {
   onMarkPrice(symbol: string, markPrice: number, atMs: number): void {
     this.marks.set(symbol, markPrice);
     this.settleFunding(symbol);
-    this.refreshLiquidations(this.readAccount().balanceUsd);
-    const p = this.store.positions.get(Ledger.Paper, this.exchange, symbol);
+    const stored = this.store.positions.list(Ledger.Paper, this.exchange);
+    // Flat: no liquidation price to refresh and nothing to liquidate (the account is not read).
+    if (stored.length === 0) return;
+    const p = this.refreshLiquidations(this.readAccount().balanceUsd, stored).find((x) => x.symbol === symbol);
     if (!p || p.liquidationPrice === null) return;
     const liquidated = p.side === 'long' ? markPrice <= p.liquidationPrice : markPrice >= p.liquidationPrice;
     if (!liquidated) return;
@@ -389,19 +396,21 @@ export class PaperBroker implements Broker {
 
   /**
    * Sets each position's liquidation price: isolated on its own margin, cross on the wallet it
-   * shares (so a cross price moves with the balance and the other positions' marks).
+   * shares (so a cross price moves with the balance and the other positions' marks). Returns the
+   * positions as now stored.
    */
-  private refreshLiquidations(balanceUsd: number): void {
-    const stored = this.store.positions.list(Ledger.Paper, this.exchange);
+  private refreshLiquidations(balanceUsd: number, stored = this.store.positions.list(Ledger.Paper, this.exchange)): StoredPosition[] {
     const prices = liquidationPrices(
       stored.map((p) => ({ ...p, markPrice: this.marks.get(p.symbol) ?? this.lastPrices.get(p.symbol) ?? p.entryPrice, maintenanceMarginRate: this.marketSpec(p.symbol)?.maintenanceMarginRate ?? 0.005 })),
       balanceUsd,
     );
-    for (const p of stored) {
+    return stored.map((p) => {
       const liq = prices.get(p.symbol) ?? null;
-      if (liq === p.liquidationPrice || (liq !== null && p.liquidationPrice !== null && Math.abs(liq - p.liquidationPrice) <= 1e-12 * liq)) continue;
-      this.store.positions.upsert({ ...p, liquidationPrice: liq });
-    }
+      if (liq === p.liquidationPrice || (liq !== null && p.liquidationPrice !== null && Math.abs(liq - p.liquidationPrice) <= 1e-12 * liq)) return p;
+      const updated = { ...p, liquidationPrice: liq };
+      this.store.positions.upsert(updated);
+      return updated;
+    });
   }
 
   private reducibleAmount(order: StoredOrder): number {
@@ -433,7 +442,7 @@ export class PaperBroker implements Broker {
   }
 
   private readAccount(): PaperAccountState {
-    const raw = this.store.settings.get(this.accountKey) as Partial<PaperAccountState> | undefined;
+    const raw = this.store.settings.peek(this.accountKey) as Partial<PaperAccountState> | undefined;
     return {
       balanceUsd: typeof raw?.balanceUsd === 'number' ? raw.balanceUsd : this.initialBalanceUsd,
       realizedPnlUsd: typeof raw?.realizedPnlUsd === 'number' ? raw.realizedPnlUsd : 0,

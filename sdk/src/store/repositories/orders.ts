@@ -156,9 +156,10 @@ export class OrderRepository {
   private readonly attemptStmt: Database.Statement;
   private readonly dataVersionStmt: Database.Statement<[], number>;
   /**
-   * Open orders per filter, as last read outside a transaction. Cleared by every write through
-   * this repository and whenever another connection commits (`PRAGMA data_version`); reads inside
-   * a transaction bypass it, so a rolled-back write never leaves a stale entry.
+   * Open orders per filter, and orders per trade, as last read outside a transaction. Cleared by
+   * every write through this repository and whenever another connection commits (`PRAGMA
+   * data_version`); reads inside a transaction bypass it, so a rolled-back write never leaves a
+   * stale entry.
    */
   private readonly openCache = new Map<string, readonly StoredOrder[]>();
   /** Orders by client id, under the same rules as `openCache`. */
@@ -302,8 +303,17 @@ export class OrderRepository {
     return this.byStateStmt.all(ledger, state).map(toOrder).filter((o) => matches(o, filter));
   }
 
+  /** A trade's orders in every state, oldest first; cached like `listOpen` (protection asks at every price). */
   listByTrade(ledger: Ledger, tradeId: string): StoredOrder[] {
-    return this.byTradeStmt.all(ledger, tradeId).map(toOrder);
+    const load = (): StoredOrder[] => this.byTradeStmt.all(ledger, tradeId).map(toOrder);
+    if (!this.cacheUsable()) return load();
+    const key = `trade\u0000${ledger}\u0000${tradeId}`;
+    let hit = this.openCache.get(key);
+    if (!hit) {
+      hit = load();
+      this.openCache.set(key, hit);
+    }
+    return hit.slice();
   }
 
   /** The newest `limit` orders of one venue in every state, newest first: the order history. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { fromJsonObject, toJson } from '../json.js';
 import type { Ledger, MarginMode, PositionSide } from '../types.js';
+import { deepFreeze, ReadCache } from './readCache.js';
 
 /** One net position per (ledger, exchange, symbol). */
 export interface StoredPosition {
@@ -39,8 +40,12 @@ interface RawPosition {
   extra_json: string;
 }
 
+/**
+ * A ledger row as a position, frozen with its `extra`: the repository's cache hands out the same
+ * objects to every reader, so none may change them.
+ */
 function toPosition(r: RawPosition): StoredPosition {
-  return {
+  return deepFreeze({
     ledger: r.ledger,
     exchange: r.exchange,
     symbol: r.symbol,
@@ -55,7 +60,7 @@ function toPosition(r: RawPosition): StoredPosition {
     openedAtMs: r.opened_at_ms,
     updatedAtMs: r.updated_at_ms,
     extra: fromJsonObject(r.extra_json),
-  };
+  });
 }
 
 /** Current open positions; a closed position is removed (its history is in fills and events). */
@@ -64,8 +69,15 @@ export class PositionRepository {
   private readonly getStmt: Database.Statement<[Ledger, string, string], RawPosition>;
   private readonly listStmt: Database.Statement<[Ledger], RawPosition>;
   private readonly removeStmt: Database.Statement;
+  /**
+   * Each ledger's positions, between writes (see `ReadCache`): the paper broker reads them at
+   * every bar, mark and path point, and querying and decoding them each time was a measurable part
+   * of a backtest.
+   */
+  private readonly cache: ReadCache<readonly StoredPosition[]>;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
+    this.cache = new ReadCache(db);
     this.upsertStmt = db.prepare(
       `INSERT OR REPLACE INTO positions (ledger, exchange, symbol, side, size_base, entry_price, leverage, margin_mode, realized_pnl_usd,
          liquidation_price, trade_id, opened_at_ms, updated_at_ms, extra_json)
@@ -79,21 +91,32 @@ export class PositionRepository {
 
   /** Creates or replaces the position of its symbol. */
   upsert(position: StoredPosition): void {
+    this.cache.invalidate();
     this.upsertStmt.run({ ...position, extra: toJson(position.extra) });
   }
 
+  /** The position of one symbol, frozen (see `toPosition`). */
   get(ledger: Ledger, exchange: string, symbol: string): StoredPosition | undefined {
-    const r = this.getStmt.get(ledger, exchange, symbol);
-    return r && toPosition(r);
+    if (this.db.inTransaction) {
+      const r = this.getStmt.get(ledger, exchange, symbol);
+      return r && toPosition(r);
+    }
+    return this.ledger(ledger).find((p) => p.exchange === exchange && p.symbol === symbol);
   }
 
+  /** Open positions ordered by exchange and symbol, frozen (see `toPosition`). */
   list(ledger: Ledger, exchange?: string): StoredPosition[] {
-    const all = this.listStmt.all(ledger).map(toPosition);
-    return exchange === undefined ? all : all.filter((p) => p.exchange === exchange);
+    const all = this.ledger(ledger);
+    return exchange === undefined ? all.slice() : all.filter((p) => p.exchange === exchange);
   }
 
   /** Returns true if there was a position. */
   remove(ledger: Ledger, exchange: string, symbol: string): boolean {
+    this.cache.invalidate();
     return this.removeStmt.run(ledger, exchange, symbol).changes > 0;
+  }
+
+  private ledger(ledger: Ledger): readonly StoredPosition[] {
+    return this.cache.read(ledger, () => Object.freeze(this.listStmt.all(ledger).map(toPosition)));
   }
 }
