@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -47,6 +48,16 @@ export interface RunningServer {
 /** `desktop/out/renderer`, found from this file in both `src/server` (tsx) and `dist/server` (node). */
 export function defaultRendererDir(): string {
   return fileURLToPath(new URL('../../out/renderer', import.meta.url));
+}
+
+/**
+ * Cache policy for a file of the built renderer, by its path relative to the renderer directory.
+ * Everything under `assets/` carries a content hash in its name, so a browser may keep it for a
+ * year without asking again; `index.html` names the current hashes and is revalidated every load.
+ * `private`: every file is served behind the token, so shared caches must not keep it.
+ */
+export function rendererCacheControl(relativePath: string): string {
+  return /^assets[\\/]/.test(relativePath) ? 'private, max-age=31536000, immutable' : 'private, no-cache';
 }
 
 function unauthorized(reply: FastifyReply, message: string) {
@@ -131,7 +142,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   registerOpenApi(app, { serverUrl: () => url });
 
   if (existsSync(rendererDir)) {
-    await app.register(fastifyStatic, { root: rendererDir, index: ['index.html'], wildcard: true });
+    await app.register(fastifyStatic, {
+      root: rendererDir,
+      index: ['index.html'],
+      wildcard: true,
+      // The build writes `.br`/`.gz` twins; sending them costs the shared event loop no compression.
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (res, filePath) => {
+        res.setHeader('cache-control', rendererCacheControl(relative(rendererDir, filePath)));
+        res.setHeader('vary', 'accept-encoding');
+      },
+    });
   } else {
     app.get('/', (_req, reply) =>
       reply.code(503).type('text/plain').send(`The web UI is not built (${rendererDir} is missing). Run \`pnpm build\` first; RPC at ${RPC_WS_PATH} works without it.`),
