@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { SIM_START_MS } from '../support/sim.js';
+import { startOwnServer } from './ownServer.js';
 import { e2eAppUrl } from './appUrl.js';
 
 /**
@@ -20,11 +19,9 @@ import { e2eAppUrl } from './appUrl.js';
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, '..', '..');
 const shots = join(here, 'screenshots');
 /** How soon the app must show a dead server: the requirement, asserted as the element's deadline. */
 const DISCONNECT_VISIBLE_MS = 3_000;
-const SERVER_START_TIMEOUT_MS = 90_000;
 const DRAWER_TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 
 test.use({ viewport: { width: 1280, height: 720 } });
@@ -56,47 +53,6 @@ async function firstRankedSymbol(page: Page): Promise<{ symbol: string }> {
   const row = view.locator('[data-testid=rankings-table] tbody tr[data-symbol]').first();
   await expect(row, 'the sim universe is ranked').toBeVisible({ timeout: 120_000 });
   return { symbol: (await row.getAttribute('data-symbol'))! };
-}
-
-/** One `perpscope serve --sim` process of this spec's own, on a pinned sim. */
-interface OwnServer {
-  child: ChildProcess;
-  openUrl: string;
-  port: number;
-}
-
-function startOwnServer(home: string, token: string, port = 0): Promise<OwnServer> {
-  const child = spawn(process.execPath, [join(repoRoot, 'desktop/dist/cli/main.js'), 'serve', '--sim', '--port', String(port), '--home', home], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      PERPSCOPE_HOME: home,
-      PERPSCOPE_SERVE__TOKEN: token,
-      PERPSCOPE_SIM__SYMBOLS: '8',
-      PERPSCOPE_SIM__SEED: '7',
-      PERPSCOPE_SIM__START_TIME_MS: String(SIM_START_MS),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stderr: string[] = [];
-  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      child.kill('SIGKILL');
-      reject(new Error(`perpscope serve --sim did not start: ${why}\n${stderr.join('').slice(-2000)}`));
-    };
-    const timer = setTimeout(() => fail(`no output within ${SERVER_START_TIMEOUT_MS} ms`), SERVER_START_TIMEOUT_MS); // hang deadline; resolves on the first line
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      const match = /^open (http:\/\/[^/]+:(\d+)\/\?token=\S+)$/.exec(line.trim());
-      if (!match) return fail(`first line was "${line}"`);
-      resolve({ child, openUrl: match[1]!, port: Number(match[2]) });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(`exited with code ${code}`);
-    });
-  });
 }
 
 function killed(child: ChildProcess): Promise<void> {

@@ -133,6 +133,18 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       const t = engine.trading;
       return t ? attempt(() => t.history(p.limit ?? ORDER_HISTORY_LIMIT), liveSecrets(t)) : { ok: false, error: notSupported('orders.history', 'trader') };
     },
+    async 'orders.preview'(p) {
+      const t = engine.trading;
+      return t?.previewOrder ? attempt(() => t.previewOrder!(p), liveSecrets(t)) : { ok: false, error: notSupported('orders.preview', 'trader') };
+    },
+    async 'orders.amendTrigger'(p) {
+      const t = engine.trading;
+      return t?.amendTrigger ? attempt(() => t.amendTrigger!(p), liveSecrets(t)) : { ok: false, error: notSupported('orders.amendTrigger', 'trader') };
+    },
+    async 'history.list'(p) {
+      const t = engine.trading;
+      return t?.historyPage ? attempt(() => t.historyPage!(p), liveSecrets(t)) : { ok: false, error: notSupported('history.list', 'trader') };
+    },
     async 'positions.close'(p) {
       const t = engine.trading;
       return t ? attempt(async () => ({ order: await t.closePosition(p.symbol, p.expectMode) }), liveSecrets(t)) : { ok: false, error: notSupported('positions.close', 'trader') };

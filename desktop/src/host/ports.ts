@@ -6,6 +6,7 @@ import type {
   FillView,
   HealthView,
   KillSwitchStateView,
+  MethodOutput,
   MethodParams,
   OrderView,
   PanicReportView,
@@ -65,6 +66,12 @@ export interface TradingPort {
   cancelOrder(orderId: string): MaybePromise<OrderView>;
   /** The newest `limit` orders (every state) and fills from the store, newest first. */
   history(limit: number): MaybePromise<{ orders: OrderView[]; fills: FillView[] }>;
+  /** Prices a ticket without sending it (`orders.preview`); absent: not offered. */
+  previewOrder?(params: MethodParams<'orders.preview'>): MaybePromise<MethodOutput<'orders.preview'>>;
+  /** Moves a working stop-loss or take-profit through RiskPolicy (`orders.amendTrigger`); absent: not offered. */
+  amendTrigger?(params: MethodParams<'orders.amendTrigger'>): MaybePromise<MethodOutput<'orders.amendTrigger'>>;
+  /** A page of fills and funding with PnL, source and exit reason (`history.list`); absent: not offered. */
+  historyPage?(params: MethodParams<'history.list'>): MaybePromise<MethodOutput<'history.list'>>;
   /** Closes the whole position reduce-only; returns the closing order. `expectMode`: as in `positions.close`. */
   closePosition(symbol: string, expectMode?: TradingModeView): MaybePromise<OrderView>;
   setKillSwitch(active: boolean, reason: string | null): MaybePromise<KillSwitchStateView>;

@@ -29,6 +29,9 @@ import type { Exchange } from 'ccxt';
 import { ErrorCode, type KillSwitchStateView, type MethodParams, type OrderView, type PositionView, type RankingRowView } from '@perpscope/shared';
 import type { HostEvent, HostSecret, TradingPort } from './ports.js';
 import { toAccountView, toFillView, toOrderView, toPositionView } from './tradingViews.js';
+import { previewOrder } from './orderPreview.js';
+import { amendTrigger } from './triggerAmend.js';
+import { listHistory } from './tradeHistory.js';
 
 export interface PaperTradingOptions {
   engine: Engine;
@@ -409,6 +412,22 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
           orders: o.store.orders.listRecent(session.kind, session.exchange, limit).map(toOrderView),
           fills: o.store.fills.recent(session.kind, session.exchange, limit).map(session.fillView),
         };
+      },
+      async previewOrder(p) {
+        const session = active();
+        return previewOrder({ broker: session.stack.broker, markets: () => o.engine.markets(), refreshBook: (symbol) => session.desk.refresh(symbol), defaultLeverage: session.stack.risk.config.sizing.leverage }, p);
+      },
+      async amendTrigger(p) {
+        const session = active();
+        refuseUnexpectedMode(session, p.expectMode, 'orders.amendTrigger');
+        return session.run(async () => {
+          const { order, replaced } = await amendTrigger({ broker: session.stack.broker, store: o.store, ledger: session.kind, exchange: session.exchange, protection: session.stack.protection }, p.orderId, p.triggerPrice);
+          return { order: toOrderView(order), replaced: toOrderView(replaced) };
+        });
+      },
+      historyPage(p) {
+        const session = active();
+        return listHistory({ store: o.store, ledger: session.kind, exchange: session.exchange }, p);
       },
       async cancelOrder(orderId) {
         const session = active();

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { describeError, PerpscopeError } from '../core/errors.js';
+import { describeError, InvalidInputError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { OrderState, type PositionSide, type StoredOrder, type Store } from '../store/index.js';
 import type { StopLeg } from './exitReason.js';
@@ -165,27 +165,45 @@ export class ProtectionManager {
    */
   async onPrice(symbol: string, price: number): Promise<void> {
     for (const plan of this.plans().filter((p) => p.symbol === symbol)) {
+      const move = this.stopMove(plan, price);
       if (plan.markTrigger) {
-        await this.watchMarkTrigger(plan, plan.markTrigger, price);
+        // A held stop lives only in the plan: break-even and trailing tighten it there, the mark is
+        // checked against the tightened level, and the next try puts that level on the exchange.
+        const held = move ? this.tightenHeld(plan, move, price) : plan;
+        await this.watchMarkTrigger(held, plan.markTrigger, price);
         continue;
       }
-      const dir = plan.side === 'long' ? 1 : -1;
-      const riskPerUnit = Math.abs(plan.entryPrice - plan.initialStopPrice);
-      if (plan.breakEven && !plan.breakEvenDone && (price - plan.entryPrice) * dir >= plan.breakEven.afterR * riskPerUnit) {
-        const be = plan.entryPrice * (1 + (dir * plan.breakEven.bufferBps) / 10_000);
-        await this.moveStop({ ...plan, breakEvenDone: true }, better(dir, plan.stopPrice, be), price, 'breakeven');
-        continue;
-      }
-      if (!plan.trailing) continue;
-      const dist = plan.trailing.mode === 'atr' ? (plan.trailing.atr ?? 0) * (plan.trailing.atrMult ?? 1) : (price * (plan.trailing.bps ?? 0)) / 10_000;
-      if (!(dist > 0)) continue;
-      const target = better(dir, plan.stopPrice, price - dir * dist);
-      // Tiny nudges cost a cancel and a place each and add nothing: skip below the minimum step.
-      if ((Math.abs(target - plan.stopPrice) / plan.stopPrice) * 10_000 < Math.max(plan.trailing.minStepBps, 1e-9)) continue;
-      const nowMs = this.clock.nowMs();
-      if (plan.trailedAtMs !== undefined && nowMs - plan.trailedAtMs < (plan.trailing.minAmendIntervalMs ?? 0)) continue;
-      await this.moveStop({ ...plan, trailedAtMs: nowMs }, target, price, 'trail');
+      if (move) await this.moveStop(move.plan, move.target, price, move.kind);
     }
+  }
+
+  /** Where break-even (first) or trailing would put the stop at `price`; null when neither moves it. */
+  private stopMove(plan: PlanState, price: number): { plan: PlanState; target: number; kind: StopLeg } | null {
+    const dir = plan.side === 'long' ? 1 : -1;
+    const riskPerUnit = Math.abs(plan.entryPrice - plan.initialStopPrice);
+    if (plan.breakEven && !plan.breakEvenDone && (price - plan.entryPrice) * dir >= plan.breakEven.afterR * riskPerUnit) {
+      const be = plan.entryPrice * (1 + (dir * plan.breakEven.bufferBps) / 10_000);
+      return { plan: { ...plan, breakEvenDone: true }, target: better(dir, plan.stopPrice, be), kind: 'breakeven' };
+    }
+    if (!plan.trailing) return null;
+    const dist = plan.trailing.mode === 'atr' ? (plan.trailing.atr ?? 0) * (plan.trailing.atrMult ?? 1) : (price * (plan.trailing.bps ?? 0)) / 10_000;
+    if (!(dist > 0)) return null;
+    const target = better(dir, plan.stopPrice, price - dir * dist);
+    // Tiny nudges cost a cancel and a place each and add nothing: skip below the minimum step.
+    if ((Math.abs(target - plan.stopPrice) / plan.stopPrice) * 10_000 < Math.max(plan.trailing.minStepBps, 1e-9)) return null;
+    const nowMs = this.clock.nowMs();
+    if (plan.trailedAtMs !== undefined && nowMs - plan.trailedAtMs < (plan.trailing.minAmendIntervalMs ?? 0)) return null;
+    return { plan: { ...plan, trailedAtMs: nowMs }, target, kind: 'trail' };
+  }
+
+  /** Tightens a stop a mark trigger holds (no exchange call: there is no stop there to amend). */
+  private tightenHeld(plan: PlanState, move: { plan: PlanState; target: number; kind: StopLeg }, price: number): PlanState {
+    const next: PlanState = { ...move.plan, stopPrice: move.target, stopKind: move.kind };
+    this.save(next);
+    if (move.target !== plan.stopPrice) {
+      this.store.events.append({ atMs: this.clock.nowMs(), type: 'stop_moved', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId: plan.tradeId, from: plan.stopPrice, to: move.target, price, held: true } });
+    }
+    return next;
   }
 
   /**
@@ -251,6 +269,29 @@ export class ProtectionManager {
     if (!placed) return false;
     if (old) await this.broker.cancelOrder(old.clientOrderId).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'old stop not cancelled'));
     return true;
+  }
+
+  /**
+   * A trader's own move of a planned stop (a drag on the chart): the plan takes the new level, so
+   * break-even and trailing go on from it instead of putting the old one back. Either way is
+   * allowed (it is the trader's call); every placement still passes the broker's RiskPolicy.
+   * Returns the plan's stop afterwards, or null when `tradeId` has no plan (the caller amends the
+   * order itself). A stop a mark trigger holds moves in the plan only.
+   */
+  async moveStopTo(tradeId: string, stopPrice: number): Promise<{ stopPrice: number; order: StoredOrder | undefined } | null> {
+    const plan = this.plans().find((p) => p.tradeId === tradeId);
+    if (!plan) return null;
+    if (!(Number.isFinite(stopPrice) && stopPrice > 0)) {
+      throw new InvalidInputError('stop', [{ path: 'stopPrice', received: String(stopPrice), expected: 'a price > 0' }]);
+    }
+    if (plan.markTrigger) {
+      this.save({ ...plan, stopPrice });
+      this.store.events.append({ atMs: this.clock.nowMs(), type: 'stop_moved', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId, from: plan.stopPrice, to: stopPrice, by: 'trader', held: true } });
+      return { stopPrice, order: undefined };
+    }
+    await this.moveStop(plan, stopPrice, stopPrice, plan.stopKind ?? 'sl');
+    const after = this.plans().find((p) => p.tradeId === tradeId) ?? plan;
+    return { stopPrice: after.stopPrice, order: this.liveStop(after) };
   }
 
   private async moveStop(plan: PlanState, target: number, price: number, kind: StopLeg): Promise<void> {
@@ -400,7 +441,7 @@ export class ProtectionManager {
   }
 
   private load(): Record<string, PlanState> {
-    const raw = this.store.settings.get(this.key);
+    const raw = this.store.settings.peek(this.key);
     return typeof raw === 'object' && raw !== null ? (raw as Record<string, PlanState>) : {};
   }
 

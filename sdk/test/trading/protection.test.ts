@@ -122,6 +122,20 @@ describe('ProtectionManager (paper)', () => {
     expect(to[1]).toBeCloseTo(108 * 0.96, 9);
   });
 
+  it('a trader\'s move of a planned stop becomes the plan\'s stop: break-even goes on from it, never back to the old level', async () => {
+    const plan = await open('m1');
+    await pm.arm({ ...plan, trailing: null });
+    expect(await pm.moveStopTo('nope', 99), 'no plan: the caller amends the order itself').toBeNull();
+    const moved = await pm.moveStopTo('m1', 97);
+    expect(moved?.stopPrice, 'looser is the trader\'s call').toBe(97);
+    expect(openProtective('m1').filter((o) => o.purpose === 'stop_loss').map((o) => o.triggerPrice), 'one stop, at the new level').toEqual([97]);
+    await price(101);
+    expect(pm.plans()[0]?.stopPrice, 'under 1 R from the entry (against the first stop at 98): not at break-even yet').toBe(97);
+    await price(102.2);
+    expect(pm.plans()[0]?.stopPrice, 'break-even from the moved stop').toBeCloseTo(100.01 * 1.001, 9);
+    await expect(pm.moveStopTo('m1', Number.NaN)).rejects.toThrow(/stopPrice/);
+  });
+
   it('cancels stops and take-profits when the position closes, and never recreates them', async () => {
     await pm.arm(await open('t1'));
     const close = await broker.closePosition(SYMBOL, { tradeId: 't1' });
@@ -202,6 +216,21 @@ describe('ProtectionManager (paper)', () => {
       expect(pm.plans()[0]?.markTrigger, 'the hold ended').toBeUndefined();
       expect(steps('r3')).toEqual(['stop_retry', 'stop_retry', 'stop_mark_trigger', 'stop_retry', 'stop_restored']);
       expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'never exited').toBeCloseTo(2, 9);
+    });
+
+    it('moves a held stop by break-even too: the mark is then checked against the new level', async () => {
+      const plan = await open('r5');
+      flaky(100);
+      expect(await settle(pm.arm({ ...plan, trailing: null })), 'no stop on the venue').toBe(false);
+      await price(102.2);
+      const held = pm.plans()[0];
+      expect(held?.markTrigger, 'still held').toBeDefined();
+      expect(held?.stopPrice, '1 R up: the held stop is at break-even (entry + 10 bps)').toBeCloseTo(100.01 * 1.001, 9);
+      const moved = store.events.list({ type: 'stop_moved' }).filter((e) => (e.payload as { tradeId: string }).tradeId === 'r5');
+      expect(moved.map((e) => e.payload)).toEqual([expect.objectContaining({ from: 98, held: true })]);
+      await price(99.9);
+      expect(store.positions.get('paper', 'blofin', SYMBOL), 'the mark fell through break-even, far above the first stop at 98: closed').toBeUndefined();
+      expect(exitReasonOf(store.orders.listByTrade('paper', 'r5').find((o) => o.purpose === 'exit'))).toBe('stop_fallback');
     });
 
     it('exits at market when the hold runs out with the venue still refusing', async () => {

@@ -14,6 +14,9 @@
  * - `orders.place` {symbol, side, type, amountBase | notionalUsd, price?, takeProfitPrice?, stopLossPrice?, leverage?, reduceOnly?} -> {order}
  * - `orders.cancel` {orderId} -> {order}
  * - `orders.history` {limit?} -> {orders, fills} (from the store, newest first)
+ * - `orders.preview` {symbol (any spelling), side, type, amountBase? | notionalUsd?, price?, leverage?} -> notional, margin, fee, liquidation price, free margin
+ * - `orders.amendTrigger` {orderId, triggerPrice} -> {order, replaced} (a working SL/TP moved)
+ * - `history.list` {offset?, limit?, symbol?} -> {rows, total, offset} (fills and funding with PnL, source, exit reason)
  * - `positions.close` {symbol} -> {order}
  * - `emergency.killSwitch` {active, reason?} -> KillSwitchState
  * - `emergency.panic` {confirm: true, symbols?} -> PanicReport
@@ -46,6 +49,7 @@
 export * from './result.js';
 export * from './dto.js';
 export * from './backtestDto.js';
+export * from './deskDto.js';
 export * from './methods.js';
 export * from './events.js';
 export * from './wire.js';

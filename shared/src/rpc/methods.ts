@@ -32,6 +32,7 @@ import {
   BacktestRunViewSchema,
   BacktestStartInputSchema,
 } from './backtestDto.js';
+import { AmendTriggerInputSchema, AmendTriggerViewSchema, HistoryListInputSchema, HistoryPageViewSchema, OrderPreviewInputSchema, OrderPreviewViewSchema } from './deskDto.js';
 
 const positive = z.number().finite().positive();
 const empty = z.strictObject({});
@@ -150,6 +151,12 @@ export const RPC_METHODS = {
     z.strictObject({ limit: z.number().int().min(1).max(1_000).optional() }),
     z.object({ orders: z.array(OrderViewSchema), fills: z.array(FillViewSchema) }),
   ),
+  /** Prices a ticket without sending it: notional, margin, fee, liquidation price, free margin. */
+  'orders.preview': method(OrderPreviewInputSchema, OrderPreviewViewSchema),
+  /** Moves a working stop-loss or take-profit (place the new trigger, then cancel the old) through RiskPolicy. */
+  'orders.amendTrigger': method(AmendTriggerInputSchema, AmendTriggerViewSchema),
+  /** Fills and funding payments from the store with fee, realized PnL, source and exit reason, newest first, paged. */
+  'history.list': method(HistoryListInputSchema, HistoryPageViewSchema),
   'positions.close': method(z.strictObject({ symbol: RpcSymbolSchema, expectMode }), z.object({ order: OrderViewSchema })),
   'emergency.killSwitch': method(z.strictObject({ active: z.boolean(), reason: z.string().max(200).optional() }), KillSwitchStateViewSchema),
   'emergency.panic': method(

@@ -217,6 +217,40 @@ export class CandleChart {
     this.chart.setOption({ series: [{ id: SERIES_ID.live, markLine: markLineOption(this.levels) }] }, { lazyUpdate: this.opts.lazyUpdate });
   }
 
+  /**
+   * Keeps `prices` (position and order lines drawn over the chart) inside the price axis, so a
+   * take-profit above the visible candles can still be seen and dragged.
+   */
+  setPriceExtent(prices: readonly number[]): void {
+    const finite = prices.filter((p) => Number.isFinite(p));
+    const lo = finite.length ? Math.min(...finite) : Number.POSITIVE_INFINITY;
+    const hi = finite.length ? Math.max(...finite) : Number.NEGATIVE_INFINITY;
+    // Room beyond the outermost line, so a take-profit at the edge can still be dragged outwards.
+    const pad = (v: { min: number; max: number }) => (Math.max(v.max, hi) - Math.min(v.min, lo)) * 0.08;
+    this.chart.setOption(
+      { yAxis: [{ min: (v: { min: number; max: number }) => Math.min(v.min, lo - pad(v)), max: (v: { min: number; max: number }) => Math.max(v.max, hi + pad(v)) }] },
+      { lazyUpdate: false },
+    );
+  }
+
+  /** Pixel row (from the chart's top) of `price` on the price axis; null when the axis is not laid out. */
+  priceToPixel(price: number): number | null {
+    const y = this.chart.convertToPixel({ yAxisIndex: 0 }, price) as unknown;
+    return typeof y === 'number' && Number.isFinite(y) ? y : null;
+  }
+
+  /** The price at pixel row `y` (from the chart's top); null when the axis is not laid out. */
+  pixelToPrice(y: number): number | null {
+    const p = this.chart.convertFromPixel({ yAxisIndex: 0 }, y) as unknown;
+    return typeof p === 'number' && Number.isFinite(p) ? p : null;
+  }
+
+  /** Runs `fn` after every frame ECharts draws (zoom, pan, new data); returns the unsubscribe. */
+  onRendered(fn: () => void): () => void {
+    this.chart.on('rendered', fn);
+    return () => this.chart.off('rendered', fn);
+  }
+
   /** Pans the visible range by `bars` (negative: into the past), sliding the window when needed. */
   pan(bars: number): void {
     const n = this.history.length;

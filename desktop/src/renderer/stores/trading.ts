@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { FillView, KillSwitchStateView, OrderView, PanicReportView, PlaceOrderInput, PositionView, Result, RpcError, TradingStatusView } from '@perpscope/shared';
+import type { FillView, HistoryPageView, KillSwitchStateView, MethodInput, OrderPreviewView, OrderView, PanicReportView, PlaceOrderInput, PositionView, Result, RpcError, TradingStatusView } from '@perpscope/shared';
 import { isNetworkFailure, useApi } from './api.js';
 import { useConnectionStore } from './connection.js';
 import { statusOf, type LoadStatus } from '../lib/remote.js';
@@ -126,6 +126,26 @@ export const useTradingStore = defineStore('trading', () => {
     return null;
   }
 
+  /** Prices a ticket without sending it; the symbol may be spelled any way the host resolves. */
+  async function previewOrder(input: MethodInput<'orders.preview'>): Promise<Result<OrderPreviewView>> {
+    return conn.observe(await api.orders.preview(input));
+  }
+
+  /** Moves a working stop-loss or take-profit; the host places the new trigger, then cancels the old. */
+  async function amendTrigger(orderId: string, triggerPrice: number): Promise<RpcError | null> {
+    const res = conn.observe(await api.orders.amendTrigger({ orderId, triggerPrice, ...(mode.value ? { expectMode: mode.value } : {}) }));
+    if (!res.ok) return res.error;
+    rememberOrder(res.value.replaced);
+    rememberOrder(res.value.order);
+    void refresh();
+    return null;
+  }
+
+  /** One page of the stored trade history (fills and funding), newest first. */
+  async function historyPage(offset: number, limit: number): Promise<Result<HistoryPageView>> {
+    return conn.observe(await api.history.list({ offset, limit }));
+  }
+
   async function setAutotrade(enabled: boolean): Promise<RpcError | null> {
     const res = conn.observe(await api.trading.setAutotrade({ enabled }));
     if (!res.ok) return res.error;
@@ -177,6 +197,6 @@ export const useTradingStore = defineStore('trading', () => {
 
   return {
     status, loadStatus, error, positions, orders, recentOrders, fills, historyError, mode, killSwitch, account, unrealizedUsd,
-    start, refresh, loadHistory, placeOrder, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic, armLive, disarmLive, resumeEntries,
+    start, refresh, loadHistory, placeOrder, previewOrder, amendTrigger, historyPage, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic, armLive, disarmLive, resumeEntries,
   };
 });

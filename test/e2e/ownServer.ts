@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { SIM_START_MS } from '../support/sim.js';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SERVER_START_TIMEOUT_MS = 90_000;
+
+/** One `perpscope serve --sim` process of a spec's own, on a pinned 8-symbol sim. */
+export interface OwnServer {
+  child: ChildProcess;
+  /** The URL with the token, as the server prints it. */
+  openUrl: string;
+  /** `http://127.0.0.1:PORT`. */
+  baseUrl: string;
+  port: number;
+}
+
+/**
+ * Starts the built CLI's `serve --sim` on `home` (port 0: any free one) and resolves on its first
+ * line, `open http://127.0.0.1:PORT/?token=...`. For specs that stop or kill their server, so the
+ * server the other specs share stays up.
+ */
+export function startOwnServer(home: string, token: string, port = 0): Promise<OwnServer> {
+  const child = spawn(process.execPath, [join(repoRoot, 'desktop/dist/cli/main.js'), 'serve', '--sim', '--port', String(port), '--home', home], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PERPSCOPE_HOME: home,
+      PERPSCOPE_SERVE__TOKEN: token,
+      PERPSCOPE_SIM__SYMBOLS: '8',
+      PERPSCOPE_SIM__SEED: '7',
+      PERPSCOPE_SIM__START_TIME_MS: String(SIM_START_MS),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      child.kill('SIGKILL');
+      reject(new Error(`perpscope serve --sim did not start: ${why}\n${stderr.join('').slice(-2000)}`));
+    };
+    const timer = setTimeout(() => fail(`no output within ${SERVER_START_TIMEOUT_MS} ms`), SERVER_START_TIMEOUT_MS); // hang deadline; resolves on the first line
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      const match = /^open ((http:\/\/[^/]+:(\d+))\/\?token=\S+)$/.exec(line.trim());
+      if (!match) return fail(`first line was "${line}"`);
+      resolve({ child, openUrl: match[1]!, baseUrl: match[2]!, port: Number(match[3]) });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(`exited with code ${code}`);
+    });
+  });
+}
