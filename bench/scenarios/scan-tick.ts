@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { timeframeMs, type Candle, type Timeframe } from '../../shared/src/index.js';
-import { candleArrays } from '../../sdk/src/engine/marketSnapshots.js';
 import { FEATURE_NAMES, type FeatureRow } from '../../sdk/src/features/index.js';
-import type { BookTop, MarketSnapshot, SnapshotAnalysis } from '../../sdk/src/manipulation/index.js';
+import { computeMarketContext, type BookTop, type MarketSnapshot, type SnapshotAnalysis } from '../../sdk/src/manipulation/index.js';
 import { CandleRing } from '../../sdk/src/market/candleRing.js';
 import { Ranker, type RankingQueryInput, type RankingResult } from '../../sdk/src/ranking/index.js';
 import { createSignalEngine, IncrementalSignalEvaluator, type ClosedBar, type SignalCycle } from '../../sdk/src/signals/index.js';
@@ -21,7 +20,7 @@ import { median, writeResult } from '../lib.js';
 // - First ranking: snapshots, manipulation radar and ranking from scratch, once.
 // - Tick: every series closes a bar at one timestamp. The bars are pushed into the rings (the market
 //   layer's part), processed incrementally, then every symbol is re-snapshotted from its ring as the
-//   engine's adapter does (`candleArrays(ring.toArray())`), re-scored and ranked. Medians of 21
+//   engine's adapter does (`ring.columns()`), re-scored and ranked. Medians of 21
 //   ticks after 20 warm-up ticks (a live engine runs this on every close; V8 reaches its steady
 //   state after about 20).
 // - RSS: read at the end with no forced GC, holding the engine's rings (capacity 1,000, the market
@@ -167,7 +166,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
   /** Symbol `s`'s snapshot from its ranking-timeframe ring, as the engine's adapter builds it. */
   const snapshotOf = (s: number, nowMs: number, tick: number, book: BookTop): MarketSnapshot => {
     const m = markets[s]!;
-    const candles = candleArrays(rankingRings[s]!.toArray());
+    const candles = rankingRings[s]!.columns();
     const bars = candles.close.length;
     const close = candles.close[bars - 1]!;
     const basis = (unit(s, tick, 7) - 0.5) * 2e-3;
@@ -233,13 +232,22 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
 
   // First ranking from scratch (the rest of `evaluateAll`).
   const ranker = new Ranker();
+  /**
+   * The radar stage as the Ranker runs it: every symbol against the cycle's cross-section. The
+   * ranking stage then finds each analysis in the radar's cache (same snapshot, same context), so
+   * the radar is billed once, to this stage.
+   */
+  const radarWithContext = (snaps: readonly MarketSnapshot[]): SnapshotAnalysis[] => {
+    const market = computeMarketContext(snaps);
+    return snaps.map((snap) => ranker.radar.analyze(snap, market));
+  };
   let snapshots: MarketSnapshot[] = [];
   let analyses: SnapshotAnalysis[] = [];
   let ranking: RankingResult | null = null;
   const books0 = booksAt(-1);
   const firstRanking = {
     snapshots: cpuMs(() => (snapshots = books0.map((book, s) => snapshotOf(s, T0, -1, book)))).cpu,
-    manipulation: cpuMs(() => (analyses = snapshots.map((snap) => ranker.radar.analyze(snap)))).cpu,
+    manipulation: cpuMs(() => (analyses = radarWithContext(snapshots))).cpu,
     ranking: cpuMs(() => (ranking = ranker.rank(snapshots, RANKING_QUERY))).cpu,
   };
 
@@ -280,7 +288,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       }),
       cpuMs(() => (lastCycles = ev.onBarsClosed(bars).cycles)),
       cpuMs(() => (snapshots = books.map((book, s) => snapshotOf(s, closeMs, k, book)))),
-      cpuMs(() => (analyses = snapshots.map((snap) => ranker.radar.analyze(snap)))),
+      cpuMs(() => (analyses = radarWithContext(snapshots))),
       cpuMs(() => (ranking = ranker.rank(snapshots, RANKING_QUERY))),
     ];
     if (k < TICK_WARMUPS) continue;

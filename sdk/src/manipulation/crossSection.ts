@@ -112,13 +112,15 @@ export function computeMarketContext(snapshots: readonly MarketSnapshot[], thres
     for (let k = 1; k <= h; k++) {
       const r = last / (c.close[n - 1 - k] as number) - 1;
       (rets[k - 1] as Float64Array)[count] = Number.isFinite(r) ? r : 0;
-      if (isBenchmark) benchmarkRet[k - 1] = r;
+      if (isBenchmark && Number.isFinite(r)) benchmarkRet[k - 1] = r;
     }
     const ret1 = last / prev - 1;
     const lowEx = (c.low[n - 1] as number) / prev - 1;
     const highEx = (c.high[n - 1] as number) / prev - 1;
-    downExcursions[count] = lowEx;
-    upExcursions[count] = highEx;
+    // A bad high or low (NaN, infinite) counts as no excursion, as a bad close counts as no return:
+    // one NaN in a median's input would make the median arbitrary.
+    downExcursions[count] = Number.isFinite(lowEx) ? lowEx : 0;
+    upExcursions[count] = Number.isFinite(highEx) ? highEx : 0;
     if (ret1 <= -t.stressMove || lowEx <= -t.stressExcursion) down++;
     if (ret1 >= t.stressMove || highEx >= t.stressExcursion) up++;
     count++;
@@ -126,7 +128,8 @@ export function computeMarketContext(snapshots: readonly MarketSnapshot[], thres
       let sum = 0;
       for (let i = n - 25; i < n - 1; i++) sum += c.volume[i] as number;
       const mean = sum / 24;
-      if (mean > 0) volumeRatios[volumeCount++] = (c.volume[n - 1] as number) / mean;
+      const ratio = (c.volume[n - 1] as number) / mean;
+      if (mean > 0 && Number.isFinite(ratio)) volumeRatios[volumeCount++] = ratio;
     }
   }
   if (count < t.minSymbols) return null;

@@ -162,7 +162,8 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     const tickers = Object.values(raw).filter((t): t is CcxtTicker => t !== undefined);
     if (tickers.length === 0 || tickers.some((t) => t.bid !== undefined && t.bid !== null)) return;
     try {
-      const quotes = await guardedRead(this.guard, { operation: MarketOperation.fetchBidsAsks, weight: this.limits.weight('fetchBidsAsks') }, () => this.exchange.fetchBidsAsks());
+      // One try: the tickers are already in hand, and a retry's wait would hold them back.
+      const quotes = await guardedRead({ ...this.guard, maxAttempts: 1 }, { operation: MarketOperation.fetchBidsAsks, weight: this.limits.weight('fetchBidsAsks') }, () => this.exchange.fetchBidsAsks());
       for (const t of tickers) {
         const q = t.symbol ? quotes[t.symbol] : undefined;
         if (!q) continue;

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { ErrorCode } from '@perpscope/shared';
 import { describeError, InvalidInputError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { OrderState, type PositionSide, type StoredOrder, type Store } from '../store/index.js';
@@ -111,6 +112,8 @@ export class ProtectionManager {
   private readonly roundAmount: (symbol: string, amountBase: number) => number;
   private readonly stopRetryBackoffMs: readonly number[];
   private readonly markTrigger: MarkTriggerRule | null;
+  /** The last queued stop operation of each trade (see `withTrade`). */
+  private readonly tradeTurns = new Map<string, Promise<void>>();
   private readonly key: string;
 
   constructor(o: ProtectionManagerOptions) {
@@ -164,16 +167,43 @@ export class ProtectionManager {
    * A plan held by a mark trigger is checked against the price instead.
    */
   async onPrice(symbol: string, price: number): Promise<void> {
-    for (const plan of this.plans().filter((p) => p.symbol === symbol)) {
-      const move = this.stopMove(plan, price);
-      if (plan.markTrigger) {
-        // A held stop lives only in the plan: break-even and trailing tighten it there, the mark is
-        // checked against the tightened level, and the next try puts that level on the exchange.
-        const held = move ? this.tightenHeld(plan, move, price) : plan;
-        await this.watchMarkTrigger(held, plan.markTrigger, price);
-        continue;
-      }
-      if (move) await this.moveStop(move.plan, move.target, price, move.kind);
+    for (const { tradeId } of this.plans().filter((p) => p.symbol === symbol)) {
+      await this.withTrade(tradeId, async () => {
+        // Read again under the trade's turn: a drag or an earlier price may have moved it meanwhile.
+        const plan = this.plans().find((p) => p.tradeId === tradeId);
+        if (!plan) return;
+        const move = this.stopMove(plan, price);
+        if (plan.markTrigger) {
+          // A held stop lives only in the plan: break-even and trailing tighten it there, the mark is
+          // checked against the tightened level, and the next try puts that level on the exchange.
+          // A level the price is already through is left for the next price: moving the held stop
+          // there would exit at once, where on the exchange the same move is refused and the stop kept.
+          const held = move && !crossed(plan.side, price, move.target) ? this.tightenHeld(plan, move, price) : plan;
+          await this.watchMarkTrigger(held, plan.markTrigger, price);
+          return;
+        }
+        if (move) await this.moveStop(move.plan, move.target, price, move.kind);
+      });
+    }
+  }
+
+  /**
+   * Runs `fn` after every earlier call queued for the same trade has ended. Stop moves read the
+   * plan, wait on the venue, then save: two of them at once (a price and a trader's drag) would
+   * both replace the same old stop, leave two stops working and save from a stale plan.
+   */
+  private async withTrade<T>(tradeId: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.tradeTurns.get(tradeId) ?? Promise.resolve();
+    const run = before.then(fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tradeTurns.set(tradeId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.tradeTurns.get(tradeId) === tail) this.tradeTurns.delete(tradeId);
     }
   }
 
@@ -262,13 +292,15 @@ export class ProtectionManager {
    * add): the new stop first, then the old one cancelled.
    */
   async refreshStop(tradeId: string): Promise<boolean> {
-    const plan = this.plans().find((p) => p.tradeId === tradeId);
-    if (!plan) return false;
-    const old = this.liveStop(plan);
-    const placed = await this.placeStop(plan, plan.stopPrice, plan.stopAttempt + 1);
-    if (!placed) return false;
-    if (old) await this.broker.cancelOrder(old.clientOrderId).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'old stop not cancelled'));
-    return true;
+    return this.withTrade(tradeId, async () => {
+      const plan = this.plans().find((p) => p.tradeId === tradeId);
+      if (!plan) return false;
+      const old = this.liveStop(plan);
+      const placed = await this.placeStop(plan, plan.stopPrice, plan.stopAttempt + 1);
+      if (!placed) return false;
+      if (old) await this.broker.cancelOrder(old.clientOrderId).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'old stop not cancelled'));
+      return true;
+    });
   }
 
   /**
@@ -279,19 +311,26 @@ export class ProtectionManager {
    * order itself). A stop a mark trigger holds moves in the plan only.
    */
   async moveStopTo(tradeId: string, stopPrice: number): Promise<{ stopPrice: number; order: StoredOrder | undefined } | null> {
-    const plan = this.plans().find((p) => p.tradeId === tradeId);
-    if (!plan) return null;
     if (!(Number.isFinite(stopPrice) && stopPrice > 0)) {
       throw new InvalidInputError('stop', [{ path: 'stopPrice', received: String(stopPrice), expected: 'a price > 0' }]);
     }
-    if (plan.markTrigger) {
-      this.save({ ...plan, stopPrice });
-      this.store.events.append({ atMs: this.clock.nowMs(), type: 'stop_moved', ledger: this.broker.ledger, symbol: plan.symbol, payload: { tradeId, from: plan.stopPrice, to: stopPrice, by: 'trader', held: true } });
-      return { stopPrice, order: undefined };
-    }
-    await this.moveStop(plan, stopPrice, stopPrice, plan.stopKind ?? 'sl');
-    const after = this.plans().find((p) => p.tradeId === tradeId) ?? plan;
-    return { stopPrice: after.stopPrice, order: this.liveStop(after) };
+    return this.withTrade(tradeId, async () => {
+      const plan = this.plans().find((p) => p.tradeId === tradeId);
+      if (!plan) return null;
+      if (plan.markTrigger) {
+        throw new PerpscopeError(ErrorCode.InvalidInput, `The stop of ${plan.symbol} is not on the exchange (held on the mark at ${plan.stopPrice} while the venue refuses it): it cannot be moved until it is back`, {
+          details: { field: 'stopPrice', value: stopPrice, reason: 'stop_held_by_mark_trigger' },
+        });
+      }
+      // Only a stop the venue acknowledged is replaced: a move with none working would place a
+      // first stop beside one still in flight.
+      if (!this.liveStop(plan)) {
+        throw new PerpscopeError(ErrorCode.InvalidInput, `The stop of ${plan.symbol} is not working on the exchange yet; try again once it is`, { details: { field: 'stopPrice', value: stopPrice, reason: 'stop_not_live' } });
+      }
+      await this.moveStop(plan, stopPrice, stopPrice, plan.stopKind ?? 'sl');
+      const after = this.plans().find((p) => p.tradeId === tradeId) ?? plan;
+      return { stopPrice: after.stopPrice, order: this.liveStop(after) };
+    });
   }
 
   private async moveStop(plan: PlanState, target: number, price: number, kind: StopLeg): Promise<void> {

@@ -136,6 +136,18 @@ describe('ProtectionManager (paper)', () => {
     await expect(pm.moveStopTo('m1', Number.NaN)).rejects.toThrow(/stopPrice/);
   });
 
+  it('a drag and a price arriving together take turns: one stop works afterwards, at the later move', async () => {
+    const plan = await open('m2');
+    await pm.arm({ ...plan, breakEven: null, trailing: { mode: 'bps', bps: 200, minStepBps: 1 } });
+    broker.onOrderBook(SYMBOL, book(104));
+    // Both start before either has awaited anything: without turns both would replace the first stop.
+    const [dragged] = await Promise.all([pm.moveStopTo('m2', 99), pm.onPrice(SYMBOL, 104)]);
+    expect(dragged?.stopPrice, 'the drag went first').toBe(99);
+    const stops = openProtective('m2').filter((o) => o.purpose === 'stop_loss');
+    expect(stops.map((o) => o.triggerPrice), 'one stop working: the trail from 104 after the drag, 2% under it').toEqual([expect.closeTo(104 * 0.98, 9)]);
+    expect(pm.plans()[0]?.stopPrice).toBeCloseTo(104 * 0.98, 9);
+  });
+
   it('cancels stops and take-profits when the position closes, and never recreates them', async () => {
     await pm.arm(await open('t1'));
     const close = await broker.closePosition(SYMBOL, { tradeId: 't1' });
@@ -231,6 +243,14 @@ describe('ProtectionManager (paper)', () => {
       await price(99.9);
       expect(store.positions.get('paper', 'blofin', SYMBOL), 'the mark fell through break-even, far above the first stop at 98: closed').toBeUndefined();
       expect(exitReasonOf(store.orders.listByTrade('paper', 'r5').find((o) => o.purpose === 'exit'))).toBe('stop_fallback');
+    });
+
+    it('refuses a trader\'s move of a held stop without changing it', async () => {
+      const plan = await open('r6');
+      flaky(100);
+      expect(await settle(pm.arm({ ...plan, trailing: null, breakEven: null }))).toBe(false);
+      await expect(pm.moveStopTo('r6', 99)).rejects.toMatchObject({ details: { reason: 'stop_held_by_mark_trigger' } });
+      expect(pm.plans()[0]?.stopPrice, 'the held level is unchanged').toBe(98);
     });
 
     it('exits at market when the hold runs out with the venue still refusing', async () => {
