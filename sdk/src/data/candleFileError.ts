@@ -4,19 +4,28 @@ import { InvalidInputError, type FieldIssue } from '../core/errors.js';
 const MAX_ISSUES = 20;
 
 /**
- * A candle file that cannot be imported as it is. Each issue names the position
+ * A data file that cannot be read as it is. Each issue names the position
  * (`line 12, column 3 (high)`), the value found and what was expected; the message starts with
- * the file.
+ * what the file is and its path.
  */
-export class CandleFileError extends InvalidInputError {
-  override readonly name: string = 'CandleFileError';
+export class DataFileError extends InvalidInputError {
+  override readonly name: string = 'DataFileError';
   constructor(
+    what: string,
     readonly file: string,
     issues: readonly FieldIssue[],
     /** Issues found, including those beyond the ones listed. */
     readonly issueCount: number = issues.length,
   ) {
-    super(`candle file ${file}${issueCount > issues.length ? ` (first ${issues.length} of ${issueCount} problems shown)` : ''}`, issues);
+    super(`${what} ${file}${issueCount > issues.length ? ` (first ${issues.length} of ${issueCount} problems shown)` : ''}`, issues);
+  }
+}
+
+/** A candle file that cannot be imported as it is (see {@link DataFileError}). */
+export class CandleFileError extends DataFileError {
+  override readonly name: string = 'CandleFileError';
+  constructor(file: string, issues: readonly FieldIssue[], issueCount: number = issues.length) {
+    super('candle file', file, issues, issueCount);
   }
 }
 
@@ -28,6 +37,8 @@ export class FileIssues {
   constructor(
     readonly file: string,
     private readonly positionName: 'line' | 'row' = 'line',
+    /** The error the collected problems become (default: a candle file's). */
+    private readonly toError: (file: string, issues: readonly FieldIssue[], count: number) => DataFileError = (f, i, n) => new CandleFileError(f, i, n),
   ) {}
 
   get count(): number {
@@ -45,14 +56,14 @@ export class FileIssues {
     if (this.kept.length < MAX_ISSUES) this.kept.push({ path, received, expected });
   }
 
-  /** Throws a CandleFileError when anything was collected. */
+  /** Throws the file's error when anything was collected. */
   throwIfAny(): void {
-    if (this.total > 0) throw new CandleFileError(this.file, this.kept, this.total);
+    if (this.total > 0) throw this.toError(this.file, this.kept, this.total);
   }
 
   /** Adds a problem that stops the file and returns the error to throw. */
-  fatal(path: string, received: string, expected: string): CandleFileError {
+  fatal(path: string, received: string, expected: string): DataFileError {
     this.add(path, received, expected);
-    return new CandleFileError(this.file, this.kept, this.total);
+    return this.toError(this.file, this.kept, this.total);
   }
 }

@@ -115,15 +115,13 @@ describe('WeightedLimiter', () => {
     expect(limiter.stats().lastRequestMs, 'nothing sent yet').toBeNull();
     let done = 0;
     void limiter.schedule(1, async () => {
-      // A 250 ms round trip in simulated time: runUntil advances the clock, no wall time passes.
-      await clock.sleep(250);
+      await clock.sleep(250); // a 250 ms round trip in simulated time: runUntil advances the clock, no wall time passes
     }).then(() => done++);
     await runUntil(clock, () => done === 1, 10, 5_000);
     expect(limiter.stats().lastRequestMs).toBe(250);
     void limiter
       .schedule(1, async () => {
-        // A 40 ms round trip in simulated time, then a failure: runUntil advances the clock.
-        await clock.sleep(40);
+        await clock.sleep(40); // a 40 ms round trip in simulated time, then a failure: runUntil advances the clock
         throw new Error('timeout');
       })
       .catch(() => done++);

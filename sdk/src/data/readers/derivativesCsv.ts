@@ -1,22 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError, type FieldIssue } from '../../core/errors.js';
+import type { FieldIssue } from '../../core/errors.js';
+import { DataFileError, FileIssues } from '../candleFileError.js';
 import { csvLines, EARLIEST_MS, LATEST_MS, NUMBER_EXPECTED } from '../cells.js';
 
 const TIME_EXPECTED = 'a time in ms (or s, µs) since 1970, within 2000..2100';
 
-/** Issues listed per file: enough to fix a file in one pass. */
-const MAX_ISSUES = 20;
-
 /** A funding or open-interest file that cannot be read as it is; each issue names line, column, value and expectation. */
-export class DerivativesFileError extends InvalidInputError {
+export class DerivativesFileError extends DataFileError {
   override readonly name: string = 'DerivativesFileError';
-  constructor(
-    readonly file: string,
-    issues: readonly FieldIssue[],
-    readonly issueCount: number = issues.length,
-  ) {
-    super(`derivatives file ${file}${issueCount > issues.length ? ` (first ${issues.length} of ${issueCount} problems shown)` : ''}`, issues);
+  constructor(file: string, issues: readonly FieldIssue[], issueCount: number = issues.length) {
+    super('derivatives file', file, issues, issueCount);
   }
 }
 
@@ -42,22 +36,17 @@ interface Column {
 
 function readTable<K extends string>(file: string, columns: Record<K, Column>): Record<K, number>[] {
   const rows = csvLines(readFileSync(file, 'utf8'));
-  const issues: FieldIssue[] = [];
-  let total = 0;
-  const add = (path: string, received: string, expected: string) => {
-    total++;
-    if (issues.length < MAX_ISSUES) issues.push({ path, received, expected });
-  };
+  const issues = new FileIssues(file, 'line', (f, i, n) => new DerivativesFileError(f, i, n));
   const header = rows[0];
-  if (!header) throw new DerivativesFileError(file, [{ path: 'line 1 (header)', received: '""', expected: `a header naming ${Object.keys(columns).join(', ')}` }]);
+  if (!header) throw issues.fatal('line 1 (header)', '""', `a header naming ${Object.keys(columns).join(', ')}`);
   const names = header.cells.map((c) => c.toLowerCase());
   const at = {} as Record<K, number>;
   for (const key of Object.keys(columns) as K[]) {
     const i = names.findIndex((n) => columns[key].names.includes(n));
-    if (i < 0) add(`line ${header.line} (header)`, JSON.stringify(header.cells.join(',')), `a column named ${columns[key].names.join(' or ')}`);
+    if (i < 0) issues.add(`line ${header.line} (header)`, JSON.stringify(header.cells.join(',')), `a column named ${columns[key].names.join(' or ')}`);
     else at[key] = i;
   }
-  if (total > 0) throw new DerivativesFileError(file, issues, total);
+  issues.throwIfAny();
   const out: Record<K, number>[] = [];
   for (const { line, cells } of rows.slice(1)) {
     const row = {} as Record<K, number>;
@@ -72,13 +61,13 @@ function readTable<K extends string>(file: string, columns: Record<K, Column>): 
       if (!good) {
         ok = false;
         const expected = kind === 'time' ? TIME_EXPECTED : kind === 'nonNegative' ? 'a finite number >= 0' : NUMBER_EXPECTED;
-        add(`line ${line}, column ${at[key] + 1} (${header.cells[at[key]]})`, JSON.stringify(raw), expected);
+        issues.add(`line ${line}, column ${at[key] + 1} (${header.cells[at[key]]})`, JSON.stringify(raw), expected);
       }
       row[key] = v;
     }
     if (ok) out.push(row);
   }
-  if (total > 0) throw new DerivativesFileError(file, issues, total);
+  issues.throwIfAny();
   return out;
 }
 

@@ -214,10 +214,9 @@ function klines(ctx: SimContext, m: SimMarket, query: Query, now: number): Diale
   if (tfMs === undefined || code === null || !ctx.source.supportsTimeframe(tfMs)) return BN.badInterval();
   const limit = intParam(query, 'limit', 500, 1, 1500);
   if (typeof limit !== 'number') return limit;
-  const startTime = timeParam(query, 'startTime');
-  const endTime = timeParam(query, 'endTime');
-  if (typeof startTime === 'object' && startTime !== null) return startTime;
-  if (typeof endTime === 'object' && endTime !== null) return endTime;
+  const window = timeWindow(query);
+  if (!('startTime' in window)) return window;
+  const { startTime, endTime } = window;
   const at = ctx.tradingTime(m, now);
   const formingOpen = Math.floor(at / tfMs) * tfMs;
   const first = ctx.historyStartMs(m, tfMs);
@@ -262,10 +261,9 @@ function klines(ctx: SimContext, m: SimMarket, query: Query, now: number): Diale
 function fundingHistory(ctx: SimContext, faults: FaultState, symbols: SymbolIndex, query: Query, now: number): DialectReply {
   const limit = intParam(query, 'limit', 100, 1, 1000);
   if (typeof limit !== 'number') return limit;
-  const startTime = timeParam(query, 'startTime');
-  const endTime = timeParam(query, 'endTime');
-  if (typeof startTime === 'object' && startTime !== null) return startTime;
-  if (typeof endTime === 'object' && endTime !== null) return endTime;
+  const window = timeWindow(query);
+  if (!('startTime' in window)) return window;
+  const { startTime, endTime } = window;
   const id = query.get('symbol');
   const list = id ? [symbols.get(id)] : ctx.markets();
   if (list[0] === undefined) return BN.invalidSymbol();
@@ -296,10 +294,9 @@ function openInterestHistory(ctx: SimContext, symbols: SymbolIndex, query: Query
     if (periodMs === undefined) return BN.badParam('period', `Got "${period}", expected one of ${Object.keys(OI_PERIODS).join(', ')}.`);
     const limit = intParam(query, 'limit', 30, 1, 500);
     if (typeof limit !== 'number') return limit;
-    const startTime = timeParam(query, 'startTime');
-    const endTime = timeParam(query, 'endTime');
-    if (typeof startTime === 'object' && startTime !== null) return startTime;
-    if (typeof endTime === 'object' && endTime !== null) return endTime;
+    const window = timeWindow(query);
+    if (!('startTime' in window)) return window;
+    const { startTime, endTime } = window;
     const at = ctx.tradingTime(m, now);
     const earliest = Math.max(at - OI_HISTORY_MS, ctx.source.firstDataMs(m.symbol));
     const last = Math.floor(Math.min(at, endTime ?? Number.POSITIVE_INFINITY) / periodMs) * periodMs;
@@ -349,6 +346,15 @@ function intParam(query: Query, name: string, dflt: number, min: number, max: nu
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) return BN.badParam(name, `Got "${raw}", expected an integer ${min}..${max}.`);
   return Math.min(n, max);
+}
+
+/** `startTime` and `endTime` (each optional), or the reply refusing the first bad one. */
+function timeWindow(query: Query): { startTime: number | null; endTime: number | null } | DialectReply {
+  const startTime = timeParam(query, 'startTime');
+  if (typeof startTime === 'object' && startTime !== null) return startTime;
+  const endTime = timeParam(query, 'endTime');
+  if (typeof endTime === 'object' && endTime !== null) return endTime;
+  return { startTime, endTime };
 }
 
 function timeParam(query: Query, name: string): number | null | DialectReply {
