@@ -113,6 +113,24 @@ for (const [name, make] of Object.entries(implementations)) {
       expect(newest.openTimeMs).toBeLessThanOrEqual(receivedAtMs);
     });
 
+    it('streams prices over watchPrice where the source can, and answers NOT_SUPPORTED where it cannot', async () => {
+      const [m] = (await h.source.loadMarkets()).filter((x) => x.active);
+      const { watchTicker, watchMarkPrice } = h.source.limits.capabilities;
+      if (!watchTicker && !watchMarkPrice) {
+        await expect(h.source.watchPrice(m!.symbol)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+        return;
+      }
+      const first = await h.source.watchPrice(m!.symbol);
+      const second = await h.source.watchPrice(m!.symbol);
+      for (const tick of [first, second]) {
+        expect(tick.symbol).toBe(m!.symbol);
+        expect(tick.price).toBeGreaterThan(0);
+        expect(['mark', 'last']).toContain(tick.basis);
+        expect(tick.timestampMs, 'nothing from the future').toBeLessThanOrEqual(h.nowMs());
+      }
+      expect(second.timestampMs, 'pushes arrive in order').toBeGreaterThanOrEqual(first.timestampMs);
+    });
+
     it('reports health', () => {
       const health = h.source.health();
       expect(health.exchangeId).toBe(h.source.exchangeId);

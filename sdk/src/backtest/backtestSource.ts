@@ -1,6 +1,6 @@
 import { timeframeMs, type Candle, type FundingRate, type Market, type MarkPrice, type OpenInterest, type OrderBook, type Ticker, type Timeframe, type Trade } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
-import { ReplayMarketData, type ExchangeLimits, type FetchCandlesOptions, type MarketDataSource, type SourceHealth } from '../market/index.js';
+import { ReplayMarketData, type ExchangeLimits, type FetchCandlesOptions, type MarketDataSource, type PriceTick, type SourceHealth } from '../market/index.js';
 import { lowerBound } from '../market/candleSearch.js';
 import type { DerivativesHistory, RecordedDerivatives } from '../market/derivativesHistory.js';
 import type { RecordedOpenInterest } from '../data/readers/derivativesCsv.js';
@@ -120,6 +120,10 @@ export class BacktestMarketData implements MarketDataSource, RecordedDerivatives
 
   fetchMarkPrice(symbol: string): Promise<MarkPrice> {
     return this.replay.fetchMarkPrice(symbol);
+  }
+
+  watchPrice(symbol: string): Promise<PriceTick> {
+    return this.replay.watchPrice(symbol);
   }
 
   reconnect(): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type MarketDataSource,
   type MarketHealthSnapshot,
   type OrderFlowSnapshot,
+  type PriceTick,
   type UniverseGates,
   type UniverseMember,
 } from '../market/index.js';
@@ -111,6 +112,8 @@ export interface Engine {
   /** Refreshes and returns order-flow figures (book, trades, funding, OI, mark) for `symbol`. */
   refreshOrderFlow(symbol: string): Promise<OrderFlowSnapshot>;
   orderFlow(symbol: string): OrderFlowSnapshot | undefined;
+  /** The source's next websocket price push for `symbol` (see `MarketDataSource.watchPrice`). */
+  watchPrice(symbol: string): Promise<PriceTick>;
   health(): MarketHealthSnapshot;
   /** The in-process SimExchange when `exchange` is `sim`. */
   sim(): SimExchange | undefined;
@@ -300,6 +303,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     candles: (symbol, timeframe, count) => market?.candles(symbol, timeframe, count) ?? [],
     refreshOrderFlow: (symbol) => requireMarket().refreshOrderFlow(symbol),
     orderFlow: (symbol) => market?.orderFlow(symbol),
+    watchPrice: (symbol) => (resolved ? resolved.source.watchPrice(symbol) : Promise.reject(new Error('engine not started: call start() first'))),
     health: () => requireMarket().health(),
     sim: () => resolved?.sim,
     async refreshOrderFlows(symbols) {

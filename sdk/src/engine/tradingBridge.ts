@@ -1,12 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { OrderFlowSnapshot } from '../market/index.js';
+import type { OrderFlowSnapshot, PriceTick } from '../market/index.js';
 import type { RankingRow } from '../ranking/index.js';
 import type { RiskOrderFlow } from '../risk/index.js';
 import type { Signal } from '../signals/index.js';
 import type { BrokerEvent, PaperBroker, SignalOutcome, TradeSignal, TradingStack } from '../trading/index.js';
 import type { Engine } from './createEngine.js';
+import { HeldPriceStream, type TickVia } from './heldPriceStream.js';
 
 export interface TradingBridgeOptions {
   engine: Engine;
@@ -17,7 +18,11 @@ export interface TradingBridgeOptions {
   logger: Logger;
   /** Route selected signals to the AutoTrader (can be switched at run time). */
   autotrade: boolean;
-  /** How often open positions' symbols get fresh book, trades and mark (default 5 s). */
+  /**
+   * How often open positions' symbols get fresh book, trades and mark over REST (default 5 s).
+   * Stops move on websocket prices; this poll moves them only for a symbol whose socket has
+   * delivered nothing since the previous poll.
+   */
   positionRefreshMs?: number;
   onBrokerEvent?: (event: BrokerEvent) => void;
   onSignalOutcome?: (signal: Signal, outcome: SignalOutcome) => void;
@@ -70,8 +75,10 @@ export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quo
 /**
  * Connects an engine to a trading stack: feeds the paper broker the book, tape, mark and funding
  * it fills against; routes selected signals through the AutoTrader (and so through RiskPolicy);
- * moves protection on each bar close and on the mark of every open-position refresh. The same
- * bridge serves `perpscope run` and the desktop host.
+ * moves protection on each bar close, on each websocket price push of a held symbol (one update
+ * per symbol at a time, the newest price next), and on the REST mark of the open-position refresh
+ * when the socket has not delivered since the previous one. The same bridge serves `perpscope run`
+ * and the desktop host.
  */
 export class TradingBridge {
   private autotrade: boolean;
@@ -87,9 +94,24 @@ export class TradingBridge {
   private readonly inFlight = new Set<Promise<void>>();
   /** The kill switch as last reported (null: not yet), so each change is reported once. */
   private killOn: boolean | null = null;
+  /** Websocket prices of held symbols; the REST refresh covers a symbol whose socket is down or silent. */
+  private readonly prices: HeldPriceStream;
+  /** When the previous open-position refresh ran: a push since then means the socket is delivering. */
+  private lastRefreshMs: number;
 
   constructor(private readonly o: TradingBridgeOptions) {
     this.autotrade = o.autotrade;
+    this.lastRefreshMs = o.clock.nowMs();
+    const refreshMs = o.positionRefreshMs ?? 5_000;
+    this.prices = new HeldPriceStream({
+      watch: (symbol) => o.engine.watchPrice(symbol),
+      onTick: (tick, via) => this.onTick(tick, via),
+      clock: o.clock,
+      logger: o.logger,
+      // Scaled to the refresh interval, so an accelerated sim clock backs off over the same wall
+      // time as a live one does on the default 5 s: 250 ms doubling up to 30 s.
+      backoff: { baseMs: refreshMs / 20, maxMs: refreshMs * 6, factor: 2 },
+    });
   }
 
   start(): void {
@@ -99,6 +121,7 @@ export class TradingBridge {
         if (event.type === 'position') {
           if (event.position) this.held.add(event.symbol);
           else this.held.delete(event.symbol);
+          this.prices.sync(this.held);
         }
         if (event.type === 'position' && event.position === null) this.onPositionClosed(event.symbol);
         this.o.onBrokerEvent?.(event);
@@ -109,6 +132,7 @@ export class TradingBridge {
       .fetchPositions()
       .then((positions) => {
         for (const p of positions) this.held.add(p.symbol);
+        this.prices.sync(this.held);
       })
       .catch((err: unknown) => this.warn('position read for the manipulation watch failed', '*', err));
     this.unsubscribe.push(
@@ -137,6 +161,7 @@ export class TradingBridge {
   stop(): void {
     this.stopped = true;
     this.cancelTimer();
+    this.prices.stop();
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
@@ -172,6 +197,18 @@ export class TradingBridge {
     const mark = flow.markPrice?.markPrice ?? flow.book?.mid;
     if (mark !== undefined) paper.onMarkPrice(symbol, mark, flow.updatedAtMs);
     if (flow.funding?.nextFundingTimeMs !== undefined) paper.onFunding(symbol, flow.funding.rate, flow.funding.nextFundingTimeMs, mark);
+  }
+
+  /**
+   * One price of a held symbol, never two at once for a symbol: a push also feeds the paper broker
+   * its mark (a poll's mark was fed with the rest of its order flow), then break-even and trailing
+   * move on it. How often a stop is replaced stays bounded by the trailing rule's minimum step and
+   * amend interval, however often prices arrive.
+   */
+  private onTick(tick: PriceTick, via: TickVia): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (via === 'push') this.o.paper?.onMarkPrice(tick.symbol, tick.price, this.o.clock.nowMs());
+    return this.o.stack.autoTrader.onPrice(tick.symbol, tick.price);
   }
 
   private async onSignal(signal: Signal): Promise<void> {
@@ -215,21 +252,28 @@ export class TradingBridge {
     });
   }
 
-  /** Keeps open positions' market data fresh so marks, stops, limits and funding apply, and moves their stops on the mark. */
+  /**
+   * Keeps open positions' market data fresh so marks, stops, limits and funding apply, and moves
+   * their stops on the mark where the websocket has not delivered a price since the last refresh.
+   */
   private async refreshOpen(): Promise<void> {
     if (this.refreshing) return;
     this.refreshing = true;
+    const since = this.lastRefreshMs;
+    this.lastRefreshMs = this.o.clock.nowMs();
     try {
       const positions = await this.o.stack.broker.fetchPositions();
       const held = new Set(positions.map((p) => p.symbol));
+      // The broker's positions are the truth: a missed position event still gets (or loses) its stream.
+      this.prices.sync(held);
       const symbols = new Set([...held, ...this.o.stack.broker.openOrders().map((o) => o.symbol)]);
       for (const symbol of symbols) {
         const flow = await this.refresh(symbol).catch((err: unknown) => this.warn('order-flow refresh failed', symbol, err));
-        // Break-even and trailing move on the mark read here, every refresh, not only at bar
-        // closes up to a bar late; the trailing amend interval bounds how often a stop is replaced.
+        // The fallback for a socket that failed or went silent: break-even and trailing move on the
+        // mark read here, through the same one-at-a-time queue as the pushes.
         const mark = flow ? (flow.markPrice?.markPrice ?? flow.book?.mid) : undefined;
-        if (held.has(symbol) && mark !== undefined) {
-          await this.o.stack.autoTrader.onPrice(symbol, mark).catch((err: unknown) => this.warn('protection update failed', symbol, err));
+        if (flow && held.has(symbol) && mark !== undefined && !this.prices.pushedSince(symbol, since)) {
+          await this.prices.offer({ symbol, timestampMs: flow.updatedAtMs, price: mark, basis: flow.markPrice ? 'mark' : 'last' });
         }
       }
     } finally {

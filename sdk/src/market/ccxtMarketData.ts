@@ -20,8 +20,8 @@ import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker.js'
 import { limitsForExchange, MarketOperation, type ExchangeLimits } from './exchangeLimits.js';
 import { guardedRead, type ReadGuard } from './guardedRead.js';
 import type { DerivativesHistoryFetcher } from './derivativesHistory.js';
-import type { BackoffWindow, FetchCandlesOptions, MarketDataSource, SourceHealth } from './marketDataSource.js';
-import { addBadData, MarketDataIssueReason, MarketDataKind, sanitizeFunding, type BadDataCounts, type MarketDataIssue, type SanitizeOptions, type TradeCursor } from './sanitizeMarketData.js';
+import type { BackoffWindow, FetchCandlesOptions, MarketDataSource, PriceTick, SourceHealth } from './marketDataSource.js';
+import { addBadData, MarketDataIssueReason, MarketDataKind, sanitizeFunding, sanitizeMarkPrice, type BadDataCounts, type MarketDataIssue, type SanitizeOptions, type TradeCursor } from './sanitizeMarketData.js';
 import { WeightedLimiter } from './weightedLimiter.js';
 
 export interface CcxtMarketDataOptions {
@@ -316,6 +316,40 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
       (err: unknown) => this.unparseable(err, MarketDataKind.markPrice, 'fetchMarkPrice', symbol),
     );
     return this.checked('markPrice', 'fetchMarkPrice', symbol, (cursorMs) => markPriceFromCcxt(symbol, raw, this.clock.nowMs(), cursorMs, this.sanitize));
+  }
+
+  /**
+   * The next price push: ccxt pro `watchMarkPrice` where the exchange streams marks, else
+   * `watchTicker`'s last (BloFin's `tickers` channel has no mark). A push that fails the mark
+   * checks (non-positive, out of order) is dropped, counted and logged, and the next one awaited:
+   * a watch resolves only with a usable price. Pushes keep their own time cursor, apart from the
+   * REST mark's, so a REST read stamped later never makes the next push look out of order.
+   */
+  async watchPrice(symbol: string): Promise<PriceTick> {
+    const { watchMarkPrice, watchTicker } = this.limits.capabilities;
+    if (!watchMarkPrice && !watchTicker) {
+      throw new ExchangeRejectedError(ErrorCode.NotSupported, `${this.exchangeId} streams no ticker or mark price`, { details: { exchange: this.exchangeId, symbol } });
+    }
+    const operation = watchMarkPrice ? 'watchMarkPrice' : 'watchTicker';
+    const key = `pricePush|${symbol}`;
+    for (;;) {
+      let raw: CcxtTicker;
+      try {
+        raw = watchMarkPrice ? await this.exchange.watchMarkPrice(symbol) : await this.exchange.watchTicker(symbol);
+      } catch (err) {
+        this.wsErrors++;
+        throw mapCcxtError(err, { exchange: this.exchangeId, operation, symbol });
+      }
+      const mark = typeof raw.markPrice === 'number' ? raw.markPrice : undefined;
+      const price = mark ?? raw.last ?? raw.close ?? Number.NaN;
+      const stamped = typeof raw.timestamp === 'number';
+      const timestampMs = stamped ? (raw.timestamp as number) : this.clock.nowMs();
+      const checked = sanitizeMarkPrice({ symbol, timestampMs, markPrice: price }, stamped ? this.timeCursors.get(key) : undefined, this.sanitize);
+      this.note(operation, symbol, checked.issues);
+      if (!checked.value) continue;
+      if (stamped) this.advance(key, checked.cursorMs);
+      return { symbol, timestampMs, price: checked.value.markPrice, basis: mark !== undefined ? 'mark' : 'last' };
+    }
   }
 
   async reconnect(): Promise<void> {

@@ -28,6 +28,10 @@ export interface MarketCapabilities {
   watchOHLCV: boolean;
   watchOrderBook: boolean;
   watchTrades: boolean;
+  /** ccxt pro `watchTicker`: a price stream where no mark-price stream exists (BloFin `tickers`). */
+  watchTicker?: boolean;
+  /** ccxt pro `watchMarkPrice` (Binance USD-M `markPrice@1s`); preferred over tickers when present. */
+  watchMarkPrice?: boolean;
   fetchTickers: boolean;
   /** Best bid and ask of every symbol in one call, for exchanges whose 24h tickers carry none (Binance USD-M). */
   fetchBidsAsks?: boolean;
@@ -70,6 +74,8 @@ const ALL_CAPABLE: MarketCapabilities = {
   watchOHLCV: true,
   watchOrderBook: true,
   watchTrades: true,
+  watchTicker: true,
+  watchMarkPrice: false,
   fetchTickers: true,
   fetchFundingRate: true,
   fetchOpenInterest: true,
@@ -121,7 +127,7 @@ export const BINANCE_USDM_LIMITS: ExchangeLimits = {
         return 1;
     }
   },
-  capabilities: ALL_CAPABLE,
+  capabilities: { ...ALL_CAPABLE, watchMarkPrice: true },
 };
 
 /** HTX linear swaps: 800 market-data requests per second per IP, up to 2,000 candles per call. */
@@ -163,6 +169,8 @@ function capabilitiesFrom(has: Record<string, unknown>): MarketCapabilities {
     watchOHLCV: yes('watchOHLCV'),
     watchOrderBook: yes('watchOrderBook'),
     watchTrades: yes('watchTrades'),
+    watchTicker: yes('watchTicker'),
+    watchMarkPrice: yes('watchMarkPrice'),
     fetchTickers: yes('fetchTickers'),
     fetchBidsAsks: yes('fetchBidsAsks'),
     fetchFundingRate: yes('fetchFundingRate'),

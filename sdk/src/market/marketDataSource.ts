@@ -18,6 +18,18 @@ export interface BackoffWindow {
   untilMs: number;
 }
 
+/**
+ * One websocket price for a symbol. `basis` says which price it is: the exchange's mark price
+ * where the venue streams one (Binance USD-M `markPrice`), else the last trade of the ticker
+ * channel (BloFin's `tickers` carry no mark).
+ */
+export interface PriceTick {
+  symbol: string;
+  timestampMs: number;
+  price: number;
+  basis: 'mark' | 'last';
+}
+
 /** Transport health of a source. */
 export interface SourceHealth {
   exchangeId: string;
@@ -52,6 +64,12 @@ export interface MarketDataSource {
   fetchFundingRate(symbol: string): Promise<FundingRate>;
   fetchOpenInterest(symbol: string): Promise<OpenInterest>;
   fetchMarkPrice(symbol: string): Promise<MarkPrice>;
+  /**
+   * Resolves with the next websocket price push for `symbol` (mark price where streamed, else the
+   * ticker's last); rejects when the socket fails, or with NOT_SUPPORTED where the source streams
+   * no price (then REST reads are the only prices).
+   */
+  watchPrice(symbol: string): Promise<PriceTick>;
   /** Drops websocket connections so pending watches fail and resubscribe (silent sockets). */
   reconnect(): Promise<void>;
   health(): SourceHealth;

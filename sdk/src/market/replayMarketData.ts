@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { ExchangeRejectedError, UnknownSymbolError } from '../core/errors.js';
 import { BreakerState } from './circuitBreaker.js';
 import type { ExchangeLimits } from './exchangeLimits.js';
-import type { FetchCandlesOptions, MarketDataSource, SourceHealth } from './marketDataSource.js';
+import type { FetchCandlesOptions, MarketDataSource, PriceTick, SourceHealth } from './marketDataSource.js';
 import { lowerBound } from './candleSearch.js';
 
 export interface ReplayMarketDataOptions {
@@ -28,6 +28,8 @@ const REPLAY_LIMITS: ExchangeLimits = {
     watchOHLCV: true,
     watchOrderBook: false,
     watchTrades: false,
+    watchTicker: false,
+    watchMarkPrice: false,
     fetchTickers: true,
     fetchFundingRate: false,
     fetchOpenInterest: false,
@@ -49,7 +51,7 @@ function defaultMarket(symbol: string): Market {
  * forming bar as just opened (open = high = low = close, no volume). `watchCandles` resolves at
  * each bar close with the closed bar and the next one opening, so the service confirms bars on
  * the same path as live. Order book, trades, funding, open interest and mark price are not
- * stored and answer `NotSupported`.
+ * stored and answer `NotSupported`, and so does the price stream: prices move at bar closes.
  *
  * @example
  * const clock = new SimulatedClock(startMs);
@@ -166,6 +168,10 @@ export class ReplayMarketData implements MarketDataSource {
 
   fetchMarkPrice(symbol: string): Promise<MarkPrice> {
     return Promise.reject(this.notStored('mark prices', symbol));
+  }
+
+  watchPrice(symbol: string): Promise<PriceTick> {
+    return Promise.reject(this.notStored('price pushes', symbol));
   }
 
   reconnect(): Promise<void> {

@@ -94,6 +94,9 @@ export class FakeSource implements MarketDataSource {
   fetchMarkPrice(): never {
     throw new ExchangeRejectedError(ErrorCode.NotSupported, 'no mark');
   }
+  watchPrice(): Promise<never> {
+    return Promise.reject(new ExchangeRejectedError(ErrorCode.NotSupported, 'no price stream'));
+  }
 
   reconnect(): Promise<void> {
     this.reconnects++;

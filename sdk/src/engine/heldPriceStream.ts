@@ -1,0 +1,186 @@
+import { ErrorCode } from '@perpscope/shared';
+import { mapCcxtError } from '../core/ccxtErrors.js';
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { DEFAULT_BACKOFF, fullJitterBackoffMs, type BackoffOptions } from '../market/backoff.js';
+import type { PriceTick } from '../market/index.js';
+
+/**
+ * Runs `handle` for one key at a time, newest value first in line: a value offered while the
+ * key's handler runs waits, and a newer one replaces it. A burst of prices for one symbol so costs
+ * at most the call under way plus one with the newest price; it never stacks up calls, and two
+ * calls for one key never overlap. Different keys run independently.
+ */
+export class LatestPerKey<V> {
+  private readonly slots = new Map<string, { next: { value: V } | undefined; done: Promise<void> }>();
+
+  constructor(
+    private readonly handle: (key: string, value: V) => Promise<void>,
+    private readonly onError: (key: string, err: unknown) => void,
+  ) {}
+
+  /** Resolves once `value`, or a newer value that replaced it, has been handled; never rejects (errors go to `onError`). */
+  offer(key: string, value: V): Promise<void> {
+    const slot = this.slots.get(key);
+    if (slot) {
+      slot.next = { value };
+      return slot.done;
+    }
+    let settle = () => {};
+    const fresh = { next: { value } as { value: V } | undefined, done: new Promise<void>((resolve) => (settle = resolve)) };
+    // In the map before the first call starts, so an offer made from inside it queues behind it.
+    this.slots.set(key, fresh);
+    const drained = this.drain(key, fresh);
+    drained.then(settle, settle);
+    return drained;
+  }
+
+  /** Whether a call for `key` is under way or waiting. */
+  busy(key: string): boolean {
+    return this.slots.has(key);
+  }
+
+  private async drain(key: string, slot: { next: { value: V } | undefined }): Promise<void> {
+    try {
+      while (slot.next) {
+        const { value } = slot.next;
+        slot.next = undefined;
+        try {
+          await this.handle(key, value);
+        } catch (err) {
+          this.onError(key, err);
+        }
+      }
+    } finally {
+      this.slots.delete(key);
+    }
+  }
+}
+
+export interface HeldPriceStreamOptions {
+  /** The next websocket price for a symbol (`MarketDataSource.watchPrice`). */
+  watch: (symbol: string) => Promise<PriceTick>;
+  /**
+   * Called with each price, one call per symbol at a time, newest price first in line (see
+   * {@link LatestPerKey}); `via` tells a websocket push from a price offered by a REST poll.
+   */
+  onTick: (tick: PriceTick, via: TickVia) => Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  /** Pause between failed watches (default {@link DEFAULT_BACKOFF}), on `clock`. */
+  backoff?: BackoffOptions;
+  /** Source of randomness for jitter (default Math.random). */
+  random?: () => number;
+}
+
+/** Where a price came from: a websocket push, or a REST poll offering it through the same queue. */
+export type TickVia = 'push' | 'poll';
+
+interface Loop {
+  stopped: boolean;
+  cancelPause?: () => void;
+}
+
+/**
+ * One websocket price loop per held symbol: started and stopped with `sync` as positions open and
+ * close, resubscribing with jittered backoff when the socket fails, and ended for good on a symbol
+ * the source cannot stream (NOT_SUPPORTED, BAD_SYMBOL). `pushedSince` tells a REST poll whether
+ * the socket has been delivering, so the poll moves stops only when it has not.
+ */
+export class HeldPriceStream {
+  private readonly loops = new Map<string, Loop>();
+  private readonly lastPushMs = new Map<string, number>();
+  private readonly ticks: LatestPerKey<{ tick: PriceTick; via: TickVia }>;
+  /** Symbols the source cannot stream: not watched again. */
+  private readonly unstreamable = new Set<string>();
+  /** The source streams no price at all (NOT_SUPPORTED): no loop starts. */
+  private sourceStreamsNothing = false;
+  private closed = false;
+
+  constructor(private readonly o: HeldPriceStreamOptions) {
+    this.ticks = new LatestPerKey<{ tick: PriceTick; via: TickVia }>(
+      (_symbol, { tick, via }) => o.onTick(tick, via),
+      (symbol, err) => o.logger.warn({ symbol, err: describeError(err) }, 'protection update on a price failed'),
+    );
+  }
+
+  /** Watches exactly `symbols`: loops start for new ones and stop for the rest. */
+  sync(symbols: Iterable<string>): void {
+    if (this.closed) return;
+    const want = new Set(symbols);
+    for (const [symbol, loop] of this.loops) if (!want.has(symbol)) this.end(symbol, loop);
+    if (this.sourceStreamsNothing) return;
+    for (const symbol of want) {
+      if (this.loops.has(symbol) || this.unstreamable.has(symbol)) continue;
+      const loop: Loop = { stopped: false };
+      this.loops.set(symbol, loop);
+      this.run(symbol, loop).catch((err: unknown) => this.o.logger.warn({ symbol, err: describeError(err) }, 'price stream loop failed'));
+    }
+  }
+
+  /** Symbols with a running loop. */
+  watching(): string[] {
+    return [...this.loops.keys()];
+  }
+
+  /** Whether a push for `symbol` arrived at or after `sinceMs` (on the stream's clock). */
+  pushedSince(symbol: string, sinceMs: number): boolean {
+    const at = this.lastPushMs.get(symbol);
+    return at !== undefined && at >= sinceMs;
+  }
+
+  /** Offers a price read elsewhere (a REST poll) through the same one-at-a-time queue as the pushes. */
+  offer(tick: PriceTick): Promise<void> {
+    return this.ticks.offer(tick.symbol, { tick, via: 'poll' });
+  }
+
+  stop(): void {
+    this.closed = true;
+    for (const [symbol, loop] of this.loops) this.end(symbol, loop);
+  }
+
+  private end(symbol: string, loop: Loop): void {
+    loop.stopped = true;
+    loop.cancelPause?.();
+    this.loops.delete(symbol);
+    this.lastPushMs.delete(symbol);
+  }
+
+  private async run(symbol: string, loop: Loop): Promise<void> {
+    const { clock, logger } = this.o;
+    let attempt = 0;
+    while (!loop.stopped) {
+      let tick: PriceTick;
+      try {
+        tick = await this.o.watch(symbol);
+      } catch (err) {
+        if (loop.stopped) return;
+        const error = mapCcxtError(err, { exchange: 'price stream', operation: 'watchPrice', symbol });
+        if (error.code === ErrorCode.NotSupported || error.code === ErrorCode.BadSymbol) {
+          if (error.code === ErrorCode.NotSupported) this.sourceStreamsNothing = true;
+          else this.unstreamable.add(symbol);
+          logger.info({ symbol, code: error.code }, 'no websocket prices; stops move on REST marks');
+          if (this.loops.get(symbol) === loop) this.loops.delete(symbol);
+          return;
+        }
+        const pauseMs = fullJitterBackoffMs(attempt++, this.o.backoff ?? DEFAULT_BACKOFF, this.o.random ?? Math.random);
+        logger.debug({ symbol, code: error.code, pauseMs }, 'price stream failed; resubscribing (REST marks cover meanwhile)');
+        await new Promise<void>((resolve) => {
+          const cancel = clock.setTimer(pauseMs, resolve);
+          loop.cancelPause = () => {
+            cancel();
+            resolve();
+          };
+        });
+        delete loop.cancelPause;
+        continue;
+      }
+      if (loop.stopped) return;
+      attempt = 0;
+      this.lastPushMs.set(symbol, clock.nowMs());
+      // Not awaited: the next push is awaited at once, and the queue keeps only the newest meanwhile.
+      this.ticks.offer(symbol, { tick, via: 'push' }).catch((err: unknown) => logger.warn({ symbol, err: describeError(err) }, 'price push handling failed'));
+    }
+  }
+}
