@@ -13,15 +13,24 @@ import type { SimExchange } from '../sim/index.js';
 export const SIM_TEST_API_KEY = { apiKey: 'perpscope-sim-key', secret: 'perpscope-sim-secret', password: 'perpscope-sim-pass' } as const;
 
 /**
+ * The ccxt client that trades on an in-process SimExchange, by the dialect it speaks: ccxt's real
+ * `blofin` or `binanceusdm` class pointed at loopback. Without `secret` it signs with the sim's own
+ * test key. The class decides the order gateway (see createOrderGateway).
+ */
+export async function simTradingClient(sim: SimExchange, timeoutMs: number, secret?: ExchangeSecret): Promise<Exchange> {
+  const { createBinanceUsdmClient, createBlofinClient } = await import('../sim/index.js');
+  const credentials = secret ? { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) } : {};
+  const options = { ...credentials, timeout: timeoutMs, enableRateLimit: true };
+  return (sim.dialect === 'binanceusdm' ? createBinanceUsdmClient(sim, options) : createBlofinClient(sim, options)) as unknown as Exchange;
+}
+
+/**
  * The ccxt client a live session trades through: SimExchange's private API when the engine runs
  * on the sim (it checks the signature against its test key), else the exchange's own ccxt class.
  */
 export async function liveExchangeClient(venue: string, secret: ExchangeSecret, sim: SimExchange | undefined, timeoutMs: number): Promise<Exchange> {
   const credentials = { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) };
-  if (sim) {
-    const { createBlofinClient } = await import('../sim/index.js');
-    return createBlofinClient(sim, { ...credentials, timeout: timeoutMs, enableRateLimit: true }) as unknown as Exchange;
-  }
+  if (sim) return simTradingClient(sim, timeoutMs, secret);
   const client = createCcxtExchange(venue, { timeoutMs });
   Object.assign(client, credentials, { enableRateLimit: true });
   return client;

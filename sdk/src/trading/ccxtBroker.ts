@@ -9,7 +9,8 @@ import { uniqueSignNonces } from '../sim/uniqueNonce.js';
 import { Ledger, OrderState, type StoredOrder } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
-import { CCXT_TICK_SIZE, CcxtOrderGateway, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, isExchangeUnavailable, isTimestampRejection, retryRead, type ReadRetry } from './ccxtGateway.js';
+import { CCXT_TICK_SIZE, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, isExchangeUnavailable, isTimestampRejection, retryRead, type CcxtGatewayBase, type ReadRetry } from './ccxtGateway.js';
+import { createOrderGateway } from './orderGateways.js';
 import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
 import { LeverageSync } from './leverageSync.js';
 import { OrderLedger } from './orderLedger.js';
@@ -26,7 +27,8 @@ export interface CcxtBrokerOptions {
   clock: Clock;
   risk: RiskPolicy;
   /**
-   * A ccxt exchange with credentials (`new ccxt.pro.blofin({...})`, or `createBlofinClient(sim)`).
+   * A ccxt exchange with credentials (`new ccxt.pro.blofin({...})`, `createBlofinClient(sim)`, or
+   * binanceusdm's); its class picks the order gateway (see createOrderGateway).
    * The broker installs `uniqueSignNonces` on it: concurrent private calls never share a nonce.
    */
   exchange: Exchange;
@@ -75,7 +77,7 @@ export class CcxtBroker implements Broker {
   readonly ledger = Ledger.Live;
   readonly exchange: string;
   readonly orders: OrderLedger;
-  readonly gateway: CcxtOrderGateway;
+  readonly gateway: CcxtGatewayBase;
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly risk: RiskPolicy;
@@ -114,7 +116,7 @@ export class CcxtBroker implements Broker {
     this.probeIntervalMs = o.probeIntervalMs ?? 0;
     this.errorBurst = o.errorBurst === undefined ? { maxErrors: 5, windowMs: 60_000 } : o.errorBurst;
     this.clockSync = ExchangeClockSync.for(o.exchange, () => this.timeProbe(), o.clockSamples ?? 3);
-    this.gateway = new CcxtOrderGateway(o.exchange, this.exchange, o.clock, this.retry, () => this.resyncClock());
+    this.gateway = createOrderGateway(o.exchange, this.exchange, o.clock, this.retry, () => this.resyncClock());
     const prefix = o.prefix ?? DEFAULT_CLIENT_ID_PREFIX;
     this.prefix = prefix;
     this.orders = new OrderLedger({

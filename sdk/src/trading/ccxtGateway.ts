@@ -1,50 +1,25 @@
 import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
 import { ErrorCode } from '@perpscope/shared';
-import { failedItem, mapCcxtError, unwrapItemError } from '../core/ccxtErrors.js';
-import type { Clock } from '../core/clock.js';
-import { OrderError, PerpscopeError } from '../core/errors.js';
-import { baseToContracts, contractSizeOf, contractsToBase } from '../market/contractUnits.js';
+import { failedItem, mapCcxtError } from '../core/ccxtErrors.js';
+import { OrderError } from '../core/errors.js';
+import { contractsToBase } from '../market/contractUnits.js';
 import type { StoredOrder } from '../store/index.js';
-import type { ExchangeFill, ExchangeOrderView, OrderGateway } from './gateway.js';
+import { CcxtGatewayBase, orderViewStatus, type AdoptedIntent, type OpenExchangeOrder } from './ccxtGatewayBase.js';
+import type { ExchangeFill, ExchangeOrderView } from './gateway.js';
 
-/** Retry policy for reads (writes are never retried here: the ledger decides). */
-export interface ReadRetry {
-  attempts: number;
-  baseMs: number;
-  maxMs: number;
-  random: () => number;
-}
-
-export const DEFAULT_READ_RETRY: ReadRetry = { attempts: 4, baseMs: 200, maxMs: 5_000, random: Math.random };
-
-/**
- * Runs a read, retrying retryable errors (network, 429, 5xx, timeouts) with exponential backoff
- * and jitter. Non-retryable errors (auth, bad request) surface at once. A timestamp rejection is
- * retried only after `resync` corrected the clock (without one, retrying cannot help).
- */
-export async function retryRead<T>(
-  clock: Clock,
-  retry: ReadRetry,
-  context: { exchange: string; operation: string; symbol?: string },
-  fn: () => Promise<T>,
-  resync?: () => Promise<void>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const e = mapCcxtError(err, context);
-      if (isTimestampRejection(e)) {
-        if (!resync || attempt >= retry.attempts) throw e;
-        await resync();
-        continue;
-      }
-      if (!e.retryable || attempt >= retry.attempts) throw e;
-      const base = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
-      await clock.sleep(Math.round(base * (0.5 + retry.random())));
-    }
-  }
-}
+export {
+  CCXT_TICK_SIZE,
+  CcxtGatewayBase,
+  DEFAULT_READ_RETRY,
+  isAuthFailure,
+  isExchangeUnavailable,
+  isTimestampRejection,
+  orderViewStatus,
+  retryRead,
+  type AdoptedIntent,
+  type OpenExchangeOrder,
+  type ReadRetry,
+} from './ccxtGatewayBase.js';
 
 type Raw = Record<string, unknown>;
 
@@ -58,31 +33,10 @@ interface BlofinImplicit {
   privateGetTradeOrdersTpslPending(params: Raw): Promise<Raw>;
 }
 
-const TRIGGER_TYPES = new Set(['stop_market', 'take_profit_market']);
-/**
- * ccxt's `TICK_SIZE` precision mode (ccxt.TICK_SIZE; not a named export of its ESM entry):
- * `precision.amount` is then a step, not a count of decimals.
- */
-export const CCXT_TICK_SIZE = 4;
-
 /** Rows per history page asked for (BloFin's maximum; its default is 20). */
 export const HISTORY_PAGE_LIMIT = 100;
 /** Pages read before a history walk gives up (a bound, far above any real backlog). */
 const MAX_HISTORY_PAGES = 1_000;
-
-/**
- * The one place an exchange order's state becomes the ledger's. The raw BloFin state decides
- * where ccxt's status misleads: `partially_canceled` (a cancel after a partial fill) is passed
- * through unmapped by ccxt, and `order_failed` is mapped to canceled although the exchange refused it.
- */
-export function orderViewStatus(rawState: unknown, ccxtStatus: string | undefined): ExchangeOrderView['status'] {
-  if (rawState === 'partially_canceled') return 'canceled';
-  if (rawState === 'order_failed') return 'rejected';
-  if (ccxtStatus === 'closed') return 'filled';
-  if (ccxtStatus === 'canceled' || ccxtStatus === 'expired') return 'canceled';
-  if (ccxtStatus === 'rejected') return 'rejected';
-  return 'open';
-}
 
 /**
  * The OrderGateway over ccxt's real `blofin` class. Amounts are converted between base units
@@ -90,48 +44,7 @@ export function orderViewStatus(rawState: unknown, ccxtStatus: string | undefine
  * BloFin's order-detail endpoints; stops and take-profits are BloFin TP/SL orders (reduce-only,
  * living on the exchange).
  */
-export class CcxtOrderGateway implements OrderGateway {
-  constructor(
-    readonly ex: Exchange,
-    readonly exchangeId: string,
-    private readonly clock: Clock,
-    private readonly retry: ReadRetry = DEFAULT_READ_RETRY,
-    /** Re-measures and corrects clock skew after a timestamp rejection. */
-    private readonly resync?: () => Promise<void>,
-  ) {}
-
-  /**
-   * Runs one signed call; a timestamp rejection re-measures the skew and runs it once more.
-   * Safe for creates too: BloFin checks ACCESS-TIMESTAMP before anything else, so a request it
-   * rejected for its timestamp never reached the matching engine and no order exists under that
-   * client id. The retry carries the same client id, so even if that assumption failed the
-   * exchange would refuse the copy as a duplicate, which the ledger adopts.
-   */
-  private async signed<T>(call: () => Promise<T>): Promise<T> {
-    const fn = (): Promise<T> => this.unwrapped(call);
-    try {
-      return await fn();
-    } catch (err) {
-      const e = mapCcxtError(err, { exchange: this.exchangeId, operation: 'signed' });
-      if (!this.resync || !isTimestampRejection(e)) throw err;
-      await this.resync();
-      return fn();
-    }
-  }
-
-  private read<T>(context: { exchange: string; operation: string; symbol?: string }, fn: () => Promise<T>): Promise<T> {
-    return retryRead(this.clock, this.retry, context, () => this.unwrapped(fn), this.resync);
-  }
-
-  /** Runs a ccxt call, turning a per-order envelope's bare ExchangeError into its item's error. */
-  private async unwrapped<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw unwrapItemError(err, (this.ex as unknown as { exceptions?: { exact?: Record<string, unknown>; broad?: Record<string, unknown> } }).exceptions);
-    }
-  }
-
+export class CcxtOrderGateway extends CcxtGatewayBase {
   /**
    * Every record of a newest-first BloFin history endpoint: asks for full pages and walks back
    * with the `after` cursor (the last record's `idKey`) until a short page, a record older than
@@ -169,29 +82,13 @@ export class CcxtOrderGateway implements OrderGateway {
     return this.ex as unknown as BlofinImplicit;
   }
 
-  /** Base units per contract of `symbol` (1 when the venue lists none). */
-  contractSize(symbol: string): number {
-    return contractSizeOf(this.ex.market(symbol));
-  }
-
-  /**
-   * An order's base amount as the contracts the venue counts, rounded down to the market's lot
-   * (never up, so the venue never gets more than was sized or held).
-   */
-  orderContracts(symbol: string, amountBase: number): number {
-    const m = this.ex.market(symbol);
-    const lot = m.precision?.amount;
-    // A lot only means a step in ccxt's tick-size precision mode; other modes count decimals.
-    return baseToContracts(m, amountBase, this.ex.precisionMode === CCXT_TICK_SIZE && typeof lot === 'number' && lot > 0 ? lot : undefined);
-  }
-
   async create(order: StoredOrder): Promise<{ exchangeOrderId: string | null }> {
     const ctx = { exchange: this.exchangeId, operation: 'createOrder', symbol: order.symbol };
     try {
       const contracts = this.orderContracts(order.symbol, order.amountBase);
       const marginMode = order.params.marginMode === 'isolated' ? 'isolated' : 'cross';
       let placed: Order;
-      if (TRIGGER_TYPES.has(order.type)) {
+      if (this.isTrigger(order)) {
         const key = order.type === 'stop_market' ? 'stopLossPrice' : 'takeProfitPrice';
         placed = await this.signed(() =>
           this.ex.createOrder(order.symbol, 'market', order.side, contracts, undefined, {
@@ -221,7 +118,7 @@ export class CcxtOrderGateway implements OrderGateway {
     const ctx = { exchange: this.exchangeId, operation: 'lookupOrder', symbol: order.symbol };
     try {
       const instId = this.ex.market(order.symbol).id;
-      if (TRIGGER_TYPES.has(order.type)) {
+      if (this.isTrigger(order)) {
         const res = await this.signed(() => this.raw.privateGetTradeOrderTpslDetail({ instId, clientOrderId: order.clientOrderId }));
         const rec = firstRecord(res.data);
         return rec ? this.triggerView(order, rec) : null;
@@ -245,24 +142,44 @@ export class CcxtOrderGateway implements OrderGateway {
 
   /** The exchange's order by its own id (to learn the client id behind an unknown fill); null when unknown. */
   async orderByExchangeId(symbol: string, orderId: string): Promise<Order | null> {
-    return this.read({ exchange: this.exchangeId, operation: 'lookupOrder', symbol }, async () => {
-      try {
+    return this.read({ exchange: this.exchangeId, operation: 'lookupOrder', symbol }, () =>
+      this.orNull('lookupOrder', symbol, async () => {
         const res = await this.raw.privateGetTradeOrderDetail({ instId: this.ex.market(symbol).id, orderId });
         const rec = firstRecord(res.data);
         return rec ? this.ex.parseOrder(rec, this.ex.market(symbol)) : null;
-      } catch (err) {
-        const e = mapCcxtError(err, { exchange: this.exchangeId, operation: 'lookupOrder', symbol });
-        if (e.code === ErrorCode.OrderNotFound) return null;
-        throw e;
-      }
-    });
+      }),
+    );
+  }
+
+  /** Pending orders and pending TP/SL orders, every page (BloFin serves 20 rows unless asked, so one call misses the rest). */
+  async openOrders(): Promise<OpenExchangeOrder[]> {
+    const pending = await this.allPages('fetchOpenOrders', (p) => this.raw.privateGetTradeOrdersPending(p), {}, 'orderId');
+    const orders = this.ex.parseOrders(pending).map((o) => ({ clientOrderId: o.clientOrderId, intent: this.intentOf(o) }));
+    const triggers = await this.allPages('fetchTpslPending', (p) => this.raw.privateGetTradeOrdersTpslPending(p), {}, 'tpslId');
+    return [...orders, ...triggers.map((rec) => ({ clientOrderId: typeof rec.clientOrderId === 'string' ? rec.clientOrderId : undefined, intent: this.tpslIntent(rec) }))];
+  }
+
+  private tpslIntent(rec: Raw): AdoptedIntent | null {
+    const symbol = this.ex.safeSymbol(String(rec.instId ?? ''));
+    const size = Number(rec.size);
+    if (!symbol || !(size > 0)) return null;
+    const sl = rec.slTriggerPrice !== null && rec.slTriggerPrice !== undefined;
+    return {
+      symbol,
+      side: rec.side === 'sell' ? 'sell' : 'buy',
+      type: sl ? 'stop_market' : 'take_profit_market',
+      amountBase: contractsToBase(this.contractSize(symbol), size),
+      price: null,
+      triggerPrice: Number(sl ? rec.slTriggerPrice : rec.tpTriggerPrice),
+      reduceOnly: true,
+    };
   }
 
   async cancel(order: StoredOrder): Promise<void> {
     const ctx = { exchange: this.exchangeId, operation: 'cancelOrder', symbol: order.symbol };
     let res: Raw[];
     try {
-      if (TRIGGER_TYPES.has(order.type)) {
+      if (this.isTrigger(order)) {
         const reply = await this.signed(() => this.raw.privatePostTradeCancelTpsl([{ instId: this.ex.market(order.symbol).id, clientOrderId: order.clientOrderId }]));
         res = Array.isArray(reply.data) ? (reply.data as Raw[]) : [];
       } else {
@@ -271,7 +188,7 @@ export class CcxtOrderGateway implements OrderGateway {
       }
     } catch (err) {
       // A refused TP/SL cancel comes back as an "all operations failed" envelope: the item says why.
-      const item = TRIGGER_TYPES.has(order.type) ? failedItem(err instanceof Error && err.cause ? err.cause : err) : null;
+      const item = this.isTrigger(order) ? failedItem(err instanceof Error && err.cause ? err.cause : err) : null;
       if (item) throw new OrderError(ErrorCode.OrderNotFound, `${this.exchangeId} cancelOrder: ${item.msg}`, { details: { clientOrderId: order.clientOrderId, code: item.code }, cause: err });
       throw mapCcxtError(err, ctx);
     }
@@ -283,7 +200,7 @@ export class CcxtOrderGateway implements OrderGateway {
 
   async fills(order: StoredOrder): Promise<ExchangeFill[]> {
     let orderId = order.exchangeOrderId;
-    if (TRIGGER_TYPES.has(order.type)) {
+    if (this.isTrigger(order)) {
       const view = await this.triggerRecord(order);
       orderId = view && typeof view.actualOrderId === 'string' && view.actualOrderId !== '' ? view.actualOrderId : null;
     }
@@ -299,33 +216,13 @@ export class CcxtOrderGateway implements OrderGateway {
     return trades.map((t) => this.toFill(t)).sort((a, b) => a.atMs - b.atMs);
   }
 
-  toFill(t: CcxtTrade): ExchangeFill {
-    const symbol = t.symbol ?? '';
-    return {
-      fillId: String(t.id),
-      exchangeOrderId: t.order ? String(t.order) : null,
-      symbol,
-      side: t.side === 'sell' ? 'sell' : 'buy',
-      price: t.price ?? 0,
-      amountBase: contractsToBase(symbol ? this.contractSize(symbol) : 1, t.amount ?? 0),
-      feeCost: Math.abs(t.fee?.cost ?? 0),
-      feeCurrency: t.fee?.currency ?? null,
-      liquidity: t.takerOrMaker === 'maker' ? 'maker' : t.takerOrMaker === 'taker' ? 'taker' : null,
-      atMs: t.timestamp ?? this.clock.nowMs(),
-    };
-  }
-
   private async triggerRecord(order: StoredOrder): Promise<Raw | null> {
-    return this.read({ exchange: this.exchangeId, operation: 'lookupTpsl', symbol: order.symbol }, async () => {
-      try {
+    return this.read({ exchange: this.exchangeId, operation: 'lookupTpsl', symbol: order.symbol }, () =>
+      this.orNull('lookupTpsl', order.symbol, async () => {
         const res = await this.raw.privateGetTradeOrderTpslDetail({ instId: this.ex.market(order.symbol).id, clientOrderId: order.clientOrderId });
         return firstRecord(res.data);
-      } catch (err) {
-        const e = mapCcxtError(err, { exchange: this.exchangeId, operation: 'lookupTpsl', symbol: order.symbol });
-        if (e.code === ErrorCode.OrderNotFound) return null;
-        throw e;
-      }
-    });
+      }),
+    );
   }
 
   /** A TP/SL record: `effective` means it fired; its fills belong to the order it created. */
@@ -349,21 +246,6 @@ function firstRecord(data: unknown): Raw | null {
   if (Array.isArray(data)) return (data[0] as Raw | undefined) ?? null;
   if (data && typeof data === 'object') return data as Raw;
   return null;
-}
-
-/** True for errors that must halt trading (bad or revoked keys). */
-export function isAuthFailure(err: unknown): boolean {
-  return err instanceof PerpscopeError && (err.code === ErrorCode.AuthenticationFailed || err.code === ErrorCode.PermissionDenied || err.code === ErrorCode.AccountSuspended);
-}
-
-/** True when the exchange refused a signed request for its timestamp (ccxt's InvalidNonce). */
-export function isTimestampRejection(err: unknown): boolean {
-  return err instanceof PerpscopeError && err.details?.ccxtClass === 'InvalidNonce';
-}
-
-/** True when the exchange is down or in maintenance (5xx pages, ccxt's OnMaintenance/ExchangeNotAvailable) or our breaker is open. */
-export function isExchangeUnavailable(err: unknown): boolean {
-  return err instanceof PerpscopeError && (err.code === ErrorCode.ExchangeUnavailable || err.code === ErrorCode.CircuitOpen);
 }
 
 const SYNCS = new WeakMap<Exchange, ExchangeClockSync>();

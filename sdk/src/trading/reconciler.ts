@@ -1,10 +1,9 @@
-import type { Order } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { contractsToBase } from '../market/contractUnits.js';
-import { OrderState, type OrderType, type StoredOrder, type StoredPosition } from '../store/index.js';
-import { DEFAULT_READ_RETRY as DEFAULT_RETRY, retryRead, type CcxtOrderGateway } from './ccxtGateway.js';
+import { OrderState, type StoredOrder, type StoredPosition } from '../store/index.js';
+import { DEFAULT_READ_RETRY as DEFAULT_RETRY, retryRead, type AdoptedIntent, type CcxtGatewayBase } from './ccxtGatewayBase.js';
 import { isOwnClientOrderId } from './clientOrderId.js';
 import type { ExchangeFill } from './gateway.js';
 import type { OrderLedger } from './orderLedger.js';
@@ -27,15 +26,14 @@ export interface ReconcileReport {
 
 export interface ReconcilerOptions {
   ledger: OrderLedger;
-  gateway: CcxtOrderGateway;
+  /** The venue's gateway (see createOrderGateway). */
+  gateway: CcxtGatewayBase;
   clock: Clock;
   prefix: string;
   logger?: Logger;
   /** Intents older than this are abandoned rather than sent at restart (default 60 s). */
   resumeMaxAgeMs?: number;
 }
-
-type Raw = Record<string, unknown>;
 
 /**
  * Brings the ledger and the exchange into agreement, at start and after every reconnect, in both
@@ -94,18 +92,8 @@ export class Reconciler {
   }
 
   private async adoptOrphans(report: ReconcileReport): Promise<void> {
-    const { gateway, ledger } = this.o;
-    const ex = gateway.ex;
-    const ctx = { exchange: ledger.exchange, operation: 'fetchOpenOrders' };
-    // Every page: BloFin serves 20 rows unless asked, so one call misses the rest.
-    const implicit = ex as unknown as { privateGetTradeOrdersPending(p: Raw): Promise<Raw>; privateGetTradeOrdersTpslPending(p: Raw): Promise<Raw> };
-    const pending = await gateway.allPages(ctx.operation, (p) => implicit.privateGetTradeOrdersPending(p), {}, 'orderId');
-    const open = ex.parseOrders(pending);
-    for (const o of open) await this.adoptOne(o.clientOrderId, () => this.fromCcxtOrder(o), report);
-    const triggers = await gateway.allPages('fetchTpslPending', (p) => implicit.privateGetTradeOrdersTpslPending(p), {}, 'tpslId');
-    for (const rec of triggers) {
-      await this.adoptOne(typeof rec.clientOrderId === 'string' ? rec.clientOrderId : undefined, () => this.fromTpslRecord(rec), report);
-    }
+    // Every page of open orders and open stops/take-profits: one call would miss the rest.
+    for (const o of await this.o.gateway.openOrders()) await this.adoptOne(o.clientOrderId, () => o.intent, report);
   }
 
   private async adoptOne(clientOrderId: string | undefined, build: () => AdoptedIntent | null, report: ReconcileReport): Promise<void> {
@@ -139,35 +127,6 @@ export class Reconciler {
     this.log.warn({ clientOrderId: id, symbol: intent.symbol }, 'adopted an exchange order with our prefix missing from the ledger');
   }
 
-  private fromCcxtOrder(o: Order): AdoptedIntent | null {
-    if (!o.symbol || !o.amount) return null;
-    return {
-      symbol: o.symbol,
-      side: o.side === 'sell' ? 'sell' : 'buy',
-      type: o.type === 'market' ? 'market' : 'limit',
-      amountBase: contractsToBase(this.o.gateway.contractSize(o.symbol), o.amount),
-      price: o.price ?? null,
-      triggerPrice: null,
-      reduceOnly: o.reduceOnly === true,
-    };
-  }
-
-  private fromTpslRecord(rec: Raw): AdoptedIntent | null {
-    const symbol = this.o.gateway.ex.safeSymbol(String(rec.instId ?? ''));
-    const size = Number(rec.size);
-    if (!symbol || !(size > 0)) return null;
-    const sl = rec.slTriggerPrice !== null && rec.slTriggerPrice !== undefined;
-    return {
-      symbol,
-      side: rec.side === 'sell' ? 'sell' : 'buy',
-      type: sl ? 'stop_market' : 'take_profit_market',
-      amountBase: contractsToBase(this.o.gateway.contractSize(symbol), size),
-      price: null,
-      triggerPrice: Number(sl ? rec.slTriggerPrice : rec.tpTriggerPrice),
-      reduceOnly: true,
-    };
-  }
-
   private async applyMissedFills(report: ReconcileReport): Promise<void> {
     const { ledger, gateway, clock } = this.o;
     const cursor = ledger.store.settings.get(this.cursorKey);
@@ -190,7 +149,7 @@ export class Reconciler {
       if (ledger.store.orders.getByExchangeId(ledger.ledger, ledger.exchange, f.exchangeOrderId)) continue;
       const order = await gateway.orderByExchangeId(f.symbol, f.exchangeOrderId);
       if (!order?.clientOrderId || !isOwnClientOrderId(order.clientOrderId, this.o.prefix)) continue;
-      await this.adoptOne(order.clientOrderId, () => this.fromCcxtOrder(order), report);
+      await this.adoptOne(order.clientOrderId, () => gateway.intentOf(order), report);
     }
   }
 
@@ -234,15 +193,3 @@ export class Reconciler {
     }
   }
 }
-
-interface AdoptedIntent {
-  symbol: string;
-  side: 'buy' | 'sell';
-  type: OrderType;
-  amountBase: number;
-  price: number | null;
-  triggerPrice: number | null;
-  reduceOnly: boolean;
-}
-
-

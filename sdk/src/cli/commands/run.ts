@@ -6,7 +6,8 @@ import type { Logger } from '../../core/logger.js';
 import { createFileLogger, logFilePath } from '../../core/fileLogger.js';
 import { withLogLevel } from '../../core/logLevel.js';
 import { createEngine, createStoreSignalState, type Engine } from '../../engine/index.js';
-import { createCcxtExchange } from '../../engine/exchangeClient.js';
+import { createCcxtExchange, simDialectFor } from '../../engine/exchangeClient.js';
+import { simTradingClient } from '../../facade/liveExchange.js';
 import { startOrderFlowLoop } from '../../engine/orderFlowLoop.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
 import { createKeytarSecretStore, type ExchangeSecret, type SecretStore } from '../../secrets/index.js';
@@ -66,11 +67,8 @@ async function requireKey(secrets: SecretStore, exchangeId: string, label: strin
 
 async function liveExchange(engine: Engine, exchangeId: string, secret: ExchangeSecret | undefined): Promise<Exchange> {
   const sim = engine.sim();
-  if (sim) {
-    // SimExchange verifies signatures against its own per-run test key.
-    const { createBlofinClient } = await import('../../sim/index.js');
-    return createBlofinClient(sim, { enableRateLimit: true }) as unknown as Exchange;
-  }
+  // SimExchange verifies signatures against its own per-run test key, in the dialect it speaks.
+  if (sim) return simTradingClient(sim, 10_000);
   if (!secret) throw new ConfigError([{ path: 'keys', received: 'none', expected: `a stored key for ${exchangeId}` }]);
   const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000 });
   ex.apiKey = secret.apiKey;
@@ -120,13 +118,15 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     },
     opts.sim ? structuredClone(RUN_SIM_PRESET) : undefined,
   );
+  // With --sim, --exchange picks the protocol the in-process sim speaks (and ccxt's class and order gateway for it).
+  const simDialect = opts.sim ? simDialectFor(opts.exchange) : undefined;
   const secret = mode === 'live' && config.exchange !== 'sim' ? await requireKey(deps.secrets ?? createKeytarSecretStore(), config.exchange, opts.label) : undefined;
   const clock = new SystemClock();
   const asJson = opts.json === true || !io.isTTY;
   const emit = (line: Record<string, unknown>) => io.out(JSON.stringify(line, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   // One trading process per home: a second `run` (or `serve`, or the desktop app) is refused here,
   // before it starts anything, with a message naming the process that holds the home.
-  const lock = acquireHomeLock(home, { command: `perpscope run --${mode}${config.exchange === 'sim' ? ' --sim' : ` --exchange ${config.exchange}`}` });
+  const lock = acquireHomeLock(home, { command: `perpscope run --${mode}${config.exchange === 'sim' ? ` --sim${simDialect && simDialect !== 'blofin' ? ` --exchange ${simDialect}` : ''}` : ` --exchange ${config.exchange}`}` });
   // The first line: from here on this process is the home's one trader (a readiness signal for scripts).
   if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'home_locked', message: `trading from ${home} (pid ${process.pid})`, details: { home, pid: process.pid } });
   // Every record at `logLevel` goes to the home's log file; warnings and errors of the trading
@@ -161,7 +161,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   }
   try {
     const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger: lineLogger });
-    engine = createEngine(config, { signalState, logger: fileLog });
+    engine = createEngine(config, { signalState, logger: fileLog, ...(simDialect ? { simDialect } : {}) });
   } catch (err) {
     store.close();
     lock.release();
@@ -185,7 +185,8 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       progress?.stop();
     }
     deps.onEngine?.(engine);
-    const exchangeId = engine.sim() ? 'blofin' : config.exchange;
+    // On the sim, rows are kept under the exchange its dialect stands in for.
+    const exchangeId = engine.sim()?.dialect ?? config.exchange;
     const fees = new Map(engine.markets().map((m) => [m.symbol, paperMarketSpec(m)]));
     // The trading side lives on the market's time, as the desktop host's does: on an accelerated
     // sim, paper orders, fills and protection moves are dated in sim time like the bars they act

@@ -75,6 +75,19 @@ export class BinancePrivateApi {
         }));
         return bnOk(only ? rows[0] : rows);
       }
+      case 'GET /fapi/v1/symbolConfig': {
+        // What ccxt reads back for fetchLeverage and fetchMarginMode: per symbol, its margin type and leverage.
+        const only = this.optionalSymbol(p);
+        if (only === null) return BN.invalidSymbol();
+        const mode = this.core.account.marginMode;
+        return bnOk(
+          (only ? [only] : this.ctx.markets()).map((m) => {
+            const pos = this.core.account.positions.get(m.id);
+            const own = pos?.marginMode ?? mode;
+            return { symbol: binanceId(m), marginType: own === 'isolated' ? 'ISOLATED' : 'CROSSED', isAutoAddMargin: 'false', leverage: pos?.leverage ?? this.core.account.leverageOf(m.id, own), maxNotionalValue: '1000000' };
+          }),
+        );
+      }
       case 'POST /fapi/v1/leverage':
         return this.setLeverage(p);
       case 'POST /fapi/v1/marginType':

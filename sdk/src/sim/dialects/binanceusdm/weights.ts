@@ -33,6 +33,7 @@ export function requestWeight(method: string, path: string, query: URLSearchPara
     case 'GET /positionRisk':
     case 'GET /allOrders':
     case 'GET /userTrades':
+    case 'GET /symbolConfig':
       return 5;
     case 'GET /openOrders':
     case 'GET /openAlgoOrders':
