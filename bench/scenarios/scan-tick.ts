@@ -11,12 +11,13 @@ import { median, writeResult } from '../lib.js';
 
 // scan-tick scenario: the engine's live path at two universe sizes, each in its own process
 // (400 symbols x 4 timeframes and 2,000 x 4, 500 generated bars per series).
-// - Warm start: what `Analyzer.evaluateAll` does after a backfill. Per series the candles are read
-//   out of the engine's `CandleRing` (`market.candles` is `ring.toArray()`) and seeded through
-//   `IncrementalSignalEvaluator.seed`, then `evaluateLatest` runs the first cycle. Timed both ways in
-//   the same run, interleaved with GC settled between them: the batch warm start (`seed`) and the
-//   bar-by-bar replay it replaced (`seedByReplay`); every tracker's last two rows and the first cycle
-//   are asserted `Object.is`-equal between the two, or the scenario fails.
+// - Warm start: what `Analyzer.evaluateAll` does after a backfill. Per series the engine's
+//   `CandleRing` is seeded straight from its columns (`IncrementalSignalEvaluator.seedFromRing`: no
+//   candle objects), then `evaluateLatest` runs the first cycle. Timed both ways in the same run,
+//   interleaved with GC settled between them: the batch warm start and the bar-by-bar replay it
+//   replaced (`seedByReplay` over `ring.toArray()`, what `market.candles` returns); every tracker's
+//   last two rows and the first cycle are asserted `Object.is`-equal between the two, or the scenario
+//   fails.
 // - First ranking: snapshots, manipulation radar and ranking from scratch, once.
 // - Tick: every series closes a bar at one timestamp. The bars are pushed into the rings (the market
 //   layer's part), processed incrementally, then every symbol is re-snapshotted from its ring as the
@@ -195,9 +196,8 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
     let first: SignalCycle | null = null;
     const seed = cpuMs(() => {
       for (const x of series) {
-        const candles = x.ring.toArray();
-        if (how === 'batch') ev.seed(x.symbol, x.timeframe, candles);
-        else ev.seedByReplay(x.symbol, x.timeframe, candles);
+        if (how === 'batch') ev.seedFromRing(x.symbol, x.timeframe, x.ring);
+        else ev.seedByReplay(x.symbol, x.timeframe, x.ring.toArray());
       }
     });
     const cycle = cpuMs(() => (first = ev.evaluateLatest()));

@@ -95,9 +95,16 @@ export class Analyzer {
       for (const tf of timeframes) {
         const k = `${member.symbol}|${tf}`;
         if (this.seeded.has(k)) continue;
-        const candles = market.candles(member.symbol, tf);
-        if (candles.length === 0) continue;
-        this.evaluator.seed(member.symbol, tf, candles);
+        // Straight from the ring's columns when there is one: no candle object per bar (the same state as seeding `market.candles`).
+        const ring = market.ring(member.symbol, tf);
+        if (ring) {
+          if (ring.length === 0) continue;
+          this.evaluator.seedFromRing(member.symbol, tf, ring);
+        } else {
+          const candles = market.candles(member.symbol, tf);
+          if (candles.length === 0) continue;
+          this.evaluator.seed(member.symbol, tf, candles);
+        }
         this.seeded.add(k);
         added++;
       }

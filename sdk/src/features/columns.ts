@@ -2,6 +2,11 @@ import type { Candle } from '@perpscope/shared';
 import { InvalidInputError, type FieldIssue } from '../core/errors.js';
 import type { OhlcvColumns } from './types.js';
 
+/** Six zeroed columns of `n` bars. */
+export function allocOhlcvColumns(n: number): OhlcvColumns {
+  return { openTimeMs: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+}
+
 /**
  * Copies candles into columns, checking what the features rely on: finite positive prices,
  * finite non-negative volume and strictly increasing open times. Throws `InvalidInputError`
@@ -9,14 +14,7 @@ import type { OhlcvColumns } from './types.js';
  */
 export function candlesToColumns(candles: readonly Candle[], subject = 'candles'): OhlcvColumns {
   const n = candles.length;
-  const cols: OhlcvColumns = {
-    openTimeMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const cols = allocOhlcvColumns(n);
   const issues: FieldIssue[] = [];
   let lastTime = -Infinity;
   for (let i = 0; i < n && issues.length < 5; i++) {

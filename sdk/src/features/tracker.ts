@@ -8,8 +8,8 @@ import { deriveFeatures, type BarWindow, type FlowValues, type IndicatorValues }
 import { featureLookbackBars, type FeatureParams } from './params.js';
 import { emptyRecursiveState, stepRecursive, type RecursiveState } from './recursiveState.js';
 import { RollingVol } from './rollingVol.js';
-import { emptyFeatureRow, type FeatureRow, type OrderFlowInput } from './types.js';
-import { restoreFromHistory, type RestoreTarget } from './warmStart.js';
+import { emptyFeatureRow, type FeatureRow, type OhlcvColumns, type OrderFlowInput } from './types.js';
+import { candleAt, restoreFromColumns, restoreFromHistory, type RestoreTarget } from './warmStart.js';
 
 function ringCapacity(lookback: number): number {
   let cap = 1;
@@ -52,15 +52,19 @@ export class FeatureTracker {
   constructor(params: FeatureParams) {
     this.p = params;
     const cap = ringCapacity(featureLookbackBars(params));
+    // The six columns share one buffer: a warm start builds thousands of trackers, and one
+    // allocation per tracker instead of six is most of what constructing one costs.
+    const buffer = new ArrayBuffer(cap * 48);
+    const column = (k: number) => new Float64Array(buffer, k * cap * 8, cap);
     this.window = {
       t: -1,
       mask: cap - 1,
-      open: new Float64Array(cap),
-      high: new Float64Array(cap),
-      low: new Float64Array(cap),
-      close: new Float64Array(cap),
-      volume: new Float64Array(cap),
-      emaFast: new Float64Array(cap),
+      open: column(0),
+      high: column(1),
+      low: column(2),
+      close: column(3),
+      volume: column(4),
+      emaFast: column(5),
     };
     // Parameters that skipped `resolveFeatureParams` still fail here, naming the field.
     new ArgCheck('feature tracker parameters')
@@ -167,6 +171,31 @@ export class FeatureTracker {
     for (let i = n - 2; i < n; i++) {
       try {
         this.update(candles[i]!);
+      } catch (err) {
+        if (!(err instanceof InvalidInputError)) throw err;
+        rejected.push({ index: i, error: err });
+      }
+    }
+    return rejected;
+  }
+
+  /**
+   * `seed` over history already in columns (a ring's, oldest first): the same state, rows and refused
+   * bars (`index` into the columns), without a candle object per bar; the columns are only read, and
+   * only during this call. All six columns must have the same length.
+   */
+  seedColumns(columns: OhlcvColumns, scratch?: IndicatorScratch): RejectedCandle[] {
+    const n = columns.close.length;
+    const { openTimeMs, open, high, low, volume } = columns;
+    if (openTimeMs.length !== n || open.length !== n || high.length !== n || low.length !== n || volume.length !== n) {
+      const lengths = `openTimeMs ${openTimeMs.length}, open ${open.length}, high ${high.length}, low ${low.length}, close ${n}, volume ${volume.length}`;
+      throw new InvalidInputError('columns for feature tracking', [{ path: 'columns', received: lengths, expected: 'six columns of one length' }]);
+    }
+    if (this.barCount > 0 || n <= 2) return this.warmUp(Array.from({ length: n }, (_, i) => candleAt(columns, i)));
+    const rejected = restoreFromColumns(this.restoreTarget(), columns, n - 2, scratch);
+    for (let i = n - 2; i < n; i++) {
+      try {
+        this.update(candleAt(columns, i));
       } catch (err) {
         if (!(err instanceof InvalidInputError)) throw err;
         rejected.push({ index: i, error: err });

@@ -2,7 +2,7 @@ import type { Candle } from '@perpscope/shared';
 import { InvalidInputError } from '../core/errors.js';
 import type { Donchian } from '../indicators/index.js';
 import type { IndicatorScratch } from './batch.js';
-import { candleIssue } from './columns.js';
+import { candleIssue, sliceColumns } from './columns.js';
 import { canComputeRecursive, computeRecursiveColumns, type RecursiveColumns } from './recursiveColumns.js';
 import type { BarWindow, IndicatorValues } from './derive.js';
 import type { FeatureParams } from './params.js';
@@ -50,6 +50,63 @@ function acceptedColumns(candles: readonly Candle[], end: number, rejected: Reje
   };
 }
 
+/** Bar `i` of `c` as a candle object (for the per-bar paths: checks that fail, the last bars' `update`). */
+export function candleAt(c: OhlcvColumns, i: number): Candle {
+  return { openTimeMs: c.openTimeMs[i]!, open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
+}
+
+/**
+ * `acceptedColumns` for history that is already in columns (a ring's): the same checks in the same
+ * order with the same errors, but no candle objects, and no copy at all when every bar is valid
+ * (the result is then views over `src`). Only from the first refused bar on are the accepted bars
+ * copied into buffers of their own.
+ */
+function acceptedFromColumns(src: OhlcvColumns, end: number, rejected: RejectedCandle[], scratch: IndicatorScratch | undefined): OhlcvColumns {
+  const { openTimeMs: t, open: o, high: h, low: l, close: c, volume: v } = src;
+  let out: OhlcvColumns | null = null;
+  let m = 0;
+  let lastMs = -Infinity;
+  for (let i = 0; i < end; i++) {
+    const ms = t[i]!;
+    const op = o[i]!;
+    const hi = h[i]!;
+    const lo = l[i]!;
+    const cl = c[i]!;
+    const vo = v[i]!;
+    // `candleIssue`'s combined test for the common valid case; anything else gets its full check.
+    const ok = ms > lastMs && Number.isFinite(ms) && op > 0 && hi > 0 && lo > 0 && cl > 0 && hi >= lo && vo >= 0 && Number.isFinite(op + hi + lo + cl + vo);
+    if (!ok) {
+      const issue = candleIssue(candleAt(src, i), lastMs, 'candle');
+      if (issue) {
+        rejected.push({ index: i, error: new InvalidInputError('candle for feature tracking', [issue]) });
+        if (!out) {
+          const f = () => new Float64Array(end);
+          out = scratch ? scratch.ohlcv(end) : { openTimeMs: f(), open: f(), high: f(), low: f(), close: f(), volume: f() };
+          // Bars before the first refused one were all accepted: copy them once.
+          out.openTimeMs.set(t.subarray(0, m));
+          out.open.set(o.subarray(0, m));
+          out.high.set(h.subarray(0, m));
+          out.low.set(l.subarray(0, m));
+          out.close.set(c.subarray(0, m));
+          out.volume.set(v.subarray(0, m));
+        }
+        continue;
+      }
+    }
+    lastMs = ms;
+    if (out) {
+      out.openTimeMs[m] = ms;
+      out.open[m] = op;
+      out.high[m] = hi;
+      out.low[m] = lo;
+      out.close[m] = cl;
+      out.volume[m] = vo;
+    }
+    m++;
+  }
+  return sliceColumns(out ?? src, m);
+}
+
 /**
  * A fresh tracker's state as `restoreFromHistory` writes it. `advance` feeds one bar the slow way,
  * for inputs the fused kernel does not take.
@@ -85,16 +142,29 @@ function recursiveBuffers(n: number, scratch: IndicatorScratch | undefined): Rec
  */
 export function restoreFromHistory(t: RestoreTarget, candles: readonly Candle[], end: number, scratch?: IndicatorScratch): RejectedCandle[] {
   const rejected: RejectedCandle[] = [];
-  const c = acceptedColumns(candles, end, rejected, scratch);
+  restoreFromAccepted(t, acceptedColumns(candles, end, rejected, scratch), scratch);
+  return rejected;
+}
+
+/**
+ * `restoreFromHistory` over history held as columns, bars `[0, end)` of `columns`: the same state
+ * and the same refused bars (indexes into the columns), without building a candle per bar.
+ */
+export function restoreFromColumns(t: RestoreTarget, columns: OhlcvColumns, end: number, scratch?: IndicatorScratch): RejectedCandle[] {
+  const rejected: RejectedCandle[] = [];
+  restoreFromAccepted(t, acceptedFromColumns(columns, end, rejected, scratch), scratch);
+  return rejected;
+}
+
+/** The restore itself, over columns whose bars were all accepted. */
+function restoreFromAccepted(t: RestoreTarget, c: OhlcvColumns, scratch: IndicatorScratch | undefined): void {
   const m = c.close.length;
-  if (m === 0) return rejected;
+  if (m === 0) return;
   const p = t.params;
   const out = recursiveBuffers(m, scratch);
   if (!canComputeRecursive(c, p, out)) {
-    for (let i = 0; i < m; i++) {
-      t.advance({ openTimeMs: c.openTimeMs[i]!, open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! });
-    }
-    return rejected;
+    for (let i = 0; i < m; i++) t.advance(candleAt(c, i));
+    return;
   }
   const w = t.window;
   const from = Math.max(0, m - (w.mask + 1));
@@ -141,5 +211,4 @@ export function restoreFromHistory(t: RestoreTarget, candles: readonly Candle[],
   ind.realizedVolShort = t.rvShort.value();
   ind.realizedVolLong = t.rvLong.value();
   t.setLastOpenTimeMs(c.openTimeMs[last]!);
-  return rejected;
 }

@@ -1,4 +1,9 @@
 import type { Candle } from '@perpscope/shared';
+import { allocOhlcvColumns } from '../features/columns.js';
+import type { OhlcvColumns } from '../features/types.js';
+
+/** A ring's candles as columns, oldest first (what `CandleRing.columns` returns). */
+export type RingColumns = OhlcvColumns;
 
 /** Slots allocated by a new ring (or its capacity, if smaller): a few KB, so construction is cheap. */
 const INITIAL_SLOTS = 64;
@@ -127,17 +132,32 @@ export class CandleRing {
    * Copies out the newest `count` candles (all by default) as columns, oldest first: six typed-array
    * copies and no per-candle object, for readers that want columns anyway (snapshots, radar).
    */
-  columns(count = this.size): { openTimeMs: Float64Array; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; volume: Float64Array } {
+  columns(count = this.size): RingColumns {
     const n = Math.min(count, this.size);
+    const out = allocOhlcvColumns(n);
+    this.copyColumns(n, out);
+    return out;
+  }
+
+  /**
+   * Copies the newest `count` candles (at most `length`), oldest first, into the first slots of
+   * `into`'s columns (each at least that long): for a reader that reuses its own buffers.
+   */
+  copyColumns(count: number, into: RingColumns): void {
+    const n = Math.min(count, this.size);
+    if (!(n > 0)) return;
     const first = (this.start + this.size - n) % this.slots;
-    const copy = (src: Float64Array): Float64Array => {
-      const out = new Float64Array(n);
-      const head = Math.min(n, this.slots - first);
+    const head = Math.min(n, this.slots - first);
+    const copy = (src: Float64Array, out: Float64Array): void => {
       out.set(src.subarray(first, first + head), 0);
       if (head < n) out.set(src.subarray(0, n - head), head);
-      return out;
     };
-    return { openTimeMs: copy(this.openTimeMs), open: copy(this.open), high: copy(this.high), low: copy(this.low), close: copy(this.close), volume: copy(this.volume) };
+    copy(this.openTimeMs, into.openTimeMs);
+    copy(this.open, into.open);
+    copy(this.high, into.high);
+    copy(this.low, into.low);
+    copy(this.close, into.close);
+    copy(this.volume, into.volume);
   }
 
   /** Open times, oldest first, for gap checks. */

@@ -2,9 +2,15 @@ import { TIMEFRAMES, timeframeMs, type Candle, type Timeframe } from '@perpscope
 import { InvalidInputError } from '../core/errors.js';
 import { IndicatorScratch } from '../features/batch.js';
 import { FeatureTracker, type RejectedCandle } from '../features/tracker.js';
-import type { FeatureRow, OrderFlowInput } from '../features/types.js';
+import type { FeatureRow, OhlcvColumns, OrderFlowInput } from '../features/types.js';
 import type { SignalEngine } from './engine.js';
 import type { SeriesBar, SignalCycle } from './types.js';
+
+/** Bars held as columns that a warm start can copy from (a `CandleRing`): how many, and a copy of the newest `n`. */
+export interface ColumnSource {
+  readonly length: number;
+  copyColumns(n: number, into: OhlcvColumns): void;
+}
 
 /** A bar that just closed on one series, as the market-data layer reports it. */
 export interface ClosedBar {
@@ -103,6 +109,27 @@ export class IncrementalSignalEvaluator {
    */
   seed(symbol: string, timeframe: Timeframe, candles: readonly Candle[]): RejectedBar[] {
     return rejectedBars(symbol, timeframe, candles, this.ensure(symbol, timeframe).tracker.seed(candles, this.scratch));
+  }
+
+  /**
+   * `seed` from history already held as columns (oldest first): the same state, without a candle
+   * object per bar. The columns are only read, and only during this call.
+   */
+  seedColumns(symbol: string, timeframe: Timeframe, columns: OhlcvColumns): RejectedBar[] {
+    const rejected = this.ensure(symbol, timeframe).tracker.seedColumns(columns, this.scratch);
+    return rejected.map(({ index, error }) => ({ symbol, timeframe, openTimeMs: columns.openTimeMs[index]!, error }));
+  }
+
+  /**
+   * `seed` straight from a ring of confirmed bars (a `CandleRing`): its bars are copied once into the
+   * evaluator's scratch columns and seeded from there, so a warm start allocates neither candle
+   * objects nor columns per series. Same state as `seed(symbol, timeframe, ring.toArray())`.
+   */
+  seedFromRing(symbol: string, timeframe: Timeframe, ring: ColumnSource): RejectedBar[] {
+    const n = ring.length;
+    const columns = this.scratch.ohlcv(n);
+    ring.copyColumns(n, columns);
+    return this.seedColumns(symbol, timeframe, columns);
   }
 
   /** `seed` by replaying every bar through the streaming tracker: the reference the warm start is held to. */

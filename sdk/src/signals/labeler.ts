@@ -80,11 +80,11 @@ export class SignalLabeler {
   }
 
   track(p: PendingLabel): void {
-    const key = seriesKey(p.symbol, p.timeframe);
-    let list = this.bySeries.get(key);
+    // Found through the per-symbol maps first: a key string is built only for a series' first label.
+    let byTf = this.bySymbol.get(p.symbol);
+    let list = byTf?.get(p.timeframe);
     if (!list) {
-      this.bySeries.set(key, (list = []));
-      let byTf = this.bySymbol.get(p.symbol);
+      this.bySeries.set(seriesKey(p.symbol, p.timeframe), (list = []));
       if (!byTf) this.bySymbol.set(p.symbol, (byTf = new Map()));
       byTf.set(p.timeframe, list);
     }

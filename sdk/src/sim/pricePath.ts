@@ -60,6 +60,7 @@ const scratch = {
   increments: new Float64Array(60),
   wick: new Float64Array(120),
   minuteVar: new Float64Array(60),
+  minuteSd: new Float64Array(60),
   logs: new Float64Array(61),
   hiLog: new Float64Array(60),
   loLog: new Float64Array(60),
@@ -314,7 +315,7 @@ export class PricePath {
     const { key, quoteVolumeDailyUsd } = this.spec;
     const varHour = entry.hourVar[h]!;
     const rng = new BlockRng(hash32(key, 7, hourIdx));
-    const { weights, increments, wick, minuteVar, logs, hiLog, loLog, quote } = scratch;
+    const { weights, increments, wick, minuteVar, minuteSd, logs, hiLog, loLog, quote } = scratch;
     let lv = 0;
     let total = 0;
     for (let m = 0; m < 60; m++) {
@@ -328,7 +329,9 @@ export class PricePath {
     let sum = 0;
     for (let m = 0; m < 60; m++) {
       minuteVar[m] = (varHour * weights[m]!) / total;
-      increments[m] = Math.sqrt(minuteVar[m]!) * increments[m]!;
+      // Taken once: the increments here and the wicks below both scale by it.
+      minuteSd[m] = Math.sqrt(minuteVar[m]!);
+      increments[m] = minuteSd[m]! * increments[m]!;
       sum += increments[m]!;
     }
     bridge(entry.hourLog[h]!, entry.hourLog[h + 1]!, increments, minuteVar, sum, logs);
@@ -341,7 +344,7 @@ export class PricePath {
     for (let m = 0; m < 60; m++) {
       const a = logs[m]!;
       const b = logs[m + 1]!;
-      const sd = Math.sqrt(minuteVar[m]!);
+      const sd = minuteSd[m]!;
       hiLog[m] = Math.max(a, b) + 0.6 * sd * wick[2 * m]!;
       loLog[m] = Math.min(a, b) - 0.6 * sd * wick[2 * m + 1]!;
       const shock = Math.abs(b - a) / Math.max(sd, 1e-12);
