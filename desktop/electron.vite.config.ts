@@ -42,7 +42,8 @@ function chartChunk(id: string): string | undefined {
 }
 
 /**
- * Three builds: main (ESM, Node deps left external and loaded from node_modules), preload
+ * Three builds: main (ESM, Node deps left external and loaded from node_modules; the engine's
+ * worker thread is a second entry), preload
  * (CommonJS, because sandboxed preloads cannot be ES modules, with its imports bundled because a
  * sandboxed preload can only require `electron`), and the Vue renderer: minified, every view but
  * Rankings in its own lazily loaded chunk, ECharts in one chunk of its own, with compressed twins.
@@ -51,7 +52,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      lib: { entry: fromHere('src/main/index.ts'), formats: ['es'] },
+      // The engine's worker thread is an entry of its own, built beside index.js (out/main/engineWorker.js).
+      lib: { entry: { index: fromHere('src/main/index.ts'), engineWorker: fromHere('src/host/engineWorker.ts') }, formats: ['es'] },
     },
   },
   preload: {

@@ -55,3 +55,16 @@ export function startOwnServer(home: string, token: string, port = 0): Promise<O
     });
   });
 }
+
+/** Stops a server the way a user does (SIGTERM: the store closes cleanly), SIGKILL after a deadline. */
+export function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const hard = setTimeout(() => child.kill('SIGKILL'), 30_000); // hang deadline only
+    child.once('exit', () => {
+      clearTimeout(hard);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,11 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { startOwnServer, type OwnServer } from './ownServer.js';
+import { startOwnServer, stopped, type OwnServer } from './ownServer.js';
 
 /**
  * The trader's desk in the real renderer in Chromium against `perpscope serve --sim`: the ticket's
@@ -22,19 +21,6 @@ const SYMBOL = 'BTC/USDT:USDT';
 
 test.use({ viewport: { width: 1440, height: 900 } });
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
-
-/** Stops the server the way a user does (SIGTERM: the store closes cleanly), SIGKILL after a deadline. */
-function stopped(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hard = setTimeout(() => child.kill('SIGKILL'), 30_000); // hang deadline only
-    child.once('exit', () => {
-      clearTimeout(hard);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`) });

@@ -2,12 +2,12 @@ import { networkInterfaces } from 'node:os';
 import { silentLogger, type Logger, type PerpscopeConfig } from '@perpscope/sdk';
 import { startHomeWebhookGateway } from '../gateway/gatewayForHome.js';
 import type { RunningWebhookGateway } from '../gateway/startWebhookGateway.js';
-import { startAlertsAdapter } from '../host/alertsAdapter.js';
 import { logScanCycles } from '../host/cycleLog.js';
-import { createHost } from '../host/host.js';
+import { startEngineHost, type EngineHost } from '../host/engineHost.js';
 import { hostConfig } from '../host/hostConfig.js';
 import type { HostSecretStore } from '../host/ports.js';
 import type { EngineFactory } from '../host/runtime.js';
+import { startWorkerHost, type WorkerHostOptions } from '../host/workerHost.js';
 import { startServer, type RunningServer } from '../server/startServer.js';
 import { lanNotice } from './lanNotice.js';
 
@@ -28,8 +28,17 @@ export interface ServeOptions {
   alerts?: PerpscopeConfig['alerts'];
 }
 
+/** The engine thread of `perpscope serve`, as `startWorkerHost` takes it. */
+export type ServeEngineThread = Pick<WorkerHostOptions, 'command' | 'configFile' | 'env' | 'entry'>;
+
 export interface ServeDeps {
-  createEngine: EngineFactory;
+  /**
+   * Builds the engine on this thread instead of a worker thread: only for tests that inject an
+   * engine, since a scan of a large universe then blocks HTTP and the WebSocket while it runs.
+   */
+  createEngine?: EngineFactory;
+  /** The worker thread's settings when `createEngine` is absent; default command `perpscope serve`. */
+  engineThread?: ServeEngineThread;
   secrets: HostSecretStore;
   /** Receives stdout lines; the first one is always `open <url>`. */
   out: (line: string) => void;
@@ -43,24 +52,22 @@ export interface ServeHandle {
 }
 
 /**
- * `perpscope serve`: builds the engine and the host, starts the server and prints the URL to open
- * as the first line of stdout, then starts the engine (warm-up can take a while; the UI shows it).
+ * `perpscope serve`: builds the engine and the host in a worker thread (so a scan of any size
+ * never holds up HTTP, the WebSocket or the webhook gateway), starts the server and prints the URL
+ * to open as the first line of stdout, then starts the engine (warm-up can take a while; the UI
+ * shows it).
  *
  * @example
- * const { stop } = await runServe({ port: 0, host: '127.0.0.1', sim: true, home }, { createEngine, secrets, out: console.log });
+ * const { stop } = await runServe({ port: 0, host: '127.0.0.1', sim: true, home }, { secrets, out: console.log });
  */
 export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<ServeHandle> {
   const logger = deps.logger ?? silentLogger;
-  const runtime = await deps.createEngine({ home: options.home, sim: options.sim, logger });
-  let alerts: Awaited<ReturnType<typeof startAlertsAdapter>>;
-  try {
-    const alertsConfig = options.alerts ?? hostConfig({ home: options.home, sim: options.sim, env: process.env, saved: {} }).alerts;
-    alerts = await startAlertsAdapter({ events: runtime.engine.events, secrets: deps.secrets, config: alertsConfig, logger, ...(runtime.engine.trading ? { trading: runtime.engine.trading } : {}) });
-  } catch (e) {
-    await runtime.stop();
-    throw e;
-  }
-  const host = createHost({ engine: { ...runtime.engine, alerts: alerts.port }, secrets: deps.secrets, logger, ...(runtime.store ? { store: runtime.store } : {}) });
+  const alertsConfig = options.alerts ?? hostConfig({ home: options.home, sim: options.sim, env: process.env, saved: {} }).alerts;
+  const engineOptions = { home: options.home, sim: options.sim, alerts: alertsConfig, secrets: deps.secrets, logger };
+  const engine: EngineHost = deps.createEngine
+    ? await startEngineHost(deps.createEngine, engineOptions)
+    : await startWorkerHost({ ...engineOptions, ...(deps.engineThread ?? { command: 'perpscope serve' }) });
+  const host = engine.host;
   const stopCycleLog = logScanCycles(host, logger);
   let server: RunningServer;
   try {
@@ -74,9 +81,7 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
     });
   } catch (e) {
     stopCycleLog();
-    await alerts.stop();
-    host.close();
-    await runtime.stop();
+    await engine.stop();
     throw e;
   }
   let webhook: RunningWebhookGateway | null = null;
@@ -84,9 +89,7 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
     await webhook?.close();
     await server.close();
     stopCycleLog();
-    await alerts.stop();
-    host.close();
-    await runtime.stop();
+    await engine.stop();
   };
   if (options.webhook) {
     try {
@@ -100,7 +103,7 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
   for (const line of lanNotice(options.host, server.port, server.token, networkInterfaces())) deps.out(line);
   if (webhook) deps.out(`webhook ${webhook.url}/signal`);
   try {
-    await runtime.start();
+    await engine.start();
   } catch (e) {
     await stop();
     throw e;

@@ -4,13 +4,16 @@ import type { EngineFactory } from '../host/runtime.js';
 
 /** Where `perpscope serve` gets its engine and keychain; tests pass their own. */
 export interface ServeCommandLoaders {
-  engineFactory(command: string): Promise<EngineFactory>;
+  /**
+   * An engine built on the command's own thread (tests inject one). Absent, the default, the
+   * sdk's engine runs in a worker thread so that scans never hold up HTTP and the WebSocket.
+   */
+  engineFactory?(command: string): Promise<EngineFactory>;
   secretStore(): Promise<HostSecretStore>;
 }
 
-/** The sdk's engine and the OS keychain, loaded on first use so that other commands never pay for them. */
+/** The OS keychain, loaded on first use so that other commands never pay for it; the engine runs in a worker thread. */
 const defaultLoaders: ServeCommandLoaders = {
-  engineFactory: async (c) => (await import('../host/runtime.js')).loadEngineFactory(c),
   secretStore: async () => (await import('../host/runtime.js')).loadSecretStore(),
 };
 
@@ -28,9 +31,13 @@ export const createServeCommand = (load: ServeCommandLoaders = defaultLoaders): 
     .action(async (opts: { port: number; host: string; sim?: boolean; webhook?: boolean; webhookPort?: number; webhookHost: string }) => {
       const global = program.opts<GlobalOptions>();
       const { config, home } = loadCliConfig(global, io.env, opts.sim ? { exchange: 'sim' } : {});
-      const [factory, secrets] = await Promise.all([load.engineFactory(`perpscope serve${config.exchange === 'sim' ? ' --sim' : ''}`), load.secretStore()]);
+      const command = `perpscope serve${config.exchange === 'sim' ? ' --sim' : ''}`;
+      const configFile = global.config !== undefined ? { configFile: global.config } : {};
+      const [factory, secrets] = await Promise.all([load.engineFactory?.(command), load.secretStore()]);
       // The engine reads the same layers (and the same `--config` file) this command just validated.
-      const createEngine: EngineFactory = (o) => factory({ ...o, ...(global.config !== undefined ? { configFile: global.config } : {}) });
+      const engine = factory
+        ? { createEngine: ((o) => factory({ ...o, ...configFile })) satisfies EngineFactory }
+        : { engineThread: { command, ...configFile } };
       const { runServe } = await import('./serve.js');
       const handle = await runServe(
         {
@@ -43,7 +50,7 @@ export const createServeCommand = (load: ServeCommandLoaders = defaultLoaders): 
           alerts: config.alerts,
           ...(opts.webhook ? { webhook: { config, host: opts.webhookHost, port: opts.webhookPort ?? config.webhook.port } } : {}),
         },
-        { createEngine, secrets, out: io.out, logger: createFileLogger(logFilePath(home), config.logLevel).logger.child({ command: 'serve' }) },
+        { ...engine, secrets, out: io.out, logger: createFileLogger(logFilePath(home), config.logLevel).logger.child({ command: 'serve' }) },
       );
       await io.interrupted;
       await handle.stop();

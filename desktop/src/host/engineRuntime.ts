@@ -27,7 +27,7 @@ import { createProfilesAdapter, savedBuiltinProfile } from './profilesAdapter.js
 import { createRankingAdapter } from './rankingPort.js';
 import type { EngineFactory, EngineRuntime, EngineRuntimeOptions } from './runtime.js';
 import { savedOverrides, createSettingsAdapter } from './settingsAdapter.js';
-import { toSignalView, signalPort } from './signalAdapter.js';
+import { toSignalView, signalPort, storedSignalOutcomes } from './signalAdapter.js';
 import { adaptWatchlists } from './storeAdapter.js';
 import { enrichSymbols } from './symbolEnrichment.js';
 import { createPaperTrading, type PaperTrading } from './tradingAdapter.js';
@@ -61,7 +61,9 @@ interface SourceWiring {
  */
 async function wireSource(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): Promise<SourceWiring> {
   const resolved = await resolveSource(config, { simApiKey: { ...SIM_API_KEY } }, wall, logger);
-  return { ...(resolved.sim ? { sim: resolved.sim } : {}), deps: { source: resolved.source, clock: resolved.marketClock ?? wall, logger } };
+  // The source is handed over already resolved, so the engine cannot tell a sim from a venue: the sim's invented books are named here.
+  const books = resolved.sim ? { books: config.sim.dataDir ? ('synthetic_replay' as const) : ('synthetic_demo' as const) } : {};
+  return { ...(resolved.sim ? { sim: resolved.sim } : {}), deps: { source: resolved.source, clock: resolved.marketClock ?? wall, logger, ...books } };
 }
 
 /**
@@ -181,7 +183,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     nowMs: () => wall.nowMs(),
     logger,
   });
-  const signals = signalPort(() => engine.signals());
+  const signals = signalPort(() => engine.signals(), storedSignalOutcomes(store, config.exchange));
 
   const hostEngine: HostEngine = {
     ...market,

@@ -2,6 +2,7 @@ import { ALERTS_SECRET_EXCHANGE } from '@perpscope/sdk';
 import { ErrorCode, err, liveConfirmPhrase, ok, type MethodName, type MethodOutput, type MethodParams, type Result } from '@perpscope/shared';
 import type { HostEngine, HostSecret, HostSecretStore, HostStore, MaybePromise } from './ports.js';
 import { queryRanking } from './rankingQuery.js';
+import { createChartHandlers } from './chartStudies.js';
 import { invalidParams, notSupported, toRpcError } from './rpcErrors.js';
 
 /** The side rule of an empty ranking (before the first cycle): momentum, nothing measured. */
@@ -258,5 +259,6 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       const b = engine.backtest;
       return b ? attempt(() => b.report(p.id, p.kind)) : { ok: false, error: notSupported('backtest.report', 'backtester') };
     },
+    ...createChartHandlers(engine),
   };
 }

@@ -69,6 +69,8 @@ export function toRankingRowView(row: RankingRow, opportunity: Opportunity | und
     components: components(row),
     stopPrice: opportunity ? finiteOrNull(opportunity.stop) : null,
     targetPrices: opportunity ? [opportunity.tp1, opportunity.tp2].filter((p) => Number.isFinite(p)) : [],
+    book: row.book,
+    ...(m.inputs ? { inputs: { funding: m.inputs.funding, openInterest: m.inputs.openInterest, listing: m.inputs.listing } } : {}),
   };
 }
 

@@ -161,6 +161,28 @@ export interface SettingsAdapter {
   pyramidLevels(): PerpscopeConfig['autotrade']['pyramidLevels'];
 }
 
+/**
+ * Each field's schema default (no config file, no saved edit), for the form's help text and its
+ * reset; a field whose schema has no default for it (an optional gate) defaults to empty.
+ */
+function schemaDefaults(): Map<string, Value> {
+  const parsed = (schema: { safeParse(v: unknown): { success: boolean; data?: unknown } }): unknown => {
+    const r = schema.safeParse({});
+    return r.success ? r.data : undefined;
+  };
+  const root = {
+    universe: parsed(UniverseConfigSchema),
+    risk: parsed(RiskConfigSchema),
+    autotrade: { edge: parsed(EdgeGateConfigSchema), tpsl: parsed(TpSlConfigSchema), pyramid: ladderFromPyramidLevels([]) },
+  };
+  const out = new Map<string, Value>();
+  for (const f of FIELDS) {
+    const v = getAt(root, f.path);
+    if (v === undefined || v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out.set(f.path, v ?? null);
+  }
+  return out;
+}
+
 /** The saved overrides, or an empty object when none (or garbage) is stored. */
 export function savedOverrides(settings: SettingsRepositoryLike): Overrides {
   const raw = settings.get(SETTINGS_KEY);
@@ -212,6 +234,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
   const baseLadder = ladderFromPyramidLevels(configLevels);
   let ladder = savedLadder(overrides, baseLadder);
   const levelsOf = (l: PyramidLadder | null) => (l ? pyramidLevelsFromLadder(l) : structuredClone(configLevels));
+  const defaults = schemaDefaults();
 
   function current(path: string): Value {
     if (path.startsWith('universe.')) {
@@ -237,6 +260,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
         options: f.options ? [...f.options] : null,
         unit: f.unit ?? null,
         help: f.help ?? null,
+        ...(defaults.has(f.path) ? { defaultValue: defaults.get(f.path)! } : {}),
       })),
     ];
     return { fields };

@@ -40,8 +40,37 @@ export function toSignalView(s: Signal): SignalView {
   };
 }
 
-/** `signals.list` over the engine's recent signals (newest first). */
-export function signalPort(recent: () => readonly Signal[]): SignalPort {
+type Outcome = NonNullable<SignalView['outcome']>;
+
+/** The part of the store the outcome lookup reads: selected signals by key, and their labels. */
+export interface SignalLabelStore {
+  signals: { selectedKeysSince(exchange: string, sinceMs: number): readonly { id: number; signalKey: string | null }[] };
+  labels: { forSignal(signalRowId: number): readonly { status: 'pending' | 'matured'; payload: Record<string, unknown> }[] };
+}
+
+/** Outcomes by signal id for the signals listed (created at or after `sinceMs`); a signal without one is open. */
+export type SignalOutcomes = (sinceMs: number) => ReadonlyMap<string, Outcome>;
+
+/**
+ * Outcomes the labeler stored: each selected signal's matured label carries `tp`, `sl` or
+ * `timeout`. Read from the store rather than the engine, so they survive a restart.
+ */
+export function storedSignalOutcomes(store: SignalLabelStore, exchange: string): SignalOutcomes {
+  return (sinceMs) => {
+    const out = new Map<string, Outcome>();
+    for (const row of store.signals.selectedKeysSince(exchange, sinceMs)) {
+      if (row.signalKey === null) continue;
+      for (const label of store.labels.forSignal(row.id)) {
+        const o = label.payload['outcome'];
+        if (label.status === 'matured' && (o === 'tp' || o === 'sl' || o === 'timeout')) out.set(row.signalKey, o);
+      }
+    }
+    return out;
+  };
+}
+
+/** `signals.list` over the engine's recent signals (newest first), with their outcomes when `outcomes` is given. */
+export function signalPort(recent: () => readonly Signal[], outcomes?: SignalOutcomes): SignalPort {
   return {
     list(p: MethodParams<'signals.list'>): SignalView[] {
       const limit = p.limit ?? 200;
@@ -51,6 +80,10 @@ export function signalPort(recent: () => readonly Signal[]): SignalPort {
         if (p.symbol !== undefined && s.symbol !== p.symbol) continue;
         if (p.sinceMs !== undefined && s.closeTimeMs < p.sinceMs) continue;
         out.push(toSignalView(s));
+      }
+      if (outcomes && out.length > 0) {
+        const found = outcomes(Math.min(...out.map((v) => v.createdAtMs)));
+        for (const v of out) v.outcome = found.get(v.id) ?? 'open';
       }
       return out;
     },

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { BrowserWindow } from 'electron';
 import { createFileLogger, logFilePath, useNativeSqliteBinding } from '@perpscope/sdk';
-import { startAlertsAdapter, type NotificationClass } from '../host/alertsAdapter.js';
+import type { NotificationClass } from '../host/alertsAdapter.js';
 import { logScanCycles } from '../host/cycleLog.js';
 import { startHomeWebhookGateway } from '../gateway/gatewayForHome.js';
-import { createHost } from '../host/host.js';
 import { hostConfig } from '../host/hostConfig.js';
-import { loadEngineFactory, loadSecretStore, type EngineRuntime } from '../host/runtime.js';
+import { loadSecretStore } from '../host/runtime.js';
+import { startWorkerHost } from '../host/workerHost.js';
 import type { ElectronMain } from './electronMain.js';
 import { registerIpc } from './ipc.js';
 import { nativeOptions, processNativeEnvironment, resolveNativeModules } from './nativeModules.js';
@@ -14,7 +14,8 @@ import { appUrlMatcher, hardenSession } from './security.js';
 import { createAppWindow } from './window.js';
 
 /**
- * Composition of the desktop app: engine + host in this process, the UI in a locked-down window.
+ * Composition of the desktop app: engine + host in a worker thread (so scans never stall IPC and
+ * window handling), the UI in a locked-down window.
  * `electron` is the real module in the app (index.ts) and a fake in tests.
  */
 export function runDesktop(electron: ElectronMain & { Notification?: NotificationClass }): void {
@@ -35,21 +36,25 @@ export function runDesktop(electron: ElectronMain & { Notification?: Notificatio
     const native = nativeOptions(resolveNativeModules(processNativeEnvironment({ isPackaged: app.isPackaged, desktopDir: fileURLToPath(new URL('../..', import.meta.url)) })));
     // Every store of this process (engine, webhook receipts, backtest runs) then opens with that build.
     useNativeSqliteBinding(native.sqliteBinding);
-    const [createEngine, secrets] = await Promise.all([loadEngineFactory('perpscope desktop'), loadSecretStore(native)]);
+    // The keychain stays in this thread (the worker asks for it by message), with the addon built for Electron.
+    const secrets = await loadSecretStore(native);
     // Every level reaches the file; the engine runtime filters by the config's logLevel.
     const logger = createFileLogger(logFilePath(home), 'trace').logger.child({ command: 'desktop' });
     startLogger = logger;
-    const runtime: EngineRuntime = await createEngine({ home, sim, logger });
     // Alerts (docs/alerts.md) go to the configured sinks and, with `alerts.sinks.desktop`, to OS notifications.
-    const alerts = await startAlertsAdapter({
-      events: runtime.engine.events,
+    const engine = await startWorkerHost({
+      home,
+      sim,
+      command: 'perpscope desktop',
+      alerts: hostConfig({ home, sim, env: process.env, saved: {} }).alerts,
       secrets,
-      config: hostConfig({ home, sim, env: process.env, saved: {} }).alerts,
       logger,
-      ...(runtime.engine.trading ? { trading: runtime.engine.trading } : {}),
       ...(electron.Notification ? { notifications: electron.Notification } : {}),
+      ...(native.sqliteBinding !== undefined ? { sqliteBinding: native.sqliteBinding } : {}),
+      // Built by electron-vite beside this bundle (out/main/engineWorker.js).
+      entry: new URL('./engineWorker.js', import.meta.url),
     });
-    const host = createHost({ engine: { ...runtime.engine, alerts: alerts.port }, secrets, ...(runtime.store ? { store: runtime.store } : {}) });
+    const host = engine.host;
     const stopCycleLog = logScanCycles(host, logger);
     const page = {
       rendererFile: fileURLToPath(new URL('../renderer/index.html', import.meta.url)),
@@ -74,9 +79,7 @@ export function runDesktop(electron: ElectronMain & { Notification?: Notificatio
       unregister();
       await webhook?.close();
       stopCycleLog();
-      await alerts.stop();
-      host.close();
-      await runtime.stop();
+      await engine.stop();
     };
     appWindow = await createAppWindow(electron.BrowserWindow, {
       preloadPath: fileURLToPath(new URL('../preload/index.cjs', import.meta.url)),
@@ -85,7 +88,7 @@ export function runDesktop(electron: ElectronMain & { Notification?: Notificatio
     appWindow.on('closed', () => {
       appWindow = null;
     });
-    await runtime.start();
+    await engine.start();
   }
 
   if (!app.requestSingleInstanceLock()) {

@@ -58,6 +58,20 @@ export const RankingRowViewSchema = z.object({
   /** ATR-based plan from the opportunities list, when the ranker gives one. */
   stopPrice: nullableNumber,
   targetPrices: z.array(finite),
+  /**
+   * Provenance of the order book behind the row's book figures and flags: `exchange` (a venue's
+   * real book), `synthetic` (invented by a demo sim, scored), `none` (no book, or a replay's
+   * invented one withheld from the score). Absent (older hosts): unknown.
+   */
+  book: z.enum(['exchange', 'synthetic', 'none']).optional(),
+  /** Which other inputs the radar had for this row; absent (older hosts): unknown. */
+  inputs: z
+    .object({
+      funding: z.enum(['history', 'current', 'none']),
+      openInterest: z.enum(['history', 'none']),
+      listing: z.enum(['exchange', 'unknown']),
+    })
+    .optional(),
 });
 export type RankingRowView = z.infer<typeof RankingRowViewSchema>;
 
@@ -144,6 +158,12 @@ export const SignalViewSchema = z.object({
    * was measured on this timeframe. Absent (older hosts): unknown.
    */
   evidence: z.array(StrategyEvidenceViewSchema).optional(),
+  /**
+   * What the labeler found after the signal: `tp` (target before stop), `sl` (stop first, or both in
+   * one bar), `timeout` (neither within the horizon), `open` (not resolved yet). Absent: this host
+   * does not report outcomes.
+   */
+  outcome: z.enum(['open', 'tp', 'sl', 'timeout']).optional(),
 });
 export type SignalView = z.infer<typeof SignalViewSchema>;
 
@@ -344,6 +364,8 @@ export const SettingFieldViewSchema = z.object({
   options: z.array(z.string()).nullable(),
   unit: z.string().nullable(),
   help: z.string().nullable(),
+  /** The value without any config file or saved edit (the schema default); absent when unknown. */
+  defaultValue: z.union([finite, z.string(), z.boolean(), z.null()]).optional(),
 });
 export type SettingFieldView = z.infer<typeof SettingFieldViewSchema>;
 

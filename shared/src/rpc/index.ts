@@ -39,6 +39,8 @@
  * - `backtest.get` {id} -> BacktestRun (metrics, equity, drawdown, trades, byStrategy, bySide, monthly)
  * - `backtest.bars` {id, symbol, fromMs, toMs} -> {symbol, timeframe, candles, overlays} (from the run's recorded data)
  * - `backtest.report` {id, kind} -> {fileName, mimeType, base64} (one of the run's report files)
+ * - `chart.studies` {symbol, timeframe, studies, limit?, toMs?} -> {symbol, timeframe, times, studies} (rsi, macd, bollinger, vwap)
+ * - `chart.flags` {symbol, sinceMs?} -> {symbol, flags} (each flag where it first fired, with its evidence)
  *
  * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert`, `backtest.progress` (see `RPC_EVENTS`).
  * Wire (WebSocket at `/rpc`): `{ id, method, params }` -> `{ id, result }`; pushes `{ event, data }`
@@ -50,6 +52,7 @@ export * from './result.js';
 export * from './dto.js';
 export * from './backtestDto.js';
 export * from './deskDto.js';
+export * from './chartDto.js';
 export * from './methods.js';
 export * from './events.js';
 export * from './wire.js';

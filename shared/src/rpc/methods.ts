@@ -33,6 +33,7 @@ import {
   BacktestStartInputSchema,
 } from './backtestDto.js';
 import { AmendTriggerInputSchema, AmendTriggerViewSchema, HistoryListInputSchema, HistoryPageViewSchema, OrderPreviewInputSchema, OrderPreviewViewSchema } from './deskDto.js';
+import { ChartFlagsInputSchema, ChartFlagsViewSchema, ChartStudiesInputSchema, ChartStudiesViewSchema } from './chartDto.js';
 
 const positive = z.number().finite().positive();
 const empty = z.strictObject({});
@@ -207,6 +208,10 @@ export const RPC_METHODS = {
     CandlesReplyViewSchema,
   ),
   'backtest.report': method(z.strictObject({ id: BacktestRunIdSchema, kind: BacktestReportKindSchema }), BacktestReportFileViewSchema),
+  /** Indicator studies (RSI, MACD panes; Bollinger, VWAP overlays) over a symbol's candles, computed with the sdk's kernels. */
+  'chart.studies': method(ChartStudiesInputSchema, ChartStudiesViewSchema),
+  /** Manipulation flags the radar raised on a symbol since the host started, each at the cycle it first fired, with its evidence. */
+  'chart.flags': method(ChartFlagsInputSchema, ChartFlagsViewSchema),
 } as const;
 
 export type RpcMethods = typeof RPC_METHODS;

@@ -21,6 +21,7 @@ describe('RPC contract', () => {
       'settings.set', 'profiles.list', 'profiles.apply', 'watchlists.list', 'watchlists.save', 'watchlists.delete',
       'keys.set', 'keys.list', 'keys.delete', 'keys.test', 'health.get', 'alerts.test',
       'backtest.datasets', 'backtest.start', 'backtest.cancel', 'backtest.list', 'backtest.get', 'backtest.bars', 'backtest.report',
+      'chart.studies', 'chart.flags',
     ];
     expect([...METHOD_NAMES].sort(), 'method table').toEqual([...expected].sort());
     expect([...EVENT_NAMES].sort(), 'event table').toEqual(['alert', 'backtest.progress', 'fill', 'health', 'order', 'position', 'ranking', 'signal']);
@@ -40,6 +41,8 @@ describe('RPC contract', () => {
       'trading.armLive': { exchange: 'blofin', label: 'main', confirm: 'LIVE blofin:main' },
       'backtest.start': { dataset: '/data/binance', timeframe: '1h', symbols: ['BTC/USDT:USDT'], fromMs: 1_735_689_600_000, toMs: 1_736_899_200_000, riskPerTradePct: 1, strategies: ['breakout'] },
       'backtest.report': { id: 'bt-20250101T000000.000Z-1a2b3c4d-abcdef', kind: 'xlsx' },
+      'chart.studies': { symbol: 'BTC/USDT:USDT', timeframe: '15m', studies: ['rsi', 'macd', 'bollinger', 'vwap'], limit: 20_000 },
+      'chart.flags': { symbol: 'BTC/USDT:USDT', sinceMs: 0 },
     };
     for (const [method, params] of Object.entries(valid)) {
       const res = RPC_METHODS[method as MethodName].input.safeParse(params);

@@ -17,6 +17,7 @@ import {
   EMA_COLORS,
   VOL_DOWN,
   VOL_UP,
+  drawingsOption,
   markLineOption,
   markPointOption,
   overlaySeriesId,
@@ -27,6 +28,10 @@ import {
   type ChartMarker,
   type ChartOverlay,
 } from './chartOption.js';
+
+import type { ChartFlagMark } from '../lib/chartFlags.js';
+import type { ChartDrawing, ChartPoint } from '../lib/chartDrawings.js';
+import type { StudyLine, StudyPane } from '../lib/chartStudies.js';
 
 export type { ChartCandle, ChartLevels, ChartMarker, ChartOverlay } from './chartOption.js';
 
@@ -64,6 +69,11 @@ interface ZoomEvent extends ZoomRange {
   batch?: ZoomRange[];
 }
 
+interface StudyState {
+  line: Omit<StudyLine, 'values'>;
+  buffer: SeriesBuffer;
+}
+
 interface OverlayState {
   name: string;
   color: string;
@@ -89,6 +99,11 @@ export class CandleChart {
   private live: ChartCandle | null = null;
   private markers: ChartMarker[] = [];
   private levels: ChartLevels = {};
+  private studyStates: StudyState[] = [];
+  private panes: StudyPane[] = [];
+  private flags: ChartFlagMark[] = [];
+  private drawings: ChartDrawing[] = [];
+  private priceTick: number | null = null;
   /** Rows `[w0, w1)` of the buffers that ECharts currently holds. */
   private w0 = 0;
   private w1 = 0;
@@ -145,6 +160,13 @@ export class CandleChart {
       const last = l.values[candles.length - 1] ?? Number.NaN;
       return { name: l.name, color: l.color, buffer, ema: l.emaPeriod ? { period: l.emaPeriod, last } : null };
     });
+    // Studies keep their panes across a reload; their values come with the next setStudies.
+    this.studyStates = this.studyStates.map((st) => {
+      const buffer = new SeriesBuffer(2, candles.length + 1024);
+      for (const c of candles) buffer.push(c.openTimeMs, Number.NaN);
+      return { line: st.line, buffer };
+    });
+    this.flags = [];
     const n = candles.length;
     this.viewStartMs = n ? this.history.get(Math.max(0, n - this.opts.visibleBars), 0) : 0;
     this.viewEndMs = forming ? forming.openTimeMs : n ? this.history.get(n - 1, 0) : 0;
@@ -179,7 +201,7 @@ export class CandleChart {
     }
     this.live = candle;
     const series: echarts.EChartsCoreOption[] = [
-      { id: SERIES_ID.live, data: [candleRow(candle)] },
+      { id: SERIES_ID.live, data: [candleRow(candle)], markLine: markLineOption(this.levels, candle.close, this.priceTick) },
       { id: SERIES_ID.volumeLive, data: [[candle.openTimeMs, candle.volume]], itemStyle: { color: candle.close >= candle.open ? VOL_UP : VOL_DOWN } },
     ];
     if (closing && atLiveEdge) {
@@ -209,12 +231,110 @@ export class CandleChart {
 
   setMarkers(markers: readonly ChartMarker[]): void {
     this.markers = [...markers];
-    this.chart.setOption({ series: [{ id: SERIES_ID.history, markPoint: markPointOption(this.markers) }] }, { lazyUpdate: this.opts.lazyUpdate });
+    this.chart.setOption({ series: [{ id: SERIES_ID.history, markPoint: markPointOption(this.markers, this.flags) }] }, { lazyUpdate: this.opts.lazyUpdate });
+  }
+
+  /** Manipulation flags pinned on their bars. */
+  setFlags(flags: readonly ChartFlagMark[]): void {
+    this.flags = [...flags];
+    this.chart.setOption({ series: [{ id: SERIES_ID.history, markPoint: markPointOption(this.markers, this.flags) }] }, { lazyUpdate: this.opts.lazyUpdate });
   }
 
   setLevels(levels: ChartLevels): void {
     this.levels = { ...levels };
-    this.chart.setOption({ series: [{ id: SERIES_ID.live, markLine: markLineOption(this.levels) }] }, { lazyUpdate: this.opts.lazyUpdate });
+    this.chart.setOption({ series: [{ id: SERIES_ID.live, markLine: markLineOption(this.levels, this.live?.close ?? null, this.priceTick) }] }, { lazyUpdate: this.opts.lazyUpdate });
+  }
+
+  /** The trader's horizontal and trend lines. */
+  setDrawings(drawings: readonly ChartDrawing[]): void {
+    this.drawings = [...drawings];
+    this.chart.setOption({ series: [{ id: SERIES_ID.history, markLine: drawingsOption(this.drawings, this.priceTick) }] }, { lazyUpdate: this.opts.lazyUpdate });
+  }
+
+  /** The market's price tick, which the last-price label and the price axis follow; null: by magnitude. */
+  setPriceTick(tick: number | null): void {
+    if (tick === this.priceTick) return;
+    this.priceTick = tick;
+    if (this.history.length) this.chart.setOption(this.baseOption(), { notMerge: true });
+  }
+
+  /** Open times of the closed candles, oldest first (what study values are aligned to). */
+  rowTimes(): Float64Array {
+    const out = new Float64Array(this.history.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.history.get(i, 0);
+    return out;
+  }
+
+  /** High of the closed bar opening at `timeMs`, or null when there is none. */
+  highAt(timeMs: number): number | null {
+    const i = this.rowAtOrAfter(timeMs);
+    if (i < this.history.length && this.history.get(i, 0) === timeMs) return this.history.get(i, 4);
+    return this.live && this.live.openTimeMs === timeMs ? this.live.high : null;
+  }
+
+  /**
+   * Replaces the studies: `lines` aligned with {@link rowTimes} (see `studyLines`), `panes` the
+   * grids they draw in. The one full rebuild besides {@link load}, since grids change.
+   */
+  setStudies(lines: readonly StudyLine[], panes: readonly StudyPane[]): void {
+    const n = this.history.length;
+    this.studyStates = lines.map((l) => {
+      const buffer = new SeriesBuffer(2, n + 1024);
+      for (let i = 0; i < n; i++) buffer.push(this.history.get(i, 0), l.values[i] ?? Number.NaN);
+      const { values: _values, ...line } = l;
+      return { line, buffer };
+    });
+    this.panes = [...panes];
+    this.chart.setOption(this.baseOption(), { notMerge: true });
+  }
+
+  /** Panes drawn under the volume. */
+  get paneCount(): number {
+    return this.panes.length;
+  }
+
+  /** Last finite value of each study line (for tests and the legend). */
+  studyLastValues(): Record<string, number | null> {
+    const out: Record<string, number | null> = {};
+    for (const st of this.studyStates) {
+      let v: number | null = null;
+      for (let i = st.buffer.length - 1; i >= 0; i--) {
+        const x = st.buffer.get(i, 1);
+        if (Number.isFinite(x)) {
+          v = x;
+          break;
+        }
+      }
+      out[st.line.id] = v;
+    }
+    return out;
+  }
+
+  /** The time and price under pixel `(x, y)` of the price grid; null outside the laid-out axes. */
+  pointAt(x: number, y: number): ChartPoint | null {
+    const v = this.chart.convertFromPixel({ gridIndex: 0 }, [x, y]) as unknown;
+    if (!Array.isArray(v)) return null;
+    const [timeMs, price] = v as number[];
+    return Number.isFinite(timeMs) && Number.isFinite(price) ? { timeMs: timeMs!, price: price! } : null;
+  }
+
+  /** Runs `fn` with the id of a flag pin the user clicks or hovers; returns the unsubscribe. */
+  onFlagPointer(fn: (id: string, kind: 'click' | 'over' | 'out') => void): () => void {
+    const handler = (kind: 'click' | 'over' | 'out') => (p: unknown) => {
+      const e = p as { componentType?: string; name?: string };
+      if (e.componentType === 'markPoint' && typeof e.name === 'string' && e.name.includes('@')) fn(e.name, kind);
+    };
+    const click = handler('click');
+    const over = handler('over');
+    const out = handler('out');
+    this.chart.on('click', click);
+    this.chart.on('mouseover', over);
+    this.chart.on('mouseout', out);
+    return () => {
+      this.chart.off('click', click);
+      this.chart.off('mouseover', over);
+      this.chart.off('mouseout', out);
+    };
   }
 
   /**
@@ -333,6 +453,7 @@ export class CandleChart {
       { id: SERIES_ID.volumeUp, data: this.volume.view(w0, w1) },
       { id: SERIES_ID.volumeDown, data: this.volume.view(w0, w1) },
       ...this.overlayStates.map((o) => ({ id: overlaySeriesId(o.name), data: o.buffer.view(w0, w1) })),
+      ...this.studyStates.map((st) => ({ id: st.line.id, data: st.buffer.view(w0, w1) })),
     ];
   }
 
@@ -376,6 +497,8 @@ export class CandleChart {
       if (o.ema && Number.isFinite(o.ema.last)) o.ema.last = emaNext(o.ema.last, closed.close, o.ema.period);
       o.buffer.push(closed.openTimeMs, o.ema ? o.ema.last : Number.NaN);
     }
+    // Study values of a newly closed bar arrive with the next setStudies.
+    for (const st of this.studyStates) st.buffer.push(closed.openTimeMs, Number.NaN);
   }
 
   private baseOption(): echarts.EChartsCoreOption {
@@ -389,6 +512,12 @@ export class CandleChart {
       viewEndMs: this.viewEndMs,
       markers: this.markers,
       levels: this.levels,
+      studies: this.studyStates.map((st) => ({ ...st.line, data: st.buffer.view(w0, w1) })),
+      panes: this.panes,
+      flags: this.flags,
+      drawings: this.drawings,
+      lastPrice: this.live?.close ?? null,
+      priceTick: this.priceTick,
     });
   }
 }

@@ -1,5 +1,9 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import { fmtAmount, fmtDateTime, fmtPrice } from '../lib/format.js';
+import type { ChartFlagMark } from '../lib/chartFlags.js';
+import type { ChartDrawing } from '../lib/chartDrawings.js';
+import { fmtTickPrice } from '../lib/chartDrawings.js';
+import { gridLayout, type StudyPane } from '../lib/chartStudies.js';
 
 /**
  * The ECharts option of the candlestick view: theme, grids, axes, zoom and series layout. Pure
@@ -46,6 +50,9 @@ export const EMA_COLORS = ['#f0b429', '#3d8bfd', '#b07cff'];
 const FONT = 'DejaVu Sans Mono';
 /** Series ids; `setOption` merges by id, so updates name only the series they change. */
 export const SERIES_ID = { history: 'history', live: 'live', volumeUp: 'volume-up', volumeDown: 'volume-down', volumeLive: 'volume-live' } as const;
+export const FLAG_COLOR = '#f59e0b';
+const DRAWING_COLOR = '#d4a72c';
+const LAST_COLOR = '#3d8bfd';
 const CANDLE_DIMS = ['time', 'open', 'close', 'lowest', 'highest'];
 
 export type CandleRow = [number, number, number, number, number];
@@ -59,24 +66,44 @@ export function overlaySeriesId(name: string): string {
   return `overlay-${name}`;
 }
 
-export function markPointOption(markers: readonly ChartMarker[]): EChartsCoreOption {
+/** Signal markers (triangles) and manipulation flags (pins labelled with the flag, named by its id for clicks). */
+export function markPointOption(markers: readonly ChartMarker[], flags: readonly ChartFlagMark[] = []): EChartsCoreOption {
   return {
     symbolSize: 9,
     label: { show: false },
     animation: false,
-    data: markers.map((m) => ({
+    data: [
+      ...flags.map((f) => ({
+        name: f.id,
+        coord: [f.barMs, f.price],
+        symbol: 'pin',
+        symbolSize: 26,
+        itemStyle: { color: FLAG_COLOR },
+        label: { show: true, formatter: '!', color: '#10141b', fontSize: 11, fontWeight: 'bold', fontFamily: FONT },
+      })),
+      ...markers.map((m) => ({
       name: m.label,
       coord: [m.timeMs, m.price],
       symbol: 'triangle',
       symbolRotate: m.side === 'long' ? 0 : 180,
       symbolOffset: [0, m.side === 'long' ? 10 : -10],
       itemStyle: { color: m.side === 'long' ? UP : DOWN },
-    })),
+      })),
+    ],
   };
 }
 
-export function markLineOption(levels: ChartLevels): EChartsCoreOption {
-  const lines: { yAxis: number; name: string; lineStyle: { color: string; type: 'solid' | 'dashed' } }[] = [];
+/** The level lines and the last-price line (labelled with the price on the market's tick). */
+export function markLineOption(levels: ChartLevels, last: number | null = null, priceTick: number | null = null): EChartsCoreOption {
+  const lines: EChartsCoreOption[] = [];
+  if (last !== null && Number.isFinite(last)) {
+    lines.push({
+      yAxis: last,
+      name: 'Last',
+      lineStyle: { color: LAST_COLOR, type: 'dotted', width: 1 },
+      label: { position: 'end', formatter: fmtTickPrice(last, priceTick), color: '#fff', backgroundColor: LAST_COLOR, padding: [2, 4], borderRadius: 2, fontSize: 10, fontFamily: FONT },
+    });
+  }
   const { entry, stop, takeProfits } = levels;
   if (entry != null) lines.push({ yAxis: entry, name: 'Entry', lineStyle: { color: '#aab4c3', type: 'solid' } });
   if (stop != null) lines.push({ yAxis: stop, name: 'SL', lineStyle: { color: DOWN, type: 'dashed' } });
@@ -87,6 +114,22 @@ export function markLineOption(levels: ChartLevels): EChartsCoreOption {
     animation: false,
     label: { position: 'insideEndTop', formatter: '{b} {c}', color: '#aab4c3', fontSize: 10, fontFamily: FONT },
     data: lines,
+  };
+}
+
+/** The trader's drawings as mark lines: horizontal at a price, or a segment between two bars. */
+export function drawingsOption(drawings: readonly ChartDrawing[], priceTick: number | null): EChartsCoreOption {
+  return {
+    silent: true,
+    symbol: 'none',
+    animation: false,
+    lineStyle: { color: DRAWING_COLOR, type: 'solid', width: 1.5 },
+    label: { show: true, position: 'insideStartTop', color: DRAWING_COLOR, fontSize: 10, fontFamily: FONT },
+    data: drawings.map((d) =>
+      d.kind === 'hline'
+        ? { name: d.id, yAxis: d.price, label: { formatter: fmtTickPrice(d.price, priceTick) } }
+        : [{ name: d.id, coord: [d.from.timeMs, d.from.price], label: { show: false } }, { coord: [d.to.timeMs, d.to.price] }],
+    ),
   };
 }
 
@@ -114,10 +157,10 @@ export function tooltipHtml(params: TooltipParam | TooltipParam[]): string {
       timeMs = v[0]!;
       const cls = v[2]! >= v[1]! ? UP : DOWN;
       ohlc = `O ${fmtPrice(v[1])} H ${fmtPrice(v[4])} L ${fmtPrice(v[3])} C <b style="color:${cls}">${fmtPrice(v[2])}</b>`;
-    } else if (p.seriesType === 'bar' && volume === null) {
+    } else if (p.seriesType === 'bar' && p.seriesName?.startsWith('Volume') && volume === null) {
       const vol = v.slice(1).find((x) => Number.isFinite(x));
       if (vol !== undefined) volume = vol;
-    } else if (p.seriesType === 'line' && Number.isFinite(v[1])) {
+    } else if ((p.seriesType === 'line' || p.seriesType === 'bar') && !p.seriesName?.startsWith('Volume') && Number.isFinite(v[1])) {
       const color = typeof p.color === 'string' ? p.color : '#aab4c3';
       lines.push(`<span style="color:${color}">${escapeHtml(p.seriesName ?? '')}</span> ${fmtPrice(v[1])}`);
     }
@@ -139,6 +182,18 @@ export interface ChartData {
   viewEndMs: number;
   markers: readonly ChartMarker[];
   levels: ChartLevels;
+  /** Study lines; `pane` -1 draws over the price, otherwise in that pane. */
+  studies?: readonly { id: string; name: string; color: string; pane: number; kind: 'line' | 'bar'; data: Float64Array }[];
+  panes?: readonly StudyPane[];
+  flags?: readonly ChartFlagMark[];
+  drawings?: readonly ChartDrawing[];
+  lastPrice?: number | null;
+  priceTick?: number | null;
+}
+
+/** X axis indices of a chart with `panes` panes: price, volume, then one per pane. */
+export function xAxisIndices(panes: number): number[] {
+  return Array.from({ length: 2 + panes }, (_, i) => i);
 }
 
 /** The full option for {@link ChartData}; used once per load with `notMerge`. */
@@ -149,13 +204,20 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
   const axisLabel = { color: '#6f7b8d', fontSize: 10, fontFamily: FONT };
   const splitLine = { lineStyle: { color: '#1a2029' } };
   const candleStyle = { color: UP, color0: DOWN, borderColor: UP, borderColor0: DOWN };
+  const panes = d.panes ?? [];
+  const layout = gridLayout(panes.length);
+  const axes = xAxisIndices(panes.length);
+  const lastGrid = 1 + panes.length;
+  const tick = d.priceTick ?? null;
+  const hiddenX = { axisLabel: { show: false }, axisTick: { show: false }, splitLine: { show: false }, axisPointer: { label: { show: false } } };
   return {
     animation: false,
     backgroundColor: 'transparent',
     textStyle: { fontFamily: FONT },
     grid: [
-      { left: 8, right: 64, top: 10, bottom: 100 },
-      { left: 8, right: 64, height: 56, bottom: 40 },
+      { left: 8, right: 64, top: 10, bottom: layout.priceBottom },
+      { left: 8, right: 64, height: 56, bottom: layout.volumeBottom },
+      ...layout.paneBottoms.map((bottom) => ({ left: 8, right: 64, height: 72, bottom })),
     ],
     tooltip: {
       trigger: 'axis',
@@ -166,18 +228,22 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
       formatter: tooltipHtml,
     },
     axisPointer: { link: [{ xAxisIndex: 'all' }] },
-    xAxis: [
-      { type: 'time', gridIndex: 0, axisLine, axisLabel: { show: false }, splitLine: { show: false }, axisTick: { show: false }, axisPointer: { label: { show: false } } },
-      { type: 'time', gridIndex: 1, axisLine, axisLabel, splitLine: { show: false } },
-    ],
+    // Only the lowest grid labels the shared time axis.
+    xAxis: axes.map((i) => (i === lastGrid ? { type: 'time', gridIndex: i, axisLine, axisLabel, splitLine: { show: false } } : { type: 'time', gridIndex: i, axisLine, ...hiddenX })),
     yAxis: [
-      { scale: true, position: 'right', gridIndex: 0, axisLine, axisLabel, splitLine },
+      { scale: true, position: 'right', gridIndex: 0, axisLine, axisLabel: tick ? { ...axisLabel, formatter: (v: number) => fmtTickPrice(v, tick) } : axisLabel, splitLine },
       { scale: true, position: 'right', gridIndex: 1, axisLabel: { show: false }, splitLine: { show: false }, axisLine },
+      ...panes.map((p, k) => ({
+        scale: p.range === null, position: 'right', gridIndex: 2 + k, axisLine, splitNumber: 2, splitLine,
+        axisLabel: { ...axisLabel, showMinLabel: false },
+        ...(p.range ? { min: p.range[0], max: p.range[1] } : {}),
+        name: p.label, nameLocation: 'end', nameGap: -12, nameTextStyle: { color: '#6f7b8d', fontSize: 10, fontFamily: FONT, align: 'right', padding: [0, 72, 0, 0] },
+      })),
     ],
     dataZoom: [
-      { type: 'inside', xAxisIndex: [0, 1], ...zoom },
+      { type: 'inside', xAxisIndex: axes, ...zoom },
       {
-        type: 'slider', xAxisIndex: [0, 1], ...zoom, bottom: 6, height: 22,
+        type: 'slider', xAxisIndex: axes, ...zoom, bottom: 6, height: 22,
         borderColor: '#232a35', fillerColor: 'rgba(61,139,253,0.12)', handleStyle: { color: '#2f3847' },
         dataBackground: { lineStyle: { color: '#3a4556' }, areaStyle: { color: '#1a2029' } },
         textStyle: { color: '#6f7b8d', fontSize: 10 }, showDetail: false,
@@ -188,11 +254,11 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
         // Large mode draws all candles of one colour as one path instead of one element each.
         id: SERIES_ID.history, name: 'Price', type: 'candlestick', data: d.history, dimensions: CANDLE_DIMS,
         encode: { x: 'time', y: ['open', 'close', 'lowest', 'highest'] }, large: true, largeThreshold: 100, progressive: 0,
-        itemStyle: candleStyle, markPoint: markPointOption(d.markers),
+        itemStyle: candleStyle, markPoint: markPointOption(d.markers, d.flags), markLine: drawingsOption(d.drawings ?? [], tick),
       },
       {
         id: SERIES_ID.live, name: 'Forming', type: 'candlestick', data: live ? [candleRow(live)] : [], dimensions: CANDLE_DIMS,
-        encode: { x: 'time', y: ['open', 'close', 'lowest', 'highest'] }, itemStyle: candleStyle, markLine: markLineOption(d.levels),
+        encode: { x: 'time', y: ['open', 'close', 'lowest', 'highest'] }, itemStyle: candleStyle, markLine: markLineOption(d.levels, d.lastPrice ?? null, tick),
       },
       ...(['up', 'down'] as const).map((side) => ({
         id: side === 'up' ? SERIES_ID.volumeUp : SERIES_ID.volumeDown, name: 'Volume', type: 'bar', xAxisIndex: 1, yAxisIndex: 1, stack: 'volume',
@@ -209,6 +275,16 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
         showSymbol: false, symbol: 'none', sampling: 'lttb', progressive: 0, lineStyle: { width: 1, color: o.color }, itemStyle: { color: o.color },
         emphasis: { disabled: true },
       })),
+      ...(d.studies ?? []).map((st) => {
+        const axis = st.pane < 0 ? 0 : 2 + st.pane;
+        const base = { id: st.id, name: st.name, data: st.data, dimensions: ['time', 'value'], encode: { x: 'time', y: 'value' }, xAxisIndex: axis, yAxisIndex: axis, progressive: 0, emphasis: { disabled: true } };
+        if (st.kind === 'bar') return { ...base, type: 'bar', large: true, largeThreshold: 100, itemStyle: { color: st.color } };
+        const pane = st.pane < 0 ? null : panes[st.pane];
+        const guides = pane?.levels.length && st === (d.studies ?? []).find((x) => x.pane === st.pane)
+          ? { markLine: { silent: true, symbol: 'none', animation: false, label: { show: false }, lineStyle: { color: '#3a4556', type: 'dashed', width: 1 }, data: pane.levels.map((y) => ({ yAxis: y })) } }
+          : {};
+        return { ...base, type: 'line', showSymbol: false, symbol: 'none', sampling: 'lttb', lineStyle: { width: 1, color: st.color }, itemStyle: { color: st.color }, ...guides };
+      }),
     ],
   };
 }

@@ -11,6 +11,20 @@ export interface RankFilter {
   symbols: ReadonlySet<string> | null;
   /** Hide rows whose manipScore is above this. */
   maxManipScore: number | null;
+  /** Hide rows whose 24h quote volume (USD) is below this, or unknown; null: no floor. */
+  minVolumeUsd?: number | null;
+  /** Keep rows whose ATR% (percent units) lies in [minAtrPct, maxAtrPct]; unknown ATR fails an active bound. */
+  minAtrPct?: number | null;
+  maxAtrPct?: number | null;
+}
+
+/** True when the row passes the volume and ATR% bounds of `filter` (a missing figure fails an active bound). */
+export function passesBounds(r: RankingRowView, filter: RankFilter): boolean {
+  const { minVolumeUsd, minAtrPct, maxAtrPct } = filter;
+  if (minVolumeUsd != null && !(r.quoteVolume24hUsd != null && r.quoteVolume24hUsd >= minVolumeUsd)) return false;
+  if (minAtrPct != null && !(r.atrPct != null && r.atrPct >= minAtrPct)) return false;
+  if (maxAtrPct != null && !(r.atrPct != null && r.atrPct <= maxAtrPct)) return false;
+  return true;
 }
 
 /**
@@ -24,7 +38,8 @@ export function viewRows(rows: readonly RankingRowView[], filter: RankFilter, so
     (r) =>
       (!q || r.symbol.includes(q)) &&
       (!filter.symbols || filter.symbols.has(r.symbol)) &&
-      (filter.maxManipScore == null || r.manipScore == null || r.manipScore <= filter.maxManipScore),
+      (filter.maxManipScore == null || r.manipScore == null || r.manipScore <= filter.maxManipScore) &&
+      passesBounds(r, filter),
   );
   const sign = dir === 'asc' ? 1 : -1;
   if (sortKey === 'symbol') {

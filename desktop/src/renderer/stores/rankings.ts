@@ -6,6 +6,7 @@ import { useConnectionStore } from './connection.js';
 import { useWatchlistsStore } from './watchlists.js';
 import { statusOf, type LoadStatus } from '../lib/remote.js';
 import { viewRows, type RankSortKey, type SortDir } from '../lib/rankingView.js';
+import { parseHiddenColumns, toggleColumn, type RankColumnId } from '../lib/rankColumns.js';
 import { isNullableNumber, isNullableString, isString, loadPref, oneOf, savePref } from '../lib/persist.js';
 
 const SORT_KEYS: readonly RankSortKey[] = ['rank', 'score', 'symbol', 'change24hPct', 'quoteVolume24hUsd', 'spreadBps', 'atrPct', 'fundingRate', 'manipScore'];
@@ -29,14 +30,22 @@ export const useRankingsStore = defineStore('rankings', () => {
   const search = ref<string>(loadPref('rank.search', '', isString));
   const watchlist = ref<string | null>(loadPref('rank.watchlist', null, isNullableString));
   const maxManip = ref<number | null>(loadPref('rank.maxManip', null, isNullableNumber));
+  const minVolumeUsd = ref<number | null>(loadPref('rank.minVolumeUsd', null, isNullableNumber));
+  const minAtrPct = ref<number | null>(loadPref('rank.minAtrPct', null, isNullableNumber));
+  const maxAtrPct = ref<number | null>(loadPref('rank.maxAtrPct', null, isNullableNumber));
+  const hiddenColumns = ref<RankColumnId[]>(parseHiddenColumns(loadPref<unknown>('rank.hiddenColumns', [], (v): v is unknown => Array.isArray(v))));
   const selected = ref<string | null>(null);
 
-  watch([sortKey, sortDir, search, watchlist, maxManip], () => {
+  watch([sortKey, sortDir, search, watchlist, maxManip, minVolumeUsd, minAtrPct, maxAtrPct, hiddenColumns], () => {
     savePref('rank.sortKey', sortKey.value);
     savePref('rank.sortDir', sortDir.value);
     savePref('rank.search', search.value);
     savePref('rank.watchlist', watchlist.value);
     savePref('rank.maxManip', maxManip.value);
+    savePref('rank.minVolumeUsd', minVolumeUsd.value);
+    savePref('rank.minAtrPct', minAtrPct.value);
+    savePref('rank.maxAtrPct', maxAtrPct.value);
+    savePref('rank.hiddenColumns', hiddenColumns.value);
   });
 
   const watchSymbols = computed<ReadonlySet<string> | null>(() => {
@@ -46,7 +55,14 @@ export const useRankingsStore = defineStore('rankings', () => {
   });
 
   const rows = computed(() =>
-    snapshot.value ? viewRows(snapshot.value.rows, { search: search.value, symbols: watchSymbols.value, maxManipScore: maxManip.value }, sortKey.value, sortDir.value) : [],
+    snapshot.value ? viewRows(snapshot.value.rows, {
+            search: search.value,
+            symbols: watchSymbols.value,
+            maxManipScore: maxManip.value,
+            minVolumeUsd: minVolumeUsd.value,
+            minAtrPct: minAtrPct.value,
+            maxAtrPct: maxAtrPct.value,
+          }, sortKey.value, sortDir.value) : [],
   );
   const allSymbols = computed(() => snapshot.value?.rows.map((r) => r.symbol) ?? []);
 
@@ -86,6 +102,10 @@ export const useRankingsStore = defineStore('rankings', () => {
     }
   }
 
+  function toggleColumnShown(id: RankColumnId): void {
+    hiddenColumns.value = toggleColumn(hiddenColumns.value, id);
+  }
+
   /** Moves the keyboard selection by `delta` rows within the current view. */
   function moveSelection(delta: number): void {
     const list = rows.value;
@@ -95,5 +115,8 @@ export const useRankingsStore = defineStore('rankings', () => {
     selected.value = list[next]!.symbol;
   }
 
-  return { snapshot, receivedAtMs, status, error, sortKey, sortDir, search, watchlist, maxManip, selected, rows, allSymbols, load, start, sortBy, moveSelection };
+  return {
+    snapshot, receivedAtMs, status, error, sortKey, sortDir, search, watchlist, maxManip, minVolumeUsd, minAtrPct, maxAtrPct, hiddenColumns, selected, rows, allSymbols,
+    load, start, sortBy, moveSelection, toggleColumnShown,
+  };
 });

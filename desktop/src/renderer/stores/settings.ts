@@ -3,7 +3,8 @@ import { computed, ref } from 'vue';
 import type { AlertTestReportView, ProfileView, RpcError, SettingFieldView } from '@perpscope/shared';
 import { useApi } from './api.js';
 import { useConnectionStore } from './connection.js';
-import { issuesByPath, issuesOf, statusOf, type LoadStatus } from '../lib/remote.js';
+import { issuesOf, statusOf, type LoadStatus } from '../lib/remote.js';
+import { plainIssuesByPath } from '../lib/plainValidation.js';
 
 type FieldValue = SettingFieldView['value'];
 
@@ -72,6 +73,14 @@ export const useSettingsStore = defineStore('settings', () => {
     }
   }
 
+  /** Puts a field's schema default in the draft (saved with the rest); false when the host gave no default. */
+  function resetField(path: string): boolean {
+    const field = fields.value.find((f) => f.path === path);
+    if (!field || field.defaultValue === undefined) return false;
+    edit(path, field.defaultValue);
+    return true;
+  }
+
   function discard(): void {
     draft.value = {};
     fieldErrors.value = {};
@@ -93,7 +102,7 @@ export const useSettingsStore = defineStore('settings', () => {
       savedAtMs.value = Date.now();
       return true;
     }
-    const { byPath, other } = issuesByPath(issuesOf(res.error), Object.keys(sent));
+    const { byPath, other } = plainIssuesByPath(issuesOf(res.error), Object.keys(sent));
     fieldErrors.value = byPath;
     formError.value = other.length ? other.join('; ') : Object.keys(byPath).length ? null : res.error.message;
     return false;
@@ -117,7 +126,7 @@ export const useSettingsStore = defineStore('settings', () => {
   async function applyProfile(name: string, weights?: Record<string, number>): Promise<RpcError | null> {
     const res = conn.observe(await api.profiles.apply(weights ? { name, weights } : { name }));
     if (!res.ok) {
-      if (weights) weightErrors.value = issuesByPath(issuesOf(res.error), Object.keys(weights)).byPath;
+      if (weights) weightErrors.value = plainIssuesByPath(issuesOf(res.error), Object.keys(weights)).byPath;
       return res.error;
     }
     weightErrors.value = {};
@@ -129,6 +138,6 @@ export const useSettingsStore = defineStore('settings', () => {
   return {
     fields, status, error, draft, fieldErrors, formError, savedAtMs, dirty, profiles, activeProfile, profileStatus, profileError, weightErrors,
     alertTest, alertTestError, alertTestBusy,
-    load, edit, discard, save, loadProfiles, applyProfile, sendTestAlert,
+    load, edit, resetField, discard, save, loadProfiles, applyProfile, sendTestAlert,
   };
 });

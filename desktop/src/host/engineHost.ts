@@ -1,0 +1,71 @@
+import type { Logger } from '@perpscope/sdk';
+import { startAlertsAdapter, type AlertsAdapterOptions, type NotificationClass } from './alertsAdapter.js';
+import { createHost, type Host } from './host.js';
+import type { HostSecretStore } from './ports.js';
+import type { EngineFactory } from './runtime.js';
+
+/** What a shell needs to build the engine, its alerts and the host over them. */
+export interface EngineHostOptions {
+  /** Config and data directory. */
+  home: string;
+  sim: boolean;
+  /** The `--config FILE` option; defaults to `<home>/config.json`. */
+  configFile?: string;
+  /** The config's `alerts` section, as the shell resolved it. */
+  alerts: AlertsAdapterOptions['config'];
+  secrets: HostSecretStore;
+  logger: Logger;
+  /** OS notifications for `alerts.sinks.desktop` (the desktop app passes Electron's class). */
+  notifications?: NotificationClass;
+}
+
+/** The engine, its alerts and the host over them, with one lifecycle, wherever they run. */
+export interface EngineHost {
+  /** Every RPC and event of the engine goes through it (server, webhook gateway, IPC, metrics). */
+  host: Host;
+  /** Starts market data and trading; may take a while (backfill). */
+  start(): Promise<void>;
+  /** Stops the alerts, detaches the host and stops the engine. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the engine, the alerts adapter and the host in this thread. The worker thread
+ * (engineWorker.ts) runs exactly this; shells call it directly only to keep the engine on their
+ * own event loop (tests with an injected engine).
+ *
+ * @example
+ * const engine = await startEngineHost(createEngine, { home, sim: true, alerts, secrets, logger });
+ * await engine.start();
+ */
+export async function startEngineHost(createEngine: EngineFactory, options: EngineHostOptions): Promise<EngineHost> {
+  const { logger, secrets } = options;
+  const runtime = await createEngine({ home: options.home, sim: options.sim, logger, ...(options.configFile !== undefined ? { configFile: options.configFile } : {}) });
+  let alerts: Awaited<ReturnType<typeof startAlertsAdapter>>;
+  try {
+    alerts = await startAlertsAdapter({
+      events: runtime.engine.events,
+      secrets,
+      config: options.alerts,
+      logger,
+      ...(runtime.engine.trading ? { trading: runtime.engine.trading } : {}),
+      ...(options.notifications ? { notifications: options.notifications } : {}),
+    });
+  } catch (e) {
+    await runtime.stop();
+    throw e;
+  }
+  const host = createHost({ engine: { ...runtime.engine, alerts: alerts.port }, secrets, logger, ...(runtime.store ? { store: runtime.store } : {}) });
+  return {
+    host,
+    start: () => runtime.start(),
+    async stop() {
+      try {
+        await alerts.stop();
+      } finally {
+        host.close();
+        await runtime.stop();
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The engine thread: builds the engine, its alerts and the host (startEngineHost) and answers the
+ * main thread's `Host` (workerHost.ts) by message. The keychain and OS notifications stay in the
+ * main thread and are reached the same way; log records are sent there to the shell's logger.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PerpscopeError, useNativeSqliteBinding, type Logger } from '@perpscope/sdk';
+import { ErrorCode, type Result } from '@perpscope/shared';
+import type { NotificationClass } from './alertsAdapter.js';
+import { startEngineHost, type EngineHost } from './engineHost.js';
+import type { HostSecret, HostSecretStore } from './ports.js';
+import { toRpcError } from './rpcErrors.js';
+import { loadEngineFactory } from './runtime.js';
+import type { EngineWorkerData, FromWorker, LogLevel, SecretOp, ToWorker } from './workerHost.js';
+
+if (!parentPort) throw new Error('engineWorker.ts runs only as a worker thread (see startWorkerHost)');
+const port = parentPort;
+const data = workerData as EngineWorkerData;
+
+/** Posts to the main thread; a value structured clone refuses is sent as its JSON form instead. */
+function post(message: FromWorker): void {
+  try {
+    port.postMessage(message);
+  } catch (e) {
+    if (message.type === 'log') port.postMessage({ ...message, fields: jsonSafe(message.fields) });
+    else if (message.type === 'result') port.postMessage({ ...message, result: { ok: false, error: { code: ErrorCode.Internal, message: `The reply could not be sent: ${toRpcError(e).message}` } } });
+    else throw e;
+  }
+}
+
+function jsonSafe(fields: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(fields)) as Record<string, unknown>;
+  } catch {
+    return { unserializable: String(fields) };
+  }
+}
+
+function forwardingLogger(bindings: Record<string, unknown>): Logger {
+  const at = (level: LogLevel) => (fields: Record<string, unknown>, msg: string) => post({ type: 'log', level, bindings, fields, msg });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => forwardingLogger({ ...bindings, ...more }) };
+}
+
+let seq = 0;
+const secretReplies = new Map<number, { resolve(value: unknown): void; reject(e: Error): void }>();
+
+function askSecret<T>(op: SecretOp, args: unknown[]): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const id = ++seq;
+    secretReplies.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    post({ type: 'secret', id, op, args });
+  });
+}
+
+const secrets: HostSecretStore = {
+  set: (ref, secret) => askSecret<void>('set', [ref, secret]),
+  get: (ref) => askSecret<HostSecret | null>('get', [ref]),
+  delete: (ref) => askSecret<boolean>('delete', [ref]),
+  list: (exchange) => askSecret<{ exchange: string; label: string }[]>('list', exchange === undefined ? [] : [exchange]),
+};
+
+/** OS notifications shown by the main thread, the only one that can reach the desktop shell. */
+function notificationsProxy(supported: boolean): NotificationClass {
+  return class {
+    constructor(private readonly options: { title: string; body: string; urgency?: 'normal' | 'critical' | 'low' }) {}
+    show(): void {
+      post({ type: 'notify', ...this.options });
+    }
+    static isSupported(): boolean {
+      return supported;
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  // Module state is per thread: the Electron app's own-ABI addon must be set here as in its main.
+  if (data.sqliteBinding !== undefined) useNativeSqliteBinding(data.sqliteBinding);
+  const logger = forwardingLogger({});
+  let engine: EngineHost;
+  try {
+    engine = await startEngineHost(await loadEngineFactory(data.command), {
+      home: data.home,
+      sim: data.sim,
+      alerts: data.alerts,
+      secrets,
+      logger,
+      ...(data.configFile !== undefined ? { configFile: data.configFile } : {}),
+      ...(data.notificationsSupported !== null ? { notifications: notificationsProxy(data.notificationsSupported) } : {}),
+    });
+  } catch (e) {
+    post({ type: 'failed', error: toRpcError(e) });
+    port.close();
+    return;
+  }
+  engine.host.onEvent((event) => post({ type: 'event', event }));
+
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'call':
+        engine.host.handle(message.method, message.params).then(
+          (result: Result<unknown>) => post({ type: 'result', id: message.id, result }),
+          // `handle` never rejects; this only keeps a broken reply from leaving the caller waiting.
+          (e: unknown) => post({ type: 'result', id: message.id, result: { ok: false, error: toRpcError(e) } }),
+        );
+        return;
+      case 'lifecycle':
+        (message.op === 'start' ? engine.start() : engine.stop()).then(
+          () => post({ type: 'lifecycle-done', id: message.id, error: null }),
+          (e: unknown) => post({ type: 'lifecycle-done', id: message.id, error: toRpcError(e) }),
+        );
+        return;
+      case 'secret-reply': {
+        const waiter = secretReplies.get(message.id);
+        secretReplies.delete(message.id);
+        if (message.ok) waiter?.resolve(message.value);
+        else waiter?.reject(new PerpscopeError(message.error.code, message.error.message, message.error.details ? { details: message.error.details } : {}));
+        return;
+      }
+    }
+  });
+  post({ type: 'ready' });
+}
+
+await main();
