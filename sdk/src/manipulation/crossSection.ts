@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../core/errors.js';
 import { selectMedian } from './select.js';
 import type { MarketSnapshot } from './types.js';
 
@@ -17,8 +18,13 @@ export const DEFAULT_MARKET_THRESHOLDS = {
   stressExcursion: 0.1,
   /** Market stress when at least this share of the aligned symbols moved the same way. */
   stressShare: 0.3,
-  /** Returns over 1..this many bars are kept per symbol for peer-relative moves. */
-  horizonBars: 4,
+  /**
+   * Returns over 1..this many bars are kept per symbol for peer-relative moves. It covers the
+   * longest span a rule nets against the peers (`accumBars` 6; `pumpBars` 3, `collapseBars` 4), so
+   * a symbol's move and the peers' move span the same bars; a rule asked for a longer span than a
+   * context has measures its own move over the span the context has (`peerSpan`).
+   */
+  horizonBars: 6,
 } as const;
 export type MarketThresholds = { -readonly [K in keyof typeof DEFAULT_MARKET_THRESHOLDS]: number };
 
@@ -38,11 +44,17 @@ export interface MarketStress {
   severity: number;
 }
 
-/** Cross-section of the last closed bar. Returns are fractions. */
+/** Cross-section of one closed bar. Returns are fractions. */
 export interface MarketContext {
   /** Open time of the bar the figures describe (the latest last-bar open time in the universe). */
   barOpenTimeMs: number;
-  /** Symbols whose last bar is that bar and that have `horizonBars + 1` closes. */
+  /**
+   * Cross-sections of the older last bars in the universe (symbols whose feed lags the newest
+   * bar), keyed by bar open time: built from every symbol that has that bar, cut at it. `null`
+   * where too few symbols have it. Read through `marketContextAt`.
+   */
+  earlier: ReadonlyMap<number, MarketContext | null>;
+  /** Symbols whose bar at `barOpenTimeMs` ends the figures and that have `horizonBars + 1` closes up to it. */
   symbols: number;
   /** Median over those symbols of the close-to-close return over k bars, index k - 1 (k = 1..horizonBars). */
   medianRet: number[];
@@ -73,10 +85,28 @@ function medianOf(values: Float64Array, n: number): number {
   return selectMedian(buf, n);
 }
 
+/** Index of the bar opening at `t` in ascending `openTimeMs`, or -1. */
+function indexOfOpen(openTimeMs: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = openTimeMs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = openTimeMs[mid] as number;
+    if (x === t) return mid;
+    if (x < t) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /**
  * The cross-section of `snapshots`' last closed bars. Only symbols whose last bar opens at the
  * latest last-bar open time count (a symbol still on an older bar says nothing about this one).
- * Pure and O(symbols x horizon); a few hundred symbols cost well under a millisecond.
+ * A symbol whose last bar is older (its feed lags) is judged against the cross-section of its own
+ * last bar, in `earlier`: every symbol that has that bar, cut at it, so the laggard is not compared
+ * to market moves after its data ends.
+ * Pure and O(symbols x horizon) per distinct last bar; a few hundred symbols cost well under a
+ * millisecond.
  *
  * @example
  * const ctx = computeMarketContext(snapshots);
@@ -84,7 +114,6 @@ function medianOf(values: Float64Array, n: number): number {
  */
 export function computeMarketContext(snapshots: readonly MarketSnapshot[], thresholds: Partial<MarketThresholds> = {}): MarketContext | null {
   const t: MarketThresholds = { ...DEFAULT_MARKET_THRESHOLDS, ...thresholds };
-  const h = Math.max(1, Math.floor(t.horizonBars));
   let barOpenTimeMs = Number.NEGATIVE_INFINITY;
   for (const s of snapshots) {
     const n = s.candles.openTimeMs.length;
@@ -92,6 +121,28 @@ export function computeMarketContext(snapshots: readonly MarketSnapshot[], thres
     if (open > barOpenTimeMs) barOpenTimeMs = open;
   }
   if (!Number.isFinite(barOpenTimeMs)) return null;
+  const ends = new Int32Array(snapshots.length);
+  snapshots.forEach((s, i) => (ends[i] = s.candles.openTimeMs.length));
+  const newest = crossSectionAt(snapshots, ends, barOpenTimeMs, t);
+  if (!newest) return null;
+  const earlier = new Map<number, MarketContext | null>();
+  for (const s of snapshots) {
+    const n = s.candles.openTimeMs.length;
+    const open = n > 0 ? (s.candles.openTimeMs[n - 1] as number) : Number.NaN;
+    if (!(open < barOpenTimeMs) || earlier.has(open)) continue;
+    snapshots.forEach((x, i) => (ends[i] = indexOfOpen(x.candles.openTimeMs, open) + 1));
+    earlier.set(open, crossSectionAt(snapshots, ends, open, t));
+  }
+  newest.earlier = earlier;
+  return newest;
+}
+
+/**
+ * The cross-section of the bar opening at `barOpenTimeMs`: each snapshot's candles cut at
+ * `ends[i]` (exclusive; 0 leaves it out) count when their bar `ends[i] - 1` is that bar.
+ */
+function crossSectionAt(snapshots: readonly MarketSnapshot[], ends: Int32Array, barOpenTimeMs: number, t: MarketThresholds): (MarketContext & { earlier: Map<number, MarketContext | null> }) | null {
+  const h = Math.max(1, Math.floor(t.horizonBars));
   const rets = Array.from({ length: h }, () => new Float64Array(snapshots.length));
   const volumeRatios = new Float64Array(snapshots.length);
   const downExcursions = new Float64Array(snapshots.length);
@@ -101,13 +152,13 @@ export function computeMarketContext(snapshots: readonly MarketSnapshot[], thres
   let volumeCount = 0;
   let down = 0;
   let up = 0;
-  for (const s of snapshots) {
+  snapshots.forEach((s, si) => {
     const c = s.candles;
-    const n = c.close.length;
-    if (n < h + 1 || c.openTimeMs[n - 1] !== barOpenTimeMs) continue;
+    const n = ends[si] as number;
+    if (n < h + 1 || c.openTimeMs[n - 1] !== barOpenTimeMs) return;
     const last = c.close[n - 1] as number;
     const prev = c.close[n - 2] as number;
-    if (!(last > 0) || !(prev > 0)) continue;
+    if (!(last > 0) || !(prev > 0)) return;
     const isBenchmark = BENCHMARK.test(s.symbol);
     for (let k = 1; k <= h; k++) {
       const r = last / (c.close[n - 1 - k] as number) - 1;
@@ -131,7 +182,7 @@ export function computeMarketContext(snapshots: readonly MarketSnapshot[], thres
       const ratio = (c.volume[n - 1] as number) / mean;
       if (mean > 0 && Number.isFinite(ratio)) volumeRatios[volumeCount++] = ratio;
     }
-  }
+  });
   if (count < t.minSymbols) return null;
   const medianRet = rets.map((r) => medianOf(r, count));
   const medianVolumeRatio = medianOf(volumeRatios, volumeCount);
@@ -153,16 +204,38 @@ export function computeMarketContext(snapshots: readonly MarketSnapshot[], thres
     };
   }
   const key = [barOpenTimeMs, count, ...medianRet.map((x) => x.toFixed(6)), ...benchmarkRet.map((x) => x.toFixed(6)), medianVolumeRatio.toFixed(4), stress ? stress.direction : '-'].join('|');
-  return { barOpenTimeMs, symbols: count, medianRet, benchmarkRet, medianVolumeRatio, stress, key };
+  return { barOpenTimeMs, earlier: new Map(), symbols: count, medianRet, benchmarkRet, medianVolumeRatio, stress, key };
+}
+
+/**
+ * The cross-section to measure a symbol whose last bar opens at `barOpenTimeMs` against: `ctx`
+ * itself when that is its bar, the cross-section of that bar when `ctx` holds one (the symbol
+ * lags), else null (no peers known for that bar; its moves are measured raw).
+ */
+export function marketContextAt(ctx: MarketContext | null | undefined, barOpenTimeMs: number): MarketContext | null {
+  if (!ctx) return null;
+  if (ctx.barOpenTimeMs === barOpenTimeMs) return ctx;
+  return ctx.earlier.get(barOpenTimeMs) ?? null;
+}
+
+/**
+ * How many bars back a move can be netted against `ctx`: `bars`, or the context's horizon when
+ * that is shorter (a rule then measures its own move over the bars the peers' move spans).
+ */
+export function peerSpan(ctx: MarketContext | null | undefined, bars: number): number {
+  return ctx ? Math.min(bars, ctx.medianRet.length) : bars;
 }
 
 /**
  * The market's move over `k` bars (1..horizon) that a symbol's move is measured against: the
- * cross-section median, or 0 without a context.
+ * cross-section median, or 0 without a context. `k` beyond the horizon is an error of the caller
+ * (the spans would differ); keep it within `peerSpan`.
  */
 export function peerReturn(ctx: MarketContext | null | undefined, k: number): number {
   if (!ctx) return 0;
-  const i = Math.min(ctx.medianRet.length, Math.max(1, k)) - 1;
-  const r = ctx.medianRet[i] as number;
+  if (!(Number.isInteger(k) && k >= 1 && k <= ctx.medianRet.length)) {
+    throw new InvalidInputError('peer return span', [{ path: 'k', received: String(k), expected: `an integer 1..${ctx.medianRet.length} (the context's horizonBars)` }]);
+  }
+  const r = ctx.medianRet[k - 1] as number;
   return Number.isFinite(r) ? r : 0;
 }

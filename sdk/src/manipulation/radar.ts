@@ -1,6 +1,6 @@
 import { computeBookFeatures, type BookFeatures } from './bookFeatures.js';
 import { computeCandleFeatures, type CandleFeatures, type CandleTail } from './candleFeatures.js';
-import type { MarketContext } from './crossSection.js';
+import { marketContextAt, type MarketContext } from './crossSection.js';
 import { predictLogistic, type LogisticModel } from './logistic.js';
 import { DEFAULT_RADAR_MODEL, MANIP_ALERT_SCORE, radarFeatureRow } from './model.js';
 import { DEFAULT_RULE_THRESHOLDS, PRICE_PATTERN_FLAGS, RULES, type RuleContext, type RuleThresholds } from './rules.js';
@@ -69,8 +69,24 @@ function thresholdsOf(options: RadarOptions): RuleThresholds {
   return options.thresholds ? { ...DEFAULT_RULE_THRESHOLDS, ...options.thresholds } : DEFAULT_RULE_THRESHOLDS;
 }
 
-/** `analyzeSnapshot` with its options resolved, so a radar resolves them once, not per symbol. */
-function analyzeWith(snapshot: MarketSnapshot, model: LogisticModel, t: RuleThresholds, market: MarketContext | null): SnapshotAnalysis {
+/** Flags whose figures are net of the peers' move, and so say when there were no peers to net. */
+const PEER_RELATIVE_FLAGS: readonly string[] = ['collapse', 'pump_onset'];
+
+/** Open time of the snapshot's last bar; NaN without candles. */
+function lastBarOpen(snapshot: MarketSnapshot): number {
+  const n = snapshot.candles.openTimeMs.length;
+  return n > 0 ? (snapshot.candles.openTimeMs[n - 1] as number) : Number.NaN;
+}
+
+/**
+ * `analyzeSnapshot` with its options resolved, so a radar resolves them once, not per symbol.
+ * `given` is the cycle's cross-section; the symbol is measured against the one of its own last
+ * bar, so a symbol whose feed stalled is not compared to market moves it did not live through.
+ */
+function analyzeWith(snapshot: MarketSnapshot, model: LogisticModel, t: RuleThresholds, given: MarketContext | null): SnapshotAnalysis {
+  const lastOpen = lastBarOpen(snapshot);
+  const lagging = given !== null && lastOpen < given.barOpenTimeMs;
+  const market = given && Number.isFinite(lastOpen) ? marketContextAt(given, lastOpen) : null;
   const tailOut: { tail: CandleTail | null } = { tail: null };
   const candle = computeCandleFeatures(snapshot.candles, snapshot.barMs, tailOut);
   const book = snapshot.book ? computeBookFeatures(snapshot.book) : null;
@@ -82,7 +98,12 @@ function analyzeWith(snapshot: MarketSnapshot, model: LogisticModel, t: RuleThre
   }
   flags = marketExplained(flags, tailOut.tail, market, t);
   const manipScore = scoreRow(model, radarFeatureRow(flags, candle), flags.length);
-  return { candle, book, manip: { symbol: snapshot.symbol, manipScore, flags } };
+  const manip: ManipResult = { symbol: snapshot.symbol, manipScore, flags };
+  if (lagging) {
+    manip.peerContext = { lastBarOpenTimeMs: lastOpen, marketBarOpenTimeMs: (given as MarketContext).barOpenTimeMs, context: market ? 'own_bar' : 'none' };
+    if (!market) for (const f of flags) if (PEER_RELATIVE_FLAGS.includes(f.name)) f.evidence.peers = 'none';
+  }
+  return { candle, book, manip };
 }
 
 /** Shorthand for the verdict alone. */
@@ -149,11 +170,17 @@ export class ManipulationRadar {
 
   /**
    * The analysis of one snapshot, measured against `market` (the cycle's cross-section, from
-   * `computeMarketContext`) when given; cached until the snapshot or the context changes.
+   * `computeMarketContext`; for a symbol whose last bar lags it, the cross-section of that bar)
+   * when given; cached until the snapshot or the context it is measured against changes.
    */
   analyze(snapshot: MarketSnapshot, market: MarketContext | null = null): SnapshotAnalysis {
     const base = snapshotKey(snapshot);
-    const key = market ? `${base}#${market.key}` : base;
+    let key = base;
+    if (market) {
+      const lastOpen = lastBarOpen(snapshot);
+      // A laggard's result names the newest bar too (`peerContext`), so that is part of its identity.
+      key = lastOpen < market.barOpenTimeMs ? `${base}#${market.barOpenTimeMs}>${marketContextAt(market, lastOpen)?.key ?? 'none'}` : `${base}#${market.key}`;
+    }
     const hit = this.cache.get(snapshot.symbol);
     if (hit && hit.key === key) return hit.analysis;
     const analysis = analyzeWith(snapshot, this.model, this.thresholds, market);

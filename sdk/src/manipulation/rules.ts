@@ -1,7 +1,7 @@
 import type { BookFeatures } from './bookFeatures.js';
 import type { CandleFeatures, CandleTail } from './candleFeatures.js';
 import { meanStd } from './candleFeatures.js';
-import { peerReturn, type MarketContext } from './crossSection.js';
+import { peerReturn, peerSpan, type MarketContext } from './crossSection.js';
 import { selectKth } from './select.js';
 import type { Evidence, FlagName, ManipFlag, MarketSnapshot } from './types.js';
 
@@ -122,7 +122,10 @@ export interface RuleContext {
   /** The bars `candle` was computed on (null exactly when `candle` is); valid during the analysis only. */
   tail: CandleTail | null;
   book: BookFeatures | null;
-  /** The universe's last bar, for peer-relative moves; null when ranked alone. */
+  /**
+   * The cross-section of the symbol's own last bar, for peer-relative moves; null when ranked
+   * alone or when no cross-section of that bar exists.
+   */
   market: MarketContext | null;
   t: RuleThresholds;
 }
@@ -344,7 +347,9 @@ function collapse({ tail, market, t }: RuleContext): ManipFlag | null {
   let k = 0;
   let idio = 0;
   let raw = 0;
-  for (let j = 1; j <= t.collapseBars && j < m - 1; j++) {
+  // Only spans the peers' move is known over: a fall net of a shorter peer move would not be net.
+  const bars = peerSpan(market, t.collapseBars);
+  for (let j = 1; j <= bars && j < m - 1; j++) {
     const r = (c[m - 1] as number) / (c[m - 1 - j] as number) - 1;
     const x = r - peerReturn(market, j);
     if (x < idio) {
@@ -393,7 +398,8 @@ function pumpOnset({ tail, market, t }: RuleContext): ManipFlag | null {
   const { close: c, volume: v, atr: a } = tail;
   const m = c.length;
   let best: { ratio: number; evidence: Evidence } | null = null;
-  for (let k = 1; k <= t.pumpBars && k < m - 1; k++) {
+  const burstBars = peerSpan(market, t.pumpBars);
+  for (let k = 1; k <= burstBars && k < m - 1; k++) {
     const start = m - 1 - k;
     const r = (c[m - 1] as number) / (c[start] as number) - 1;
     const idio = r - peerReturn(market, k);
@@ -412,7 +418,7 @@ function pumpOnset({ tail, market, t }: RuleContext): ManipFlag | null {
     }
   }
   const n = t.accumBars;
-  if (m > n + 61) {
+  if (n >= 1 && m > n + 61) {
     let recent = 0;
     let early = 0;
     for (let i = m - n; i < m; i++) {
@@ -423,10 +429,15 @@ function pumpOnset({ tail, market, t }: RuleContext): ManipFlag | null {
     const { mean } = meanStd(v, m - n - 60, m - n);
     const volumeRatio = mean > 0 ? recent / n / mean : 0;
     const marketRatio = market && Number.isFinite(market.medianVolumeRatio) ? Math.max(1, market.medianVolumeRatio) : 1;
-    const move = (c[m - 1] as number) / (c[m - 1 - n] as number) - 1 - peerReturn(market, Math.min(n, market?.medianRet.length ?? n));
+    // The symbol's move and the peers' move span the same bars: all `n` when the context reaches
+    // that far (the default horizon does), else the bars it has.
+    const moveBars = peerSpan(market, n);
+    const move = (c[m - 1] as number) / (c[m - 1 - moveBars] as number) - 1 - peerReturn(market, moveBars);
     const ratio = volumeRatio / marketRatio / t.accumVolumeRatio;
     if (ratio >= 1 && late > early && Math.abs(move) <= t.accumMaxMove && (!best || ratio > best.ratio)) {
-      best = { ratio, evidence: { kind: 'accumulation', volumeRatio: r2(volumeRatio), marketVolumeRatio: r2(marketRatio), movePct: r2(move * 100), bars: n } };
+      const evidence: Evidence = { kind: 'accumulation', volumeRatio: r2(volumeRatio), marketVolumeRatio: r2(marketRatio), movePct: r2(move * 100), bars: n };
+      if (moveBars !== n) evidence.moveBars = moveBars;
+      best = { ratio, evidence };
     }
   }
   return best ? flag('pump_onset', best.ratio, best.evidence) : null;

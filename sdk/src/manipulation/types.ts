@@ -108,4 +108,11 @@ export interface ManipResult {
   /** 0-100: the logistic layer's probability over the rule severities and features, x100. */
   manipScore: number;
   flags: ManipFlag[];
+  /**
+   * Present only when a cross-section was given and the symbol's last bar is older than its newest
+   * bar (the symbol's feed lags): the symbol was measured against the cross-section of its own
+   * last bar (`own_bar`), or, with none for that bar, against no peers at all (`none`: moves are
+   * measured raw and no market stress applies).
+   */
+  peerContext?: { lastBarOpenTimeMs: number; marketBarOpenTimeMs: number; context: 'own_bar' | 'none' };
 }

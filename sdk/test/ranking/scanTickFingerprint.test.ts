@@ -9,8 +9,13 @@
 import { describe, expect, it } from 'vitest';
 import { runScanTickPipeline } from './scanTickPipeline.js';
 
+// Re-pinned when the market context grew to the 6-bar horizon (the longest span a rule nets
+// against the peers) and gained `earlier` (cross-sections of lagging symbols' own bars): the
+// context itself is hashed, so its longer `medianRet`/`benchmarkRet` and `key` change the hash. The
+// analyses and rankings of this pipeline are unchanged: hashed alone, they are equal under a
+// 4-bar and a 6-bar context (no accumulation flag fires here and no series lags).
 const PINNED = {
-  sha256: '790803f6107d248652f04b7c494c43780778a1f9fcd0fc5438d3569f279b4473',
+  sha256: '4394b559a17028c4bba9d7287f55fd62426dbae02a4485ba39168f308ce8c5d9',
   cycles: 25,
   candidates: 322,
   signals: 265,
