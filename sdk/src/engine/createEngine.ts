@@ -114,6 +114,8 @@ export interface Engine {
   orderFlow(symbol: string): OrderFlowSnapshot | undefined;
   /** The source's next websocket price push for `symbol` (see `MarketDataSource.watchPrice`). */
   watchPrice(symbol: string): Promise<PriceTick>;
+  /** Ends a price subscription no longer needed (see `MarketDataSource.unwatchPrice`); optional, so stand-in engines need not have it. */
+  unwatchPrice?(symbol: string): Promise<void>;
   health(): MarketHealthSnapshot;
   /** The in-process SimExchange when `exchange` is `sim`. */
   sim(): SimExchange | undefined;
@@ -304,6 +306,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     refreshOrderFlow: (symbol) => requireMarket().refreshOrderFlow(symbol),
     orderFlow: (symbol) => market?.orderFlow(symbol),
     watchPrice: (symbol) => (resolved ? resolved.source.watchPrice(symbol) : Promise.reject(new Error('engine not started: call start() first'))),
+    unwatchPrice: (symbol) => resolved?.source.unwatchPrice?.(symbol) ?? Promise.resolve(),
     health: () => requireMarket().health(),
     sim: () => resolved?.sim,
     async refreshOrderFlows(symbols) {

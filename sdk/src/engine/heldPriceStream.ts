@@ -6,6 +6,18 @@ import type { Logger } from '../core/logger.js';
 import { DEFAULT_BACKOFF, fullJitterBackoffMs, type BackoffOptions } from '../market/backoff.js';
 import type { PriceTick } from '../market/index.js';
 
+/** A value waiting for its key's handler, with the offers it answers (its own and those it replaced). */
+interface Pending<V> {
+  value: V;
+  settle: (() => void)[];
+}
+
+interface Slot<V> {
+  next: Pending<V> | undefined;
+  /** The drain under way: settles once the key has nothing running or waiting. */
+  drained: Promise<void>;
+}
+
 /**
  * Runs `handle` for one key at a time, newest value first in line: a value offered while the
  * key's handler runs waits, and a newer one replaces it. A burst of prices for one symbol so costs
@@ -13,27 +25,30 @@ import type { PriceTick } from '../market/index.js';
  * calls for one key never overlap. Different keys run independently.
  */
 export class LatestPerKey<V> {
-  private readonly slots = new Map<string, { next: { value: V } | undefined; done: Promise<void> }>();
+  private readonly slots = new Map<string, Slot<V>>();
 
   constructor(
     private readonly handle: (key: string, value: V) => Promise<void>,
     private readonly onError: (key: string, err: unknown) => void,
   ) {}
 
-  /** Resolves once `value`, or a newer value that replaced it, has been handled; never rejects (errors go to `onError`). */
+  /**
+   * Resolves once the call that consumed `value` (or the newer value that replaced it) has
+   * finished, or once the value was dropped; never rejects (errors go to `onError`). It does not
+   * wait for values offered after it, so a key kept busy by a stream of offers never holds it up.
+   */
   offer(key: string, value: V): Promise<void> {
-    const slot = this.slots.get(key);
-    if (slot) {
-      slot.next = { value };
-      return slot.done;
-    }
-    let settle = () => {};
-    const fresh = { next: { value } as { value: V } | undefined, done: new Promise<void>((resolve) => (settle = resolve)) };
-    // In the map before the first call starts, so an offer made from inside it queues behind it.
-    this.slots.set(key, fresh);
-    const drained = this.drain(key, fresh);
-    drained.then(settle, settle);
-    return drained;
+    return new Promise<void>((resolve) => {
+      const slot = this.slots.get(key);
+      if (slot) {
+        slot.next = { value, settle: [...(slot.next?.settle ?? []), resolve] };
+        return;
+      }
+      const fresh: Slot<V> = { next: { value, settle: [resolve] }, drained: Promise.resolve() };
+      // In the map before the first call starts, so an offer made from inside it queues behind it.
+      this.slots.set(key, fresh);
+      fresh.drained = this.drain(key, fresh);
+    });
   }
 
   /** Whether a call for `key` is under way or waiting. */
@@ -41,16 +56,36 @@ export class LatestPerKey<V> {
     return this.slots.has(key);
   }
 
-  private async drain(key: string, slot: { next: { value: V } | undefined }): Promise<void> {
+  /** Drops the value waiting for `key` (a call under way finishes); its offers resolve. */
+  drop(key: string): void {
+    const slot = this.slots.get(key);
+    if (!slot?.next) return;
+    const { settle } = slot.next;
+    slot.next = undefined;
+    for (const s of settle) s();
+  }
+
+  /** Drops every waiting value. */
+  dropAll(): void {
+    for (const key of this.slots.keys()) this.drop(key);
+  }
+
+  /** Resolves once no call is under way or waiting for any key (calls offered meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.slots.size > 0) await Promise.all([...this.slots.values()].map((s) => s.drained));
+  }
+
+  private async drain(key: string, slot: Slot<V>): Promise<void> {
     try {
       while (slot.next) {
-        const { value } = slot.next;
+        const { value, settle } = slot.next;
         slot.next = undefined;
         try {
           await this.handle(key, value);
         } catch (err) {
           this.onError(key, err);
         }
+        for (const s of settle) s();
       }
     } finally {
       this.slots.delete(key);
@@ -61,6 +96,8 @@ export class LatestPerKey<V> {
 export interface HeldPriceStreamOptions {
   /** The next websocket price for a symbol (`MarketDataSource.watchPrice`). */
   watch: (symbol: string) => Promise<PriceTick>;
+  /** Ends the exchange subscription of a symbol no longer watched (`MarketDataSource.unwatchPrice`); optional. */
+  unwatch?: (symbol: string) => Promise<void>;
   /**
    * Called with each price, one call per symbol at a time, newest price first in line (see
    * {@link LatestPerKey}); `via` tells a websocket push from a price offered by a REST poll.
@@ -85,8 +122,10 @@ interface Loop {
 /**
  * One websocket price loop per held symbol: started and stopped with `sync` as positions open and
  * close, resubscribing with jittered backoff when the socket fails, and ended for good on a symbol
- * the source cannot stream (NOT_SUPPORTED, BAD_SYMBOL). `pushedSince` tells a REST poll whether
- * the socket has been delivering, so the poll moves stops only when it has not.
+ * the source cannot stream (NOT_SUPPORTED or BAD_SYMBOL for that symbol; every symbol when the
+ * source itself streams no price). `pushedSince` tells a REST poll whether the socket has been
+ * delivering, so the poll moves stops only when it has not. An ended loop unsubscribes and drops
+ * the price it left waiting, so a position reopened later never gets a stale one.
  */
 export class HeldPriceStream {
   private readonly loops = new Map<string, Loop>();
@@ -94,7 +133,7 @@ export class HeldPriceStream {
   private readonly ticks: LatestPerKey<{ tick: PriceTick; via: TickVia }>;
   /** Symbols the source cannot stream: not watched again. */
   private readonly unstreamable = new Set<string>();
-  /** The source streams no price at all (NOT_SUPPORTED): no loop starts. */
+  /** The source streams no price at all (its own capability check said NOT_SUPPORTED): no loop starts. */
   private sourceStreamsNothing = false;
   private closed = false;
 
@@ -135,9 +174,16 @@ export class HeldPriceStream {
     return this.ticks.offer(tick.symbol, { tick, via: 'poll' });
   }
 
+  /** Ends every loop and drops every waiting price; a call under way finishes (see {@link idle}). */
   stop(): void {
     this.closed = true;
     for (const [symbol, loop] of this.loops) this.end(symbol, loop);
+    this.ticks.dropAll();
+  }
+
+  /** Resolves once no price is being handled or waiting (after `stop`, once the call under way has finished). */
+  idle(): Promise<void> {
+    return this.ticks.idle();
   }
 
   private end(symbol: string, loop: Loop): void {
@@ -145,6 +191,8 @@ export class HeldPriceStream {
     loop.cancelPause?.();
     this.loops.delete(symbol);
     this.lastPushMs.delete(symbol);
+    this.ticks.drop(symbol);
+    this.o.unwatch?.(symbol).catch((err: unknown) => this.o.logger.debug({ symbol, err: describeError(err) }, 'price unsubscribe failed'));
   }
 
   private async run(symbol: string, loop: Loop): Promise<void> {
@@ -158,7 +206,9 @@ export class HeldPriceStream {
         if (loop.stopped) return;
         const error = mapCcxtError(err, { exchange: 'price stream', operation: 'watchPrice', symbol });
         if (error.code === ErrorCode.NotSupported || error.code === ErrorCode.BadSymbol) {
-          if (error.code === ErrorCode.NotSupported) this.sourceStreamsNothing = true;
+          // Only the source's own capability check speaks for every symbol; an exchange refusing one
+          // symbol's stream leaves the others streaming.
+          if (error.code === ErrorCode.NotSupported && error.details.scope === 'source') this.sourceStreamsNothing = true;
           else this.unstreamable.add(symbol);
           logger.info({ symbol, code: error.code }, 'no websocket prices; stops move on REST marks');
           if (this.loops.get(symbol) === loop) this.loops.delete(symbol);

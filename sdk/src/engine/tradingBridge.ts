@@ -77,8 +77,10 @@ export function tradeSignalFrom(signal: Signal, row: RankingRow | undefined, quo
  * it fills against; routes selected signals through the AutoTrader (and so through RiskPolicy);
  * moves protection on each bar close, on each websocket price push of a held symbol (one update
  * per symbol at a time, the newest price next), and on the REST mark of the open-position refresh
- * when the socket has not delivered since the previous one. The same bridge serves `perpscope run`
- * and the desktop host.
+ * when the socket has not delivered since the previous one. A bar close goes to protection
+ * directly, not through the per-symbol price queue: that is safe because protection runs every
+ * stop change of a trade in turn (`withTrade`), whichever path the price came by. The same bridge
+ * serves `perpscope run` and the desktop host.
  */
 export class TradingBridge {
   private autotrade: boolean;
@@ -88,8 +90,14 @@ export class TradingBridge {
   private stopped = false;
   /** Newest public trade time passed on per symbol: a refresh re-reads recent trades, and a print must cross a paper order once, and only if it happened after the order. */
   private readonly tradeWatermarkMs = new Map<string, number>();
-  /** Symbols with an open position: the engine watches them for manipulation alerts. */
+  /**
+   * Symbols with an open position, the one set both the manipulation watch and the price stream
+   * follow: position events update it, and so does a refresh's read of the broker's positions
+   * unless a position event came while that read was under way (the read may predate it).
+   */
   private readonly held = new Set<string>();
+  /** Counts position events, so a positions read can tell whether one came while it ran. */
+  private positionGeneration = 0;
   /** Signal routings under way, so a stop can wait for an order already on its way. */
   private readonly inFlight = new Set<Promise<void>>();
   /** The kill switch as last reported (null: not yet), so each change is reported once. */
@@ -105,6 +113,7 @@ export class TradingBridge {
     const refreshMs = o.positionRefreshMs ?? 5_000;
     this.prices = new HeldPriceStream({
       watch: (symbol) => o.engine.watchPrice(symbol),
+      unwatch: (symbol) => o.engine.unwatchPrice?.(symbol) ?? Promise.resolve(),
       onTick: (tick, via) => this.onTick(tick, via),
       clock: o.clock,
       logger: o.logger,
@@ -119,6 +128,7 @@ export class TradingBridge {
     this.unsubscribe.push(
       stack.broker.on((event) => {
         if (event.type === 'position') {
+          this.positionGeneration++;
           if (event.position) this.held.add(event.symbol);
           else this.held.delete(event.symbol);
           this.prices.sync(this.held);
@@ -128,13 +138,7 @@ export class TradingBridge {
       }),
     );
     this.unsubscribe.push(engine.watchSymbols(() => this.held));
-    stack.broker
-      .fetchPositions()
-      .then((positions) => {
-        for (const p of positions) this.held.add(p.symbol);
-        this.prices.sync(this.held);
-      })
-      .catch((err: unknown) => this.warn('position read for the manipulation watch failed', '*', err));
+    this.readHeld().catch((err: unknown) => this.warn('position read for the manipulation watch failed', '*', err));
     this.unsubscribe.push(
       engine.on('signal', (signal) => {
         const routing = this.onSignal(signal).catch((err: unknown) => this.warn('signal routing failed', signal.symbol, err));
@@ -153,9 +157,27 @@ export class TradingBridge {
     this.schedule();
   }
 
-  /** Resolves once the signal routings under way when it was called have finished (after `stop`, nothing new starts). */
+  /**
+   * Resolves once the signal routings under way when it was called, and every price being handled,
+   * have finished (after `stop`, nothing new starts and no waiting price runs).
+   */
   async idle(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+    await Promise.all([...this.inFlight, this.prices.idle()]);
+  }
+
+  /**
+   * Reads the broker's positions into `held` and syncs the price stream to it. A read a position
+   * event overtook is dropped: the event is newer than what the read saw.
+   */
+  private async readHeld(): Promise<Set<string>> {
+    const generation = this.positionGeneration;
+    const positions = await this.o.stack.broker.fetchPositions();
+    if (generation === this.positionGeneration && !this.stopped) {
+      this.held.clear();
+      for (const p of positions) this.held.add(p.symbol);
+      this.prices.sync(this.held);
+    }
+    return new Set(this.held);
   }
 
   stop(): void {
@@ -200,14 +222,15 @@ export class TradingBridge {
   }
 
   /**
-   * One price of a held symbol, never two at once for a symbol: a push also feeds the paper broker
-   * its mark (a poll's mark was fed with the rest of its order flow), then break-even and trailing
-   * move on it. How often a stop is replaced stays bounded by the trailing rule's minimum step and
+   * One price of a held symbol, never two at once for a symbol: a pushed mark also feeds the paper
+   * broker its mark (a poll's mark was fed with the rest of its order flow; a pushed last-trade
+   * price, BloFin's ticker, is no mark and would fill paper stops on a price the mark never
+   * reached), then break-even and trailing move on it, whatever its basis. How often a stop is replaced stays bounded by the trailing rule's minimum step and
    * amend interval, however often prices arrive.
    */
   private onTick(tick: PriceTick, via: TickVia): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (via === 'push') this.o.paper?.onMarkPrice(tick.symbol, tick.price, this.o.clock.nowMs());
+    if (via === 'push' && tick.basis === 'mark') this.o.paper?.onMarkPrice(tick.symbol, tick.price, this.o.clock.nowMs());
     return this.o.stack.autoTrader.onPrice(tick.symbol, tick.price);
   }
 
@@ -262,18 +285,17 @@ export class TradingBridge {
     const since = this.lastRefreshMs;
     this.lastRefreshMs = this.o.clock.nowMs();
     try {
-      const positions = await this.o.stack.broker.fetchPositions();
-      const held = new Set(positions.map((p) => p.symbol));
       // The broker's positions are the truth: a missed position event still gets (or loses) its stream.
-      this.prices.sync(held);
+      const held = await this.readHeld();
       const symbols = new Set([...held, ...this.o.stack.broker.openOrders().map((o) => o.symbol)]);
       for (const symbol of symbols) {
         const flow = await this.refresh(symbol).catch((err: unknown) => this.warn('order-flow refresh failed', symbol, err));
         // The fallback for a socket that failed or went silent: break-even and trailing move on the
         // mark read here, through the same one-at-a-time queue as the pushes.
         const mark = flow ? (flow.markPrice?.markPrice ?? flow.book?.mid) : undefined;
+        // Not awaited: a symbol whose protection update is slow must not hold up the other symbols' reads or the next cycle.
         if (flow && held.has(symbol) && mark !== undefined && !this.prices.pushedSince(symbol, since)) {
-          await this.prices.offer({ symbol, timestampMs: flow.updatedAtMs, price: mark, basis: flow.markPrice ? 'mark' : 'last' });
+          this.prices.offer({ symbol, timestampMs: flow.updatedAtMs, price: mark, basis: flow.markPrice ? 'mark' : 'last' }).catch((err: unknown) => this.warn('protection update on a REST mark failed', symbol, err));
         }
       }
     } finally {

@@ -328,7 +328,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   async watchPrice(symbol: string): Promise<PriceTick> {
     const { watchMarkPrice, watchTicker } = this.limits.capabilities;
     if (!watchMarkPrice && !watchTicker) {
-      throw new ExchangeRejectedError(ErrorCode.NotSupported, `${this.exchangeId} streams no ticker or mark price`, { details: { exchange: this.exchangeId, symbol } });
+      throw new ExchangeRejectedError(ErrorCode.NotSupported, `${this.exchangeId} streams no ticker or mark price`, { details: { exchange: this.exchangeId, symbol, scope: 'source' } });
     }
     const operation = watchMarkPrice ? 'watchMarkPrice' : 'watchTicker';
     const key = `pricePush|${symbol}`;
@@ -349,6 +349,21 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
       if (!checked.value) continue;
       if (stamped) this.advance(key, checked.cursorMs);
       return { symbol, timestampMs, price: checked.value.markPrice, basis: mark !== undefined ? 'mark' : 'last' };
+    }
+  }
+
+  /**
+   * Ends the price subscription `watchPrice` opened for `symbol` where ccxt can (`unWatchMarkPrice`
+   * / `unWatchTicker` in `has`); elsewhere nothing: the socket keeps it until the next reconnect.
+   */
+  async unwatchPrice(symbol: string): Promise<void> {
+    const { watchMarkPrice, watchTicker } = this.limits.capabilities;
+    const method = watchMarkPrice ? 'unWatchMarkPrice' : watchTicker ? 'unWatchTicker' : null;
+    if (!method || this.exchange.has[method] !== true) return;
+    try {
+      await (this.exchange as unknown as Record<string, (symbol: string) => Promise<unknown>>)[method]!(symbol);
+    } catch (err) {
+      throw mapCcxtError(err, { exchange: this.exchangeId, operation: method, symbol });
     }
   }
 

@@ -127,7 +127,9 @@ export const BINANCE_USDM_LIMITS: ExchangeLimits = {
         return 1;
     }
   },
-  capabilities: { ...ALL_CAPABLE, watchMarkPrice: true },
+  // Streaming capabilities (watchMarkPrice among them) come from ccxt's `has` in limitsForExchange:
+  // the pro class streams marks, the REST-only client a sim test builds streams nothing.
+  capabilities: ALL_CAPABLE,
 };
 
 /** HTX linear swaps: 800 market-data requests per second per IP, up to 2,000 candles per call. */

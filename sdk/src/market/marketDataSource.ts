@@ -70,6 +70,8 @@ export interface MarketDataSource {
    * no price (then REST reads are the only prices).
    */
   watchPrice(symbol: string): Promise<PriceTick>;
+  /** Ends the subscription `watchPrice` opened for `symbol`, where the source can (optional: absent means nothing to end). */
+  unwatchPrice?(symbol: string): Promise<void>;
   /** Drops websocket connections so pending watches fail and resubscribe (silent sockets). */
   reconnect(): Promise<void>;
   health(): SourceHealth;

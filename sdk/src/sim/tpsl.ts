@@ -20,8 +20,10 @@ export interface SimTrigger {
   slOrderPrice: number | null;
   triggerPrice: number | null;
   orderPrice: number | null;
-  /** For algo orders: fire when the last price rises to (true) or falls to (false) the trigger. */
+  /** For algo orders: fire when the watched price rises to (true) or falls to (false) the trigger. */
   fireAbove: boolean;
+  /** For algo orders: the price watched, the last trade's (default) or the mark (`triggerPriceType=mark`). */
+  priceType?: 'mark';
   /** BloFin's TP/SL states: a trigger whose order was refused is `order_failed`. */
   state: 'live' | 'effective' | 'canceled' | 'order_failed';
   actualOrderId: string;
@@ -48,7 +50,8 @@ const num = (b: Body, k: string): number | null => {
 };
 
 /**
- * Exchange-side protective orders. They watch the last price each tick; on trigger they send a
+ * Exchange-side protective orders. They watch the last price (an algo order asked with
+ * `triggerPriceType=mark`, the mark) each tick; on trigger they send a
  * reduce-only market (order price -1) or limit order through the {@link OrderEngine}. They are not
  * cancelled when the position closes: a stop left behind is the client's to clean up.
  */
@@ -77,6 +80,7 @@ export class TriggerEngine {
     const size = sizeRaw === undefined ? -1 : Number(sizeRaw);
     if (!(size === -1 || size > 0)) return { code: '152002', msg: `Parameter size error: got "${sizeRaw ?? ''}"` };
     const last = this.ctx.source.lastPrice(m.symbol, now) ?? 0;
+    const onMark = kind === 'algo' && str(body, 'triggerPriceType') === 'mark';
     const t: SimTrigger = {
       id: this.account.newId(),
       kind,
@@ -94,6 +98,7 @@ export class TriggerEngine {
       triggerPrice: num(body, 'triggerPrice'),
       orderPrice: num(body, 'orderPrice'),
       fireAbove: false,
+      ...(onMark ? { priceType: 'mark' as const } : {}),
       state: 'live',
       actualOrderId: '',
       createTimeMs: now,
@@ -112,7 +117,7 @@ export class TriggerEngine {
       }
     } else {
       if (t.triggerPrice === null || !(t.triggerPrice > 0)) return { code: '152001', msg: 'Parameter triggerPrice cannot be empty' };
-      t.fireAbove = t.triggerPrice > last;
+      t.fireAbove = t.triggerPrice > (onMark ? this.ctx.source.markPrice(m.symbol, now).markPrice : last);
     }
     if (clientOrderId !== '') this.orders.usedClientIds.add(clientOrderId);
     this.triggers.set(t.id, t);
@@ -202,7 +207,8 @@ export class TriggerEngine {
         this.onChange(t);
         continue;
       }
-      const last = this.ctx.source.lastPrice(m.symbol, this.ctx.tradingTime(m, now));
+      const at = this.ctx.tradingTime(m, now);
+      const last = t.priceType === 'mark' ? this.ctx.source.markPrice(m.symbol, at).markPrice : this.ctx.source.lastPrice(m.symbol, at);
       if (last === null) continue;
       const fired = this.firedLeg(t, last);
       if (!fired) continue;

@@ -17,6 +17,8 @@ interface BinanceImplicit {
 
 /** Rows per `userTrades` page asked for (Binance's maximum; its default is 500). */
 export const USER_TRADES_PAGE_LIMIT = 1_000;
+/** The widest span `userTrades` takes between startTime and endTime (a startTime alone is capped to it too). */
+export const USER_TRADES_MAX_WINDOW_MS = 7 * 24 * 60 * 60 * 1_000;
 /** Pages read before a history walk gives up (a bound, far above any real backlog). */
 const MAX_HISTORY_PAGES = 1_000;
 /** Binance's error code for a `newClientOrderId` / `clientAlgoId` already used by an open order. */
@@ -33,7 +35,8 @@ const POST_ONLY = new Set(['PO', 'GTX']);
  *   post-only (GTX) come from the order's `params.timeInForce`.
  * - Stops and take-profits are conditional (algo) orders: ccxt sends `stopLossPrice` /
  *   `takeProfitPrice` as STOP_MARKET / TAKE_PROFIT_MARKET to `/fapi/v1/algoOrder` with the client
- *   id as `clientAlgoId`, reduce-only. Once triggered, the market order it sent
+ *   id as `clientAlgoId`, reduce-only, triggering on the mark price (`workingType=MARK_PRICE`).
+ *   Once triggered, the market order it sent
  *   (`actualOrderId`) carries the fills.
  * - Orders are found by client id (`origClientOrderId`, or `clientAlgoId` with `trigger`).
  * - Binance refuses a client id only while an order with it is open (-4116), which ccxt files
@@ -64,7 +67,9 @@ export class BinanceUsdmGateway extends CcxtGatewayBase {
       let placed: Order;
       if (this.isTrigger(order)) {
         const key = order.type === 'stop_market' ? 'stopLossPrice' : 'takeProfitPrice';
-        placed = await this.signed(() => this.ex.createOrder(order.symbol, 'market', order.side, amount, undefined, { [key]: order.triggerPrice, reduceOnly: true, clientOrderId: order.clientOrderId }));
+        // MARK_PRICE: protection moves stops on the mark, so the stop fires on the mark too, not on a last-trade wick.
+        const params = { [key]: order.triggerPrice, reduceOnly: true, clientOrderId: order.clientOrderId, workingType: 'MARK_PRICE' };
+        placed = await this.signed(() => this.ex.createOrder(order.symbol, 'market', order.side, amount, undefined, params));
       } else {
         placed = await this.signed(() =>
           this.ex.createOrder(order.symbol, order.type, order.side, amount, order.price ?? undefined, {
@@ -144,21 +149,21 @@ export class BinanceUsdmGateway extends CcxtGatewayBase {
   }
 
   /**
-   * A conditional order in the ledger's terms: NEW rests; once TRIGGERED or FINISHED, the market
-   * order it sent decides (filled, still working, or cancelled with what it filled).
+   * A conditional order in the ledger's terms (see {@link algoStateStatus}); once TRIGGERED or
+   * FINISHED, the market order it sent decides (filled, still working, or cancelled with what it
+   * filled).
    */
   private async algoView(symbol: string, algo: Order): Promise<ExchangeOrderView> {
     const info = (algo.info ?? {}) as Raw;
     const state = String(info.algoStatus ?? '');
     const exchangeOrderId = info.algoId !== undefined && info.algoId !== null ? String(info.algoId) : algo.id ? String(algo.id) : null;
-    if (state === 'NEW') return { exchangeOrderId, status: 'open', filledBase: 0, avgFillPrice: null };
     if (state === 'TRIGGERED' || state === 'FINISHED') {
       const actual = actualOrderId(algo);
       const sent = actual ? await this.orderByExchangeId(symbol, actual) : null;
       if (!sent) return { exchangeOrderId, status: state === 'TRIGGERED' ? 'open' : 'canceled', filledBase: 0, avgFillPrice: null };
       return { ...orderView(this.contractSize(symbol), sent), exchangeOrderId };
     }
-    return { exchangeOrderId, status: state === 'CANCELED' ? 'canceled' : 'rejected', filledBase: 0, avgFillPrice: null };
+    return { exchangeOrderId, status: algoStateStatus(state), filledBase: 0, avgFillPrice: null };
   }
 
   private algoIntent(rec: Raw): AdoptedIntent | null {
@@ -187,28 +192,65 @@ export class BinanceUsdmGateway extends CcxtGatewayBase {
   /**
    * The account's trades on `symbol`, every page, oldest first. One order's trades are one page
    * (Binance takes `orderId` with nothing but the symbol; 1,000 fills of one order is far past our
-   * sizes). Otherwise the first page starts at `sinceMs` (or at the first trade), and later pages
-   * walk on with `fromId` (which Binance refuses together with a start time).
+   * sizes). Otherwise the walk goes by `fromId` (which Binance refuses together with a time, and
+   * which no time window limits): from the first trade when there is no start, else from the
+   * first trade at or after `sinceMs`, found by asking [sinceMs, now] in windows of at most 7 days
+   * with an explicit endTime (Binance refuses a wider span and caps a startTime alone to 7 days),
+   * stepping over empty weeks until one holds a trade.
    */
   private async userTrades(symbol: string, filter: { orderId?: string; sinceMs?: number }): Promise<CcxtTrade[]> {
     const market = this.ex.market(symbol);
     const base: Raw = { symbol: market.id, limit: USER_TRADES_PAGE_LIMIT };
     const ctx = { exchange: this.exchangeId, operation: 'fetchMyTrades', symbol };
-    if (filter.orderId) {
-      const page = await this.read(ctx, () => this.raw.fapiPrivateGetUserTrades({ ...base, orderId: filter.orderId }));
-      return this.ex.parseTrades(page, market);
-    }
-    const rows: Raw[] = [];
-    let params: Raw = filter.sinceMs !== undefined ? { ...base, startTime: filter.sinceMs } : { ...base, fromId: 1 };
-    for (let pageNo = 0; pageNo < MAX_HISTORY_PAGES; pageNo++) {
-      const request = params;
-      const page = await this.read(ctx, () => this.raw.fapiPrivateGetUserTrades(request));
-      rows.push(...page);
+    const get = (params: Raw) => this.read(ctx, () => this.raw.fapiPrivateGetUserTrades(params));
+    if (filter.orderId) return this.ex.parseTrades(await get({ ...base, orderId: filter.orderId }), market);
+    let page = filter.sinceMs === undefined ? await get({ ...base, fromId: 1 }) : await this.firstTradesSince(filter.sinceMs, base, get);
+    const rows: Raw[] = [...page];
+    // A short page from a time window is not the end (later trades lie past the window's end); a short page by id is.
+    let more = page.length > 0 && (filter.sinceMs !== undefined || page.length >= USER_TRADES_PAGE_LIMIT);
+    for (let pageNo = 0; more && pageNo < MAX_HISTORY_PAGES; pageNo++) {
       const lastId = Number(page[page.length - 1]?.id);
-      if (page.length < USER_TRADES_PAGE_LIMIT || !Number.isFinite(lastId)) break;
-      params = { ...base, fromId: lastId + 1 };
+      if (!Number.isFinite(lastId)) break;
+      page = await get({ ...base, fromId: lastId + 1 });
+      rows.push(...page);
+      more = page.length >= USER_TRADES_PAGE_LIMIT;
     }
     return this.ex.parseTrades(rows, market);
+  }
+
+  /**
+   * The first page of trades at or after `sinceMs`: the first 7-day window from there up to the
+   * exchange's now that holds any (empty when none does).
+   */
+  private async firstTradesSince(sinceMs: number, base: Raw, get: (params: Raw) => Promise<Raw[]>): Promise<Raw[]> {
+    // The exchange's now (ccxt's clock, corrected by the measured skew): fills are stamped on it.
+    const nowMs = this.ex.milliseconds();
+    for (let startMs = sinceMs, n = 0; startMs <= nowMs && n < MAX_HISTORY_PAGES; startMs += USER_TRADES_MAX_WINDOW_MS, n++) {
+      // A minute past that now at most: a fill stamped inside a skew the deadband left uncorrected is not missed.
+      const endMs = Math.min(startMs + USER_TRADES_MAX_WINDOW_MS - 1, nowMs + 60_000);
+      const page = await get({ ...base, startTime: startMs, endTime: endMs });
+      if (page.length > 0) return page;
+    }
+    return [];
+  }
+}
+
+/**
+ * A conditional order's own state in the ledger's terms: NEW rests and TRIGGERING (fired, its
+ * order on the way to matching) is still working; CANCELED and EXPIRED (cancelled by the system)
+ * are cancelled; REJECTED is rejected. A state this code does not know is taken as open, never as
+ * final: a later read settles it, while a wrong final state would drop a live stop from the ledger.
+ * TRIGGERED and FINISHED are decided by the order the conditional order sent (see `algoView`).
+ */
+export function algoStateStatus(state: string): ExchangeOrderView['status'] {
+  switch (state) {
+    case 'CANCELED':
+    case 'EXPIRED':
+      return 'canceled';
+    case 'REJECTED':
+      return 'rejected';
+    default:
+      return 'open';
   }
 }
 

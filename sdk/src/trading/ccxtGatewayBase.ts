@@ -71,7 +71,8 @@ export const CCXT_TICK_SIZE = 4;
  * The one place an exchange order's state becomes the ledger's. The raw state decides where
  * ccxt's status misleads: BloFin's `partially_canceled` (a cancel after a partial fill) is passed
  * through unmapped by ccxt, and its `order_failed` is mapped to canceled although the exchange
- * refused it. Binance's raw states (NEW, FILLED, CANCELED, EXPIRED, REJECTED) map through ccxt's.
+ * refused it. Binance's raw order states (NEW, FILLED, CANCELED, EXPIRED, REJECTED) map through
+ * ccxt's; its conditional (algo) order states do not come here (BinanceUsdmGateway maps them).
  */
 export function orderViewStatus(rawState: unknown, ccxtStatus: string | undefined): ExchangeOrderView['status'] {
   if (rawState === 'partially_canceled') return 'canceled';

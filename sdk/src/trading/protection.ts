@@ -162,7 +162,8 @@ export class ProtectionManager {
   }
 
   /**
-   * Moves stops on a new price (a bar close, or the mark of each open-position refresh):
+   * Moves stops on a new price (a bar close, a websocket price push of the symbol, or the REST
+   * mark of an open-position refresh when no push came):
    * break-even after `afterR` R, then trailing by at least the minimum step. Only ever tightens.
    * A plan held by a mark trigger is checked against the price instead.
    */

@@ -131,6 +131,10 @@ export class Reconciler {
     const { ledger, gateway, clock } = this.o;
     const cursor = ledger.store.settings.get(this.cursorKey);
     const sinceMs = typeof cursor === 'number' ? cursor - 60_000 : undefined;
+    // The gateway reads every fill from there to now, across quiet stretches (Binance lists its
+    // trades in windows of at most 7 days, walked one after another). The cursor stays on the
+    // newest fill's own time stamp: a time taken from our clock could run ahead of the times the
+    // exchange stamps its fills with, and the next read would skip those.
     const fills = await gateway.recentFills(sinceMs);
     await this.adoptFilledOrphans(fills, report);
     const rows = fills.map((f) => ledger.toFill(f, f.exchangeOrderId ? (ledger.store.orders.getByExchangeId(ledger.ledger, ledger.exchange, f.exchangeOrderId) ?? null) : null));

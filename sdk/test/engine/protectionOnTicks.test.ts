@@ -10,7 +10,7 @@ import { HeldPriceStream, LatestPerKey } from '../../src/engine/heldPriceStream.
 import { TradingBridge } from '../../src/engine/tradingBridge.js';
 import { BLOFIN_LIMITS, CcxtMarketData, type PriceTick } from '../../src/market/index.js';
 import { createBinanceUsdmClient, startSimExchange, type SimExchange } from '../../src/sim/index.js';
-import type { PaperBroker, TradingStack } from '../../src/trading/index.js';
+import type { BrokerEvent, PaperBroker, TradingStack } from '../../src/trading/index.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 import { deepBook, entryRisk, freshStorePerTest, openGatePaperStack } from '../trading/helpers.js';
 
@@ -120,12 +120,12 @@ describe('HeldPriceStream: one websocket loop per held symbol', () => {
     expect(ticks.map((t) => t.price), 'a push after the position closed is not acted on').toEqual([101]);
   });
 
-  it('starts no loop once the source answers NOT_SUPPORTED (REST marks move the stops)', async () => {
+  it('starts no loop once the source itself answers NOT_SUPPORTED (REST marks move the stops)', async () => {
     let watches = 0;
     const stream = new HeldPriceStream({
       watch: () => {
         watches++;
-        return Promise.reject(new ExchangeRejectedError(ErrorCode.NotSupported, 'no price stream'));
+        return Promise.reject(new ExchangeRejectedError(ErrorCode.NotSupported, 'no price stream', { details: { scope: 'source' } }));
       },
       onTick: () => Promise.resolve(),
       clock: new SimulatedClock(0),
@@ -137,6 +137,247 @@ describe('HeldPriceStream: one websocket loop per held symbol', () => {
     stream.sync(['X', 'Y']);
     await turn();
     expect(watches, 'asked once, never again').toBe(1);
+  });
+
+  it('gives up only on the symbol an exchange refuses to stream; the others keep streaming', async () => {
+    const asked: string[] = [];
+    const stream = new HeldPriceStream({
+      watch: (symbol) => {
+        asked.push(symbol);
+        return symbol === 'X' ? Promise.reject(new ExchangeRejectedError(ErrorCode.NotSupported, 'no mark stream for X')) : new Promise<PriceTick>(() => undefined);
+      },
+      onTick: () => Promise.resolve(),
+      clock: new SimulatedClock(0),
+      logger: silentLogger,
+    });
+    stream.sync(['X']);
+    await turn();
+    stream.sync(['X', 'Y']);
+    await turn();
+    expect(stream.watching()).toEqual(['Y']);
+    expect(asked, 'X asked once; Y still streams').toEqual(['X', 'Y']);
+  });
+
+  it('drops the price a closed position left waiting and unsubscribes, so a reopened position never gets it', async () => {
+    const pending: ReturnType<typeof deferred<PriceTick>>[] = [];
+    const unwatched: string[] = [];
+    const seen: number[] = [];
+    const gate = deferred();
+    const stream = new HeldPriceStream({
+      watch: () => {
+        const d = deferred<PriceTick>();
+        pending.push(d);
+        return d.promise;
+      },
+      unwatch: (symbol) => Promise.resolve(void unwatched.push(symbol)),
+      onTick: async (t) => {
+        seen.push(t.price);
+        if (t.price === 1) await gate.promise;
+      },
+      clock: new SimulatedClock(0),
+      logger: silentLogger,
+    });
+    stream.sync(['X']);
+    pending[0]!.resolve({ symbol: 'X', timestampMs: 0, price: 1, basis: 'mark' });
+    await turn();
+    pending[1]!.resolve({ symbol: 'X', timestampMs: 1, price: 2, basis: 'mark' });
+    await turn();
+    expect(seen, 'the second push waits behind the first').toEqual([1]);
+    stream.sync([]);
+    expect(unwatched).toEqual(['X']);
+    gate.resolve();
+    stream.sync(['X']);
+    await stream.idle();
+    expect(seen, 'the price left waiting by the closed position never ran').toEqual([1]);
+    pending[pending.length - 1]!.resolve({ symbol: 'X', timestampMs: 2, price: 3, basis: 'mark' });
+    await until('the reopened position’s push handled', () => (seen.length === 2 ? true : null), 5_000);
+    expect(seen).toEqual([1, 3]);
+    stream.stop();
+  });
+});
+
+describe('LatestPerKey: each offer settles with the call that used it', () => {
+  it('resolves an offer once the call that consumed it finished, not when a busy key finally drains', async () => {
+    const gates = new Map<number, ReturnType<typeof deferred<void>>>();
+    const queue = new LatestPerKey<number>(
+      async (_key, value) => {
+        const gate = deferred();
+        gates.set(value, gate);
+        await gate.promise;
+      },
+      () => undefined,
+    );
+    let secondDone = false;
+    void queue.offer('A', 1);
+    const second = queue.offer('A', 2).then(() => (secondDone = true));
+    gates.get(1)!.resolve();
+    await until('the second value’s call started', () => (gates.has(2) ? true : null), 5_000);
+    // A newer value arrives while 2 is being handled: 2's offer must not wait for it.
+    void queue.offer('A', 3);
+    expect(secondDone).toBe(false);
+    gates.get(2)!.resolve();
+    await second;
+    expect(queue.busy('A'), 'the key is still busy with 3').toBe(true);
+    expect(gates.has(3)).toBe(true);
+    gates.get(3)!.resolve();
+    await queue.idle();
+    expect(queue.busy('A')).toBe(false);
+  });
+});
+
+/** A trading stack and engine reduced to what the bridge calls, each call scripted or recorded by the test. */
+function bridgeRig(positionRefreshMs: number) {
+  const clock = new SimulatedClock(0);
+  const watches = new Map<string, ReturnType<typeof deferred<PriceTick>>[]>();
+  const unwatched: string[] = [];
+  const onPrice: { symbol: string; price: number }[] = [];
+  let priceGate: Promise<void> | null = null;
+  const marks: { symbol: string; price: number }[] = [];
+  const listeners: ((e: BrokerEvent) => void)[] = [];
+  let positions: () => Promise<{ symbol: string }[]> = () => Promise.resolve([]);
+  let restReads = 0;
+  let heldView: () => Iterable<string> = () => [];
+  const REST_MARK = 555;
+  const engine = {
+    watchPrice: (symbol: string) => {
+      const d = deferred<PriceTick>();
+      watches.set(symbol, [...(watches.get(symbol) ?? []), d]);
+      return d.promise;
+    },
+    unwatchPrice: (symbol: string) => Promise.resolve(void unwatched.push(symbol)),
+    on: () => () => undefined,
+    watchSymbols: (fn: () => Iterable<string>) => {
+      heldView = fn;
+      return () => undefined;
+    },
+    refreshOrderFlow: (symbol: string) => {
+      restReads++;
+      return Promise.resolve({ symbol, updatedAtMs: clock.nowMs(), markPrice: { symbol, timestampMs: clock.nowMs(), markPrice: REST_MARK } });
+    },
+    latestRanking: () => undefined,
+    universe: () => [],
+  } as unknown as Engine;
+  const stack = {
+    broker: {
+      on: (fn: (e: BrokerEvent) => void) => {
+        listeners.push(fn);
+        return () => undefined;
+      },
+      fetchPositions: () => positions(),
+      openOrders: () => [],
+      cancelOrder: () => Promise.resolve(),
+    },
+    autoTrader: {
+      onPrice: async (symbol: string, price: number) => {
+        onPrice.push({ symbol, price });
+        if (priceGate) await priceGate;
+      },
+    },
+    killSwitch: { state: () => ({ on: false, sources: [], reason: null }) },
+    protection: { sync: () => Promise.resolve() },
+  } as unknown as TradingStack;
+  const paper = { onMarkPrice: (symbol: string, price: number) => void marks.push({ symbol, price }), onOrderBook: () => undefined, onTrades: () => undefined, onFunding: () => undefined } as unknown as PaperBroker;
+  const bridge = new TradingBridge({ engine, stack, paper, clock, logger: silentLogger, autotrade: false, positionRefreshMs });
+  /** Resolves the symbol's oldest pending watch with a pushed price, once the loop is waiting on one. */
+  const push = async (symbol: string, price: number, basis: 'mark' | 'last' = 'mark') => {
+    const d = await until(`a watch pending on ${symbol}`, () => watches.get(symbol)?.shift() ?? null, 5_000);
+    d.resolve({ symbol, timestampMs: clock.nowMs(), price, basis });
+  };
+  return {
+    clock,
+    bridge,
+    push,
+    onPrice,
+    marks,
+    unwatched,
+    REST_MARK,
+    restReads: () => restReads,
+    watching: (symbol: string) => (watches.get(symbol)?.length ?? 0) > 0,
+    held: () => [...heldView()].sort(),
+    emit: (e: BrokerEvent) => listeners.forEach((fn) => fn(e)),
+    setPositions: (fn: () => Promise<{ symbol: string }[]>) => (positions = fn),
+    holdPrices: (gate: Promise<void> | null) => {
+      priceGate = gate;
+    },
+  };
+}
+
+describe('TradingBridge price paths (scripted engine and stack)', () => {
+  it('moves no stop on a REST poll while pushes flow, and falls back to it once they stop', async () => {
+    const r = bridgeRig(1_000);
+    r.setPositions(() => Promise.resolve([{ symbol: 'X' }]));
+    r.bridge.start();
+    for (let i = 0; i < 4; i++) {
+      await r.push('X', 100 + i);
+      await until(`push ${i} handled`, () => (r.onPrice.some((p) => p.price === 100 + i) ? true : null), 5_000);
+      const reads = r.restReads();
+      await r.clock.advance(1_000); // the bridge's refresh interval on its simulated clock
+      await until('the refresh read the mark', () => (r.restReads() > reads ? true : null), 5_000);
+      await r.bridge.idle();
+    }
+    expect(r.onPrice.map((p) => p.price), 'only pushed prices reached protection').toEqual([100, 101, 102, 103]);
+    // No push since the last refresh: the next one offers its REST mark (so the gate, not chance, kept it out above).
+    await r.clock.advance(1_000); // one more refresh interval with the socket silent
+    await until('the REST mark reaching protection', () => (r.onPrice.some((p) => p.price === r.REST_MARK) ? true : null), 5_000);
+    r.bridge.stop();
+  });
+
+  it('feeds the paper broker a pushed mark but not a pushed last-trade price; protection gets both', async () => {
+    const r = bridgeRig(86_400_000);
+    r.setPositions(() => Promise.resolve([{ symbol: 'X' }]));
+    r.bridge.start();
+    await r.push('X', 101, 'last');
+    await until('the last price handled', () => (r.onPrice.length === 1 ? true : null), 5_000);
+    await r.push('X', 102, 'mark');
+    await until('the mark handled', () => (r.onPrice.length === 2 ? true : null), 5_000);
+    expect(r.onPrice.map((p) => p.price)).toEqual([101, 102]);
+    expect(r.marks, 'only the mark became the paper mark').toEqual([{ symbol: 'X', price: 102 }]);
+    r.bridge.stop();
+  });
+
+  it('after stop, idle waits for the price being handled and no waiting price runs', async () => {
+    const r = bridgeRig(86_400_000);
+    r.setPositions(() => Promise.resolve([{ symbol: 'X' }]));
+    const gate = deferred();
+    r.holdPrices(gate.promise);
+    r.bridge.start();
+    await r.push('X', 101);
+    await until('the first price in protection', () => (r.onPrice.length === 1 ? true : null), 5_000);
+    await r.push('X', 102);
+    await turn();
+    r.bridge.stop();
+    let idle = false;
+    const done = r.bridge.idle().then(() => (idle = true));
+    await turn();
+    expect(idle, 'the call under way has not finished').toBe(false);
+    gate.resolve();
+    await done;
+    expect(r.onPrice.map((p) => p.price), 'the waiting price was dropped at stop').toEqual([101]);
+  });
+
+  it('keeps one held set: a positions read a position event overtook does not stop the new symbol’s stream', async () => {
+    const r = bridgeRig(1_000);
+    r.bridge.start();
+    await turn();
+    // A refresh whose positions read answers from before a position opened on W.
+    const stale = deferred<{ symbol: string }[]>();
+    r.setPositions(() => stale.promise);
+    await r.clock.advance(1_000); // one refresh interval on the bridge's simulated clock
+    r.emit({ type: 'position', symbol: 'W', position: { symbol: 'W' } } as unknown as BrokerEvent);
+    stale.resolve([]);
+    await until('the refresh past its positions read (it reads W’s order flow)', () => (r.restReads() > 0 ? true : null), 5_000);
+    await r.bridge.idle();
+    expect(r.held(), 'the stale read was dropped').toEqual(['W']);
+    expect(r.unwatched).toEqual([]);
+    await r.push('W', 42);
+    await until('the push on W reaching protection', () => (r.onPrice.some((p) => p.symbol === 'W' && p.price === 42) ? true : null), 5_000);
+    // A read with no event meanwhile is the truth: W closed without an event reaching us, Z opened.
+    r.setPositions(() => Promise.resolve([{ symbol: 'Z' }]));
+    await r.clock.advance(1_000); // one refresh interval on the bridge's simulated clock
+    await until('the refresh applied', () => (r.held().includes('Z') ? true : null), 5_000);
+    expect(r.held()).toEqual(['Z']);
+    expect(r.unwatched, 'the stream of the closed symbol ended').toEqual(['W']);
+    r.bridge.stop();
   });
 });
 
@@ -300,13 +541,32 @@ describe('CcxtMarketData.watchPrice', () => {
     expect(await source.watchPrice('X')).toEqual({ symbol: 'X', timestampMs: 1, price: 100.5, basis: 'mark' });
   });
 
+  it('ends a price subscription with ccxt unWatchMarkPrice / unWatchTicker where the exchange has them, else does nothing', async () => {
+    const calls: string[] = [];
+    const exchange = (has: Record<string, boolean>) =>
+      ({
+        id: 'binanceusdm',
+        has,
+        unWatchMarkPrice: (symbol: string) => Promise.resolve(void calls.push(`mark ${symbol}`)),
+        unWatchTicker: (symbol: string) => Promise.resolve(void calls.push(`ticker ${symbol}`)),
+        close: () => Promise.resolve(),
+      }) as unknown as Exchange;
+    const marks = { ...BLOFIN_LIMITS, capabilities: { ...BLOFIN_LIMITS.capabilities, watchTicker: true, watchMarkPrice: true } };
+    const tickers = { ...BLOFIN_LIMITS, capabilities: { ...BLOFIN_LIMITS.capabilities, watchTicker: true, watchMarkPrice: false } };
+    await new CcxtMarketData({ exchange: exchange({ unWatchMarkPrice: true }), clock: new SimulatedClock(0), limits: marks }).unwatchPrice('X');
+    await new CcxtMarketData({ exchange: exchange({ unWatchTicker: true }), clock: new SimulatedClock(0), limits: tickers }).unwatchPrice('Y');
+    await new CcxtMarketData({ exchange: exchange({}), clock: new SimulatedClock(0), limits: tickers }).unwatchPrice('Z');
+    expect(calls).toEqual(['mark X', 'ticker Y']);
+  });
+
   it('answers NOT_SUPPORTED over the Binance USD-M sim client (REST only), so stops move on REST marks there', async () => {
     const sim = await startSimExchange({ dialect: 'binanceusdm', symbols: 2, seed: 3, startTimeMs: SIM_START_MS, historyBars: 10 });
     try {
       const exchange = createBinanceUsdmClient(sim) as unknown as Exchange;
       const source = new CcxtMarketData({ exchange, clock: new SystemClock() });
       const [m] = await source.loadMarkets();
-      await expect(source.watchPrice(m!.symbol)).rejects.toMatchObject({ code: ErrorCode.NotSupported });
+      // Scoped to the source: the stream then stops asking for every symbol, not just this one.
+      await expect(source.watchPrice(m!.symbol)).rejects.toMatchObject({ code: ErrorCode.NotSupported, details: { scope: 'source' } });
       await source.close();
     } finally {
       await sim.stop();

@@ -15,6 +15,8 @@ import { binanceId, BN, bnError, bnOk, bnPrice, bnQty, stepBase, type SymbolInde
 /** Binance's pattern for `newClientOrderId` / `clientAlgoId`. */
 /** The sim account's maintenance margin rate (see SimAccount), reported as the only bracket's. */
 const MAINTENANCE_RATE = 0.004;
+/** The widest span `userTrades` serves between startTime and endTime. */
+const USER_TRADES_WINDOW_MS = 7 * 24 * 60 * 60 * 1_000;
 const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const TIME_IN_FORCE: Readonly<Record<string, 'limit' | 'ioc' | 'fok' | 'post_only'>> = { GTC: 'limit', GTD: 'limit', IOC: 'ioc', FOK: 'fok', GTX: 'post_only' };
 const CONDITIONAL_TYPES = new Set(['STOP_MARKET', 'TAKE_PROFIT_MARKET', 'STOP', 'TAKE_PROFIT']);
@@ -143,8 +145,12 @@ export class BinancePrivateApi {
           const limit = limitParam(p, 500, 1000);
           if (typeof limit !== 'number') return limit;
           const orderId = p.get('orderId');
-          const from = Number(p.get('startTime') ?? 0) || 0;
-          const to = Number(p.get('endTime') ?? 0) || Number.POSITIVE_INFINITY;
+          const start = Number(p.get('startTime') ?? 0) || 0;
+          const end = Number(p.get('endTime') ?? 0) || 0;
+          // Binance: at most 7 days between startTime and endTime; a startTime alone reads 7 days from it.
+          if (start > 0 && end > 0 && end - start > USER_TRADES_WINDOW_MS) return bnError(-1127, 'More than 168 hours between startTime and endTime.');
+          const from = start;
+          const to = end > 0 ? end : start > 0 ? start + USER_TRADES_WINDOW_MS : Number.POSITIVE_INFINITY;
           const fromId = Number(p.get('fromId') ?? 0) || 0;
           const rows = this.core.account.fills.filter((f) => f.instId === m.id && (!orderId || f.orderId === orderId) && f.tsMs >= from && f.tsMs <= to && Number(f.tradeId) >= fromId);
           return bnOk((fromId > 0 || p.get('startTime') ? rows.slice(0, limit) : rows.slice(-limit)).map((f) => userTradeRecord(f, m)));
@@ -368,7 +374,8 @@ export class BinancePrivateApi {
 
   /**
    * A conditional order (`algoType=CONDITIONAL`): STOP_MARKET / TAKE_PROFIT_MARKET send a market
-   * order, STOP / TAKE_PROFIT a limit at `price`, when the last price reaches `triggerPrice`.
+   * order, STOP / TAKE_PROFIT a limit at `price`, when the last price (`workingType=CONTRACT_PRICE`,
+   * the default) or the mark (`MARK_PRICE`) reaches `triggerPrice`.
    * `closePosition=true` closes whatever position is open then (no quantity, no reduceOnly). A
    * trigger already reached is refused with -2021, as Binance does.
    */
@@ -410,7 +417,11 @@ export class BinancePrivateApi {
         if (typeof pr !== 'number') return pr;
         limitPrice = pr;
       }
-      const last = this.ctx.source.lastPrice(m.symbol, this.ctx.tradingTime(m, now)) ?? 0;
+      const workingType = (p.get('workingType') ?? 'CONTRACT_PRICE').toUpperCase();
+      if (workingType !== 'CONTRACT_PRICE' && workingType !== 'MARK_PRICE') return BN.badParam('workingType', `Got "${workingType}", expected CONTRACT_PRICE or MARK_PRICE.`);
+      const onMark = workingType === 'MARK_PRICE';
+      const at = this.ctx.tradingTime(m, now);
+      const last = (onMark ? this.ctx.source.markPrice(m.symbol, at).markPrice : this.ctx.source.lastPrice(m.symbol, at)) ?? 0;
       // A stop sells below the market (buys above); a take-profit the other way round.
       const isStop = type.startsWith('STOP');
       const firesBelow = isStop === (side === 'sell');
@@ -423,9 +434,10 @@ export class BinancePrivateApi {
         marginMode: this.core.account.positions.get(m.id)?.marginMode ?? this.core.account.marginMode,
         triggerPrice: String(trigger),
         orderPrice: String(limitPrice),
+        ...(onMark ? { triggerPriceType: 'mark' } : {}),
       });
       if (!('id' in r)) return coreRejection(r);
-      this.algoMeta.set(r.id, { clientAlgoId: clientAlgoId !== '' ? clientAlgoId : `sim_${r.id}`, orderType: type, closePosition, reduceOnly });
+      this.algoMeta.set(r.id, { clientAlgoId: clientAlgoId !== '' ? clientAlgoId : `sim_${r.id}`, orderType: type, closePosition, reduceOnly, workingType });
       return bnOk(this.algo(r, m));
     });
   }

@@ -20,6 +20,8 @@ export interface BinanceAlgoMeta {
   orderType: string;
   closePosition: boolean;
   reduceOnly: boolean;
+  /** The price the trigger watches: CONTRACT_PRICE (last trade, Binance's default) or MARK_PRICE. */
+  workingType?: string;
 }
 
 /** Binance's order status for a core order; IOC/FOK remainders and refused post-only orders expire. */
@@ -101,7 +103,7 @@ export function algoRecord(t: SimTrigger, m: SimMarket, meta: BinanceAlgoMeta | 
     price: limitPrice > 0 ? bnPrice(limitPrice, m) : '0',
     icebergQuantity: null,
     selfTradePreventionMode: 'EXPIRE_MAKER',
-    workingType: 'CONTRACT_PRICE',
+    workingType: meta?.workingType ?? 'CONTRACT_PRICE',
     priceMatch: 'NONE',
     closePosition: meta?.closePosition ?? t.size === -1,
     priceProtect: false,
