@@ -105,7 +105,16 @@ test('rankings: columns chosen and kept over a reload, volume and ATR% filters, 
   const ceiling = Math.round(median(atrs) * 1000) / 1000;
   await page.getByTestId('max-atr-filter').fill(String(ceiling));
   await page.getByTestId('max-atr-filter').press('Enter');
-  await expect.poll(async () => (await cellValues(page, 'atr-cell')).every((v) => v !== null && v <= ceiling), { message: `ATR% at most ${ceiling}`, timeout: 30_000 }).toBe(true);
+  // Non-empty too: `every` over an empty table would pass with every row filtered out.
+  await expect
+    .poll(
+      async () => {
+        const shown = await cellValues(page, 'atr-cell');
+        return shown.length > 0 && shown.every((v) => v !== null && v <= ceiling);
+      },
+      { message: `rows shown, each with ATR% at most ${ceiling}`, timeout: 30_000 },
+    )
+    .toBe(true);
   await shot(page, 'desk-controls-filters');
 
   // Kept over a reload: the hidden columns and both bounds.
@@ -184,7 +193,7 @@ test('settings: help with unit and default, plain-words validation, reset to the
   const path = 'risk.sizing.riskPct';
   const input = view.getByTestId(`setting-${path}`);
   await expect(input).toBeVisible({ timeout: 30_000 });
-  await expect(view.getByTestId(`setting-help-${path}`), 'unit, range and default').toContainText(/Unit: %\. Range 0 to 100\. Default: 2\.5 %\./);
+  await expect(view.getByTestId(`setting-help-${path}`), 'unit, range (0 itself refused) and default').toContainText(/Unit: %\. Greater than 0, up to 100\. Default: 2\.5 %\./);
 
   await input.fill('-5');
   await view.getByTestId('settings-save').click();

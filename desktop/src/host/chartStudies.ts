@@ -119,21 +119,17 @@ type ChartHandlers = {
 };
 
 /**
- * The chart commands over the engine's ports. The flag timeline starts listening to ranking events
- * at the first `chart.flags` (a host that never draws a chart adds no listener to the engine) and
- * folds in the latest ranking at each call, so the cycle before the first event counts too.
+ * The chart commands over the engine's ports, and `dispose` to detach them from the engine. The
+ * flag timeline listens to ranking events from creation, so a flag raised and cleared before the
+ * first `chart.flags` is still on the chart; each call also folds in the latest ranking, so the
+ * cycle before the first event counts too.
  */
-export function createChartHandlers(engine: HostEngine): ChartHandlers {
+export function createChartHandlers(engine: HostEngine): { handlers: ChartHandlers; dispose(): void } {
   const timeline = new FlagTimeline();
-  let listening = false;
-  const listen = () => {
-    if (listening) return;
-    listening = true;
-    engine.events.subscribe((e) => {
-      if (e.event === 'ranking') timeline.record(e.data);
-    });
-  };
-  return {
+  const unsubscribe = engine.events.subscribe((e) => {
+    if (e.event === 'ranking') timeline.record(e.data);
+  });
+  const handlers: ChartHandlers = {
     async 'chart.studies'(p) {
       const port = engine.candles;
       if (!port) return { ok: false, error: notSupported('chart.studies', 'candle history') };
@@ -145,7 +141,6 @@ export function createChartHandlers(engine: HostEngine): ChartHandlers {
       }
     },
     async 'chart.flags'(p) {
-      listen();
       const rankings = engine.rankings;
       if (rankings) {
         try {
@@ -158,4 +153,5 @@ export function createChartHandlers(engine: HostEngine): ChartHandlers {
       return ok({ symbol: p.symbol, flags: timeline.flags(p.symbol, p.sinceMs) });
     },
   };
+  return { handlers, dispose: unsubscribe };
 }

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PerpscopeError, useNativeSqliteBinding, type Logger } from '@perpscope/sdk';
-import { ErrorCode, type Result } from '@perpscope/shared';
+import { ErrorCode, type Result, type RpcError } from '@perpscope/shared';
 import type { NotificationClass } from './alertsAdapter.js';
 import { startEngineHost, type EngineHost } from './engineHost.js';
 import type { HostSecret, HostSecretStore } from './ports.js';
@@ -72,13 +72,57 @@ function notificationsProxy(supported: boolean): NotificationClass {
   };
 }
 
+/** Answers a keychain reply from the main thread to the request `askSecret` is waiting on. */
+function settleSecret(message: Extract<ToWorker, { type: 'secret-reply' }>): void {
+  const waiter = secretReplies.get(message.id);
+  secretReplies.delete(message.id);
+  if (message.ok) waiter?.resolve(message.value);
+  else waiter?.reject(new PerpscopeError(message.error.code, message.error.message, message.error.details ? { details: message.error.details } : {}));
+}
+
+const NOT_BUILT: RpcError = { code: ErrorCode.Internal, message: 'The engine is still being built; nothing can run on it yet' };
+
 async function main(): Promise<void> {
   // Module state is per thread: the Electron app's own-ABI addon must be set here as in its main.
   if (data.sqliteBinding !== undefined) useNativeSqliteBinding(data.sqliteBinding);
   const logger = forwardingLogger({});
-  let engine: EngineHost;
+  /** Null while the engine is being built. */
+  let engine: EngineHost | null = null;
+
+  // Listening starts before the engine is built: building it already reads the keychain (an
+  // enabled alert sink's secret), whose reply must find this handler or the build waits forever.
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'call':
+        if (!engine) {
+          post({ type: 'result', id: message.id, result: { ok: false, error: NOT_BUILT } });
+          return;
+        }
+        engine.host.handle(message.method, message.params).then(
+          (result: Result<unknown>) => post({ type: 'result', id: message.id, result }),
+          // `handle` never rejects; this only keeps a broken reply from leaving the caller waiting.
+          (e: unknown) => post({ type: 'result', id: message.id, result: { ok: false, error: toRpcError(e) } }),
+        );
+        return;
+      case 'lifecycle':
+        if (!engine) {
+          post({ type: 'lifecycle-done', id: message.id, error: NOT_BUILT });
+          return;
+        }
+        (message.op === 'start' ? engine.start() : engine.stop()).then(
+          () => post({ type: 'lifecycle-done', id: message.id, error: null }),
+          (e: unknown) => post({ type: 'lifecycle-done', id: message.id, error: toRpcError(e) }),
+        );
+        return;
+      case 'secret-reply':
+        settleSecret(message);
+        return;
+    }
+  });
+
+  let built: EngineHost;
   try {
-    engine = await startEngineHost(await loadEngineFactory(data.command), {
+    built = await startEngineHost(await loadEngineFactory(data.command), {
       home: data.home,
       sim: data.sim,
       alerts: data.alerts,
@@ -92,32 +136,8 @@ async function main(): Promise<void> {
     port.close();
     return;
   }
-  engine.host.onEvent((event) => post({ type: 'event', event }));
-
-  port.on('message', (message: ToWorker) => {
-    switch (message.type) {
-      case 'call':
-        engine.host.handle(message.method, message.params).then(
-          (result: Result<unknown>) => post({ type: 'result', id: message.id, result }),
-          // `handle` never rejects; this only keeps a broken reply from leaving the caller waiting.
-          (e: unknown) => post({ type: 'result', id: message.id, result: { ok: false, error: toRpcError(e) } }),
-        );
-        return;
-      case 'lifecycle':
-        (message.op === 'start' ? engine.start() : engine.stop()).then(
-          () => post({ type: 'lifecycle-done', id: message.id, error: null }),
-          (e: unknown) => post({ type: 'lifecycle-done', id: message.id, error: toRpcError(e) }),
-        );
-        return;
-      case 'secret-reply': {
-        const waiter = secretReplies.get(message.id);
-        secretReplies.delete(message.id);
-        if (message.ok) waiter?.resolve(message.value);
-        else waiter?.reject(new PerpscopeError(message.error.code, message.error.message, message.error.details ? { details: message.error.details } : {}));
-        return;
-      }
-    }
-  });
+  engine = built;
+  built.host.onEvent((event) => post({ type: 'event', event }));
   post({ type: 'ready' });
 }
 

@@ -50,8 +50,12 @@ function refuseAlertsExchange(method: MethodName, exchange: string): { ok: false
   };
 }
 
-/** Builds the command table over the injected ports. */
-export function createHandlers({ engine, secrets, store }: HandlerDeps): Handlers {
+/**
+ * Builds the command table over the injected ports, with `dispose` to detach what the handlers
+ * listen to on the engine (the chart's flag timeline); the host calls it on close.
+ */
+export function createHandlers({ engine, secrets, store }: HandlerDeps): Handlers & { dispose(): void } {
+  const chart = createChartHandlers(engine);
   return {
     async 'rankings.query'(p) {
       const rankings = engine.rankings;
@@ -259,6 +263,7 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       const b = engine.backtest;
       return b ? attempt(() => b.report(p.id, p.kind)) : { ok: false, error: notSupported('backtest.report', 'backtester') };
     },
-    ...createChartHandlers(engine),
+    ...chart.handlers,
+    dispose: chart.dispose,
   };
 }

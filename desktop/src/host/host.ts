@@ -48,7 +48,7 @@ export interface Host {
  * const res = await host.handle('rankings.query', { limit: 20 });
  */
 export function createHost(options: HostOptions): Host {
-  const handlers: Handlers = createHandlers({ engine: options.engine, secrets: options.secrets, store: options.store ?? {} });
+  const handlers: Handlers & { dispose(): void } = createHandlers({ engine: options.engine, secrets: options.secrets, store: options.store ?? {} });
   const logger = options.logger;
   const listeners = new Set<(event: HostEvent) => void>();
 
@@ -92,6 +92,7 @@ export function createHost(options: HostOptions): Host {
     },
     close() {
       unsubscribe();
+      handlers.dispose();
       listeners.clear();
     },
   };

@@ -82,6 +82,8 @@ export function toHealthView(h: MarketHealthLike, running: boolean, staleAfterMs
         rateLimited429: h.rateLimited429,
         lastUpdateMs: lastUpdateMs > 0 ? lastUpdateMs : null,
         backoffUntilMs: backoffUntilMs > h.atMs ? backoffUntilMs : null,
+        // Aged on the snapshot's own clock: the renderer's wall clock is another day under a sim.
+        lastUpdateAgeMs: lastUpdateMs > 0 ? Math.max(0, h.atMs - lastUpdateMs) : null,
         ...(h.limiter ? { rateLimit: rateLimitView(h.limiter) } : {}),
       },
     ],

@@ -8,6 +8,8 @@ export interface RankingContext {
   fundingRate(symbol: string): number | undefined;
   /** Percent change of the last close over the close 24 h earlier; undefined without that history. */
   change24hPct(symbol: string): number | undefined;
+  /** The market's price tick and amount step in base units, when the engine knows them. */
+  grid?(symbol: string): { priceTick: number | null; amountStep: number | null } | undefined;
 }
 
 /** A manipulation flag of a ranking row (the manipulation module is not exported by the sdk). */
@@ -71,6 +73,7 @@ export function toRankingRowView(row: RankingRow, opportunity: Opportunity | und
     targetPrices: opportunity ? [opportunity.tp1, opportunity.tp2].filter((p) => Number.isFinite(p)) : [],
     book: row.book,
     ...(m.inputs ? { inputs: { funding: m.inputs.funding, openInterest: m.inputs.openInterest, listing: m.inputs.listing } } : {}),
+    ...(ctx.grid?.(row.symbol) ?? {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Ranker, RankingQueryInput, RankingResult, UniverseMember } from '@perpscope/sdk';
+import { contractsToBase, type Ranker, type RankingQueryInput, type RankingResult, type UniverseMember } from '@perpscope/sdk';
 import { timeframeMs, type Candle, type RankingRowView, type RankingSnapshotView, type Timeframe } from '@perpscope/shared';
 import type { RankingPort } from './ports.js';
 import { change24hFromCandles, toRankingSnapshotView, type RankingContext } from './rankingAdapter.js';
@@ -12,6 +12,8 @@ export interface RankingEngine {
   universe(): readonly UniverseMember[];
   orderFlow(symbol: string): { funding?: { rate: number } } | undefined;
   candles(symbol: string, timeframe: Timeframe, count?: number): Candle[];
+  /** The venue's market specs, for each row's price tick and amount step. */
+  markets?(): readonly { symbol: string; tickSize: number; lotSize: number; contractSize?: number }[];
 }
 
 export interface RankingAdapter {
@@ -41,8 +43,14 @@ export function createRankingAdapter(engine: RankingEngine, o: { activeProfile: 
 
   function context(): RankingContext {
     const members = new Map(engine.universe().map((m) => [m.symbol, m]));
+    const specs = new Map((engine.markets?.() ?? []).map((m) => [m.symbol, m]));
     return {
       member: (symbol) => members.get(symbol),
+      grid: (symbol) => {
+        const spec = specs.get(symbol);
+        // The venue's lot is in contracts; the app shows sizes in base units.
+        return spec ? { priceTick: spec.tickSize > 0 ? spec.tickSize : null, amountStep: spec.lotSize > 0 ? contractsToBase(spec, spec.lotSize) : null } : undefined;
+      },
       fundingRate: (symbol) => engine.orderFlow(symbol)?.funding?.rate,
       change24hPct: (symbol) => change24hFromCandles(engine.candles(symbol, rankingTf, barsPerDay + 1), rankingTf),
     };

@@ -183,6 +183,43 @@ function schemaDefaults(): Map<string, Value> {
   return out;
 }
 
+type ProbeSchema = { safeParse(v: unknown): { success: boolean; error?: { issues: readonly { code: string; path: readonly PropertyKey[] }[] } } };
+
+/** The sdk schema that validates a field, and the input it is given for `value` at the field. */
+function probeTarget(path: string): { schema: ProbeSchema; sub: string; base: Overrides } | null {
+  if (path.startsWith('universe.')) return { schema: UniverseConfigSchema, sub: path.slice('universe.'.length), base: {} };
+  if (path.startsWith('risk.')) return { schema: RiskConfigSchema, sub: path.slice('risk.'.length), base: {} };
+  if (path.startsWith('autotrade.edge.')) return { schema: EdgeGateConfigSchema, sub: path.slice('autotrade.edge.'.length), base: {} };
+  if (path.startsWith('autotrade.tpsl.')) return { schema: TpSlConfigSchema, sub: path.slice('autotrade.tpsl.'.length), base: {} };
+  if (path.startsWith('autotrade.pyramid.')) return { schema: PyramidLadderSchema, sub: path.slice('autotrade.pyramid.'.length), base: ladderFromPyramidLevels([]) as unknown as Overrides };
+  return null;
+}
+
+/** True when the field's schema refuses `bound` itself as too small (`code` too_small) or too big. */
+function refusesBound(path: string, bound: number, code: 'too_small' | 'too_big'): boolean {
+  const target = probeTarget(path);
+  if (!target) return false;
+  const input = structuredClone(target.base);
+  setAt(input, target.sub, bound);
+  const r = target.schema.safeParse(input);
+  return !r.success && (r.error?.issues ?? []).some((i) => i.code === code && i.path.map(String).join('.') === target.sub);
+}
+
+/**
+ * Whether each field's bounds are exclusive (`.positive()` refuses 0), asked of the sdk schemas
+ * themselves, so the form's help says "greater than 0" exactly where the validator does.
+ */
+function exclusiveBounds(): Map<string, { minExclusive: boolean; maxExclusive: boolean }> {
+  const out = new Map<string, { minExclusive: boolean; maxExclusive: boolean }>();
+  for (const f of FIELDS) {
+    out.set(f.path, {
+      minExclusive: f.min !== undefined && refusesBound(f.path, f.min, 'too_small'),
+      maxExclusive: f.max !== undefined && refusesBound(f.path, f.max, 'too_big'),
+    });
+  }
+  return out;
+}
+
 /** The saved overrides, or an empty object when none (or garbage) is stored. */
 export function savedOverrides(settings: SettingsRepositoryLike): Overrides {
   const raw = settings.get(SETTINGS_KEY);
@@ -235,6 +272,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
   let ladder = savedLadder(overrides, baseLadder);
   const levelsOf = (l: PyramidLadder | null) => (l ? pyramidLevelsFromLadder(l) : structuredClone(configLevels));
   const defaults = schemaDefaults();
+  const exclusive = exclusiveBounds();
 
   function current(path: string): Value {
     if (path.startsWith('universe.')) {
@@ -261,6 +299,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
         unit: f.unit ?? null,
         help: f.help ?? null,
         ...(defaults.has(f.path) ? { defaultValue: defaults.get(f.path)! } : {}),
+        ...exclusive.get(f.path),
       })),
     ];
     return { fields };

@@ -25,21 +25,42 @@ export function sourceOf(order: Pick<StoredOrder, 'tradeId' | 'purpose'> | undef
 }
 
 /**
+ * Fills oldest first, each with the PnL it realized before fees (null for a fill that only opened
+ * or added), replayed through the sdk's position math: the broker's own netting.
+ */
+function replayFills(fills: readonly Fill[]): { fill: Fill; realizedPnlUsd: number | null }[] {
+  const positions = new Map<string, StoredPosition>();
+  const ordered = [...fills].sort((a, b) => a.atMs - b.atMs || a.fillId.localeCompare(b.fillId));
+  return ordered.map((f) => {
+    const current = positions.get(f.symbol);
+    const applied = applyFillToPosition(current, f, { ledger: f.ledger, exchange: f.exchange, leverage: 1, marginMode: 'cross', tradeId: null });
+    if (applied.position) positions.set(f.symbol, applied.position);
+    else positions.delete(f.symbol);
+    const reduced = current !== undefined && (current.side === 'long') !== (f.side === 'buy');
+    return { fill: f, realizedPnlUsd: reduced ? applied.realizedPnlUsd : null };
+  });
+}
+
+/**
+ * The PnL a ledger's fills realized, net of every fill's fee (opening fees included): the figure the
+ * app shows as "Realized PnL". Net, like "Today" (an equity change, which every fee has already
+ * lowered), so the two agree on fees; the live broker reports no realized PnL of its own. Pure.
+ */
+export function realizedNetOfFeesUsd(fills: readonly Fill[]): number {
+  let net = 0;
+  for (const { fill, realizedPnlUsd } of replayFills(fills)) net += (realizedPnlUsd ?? 0) - fill.feeCost;
+  return net;
+}
+
+/**
  * The rows of one ledger's history, newest first: every fill with its fee, the PnL it realized
  * (replayed oldest first through the sdk's position math, the broker's own netting) and the
  * source and exit reason of its order, plus each funding payment. Pure over the store's reads.
  */
 export function historyRows(fills: readonly Fill[], orderOf: (clientOrderId: string) => StoredOrder | undefined, funding: readonly { atMs: number; seq: number; symbol: string | null; payload: unknown }[]): HistoryRowView[] {
-  const positions = new Map<string, StoredPosition>();
   const rows: HistoryRowView[] = [];
-  const ordered = [...fills].sort((a, b) => a.atMs - b.atMs || a.fillId.localeCompare(b.fillId));
-  for (const f of ordered) {
-    const current = positions.get(f.symbol);
-    const applied = applyFillToPosition(current, f, { ledger: f.ledger, exchange: f.exchange, leverage: 1, marginMode: 'cross', tradeId: null });
-    if (applied.position) positions.set(f.symbol, applied.position);
-    else positions.delete(f.symbol);
+  for (const { fill: f, realizedPnlUsd } of replayFills(fills)) {
     const order = f.clientOrderId ? orderOf(f.clientOrderId) : undefined;
-    const reduced = current !== undefined && (current.side === 'long') !== (f.side === 'buy');
     rows.push({
       id: f.fillId,
       kind: 'fill',
@@ -51,7 +72,7 @@ export function historyRows(fills: readonly Fill[], orderOf: (clientOrderId: str
       notionalUsd: f.price * f.amountBase,
       feeUsd: f.feeCost,
       fundingUsd: 0,
-      realizedPnlUsd: reduced ? applied.realizedPnlUsd : null,
+      realizedPnlUsd,
       liquidity: f.liquidity,
       source: sourceOf(order),
       exitReason: fillExitReason(f, orderOf),

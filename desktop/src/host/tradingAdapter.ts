@@ -31,7 +31,7 @@ import type { HostEvent, HostSecret, TradingPort } from './ports.js';
 import { toAccountView, toFillView, toOrderView, toPositionView } from './tradingViews.js';
 import { previewOrder } from './orderPreview.js';
 import { amendTrigger } from './triggerAmend.js';
-import { listHistory } from './tradeHistory.js';
+import { listHistory, realizedNetOfFeesUsd } from './tradeHistory.js';
 
 export interface PaperTradingOptions {
   engine: Engine;
@@ -330,7 +330,11 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       liveAccount: session.kind === 'live' ? { exchange: session.exchange, label: session.label ?? '' } : null,
       autotrade: session.bridge.isAutotrade(),
       killSwitch: killState(),
-      account: toAccountView(s.account, anchor ? s.account.equityUsd - anchor.equityUsd : null),
+      account: toAccountView(
+        s.account,
+        anchor ? s.account.equityUsd - anchor.equityUsd : null,
+        realizedNetOfFeesUsd(o.store.fills.since(session.kind, 0).filter((f) => f.exchange === session.exchange)),
+      ),
       positions: s.positions.map(session.positionView),
       orders: s.openOrders.map(toOrderView),
       edge: s.edge,
@@ -447,8 +451,14 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         return killState();
       },
       async panic(symbols) {
+        const session = active();
+        // Panic switches the auto-trader off for good, not just until the kill switch is cleared: it
+        // stays off (stored, for paper) until the trader turns it back on. Done before the first
+        // await, so no signal is taken while the books are read.
+        if (session.kind === 'paper') o.store.settings.set(AUTOTRADE_KEY, false, o.clock.nowMs());
+        session.bridge.setAutotrade(false);
         // The desk turns the switch on before it awaits anything: nothing new opens while books are read.
-        const report = await active().desk.panic(symbols ?? undefined);
+        const report = await session.desk.panic(symbols ?? undefined);
         return {
           canceledOrders: report.cancelled.length,
           closedPositions: report.closed.length,

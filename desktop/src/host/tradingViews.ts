@@ -82,13 +82,18 @@ export function toPositionView(p: BrokerPosition, times: PositionTimes, protecti
   };
 }
 
-export function toAccountView(a: BrokerAccount, dailyPnlUsd: number | null): AccountView {
+/**
+ * The account as a view. `realizedNetUsd` is the ledger's realized PnL net of fees
+ * (`realizedNetOfFeesUsd`), not the broker's figure: a paper broker's is before fees and a live
+ * one reports none, while `dailyPnlUsd` (an equity change) is after fees.
+ */
+export function toAccountView(a: BrokerAccount, dailyPnlUsd: number | null, realizedNetUsd: number): AccountView {
   return {
     currency: 'USDT',
     equityUsd: a.equityUsd,
     balanceUsd: a.balanceUsd,
     unrealizedPnlUsd: a.unrealizedPnlUsd,
-    realizedPnlUsd: a.realizedPnlUsd,
+    realizedPnlUsd: realizedNetUsd,
     dailyPnlUsd,
   };
 }

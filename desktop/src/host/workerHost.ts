@@ -175,7 +175,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
 
   let seq = 0;
   const calls = new Map<number, (result: Result<unknown>) => void>();
-  const lifecycle = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  const lifecycle = new Map<number, { op: 'start' | 'stop'; resolve(): void; reject(e: Error): void }>();
   const listeners = new Set<(event: HostEvent) => void>();
   const childLoggers = new Map<string, Logger>();
   /** Set once the thread is gone; every later call answers with it. */
@@ -242,7 +242,11 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
       down = { code: ErrorCode.Internal, message: `The engine thread stopped: ${reason}. Restart Perpscope to reconnect to the market.`, details: { reason } };
       for (const answer of calls.values()) answer({ ok: false, error: down });
       calls.clear();
-      for (const waiter of lifecycle.values()) waiter.reject(fromRpcError(down));
+      // A start cut short by a stop the caller asked for is no failure: it settles quietly.
+      for (const waiter of lifecycle.values()) {
+        if (stopping && waiter.op === 'start') waiter.resolve();
+        else waiter.reject(fromRpcError(down));
+      }
       lifecycle.clear();
       if (!ready) {
         rejectReady(fromRpcError(down));
@@ -274,7 +278,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
         case 'lifecycle-done': {
           const waiter = lifecycle.get(message.id);
           lifecycle.delete(message.id);
-          if (message.error) waiter?.reject(fromRpcError(message.error));
+          if (message.error && !(stopping && waiter?.op === 'start')) waiter?.reject(fromRpcError(message.error));
           else waiter?.resolve();
           return;
         }
@@ -293,7 +297,13 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
       }
     });
     worker.on('error', (e) => goDown(`uncaught ${e.name}: ${e.message}`));
-    worker.on('messageerror', (e) => logger.error({ error: e.message }, 'engine thread message could not be read'));
+    // An unreadable message may have been a reply: its caller would wait forever, so the thread is
+    // treated as broken and everything in flight is answered.
+    worker.on('messageerror', (e) => {
+      logger.error({ error: e.message }, 'engine thread message could not be read');
+      goDown(`a message from it could not be read (${e.message})`);
+      worker.terminate().catch(() => undefined);
+    });
     worker.on('exit', (code) => goDown(stopping ? 'Perpscope is shutting down' : `the thread exited with code ${code}`));
 
     const lifecycleCall = (op: 'start' | 'stop') =>
@@ -303,7 +313,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
           return;
         }
         const id = ++seq;
-        lifecycle.set(id, { resolve, reject });
+        lifecycle.set(id, { op, resolve, reject });
         send({ type: 'lifecycle', id, op });
       });
 
@@ -344,6 +354,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
     const handle: WorkerEngineHost = {
       host,
       worker,
+      // Resolves, without starting anything, when `stop` is called before the start completes.
       start: () => lifecycleCall('start'),
       async stop() {
         if (down) return;

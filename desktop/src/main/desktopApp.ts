@@ -28,6 +28,8 @@ export function runDesktop(electron: ElectronMain & { Notification?: Notificatio
   // Config and the SQLite file live in the OS user data dir unless PERPSCOPE_HOME moves them.
   const home = process.env.PERPSCOPE_HOME?.trim() || app.getPath('userData');
   let startLogger: { error(obj: object, msg: string): void } | null = null;
+  /** Set once the app is quitting: a start cut short by it is no failure to show. */
+  let quitting = false;
 
   async function start(): Promise<void> {
     hardenSession(electron.session.defaultSession);
@@ -103,6 +105,7 @@ export function runDesktop(electron: ElectronMain & { Notification?: Notificatio
   });
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', (event) => {
+    quitting = true;
     if (!shutdown) return;
     const stop = shutdown;
     shutdown = null;
@@ -116,6 +119,10 @@ export function runDesktop(electron: ElectronMain & { Notification?: Notificatio
     .then(start)
     .catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
+      if (quitting) {
+        startLogger?.error({ error: message }, 'desktop start ended by quitting');
+        return;
+      }
       console.error(`Perpscope failed to start: ${message}`);
       startLogger?.error({ error: message }, 'desktop start failed');
       // Launched from a menu, the app has no terminal: without the dialog it would vanish without a word.

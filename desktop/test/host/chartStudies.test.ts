@@ -96,19 +96,23 @@ describe('host: the flag timeline', () => {
     expect(t.flags('ETH/USDT:USDT'), 'another symbol').toEqual([]);
   });
 
-  it('serves chart.flags from ranking events once asked, and from the latest ranking', async () => {
+  it('serves chart.flags from every ranking event since the host was created, and from the latest ranking', async () => {
     const engine = bareEngine();
     let latest = snapshot([rankingRow(SYM, 1, { flags: [flag('pump_onset', { movePct: 4.2 })] })], 10_000);
     const host = createHost({ engine: { ...engine, rankings: { latest: () => latest } }, secrets: noSecrets });
+    // A flag raised and cleared before any chart asked: still on the chart when one does.
+    engine.emit({ event: 'ranking', data: snapshot([rankingRow(SYM, 1, { flags: [flag('scam_wick')] })], 5_000) });
+    engine.emit({ event: 'ranking', data: snapshot([rankingRow(SYM, 1, { flags: [] })], 6_000) });
     const first = await host.call('chart.flags', { symbol: SYM });
-    expect(first.ok && first.value.flags.map((f) => [f.name, f.atMs]), 'the latest cycle').toEqual([['pump_onset', 10_000]]);
+    expect(first.ok && first.value.flags.map((f) => [f.name, f.atMs]), 'cycles before the first call, and the latest one').toEqual([['scam_wick', 5_000], ['pump_onset', 10_000]]);
     engine.emit({ event: 'ranking', data: snapshot([rankingRow(SYM, 1, { flags: [] })], 11_000) });
     engine.emit({ event: 'ranking', data: snapshot([rankingRow(SYM, 1, { flags: [flag('collapse')] })], 12_000) });
     latest = snapshot([rankingRow(SYM, 1, { flags: [flag('collapse')] })], 12_000);
     const second = await host.call('chart.flags', { symbol: SYM });
-    expect(second.ok && second.value.flags.map((f) => [f.name, f.atMs]), 'cycles between calls count').toEqual([['pump_onset', 10_000], ['collapse', 12_000]]);
+    expect(second.ok && second.value.flags.map((f) => [f.name, f.atMs]), 'cycles between calls count').toEqual([['scam_wick', 5_000], ['pump_onset', 10_000], ['collapse', 12_000]]);
     const bad = await host.handle('chart.flags', { symbol: 'BTCUSDT' });
     expect(!bad.ok && bad.error.message, 'a bad symbol').toMatch(/symbol: got "BTCUSDT", expected a ccxt unified perp symbol/);
     host.close();
+    expect(engine.listenerCount(), 'the timeline detached with the host').toBe(0);
   });
 });

@@ -40,7 +40,7 @@ describe('settings fields carry their schema default', () => {
     return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, v) };
   };
   it('a field shows the default of its sdk schema, not the configured value, and every field passes the RPC schema', async () => {
-    const configured = RiskConfigSchema.parse({ sizing: { riskPct: 2.5 } });
+    const configured = RiskConfigSchema.parse({ sizing: { riskPct: 1.25 } });
     const a = createSettingsAdapter({
       settings: memory(),
       nowMs: () => 0,
@@ -50,8 +50,12 @@ describe('settings fields carry their schema default', () => {
     });
     const fields = (await a.port.get()).fields.map((f) => SettingFieldViewSchema.parse(f));
     const risk = fields.find((f) => f.path === 'risk.sizing.riskPct')!;
-    expect(risk.value).toBe(2.5);
-    expect(risk.defaultValue, 'the schema default').toBe(RiskConfigSchema.parse({}).sizing.riskPct);
+    expect(risk.value, 'the configured value').toBe(1.25);
+    expect(risk.defaultValue, 'the schema default').toBe(2.5);
+    expect(RiskConfigSchema.parse({}).sizing.riskPct, 'which is the sdk schema\'s').toBe(2.5);
+    expect([risk.min, risk.minExclusive, risk.max, risk.maxExclusive], 'the bounds as the schema checks them: above 0, up to 100').toEqual([0, true, 100, false]);
+    const leverage = fields.find((f) => f.path === 'risk.sizing.leverage')!;
+    expect([leverage.min, leverage.minExclusive, leverage.max, leverage.maxExclusive], 'an inclusive range').toEqual([1, false, 125, false]);
     expect(fields.find((f) => f.path === 'autotrade.pyramid.adds')?.defaultValue, 'no pyramiding by default').toBe(0);
     expect(fields.filter((f) => f.path !== 'profile' && f.defaultValue === undefined).map((f) => f.path), 'every edited field has a default').toEqual([]);
   });

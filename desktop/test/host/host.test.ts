@@ -157,7 +157,8 @@ describe('host: events', () => {
     off();
     engine.emit({ event: 'ranking', data: snapshot([]) });
     expect(seen).toEqual(['alert']);
+    expect(engine.listenerCount(), 'the host (and its flag timeline) listen while open').toBeGreaterThan(0);
     host.close();
-    expect(engine.listenerCount(), 'detached from engine').toBe(0);
+    expect(engine.listenerCount(), 'every listener detached from the engine after close').toBe(0);
   });
 });

@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
-import { SecretStoreError, loadConfig, type Logger } from '@perpscope/sdk';
+import { ALERTS_SECRET_EXCHANGE, SecretStoreError, loadConfig, type Logger } from '@perpscope/sdk';
 import type { HostEvent, HostSecretStore } from '../../src/host/ports.js';
 import { startWorkerHost, type WorkerEngineHost } from '../../src/host/workerHost.js';
 import { SIM_START_MS } from '../../../test/support/sim.js';
@@ -13,6 +15,18 @@ import { memorySecrets } from '../support/fakes.js';
 /** A small pinned sim: these tests build the engine in its thread but never need it to warm up. */
 const CONFIG = { sim: { symbols: 5, seed: 3, startTimeMs: SIM_START_MS }, timeframes: ['1m'], backfillBars: 60 };
 const ALERTS = loadConfig({}).alerts;
+
+/**
+ * A stand-in engine thread for the shutdown paths a real engine cannot be held in on demand: it is
+ * built at once, never answers a call or a start, and answers a stop.
+ */
+const STALLED_ENGINE = `
+import { parentPort } from 'node:worker_threads';
+parentPort.on('message', (m) => {
+  if (m.type === 'lifecycle' && m.op === 'stop') parentPort.postMessage({ type: 'lifecycle-done', id: m.id, error: null });
+});
+parentPort.postMessage({ type: 'ready' });
+`;
 
 interface LogRecord {
   level: string;
@@ -74,6 +88,67 @@ describe('startWorkerHost: the engine in a worker thread behind the Host interfa
     await expect(first.host.call('keys.list'), 'a stopped engine answers, with why').resolves.toMatchObject({ ok: false, error: { code: ErrorCode.Internal } });
     const third = await start(home, memorySecrets());
     expect(await third.host.call('keys.list'), 'the home is free again: a third engine took it and answers').toEqual({ ok: true, value: { keys: [] } });
+  });
+
+  it('starts with a remote alert sink enabled: building the engine reads its secret from this thread', async () => {
+    // The sink's URL: a loopback receiver, so anything the alerts send lands here and nowhere else.
+    const server: Server = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const secrets = memorySecrets();
+      await secrets.set({ exchange: ALERTS_SECRET_EXCHANGE, label: 'webhook' }, { apiKey: '', secret: `http://127.0.0.1:${port}/hook` });
+      const asked: string[] = [];
+      const get = secrets.get;
+      secrets.get = (ref) => {
+        asked.push(`${ref.exchange}:${ref.label}`);
+        return get(ref);
+      };
+      const alerts = loadConfig({ options: { alerts: { sinks: { webhook: { enabled: true } } } } }).alerts;
+      const records: LogRecord[] = [];
+      const engine = await startWorkerHost({ home: newHome(), sim: true, command: 'perpscope serve --sim', alerts, secrets, logger: recordingLogger(records) });
+      running.push(engine);
+      expect(asked, 'the sink secret was read during the build').toContain(`${ALERTS_SECRET_EXCHANGE}:webhook`);
+      expect(records.filter((r) => r.msg === 'alert sink not usable'), 'and the sink was usable').toEqual([]);
+      expect(await engine.host.call('keys.list'), 'the engine answers').toMatchObject({ ok: true });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a stop during start settles the start without an error, and raises no crash alert', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perpscope-stalled-engine-'));
+    homes.push(dir);
+    const entry = join(dir, 'stalledEngine.mjs');
+    writeFileSync(entry, STALLED_ENGINE);
+    const records: LogRecord[] = [];
+    const engine = await startWorkerHost({ home: dir, sim: true, command: 'perpscope serve --sim', alerts: ALERTS, secrets: memorySecrets(), logger: recordingLogger(records), entry: pathToFileURL(entry) });
+    const events: HostEvent[] = [];
+    engine.host.onEvent((e) => events.push(e));
+    const starting = engine.start();
+    await engine.stop();
+    await expect(starting, 'the start the stop cut short').resolves.toBeUndefined();
+    expect(events.filter((e) => e.event === 'alert'), 'no crash alert').toEqual([]);
+    expect(records.filter((r) => r.level === 'error'), 'nothing logged as an error').toEqual([]);
+  });
+
+  it('an unreadable message from the engine thread answers everything in flight', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perpscope-stalled-engine-'));
+    homes.push(dir);
+    const entry = join(dir, 'stalledEngine.mjs');
+    writeFileSync(entry, STALLED_ENGINE);
+    const engine = await startWorkerHost({ home: dir, sim: true, command: 'perpscope serve --sim', alerts: ALERTS, secrets: memorySecrets(), logger: recordingLogger([]), entry: pathToFileURL(entry) });
+    const exited = new Promise((resolve) => engine.worker.once('exit', resolve));
+    const inFlight = engine.host.call('keys.list');
+    const starting = engine.start();
+    // What Node emits when a message (here: possibly the reply) fails to deserialize.
+    engine.worker.emit('messageerror', new Error('could not deserialize'));
+    const answer = await inFlight;
+    expect(answer.ok ? null : answer.error, 'the call in flight').toMatchObject({ code: ErrorCode.Internal, message: expect.stringMatching(/^The engine thread stopped: a message from it could not be read/) });
+    await expect(starting, 'the start in flight').rejects.toMatchObject({ code: ErrorCode.Internal });
+    await exited;
+    expect(await engine.host.call('keys.list'), 'a later call').toMatchObject({ ok: false, error: { code: ErrorCode.Internal } });
   });
 
   it('a dead engine thread answers the call in flight and every later one with INTERNAL, and says so in an alert', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runDesktop } from '../../src/main/desktopApp.js';
-import { fakeElectron } from './fakeElectron.js';
+import { fakeElectron, fakeEvent } from './fakeElectron.js';
 
 describe('desktop composition root (main process, fake electron)', () => {
   it('enables the sandbox for every renderer before the app is ready', () => {
@@ -30,6 +30,24 @@ describe('desktop composition root (main process, fake electron)', () => {
       expect(electron.dialog.errorBoxes, 'an installed app has no terminal: the failure is shown in a native dialog').toHaveLength(1);
       expect(electron.dialog.errorBoxes[0]?.title).toBe('Perpscope could not start');
       expect(electron.dialog.errorBoxes[0]?.content, 'the reason and where the log is').toMatch(/^no display\n\nThe log is at .*perpscope-user-data.logs.perpscope\.log$/);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it('a start cut short by quitting is no failure: no dialog, no exit code 1', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      let fail!: (e: Error) => void;
+      const electron = fakeElectron({ ready: new Promise<void>((_resolve, reject) => (fail = reject)) });
+      runDesktop(electron.api);
+      electron.app.emit('will-quit', fakeEvent());
+      fail(new Error('Perpscope is shutting down'));
+      // The rejection's handlers run on the microtask queue; one macrotask turn drains it.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(electron.app.exitCodes, 'no exit code').toEqual([]);
+      expect(electron.dialog.errorBoxes, 'no dialog').toEqual([]);
+      expect(errors).not.toHaveBeenCalled();
     } finally {
       errors.mockRestore();
     }

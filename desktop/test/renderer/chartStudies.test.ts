@@ -1,6 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import type { ChartStudyView } from '@perpscope/shared';
-import { gridLayout, studyLines, toggleStudy } from '../../src/renderer/lib/chartStudies.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RPC_METHODS, type ChartStudyView } from '@perpscope/shared';
+import { gridLayout, loadStudies, studyLines, toggleStudy } from '../../src/renderer/lib/chartStudies.js';
+
+/** localStorage as the browser has it, in memory. */
+function memoryStorage(): Storage {
+  const m = new Map<string, string>();
+  return {
+    get length() {
+      return m.size;
+    },
+    clear: () => m.clear(),
+    getItem: (k) => m.get(k) ?? null,
+    key: (i) => [...m.keys()][i] ?? null,
+    removeItem: (k) => void m.delete(k),
+    setItem: (k, v) => void m.set(k, String(v)),
+  };
+}
 
 describe('renderer: chart studies', () => {
   it('aligns each series to the chart\'s bars by open time', () => {
@@ -20,6 +35,25 @@ describe('renderer: chart studies', () => {
       { label: 'RSI 14', levels: [30, 70], range: [0, 100] },
       { label: 'MACD 12 26 9', levels: [0], range: null },
     ]);
+  });
+
+  describe('stored choices', () => {
+    const saved = (globalThis as { localStorage?: Storage }).localStorage;
+    afterEach(() => {
+      (globalThis as { localStorage?: Storage }).localStorage = saved;
+    });
+
+    it('a stored list with repeats, more than four entries or another order loads as one chart.studies accepts', () => {
+      const storage = memoryStorage();
+      (globalThis as { localStorage?: Storage }).localStorage = storage;
+      storage.setItem('perpscope.ui.chart.studies.drawer', JSON.stringify(['vwap', 'rsi', 'rsi', 'macd', 'vwap', 'bollinger']));
+      const loaded = loadStudies('drawer');
+      expect(loaded, 'canonical order, each once').toEqual(['rsi', 'macd', 'bollinger', 'vwap']);
+      const params = RPC_METHODS['chart.studies'].input.safeParse({ symbol: 'BTC/USDT:USDT', timeframe: '1m', studies: loaded });
+      expect(params.success, 'the host accepts it').toBe(true);
+      storage.setItem('perpscope.ui.chart.studies.drawer', JSON.stringify(['rsi', 'bogus']));
+      expect(loadStudies('drawer'), 'an unknown name: the stored list is dropped').toEqual([]);
+    });
   });
 
   it('toggles a study and keeps the canonical order', () => {

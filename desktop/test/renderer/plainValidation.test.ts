@@ -18,6 +18,14 @@ describe('renderer: validation messages in plain words', () => {
     expect(plainExpectation('a known setting path')).toBe('is not a setting this app knows');
   });
 
+  it('words the host\'s RPC-level type errors ("a int", "a number") like the others', () => {
+    expect(plainIssue({ path: 'risk.gates.maxPositions', expected: 'a int', received: '"3"' })).toBe('must be a whole number (got 3)');
+    expect(plainExpectation('a number')).toBe('must be a number');
+    expect(plainExpectation('a boolean')).toBe('must be on or off');
+    expect(plainExpectation('an object')).toBe('must be a group of settings');
+    expect(plainExpectation('a ccxt unified perp symbol'), 'longer wording is kept').toBe('must be a ccxt unified perp symbol');
+  });
+
   it('says what was received in words: empty, missing, the text without quotes', () => {
     expect(plainIssue({ path: 'x', expected: 'number, received null', received: 'null' })).toBe('must be a number, not empty (got empty)');
     expect(plainIssue({ path: 'x', expected: 'number, received undefined', received: 'nothing' })).toBe('must be a number, not empty (got missing)');
@@ -46,5 +54,14 @@ describe('renderer: validation messages in plain words', () => {
     expect(settingHelp({ help: null, unit: null, min: 0, max: null, defaultValue: null })).toBe('At least 0. Default: empty.');
     expect(settingHelp({ help: 'Applies at once.', unit: null, min: null, max: null, defaultValue: true })).toBe('Default: on. Applies at once.');
     expect(settingHelp({ help: null, unit: null, min: null, max: null })).toBe('');
+  });
+
+  it('says an exclusive bound as the validator checks it: 0 is refused by "greater than 0"', () => {
+    expect(settingHelp({ help: null, unit: '%', min: 0, max: 100, minExclusive: true, maxExclusive: false, defaultValue: 2.5 })).toBe('Unit: %. Greater than 0, up to 100. Default: 2.5 %.');
+    expect(settingHelp({ help: null, unit: null, min: 0, max: 1, minExclusive: true, maxExclusive: true })).toBe('Greater than 0 and less than 1.');
+    expect(settingHelp({ help: null, unit: null, min: 0, max: 1, minExclusive: false, maxExclusive: true })).toBe('From 0 to less than 1.');
+    expect(settingHelp({ help: null, unit: 'ATR', min: 0, max: null, minExclusive: true })).toBe('Unit: ATR. Greater than 0.');
+    expect(settingHelp({ help: null, unit: null, min: null, max: 5, maxExclusive: true })).toBe('Less than 5.');
+    expect(settingHelp({ help: null, unit: null, min: 1, max: 125, minExclusive: false, maxExclusive: false })).toBe('Range 1 to 125.');
   });
 });

@@ -72,6 +72,9 @@ export const RankingRowViewSchema = z.object({
       listing: z.enum(['exchange', 'unknown']),
     })
     .optional(),
+  /** The market's price tick and amount step in base units, which the app formats prices and sizes on; absent (older hosts) or null: unknown. */
+  priceTick: nullableNumber.optional(),
+  amountStep: nullableNumber.optional(),
 });
 export type RankingRowView = z.infer<typeof RankingRowViewSchema>;
 
@@ -366,6 +369,10 @@ export const SettingFieldViewSchema = z.object({
   help: z.string().nullable(),
   /** The value without any config file or saved edit (the schema default); absent when unknown. */
   defaultValue: z.union([finite, z.string(), z.boolean(), z.null()]).optional(),
+  /** True when `min` itself is refused (the value must be greater than it); absent: unknown, read as inclusive. */
+  minExclusive: z.boolean().optional(),
+  /** True when `max` itself is refused (the value must be less than it); absent: unknown, read as inclusive. */
+  maxExclusive: z.boolean().optional(),
 });
 export type SettingFieldView = z.infer<typeof SettingFieldViewSchema>;
 
@@ -407,6 +414,12 @@ export const ExchangeHealthViewSchema = z.object({
   rateLimited429: z.number().int(),
   lastUpdateMs: z.number().int().nullable(),
   backoffUntilMs: z.number().int().nullable(),
+  /**
+   * Age of `lastUpdateMs` when the host took the snapshot, measured on the engine's own clock (which
+   * is sim time under a sim): a reader adds the time since it received the snapshot, and never
+   * subtracts `lastUpdateMs` from its own clock. Absent (older hosts): unknown.
+   */
+  lastUpdateAgeMs: z.number().nonnegative().nullable().optional(),
   /** The request budget: the fullest rate-limit window's used share (0-1), requests sent in the last minute, requests waiting. */
   rateLimit: z.object({ usedRatio: z.number().nonnegative(), requestsLastMinute: z.number().int().nonnegative(), queued: z.number().int().nonnegative() }).optional(),
 });

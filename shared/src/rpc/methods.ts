@@ -210,7 +210,11 @@ export const RPC_METHODS = {
   'backtest.report': method(z.strictObject({ id: BacktestRunIdSchema, kind: BacktestReportKindSchema }), BacktestReportFileViewSchema),
   /** Indicator studies (RSI, MACD panes; Bollinger, VWAP overlays) over a symbol's candles, computed with the sdk's kernels. */
   'chart.studies': method(ChartStudiesInputSchema, ChartStudiesViewSchema),
-  /** Manipulation flags the radar raised on a symbol since the host started, each at the cycle it first fired, with its evidence. */
+  /**
+   * Manipulation flags the radar raised on a symbol since the host was created (every ranking cycle
+   * is recorded, whether or not a chart was open), each at the cycle it first fired, with its
+   * evidence. Kept in memory, up to 200 per symbol (oldest dropped first); a restart starts afresh.
+   */
   'chart.flags': method(ChartFlagsInputSchema, ChartFlagsViewSchema),
 } as const;
 

@@ -1,4 +1,5 @@
 import { loadPref, savePref } from './persist.js';
+import { fmtPrice, stepDecimals } from './format.js';
 
 /**
  * A trader's drawings on a symbol's chart: horizontal lines and trend lines, kept per symbol across
@@ -52,14 +53,7 @@ export function placeClick(tool: DrawingTool, anchor: ChartPoint | null, at: Cha
 }
 
 /** Decimals a tick size shows (`0.01` -> 2, `1` -> 0, `0.0005` -> 4). */
-export function tickDecimals(tick: number): number {
-  if (!(tick > 0) || !Number.isFinite(tick)) return 2;
-  // toPrecision strips binary noise such as 0.30000000000000004.
-  const text = Number(tick.toPrecision(12)).toString();
-  const exp = /e-(\d+)$/.exec(text);
-  if (exp) return Number(exp[1]) + (text.split('e')[0]!.split('.')[1]?.length ?? 0);
-  return text.split('.')[1]?.length ?? 0;
-}
+export const tickDecimals = stepDecimals;
 
 /** `price` on the market's tick grid, or null without a tick. */
 export function roundToTick(price: number, tick: number | null): number {
@@ -69,12 +63,5 @@ export function roundToTick(price: number, tick: number | null): number {
 
 /** A price as the market quotes it: rounded to the tick, with its decimals and thousands separators. */
 export function fmtTickPrice(price: number, tick: number | null): string {
-  if (!Number.isFinite(price)) return '—';
-  if (tick === null || !(tick > 0)) {
-    const abs = Math.abs(price);
-    const decimals = abs >= 1000 ? 2 : abs === 0 ? 2 : Math.min(8, Math.max(2, 4 - Math.floor(Math.log10(abs))));
-    return price.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-  }
-  const d = tickDecimals(tick);
-  return roundToTick(price, tick).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  return fmtPrice(price, tick);
 }

@@ -41,9 +41,14 @@ export interface StudyPane {
 const isStudyList = (v: unknown): v is ChartStudyName[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'string' && (CHART_STUDY_NAMES as readonly string[]).includes(x));
 
-/** The studies chosen for a chart (`drawer`, `backtest`...), kept across reloads. */
+/**
+ * The studies chosen for a chart (`drawer`, `backtest`...), kept across reloads. Normalised to the
+ * canonical order without repeats: `chart.studies` refuses more than four names, which repeats in a
+ * hand-edited or older stored list reach, and such a list must not fail every load.
+ */
 export function loadStudies(chartKey: string): ChartStudyName[] {
-  return loadPref(`chart.studies.${chartKey}`, [], isStudyList);
+  const stored = loadPref<ChartStudyName[]>(`chart.studies.${chartKey}`, [], isStudyList);
+  return CHART_STUDY_NAMES.filter((n) => stored.includes(n));
 }
 export function saveStudies(chartKey: string, studies: readonly ChartStudyName[]): void {
   savePref(`chart.studies.${chartKey}`, studies);

@@ -51,6 +51,9 @@ export function plainExpectation(expected: string): string {
   }
   m = /^(?:expected )?(number|int|boolean|string)$/.exec(e);
   if (m) return `must be ${TYPE_WORDS[m[1]!]}`;
+  // The host's own wording of a wrong type at the RPC boundary: `a int`, `a number`.
+  m = /^an? (\w+)$/.exec(e);
+  if (m && TYPE_WORDS[m[1]!]) return `must be ${TYPE_WORDS[m[1]!]}`;
   if (e === 'a known setting path') return 'is not a setting this app knows';
   if (/^(must|is|should) /.test(e)) return e;
   return `must be ${e.replace(/^expected /, '')}`;
@@ -85,13 +88,33 @@ export function settingValueText(v: number | string | boolean | null | undefined
   return String(v);
 }
 
-/** The help line under a setting: its explanation, then its unit and default. */
-export function settingHelp(f: { help: string | null; unit: string | null; min: number | null; max: number | null; defaultValue?: number | string | boolean | null }): string {
+/** The allowed range in words; an exclusive bound (`.positive()` refuses 0) is said as such. */
+function rangeText(min: number | null, max: number | null, minExclusive: boolean, maxExclusive: boolean): string | null {
+  if (min !== null && max !== null) {
+    if (minExclusive && maxExclusive) return `Greater than ${min} and less than ${max}.`;
+    if (minExclusive) return `Greater than ${min}, up to ${max}.`;
+    if (maxExclusive) return `From ${min} to less than ${max}.`;
+    return `Range ${min} to ${max}.`;
+  }
+  if (min !== null) return minExclusive ? `Greater than ${min}.` : `At least ${min}.`;
+  if (max !== null) return maxExclusive ? `Less than ${max}.` : `At most ${max}.`;
+  return null;
+}
+
+/** The help line under a setting: its explanation, then its unit, range and default. */
+export function settingHelp(f: {
+  help: string | null;
+  unit: string | null;
+  min: number | null;
+  max: number | null;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+  defaultValue?: number | string | boolean | null;
+}): string {
   const parts: string[] = [];
   if (f.unit) parts.push(`Unit: ${f.unit}.`);
-  if (f.min !== null && f.max !== null) parts.push(`Range ${f.min} to ${f.max}.`);
-  else if (f.min !== null) parts.push(`At least ${f.min}.`);
-  else if (f.max !== null) parts.push(`At most ${f.max}.`);
+  const range = rangeText(f.min, f.max, f.minExclusive === true, f.maxExclusive === true);
+  if (range) parts.push(range);
   if (f.defaultValue !== undefined) parts.push(`Default: ${settingValueText(f.defaultValue)}${f.unit && f.defaultValue !== null && typeof f.defaultValue !== 'boolean' ? ` ${f.unit}` : ''}.`);
   if (f.help) parts.push(f.help);
   return parts.join(' ');

@@ -1,13 +1,39 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
-import { useApi } from './api.js';
+import { useApi, useTransportKind } from './api.js';
 import { loadPref, savePref } from '../lib/persist.js';
-import { parseAlertPrefs, pushToast, toastFor, type AlertPrefs, type AlertSource, type Toast } from '../lib/alertRules.js';
+import { parseAlertPrefs, pushToast, toastFor, type AlertKind, type AlertPrefs, type AlertSource, type Toast } from '../lib/alertRules.js';
 
 /** How long a toast stays on screen unless dismissed. */
 const TOAST_MS = 10_000;
 /** Ids already alerted, so an event replayed after a reconnect does not ring again. */
 const SEEN_MAX = 2_000;
+
+/** Quiet time per (kind, symbol): a flag that flaps every cycle rings once a minute, not every cycle. */
+export const ALERT_COOLDOWN_MS = 60_000;
+
+/**
+ * The per-(kind, symbol) cooldown of `raise`. Fills are never held back: each is a distinct trade
+ * (an entry, then its stop a few seconds later) the trader must see. `nowMs` is injectable for tests.
+ */
+export function createAlertCooldown(nowMs: () => number = Date.now, cooldownMs = ALERT_COOLDOWN_MS) {
+  const last = new Map<string, number>();
+  return {
+    /** True when an alert of `kind` on `symbol` may ring now; records it when so. */
+    allow(kind: AlertKind, symbol: string | null): boolean {
+      if (kind === 'fill') return true;
+      const key = `${kind} ${symbol ?? ''}`;
+      const now = nowMs();
+      const at = last.get(key);
+      if (at !== undefined && now - at < cooldownMs) return false;
+      // Re-inserted, so the first key is always the least recently rung one and goes first.
+      last.delete(key);
+      last.set(key, now);
+      if (last.size > SEEN_MAX) last.delete(last.keys().next().value!);
+      return true;
+    },
+  };
+}
 
 export type NotifyPermission = 'default' | 'granted' | 'denied' | 'unsupported';
 
@@ -24,6 +50,13 @@ export const useAlertsStore = defineStore('alerts', () => {
   /** Count of sounds played and OS notifications shown: what the page did, for the status line and tests. */
   const delivered = ref({ sound: 0, desktop: 0 });
   const seen = new Set<string>();
+  const cooldown = createAlertCooldown();
+  /**
+   * In the Electron app the host's desktop alert sink (`alerts.sinks.desktop`, on by default) shows
+   * the OS notifications; a page Notification would show each one twice. The renderer is in Electron
+   * when the preload bridge is its transport.
+   */
+  const hostNotifies = useTransportKind() === 'electron';
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   watch(prefs, (p) => savePref('alerts.prefs', p), { deep: true });
@@ -51,6 +84,7 @@ export const useAlertsStore = defineStore('alerts', () => {
   }
 
   function notify(t: Toast): void {
+    if (hostNotifies) return;
     permission.value = notifyPermission();
     if (permission.value !== 'granted') return;
     try {
@@ -73,6 +107,7 @@ export const useAlertsStore = defineStore('alerts', () => {
     if (!t || seen.has(t.id)) return;
     seen.add(t.id);
     if (seen.size > SEEN_MAX) seen.delete(seen.values().next().value!);
+    if (!cooldown.allow(t.kind, t.symbol)) return;
     const before = toasts.value;
     toasts.value = pushToast(before, t);
     for (const old of before) if (!toasts.value.some((x) => x.id === old.id)) dismiss(old.id);
@@ -106,5 +141,5 @@ export const useAlertsStore = defineStore('alerts', () => {
     api.on('fill', (data) => raise({ event: 'fill', data }));
   }
 
-  return { prefs, toasts, permission, delivered, start, dismiss, requestPermission, test };
+  return { prefs, toasts, permission, delivered, hostNotifies, start, dismiss, requestPermission, test };
 });
