@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { startOwnServer, stopped, type OwnServer } from './ownServer.js';
+import { endSpecServer, startSpecServer, type OwnServer } from './ownServer.js';
 
 /**
  * The chart a trader reads, in the real renderer in Chromium against `perpscope serve --sim`: an
@@ -65,15 +62,9 @@ async function rankedSymbol(page: Page): Promise<string> {
 }
 
 test.beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  home = mkdtempSync(join(tmpdir(), 'perpscope-e2e-chart-'));
-  token = randomBytes(16).toString('hex');
-  server = await startOwnServer(home, token);
+  ({ home, token, server } = await startSpecServer('perpscope-e2e-chart-', shots));
 });
-test.afterAll(async () => {
-  if (server) await stopped(server.child);
-  rmSync(home, { recursive: true, force: true });
-});
+test.afterAll(() => endSpecServer(home, server));
 
 test('an RSI pane from the host, with values, and the last-price line', async ({ page }) => {
   await openApp(page);

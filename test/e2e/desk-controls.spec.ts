@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { startOwnServer, stopped, type OwnServer } from './ownServer.js';
+import { endSpecServer, startSpecServer, type OwnServer } from './ownServer.js';
 
 /**
  * The controls a trader drives, in the real renderer in Chromium against `perpscope serve --sim`:
@@ -30,14 +27,9 @@ let home = '';
 let server: OwnServer;
 
 test.beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  home = mkdtempSync(join(tmpdir(), 'perpscope-e2e-controls-'));
-  server = await startOwnServer(home, randomBytes(16).toString('hex'));
+  ({ home, server } = await startSpecServer('perpscope-e2e-controls-', shots));
 });
-test.afterAll(async () => {
-  if (server) await stopped(server.child);
-  rmSync(home, { recursive: true, force: true });
-});
+test.afterAll(() => endSpecServer(home, server));
 
 async function openApp(page: Page): Promise<void> {
   await page.goto(server.openUrl);

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { expect, type Page } from '@playwright/test';
 import { SIM_START_MS } from '../support/sim.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -67,4 +71,33 @@ export function stopped(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * What a spec with a server of its own starts before its first test: the screenshot folder, a fresh
+ * home (removed again if the server does not start) and a random token.
+ */
+export async function startSpecServer(homePrefix: string, shotsDir: string): Promise<{ home: string; token: string; server: OwnServer }> {
+  mkdirSync(shotsDir, { recursive: true });
+  const home = mkdtempSync(join(tmpdir(), homePrefix));
+  const token = randomBytes(16).toString('hex');
+  try {
+    return { home, token, server: await startOwnServer(home, token) };
+  } catch (e) {
+    rmSync(home, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Stops a spec's server (if it started) and removes its home (if it was made). */
+export async function endSpecServer(home: string, server: OwnServer | undefined): Promise<void> {
+  if (server) await stopped(server.child);
+  if (home) rmSync(home, { recursive: true, force: true });
+}
+
+/** GETs `path` from the server's REST API with its token, asserting a 2xx answer. */
+export async function apiGet<T>(page: Page, server: OwnServer, token: string, path: string): Promise<T> {
+  const res = await page.request.get(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.ok(), `GET ${path}`).toBe(true);
+  return (await res.json()) as T;
 }

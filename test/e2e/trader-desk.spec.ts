@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { startOwnServer, stopped, type OwnServer } from './ownServer.js';
+import { apiGet, endSpecServer, startOwnServer, startSpecServer, stopped, type OwnServer } from './ownServer.js';
 
 /**
  * The trader's desk in the real renderer in Chromium against `perpscope serve --sim`: the ticket's
@@ -49,10 +47,8 @@ let home = '';
 let token = '';
 let server: OwnServer;
 
-async function api<T>(page: Page, path: string): Promise<T> {
-  const res = await page.request.get(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(res.ok(), `GET ${path}`).toBe(true);
-  return (await res.json()) as T;
+function api<T>(page: Page, path: string): Promise<T> {
+  return apiGet<T>(page, server, token, path);
 }
 
 /** Fills the ticket for a market buy of `notionalUsd` on the symbol typed as `typed`. */
@@ -66,15 +62,9 @@ async function marketTicket(page: Page, typed: string, notionalUsd: number): Pro
 }
 
 test.beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  home = mkdtempSync(join(tmpdir(), 'perpscope-e2e-desk-'));
-  token = randomBytes(16).toString('hex');
-  server = await startOwnServer(home, token);
+  ({ home, token, server } = await startSpecServer('perpscope-e2e-desk-', shots));
 });
-test.afterAll(async () => {
-  if (server) await stopped(server.child);
-  rmSync(home, { recursive: true, force: true });
-});
+test.afterAll(() => endSpecServer(home, server));
 
 test('the ticket preview resolves "btc" and matches the fill it produced (notional and fee)', async ({ page }) => {
   await openTrading(page, server.openUrl);

@@ -152,7 +152,7 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
     },
     async 'positions.close'(p) {
       const t = engine.trading;
-      return t ? attempt(async () => ({ order: await t.closePosition(p.symbol, p.expectMode) }), liveSecrets(t)) : { ok: false, error: notSupported('positions.close', 'trader') };
+      return t ? attempt(async () => ({ order: await t.closePosition(p.symbol, p.expectMode, { fraction: p.fraction, type: p.type, price: p.price }) }), liveSecrets(t)) : { ok: false, error: notSupported('positions.close', 'trader') };
     },
     async 'emergency.killSwitch'(p) {
       const t = engine.trading;

@@ -72,8 +72,11 @@ export interface TradingPort {
   amendTrigger?(params: MethodParams<'orders.amendTrigger'>): MaybePromise<MethodOutput<'orders.amendTrigger'>>;
   /** A page of fills and funding with PnL, source and exit reason (`history.list`); absent: not offered. */
   historyPage?(params: MethodParams<'history.list'>): MaybePromise<MethodOutput<'history.list'>>;
-  /** Closes the whole position reduce-only; returns the closing order. `expectMode`: as in `positions.close`. */
-  closePosition(symbol: string, expectMode?: TradingModeView): MaybePromise<OrderView>;
+  /**
+   * Closes the position reduce-only (all of it, or `close.fraction` of it, at market or as a resting
+   * limit); returns the closing order. `expectMode`: as in `positions.close`.
+   */
+  closePosition(symbol: string, expectMode?: TradingModeView, close?: Pick<MethodParams<'positions.close'>, 'fraction' | 'type' | 'price'>): MaybePromise<OrderView>;
   setKillSwitch(active: boolean, reason: string | null): MaybePromise<KillSwitchStateView>;
   panic(symbols: string[] | null): MaybePromise<PanicReportView>;
   /** Arms live trading with a key the host read from the keychain and tested; absent: not offered. */

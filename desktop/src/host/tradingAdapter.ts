@@ -24,6 +24,7 @@ import {
   type EdgeGateConfig,
   type TradingStack,
   type TpSlConfig,
+  type MarketPrecision,
 } from '@perpscope/sdk';
 import type { Exchange } from 'ccxt';
 import { ErrorCode, type KillSwitchStateView, type MethodParams, type OrderView, type PositionView, type RankingRowView } from '@perpscope/shared';
@@ -31,6 +32,7 @@ import type { HostEvent, HostSecret, TradingPort } from './ports.js';
 import { toAccountView, toFillView, toOrderView, toPositionView } from './tradingViews.js';
 import { previewOrder } from './orderPreview.js';
 import { amendTrigger } from './triggerAmend.js';
+import { closePosition } from './positionClose.js';
 import { listHistory, realizedNetOfFeesUsd } from './tradeHistory.js';
 
 export interface PaperTradingOptions {
@@ -280,6 +282,17 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
   const active = (): Session => live ?? paper;
   const sessions = () => [paper, live, arming?.session].filter((x): x is Session => x !== null && x !== undefined);
 
+  /**
+   * The market's lot and minimum in base units from the engine's listing (the venue a live session
+   * trades too): a partial close is rounded on it before it is sent.
+   */
+  function marketLot(symbol: string): MarketPrecision | undefined {
+    const m = o.engine.markets().find((x) => x.symbol === symbol);
+    if (!m) return undefined;
+    const spec = paperMarketSpec(m);
+    return { ...(spec.lotSize !== undefined ? { amountStep: spec.lotSize } : {}), ...(spec.minAmount !== undefined ? { minAmountBase: spec.minAmount } : {}) };
+  }
+
   function killState(): KillSwitchStateView {
     const s = active().stack.killSwitch.state();
     return { active: s.on, reason: s.on ? (s.reason ?? s.sources.join(', ')) : s.reason, sinceMs: s.changedAtMs === null ? null : Math.floor(s.changedAtMs) };
@@ -437,10 +450,18 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         const session = active();
         return session.run(async () => toOrderView(await session.stack.broker.cancelOrder(orderId)));
       },
-      async closePosition(symbol, expectMode) {
+      async closePosition(symbol, expectMode, close) {
         const session = active();
         refuseUnexpectedMode(session, expectMode, 'positions.close');
-        return session.run(async () => toOrderView(await session.desk.close(symbol)));
+        return session.run(async () =>
+          toOrderView(
+            await closePosition(
+              { broker: session.stack.broker, desk: session.desk, precision: marketLot, protection: session.stack.protection, logger: o.logger },
+              symbol,
+              close ?? {},
+            ),
+          ),
+        );
       },
       secretsInUse() {
         return active().secrets;

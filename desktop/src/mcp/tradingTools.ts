@@ -85,7 +85,13 @@ export function tradingTools(host: Host, options: TradingToolOptions): McpTool[]
       description:
         'Closes the open position in a symbol with a reduce-only market order through the host (paper session; refused with PERMISSION_DENIED while live unless the config sets mcp.allowLiveOrders).',
       input: RPC_METHODS['positions.close'].input,
-      fields: { symbol: 'ccxt unified perp symbol of the open position, e.g. BTC/USDT:USDT', expectMode: EXPECT_MODE_FIELD },
+      fields: {
+        symbol: 'ccxt unified perp symbol of the open position, e.g. BTC/USDT:USDT',
+        fraction: 'part of the position to close, > 0 and <= 1 (default 1, all); rounded down to the lot',
+        type: 'market (default) or limit (rests a reduce-only limit order)',
+        price: 'limit price (limit closes only)',
+        expectMode: EXPECT_MODE_FIELD,
+      },
       output: OrderAnswer,
       readOnly: false,
       async run(args) {

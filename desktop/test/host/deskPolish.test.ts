@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RankingRowView } from '@perpscope/shared';
 import { openStore, silentLogger } from '@perpscope/sdk';
-import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent, type HostSecretStore } from '../../src/host/index.js';
+import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent } from '../../src/host/index.js';
+import { noSecrets } from '../support/fakes.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
 const CONFIG = { sim: { symbols: 12, seed: 11, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m'], backfillBars: 60, universe: { minQuoteVolumeUsd: 0 } };
-
-/** Nothing here reads keys; a secret store that holds nothing keeps the test off the keychain. */
-const noSecrets: HostSecretStore = {
-  set: () => Promise.reject(new Error('not used')),
-  get: () => Promise.resolve(null),
-  delete: () => Promise.resolve(false),
-  list: () => Promise.resolve([]),
-};
 
 /**
  * What a trader reads off the desk, over a real sim engine and a real SQLite file: health ages on

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type FillView, type OrderView, type RankingRowView } from '@perpscope/shared';
 import { createEngine, openStore, silentLogger, type Engine, type Signal } from '@perpscope/sdk';
 import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent, type HostSecretStore } from '../../src/host/index.js';
+import { deliveredSignalsOnly } from '../support/fakes.js';
 import { selectedSignal } from '../../../test/support/selectedSignal.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
@@ -34,16 +35,8 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
       const engine = createEngine(config, deps);
       const listeners = new Set<(s: Signal) => void>();
       signalListeners = listeners;
-      // Signal listeners hear only the signals a test delivers: the sim's own signals for the same
-      // symbols would race with them (an edge-gate skip alert for the idle symbol, say).
-      const on = ((event, fn) => {
-        if (event !== 'signal') return engine.on(event, fn);
-        const listener = fn as (s: Signal) => void;
-        listeners.add(listener);
-        return () => {
-          listeners.delete(listener);
-        };
-      }) as Engine['on'];
+      // Only the signals a test delivers reach the host: the sim's own would race with them.
+      const on = deliveredSignalsOnly(engine, listeners);
       const refreshOrderFlow: Engine['refreshOrderFlow'] = async (symbol) => {
         const silent = silentExchange;
         if (silent) {

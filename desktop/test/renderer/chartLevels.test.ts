@@ -33,6 +33,13 @@ describe('renderer: the chart\'s position and order lines', () => {
     expect(limit?.label).toMatch(/^LIMIT BUY/);
     expect(limit?.orderId).toBeNull();
   });
+
+  it("labels follow the market's tick and lot: BTC with a tick of 1 reads 75,892, not 75891.86", () => {
+    const btc = { ...position, entryPrice: 75_843.4, sizeBase: 0.0123456 };
+    const lines = chartLevels(SYM, btc, [order('sl', 'stop_loss', 75_891.86, { amountBase: 0.0123456 })], null, { priceTick: 1, amountStep: 0.001 });
+    expect(lines.find((l) => l.kind === 'entry')?.label).toMatch(/^LONG 0\.012 @ 75,843 /);
+    expect(lines.find((l) => l.kind === 'sl')?.label).toBe('SL 0.012 @ 75,892');
+  });
 });
 
 describe('renderer: label layout', () => {

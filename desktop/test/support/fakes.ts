@@ -1,4 +1,5 @@
 import type { RankingRowView, RankingSnapshotView, WatchlistView } from '@perpscope/shared';
+import type { Engine, Signal } from '@perpscope/sdk';
 import type { HostEngine, HostEvent, HostSecret, HostSecretStore, WatchlistStore } from '../../src/host/ports.js';
 
 /** A ranking row with neutral figures; tests override what they look at. */
@@ -79,4 +80,27 @@ export function memorySecrets(): HostSecretStore & { entries: Map<string, HostSe
     delete: (ref) => Promise.resolve(entries.delete(key(ref))),
     list: () => Promise.resolve([...entries.keys()].map((k) => ({ exchange: k.split(':')[0]!, label: k.split(':')[1]! }))),
   };
+}
+
+/** A secret store that holds nothing, for tests that never read keys: it keeps them off the keychain. */
+export const noSecrets: HostSecretStore = {
+  set: () => Promise.reject(new Error('not used')),
+  get: () => Promise.resolve(null),
+  delete: () => Promise.resolve(false),
+  list: () => Promise.resolve([]),
+};
+
+/**
+ * The engine's `on`, with `signal` listeners kept in `listeners` instead: they hear only the signals
+ * a test delivers, since the sim's own signals for the same symbols would race with them.
+ */
+export function deliveredSignalsOnly(engine: Engine, listeners: Set<(s: Signal) => void>): Engine['on'] {
+  return ((event, fn) => {
+    if (event !== 'signal') return engine.on(event, fn);
+    const listener = fn as (s: Signal) => void;
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }) as Engine['on'];
 }

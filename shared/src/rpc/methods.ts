@@ -89,6 +89,29 @@ export const PlaceOrderInputSchema = z
   });
 export type PlaceOrderInput = z.infer<typeof PlaceOrderInputSchema>;
 
+/**
+ * Closes a position reduce-only: `fraction` of it (default 1, the whole position), at market
+ * (default) or resting at a limit `price` (required for a limit close, refused for a market one).
+ * The host rounds a partial down to the market's lot and refuses one below the market minimum.
+ */
+export const ClosePositionInputSchema = z
+  .strictObject({
+    symbol: RpcSymbolSchema,
+    fraction: z.number().finite().gt(0, 'a fraction of the position > 0 and <= 1 (0.5 closes half)').max(1, 'a fraction of the position > 0 and <= 1 (0.5 closes half)').optional(),
+    type: z.enum(['market', 'limit']).optional(),
+    price: positive.optional(),
+    expectMode,
+  })
+  .superRefine((o, ctx) => {
+    if (o.type === 'limit' && o.price === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['price'], message: 'a positive price for a limit close', input: o.price });
+    }
+    if (o.type !== 'limit' && o.price !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['price'], message: 'no price for a market close (set type "limit" to rest one)', input: o.price });
+    }
+  });
+export type ClosePositionInput = z.infer<typeof ClosePositionInputSchema>;
+
 /** Declares one command: the schema of its params and the schema of its reply value. */
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
   return { input, output } as const;
@@ -158,7 +181,8 @@ export const RPC_METHODS = {
   'orders.amendTrigger': method(AmendTriggerInputSchema, AmendTriggerViewSchema),
   /** Fills and funding payments from the store with fee, realized PnL, source and exit reason, newest first, paged. */
   'history.list': method(HistoryListInputSchema, HistoryPageViewSchema),
-  'positions.close': method(z.strictObject({ symbol: RpcSymbolSchema, expectMode }), z.object({ order: OrderViewSchema })),
+  /** Closes all or `fraction` of a position reduce-only, at market or as a resting limit; through RiskPolicy. */
+  'positions.close': method(ClosePositionInputSchema, z.object({ order: OrderViewSchema })),
   'emergency.killSwitch': method(z.strictObject({ active: z.boolean(), reason: z.string().max(200).optional() }), KillSwitchStateViewSchema),
   'emergency.panic': method(
     z.strictObject({

@@ -1,5 +1,5 @@
 import type { OrderView, PositionView, SignalView } from '@perpscope/shared';
-import { fmtAmount, fmtPrice, fmtSignedUsd } from './format.js';
+import { fmtPrice, fmtSignedUsd, fmtSize, type MarketGrid } from './format.js';
 
 /**
  * The horizontal price lines the chart draws over the candles: the open position's entry, its
@@ -24,16 +24,21 @@ export interface ChartLevel {
 const TRIGGER_KIND: Partial<Record<OrderView['type'], ChartLevelKind>> = { take_profit: 'tp', stop_loss: 'sl', limit: 'limit' };
 const WORKING: ReadonlySet<OrderView['status']> = new Set(['pending', 'open', 'partially_filled']);
 
-/** Every line for `symbol`: position entry, its working orders, then the signal's plan. */
-export function chartLevels(symbol: string, position: PositionView | null, orders: readonly OrderView[], signal: SignalView | null): ChartLevel[] {
+/**
+ * Every line for `symbol`: position entry, its working orders, then the signal's plan. Prices and
+ * sizes in the labels follow the market's tick and lot when `grid` gives them.
+ */
+export function chartLevels(symbol: string, position: PositionView | null, orders: readonly OrderView[], signal: SignalView | null, grid: Partial<MarketGrid> = {}): ChartLevel[] {
   const out: ChartLevel[] = [];
+  const px = (x: number) => fmtPrice(x, grid.priceTick);
+  const sz = (x: number) => fmtSize(x, grid.amountStep);
   const pos = position && position.symbol === symbol && position.status === 'open' ? position : null;
   if (pos) {
     out.push({
       id: 'entry',
       kind: 'entry',
       price: pos.entryPrice,
-      label: `${pos.side.toUpperCase()} ${fmtAmount(pos.sizeBase)} @ ${fmtPrice(pos.entryPrice)}  uPnL ${fmtSignedUsd(pos.unrealizedPnlUsd)}`,
+      label: `${pos.side.toUpperCase()} ${sz(pos.sizeBase)} @ ${px(pos.entryPrice)}  uPnL ${fmtSignedUsd(pos.unrealizedPnlUsd)}`,
       secondary: false,
       orderId: null,
     });
@@ -46,16 +51,16 @@ export function chartLevels(symbol: string, position: PositionView | null, order
       id: o.id,
       kind,
       price: o.price,
-      label: `${name} ${fmtAmount(o.amountBase - o.filledBase)} @ ${fmtPrice(o.price)}`,
+      label: `${name} ${sz(o.amountBase - o.filledBase)} @ ${px(o.price)}`,
       secondary: false,
       orderId: kind === 'limit' ? null : o.id,
     });
   }
   if (signal && signal.symbol === symbol) {
     const secondary = pos !== null;
-    if (signal.entryPrice != null) out.push({ id: 'signal-entry', kind: 'signal-entry', price: signal.entryPrice, label: `signal ${signal.side} ${fmtPrice(signal.entryPrice)}`, secondary, orderId: null });
-    if (signal.stopPrice != null) out.push({ id: 'signal-sl', kind: 'signal-sl', price: signal.stopPrice, label: `signal SL ${fmtPrice(signal.stopPrice)}`, secondary, orderId: null });
-    signal.targetPrices.forEach((tp, i) => out.push({ id: `signal-tp${i + 1}`, kind: 'signal-tp', price: tp, label: `signal TP${i + 1} ${fmtPrice(tp)}`, secondary, orderId: null }));
+    if (signal.entryPrice != null) out.push({ id: 'signal-entry', kind: 'signal-entry', price: signal.entryPrice, label: `signal ${signal.side} ${px(signal.entryPrice)}`, secondary, orderId: null });
+    if (signal.stopPrice != null) out.push({ id: 'signal-sl', kind: 'signal-sl', price: signal.stopPrice, label: `signal SL ${px(signal.stopPrice)}`, secondary, orderId: null });
+    signal.targetPrices.forEach((tp, i) => out.push({ id: `signal-tp${i + 1}`, kind: 'signal-tp', price: tp, label: `signal TP${i + 1} ${px(tp)}`, secondary, orderId: null }));
   }
   return out;
 }

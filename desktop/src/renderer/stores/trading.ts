@@ -118,8 +118,9 @@ export const useTradingStore = defineStore('trading', () => {
     return null;
   }
 
-  async function closePosition(symbol: string): Promise<RpcError | null> {
-    const res = conn.observe(await api.positions.close({ symbol }));
+  /** Closes the position reduce-only: all of it at market, or `close.fraction` of it and/or at a limit `close.price`. */
+  async function closePosition(symbol: string, close: Pick<MethodInput<'positions.close'>, 'fraction' | 'type' | 'price'> = {}): Promise<RpcError | null> {
+    const res = conn.observe(await api.positions.close({ symbol, ...close }));
     if (!res.ok) return res.error;
     rememberOrder(res.value.order);
     void refresh();
