@@ -89,7 +89,7 @@ async function measure(mode: 'worker' | 'in-process'): Promise<{ rankingsQuery: 
       if (Date.now() > deadline) throw new Error(`${mode}: no two full scans within ${DEADLINE_MS} ms`);
       query.push(await roundTrip('rankings.query', { limit: 50 }));
       health.push(await roundTrip('health.get', {}));
-      await new Promise((r) => setTimeout(r, 10)); // pacing, so samples spread over warm-up and scans
+      await new Promise((r) => setTimeout(r, 10)); // pacing, so samples spread over warm-up and scans; not a wait for progress
     }
     ws.close();
     return { rankingsQuery: figures(query), healthGet: figures(health), fullScans };

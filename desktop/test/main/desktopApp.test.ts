@@ -43,8 +43,7 @@ describe('desktop composition root (main process, fake electron)', () => {
       runDesktop(electron.api);
       electron.app.emit('will-quit', fakeEvent());
       fail(new Error('Perpscope is shutting down'));
-      // The rejection's handlers run on the microtask queue; one macrotask turn drains it.
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve)); // one macrotask turn drains the rejection's microtasks; no time passes
       expect(electron.app.exitCodes, 'no exit code').toEqual([]);
       expect(electron.dialog.errorBoxes, 'no dialog').toEqual([]);
       expect(errors).not.toHaveBeenCalled();

@@ -26,7 +26,7 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; r
 }
 
 /** Lets every queued microtask and I/O callback run (state-driven: no time passes on any clock). */
-const turn = () => new Promise((r) => setImmediate(r));
+const turn = () => new Promise((r) => setImmediate(r)); // one macrotask turn: queued promise callbacks run, no time passes
 
 describe('LatestPerKey: one price update per symbol at a time, newest next', () => {
   it('never overlaps calls for one key, coalesces a burst to the newest value, and keeps keys independent', async () => {
