@@ -132,7 +132,7 @@ export const HELP_TABLE: Readonly<Record<string, HelpEntry>> = {
           ],
           [
             "--dialect <name>",
-            "wire protocol: blofin (default) or binanceusdm (Binance USD-M fapi REST)"
+            "wire protocol: blofin (default), binanceusdm (Binance USD-M fapi REST) or bybit (Bybit v5 linear REST)"
           ],
           [
             "-h, --help",
@@ -151,7 +151,7 @@ export const HELP_TABLE: Readonly<Record<string, HelpEntry>> = {
         [
           [
             "--exchange <id>",
-            "ccxt exchange id (blofin, htx, binanceusdm, ...)"
+            "ccxt exchange id (blofin, htx, binanceusdm, bybit, ...)"
           ],
           [
             "--sim",

@@ -1,14 +1,16 @@
 import { networkInterfaces } from 'node:os';
-import { silentLogger, type Logger, type PerpscopeConfig } from '@perpscope/sdk';
-import { startHomeWebhookGateway } from '../gateway/gatewayForHome.js';
+import type { Result } from '@perpscope/shared';
+import type { PerpscopeConfig } from '@perpscope/sdk/config';
+import { silentLogger, type Logger } from '@perpscope/sdk/core';
 import type { RunningWebhookGateway } from '../gateway/startWebhookGateway.js';
 import { logScanCycles } from '../host/cycleLog.js';
-import { startEngineHost, type EngineHost } from '../host/engineHost.js';
-import { hostConfig } from '../host/hostConfig.js';
-import type { HostSecretStore } from '../host/ports.js';
+import type { EngineHost } from '../host/engineHost.js';
+import type { Host } from '../host/host.js';
+import type { HostEvent, HostSecretStore } from '../host/ports.js';
+import { toRpcError } from '../host/rpcErrors.js';
 import type { EngineFactory } from '../host/runtime.js';
-import { startWorkerHost, type WorkerHostOptions } from '../host/workerHost.js';
-import { startServer, type RunningServer } from '../server/startServer.js';
+import type { WorkerHostOptions } from '../host/workerHost.js';
+import type { RunningServer } from '../server/startServer.js';
 import { lanNotice } from './lanNotice.js';
 
 export interface ServeOptions {
@@ -52,25 +54,93 @@ export interface ServeHandle {
 }
 
 /**
+ * A Host that answers for an engine still being built: calls wait for it (and answer with the
+ * build's error if it fails), listeners are attached to it once it exists. This lets the server
+ * listen, and the browser load the UI, while the engine thread is still loading its modules.
+ */
+export function deferredHost(building: Promise<EngineHost>): Host & { detach(): void } {
+  /** Each listener with its unsubscribe from the engine's host, once that exists. */
+  const listeners = new Map<(event: HostEvent) => void, (() => void) | null>();
+  let ready: Host | null = null;
+  let detached = false;
+  const failed = (e: unknown): Result<never> => ({ ok: false, error: toRpcError(e) });
+  building.then(
+    (engine) => {
+      if (detached) return;
+      ready = engine.host;
+      // Each listener subscribes on its own, so the engine host's handling of a throwing one applies.
+      for (const listener of listeners.keys()) listeners.set(listener, engine.host.onEvent(listener));
+    },
+    // The caller awaits the same promise and reports the failure; nothing is left to attach.
+    () => undefined,
+  );
+  const detachAll = () => {
+    for (const off of listeners.values()) off?.();
+    listeners.clear();
+  };
+  return {
+    handle: (method, params) => building.then((engine) => engine.host.handle(method, params), failed),
+    call: ((method: Parameters<Host['call']>[0], ...args: unknown[]) =>
+      building.then((engine) => (engine.host.call as (m: unknown, ...a: unknown[]) => Promise<Result<unknown>>)(method, ...args), failed)) as Host['call'],
+    onEvent(listener) {
+      listeners.set(listener, ready && !detached ? ready.onEvent(listener) : null);
+      return () => {
+        listeners.get(listener)?.();
+        listeners.delete(listener);
+      };
+    },
+    close: detachAll,
+    detach() {
+      detached = true;
+      detachAll();
+    },
+  };
+}
+
+/**
  * `perpscope serve`: builds the engine and the host in a worker thread (so a scan of any size
  * never holds up HTTP, the WebSocket or the webhook gateway), starts the server and prints the URL
  * to open as the first line of stdout, then starts the engine (warm-up can take a while; the UI
  * shows it).
+ *
+ * The engine thread is spawned first and the server listens while it is still being built (its
+ * calls wait for it, see `deferredHost`): loading the engine's modules and the server's, and the
+ * browser loading the UI, then overlap instead of following one another. A build that fails (a
+ * locked home, a bad config) stops the server and rejects, after the URL was printed.
  *
  * @example
  * const { stop } = await runServe({ port: 0, host: '127.0.0.1', sim: true, home }, { secrets, out: console.log });
  */
 export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<ServeHandle> {
   const logger = deps.logger ?? silentLogger;
-  const alertsConfig = options.alerts ?? hostConfig({ home: options.home, sim: options.sim, env: process.env, saved: {} }).alerts;
+  const alertsConfig = options.alerts ?? (await import('../host/hostConfig.js')).hostConfig({ home: options.home, sim: options.sim, env: process.env, saved: {} }).alerts;
   const engineOptions = { home: options.home, sim: options.sim, alerts: alertsConfig, secrets: deps.secrets, logger };
-  const engine: EngineHost = deps.createEngine
-    ? await startEngineHost(deps.createEngine, engineOptions)
-    : await startWorkerHost({ ...engineOptions, ...(deps.engineThread ?? { command: 'perpscope serve' }) });
-  const host = engine.host;
+  const { createEngine } = deps;
+  // Stopping while the engine thread is still being built terminates it (a failed listen, Ctrl-C
+  // during a slow or hung build) instead of waiting for the build to end.
+  const buildAbort = new AbortController();
+  const building: Promise<EngineHost> = createEngine
+    ? import('../host/engineHost.js').then(({ startEngineHost }) => startEngineHost(createEngine, engineOptions))
+    : import('../host/workerHost.js').then(({ startWorkerHost }) =>
+        startWorkerHost({ ...engineOptions, ...(deps.engineThread ?? { command: 'perpscope serve' }), signal: buildAbort.signal }),
+      );
+  // Settled here too, so a build failing while the server starts is never an unhandled rejection.
+  const built = building.then(
+    (engine) => ({ engine }),
+    (error: unknown) => ({ error }),
+  );
+  const host = deferredHost(building);
   const stopCycleLog = logScanCycles(host, logger);
+  const stopEngine = async () => {
+    host.detach();
+    buildAbort.abort();
+    // An engine built on this thread (tests only) cannot be cut short: its build is awaited.
+    const b = await built;
+    if ('engine' in b) await b.engine.stop();
+  };
   let server: RunningServer;
   try {
+    const { startServer } = await import('../server/startServer.js');
     server = await startServer({
       host: options.host,
       port: options.port,
@@ -81,7 +151,7 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
     });
   } catch (e) {
     stopCycleLog();
-    await engine.stop();
+    await stopEngine();
     throw e;
   }
   let webhook: RunningWebhookGateway | null = null;
@@ -89,11 +159,13 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
     await webhook?.close();
     await server.close();
     stopCycleLog();
-    await engine.stop();
+    await stopEngine();
   };
   if (options.webhook) {
+    const webhookOptions = options.webhook;
     try {
-      webhook = await startHomeWebhookGateway({ host, home: options.home, config: options.webhook.config, logger, bindHost: options.webhook.host, port: options.webhook.port });
+      const { startHomeWebhookGateway } = await import('../gateway/gatewayForHome.js');
+      webhook = await startHomeWebhookGateway({ host, home: options.home, config: webhookOptions.config, logger, bindHost: webhookOptions.host, port: webhookOptions.port });
     } catch (e) {
       await stop();
       throw e;
@@ -103,7 +175,9 @@ export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<
   for (const line of lanNotice(options.host, server.port, server.token, networkInterfaces())) deps.out(line);
   if (webhook) deps.out(`webhook ${webhook.url}/signal`);
   try {
-    await engine.start();
+    const b = await built;
+    if ('error' in b) throw b.error;
+    await b.engine.start();
   } catch (e) {
     await stop();
     throw e;

@@ -12,9 +12,31 @@ export interface ServeCommandLoaders {
   secretStore(): Promise<HostSecretStore>;
 }
 
+/**
+ * A keychain that loads the real one at its first use. Serving the UI and warming up the engine
+ * need no secret unless an alert sink or an account has one, so the keychain module (and the sdk
+ * it loads) stays off the path to the first ranking; a keychain that cannot load fails that call,
+ * and the next call loads it again.
+ */
+export function lazySecretStore(load: () => Promise<HostSecretStore>): HostSecretStore {
+  let store: Promise<HostSecretStore> | null = null;
+  // A failed load is forgotten, so the next call tries again (a keychain unlocked meanwhile).
+  const real = () =>
+    (store ??= load().catch((e: unknown) => {
+      store = null;
+      throw e;
+    }));
+  return {
+    set: async (ref, secret) => (await real()).set(ref, secret),
+    get: async (ref) => (await real()).get(ref),
+    delete: async (ref) => (await real()).delete(ref),
+    list: async (exchange) => (await real()).list(exchange),
+  };
+}
+
 /** The OS keychain, loaded on first use so that other commands never pay for it; the engine runs in a worker thread. */
 const defaultLoaders: ServeCommandLoaders = {
-  secretStore: async () => (await import('../host/runtime.js')).loadSecretStore(),
+  secretStore: () => Promise.resolve(lazySecretStore(async () => (await import('../host/runtime.js')).loadSecretStore())),
 };
 
 /** `perpscope serve` over the given loaders (default: the sdk's engine and the OS keychain). */

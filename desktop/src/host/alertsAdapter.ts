@@ -45,6 +45,8 @@ export interface AlertsAdapter {
   service: AlertService;
   /** Runs the time-driven rules now (the timer calls it every `tickMs`). */
   tick(): Promise<void>;
+  /** Turns the OS-notification sink on or off at once (nothing without `notifications`). */
+  setDesktopEnabled(enabled: boolean): void;
   /** Stops listening, lets deliveries in flight finish for up to `stopGraceMs`, then aborts the rest. */
   stop(): Promise<void>;
 }
@@ -113,7 +115,11 @@ export async function startAlertsAdapter(o: AlertsAdapterOptions): Promise<Alert
   const nowMs = o.nowMs ?? Date.now;
   const fetchFn = o.fetch ?? (fetch as unknown as FetchLike);
   const shutdown = new AbortController();
-  const local: AlertSink[] = o.notifications && o.config.sinks.desktop.enabled ? [createOsNotificationSink(o.notifications)] : [];
+  const osSink = o.notifications ? createOsNotificationSink(o.notifications) : null;
+  /** Sinks of this process (OS notifications), switched from the settings form without a restart. */
+  let local: AlertSink[] = osSink && o.config.sinks.desktop.enabled ? [osSink] : [];
+  /** The remote sinks last resolved (with their keychain secrets). */
+  let remote: AlertSink[] = [];
 
   async function remoteSinks() {
     const resolved = await resolveSinks({
@@ -128,9 +134,10 @@ export async function startAlertsAdapter(o: AlertsAdapterOptions): Promise<Alert
   }
 
   const initial = await remoteSinks();
+  remote = initial.sinks;
   const service = new AlertService({
     rules: o.config.rules,
-    sinks: [...initial.sinks, ...local],
+    sinks: [...remote, ...local],
     nowMs,
     logger,
     onOutcome: (m, outcome) => logger.debug({ rule: m.rule, key: m.key, status: outcome.status }, 'alert'),
@@ -167,10 +174,16 @@ export async function startAlertsAdapter(o: AlertsAdapterOptions): Promise<Alert
       async test(): Promise<AlertTestReportView> {
         // Secrets are read afresh, so a sink stored after start works without a restart.
         const fresh = await remoteSinks();
-        service.setSinks([...fresh.sinks, ...local]);
+        remote = fresh.sinks;
+        service.setSinks([...remote, ...local]);
         const sent = await service.test();
         return { results: [...fresh.problems.map((p) => ({ sink: p.sink, ok: false, message: p.message })), ...sent.map((r) => ({ sink: r.sink, ok: r.ok, message: r.message }))] };
       },
+    },
+    setDesktopEnabled(enabled: boolean) {
+      local = osSink && enabled ? [osSink] : [];
+      service.setSinks([...remote, ...local]);
+      logger.info({ sinks: service.sinkNames }, enabled ? 'OS notifications on' : 'OS notifications off');
     },
     async stop() {
       clearInterval(timer);

@@ -40,13 +40,23 @@ export interface EngineHost {
  */
 export async function startEngineHost(createEngine: EngineFactory, options: EngineHostOptions): Promise<EngineHost> {
   const { logger, secrets } = options;
-  const runtime = await createEngine({ home: options.home, sim: options.sim, logger, ...(options.configFile !== undefined ? { configFile: options.configFile } : {}) });
-  let alerts: Awaited<ReturnType<typeof startAlertsAdapter>>;
+  /** Set once the alerts run; a switch of the desktop sink in the settings form goes to it. */
+  let alerts: Awaited<ReturnType<typeof startAlertsAdapter>> | undefined;
+  const configuredDesktop = options.alerts.sinks.desktop.enabled;
+  const runtime = await createEngine({
+    home: options.home,
+    sim: options.sim,
+    logger,
+    ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+    ...(options.notifications ? { desktopAlerts: { configured: configuredDesktop, onChange: (enabled: boolean) => alerts?.setDesktopEnabled(enabled) } } : {}),
+  });
+  // The switch saved from the settings form wins over config.json's.
+  const desktopEnabled = runtime.desktopAlerts?.() ?? configuredDesktop;
   try {
     alerts = await startAlertsAdapter({
       events: runtime.engine.events,
       secrets,
-      config: options.alerts,
+      config: { ...options.alerts, sinks: { ...options.alerts.sinks, desktop: { ...options.alerts.sinks.desktop, enabled: desktopEnabled } } },
       logger,
       ...(runtime.engine.trading ? { trading: runtime.engine.trading } : {}),
       ...(options.notifications ? { notifications: options.notifications } : {}),
@@ -55,13 +65,14 @@ export async function startEngineHost(createEngine: EngineFactory, options: Engi
     await runtime.stop();
     throw e;
   }
-  const host = createHost({ engine: { ...runtime.engine, alerts: alerts.port }, secrets, logger, ...(runtime.store ? { store: runtime.store } : {}) });
+  const started = alerts;
+  const host = createHost({ engine: { ...runtime.engine, alerts: started.port }, secrets, logger, ...(runtime.store ? { store: runtime.store } : {}) });
   return {
     host,
     start: () => runtime.start(),
     async stop() {
       try {
-        await alerts.stop();
+        await started.stop();
       } finally {
         host.close();
         await runtime.stop();

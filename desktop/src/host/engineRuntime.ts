@@ -28,7 +28,7 @@ import { createRankingAdapter } from './rankingPort.js';
 import type { EngineFactory, EngineRuntime, EngineRuntimeOptions } from './runtime.js';
 import { savedOverrides, createSettingsAdapter } from './settingsAdapter.js';
 import { toSignalView, signalPort, storedSignalOutcomes } from './signalAdapter.js';
-import { adaptWatchlists } from './storeAdapter.js';
+import { adaptDrawings, adaptWatchlists } from './storeAdapter.js';
 import { enrichSymbols } from './symbolEnrichment.js';
 import { createPaperTrading, type PaperTrading } from './tradingAdapter.js';
 
@@ -94,7 +94,7 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
       wiring = await wireSource(config, wall, levelled);
       const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger });
       const engine = (parts.createEngine ?? createEngine)(config, { ...wiring.deps, signalState });
-      return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home });
+      return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home, ...(options.desktopAlerts ? { desktopAlerts: options.desktopAlerts } : {}) });
     } catch (e) {
       await wiring?.sim?.stop().catch(() => undefined);
       store.close();
@@ -112,9 +112,10 @@ interface Composition {
   parts: HostEngineParts;
   logger: EngineRuntimeOptions['logger'];
   home: string;
+  desktopAlerts?: EngineRuntimeOptions['desktopAlerts'];
 }
 
-function compose({ engine, config, store, wiring, wall, parts, logger, home }: Composition): EngineRuntime {
+function compose({ engine, config, store, wiring, wall, parts, logger, home, desktopAlerts }: Composition): EngineRuntime {
   const sim = wiring.sim;
   let running = false;
   const pushed = new Set<(event: HostEvent) => void>();
@@ -133,7 +134,8 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
       if (snapshot) push({ event: 'ranking', data: snapshot });
     },
   });
-  const rankings = createRankingAdapter(engine, { activeProfile: () => profiles.active() });
+  // The sim serves BloFin's markets: its rows are BloFin's, as the live venue's would be.
+  const rankings = createRankingAdapter(engine, { activeProfile: () => profiles.active(), venue: sim ? 'blofin' : config.exchange });
   const settings = createSettingsAdapter({
     settings: store.settings,
     nowMs: () => wall.nowMs(),
@@ -154,6 +156,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
     onTpslChange: (tpsl) => trading?.setTpsl(tpsl),
     pyramidLevels: config.autotrade.pyramidLevels,
     onPyramidChange: (levels) => trading?.setPyramid(levels),
+    ...(desktopAlerts ? { desktopAlerts: desktopAlerts.configured, onDesktopAlertsChange: (enabled: boolean) => desktopAlerts.onChange(enabled) } : {}),
   });
   // Paper always; live only once armed from the app (never from the config, never after a restart).
   const trading: PaperTrading | undefined =
@@ -231,7 +234,8 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home }: C
 
   return {
     engine: hostEngine,
-    store: { watchlists: adaptWatchlists(store.watchlists, () => wall.nowMs()) },
+    store: { watchlists: adaptWatchlists(store.watchlists, () => wall.nowMs()), drawings: adaptDrawings(store.drawings, () => wall.nowMs()) },
+    desktopAlerts: () => settings.desktopAlerts(),
     async start() {
       await engine.start();
       profiles.restore();

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PerpscopeError, useNativeSqliteBinding, type Logger } from '@perpscope/sdk';
-import { ErrorCode, type Result, type RpcError } from '@perpscope/shared';
+import { ErrorCode, type HealthView, type Result, type RpcError } from '@perpscope/shared';
 import type { NotificationClass } from './alertsAdapter.js';
 import { startEngineHost, type EngineHost } from './engineHost.js';
 import type { HostSecret, HostSecretStore } from './ports.js';
@@ -80,6 +80,9 @@ function settleSecret(message: Extract<ToWorker, { type: 'secret-reply' }>): voi
   else waiter?.reject(new PerpscopeError(message.error.code, message.error.message, message.error.details ? { details: message.error.details } : {}));
 }
 
+/** How often the health view is pushed to the main thread (well inside its HEALTH_FRESH_MS). */
+const HEALTH_PUSH_MS = 250;
+
 const NOT_BUILT: RpcError = { code: ErrorCode.Internal, message: 'The engine is still being built; nothing can run on it yet' };
 
 async function main(): Promise<void> {
@@ -88,6 +91,9 @@ async function main(): Promise<void> {
   const logger = forwardingLogger({});
   /** Null while the engine is being built. */
   let engine: EngineHost | null = null;
+  /** The health pushes, set once the engine is built; cleared when it is told to stop. */
+  let healthTimer: ReturnType<typeof setInterval> | null = null;
+  let stopping = false;
 
   // Listening starts before the engine is built: building it already reads the keychain (an
   // enabled alert sink's secret), whose reply must find this handler or the build waits forever.
@@ -108,6 +114,12 @@ async function main(): Promise<void> {
         if (!engine) {
           post({ type: 'lifecycle-done', id: message.id, error: NOT_BUILT });
           return;
+        }
+        if (message.op === 'stop') {
+          // A stopping engine's view is no longer pushed: the main thread stops answering from it too.
+          stopping = true;
+          if (healthTimer) clearInterval(healthTimer);
+          healthTimer = null;
         }
         (message.op === 'start' ? engine.start() : engine.stop()).then(
           () => post({ type: 'lifecycle-done', id: message.id, error: null }),
@@ -138,6 +150,19 @@ async function main(): Promise<void> {
   }
   engine = built;
   built.host.onEvent((event) => post({ type: 'event', event }));
+  // The main thread answers `health.get` from these pushes while they keep coming; a timer that
+  // fires late (a busy thread) lets the view there age, and the main thread then asks here.
+  const pushHealth = () => {
+    built.host.handle('health.get', {}).then(
+      (result) => {
+        if (!stopping) post({ type: 'health', result: result as Result<HealthView>, atMs: Date.now() });
+      },
+      () => undefined,
+    );
+  };
+  healthTimer = setInterval(pushHealth, HEALTH_PUSH_MS);
+  healthTimer.unref();
+  pushHealth();
   post({ type: 'ready' });
 }
 

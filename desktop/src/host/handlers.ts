@@ -146,6 +146,10 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
       const t = engine.trading;
       return t?.amendTrigger ? attempt(() => t.amendTrigger!(p), liveSecrets(t)) : { ok: false, error: notSupported('orders.amendTrigger', 'trader') };
     },
+    async 'positions.setTrigger'(p) {
+      const t = engine.trading;
+      return t?.setPositionTrigger ? attempt(() => t.setPositionTrigger!(p), liveSecrets(t)) : { ok: false, error: notSupported('positions.setTrigger', 'trader') };
+    },
     async 'history.list'(p) {
       const t = engine.trading;
       return t?.historyPage ? attempt(() => t.historyPage!(p), liveSecrets(t)) : { ok: false, error: notSupported('history.list', 'trader') };
@@ -190,6 +194,18 @@ export function createHandlers({ engine, secrets, store }: HandlerDeps): Handler
     async 'watchlists.delete'(p) {
       const w = store.watchlists;
       return w ? attempt(async () => ({ deleted: await w.delete(p.name) })) : { ok: false, error: notSupported('watchlists.delete', 'watchlist store') };
+    },
+    async 'drawings.list'(p) {
+      const d = store.drawings;
+      return d ? attempt(async () => ({ symbol: p.symbol, drawings: await d.list(p.symbol) })) : { ok: false, error: notSupported('drawings.list', 'drawing store') };
+    },
+    async 'drawings.save'(p) {
+      const d = store.drawings;
+      return d ? attempt(async () => ({ drawing: await d.save(p.symbol, p.drawing) })) : { ok: false, error: notSupported('drawings.save', 'drawing store') };
+    },
+    async 'drawings.delete'(p) {
+      const d = store.drawings;
+      return d ? attempt(async () => ({ deleted: await d.delete(p.symbol, p.id) })) : { ok: false, error: notSupported('drawings.delete', 'drawing store') };
     },
     async 'keys.set'(p) {
       const refused = refuseAlertsExchange('keys.set', p.exchange);

@@ -40,7 +40,8 @@ export async function previewOrder(deps: OrderPreviewDeps, p: MethodParams<'orde
   const asked = p.amountBase ?? (p.notionalUsd !== undefined ? p.notionalUsd / priceUsd : null);
   const amountBase = asked !== null && lotBase > 0 ? Math.floor(asked / lotBase + 1e-9) * lotBase : asked;
   const notionalUsd = amountBase === null ? null : amountBase * priceUsd;
-  const liquidity = quote === null || quote.marketable ? 'taker' : 'maker';
+  // A post-only limit never takes: it rests (maker) or the venue cancels it.
+  const liquidity = p.postOnly === true && p.type === 'limit' ? 'maker' : quote === null || quote.marketable ? 'taker' : 'maker';
   const feeRate = market ? (liquidity === 'taker' ? market.takerFee : market.makerFee) : 0;
   const maintenanceMarginRate = DEFAULT_MAINTENANCE_MARGIN_RATE;
   const account = await deps.broker.fetchAccount();

@@ -1,6 +1,7 @@
 import type {
   AlertTestReportView,
   CandlesReplyView,
+  DrawingView,
   EventData,
   EventName,
   FillView,
@@ -70,6 +71,8 @@ export interface TradingPort {
   previewOrder?(params: MethodParams<'orders.preview'>): MaybePromise<MethodOutput<'orders.preview'>>;
   /** Moves a working stop-loss or take-profit through RiskPolicy (`orders.amendTrigger`); absent: not offered. */
   amendTrigger?(params: MethodParams<'orders.amendTrigger'>): MaybePromise<MethodOutput<'orders.amendTrigger'>>;
+  /** Sets an open position's SL or TP through RiskPolicy (`positions.setTrigger`); absent: not offered. */
+  setPositionTrigger?(params: MethodParams<'positions.setTrigger'>): MaybePromise<MethodOutput<'positions.setTrigger'>>;
   /** A page of fills and funding with PnL, source and exit reason (`history.list`); absent: not offered. */
   historyPage?(params: MethodParams<'history.list'>): MaybePromise<MethodOutput<'history.list'>>;
   /**
@@ -141,9 +144,19 @@ export interface WatchlistStore {
   delete(name: string): MaybePromise<boolean>;
 }
 
+/** Chart drawings per symbol (the SQLite store's drawings table). */
+export interface DrawingStore {
+  /** Oldest first. */
+  list(symbol: string): MaybePromise<DrawingView[]>;
+  /** Creates or replaces by id. */
+  save(symbol: string, drawing: DrawingView): MaybePromise<DrawingView>;
+  delete(symbol: string, id: string): MaybePromise<boolean>;
+}
+
 /** The store pieces the host uses directly. */
 export interface HostStore {
   watchlists?: WatchlistStore;
+  drawings?: DrawingStore;
 }
 
 /** Credentials as the keychain holds them; only the host ever sees them. */

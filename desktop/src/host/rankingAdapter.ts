@@ -10,6 +10,8 @@ export interface RankingContext {
   change24hPct(symbol: string): number | undefined;
   /** The market's price tick and amount step in base units, when the engine knows them. */
   grid?(symbol: string): { priceTick: number | null; amountStep: number | null } | undefined;
+  /** The exchange id the engine ranks (each row's venue). */
+  venue?: string;
 }
 
 /** A manipulation flag of a ranking row (the manipulation module is not exported by the sdk). */
@@ -55,6 +57,7 @@ export function toRankingRowView(row: RankingRow, opportunity: Opportunity | und
   const spread = Number.isFinite(m.spreadBps) ? m.spreadBps : member?.spreadBps;
   return {
     symbol: row.symbol,
+    ...(ctx.venue !== undefined ? { exchange: ctx.venue } : {}),
     rank: row.rank,
     score: row.score,
     bias: row.side === 'flat' ? 'neutral' : row.side,

@@ -35,7 +35,7 @@ const MAX_ROWS = 1000;
  * `rankings.latest` over the engine: the last analysis cycle when it matches the requested profile
  * and the current weights, else a fresh `engine.rank` (so a profile switch or edit shows at once).
  */
-export function createRankingAdapter(engine: RankingEngine, o: { activeProfile: () => string }): RankingAdapter {
+export function createRankingAdapter(engine: RankingEngine, o: { activeProfile: () => string; venue?: string }): RankingAdapter {
   const views = new WeakMap<RankingResult, RankingSnapshotView>();
   const onDemand = new Map<string, RankingResult>();
   const rankingTf = [...engine.config.timeframes].sort((a, b) => timeframeMs(b) - timeframeMs(a))[0]!;
@@ -53,6 +53,7 @@ export function createRankingAdapter(engine: RankingEngine, o: { activeProfile: 
       },
       fundingRate: (symbol) => engine.orderFlow(symbol)?.funding?.rate,
       change24hPct: (symbol) => change24hFromCandles(engine.candles(symbol, rankingTf, barsPerDay + 1), rankingTf),
+      ...(o.venue !== undefined ? { venue: o.venue } : {}),
     };
   }
 

@@ -12,6 +12,11 @@ export interface EngineRuntimeOptions {
   logger: Logger;
   /** The `--config FILE` option; defaults to `<home>/config.json`. */
   configFile?: string;
+  /**
+   * Given by a shell that shows OS notifications: the desktop alert sink as configured, and where a
+   * change made in the settings form goes. Without it the settings form does not offer the switch.
+   */
+  desktopAlerts?: { configured: boolean; onChange(enabled: boolean): void };
 }
 
 /** An engine adapted to the host's ports, plus its lifecycle. */
@@ -21,6 +26,8 @@ export interface EngineRuntime {
   /** Starts market data and trading; may take a while (backfill). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether alerts show as OS notifications, the saved choice over the configured one (given `desktopAlerts`). */
+  desktopAlerts?(): boolean | undefined;
 }
 
 /** Builds the engine for a shell; the composition root (`createEngine` in the sdk) provides it. */

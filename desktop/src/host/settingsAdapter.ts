@@ -1,4 +1,5 @@
 import {
+  AlertSinksConfigSchema,
   EdgeGateConfigSchema,
   TpSlConfigSchema,
   type TpSlConfig,
@@ -20,7 +21,7 @@ import type { SettingFieldView, SettingsView } from '@perpscope/shared';
 import type { SettingsPort } from './ports.js';
 import type { SettingsRepositoryLike } from './profilesAdapter.js';
 
-/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? }, autotrade?: { edge?, tpsl?, pyramid? } }`. */
+/** Store key of the settings edited in the UI: `{ universe?: {...}, risk?: { gates?, sizing? }, autotrade?: { edge?, tpsl?, pyramid? }, alerts?: { sinks?: { desktop?: { enabled } } } }`. */
 export const SETTINGS_KEY = 'desktop.settings';
 
 type Value = SettingFieldView['value'];
@@ -104,6 +105,21 @@ const FIELDS: readonly FieldSpec[] = [
 ];
 const FIELD_PATHS = new Set(FIELDS.map((f) => f.path));
 
+/**
+ * The host's OS-notification alert sink (`alerts.sinks.desktop.enabled`), offered only by a shell
+ * that can show OS notifications; the remote sinks keep their secrets in the keychain and their
+ * switches in config.json.
+ */
+const DESKTOP_ALERTS_PATH = 'alerts.sinks.desktop.enabled';
+const DESKTOP_ALERTS_FIELD: FieldSpec = {
+  path: DESKTOP_ALERTS_PATH,
+  group: 'general',
+  label: 'Alerts as OS notifications',
+  kind: 'boolean',
+  help: 'Every alert the rules pass (docs/alerts.md) also shows as a notification of the operating system while the app runs. Applies at once.',
+};
+const DESKTOP_ALERTS_DEFAULT = AlertSinksConfigSchema.parse({}).desktop.enabled;
+
 const isObject = (v: unknown): v is Overrides => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function getAt(root: unknown, path: string): unknown {
@@ -147,6 +163,13 @@ export interface SettingsAdapterOptions {
   pyramidLevels?: PerpscopeConfig['autotrade']['pyramidLevels'];
   /** Called with the new pyramid levels after a change, e.g. to update the AutoTrader. */
   onPyramidChange?: (levels: PerpscopeConfig['autotrade']['pyramidLevels']) => void;
+  /**
+   * The desktop alert sink as configured (`alerts.sinks.desktop.enabled`); the saved override
+   * applies on top. Absent: the shell shows no OS notifications and the field is not offered.
+   */
+  desktopAlerts?: boolean;
+  /** Called with the desktop alert sink's new state after a change. */
+  onDesktopAlertsChange?: (enabled: boolean) => void;
 }
 
 export interface SettingsAdapter {
@@ -159,6 +182,14 @@ export interface SettingsAdapter {
   tpsl(): TpSlConfig;
   /** The AutoTrader's pyramid levels: the saved ladder's, else the configured ones. */
   pyramidLevels(): PerpscopeConfig['autotrade']['pyramidLevels'];
+  /** Whether alerts show as OS notifications: the saved choice, else the configured one; undefined when not offered. */
+  desktopAlerts(): boolean | undefined;
+}
+
+/** The saved desktop alert switch, when one of the right type is stored. */
+function savedDesktopAlerts(overrides: Overrides): boolean | undefined {
+  const saved = getAt(overrides, DESKTOP_ALERTS_PATH);
+  return typeof saved === 'boolean' ? saved : undefined;
 }
 
 /**
@@ -273,8 +304,12 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
   const levelsOf = (l: PyramidLadder | null) => (l ? pyramidLevelsFromLadder(l) : structuredClone(configLevels));
   const defaults = schemaDefaults();
   const exclusive = exclusiveBounds();
+  const desktopAlertsOffered = o.desktopAlerts !== undefined;
+  const desktopAlerts = (from: Overrides): boolean | undefined => (desktopAlertsOffered ? (savedDesktopAlerts(from) ?? o.desktopAlerts) : undefined);
+  const fieldSpecs = desktopAlertsOffered ? [...FIELDS, DESKTOP_ALERTS_FIELD] : FIELDS;
 
   function current(path: string): Value {
+    if (path === DESKTOP_ALERTS_PATH) return desktopAlerts(overrides) ?? null;
     if (path.startsWith('universe.')) {
       const saved = getAt(overrides, path);
       return (saved ?? getAt({ universe: o.universe }, path) ?? null) as Value;
@@ -287,7 +322,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
   function view(): SettingsView {
     const fields: SettingFieldView[] = [
       { path: 'profile', group: 'ranking', label: 'Ranking profile', kind: 'enum', value: o.profiles.active(), min: null, max: null, options: o.profiles.names(), unit: null, help: 'Applies at once.' },
-      ...FIELDS.map((f) => ({
+      ...fieldSpecs.map((f) => ({
         path: f.path,
         group: f.group,
         label: f.label,
@@ -299,6 +334,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
         unit: f.unit ?? null,
         help: f.help ?? null,
         ...(defaults.has(f.path) ? { defaultValue: defaults.get(f.path)! } : {}),
+        ...(f.path === DESKTOP_ALERTS_PATH ? { defaultValue: DESKTOP_ALERTS_DEFAULT, minExclusive: false, maxExclusive: false } : {}),
         ...exclusive.get(f.path),
       })),
     ];
@@ -315,6 +351,9 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
         else issues.push({ path, received: render(value), expected: `one of ${o.profiles.names().join(', ')}` });
       } else if (FIELD_PATHS.has(path)) {
         setAt(next, path, value);
+      } else if (path === DESKTOP_ALERTS_PATH && desktopAlertsOffered) {
+        if (typeof value === 'boolean') setAt(next, path, value);
+        else issues.push({ path, received: render(value), expected: 'true or false' });
       } else {
         issues.push({ path, received: render(value), expected: 'a known setting path' });
       }
@@ -346,6 +385,7 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
     }
     if (issues.length > 0 || !nextRisk.success || !nextSections.edge || !nextSections.tpsl) throw new InvalidInputError('settings', issues);
     o.settings.set(SETTINGS_KEY, next, o.nowMs());
+    const desktopAlertsBefore = desktopAlerts(overrides);
     overrides = next;
     const riskChanged = JSON.stringify(nextRisk.data) !== JSON.stringify(risk);
     risk = nextRisk.data;
@@ -359,9 +399,18 @@ export function createSettingsAdapter(o: SettingsAdapterOptions): SettingsAdapte
     const pyramidChanged = JSON.stringify(levelsOf(nextLadder)) !== JSON.stringify(levelsOf(ladder));
     ladder = nextLadder;
     if (pyramidChanged) o.onPyramidChange?.(levelsOf(ladder));
+    const desktopAlertsNow = desktopAlerts(overrides);
+    if (desktopAlertsNow !== undefined && desktopAlertsNow !== desktopAlertsBefore) o.onDesktopAlertsChange?.(desktopAlertsNow);
     if (profile !== undefined && profile !== o.profiles.active()) o.profiles.apply(profile);
     return view();
   }
 
-  return { port: { get: view, set }, risk: () => risk, edge: () => sections.edge, tpsl: () => sections.tpsl, pyramidLevels: () => levelsOf(ladder) };
+  return {
+    port: { get: view, set },
+    risk: () => risk,
+    edge: () => sections.edge,
+    tpsl: () => sections.tpsl,
+    pyramidLevels: () => levelsOf(ladder),
+    desktopAlerts: () => desktopAlerts(overrides),
+  };
 }

@@ -31,7 +31,7 @@ import { ErrorCode, type KillSwitchStateView, type MethodParams, type OrderView,
 import type { HostEvent, HostSecret, TradingPort } from './ports.js';
 import { toAccountView, toFillView, toOrderView, toPositionView } from './tradingViews.js';
 import { previewOrder } from './orderPreview.js';
-import { amendTrigger } from './triggerAmend.js';
+import { amendTrigger, setPositionTrigger } from './triggerAmend.js';
 import { closePosition } from './positionClose.js';
 import { listHistory, realizedNetOfFeesUsd } from './tradeHistory.js';
 
@@ -329,6 +329,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       ...(p.takeProfitPrice !== undefined ? { takeProfitPrice: p.takeProfitPrice } : {}),
       ...(p.reduceOnly !== undefined ? { reduceOnly: p.reduceOnly } : {}),
       ...(p.leverage !== undefined ? { leverage: p.leverage } : {}),
+      ...(p.postOnly !== undefined ? { postOnly: p.postOnly } : {}),
+      ...(p.timeInForce !== undefined ? { timeInForce: p.timeInForce } : {}),
     });
     return toOrderView(order);
   }
@@ -440,6 +442,15 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
         return session.run(async () => {
           const { order, replaced } = await amendTrigger({ broker: session.stack.broker, store: o.store, ledger: session.kind, exchange: session.exchange, protection: session.stack.protection }, p.orderId, p.triggerPrice);
           return { order: toOrderView(order), replaced: toOrderView(replaced) };
+        });
+      },
+      async setPositionTrigger(p) {
+        const session = active();
+        refuseUnexpectedMode(session, p.expectMode, 'positions.setTrigger');
+        return session.run(async () => {
+          const deps = { broker: session.stack.broker, store: o.store, ledger: session.kind, exchange: session.exchange, protection: session.stack.protection };
+          const { order, replaced } = await setPositionTrigger(deps, { symbol: p.symbol, kind: p.kind, triggerPrice: p.triggerPrice });
+          return { order: toOrderView(order), replaced: replaced ? toOrderView(replaced) : null };
         });
       },
       historyPage(p) {

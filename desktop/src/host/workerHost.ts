@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ErrorCode, RPC_METHODS, err, ok, unsafeParamsError, type MethodName, type RankingSnapshotView, type Result, type RpcError } from '@perpscope/shared';
-import { PerpscopeError, type Logger } from '@perpscope/sdk';
+import { ErrorCode, RPC_METHODS, err, ok, unsafeParamsError, type HealthView, type MethodName, type RankingSnapshotView, type Result, type RpcError } from '@perpscope/shared';
+import { PerpscopeError, type Logger } from '@perpscope/sdk/core';
 import type { AlertsAdapterOptions, NotificationClass } from './alertsAdapter.js';
 import type { EngineHost } from './engineHost.js';
 import type { Host } from './host.js';
@@ -43,6 +43,12 @@ export type FromWorker =
   | { type: 'result'; id: number; result: Result<unknown> }
   | { type: 'lifecycle-done'; id: number; error: RpcError | null }
   | { type: 'event'; event: HostEvent }
+  /**
+   * The engine's `health.get` answer (an error too, e.g. before the market starts), pushed every
+   * 250 ms while its event loop turns; `atMs` is when the engine thread had it, so a push that
+   * waited in this thread's queue counts as old as it is.
+   */
+  | { type: 'health'; result: Result<HealthView>; atMs: number }
   | { type: 'log'; level: LogLevel; bindings: Record<string, unknown>; fields: Record<string, unknown>; msg: string }
   | { type: 'secret'; id: number; op: SecretOp; args: unknown[] }
   | { type: 'notify'; title: string; body: string; urgency?: 'normal' | 'critical' | 'low' };
@@ -65,6 +71,48 @@ export interface WorkerHostOptions {
   env?: Record<string, string | undefined>;
   /** The worker entry; default: `engineWorker.js` beside this module (built), else its `.ts` source through tsx. */
   entry?: URL;
+  /** How old a pushed health view may be and still answer `health.get` here (default HEALTH_FRESH_MS). */
+  healthFreshMs?: number;
+  /**
+   * Aborted while the engine is still being built, the thread is terminated and the returned
+   * promise rejects, so a shutdown need not wait for (or be held by) a slow or hung build. Once
+   * built, the engine is stopped with `stop()` instead.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * A pushed health view older than this is not answered from: the engine thread has been busy for
+ * that long, and `health.get` then waits for the engine itself, so the delay shows.
+ */
+export const HEALTH_FRESH_MS = 2_000;
+
+/**
+ * `health.get`, answered on this thread from the answer the engine thread last pushed, so the status
+ * a UI polls never queues behind a long stretch of engine work (a warm-up's backfill). A view
+ * produced more than `freshMs` ago (an engine thread busy for that long, or one that has not pushed
+ * yet) is not used: the call goes to the engine and its delay is the truthful answer. Params the
+ * engine would refuse go there too, so they get its INVALID_INPUT; and once the engine is stopping
+ * nothing is answered here, since its last view no longer describes it.
+ */
+export function createHealthMirror(freshMs: number, nowMs: () => number = Date.now) {
+  let latest: { result: Result<HealthView>; atMs: number } | null = null;
+  let stopped = false;
+  return {
+    /** `atMs`: when the engine thread produced the view (both threads read the same clock). */
+    onPush(result: Result<HealthView>, atMs: number) {
+      latest = { result, atMs };
+    },
+    answer(method: unknown, params: unknown): Result<HealthView> | null {
+      if (stopped || method !== 'health.get' || !latest || nowMs() - latest.atMs > freshMs) return null;
+      if (unsafeParamsError(method, params) || !RPC_METHODS['health.get'].input.safeParse(params ?? {}).success) return null;
+      return latest.result;
+    },
+    stop() {
+      stopped = true;
+      latest = null;
+    },
+  };
 }
 
 /** The engine in its worker thread, behind a `Host` that talks to it by message. */
@@ -101,6 +149,7 @@ const RANKING_NEUTRAL = new Set<string>([
   'rankings.query', 'symbol.inspect', 'candles.get', 'signals.list', 'trading.status', 'orders.history', 'orders.preview', 'history.list',
   'settings.get', 'profiles.list', 'watchlists.list', 'keys.list', 'keys.test', 'health.get', 'alerts.test',
   'backtest.datasets', 'backtest.list', 'backtest.get', 'backtest.bars', 'backtest.report', 'chart.studies', 'chart.flags',
+  'drawings.list', 'drawings.save', 'drawings.delete',
 ]);
 
 /** The side evidence of an empty snapshot, as the host's `rankings.query` gives it before the first cycle. */
@@ -160,7 +209,8 @@ export function createRankingMirror() {
  * await engine.start();
  */
 export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngineHost> {
-  const { logger, secrets } = options;
+  const { logger, secrets, signal } = options;
+  if (signal?.aborted) return Promise.reject(new PerpscopeError(ErrorCode.Internal, 'The engine thread was not started: Perpscope is shutting down'));
   const entry = workerEntry(options.entry);
   const workerData: EngineWorkerData = {
     home: options.home,
@@ -185,6 +235,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
   const send = (message: ToWorker) => worker.postMessage(message);
 
   const rankings = createRankingMirror();
+  const health = createHealthMirror(options.healthFreshMs ?? HEALTH_FRESH_MS);
   const emit = (event: HostEvent) => {
     rankings.onEvent(event);
     for (const fn of [...listeners]) {
@@ -235,9 +286,18 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
 
   return new Promise<WorkerEngineHost>((resolveReady, rejectReady) => {
     let ready = false;
+    // A shutdown during the build ends the thread like a crash: no engine is running yet, and the
+    // stores it may have opened are SQLite files, whose journal keeps them whole.
+    const abortBuild = () => {
+      if (ready || down) return;
+      stopping = true;
+      worker.terminate().catch(() => undefined);
+    };
+    signal?.addEventListener('abort', abortBuild, { once: true });
 
     /** The thread is gone: answer everything in flight, say so once, and refuse what follows. */
     const goDown = (reason: string) => {
+      signal?.removeEventListener('abort', abortBuild);
       if (down) return;
       down = { code: ErrorCode.Internal, message: `The engine thread stopped: ${reason}. Restart Perpscope to reconnect to the market.`, details: { reason } };
       for (const answer of calls.values()) answer({ ok: false, error: down });
@@ -261,6 +321,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
       switch (message.type) {
         case 'ready':
           ready = true;
+          signal?.removeEventListener('abort', abortBuild);
           resolveReady(handle);
           return;
         case 'failed':
@@ -284,6 +345,9 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
         }
         case 'event':
           emit(message.event);
+          return;
+        case 'health':
+          health.onPush(message.result, message.atMs);
           return;
         case 'log':
           loggerFor(message.bindings)[message.level](message.fields, message.msg);
@@ -319,7 +383,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
 
     async function handleCall(method: unknown, params: unknown): Promise<Result<unknown>> {
       if (down) return { ok: false, error: down };
-      const local = rankings.answer(method, params);
+      const local = rankings.answer(method, params) ?? health.answer(method, params);
       if (local) return local;
       const id = ++seq;
       const settled = rankings.forwarding(method);
@@ -359,6 +423,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
       async stop() {
         if (down) return;
         stopping = true;
+        health.stop();
         try {
           await lifecycleCall('stop');
         } finally {

@@ -66,6 +66,8 @@ export function tradingTools(host: Host, options: TradingToolOptions): McpTool[]
         stopLossPrice: 'stop-loss trigger price',
         leverage: 'leverage, 1-125 (default: the risk policy\'s)',
         reduceOnly: 'only reduce an open position',
+        postOnly: 'limit only: rest as maker; the venue cancels it rather than let it take',
+        timeInForce: 'limit only: GTC (default), IOC or FOK; IOC/FOK cannot be post-only',
         expectMode: EXPECT_MODE_FIELD,
       },
       output: OrderAnswer,

@@ -1,5 +1,5 @@
 import { ErrorCode, RPC_FRAME_LIMITS, err, parseRequestFrame, type WireResponse } from '@perpscope/shared';
-import { silentLogger, type Logger } from '@perpscope/sdk';
+import { silentLogger, type Logger } from '@perpscope/sdk/core';
 import type { WebSocket } from 'ws';
 import type { Host } from '../host/index.js';
 import type { HostEvent } from '../host/ports.js';

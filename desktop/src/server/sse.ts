@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ErrorCode, EVENT_NAMES, isEventName, type EventName } from '@perpscope/shared';
-import { silentLogger, type Logger } from '@perpscope/sdk';
+import { silentLogger, type Logger } from '@perpscope/sdk/core';
 import type { FastifyInstance } from 'fastify';
 import type { Host } from '../host/index.js';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { ErrorCode, RPC_WS_PATH } from '@perpscope/shared';
-import { silentLogger, type Logger } from '@perpscope/sdk';
+import { silentLogger, type Logger } from '@perpscope/sdk/core';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Host } from '../host/index.js';

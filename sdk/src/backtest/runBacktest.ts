@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { timeframeMs, usdtSwapMarket, type Candle, type Market } from '@perpscope/shared';
 import { CancelledError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -8,7 +5,7 @@ import { parseConfig, type PerpscopeConfigInput } from '../config/index.js';
 import { createEngine } from '../engine/createEngine.js';
 import { TradingBridge } from '../engine/tradingBridge.js';
 import type { Signal } from '../signals/index.js';
-import { Ledger, openStore, type Fill } from '../store/index.js';
+import { IN_MEMORY, Ledger, openStore, type Fill } from '../store/index.js';
 import { createTradingStack, type AutoTraderConfigInput, type PaperBroker } from '../trading/index.js';
 import { resolveEdgeEvidence } from '../signals/edgeEvidence.js';
 import { lowerBound } from '../market/candleSearch.js';
@@ -87,6 +84,18 @@ function flatFundingTimes(fromMs: number, toMs: number, intervalMs: number): num
   return out;
 }
 
+/** Index of the first settlement after `t` in time-sorted `events`. */
+function firstFundingAfter(events: readonly FundingEvent[], t: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (events[mid]!.fundingTimeMs <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function countingLogger(warnings: Record<string, number>): Logger {
   const note = (msg: string) => {
     warnings[msg] = (warnings[msg] ?? 0) + 1;
@@ -153,8 +162,9 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     funding: data.funding,
     ...(data.openInterest ? { openInterest: data.openInterest } : {}),
   });
-  const workDir = mkdtempSync(join(tmpdir(), 'perpscope-backtest-'));
-  const store = openStore({ file: join(workDir, 'ledger.sqlite') });
+  // The run's ledger lives and dies with the run: the same schema and repositories as `run`'s,
+  // without a file's journal and locks at every write.
+  const store = openStore({ file: IN_MEMORY });
   // The depth-model book prices fills only: it is invented, so it never feeds the radar or ranking.
   const engine = createEngine(engineConfig, { clock, source, logger, books: 'synthetic_replay', marketTimers: { healthIntervalMs: 0, watchdogCheckMs: tfMs } });
   const spec = { makerFee: config.makerFee, takerFee: config.takerFee, maintenanceMarginRate: config.maintenanceMarginRate };
@@ -215,9 +225,16 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     const closeMs = candle.openTimeMs + tfMs;
     for (const f of fundingIn(symbol, candle.openTimeMs, closeMs)) paper.onFunding(symbol, f.rate, f.fundingTimeMs, candle.close);
   };
+  const fundingSorted = new Set([...data.funding].filter(([, events]) => events.every((e, i) => i === 0 || events[i - 1]!.fundingTimeMs <= e.fundingTimeMs)).map(([symbol]) => symbol));
   const fundingIn = (symbol: string, fromMs: number, toMs: number): FundingEvent[] => {
     const recorded = data.funding.get(symbol);
-    if (recorded) return recorded.filter((f) => f.fundingTimeMs > fromMs && f.fundingTimeMs <= toMs);
+    if (recorded && !fundingSorted.has(symbol)) return recorded.filter((f) => f.fundingTimeMs > fromMs && f.fundingTimeMs <= toMs);
+    if (recorded) {
+      // A held symbol asks at every bar: a search of its time-sorted settlements, not a scan of them all.
+      const out: FundingEvent[] = [];
+      for (let i = firstFundingAfter(recorded, fromMs); i < recorded.length && recorded[i]!.fundingTimeMs <= toMs; i++) out.push(recorded[i]!);
+      return out;
+    }
     if (config.fundingFlatRate === 0) return [];
     return flatFundingTimes(fromMs, toMs, config.fundingIntervalHours * 3_600_000).map((fundingTimeMs) => ({ fundingTimeMs, rate: config.fundingFlatRate }));
   };
@@ -314,7 +331,6 @@ export async function backtest(input: BacktestConfigInput, deps: BacktestDeps = 
     bridge.stop();
     await engine.stop();
     store.close();
-    rmSync(workDir, { recursive: true, force: true });
   }
 }
 

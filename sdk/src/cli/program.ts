@@ -43,7 +43,7 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .option('--seed <n>', 'generator seed', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--data <dir>', 'replay a recorded data directory instead of generating')
     .option('--private', 'serve the private API with a fresh test key, printed on start')
-    .option('--dialect <name>', 'wire protocol: blofin (default) or binanceusdm (Binance USD-M fapi REST)')
+    .option('--dialect <name>', 'wire protocol: blofin (default), binanceusdm (Binance USD-M fapi REST) or bybit (Bybit v5 linear REST)')
     .action(async (opts: { port: number; symbols: number; seed: number; data?: string; private?: boolean; dialect?: string }) => {
       const { runSim } = await import('./commands/sim.js');
       const sim = await runSim(opts, io.out);
@@ -54,7 +54,7 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
   program
     .command('scan')
     .description('one-off scan: warm up, rank the universe, print a table (or JSON lines when piped)')
-    .option('--exchange <id>', 'ccxt exchange id (blofin, htx, binanceusdm, ...)')
+    .option('--exchange <id>', 'ccxt exchange id (blofin, htx, binanceusdm, bybit, ...)')
     .option('--sim', 'start SimExchange in-process and scan it')
     .option('--sim-data <dir>', 'with --sim: replay a recorded data directory')
     .option('--top <n>', 'rows to print', intOption('--top', 1, 5_000), 20)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { timeframeMs, type Candle, type Market, type Timeframe } from '@perpscope/shared';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
@@ -14,6 +15,7 @@ import {
   type MarketHealthSnapshot,
   type OrderFlowSnapshot,
   type PriceTick,
+  type ReadOptions,
   type UniverseGates,
   type UniverseMember,
 } from '../market/index.js';
@@ -96,6 +98,47 @@ export interface EngineDeps {
    * an in-process SimExchange `synthetic_replay` when it replays `sim.dataDir`, else `synthetic_demo`.
    */
   books?: BookProvenance;
+  /**
+   * How the warm start seeds the analyzer: `batchSymbols` universe symbols (every timeframe) at a
+   * time, yielding to the event loop between batches so RPCs, timers and sockets of the same
+   * thread get turns (default 20). `onBatch` is told after each batch.
+   */
+  warmUp?: { batchSymbols?: number; onBatch?: (progress: WarmUpProgress) => void };
+}
+
+/** Symbols of the universe the warm start has seeded so far. */
+export interface WarmUpProgress {
+  seeded: number;
+  total: number;
+}
+
+/** Symbols seeded per turn of the event loop in a warm start. */
+const WARM_UP_BATCH_SYMBOLS = 20;
+
+/**
+ * The market as the analyzer sees it. During the warm start its universe holds only the symbols
+ * admitted so far, so the analyzer, which seeds every universe series it does not track in one
+ * synchronous pass, seeds one batch per call instead of the whole universe at once (a bar of a
+ * symbol not yet admitted waits for its batch: its backfill already holds the bar).
+ */
+function stagedMarket(market: MarketDataService) {
+  let admitted: Set<string> | null = new Set();
+  const view = new Proxy(market, {
+    get(target, prop) {
+      if (prop === 'universe') return () => (admitted === null ? target.universe() : target.universe().filter((m) => admitted!.has(m.symbol)));
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return {
+    view,
+    admit(symbols: readonly string[]) {
+      for (const s of symbols) admitted?.add(s);
+    },
+    admitAll() {
+      admitted = null;
+    },
+  };
 }
 
 export interface Engine {
@@ -110,7 +153,8 @@ export interface Engine {
   markets(): readonly Market[];
   candles(symbol: string, timeframe: Timeframe, count?: number): Candle[];
   /** Refreshes and returns order-flow figures (book, trades, funding, OI, mark) for `symbol`. */
-  refreshOrderFlow(symbol: string): Promise<OrderFlowSnapshot>;
+  /** Reads `symbol`'s order flow now; `priority: 'urgent'` when a trader waits on it (an order, a close, a panic). */
+  refreshOrderFlow(symbol: string, opts?: ReadOptions): Promise<OrderFlowSnapshot>;
   orderFlow(symbol: string): OrderFlowSnapshot | undefined;
   /** The source's next websocket price push for `symbol` (see `MarketDataSource.watchPrice`). */
   watchPrice(symbol: string): Promise<PriceTick>;
@@ -241,8 +285,9 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
     });
     const md = market;
+    const staged = stagedMarket(md);
     analyzer = new Analyzer({
-      market: md,
+      market: staged.view,
       clock: marketClock,
       logger,
       timeframes: config.timeframes,
@@ -278,7 +323,21 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     market.on('health', (e) => emitter.emit('health', e));
     market.on('backfill', (e) => emitter.emit('progress', e));
     await market.start();
-    analysis.evaluateAll();
+    // Seeding every series of a large universe takes long enough to starve the thread's other
+    // work (RPC answers, sockets), so it goes a batch per turn of the event loop.
+    const members = market.universe().map((m) => m.symbol);
+    // Bars that close meanwhile are held (no cycle, no ranking over part of the universe) and
+    // folded into the first evaluation.
+    const batch = Math.max(1, deps.warmUp?.batchSymbols ?? WARM_UP_BATCH_SYMBOLS);
+    analysis.beginWarmUp();
+    for (let i = 0; i < members.length; i += batch) {
+      staged.admit(members.slice(i, i + batch));
+      analysis.syncUniverse();
+      deps.warmUp?.onBatch?.({ seeded: Math.min(i + batch, members.length), total: members.length });
+      await yieldToEventLoop();
+    }
+    staged.admitAll();
+    analysis.finishWarmUp();
   }
 
   const requireAnalyzer = (): Analyzer => {
@@ -303,7 +362,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     universe: () => market?.universe() ?? [],
     markets: () => market?.markets() ?? [],
     candles: (symbol, timeframe, count) => market?.candles(symbol, timeframe, count) ?? [],
-    refreshOrderFlow: (symbol) => requireMarket().refreshOrderFlow(symbol),
+    refreshOrderFlow: (symbol, opts) => requireMarket().refreshOrderFlow(symbol, opts),
     orderFlow: (symbol) => market?.orderFlow(symbol),
     watchPrice: (symbol) => (resolved ? resolved.source.watchPrice(symbol) : Promise.reject(new Error('engine not started: call start() first'))),
     unwatchPrice: (symbol) => resolved?.source.unwatchPrice?.(symbol) ?? Promise.resolve(),

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { OrderFlowSnapshot, PriceTick } from '../market/index.js';
+import { LimiterPriority, type OrderFlowSnapshot, type PriceTick } from '../market/index.js';
 import type { RankingRow } from '../ranking/index.js';
 import type { RiskOrderFlow } from '../risk/index.js';
 import type { Signal } from '../signals/index.js';
@@ -195,9 +195,15 @@ export class TradingBridge {
     return this.autotrade;
   }
 
-  /** Fetches fresh order flow for `symbol` and feeds it to the paper broker; call before a manual order. */
-  async refresh(symbol: string): Promise<OrderFlowSnapshot> {
-    const flow = await this.o.engine.refreshOrderFlow(symbol);
+  /**
+   * Fetches fresh order flow for `symbol` and feeds it to the paper broker; call before a manual
+   * order. Urgent by default: a trader's order, close or panic waits on it, and it goes ahead of
+   * candle polls and background order-flow passes in the rate budget. The bridge's own reads (a
+   * signal's book, the held positions' periodic marks) go at `high`, beside the candle polls, so a
+   * book of positions cannot fill the urgent lane ahead of the trader.
+   */
+  async refresh(symbol: string, priority: LimiterPriority = LimiterPriority.urgent): Promise<OrderFlowSnapshot> {
+    const flow = await this.o.engine.refreshOrderFlow(symbol, { priority });
     this.feed(symbol, flow);
     return flow;
   }
@@ -238,7 +244,7 @@ export class TradingBridge {
     if (!this.autotrade || this.stopped) return;
     const { engine, stack } = this.o;
     try {
-      const flow = await this.refresh(signal.symbol);
+      const flow = await this.refresh(signal.symbol, LimiterPriority.high);
       const row = engine.latestRanking()?.rows.find((r) => r.symbol === signal.symbol);
       const member = engine.universe().find((m) => m.symbol === signal.symbol);
       const trade = tradeSignalFrom(signal, row, member?.quoteVolume24h ?? 0, this.o.clock.nowMs(), flow);
@@ -289,7 +295,7 @@ export class TradingBridge {
       const held = await this.readHeld();
       const symbols = new Set([...held, ...this.o.stack.broker.openOrders().map((o) => o.symbol)]);
       for (const symbol of symbols) {
-        const flow = await this.refresh(symbol).catch((err: unknown) => this.warn('order-flow refresh failed', symbol, err));
+        const flow = await this.refresh(symbol, LimiterPriority.high).catch((err: unknown) => this.warn('order-flow refresh failed', symbol, err));
         // The fallback for a socket that failed or went silent: break-even and trailing move on the
         // mark read here, through the same one-at-a-time queue as the pushes.
         const mark = flow ? (flow.markPrice?.markPrice ?? flow.book?.mid) : undefined;

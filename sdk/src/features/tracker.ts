@@ -245,9 +245,8 @@ export class FeatureTracker {
     const prevClose = this.rec.prevClose;
     stepRecursive(this.rec, this.p, candle.high, candle.low, candle.close, ind);
     this.donchian.add(candle);
-    const dc = this.donchian.getResult();
-    ind.donchianUpper = dc ? dc.upper : Number.NaN;
-    ind.donchianLower = dc ? dc.lower : Number.NaN;
+    ind.donchianUpper = this.donchian.upper;
+    ind.donchianLower = this.donchian.lower;
     if (hadBar) {
       const logReturn = Math.log(candle.close / prevClose);
       this.rvShort.addReturn(logReturn);

@@ -156,6 +156,20 @@ export class Donchian implements StreamingIndicator<HighLowBar, DonchianResult> 
     return { upper: u, middle: (u + d) / 2, lower: d };
   }
 
+  /** `getResult()?.upper ?? NaN` without building the result: a feature tracker reads the bands on every bar. */
+  get upper(): number {
+    if (!this.isStable) return Number.NaN;
+    const u = this.lastHigh;
+    return this.maxSize > 0 && this.maxVal[this.maxHead]! > u ? this.maxVal[this.maxHead]! : u;
+  }
+
+  /** `getResult()?.lower ?? NaN` without building the result. */
+  get lower(): number {
+    if (!this.isStable) return Number.NaN;
+    const d = this.lastLow;
+    return this.minSize > 0 && this.minVal[this.minHead]! < d ? this.minVal[this.minHead]! : d;
+  }
+
   get isStable(): boolean {
     return this.count >= this.period;
   }

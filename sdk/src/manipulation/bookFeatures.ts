@@ -25,9 +25,13 @@ export interface BookFeatures {
 export function depthWithinBps(side: BookSide, mid: number, bps: number, isBid: boolean): number {
   const limit = isBid ? mid * (1 - bps / 10_000) : mid * (1 + bps / 10_000);
   let usd = 0;
-  for (const [price, amount] of side) {
+  // Indexed rather than `for (const [price, amount] of side)`: destructuring each level through the
+  // iterator protocol allocated on every level of every book, every cycle.
+  for (let i = 0; i < side.length; i++) {
+    const level = side[i] as readonly [number, number];
+    const price = level[0];
     if (isBid ? price < limit : price > limit) break;
-    usd += price * amount;
+    usd += price * level[1];
   }
   return usd;
 }
@@ -43,9 +47,11 @@ function largestLevel(side: BookSide, mid: number, bps: number, isBid: boolean):
   if (levelBuffer.length < side.length) levelBuffer = new Float64Array(Math.max(side.length, 2 * levelBuffer.length));
   const sizes = levelBuffer;
   let k = 0;
-  for (const [price, amount] of side) {
+  for (let i = 0; i < side.length; i++) {
+    const level = side[i] as readonly [number, number];
+    const price = level[0];
     if (isBid ? price < limit : price > limit) break;
-    const usd = price * amount;
+    const usd = price * level[1];
     // Insertion keeps sizes[0, k) ascending: books carry tens of levels, where this beats a sort.
     let j = k++;
     while (j > 0 && (sizes[j - 1] as number) > usd) {
@@ -80,9 +86,11 @@ export function walkBook(
   let remaining = notionalUsd;
   let baseFilled = 0;
   let lastPrice = best[0];
-  for (const [price, amount] of side) {
+  for (let i = 0; i < side.length; i++) {
+    const level = side[i] as readonly [number, number];
+    const price = level[0];
     lastPrice = price;
-    const levelUsd = price * amount;
+    const levelUsd = price * level[1];
     const takeUsd = Math.min(levelUsd, remaining);
     baseFilled += takeUsd / price;
     remaining -= takeUsd;

@@ -20,9 +20,14 @@ import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker.js'
 import { limitsForExchange, MarketOperation, type ExchangeLimits } from './exchangeLimits.js';
 import { guardedRead, type ReadGuard } from './guardedRead.js';
 import type { DerivativesHistoryFetcher } from './derivativesHistory.js';
-import type { BackoffWindow, FetchCandlesOptions, MarketDataSource, PriceTick, SourceHealth } from './marketDataSource.js';
+import type { BackoffWindow, FetchCandlesOptions, MarketDataSource, PriceTick, ReadOptions, SourceHealth } from './marketDataSource.js';
 import { addBadData, MarketDataIssueReason, MarketDataKind, sanitizeFunding, sanitizeMarkPrice, type BadDataCounts, type MarketDataIssue, type SanitizeOptions, type TradeCursor } from './sanitizeMarketData.js';
 import { WeightedLimiter } from './weightedLimiter.js';
+
+/** The read's queue priority for `guardedRead`, only when one was asked for. */
+function priorityOf(opts: ReadOptions | undefined): Pick<ReadOptions, 'priority'> {
+  return opts?.priority ? { priority: opts.priority } : {};
+}
 
 export interface CcxtMarketDataOptions {
   /** A ccxt pro exchange instance with swap markets (`new ccxt.pro.blofin()`, or `createBlofinClient(sim)`). */
@@ -200,10 +205,10 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     }
   }
 
-  async fetchOrderBook(symbol: string, depth: number): Promise<OrderBook> {
+  async fetchOrderBook(symbol: string, depth: number, opts?: ReadOptions): Promise<OrderBook> {
     const book = await guardedRead(
       this.guard,
-      { operation: MarketOperation.fetchOrderBook, weight: this.limits.weight('fetchOrderBook', depth), symbol },
+      { operation: MarketOperation.fetchOrderBook, weight: this.limits.weight('fetchOrderBook', depth), symbol, ...priorityOf(opts) },
       () => this.exchange.fetchOrderBook(symbol, depth),
     ).catch((err: unknown) => this.unparseable(err, MarketDataKind.book, 'fetchOrderBook', symbol));
     const key = `book|${symbol}`;
@@ -213,10 +218,10 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     return this.required(checked.book, 'fetchOrderBook', symbol, checked.issues);
   }
 
-  async fetchTrades(symbol: string, limit: number): Promise<Trade[]> {
+  async fetchTrades(symbol: string, limit: number, opts?: ReadOptions): Promise<Trade[]> {
     const trades = await guardedRead(
       this.guard,
-      { operation: MarketOperation.fetchTrades, weight: this.limits.weight('fetchTrades', limit), symbol },
+      { operation: MarketOperation.fetchTrades, weight: this.limits.weight('fetchTrades', limit), symbol, ...priorityOf(opts) },
       () => this.exchange.fetchTrades(symbol, undefined, limit),
     ).catch((err: unknown) => this.unparseable(err, MarketDataKind.trade, 'fetchTrades', symbol));
     const checked = tradesFromCcxt(symbol, trades, this.contractSize(symbol), this.tradeCursors.get(symbol), this.sanitize);
@@ -225,17 +230,17 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     return checked.trades;
   }
 
-  async fetchFundingRate(symbol: string): Promise<FundingRate> {
-    const raw = await guardedRead(this.guard, { operation: MarketOperation.fetchFundingRate, weight: this.limits.weight('fetchFundingRate'), symbol }, () =>
+  async fetchFundingRate(symbol: string, opts?: ReadOptions): Promise<FundingRate> {
+    const raw = await guardedRead(this.guard, { operation: MarketOperation.fetchFundingRate, weight: this.limits.weight('fetchFundingRate'), symbol, ...priorityOf(opts) }, () =>
       this.exchange.fetchFundingRate(symbol),
     ).catch((err: unknown) => this.unparseable(err, MarketDataKind.funding, 'fetchFundingRate', symbol));
     return this.checked('funding', 'fetchFundingRate', symbol, (cursorMs) => fundingFromCcxt(symbol, raw, this.clock.nowMs(), cursorMs, this.sanitize));
   }
 
-  async fetchOpenInterest(symbol: string): Promise<OpenInterest> {
+  async fetchOpenInterest(symbol: string, opts?: ReadOptions): Promise<OpenInterest> {
     const raw = await guardedRead(
       this.guard,
-      { operation: MarketOperation.fetchOpenInterest, weight: this.limits.weight('fetchOpenInterest'), symbol },
+      { operation: MarketOperation.fetchOpenInterest, weight: this.limits.weight('fetchOpenInterest'), symbol, ...priorityOf(opts) },
       () => this.exchange.fetchOpenInterest(symbol),
     );
     return this.required(openInterestFromCcxt(symbol, raw, this.contractSize(symbol), this.clock.nowMs()), 'fetchOpenInterest', symbol);
@@ -295,8 +300,8 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     return out.sort((a, b) => a.timestampMs - b.timestampMs);
   }
 
-  async fetchMarkPrice(symbol: string): Promise<MarkPrice> {
-    const request = { operation: MarketOperation.fetchMarkPrice, weight: this.limits.weight('fetchMarkPrice'), symbol };
+  async fetchMarkPrice(symbol: string, opts?: ReadOptions): Promise<MarkPrice> {
+    const request = { operation: MarketOperation.fetchMarkPrice, weight: this.limits.weight('fetchMarkPrice'), symbol, ...priorityOf(opts) };
     const endpoint = this.limits.capabilities.markPriceEndpoint;
     const implicit = endpoint ? (this.exchange as unknown as Record<string, unknown>)[endpoint] : undefined;
     if (typeof implicit === 'function') {

@@ -142,10 +142,21 @@ export const HTX_LIMITS: ExchangeLimits = {
   capabilities: ALL_CAPABLE,
 };
 
+/** Bybit v5: 600 requests per 5-second window per IP (bybit-exchange.github.io/docs/v5/rate-limit), up to 1,000 candles per call. */
+export const BYBIT_LIMITS: ExchangeLimits = {
+  exchangeId: 'bybit',
+  windows: [{ limit: 600, windowMs: 5_000 }],
+  maxConcurrent: 10,
+  maxCandlesPerCall: 1_000,
+  weight: () => 1,
+  capabilities: ALL_CAPABLE,
+};
+
 const KNOWN: Readonly<Record<string, ExchangeLimits>> = {
   blofin: BLOFIN_LIMITS,
   binanceusdm: BINANCE_USDM_LIMITS,
   htx: HTX_LIMITS,
+  bybit: BYBIT_LIMITS,
   huobi: { ...HTX_LIMITS, exchangeId: 'huobi' },
 };
 

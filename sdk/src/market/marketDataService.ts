@@ -9,11 +9,12 @@ import { CandleStream } from './candleStream.js';
 import { buildHealthSnapshot, type MarketHealthSnapshot } from './health.js';
 import { LiveCandles, type BarEvent, type FeedEvent, type GapEvent } from './liveCandles.js';
 import { DerivativesHistoryStore, FUNDING_HISTORY_POINTS, historyFetcherOf, OPEN_INTEREST_HISTORY_POINTS, recordedDerivativesOf, type DerivativesHistory } from './derivativesHistory.js';
-import type { MarketDataSource } from './marketDataSource.js';
+import type { MarketDataSource, ReadOptions } from './marketDataSource.js';
 import { bookMetrics, type BookMetrics } from './orderBookMetrics.js';
 import { TradeWindow, type TradeStats } from './tradeStats.js';
 import { quoteVolume24hFromHourly } from './quoteVolume.js';
 import { TypedEmitter } from './typedEmitter.js';
+import { LimiterPriority } from './weightedLimiter.js';
 import { DEFAULT_UNIVERSE_GATES, diffUniverse, rankUniverse, type UniverseChange, type UniverseGates, type UniverseMember } from './universe.js';
 
 export interface BackfillProgress {
@@ -113,6 +114,8 @@ export class MarketDataService {
   private readonly streams = new Map<string, CandleStream>();
   private readonly orderFlows = new Map<string, OrderFlowSnapshot>();
   private readonly tradeWindows = new Map<string, TradeWindow>();
+  /** Symbols whose funding/OI history is being read now. */
+  private readonly historyInFlight = new Map<string, Promise<undefined>>();
   private readonly derivativesStore: DerivativesHistoryStore;
   private members: UniverseMember[] = [];
   private marketList: Market[] = [];
@@ -228,7 +231,7 @@ export class MarketDataService {
    * Fetches book, trades, funding, open interest and mark price for `symbol` (each only where
    * the exchange supports it; a failed part is logged and left out) and stores the snapshot.
    */
-  async refreshOrderFlow(symbol: string): Promise<OrderFlowSnapshot> {
+  async refreshOrderFlow(symbol: string, opts: ReadOptions = {}): Promise<OrderFlowSnapshot> {
     const { source, clock } = this.options;
     const caps = source.limits.capabilities;
     const depth = this.options.bookDepth ?? 20;
@@ -241,13 +244,16 @@ export class MarketDataService {
       }
     };
     const [book, trades, funding, openInterest, markPrice] = await Promise.all([
-      attempt('book', () => source.fetchOrderBook(symbol, depth)),
-      attempt('trades', () => source.fetchTrades(symbol, 100)),
-      caps.fetchFundingRate ? attempt('funding', () => source.fetchFundingRate(symbol)) : undefined,
-      caps.fetchOpenInterest ? attempt('openInterest', () => source.fetchOpenInterest(symbol)) : undefined,
-      caps.fetchMarkPrice ? attempt('markPrice', () => source.fetchMarkPrice(symbol)) : undefined,
-      this.refreshDerivativesHistory(symbol, attempt),
+      attempt('book', () => source.fetchOrderBook(symbol, depth, opts)),
+      attempt('trades', () => source.fetchTrades(symbol, 100, opts)),
+      caps.fetchFundingRate ? attempt('funding', () => source.fetchFundingRate(symbol, opts)) : undefined,
+      caps.fetchOpenInterest ? attempt('openInterest', () => source.fetchOpenInterest(symbol, opts)) : undefined,
+      caps.fetchMarkPrice ? attempt('markPrice', () => source.fetchMarkPrice(symbol, opts)) : undefined,
+      // A read a trader waits on does not wait for history too: that goes on in the background.
+      opts.priority === LimiterPriority.urgent ? undefined : this.derivativesHistoryOnce(symbol, attempt),
     ]);
+    // Never rejects: derivativesHistoryOnce logs its own failures.
+    if (opts.priority === LimiterPriority.urgent) this.derivativesHistoryOnce(symbol, attempt).catch(() => undefined);
     const nowMs = clock.nowMs();
     let window = this.tradeWindows.get(symbol);
     if (!window) {
@@ -285,6 +291,21 @@ export class MarketDataService {
     const recorded = recordedDerivativesOf(this.options.source);
     if (recorded) return recorded.derivativesAt(symbol, this.options.clock.nowMs());
     return this.derivativesStore.get(symbol);
+  }
+
+  /** One history refresh per symbol at a time: a refresh that finds one under way shares it. */
+  private derivativesHistoryOnce(symbol: string, attempt: <T>(what: string, fn: () => Promise<T>) => Promise<T | undefined>): Promise<undefined> {
+    let running = this.historyInFlight.get(symbol);
+    if (!running) {
+      running = this.refreshDerivativesHistory(symbol, attempt)
+        .catch((err: unknown) => {
+          this.logger.warn({ symbol, err: describeError(err) }, 'derivatives history refresh failed');
+          return undefined;
+        })
+        .finally(() => this.historyInFlight.delete(symbol));
+      this.historyInFlight.set(symbol, running);
+    }
+    return running;
   }
 
   /**

@@ -11,6 +11,12 @@ export interface FetchCandlesOptions {
   priority?: LimiterPriority;
 }
 
+/** How one read queues for the rate budget. */
+export interface ReadOptions {
+  /** Default `normal`; `urgent` for a read a trader is waiting on (see `LimiterPriority`). */
+  priority?: LimiterPriority;
+}
+
 /** A backoff pause in force, for the health snapshot. */
 export interface BackoffWindow {
   operation: string;
@@ -59,11 +65,11 @@ export interface MarketDataSource {
   fetchCandles(symbol: string, timeframe: Timeframe, options: FetchCandlesOptions): Promise<Candle[]>;
   /** Resolves with the next websocket candle update(s) for the stream; rejects when the socket fails. */
   watchCandles(symbol: string, timeframe: Timeframe): Promise<Candle[]>;
-  fetchOrderBook(symbol: string, depth: number): Promise<OrderBook>;
-  fetchTrades(symbol: string, limit: number): Promise<Trade[]>;
-  fetchFundingRate(symbol: string): Promise<FundingRate>;
-  fetchOpenInterest(symbol: string): Promise<OpenInterest>;
-  fetchMarkPrice(symbol: string): Promise<MarkPrice>;
+  fetchOrderBook(symbol: string, depth: number, opts?: ReadOptions): Promise<OrderBook>;
+  fetchTrades(symbol: string, limit: number, opts?: ReadOptions): Promise<Trade[]>;
+  fetchFundingRate(symbol: string, opts?: ReadOptions): Promise<FundingRate>;
+  fetchOpenInterest(symbol: string, opts?: ReadOptions): Promise<OpenInterest>;
+  fetchMarkPrice(symbol: string, opts?: ReadOptions): Promise<MarkPrice>;
   /**
    * Resolves with the next websocket price push for `symbol` (mark price where streamed, else the
    * ticker's last); rejects when the socket fails, or with NOT_SUPPORTED where the source streams

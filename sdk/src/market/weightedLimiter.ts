@@ -52,7 +52,14 @@ export interface LimiterStats {
   lastRequestMs: number | null;
 }
 
-export const LimiterPriority = { high: 'high', normal: 'normal' } as const;
+/**
+ * Queue order, first served first: `urgent` for reads a trader is waiting on (the book before an
+ * order, a close or a panic), `high` for keeping the candle feed whole (gap repair, REST polling
+ * while a socket is silent) and the marks of open positions, `normal` for everything else. On a
+ * slow machine or a silent socket the polls alone can fill the budget; a trader's read must not
+ * queue behind them.
+ */
+export const LimiterPriority = { urgent: 'urgent', high: 'high', normal: 'normal' } as const;
 export type LimiterPriority = (typeof LimiterPriority)[keyof typeof LimiterPriority];
 
 interface Task {
@@ -82,6 +89,7 @@ export class WeightedLimiter {
   private readonly maxWindowMs: number;
   private readonly opts: Required<Omit<WeightedLimiterOptions, 'onRateLimited' | 'logger'>>;
   private readonly logger: Logger;
+  private readonly urgent: Task[] = [];
   private readonly high: Task[] = [];
   private readonly normal: Task[] = [];
   private finished: Finished[] = [];
@@ -149,7 +157,7 @@ export class WeightedLimiter {
           );
         },
       };
-      (priority === LimiterPriority.high ? this.high : this.normal).push(task);
+      (priority === LimiterPriority.urgent ? this.urgent : priority === LimiterPriority.high ? this.high : this.normal).push(task);
       this.pump();
     });
   }
@@ -171,7 +179,7 @@ export class WeightedLimiter {
 
   /** Rejects every queued request (running ones finish). Used on shutdown. */
   clear(reason: unknown): void {
-    for (const task of [...this.high.splice(0), ...this.normal.splice(0)]) task.reject(reason);
+    for (const task of [...this.urgent.splice(0), ...this.high.splice(0), ...this.normal.splice(0)]) task.reject(reason);
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.timerDueMs = Infinity;
@@ -182,7 +190,7 @@ export class WeightedLimiter {
     this.prune(nowMs);
     return {
       inFlight: this.inFlightCount,
-      queued: this.high.length + this.normal.length,
+      queued: this.urgent.length + this.high.length + this.normal.length,
       windows: this.windows.map((w) => ({ limit: w.limit, windowMs: w.windowMs, used: this.used(w, nowMs) })),
       requestsLastMinute: this.sentMs.filter((t) => t > nowMs - MINUTE_MS).length,
       rateLimitedCount: this.rateLimitedCount,
@@ -257,7 +265,7 @@ export class WeightedLimiter {
 
   private pump(): void {
     for (;;) {
-      const queue = this.high.length > 0 ? this.high : this.normal;
+      const queue = this.urgent.length > 0 ? this.urgent : this.high.length > 0 ? this.high : this.normal;
       const head = queue[0];
       if (!head) return;
       const nowMs = this.opts.clock.nowMs();

@@ -74,3 +74,25 @@ export function createBinanceUsdmClient(sim: Pick<SimExchange, 'url' | 'apiKey'>
   };
   return ex;
 }
+
+type Bybit = InstanceType<typeof ccxt.bybit>;
+
+/**
+ * A real, unmodified ccxt `bybit` (REST) whose v5 URLs point at a sim started with
+ * `dialect: 'bybit'`. The sim's test key is filled in unless `ccxtOptions` brings its own
+ * credentials. Markets load from `category=linear` only (the sim lists no spot, inverse or option
+ * instruments, and each extra category would cost a request).
+ *
+ * @example
+ * const sim = await startSimExchange({ dialect: 'bybit', apiKey });
+ * const ex = createBybitClient(sim, { enableRateLimit: false });
+ * await ex.loadMarkets();
+ */
+export function createBybitClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxtOptions: Record<string, unknown> = {}): Bybit {
+  const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
+  const given = (ccxtOptions.options as Record<string, unknown> | undefined) ?? {};
+  const options = { ...given, fetchMarkets: { types: ['linear'], ...(given.fetchMarkets as Record<string, unknown> | undefined) } };
+  const ex = new ccxt.bybit({ ...credentials, ...ccxtOptions, options });
+  ex.urls = { ...ex.urls, api: { ...(ex.urls.api as Record<string, unknown>), public: sim.url, private: sim.url } };
+  return ex;
+}

@@ -56,6 +56,20 @@ export class SimContext {
     return at === undefined ? atMs : Math.min(atMs, at - 1);
   }
 
+  /**
+   * The market's newest `limit` public trades up to `now` (clamped to its trading life), oldest
+   * first, looking back over widening spans so a quiet market still fills the page.
+   */
+  recentTrades(m: SimMarket, now: number, limit: number): ReturnType<SimContext['source']['trades']> {
+    const at = this.tradingTime(m, now) + 1;
+    let trades: ReturnType<SimContext['source']['trades']> = [];
+    for (const spanMs of [60_000, 600_000, 3_600_000, 6 * 3_600_000]) {
+      trades = this.source.trades(m.symbol, at - spanMs, at);
+      if (trades.length >= limit) break;
+    }
+    return trades.slice(-limit);
+  }
+
   /** Earliest bar open time served for a timeframe: `historyBars` before the start. */
   historyStartMs(m: SimMarket, tfMs: number): number {
     const first = this.source.firstDataMs(m.symbol);

@@ -126,14 +126,8 @@ function candles(ctx: SimContext, m: SimMarket, query: Query, now: number): Repl
 }
 
 function recentTrades(ctx: SimContext, m: SimMarket, now: number, limit: number): Record<string, string>[] {
-  const at = ctx.tradingTime(m, now) + 1;
-  let trades: ReturnType<typeof ctx.source.trades> = [];
-  for (const spanMs of [60_000, 600_000, 3_600_000, 6 * 3_600_000]) {
-    trades = ctx.source.trades(m.symbol, at - spanMs, at);
-    if (trades.length >= limit) break;
-  }
-  return trades
-    .slice(-limit)
+  return ctx
+    .recentTrades(m, now, limit)
     .reverse()
     .map((t) => ({ tradeId: t.id ?? '', instId: m.id, price: price(t.price, m), size: contracts(t.amount, m), side: t.side, ts: String(t.timestampMs) }));
 }

@@ -91,7 +91,9 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
 
   const respond = (res: ServerResponse, entry: RequestLogEntry, reply: DialectReply, extraHeaders?: Record<string, string>): void => {
     entry.status = reply.status;
-    const code = !reply.contentType && reply.body && typeof reply.body === 'object' ? (reply.body as { code?: unknown }).code : undefined;
+    // BloFin and Binance answer `code`, Bybit `retCode`.
+    const json = !reply.contentType && reply.body && typeof reply.body === 'object' ? (reply.body as { code?: unknown; retCode?: unknown }) : undefined;
+    const code = json?.code ?? json?.retCode;
     if (code !== undefined) entry.code = String(code);
     if (reply.status === 429) stats.rejected429++;
     if (res.destroyed) return;

@@ -70,7 +70,8 @@ export interface SimExchangeOptions {
   /**
    * The wire protocol served over the one simulated market (default `blofin`): `binanceusdm`
    * serves Binance USD-M's `fapi` REST (quantities in base, weights and `{code,msg}` errors)
-   * instead of BloFin's API and websockets.
+   * instead of BloFin's API and websockets; `bybit` serves Bybit v5 linear REST (`/v5/*`,
+   * `{ retCode, retMsg, result }` envelopes, X-BAPI-* signatures, per-endpoint limits).
    */
   dialect?: SimDialectName;
   /** Number of generated symbols (default 50). Ignored when `dataDir` is set. */

@@ -68,7 +68,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db = new Database(file, nativeBinding === undefined ? {} : { nativeBinding });
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
-    if (String(mode).toLowerCase() !== 'wal') {
+    // An in-memory database has no file to keep a WAL beside: SQLite keeps its journal in memory.
+    const expected = file === ':memory:' ? 'memory' : 'wal';
+    if (String(mode).toLowerCase() !== expected) {
       throw new StoreError(ErrorCode.StoreError, `Could not switch ${file} to WAL mode (got ${String(mode)})`, { details: { file, journalMode: mode } });
     }
     db.pragma(`synchronous = ${synchronous}`);

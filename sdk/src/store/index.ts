@@ -1,4 +1,4 @@
-export { openStore } from './store.js';
+export { IN_MEMORY, openStore } from './store.js';
 export type { OpenStoreOptions, Store, StorePragmas, IntegrityReport, BackupReport } from './store.js';
 export { resolveHome, databaseFileIn, DATABASE_FILE_NAME } from './paths.js';
 export type { ResolveHomeOptions } from './paths.js';
@@ -29,6 +29,7 @@ export type { StoredPosition, PositionRepository } from './repositories/position
 export type { AccountSnapshot, StoredAccountSnapshot, AccountSnapshotRepository } from './repositories/accountSnapshots.js';
 export type { SettingsRepository } from './repositories/settings.js';
 export type { Watchlist, WatchlistRepository } from './repositories/watchlists.js';
+export type { StoredDrawing, DrawingRepository } from './repositories/drawings.js';
 export type { BanditSnapshot, BanditStateRepository } from './repositories/bandit.js';
 export type { NewEvent, StoredEvent, EventQuery, EventSearch, EventLogRepository } from './repositories/events.js';
 export type { NewWebhookReceipt, WebhookReceipt, WebhookReceiptStatus, WebhookAction, WebhookClaim, WebhookReceiptRepository } from './repositories/webhookReceipts.js';

@@ -20,6 +20,7 @@ import { SettingsRepository } from './repositories/settings.js';
 import { SignalRepository } from './repositories/signals.js';
 import { WatchlistRepository } from './repositories/watchlists.js';
 import { WebhookReceiptRepository } from './repositories/webhookReceipts.js';
+import { DrawingRepository } from './repositories/drawings.js';
 
 const SYNCHRONOUS_NAMES: readonly StorePragmas['synchronous'][] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
@@ -62,6 +63,8 @@ export interface Store {
   readonly events: EventLogRepository;
   /** Webhook gateway receipts: replay guard and outcome of each accepted alert. */
   readonly webhookReceipts: WebhookReceiptRepository;
+  /** The trader's chart drawings, per symbol. */
+  readonly drawings: DrawingRepository;
   /**
    * Runs `fn` in one transaction (a savepoint when nested): for example a fill, its position
    * update and its event commit together or not at all. `fn` must be synchronous.
@@ -90,21 +93,28 @@ export interface Store {
  * store.candles.upsertSeries({ exchange: 'blofin', symbol: 'BTC/USDT:USDT', timeframe: '1m' }, candles);
  * store.close();
  */
+/** The `file` of a store that lives in memory only, gone when closed. */
+export const IN_MEMORY = ':memory:';
+
 export function openStore(options: OpenStoreOptions): Store {
   if (options.file === undefined && options.home === undefined) {
     throw new StoreError(ErrorCode.InvalidConfig, 'openStore needs either `file` or `home`', { details: { field: 'file | home' } });
   }
-  const file = resolve(options.file ?? databaseFileIn(options.home ?? ''));
-  try {
-    // The home is Perpscope's own directory and is kept 0700; a caller-chosen file's existing
-    // directory is left as it is (it may be shared, like /tmp).
-    if (options.home !== undefined) ensurePrivateDir(resolve(options.home));
-    else mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
-  } catch (err) {
-    throw new StoreError(ErrorCode.StoreError, `Cannot create the data directory ${dirname(file)}: ${err instanceof Error ? err.message : String(err)}`, {
-      details: { file },
-      cause: err,
-    });
+  // `:memory:` is a private database of this connection (a backtest's ledger): no file, no directory.
+  const inMemory = options.file === IN_MEMORY;
+  const file = inMemory ? IN_MEMORY : resolve(options.file ?? databaseFileIn(options.home ?? ''));
+  if (!inMemory) {
+    try {
+      // The home is Perpscope's own directory and is kept 0700; a caller-chosen file's existing
+      // directory is left as it is (it may be shared, like /tmp).
+      if (options.home !== undefined) ensurePrivateDir(resolve(options.home));
+      else mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    } catch (err) {
+      throw new StoreError(ErrorCode.StoreError, `Cannot create the data directory ${dirname(file)}: ${err instanceof Error ? err.message : String(err)}`, {
+        details: { file },
+        cause: err,
+      });
+    }
   }
   const db = openDatabase(file, options);
   let migration: MigrationResult;
@@ -133,6 +143,7 @@ function createStore(db: Database.Database, file: string, migration: MigrationRe
     bandit: new BanditStateRepository(db),
     events: new EventLogRepository(db),
     webhookReceipts: new WebhookReceiptRepository(db),
+    drawings: new DrawingRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
     pragmas: (): StorePragmas => ({

@@ -23,9 +23,6 @@ export const USER_TRADES_MAX_WINDOW_MS = 7 * 24 * 60 * 60 * 1_000;
 const MAX_HISTORY_PAGES = 1_000;
 /** Binance's error code for a `newClientOrderId` / `clientAlgoId` already used by an open order. */
 const DUPLICATE_CLIENT_ID = '-4116';
-/** Time in force the ledger may ask for in `params.timeInForce`; PO and GTX are post-only. */
-const TIME_IN_FORCE = new Set(['GTC', 'IOC', 'FOK']);
-const POST_ONLY = new Set(['PO', 'GTX']);
 
 /**
  * The OrderGateway over ccxt's real `binanceusdm` class. Quantities are base units on Binance
@@ -59,30 +56,9 @@ export class BinanceUsdmGateway extends CcxtGatewayBase {
     return this.ex as unknown as BinanceImplicit;
   }
 
-  async create(order: StoredOrder): Promise<{ exchangeOrderId: string | null }> {
-    const ctx = { exchange: this.exchangeId, operation: 'createOrder', symbol: order.symbol };
+  create(order: StoredOrder): Promise<{ exchangeOrderId: string | null }> {
     this.symbols.add(order.symbol);
-    try {
-      const amount = this.orderContracts(order.symbol, order.amountBase);
-      let placed: Order;
-      if (this.isTrigger(order)) {
-        const key = order.type === 'stop_market' ? 'stopLossPrice' : 'takeProfitPrice';
-        // MARK_PRICE: protection moves stops on the mark, so the stop fires on the mark too, not on a last-trade wick.
-        const params = { [key]: order.triggerPrice, reduceOnly: true, clientOrderId: order.clientOrderId, workingType: 'MARK_PRICE' };
-        placed = await this.signed(() => this.ex.createOrder(order.symbol, 'market', order.side, amount, undefined, params));
-      } else {
-        placed = await this.signed(() =>
-          this.ex.createOrder(order.symbol, order.type, order.side, amount, order.price ?? undefined, {
-            clientOrderId: order.clientOrderId,
-            ...(order.reduceOnly ? { reduceOnly: true } : {}),
-            ...(order.type === 'limit' ? timeInForceParams(order.params.timeInForce) : {}),
-          }),
-        );
-      }
-      return { exchangeOrderId: placed.id ? String(placed.id) : null };
-    } catch (err) {
-      throw mapCcxtError(err, ctx);
-    }
+    return this.createUnified(order, { workingType: 'MARK_PRICE' });
   }
 
   async lookup(order: StoredOrder): Promise<ExchangeOrderView | null> {
@@ -269,13 +245,6 @@ function orderView(contractSize: number, o: Order): ExchangeOrderView {
 function actualOrderId(algo: Order): string | null {
   const raw = (algo.info as Raw | undefined)?.actualOrderId;
   return raw === undefined || raw === null || raw === '' ? null : String(raw);
-}
-
-/** ccxt's parameters for a limit order's time in force; nothing for GTC or none. */
-function timeInForceParams(value: unknown): Raw {
-  const tif = typeof value === 'string' ? value.toUpperCase() : '';
-  if (POST_ONLY.has(tif)) return { postOnly: true };
-  return TIME_IN_FORCE.has(tif) && tif !== 'GTC' ? { timeInForce: tif } : {};
 }
 
 /**

@@ -39,6 +39,20 @@ export const HISTORY_PAGE_LIMIT = 100;
 const MAX_HISTORY_PAGES = 1_000;
 
 /**
+ * ccxt's order type for a BloFin order: a limit's time in force is BloFin's `orderType`
+ * (post_only, ioc, fok). ccxt's blofin ignores `timeInForce` on a limit and sends `postOnly` as a
+ * `type` field BloFin does not read, so the type itself carries them.
+ */
+function ccxtOrderType(order: StoredOrder): string {
+  if (order.type !== 'limit') return order.type;
+  const tif = typeof order.params.timeInForce === 'string' ? order.params.timeInForce.toUpperCase() : '';
+  if (tif === 'PO' || tif === 'GTX') return 'post_only';
+  if (tif === 'IOC') return 'ioc';
+  if (tif === 'FOK') return 'fok';
+  return 'limit';
+}
+
+/**
  * The OrderGateway over ccxt's real `blofin` class. Amounts are converted between base units
  * (the ledger) and contracts (the exchange). Orders are looked up by client order id through
  * BloFin's order-detail endpoints; stops and take-profits are BloFin TP/SL orders (reduce-only,
@@ -101,7 +115,7 @@ export class CcxtOrderGateway extends CcxtGatewayBase {
         );
       } else {
         placed = await this.signed(() =>
-          this.ex.createOrder(order.symbol, order.type, order.side, contracts, order.price ?? undefined, {
+          this.ex.createOrder(order.symbol, ccxtOrderType(order), order.side, contracts, order.price ?? undefined, {
             clientOrderId: order.clientOrderId,
             marginMode,
             ...(order.reduceOnly ? { reduceOnly: true } : {}),
@@ -252,6 +266,30 @@ const SYNCS = new WeakMap<Exchange, ExchangeClockSync>();
 /** Measured offsets smaller than this are noise from the `Date` header's whole seconds (and load). */
 export const CLOCK_DEADBAND_MS = 5_000;
 
+/** How one venue's clock is read and how much of the measured offset is left uncorrected. */
+export interface ClockPolicy {
+  /** Offsets whose magnitude is under this are applied as zero. */
+  readonly deadbandMs: number;
+  /** Read the venue's time endpoint (ccxt `fetchTime`, ms resolution) rather than a `Date` header. */
+  readonly timeEndpoint: boolean;
+}
+
+const HEADER_CLOCK: ClockPolicy = { deadbandMs: CLOCK_DEADBAND_MS, timeEndpoint: false };
+/**
+ * Bybit refuses a signed timestamp at or past its own clock + 1 s (10002, ccxt's InvalidNonce),
+ * so a local clock 1-5 s fast must be corrected: its time endpoint answers in ms, and the
+ * deadband is kept well inside that 1 s. Bybit does not refuse repeated timestamps, so applying
+ * a small offset cannot collide with another process's nonces as it could on BloFin.
+ */
+const VENUE_CLOCKS: Readonly<Record<string, ClockPolicy>> = {
+  bybit: { deadbandMs: 500, timeEndpoint: true },
+};
+
+/** The clock policy for a ccxt exchange id (the `Date` header with {@link CLOCK_DEADBAND_MS} unless the venue needs better). */
+export function clockPolicy(exchangeId: string): ClockPolicy {
+  return VENUE_CLOCKS[exchangeId] ?? HEADER_CLOCK;
+}
+
 /**
  * Measures the exchange's clock against ours and corrects the timestamps ccxt signs with.
  * BloFin has no time endpoint and ccxt's blofin has no `timeDifference` option (its `sign()`
@@ -262,6 +300,8 @@ export const CLOCK_DEADBAND_MS = 5_000;
  * header cannot resolve it, and BloFin's 60 s window does not need it, while applying that noise
  * would give every process on this machine its own clock, and a process restarted on the same
  * key would sign again the milliseconds its predecessor used (nonces are timestamps; 152407).
+ * Venues with a tighter window read their time endpoint instead, with a smaller deadband
+ * ({@link clockPolicy}).
  */
 export class ExchangeClockSync {
   /** Exchange time minus local time, in ms, as applied to signed timestamps (0 inside the deadband). */
@@ -269,6 +309,7 @@ export class ExchangeClockSync {
   /** The last measurement before the deadband, in ms. */
   measuredOffsetMs = 0;
   private readonly localMs: () => number;
+  private readonly policy: ClockPolicy;
 
   private constructor(
     private readonly ex: Exchange,
@@ -278,6 +319,7 @@ export class ExchangeClockSync {
   ) {
     const local = ex.milliseconds.bind(ex);
     this.localMs = local;
+    this.policy = clockPolicy(ex.id);
     ex.milliseconds = () => local() + this.offsetMs;
   }
 
@@ -295,16 +337,28 @@ export class ExchangeClockSync {
     const readings: number[] = [];
     for (let i = 0; i < this.samples; i++) {
       const sentMs = this.localMs();
-      await this.probe();
+      const serverMs = this.policy.timeEndpoint ? await this.endpointTime() : await this.headerTime();
       const receivedMs = this.localMs();
-      const headers = (this.ex as unknown as { last_response_headers?: Record<string, string> }).last_response_headers ?? {};
-      const serverMs = Date.parse(headers.Date ?? headers.date ?? '');
-      if (Number.isFinite(serverMs)) readings.push(serverMs + 500 - (sentMs + receivedMs) / 2);
+      if (Number.isFinite(serverMs)) readings.push(serverMs - (sentMs + receivedMs) / 2);
     }
     if (readings.length === 0) return this.offsetMs;
     readings.sort((a, b) => a - b);
     this.measuredOffsetMs = Math.round(readings[Math.floor(readings.length / 2)] ?? 0);
-    this.offsetMs = Math.abs(this.measuredOffsetMs) < CLOCK_DEADBAND_MS ? 0 : this.measuredOffsetMs;
+    this.offsetMs = Math.abs(this.measuredOffsetMs) < this.policy.deadbandMs ? 0 : this.measuredOffsetMs;
     return this.offsetMs;
+  }
+
+  /** The venue's clock from its time endpoint, in ms (NaN when the answer carries none). */
+  private async endpointTime(): Promise<number> {
+    const t = await this.ex.fetchTime();
+    return typeof t === 'number' ? t : NaN;
+  }
+
+  /** The venue's clock from the probe reply's `Date` header, mid-second (NaN when the reply has no date). */
+  private async headerTime(): Promise<number> {
+    await this.probe();
+    const headers = (this.ex as unknown as { last_response_headers?: Record<string, string> }).last_response_headers ?? {};
+    // The header truncates to whole seconds: +500 ms is the expected truncation.
+    return Date.parse(headers.Date ?? headers.date ?? '') + 500;
   }
 }

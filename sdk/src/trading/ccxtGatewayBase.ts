@@ -178,6 +178,37 @@ export abstract class CcxtGatewayBase implements OrderGateway {
     return TRIGGER_TYPES.has(order.type);
   }
 
+  /**
+   * Places `order` through ccxt's unified createOrder, for venues whose ccxt class maps
+   * `stopLossPrice`/`takeProfitPrice` itself: a trigger goes as a reduce-only market order with
+   * the venue's `markTrigger` params (protection moves stops on the mark, so the stop fires on the
+   * mark too, not on a last-trade wick); anything else with its reduce-only flag and, for a limit,
+   * its time in force.
+   */
+  protected async createUnified(order: StoredOrder, markTrigger: Record<string, unknown>): Promise<{ exchangeOrderId: string | null }> {
+    const ctx = { exchange: this.exchangeId, operation: 'createOrder', symbol: order.symbol };
+    try {
+      const amount = this.orderContracts(order.symbol, order.amountBase);
+      let placed: Order;
+      if (this.isTrigger(order)) {
+        const key = order.type === 'stop_market' ? 'stopLossPrice' : 'takeProfitPrice';
+        const params = { [key]: order.triggerPrice, reduceOnly: true, clientOrderId: order.clientOrderId, ...markTrigger };
+        placed = await this.signed(() => this.ex.createOrder(order.symbol, 'market', order.side, amount, undefined, params));
+      } else {
+        placed = await this.signed(() =>
+          this.ex.createOrder(order.symbol, order.type, order.side, amount, order.price ?? undefined, {
+            clientOrderId: order.clientOrderId,
+            ...(order.reduceOnly ? { reduceOnly: true } : {}),
+            ...(order.type === 'limit' ? unifiedTimeInForce(order.params.timeInForce) : {}),
+          }),
+        );
+      }
+      return { exchangeOrderId: placed.id ? String(placed.id) : null };
+    } catch (err) {
+      throw mapCcxtError(err, ctx);
+    }
+  }
+
   /** Base units per contract of `symbol` (1 when the venue lists none). */
   contractSize(symbol: string): number {
     return contractSizeOf(this.ex.market(symbol));
@@ -223,4 +254,11 @@ export abstract class CcxtGatewayBase implements OrderGateway {
       atMs: t.timestamp ?? this.clock.nowMs(),
     };
   }
+}
+
+/** ccxt's unified parameters for a limit order's time in force (`PO`/`GTX` post-only, IOC, FOK); nothing for GTC or none. */
+export function unifiedTimeInForce(value: unknown): Record<string, unknown> {
+  const tif = typeof value === 'string' ? value.toUpperCase() : '';
+  if (tif === 'PO' || tif === 'GTX' || tif === 'POSTONLY') return { postOnly: true };
+  return tif === 'IOC' || tif === 'FOK' ? { timeInForce: tif } : {};
 }

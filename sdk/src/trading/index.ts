@@ -1,6 +1,6 @@
 export { deriveClientOrderId, isOwnClientOrderId, DEFAULT_CLIENT_ID_PREFIX } from './clientOrderId.js';
 export type { ClientOrderIdParts } from './clientOrderId.js';
-export type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerOrderType, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
+export type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerOrderType, BrokerPosition, PlaceOrderRequest, QuoteRequest, TimeInForce } from './types.js';
 export { executablePrice } from './executablePrice.js';
 export type { ExecutableOrder, ExecutableQuote } from './executablePrice.js';
 export { ManualOrders } from './manualOrders.js';
@@ -20,6 +20,7 @@ export { paperMarketSpec } from './paperMarketSpec.js';
 export { CcxtOrderGateway, ExchangeClockSync, retryRead, DEFAULT_READ_RETRY } from './ccxtGateway.js';
 export type { ReadRetry } from './ccxtGateway.js';
 export { BinanceUsdmGateway } from './binanceUsdmGateway.js';
+export { BybitGateway } from './bybitGateway.js';
 export { CcxtGatewayBase } from './ccxtGatewayBase.js';
 export type { AdoptedIntent, OpenExchangeOrder } from './ccxtGatewayBase.js';
 export { createOrderGateway, LIVE_TRADING_EXCHANGES } from './orderGateways.js';

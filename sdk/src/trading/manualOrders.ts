@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskOrderRequest } from '../risk/index.js';
 import { OrderState, type StoredOrder } from '../store/index.js';
 import type { TradingStack } from './tradingStack.js';
-import type { BrokerEvent, PlaceOrderRequest, QuoteRequest } from './types.js';
+import type { BrokerEvent, PlaceOrderRequest, QuoteRequest, TimeInForce } from './types.js';
 
 /** A trader's own order, as a ticket describes it. */
 export interface ManualOrderIntent {
@@ -22,6 +22,10 @@ export interface ManualOrderIntent {
   takeProfitPrice?: number;
   reduceOnly?: boolean;
   leverage?: number;
+  /** Limit orders only: rest as maker or be cancelled. */
+  postOnly?: boolean;
+  /** Limit orders only (default GTC). */
+  timeInForce?: TimeInForce;
 }
 
 /** What the scanner knows of the symbol, for the gates that read it. */
@@ -39,6 +43,12 @@ export interface ManualOrdersOptions {
   clock: Clock;
   logger?: Logger;
 }
+
+/** The intent's post-only and time in force, as the broker takes them (absent when unset). */
+const orderTiming = (intent: ManualOrderIntent): Pick<PlaceOrderRequest, 'postOnly' | 'timeInForce'> => ({
+  ...(intent.postOnly !== undefined ? { postOnly: intent.postOnly } : {}),
+  ...(intent.timeInForce !== undefined ? { timeInForce: intent.timeInForce } : {}),
+});
 
 const tradeKey = (prefix: string, symbol: string, atMs: number) => `${prefix}_${symbol.replace(/[^A-Za-z0-9]/g, '')}_${Math.floor(atMs)}`;
 
@@ -124,6 +134,7 @@ export class ManualOrders {
       risk,
       purpose: 'entry',
       ...(intent.leverage !== undefined ? { leverage: intent.leverage } : {}),
+      ...orderTiming(intent),
       tradeId,
       leg: 'entry',
     });
@@ -147,6 +158,7 @@ export class ManualOrders {
       amountBase: Math.min(wanted, position.sizeBase),
       ...(intent.price !== undefined ? { price: intent.price } : {}),
       reduceOnly: true,
+      ...orderTiming(intent),
       purpose: 'exit',
       tradeId,
       leg: 'manual',

@@ -86,7 +86,14 @@ export class OrderLedger {
       price: req.price ?? null,
       triggerPrice: req.triggerPrice ?? null,
       reduceOnly: req.reduceOnly ?? false,
-      params: { leg: req.leg, attempt: req.attempt ?? 0, leverage: req.leverage ?? null, marginMode: req.marginMode ?? null },
+      params: {
+        leg: req.leg,
+        attempt: req.attempt ?? 0,
+        leverage: req.leverage ?? null,
+        marginMode: req.marginMode ?? null,
+        // The gateways read it back from here; PO is ccxt's unified post-only value, which each gateway maps to its venue's (Binance's GTX, Bybit's PostOnly, BloFin's post_only).
+        ...(req.postOnly ? { timeInForce: 'PO' } : req.timeInForce !== undefined ? { timeInForce: req.timeInForce } : {}),
+      },
       createdAtMs: this.clock.nowMs(),
     });
     if (result.created) this.emitOrder(result.order);

@@ -176,7 +176,8 @@ export class PaperBroker implements Broker {
 
   /**
    * The current book of a symbol; market orders walk it. A limit still working at a price the new
-   * book reaches (the rest of a marketable limit) takes it as a taker, at the book's prices.
+   * book reaches (the rest of a marketable limit) takes it as a taker, at the book's prices; a
+   * resting post-only one is filled as maker at its own price.
    */
   onOrderBook(symbol: string, book: OrderBook): void {
     this.books.set(symbol, book);
@@ -191,7 +192,11 @@ export class PaperBroker implements Broker {
       const o = this.live(snapshot);
       if (!o || o.price === null) continue;
       const walk = walkBook(book, o.side, this.reducibleAmount(o), o.price);
-      if (walk.filledBase > 0) this.fillOrder(o, walk.fills, false, this.clock.nowMs());
+      if (walk.filledBase > 0) {
+        // A post-only order never takes: it only rests, so a book that reaches it traded against it, at its own price, as maker.
+        const postOnly = o.type === 'limit' && o.params.timeInForce === 'PO';
+        this.fillOrder(o, postOnly ? [{ price: o.price, amountBase: walk.filledBase }] : walk.fills, postOnly, this.clock.nowMs());
+      }
       this.cancelSpentReduceOnly(o);
     }
   }
@@ -298,13 +303,25 @@ export class PaperBroker implements Broker {
     const book = this.books.get(order.symbol);
     if (!book) return this.orders.move(order, OrderState.Rejected, { reason: 'no_book', lastError: `no order book for ${order.symbol} yet` });
     const acked = this.orders.move(order, OrderState.Ack, { reason: 'accepted', exchangeOrderId: `paper_${order.clientOrderId}` });
+    const tif = acked.type === 'limit' ? acked.params.timeInForce : undefined;
+    // As the venues do: a post-only limit that would take liquidity is cancelled, never filled.
+    if (tif === 'PO' && acked.price !== null && isMarketable(acked.side, acked.price, book)) {
+      return this.orders.move(acked, OrderState.Cancelled, { reason: 'post_only', lastError: `post-only ${acked.side} at ${acked.price} would take liquidity` });
+    }
     const amount = this.reducibleAmount(acked);
     const walk = walkBook(book, acked.side, amount, acked.type === 'limit' ? (acked.price ?? undefined) : undefined);
+    // Fill-or-kill: all of it from the visible book at the limit, or nothing.
+    if (tif === 'FOK' && walk.filledBase < amount - 1e-12) {
+      return this.orders.move(acked, OrderState.Cancelled, { reason: 'fok', lastError: `fill-or-kill: only ${walk.filledBase} of ${amount} available at ${acked.price}` });
+    }
     if (walk.filledBase > 0) this.fillOrder(acked, walk.fills, false, nowMs);
     const after = this.orders.get(acked.clientOrderId) ?? acked;
     // Market orders are IOC on the visible book; a reduce-only remainder has nothing to reduce.
     if ((after.type === 'market' || (after.reduceOnly && this.reducibleAmount(after) <= 0)) && after.state !== OrderState.Filled) {
       return this.orders.move(after, OrderState.Cancelled, { reason: after.type === 'market' ? 'book_exhausted' : 'reduce_only' });
+    }
+    if (tif === 'IOC' && after.state !== OrderState.Filled && after.state !== OrderState.Cancelled) {
+      return this.orders.move(after, OrderState.Cancelled, { reason: 'ioc_remainder' });
     }
     return after;
   }

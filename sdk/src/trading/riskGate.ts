@@ -21,6 +21,16 @@ export function validatePlaceRequest(req: PlaceOrderRequest): void {
   if ((req.type === 'stop_market' || req.type === 'take_profit_market') && req.reduceOnly !== true) {
     issues.push({ path: 'reduceOnly', received: String(req.reduceOnly), expected: 'true: stops and take-profits only reduce a position' });
   }
+  if (req.timeInForce !== undefined && !['GTC', 'IOC', 'FOK'].includes(req.timeInForce)) {
+    issues.push({ path: 'timeInForce', received: JSON.stringify(req.timeInForce), expected: 'GTC, IOC or FOK' });
+  }
+  if (req.postOnly === true && req.type !== 'limit') issues.push({ path: 'postOnly', received: `true (${req.type} order)`, expected: 'post-only on a limit order only' });
+  if (req.timeInForce !== undefined && req.timeInForce !== 'GTC' && req.type !== 'limit') {
+    issues.push({ path: 'timeInForce', received: `${req.timeInForce} (${req.type} order)`, expected: 'IOC or FOK on a limit order only' });
+  }
+  if (req.postOnly === true && (req.timeInForce === 'IOC' || req.timeInForce === 'FOK')) {
+    issues.push({ path: 'timeInForce', received: `${req.timeInForce} with postOnly`, expected: 'GTC (or none) for a post-only order: it rests on the book, IOC/FOK never rest' });
+  }
   if (typeof req.tradeId !== 'string' || req.tradeId === '') issues.push({ path: 'tradeId', received: JSON.stringify(req.tradeId), expected: 'a non-empty trade id' });
   if (typeof req.leg !== 'string' || req.leg === '') issues.push({ path: 'leg', received: JSON.stringify(req.leg), expected: 'a non-empty leg name' });
   if (issues.length > 0) throw new InvalidInputError('order', issues);

@@ -34,7 +34,14 @@ export interface PlaceOrderRequest {
   risk?: RiskOrderRequest;
   leverage?: number;
   marginMode?: MarginMode;
+  /** Limit orders only: rest on the book as maker, cancelled by the venue rather than take liquidity. */
+  postOnly?: boolean;
+  /** Limit orders only (default GTC); IOC and FOK cannot be post-only. */
+  timeInForce?: TimeInForce;
 }
+
+/** How long a limit order works: good till cancelled, immediate-or-cancel, fill-or-kill. */
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
 
 export interface BrokerPosition {
   symbol: string;

@@ -3,7 +3,7 @@ import type { OrderBook } from '@perpscope/shared';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Engine } from '../../src/engine/createEngine.js';
 import { TradingBridge } from '../../src/engine/tradingBridge.js';
-import type { OrderFlowSnapshot } from '../../src/market/index.js';
+import { LimiterPriority, type OrderFlowSnapshot, type ReadOptions } from '../../src/market/index.js';
 import type { PaperBroker } from '../../src/trading/index.js';
 import { entryRisk, freshStorePerTest, openGatePaperStack } from '../trading/helpers.js';
 
@@ -16,12 +16,16 @@ describe('TradingBridge: stops move on the mark of each open-position refresh', 
   it('break-even and trailing follow the refreshed mark with no bar closing, at most once per amend interval', async () => {
     const { store, clock } = fx;
     let mark = 100;
+    /** The queue priority of every order-flow read the bridge asks for. */
+    const priorities = new Set<string>();
     // The engine surface the bridge uses: no events (no bar closes), and the order flow a refresh reads.
     const engine = {
       on: () => () => undefined,
       watchSymbols: () => () => undefined,
-      refreshOrderFlow: (symbol: string): Promise<OrderFlowSnapshot> =>
-        Promise.resolve({ symbol, updatedAtMs: clock.nowMs(), bookTop: book(mark), markPrice: { symbol, timestampMs: clock.nowMs(), markPrice: mark } }),
+      refreshOrderFlow: (symbol: string, opts?: ReadOptions): Promise<OrderFlowSnapshot> => {
+        priorities.add(opts?.priority ?? 'normal');
+        return Promise.resolve({ symbol, updatedAtMs: clock.nowMs(), bookTop: book(mark), markPrice: { symbol, timestampMs: clock.nowMs(), markPrice: mark } });
+      },
     } as unknown as Engine;
     const stack = openGatePaperStack(fx);
     const paper = stack.broker as PaperBroker;
@@ -72,6 +76,9 @@ describe('TradingBridge: stops move on the mark of each open-position refresh', 
       expect(held[held.length - 1], 'at 5 s the stop catches up with the mark').toBeCloseTo(115 * 0.97, 9);
       const moves = store.events.list({ type: 'stop_moved' }).map((e) => (e.payload as { to: number }).to);
       expect(moves, 'break-even, trail, trail: each step in the event log').toHaveLength(3);
+      expect([...priorities], 'a held position\'s periodic mark is read beside the candle polls, ahead of background reads').toEqual([LimiterPriority.high]);
+      await bridge.refresh(SYMBOL);
+      expect([...priorities], 'a read a trader waits on (the desk\'s) goes first').toEqual([LimiterPriority.high, LimiterPriority.urgent]);
     } finally {
       bridge.stop();
     }

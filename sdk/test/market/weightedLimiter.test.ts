@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/core/clock.js';
 import { BINANCE_USDM_LIMITS, BLOFIN_LIMITS, rateLimitFloorMs, type RateWindow } from '../../src/market/exchangeLimits.js';
-import { WeightedLimiter } from '../../src/market/weightedLimiter.js';
+import { LimiterPriority, WeightedLimiter } from '../../src/market/weightedLimiter.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -159,6 +159,25 @@ describe('WeightedLimiter', () => {
   it('rejects impossible weights with a clear error', async () => {
     const limiter = new WeightedLimiter({ windows: [{ limit: 10, windowMs: 1_000 }], maxConcurrent: 1, clock: new SimulatedClock(0) });
     await expect(limiter.schedule(11, async () => 1)).rejects.toThrow(/weight must be in \(0, 10\], got 11/);
+  });
+
+  it('serves an urgent read before every queued poll and background read, however many are waiting', async () => {
+    const clock = new SimulatedClock(0);
+    // One slot: the order of service is the order of the queues, not of arrival.
+    const limiter = new WeightedLimiter({ windows: [{ limit: 1_000, windowMs: 1_000 }], maxConcurrent: 1, clock });
+    const served: string[] = [];
+    let release!: () => void;
+    const blocker = limiter.schedule(1, () => new Promise<void>((r) => (release = r)));
+    const all: Promise<unknown>[] = [blocker];
+    for (let i = 0; i < 50; i++) all.push(limiter.schedule(1, async () => void served.push(`normal${i}`)));
+    for (let i = 0; i < 50; i++) all.push(limiter.schedule(1, async () => void served.push(`poll${i}`), LimiterPriority.high));
+    all.push(limiter.schedule(1, async () => void served.push('trader'), LimiterPriority.urgent));
+    expect(limiter.stats().queued, 'everything but the blocker waits').toBe(101);
+    release();
+    await Promise.all(all);
+    expect(served[0], 'the trader is served first').toBe('trader');
+    expect(served.slice(1, 51).every((s) => s.startsWith('poll')), 'then the polls').toBe(true);
+    expect(served.slice(51).every((s) => s.startsWith('normal')), 'then the background reads').toBe(true);
   });
 });
 

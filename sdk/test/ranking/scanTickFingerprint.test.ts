@@ -35,4 +35,10 @@ describe('scan-tick pipeline fingerprint (detects change, not correctness)', () 
   it('a warm start from copied ring columns (`seedColumns(ring.columns())`) gives the same', () => {
     expect(runScanTickPipeline((ev, symbol, tf, ring) => ev.seedColumns(symbol, tf, ring.columns()))).toEqual(PINNED);
   });
+
+  it('snapshots whose columns the analyzer\'s `SnapshotColumnSlab` lends, overwritten every cycle, give the same', () => {
+    // Any analysis, cache entry or ranking that kept reading a previous cycle's columns would see
+    // them overwritten here and change the hash.
+    expect(runScanTickPipeline((ev, symbol, tf, ring) => ev.seedFromRing(symbol, tf, ring), { lendColumns: true })).toEqual(PINNED);
+  });
 });

@@ -4,20 +4,21 @@ import { ErrorCode } from '@perpscope/shared';
 import { SystemClock } from '../../src/core/clock.js';
 import type { PerpscopeError } from '../../src/core/errors.js';
 import { contractsToBase } from '../../src/market/contractUnits.js';
-import { createBinanceUsdmClient, createBlofinClient, startSimExchange, type SimExchange } from '../../src/sim/index.js';
+import { createBinanceUsdmClient, createBlofinClient, createBybitClient, startSimExchange, type SimExchange } from '../../src/sim/index.js';
 import type { SimDialectName } from '../../src/sim/dialects/index.js';
 import { openStore, OrderState, type Store, type StoredOrder } from '../../src/store/index.js';
-import { BinanceUsdmGateway, CcxtBroker, CcxtOrderGateway, createOrderGateway, deriveClientOrderId, type CcxtBrokerOptions } from '../../src/trading/index.js';
+import { BinanceUsdmGateway, BybitGateway, CcxtBroker, CcxtOrderGateway, createOrderGateway, deriveClientOrderId, type CcxtBrokerOptions } from '../../src/trading/index.js';
 import { runBrokerContract } from './brokerContract.js';
 import { entryRisk, permissiveRisk, SIM_KEY, SIM_SYMBOL, tempDir } from './helpers.js';
 import { SIM_START_MS } from '../../../test/support/sim.js';
 
 const SYMBOL = SIM_SYMBOL;
-const DIALECTS: readonly SimDialectName[] = ['blofin', 'binanceusdm'];
+const DIALECTS: readonly SimDialectName[] = ['blofin', 'binanceusdm', 'bybit'];
 
 /** ccxt's real class for the dialect, pointed at the sim and signing with its test key. */
 function clientFor(sim: SimExchange): Exchange {
   const options = { enableRateLimit: false, timeout: 5_000 };
+  if (sim.dialect === 'bybit') return createBybitClient(sim, options) as unknown as Exchange;
   return (sim.dialect === 'binanceusdm' ? createBinanceUsdmClient(sim, options) : createBlofinClient(sim, options)) as unknown as Exchange;
 }
 
@@ -112,7 +113,7 @@ for (const [i, dialect] of DIALECTS.entries()) {
     });
 
     it('chooses the gateway by the ccxt class', () => {
-      expect(rig.broker.gateway).toBeInstanceOf(dialect === 'binanceusdm' ? BinanceUsdmGateway : CcxtOrderGateway);
+      expect(rig.broker.gateway).toBeInstanceOf(dialect === 'binanceusdm' ? BinanceUsdmGateway : dialect === 'bybit' ? BybitGateway : CcxtOrderGateway);
       expect(() => createOrderGateway({ id: 'kraken' } as Exchange, 'kraken', new SystemClock())).toThrow(/exchange.*blofin, binanceusdm/s);
     });
 
@@ -179,7 +180,7 @@ for (const [i, dialect] of DIALECTS.entries()) {
         () => null,
         (err: unknown) => err as PerpscopeError,
       );
-      // Binance's -4116 is filed as DuplicateOrderId by its gateway; BloFin's 102002 is read by the ledger from the message.
+      // Binance's -4116 and Bybit's 110072 are filed as DuplicateOrderId by their gateways; BloFin's 102002 is read by the ledger from the message.
       expect(refusal?.code === ErrorCode.DuplicateOrderId || /102002/.test(refusal?.message ?? ''), `a duplicate refusal, got ${String(refusal)}`).toBe(true);
       expect(working(rig.sim).orders, 'the copy was refused').toBe(before);
       // A crash between the send and the ack: the ledger still holds the intent as NEW and sends it again.
@@ -228,8 +229,7 @@ for (const [i, dialect] of DIALECTS.entries()) {
       await rig.broker.cancelOrder(entry.clientOrderId);
     });
 
-    const tifCase = dialect === 'binanceusdm' ? it : it.skip;
-    tifCase(`${dialect === 'binanceusdm' ? '' : 'skipped on blofin (its gateway sends GTC limits only): '}sends IOC and post-only (GTX) from params.timeInForce`, async () => {
+    it('sends IOC and post-only from params.timeInForce: the venue expires both rather than rest or take', async () => {
       const px = await rig.mid();
       const base = { ...copyIntent(await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: priceAt(rig.ex, px, 0.8), amountBase: rig.amountBase, tradeId: trade(), leg: 'entry', risk: entryRisk(SYMBOL, 'long', px * 0.8) })) };
       await rig.broker.cancelOrder(base.clientOrderId);
@@ -237,7 +237,7 @@ for (const [i, dialect] of DIALECTS.entries()) {
       const ioc = rig.store.orders.recordIntent({ ...base, clientOrderId: `${base.clientOrderId}i`, params: { ...base.params, timeInForce: 'IOC' } }).order;
       await rig.broker.gateway.create(ioc);
       expect((await rig.broker.gateway.lookup(ioc))?.status).toBe('canceled');
-      // Post-only through the market would take liquidity: Binance expires it (GTX).
+      // Post-only through the market would take liquidity: Binance expires it (GTX), Bybit cancels it (PostOnly), BloFin cancels it (post_only).
       const po = rig.store.orders.recordIntent({ ...base, clientOrderId: `${base.clientOrderId}p`, price: priceAt(rig.ex, px, 1.05), params: { ...base.params, timeInForce: 'PO' } }).order;
       await rig.broker.gateway.create(po);
       expect(await rig.broker.gateway.lookup(po)).toMatchObject({ status: 'canceled', filledBase: 0 });

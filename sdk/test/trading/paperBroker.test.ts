@@ -90,6 +90,22 @@ describe('PaperBroker', () => {
     expect(store.orders.get(order.clientOrderId)?.avgFillPrice, 'a resting limit fills at its own price').toBeCloseTo(99.5, 10);
   });
 
+  it('fills a resting post-only order the book moves through at its own limit, as maker', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, book(100));
+    const order = await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: 99.5, amountBase: 3, postOnly: true, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 99.5) });
+    expect(order.state, 'below the ask: rests').toBe('ACK');
+    // The book drops through the limit: its asks (98.6..99.0) are all better than 99.5.
+    broker.onOrderBook(SYMBOL, book(98.9));
+    const after = store.orders.get(order.clientOrderId);
+    expect(after?.state).toBe('FILLED');
+    expect(after?.avgFillPrice, 'at its own price, not the book\'s better asks').toBeCloseTo(99.5, 10);
+    const fills = store.fills.forOrder(order.clientOrderId);
+    expect(fills.map((f) => f.liquidity)).toEqual(fills.map(() => 'maker'));
+    expect(fills.reduce((s, f) => s + f.feeCost, 0), 'the maker fee').toBeCloseTo(99.5 * 3 * SPEC.makerFee, 10);
+    expect((await broker.fetchAccount()).balanceUsd).toBeCloseTo(10_000 - 99.5 * 3 * SPEC.makerFee, 8);
+  });
+
   it('pays funding once per funding time and sets a mark-price liquidation price', async () => {
     const broker = make(store);
     broker.onOrderBook(SYMBOL, book(100));

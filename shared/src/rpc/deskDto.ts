@@ -23,6 +23,8 @@ export const OrderPreviewInputSchema = z
     notionalUsd: positive.optional(),
     price: positive.optional(),
     leverage: finite.min(1).max(125).optional(),
+    /** A post-only limit pays the maker fee (the venue cancels it rather than let it take). */
+    postOnly: z.boolean().optional(),
   })
   .superRefine((o, ctx) => {
     if (o.amountBase !== undefined && o.notionalUsd !== undefined) {
@@ -71,6 +73,24 @@ export const AmendTriggerViewSchema = z.object({
   order: OrderViewSchema,
   /** The trigger it replaced, now cancelled. */
   replaced: OrderViewSchema,
+});
+
+/**
+ * Sets an open position's stop-loss (`sl`) or take-profit (`tp`) at `triggerPrice`: a working one
+ * is moved (as `orders.amendTrigger`), a missing one placed reduce-only for the position's size.
+ */
+export const SetPositionTriggerInputSchema = z.strictObject({
+  symbol: RpcSymbolSchema,
+  kind: z.enum(['sl', 'tp']),
+  triggerPrice: positive,
+  expectMode: TradingModeViewSchema.optional(),
+});
+
+export const SetPositionTriggerViewSchema = z.object({
+  /** The working trigger at the new price. */
+  order: OrderViewSchema,
+  /** The trigger it replaced, now cancelled; null when the position had none. */
+  replaced: OrderViewSchema.nullable(),
 });
 
 /** Who sent the order behind a row: the trader's ticket, the auto-trader, or an emergency flatten. */

@@ -39,6 +39,8 @@ export type ManipulationView = z.infer<typeof ManipulationViewSchema>;
 /** One row of the rankings table. */
 export const RankingRowViewSchema = z.object({
   symbol: z.string(),
+  /** The exchange id (ccxt) whose market the row ranks, e.g. `blofin`. */
+  exchange: z.string().optional(),
   /** 1-based position in the snapshot. */
   rank: z.number().int(),
   score: finite,

@@ -16,6 +16,7 @@
  * - `orders.history` {limit?} -> {orders, fills} (from the store, newest first)
  * - `orders.preview` {symbol (any spelling), side, type, amountBase? | notionalUsd?, price?, leverage?} -> notional, margin, fee, liquidation price, free margin
  * - `orders.amendTrigger` {orderId, triggerPrice} -> {order, replaced} (a working SL/TP moved)
+ * - `positions.setTrigger` {symbol, kind: sl|tp, triggerPrice} -> {order, replaced|null} (a position's SL/TP moved, or placed when missing)
  * - `history.list` {offset?, limit?, symbol?} -> {rows, total, offset} (fills and funding with PnL, source, exit reason)
  * - `positions.close` {symbol} -> {order}
  * - `emergency.killSwitch` {active, reason?} -> KillSwitchState
@@ -41,6 +42,7 @@
  * - `backtest.report` {id, kind} -> {fileName, mimeType, base64} (one of the run's report files)
  * - `chart.studies` {symbol, timeframe, studies, limit?, toMs?} -> {symbol, timeframe, times, studies} (rsi, macd, bollinger, vwap)
  * - `chart.flags` {symbol, sinceMs?} -> {symbol, flags} (each flag where it first fired, with its evidence)
+ * - `drawings.list` {symbol} -> {symbol, drawings}; `drawings.save` {symbol, drawing} -> {drawing}; `drawings.delete` {symbol, id} -> {deleted}
  *
  * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert`, `backtest.progress` (see `RPC_EVENTS`).
  * Wire (WebSocket at `/rpc`): `{ id, method, params }` -> `{ id, result }`; pushes `{ event, data }`
@@ -53,6 +55,7 @@ export * from './dto.js';
 export * from './backtestDto.js';
 export * from './deskDto.js';
 export * from './chartDto.js';
+export * from './drawingDto.js';
 export * from './methods.js';
 export * from './events.js';
 export * from './wire.js';

@@ -32,8 +32,9 @@ import {
   BacktestRunViewSchema,
   BacktestStartInputSchema,
 } from './backtestDto.js';
-import { AmendTriggerInputSchema, AmendTriggerViewSchema, HistoryListInputSchema, HistoryPageViewSchema, OrderPreviewInputSchema, OrderPreviewViewSchema } from './deskDto.js';
+import { AmendTriggerInputSchema, AmendTriggerViewSchema, HistoryListInputSchema, HistoryPageViewSchema, OrderPreviewInputSchema, OrderPreviewViewSchema, SetPositionTriggerInputSchema, SetPositionTriggerViewSchema } from './deskDto.js';
 import { ChartFlagsInputSchema, ChartFlagsViewSchema, ChartStudiesInputSchema, ChartStudiesViewSchema } from './chartDto.js';
+import { DrawingsDeleteInputSchema, DrawingsDeleteViewSchema, DrawingsListInputSchema, DrawingsListViewSchema, DrawingsSaveInputSchema, DrawingsSaveViewSchema } from './drawingDto.js';
 
 const positive = z.number().finite().positive();
 const empty = z.strictObject({});
@@ -65,9 +66,22 @@ export const PlaceOrderInputSchema = z
     stopLossPrice: positive.optional(),
     leverage: z.number().finite().min(1).max(125).optional(),
     reduceOnly: z.boolean().optional(),
+    /** Limit only: rest on the book as maker; the venue cancels it rather than let it take. */
+    postOnly: z.boolean().optional(),
+    /** Limit only (default GTC); IOC and FOK never rest, so never with postOnly. */
+    timeInForce: z.enum(['GTC', 'IOC', 'FOK']).optional(),
     expectMode,
   })
   .superRefine((o, ctx) => {
+    if (o.postOnly === true && o.type !== 'limit') {
+      ctx.addIssue({ code: 'custom', path: ['postOnly'], message: `post-only on a limit order only (this is a ${o.type} order)`, input: o.postOnly });
+    }
+    if (o.timeInForce !== undefined && o.timeInForce !== 'GTC' && o.type !== 'limit') {
+      ctx.addIssue({ code: 'custom', path: ['timeInForce'], message: `IOC or FOK on a limit order only (this is a ${o.type} order)`, input: o.timeInForce });
+    }
+    if (o.postOnly === true && (o.timeInForce === 'IOC' || o.timeInForce === 'FOK')) {
+      ctx.addIssue({ code: 'custom', path: ['timeInForce'], message: 'GTC (or none) with postOnly: a post-only order rests on the book, IOC/FOK never rest', input: o.timeInForce });
+    }
     if ((o.amountBase === undefined) === (o.notionalUsd === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['amountBase'], message: 'exactly one of amountBase or notionalUsd', input: o.amountBase });
     }
@@ -183,6 +197,7 @@ export const RPC_METHODS = {
   'history.list': method(HistoryListInputSchema, HistoryPageViewSchema),
   /** Closes all or `fraction` of a position reduce-only, at market or as a resting limit; through RiskPolicy. */
   'positions.close': method(ClosePositionInputSchema, z.object({ order: OrderViewSchema })),
+  'positions.setTrigger': method(SetPositionTriggerInputSchema, SetPositionTriggerViewSchema),
   'emergency.killSwitch': method(z.strictObject({ active: z.boolean(), reason: z.string().max(200).optional() }), KillSwitchStateViewSchema),
   'emergency.panic': method(
     z.strictObject({
@@ -240,6 +255,9 @@ export const RPC_METHODS = {
    * evidence. Kept in memory, up to 200 per symbol (oldest dropped first); a restart starts afresh.
    */
   'chart.flags': method(ChartFlagsInputSchema, ChartFlagsViewSchema),
+  'drawings.list': method(DrawingsListInputSchema, DrawingsListViewSchema),
+  'drawings.save': method(DrawingsSaveInputSchema, DrawingsSaveViewSchema),
+  'drawings.delete': method(DrawingsDeleteInputSchema, DrawingsDeleteViewSchema),
 } as const;
 
 export type RpcMethods = typeof RPC_METHODS;

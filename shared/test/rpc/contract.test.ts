@@ -17,11 +17,12 @@ describe('RPC contract', () => {
   it('declares every command of the desktop issue', () => {
     const expected = [
       'rankings.query', 'symbol.inspect', 'candles.get', 'signals.list', 'trading.status', 'trading.setAutotrade', 'trading.armLive', 'trading.disarmLive', 'trading.resumeEntries',
-      'orders.place', 'orders.cancel', 'orders.history', 'orders.preview', 'orders.amendTrigger', 'history.list', 'positions.close', 'emergency.killSwitch', 'emergency.panic', 'settings.get',
+      'orders.place', 'orders.cancel', 'orders.history', 'orders.preview', 'orders.amendTrigger', 'history.list', 'positions.close', 'positions.setTrigger', 'emergency.killSwitch', 'emergency.panic', 'settings.get',
       'settings.set', 'profiles.list', 'profiles.apply', 'watchlists.list', 'watchlists.save', 'watchlists.delete',
       'keys.set', 'keys.list', 'keys.delete', 'keys.test', 'health.get', 'alerts.test',
       'backtest.datasets', 'backtest.start', 'backtest.cancel', 'backtest.list', 'backtest.get', 'backtest.bars', 'backtest.report',
       'chart.studies', 'chart.flags',
+      'drawings.list', 'drawings.save', 'drawings.delete',
     ];
     expect([...METHOD_NAMES].sort(), 'method table').toEqual([...expected].sort());
     expect([...EVENT_NAMES].sort(), 'event table').toEqual(['alert', 'backtest.progress', 'fill', 'health', 'order', 'position', 'ranking', 'signal']);

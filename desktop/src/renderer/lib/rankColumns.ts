@@ -3,7 +3,7 @@
  * without them cannot be read or acted on. The chosen set is kept as the list of hidden ids, so a
  * column added in a later version shows up by default instead of staying hidden.
  */
-export const RANK_COLUMN_IDS = ['rank', 'symbol', 'bias', 'score', 'strength', 'last', 'change24h', 'volume', 'spread', 'atr', 'funding', 'manip', 'book', 'flags'] as const;
+export const RANK_COLUMN_IDS = ['rank', 'symbol', 'bias', 'score', 'strength', 'last', 'change24h', 'volume', 'spread', 'atr', 'funding', 'manip', 'book', 'flags', 'venue'] as const;
 export type RankColumnId = (typeof RANK_COLUMN_IDS)[number];
 
 export const LOCKED_COLUMNS: ReadonlySet<RankColumnId> = new Set(['rank', 'symbol']);
@@ -23,6 +23,7 @@ export const RANK_COLUMN_LABELS: Record<RankColumnId, string> = {
   manip: 'Manipulation score',
   book: 'Book provenance',
   flags: 'Flags',
+  venue: 'Venue (exchange)',
 };
 
 const isColumnId = (v: unknown): v is RankColumnId => typeof v === 'string' && (RANK_COLUMN_IDS as readonly string[]).includes(v);

@@ -1,7 +1,7 @@
 import type { RankingRowView } from '@perpscope/shared';
 
 /** Columns the rankings table sorts by (the same keys `rankings.query` accepts). */
-export type RankSortKey = 'rank' | 'score' | 'symbol' | 'change24hPct' | 'quoteVolume24hUsd' | 'spreadBps' | 'atrPct' | 'fundingRate' | 'manipScore';
+export type RankSortKey = 'rank' | 'score' | 'symbol' | 'exchange' | 'change24hPct' | 'quoteVolume24hUsd' | 'spreadBps' | 'atrPct' | 'fundingRate' | 'manipScore';
 export type SortDir = 'asc' | 'desc';
 
 export interface RankFilter {
@@ -44,6 +44,11 @@ export function viewRows(rows: readonly RankingRowView[], filter: RankFilter, so
   const sign = dir === 'asc' ? 1 : -1;
   if (sortKey === 'symbol') {
     out.sort((a, b) => sign * a.symbol.localeCompare(b.symbol));
+    return out;
+  }
+  if (sortKey === 'exchange') {
+    // By venue, then by rank within it; a row without one sorts last either way.
+    out.sort((a, b) => (a.exchange === undefined ? (b.exchange === undefined ? 0 : 1) : b.exchange === undefined ? -1 : sign * a.exchange.localeCompare(b.exchange)) || a.rank - b.rank);
     return out;
   }
   out.sort((a, b) => {

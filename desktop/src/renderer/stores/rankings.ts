@@ -9,7 +9,7 @@ import { viewRows, type RankSortKey, type SortDir } from '../lib/rankingView.js'
 import { parseHiddenColumns, toggleColumn, type RankColumnId } from '../lib/rankColumns.js';
 import { isNullableNumber, isNullableString, isString, loadPref, oneOf, savePref } from '../lib/persist.js';
 
-const SORT_KEYS: readonly RankSortKey[] = ['rank', 'score', 'symbol', 'change24hPct', 'quoteVolume24hUsd', 'spreadBps', 'atrPct', 'fundingRate', 'manipScore'];
+const SORT_KEYS: readonly RankSortKey[] = ['rank', 'score', 'symbol', 'change24hPct', 'quoteVolume24hUsd', 'spreadBps', 'atrPct', 'fundingRate', 'manipScore', 'exchange'];
 
 /** The live rankings snapshot plus the table's sort and filters. */
 export const useRankingsStore = defineStore('rankings', () => {

@@ -142,6 +142,16 @@ export const useTradingStore = defineStore('trading', () => {
     return null;
   }
 
+  /** Sets a position's stop-loss or take-profit: a working one is moved, a missing one placed (through RiskPolicy). */
+  async function setPositionTrigger(symbol: string, kind: 'sl' | 'tp', triggerPrice: number): Promise<RpcError | null> {
+    const res = conn.observe(await api.positions.setTrigger({ symbol, kind, triggerPrice, ...(mode.value ? { expectMode: mode.value } : {}) }));
+    if (!res.ok) return res.error;
+    if (res.value.replaced) rememberOrder(res.value.replaced);
+    rememberOrder(res.value.order);
+    void refresh();
+    return null;
+  }
+
   /** One page of the stored trade history (fills and funding), newest first. */
   async function historyPage(offset: number, limit: number): Promise<Result<HistoryPageView>> {
     return conn.observe(await api.history.list({ offset, limit }));
@@ -198,6 +208,6 @@ export const useTradingStore = defineStore('trading', () => {
 
   return {
     status, loadStatus, error, positions, orders, recentOrders, fills, historyError, mode, killSwitch, account, unrealizedUsd,
-    start, refresh, loadHistory, placeOrder, previewOrder, amendTrigger, historyPage, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic, armLive, disarmLive, resumeEntries,
+    start, refresh, loadHistory, placeOrder, previewOrder, amendTrigger, setPositionTrigger, historyPage, cancelOrder, closePosition, setAutotrade, setKillSwitch, panic, armLive, disarmLive, resumeEntries,
   };
 });

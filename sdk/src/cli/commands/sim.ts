@@ -10,7 +10,7 @@ export interface RunSimOptions {
   data?: string;
   /** Serve the private API with a fresh test key, printed on start (it guards play money only). */
   private?: boolean;
-  /** The wire protocol to serve: `blofin` (default) or `binanceusdm`. */
+  /** The wire protocol to serve: `blofin` (default), `binanceusdm` or `bybit`. */
   dialect?: string;
 }
 
@@ -33,6 +33,7 @@ export async function runSim(opts: RunSimOptions, out: (line: string) => void): 
   });
   out(`listening ${sim.url}`);
   if (dialect === 'blofin') out(`websocket ${sim.wsUrl}/public (public), ${sim.wsUrl}/private (private)`);
+  else if (dialect === 'bybit') out(`dialect bybit: REST ${sim.url}/v5 (category=linear); no websockets`);
   else out(`dialect binanceusdm: REST ${sim.url}/fapi/v1 (v2, v3) and ${sim.url}/futures/data; no websockets`);
   const markets = sim.source.markets();
   if (sim.apiKey && dialect === 'blofin') {

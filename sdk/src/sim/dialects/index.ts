@@ -2,10 +2,12 @@ import type { IpSuspension } from '../penalties.js';
 import type { SimApiKey } from '../types.js';
 import { createBinanceUsdmDialect } from './binanceusdm/index.js';
 import { createBlofinDialect } from './blofin.js';
+import { createBybitDialect } from './bybit/index.js';
 import { SIM_DIALECTS, type SimCore, type SimDialect, type SimDialectName } from './types.js';
 
 export { SIM_DIALECTS, type DialectReply, type DialectRequest, type SimCore, type SimDialect, type SimDialectName } from './types.js';
 export { binanceSign, binanceId } from './binanceusdm/index.js';
+export { bybitSign } from './bybit/index.js';
 
 export interface DialectOptions {
   apiKey: SimApiKey | null;
@@ -23,6 +25,7 @@ export function parseDialect(value: unknown): SimDialectName {
 
 /** The codec for `name` over the shared core. */
 export function createDialect(name: SimDialectName, core: SimCore, opts: DialectOptions): SimDialect {
+  if (name === 'bybit') return createBybitDialect(core, { apiKey: opts.apiKey, rateLimitScale: opts.rateLimitScale, limiterNowMs: opts.limiterNowMs });
   return name === 'binanceusdm'
     ? createBinanceUsdmDialect(core, { apiKey: opts.apiKey, rateLimitScale: opts.rateLimitScale, limiterNowMs: opts.limiterNowMs })
     : createBlofinDialect(core, { rateLimitScale: opts.rateLimitScale, suspension: opts.suspension, limiterNowMs: opts.limiterNowMs });

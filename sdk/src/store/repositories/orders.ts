@@ -238,7 +238,7 @@ export class OrderRepository {
    * exists returns the stored order unchanged with `created: false`.
    */
   recordIntent(intent: OrderIntent): { created: boolean; order: StoredOrder } {
-    this.clearCaches();
+    this.forget(intent);
     return this.recordTx(intent);
   }
 
@@ -248,13 +248,13 @@ export class OrderRepository {
    * An illegal move (out of a final state, for example) throws a StoreError and changes nothing.
    */
   transition(clientOrderId: string, to: OrderState, options: TransitionOptions): StoredOrder {
-    this.clearCaches();
+    this.forgetOrder(clientOrderId);
     return this.transitionTx(clientOrderId, to, options);
   }
 
   /** Counts one client-id lookup; returns the new count. */
   noteLookupAttempt(clientOrderId: string, atMs: number): number {
-    this.clearCaches();
+    this.forgetOrder(clientOrderId);
     this.attemptStmt.run(atMs, clientOrderId);
     return this.require(clientOrderId).lookupAttempts;
   }
@@ -290,7 +290,7 @@ export class OrderRepository {
         ? this.openBySymbolStmt.all(ledger, filter.exchange, filter.symbol).map(toOrder)
         : this.openStmt.all(ledger).map(toOrder).filter((o) => matches(o, filter));
     if (!this.cacheUsable()) return load();
-    const key = `${ledger}\u0000${filter.exchange ?? '*'}\u0000${filter.symbol ?? '*'}`;
+    const key = openKey(ledger, filter);
     let hit = this.openCache.get(key);
     if (!hit) {
       hit = load();
@@ -307,7 +307,7 @@ export class OrderRepository {
   listByTrade(ledger: Ledger, tradeId: string): StoredOrder[] {
     const load = (): StoredOrder[] => this.byTradeStmt.all(ledger, tradeId).map(toOrder);
     if (!this.cacheUsable()) return load();
-    const key = `trade\u0000${ledger}\u0000${tradeId}`;
+    const key = tradeKey(ledger, tradeId);
     let hit = this.openCache.get(key);
     if (!hit) {
       hit = load();
@@ -339,9 +339,38 @@ export class OrderRepository {
     this.byIdCache.clear();
   }
 
+  /**
+   * Drops what a write to `clientOrderId` can change: the entry of the order itself, the open
+   * orders of its symbol and of every wider filter, and its trade's orders. Entries of other
+   * symbols and trades stay: with many symbols holding orders, clearing everything at each write
+   * made every symbol re-read its orders at every bar. An order the ledger does not hold (the
+   * write will fail) clears everything, as does one whose row cannot be read.
+   */
+  private forgetOrder(clientOrderId: string): void {
+    const order = this.byIdCache.get(clientOrderId) ?? (this.db.inTransaction ? undefined : this.get(clientOrderId));
+    if (order) this.forget(order);
+    else this.clearCaches();
+  }
+
+  /** Drops the entries an order of `o`'s ledger, venue, symbol and trade appears in (see `forgetOrder`). */
+  private forget(o: Pick<StoredOrder, 'clientOrderId' | 'ledger' | 'exchange' | 'symbol' | 'tradeId'>): void {
+    this.byIdCache.delete(o.clientOrderId);
+    for (const key of [
+      openKey(o.ledger, {}),
+      openKey(o.ledger, { exchange: o.exchange }),
+      openKey(o.ledger, { symbol: o.symbol }),
+      openKey(o.ledger, { exchange: o.exchange, symbol: o.symbol }),
+    ]) {
+      this.openCache.delete(key);
+    }
+    if (o.tradeId !== null) this.openCache.delete(tradeKey(o.ledger, o.tradeId));
+  }
+
   /** False inside a transaction; drops the caches when another connection has committed since they were filled. */
   private cacheUsable(): boolean {
     if (this.db.inTransaction) return false;
+    // No other connection can reach a private in-memory database, so nobody else commits to it.
+    if (this.db.memory) return true;
     const dataVersion = this.dataVersionStmt.get()!;
     if (dataVersion !== this.cachedDataVersion) {
       this.clearCaches();
@@ -355,6 +384,14 @@ export class OrderRepository {
     if (!r) throw new InternalError(ErrorCode.Internal, `Order ${clientOrderId} is not in the ledger`, { details: { clientOrderId } });
     return toOrder(r);
   }
+}
+
+function openKey(ledger: Ledger, filter: OrderFilter): string {
+  return `${ledger}\u0000${filter.exchange ?? '*'}\u0000${filter.symbol ?? '*'}`;
+}
+
+function tradeKey(ledger: Ledger, tradeId: string): string {
+  return `trade\u0000${ledger}\u0000${tradeId}`;
 }
 
 function matches(o: StoredOrder, filter: OrderFilter): boolean {

@@ -36,7 +36,8 @@ export class ReadCache<V> {
   /** The entry for `key`, loaded by `load` on a miss (and not kept inside a transaction). */
   read(key: string, load: () => V): V {
     if (this.db.inTransaction) return load();
-    const version = this.dataVersion.get()!;
+    // No other connection can reach a private in-memory database: its version never moves.
+    const version = this.db.memory ? 0 : this.dataVersion.get()!;
     if (version !== this.seenDataVersion) {
       this.entries.clear();
       this.seenDataVersion = version;

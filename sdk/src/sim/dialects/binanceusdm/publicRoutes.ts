@@ -75,7 +75,7 @@ export function handleBinancePublic(ctx: SimContext, faults: FaultState, symbols
       return withSymbol(symbols, query, (m) => {
         const limit = intParam(query, 'limit', 500, 1, 1000);
         if (typeof limit !== 'number') return limit;
-        const trades = recentTrades(ctx, m, now, limit);
+        const trades = ctx.recentTrades(m, now, limit);
         if (path.endsWith('aggTrades')) {
           return bnOk(trades.map((t) => ({ a: Number(t.id ?? 0), p: bnPrice(t.price, m), q: bnQty(t.amount, m), f: Number(t.id ?? 0), l: Number(t.id ?? 0), T: t.timestampMs, m: t.side === 'sell' })));
         }
@@ -309,16 +309,6 @@ function openInterestHistory(ctx: SimContext, symbols: SymbolIndex, query: Query
     }
     return bnOk(rows);
   });
-}
-
-function recentTrades(ctx: SimContext, m: SimMarket, now: number, limit: number): ReturnType<SimContext['source']['trades']> {
-  const at = ctx.tradingTime(m, now) + 1;
-  let trades: ReturnType<SimContext['source']['trades']> = [];
-  for (const spanMs of [60_000, 600_000, 3_600_000, 6 * 3_600_000]) {
-    trades = ctx.source.trades(m.symbol, at - spanMs, at);
-    if (trades.length >= limit) break;
-  }
-  return trades.slice(-limit);
 }
 
 /** One record for `symbol`, or every live market's when it is absent (an object vs an array, as Binance answers). */
