@@ -22,6 +22,7 @@ interface JsonSchema {
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
 }
 
 const SMALL = 6;
@@ -35,6 +36,8 @@ export function arbitraryFor(s: JsonSchema): fc.Arbitrary<unknown> {
   if (s.const !== undefined) return fc.constant(s.const);
   if (s.enum) return fc.constantFrom(...s.enum);
   if (s.anyOf) return fc.oneof(...s.anyOf.map(arbitraryFor));
+  // A discriminated union (drawings.save's `drawing`) comes out as oneOf.
+  if (s.oneOf) return fc.oneof(...s.oneOf.map(arbitraryFor));
   if (Array.isArray(s.type)) return fc.oneof(...s.type.map((type) => arbitraryFor({ ...s, type })));
   switch (s.type) {
     case 'boolean':
