@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { runServe, type ServeDeps } from '../../desktop/src/cli/serve.js';
 import { createHostEngine } from '../../desktop/src/host/engineRuntime.js';
-import type { HostSecretStore } from '../../desktop/src/host/ports.js';
 import { writeResult } from '../lib.js';
+import { DEADLINE_MS, noSecrets, simConfig, WebSocket } from './serveRig.js';
 
 // Event-loop scenario (issue #17): RPC round trips over `perpscope serve`'s WebSocket while a
 // 400-symbol sim warms up (backfill) and ranks its whole universe twice, with the engine in its
@@ -17,23 +15,8 @@ import { writeResult } from '../lib.js';
 // (desktop/test/server/eventLoopResponsive.test.ts) holds the worker's rankings.query p95 under
 // 100 ms, this only reports.
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../..');
 const SYMBOLS = 400;
-/** Turns an engine that never ranks into a failure instead of a hang; not a measurement. */
-const DEADLINE_MS = 300_000; // a deadline, not a wait: the bench fails past it
-const CONFIG = { sim: { symbols: SYMBOLS, seed: 17, startTimeMs: Date.UTC(2025, 0, 15, 14, 0, 0) }, universe: { minQuoteVolumeUsd: 0 } };
-
-// `ws` is a dependency of the desktop package (Node 20 has no WebSocket client of its own).
-interface Socket {
-  on(event: 'message', fn: (data: unknown) => void): void;
-  once(event: 'open' | 'error', fn: (e?: unknown) => void): void;
-  send(data: string): void;
-  close(): void;
-}
-const WebSocket = createRequire(join(repoRoot, 'desktop/package.json'))('ws') as new (url: string, options: { headers: Record<string, string> }) => Socket;
-
-const noSecrets: HostSecretStore = { set: () => Promise.resolve(), get: () => Promise.resolve(null), delete: () => Promise.resolve(false), list: () => Promise.resolve([]) };
+const CONFIG = simConfig(SYMBOLS);
 
 interface Figures {
   samples: number;

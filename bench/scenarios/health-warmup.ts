@@ -1,11 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { runServe, type ServeDeps } from '../../desktop/src/cli/serve.js';
-import type { HostSecretStore } from '../../desktop/src/host/ports.js';
 import { writeResult } from '../lib.js';
+import { DEADLINE_MS, noSecrets, simConfig, WebSocket } from './serveRig.js';
 
 // Health-during-warm-up scenario (issue #17): `health.get` round trips over `perpscope serve`'s
 // WebSocket, one after another, from the moment the server listens until a 400-symbol sim has
@@ -13,22 +11,8 @@ import { writeResult } from '../lib.js';
 // is answered by the engine thread itself, so each round trip waits for whatever synchronous
 // work that thread is doing: the p95 is the longest stretch the warm-up holds the thread.
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../..');
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 400);
-/** Turns an engine that never ranks into a failure instead of a hang; not a measurement. */
-const DEADLINE_MS = 300_000; // a deadline, not a wait: the bench fails past it
-const CONFIG = { sim: { symbols: SYMBOLS, seed: 17, startTimeMs: Date.UTC(2025, 0, 15, 14, 0, 0) }, universe: { minQuoteVolumeUsd: 0 } };
-
-interface Socket {
-  on(event: 'message', fn: (data: unknown) => void): void;
-  once(event: 'open' | 'error', fn: (e?: unknown) => void): void;
-  send(data: string): void;
-  close(): void;
-}
-const WebSocket = createRequire(join(repoRoot, 'desktop/package.json'))('ws') as new (url: string, options: { headers: Record<string, string> }) => Socket;
-
-const noSecrets: HostSecretStore = { set: () => Promise.resolve(), get: () => Promise.resolve(null), delete: () => Promise.resolve(false), list: () => Promise.resolve([]) };
+const CONFIG = simConfig(SYMBOLS);
 
 function figures(xs: readonly number[]) {
   const s = [...xs].sort((a, b) => a - b);
