@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { timeframeMs, type Candle, type Timeframe } from '../../shared/src/index.js';
 import { FEATURE_NAMES, type FeatureRow } from '../../sdk/src/features/index.js';
 import { computeMarketContext, type BookTop, type MarketSnapshot, type SnapshotAnalysis } from '../../sdk/src/manipulation/index.js';
-import { SnapshotColumnSlab } from '../../sdk/src/engine/analyzer.js';
 import { CandleRing } from '../../sdk/src/market/candleRing.js';
 import { Ranker, type RankingQueryInput, type RankingResult } from '../../sdk/src/ranking/index.js';
 import { createSignalEngine, IncrementalSignalEvaluator, type ClosedBar, type SignalCycle } from '../../sdk/src/signals/index.js';
@@ -22,12 +21,12 @@ import { median, writeResult } from '../lib.js';
 // - First ranking: snapshots, manipulation radar and ranking from scratch, once.
 // - Tick: every series closes a bar at one timestamp. The bars are pushed into the rings (the market
 //   layer's part), processed incrementally, then every symbol is re-snapshotted from its ring as the
-//   engine's analyzer does (`ring.columns()`, copied into its `SnapshotColumnSlab`, reused from one
-//   cycle to the next), re-scored and ranked. Medians of 21
+//   engine's analyzer does (`buildSnapshots` takes `ring.view()`: the ring's own storage, no copy),
+//   re-scored and ranked. Medians of 21
 //   ticks after 20 warm-up ticks (a live engine runs this on every close; V8 reaches its steady
 //   state after about 20).
 // - RSS: read at the end with no forced GC, holding the engine's rings (capacity 1,000, the market
-//   service's default for 500 bars of history), the snapshots' column slab, the warm evaluator, the
+//   service's default for 500 bars of history), the warm evaluator, the
 //   ranker and the runtime.
 // References measured in the same run: the replay for the warm start, and for the tick a
 // hand-written floor advancing EMA(21) and ATR(14) by one bar on every series.
@@ -167,12 +166,10 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
   });
   const rssAfterDataMb = process.memoryUsage().rss / 2 ** 20;
 
-  /** Column memory of the snapshots, as the analyzer holds it: `begin` once per cycle. */
-  const snapshotColumns = new SnapshotColumnSlab();
   /** Symbol `s`'s snapshot from its ranking-timeframe ring, as the engine's adapter builds it. */
   const snapshotOf = (s: number, nowMs: number, tick: number, book: BookTop): MarketSnapshot => {
     const m = markets[s]!;
-    const candles = snapshotColumns.columns(rankingRings[s]!);
+    const candles = rankingRings[s]!.view();
     const bars = candles.close.length;
     const close = candles.close[bars - 1]!;
     const basis = (unit(s, tick, 7) - 0.5) * 2e-3;
@@ -251,10 +248,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
   let ranking: RankingResult | null = null;
   const books0 = booksAt(-1);
   const firstRanking = {
-    snapshots: cpuMs(() => {
-      snapshotColumns.begin();
-      snapshots = books0.map((book, s) => snapshotOf(s, T0, -1, book));
-    }).cpu,
+    snapshots: cpuMs(() => (snapshots = books0.map((book, s) => snapshotOf(s, T0, -1, book)))).cpu,
     manipulation: cpuMs(() => (analyses = radarWithContext(snapshots))).cpu,
     ranking: cpuMs(() => (ranking = ranker.rank(snapshots, RANKING_QUERY))).cpu,
   };
@@ -295,10 +289,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
         for (let j = 0; j < bars.length; j++) series[j]!.ring.push(bars[j]!.candle);
       }),
       cpuMs(() => (lastCycles = ev.onBarsClosed(bars).cycles)),
-      cpuMs(() => {
-        snapshotColumns.begin();
-        snapshots = books.map((book, s) => snapshotOf(s, closeMs, k, book));
-      }),
+      cpuMs(() => (snapshots = books.map((book, s) => snapshotOf(s, closeMs, k, book)))),
       cpuMs(() => (analyses = radarWithContext(snapshots))),
       cpuMs(() => (ranking = ranker.rank(snapshots, RANKING_QUERY))),
     ];
@@ -361,7 +352,6 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       heapUsedMb: round(memory.heapUsed / 2 ** 20),
       arrayBuffersMb: round(memory.arrayBuffers / 2 ** 20),
       ringsMb: round(ringBytes / 2 ** 20),
-      snapshotColumnsMb: round((snapshotColumns.allocatedSlots * 8) / 2 ** 20),
       forcedGc: false,
       budgetMb: spec.budgets.rssMb,
       ratioToBudget: round(rssMb / spec.budgets.rssMb, 2),

@@ -1,12 +1,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { endSpecServer, startSpecServer, type OwnServer } from './ownServer.js';
+import { endSpecServer, startOwnServer, startSpecServer, stopped, type OwnServer } from './ownServer.js';
 
 /**
  * The chart a trader reads, in the real renderer in Chromium against `perpscope serve --sim`: an
  * RSI pane computed by the host, the last-price line, a horizontal line drawn by hand that survives
- * a reload, and a manipulation flag pinned on its bar with its evidence in words and units.
+ * a reload and a server restart (it is in SQLite), and a manipulation flag pinned on its bar with its
+ * evidence in words and units.
  *
  * The spec runs a server of its own (a fresh home, so the drawings start empty). Every wait is on a
  * state of the page or of the server.
@@ -101,7 +102,7 @@ test('an RSI pane from the host, with values, and the last-price line', async ({
   await expect(again.getByTestId('candle-chart')).toHaveAttribute('data-studies', 'rsi');
 });
 
-test('a horizontal line drawn on the chart survives a reload, and can be deleted', async ({ page }) => {
+test('a horizontal line drawn on the chart survives a reload and a server restart, and can be deleted', async ({ page }) => {
   await openApp(page);
   const symbol = await rankedSymbol(page);
   let drawer = await openChart(page, symbol);
@@ -125,7 +126,21 @@ test('a horizontal line drawn on the chart survives a reload, and can be deleted
   await expect(kept, 'the line is back after a reload').toHaveCount(1);
   await expect(kept).toHaveAttribute('data-price', String(price));
   await expect(drawer.getByTestId('candle-chart')).toHaveAttribute('data-drawings', '1');
-  await kept.getByTestId('drawing-delete').click();
+
+  // A restart on the same home. The page keeps no copy of its own (checked here), so what comes back
+  // after the restart comes from the host's SQLite store.
+  const pageCopies = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('drawings') && (localStorage.getItem(k) ?? '[]') !== '[]'));
+  expect(pageCopies, 'no drawing kept in the page').toEqual([]);
+  await stopped(server.child);
+  server = await startOwnServer(home, token);
+  await openApp(page);
+  await rankedSymbol(page);
+  drawer = await openChart(page, symbol);
+  const restored = drawer.getByTestId('chart-drawing');
+  await expect(restored, 'the line is back after a server restart').toHaveCount(1);
+  await expect(restored).toHaveAttribute('data-price', String(price));
+  await page.screenshot({ path: join(shots, 'chart-drawing-after-restart.png') });
+  await restored.getByTestId('drawing-delete').click();
   await expect(drawer.getByTestId('chart-drawing'), 'deleted').toHaveCount(0);
   await page.reload();
   await expect(page.getByTestId('conn-state')).toHaveText('connected', { timeout: 60_000 });

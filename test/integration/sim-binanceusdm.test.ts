@@ -297,7 +297,7 @@ describe('perpscope sim --dialect and scan --sim --exchange binanceusdm', () => 
     } finally {
       await sim.stop();
     }
-    await expect(runSim({ dialect: 'htx' }, () => undefined)).rejects.toThrow(/dialect.*htx.*blofin, binanceusdm, bybit/s);
+    await expect(runSim({ dialect: 'okx' }, () => undefined)).rejects.toThrow(/dialect.*okx.*blofin, binanceusdm, bybit, htx/s);
   });
 
   it('the CLI passes --dialect through: perpscope sim --dialect binanceusdm', async () => {
@@ -327,6 +327,6 @@ describe('perpscope sim --dialect and scan --sim --exchange binanceusdm', () => 
   });
 
   it('scan --sim --exchange names the exchanges the sim speaks when given another', async () => {
-    await expect(runScan({ sim: true, exchange: 'htx', top: 5, json: true, home: '/nonexistent-perpscope-home' }, captureIo(false))).rejects.toThrow(/blofin, binanceusdm or bybit/);
+    await expect(runScan({ sim: true, exchange: 'okx', top: 5, json: true, home: '/nonexistent-perpscope-home' }, captureIo(false))).rejects.toThrow(/blofin, binanceusdm, bybit or htx/);
   });
 });

@@ -132,7 +132,7 @@ export const HELP_TABLE: Readonly<Record<string, HelpEntry>> = {
           ],
           [
             "--dialect <name>",
-            "wire protocol: blofin (default), binanceusdm (Binance USD-M fapi REST) or bybit (Bybit v5 linear REST)"
+            "wire protocol: blofin (default), binanceusdm (Binance USD-M fapi REST), bybit (Bybit v5 linear REST) or htx (HTX linear-swap REST)"
           ],
           [
             "-h, --help",

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import type { Result } from '@perpscope/shared';
+import { RPC_METHODS, type HealthView, type Result } from '@perpscope/shared';
 import type { PerpscopeConfig } from '@perpscope/sdk/config';
 import { silentLogger, type Logger } from '@perpscope/sdk/core';
 import type { RunningWebhookGateway } from '../gateway/startWebhookGateway.js';
@@ -57,31 +57,48 @@ export interface ServeHandle {
  * A Host that answers for an engine still being built: calls wait for it (and answer with the
  * build's error if it fails), listeners are attached to it once it exists. This lets the server
  * listen, and the browser load the UI, while the engine thread is still loading its modules.
+ * `health.get` alone is answered at once during the build, with the engine `starting`: it is what
+ * a UI or a probe asks to learn whether the engine is up, and waiting for the build (seconds on a
+ * cold start) would tell it nothing. `nowMs` stamps that answer.
  */
-export function deferredHost(building: Promise<EngineHost>): Host & { detach(): void } {
+export function deferredHost(building: Promise<EngineHost>, nowMs: () => number = Date.now): Host & { detach(): void } {
   /** Each listener with its unsubscribe from the engine's host, once that exists. */
   const listeners = new Map<(event: HostEvent) => void, (() => void) | null>();
   let ready: Host | null = null;
+  let settled = false;
   let detached = false;
   const failed = (e: unknown): Result<never> => ({ ok: false, error: toRpcError(e) });
+  /** The answer to a well-formed `health.get` while the build runs; null: ask the engine. */
+  const startingHealth = (method: unknown, params: unknown): Result<HealthView> | null => {
+    if (settled || method !== 'health.get' || !RPC_METHODS['health.get'].input.safeParse(params ?? {}).success) return null;
+    return { ok: true, value: { asOfMs: nowMs(), engine: 'starting', exchanges: [], symbolsTracked: 0, symbolsStale: 0 } };
+  };
   building.then(
     (engine) => {
+      settled = true;
       if (detached) return;
       ready = engine.host;
       // Each listener subscribes on its own, so the engine host's handling of a throwing one applies.
       for (const listener of listeners.keys()) listeners.set(listener, engine.host.onEvent(listener));
     },
     // The caller awaits the same promise and reports the failure; nothing is left to attach.
-    () => undefined,
+    () => {
+      settled = true;
+    },
   );
   const detachAll = () => {
     for (const off of listeners.values()) off?.();
     listeners.clear();
   };
   return {
-    handle: (method, params) => building.then((engine) => engine.host.handle(method, params), failed),
-    call: ((method: Parameters<Host['call']>[0], ...args: unknown[]) =>
-      building.then((engine) => (engine.host.call as (m: unknown, ...a: unknown[]) => Promise<Result<unknown>>)(method, ...args), failed)) as Host['call'],
+    handle: (method, params) => {
+      const starting = startingHealth(method, params);
+      return starting ? Promise.resolve(starting) : building.then((engine) => engine.host.handle(method, params), failed);
+    },
+    call: ((method: Parameters<Host['call']>[0], ...args: unknown[]) => {
+      const starting = startingHealth(method, args[0]);
+      return starting ? Promise.resolve(starting) : building.then((engine) => (engine.host.call as (m: unknown, ...a: unknown[]) => Promise<Result<unknown>>)(method, ...args), failed);
+    }) as Host['call'],
     onEvent(listener) {
       listeners.set(listener, ready && !detached ? ready.onEvent(listener) : null);
       return () => {

@@ -101,6 +101,7 @@ export function toAlertInput(e: HostEvent): AlertInput | null {
     case 'health':
       return { type: 'heard' };
     case 'backtest.progress':
+    case 'warmup.progress':
       return null;
   }
 }

@@ -213,6 +213,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
         const offSignal = engine.on('signal', (s) => listener({ event: 'signal', data: toSignalView(s) }));
         const offTrading = trading?.subscribe(listener);
         const offBacktest = backtest.subscribe((data) => listener({ event: 'backtest.progress', data }));
+        const offWarmUp = engine.on('warmup', (p) => listener({ event: 'warmup.progress', data: { ...p, timeframes: [...p.timeframes] } }));
         pushed.add(listener);
         return () => {
           offMarket();
@@ -220,6 +221,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
           offSignal();
           offTrading?.();
           offBacktest();
+          offWarmUp();
           pushed.delete(listener);
         };
       },

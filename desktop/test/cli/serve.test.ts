@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '@perpscope/sdk';
+import { HealthViewSchema } from '@perpscope/shared';
 import { deferredHost, runServe } from '../../src/cli/serve.js';
 import { lazySecretStore } from '../../src/cli/serveCommand.js';
 import type { EngineHost } from '../../src/host/engineHost.js';
@@ -105,11 +106,36 @@ describe('deferredHost (the server listens before the engine is built)', () => {
     expect(events, 'nothing after detach').toEqual(['health']);
   });
 
+  it('answers health.get at once during the build with the engine starting; other calls still wait for the engine', async () => {
+    const build = pending<EngineHost>();
+    const host = deferredHost(build.promise, () => 1_700_000_000_000);
+    let rankingsAnswered = false;
+    const rankings = host.handle('rankings.query', {}).then((r) => ((rankingsAnswered = true), r));
+    // The build never ends before these resolve: waiting for it would hang them.
+    const viaHandle = await host.handle('health.get', {});
+    const viaCall = await host.call('health.get');
+    for (const r of [viaHandle, viaCall]) {
+      expect(r.ok).toBe(true);
+      const view = HealthViewSchema.parse(r.ok ? r.value : null);
+      expect(view).toEqual({ asOfMs: 1_700_000_000_000, engine: 'starting', exchanges: [], symbolsTracked: 0, symbolsStale: 0 });
+    }
+    const badParams = host.handle('health.get', { verbose: true });
+    expect(rankingsAnswered, 'a call other than health.get is still waiting').toBe(false);
+    const calls: string[] = [];
+    build.resolve(fakeEngineHost(calls));
+    await expect(rankings).resolves.toEqual({ ok: true, value: 'answer to rankings.query' });
+    await expect(badParams, 'ill-formed params go to the engine, which refuses them').resolves.toEqual({ ok: true, value: 'answer to health.get' });
+    await expect(host.handle('health.get', {}), 'once built, the engine answers health.get').resolves.toEqual({ ok: true, value: 'answer to health.get' });
+    expect(calls).toEqual(['rankings.query', 'health.get', 'health.get']);
+  });
+
   it('answers every call with the build error when the engine cannot be built', async () => {
     const host = deferredHost(Promise.reject(Object.assign(new Error('home is locked by perpscope run'), { code: 'HOME_LOCKED' })));
     const r = await host.handle('rankings.query', {});
     expect(r.ok).toBe(false);
     expect(r.ok ? '' : r.error.message).toContain('home is locked');
+    const health = await host.handle('health.get', {});
+    expect(health.ok ? '' : health.error.message, 'health.get too, once the build has failed').toContain('home is locked');
   });
 });
 

@@ -10,6 +10,7 @@ import { syntheticBook, type DepthModel } from './fillModel.js';
 /** Settlements and OI points handed to the radar per read: 30 days of 8h funding, ~83 days of 4h OI. */
 const FUNDING_POINTS = 90;
 const OI_POINTS = 500;
+const DAY_MS = 86_400_000;
 
 export interface BacktestSourceOptions {
   clock: Clock;
@@ -98,8 +99,33 @@ export class BacktestMarketData implements MarketDataSource, RecordedDerivatives
     return this.replay.loadMarkets();
   }
 
+  /**
+   * The replay's tickers (`ReplayMarketData.fetchTickers`: last close, and the 24h window of
+   * closed bars), summed in the same order so every figure is the same number, without copying
+   * the window and mapping it three times: the universe asks at every bar step.
+   */
   fetchTickers(): Promise<Map<string, Ticker>> {
-    return this.replay.fetchTickers();
+    const nowMs = this.o.clock.nowMs();
+    const out = new Map<string, Ticker>();
+    for (const [symbol, series] of this.o.candles) {
+      const closedEnd = lowerBound(series, nowMs - this.tfMs + 1);
+      const dayStart = lowerBound(series, nowMs - DAY_MS);
+      const last = series[closedEnd - 1];
+      if (!last || dayStart >= closedEnd) continue;
+      let high24h = Number.NEGATIVE_INFINITY;
+      let low24h = Number.POSITIVE_INFINITY;
+      let baseVolume24h = 0;
+      let quoteVolume24h = 0;
+      for (let i = dayStart; i < closedEnd; i++) {
+        const c = series[i]!;
+        high24h = Math.max(high24h, c.high);
+        low24h = Math.min(low24h, c.low);
+        baseVolume24h += c.volume;
+        quoteVolume24h += c.volume * c.close;
+      }
+      out.set(symbol, { symbol, timestampMs: nowMs, last: last.close, open24h: series[dayStart]!.open, high24h, low24h, baseVolume24h, quoteVolume24h });
+    }
+    return Promise.resolve(out);
   }
 
   fetchCandles(symbol: string, timeframe: Timeframe, options: FetchCandlesOptions): Promise<Candle[]> {

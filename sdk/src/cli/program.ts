@@ -43,7 +43,7 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
     .option('--seed <n>', 'generator seed', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--data <dir>', 'replay a recorded data directory instead of generating')
     .option('--private', 'serve the private API with a fresh test key, printed on start')
-    .option('--dialect <name>', 'wire protocol: blofin (default), binanceusdm (Binance USD-M fapi REST) or bybit (Bybit v5 linear REST)')
+    .option('--dialect <name>', 'wire protocol: blofin (default), binanceusdm (Binance USD-M fapi REST), bybit (Bybit v5 linear REST) or htx (HTX linear-swap REST)')
     .action(async (opts: { port: number; symbols: number; seed: number; data?: string; private?: boolean; dialect?: string }) => {
       const { runSim } = await import('./commands/sim.js');
       const sim = await runSim(opts, io.out);

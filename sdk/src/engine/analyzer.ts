@@ -2,7 +2,6 @@ import { timeframeMs, type Timeframe } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { CandleRing, RingColumns } from '../market/candleRing.js';
 import type { BarEvent, MarketDataService } from '../market/index.js';
 import { Ranker, type RankingOrientationFile, type RankingQueryInput, type RankingResult } from '../ranking/index.js';
 import {
@@ -17,7 +16,7 @@ import {
   type SignalCycle,
   type SignalEngineConfigInput,
 } from '../signals/index.js';
-import { buildSnapshots, orderFlowInput, type BookProvenance, type SnapshotMarket } from './marketSnapshots.js';
+import { buildSnapshots, orderFlowInput, type BookProvenance } from './marketSnapshots.js';
 import type { RestoredSignalState, SignalStatePort } from './signalState.js';
 
 export interface AnalyzerOptions {
@@ -41,68 +40,6 @@ export interface AnalyzerOptions {
   onReliability?: (findings: ReliabilityFinding[]) => void;
 }
 
-/**
- * Column memory for one ranking cycle's snapshots, reused from cycle to cycle. A snapshot copies its
- * series out of the ring (`ring.columns()`, 48 bytes a bar); a fresh copy per symbol per cycle is
- * about 50 MB of array buffers a cycle at 2,000 symbols x 540 bars, which left V8 a full
- * mark-compact every cycle or two. Each of those costs in proportion to the heap, which also grows
- * with the universe, so the per-symbol cost of a cycle grew with the number of symbols. Here every
- * copy of a cycle goes into one slab, sized after what the previous cycle needed (a cycle that
- * outgrows it gets fresh copies for the rest, as before, and the next cycle a larger slab).
- * A snapshot's columns stay valid until the next `begin`: nothing a ranking returns holds them.
- */
-export class SnapshotColumnSlab {
-  private slab = new Float64Array(0);
-  private used = 0;
-  /** Slots the cycle asked for, including those that did not fit. */
-  private wanted = 0;
-
-  /** Starts a cycle: the previous cycle's columns are overwritten from here on. */
-  begin(): void {
-    const have = this.slab.length;
-    // An eighth of slack so a few new bars or listings do not spill the next cycle; shrinks when the universe halves.
-    if (this.wanted > have || this.wanted < have >> 1) this.slab = new Float64Array(this.wanted + (this.wanted >> 3));
-    this.used = 0;
-    this.wanted = 0;
-  }
-
-  /** Slots (8 bytes each) held across cycles. */
-  get allocatedSlots(): number {
-    return this.slab.length;
-  }
-
-  /** The ring's bars as columns, oldest first: the values and lengths `ring.columns()` gives, in the slab when they fit. */
-  columns(ring: CandleRing): RingColumns {
-    const n = ring.length;
-    this.wanted += 6 * n;
-    if (this.used + 6 * n > this.slab.length) return ring.columns();
-    const at = this.used;
-    this.used += 6 * n;
-    const slab = this.slab;
-    const column = (k: number) => slab.subarray(at + k * n, at + (k + 1) * n);
-    const out: RingColumns = { openTimeMs: column(0), open: column(1), high: column(2), low: column(3), close: column(4), volume: column(5) };
-    ring.copyColumns(n, out);
-    return out;
-  }
-
-  /** `market` as `buildSnapshots` reads it, with each ring's full `columns()` copied into this slab. */
-  lend(market: SnapshotMarket): SnapshotMarket {
-    return {
-      markets: () => market.markets(),
-      universe: () => market.universe(),
-      candles: (symbol, timeframe, count) => market.candles(symbol, timeframe, count),
-      orderFlow: (symbol) => market.orderFlow(symbol),
-      derivativesHistory: (symbol) => market.derivativesHistory(symbol),
-      ring: (symbol, timeframe) => {
-        const ring = market.ring?.(symbol, timeframe);
-        if (!ring) return undefined;
-        // The ring itself for every other read (its prototype), with only the full-length copy redirected.
-        return Object.create(ring, { columns: { value: (count?: number) => (count === undefined ? this.columns(ring) : ring.columns(count)) } });
-      },
-    };
-  }
-}
-
 /** Bounded history of recent signals for `signals.list` and the scan table. */
 const RECENT_SIGNALS = 500;
 
@@ -115,8 +52,6 @@ export class Analyzer {
   readonly ranker: Ranker;
   private readonly evaluator: IncrementalSignalEvaluator;
   private readonly seeded = new Set<string>();
-  /** Where each ranking's snapshot columns are copied (see `SnapshotColumnSlab`). */
-  private readonly snapshotColumns = new SnapshotColumnSlab();
   private pending: ClosedBar[] = [];
   private flushScheduled = false;
   /**
@@ -297,9 +232,8 @@ export class Analyzer {
   /** Ranks the current universe under `query` (the engine's profile unless the query names one). */
   rank(query: RankingQueryInput = {}): RankingResult {
     const books = this.options.bookProvenance;
-    this.snapshotColumns.begin();
-    const market = this.snapshotColumns.lend(this.options.market);
-    const snapshots = buildSnapshots(market, this.options.rankingTimeframe, this.options.clock.nowMs(), books ? { books } : {});
+    // The snapshots' columns are views of the rings (see `buildSnapshots`): this ranking reads them synchronously and keeps none.
+    const snapshots = buildSnapshots(this.options.market, this.options.rankingTimeframe, this.options.clock.nowMs(), books ? { books } : {});
     return this.ranker.rank(snapshots, { profile: this.profile, ...query });
   }
 

@@ -21,7 +21,7 @@ import {
 } from '../market/index.js';
 import type { SimExchange } from '../sim/index.js';
 import type { SimDialectName } from '../sim/dialects/types.js';
-import type { EngineAlert, EngineEventMap } from './engineEvents.js';
+import type { EngineAlert, EngineEventMap, WarmUpProgress } from './engineEvents.js';
 import { ManipulationWatch } from './manipulationWatch.js';
 import { Analyzer } from './analyzer.js';
 import { simBookProvenance, type BookProvenance } from './marketSnapshots.js';
@@ -100,20 +100,27 @@ export interface EngineDeps {
   books?: BookProvenance;
   /**
    * How the warm start seeds the analyzer: `batchSymbols` universe symbols (every timeframe) at a
-   * time, yielding to the event loop between batches so RPCs, timers and sockets of the same
-   * thread get turns (default 20). `onBatch` is told after each batch.
+   * time as their backfill lands, yielding to the event loop between batches so RPCs, timers and
+   * sockets of the same thread get turns (default 20). `onBatch` is told after each batch (the
+   * `warmup` event carries the same, plus a last one with `done`).
    */
   warmUp?: { batchSymbols?: number; onBatch?: (progress: WarmUpProgress) => void };
 }
 
-/** Symbols of the universe the warm start has seeded so far. */
-export interface WarmUpProgress {
-  seeded: number;
-  total: number;
-}
+export type { WarmUpProgress } from './engineEvents.js';
 
 /** Symbols seeded per turn of the event loop in a warm start. */
 const WARM_UP_BATCH_SYMBOLS = 20;
+
+/**
+ * The wall time left at the pace so far: the streams still to fetch at the rate fetched streams
+ * arrived (backfill is most of a warm start; seeding runs as streams arrive).
+ */
+export function warmUpEtaMs(elapsedMs: number, backfilled: number, streams: number): number | null {
+  if (streams === 0 || backfilled >= streams) return 0;
+  if (backfilled === 0) return null;
+  return Math.round((elapsedMs * (streams - backfilled)) / backfilled);
+}
 
 /**
  * The market as the analyzer sees it. During the warm start its universe holds only the symbols
@@ -260,6 +267,10 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
   const manipulationWatch = new ManipulationWatch(config.alerts.manipScore);
   let resolved: ResolvedSource | undefined;
   let starting: Promise<void> | undefined;
+  /** Publishes a ranking (and the manipulation alerts it raises); set once the market is built. */
+  let onRanking: (ranking: RankingResult) => void = () => undefined;
+  /** The last ranking over part of the universe, published during the warm start. */
+  let warmRanking: RankingResult | null = null;
 
   const requireMarket = (): MarketDataService => {
     if (!market) throw new Error('engine not started: call start() first');
@@ -286,6 +297,12 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     });
     const md = market;
     const staged = stagedMarket(md);
+    onRanking = (ranking) => {
+      emitter.emit('ranking', ranking);
+      const watchedNow = new Set<string>();
+      for (const source of watchSources) for (const symbol of source()) watchedNow.add(symbol);
+      for (const alert of manipulationWatch.evaluate(ranking.rows, watchedNow, marketClock.nowMs(), ranking.marketStress)) emitter.emit('alert', alert);
+    };
     analyzer = new Analyzer({
       market: staged.view,
       clock: marketClock,
@@ -300,12 +317,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       onSignals: (cycle) => {
         for (const signal of cycle.signals) emitter.emit('signal', signal);
       },
-      onRanking: (ranking) => {
-        emitter.emit('ranking', ranking);
-        const watchedNow = new Set<string>();
-        for (const source of watchSources) for (const symbol of source()) watchedNow.add(symbol);
-        for (const alert of manipulationWatch.evaluate(ranking.rows, watchedNow, marketClock.nowMs(), ranking.marketStress)) emitter.emit('alert', alert);
-      },
+      onRanking,
       onReliability: (findings) => {
         for (const f of findings) emitter.emit('alert', reliabilityAlert(marketClock.nowMs(), f));
       },
@@ -322,22 +334,115 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     });
     market.on('health', (e) => emitter.emit('health', e));
     market.on('backfill', (e) => emitter.emit('progress', e));
-    await market.start();
-    // Seeding every series of a large universe takes long enough to starve the thread's other
-    // work (RPC answers, sockets), so it goes a batch per turn of the event loop.
-    const members = market.universe().map((m) => m.symbol);
-    // Bars that close meanwhile are held (no cycle, no ranking over part of the universe) and
-    // folded into the first evaluation.
+    await warmUp(md, analysis, staged);
+  }
+
+  /**
+   * The warm start: backfills the universe and seeds the analyzer a batch of symbols at a time as
+   * their history lands, yielding to the event loop between batches so the thread's RPCs, timers
+   * and sockets get turns. The admitted symbols are ranked after the first batch and whenever
+   * their number has doubled since the last ranking (a ranking costs in proportion to the symbols
+   * ranked, so the warm-up's rankings together cost under two full ones), then once over
+   * the whole universe. Bars that close meanwhile are held (no signal cycle over part of the
+   * universe) and folded into the first full evaluation.
+   */
+  async function warmUp(md: MarketDataService, analysis: Analyzer, staged: ReturnType<typeof stagedMarket>): Promise<void> {
     const batch = Math.max(1, deps.warmUp?.batchSymbols ?? WARM_UP_BATCH_SYMBOLS);
+    const timeframes = config.timeframes;
+    /** When the backfill began (the universe known): the pace of the ETA leaves out loading markets and tickers. */
+    let startedMs: number | null = null;
+    const offUniverse = md.on('universe', () => (startedMs ??= clock.nowMs()));
+    /** Streams whose backfill ended, per symbol; a symbol with all its timeframes is ready to seed. */
+    const landed = new Map<string, number>();
+    const ready: string[] = [];
+    let backfilled = 0;
+    let streams = 0;
+    let fetched = false;
+    let wake: (() => void) | null = null;
+    const offBackfill = md.on('backfill', (e) => {
+      backfilled = e.done;
+      streams = e.total;
+      if (e.symbol === undefined) return;
+      const n = (landed.get(e.symbol) ?? 0) + 1;
+      landed.set(e.symbol, n);
+      if (n === timeframes.length) ready.push(e.symbol);
+      if (ready.length >= batch) wake?.();
+    });
+    let seeded = 0;
+    let total = 0;
+    let rankedAt = 0;
+    const progress = (done: boolean, failed = false) => {
+      const p: WarmUpProgress = {
+        seeded, total, backfilled, streams, timeframes, etaMs: done ? 0 : startedMs === null ? null : warmUpEtaMs(clock.nowMs() - startedMs, backfilled, streams), done,
+        ...(failed ? { failed } : {}),
+      };
+      if (!done) deps.warmUp?.onBatch?.(p);
+      emitter.emit('warmup', p);
+    };
+    let finished = false;
     analysis.beginWarmUp();
-    for (let i = 0; i < members.length; i += batch) {
-      staged.admit(members.slice(i, i + batch));
+    const seedBatch = (symbols: readonly string[]) => {
+      staged.admit(symbols);
       analysis.syncUniverse();
-      deps.warmUp?.onBatch?.({ seeded: Math.min(i + batch, members.length), total: members.length });
-      await yieldToEventLoop();
+      seeded += symbols.length;
+      if (seeded > 0 && seeded >= 2 * rankedAt) {
+        rankedAt = seeded;
+        publishRanking(analysis);
+      }
+      progress(false);
+    };
+    try {
+      const backfill = md.start().finally(() => {
+        fetched = true;
+        wake?.();
+      });
+      // Awaited below; this only keeps a failure from counting as unhandled while a batch is seeded.
+      backfill.catch(() => undefined);
+      total = md.universe().length;
+      while (!fetched) {
+        if (ready.length < batch) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+          continue;
+        }
+        total = md.universe().length;
+        seedBatch(ready.splice(0, batch));
+        await yieldToEventLoop();
+      }
+      await backfill;
+      // The universe as fetched: symbols whose backfill failed on a timeframe are seeded on the rest.
+      const admitted = new Set<string>();
+      for (const s of staged.view.universe()) admitted.add(s.symbol);
+      const rest = md.universe().map((m) => m.symbol).filter((s) => !admitted.has(s));
+      total = md.universe().length;
+      for (let i = 0; i < rest.length; i += batch) {
+        seedBatch(rest.slice(i, i + batch));
+        await yieldToEventLoop();
+      }
+      staged.admitAll();
+      analysis.finishWarmUp();
+      seeded = total;
+      finished = true;
+    } finally {
+      offBackfill();
+      offUniverse();
+      // Always a last event: a page waiting on `done` must not show a warm-up forever when it fails.
+      progress(true, !finished);
     }
-    staged.admitAll();
-    analysis.finishWarmUp();
+  }
+
+  /** Publishes a ranking of the symbols seeded so far, during the warm start (the analyzer ranks on its own after it). */
+  function publishRanking(analysis: Analyzer): void {
+    const startedMs = performance.now();
+    try {
+      const result: RankingResult = { ...analysis.rank({ top: 1000 }), computeMs: performance.now() - startedMs };
+      warmRanking = result;
+      // The ranking event only: alerts are judged on the whole market (the market-wide stress check
+      // needs just 10 symbols, so a 20-symbol batch could raise it), from the first full ranking on.
+      emitter.emit('ranking', result);
+    } catch (err) {
+      logger.error({ err: describeError(err) }, 'warm-up ranking failed');
+    }
   }
 
   const requireAnalyzer = (): Analyzer => {
@@ -374,7 +479,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       await Promise.all(list.map((s) => md.refreshOrderFlow(s)));
     },
     rank: (query) => requireAnalyzer().rank(query),
-    latestRanking: () => analyzer?.latestRanking() ?? null,
+    latestRanking: () => analyzer?.latestRanking() ?? warmRanking,
     signals: () => analyzer?.recentSignals() ?? [],
     setProfile: (profile) => requireAnalyzer().setProfile(profile),
     analyzer: () => analyzer,

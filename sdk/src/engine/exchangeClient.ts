@@ -44,7 +44,8 @@ export function simDialectFor(exchangeId: string | undefined): SimDialectName {
   if (exchangeId === undefined || exchangeId === 'blofin' || exchangeId === 'sim') return 'blofin';
   if (exchangeId === 'binanceusdm') return 'binanceusdm';
   if (exchangeId === 'bybit') return 'bybit';
-  throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: 'with --sim, an exchange SimExchange speaks: blofin, binanceusdm or bybit' }]);
+  if (exchangeId === 'htx') return 'htx';
+  throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: 'with --sim, an exchange SimExchange speaks: blofin, binanceusdm, bybit or htx' }]);
 }
 
 /**
@@ -53,7 +54,11 @@ export function simDialectFor(exchangeId: string | undefined): SimDialectName {
  * endpoints only), and that exchange's documented request limits scaled as the sim's allowances.
  */
 export async function createSimClient(sim: SimExchange, options: { timeoutMs: number; rateLimitScale: number }): Promise<{ exchange: Exchange; limits: ExchangeLimits }> {
-  const { createBinanceUsdmClient, createBlofinClient, createBybitClient } = await import('../sim/client.js');
+  const { createBinanceUsdmClient, createBlofinClient, createBybitClient, createHtxClient } = await import('../sim/client.js');
+  if (sim.dialect === 'htx') {
+    const exchange = createHtxClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '' }) as unknown as Exchange;
+    return { exchange, limits: scaleLimits(limitsForExchange(exchange), options.rateLimitScale) };
+  }
   if (sim.dialect === 'bybit') {
     const exchange = createBybitClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '' }) as unknown as Exchange;
     return { exchange, limits: scaleLimits(limitsForExchange(exchange), options.rateLimitScale) };

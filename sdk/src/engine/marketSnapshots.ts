@@ -63,10 +63,15 @@ export function simBookProvenance(dataDir: string | undefined): BookProvenance {
 /** What `buildSnapshots` reads from the market-data service. */
 export type SnapshotMarket = Pick<MarketDataService, 'markets' | 'universe' | 'candles' | 'orderFlow' | 'derivativesHistory'> & Partial<Pick<MarketDataService, 'ring'>>;
 
-/** The confirmed bars of a series as columns: straight from the ring when the market has one (no candle objects), else from its candles. */
+/**
+ * The confirmed bars of a series as columns: a view of the ring's own storage when the market has
+ * one (no copy, no candle objects), else columns built from its candles. A view stays valid until
+ * the ring's next bar, so snapshots are for a synchronous reader: one ranking, returning nothing
+ * that holds their columns.
+ */
 function seriesColumns(market: SnapshotMarket, symbol: string, timeframe: Timeframe): CandleArrays & { close: Float64Array; openTimeMs: Float64Array } {
   const ring = market.ring?.(symbol, timeframe);
-  return ring ? ring.columns() : candleArrays(market.candles(symbol, timeframe));
+  return ring ? ring.view() : candleArrays(market.candles(symbol, timeframe));
 }
 
 export interface SnapshotOptions {
@@ -100,7 +105,8 @@ function addDerivatives(snapshot: MarketSnapshot, history: DerivativesHistory | 
 /**
  * One ranking/radar snapshot per universe symbol on `timeframe`, read from the market-data
  * service. Nothing after `nowMs` is read: candles are confirmed bars only. Books follow
- * `options.books` (see `BookProvenance`).
+ * `options.books` (see `BookProvenance`). The candle columns are views of the market's rings
+ * where it has them (see `seriesColumns`): read them before the next bar arrives, never write them.
  */
 export function buildSnapshots(market: SnapshotMarket, timeframe: Timeframe, nowMs: number, options: SnapshotOptions = {}): MarketSnapshot[] {
   const books = options.books ?? 'exchange';

@@ -18,10 +18,11 @@ export const SIM_TEST_API_KEY = { apiKey: 'perpscope-sim-key', secret: 'perpscop
  * test key. The class decides the order gateway (see createOrderGateway).
  */
 export async function simTradingClient(sim: SimExchange, timeoutMs: number, secret?: ExchangeSecret): Promise<Exchange> {
-  const { createBinanceUsdmClient, createBlofinClient, createBybitClient } = await import('../sim/index.js');
+  const { createBinanceUsdmClient, createBlofinClient, createBybitClient, createHtxClient } = await import('../sim/index.js');
   const credentials = secret ? { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) } : {};
   const options = { ...credentials, timeout: timeoutMs, enableRateLimit: true };
   if (sim.dialect === 'bybit') return createBybitClient(sim, options) as unknown as Exchange;
+  if (sim.dialect === 'htx') return createHtxClient(sim, options) as unknown as Exchange;
   return (sim.dialect === 'binanceusdm' ? createBinanceUsdmClient(sim, options) : createBlofinClient(sim, options)) as unknown as Exchange;
 }
 

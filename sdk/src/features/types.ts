@@ -106,49 +106,97 @@ export interface OrderFlowColumns {
 }
 
 /**
- * A fresh row with every feature `NaN`. Written as one literal so every row shares one hidden class
- * (rows built key by key fall back to slow dictionary properties).
+ * The storage of a feature row: a class whose constructor assigns every field, so every row shares
+ * one hidden class with the fields in place. A row is made for every closed bar of every series
+ * (8,000 a cycle for 2,000 symbols x 4 timeframes); in a CPU profile of that cycle, building the
+ * same row as one 38-field object literal was the largest single item, and V8 builds it faster
+ * through a constructor. `declare` keeps the fields out of the emitted class body, where they would
+ * first be defined as `undefined` and lose their number representation.
  */
+class BlankFeatureRow implements FeatureRow {
+  declare openTimeMs: number;
+  declare open: number;
+  declare high: number;
+  declare low: number;
+  declare close: number;
+  declare volume: number;
+  declare emaFast: number;
+  declare emaSlow: number;
+  declare emaSlope: number;
+  declare atr: number;
+  declare atrPct: number;
+  declare adx: number;
+  declare plusDi: number;
+  declare minusDi: number;
+  declare rsi: number;
+  declare supertrend: number;
+  declare supertrendDir: number;
+  declare donchianUpper: number;
+  declare donchianLower: number;
+  declare donchianUpperPrev: number;
+  declare donchianLowerPrev: number;
+  declare ret1: number;
+  declare ret5: number;
+  declare ret20: number;
+  declare volumeBurst: number;
+  declare volumeZ: number;
+  declare velocity: number;
+  declare realizedVolShort: number;
+  declare realizedVolLong: number;
+  declare volRatio: number;
+  declare wickRatio: number;
+  declare upperWickRatio: number;
+  declare lowerWickRatio: number;
+  declare flowImbalance: number;
+  declare depthToVolume: number;
+  declare fundingRate: number;
+  declare fundingDelta: number;
+  declare oiDelta: number;
+
+  constructor() {
+    const nan = Number.NaN;
+    this.openTimeMs = nan;
+    this.open = nan;
+    this.high = nan;
+    this.low = nan;
+    this.close = nan;
+    this.volume = nan;
+    this.emaFast = nan;
+    this.emaSlow = nan;
+    this.emaSlope = nan;
+    this.atr = nan;
+    this.atrPct = nan;
+    this.adx = nan;
+    this.plusDi = nan;
+    this.minusDi = nan;
+    this.rsi = nan;
+    this.supertrend = nan;
+    this.supertrendDir = nan;
+    this.donchianUpper = nan;
+    this.donchianLower = nan;
+    this.donchianUpperPrev = nan;
+    this.donchianLowerPrev = nan;
+    this.ret1 = nan;
+    this.ret5 = nan;
+    this.ret20 = nan;
+    this.volumeBurst = nan;
+    this.volumeZ = nan;
+    this.velocity = nan;
+    this.realizedVolShort = nan;
+    this.realizedVolLong = nan;
+    this.volRatio = nan;
+    this.wickRatio = nan;
+    this.upperWickRatio = nan;
+    this.lowerWickRatio = nan;
+    this.flowImbalance = nan;
+    this.depthToVolume = nan;
+    this.fundingRate = nan;
+    this.fundingDelta = nan;
+    this.oiDelta = nan;
+  }
+}
+
+/** A fresh row with every feature `NaN` (a plain data object: read and write it like any record). */
 export function emptyFeatureRow(): FeatureRow {
-  const nan = Number.NaN;
-  return {
-    openTimeMs: nan,
-    open: nan,
-    high: nan,
-    low: nan,
-    close: nan,
-    volume: nan,
-    emaFast: nan,
-    emaSlow: nan,
-    emaSlope: nan,
-    atr: nan,
-    atrPct: nan,
-    adx: nan,
-    plusDi: nan,
-    minusDi: nan,
-    rsi: nan,
-    supertrend: nan,
-    supertrendDir: nan,
-    donchianUpper: nan,
-    donchianLower: nan,
-    donchianUpperPrev: nan,
-    donchianLowerPrev: nan,
-    ret1: nan,
-    ret5: nan,
-    ret20: nan,
-    volumeBurst: nan,
-    volumeZ: nan,
-    velocity: nan,
-    realizedVolShort: nan,
-    realizedVolLong: nan,
-    volRatio: nan,
-    wickRatio: nan,
-    upperWickRatio: nan,
-    lowerWickRatio: nan,
-    flowImbalance: nan,
-    depthToVolume: nan,
-    fundingRate: nan,
-    fundingDelta: nan,
-    oiDelta: nan,
-  };
+  return new BlankFeatureRow();
 }

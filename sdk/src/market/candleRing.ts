@@ -11,9 +11,14 @@ const INITIAL_SLOTS = 64;
 /**
  * Ring of confirmed candles for one symbol x timeframe, oldest first, holding at most `capacity`.
  * Columns are typed arrays, so memory is bounded and append/replace-last are O(1) amortized.
- * Storage grows on demand (by half, at least `INITIAL_SLOTS` slots, never past `capacity`) instead of
- * being preallocated: a series with 500 bars of history costs 48 bytes per slot for about 650 slots,
- * whatever the capacity, and a new ring costs 3 KB. Once full, the oldest candle drops out.
+ * Storage grows on demand (by half, at least `INITIAL_SLOTS` slots) instead of being preallocated:
+ * a series with 500 bars of history costs 48 bytes per slot for about 650 slots, whatever the
+ * capacity, and a new ring costs 3 KB. Once full, the oldest candle drops out.
+ *
+ * The candles always sit in consecutive slots (they never wrap around the end of the storage), so
+ * `view` can hand them out as subarrays without a copy. A full ring therefore keeps a few slots of
+ * slack past its capacity (an eighth, at least 8) and appends into them; when they run out, the
+ * candles move back to the front once (an eighth of a copy per append, amortized).
  *
  * @example
  * const ring = new CandleRing(500);
@@ -28,9 +33,10 @@ export class CandleRing {
   private low: Float64Array;
   private close: Float64Array;
   private volume: Float64Array;
-  /** Slots allocated now: at most `capacity`; the ring wraps only once this reaches `capacity`. */
+  /** Slots allocated now: at most `maxSlots` (the capacity plus the slack a full ring appends into). */
   private slots: number;
-  /** Index of the oldest candle. */
+  private readonly maxSlots: number;
+  /** Slot of the oldest candle; the others follow it in consecutive slots. */
   private start = 0;
   private size = 0;
 
@@ -43,6 +49,7 @@ export class CandleRing {
       throw new RangeError(`CandleRing: initialSlots must be a positive integer, got ${String(initialSlots)}`);
     }
     this.capacity = capacity;
+    this.maxSlots = capacity + Math.max(8, capacity >> 3);
     this.slots = Math.min(capacity, initialSlots);
     this.openTimeMs = new Float64Array(this.slots);
     this.open = new Float64Array(this.slots);
@@ -52,7 +59,7 @@ export class CandleRing {
     this.volume = new Float64Array(this.slots);
   }
 
-  /** Slots allocated now (memory: 48 bytes each). */
+  /** Slots allocated now (memory: 48 bytes each); up to an eighth (at least 8) past the capacity once full. */
   get allocatedSlots(): number {
     return this.slots;
   }
@@ -68,14 +75,13 @@ export class CandleRing {
 
   /** Appends; the oldest candle drops out when full. */
   push(c: Candle): void {
-    if (this.size < this.capacity) {
-      if (this.size === this.slots) this.grow();
-      this.write(this.slot(this.size), c);
-      this.size++;
-    } else {
-      this.write(this.start, c);
-      this.start = (this.start + 1) % this.capacity;
+    if (this.size === this.capacity) {
+      this.start++;
+      this.size--;
     }
+    if (this.start + this.size === this.slots) this.makeRoom();
+    this.write(this.start + this.size, c);
+    this.size++;
   }
 
   /** Overwrites the newest candle (a revised value for the same open time). */
@@ -140,24 +146,39 @@ export class CandleRing {
   }
 
   /**
+   * The newest `count` candles (all by default) as columns, oldest first, over the ring's own
+   * storage: no copy. Read-only, and valid only until the ring's next write (`push`, `replaceLast`,
+   * `upsertLast`, `clear`), which may move or overwrite what it shows: for a reader that is done
+   * with them before any new bar can arrive (one synchronous ranking).
+   */
+  view(count = this.size): RingColumns {
+    const n = Math.max(0, Math.min(count, this.size));
+    const from = this.start + this.size - n;
+    const to = from + n;
+    return {
+      openTimeMs: this.openTimeMs.subarray(from, to),
+      open: this.open.subarray(from, to),
+      high: this.high.subarray(from, to),
+      low: this.low.subarray(from, to),
+      close: this.close.subarray(from, to),
+      volume: this.volume.subarray(from, to),
+    };
+  }
+
+  /**
    * Copies the newest `count` candles (at most `length`), oldest first, into the first slots of
    * `into`'s columns (each at least that long): for a reader that reuses its own buffers.
    */
   copyColumns(count: number, into: RingColumns): void {
     const n = Math.min(count, this.size);
     if (!(n > 0)) return;
-    const first = (this.start + this.size - n) % this.slots;
-    const head = Math.min(n, this.slots - first);
-    const copy = (src: Float64Array, out: Float64Array): void => {
-      out.set(src.subarray(first, first + head), 0);
-      if (head < n) out.set(src.subarray(0, n - head), head);
-    };
-    copy(this.openTimeMs, into.openTimeMs);
-    copy(this.open, into.open);
-    copy(this.high, into.high);
-    copy(this.low, into.low);
-    copy(this.close, into.close);
-    copy(this.volume, into.volume);
+    const from = this.start + this.size - n;
+    into.openTimeMs.set(this.openTimeMs.subarray(from, from + n), 0);
+    into.open.set(this.open.subarray(from, from + n), 0);
+    into.high.set(this.high.subarray(from, from + n), 0);
+    into.low.set(this.low.subarray(from, from + n), 0);
+    into.close.set(this.close.subarray(from, from + n), 0);
+    into.volume.set(this.volume.subarray(from, from + n), 0);
   }
 
   /** Open times, oldest first, for gap checks. */
@@ -173,15 +194,31 @@ export class CandleRing {
   }
 
   private slot(index: number): number {
-    return (this.start + index) % this.slots;
+    return this.start + index;
   }
 
-  /** Reallocates with more slots, moving the candles to slots 0.. in order (oldest first). */
-  private grow(): void {
-    const slots = Math.min(this.capacity, this.slots + Math.max(INITIAL_SLOTS, this.slots >> 1));
+  /**
+   * Frees the slot after the newest candle: moves the candles to the front when the storage is
+   * at its largest (or half of it lies unused before them), else reallocates with more slots.
+   */
+  private makeRoom(): void {
+    // start > 0 first: with one slot, half the storage is zero slots, and there is nothing before the candles to reclaim.
+    if (this.start > 0 && (this.slots === this.maxSlots || this.start >= this.slots >> 1)) {
+      const move = (a: Float64Array) => a.copyWithin(0, this.start, this.start + this.size);
+      move(this.openTimeMs);
+      move(this.open);
+      move(this.high);
+      move(this.low);
+      move(this.close);
+      move(this.volume);
+      this.start = 0;
+      return;
+    }
+    if (this.slots === this.maxSlots) throw new Error('CandleRing: no slot free at full storage (capacity invariant broken)');
+    const slots = Math.min(this.maxSlots, this.slots + Math.max(INITIAL_SLOTS, this.slots >> 1));
     const move = (from: Float64Array): Float64Array => {
       const to = new Float64Array(slots);
-      for (let i = 0; i < this.size; i++) to[i] = from[this.slot(i)]!;
+      to.set(from.subarray(this.start, this.start + this.size), 0);
       return to;
     };
     this.openTimeMs = move(this.openTimeMs);

@@ -63,12 +63,31 @@ export function marketFromCcxt(m: CcxtMarket): Market | undefined {
 }
 
 /**
+ * The 24h volumes of an HTX contract ticker, read from its raw fields, or undefined for any other
+ * ticker. ccxt's `htx` maps the contract count `vol` to `quoteVolume` and the coin `amount` to
+ * `baseVolume`, so neither ccxt field means what it does elsewhere: the quote volume is the raw
+ * `trade_turnover` (quote turnover, sent for linear contracts) and the base volume `amount`, which
+ * is already in coin. Known by its `contract_code` (HTX's contract id field) next to `trade_turnover`.
+ */
+function htxContractVolumes(t: CcxtTicker): { base: number | undefined; quote: number } | undefined {
+  const info = t.info as { contract_code?: unknown; trade_turnover?: unknown; amount?: unknown } | undefined;
+  if (typeof info?.contract_code !== 'string' || !given(info.trade_turnover)) return undefined;
+  const quote = Number(info.trade_turnover);
+  if (!Number.isFinite(quote) || quote < 0) return undefined;
+  const base = Number(info.amount);
+  return { base: given(info.amount) && Number.isFinite(base) && base >= 0 ? base : undefined, quote };
+}
+
+/**
  * 24h quote volume. ccxt fills `quoteVolume` for most exchanges. For BloFin swaps it does not:
  * the raw `volCurrencyQuote24h` is used when a venue sends it (BloFin's documented tickers, and
  * so SimExchange's, carry none), otherwise
  * `baseVolume` (contracts) x contractSize priced at the 24h VWAP when known, else the last price.
+ * For HTX contracts ccxt's `quoteVolume` is a contract count: their `trade_turnover` is used.
  */
 export function quoteVolumeOf(t: CcxtTicker, contractSize: number): number | undefined {
+  const htx = htxContractVolumes(t);
+  if (htx) return htx.quote;
   const quote = num(t.quoteVolume);
   if (quote !== undefined) return quote;
   const rawQuote = Number((t.info as { volCurrencyQuote24h?: unknown } | undefined)?.volCurrencyQuote24h);
@@ -88,11 +107,13 @@ export function tickerFromCcxt(t: CcxtTicker, contractSize: number, nowMs: numbe
     const n = num(v);
     return n !== undefined && n > 0 ? n : undefined;
   };
+  // HTX's `amount` (ccxt's baseVolume there) is in coin already: scaling it as contracts would shrink it.
+  const htxBase = htxContractVolumes(t)?.base;
   const out: Ticker = {
     symbol: t.symbol,
     timestampMs: given(t.timestamp) ? (t.timestamp as number) : nowMs,
     last: (given(t.last) ? t.last : t.close) as number,
-    baseVolume24h: contractsToBase(contractSize, num(t.baseVolume) ?? 0),
+    baseVolume24h: htxBase ?? contractsToBase(contractSize, num(t.baseVolume) ?? 0),
     quoteVolume24h: quoteVolumeOf(t, contractSize) ?? 0,
   };
   // Quotes are checked (a garbage bid or ask drops the ticker); absent ones stay absent.

@@ -1,11 +1,11 @@
 import type { Candle, FundingRate, Market, MarkPrice, OpenInterest, OrderBook, Ticker, Timeframe, Trade } from '@perpscope/shared';
-import type { Exchange, Ticker as CcxtTicker } from 'ccxt';
+import type { Exchange, OrderBook as CcxtOrderBook, Ticker as CcxtTicker, Trade as CcxtTrade } from 'ccxt';
 import type { Clock } from '../core/clock.js';
 import { mapCcxtError } from '../core/ccxtErrors.js';
 import { ErrorCode } from '@perpscope/shared';
 import { describeError, ExchangeRejectedError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, fullJitterBackoffMs, type BackoffOptions } from './backoff.js';
 import {
   candlesFromCcxt,
   fundingFromCcxt,
@@ -46,7 +46,44 @@ export interface CcxtMarketDataOptions {
   random?: () => number;
   /** Checks on trades, books, tickers, funding and mark prices (see `sanitizeMarketData`). */
   sanitize?: SanitizeOptions;
+  /**
+   * Streamed books, trades and tickers answer reads while their last push is at most this old
+   * (clock ms, default 10 s); older, reads go to REST until pushes flow again.
+   */
+  streamStaleAfterMs?: number;
+  /** A stream no read asked for in this long (clock ms, default 5 min) is ended. */
+  streamIdleMs?: number;
 }
+
+/** Levels a streamed book keeps where the exchange's limits name none: deeper reads go to REST. */
+export const STREAM_BOOK_LEVELS = 100;
+
+/** One background websocket subscription feeding reads (`orderbook` / `trades` / `tickers`). */
+interface Stream<T> {
+  key: string;
+  value: T | undefined;
+  /** Clock time of the last push; undefined until one arrives and after every failure. */
+  pushedAtMs: number | undefined;
+  askedAtMs: number;
+  stopped: boolean;
+}
+
+/** What the streams have done, for health views and tests. */
+export interface StreamStats {
+  /** Streams running now, by `kind|symbol`. */
+  active: string[];
+  /** Reads answered from a stream rather than REST, by kind. */
+  servedFromStream: Record<'orderbook' | 'trades' | 'tickers', number>;
+  /** Stream failures (drop, sequence gap, closed client, no push within the staleness deadline), by kind. */
+  failures: Record<'orderbook' | 'trades' | 'tickers', number>;
+  /** Times a stream failed and subscribed again. */
+  resubscribes: number;
+}
+
+type StreamKind = 'orderbook' | 'trades' | 'tickers';
+
+/** How one bounded wait on a stream's `watch` ended. */
+type WatchOutcome<T> = { kind: 'push'; value: T } | { kind: 'deadline' } | { kind: 'closed' };
 
 /**
  * MarketDataSource over any ccxt pro exchange with swap markets. Every REST read goes through
@@ -80,6 +117,15 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   /** Newest accepted time per `kind|symbol` (for funding: the next funding time). */
   private readonly timeCursors = new Map<string, number>();
   private readonly lastGoodTickers = new Map<string, Ticker>();
+  private readonly streams = new Map<string, Stream<unknown>>();
+  private readonly streamStaleAfterMs: number;
+  private readonly streamIdleMs: number;
+  private readonly served = { orderbook: 0, trades: 0, tickers: 0 };
+  private readonly failures = { orderbook: 0, trades: 0, tickers: 0 };
+  private resubscribes = 0;
+  private closed = false;
+  /** Wakes stream loops blocked on a watch or a backoff pause when `close()` runs. */
+  private readonly closeWakers = new Set<() => void>();
 
   constructor(options: CcxtMarketDataOptions) {
     this.exchange = options.exchange;
@@ -87,6 +133,8 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     this.exchangeId = options.exchange.id;
     this.clock = options.clock;
     this.sanitize = options.sanitize ?? {};
+    this.streamStaleAfterMs = options.streamStaleAfterMs ?? 10_000;
+    this.streamIdleMs = options.streamIdleMs ?? 300_000;
     this.logger = (options.logger ?? silentLogger).child({ exchange: this.exchangeId });
     this.limits = options.limits ?? limitsForExchange(options.exchange);
     this.limiter = new WeightedLimiter({
@@ -132,10 +180,15 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     return markets;
   }
 
+  /**
+   * Every market's ticker: from the all-market `watchTickers` stream while it is fresh (each push
+   * updates the markets it names; the stream's own copy is kept, apart from ccxt's `tickers`,
+   * which mark-price pushes also write), else one REST read.
+   */
   async fetchTickers(): Promise<Map<string, Ticker>> {
-    const raw = await guardedRead(this.guard, { operation: MarketOperation.fetchTickers, weight: this.limits.weight('fetchTickers') }, () =>
+    const raw = this.streamedTickers() ?? (await guardedRead(this.guard, { operation: MarketOperation.fetchTickers, weight: this.limits.weight('fetchTickers') }, () =>
       this.exchange.fetchTickers(),
-    ).catch((err: unknown) => this.unparseable(err, MarketDataKind.ticker, 'fetchTickers'));
+    ).catch((err: unknown) => this.unparseable(err, MarketDataKind.ticker, 'fetchTickers')));
     await this.fillQuotes(raw);
     const nowMs = this.clock.nowMs();
     const out = new Map<string, Ticker>();
@@ -205,7 +258,29 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     }
   }
 
+  /**
+   * The book: from the `watchOrderBook` stream while it is fresh (started on the first read, kept
+   * in sync by ccxt from a snapshot and sequenced diffs, resynced after a gap or a drop), else one
+   * REST read. A stream's book is checked like a REST one, against its own time cursor.
+   */
   async fetchOrderBook(symbol: string, depth: number, opts?: ReadOptions): Promise<OrderBook> {
+    const caps = this.limits.capabilities;
+    const levels = caps.streamBookLevels ?? STREAM_BOOK_LEVELS;
+    if (caps.streamOrderFlow && caps.watchOrderBook && depth <= levels) {
+      const stream = this.stream<CcxtOrderBook>('orderbook', symbol, () => this.exchange.watchOrderBook(symbol, levels));
+      const pushed = this.fresh(stream);
+      if (pushed) {
+        const view = { ...pushed, bids: pushed.bids.slice(0, depth), asks: pushed.asks.slice(0, depth) } as CcxtOrderBook;
+        const key = `bookPush|${symbol}`;
+        const checked = orderBookFromCcxt(symbol, view, this.contractSize(symbol), this.clock.nowMs(), this.timeCursors.get(key), this.sanitize);
+        this.note('watchOrderBook', symbol, checked.issues);
+        if (checked.book) {
+          this.advance(key, checked.cursorMs);
+          this.served.orderbook++;
+          return checked.book;
+        }
+      }
+    }
     const book = await guardedRead(
       this.guard,
       { operation: MarketOperation.fetchOrderBook, weight: this.limits.weight('fetchOrderBook', depth), symbol, ...priorityOf(opts) },
@@ -218,16 +293,189 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     return this.required(checked.book, 'fetchOrderBook', symbol, checked.issues);
   }
 
+  /**
+   * The newest trades not seen before: from the `watchTrades` stream while it is fresh, else one
+   * REST read. Both pass the same per-symbol cursor, so a trade is delivered once either way.
+   */
   async fetchTrades(symbol: string, limit: number, opts?: ReadOptions): Promise<Trade[]> {
+    if (this.limits.capabilities.streamOrderFlow && this.limits.capabilities.watchTrades) {
+      const stream = this.stream<CcxtTrade[]>('trades', symbol, () => this.exchange.watchTrades(symbol));
+      const pushed = this.fresh(stream);
+      if (pushed) {
+        // ccxt keeps the stream's trades in one growing cache: the newest `limit` are what REST would answer.
+        const cache = (this.exchange.trades as Record<string, CcxtTrade[] | undefined> | undefined)?.[symbol] ?? pushed;
+        this.served.trades++;
+        return this.acceptTrades(symbol, cache.slice(-limit), 'watchTrades');
+      }
+    }
     const trades = await guardedRead(
       this.guard,
       { operation: MarketOperation.fetchTrades, weight: this.limits.weight('fetchTrades', limit), symbol, ...priorityOf(opts) },
       () => this.exchange.fetchTrades(symbol, undefined, limit),
     ).catch((err: unknown) => this.unparseable(err, MarketDataKind.trade, 'fetchTrades', symbol));
+    return this.acceptTrades(symbol, trades, 'fetchTrades');
+  }
+
+  private acceptTrades(symbol: string, trades: readonly CcxtTrade[], operation: string): Trade[] {
     const checked = tradesFromCcxt(symbol, trades, this.contractSize(symbol), this.tradeCursors.get(symbol), this.sanitize);
-    this.note('fetchTrades', symbol, checked.issues);
+    this.note(operation, symbol, checked.issues);
     if (checked.cursor) this.tradeCursors.set(symbol, checked.cursor);
     return checked.trades;
+  }
+
+  private streamedTickers(): Record<string, CcxtTicker> | undefined {
+    const caps = this.limits.capabilities;
+    if (!caps.streamOrderFlow || !caps.watchTickers) return undefined;
+    const stream = this.stream<Record<string, CcxtTicker>>('tickers', '*', async () => {
+      const latest = (this.streams.get('tickers|*')?.value as Record<string, CcxtTicker> | undefined) ?? {};
+      const pushed = await this.exchange.watchTickers();
+      return { ...latest, ...pushed };
+    });
+    const pushed = this.fresh(stream);
+    if (!pushed) return undefined;
+    this.served.tickers++;
+    // Copies: fillQuotes writes quotes into them.
+    return Object.fromEntries(Object.entries(pushed).map(([k, t]) => [k, { ...t }]));
+  }
+
+  /** Streams running, reads they answered and resubscriptions after failures. */
+  streamStats(): StreamStats {
+    const active = [...this.streams.values()].filter((s) => !s.stopped).map((s) => s.key);
+    return { active, servedFromStream: { ...this.served }, failures: { ...this.failures }, resubscribes: this.resubscribes };
+  }
+
+  /** The stream's latest value while its last push is recent enough to stand for a REST read. */
+  private fresh<T>(stream: Stream<T>): T | undefined {
+    const at = stream.pushedAtMs;
+    if (at === undefined || this.clock.nowMs() - at > this.streamStaleAfterMs) return undefined;
+    return stream.value;
+  }
+
+  /**
+   * The `kind|symbol` stream, started on first use: a background loop awaiting `watch` for as
+   * long as reads keep asking. A failure (socket dropped, sequence gap) marks it stale at once, so
+   * reads fall back to REST, then it subscribes again after a jittered backoff; ccxt re-reads the
+   * snapshot on that new subscription. A stream no read asked for in `streamIdleMs` ends.
+   */
+  private stream<T>(kind: StreamKind, symbol: string, watch: () => Promise<T>): Stream<T> {
+    const key = `${kind}|${symbol}`;
+    const nowMs = this.clock.nowMs();
+    const existing = this.streams.get(key) as Stream<T> | undefined;
+    if (existing) {
+      existing.askedAtMs = nowMs;
+      return existing;
+    }
+    const stream: Stream<T> = { key, value: undefined, pushedAtMs: undefined, askedAtMs: nowMs, stopped: this.closed };
+    // After close() a read gets a stopped, unregistered stream: it goes to REST and subscribes nothing.
+    if (this.closed) return stream;
+    this.streams.set(key, stream as Stream<unknown>);
+    this.runStream(stream, kind, symbol, watch).catch((err: unknown) => this.logger.warn({ stream: key, err: describeError(err) }, 'market stream loop failed'));
+    return stream;
+  }
+
+  private async runStream<T>(stream: Stream<T>, kind: StreamKind, symbol: string, watch: () => Promise<T>): Promise<void> {
+    let attempt = 0;
+    const operation = kind === 'orderbook' ? 'watchOrderBook' : kind === 'trades' ? 'watchTrades' : 'watchTickers';
+    while (!stream.stopped && !this.closed) {
+      if (this.clock.nowMs() - stream.askedAtMs > this.streamIdleMs) break;
+      let outcome: WatchOutcome<T>;
+      try {
+        outcome = await this.watchWithin(watch);
+      } catch (err) {
+        if (stream.stopped || this.closed) break;
+        stream.pushedAtMs = undefined;
+        this.wsErrors++;
+        this.failures[kind]++;
+        const error = mapCcxtError(err, { exchange: this.exchangeId, operation, symbol });
+        // A subscription the exchange refuses as such will not succeed on a retry. A closed client
+        // (reconnect) or a dropped socket will: those subscribe again.
+        if (error.code === ErrorCode.NotSupported || error.code === ErrorCode.BadSymbol || error.code === ErrorCode.BadRequest) {
+          this.logger.warn({ symbol, operation, code: error.code }, 'market stream unavailable; reads use REST');
+          stream.stopped = true;
+          // Left in the map, stopped: reads of this symbol go to REST without trying again.
+          return;
+        }
+        const pauseMs = this.streamPauseMs(attempt++);
+        this.logger.debug({ symbol, operation, code: error.code, pauseMs }, 'market stream failed; reads use REST until it resubscribes');
+        if (!(await this.pauseUnlessClosed(pauseMs))) break;
+        this.resubscribes++;
+        continue;
+      }
+      if (outcome.kind === 'closed' || stream.stopped || this.closed) break;
+      if (outcome.kind === 'push') {
+        stream.value = outcome.value;
+        stream.pushedAtMs = this.clock.nowMs();
+        attempt = 0;
+        continue;
+      }
+      // No push within the staleness deadline: the subscription may be hung on a client that looks
+      // healthy, so reads go to REST and the watch is asked for again after a backoff.
+      stream.pushedAtMs = undefined;
+      this.failures[kind]++;
+      const pauseMs = this.streamPauseMs(attempt++);
+      this.logger.debug({ symbol, operation, pauseMs }, 'market stream silent past its deadline; reads use REST until it resubscribes');
+      if (!(await this.pauseUnlessClosed(pauseMs))) break;
+      this.resubscribes++;
+    }
+    stream.stopped = true;
+    if (this.streams.get(stream.key) === stream) this.streams.delete(stream.key);
+  }
+
+  /**
+   * One `watch`, bounded: its push, or `deadline` once `streamStaleAfterMs` of clock time pass
+   * without one, or `closed` as soon as `close()` runs. A watch abandoned at the deadline keeps a
+   * handler, so its later rejection (e.g. when the client closes) is never unhandled.
+   */
+  private watchWithin<T>(watch: () => Promise<T>): Promise<WatchOutcome<T>> {
+    return new Promise<WatchOutcome<T>>((resolve, reject) => {
+      let settled = false;
+      const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
+        cancelTimer();
+        this.closeWakers.delete(onClose);
+        settle();
+      };
+      const onClose = (): void => finish(() => resolve({ kind: 'closed' }));
+      this.closeWakers.add(onClose);
+      const cancelTimer = this.clock.setTimer(this.streamStaleAfterMs, () => finish(() => resolve({ kind: 'deadline' }))); // deadline: a watch that never settles would otherwise hold the loop forever
+      let pending: Promise<T>;
+      try {
+        pending = watch();
+      } catch (err) {
+        finish(() => reject(err));
+        return;
+      }
+      pending.then(
+        (value) => finish(() => resolve({ kind: 'push', value })),
+        (err: unknown) => finish(() => reject(err)),
+      );
+    });
+  }
+
+  /**
+   * The pause before a stream subscribes again: full jitter, floored at the backoff base because
+   * a subscription refused at once would otherwise be retried in a tight loop on a zero draw.
+   */
+  private streamPauseMs(attempt: number): number {
+    return Math.max(this.guard.backoff.baseMs, fullJitterBackoffMs(attempt, this.guard.backoff, this.guard.random));
+  }
+
+  /** Waits `delayMs` of clock time; false (at once) if `close()` runs first. */
+  private pauseUnlessClosed(delayMs: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const onClose = (): void => {
+        cancelTimer();
+        resolve(false);
+      };
+      // Backoff pause between resubscriptions, on the injected clock so tests drive it.
+      const cancelTimer = this.clock.setTimer(delayMs, () => {
+        this.closeWakers.delete(onClose);
+        resolve(!this.closed);
+      });
+      this.closeWakers.add(onClose);
+    });
   }
 
   async fetchFundingRate(symbol: string, opts?: ReadOptions): Promise<FundingRate> {
@@ -391,6 +639,11 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const stream of this.streams.values()) stream.stopped = true;
+    const wakers = [...this.closeWakers];
+    this.closeWakers.clear();
+    for (const wake of wakers) wake();
     this.limiter.clear(new ExchangeRejectedError(ErrorCode.ExchangeUnavailable, `${this.exchangeId} market data closed`));
     await this.exchange.close();
   }

@@ -30,6 +30,8 @@ export interface MarketCapabilities {
   watchTrades: boolean;
   /** ccxt pro `watchTicker`: a price stream where no mark-price stream exists (BloFin `tickers`). */
   watchTicker?: boolean;
+  /** ccxt pro `watchTickers` over every market (no symbols): the universe's tickers as a stream. */
+  watchTickers?: boolean;
   /** ccxt pro `watchMarkPrice` (Binance USD-M `markPrice@1s`); preferred over tickers when present. */
   watchMarkPrice?: boolean;
   fetchTickers: boolean;
@@ -38,6 +40,14 @@ export interface MarketCapabilities {
   fetchFundingRate: boolean;
   fetchOpenInterest: boolean;
   fetchMarkPrice: boolean;
+  /**
+   * Books, trades and tickers are read from websocket streams while those are fresh, REST only as
+   * the fallback. On for the exchanges whose streams are exercised end to end against the sim
+   * (Binance USD-M); off elsewhere, where reads poll REST as before.
+   */
+  streamOrderFlow?: boolean;
+  /** Book levels a streamed book is subscribed with (a depth the exchange's book topic offers); deeper reads use REST. */
+  streamBookLevels?: number;
   /** The exchange flags a candle as confirmed itself; otherwise a newer open time confirms it. */
   candleConfirmFlag: boolean;
   /**
@@ -128,8 +138,8 @@ export const BINANCE_USDM_LIMITS: ExchangeLimits = {
     }
   },
   // Streaming capabilities (watchMarkPrice among them) come from ccxt's `has` in limitsForExchange:
-  // the pro class streams marks, the REST-only client a sim test builds streams nothing.
-  capabilities: ALL_CAPABLE,
+  // the pro class streams marks, a REST-only client streams nothing.
+  capabilities: { ...ALL_CAPABLE, streamOrderFlow: true, streamBookLevels: 100 },
 };
 
 /** HTX linear swaps: 800 market-data requests per second per IP, up to 2,000 candles per call. */
@@ -149,7 +159,9 @@ export const BYBIT_LIMITS: ExchangeLimits = {
   maxConcurrent: 10,
   maxCandlesPerCall: 1_000,
   weight: () => 1,
-  capabilities: ALL_CAPABLE,
+  // Bybit's book topics come in depths 1, 50, 200 and 1000; its tickers topic needs symbols, so the
+  // universe's tickers stay on REST.
+  capabilities: { ...ALL_CAPABLE, streamOrderFlow: true, streamBookLevels: 50, watchTickers: false },
 };
 
 const KNOWN: Readonly<Record<string, ExchangeLimits>> = {
@@ -183,6 +195,7 @@ function capabilitiesFrom(has: Record<string, unknown>): MarketCapabilities {
     watchOrderBook: yes('watchOrderBook'),
     watchTrades: yes('watchTrades'),
     watchTicker: yes('watchTicker'),
+    watchTickers: yes('watchTickers'),
     watchMarkPrice: yes('watchMarkPrice'),
     fetchTickers: yes('fetchTickers'),
     fetchBidsAsks: yes('fetchBidsAsks'),
@@ -202,8 +215,18 @@ export function limitsForExchange(exchange: CcxtExchangeMeta): ExchangeLimits {
   const known = KNOWN[exchange.id];
   const capabilities = capabilitiesFrom(exchange.has);
   if (known) {
-    const { candleConfirmFlag, markPriceEndpoint } = known.capabilities;
-    return { ...known, capabilities: { ...capabilities, candleConfirmFlag, ...(markPriceEndpoint ? { markPriceEndpoint, fetchMarkPrice: true } : {}) } };
+    const { candleConfirmFlag, markPriceEndpoint, streamOrderFlow, streamBookLevels } = known.capabilities;
+    return {
+      ...known,
+      capabilities: {
+        ...capabilities,
+        candleConfirmFlag,
+        ...(streamOrderFlow ? { streamOrderFlow: capabilities.watchOrderBook || capabilities.watchTrades } : {}),
+        ...(streamBookLevels !== undefined ? { streamBookLevels } : {}),
+        ...(known.capabilities.watchTickers === false ? { watchTickers: false } : {}),
+        ...(markPriceEndpoint ? { markPriceEndpoint, fetchMarkPrice: true } : {}),
+      },
+    };
   }
   const perMinute = Math.max(1, Math.floor(MINUTE_MS / Math.max(1, exchange.rateLimit ?? 1_000)));
   return {

@@ -20,6 +20,11 @@ import { DEFAULT_UNIVERSE_GATES, diffUniverse, rankUniverse, type UniverseChange
 export interface BackfillProgress {
   done: number;
   total: number;
+  /** The stream whose backfill just ended; its ring is readable from this event on (empty when it failed). */
+  symbol?: string;
+  timeframe?: Timeframe;
+  /** False when that stream's backfill failed. */
+  ok?: boolean;
 }
 
 /** Events of the market-data service; `on` returns an unsubscribe function. */
@@ -387,19 +392,34 @@ export class MarketDataService {
   private async addSymbols(symbols: readonly string[]): Promise<void> {
     if (this.options.timeframes.length === 0) return;
     const jobs: BackfillJob[] = symbols.flatMap((symbol) => this.options.timeframes.map((timeframe) => ({ symbol, timeframe, bars: this.historyBars })));
-    const results = await backfillAll(this.options.source, jobs, {
+    let members: readonly UniverseMember[] | null = null;
+    let current = new Set<string>();
+    const added: { stream: CandleStream; timeframe: Timeframe; fetchedAtMs: number }[] = [];
+    // Each stream is readable as soon as its own backfill lands, not once the whole universe's has:
+    // a warm start can analyze the first symbols while the rest are still being fetched, and the
+    // rings are built one response at a time instead of in one long synchronous pass at the end.
+    await backfillAll(this.options.source, jobs, {
       logger: this.logger,
       nowMs: () => this.options.clock.nowMs(),
-      onProgress: ({ done, total }) => this.emitter.emit('backfill', { done, total }),
+      onProgress: ({ done, total, job: result }) => {
+        if (members !== this.members) {
+          members = this.members;
+          current = new Set(members.map((m) => m.symbol));
+        }
+        // A symbol can leave while its backfill runs.
+        if (current.has(result.symbol) && this.running) {
+          const stream = new CandleStream(result.symbol, timeframeMs(result.timeframe), new CandleRing(this.ringCapacity, Math.min(this.ringCapacity, this.historyBars + 64)));
+          stream.seed(result.candles, result.fetchedAtMs);
+          this.streams.set(key(result.symbol, result.timeframe), stream);
+          added.push({ stream, timeframe: result.timeframe, fetchedAtMs: result.fetchedAtMs });
+        }
+        this.emitter.emit('backfill', { done, total, symbol: result.symbol, timeframe: result.timeframe, ok: !result.error });
+      },
     });
-    const current = new Set(this.members.map((m) => m.symbol));
-    for (const result of results) {
-      // A symbol can leave while its backfill runs.
-      if (!current.has(result.symbol) || !this.running) continue;
-      const stream = new CandleStream(result.symbol, timeframeMs(result.timeframe), new CandleRing(this.ringCapacity, Math.min(this.ringCapacity, this.historyBars + 64)));
-      stream.seed(result.candles, result.fetchedAtMs);
-      this.streams.set(key(result.symbol, result.timeframe), stream);
-      if (this.options.live !== false) this.live.add(result.timeframe, stream, result.fetchedAtMs);
+    if (this.options.live === false || !this.running) return;
+    // Live updates start together once every stream has its history, as they always have.
+    for (const { stream, timeframe, fetchedAtMs } of added) {
+      if (this.streams.get(key(stream.symbol, timeframe)) === stream) this.live.add(timeframe, stream, fetchedAtMs);
     }
   }
 

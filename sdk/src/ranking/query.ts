@@ -27,9 +27,33 @@ export const RankingQuerySchema = z
 export type RankingQuery = z.infer<typeof RankingQuerySchema>;
 export type RankingQueryInput = z.input<typeof RankingQuerySchema>;
 
+/**
+ * Queries already validated, by their JSON: the engine ranks with the same query at every bar, and
+ * its schema parse cost more than the rest of a small universe's ranking. Only flat queries of
+ * strings, finite numbers and booleans are kept (their JSON names them exactly); bounded.
+ */
+const parsedQueries = new Map<string, RankingQuery>();
+const PARSED_QUERIES_MAX = 64;
+
+function flatQueryKey(input: unknown): string | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || Object.getPrototypeOf(input) !== Object.prototype) return undefined;
+  for (const v of Object.values(input)) {
+    if (!(typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) return undefined;
+  }
+  return JSON.stringify(input);
+}
+
 /** Validates a query and fills defaults; throws InvalidInputError naming each bad field. */
 export function parseRankingQuery(input: unknown = {}): RankingQuery {
+  const key = flatQueryKey(input ?? {});
+  const known = key === undefined ? undefined : parsedQueries.get(key);
+  // A fresh object each time, as a parse gives: a caller may keep or change what it gets.
+  if (known) return { ...known, excludeFlags: [...known.excludeFlags] };
   const parsed = RankingQuerySchema.safeParse(input ?? {});
   if (!parsed.success) throw new InvalidInputError('rankings query', zodIssuesToFieldIssues(parsed.error, input));
+  if (key !== undefined) {
+    if (parsedQueries.size >= PARSED_QUERIES_MAX) parsedQueries.clear();
+    parsedQueries.set(key, { ...parsed.data, excludeFlags: [...parsed.data.excludeFlags] });
+  }
   return parsed.data;
 }

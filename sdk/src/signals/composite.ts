@@ -86,7 +86,9 @@ export function blendSignal(input: BlendInput): Signal | null {
   if (!(score > 0)) return null;
 
   const components: SignalComponent[] = [];
-  const tags = new Set<string>();
+  // Gathered with repeats, then sorted and deduplicated: the same list as a set sorted, without a
+  // set per signal (one is blended for most bars of every cycle).
+  const tags: string[] = [];
   const byComponent: Record<string, number> = {};
   let entryPlan: EntryPlan | null = null;
   for (const v of input.votes) {
@@ -94,12 +96,12 @@ export function blendSignal(input: BlendInput): Signal | null {
     if (!r.pass || r.side !== side || !(r.score > 0)) continue;
     const level = r.level !== null && Number.isFinite(r.level) ? r.level : null;
     components.push({ id: v.id, side, score: r.score, weight: input.weights.get(v.id) ?? 1, level });
-    for (const t of r.tags) tags.add(t);
+    for (let k = 0; k < r.tags.length; k++) tags.push(r.tags[k]!);
     if (level !== null) byComponent[v.id] = level;
     if (r.plan && !entryPlan) entryPlan = r.plan;
   }
   components.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  if (input.regime) tags.add(`regime:${input.regime.kind}`);
+  if (input.regime) tags.push(`regime:${input.regime.kind}`);
 
   const tpslMult = input.regime ? input.regime.tpslMultiplier : 1;
   const tpDistance = input.labeler.tpAtrMult * atr * tpslMult;
@@ -126,24 +128,53 @@ export function blendSignal(input: BlendInput): Signal | null {
       if (e) evidence.push(e);
     }
   }
-  return {
-    id: signalId(input.symbol, input.timeframe, f.openTimeMs, side, componentIds),
-    symbol: input.symbol,
-    timeframe: input.timeframe,
-    openTimeMs: f.openTimeMs,
-    closeTimeMs: input.closeTimeMs,
-    side,
-    score,
-    calibrated: calibration !== null,
-    ...(calibration ? { calibrationId: calibration.id } : {}),
-    probability,
-    expectedValue,
-    regime: regimeKind,
-    riskMultiplier: input.regime ? input.regime.riskMultiplier : 1,
-    components,
-    evidence,
-    tags: [...tags].sort(),
-    levels: { entry: close, stop, takeProfit, byComponent },
-    entryPlan,
-  };
+  tags.sort();
+  let unique = 0;
+  for (let k = 0; k < tags.length; k++) if (k === 0 || tags[k] !== tags[unique - 1]) tags[unique++] = tags[k]!;
+  tags.length = unique;
+  const id = signalId(input.symbol, input.timeframe, f.openTimeMs, side, componentIds);
+  const riskMultiplier = input.regime ? input.regime.riskMultiplier : 1;
+  const levels = { entry: close, stop, takeProfit, byComponent };
+  // Two literals rather than one with a conditional spread: the key order is the same, and a spread
+  // in the middle of a literal builds the object property by property.
+  return calibration
+    ? {
+        id,
+        symbol: input.symbol,
+        timeframe: input.timeframe,
+        openTimeMs: f.openTimeMs,
+        closeTimeMs: input.closeTimeMs,
+        side,
+        score,
+        calibrated: true,
+        calibrationId: calibration.id,
+        probability,
+        expectedValue,
+        regime: regimeKind,
+        riskMultiplier,
+        components,
+        evidence,
+        tags,
+        levels,
+        entryPlan,
+      }
+    : {
+        id,
+        symbol: input.symbol,
+        timeframe: input.timeframe,
+        openTimeMs: f.openTimeMs,
+        closeTimeMs: input.closeTimeMs,
+        side,
+        score,
+        calibrated: false,
+        probability,
+        expectedValue,
+        regime: regimeKind,
+        riskMultiplier,
+        components,
+        evidence,
+        tags,
+        levels,
+        entryPlan,
+      };
 }

@@ -9,6 +9,7 @@ import { compileEdgeEvidence, resolveEdgeEvidence, type CompiledEdgeEvidence } f
 import { blendSignal, passesGates, type StrategyVote } from './composite.js';
 import { resolveSignalEngineConfig, type SignalEngineConfig, type SignalEngineConfigInput } from './config.js';
 import { SignalLabeler } from './labeler.js';
+import { compareSeries } from './seriesOrder.js';
 import { classifyRegime } from './regime.js';
 import { compareSignals, selectSignals, SignalLifecycle } from './selection.js';
 import type { SignalEngineSnapshot } from './snapshot.js';
@@ -24,7 +25,13 @@ export interface SignalEngineOptions {
 }
 
 function bySeries(a: SeriesBar, b: SeriesBar): number {
-  return a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.timeframe < b.timeframe ? -1 : a.timeframe > b.timeframe ? 1 : 0;
+  return compareSeries(a.symbol, a.timeframe, b.symbol, b.timeframe);
+}
+
+/** True when `bars` are already in (symbol, timeframe) order, which a stable sort would keep. */
+function inSeriesOrder(bars: readonly SeriesBar[]): boolean {
+  for (let i = 1; i < bars.length; i++) if (bySeries(bars[i - 1]!, bars[i]!) > 0) return false;
+  return true;
 }
 
 /**
@@ -128,14 +135,19 @@ export class SignalEngine {
     }
     this.lastCloseTimeMs = closeTimeMs;
     const resumedAt = this.resumedAtMs;
-    const sorted = (resumedAt === null ? [...bars] : bars.filter((b) => b.closeTimeMs > resumedAt)).sort(bySeries);
+    const kept = resumedAt === null ? bars : bars.filter((b) => b.closeTimeMs > resumedAt);
+    // The live path hands the bars over in series order already; checking that is one pass, where
+    // sorting thousands of bars by two strings is most of a millisecond per cycle.
+    const sorted: readonly SeriesBar[] = inSeriesOrder(kept) ? kept : [...kept].sort(bySeries);
 
     const matured: LabelOutcome[] = [];
-    for (const b of sorted) {
-      const done = this.labeler.onBar(b.symbol, b.timeframe, b.features);
-      for (const o of done) {
+    for (let i = 0; i < sorted.length; i++) {
+      const b = sorted[i]!;
+      const from = matured.length;
+      this.labeler.resolveInto(b.symbol, b.timeframe, b.features, matured);
+      for (let j = from; j < matured.length; j++) {
+        const o = matured[j]!;
         this.bandit.update(o.components, o.reward);
-        matured.push(o);
       }
     }
 

@@ -4,6 +4,7 @@ import { IndicatorScratch } from '../features/batch.js';
 import { FeatureTracker, type RejectedCandle } from '../features/tracker.js';
 import type { FeatureRow, OhlcvColumns, OrderFlowInput } from '../features/types.js';
 import type { SignalEngine } from './engine.js';
+import { compareSeries } from './seriesOrder.js';
 import type { SeriesBar, SignalCycle } from './types.js';
 
 /** Bars held as columns that a warm start can copy from (a `CandleRing`): how many, and a copy of the newest `n`. */
@@ -41,6 +42,14 @@ interface SeriesEntry {
   timeframe: Timeframe;
   timeframeMs: number;
   tracker: FeatureTracker;
+  /** Rank of this series in (symbol, timeframe) order among all tracked series; -1 until ranked. */
+  rank: number;
+}
+
+/** The bars of one close time, with each one's series alongside. */
+interface CloseGroup {
+  bars: SeriesBar[];
+  entries: SeriesEntry[];
 }
 
 /**
@@ -81,6 +90,10 @@ export class IncrementalSignalEvaluator {
   private readonly bySymbol = new Map<string, Map<string, SeriesEntry>>();
   /** Column buffers lent to each warm start in turn (read before the next series is seeded). */
   private readonly scratch = new IndicatorScratch();
+  /** Whether every entry's `rank` is current; cleared when a series is added or dropped. */
+  private ranked = false;
+  /** One slot per rank, empty between calls: puts a cycle's bars in series order in one pass. */
+  private slots: (SeriesBar | undefined)[] = [];
 
   constructor(engine: SignalEngine) {
     this.engine = engine;
@@ -99,6 +112,7 @@ export class IncrementalSignalEvaluator {
   /** Forgets a series (a market that left the universe); returns whether it was tracked. */
   drop(symbol: string, timeframe: string): boolean {
     this.bySymbol.get(symbol)?.delete(timeframe);
+    this.ranked = false;
     return this.trackers.delete(key(symbol, timeframe));
   }
 
@@ -160,9 +174,10 @@ export class IncrementalSignalEvaluator {
    * keeps its state; the other bars go on.
    */
   onBarsClosed(closed: readonly ClosedBar[]): BarCloseResult {
-    const groups = new Map<number, SeriesBar[]>();
+    const groups = new Map<number, CloseGroup>();
     const rejected: RejectedBar[] = [];
-    for (const b of closed) {
+    for (let i = 0; i < closed.length; i++) {
+      const b = closed[i]!;
       let entry: SeriesEntry;
       let prev: FeatureRow | null;
       let features: FeatureRow;
@@ -177,15 +192,52 @@ export class IncrementalSignalEvaluator {
       }
       const closeTimeMs = b.candle.openTimeMs + entry.timeframeMs;
       let g = groups.get(closeTimeMs);
-      if (!g) groups.set(closeTimeMs, (g = []));
-      g.push({ symbol: b.symbol, timeframe: b.timeframe, closeTimeMs, features, prev });
+      if (!g) groups.set(closeTimeMs, (g = { bars: [], entries: [] }));
+      g.bars.push({ symbol: b.symbol, timeframe: b.timeframe, closeTimeMs, features, prev });
+      g.entries.push(entry);
     }
     // A bar that arrives after a later cycle already ran (a late websocket message) still counts:
     // its cycle runs at the engine's current time, while the bar keeps its own close time.
-    const cycles = [...groups.keys()]
-      .sort((a, b) => a - b)
-      .map((ms) => this.engine.runCycle(cycleTime(ms, this.engine), groups.get(ms)!));
+    const times = [...groups.keys()].sort((a, b) => a - b);
+    const cycles: SignalCycle[] = [];
+    for (const ms of times) cycles.push(this.engine.runCycle(cycleTime(ms, this.engine), this.inSeriesOrder(groups.get(ms)!)));
     return { cycles, rejected };
+  }
+
+  /**
+   * A group's bars in (symbol, timeframe) order, the order the engine processes them in, placed by
+   * each series' rank in one pass instead of sorted by string comparisons every cycle. A series
+   * closes at most one bar per close time (the tracker refuses a second bar with the same open
+   * time); should two ever share a slot, the bars go as they came and the engine sorts them.
+   */
+  private inSeriesOrder(group: CloseGroup): SeriesBar[] {
+    const { bars, entries } = group;
+    if (bars.length < 2) return bars;
+    this.rank();
+    const slots = this.slots;
+    let collided = false;
+    for (let i = 0; i < bars.length; i++) {
+      const r = entries[i]!.rank;
+      if (slots[r] !== undefined) collided = true;
+      slots[r] = bars[i];
+    }
+    const out: SeriesBar[] = collided ? bars : [];
+    for (let r = 0; r < slots.length; r++) {
+      const bar = slots[r];
+      if (bar === undefined) continue;
+      if (!collided) out.push(bar);
+      slots[r] = undefined;
+    }
+    return out;
+  }
+
+  /** Ranks every tracked series in (symbol, timeframe) order, when one was added or dropped since the last time. */
+  private rank(): void {
+    if (this.ranked) return;
+    const all = [...this.trackers.values()].sort((a, b) => compareSeries(a.symbol, a.timeframe, b.symbol, b.timeframe));
+    for (let r = 0; r < all.length; r++) all[r]!.rank = r;
+    this.slots = new Array<SeriesBar | undefined>(all.length).fill(undefined);
+    this.ranked = true;
   }
 
   private ensure(symbol: string, timeframe: Timeframe): SeriesEntry {
@@ -197,8 +249,9 @@ export class IncrementalSignalEvaluator {
     if (!entry) {
       const tfMs = TIMEFRAMES.includes(timeframe) ? timeframeMs(timeframe) : Number.NaN;
       if (!(tfMs > 0)) throw new InvalidInputError('closed bar', [{ path: 'timeframe', received: String(timeframe), expected: `one of ${TIMEFRAMES.join(', ')}` }]);
-      entry = { symbol, timeframe, timeframeMs: tfMs, tracker: new FeatureTracker(this.engine.config.features) };
+      entry = { symbol, timeframe, timeframeMs: tfMs, tracker: new FeatureTracker(this.engine.config.features), rank: -1 };
       this.trackers.set(k, entry);
+      this.ranked = false;
     }
     if (!byTf) this.bySymbol.set(symbol, (byTf = new Map()));
     byTf.set(timeframe, entry);

@@ -95,11 +95,23 @@ export class SignalLabeler {
 
   /** Checks one closed bar of one series against its pending signals; returns the ones it resolved. */
   onBar(symbol: string, timeframe: string, bar: LabelBar): LabelOutcome[] {
-    const list = this.bySymbol.get(symbol)?.get(timeframe);
-    if (!list || list.length === 0) return [];
     const done: LabelOutcome[] = [];
+    this.resolveInto(symbol, timeframe, bar, done);
+    return done;
+  }
+
+  /**
+   * `onBar` appending the resolved outcomes to `out` (in the same order) and returning how many:
+   * the engine runs it for every closed bar, most of which resolve nothing, so it passes one list
+   * for the whole cycle instead of taking an empty array back per bar.
+   */
+  resolveInto(symbol: string, timeframe: string, bar: LabelBar, out: LabelOutcome[]): number {
+    const list = this.bySymbol.get(symbol)?.get(timeframe);
+    if (!list || list.length === 0) return 0;
+    const before = out.length;
     let keep = 0;
-    for (const p of list) {
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
       if (bar.openTimeMs <= p.openTimeMs) {
         list[keep++] = p;
         continue;
@@ -108,14 +120,16 @@ export class SignalLabeler {
       const long = p.side === 'long';
       const hitSl = long ? bar.low <= p.stop : bar.high >= p.stop;
       const hitTp = long ? bar.high >= p.takeProfit : bar.low <= p.takeProfit;
-      if (hitSl) done.push(outcome(p, 'sl', p.stop, bar));
-      else if (hitTp) done.push(outcome(p, 'tp', p.takeProfit, bar));
-      else if (p.barsSeen >= p.horizonBars) done.push(outcome(p, 'timeout', bar.close, bar));
+      if (hitSl) out.push(outcome(p, 'sl', p.stop, bar));
+      else if (hitTp) out.push(outcome(p, 'tp', p.takeProfit, bar));
+      else if (p.barsSeen >= p.horizonBars) out.push(outcome(p, 'timeout', bar.close, bar));
       else list[keep++] = p;
     }
-    list.length = keep;
-    this.count -= done.length;
-    return done;
+    // Only shrink when something left: setting `length` on an unchanged array is not free.
+    if (keep !== list.length) list.length = keep;
+    const resolved = out.length - before;
+    this.count -= resolved;
+    return resolved;
   }
 
   /** Pending labels in a stable order (series key, then signal bar time, then id). */

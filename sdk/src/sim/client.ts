@@ -30,11 +30,12 @@ export function createBlofinClient(sim: Pick<SimExchange, 'url' | 'wsUrl' | 'api
   return uniqueSignNonces(ex);
 }
 
-type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
+type BinanceUsdm = InstanceType<typeof ccxt.pro.binanceusdm>;
 
 /**
- * A real, unmodified ccxt `binanceusdm` (REST) whose `fapi` URLs point at a sim started with
- * `dialect: 'binanceusdm'`. The sim's test key is filled in unless `ccxtOptions` brings its own
+ * A real, unmodified `ccxt.pro.binanceusdm` whose `fapi` URLs and market streams point at a sim
+ * started with `dialect: 'binanceusdm'` (streams on the same port: ccxt turns the `/ws` base into
+ * `/public/ws/<n>` and `/market/ws/<n>`). The sim's test key is filled in unless `ccxtOptions` brings its own
  * credentials. ccxt picks its USD-M error table (`exceptions.linear`) by the `https://fapi.binance.com`
  * host, which a loopback URL never matches; the same table is installed ahead of the shared one,
  * so that codes such as -2019 (InsufficientFunds) and -4116/-4164 (InvalidOrder) map as they do
@@ -45,17 +46,19 @@ type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
  * const ex = createBinanceUsdmClient(sim, { enableRateLimit: false });
  * await ex.loadMarkets();
  */
-export function createBinanceUsdmClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxtOptions: Record<string, unknown> = {}): BinanceUsdm {
+export function createBinanceUsdmClient(sim: Pick<SimExchange, 'url' | 'apiKey'> & { wsUrl?: string }, ccxtOptions: Record<string, unknown> = {}): BinanceUsdm {
   const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
   // With a key, ccxt's loadMarkets also reads the spot wallet's currencies (`sapi`), which the sim
   // does not serve: markets carry every currency the futures side needs.
   const options = { fetchCurrencies: false, ...(ccxtOptions.options as Record<string, unknown> | undefined) };
-  const ex = new ccxt.binanceusdm({ ...credentials, ...ccxtOptions, options });
+  const ex = new ccxt.pro.binanceusdm({ ...credentials, ...ccxtOptions, options });
   const base = sim.url;
+  const api = ex.urls.api as Record<string, unknown>;
   ex.urls = {
     ...ex.urls,
     api: {
-      ...(ex.urls.api as Record<string, unknown>),
+      ...api,
+      ws: { ...(api.ws as Record<string, unknown>), future: sim.wsUrl ?? `${base.replace(/^http/, 'ws')}/ws` },
       fapiPublic: `${base}/fapi/v1`,
       fapiPublicV2: `${base}/fapi/v2`,
       fapiPublicV3: `${base}/fapi/v3`,
@@ -72,14 +75,16 @@ export function createBinanceUsdmClient(sim: Pick<SimExchange, 'url' | 'apiKey'>
     exact: { ...(exceptions.exact as Record<string, unknown>), ...linear.exact },
     broad: { ...(exceptions.broad as Record<string, unknown>), ...linear.broad },
   };
+  // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
+  ex.httpAgent = new Agent({ keepAlive: true });
   return ex;
 }
 
-type Bybit = InstanceType<typeof ccxt.bybit>;
+type Bybit = InstanceType<typeof ccxt.pro.bybit>;
 
 /**
- * A real, unmodified ccxt `bybit` (REST) whose v5 URLs point at a sim started with
- * `dialect: 'bybit'`. The sim's test key is filled in unless `ccxtOptions` brings its own
+ * A real, unmodified `ccxt.pro.bybit` whose v5 URLs and public linear stream point at a sim
+ * started with `dialect: 'bybit'`. The sim's test key is filled in unless `ccxtOptions` brings its own
  * credentials. Markets load from `category=linear` only (the sim lists no spot, inverse or option
  * instruments, and each extra category would cost a request).
  *
@@ -92,7 +97,40 @@ export function createBybitClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxt
   const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
   const given = (ccxtOptions.options as Record<string, unknown> | undefined) ?? {};
   const options = { ...given, fetchMarkets: { types: ['linear'], ...(given.fetchMarkets as Record<string, unknown> | undefined) } };
-  const ex = new ccxt.bybit({ ...credentials, ...ccxtOptions, options });
-  ex.urls = { ...ex.urls, api: { ...(ex.urls.api as Record<string, unknown>), public: sim.url, private: sim.url } };
+  const ex = new ccxt.pro.bybit({ ...credentials, ...ccxtOptions, options });
+  const api = ex.urls.api as Record<string, unknown>;
+  const ws = api.ws as Record<string, Record<string, string>>;
+  const streams = `${sim.url.replace(/^http/, 'ws')}/v5/public`;
+  ex.urls = {
+    ...ex.urls,
+    api: { ...api, public: sim.url, private: sim.url, ws: { ...ws, public: { ...ws.public, linear: `${streams}/linear` } } },
+  };
+  // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
+  ex.httpAgent = new Agent({ keepAlive: true });
+  return ex;
+}
+
+type Htx = InstanceType<typeof ccxt.htx>;
+
+/**
+ * A real, unmodified ccxt `htx` (REST) whose contract host points at a sim started with
+ * `dialect: 'htx'`, trading USDT-margined swaps (`defaultType: 'swap'`, linear markets only). The
+ * sim's host replaces HTX's hostnames, so requests are signed over the host they reach, as HTX
+ * checks. The sim's test key is filled in unless `ccxtOptions` brings its own credentials.
+ *
+ * @example
+ * const sim = await startSimExchange({ dialect: 'htx', apiKey });
+ * const ex = createHtxClient(sim, { enableRateLimit: false });
+ * await ex.loadMarkets();
+ */
+export function createHtxClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxtOptions: Record<string, unknown> = {}): Htx {
+  const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
+  const given = (ccxtOptions.options as Record<string, unknown> | undefined) ?? {};
+  const options = { defaultType: 'swap', defaultSubType: 'linear', ...given, fetchMarkets: { types: { spot: false, linear: true, inverse: false }, ...(given.fetchMarkets as Record<string, unknown> | undefined) } };
+  const ex = new ccxt.htx({ ...credentials, ...ccxtOptions, options });
+  const url = new URL(sim.url);
+  const host = url.host;
+  const base = `${url.protocol}//{hostname}`;
+  ex.urls = { ...ex.urls, hostnames: { contract: host, spot: host }, api: { ...(ex.urls.api as Record<string, unknown>), contract: base, spot: base, public: base, private: base, status: base } } as typeof ex.urls;
   return ex;
 }

@@ -8,6 +8,7 @@ export type HttpFault = { kind: 'status'; status: number } | { kind: 'rate_limit
 export class FaultState implements FaultController {
   latencyMs = 0;
   silent = false;
+  wsRefused = false;
   fillRatio = 1;
   /** How far the sim's server clock runs ahead of wall time (negative: behind). */
   clockSkewMs = 0;
@@ -18,6 +19,7 @@ export class FaultState implements FaultController {
   private hangs = 0;
   private acceptHangs = 0;
   private hiddenLookups = 0;
+  private bookGaps = 0;
   private readonly marketData = new Map<MarketDataFaultKind, MarketDataFaultMode>();
   private readonly fundingRates = new Map<string, { rate: number; fromMs: number }>();
   private faultSeq = 0;
@@ -42,6 +44,19 @@ export class FaultState implements FaultController {
   }
   silenceWebsockets(on: boolean): void {
     this.silent = on;
+  }
+  /** While on, websocket upgrades are refused (the socket is destroyed), as during an outage. */
+  refuseWebsockets(on: boolean): void {
+    this.wsRefused = on;
+  }
+  gapBookStream(opts: { count: number }): void {
+    this.bookGaps = nonNegativeCount('gapBookStream.count', opts.count);
+  }
+  /** Consumes one swallowed book update, if any are armed. */
+  takeBookGap(): boolean {
+    if (this.bookGaps <= 0) return false;
+    this.bookGaps--;
+    return true;
   }
   failHttp(opts: { status: number; count: number }): void {
     if (!Number.isInteger(opts.status) || opts.status < 500 || opts.status > 599) {
@@ -141,6 +156,8 @@ export class FaultState implements FaultController {
     this.hangs = 0;
     this.acceptHangs = 0;
     this.hiddenLookups = 0;
+    this.bookGaps = 0;
+    this.wsRefused = false;
     this.foreign = null;
     this.marketData.clear();
     this.fundingRates.clear();

@@ -40,6 +40,8 @@
 export { startSimExchange } from './server.js';
 export { createBinanceUsdmClient, createBlofinClient } from './client.js';
 export { createBybitClient } from './client.js';
+export { createHtxClient } from './client.js';
+export { htxSign } from './dialects/index.js';
 export { SIM_DIALECTS, parseDialect, binanceSign, type SimDialectName } from './dialects/index.js';
 export { createMarketGenerator, type MarketGenerator, type MarketGeneratorOptions } from './generator.js';
 export { createReplaySource, type ReplaySource } from './replay.js';

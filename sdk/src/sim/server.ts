@@ -10,6 +10,8 @@ import { createReplaySource } from './replay.js';
 import { PrivateApi } from './restPrivate.js';
 import type { MarketSource, RequestLogEntry, SimExchange, SimExchangeOptions } from './types.js';
 import { fail, gatewayError } from './wire.js';
+import { BinanceWsHub } from './dialects/binanceusdm/ws.js';
+import { BybitWsHub } from './dialects/bybit/ws.js';
 import { WsHub } from './wsHub.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -19,7 +21,8 @@ const REQUEST_LOG_LIMIT = 200_000;
  * Starts SimExchange on 127.0.0.1, backed by the seeded generator or a recorded directory, and
  * speaking one wire dialect over its one market core: BloFin (default; REST under `/api/v1`,
  * websockets under `/ws/public` and `/ws/private`) or Binance USD-M (REST under `/fapi` and
- * `/futures/data`, no websockets yet). Sim time runs at `acceleration` times wall time from
+ * `/futures/data`, public market streams under `/public/ws` and `/market/ws`) or Bybit v5 (REST
+ * under `/v5`, the public linear stream at `/v5/public/linear`). Sim time runs at `acceleration` times wall time from
  * `startTimeMs`.
  *
  * @example
@@ -67,8 +70,13 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   const hub: { current: WsHub | null } = { current: null };
   const limiterNowMs = opts.rateLimitClockMs ?? (() => Date.now());
   const suspension = new IpSuspension(limiterNowMs);
+  // The market streams of a dialect other than BloFin, where the sim serves them.
+  const dialectWs: { current: BinanceWsHub | BybitWsHub | null } = { current: null };
   const faults = new FaultState(
-    () => hub.current?.dropAll(),
+    () => {
+      hub.current?.dropAll();
+      dialectWs.current?.dropAll();
+    },
     (symbol) => ctx.delist(symbol),
     suspension,
     opts.rateLimitPenalties ?? true,
@@ -83,6 +91,8 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     pushIntervalMs,
   );
   hub.current = ws;
+  if (dialectName === 'binanceusdm') dialectWs.current = new BinanceWsHub(ctx, faults, pushIntervalMs);
+  else if (dialectName === 'bybit') dialectWs.current = new BybitWsHub(ctx, faults, pushIntervalMs);
   const dialect = createDialect(dialectName, { ctx, faults, privateApi }, { apiKey: opts.apiKey ?? null, rateLimitScale, limiterNowMs, suspension });
   const log: RequestLogEntry[] = [];
   const stats = { requests: 0, rejected429: 0 };
@@ -149,8 +159,13 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  // Only BloFin's websockets are served; other dialects refuse the upgrade.
-  server.on('upgrade', (req, socket, head) => (dialect.name === 'blofin' ? ws.handleUpgrade(req, socket, head) : socket.destroy()));
+  // BloFin's, Binance USD-M's and Bybit's websockets are served on the REST port; other dialects refuse the upgrade.
+  server.on('upgrade', (req, socket, head) => {
+    if (faults.wsRefused) socket.destroy();
+    else if (dialect.name === 'blofin') ws.handleUpgrade(req, socket, head);
+    else if (dialectWs.current) dialectWs.current.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -158,6 +173,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   ws.start();
+  dialectWs.current?.start();
   privateApi.start();
 
   return {
@@ -189,10 +205,11 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       pause = null;
     },
     privateSubscriptions: (channel) => ws.privateSubscriptions(channel),
-    wsCounters: () => ws.counters(),
+    wsCounters: () => (dialectWs.current ?? ws).counters(),
     async stop(): Promise<void> {
       privateApi.stop();
       await ws.stop();
+      await dialectWs.current?.stop();
       for (const res of hanging) res.destroy();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

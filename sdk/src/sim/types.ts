@@ -161,6 +161,10 @@ export interface FaultController {
   dropWebsockets(): void;
   /** While on, sockets stay open and pongs are answered, but no data is pushed. */
   silenceWebsockets(on: boolean): void;
+  /** Swallows the next `count` order-book stream updates, so the one after does not chain (Binance `pu`): clients must resync. */
+  gapBookStream(opts: { count: number }): void;
+  /** While on, new websocket connections are refused (clients keep retrying), as in an outage. */
+  refuseWebsockets(on: boolean): void;
   /** Answers the next `count` HTTP requests with `status` (5xx) and a gateway error page. */
   failHttp(opts: { status: number; count: number }): void;
   /**

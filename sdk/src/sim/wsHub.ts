@@ -289,7 +289,7 @@ function subKey(channel: string, instId: string | undefined): string {
 }
 
 /** Level changes from `prev` to `next`; removed levels carry size "0". */
-function diffLevels(prev: Map<string, string>, next: Map<string, string>): [string, string][] {
+export function diffLevels(prev: Map<string, string>, next: Map<string, string>): [string, string][] {
   const out: [string, string][] = [];
   for (const [p, a] of next) if (prev.get(p) !== a) out.push([p, a]);
   for (const p of prev.keys()) if (!next.has(p)) out.push([p, '0']);

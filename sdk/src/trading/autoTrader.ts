@@ -80,6 +80,14 @@ export class AutoTrader {
   private readonly lastEntryKey: string;
   /** Each symbol's last auto-trader entry and the largest move since (the structural reset's memory); loaded on first use. */
   private lastEntries: Map<string, RiskLastEntry> | null = null;
+  /**
+   * The pyramid progress of each open trade, loaded on first use. Only trades with an active
+   * protection plan are kept: a closed plan never comes back, so its progress is never read again,
+   * and keeping it would make every write re-encode every trade ever placed.
+   */
+  private pyramidStates: Map<string, PyramidState> | null = null;
+  /** Trades entered whose protection plan is not armed yet: their progress is kept meanwhile. */
+  private readonly arming = new Set<string>();
 
   constructor(private readonly o: AutoTraderOptions) {
     if (!o.risk) throw new PerpscopeError(ErrorCode.InvalidConfig, 'An AutoTrader needs a RiskPolicy: every order passes it');
@@ -177,10 +185,16 @@ export class AutoTrader {
     // Funding and order flow are readings of the entry's moment: an add later must not be judged
     // on them, so the stored request drops them.
     const { funding: _funding, orderFlow: _orderFlow, lastEntry: _lastEntry, ...lasting } = request;
-    this.savePyramid(tradeId, { level: 0, risk: lasting });
-    this.entries().set(signal.symbol, { side: signal.side, price: fillPrice, atr: signal.atr, maxMoveAtr: 0, atMs: signal.atMs });
-    this.saveEntries();
-    const protectedOnExchange = await this.o.protection.arm(plan);
+    this.arming.add(tradeId);
+    let protectedOnExchange: boolean;
+    try {
+      this.savePyramid(tradeId, { level: 0, risk: lasting });
+      this.entries().set(signal.symbol, { side: signal.side, price: fillPrice, atr: signal.atr, maxMoveAtr: 0, atMs: signal.atMs });
+      this.saveEntries();
+      protectedOnExchange = await this.o.protection.arm(plan);
+    } finally {
+      this.arming.delete(tradeId);
+    }
     return { status: 'placed', tradeId, clientOrderId: entry.clientOrderId, protectedOnExchange, edge: edge.message };
   }
 
@@ -189,11 +203,12 @@ export class AutoTrader {
     this.trackMove(symbol, price);
     await this.o.protection.onPrice(symbol, price);
     if (this.config.pyramidLevels.length === 0 || this.o.killSwitch.isOn()) return;
-    const done = this.pyramids();
-    for (const plan of this.o.protection.plans().filter((p) => p.symbol === symbol)) {
+    const plans = this.o.protection.plans();
+    const done = this.pyramids(plans);
+    for (const plan of plans.filter((p) => p.symbol === symbol)) {
       const dir = plan.side === 'long' ? 1 : -1;
       const r = Math.abs(plan.entryPrice - plan.initialStopPrice);
-      const state = done[plan.tradeId];
+      const state = done.get(plan.tradeId);
       if (!state) continue;
       const level = state.level;
       const next = this.config.pyramidLevels[level];
@@ -258,12 +273,32 @@ export class AutoTrader {
     if (Math.floor(moveAtr * 4) > saved) this.saveEntries();
   }
 
-  private pyramids(): Record<string, PyramidState> {
-    const raw = this.o.store.settings.get(this.pyramidKey);
-    return typeof raw === 'object' && raw !== null ? (raw as Record<string, PyramidState>) : {};
+  /**
+   * The open trades' pyramid progress, with the trades whose plan has closed since dropped (and
+   * the drop saved). `plans`: the active protection plans, when the caller has them already.
+   */
+  private pyramids(plans: readonly { tradeId: string }[] = this.o.protection.plans()): Map<string, PyramidState> {
+    if (!this.pyramidStates) {
+      const raw = this.o.store.settings.get(this.pyramidKey);
+      this.pyramidStates = new Map(typeof raw === 'object' && raw !== null ? Object.entries(raw as Record<string, PyramidState>) : []);
+    }
+    const open = new Set(plans.map((p) => p.tradeId));
+    let dropped = false;
+    for (const tradeId of this.pyramidStates.keys()) {
+      if (open.has(tradeId) || this.arming.has(tradeId)) continue;
+      this.pyramidStates.delete(tradeId);
+      dropped = true;
+    }
+    if (dropped) this.writePyramids();
+    return this.pyramidStates;
   }
 
   private savePyramid(tradeId: string, state: PyramidState): void {
-    this.o.store.settings.set(this.pyramidKey, { ...this.pyramids(), [tradeId]: state }, this.o.clock.nowMs());
+    this.pyramids().set(tradeId, state);
+    this.writePyramids();
+  }
+
+  private writePyramids(): void {
+    this.o.store.settings.set(this.pyramidKey, Object.fromEntries(this.pyramidStates ?? []), this.o.clock.nowMs());
   }
 }

@@ -3,7 +3,7 @@ import { mapCcxtError } from '../core/ccxtErrors.js';
 import type { Clock } from '../core/clock.js';
 import { contractsToBase } from '../market/contractUnits.js';
 import type { StoredOrder } from '../store/index.js';
-import { CcxtGatewayBase, DEFAULT_READ_RETRY, orderViewStatus, type AdoptedIntent, type OpenExchangeOrder, type ReadRetry } from './ccxtGatewayBase.js';
+import { CcxtGatewayBase, ccxtOrderView, DEFAULT_READ_RETRY, orderViewStatus, type AdoptedIntent, type OpenExchangeOrder, type ReadRetry } from './ccxtGatewayBase.js';
 import type { ExchangeFill, ExchangeOrderView } from './gateway.js';
 
 type Raw = Record<string, unknown>;
@@ -232,13 +232,7 @@ export function algoStateStatus(state: string): ExchangeOrderView['status'] {
 
 /** An order's view from ccxt's parse; Binance's raw status (`info.status`) goes through the one mapping. */
 function orderView(contractSize: number, o: Order): ExchangeOrderView {
-  const filled = o.filled ?? 0;
-  return {
-    exchangeOrderId: o.id ? String(o.id) : null,
-    status: orderViewStatus((o.info as Raw | undefined)?.status, o.status),
-    filledBase: contractsToBase(contractSize, filled),
-    avgFillPrice: filled > 0 ? (o.average ?? null) : null,
-  };
+  return ccxtOrderView(contractSize, o, orderViewStatus((o.info as Raw | undefined)?.status, o.status));
 }
 
 /** The id of the market order a triggered conditional order sent; null before it fired. */

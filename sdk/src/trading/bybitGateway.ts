@@ -3,7 +3,7 @@ import { mapCcxtError } from '../core/ccxtErrors.js';
 import type { Clock } from '../core/clock.js';
 import { contractsToBase } from '../market/contractUnits.js';
 import type { StoredOrder } from '../store/index.js';
-import { CcxtGatewayBase, DEFAULT_READ_RETRY, type AdoptedIntent, type OpenExchangeOrder, type ReadRetry } from './ccxtGatewayBase.js';
+import { CcxtGatewayBase, ccxtOrderView, DEFAULT_READ_RETRY, type AdoptedIntent, type OpenExchangeOrder, type ReadRetry } from './ccxtGatewayBase.js';
 import type { ExchangeFill, ExchangeOrderView } from './gateway.js';
 
 type Raw = Record<string, unknown>;
@@ -207,13 +207,7 @@ export function bybitOrderStatus(raw: unknown): ExchangeOrderView['status'] {
 }
 
 function orderView(contractSize: number, o: Order): ExchangeOrderView {
-  const filled = o.filled ?? 0;
-  return {
-    exchangeOrderId: o.id ? String(o.id) : null,
-    status: bybitOrderStatus((o.info as Raw | undefined)?.orderStatus),
-    filledBase: contractsToBase(contractSize, filled),
-    avgFillPrice: filled > 0 ? (o.average ?? null) : null,
-  };
+  return ccxtOrderView(contractSize, o, bybitOrderStatus((o.info as Raw | undefined)?.orderStatus));
 }
 
 /** Files Bybit's 110072 (orderLinkId already used) as ccxt's DuplicateOrderId on this instance. */

@@ -83,6 +83,20 @@ export function orderViewStatus(rawState: unknown, ccxtStatus: string | undefine
   return 'open';
 }
 
+/**
+ * An order's view from ccxt's parse, in the ledger's base units; `status` is the venue's own
+ * mapping of its raw state (each venue names its states differently).
+ */
+export function ccxtOrderView(contractSize: number, o: Order, status: ExchangeOrderView['status']): ExchangeOrderView {
+  const filled = o.filled ?? 0;
+  return {
+    exchangeOrderId: o.id ? String(o.id) : null,
+    status,
+    filledBase: contractsToBase(contractSize, filled),
+    avgFillPrice: filled > 0 ? (o.average ?? null) : null,
+  };
+}
+
 /** Stops and take-profits: orders that rest on the exchange until a trigger price is reached. */
 export const TRIGGER_TYPES: ReadonlySet<OrderType> = new Set<OrderType>(['stop_market', 'take_profit_market']);
 

@@ -21,6 +21,7 @@ export { CcxtOrderGateway, ExchangeClockSync, retryRead, DEFAULT_READ_RETRY } fr
 export type { ReadRetry } from './ccxtGateway.js';
 export { BinanceUsdmGateway } from './binanceUsdmGateway.js';
 export { BybitGateway } from './bybitGateway.js';
+export { HtxGateway, htxClientOrderId } from './htxGateway.js';
 export { CcxtGatewayBase } from './ccxtGatewayBase.js';
 export type { AdoptedIntent, OpenExchangeOrder } from './ccxtGatewayBase.js';
 export { createOrderGateway, LIVE_TRADING_EXCHANGES } from './orderGateways.js';

@@ -81,7 +81,7 @@ describe('perpscope run --sim --exchange binanceusdm', () => {
 
   it('an exchange the sim cannot speak is refused, naming the ones it can', async () => {
     const io = captureIo(false);
-    await expect(runRun({ paper: true, sim: true, exchange: 'kraken', label: 'default', home: home() }, { ...io, env: ENV })).rejects.toThrow(/blofin, binanceusdm or bybit/);
+    await expect(runRun({ paper: true, sim: true, exchange: 'kraken', label: 'default', home: home() }, { ...io, env: ENV })).rejects.toThrow(/blofin, binanceusdm, bybit or htx/);
   });
 });
 

@@ -559,14 +559,17 @@ describe('CcxtMarketData.watchPrice', () => {
     expect(calls).toEqual(['mark X', 'ticker Y']);
   });
 
-  it('answers NOT_SUPPORTED over the Binance USD-M sim client (REST only), so stops move on REST marks there', async () => {
-    const sim = await startSimExchange({ dialect: 'binanceusdm', symbols: 2, seed: 3, startTimeMs: SIM_START_MS, historyBars: 10 });
+  it('streams marks over the Binance USD-M sim client (`markPrice@1s`), so stops move on pushed marks there', async () => {
+    const sim = await startSimExchange({ dialect: 'binanceusdm', symbols: 2, seed: 3, startTimeMs: SIM_START_MS, historyBars: 10, pausedAtStart: true });
     try {
       const exchange = createBinanceUsdmClient(sim) as unknown as Exchange;
       const source = new CcxtMarketData({ exchange, clock: new SystemClock() });
       const [m] = await source.loadMarkets();
-      // Scoped to the source: the stream then stops asking for every symbol, not just this one.
-      await expect(source.watchPrice(m!.symbol)).rejects.toMatchObject({ code: ErrorCode.NotSupported, details: { scope: 'source' } });
+      expect(source.limits.capabilities.watchMarkPrice).toBe(true);
+      const tick = await source.watchPrice(m!.symbol);
+      expect(tick.basis).toBe('mark');
+      // Paused: the pushed mark is the sim's mark at its start.
+      expect(tick.price).toBeCloseTo(sim.source.markPrice(m!.symbol, SIM_START_MS).markPrice, 6);
       await source.close();
     } finally {
       await sim.stop();

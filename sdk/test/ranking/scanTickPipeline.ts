@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
 import { timeframeMs, type Candle, type Market, type Timeframe } from '@perpscope/shared';
-import { SnapshotColumnSlab } from '../../src/engine/analyzer.js';
 import { buildSnapshots, type SnapshotMarket } from '../../src/engine/marketSnapshots.js';
 import { FEATURE_NAMES } from '../../src/features/index.js';
 import { computeMarketContext, type BookTop, type MarketSnapshot } from '../../src/manipulation/index.js';
@@ -115,11 +114,11 @@ export interface PipelineFingerprint {
 
 /**
  * Runs the pipeline; `seed` chooses how each series is warm-started (from candles, as the analyzer
- * does today, or another path held to the same output). With `lendColumns`, every cycle's snapshots
- * copy their columns into a `SnapshotColumnSlab` (one for the hand-built snapshots, one for the
- * adapter's), as the analyzer's do, instead of fresh `ring.columns()` copies.
+ * does today, or another path held to the same output). The adapter's snapshots (`buildSnapshots`)
+ * always read views of the rings, as the analyzer's do; with `viewColumns` the hand-built ones do
+ * too, instead of fresh `ring.columns()` copies.
  */
-export function runScanTickPipeline(seed: (ev: IncrementalSignalEvaluator, symbol: string, tf: Timeframe, ring: CandleRing) => void, options: { lendColumns?: boolean } = {}): PipelineFingerprint {
+export function runScanTickPipeline(seed: (ev: IncrementalSignalEvaluator, symbol: string, tf: Timeframe, ring: CandleRing) => void, options: { viewColumns?: boolean } = {}): PipelineFingerprint {
   const { symbols, bars, ringCapacity, ticks, timeframes } = PIPELINE;
   const h = createHash('sha256');
   const anchor = 'SYM000/USDT:USDT';
@@ -165,14 +164,11 @@ export function runScanTickPipeline(seed: (ev: IncrementalSignalEvaluator, symbo
   feed(h, cycles[0]);
 
   const ranker = new Ranker();
-  const handSlab = options.lendColumns ? new SnapshotColumnSlab() : null;
-  const adapterSlab = options.lendColumns ? new SnapshotColumnSlab() : null;
   let rankedRows = 0;
   let flaggedRows = 0;
   const rankOnce = (nowMs: number, tick: number) => {
-    handSlab?.begin();
     const snaps: MarketSnapshot[] = rankingSeries.map((x, s) => {
-      const candles = handSlab ? handSlab.columns(x.ring) : x.ring.columns();
+      const candles = options.viewColumns ? x.ring.view() : x.ring.columns();
       const n = candles.close.length;
       const close = candles.close[n - 1]!;
       const b = book(s, tick + 1, close, s % 9 === 4);
@@ -207,8 +203,7 @@ export function runScanTickPipeline(seed: (ev: IncrementalSignalEvaluator, symbo
     feed(h, ranking);
     rankedRows = ranking.rows.length;
     flaggedRows = ranking.rows.filter((r) => r.flags.length > 0).length;
-    adapterSlab?.begin();
-    const adapted = buildSnapshots(adapterSlab ? adapterSlab.lend(market) : market, RANKING_TF, nowMs, { books: 'synthetic_demo' });
+    const adapted = buildSnapshots(market, RANKING_TF, nowMs, { books: 'synthetic_demo' });
     feed(h, adapted);
     feed(h, new Ranker().rank(adapted, { top: 1000, profile: 'scalp' }));
   };

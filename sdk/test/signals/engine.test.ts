@@ -7,6 +7,7 @@ import {
   parseSignalEngineSnapshot,
   replaySignals,
   signalId,
+  type ClosedBar,
   type Signal,
   type SignalEngineConfigInput,
 } from '../../src/signals/index.js';
@@ -115,6 +116,28 @@ describe('SignalEngine', () => {
   it('a disabled strategy never appears in a signal', () => {
     const signals = replaySignals(createSignalEngine({ ...config, strategies: { 'donchian-atr': { enabled: false } } }), data).signals;
     expect(signals.some((s) => s.components.some((c) => c.id === 'donchian-atr'))).toBe(false);
+  });
+
+  it('bars in any arrival order, with series joining and leaving mid-run, give the same cycles', () => {
+    // The evaluator hands the engine each cycle's bars in series order by rank (rebuilt when a
+    // series joins or leaves); arrival order must never show in any output.
+    const batches = barBatches(data);
+    const late = data[data.length - 1]!;
+    const run = (arrange: (bars: readonly ClosedBar[], k: number) => ClosedBar[]) => {
+      const live = new IncrementalSignalEvaluator(createSignalEngine(config));
+      return batches.map((b, k) => {
+        if (k === 40) live.drop(late.symbol, '1h');
+        // One series joins a third of the way in, the other a cycle in which it is missing.
+        const bars = b.bars.filter((x) => !(x.symbol === late.symbol && (k < batches.length / 3 || (k === 40 && x.timeframe === '1h'))));
+        return live.onBarsClosed(arrange(bars, k));
+      });
+    };
+    const inOrder = run((bars) => [...bars].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.timeframe < b.timeframe ? -1 : 1)));
+    const reversed = run((bars) => [...bars].reverse());
+    const rotated = run((bars, k) => [...bars.slice(k % Math.max(1, bars.length)), ...bars.slice(0, k % Math.max(1, bars.length))]);
+    expect(inOrder.flatMap((r) => r.cycles).reduce((n, c) => n + c.labeled.length, 0), 'the run blends signals').toBeGreaterThan(50);
+    expect(reversed).toEqual(inOrder);
+    expect(rotated).toEqual(inOrder);
   });
 
   it('a bad bar is refused and listed, its series keeps its state, the other bars go on', () => {

@@ -277,6 +277,6 @@ describe('perpscope sim --dialect bybit and scan --sim --exchange bybit', () => 
   });
 
   it('names bybit among the dialects when another is asked for', async () => {
-    await expect(runScan({ sim: true, exchange: 'kraken', symbols: 2, top: 1, home: '/nonexistent-perpscope-home' }, captureIo(false))).rejects.toThrow(/blofin, binanceusdm or bybit/);
+    await expect(runScan({ sim: true, exchange: 'kraken', symbols: 2, top: 1, home: '/nonexistent-perpscope-home' }, captureIo(false))).rejects.toThrow(/blofin, binanceusdm, bybit or htx/);
   });
 });

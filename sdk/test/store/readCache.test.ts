@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import type { StoredPosition } from '../../src/store/index.js';
+import { IN_MEMORY, OrderState, openStore, type OrderIntent, type StoredPosition } from '../../src/store/index.js';
 import { useStore } from './storeFixture.js';
 
 const position = (symbol: string, over: Partial<StoredPosition> = {}): StoredPosition => ({
@@ -97,5 +97,70 @@ describe('positions (cached reads)', () => {
     other.close();
     expect(p.get('paper', 'binance', 'ETH/USDT:USDT')?.sizeBase, 'another connection committed').toBe(7);
     expect(p.list('paper')[0]?.sizeBase).toBe(7);
+  });
+});
+
+describe('caches inside a transaction on a private in-memory database (a backtest ledger)', () => {
+  const order = (clientOrderId: string, symbol: string): OrderIntent => ({
+    clientOrderId,
+    ledger: 'paper',
+    exchange: 'binance',
+    symbol,
+    side: 'sell',
+    type: 'stop_market',
+    purpose: 'stop_loss',
+    tradeId: `T-${symbol}`,
+    amountBase: 1,
+    price: null,
+    triggerPrice: 90,
+    reduceOnly: true,
+    params: { leverage: 2 },
+    createdAtMs: 1_000,
+  });
+
+  it('serves what was kept before the transaction, shows its own writes, and keeps nothing a rollback undoes', () => {
+    const store = openStore({ file: IN_MEMORY });
+    try {
+      const { settings, positions, orders } = store;
+      settings.set('account', { balanceUsd: 100 }, 1_000);
+      positions.upsert(position('ETH/USDT:USDT'));
+      orders.recordIntent(order('psA', 'ETH/USDT:USDT'));
+      orders.transition('psA', OrderState.Ack, { atMs: 1_001 });
+      const account = settings.peek('account');
+      const eth = positions.get('paper', 'binance', 'ETH/USDT:USDT');
+      const open = orders.listOpen('paper', { exchange: 'binance', symbol: 'ETH/USDT:USDT' });
+      const byId = orders.get('psA');
+      expect(open.map((o) => o.clientOrderId)).toEqual(['psA']);
+
+      expect(() =>
+        store.transaction(() => {
+          expect(settings.peek('account'), 'a kept setting is served inside the transaction').toBe(account);
+          expect(positions.get('paper', 'binance', 'ETH/USDT:USDT'), 'a kept position is served').toBe(eth);
+          expect(orders.get('psA'), 'a kept order is served').toBe(byId);
+          expect(orders.listOpen('paper', { exchange: 'binance', symbol: 'ETH/USDT:USDT' })[0], 'a kept open-order list is served').toBe(open[0]);
+
+          settings.set('account', { balanceUsd: 50 }, 1_002);
+          positions.upsert({ ...eth!, sizeBase: 4 });
+          orders.transition('psA', OrderState.Cancelled, { atMs: 1_002, reason: 'user_cancel' });
+          positions.upsert(position('SOL/USDT:USDT'));
+          expect(settings.peek('account'), 'its own setting write shows').toEqual({ balanceUsd: 50 });
+          expect(positions.get('paper', 'binance', 'ETH/USDT:USDT')?.sizeBase, 'its own position write shows').toBe(4);
+          expect(positions.get('paper', 'binance', 'SOL/USDT:USDT')?.symbol, 'a position it added shows').toBe('SOL/USDT:USDT');
+          expect(orders.get('psA')?.state, 'its own order write shows').toBe(OrderState.Cancelled);
+          expect(orders.listOpen('paper', { exchange: 'binance', symbol: 'ETH/USDT:USDT' }), 'the cancelled order left the open list').toEqual([]);
+          expect(orders.listOpen('paper'), 'and the ledger-wide one').toEqual([]);
+          throw new Error('abort');
+        }),
+      ).toThrow('abort');
+
+      expect(settings.peek('account'), 'rolled back: the setting').toEqual({ balanceUsd: 100 });
+      expect(positions.get('paper', 'binance', 'ETH/USDT:USDT')?.sizeBase, 'rolled back: the position').toBe(1);
+      expect(positions.get('paper', 'binance', 'SOL/USDT:USDT'), 'rolled back: the added position').toBeUndefined();
+      expect(orders.get('psA')?.state, 'rolled back: the order').toBe(OrderState.Ack);
+      expect(orders.listOpen('paper', { exchange: 'binance', symbol: 'ETH/USDT:USDT' }).map((o) => o.clientOrderId), 'rolled back: the open list').toEqual(['psA']);
+      expect(orders.listOpen('paper').map((o) => o.clientOrderId)).toEqual(['psA']);
+    } finally {
+      store.close();
+    }
   });
 });

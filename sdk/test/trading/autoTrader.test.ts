@@ -100,6 +100,36 @@ describe('AutoTrader (paper)', () => {
     expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'each level adds once').toBeCloseTo(total, 9);
   });
 
+  it('pyramid ladders resume after a restart, and a closed trade leaves no pyramid state behind', async () => {
+    const config = { pyramidLevels: [{ atR: 2, fraction: 0.3 }, { atR: 3, fraction: 0.2 }], tpsl: { tp1AtrMult: 10, tp2AtrMult: 20 } };
+    const first = rig(store, config);
+    await first.trader.start();
+    const placed = await first.trader.onSignal(signal(clock.nowMs()));
+    const firstSize = 1_000 / (book(100).asks[0]?.[0] ?? Number.NaN);
+    first.broker.onOrderBook(SYMBOL, book(105));
+    await first.trader.onPrice(SYMBOL, 105);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'level 1 (2R, 30 %) added').toBeCloseTo(firstSize * 1.3, 9);
+    store.close();
+    store = openStore({ home: dir.dir });
+    const second = rig(store, config);
+    second.broker.onOrderBook(SYMBOL, book(105));
+    await second.trader.start();
+    await second.trader.onPrice(SYMBOL, 105);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'level 1 is not added again after the restart').toBeCloseTo(firstSize * 1.3, 9);
+    second.broker.onOrderBook(SYMBOL, book(108));
+    await second.trader.onPrice(SYMBOL, 108);
+    expect(store.positions.get('paper', 'blofin', SYMBOL)?.sizeBase, 'level 2 (3R, 20 %) added after the restart').toBeCloseTo(firstSize * 1.5, 9);
+    const key = 'trading.paper.blofin.pyramids';
+    expect(Object.keys(store.settings.get(key) as object)).toEqual([placed.status === 'placed' ? placed.tradeId : '']);
+    await second.trader.panic({ cancel: true, close: true });
+    second.killSwitch.set(false, 'test');
+    await second.trader.onPrice(SYMBOL, 108);
+    expect(store.settings.get(key), 'the closed trade is dropped').toEqual({});
+    await clock.advance(3_600_000);
+    const next = await second.trader.onSignal({ ...signal(clock.nowMs()), price: 108 });
+    expect(Object.keys(store.settings.get(key) as object), 'only the open trade is stored').toEqual([next.status === 'placed' ? next.tradeId : 'not placed']);
+  });
+
   it('structural reset: a same-side re-entry waits until the price has travelled the set ATR from the last entry, across a restart', async () => {
     const rigWithReset = (s: Store) => {
       const killSwitch = new KillSwitch({ store: s, clock, home: dir.dir });

@@ -458,3 +458,22 @@ export type AlertSinkResultView = z.infer<typeof AlertSinkResultViewSchema>;
 /** `alerts.test`: one result per enabled sink; empty when none is enabled. */
 export const AlertTestReportViewSchema = z.object({ results: z.array(AlertSinkResultViewSchema) });
 export type AlertTestReportView = z.infer<typeof AlertTestReportViewSchema>;
+
+/**
+ * The warm start's progress (`warmup.progress` event): symbols of the universe fetched and seeded,
+ * so ranked, out of `total`; streams (symbol x timeframe) backfilled out of `streams`. `etaMs` is
+ * the wall time the rest should take at the pace so far (null before the first stream lands);
+ * `done` is set on the last event, when the whole universe is ranked.
+ */
+export const WarmUpViewSchema = z.object({
+  seeded: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  backfilled: z.number().int().nonnegative(),
+  streams: z.number().int().nonnegative(),
+  timeframes: z.array(z.string()),
+  etaMs: z.number().nonnegative().nullable(),
+  done: z.boolean(),
+  /** On the last push when the warm-up ended on an error. */
+  failed: z.boolean().optional(),
+});
+export type WarmUpView = z.infer<typeof WarmUpViewSchema>;

@@ -44,7 +44,7 @@
  * - `chart.flags` {symbol, sinceMs?} -> {symbol, flags} (each flag where it first fired, with its evidence)
  * - `drawings.list` {symbol} -> {symbol, drawings}; `drawings.save` {symbol, drawing} -> {drawing}; `drawings.delete` {symbol, id} -> {deleted}
  *
- * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert`, `backtest.progress` (see `RPC_EVENTS`).
+ * Events: `ranking`, `signal`, `order`, `fill`, `position`, `health`, `alert`, `backtest.progress`, `warmup.progress` (see `RPC_EVENTS`).
  * Wire (WebSocket at `/rpc`): `{ id, method, params }` -> `{ id, result }`; pushes `{ event, data }`
  * and a `{ heartbeat }` every second, from which the client derives its connection state.
  * Request frames are parsed by `parseRequestFrame` (size and depth limits, no `__proto__`,

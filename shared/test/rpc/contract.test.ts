@@ -25,7 +25,7 @@ describe('RPC contract', () => {
       'drawings.list', 'drawings.save', 'drawings.delete',
     ];
     expect([...METHOD_NAMES].sort(), 'method table').toEqual([...expected].sort());
-    expect([...EVENT_NAMES].sort(), 'event table').toEqual(['alert', 'backtest.progress', 'fill', 'health', 'order', 'position', 'ranking', 'signal']);
+    expect([...EVENT_NAMES].sort(), 'event table').toEqual(['alert', 'backtest.progress', 'fill', 'health', 'order', 'position', 'ranking', 'signal', 'warmup.progress']);
   });
 
   it('accepts valid params', () => {

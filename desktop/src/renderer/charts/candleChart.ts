@@ -21,7 +21,10 @@ import {
   markLineOption,
   markPointOption,
   overlaySeriesId,
+  priceAxisBounds,
+  priceExtentOf,
   SERIES_ID,
+  type PriceExtent,
   type CandleRow,
   type ChartCandle,
   type ChartLevels,
@@ -81,6 +84,13 @@ interface OverlayState {
   ema: { period: number; last: number } | null;
 }
 
+/** Whether two level sets draw the same lines (the chart then has nothing to redraw). */
+function sameLevels(a: ChartLevels, b: ChartLevels): boolean {
+  const tpA = a.takeProfits ?? [];
+  const tpB = b.takeProfits ?? [];
+  return (a.entry ?? null) === (b.entry ?? null) && (a.stop ?? null) === (b.stop ?? null) && tpA.length === tpB.length && tpA.every((x, i) => x === tpB[i]);
+}
+
 /**
  * A candlestick chart built for long histories and streaming updates.
  *
@@ -104,6 +114,7 @@ export class CandleChart {
   private flags: ChartFlagMark[] = [];
   private drawings: ChartDrawing[] = [];
   private priceTick: number | null = null;
+  private priceExtent: PriceExtent | null = null;
   /** Rows `[w0, w1)` of the buffers that ECharts currently holds. */
   private w0 = 0;
   private w1 = 0;
@@ -241,6 +252,7 @@ export class CandleChart {
   }
 
   setLevels(levels: ChartLevels): void {
+    if (sameLevels(levels, this.levels)) return;
     this.levels = { ...levels };
     this.chart.setOption({ series: [{ id: SERIES_ID.live, markLine: markLineOption(this.levels, this.live?.close ?? null, this.priceTick) }] }, { lazyUpdate: this.opts.lazyUpdate });
   }
@@ -277,6 +289,9 @@ export class CandleChart {
    * grids they draw in. The one full rebuild besides {@link load}, since grids change.
    */
   setStudies(lines: readonly StudyLine[], panes: readonly StudyPane[]): void {
+    // The panel asks again at every candle close; with no studies before or after, a rebuild of
+    // every series would redraw the same chart.
+    if (!lines.length && !panes.length && !this.studyStates.length && !this.panes.length) return;
     const n = this.history.length;
     this.studyStates = lines.map((l) => {
       const buffer = new SeriesBuffer(2, n + 1024);
@@ -342,15 +357,9 @@ export class CandleChart {
    * take-profit above the visible candles can still be seen and dragged.
    */
   setPriceExtent(prices: readonly number[]): void {
-    const finite = prices.filter((p) => Number.isFinite(p));
-    const lo = finite.length ? Math.min(...finite) : Number.POSITIVE_INFINITY;
-    const hi = finite.length ? Math.max(...finite) : Number.NEGATIVE_INFINITY;
-    // Room beyond the outermost line, so a take-profit at the edge can still be dragged outwards.
-    const pad = (v: { min: number; max: number }) => (Math.max(v.max, hi) - Math.min(v.min, lo)) * 0.08;
-    this.chart.setOption(
-      { yAxis: [{ min: (v: { min: number; max: number }) => Math.min(v.min, lo - pad(v)), max: (v: { min: number; max: number }) => Math.max(v.max, hi + pad(v)) }] },
-      { lazyUpdate: false },
-    );
+    // Kept for the full rebuilds (studies, price tick, load), which replace the whole option.
+    this.priceExtent = priceExtentOf(prices);
+    this.chart.setOption({ yAxis: [priceAxisBounds(this.priceExtent)] }, { lazyUpdate: false });
   }
 
   /** Pixel row (from the chart's top) of `price` on the price axis; null when the axis is not laid out. */
@@ -518,6 +527,7 @@ export class CandleChart {
       drawings: this.drawings,
       lastPrice: this.live?.close ?? null,
       priceTick: this.priceTick,
+      priceExtent: this.priceExtent,
     });
   }
 }

@@ -189,6 +189,31 @@ export interface ChartData {
   drawings?: readonly ChartDrawing[];
   lastPrice?: number | null;
   priceTick?: number | null;
+  /** Prices the price axis must reach beyond the candles (position and order lines). */
+  priceExtent?: PriceExtent | null;
+}
+
+/** Lowest and highest price of the lines drawn over the chart; infinite bounds when there are none. */
+export interface PriceExtent {
+  lo: number;
+  hi: number;
+}
+
+/** The extent of `prices`, ignoring non-finite ones. */
+export function priceExtentOf(prices: readonly number[]): PriceExtent {
+  const finite = prices.filter((p) => Number.isFinite(p));
+  return { lo: finite.length ? Math.min(...finite) : Number.POSITIVE_INFINITY, hi: finite.length ? Math.max(...finite) : Number.NEGATIVE_INFINITY };
+}
+
+/**
+ * `min`/`max` of the price axis stretched over `e` as well as the candles. Set on every full
+ * rebuild too: a `notMerge` option without them would shrink the axis back to the candles and
+ * push the lines off the chart.
+ */
+export function priceAxisBounds(e: PriceExtent): { min: (v: { min: number; max: number }) => number; max: (v: { min: number; max: number }) => number } {
+  // Room beyond the outermost line, so a take-profit at the edge can still be dragged outwards.
+  const pad = (v: { min: number; max: number }) => (Math.max(v.max, e.hi) - Math.min(v.min, e.lo)) * 0.08;
+  return { min: (v) => Math.min(v.min, e.lo - pad(v)), max: (v) => Math.max(v.max, e.hi + pad(v)) };
 }
 
 /** X axis indices of a chart with `panes` panes: price, volume, then one per pane. */
@@ -231,7 +256,10 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
     // Only the lowest grid labels the shared time axis.
     xAxis: axes.map((i) => (i === lastGrid ? { type: 'time', gridIndex: i, axisLine, axisLabel, splitLine: { show: false } } : { type: 'time', gridIndex: i, axisLine, ...hiddenX })),
     yAxis: [
-      { scale: true, position: 'right', gridIndex: 0, axisLine, axisLabel: tick ? { ...axisLabel, formatter: (v: number) => fmtTickPrice(v, tick) } : axisLabel, splitLine },
+      {
+        scale: true, position: 'right', gridIndex: 0, axisLine, axisLabel: tick ? { ...axisLabel, formatter: (v: number) => fmtTickPrice(v, tick) } : axisLabel, splitLine,
+        ...(d.priceExtent ? priceAxisBounds(d.priceExtent) : {}),
+      },
       { scale: true, position: 'right', gridIndex: 1, axisLabel: { show: false }, splitLine: { show: false }, axisLine },
       ...panes.map((p, k) => ({
         scale: p.range === null, position: 'right', gridIndex: 2 + k, axisLine, splitNumber: 2, splitLine,

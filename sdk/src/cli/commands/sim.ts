@@ -10,7 +10,7 @@ export interface RunSimOptions {
   data?: string;
   /** Serve the private API with a fresh test key, printed on start (it guards play money only). */
   private?: boolean;
-  /** The wire protocol to serve: `blofin` (default), `binanceusdm` or `bybit`. */
+  /** The wire protocol to serve: `blofin` (default), `binanceusdm`, `bybit` or `htx`. */
   dialect?: string;
 }
 
@@ -34,6 +34,7 @@ export async function runSim(opts: RunSimOptions, out: (line: string) => void): 
   out(`listening ${sim.url}`);
   if (dialect === 'blofin') out(`websocket ${sim.wsUrl}/public (public), ${sim.wsUrl}/private (private)`);
   else if (dialect === 'bybit') out(`dialect bybit: REST ${sim.url}/v5 (category=linear); no websockets`);
+  else if (dialect === 'htx') out(`dialect htx: REST ${sim.url}/linear-swap-api, /linear-swap-ex and /v5 (USDT-margined swaps); no websockets`);
   else out(`dialect binanceusdm: REST ${sim.url}/fapi/v1 (v2, v3) and ${sim.url}/futures/data; no websockets`);
   const markets = sim.source.markets();
   if (sim.apiKey && dialect === 'blofin') {

@@ -3,11 +3,13 @@ import type { SimApiKey } from '../types.js';
 import { createBinanceUsdmDialect } from './binanceusdm/index.js';
 import { createBlofinDialect } from './blofin.js';
 import { createBybitDialect } from './bybit/index.js';
+import { createHtxDialect } from './htx/index.js';
 import { SIM_DIALECTS, type SimCore, type SimDialect, type SimDialectName } from './types.js';
 
 export { SIM_DIALECTS, type DialectReply, type DialectRequest, type SimCore, type SimDialect, type SimDialectName } from './types.js';
 export { binanceSign, binanceId } from './binanceusdm/index.js';
 export { bybitSign } from './bybit/index.js';
+export { htxSign } from './htx/index.js';
 
 export interface DialectOptions {
   apiKey: SimApiKey | null;
@@ -25,6 +27,7 @@ export function parseDialect(value: unknown): SimDialectName {
 
 /** The codec for `name` over the shared core. */
 export function createDialect(name: SimDialectName, core: SimCore, opts: DialectOptions): SimDialect {
+  if (name === 'htx') return createHtxDialect(core, { apiKey: opts.apiKey, rateLimitScale: opts.rateLimitScale, limiterNowMs: opts.limiterNowMs });
   if (name === 'bybit') return createBybitDialect(core, { apiKey: opts.apiKey, rateLimitScale: opts.rateLimitScale, limiterNowMs: opts.limiterNowMs });
   return name === 'binanceusdm'
     ? createBinanceUsdmDialect(core, { apiKey: opts.apiKey, rateLimitScale: opts.rateLimitScale, limiterNowMs: opts.limiterNowMs })

@@ -5,7 +5,7 @@ import type { PrivateApi } from '../restPrivate.js';
 import type { Reply } from '../wire.js';
 
 /** The wire protocols SimExchange can speak over one simulated market. */
-export const SIM_DIALECTS = ['blofin', 'binanceusdm', 'bybit'] as const;
+export const SIM_DIALECTS = ['blofin', 'binanceusdm', 'bybit', 'htx'] as const;
 export type SimDialectName = (typeof SIM_DIALECTS)[number];
 
 /** A reply plus the response headers a dialect adds (Binance's used-weight counters, say). */

@@ -260,16 +260,15 @@ export class OrderRepository {
   }
 
   get(clientOrderId: string): StoredOrder | undefined {
-    if (!this.cacheUsable()) {
-      const r = this.getStmt.get(clientOrderId);
-      return r && toOrder(r);
+    const mode = this.cacheMode();
+    if (mode !== CacheMode.Off) {
+      const hit = this.byIdCache.get(clientOrderId);
+      if (hit) return hit;
     }
-    const hit = this.byIdCache.get(clientOrderId);
-    if (hit) return hit;
     const r = this.getStmt.get(clientOrderId);
     if (!r) return undefined;
     const order = toOrder(r);
-    this.byIdCache.set(clientOrderId, order);
+    if (mode === CacheMode.Full) this.byIdCache.set(clientOrderId, order);
     return order;
   }
 
@@ -289,14 +288,7 @@ export class OrderRepository {
       filter.exchange !== undefined && filter.symbol !== undefined
         ? this.openBySymbolStmt.all(ledger, filter.exchange, filter.symbol).map(toOrder)
         : this.openStmt.all(ledger).map(toOrder).filter((o) => matches(o, filter));
-    if (!this.cacheUsable()) return load();
-    const key = openKey(ledger, filter);
-    let hit = this.openCache.get(key);
-    if (!hit) {
-      hit = load();
-      this.openCache.set(key, hit);
-    }
-    return hit.slice();
+    return this.cachedList(openKey(ledger, filter), load);
   }
 
   listByState(ledger: Ledger, state: OrderState, filter: OrderFilter = {}): StoredOrder[] {
@@ -306,14 +298,19 @@ export class OrderRepository {
   /** A trade's orders in every state, oldest first; cached like `listOpen` (protection asks at every price). */
   listByTrade(ledger: Ledger, tradeId: string): StoredOrder[] {
     const load = (): StoredOrder[] => this.byTradeStmt.all(ledger, tradeId).map(toOrder);
-    if (!this.cacheUsable()) return load();
-    const key = tradeKey(ledger, tradeId);
-    let hit = this.openCache.get(key);
-    if (!hit) {
-      hit = load();
-      this.openCache.set(key, hit);
-    }
-    return hit.slice();
+    return this.cachedList(tradeKey(ledger, tradeId), load);
+  }
+
+  /** The list cached under `key` (a copy), else `load`'s, kept when the cache mode allows. */
+  private cachedList(key: string, load: () => StoredOrder[]): StoredOrder[] {
+    const mode = this.cacheMode();
+    if (mode === CacheMode.Off) return load();
+    const hit = this.openCache.get(key);
+    if (hit) return hit.slice();
+    const loaded = load();
+    if (mode === CacheMode.Read) return loaded;
+    this.openCache.set(key, loaded);
+    return loaded.slice();
   }
 
   /** The newest `limit` orders of one venue in every state, newest first: the order history. */
@@ -366,17 +363,23 @@ export class OrderRepository {
     if (o.tradeId !== null) this.openCache.delete(tradeKey(o.ledger, o.tradeId));
   }
 
-  /** False inside a transaction; drops the caches when another connection has committed since they were filled. */
-  private cacheUsable(): boolean {
-    if (this.db.inTransaction) return false;
+  /**
+   * How reads may use the caches now: not at all inside a transaction on a file database; inside
+   * one on a private in-memory database, entries kept before it are served but nothing read is
+   * kept (it may be uncommitted; every write drops what it changes first, so a kept entry is
+   * what the transaction sees too); fully otherwise, after dropping everything when another
+   * connection has committed since the caches were filled.
+   */
+  private cacheMode(): CacheMode {
+    if (this.db.inTransaction) return this.db.memory ? CacheMode.Read : CacheMode.Off;
     // No other connection can reach a private in-memory database, so nobody else commits to it.
-    if (this.db.memory) return true;
+    if (this.db.memory) return CacheMode.Full;
     const dataVersion = this.dataVersionStmt.get()!;
     if (dataVersion !== this.cachedDataVersion) {
       this.clearCaches();
       this.cachedDataVersion = dataVersion;
     }
-    return true;
+    return CacheMode.Full;
   }
 
   private require(clientOrderId: string): StoredOrder {
@@ -385,6 +388,10 @@ export class OrderRepository {
     return toOrder(r);
   }
 }
+
+/** How reads use the order caches (see `OrderRepository.cacheMode`). */
+const CacheMode = { Off: 0, Read: 1, Full: 2 } as const;
+type CacheMode = (typeof CacheMode)[keyof typeof CacheMode];
 
 function openKey(ledger: Ledger, filter: OrderFilter): string {
   return `${ledger}\u0000${filter.exchange ?? '*'}\u0000${filter.symbol ?? '*'}`;

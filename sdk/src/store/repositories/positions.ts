@@ -98,6 +98,8 @@ export class PositionRepository {
   /** The position of one symbol, frozen (see `toPosition`). */
   get(ledger: Ledger, exchange: string, symbol: string): StoredPosition | undefined {
     if (this.db.inTransaction) {
+      const held = this.cache.heldInTransaction(ledger);
+      if (held) return held.find((p) => p.exchange === exchange && p.symbol === symbol);
       const r = this.getStmt.get(ledger, exchange, symbol);
       return r && toPosition(r);
     }

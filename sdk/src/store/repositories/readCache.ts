@@ -20,7 +20,10 @@ function dataVersionOf(db: Database.Database): Database.Statement<[], number> {
  * Invariants, the same as the order ledger's cache:
  * - the owning repository calls `invalidate` before each of its writes, so its own writes are
  *   never served stale, and a write inside a transaction that is rolled back leaves no entry;
- * - a read inside a transaction bypasses the cache (it may see uncommitted rows);
+ * - nothing read inside a transaction is kept (it may be uncommitted); on a file database such a
+ *   read bypasses the cache. On a private in-memory database an entry kept before the transaction
+ *   is still served inside it: no other connection can change the rows, and a write of the
+ *   transaction dropped the entries it changes before it ran;
  * - another connection's commit (a new `data_version`) drops every entry.
  * Values are handed to every reader as they are, so they must be frozen by the loader.
  */
@@ -35,7 +38,7 @@ export class ReadCache<V> {
 
   /** The entry for `key`, loaded by `load` on a miss (and not kept inside a transaction). */
   read(key: string, load: () => V): V {
-    if (this.db.inTransaction) return load();
+    if (this.db.inTransaction) return this.heldInTransaction(key) ?? load();
     // No other connection can reach a private in-memory database: its version never moves.
     const version = this.db.memory ? 0 : this.dataVersion.get()!;
     if (version !== this.seenDataVersion) {
@@ -47,6 +50,15 @@ export class ReadCache<V> {
     const value = load();
     this.entries.set(key, value);
     return value;
+  }
+
+  /**
+   * Inside a transaction: the entry kept for `key` before it began, on a private in-memory database
+   * (see the invariants), else undefined. A paper fill's transaction reads the account and the
+   * positions several times; in a backtest that was a query and a decode each time.
+   */
+  heldInTransaction(key: string): V | undefined {
+    return this.db.inTransaction && this.db.memory ? this.entries.get(key) : undefined;
   }
 
   /** Drops `key`'s entry, or every entry without a key. */

@@ -4,6 +4,7 @@ import type { FaultState } from '../../faults.js';
 import type { SimCandle, SimMarket } from '../../types.js';
 import { decimal } from '../../wire.js';
 import type { DialectReply } from '../types.js';
+import { streamedBookTimeMs } from './ws.js';
 import { BINANCE_INTERVALS, binanceId, bnError, bnOk, bnPrice, bnQty, BN, stepBase, type SymbolIndex } from './wire.js';
 
 type Query = URLSearchParams;
@@ -66,9 +67,11 @@ export function handleBinancePublic(ctx: SimContext, faults: FaultState, symbols
       return withSymbol(symbols, query, (m) => {
         const limit = intParam(query, 'limit', 500, 1, 1000);
         if (typeof limit !== 'number') return limit;
-        const book = ctx.isLive(m, now) ? ctx.source.orderBook(m.symbol, ctx.tradingTime(m, now), limit) : { bids: [], asks: [] };
+        // While a diff stream covers the market, the snapshot is the book its last event moved to.
+        const at = streamedBookTimeMs(ctx, m) ?? now;
+        const book = ctx.isLive(m, at) ? ctx.source.orderBook(m.symbol, ctx.tradingTime(m, at), limit) : { bids: [], asks: [] };
         const level = ([p, a]: [number, number]): string[] => [bnPrice(p, m), bnQty(a, m)];
-        return bnOk({ lastUpdateId: now, E: now, T: now, bids: book.bids.map(level), asks: book.asks.map(level) });
+        return bnOk({ lastUpdateId: at, E: now, T: at, bids: book.bids.map(level), asks: book.asks.map(level) });
       });
     case '/fapi/v1/trades':
     case '/fapi/v1/aggTrades':

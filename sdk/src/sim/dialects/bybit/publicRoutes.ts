@@ -121,7 +121,7 @@ function instrument(ctx: SimContext, m: SimMarket, now: number): Record<string, 
   };
 }
 
-function ticker(ctx: SimContext, faults: FaultState, m: SimMarket, now: number): Record<string, unknown> | null {
+export function ticker(ctx: SimContext, faults: FaultState, m: SimMarket, now: number): Record<string, unknown> | null {
   const at = ctx.tradingTime(m, now);
   const s = ctx.source.stats24h(m.symbol, at);
   if (!s) return null;

@@ -1,0 +1,148 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../sdk/src/core/clock.js';
+import { acceleratedClock, CcxtMarketData, MarketDataService, type BarEvent } from '../../sdk/src/market/index.js';
+import { createBybitClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { SIM_START_MS, until } from '../support/sim.js';
+
+const SYMBOL = 'ETH/USDT:USDT';
+const MIN = 60_000;
+const BOOK_PATH = '/v5/market/orderbook';
+
+type Client = ReturnType<typeof createBybitClient>;
+type Level = [number, number];
+
+const top = (levels: readonly (readonly (number | undefined)[])[], n: number): Level[] => levels.slice(0, n).map((l) => [l[0]!, l[1]!]);
+const restPath = (sim: SimExchange, path: string): number => sim.requestLog().filter((e) => e.path === path).length;
+
+describe('ccxt pro bybit against the sim (bybit public linear stream)', () => {
+  let sim: SimExchange;
+  let ex: Client;
+
+  beforeAll(async () => {
+    // 60x: one 1m bar per wall second, so a bar closes while a test waits for it.
+    sim = await startSimExchange({ dialect: 'bybit', symbols: 6, seed: 11, startTimeMs: SIM_START_MS, acceleration: 60, pushIntervalMs: 100, rateLimitScale: 10 });
+    ex = createBybitClient(sim, { enableRateLimit: false, timeout: 5_000 });
+    await ex.loadMarkets();
+  });
+
+  afterAll(async () => {
+    await ex?.close();
+    await sim?.stop();
+  });
+
+  it('watchOHLCV: bars close with the values the sim recorded', async () => {
+    const first = await ex.watchOHLCV(SYMBOL, '1m');
+    const firstOpen = first[first.length - 1]![0]!;
+    const closed = await until('a kline for a later bar than the first one seen', async () => {
+      const rows = await ex.watchOHLCV(SYMBOL, '1m');
+      return rows[rows.length - 1]![0]! > firstOpen ? (rows.find((r) => r[0] === firstOpen) ?? null) : null;
+    });
+    const [truth] = sim.source.candles(SYMBOL, '1m', closed[0]!, closed[0]! + MIN);
+    expect(truth, 'the sim has the bar').toBeDefined();
+    expect(closed.slice(0, 5)).toEqual([truth!.openTimeMs, truth!.open, truth!.high, truth!.low, truth!.close]);
+  });
+
+  it('watchOrderBook: a snapshot then deltas, equal to the REST book at the same sim time, with no REST snapshot', async () => {
+    const before = restPath(sim, BOOK_PATH);
+    const book = await ex.watchOrderBook(SYMBOL, 50);
+    expect(book.bids.length).toBe(50);
+    const ts0 = book.timestamp!;
+    await until('a delta applied', async () => ((await ex.watchOrderBook(SYMBOL, 50)).timestamp! > ts0 ? true : null));
+    expect(restPath(sim, BOOK_PATH), 'Bybit streams its own snapshot').toBe(before);
+    sim.pause();
+    const rounds = sim.wsCounters().pushRounds;
+    await until('two push rounds after the pause', () => (sim.wsCounters().pushRounds >= rounds + 2 ? true : null));
+    const streamed = (ex.orderbooks as Record<string, { bids: number[][]; asks: number[][] }>)[SYMBOL]!;
+    const rest = await ex.fetchOrderBook(SYMBOL, 50);
+    sim.resume();
+    expect(top(streamed.bids, 50)).toEqual(top(rest.bids, 50));
+    expect(top(streamed.asks, 50)).toEqual(top(rest.asks, 50));
+  });
+
+  it('watchTrades: the sim tape, price and side as recorded', async () => {
+    const trades = await until('streamed trades', async () => {
+      const t = await ex.watchTrades(SYMBOL);
+      return t.length > 0 ? t : null;
+    });
+    const t = trades[trades.length - 1]!;
+    const recorded = sim.source.trades(SYMBOL, t.timestamp!, t.timestamp! + 1).find((r) => String(r.id ?? r.timestampMs) === t.id);
+    expect(recorded, `trade ${t.id} is on the sim tape`).toBeDefined();
+    expect(t.price).toBe(recorded!.price);
+    expect(t.side).toBe(recorded!.side);
+  });
+
+  it('watchTicker: last and mark of the sim', async () => {
+    const ticker = await ex.watchTicker(SYMBOL);
+    expect(ticker.symbol).toBe(SYMBOL);
+    const stats = sim.source.stats24h(SYMBOL, ticker.timestamp!);
+    expect(ticker.last).toBeCloseTo(stats!.last, 2);
+    expect(ticker.markPrice!).toBeCloseTo(sim.source.markPrice(SYMBOL, ticker.timestamp!).markPrice, 4);
+  });
+});
+
+describe('market data over Bybit streams: no REST book polling while the socket is healthy', () => {
+  let sim: SimExchange | undefined;
+  let service: MarketDataService | undefined;
+  afterEach(async () => {
+    await service?.stop();
+    await sim?.stop();
+    service = undefined;
+    sim = undefined;
+  });
+
+  it('books and trades come from the streams across bar closes; a dropped socket falls back to REST and resubscribes', async () => {
+    const ACCEL = 60; // one 1m bar per wall second
+    const s = await startSimExchange({ dialect: 'bybit', symbols: 6, seed: 11, startTimeMs: SIM_START_MS, acceleration: ACCEL, pushIntervalMs: 100, historyBars: 200, rateLimitScale: 10 });
+    sim = s;
+    const source = new CcxtMarketData({ exchange: createBybitClient(s, { timeout: 5_000 }), clock: new SystemClock(), backoff: { baseMs: 50, maxMs: 200 }, random: () => 0.5 });
+    expect(source.limits.capabilities.streamOrderFlow).toBe(true);
+    const svc = new MarketDataService({ source, clock: acceleratedClock(() => s.nowMs(), ACCEL), timeframes: ['1m'], historyBars: 50, gates: { topN: 2 }, universeRefreshMs: 0, healthIntervalMs: 0 });
+    service = svc;
+    const bars: BarEvent[] = [];
+    svc.on('bar', (e) => bars.push(e));
+    await svc.start();
+    const symbols = svc.universe().map((m) => m.symbol);
+    expect(symbols.length).toBe(2);
+    const refreshAll = () => Promise.all(symbols.map((sym) => svc.refreshOrderFlow(sym)));
+    const served = () => source.streamStats().servedFromStream;
+
+    await until('both books served from their streams', async () => {
+      await refreshAll();
+      return served().orderbook >= symbols.length ? true : null;
+    });
+    const depthBefore = restPath(s, BOOK_PATH);
+    const barsBefore = bars.length;
+    const N = 4;
+    await until(`${N} bar closes per symbol`, async () => {
+      await refreshAll();
+      const after = bars.slice(barsBefore);
+      return symbols.every((sym) => after.filter((b) => b.symbol === sym).length >= N) ? true : null;
+    });
+    expect(bars.slice(barsBefore).every((b) => b.via !== 'polling'), 'candles stayed on the websocket').toBe(true);
+    expect(restPath(s, BOOK_PATH), 'no REST order-book request while the socket is healthy').toBe(depthBefore);
+    expect(served().trades).toBeGreaterThan(0);
+
+    const failuresBefore = source.streamStats().failures.orderbook;
+    const resubscribesBefore = source.streamStats().resubscribes;
+    // The outage lasts until the fallback is seen: new sockets are refused, so the streams stay down.
+    s.faults.refuseWebsockets(true);
+    s.faults.dropWebsockets();
+    await until('the book streams to notice the drop', () => (source.streamStats().failures.orderbook >= failuresBefore + symbols.length ? true : null));
+    await svc.refreshOrderFlow(symbols[0]!);
+    expect(restPath(s, BOOK_PATH), 'the fallback read the book over REST').toBe(depthBefore + 1);
+    s.faults.refuseWebsockets(false);
+    const servedAtResume = served().orderbook;
+    await until('both books served from the resubscribed streams', async () => {
+      await refreshAll();
+      return source.streamStats().resubscribes >= resubscribesBefore + symbols.length && served().orderbook >= servedAtResume + symbols.length ? true : null;
+    });
+    const depthAfter = restPath(s, BOOK_PATH);
+    const barsAtResume = bars.length;
+    await until('two more bar closes per symbol', async () => {
+      await refreshAll();
+      const after = bars.slice(barsAtResume);
+      return symbols.every((sym) => after.filter((b) => b.symbol === sym).length >= 2) ? true : null;
+    });
+    expect(restPath(s, BOOK_PATH), 'healthy again: no REST book polling').toBe(depthAfter);
+  });
+});
