@@ -199,6 +199,11 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       if (simMs > current) holdAtMs = simMs;
       else if (!pause) pause = { simMs: current, wallMs: Date.now() };
     },
+    isPaused: () => {
+      // Reading the clock takes a hold the sim has reached.
+      nowMs();
+      return pause !== null;
+    },
     resume: () => {
       if (!pause) return;
       pausedWallMs += Date.now() - pause.wallMs;

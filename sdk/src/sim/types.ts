@@ -250,6 +250,8 @@ export interface SimExchange {
    */
   pauseAt(simMs: number): void;
   resume(): void;
+  /** Whether sim time stands still now (paused, or held at a {@link pauseAt} instant it has reached). */
+  isPaused(): boolean;
   /** Logged-in private websocket connections subscribed to `channel` (e.g. `orders`), so a test can wait for a subscription. */
   privateSubscriptions(channel: string): number;
   /**

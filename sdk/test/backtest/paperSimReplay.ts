@@ -144,6 +144,31 @@ export async function runPaperSimReplay(o: PaperSimReplayOptions): Promise<Paper
       positionRefreshMs: o.toMs - o.fromMs + H,
       onSignalOutcome: (signal, outcome) => outcomes.push({ signal, outcome }),
     });
+    // Protection acts on each price (break-even, trailing) while sim time stands still, as the
+    // backtest moves a stop at the path point that triggers it: otherwise the accelerated sim runs on
+    // during the move, and on a busy machine the price can pass the new stop before it is placed
+    // (docs/backtest.md: **priceHold**). Holds the loop below takes are left to it.
+    let pricesInFlight = 0;
+    let heldForPrices = false;
+    const onPrice = stack.autoTrader.onPrice.bind(stack.autoTrader);
+    stack.autoTrader.onPrice = async (symbol, price) => {
+      if (pricesInFlight++ === 0 && !sim.isPaused()) {
+        sim.pause();
+        heldForPrices = true;
+      }
+      try {
+        await onPrice(symbol, price);
+      } finally {
+        if (--pricesInFlight === 0 && heldForPrices) {
+          heldForPrices = false;
+          sim.resume();
+        }
+      }
+    };
+    const resumeWhenPricesSettled = async (what: string) => {
+      await waitFor(`protection to finish its prices before ${what}`, () => pricesInFlight === 0);
+      sim.resume();
+    };
     await stack.autoTrader.start();
     bridge.current.start();
     trading = true;
@@ -153,13 +178,13 @@ export async function runPaperSimReplay(o: PaperSimReplayOptions): Promise<Paper
       // The open-position refresh (see `positionRefreshMs` above), held just before the close.
       const preCloseMs = closeMs - o.holdMs;
       sim.pauseAt(preCloseMs);
-      sim.resume();
+      await resumeWhenPricesSettled(`the run to ${new Date(preCloseMs).toISOString()}`);
       await waitFor(`the sim to reach ${new Date(preCloseMs).toISOString()}`, () => sim.nowMs() === preCloseMs);
       const exposed = new Set([...store.positions.list(Ledger.Paper, 'blofin').map((p) => p.symbol), ...stack.broker.openOrders().map((ord) => ord.symbol)]);
       for (const symbol of [...exposed].sort()) await paperBridge.refresh(symbol);
       const holdMs = closeMs + o.holdMs;
       sim.pauseAt(holdMs);
-      sim.resume();
+      await resumeWhenPricesSettled(`the run to ${new Date(holdMs).toISOString()}`);
       await waitFor(`the sim to reach ${new Date(holdMs).toISOString()}`, () => sim.nowMs() === holdMs);
       await waitFor(`the bars closing at ${new Date(closeMs).toISOString()} on every symbol`, () => (barsAt.get(closeMs - H) ?? 0) >= o.symbols.length);
       await waitFor(`the signal cycle of ${new Date(closeMs).toISOString()}`, () => rankings > rankingBeforeLastBar.get(closeMs - H)!);
