@@ -10,6 +10,8 @@ import {
   TradingBridge,
   watchEmergencyFile,
   fillExitReason,
+  withExchangePriority,
+  LimiterPriority,
   type BrokerPosition,
   type Fill,
   type EmergencyFileWatch,
@@ -240,7 +242,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       secrets,
       run(fn) {
         if (stopping) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, `The ${kind} session is stopping: ${kind === 'live' ? 'LIVE was disarmed' : 'the app is closing'}`));
-        const p = fn();
+        // A trader's command: its exchange requests go ahead of the status reads the screen polls.
+        const p = withExchangePriority(LimiterPriority.urgent, fn);
         inFlight.add(p);
         void p.finally(() => inFlight.delete(p)).catch(() => undefined);
         return p;

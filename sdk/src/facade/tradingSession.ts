@@ -16,6 +16,7 @@ import {
   PaperBroker,
   paperMarketSpec,
   watchEmergencyFile,
+  withExchangePriority,
   type BrokerAccount,
   type BrokerEvent,
   type BrokerPosition,
@@ -27,6 +28,7 @@ import {
 } from '../trading/index.js';
 import { parsePlaceOrder, type SessionOrderInput } from './facadeInput.js';
 import { unifiedSymbol } from './liveExchange.js';
+import { LimiterPriority } from '../market/weightedLimiter.js';
 
 /**
  * One trading account as a script drives it, paper or live: every order goes through the
@@ -156,7 +158,7 @@ export async function openTradingSession(p: TradingSessionParts): Promise<Tradin
 
   const run = <T>(fn: () => Promise<T>): Promise<T> => {
     if (disposed) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, `This ${p.mode} session was disposed: open a new one`, { details: { mode: p.mode } }));
-    const job = fn();
+    const job = withExchangePriority(LimiterPriority.urgent, fn);
     inFlight.add(job);
     const done = () => inFlight.delete(job);
     job.then(done, done);

@@ -1,6 +1,8 @@
 import { describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrderFlowSnapshot } from '../market/marketDataService.js';
+import { LimiterPriority } from '../market/weightedLimiter.js';
+import { withExchangePriority } from './priorityThrottle.js';
 import type { StoredOrder } from '../store/index.js';
 import type { ManualOrderContext, ManualOrderIntent, ManualOrders } from './manualOrders.js';
 import type { PanicReport } from './panic.js';
@@ -62,20 +64,24 @@ export class ManualOrderDesk {
    */
   async place(intent: ManualOrderIntent): Promise<StoredOrder> {
     this.o.manual.refuseIfKilled(intent);
-    const fresh = await this.refresh(intent.symbol);
-    const scan = this.o.scan(intent.symbol);
-    return this.o.manual.place(intent, {
-      referencePrice: fresh ?? scan?.lastPrice ?? null,
-      manipScore: scan?.manipScore ?? null,
-      quoteVolume24hUsd: scan?.quoteVolume24hUsd ?? 0,
-      atrPct: scan?.atrPct ?? null,
+    return urgent(async () => {
+      const fresh = await this.refresh(intent.symbol);
+      const scan = this.o.scan(intent.symbol);
+      return this.o.manual.place(intent, {
+        referencePrice: fresh ?? scan?.lastPrice ?? null,
+        manipScore: scan?.manipScore ?? null,
+        quoteVolume24hUsd: scan?.quoteVolume24hUsd ?? 0,
+        atrPct: scan?.atrPct ?? null,
+      });
     });
   }
 
   /** Market-closes the symbol's position reduce-only, against its current book. */
   async close(symbol: string): Promise<StoredOrder> {
-    await this.refresh(symbol);
-    return this.o.manual.close(symbol);
+    return urgent(async () => {
+      await this.refresh(symbol);
+      return this.o.manual.close(symbol);
+    });
   }
 
   /**
@@ -86,8 +92,10 @@ export class ManualOrderDesk {
   async panic(symbols?: readonly string[]): Promise<PanicReport> {
     // An async body runs synchronously up to its first await: the switch is on when panic() returns.
     this.o.stack.killSwitch.set(true, 'panic');
-    await this.refreshBooksForPanic(symbols);
-    return this.o.stack.autoTrader.panic(symbols ? { symbols } : {});
+    return urgent(async () => {
+      await this.refreshBooksForPanic(symbols);
+      return this.o.stack.autoTrader.panic(symbols ? { symbols } : {});
+    });
   }
 
   /** Best effort: a failure or a late answer only costs the fresh book; panic goes on against the last one. */
@@ -107,4 +115,9 @@ export class ManualOrderDesk {
       clearTimeout(timer);
     }
   }
+}
+
+/** A trader waits on these: their exchange requests go ahead of the reads a screen polls. */
+function urgent<T>(fn: () => Promise<T>): Promise<T> {
+  return withExchangePriority(LimiterPriority.urgent, fn);
 }

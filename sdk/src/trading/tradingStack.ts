@@ -11,6 +11,8 @@ import { CcxtBroker, type HaltState } from './ccxtBroker.js';
 import { KillSwitch, type KillSwitchState } from './killSwitch.js';
 import { PaperBroker, type PaperMarketSpec } from './paperBroker.js';
 import { ProtectionManager } from './protection.js';
+import { withExchangePriority } from './priorityThrottle.js';
+import { LimiterPriority } from '../market/weightedLimiter.js';
 import type { Broker, BrokerAccount, BrokerPosition } from './types.js';
 
 export interface TradingStackOptions {
@@ -96,7 +98,8 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
     protection,
     autoTrader,
     async status(): Promise<TradingStatus> {
-      const [account, positions] = await Promise.all([broker.fetchAccount(), broker.fetchPositions()]);
+      // A screen polls this: its reads queue behind a trader's orders and the broker's own checks.
+      const [account, positions] = await withExchangePriority(LimiterPriority.normal, () => Promise.all([broker.fetchAccount(), broker.fetchPositions()]));
       return { mode: o.mode, ledger: broker.ledger, exchange: broker.exchange, killSwitch: killSwitch.state(), halted: halted(), account, positions, openOrders: broker.openOrders(), edge: autoTrader.edgeStatus() };
     },
   };

@@ -4,6 +4,7 @@ import type { FillView, HistoryPageView, KillSwitchStateView, MethodInput, Order
 import { isNetworkFailure, useApi } from './api.js';
 import { useConnectionStore } from './connection.js';
 import { statusOf, type LoadStatus } from '../lib/remote.js';
+import { trailingSingleFlight } from '../lib/trailingSingleFlight.js';
 
 const STATUS_POLL_MS = 2_000;
 const MAX_RECENT = 100;
@@ -37,7 +38,14 @@ export const useTradingStore = defineStore('trading', () => {
     error.value = null;
   }
 
-  async function refresh(): Promise<void> {
+  // One status read at a time: on a slow exchange (or machine) a poll that outlasts its interval
+  // would otherwise stack reads in the exchange's rate limit ahead of the trader's own orders. A
+  // refresh asked for meanwhile (after an order, say) runs once when the current one returns, so
+  // it still sees what the command changed.
+  const statusReads = trailingSingleFlight(() => readStatus());
+  const refresh = (): Promise<void> => statusReads.run();
+
+  async function readStatus(): Promise<void> {
     if (!status.value) loadStatus.value = 'loading';
     const res = conn.observe(await api.trading.status({}));
     if (res.ok) applyStatus(res.value);
@@ -98,7 +106,10 @@ export const useTradingStore = defineStore('trading', () => {
     });
     void refresh();
     void loadHistory();
-    timer = setInterval(() => void refresh(), STATUS_POLL_MS);
+    // A poll due while a read is under way is skipped rather than queued.
+    timer = setInterval(() => {
+      if (!statusReads.busy()) void refresh();
+    }, STATUS_POLL_MS);
   }
 
   /** Places a manual order; a rejected order comes back as an error carrying the host's reason. */
