@@ -104,7 +104,7 @@ test('a take-profit dragged on the chart is amended on the server', async ({ pag
   await page.getByTestId('ticket-submit').click();
   await expect(page.getByTestId('ticket-ok')).toContainText('filled', { timeout: 60_000 });
   const row = page.locator(`[data-testid=positions] tr[data-symbol="${SYMBOL}"]`);
-  await expect(row.locator('td').nth(10), 'the take-profit is working').not.toHaveText('—', { timeout: 30_000 });
+  await expect(row.getByTestId('position-tp'), 'the take-profit is working').toHaveAttribute('data-value', /^\d/, { timeout: 30_000 });
 
   await row.locator('a.link').click();
   const tpLine = page.getByTestId('chart-line-tp');

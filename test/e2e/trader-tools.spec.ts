@@ -188,8 +188,8 @@ test('TP/SL on an open position: TP as a price, SL as % and as ROE, as the dialo
   const entry = pos!.entryPrice;
   const lev = pos!.leverage;
   expect(lev, 'the paper position has a leverage, so ROE is offered').not.toBeNull();
-  const slCell = row.locator('td').nth(9);
-  const tpCell = row.locator('td').nth(10);
+  const slCell = row.getByTestId('position-sl');
+  const tpCell = row.getByTestId('position-tp');
 
   // TP as a price: the dialog takes it as typed. Near enough to the entry to lie on the chart's visible range.
   const tpTyped = +(entry * 1.015).toFixed(Math.max(0, Math.round(-Math.log10(tick))));

@@ -393,8 +393,8 @@ test('LIVE from the app: arm with a tested key and the typed phrase, trade with 
     if (await refused.isVisible()) throw new Error(`the live order was refused: ${await refused.innerText()}`);
     const row = page.locator(`[data-testid=positions] tr[data-symbol="${symbol}"]`);
     await expect(row, 'the live position appears').toBeVisible({ timeout: 30_000 });
-    await expect(row.locator('td').nth(9), 'its stop is on the exchange').not.toHaveText('—', { timeout: 30_000 });
-    await expect(row.locator('td').nth(10), 'and its take-profit').not.toHaveText('—', { timeout: 30_000 });
+    await expect(row.getByTestId('position-sl'), 'its stop is on the exchange').toHaveAttribute('data-value', /^\d/, { timeout: 30_000 });
+    await expect(row.getByTestId('position-tp'), 'and its take-profit').toHaveAttribute('data-value', /^\d/, { timeout: 30_000 });
     await go(page, 'rankings');
     await expect(page.getByTestId('live-banner'), 'the red state follows every view').toBeVisible();
     await shot(page, 'live-rankings');

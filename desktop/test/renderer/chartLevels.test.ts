@@ -34,6 +34,18 @@ describe('renderer: the chart\'s position and order lines', () => {
     expect(limit?.orderId).toBeNull();
   });
 
+  it('draws the liquidation price, which never stretches the price axis; none without one', () => {
+    const lines = chartLevels(SYM, position, [], null, { priceTick: 1 });
+    const liq = lines.find((l) => l.kind === 'liq');
+    expect(liq?.price).toBe(67_000);
+    expect(liq?.label).toBe('LIQ @ 67,000');
+    expect(liq?.fitsAxis, 'a third below the market: drawn when in view only').toBe(false);
+    expect(liq?.orderId, 'not draggable').toBeNull();
+    expect(lines.find((l) => l.kind === 'entry')?.fitsAxis).toBe(true);
+    expect(chartLevels(SYM, { ...position, liquidationPrice: null }, [], null).some((l) => l.kind === 'liq')).toBe(false);
+    expect(chartLevels(SYM, { ...position, liquidationPrice: 0 }, [], null).some((l) => l.kind === 'liq'), 'a zero (cross margin, none) draws nothing').toBe(false);
+  });
+
   it("labels follow the market's tick and lot: BTC with a tick of 1 reads 75,892, not 75891.86", () => {
     const btc = { ...position, entryPrice: 75_843.4, sizeBase: 0.0123456 };
     const lines = chartLevels(SYM, btc, [order('sl', 'stop_loss', 75_891.86, { amountBase: 0.0123456 })], null, { priceTick: 1, amountStep: 0.001 });

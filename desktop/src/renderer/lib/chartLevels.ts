@@ -2,12 +2,12 @@ import type { OrderView, PositionView, SignalView } from '@perpscope/shared';
 import { fmtPrice, fmtSignedUsd, fmtSize, type MarketGrid } from './format.js';
 
 /**
- * The horizontal price lines the chart draws over the candles: the open position's entry, its
- * working orders (limit, take-profit, stop-loss), and the latest signal's plan, which is secondary
- * (drawn faint) when a position is open. Pure, so it is tested without a chart.
+ * The horizontal price lines the chart draws over the candles: the open position's entry and
+ * liquidation price, its working orders (limit, take-profit, stop-loss), and the latest signal's
+ * plan, which is secondary (drawn faint) when a position is open. Pure, so it is tested without a chart.
  */
 
-export type ChartLevelKind = 'entry' | 'limit' | 'tp' | 'sl' | 'signal-entry' | 'signal-tp' | 'signal-sl';
+export type ChartLevelKind = 'entry' | 'liq' | 'limit' | 'tp' | 'sl' | 'signal-entry' | 'signal-tp' | 'signal-sl';
 
 export interface ChartLevel {
   /** Stable per line: the order id for orders, the kind otherwise. */
@@ -19,6 +19,11 @@ export interface ChartLevel {
   secondary: boolean;
   /** Working stop-loss and take-profit triggers: dragging one moves the order. */
   orderId: string | null;
+  /**
+   * Whether the price axis stretches to show the line. The liquidation price is usually far from
+   * the market (a third away at 3x): it is drawn when in view, never at the cost of the candles.
+   */
+  fitsAxis: boolean;
 }
 
 const TRIGGER_KIND: Partial<Record<OrderView['type'], ChartLevelKind>> = { take_profit: 'tp', stop_loss: 'sl', limit: 'limit' };
@@ -41,7 +46,11 @@ export function chartLevels(symbol: string, position: PositionView | null, order
       label: `${pos.side.toUpperCase()} ${sz(pos.sizeBase)} @ ${px(pos.entryPrice)}  uPnL ${fmtSignedUsd(pos.unrealizedPnlUsd)}`,
       secondary: false,
       orderId: null,
+      fitsAxis: true,
     });
+    if (pos.liquidationPrice !== null && pos.liquidationPrice > 0) {
+      out.push({ id: 'liq', kind: 'liq', price: pos.liquidationPrice, label: `LIQ @ ${px(pos.liquidationPrice)}`, secondary: false, orderId: null, fitsAxis: false });
+    }
   }
   for (const o of orders) {
     const kind = TRIGGER_KIND[o.type];
@@ -54,13 +63,14 @@ export function chartLevels(symbol: string, position: PositionView | null, order
       label: `${name} ${sz(o.amountBase - o.filledBase)} @ ${px(o.price)}`,
       secondary: false,
       orderId: kind === 'limit' ? null : o.id,
+      fitsAxis: true,
     });
   }
   if (signal && signal.symbol === symbol) {
     const secondary = pos !== null;
-    if (signal.entryPrice != null) out.push({ id: 'signal-entry', kind: 'signal-entry', price: signal.entryPrice, label: `signal ${signal.side} ${px(signal.entryPrice)}`, secondary, orderId: null });
-    if (signal.stopPrice != null) out.push({ id: 'signal-sl', kind: 'signal-sl', price: signal.stopPrice, label: `signal SL ${px(signal.stopPrice)}`, secondary, orderId: null });
-    signal.targetPrices.forEach((tp, i) => out.push({ id: `signal-tp${i + 1}`, kind: 'signal-tp', price: tp, label: `signal TP${i + 1} ${px(tp)}`, secondary, orderId: null }));
+    if (signal.entryPrice != null) out.push({ id: 'signal-entry', kind: 'signal-entry', price: signal.entryPrice, label: `signal ${signal.side} ${px(signal.entryPrice)}`, secondary, orderId: null, fitsAxis: true });
+    if (signal.stopPrice != null) out.push({ id: 'signal-sl', kind: 'signal-sl', price: signal.stopPrice, label: `signal SL ${px(signal.stopPrice)}`, secondary, orderId: null, fitsAxis: true });
+    signal.targetPrices.forEach((tp, i) => out.push({ id: `signal-tp${i + 1}`, kind: 'signal-tp', price: tp, label: `signal TP${i + 1} ${px(tp)}`, secondary, orderId: null, fitsAxis: true }));
   }
   return out;
 }
