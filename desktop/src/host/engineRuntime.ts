@@ -12,17 +12,14 @@ import {
   resolveEdgeEvidence,
   withLogLevel,
   startOrderFlowLoop,
-  createCcxtExchange,
-  PerpscopeError,
+  liveExchangeClient,
 } from '@perpscope/sdk';
-import { createBlofinClient, type SimExchange } from '@perpscope/sdk/sim';
-import { ErrorCode } from '@perpscope/shared';
-import type { Exchange } from 'ccxt';
+import type { SimDialectName, SimExchange } from '@perpscope/sdk/sim';
 import { createBacktestService } from './backtest/backtestService.js';
 import { SIM_API_KEY, hostConfig } from './hostConfig.js';
 import { createKeyTester } from './keyTesterAdapter.js';
 import { adaptMarketEngine } from './marketAdapter.js';
-import type { HostEngine, HostEvent, HostSecret } from './ports.js';
+import type { HostEngine, HostEvent } from './ports.js';
 import { createProfilesAdapter, savedBuiltinProfile } from './profilesAdapter.js';
 import { createRankingAdapter } from './rankingPort.js';
 import type { EngineFactory, EngineRuntime, EngineRuntimeOptions } from './runtime.js';
@@ -45,6 +42,11 @@ export interface HostEngineParts {
   orderFlowIntervalMs?: number;
   /** Builds the engine (default: the sdk's `createEngine`). */
   createEngine?: typeof createEngine;
+  /**
+   * The protocol the in-process SimExchange speaks under `--sim` (default `blofin`): its markets,
+   * ledger rows and the keys LIVE on the sim takes are that exchange's.
+   */
+  simDialect?: SimDialectName;
 }
 
 /** `health` events are pushed at most this often (the engine's health timer runs on sim time). */
@@ -59,8 +61,8 @@ interface SourceWiring {
  * The engine's market-data source, as the sdk resolves it, with the sim's fixed test key so keys
  * can be tested against the in-process SimExchange.
  */
-async function wireSource(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger']): Promise<SourceWiring> {
-  const resolved = await resolveSource(config, { simApiKey: { ...SIM_API_KEY } }, wall, logger);
+async function wireSource(config: PerpscopeConfig, wall: SystemClock, logger: EngineRuntimeOptions['logger'], simDialect: SimDialectName | undefined): Promise<SourceWiring> {
+  const resolved = await resolveSource(config, { simApiKey: { ...SIM_API_KEY }, ...(simDialect ? { simDialect } : {}) }, wall, logger);
   // The source is handed over already resolved, so the engine cannot tell a sim from a venue: the sim's invented books are named here.
   const books = resolved.sim ? { books: config.sim.dataDir ? ('synthetic_replay' as const) : ('synthetic_demo' as const) } : {};
   return { ...(resolved.sim ? { sim: resolved.sim } : {}), deps: { source: resolved.source, clock: resolved.marketClock ?? wall, logger, ...books } };
@@ -91,7 +93,7 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
       const levelled = withLogLevel(options.logger, config.logLevel);
       const logger = levelled.child({ component: 'desktop-runtime' });
       logger.info({ exchange: config.exchange, home: options.home, sim: options.sim === true }, 'engine runtime starting');
-      wiring = await wireSource(config, wall, levelled);
+      wiring = await wireSource(config, wall, levelled, parts.simDialect);
       const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger });
       const engine = (parts.createEngine ?? createEngine)(config, { ...wiring.deps, signalState });
       return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home, ...(options.desktopAlerts ? { desktopAlerts: options.desktopAlerts } : {}) });
@@ -134,8 +136,9 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
       if (snapshot) push({ event: 'ranking', data: snapshot });
     },
   });
-  // The sim serves BloFin's markets: its rows are BloFin's, as the live venue's would be.
-  const rankings = createRankingAdapter(engine, { activeProfile: () => profiles.active(), venue: sim ? 'blofin' : config.exchange });
+  // The sim serves the markets of the exchange its dialect speaks for: its rows are that venue's, as the live venue's would be.
+  const venue = sim ? sim.dialect : config.exchange;
+  const rankings = createRankingAdapter(engine, { activeProfile: () => profiles.active(), venue });
   const settings = createSettingsAdapter({
     settings: store.settings,
     nowMs: () => wall.nowMs(),
@@ -175,7 +178,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
           // Open positions get fresh order flow about once a wall second, however fast the sim runs.
           positionRefreshMs: 1_000 * (sim ? config.sim.acceleration : 1),
           liveExchange: (exchange, secret) => liveExchangeClient(exchange, secret, sim, config.requestTimeoutMs),
-          venue: sim ? 'blofin' : config.exchange,
+          venue,
         })
       : undefined;
   const market = adaptMarketEngine(engine, { isRunning: () => running });
@@ -265,18 +268,3 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
 
 /** The engine factory of the desktop shells over the real sdk engine and store. */
 export const createHostEngine: EngineFactory = (options) => hostEngineFactory({ openStore, env: process.env })(options);
-
-/**
- * The ccxt client a live session trades through: SimExchange's private API on the sim (which
- * checks the signature against its test key), else the exchange's own ccxt class, with `secret`.
- */
-function liveExchangeClient(exchange: string, secret: HostSecret, sim: SimExchange | undefined, timeoutMs: number): Exchange {
-  const credentials = { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) };
-  if (sim) {
-    if (exchange !== 'blofin') throw new PerpscopeError(ErrorCode.NotSupported, `The simulator stands in for blofin only; live ${exchange} needs a real connection`, { details: { exchange } });
-    return createBlofinClient(sim, { ...credentials, timeout: timeoutMs, enableRateLimit: true }) as unknown as Exchange;
-  }
-  const client = createCcxtExchange(exchange, { timeoutMs });
-  Object.assign(client, credentials, { enableRateLimit: true });
-  return client;
-}

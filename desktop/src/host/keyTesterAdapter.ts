@@ -1,31 +1,25 @@
-import { AuthError, mapCcxtError, PerpscopeError, type Clock } from '@perpscope/sdk';
-import { createBlofinClient } from '@perpscope/sdk/sim';
+import { AuthError, liveExchangeClient, mapCcxtError, PerpscopeError, type Clock } from '@perpscope/sdk';
+import type { SimExchange } from '@perpscope/sdk/sim';
 import { ErrorCode } from '@perpscope/shared';
 import ccxt, { type Exchange } from 'ccxt';
 import type { HostSecret, KeyTester } from './ports.js';
 
-/** The in-process SimExchange's endpoints, when the engine runs against it. */
-export interface SimEndpoints {
-  url: string;
-  wsUrl: string;
-}
-
 export interface KeyTesterOptions {
   /** Wall clock for the latency figure. */
   clock: Clock;
-  /** In sim mode, `blofin` keys are checked against the sim instead of the real exchange. */
-  sim: () => SimEndpoints | undefined;
+  /** In sim mode, keys of the exchange the sim's dialect speaks for are checked against the sim instead of the real exchange. */
+  sim: () => SimExchange | undefined;
   timeoutMs: number;
 }
 
-function exchangeFor(exchange: string, secret: HostSecret, o: KeyTesterOptions): Exchange {
+async function exchangeFor(exchange: string, secret: HostSecret, o: KeyTesterOptions): Promise<Exchange> {
   const credentials = { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) };
   const sim = o.sim();
   if (sim) {
-    if (exchange !== 'blofin') {
-      throw new PerpscopeError(ErrorCode.NotSupported, `The simulator stands in for blofin only; a ${exchange} key can be tested when not running --sim`, { details: { exchange } });
+    if (exchange !== sim.dialect) {
+      throw new PerpscopeError(ErrorCode.NotSupported, `The simulator stands in for ${sim.dialect} only; a ${exchange} key can be tested when not running --sim`, { details: { exchange } });
     }
-    return createBlofinClient({ url: sim.url, wsUrl: sim.wsUrl }, { ...credentials, timeout: o.timeoutMs }) as unknown as Exchange;
+    return liveExchangeClient(exchange, secret, sim, o.timeoutMs);
   }
   const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
   const Ctor = pro[exchange];
@@ -40,7 +34,7 @@ function exchangeFor(exchange: string, secret: HostSecret, o: KeyTesterOptions):
 export function createKeyTester(o: KeyTesterOptions): KeyTester {
   return {
     async test(exchange, secret) {
-      const client = exchangeFor(exchange, secret, o);
+      const client = await exchangeFor(exchange, secret, o);
       const startMs = o.clock.nowMs();
       try {
         await client.fetchBalance();

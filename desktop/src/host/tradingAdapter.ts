@@ -10,8 +10,6 @@ import {
   TradingBridge,
   watchEmergencyFile,
   fillExitReason,
-  withExchangePriority,
-  LimiterPriority,
   type BrokerPosition,
   type Fill,
   type EmergencyFileWatch,
@@ -57,9 +55,9 @@ export interface PaperTradingOptions {
    * A ccxt client with `secret` for live trading on `exchange` (SimExchange's private API when the
    * engine runs on the sim). Absent: live trading is not offered.
    */
-  liveExchange?: (exchange: string, secret: HostSecret) => Exchange;
+  liveExchange?: (exchange: string, secret: HostSecret) => Exchange | Promise<Exchange>;
   /**
-   * The venue the engine reads (`blofin` under the sim): a live session trades there only, since
+   * The venue the engine reads (under the sim, the exchange its dialect speaks for): a live session trades there only, since
    * its signals, order-flow gates, ticket prices and protection marks all come from it.
    */
   venue?: string;
@@ -242,8 +240,8 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       secrets,
       run(fn) {
         if (stopping) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, `The ${kind} session is stopping: ${kind === 'live' ? 'LIVE was disarmed' : 'the app is closing'}`));
-        // A trader's command: its exchange requests go ahead of the status reads the screen polls.
-        const p = withExchangePriority(LimiterPriority.urgent, fn);
+        // A trader's command: the status reads the screen polls wait while it runs.
+        const p = stack.commands.command(fn);
         inFlight.add(p);
         void p.finally(() => inFlight.delete(p)).catch(() => undefined);
         return p;
@@ -278,8 +276,11 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
 
   const paper = openSession('paper', o.exchange, null);
   let live: Session | null = null;
-  /** A live session between the arm request and its start; null otherwise. Only one at a time. */
-  let arming: { session: Session; cancelled: boolean } | null = null;
+  /**
+   * An arm request between its call and its session's start; null otherwise. Only one at a time;
+   * taken before the exchange client is built (that may await), so a second request sees it.
+   */
+  let arming: { exchange: string; label: string; session: Session | null; cancelled: boolean } | null = null;
   /** Settles when the last arm request has finished, armed or not. */
   let armed: Promise<void> = Promise.resolve();
   const active = (): Session => live ?? paper;
@@ -503,26 +504,28 @@ export function createPaperTrading(o: PaperTradingOptions): PaperTrading {
       ...(o.liveExchange
         ? {
             async armLive(exchange: string, label: string, secret: HostSecret, testKey: () => Promise<unknown>) {
-              const busy = live ?? arming?.session;
+              const busy = live ?? arming;
               if (busy) throw new PerpscopeError(ErrorCode.InvalidInput, `LIVE trading is already ${live ? 'armed' : 'being armed'} on ${busy.exchange}:${busy.label ?? ''}; disarm it first`, { details: { exchange: busy.exchange, label: busy.label } });
               if (o.venue !== undefined && exchange !== o.venue) {
                 throw new PerpscopeError(ErrorCode.InvalidInput, `LIVE trading on ${exchange} refused: this engine reads ${o.venue}, and its signals, gates and prices are ${o.venue}'s; use a ${o.venue} key`, {
                   details: { exchange, venue: o.venue },
                 });
               }
-              const session = openSession('live', exchange, label, o.liveExchange!(exchange, secret), [secret.apiKey, secret.secret, secret.password ?? ''].filter(Boolean));
-              const attempt = { session, cancelled: false };
+              const attempt: NonNullable<typeof arming> = { exchange, label, session: null, cancelled: false };
               arming = attempt;
               let done!: () => void;
               armed = new Promise<void>((r) => (done = r));
+              let session: Session;
               try {
+                session = openSession('live', exchange, label, await o.liveExchange!(exchange, secret), [secret.apiKey, secret.secret, secret.password ?? ''].filter(Boolean));
+                attempt.session = session;
                 // The key must authenticate now, before a single live order can be sent with it.
                 await testKey();
                 // Reconciles with the exchange before the first order: its positions and orders become the ledger's.
                 await session.start();
                 if (attempt.cancelled) throw new PerpscopeError(ErrorCode.InvalidInput, 'LIVE trading was disarmed while it was being armed');
               } catch (err) {
-                await session.stop().catch(() => undefined);
+                await attempt.session?.stop().catch(() => undefined);
                 throw err;
               } finally {
                 arming = null;

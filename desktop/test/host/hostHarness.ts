@@ -1,5 +1,6 @@
 import { silentLogger } from '@perpscope/sdk';
 import { createHost, type EngineFactory, type EngineRuntime, type Host, type HostSecretStore } from '../../src/host/index.js';
+import { until } from '../../../test/support/sim.js';
 
 export interface RunningHost {
   runtime: EngineRuntime;
@@ -17,4 +18,17 @@ export async function startSimHost(factory: EngineFactory, home: string, secrets
 export async function stopSimHost(running: RunningHost): Promise<void> {
   running.host.close();
   await running.runtime.stop();
+}
+
+/**
+ * Panics from the app and waits until the trading status no longer holds `symbol`; returns the
+ * panic's reply and that status (the kill switch is left on, as panic leaves it).
+ */
+export async function panicUntilFlat(host: Host, symbol: string) {
+  const panic = await host.call('emergency.panic', { confirm: true });
+  const flat = await until('the live position closed', async () => {
+    const s = await host.call('trading.status', {});
+    return s.ok && !s.value.positions.some((p) => p.symbol === symbol) ? s.value : null;
+  });
+  return { panic, flat };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, liveConfirmPhrase, type RankingRowView } from '@perpscope/shared';
 import { openStore } from '@perpscope/sdk';
-import { startSimHost, stopSimHost } from './hostHarness.js';
+import { panicUntilFlat, startSimHost, stopSimHost } from './hostHarness.js';
 import { hostEngineFactory, SIM_API_KEY, type EngineRuntime, type Host } from '../../src/host/index.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 import { memorySecrets } from '../support/fakes.js';
@@ -75,12 +75,8 @@ describe('live trading from the app: armed with a tested key, the same order pat
     const history = await host.call('orders.history', {});
     expect(history.ok && history.value.orders.map((o) => o.type), 'the live ledger holds the entry and both exits').toEqual(expect.arrayContaining(['market', 'stop_loss', 'take_profit']));
 
-    const panic = await host.call('emergency.panic', { confirm: true });
+    const { panic, flat } = await panicUntilFlat(host, row.symbol);
     expect(panic.ok && panic.value.closedPositions, JSON.stringify(panic)).toBe(1);
-    const flat = await until('the live position closed', async () => {
-      const s = await host.call('trading.status', {});
-      return s.ok && !s.value.positions.some((p) => p.symbol === row.symbol) ? s.value : null;
-    });
     expect(flat.killSwitch.active, 'panic leaves the kill switch on').toBe(true);
     await host.call('emergency.killSwitch', { active: false });
 

@@ -14,7 +14,7 @@ export const SIM_TEST_API_KEY = { apiKey: 'perpscope-sim-key', secret: 'perpscop
 
 /**
  * The ccxt client that trades on an in-process SimExchange, by the dialect it speaks: ccxt's real
- * `blofin` or `binanceusdm` class pointed at loopback. Without `secret` it signs with the sim's own
+ * `blofin`, `binanceusdm`, `bybit` or `htx` class pointed at loopback. Without `secret` it signs with the sim's own
  * test key. The class decides the order gateway (see createOrderGateway).
  */
 export async function simTradingClient(sim: SimExchange, timeoutMs: number, secret?: ExchangeSecret): Promise<Exchange> {
@@ -27,8 +27,9 @@ export async function simTradingClient(sim: SimExchange, timeoutMs: number, secr
 }
 
 /**
- * The ccxt client a live session trades through: SimExchange's private API when the engine runs
- * on the sim (it checks the signature against its test key), else the exchange's own ccxt class.
+ * The ccxt client a live session trades through, with `secret`: SimExchange's private API in the
+ * dialect the sim speaks when the engine runs on it (the sim checks the signature against the key
+ * it was started with), else `venue`'s own ccxt class.
  */
 export async function liveExchangeClient(venue: string, secret: ExchangeSecret, sim: SimExchange | undefined, timeoutMs: number): Promise<Exchange> {
   const credentials = { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) };

@@ -16,7 +16,6 @@ import {
   PaperBroker,
   paperMarketSpec,
   watchEmergencyFile,
-  withExchangePriority,
   type BrokerAccount,
   type BrokerEvent,
   type BrokerPosition,
@@ -28,7 +27,6 @@ import {
 } from '../trading/index.js';
 import { parsePlaceOrder, type SessionOrderInput } from './facadeInput.js';
 import { unifiedSymbol } from './liveExchange.js';
-import { LimiterPriority } from '../market/weightedLimiter.js';
 
 /**
  * One trading account as a script drives it, paper or live: every order goes through the
@@ -158,7 +156,7 @@ export async function openTradingSession(p: TradingSessionParts): Promise<Tradin
 
   const run = <T>(fn: () => Promise<T>): Promise<T> => {
     if (disposed) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, `This ${p.mode} session was disposed: open a new one`, { details: { mode: p.mode } }));
-    const job = withExchangePriority(LimiterPriority.urgent, fn);
+    const job = stack.commands.command(fn);
     inFlight.add(job);
     const done = () => inFlight.delete(job);
     job.then(done, done);

@@ -6,7 +6,6 @@ import { AuthError, PerpscopeError, RiskRejectedError, TemporaryError } from '..
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
 import { uniqueSignNonces } from '../sim/uniqueNonce.js';
-import { installPriorityThrottle } from './priorityThrottle.js';
 import { Ledger, OrderState, type StoredOrder } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
@@ -109,9 +108,8 @@ export class CcxtBroker implements Broker {
     this.clock = o.clock;
     this.risk = o.risk;
     // Its private calls run concurrently (stream refreshes, reconciliation, orders): they must
-    // never share a nonce, however the instance was built. A trader's commands go ahead of the
-    // reads queued in the client's rate limiter (see installPriorityThrottle).
-    this.ex = installPriorityThrottle(uniqueSignNonces(o.exchange));
+    // never share a nonce, however the instance was built.
+    this.ex = uniqueSignNonces(o.exchange);
     this.exchange = o.exchangeId ?? o.exchange.id;
     this.log = o.logger ?? silentLogger;
     this.retry = { ...DEFAULT_READ_RETRY, ...(o.random ? { random: o.random } : {}), ...o.readRetry };

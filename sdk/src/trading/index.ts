@@ -26,7 +26,7 @@ export { CcxtGatewayBase } from './ccxtGatewayBase.js';
 export type { AdoptedIntent, OpenExchangeOrder } from './ccxtGatewayBase.js';
 export { createOrderGateway, LIVE_TRADING_EXCHANGES } from './orderGateways.js';
 export { CcxtBroker } from './ccxtBroker.js';
-export { installPriorityThrottle, withExchangePriority } from './priorityThrottle.js';
+export { CommandGate } from './commandGate.js';
 export type { CcxtBrokerOptions, HaltState, PauseState } from './ccxtBroker.js';
 export { Reconciler } from './reconciler.js';
 export type { ReconcileReport, ReconcilerOptions } from './reconciler.js';

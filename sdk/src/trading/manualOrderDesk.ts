@@ -1,8 +1,6 @@
 import { describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { OrderFlowSnapshot } from '../market/marketDataService.js';
-import { LimiterPriority } from '../market/weightedLimiter.js';
-import { withExchangePriority } from './priorityThrottle.js';
 import type { StoredOrder } from '../store/index.js';
 import type { ManualOrderContext, ManualOrderIntent, ManualOrders } from './manualOrders.js';
 import type { PanicReport } from './panic.js';
@@ -64,7 +62,7 @@ export class ManualOrderDesk {
    */
   async place(intent: ManualOrderIntent): Promise<StoredOrder> {
     this.o.manual.refuseIfKilled(intent);
-    return urgent(async () => {
+    return this.o.stack.commands.command(async () => {
       const fresh = await this.refresh(intent.symbol);
       const scan = this.o.scan(intent.symbol);
       return this.o.manual.place(intent, {
@@ -78,7 +76,7 @@ export class ManualOrderDesk {
 
   /** Market-closes the symbol's position reduce-only, against its current book. */
   async close(symbol: string): Promise<StoredOrder> {
-    return urgent(async () => {
+    return this.o.stack.commands.command(async () => {
       await this.refresh(symbol);
       return this.o.manual.close(symbol);
     });
@@ -92,7 +90,7 @@ export class ManualOrderDesk {
   async panic(symbols?: readonly string[]): Promise<PanicReport> {
     // An async body runs synchronously up to its first await: the switch is on when panic() returns.
     this.o.stack.killSwitch.set(true, 'panic');
-    return urgent(async () => {
+    return this.o.stack.commands.command(async () => {
       await this.refreshBooksForPanic(symbols);
       return this.o.stack.autoTrader.panic(symbols ? { symbols } : {});
     });
@@ -117,7 +115,3 @@ export class ManualOrderDesk {
   }
 }
 
-/** A trader waits on these: their exchange requests go ahead of the reads a screen polls. */
-function urgent<T>(fn: () => Promise<T>): Promise<T> {
-  return withExchangePriority(LimiterPriority.urgent, fn);
-}

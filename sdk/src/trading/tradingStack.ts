@@ -11,8 +11,7 @@ import { CcxtBroker, type HaltState } from './ccxtBroker.js';
 import { KillSwitch, type KillSwitchState } from './killSwitch.js';
 import { PaperBroker, type PaperMarketSpec } from './paperBroker.js';
 import { ProtectionManager } from './protection.js';
-import { withExchangePriority } from './priorityThrottle.js';
-import { LimiterPriority } from '../market/weightedLimiter.js';
+import { CommandGate } from './commandGate.js';
 import type { Broker, BrokerAccount, BrokerPosition } from './types.js';
 
 export interface TradingStackOptions {
@@ -45,6 +44,8 @@ export interface TradingStatus {
   halted: HaltState | null;
   account: BrokerAccount;
   positions: BrokerPosition[];
+  /** When `account` and `positions` were read (clock ms): earlier than now while a command runs. */
+  accountReadAtMs: number;
   openOrders: StoredOrder[];
   /** What the AutoTrader's edge gate lets through. */
   edge: EdgeGateStatus;
@@ -57,6 +58,12 @@ export interface TradingStack {
   killSwitch: KillSwitch;
   protection: ProtectionManager;
   autoTrader: AutoTrader;
+  /** A trader's commands run through it; `status()` reads nothing from the exchange while one does. */
+  commands: CommandGate;
+  /**
+   * The account and positions read from the broker, with the rest from memory. While a command
+   * runs, the last read's account and positions (`accountReadAtMs` says when), unless there is none yet.
+   */
   status(): Promise<TradingStatus>;
 }
 
@@ -91,16 +98,39 @@ export function createTradingStack(o: TradingStackOptions): TradingStack {
   }
   const protection = new ProtectionManager({ broker, store: o.store, clock: o.clock, stopRetryBackoffMs, markTrigger: stopMarkTrigger, ...(o.logger ? { logger: o.logger } : {}), ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}) });
   const autoTrader = new AutoTrader({ broker, risk, protection, store: o.store, clock: o.clock, killSwitch, config: autoTraderConfig, evidence: o.edgeEvidence ?? null, ...(o.roundAmount ? { roundAmount: o.roundAmount } : {}), ...(o.logger ? { logger: o.logger } : {}) });
+  const commands = new CommandGate();
+  /** The last account and positions read, answered while a command runs. */
+  let lastRead: { account: BrokerAccount; positions: BrokerPosition[]; atMs: number } | null = null;
+  const readAccount = () =>
+    commands.background(async () => {
+      const [account, positions] = await Promise.all([broker.fetchAccount(), broker.fetchPositions()]);
+      lastRead = { account, positions, atMs: o.clock.nowMs() };
+      return lastRead;
+    });
   return {
     broker,
     risk,
     killSwitch,
     protection,
     autoTrader,
+    commands,
     async status(): Promise<TradingStatus> {
-      // A screen polls this: its reads queue behind a trader's orders and the broker's own checks.
-      const [account, positions] = await withExchangePriority(LimiterPriority.normal, () => Promise.all([broker.fetchAccount(), broker.fetchPositions()]));
-      return { mode: o.mode, ledger: broker.ledger, exchange: broker.exchange, killSwitch: killSwitch.state(), halted: halted(), account, positions, openOrders: broker.openOrders(), edge: autoTrader.edgeStatus() };
+      // A screen polls this. While a trader's command runs its exchange reads would queue ahead of
+      // the command's (see CommandGate): it answers at once with the last account and positions
+      // read and what memory holds (the kill switch, open orders), and reads afresh after.
+      const read = commands.commandsRunning > 0 && lastRead ? lastRead : await readAccount();
+      return {
+        mode: o.mode,
+        ledger: broker.ledger,
+        exchange: broker.exchange,
+        killSwitch: killSwitch.state(),
+        halted: halted(),
+        account: read.account,
+        positions: read.positions,
+        accountReadAtMs: read.atMs,
+        openOrders: broker.openOrders(),
+        edge: autoTrader.edgeStatus(),
+      };
     },
   };
 }

@@ -128,4 +128,24 @@ describe('ManualOrderDesk: fresh book, executable price, size, place, protect', 
     expect(await r.stack.broker.fetchPositions()).toEqual([]);
     r.manual.dispose();
   });
+  it('a status read during a panic reads nothing from the exchange (it would queue ahead of the flatten): it answers with the last read and the switch on', async () => {
+    const r = rig();
+    await r.stack.broker.start();
+    await r.desk.place({ symbol: SYMBOL, side: 'buy', type: 'market', notionalUsd: 50, stopLossPrice: 90 });
+    const before = await r.stack.status();
+    expect(before.positions, 'open before the panic').toHaveLength(1);
+    r.state.exchangeSilent = true;
+    let panicDone = false;
+    const report = r.desk.panic().then((rep) => ((panicDone = true), rep));
+    expect(r.stack.commands.commandsRunning, 'the panic runs as a command').toBe(1);
+    const during = await r.stack.status();
+    expect(panicDone, 'answered while the panic still waits on the exchange').toBe(false);
+    expect(during.killSwitch.on, 'the switch is read from memory: on').toBe(true);
+    expect(during.positions, 'the last read positions').toEqual(before.positions);
+    expect(during.accountReadAtMs, 'and says when they were read').toBe(before.accountReadAtMs);
+    expect((await report).closed).toEqual([SYMBOL]);
+    const after = await r.stack.status();
+    expect(after.positions, 'read afresh once the panic is done: flat').toEqual([]);
+    r.manual.dispose();
+  });
 });
