@@ -878,6 +878,10 @@ export const HELP_TABLE: Readonly<Record<string, HelpEntry>> = {
             "run against an in-process SimExchange"
           ],
           [
+            "--exchange <id>",
+            "with --sim: the exchange the sim speaks for (blofin, binanceusdm, bybit or htx; default blofin)"
+          ],
+          [
             "--webhook",
             "also start the TradingView webhook gateway (needs webhook.secret; docs/webhook.md)"
           ],

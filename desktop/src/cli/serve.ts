@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { RPC_METHODS, type HealthView, type Result } from '@perpscope/shared';
 import type { PerpscopeConfig } from '@perpscope/sdk/config';
 import { silentLogger, type Logger } from '@perpscope/sdk/core';
+import type { SimDialectName } from '@perpscope/sdk/sim';
 import type { RunningWebhookGateway } from '../gateway/startWebhookGateway.js';
 import { logScanCycles } from '../host/cycleLog.js';
 import type { EngineHost } from '../host/engineHost.js';
@@ -18,6 +19,8 @@ export interface ServeOptions {
   /** Interface to bind; the CLI defaults it to 127.0.0.1. */
   host: string;
   sim: boolean;
+  /** With `sim`: the protocol the SimExchange speaks (`--exchange`); default `blofin`. */
+  simDialect?: SimDialectName;
   /** Config and data directory, already resolved by the caller. */
   home: string;
   /** Token from config or env; a random one is generated when absent. */
@@ -131,7 +134,7 @@ export function deferredHost(building: Promise<EngineHost>, nowMs: () => number 
 export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<ServeHandle> {
   const logger = deps.logger ?? silentLogger;
   const alertsConfig = options.alerts ?? (await import('../host/hostConfig.js')).hostConfig({ home: options.home, sim: options.sim, env: process.env, saved: {} }).alerts;
-  const engineOptions = { home: options.home, sim: options.sim, alerts: alertsConfig, secrets: deps.secrets, logger };
+  const engineOptions = { home: options.home, sim: options.sim, ...(options.sim && options.simDialect ? { simDialect: options.simDialect } : {}), alerts: alertsConfig, secrets: deps.secrets, logger };
   const { createEngine } = deps;
   // Stopping while the engine thread is still being built terminates it (a failed listen, Ctrl-C
   // during a slow or hung build) instead of waiting for the build to end.

@@ -1,4 +1,6 @@
 import { createFileLogger, intOption, loadCliConfig, logFilePath, type CliExtension, type GlobalOptions } from '@perpscope/sdk/cli';
+import { ConfigError } from '@perpscope/sdk/core';
+import type { SimDialectName } from '@perpscope/sdk/sim';
 import type { HostSecretStore } from '../host/ports.js';
 import type { EngineFactory } from '../host/runtime.js';
 
@@ -39,6 +41,21 @@ const defaultLoaders: ServeCommandLoaders = {
   secretStore: () => Promise.resolve(lazySecretStore(async () => (await import('../host/runtime.js')).loadSecretStore())),
 };
 
+/**
+ * The sim's dialect for `serve --exchange ID`. The flag means only that: a served venue comes from
+ * the config (`exchange`, or `--set exchange=ID`), so without the sim it is refused rather than
+ * silently ignored. The sdk's engine module (and ccxt with it) loads only when the flag is given:
+ * the engine itself runs in a worker thread.
+ */
+async function serveSimDialect(exchange: string | undefined, sim: boolean): Promise<SimDialectName | undefined> {
+  if (exchange === undefined) return undefined;
+  if (!sim) {
+    throw new ConfigError([{ path: '--exchange', received: JSON.stringify(exchange), expected: '--sim as well: serve reads --exchange only as the dialect the sim speaks; a real exchange comes from the config (exchange, or --set exchange=ID)' }]);
+  }
+  const { simDialectFor } = await import('@perpscope/sdk/engine');
+  return simDialectFor(exchange);
+}
+
 /** `perpscope serve` over the given loaders (default: the sdk's engine and the OS keychain). */
 export const createServeCommand = (load: ServeCommandLoaders = defaultLoaders): CliExtension => (program, io) => {
   program
@@ -47,13 +64,16 @@ export const createServeCommand = (load: ServeCommandLoaders = defaultLoaders): 
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port', 0, 65_535), 8787)
     .option('--host <addr>', 'interface to bind', '127.0.0.1')
     .option('--sim', 'run against an in-process SimExchange')
+    .option('--exchange <id>', 'with --sim: the exchange the sim speaks for (blofin, binanceusdm, bybit or htx; default blofin)')
     .option('--webhook', 'also start the TradingView webhook gateway (needs webhook.secret; docs/webhook.md)')
     .option('--webhook-port <n>', 'webhook gateway port (0 picks a free one; default webhook.port)', intOption('--webhook-port', 0, 65_535))
     .option('--webhook-host <addr>', 'interface the webhook gateway binds; anything but 127.0.0.1 exposes a trading endpoint (docs/webhook.md)', '127.0.0.1')
-    .action(async (opts: { port: number; host: string; sim?: boolean; webhook?: boolean; webhookPort?: number; webhookHost: string }) => {
+    .action(async (opts: { port: number; host: string; sim?: boolean; exchange?: string; webhook?: boolean; webhookPort?: number; webhookHost: string }) => {
       const global = program.opts<GlobalOptions>();
       const { config, home } = loadCliConfig(global, io.env, opts.sim ? { exchange: 'sim' } : {});
-      const command = `perpscope serve${config.exchange === 'sim' ? ' --sim' : ''}`;
+      const sim = config.exchange === 'sim';
+      const simDialect = await serveSimDialect(opts.exchange, sim);
+      const command = `perpscope serve${sim ? ` --sim${simDialect && simDialect !== 'blofin' ? ` --exchange ${simDialect}` : ''}` : ''}`;
       const configFile = global.config !== undefined ? { configFile: global.config } : {};
       const [factory, secrets] = await Promise.all([load.engineFactory?.(command), load.secretStore()]);
       // The engine reads the same layers (and the same `--config` file) this command just validated.
@@ -65,7 +85,8 @@ export const createServeCommand = (load: ServeCommandLoaders = defaultLoaders): 
         {
           port: opts.port,
           host: opts.host,
-          sim: config.exchange === 'sim',
+          sim,
+          ...(simDialect ? { simDialect } : {}),
           home,
           ...(config.serve.token ? { token: config.serve.token } : {}),
           // The alerts read the same layers (file, env, --set) as everything this command validated.

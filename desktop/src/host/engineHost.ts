@@ -2,7 +2,7 @@ import type { Logger } from '@perpscope/sdk';
 import { startAlertsAdapter, type AlertsAdapterOptions, type NotificationClass } from './alertsAdapter.js';
 import { createHost, type Host } from './host.js';
 import type { HostSecretStore } from './ports.js';
-import type { EngineFactory } from './runtime.js';
+import type { EngineFactory, EngineRuntimeOptions } from './runtime.js';
 
 /** What a shell needs to build the engine, its alerts and the host over them. */
 export interface EngineHostOptions {
@@ -11,6 +11,8 @@ export interface EngineHostOptions {
   sim: boolean;
   /** The `--config FILE` option; defaults to `<home>/config.json`. */
   configFile?: string;
+  /** With `sim`: the protocol the SimExchange speaks; default `blofin`. */
+  simDialect?: EngineRuntimeOptions['simDialect'];
   /** The config's `alerts` section, as the shell resolved it. */
   alerts: AlertsAdapterOptions['config'];
   secrets: HostSecretStore;
@@ -48,6 +50,7 @@ export async function startEngineHost(createEngine: EngineFactory, options: Engi
     sim: options.sim,
     logger,
     ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+    ...(options.simDialect !== undefined ? { simDialect: options.simDialect } : {}),
     ...(options.notifications ? { desktopAlerts: { configured: configuredDesktop, onChange: (enabled: boolean) => alerts?.setDesktopEnabled(enabled) } } : {}),
   });
   // The switch saved from the settings form wins over config.json's.

@@ -93,7 +93,7 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
       const levelled = withLogLevel(options.logger, config.logLevel);
       const logger = levelled.child({ component: 'desktop-runtime' });
       logger.info({ exchange: config.exchange, home: options.home, sim: options.sim === true }, 'engine runtime starting');
-      wiring = await wireSource(config, wall, levelled, parts.simDialect);
+      wiring = await wireSource(config, wall, levelled, options.simDialect ?? parts.simDialect);
       const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger });
       const engine = (parts.createEngine ?? createEngine)(config, { ...wiring.deps, signalState });
       return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home, ...(options.desktopAlerts ? { desktopAlerts: options.desktopAlerts } : {}) });

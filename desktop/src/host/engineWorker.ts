@@ -141,6 +141,7 @@ async function main(): Promise<void> {
       secrets,
       logger,
       ...(data.configFile !== undefined ? { configFile: data.configFile } : {}),
+      ...(data.simDialect !== undefined ? { simDialect: data.simDialect } : {}),
       ...(data.notificationsSupported !== null ? { notifications: notificationsProxy(data.notificationsSupported) } : {}),
     });
   } catch (e) {

@@ -1,4 +1,5 @@
 import { acquireHomeLock, type KeytarLike, type Logger } from '@perpscope/sdk';
+import type { SimDialectName } from '@perpscope/sdk/sim';
 import { createHostEngine } from './engineRuntime.js';
 import { adaptMarketEngine, type MarketEngineLike } from './marketAdapter.js';
 import type { HostEngine, HostSecretStore, HostStore } from './ports.js';
@@ -12,6 +13,8 @@ export interface EngineRuntimeOptions {
   logger: Logger;
   /** The `--config FILE` option; defaults to `<home>/config.json`. */
   configFile?: string;
+  /** With `sim`: the protocol the SimExchange speaks (`serve --sim --exchange ID`); default `blofin`. */
+  simDialect?: SimDialectName;
   /**
    * Given by a shell that shows OS notifications: the desktop alert sink as configured, and where a
    * change made in the settings form goes. Without it the settings form does not offer the switch.

@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, RPC_METHODS, err, ok, unsafeParamsError, type HealthView, type MethodName, type RankingSnapshotView, type Result, type RpcError } from '@perpscope/shared';
 import { PerpscopeError, type Logger } from '@perpscope/sdk/core';
+import type { SimDialectName } from '@perpscope/sdk/sim';
 import type { AlertsAdapterOptions, NotificationClass } from './alertsAdapter.js';
 import type { EngineHost } from './engineHost.js';
 import type { Host } from './host.js';
@@ -17,6 +18,8 @@ export interface EngineWorkerData {
   home: string;
   sim: boolean;
   configFile?: string;
+  /** With `sim`: the protocol the SimExchange speaks; default `blofin`. */
+  simDialect?: SimDialectName;
   /** Names this process in the home's one-writer lock. */
   command: string;
   alerts: AlertsAdapterOptions['config'];
@@ -58,6 +61,8 @@ export interface WorkerHostOptions {
   sim: boolean;
   /** The `--config FILE` option; defaults to `<home>/config.json`. */
   configFile?: string;
+  /** With `sim`: the protocol the SimExchange speaks (`serve --sim --exchange ID`); default `blofin`. */
+  simDialect?: SimDialectName;
   /** Names this process to a second one the home lock refuses, e.g. `perpscope serve --sim`. */
   command: string;
   alerts: AlertsAdapterOptions['config'];
@@ -219,6 +224,7 @@ export function startWorkerHost(options: WorkerHostOptions): Promise<WorkerEngin
     alerts: options.alerts,
     notificationsSupported: options.notifications ? options.notifications.isSupported() : null,
     ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+    ...(options.simDialect !== undefined ? { simDialect: options.simDialect } : {}),
     ...(options.sqliteBinding !== undefined ? { sqliteBinding: options.sqliteBinding } : {}),
   };
   const worker = new Worker(entry.script, { workerData, eval: entry.eval, ...(options.env ? { env: options.env } : {}) });

@@ -109,6 +109,9 @@ export interface EngineDeps {
 
 export type { WarmUpProgress } from './engineEvents.js';
 
+/** On the sim, a stream's websocket counts as silent only after this much wall time (see the market timers below). */
+const SIM_MIN_STALE_WALL_MS = 10_000;
+
 /** Symbols seeded per turn of the event loop in a warm start. */
 const WARM_UP_BATCH_SYMBOLS = 20;
 
@@ -280,6 +283,8 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
   async function doStart(): Promise<void> {
     resolved = await resolveSource(config, deps, clock, logger);
     const marketClock = resolved.marketClock ?? clock;
+    /** Market-clock ms per wall ms: the sim's acceleration, 1 on a venue. */
+    const wallScale = resolved.sim ? config.sim.acceleration : 1;
     market = new MarketDataService({
       source: resolved.source,
       clock: marketClock,
@@ -290,8 +295,14 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       ringCapacity: Math.max(config.ringCapacity, config.backfillBars),
       universeRefreshMs: deps.live === false ? 0 : config.universe.refreshMs,
       // Health is for people watching: every 5 s of wall time, however fast an in-process sim runs.
-      healthIntervalMs: deps.live === false ? 0 : (deps.marketTimers?.healthIntervalMs ?? 5_000 * (resolved.sim ? config.sim.acceleration : 1)),
-      ...(deps.marketTimers?.watchdogCheckMs !== undefined ? { watchdogCheckMs: deps.marketTimers.watchdogCheckMs } : {}),
+      healthIntervalMs: deps.live === false ? 0 : (deps.marketTimers?.healthIntervalMs ?? 5_000 * wallScale),
+      // A socket's silence and the pace of forced reconnects are wall-time matters too. On the
+      // market clock of a sim at 60x, the defaults (a check a second, stale after two bars,
+      // reconnect at most every 30 s) would check 60 times a wall second, call a 1m stream dead
+      // after 2 wall seconds of a busy thread, and drop the socket every half second while any
+      // stream is stale, so that it never settles again.
+      watchdogCheckMs: deps.marketTimers?.watchdogCheckMs ?? 1_000 * wallScale,
+      ...(resolved.sim ? { minStaleAfterMs: SIM_MIN_STALE_WALL_MS * wallScale, reconnectIntervalMs: 30_000 * wallScale } : {}),
       live: deps.live !== false,
       ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
     });

@@ -44,6 +44,11 @@ export interface LiveCandlesOptions {
   logger: Logger;
   /** Websocket silence that switches a stream to REST polling; default two bar intervals. */
   staleAfterMs?: number;
+  /**
+   * The least silence that counts as stale, whatever the bar (default 0). An accelerated sim
+   * closes a 1m bar every wall second: two bars of silence there is a busy thread, not a dead socket.
+   */
+  minStaleAfterMs?: number;
   /** REST poll period while stale; default a quarter bar, between 1 s and 15 s. */
   pollIntervalMs?: number;
   /** Watchdog check period (default 1 s). */
@@ -110,7 +115,7 @@ export class LiveCandles {
       lastUpdateMs: seededAtMs,
     };
     this.entries.set(key, entry);
-    this.watchdog.watch(key, this.options.staleAfterMs ?? 2 * tfMs);
+    this.watchdog.watch(key, Math.max(this.options.staleAfterMs ?? 2 * tfMs, this.options.minStaleAfterMs ?? 0));
     if (entry.wsUnsupported) this.startPolling(entry);
     else this.background(entry, 'websocket candle loop', this.watchLoop(entry));
   }

@@ -70,6 +70,8 @@ export interface MarketDataServiceOptions {
   /** Go live after backfill (default true); false for a one-off scan. */
   live?: boolean;
   staleAfterMs?: number;
+  /** See LiveCandlesOptions.minStaleAfterMs. */
+  minStaleAfterMs?: number;
   pollIntervalMs?: number;
   watchdogCheckMs?: number;
   reconnectIntervalMs?: number;
@@ -142,6 +144,7 @@ export class MarketDataService {
       clock: options.clock,
       logger: this.logger,
       ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
+      ...(options.minStaleAfterMs !== undefined ? { minStaleAfterMs: options.minStaleAfterMs } : {}),
       ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
       ...(options.watchdogCheckMs !== undefined ? { checkIntervalMs: options.watchdogCheckMs } : {}),
       ...(options.reconnectIntervalMs !== undefined ? { reconnectIntervalMs: options.reconnectIntervalMs } : {}),

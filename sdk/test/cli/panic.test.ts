@@ -62,3 +62,35 @@ describe('perpscope panic (paper ledger)', () => {
     }
   });
 });
+
+describe('perpscope panic --sim --exchange (the paper ledger of a sim speaking another exchange)', () => {
+  it('closes the position `run --sim --exchange bybit` keeps under bybit, against a sim speaking Bybit', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'perpscope-panic-bybit-'));
+    const env = { PERPSCOPE_SIM__SYMBOLS: '5' };
+    const config = loadConfig({ env, options: { exchange: 'sim', home, risk: { gates: { minScore: 0, minProbability: 0, minQuoteVolume24hUsd: 0, maxExposureUsd: 1e6 }, sizing: { mode: 'fixed', fixedNotionalUsd: 1_000, minMarginUsd: 0 } } } });
+    const clock = new SystemClock();
+    // The rows a previous `run --sim --exchange bybit` left: kept under the exchange the sim speaks for.
+    const resolved = await resolveSource(config, { simDialect: 'bybit' }, clock, silentLogger);
+    const store = openStore({ home });
+    try {
+      const markets = await resolved.source.loadMarkets();
+      const fees = new Map(markets.map((m) => [m.symbol, { makerFee: m.makerFee, takerFee: m.takerFee }]));
+      const paper = createTradingStack({ mode: 'paper', store, clock, risk: config.risk, exchangeId: 'bybit', home, paperMarket: (s) => fees.get(s) }).broker as PaperBroker;
+      const book = await resolved.source.fetchOrderBook(SYMBOL, 50);
+      paper.onOrderBook(SYMBOL, book);
+      const price = book.asks[0]![0];
+      const risk = { symbol: SYMBOL, side: 'long' as const, score: 10, probability: 0.9, manipScore: null, quoteVolume24hUsd: 1e9, entryPrice: price, atr: price * 0.01 };
+      await paper.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 0.1, tradeId: 'manual-1', leg: 'entry', risk });
+      expect((await paper.fetchPositions()).map((p) => p.symbol)).toEqual([SYMBOL]);
+    } finally {
+      store.close();
+      await resolved.source.close();
+      await resolved.sim?.stop();
+    }
+
+    const report = await runPanic({ sim: true, exchange: 'bybit', home }, { ...captureIo(false), env });
+    expect(report.closed, 'the bybit row was found and closed').toEqual([SYMBOL]);
+    expect(report.failures).toEqual([]);
+    await expect(runPanic({ sim: true, exchange: 'kraken', home }, { ...captureIo(false), env }), 'an exchange the sim cannot speak').rejects.toThrow(/got "kraken", expected with --sim, an exchange SimExchange speaks/);
+  });
+});

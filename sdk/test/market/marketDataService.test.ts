@@ -128,6 +128,19 @@ describe('MarketDataService (scripted source)', () => {
     await service.stop();
   });
 
+  it('with a floor on staleness (an accelerated sim), two silent bars are not yet a dead socket; silence past the floor is', async () => {
+    const { clock, source, service, feeds } = setup({ minStaleAfterMs: 5 * MIN });
+    await service.start();
+    await advance(clock, 2 * MIN + 2_000);
+    expect(feeds.filter((f) => f.symbol === A), 'past two bars, inside the floor: still websocket').toEqual([]);
+    expect(source.reconnects).toBe(0);
+    expect(service.health().wsState).toBe(WsState.live);
+    await advance(clock, 3 * MIN);
+    expect(feeds.filter((f) => f.symbol === A).map((f) => f.state), 'silent past the floor').toEqual(['stale']);
+    expect(source.reconnects).toBe(1);
+    await service.stop();
+  });
+
   it('drops a market that is halted or delisted with a universe event', async () => {
     const { clock, markets, service, universes } = setup();
     await service.start();

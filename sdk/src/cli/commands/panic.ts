@@ -5,7 +5,8 @@ import { resolveSource } from '../../engine/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import type { Exchange } from 'ccxt';
 import type { PerpscopeConfig } from '../../config/index.js';
-import { createCcxtExchange } from '../../engine/exchangeClient.js';
+import type { SimDialectName } from '../../sim/dialects/types.js';
+import { createCcxtExchange, simDialectFor } from '../../engine/exchangeClient.js';
 import { createKeytarSecretStore, type SecretStore } from '../../secrets/index.js';
 import { createTradingStack, KillSwitch, panic, type PaperBroker, type PanicOptions, type PanicReport } from '../../trading/index.js';
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
@@ -43,7 +44,7 @@ function printReport(io: CliIo, report: PanicReport, ledger: string): void {
  * Live panic: reconciles the ledger with the exchange first (so orders and positions opened by a
  * crashed or still-running trader are known), then cancels and closes reduce-only on the exchange.
  */
-async function livePanic(config: PerpscopeConfig, home: string, store: Store, opts: PanicOptions, label: string, deps: PanicDeps): Promise<PanicReport> {
+async function livePanic(config: PerpscopeConfig, home: string, store: Store, opts: PanicOptions, label: string, deps: PanicDeps, simDialect: SimDialectName | undefined): Promise<PanicReport> {
   let exchange = deps.exchange;
   if (!exchange) {
     const secret = await (deps.secrets ?? createKeytarSecretStore()).get({ exchange: config.exchange, label });
@@ -55,7 +56,9 @@ async function livePanic(config: PerpscopeConfig, home: string, store: Store, op
     exchange.enableRateLimit = true;
   }
   const clock = new SystemClock();
-  const stack = createTradingStack({ mode: 'live', store, clock, risk: config.risk, exchangeId: config.exchange === 'sim' ? 'blofin' : config.exchange, home, exchange });
+  // On the sim, the ledger rows are kept under the exchange its dialect stands in for, as `run` keeps them.
+  const exchangeId = config.exchange === 'sim' ? (simDialect ?? 'blofin') : config.exchange;
+  const stack = createTradingStack({ mode: 'live', store, clock, risk: config.risk, exchangeId, home, exchange });
   try {
     await stack.broker.start();
     return await panic({ broker: stack.broker, store, clock, killSwitch: stack.killSwitch }, opts);
@@ -93,6 +96,8 @@ export async function runPanic(opts: PanicCliOptions, io: CliIo, deps: PanicDeps
     ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
     ...(opts.live ? { mode: 'live' } : {}),
   });
+  // With --sim, --exchange picks the dialect the sim speaks, as for `run --sim`: the rows it acts on are that exchange's.
+  const simDialect = opts.sim ? simDialectFor(opts.exchange) : undefined;
   const both = opts.all === true || (!opts.cancel && !opts.close);
   const cancel = both || opts.cancel === true;
   const close = both || opts.close === true;
@@ -102,7 +107,7 @@ export async function runPanic(opts: PanicCliOptions, io: CliIo, deps: PanicDeps
     engageKillSwitch(config, home, store);
     let report: PanicReport;
     try {
-      report = config.mode === 'live' ? await livePanic(config, home, store, panicOpts, opts.label ?? 'default', deps) : await paperPanic(config, home, store, panicOpts, opts.symbols);
+      report = config.mode === 'live' ? await livePanic(config, home, store, panicOpts, opts.label ?? 'default', deps, simDialect) : await paperPanic(config, home, store, panicOpts, opts.symbols, simDialect);
     } catch (err) {
       report = unreachable(err);
     }
@@ -114,13 +119,13 @@ export async function runPanic(opts: PanicCliOptions, io: CliIo, deps: PanicDeps
 }
 
 /** Paper panic: the paper broker closes against a fresh order book from the exchange's public API. */
-async function paperPanic(config: PerpscopeConfig, home: string, store: Store, panicOpts: PanicOptions, only: string[] | undefined): Promise<PanicReport> {
+async function paperPanic(config: PerpscopeConfig, home: string, store: Store, panicOpts: PanicOptions, only: string[] | undefined, simDialect: SimDialectName | undefined): Promise<PanicReport> {
   const clock = new SystemClock();
-  const resolved = await resolveSource(config, {}, clock, silentLogger);
+  const resolved = await resolveSource(config, simDialect ? { simDialect } : {}, clock, silentLogger);
   try {
     const markets = await resolved.source.loadMarkets();
     const fees = new Map(markets.map((m) => [m.symbol, paperMarketSpec(m)]));
-    const exchangeId = resolved.sim ? 'blofin' : config.exchange;
+    const exchangeId = resolved.sim ? resolved.sim.dialect : config.exchange;
     const stack = createTradingStack({ mode: 'paper', store, clock, risk: config.risk, exchangeId, home, paperMarket: (s) => fees.get(s) });
     const paper = stack.broker as PaperBroker;
     const positions = await paper.fetchPositions();
