@@ -151,7 +151,7 @@ export const HELP_TABLE: Readonly<Record<string, HelpEntry>> = {
         [
           [
             "--exchange <id>",
-            "ccxt exchange id (blofin, htx, binanceusdm, bybit, ...)"
+            "ccxt exchange id (blofin, htx, binanceusdm, bybit, ...); a comma list (blofin,binanceusdm) scans each venue and adds cross-venue funding and basis rows"
           ],
           [
             "--sim",

@@ -54,7 +54,7 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
   program
     .command('scan')
     .description('one-off scan: warm up, rank the universe, print a table (or JSON lines when piped)')
-    .option('--exchange <id>', 'ccxt exchange id (blofin, htx, binanceusdm, bybit, ...)')
+    .option('--exchange <id>', 'ccxt exchange id (blofin, htx, binanceusdm, bybit, ...); a comma list (blofin,binanceusdm) scans each venue and adds cross-venue funding and basis rows')
     .option('--sim', 'start SimExchange in-process and scan it')
     .option('--sim-data <dir>', 'with --sim: replay a recorded data directory')
     .option('--top <n>', 'rows to print', intOption('--top', 1, 5_000), 20)

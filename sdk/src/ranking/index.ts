@@ -26,3 +26,17 @@ export {
   type RankingSide,
   type SideBasis,
 } from './orientation.js';
+export {
+  crossVenueRows,
+  crossVenueAssetKey,
+  roundTripFeesBps,
+  DEFAULT_CARRY_HORIZON_HOURS,
+  type VenueQuote,
+  type CrossVenueOptions,
+  type CrossVenueLeg,
+  type CrossVenueRow,
+  type FundingSpreadRow,
+  type BasisRow,
+  type SkippedQuote,
+  type CrossVenueResult,
+} from './crossVenue.js';

@@ -7,8 +7,8 @@ import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import type { GlobalOptions, ScanCliOptions } from '../program.js';
 import { createProgressBar } from '../render/progressBar.js';
-import { fmtNum, fmtPrice, fmtUsd, renderTable } from '../render/table.js';
-import { buildScanRows, manipBadge, scanRowJson } from './scanRows.js';
+import { renderTable } from '../render/table.js';
+import { buildScanRows, scanRowJson, scanTableColumns } from './scanRows.js';
 
 /** Request-rate multiplier for the in-process SimExchange: a demo scan should take seconds. */
 const SIM_SCAN_RATE_SCALE = 20;
@@ -22,11 +22,42 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** What the bias column means: the side rule and, when measured, its out-of-sample 4h IC against the best baseline. */
-function biasLine(side: RankingResult['side']): string {
+export function biasLine(side: RankingResult['side']): string {
   const rule = side.basis === 'reversal' ? 'against the trend' : 'with the trend';
   if (side.evidence.length === 0) return `bias: ${rule} (by construction, not measured)`;
   const figures = side.evidence.map((e) => `${e.ic === null ? 'n/a' : e.ic.toFixed(4)} vs ${e.bestBaseline} ${e.bestBaselineIc === null ? 'n/a' : e.bestBaselineIc.toFixed(4)}`);
   return `bias: ${rule} (${side.orientationId}); out-of-sample rank IC ${figures.join(', ')}`;
+}
+
+/** The scan's config for one venue: `--exchange` (or the sim, with `seed` over `--seed`), over the file's. */
+export function loadScanConfig(opts: ScanCliOptions & GlobalOptions, io: CliIo, venue: { exchange?: string; seed?: number } = { ...(opts.exchange !== undefined ? { exchange: opts.exchange } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) }) {
+  return loadCliConfig(opts, io.env, {
+    ...(opts.sim ? { exchange: 'sim' } : venue.exchange ? { exchange: venue.exchange } : {}),
+    ...(opts.timeframes ? { timeframes: opts.timeframes } : {}),
+    ...(opts.profile ? { profile: opts.profile } : {}),
+    ...(opts.sim
+      ? {
+          sim: {
+            rateLimitScale: SIM_SCAN_RATE_SCALE,
+            ...(opts.simData ? { dataDir: opts.simData } : {}),
+            ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
+            ...(venue.seed !== undefined ? { seed: venue.seed } : {}),
+            // A pinned start is a snapshot of that moment: with the seed, the same scan every run.
+            ...(opts.startMs !== undefined ? { startTimeMs: opts.startMs, pausedAtStart: true } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+/** A start failure that means the exchange cannot be reached, reworded to name it and suggest the sim. */
+export function unreachableError(err: unknown, exchange: string): unknown {
+  if (!(err instanceof PerpscopeError && UNREACHABLE_CODES.has(err.code))) return err;
+  return new PerpscopeError(
+    err.code,
+    `cannot reach exchange "${exchange}" (${err.shortMessage}). Check the network, or run against the built-in SimExchange: perpscope scan --sim`,
+    { cause: err, details: { exchange } },
+  );
 }
 
 /** `perpscope scan`: warm up once, print the ranked universe, exit. `--sim-data` implies `--sim`. */
@@ -38,23 +69,9 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
   if (!opts.sim && simOnly.length > 0) {
     throw new ConfigError([{ path: 'sim', received: simOnly.join(', '), expected: '--sim as well: these apply to the in-process SimExchange only' }]);
   }
-  const { config } = loadCliConfig(opts, io.env, {
-    ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
-    ...(opts.timeframes ? { timeframes: opts.timeframes } : {}),
-    ...(opts.profile ? { profile: opts.profile } : {}),
-    ...(opts.sim
-      ? {
-          sim: {
-            rateLimitScale: SIM_SCAN_RATE_SCALE,
-            ...(opts.simData ? { dataDir: opts.simData } : {}),
-            ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
-            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-            // A pinned start is a snapshot of that moment: with the seed, the same scan every run.
-            ...(opts.startMs !== undefined ? { startTimeMs: opts.startMs, pausedAtStart: true } : {}),
-          },
-        }
-      : {}),
-  });
+  // `--exchange a,b`: one engine per venue, merged (see scanVenues.ts).
+  if (opts.exchange?.includes(',')) return (await import('./scanVenues.js')).runScanVenues(opts, io, deps);
+  const { config } = loadScanConfig(opts, io);
   // With --sim, --exchange picks the protocol the in-process sim speaks (and ccxt's class for it).
   const simDialect = opts.sim ? simDialectFor(opts.exchange) : undefined;
   const engine = createEngine(config, { ...deps, live: false, ...(simDialect ? { simDialect } : {}) });
@@ -66,14 +83,7 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
   } catch (err) {
     progress?.stop();
     await engine.stop().catch(() => undefined);
-    if (err instanceof PerpscopeError && UNREACHABLE_CODES.has(err.code)) {
-      throw new PerpscopeError(
-        err.code,
-        `cannot reach exchange "${config.exchange}" (${err.shortMessage}). Check the network, or run against the built-in SimExchange: perpscope scan --sim`,
-        { cause: err, details: { exchange: config.exchange } },
-      );
-    }
-    throw err;
+    throw unreachableError(err, config.exchange);
   }
   progress?.stop();
   try {
@@ -87,19 +97,7 @@ export async function runScan(cli: ScanCliOptions & GlobalOptions, io: CliIo, de
       io.out(
         renderTable(
           rows,
-          [
-            { header: '#', cell: (r) => String(r.rank) },
-            { header: 'symbol', align: 'left', cell: (r) => r.symbol },
-            { header: 'score', cell: (r) => fmtNum(r.score, 2) },
-            { header: 'bias', align: 'left', cell: (r) => r.side },
-            { header: 'last', cell: (r) => fmtPrice(r.last) },
-            { header: 'vol 24h $', cell: (r) => fmtUsd(r.quoteVolume24h), drop: 2 },
-            { header: 'spread bps', cell: (r) => fmtNum(r.spreadBps ?? undefined, 1), drop: 3 },
-            { header: 'book', align: 'left', cell: (r) => r.book, drop: 5 },
-            { header: 'ATR %', cell: (r) => fmtNum(r.metrics.atrPct, 2), drop: 1 },
-            { header: 'manipulation', align: 'left', cell: (r) => manipBadge(r.manipScore, r.flags), flex: true },
-            { header: 'signals', align: 'left', cell: (r) => r.signals.map((s) => `${s.timeframe} ${s.side} ${s.score.toFixed(2)}`).join('; ') || '-', drop: 4 },
-          ],
+          scanTableColumns(),
           io.columns === undefined ? {} : { maxWidth: io.columns },
         ),
       );

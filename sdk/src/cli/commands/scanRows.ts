@@ -1,6 +1,7 @@
 import type { UniverseMember } from '../../market/index.js';
 import type { RankingRow } from '../../ranking/index.js';
 import type { Signal } from '../../signals/index.js';
+import { fmtNum, fmtPrice, fmtUsd, type Column } from '../render/table.js';
 
 /** One line of `perpscope scan --json`: identity, universe figures, ranking, radar and signals. */
 export interface ScanRow {
@@ -96,7 +97,7 @@ export function buildScanRows(rows: readonly RankingRow[], universe: readonly Un
 }
 
 /** JSON without NaN: JSON.stringify would print `null` anyway; say so explicitly per field. */
-export function scanRowJson(row: ScanRow): string {
+export function scanRowJson(row: ScanRow | Record<string, unknown>): string {
   return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
 }
 
@@ -105,4 +106,22 @@ export function manipBadge(score: number, flags: readonly { name: string }[]): s
   const level = score >= 60 ? 'HIGH' : score >= 30 ? 'med' : 'low';
   const names = flags.map((f) => f.name.replace(/_/g, ' ')).join(', ');
   return names ? `${level} ${score.toFixed(0)} (${names})` : `${level} ${score.toFixed(0)}`;
+}
+
+/** The scan table's columns; `lead` columns (a multi-venue scan's venue) go after the rank. */
+export function scanTableColumns<R extends ScanRow>(lead: readonly Column<R>[] = []): Column<R>[] {
+  return [
+    { header: '#', cell: (r) => String(r.rank) },
+    ...lead,
+    { header: 'symbol', align: 'left', cell: (r) => r.symbol },
+    { header: 'score', cell: (r) => fmtNum(r.score, 2) },
+    { header: 'bias', align: 'left', cell: (r) => r.side },
+    { header: 'last', cell: (r) => fmtPrice(r.last) },
+    { header: 'vol 24h $', cell: (r) => fmtUsd(r.quoteVolume24h), drop: 2 },
+    { header: 'spread bps', cell: (r) => fmtNum(r.spreadBps ?? undefined, 1), drop: 3 },
+    { header: 'book', align: 'left', cell: (r) => r.book, drop: 5 },
+    { header: 'ATR %', cell: (r) => fmtNum(r.metrics.atrPct, 2), drop: 1 },
+    { header: 'manipulation', align: 'left', cell: (r) => manipBadge(r.manipScore, r.flags), flex: true },
+    { header: 'signals', align: 'left', cell: (r) => r.signals.map((s) => `${s.timeframe} ${s.side} ${s.score.toFixed(2)}`).join('; ') || '-', drop: 4 },
+  ];
 }

@@ -1,0 +1,207 @@
+import { ConfigError } from '../../core/errors.js';
+import { createEngine, type Engine, type EngineDeps } from '../../engine/index.js';
+import { simDialectFor } from '../../engine/exchangeClient.js';
+import type { SimDialectName } from '../../sim/dialects/types.js';
+import { crossVenueRows, DEFAULT_CARRY_HORIZON_HOURS, type CrossVenueRow, type RankingResult, type SkippedQuote, type VenueQuote } from '../../ranking/index.js';
+import type { CliIo } from '../io.js';
+import type { GlobalOptions, ScanCliOptions } from '../program.js';
+import { createProgressBar } from '../render/progressBar.js';
+import { fmtNum, fmtPrice, renderTable } from '../render/table.js';
+import { biasLine, loadScanConfig, unreachableError } from './scan.js';
+import { buildScanRows, scanRowJson, scanTableColumns, type ScanRow } from './scanRows.js';
+
+/**
+ * Taker fee rate per venue when its ccxt market carries none (the market mapper reads an absent
+ * `taker` as 0): each exchange's published base (VIP 0) USDT-perpetual taker rate. A venue not
+ * listed here without a market fee gets NaN, and its quotes are skipped from the cross-venue rows.
+ */
+export const DEFAULT_VENUE_TAKER_FEE_RATES: Readonly<Record<string, number>> = {
+  blofin: 0.0006,
+  binanceusdm: 0.0005,
+  bybit: 0.00055,
+  htx: 0.0005,
+};
+
+/**
+ * Funding interval assumed when the exchange's funding record does not state one: 8h, the
+ * standard interval of USDT perpetuals on these venues (a few symbols fund every 4h or 1h; their
+ * figures are then off by that factor until the exchange states the interval).
+ */
+export const DEFAULT_VENUE_FUNDING_INTERVAL_HOURS: Readonly<Record<string, number>> = {
+  blofin: 8,
+  binanceusdm: 8,
+  bybit: 8,
+  htx: 8,
+};
+
+/** Step between the seeds of sim venues: any large odd step keeps the derived seeds distinct. */
+const VENUE_SEED_STEP = 1_000_003;
+/** `--seed` takes 0 .. 2^31-1; derived seeds stay in that range. */
+const SEED_MODULUS = 2 ** 31;
+
+/**
+ * The sim seed of the venue at `index` in `--exchange a,b,...`: the first venue keeps the pinned
+ * seed (its rows are those of a single-venue scan with that seed), each next one steps away from it,
+ * so the venues' prices and funding differ while the whole scan stays reproducible.
+ */
+export function venueSeed(seed: number, index: number): number {
+  return (seed + index * VENUE_SEED_STEP) % SEED_MODULUS;
+}
+
+/** The venues of `--exchange a,b`: trimmed, at least two, no repeats (with `--sim`, the sim dialects). */
+export function parseVenues(list: string, sim: boolean): string[] {
+  const venues = list.split(',').map((v) => v.trim());
+  const bad = (expected: string) => new ConfigError([{ path: 'exchange', received: JSON.stringify(list), expected }]);
+  if (venues.length < 2 || venues.some((v) => v === '')) throw bad('a comma-separated list of two or more exchange ids, e.g. blofin,binanceusdm');
+  // With --sim, each id names the dialect its in-process sim speaks (`sim` is BloFin's).
+  const ids = sim ? venues.map((v) => simDialectFor(v)) : venues;
+  if (new Set(ids).size !== ids.length) throw bad('each exchange once');
+  return ids;
+}
+
+/** One row of the merged table: a venue's scan row under its venue id. */
+export type VenueScanRow = ScanRow & { venue: string };
+
+interface VenueScan {
+  venue: string;
+  engine: Engine;
+  ranking?: RankingResult;
+}
+
+/** What a venue quotes for every symbol of its universe, after `refreshOrderFlows()` (mark, funding) and from its markets (fees). */
+export function venueQuotes(venue: string, engine: Pick<Engine, 'universe' | 'markets' | 'orderFlow'>): VenueQuote[] {
+  const markets = new Map(engine.markets().map((m) => [m.symbol, m]));
+  return engine.universe().map((member) => {
+    const flow = engine.orderFlow(member.symbol);
+    const market = markets.get(member.symbol);
+    const mark = flow?.markPrice;
+    return {
+      venue,
+      symbol: member.symbol,
+      price: mark?.markPrice ?? member.last,
+      ...(mark?.indexPrice !== undefined ? { indexPrice: mark.indexPrice } : {}),
+      fundingRate: flow?.funding?.rate,
+      fundingIntervalHours: flow?.funding?.intervalHours ?? DEFAULT_VENUE_FUNDING_INTERVAL_HOURS[venue],
+      takerFeeRate: market && market.takerFee > 0 ? market.takerFee : (DEFAULT_VENUE_TAKER_FEE_RATES[venue] ?? NaN),
+    };
+  });
+}
+
+/** The rows of every venue, best score first (a tie keeps the order of `--exchange`); each keeps its rank within its venue. */
+export function mergeVenueRows(perVenue: readonly { venue: string; rows: readonly ScanRow[] }[]): VenueScanRow[] {
+  const all = perVenue.flatMap(({ venue, rows }) => rows.map((row) => ({ venue, ...row })));
+  return all.map((row, i) => ({ row, i })).sort((a, b) => b.row.score - a.row.score || a.i - b.i).map(({ row }) => row);
+}
+
+/** Best rows of each measure, at most `top` of each. */
+function topOfEach(rows: readonly CrossVenueRow[], top: number): CrossVenueRow[] {
+  return [...rows.filter((r) => r.measure === 'fundingSpread').slice(0, top), ...rows.filter((r) => r.measure === 'basis').slice(0, top)];
+}
+
+const legendLines = (horizonHours: number) => [
+  `funding: long the venue with the lower funding, short the higher; net = carry over ${horizonHours}h at current rates minus fees (current rates carried forward, not a forecast: funding changes)`,
+  'basis: buy the cheaper venue, sell the dearer; net = the gap in bps of the mid, if it closed, minus fees',
+  'fees: taker on 4 fills (open and close on each venue), bps of one leg\'s notional; payback in 8h funding periods',
+];
+
+function skippedLine(skipped: readonly SkippedQuote[]): string {
+  const shown = skipped.slice(0, 5).map((s) => `${s.venue} ${s.symbol} ${s.field} ${s.received} (${s.scope === 'all' ? 'no row' : 'no funding row'})`);
+  return `skipped ${skipped.length} quote${skipped.length === 1 ? '' : 's'}: ${shown.join('; ')}${skipped.length > shown.length ? '; ...' : ''}`;
+}
+
+/**
+ * `perpscope scan --exchange a,b,...`: one engine per venue, each with its own client and so its
+ * own request budget, warmed up concurrently; their rankings merged into one table with a venue
+ * column, then the cross-venue funding-spread and basis rows of assets listed on two or more.
+ * With `--sim` each venue is an in-process SimExchange speaking that venue's dialect, seeded by
+ * `venueSeed` from the pinned seed.
+ */
+export async function runScanVenues(opts: ScanCliOptions & GlobalOptions, io: CliIo, deps: EngineDeps = {}): Promise<void> {
+  const venues = parseVenues(opts.exchange ?? '', opts.sim === true);
+  if (opts.simData !== undefined) {
+    throw new ConfigError([{ path: 'sim-data', received: JSON.stringify(opts.simData), expected: 'no --sim-data with several venues: each would replay the same recording, with nothing between them to compare' }]);
+  }
+  if (deps.exchange || deps.source) {
+    throw new ConfigError([{ path: 'exchange', received: JSON.stringify(opts.exchange), expected: 'one venue when an exchange client or source is injected' }]);
+  }
+  const baseSeed = opts.sim ? loadScanConfig(opts, io).config.sim.seed : 0;
+  const scans: VenueScan[] = venues.map((venue, i) => {
+    const { config } = loadScanConfig(opts, io, opts.sim ? { seed: venueSeed(baseSeed, i) } : { exchange: venue });
+    return { venue, engine: createEngine(config, { ...deps, live: false, ...(opts.sim ? { simDialect: venue as SimDialectName } : {}) }) };
+  });
+  const asJson = opts.json === true || !io.isTTY;
+  const progress = asJson ? undefined : createProgressBar(`warming up ${venues.join(', ')}`);
+  if (progress) {
+    // One bar over every venue's series.
+    const counts = new Map<string, { done: number; total: number }>();
+    for (const s of scans) {
+      s.engine.on('progress', (p) => {
+        counts.set(s.venue, p);
+        let done = 0;
+        let total = 0;
+        for (const c of counts.values()) {
+          done += c.done;
+          total += c.total;
+        }
+        progress.update(done, total);
+      });
+    }
+  }
+  const stopAll = () => Promise.all(scans.map((s) => s.engine.stop().catch(() => undefined)));
+  const started = await Promise.allSettled(scans.map((s) => s.engine.start()));
+  progress?.stop();
+  const failed = started.findIndex((r) => r.status === 'rejected');
+  if (failed >= 0) {
+    await stopAll();
+    throw unreachableError((started[failed] as PromiseRejectedResult).reason, scans[failed]!.venue);
+  }
+  try {
+    await Promise.all(scans.map((s) => s.engine.refreshOrderFlows()));
+    const perVenue = scans.map((s) => {
+      s.ranking = s.engine.rank({ top: opts.top, ...(opts.profile ? { profile: opts.profile } : {}) });
+      return { venue: s.venue, rows: buildScanRows(s.ranking.rows, s.engine.universe(), s.engine.signals()) };
+    });
+    const rows = mergeVenueRows(perVenue);
+    const cross = crossVenueRows(scans.flatMap((s) => venueQuotes(s.venue, s.engine)));
+    const crossRows = topOfEach(cross.rows, opts.top);
+    if (asJson) {
+      for (const row of rows) io.out(scanRowJson(row));
+      for (const row of crossRows) io.out(scanRowJson({ kind: 'crossVenue', ...row }));
+      for (const s of cross.skipped) io.out(JSON.stringify({ kind: 'crossVenueSkipped', ...s }));
+      return;
+    }
+    const maxWidth = io.columns === undefined ? {} : { maxWidth: io.columns };
+    io.out(renderTable(rows, scanTableColumns<VenueScanRow>([{ header: 'venue', align: 'left', cell: (r) => r.venue }]), maxWidth));
+    const ranked = scans.map((s) => `${s.venue} ${s.ranking!.universe}`).join(', ');
+    const signals = scans.reduce((n, s) => n + s.engine.signals().length, 0);
+    io.out(`profile ${scans[0]!.ranking!.profile} | ranked ${ranked} | ${signals} signals | ${opts.sim ? `sim (${venues.join(', ')})` : venues.join(', ')}`);
+    io.out(biasLine(scans[0]!.ranking!.side));
+    if (crossRows.length === 0) {
+      io.out('cross-venue: no asset is listed on two or more of these venues');
+    } else {
+      io.out(
+        renderTable(
+          crossRows,
+          [
+            { header: 'asset', align: 'left', cell: (r) => r.asset },
+            { header: 'measure', align: 'left', cell: (r) => (r.measure === 'fundingSpread' ? 'funding' : 'basis') },
+            { header: 'long', align: 'left', cell: (r) => r.long.venue },
+            { header: 'short', align: 'left', cell: (r) => r.short.venue },
+            { header: 'spread bps', cell: (r) => fmtNum(r.measure === 'fundingSpread' ? r.spreadPer8hBps : r.spreadBps, 2) },
+            { header: 'ann %', cell: (r) => (r.measure === 'fundingSpread' ? fmtNum(r.annualizedPct, 1) : '-'), drop: 2 },
+            { header: 'fees bps', cell: (r) => fmtNum(r.feesBps, 1) },
+            { header: 'payback 8h', cell: (r) => (r.measure === 'fundingSpread' ? fmtNum(r.paybackPeriods8h ?? undefined, 1) : '-'), drop: 1 },
+            { header: 'net bps', cell: (r) => fmtNum(r.netAfterFeesBps, 1) },
+            { header: 'prices', align: 'left', cell: (r) => `${fmtPrice(r.long.price)} / ${fmtPrice(r.short.price)}`, flex: true },
+          ],
+          maxWidth,
+        ),
+      );
+      if (opts.sim) io.out('sim: the venues are independent synthetic markets (one seed each), so their gaps show the arithmetic, not a tradable basis');
+      for (const line of legendLines(crossRows.find((r) => r.measure === 'fundingSpread')?.horizonHours ?? DEFAULT_CARRY_HORIZON_HOURS)) io.out(line);
+    }
+    if (cross.skipped.length > 0) io.out(skippedLine(cross.skipped));
+  } finally {
+    await stopAll();
+  }
+}
