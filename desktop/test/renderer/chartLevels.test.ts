@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderView, PositionView, SignalView } from '@perpscope/shared';
-import { chartLevels, layoutLabels } from '../../src/renderer/lib/chartLevels.js';
+import { chartLevels, layoutLabels, stretchesAxis } from '../../src/renderer/lib/chartLevels.js';
 
 const SYM = 'BTC/USDT:USDT';
 const position: PositionView = {
@@ -39,9 +39,9 @@ describe('renderer: the chart\'s position and order lines', () => {
     const liq = lines.find((l) => l.kind === 'liq');
     expect(liq?.price).toBe(67_000);
     expect(liq?.label).toBe('LIQ @ 67,000');
-    expect(liq?.fitsAxis, 'a third below the market: drawn when in view only').toBe(false);
+    expect(liq && stretchesAxis(liq), 'a third below the market: drawn when in view only').toBe(false);
     expect(liq?.orderId, 'not draggable').toBeNull();
-    expect(lines.find((l) => l.kind === 'entry')?.fitsAxis).toBe(true);
+    expect(lines.filter((l) => l.kind !== 'liq').every(stretchesAxis)).toBe(true);
     expect(chartLevels(SYM, { ...position, liquidationPrice: null }, [], null).some((l) => l.kind === 'liq')).toBe(false);
     expect(chartLevels(SYM, { ...position, liquidationPrice: 0 }, [], null).some((l) => l.kind === 'liq'), 'a zero (cross margin, none) draws nothing').toBe(false);
   });

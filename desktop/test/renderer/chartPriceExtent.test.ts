@@ -1,26 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
-import { baseChartOption, priceAxisBounds, priceExtentOf, type ChartCandle } from '../../src/renderer/charts/chartOption.js';
+import { baseChartOption, priceAxisBounds, priceExtentOf } from '../../src/renderer/charts/chartOption.js';
 import { CandleChart } from '../../src/renderer/charts/candleChart.js';
+import { candles, forming, HOUR, yAxisRange } from './ssrEcharts.js';
 
-// Node has no DOM: the chart runs in ECharts' server-side mode (SVG, fixed size) instead of on a
-// canvas element; axes, layout and pixel conversion are the same code either way.
-vi.mock('echarts/core', async (importOriginal) => {
-  const real = await importOriginal<typeof echarts>();
-  return { ...real, init: (_el: unknown, theme: unknown, _opts: unknown) => real.init(null as unknown as HTMLElement, theme as string | undefined, { renderer: 'svg', ssr: true, width: 800, height: 600 }) };
-});
+vi.mock('echarts/core', async (importOriginal) => (await import('./ssrEcharts.js')).ssrEchartsCore(importOriginal));
 echarts.use([SVGRenderer]);
-
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2026, 0, 1);
-/** 60 hourly candles between 99 and 101. */
-const candles: ChartCandle[] = Array.from({ length: 60 }, (_, i) => ({ openTimeMs: T0 + i * HOUR, open: 100, close: 100 + (i % 2 ? 0.5 : -0.5), low: 99, high: 101, volume: 10 }));
-const forming: ChartCandle = { openTimeMs: T0 + 60 * HOUR, open: 100, close: 100.2, low: 99.8, high: 100.4, volume: 3 };
-const yAxisRange = (chart: CandleChart): [number, number] => {
-  const model = (chart.instance as unknown as { getModel(): { getComponent(t: string, i: number): { axis: { scale: { getExtent(): [number, number] } } } } }).getModel();
-  return model.getComponent('yAxis', 0).axis.scale.getExtent();
-};
 
 describe('price axis extent of the lines drawn over the chart', () => {
   it('stretches the axis past the candles, with room beyond the outermost line', () => {

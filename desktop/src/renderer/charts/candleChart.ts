@@ -11,13 +11,13 @@ import {
 import { CanvasRenderer } from 'echarts/renderers';
 import { emaNext, emaSeries } from '../lib/overlays.js';
 import { SeriesBuffer } from './seriesBuffer.js';
+import { LiveCandleLayer, liveGeometry, type LiveGeometry } from './liveCandleLayer.js';
 import {
   baseChartOption,
   candleRow,
   EMA_COLORS,
-  VOL_DOWN,
-  VOL_UP,
   drawingsOption,
+  gridRects,
   markLineOption,
   markPointOption,
   overlaySeriesId,
@@ -84,6 +84,18 @@ interface OverlayState {
   ema: { period: number; last: number } | null;
 }
 
+/** Each chart's hook, by its ZRender instance: ECharts runs it after every update, before it paints. */
+const afterUpdate = new WeakMap<object, () => void>();
+let afterUpdateRegistered = false;
+function onAfterUpdate(zr: object, fn: () => void): void {
+  if (!afterUpdateRegistered) {
+    // One global hook (ECharts has no per-instance one); it finds the chart by its ZRender.
+    echarts.registerPostUpdate((_model, api) => afterUpdate.get(api.getZr())?.());
+    afterUpdateRegistered = true;
+  }
+  afterUpdate.set(zr, fn);
+}
+
 /** Whether two level sets draw the same lines (the chart then has nothing to redraw). */
 function sameLevels(a: ChartLevels, b: ChartLevels): boolean {
   const tpA = a.takeProfits ?? [];
@@ -122,6 +134,14 @@ export class CandleChart {
   private viewStartMs = 0;
   private viewEndMs = 0;
   private rewindowQueued = false;
+  /** Draws the forming candle and the last price without a pass of ECharts (see liveCandleLayer.ts). */
+  private readonly liveLayer: LiveCandleLayer;
+  /**
+   * The forming candle as ECharts' (invisible) live series last received it: the axes are fitted
+   * to it. A tick is only sent to ECharts when it leaves those axes or a new candle opens.
+   */
+  private fitted: ChartCandle | null = null;
+  private refitQueued = false;
 
   constructor(el: HTMLElement, opts: CandleChartOptions = {}) {
     this.opts = { visibleBars: opts.visibleBars ?? 500, emaPeriods: opts.emaPeriods ?? [21, 50], lazyUpdate: opts.lazyUpdate ?? true };
@@ -129,6 +149,9 @@ export class CandleChart {
     echarts.use(ECHARTS_MODULES);
     this.chart = echarts.init(el, undefined, { renderer: 'canvas' });
     this.chart.on('datazoom', (p) => this.onUserZoom(p as ZoomEvent));
+    this.liveLayer = new LiveCandleLayer(this.chart.getZr());
+    // Every update (new data, zoom, pan, resize) moves the axes: the live shapes follow before the paint.
+    onAfterUpdate(this.chart.getZr(), () => this.afterChartUpdate());
   }
 
   /** The underlying ECharts instance (for benchmarks and tests). */
@@ -211,15 +234,85 @@ export class CandleChart {
       }
     }
     this.live = candle;
-    const series: echarts.EChartsCoreOption[] = [
-      { id: SERIES_ID.live, data: [candleRow(candle)], markLine: markLineOption(this.levels, candle.close, this.priceTick) },
-      { id: SERIES_ID.volumeLive, data: [[candle.openTimeMs, candle.volume]], itemStyle: { color: candle.close >= candle.open ? VOL_UP : VOL_DOWN } },
-    ];
-    if (closing && atLiveEdge) {
-      this.chart.setOption({ series: [...series, ...this.windowSeries()], dataZoom: this.zoomOption() }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
-      return;
+    const refit = closing || this.fitted?.openTimeMs !== candle.openTimeMs || this.leavesAxes(candle);
+    if (refit) {
+      this.fitted = candle;
+      const series = this.liveSeries(candle);
+      if (closing && atLiveEdge) {
+        this.chart.setOption({ series: [...series, ...this.windowSeries()], dataZoom: this.zoomOption() }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
+      } else {
+        this.chart.setOption({ series }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
+      }
     }
-    this.chart.setOption({ series }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
+    // Under the current axes; after a refit, the update hook places it again before the paint.
+    this.liveLayer.apply(this.liveShapes());
+  }
+
+  /** The forming candle and the last price as drawn now, in pixels (for tests and benchmarks). */
+  get liveDrawn(): LiveGeometry {
+    return this.liveLayer.geometry;
+  }
+
+  /** ECharts' live series holding `candle`: it fits the price and volume axes to it. */
+  private liveSeries(candle: ChartCandle): echarts.EChartsCoreOption[] {
+    return [
+      { id: SERIES_ID.live, data: [candleRow(candle)] },
+      { id: SERIES_ID.volumeLive, data: [[candle.openTimeMs, candle.volume]] },
+    ];
+  }
+
+  /**
+   * Whether `c`, in view, reaches beyond the price or volume axis as laid out now: the axes must be
+   * refitted. Out of view it does not shape the axes (the data zoom filters it out).
+   */
+  private leavesAxes(c: ChartCandle): boolean {
+    if (c.openTimeMs < this.viewStartMs || c.openTimeMs > this.viewEndMs) return false;
+    const { price, volume } = gridRects(this.chart.getWidth(), this.chart.getHeight(), this.panes.length);
+    const at = (grid: number, x: number, y: number): number => {
+      const v = this.chart.convertFromPixel({ gridIndex: grid }, [x, y]) as unknown;
+      return Array.isArray(v) && typeof v[1] === 'number' ? v[1] : Number.NaN;
+    };
+    const top = at(0, price.left, price.top);
+    const bottom = at(0, price.left, price.bottom);
+    const volumeTop = at(1, volume.left, volume.top);
+    // NaN (axes not laid out yet) fails every comparison: refit.
+    return !(c.high <= top && c.low >= bottom && c.volume <= volumeTop);
+  }
+
+  private liveShapes(): LiveGeometry {
+    const n = this.history.length;
+    const { price, volume } = gridRects(this.chart.getWidth(), this.chart.getHeight(), this.panes.length);
+    const px = (grid: number) => (timeMs: number, value: number): readonly [number, number] | null => {
+      const v = this.chart.convertToPixel({ gridIndex: grid }, [timeMs, value]) as unknown;
+      return Array.isArray(v) && Number.isFinite(v[0]) && Number.isFinite(v[1]) ? [v[0] as number, v[1] as number] : null;
+    };
+    return liveGeometry({
+      live: this.live,
+      prevOpenTimeMs: n ? this.history.get(n - 1, 0) : null,
+      pricePx: px(0),
+      volumePx: px(1),
+      priceRect: price,
+      volumeRect: volume,
+      priceTick: this.priceTick,
+    });
+  }
+
+  /**
+   * After ECharts laid the chart out again: the live shapes follow the new axes. A pan back to the
+   * live edge can bring a forming candle that outgrew the fitted axes into view: refit it then.
+   */
+  private afterChartUpdate(): void {
+    this.liveLayer.apply(this.liveShapes());
+    const live = this.live;
+    if (!live || live === this.fitted || this.refitQueued || !this.leavesAxes(live)) return;
+    this.refitQueued = true;
+    // ECharts refuses a setOption while it is updating.
+    queueMicrotask(() => {
+      this.refitQueued = false;
+      if (this.live !== live) return;
+      this.fitted = live;
+      this.chart.setOption({ series: this.liveSeries(live) }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
+    });
   }
 
   /**
@@ -254,7 +347,7 @@ export class CandleChart {
   setLevels(levels: ChartLevels): void {
     if (sameLevels(levels, this.levels)) return;
     this.levels = { ...levels };
-    this.chart.setOption({ series: [{ id: SERIES_ID.live, markLine: markLineOption(this.levels, this.live?.close ?? null, this.priceTick) }] }, { lazyUpdate: this.opts.lazyUpdate });
+    this.chart.setOption({ series: [{ id: SERIES_ID.live, markLine: markLineOption(this.levels) }] }, { lazyUpdate: this.opts.lazyUpdate });
   }
 
   /** The trader's horizontal and trend lines. */
@@ -512,6 +605,7 @@ export class CandleChart {
 
   private baseOption(): echarts.EChartsCoreOption {
     const { w0, w1 } = this;
+    this.fitted = this.live;
     return baseChartOption({
       history: this.history.view(w0, w1),
       volume: this.volume.view(w0, w1),
@@ -525,7 +619,7 @@ export class CandleChart {
       panes: this.panes,
       flags: this.flags,
       drawings: this.drawings,
-      lastPrice: this.live?.close ?? null,
+      forming: () => this.live,
       priceTick: this.priceTick,
       priceExtent: this.priceExtent,
     });

@@ -3,7 +3,7 @@ import { fmtAmount, fmtDateTime, fmtPrice } from '../lib/format.js';
 import type { ChartFlagMark } from '../lib/chartFlags.js';
 import type { ChartDrawing } from '../lib/chartDrawings.js';
 import { fmtTickPrice } from '../lib/chartDrawings.js';
-import { gridLayout, type StudyPane } from '../lib/chartStudies.js';
+import { gridLayout, PANE_PX, VOLUME_PX, type StudyPane } from '../lib/chartStudies.js';
 
 /**
  * The ECharts option of the candlestick view: theme, grids, axes, zoom and series layout. Pure
@@ -47,12 +47,13 @@ export const DOWN = '#f0475b';
 export const VOL_UP = 'rgba(31,191,117,0.45)';
 export const VOL_DOWN = 'rgba(240,71,91,0.45)';
 export const EMA_COLORS = ['#f0b429', '#3d8bfd', '#b07cff'];
-const FONT = 'DejaVu Sans Mono';
+export const CHART_FONT = 'DejaVu Sans Mono';
+const FONT = CHART_FONT;
 /** Series ids; `setOption` merges by id, so updates name only the series they change. */
 export const SERIES_ID = { history: 'history', live: 'live', volumeUp: 'volume-up', volumeDown: 'volume-down', volumeLive: 'volume-live' } as const;
 export const FLAG_COLOR = '#f59e0b';
 const DRAWING_COLOR = '#d4a72c';
-const LAST_COLOR = '#3d8bfd';
+export const LAST_COLOR = '#3d8bfd';
 const CANDLE_DIMS = ['time', 'open', 'close', 'lowest', 'highest'];
 
 export type CandleRow = [number, number, number, number, number];
@@ -94,16 +95,9 @@ export function markPointOption(markers: readonly ChartMarker[], flags: readonly
 }
 
 /** The level lines and the last-price line (labelled with the price on the market's tick). */
-export function markLineOption(levels: ChartLevels, last: number | null = null, priceTick: number | null = null): EChartsCoreOption {
+/** A backtest trade's fixed levels (the last price is drawn by the live layer, see liveCandleLayer.ts). */
+export function markLineOption(levels: ChartLevels): EChartsCoreOption {
   const lines: EChartsCoreOption[] = [];
-  if (last !== null && Number.isFinite(last)) {
-    lines.push({
-      yAxis: last,
-      name: 'Last',
-      lineStyle: { color: LAST_COLOR, type: 'dotted', width: 1 },
-      label: { position: 'end', formatter: fmtTickPrice(last, priceTick), color: '#fff', backgroundColor: LAST_COLOR, padding: [2, 4], borderRadius: 2, fontSize: 10, fontFamily: FONT },
-    });
-  }
   const { entry, stop, takeProfits } = levels;
   if (entry != null) lines.push({ yAxis: entry, name: 'Entry', lineStyle: { color: '#aab4c3', type: 'solid' } });
   if (stop != null) lines.push({ yAxis: stop, name: 'SL', lineStyle: { color: DOWN, type: 'dashed' } });
@@ -134,6 +128,7 @@ export function drawingsOption(drawings: readonly ChartDrawing[], priceTick: num
 }
 
 interface TooltipParam {
+  seriesId?: string;
   seriesType?: string;
   seriesName?: string;
   color?: unknown;
@@ -145,14 +140,19 @@ function escapeHtml(s: string): string {
 }
 
 /** One compact tooltip: time, OHLC, volume and each overlay, with the app's number formats. */
-export function tooltipHtml(params: TooltipParam | TooltipParam[]): string {
+/**
+ * `forming`: the forming candle as it is now. ECharts' own copy of it is only refreshed when it
+ * leaves the axes (see liveCandleLayer.ts), so the tooltip reads the live values instead.
+ */
+export function tooltipHtml(params: TooltipParam | TooltipParam[], forming: ChartCandle | null = null): string {
   const list = Array.isArray(params) ? params : [params];
   let timeMs: number | null = null;
   let ohlc = '';
   let volume: number | null = null;
   const lines: string[] = [];
   for (const p of list) {
-    const v = (Array.isArray(p.value) ? p.value : []) as number[];
+    const live = forming && (p.seriesId === SERIES_ID.live || p.seriesId === SERIES_ID.volumeLive) ? forming : null;
+    const v = live ? (p.seriesId === SERIES_ID.live ? candleRow(live) : [live.openTimeMs, live.volume]) : ((Array.isArray(p.value) ? p.value : []) as number[]);
     if (p.seriesType === 'candlestick' && v.length >= 5) {
       timeMs = v[0]!;
       const cls = v[2]! >= v[1]! ? UP : DOWN;
@@ -168,6 +168,31 @@ export function tooltipHtml(params: TooltipParam | TooltipParam[]): string {
   const head = timeMs !== null ? `<div style="color:#6f7b8d">${fmtDateTime(timeMs)} UTC</div>` : '';
   const vol = volume !== null ? `<div>Vol ${fmtAmount(volume)}</div>` : '';
   return `${head}<div>${ohlc}</div>${vol}${lines.map((l) => `<div>${l}</div>`).join('')}`;
+}
+
+/** Margins of every grid in pixels: left and right of each, and above the price grid. */
+const GRID_PX = { left: 8, right: 64, top: 10 } as const;
+/**
+ * Grids stay exactly where GRID_PX puts them: ECharts' default ('auto') measures every axis label
+ * on each update to shrink a grid whose labels would spill out, a third of a candle close's work,
+ * and a grid it moved would no longer line up with the lines and shapes drawn over it.
+ */
+const FIXED_GRID = { outerBoundsMode: 'none' } as const;
+
+/** Pixel boxes of the price and volume grids on a chart of `widthPx` by `heightPx` with `panes` study panes. */
+export function gridRects(widthPx: number, heightPx: number, panes: number): { price: PixelRect; volume: PixelRect } {
+  const layout = gridLayout(panes);
+  const left = GRID_PX.left;
+  const right = widthPx - GRID_PX.right;
+  const volumeBottom = heightPx - layout.volumeBottom;
+  return { price: { left, right, top: GRID_PX.top, bottom: heightPx - layout.priceBottom }, volume: { left, right, top: volumeBottom - VOLUME_PX, bottom: volumeBottom } };
+}
+
+export interface PixelRect {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
 }
 
 export interface ChartData {
@@ -187,7 +212,8 @@ export interface ChartData {
   panes?: readonly StudyPane[];
   flags?: readonly ChartFlagMark[];
   drawings?: readonly ChartDrawing[];
-  lastPrice?: number | null;
+  /** The forming candle as it is now, for the tooltip. */
+  forming?: () => ChartCandle | null;
   priceTick?: number | null;
   /** Prices the price axis must reach beyond the candles (position and order lines). */
   priceExtent?: PriceExtent | null;
@@ -240,9 +266,9 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
     backgroundColor: 'transparent',
     textStyle: { fontFamily: FONT },
     grid: [
-      { left: 8, right: 64, top: 10, bottom: layout.priceBottom },
-      { left: 8, right: 64, height: 56, bottom: layout.volumeBottom },
-      ...layout.paneBottoms.map((bottom) => ({ left: 8, right: 64, height: 72, bottom })),
+      { ...FIXED_GRID, left: GRID_PX.left, right: GRID_PX.right, top: GRID_PX.top, bottom: layout.priceBottom },
+      { ...FIXED_GRID, left: GRID_PX.left, right: GRID_PX.right, height: VOLUME_PX, bottom: layout.volumeBottom },
+      ...layout.paneBottoms.map((bottom) => ({ ...FIXED_GRID, left: GRID_PX.left, right: GRID_PX.right, height: PANE_PX, bottom })),
     ],
     tooltip: {
       trigger: 'axis',
@@ -250,7 +276,7 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
       backgroundColor: 'rgba(16,20,27,0.95)',
       borderColor: '#2f3847',
       textStyle: { color: '#e3e8ef', fontSize: 11, fontFamily: FONT },
-      formatter: tooltipHtml,
+      formatter: (p: TooltipParam | TooltipParam[]) => tooltipHtml(p, d.forming?.() ?? null),
     },
     axisPointer: { link: [{ xAxisIndex: 'all' }] },
     // Only the lowest grid labels the shared time axis.
@@ -274,7 +300,7 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
         type: 'slider', xAxisIndex: axes, ...zoom, bottom: 6, height: 22,
         borderColor: '#232a35', fillerColor: 'rgba(61,139,253,0.12)', handleStyle: { color: '#2f3847' },
         dataBackground: { lineStyle: { color: '#3a4556' }, areaStyle: { color: '#1a2029' } },
-        textStyle: { color: '#6f7b8d', fontSize: 10 }, showDetail: false,
+        textStyle: { color: '#6f7b8d', fontSize: 10 }, showDetail: false, showDataShadow: false,
       },
     ],
     series: [
@@ -286,17 +312,19 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
       },
       {
         id: SERIES_ID.live, name: 'Forming', type: 'candlestick', data: live ? [candleRow(live)] : [], dimensions: CANDLE_DIMS,
-        encode: { x: 'time', y: ['open', 'close', 'lowest', 'highest'] }, itemStyle: candleStyle, markLine: markLineOption(d.levels, d.lastPrice ?? null, tick),
+        encode: { x: 'time', y: ['open', 'close', 'lowest', 'highest'] }, markLine: markLineOption(d.levels),
+        // Fits the axes to the forming candle; the live layer draws it (see liveCandleLayer.ts).
+        itemStyle: { ...candleStyle, opacity: 0 }, emphasis: { disabled: true }, silent: true,
       },
       ...(['up', 'down'] as const).map((side) => ({
-        id: side === 'up' ? SERIES_ID.volumeUp : SERIES_ID.volumeDown, name: 'Volume', type: 'bar', xAxisIndex: 1, yAxisIndex: 1, stack: 'volume',
+        id: side === 'up' ? SERIES_ID.volumeUp : SERIES_ID.volumeDown, name: 'Volume', type: 'bar', xAxisIndex: 1, yAxisIndex: 1, barGap: '-100%',
         data: d.volume, dimensions: ['time', 'up', 'down'], encode: { x: 'time', y: side },
         large: true, largeThreshold: 100, progressive: 0, itemStyle: { color: side === 'up' ? VOL_UP : VOL_DOWN },
       })),
       {
-        id: SERIES_ID.volumeLive, name: 'Volume (forming)', type: 'bar', xAxisIndex: 1, yAxisIndex: 1, stack: 'volume', dimensions: ['time', 'volume'],
+        id: SERIES_ID.volumeLive, name: 'Volume (forming)', type: 'bar', xAxisIndex: 1, yAxisIndex: 1, barGap: '-100%', dimensions: ['time', 'volume'],
         data: live ? [[live.openTimeMs, live.volume]] : [], encode: { x: 'time', y: 'volume' },
-        itemStyle: { color: live && live.close < live.open ? VOL_DOWN : VOL_UP },
+        itemStyle: { color: VOL_UP, opacity: 0 }, emphasis: { disabled: true }, silent: true,
       },
       ...d.overlays.map((o) => ({
         id: overlaySeriesId(o.name), name: o.name, type: 'line', data: o.data, dimensions: ['time', 'value'], encode: { x: 'time', y: 'value' },

@@ -19,11 +19,14 @@ export interface ChartLevel {
   secondary: boolean;
   /** Working stop-loss and take-profit triggers: dragging one moves the order. */
   orderId: string | null;
-  /**
-   * Whether the price axis stretches to show the line. The liquidation price is usually far from
-   * the market (a third away at 3x): it is drawn when in view, never at the cost of the candles.
-   */
-  fitsAxis: boolean;
+}
+
+/**
+ * Whether the price axis stretches to show `level`. The liquidation price is usually far from the
+ * market (a third away at 3x): it is drawn when in view, never at the cost of the candles.
+ */
+export function stretchesAxis(level: ChartLevel): boolean {
+  return level.kind !== 'liq';
 }
 
 const TRIGGER_KIND: Partial<Record<OrderView['type'], ChartLevelKind>> = { take_profit: 'tp', stop_loss: 'sl', limit: 'limit' };
@@ -46,10 +49,9 @@ export function chartLevels(symbol: string, position: PositionView | null, order
       label: `${pos.side.toUpperCase()} ${sz(pos.sizeBase)} @ ${px(pos.entryPrice)}  uPnL ${fmtSignedUsd(pos.unrealizedPnlUsd)}`,
       secondary: false,
       orderId: null,
-      fitsAxis: true,
     });
     if (pos.liquidationPrice !== null && pos.liquidationPrice > 0) {
-      out.push({ id: 'liq', kind: 'liq', price: pos.liquidationPrice, label: `LIQ @ ${px(pos.liquidationPrice)}`, secondary: false, orderId: null, fitsAxis: false });
+      out.push({ id: 'liq', kind: 'liq', price: pos.liquidationPrice, label: `LIQ @ ${px(pos.liquidationPrice)}`, secondary: false, orderId: null });
     }
   }
   for (const o of orders) {
@@ -63,14 +65,13 @@ export function chartLevels(symbol: string, position: PositionView | null, order
       label: `${name} ${sz(o.amountBase - o.filledBase)} @ ${px(o.price)}`,
       secondary: false,
       orderId: kind === 'limit' ? null : o.id,
-      fitsAxis: true,
     });
   }
   if (signal && signal.symbol === symbol) {
     const secondary = pos !== null;
-    if (signal.entryPrice != null) out.push({ id: 'signal-entry', kind: 'signal-entry', price: signal.entryPrice, label: `signal ${signal.side} ${px(signal.entryPrice)}`, secondary, orderId: null, fitsAxis: true });
-    if (signal.stopPrice != null) out.push({ id: 'signal-sl', kind: 'signal-sl', price: signal.stopPrice, label: `signal SL ${px(signal.stopPrice)}`, secondary, orderId: null, fitsAxis: true });
-    signal.targetPrices.forEach((tp, i) => out.push({ id: `signal-tp${i + 1}`, kind: 'signal-tp', price: tp, label: `signal TP${i + 1} ${px(tp)}`, secondary, orderId: null, fitsAxis: true }));
+    if (signal.entryPrice != null) out.push({ id: 'signal-entry', kind: 'signal-entry', price: signal.entryPrice, label: `signal ${signal.side} ${px(signal.entryPrice)}`, secondary, orderId: null });
+    if (signal.stopPrice != null) out.push({ id: 'signal-sl', kind: 'signal-sl', price: signal.stopPrice, label: `signal SL ${px(signal.stopPrice)}`, secondary, orderId: null });
+    signal.targetPrices.forEach((tp, i) => out.push({ id: `signal-tp${i + 1}`, kind: 'signal-tp', price: tp, label: `signal TP${i + 1} ${px(tp)}`, secondary, orderId: null }));
   }
   return out;
 }

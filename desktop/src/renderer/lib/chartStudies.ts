@@ -96,7 +96,7 @@ export const PANE_PX = 72;
 export const PANE_GAP_PX = 8;
 /** Space under the lowest grid: the time axis labels and the zoom slider. */
 const AXIS_PX = 40;
-const VOLUME_PX = 56;
+export const VOLUME_PX = 56;
 /** Between the price grid and the volume grid. */
 const VOLUME_GAP_PX = 4;
 
