@@ -13,6 +13,7 @@ import {
   withLogLevel,
   startOrderFlowLoop,
   liveExchangeClient,
+  venueExchangeId,
 } from '@perpscope/sdk';
 import type { SimDialectName, SimExchange } from '@perpscope/sdk/sim';
 import { createBacktestService } from './backtest/backtestService.js';
@@ -137,7 +138,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
     },
   });
   // The sim serves the markets of the exchange its dialect speaks for: its rows are that venue's, as the live venue's would be.
-  const venue = sim ? sim.dialect : config.exchange;
+  const venue = venueExchangeId(config.exchange, sim?.dialect);
   const rankings = createRankingAdapter(engine, { activeProfile: () => profiles.active(), venue });
   const settings = createSettingsAdapter({
     settings: store.settings,

@@ -18,6 +18,7 @@ export function simExchangeOptions(sim: z.output<typeof SimConfigSchema>): SimEx
     ...(sim.dataDir ? { dataDir: sim.dataDir } : {}),
     ...(sim.startTimeMs !== undefined ? { startTimeMs: sim.startTimeMs } : {}),
     ...(sim.pausedAtStart ? { pausedAtStart: true } : {}),
+    ...(sim.venue ? { venue: sim.venue } : {}),
   };
 }
 
@@ -35,17 +36,39 @@ export function createCcxtExchange(exchangeId: string, options: { timeoutMs: num
   return uniqueSignNonces(new Ctor({ timeout: options.timeoutMs, options: { defaultType: 'swap' } }));
 }
 
+/** The dialect a SimExchange speaks when none is named (SimExchange's own default). */
+const DEFAULT_SIM_DIALECT: SimDialectName = 'blofin';
+
 /**
  * The SimExchange dialect that stands in for a ccxt exchange id (`--sim --exchange ID`): BloFin
  * when none is named, else the dialect of that name. An exchange the sim cannot speak is a
  * ConfigError naming the ones it can.
  */
 export function simDialectFor(exchangeId: string | undefined): SimDialectName {
-  if (exchangeId === undefined || exchangeId === 'blofin' || exchangeId === 'sim') return 'blofin';
+  if (exchangeId === undefined || exchangeId === 'blofin' || exchangeId === 'sim') return DEFAULT_SIM_DIALECT;
   if (exchangeId === 'binanceusdm') return 'binanceusdm';
   if (exchangeId === 'bybit') return 'bybit';
   if (exchangeId === 'htx') return 'htx';
   throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: 'with --sim, an exchange SimExchange speaks: blofin, binanceusdm, bybit or htx' }]);
+}
+
+/**
+ * The exchange id a run acts for: the configured exchange on a venue; on the in-process sim
+ * (`exchange: sim`), the exchange its dialect stands in for, so a sim run's ledger rows are kept
+ * under that exchange, as a venue run's would be.
+ */
+export function venueExchangeId(configExchange: string, simDialect: SimDialectName | undefined): string {
+  return configExchange === 'sim' ? (simDialect ?? DEFAULT_SIM_DIALECT) : configExchange;
+}
+
+/**
+ * The command-line flags that select the venue of a run (`--exchange bybit`, `--sim`,
+ * `--sim --exchange htx`), as a person would type them to start it again; the default dialect
+ * needs no `--exchange`.
+ */
+export function venueCommandFlags(configExchange: string, simDialect: SimDialectName | undefined): string {
+  if (configExchange !== 'sim') return `--exchange ${configExchange}`;
+  return simDialect && simDialect !== DEFAULT_SIM_DIALECT ? `--sim --exchange ${simDialect}` : '--sim';
 }
 
 /**

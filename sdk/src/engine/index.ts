@@ -2,4 +2,4 @@ export * from './createEngine.js';
 export * from './engineEvents.js';
 export * from './signalState.js';
 export { createStoreSignalState, banditStateRow, engineStateRow, type StoreSignalStateOptions } from './storeSignalState.js';
-export { simDialectFor } from './exchangeClient.js';
+export { simDialectFor, venueCommandFlags, venueExchangeId } from './exchangeClient.js';

@@ -6,7 +6,7 @@ import { openStore, type Store } from '../../store/index.js';
 import type { Exchange } from 'ccxt';
 import type { PerpscopeConfig } from '../../config/index.js';
 import type { SimDialectName } from '../../sim/dialects/types.js';
-import { createCcxtExchange, simDialectFor } from '../../engine/exchangeClient.js';
+import { createCcxtExchange, simDialectFor, venueExchangeId } from '../../engine/exchangeClient.js';
 import { createKeytarSecretStore, type SecretStore } from '../../secrets/index.js';
 import { createTradingStack, KillSwitch, panic, type PaperBroker, type PanicOptions, type PanicReport } from '../../trading/index.js';
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
@@ -57,7 +57,7 @@ async function livePanic(config: PerpscopeConfig, home: string, store: Store, op
   }
   const clock = new SystemClock();
   // On the sim, the ledger rows are kept under the exchange its dialect stands in for, as `run` keeps them.
-  const exchangeId = config.exchange === 'sim' ? (simDialect ?? 'blofin') : config.exchange;
+  const exchangeId = venueExchangeId(config.exchange, simDialect);
   const stack = createTradingStack({ mode: 'live', store, clock, risk: config.risk, exchangeId, home, exchange });
   try {
     await stack.broker.start();
@@ -125,7 +125,7 @@ async function paperPanic(config: PerpscopeConfig, home: string, store: Store, p
   try {
     const markets = await resolved.source.loadMarkets();
     const fees = new Map(markets.map((m) => [m.symbol, paperMarketSpec(m)]));
-    const exchangeId = resolved.sim ? resolved.sim.dialect : config.exchange;
+    const exchangeId = venueExchangeId(config.exchange, resolved.sim?.dialect);
     const stack = createTradingStack({ mode: 'paper', store, clock, risk: config.risk, exchangeId, home, paperMarket: (s) => fees.get(s) });
     const paper = stack.broker as PaperBroker;
     const positions = await paper.fetchPositions();

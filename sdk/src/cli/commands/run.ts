@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import { createFileLogger, logFilePath } from '../../core/fileLogger.js';
 import { withLogLevel } from '../../core/logLevel.js';
 import { createEngine, createStoreSignalState, type Engine } from '../../engine/index.js';
-import { createCcxtExchange, simDialectFor } from '../../engine/exchangeClient.js';
+import { createCcxtExchange, simDialectFor, venueCommandFlags, venueExchangeId } from '../../engine/exchangeClient.js';
 import { simTradingClient } from '../../facade/liveExchange.js';
 import { startOrderFlowLoop } from '../../engine/orderFlowLoop.js';
 import { TradingBridge } from '../../engine/tradingBridge.js';
@@ -126,7 +126,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   const emit = (line: Record<string, unknown>) => io.out(JSON.stringify(line, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   // One trading process per home: a second `run` (or `serve`, or the desktop app) is refused here,
   // before it starts anything, with a message naming the process that holds the home.
-  const lock = acquireHomeLock(home, { command: `perpscope run --${mode}${config.exchange === 'sim' ? ` --sim${simDialect && simDialect !== 'blofin' ? ` --exchange ${simDialect}` : ''}` : ` --exchange ${config.exchange}`}` });
+  const lock = acquireHomeLock(home, { command: `perpscope run --${mode} ${venueCommandFlags(config.exchange, simDialect)}` });
   // The first line: from here on this process is the home's one trader (a readiness signal for scripts).
   if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'home_locked', message: `trading from ${home} (pid ${process.pid})`, details: { home, pid: process.pid } });
   // Every record at `logLevel` goes to the home's log file; warnings and errors of the trading
@@ -186,7 +186,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     }
     deps.onEngine?.(engine);
     // On the sim, rows are kept under the exchange its dialect stands in for.
-    const exchangeId = engine.sim()?.dialect ?? config.exchange;
+    const exchangeId = venueExchangeId(config.exchange, engine.sim()?.dialect);
     const fees = new Map(engine.markets().map((m) => [m.symbol, paperMarketSpec(m)]));
     // The trading side lives on the market's time, as the desktop host's does: on an accelerated
     // sim, paper orders, fills and protection moves are dated in sim time like the bars they act
