@@ -38,6 +38,16 @@ export const SimConfigSchema = z
     startTimeMs: z.number().int().positive().optional(),
     /** Sim time stays at the start until resumed: one fixed moment, as `scan --sim --start` uses. */
     pausedAtStart: z.boolean().default(false),
+    /**
+     * Which of several simulated venues this sim stands for (`scan --sim --exchange a,b` sets it
+     * per venue): the seed's market with a synthetic per-symbol basis (|basis| <= 12 bps) and
+     * funding offset (<= 3 bps per 8h), so venues on one seed differ by a plausible few bps.
+     * Absent or index 0: the seed's market unchanged. Ignored with `dataDir`.
+     */
+    venue: z
+      .object({ index: z.number().int().min(0).max(1_000) })
+      .strict()
+      .optional(),
   })
   .strict();
 

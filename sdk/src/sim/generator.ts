@@ -5,6 +5,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, PricePath } from './pricePath.js';
 import { gaussian, uniform } from './rng.js';
 import { barMs } from './timeframes.js';
 import type { GroundTruthEpisode, MarketSource, SimCandle, SimMarket, Stats24h } from './types.js';
+import { fundingOffset } from './venueSkew.js';
 
 export interface MarketGeneratorOptions {
   /** Same seed (and start time) -> same universe, same candles, same episodes. */
@@ -13,6 +14,12 @@ export interface MarketGeneratorOptions {
   symbols: number;
   /** Sim start; episodes are placed around it. */
   startTimeMs: number;
+  /**
+   * Which of several simulated venues this generator stands for: the same seed's market with
+   * that venue's synthetic basis and funding offset (see `venueSkew.ts`). Absent or index 0: the
+   * market unchanged.
+   */
+  venue?: { index: number };
 }
 
 /** The seeded synthetic market, usable on its own or behind the SimExchange server. */
@@ -35,7 +42,7 @@ interface Entry {
  * const bars = gen.candles('BTC/USDT:USDT', '1h', t0, t1);
  */
 export function createMarketGenerator(opts: MarketGeneratorOptions): MarketGenerator {
-  const plan = planUniverse(opts.seed, opts.symbols, opts.startTimeMs);
+  const plan = planUniverse(opts.seed, opts.symbols, opts.startTimeMs, opts.venue?.index ?? 0);
   const bySymbol = new Map<string, Entry>();
   for (const p of plan.symbols) bySymbol.set(p.market.symbol, { plan: p, path: new PricePath(p.path) });
 
@@ -61,7 +68,9 @@ export function createMarketGenerator(opts: MarketGeneratorOptions): MarketGener
     const before = e.path.priceAt(Math.max(e.plan.market.listedAtMs ?? 0, atMs - FUNDING_INTERVAL_MS));
     const drift = Math.log(now / before);
     const noise = 0.00005 * gaussian(e.plan.path.key, 40, Math.floor(atMs / FUNDING_INTERVAL_MS));
-    const rate = 0.0001 + 0.0004 * Math.tanh(10 * drift) + noise;
+    const shared = 0.0001 + 0.0004 * Math.tanh(10 * drift) + noise;
+    const venue = e.plan.path.venue;
+    const rate = venue ? shared + fundingOffset(venue, Math.floor(atMs / FUNDING_INTERVAL_MS)) : shared;
     return roundTo(Math.max(-0.0075, Math.min(0.0075, rate)), 1e-8);
   };
 

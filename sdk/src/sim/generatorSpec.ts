@@ -4,6 +4,7 @@ import type { SpoofWall } from './book.js';
 import { contractSpecFor, lotBase } from './contractSpecs.js';
 import { ANCHOR_MS, DAY_MS, HOUR_MS, MINUTE_MS, type PathSpec, type PumpOverlay } from './pricePath.js';
 import { gaussian, hash32, stringHash, uniform } from './rng.js';
+import { venueSkewFor } from './venueSkew.js';
 
 /** One generated symbol: its market, path and book parameters. */
 export interface SymbolPlan {
@@ -23,11 +24,15 @@ export interface GeneratorPlan {
 const MAKER_FEE = 0.0002;
 const TAKER_FEE = 0.0006;
 
-/** Lays out the symbol universe and the injected episodes for a seed and start time. */
-export function planUniverse(seed: number, count: number, startTimeMs: number): GeneratorPlan {
+/**
+ * Lays out the symbol universe and the injected episodes for a seed and start time. A venue index
+ * above 0 keeps all of it (same symbols, paths, episodes) and gives each symbol that venue's
+ * synthetic basis and funding offset (see `venueSkew.ts`); venue 0 is the market unchanged.
+ */
+export function planUniverse(seed: number, count: number, startTimeMs: number, venueIndex = 0): GeneratorPlan {
   const n = Math.max(1, Math.floor(count));
   const symbols: SymbolPlan[] = [];
-  for (let i = 0; i < n; i++) symbols.push(planSymbol(seed, i, startTimeMs));
+  for (let i = 0; i < n; i++) symbols.push(planSymbol(seed, i, startTimeMs, venueIndex));
   const episodes: GroundTruthEpisode[] = [];
   const sims = symbols.filter((s) => s.market.base.startsWith('SIM'));
   if (sims.length > 0) {
@@ -72,7 +77,7 @@ export function planUniverse(seed: number, count: number, startTimeMs: number): 
   return { symbols, episodes };
 }
 
-function planSymbol(seed: number, index: number, startTimeMs: number): SymbolPlan {
+function planSymbol(seed: number, index: number, startTimeMs: number, venueIndex: number): SymbolPlan {
   const base = index === 0 ? 'BTC' : index === 1 ? 'ETH' : `SIM${String(index - 1).padStart(3, '0')}`;
   const key = hash32(seed, stringHash(base));
   let price: number;
@@ -95,6 +100,7 @@ function planSymbol(seed: number, index: number, startTimeMs: number): SymbolPla
   const spec = contractSpecFor(base, price);
   const listMs = Math.max(ANCHOR_MS, floorTo(startTimeMs - 4000 * DAY_MS, DAY_MS));
   const liquidity = Math.log10(quoteVolumeDailyUsd);
+  const venue = venueSkewFor(venueIndex, base);
   const market: SimMarket = usdtSwapMarket(base, {
     contractSize: spec.contractValue,
     tickSize,
@@ -107,7 +113,7 @@ function planSymbol(seed: number, index: number, startTimeMs: number): SymbolPla
   });
   return {
     market,
-    path: { key, logLevel: Math.log(price), dailyVol, quoteVolumeDailyUsd, tickSize, lotSize: lotBase(market), listMs, pumps: [] },
+    path: { key, logLevel: Math.log(price), dailyVol, quoteVolumeDailyUsd, tickSize, lotSize: lotBase(market), listMs, pumps: [], ...(venue ? { venue } : {}) },
     spreadBps: Math.max(0.5, 1 + 2.5 * (9.5 - liquidity)),
     spoofs: [],
     openInterestBase: (quoteVolumeDailyUsd * (0.3 + 0.5 * uniform(key, 104))) / price,

@@ -1,5 +1,6 @@
 import { bridge, merge, seasonality } from './pathMath.js';
 import { BlockRng, gaussian, hash32, uniform } from './rng.js';
+import { basisLog, type VenueSkew } from './venueSkew.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -26,6 +27,8 @@ export interface PathSpec {
   lotSize: number;
   listMs: number;
   pumps: PumpOverlay[];
+  /** A simulated venue's synthetic basis on this path (see `venueSkew.ts`); absent on the reference venue. */
+  venue?: VenueSkew;
 }
 
 /** OHLC plus base and quote volume of a time range. */
@@ -260,7 +263,10 @@ export class PricePath {
   private hourOpen(hourIdx: number): number {
     const entry = this.dayEntry(Math.floor(hourIdx / 24));
     const log = entry.hourLog[hourIdx % 24]!;
-    return this.roundTick(Math.exp(this.spec.pumps.length > 0 ? log + this.overlayLog(ANCHOR_MS + hourIdx * HOUR_MS) : log));
+    const atMs = ANCHOR_MS + hourIdx * HOUR_MS;
+    const pumped = this.spec.pumps.length > 0 ? log + this.overlayLog(atMs) : log;
+    // Added in the order `hourCore` adds them, so the double is the one its minutes start from.
+    return this.roundTick(Math.exp(this.spec.venue ? pumped + basisLog(this.spec.venue, atMs) : pumped));
   }
 
   private daySummary(day: number): Float64Array {
@@ -341,6 +347,8 @@ export class PricePath {
     const hourStartMs = ANCHOR_MS + hourIdx * HOUR_MS;
     const pumped = this.spec.pumps.length > 0;
     if (pumped) for (let m = 0; m <= 60; m++) logs[m] = logs[m]! + this.overlayLog(hourStartMs + m * MINUTE_MS);
+    const venue = this.spec.venue;
+    if (venue) for (let m = 0; m <= 60; m++) logs[m] = logs[m]! + basisLog(venue, hourStartMs + m * MINUTE_MS);
     for (let m = 0; m < 60; m++) {
       const a = logs[m]!;
       const b = logs[m + 1]!;

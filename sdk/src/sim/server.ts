@@ -48,7 +48,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     startTimeMs = opts.startTimeMs ?? replay.defaultStartMs;
   } else {
     startTimeMs = opts.startTimeMs ?? Math.floor(Date.now() / 1000) * 1000;
-    source = createMarketGenerator({ seed: opts.seed ?? 1, symbols: positiveInt('symbols', opts.symbols ?? 50), startTimeMs });
+    source = createMarketGenerator({ seed: opts.seed ?? 1, symbols: positiveInt('symbols', opts.symbols ?? 50), startTimeMs, ...(opts.venue ? { venue: opts.venue } : {}) });
   }
   const wallStart = Date.now();
   // Wall time spent paused does not advance sim time (see SimExchange.pause).

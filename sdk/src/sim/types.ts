@@ -78,6 +78,13 @@ export interface SimExchangeOptions {
   symbols?: number;
   /** Generator seed (default 1). */
   seed?: number;
+  /**
+   * Which of several simulated venues this sim stands for (generator only): the same seed's
+   * market with a small synthetic per-symbol basis (|basis| <= 12 bps) and funding offset
+   * (<= 3 bps per 8h), so several sims on one seed differ as real venues do. Absent or index 0:
+   * the seed's market unchanged.
+   */
+  venue?: { index: number };
   /** Replay a recorded directory instead of generating data. */
   dataDir?: string;
   /** Sim time at start. Default: now (generator) or just after the last complete 1h bar (replay). */

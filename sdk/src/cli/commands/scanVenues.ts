@@ -2,6 +2,7 @@ import { ConfigError } from '../../core/errors.js';
 import { createEngine, type Engine, type EngineDeps } from '../../engine/index.js';
 import { simDialectFor } from '../../engine/exchangeClient.js';
 import type { SimDialectName } from '../../sim/dialects/types.js';
+import { MAX_VENUE_BASIS_BPS, MAX_VENUE_FUNDING_OFFSET_BPS } from '../../sim/venueSkew.js';
 import { crossVenueRows, DEFAULT_CARRY_HORIZON_HOURS, type CrossVenueRow, type RankingResult, type SkippedQuote, type VenueQuote } from '../../ranking/index.js';
 import type { CliIo } from '../io.js';
 import type { GlobalOptions, ScanCliOptions } from '../program.js';
@@ -33,20 +34,6 @@ export const DEFAULT_VENUE_FUNDING_INTERVAL_HOURS: Readonly<Record<string, numbe
   bybit: 8,
   htx: 8,
 };
-
-/** Step between the seeds of sim venues: any large odd step keeps the derived seeds distinct. */
-const VENUE_SEED_STEP = 1_000_003;
-/** `--seed` takes 0 .. 2^31-1; derived seeds stay in that range. */
-const SEED_MODULUS = 2 ** 31;
-
-/**
- * The sim seed of the venue at `index` in `--exchange a,b,...`: the first venue keeps the pinned
- * seed (its rows are those of a single-venue scan with that seed), each next one steps away from it,
- * so the venues' prices and funding differ while the whole scan stays reproducible.
- */
-export function venueSeed(seed: number, index: number): number {
-  return (seed + index * VENUE_SEED_STEP) % SEED_MODULUS;
-}
 
 /** The venues of `--exchange a,b`: trimmed, at least two, no repeats (with `--sim`, the sim dialects). */
 export function parseVenues(list: string, sim: boolean): string[] {
@@ -113,8 +100,8 @@ function skippedLine(skipped: readonly SkippedQuote[]): string {
  * `perpscope scan --exchange a,b,...`: one engine per venue, each with its own client and so its
  * own request budget, warmed up concurrently; their rankings merged into one table with a venue
  * column, then the cross-venue funding-spread and basis rows of assets listed on two or more.
- * With `--sim` each venue is an in-process SimExchange speaking that venue's dialect, seeded by
- * `venueSeed` from the pinned seed.
+ * With `--sim` each venue is an in-process SimExchange speaking that venue's dialect, all on the
+ * pinned seed, venue i with the sim's venue skew i (a few bps of synthetic basis and funding).
  */
 export async function runScanVenues(opts: ScanCliOptions & GlobalOptions, io: CliIo, deps: EngineDeps = {}): Promise<void> {
   const venues = parseVenues(opts.exchange ?? '', opts.sim === true);
@@ -124,10 +111,13 @@ export async function runScanVenues(opts: ScanCliOptions & GlobalOptions, io: Cl
   if (deps.exchange || deps.source) {
     throw new ConfigError([{ path: 'exchange', received: JSON.stringify(opts.exchange), expected: 'one venue when an exchange client or source is injected' }]);
   }
-  const baseSeed = opts.sim ? loadScanConfig(opts, io).config.sim.seed : 0;
   const scans: VenueScan[] = venues.map((venue, i) => {
-    const { config } = loadScanConfig(opts, io, opts.sim ? { seed: venueSeed(baseSeed, i) } : { exchange: venue });
-    return { venue, engine: createEngine(config, { ...deps, live: false, ...(opts.sim ? { simDialect: venue as SimDialectName } : {}) }) };
+    if (!opts.sim) return { venue, engine: createEngine(loadScanConfig(opts, io, { exchange: venue }).config, { ...deps, live: false }) };
+    // Every sim venue serves the pinned seed's market; venue i > 0 adds its synthetic basis and
+    // funding offset (sim.venue), so the first venue is the single-venue scan byte for byte.
+    const { config } = loadScanConfig(opts, io);
+    const venueConfig = { ...config, sim: { ...config.sim, venue: { index: i } } };
+    return { venue, engine: createEngine(venueConfig, { ...deps, live: false, simDialect: venue as SimDialectName }) };
   });
   const asJson = opts.json === true || !io.isTTY;
   const progress = asJson ? undefined : createProgressBar(`warming up ${venues.join(', ')}`);
@@ -197,7 +187,11 @@ export async function runScanVenues(opts: ScanCliOptions & GlobalOptions, io: Cl
           maxWidth,
         ),
       );
-      if (opts.sim) io.out('sim: the venues are independent synthetic markets (one seed each), so their gaps show the arithmetic, not a tradable basis');
+      if (opts.sim) {
+        io.out(
+          `sim: the venues share one synthetic market, each after the first with a synthetic basis (within ${MAX_VENUE_BASIS_BPS} bps) and funding offset (within ${MAX_VENUE_FUNDING_OFFSET_BPS} bps per 8h) per asset: plausible gaps for the arithmetic, not measured from any exchange`,
+        );
+      }
       for (const line of legendLines(crossRows.find((r) => r.measure === 'fundingSpread')?.horizonHours ?? DEFAULT_CARRY_HORIZON_HOURS)) io.out(line);
     }
     if (cross.skipped.length > 0) io.out(skippedLine(cross.skipped));
