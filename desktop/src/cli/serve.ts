@@ -133,15 +133,21 @@ export function deferredHost(building: Promise<EngineHost>, nowMs: () => number 
  */
 export async function runServe(options: ServeOptions, deps: ServeDeps): Promise<ServeHandle> {
   const logger = deps.logger ?? silentLogger;
+  const { createEngine } = deps;
+  // The engine thread's module is loaded alongside the config rather than after it: the thread
+  // starts once both are in, and its own module loading is the longest stretch before the first
+  // ranking.
+  const engineThread = createEngine ? null : import('../host/workerHost.js');
+  // Settled here too, so a failed import is reported once, through `building` below.
+  engineThread?.catch(() => undefined);
   const alertsConfig = options.alerts ?? (await import('../host/hostConfig.js')).hostConfig({ home: options.home, sim: options.sim, env: process.env, saved: {} }).alerts;
   const engineOptions = { home: options.home, sim: options.sim, ...(options.sim && options.simDialect ? { simDialect: options.simDialect } : {}), alerts: alertsConfig, secrets: deps.secrets, logger };
-  const { createEngine } = deps;
   // Stopping while the engine thread is still being built terminates it (a failed listen, Ctrl-C
   // during a slow or hung build) instead of waiting for the build to end.
   const buildAbort = new AbortController();
   const building: Promise<EngineHost> = createEngine
     ? import('../host/engineHost.js').then(({ startEngineHost }) => startEngineHost(createEngine, engineOptions))
-    : import('../host/workerHost.js').then(({ startWorkerHost }) =>
+    : (engineThread ?? import('../host/workerHost.js')).then(({ startWorkerHost }) =>
         startWorkerHost({ ...engineOptions, ...(deps.engineThread ?? { command: 'perpscope serve' }), signal: buildAbort.signal }),
       );
   // Settled here too, so a build failing while the server starts is never an unhandled rejection.

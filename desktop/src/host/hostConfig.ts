@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { loadConfig, mergeLayers, type PerpscopeConfig } from '@perpscope/sdk';
+// The config entry point only: the package root loads ccxt and the whole engine (seconds), and
+// `perpscope serve` reads its config here before it can start the engine thread.
+import { loadConfig, mergeLayers, type PerpscopeConfig } from '@perpscope/sdk/config';
 
 /**
  * Defaults for `--sim`, below the config file and env (which may override any of them):
