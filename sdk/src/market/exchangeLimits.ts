@@ -148,7 +148,8 @@ export const HTX_LIMITS: ExchangeLimits = {
   windows: [{ limit: 800, windowMs: 1_000 }],
   maxConcurrent: 16,
   maxCandlesPerCall: 2_000,
-  weight: () => 1,
+  // ccxt's htx loadMarkets sends two requests (`reference/currencies`, `swap_contract_info`).
+  weight: (operation) => (operation === MarketOperation.loadMarkets ? 2 : 1),
   capabilities: ALL_CAPABLE,
 };
 
@@ -158,7 +159,9 @@ export const BYBIT_LIMITS: ExchangeLimits = {
   windows: [{ limit: 600, windowMs: 5_000 }],
   maxConcurrent: 10,
   maxCandlesPerCall: 1_000,
-  weight: () => 1,
+  // ccxt's bybit loadMarkets sends two `instruments-info` requests against the sim: a
+  // window packed to its limit with this counted as one overflows by one, and Bybit answers 403.
+  weight: (operation) => (operation === MarketOperation.loadMarkets ? 2 : 1),
   // Bybit's book topics come in depths 1, 50, 200 and 1000; its tickers topic needs symbols, so the
   // universe's tickers stay on REST.
   capabilities: { ...ALL_CAPABLE, streamOrderFlow: true, streamBookLevels: 50, watchTickers: false },
@@ -269,4 +272,52 @@ export function rateLimitFloorMs(windows: readonly RateWindow[], count: number):
     sendMs[k] = t;
   }
   return sendMs[count - 1] ?? 0;
+}
+
+/**
+ * Smallest time in which requests of the given `weights`, sent in this order, fit `windows`
+ * (each window holds at most `limit` weight sent within any `windowMs`, as Binance counts request
+ * weight): the greedy schedule, each request as early as every window has room for its weight.
+ * With every weight 1 this is {@link rateLimitFloorMs}. A weight above a window's limit can never
+ * be sent, so it is refused rather than given an infinite floor.
+ */
+export function rateLimitFloorWeightedMs(windows: readonly RateWindow[], weights: readonly number[]): number {
+  for (const w of windows) {
+    if (!(w.limit > 0) || !(w.windowMs >= 0)) {
+      throw new RangeError(`rateLimitFloorWeightedMs: window ${JSON.stringify(w)} must have limit > 0 and windowMs >= 0`);
+    }
+  }
+  const sendMs = new Array<number>(weights.length);
+  // Per window: the oldest request still counted and the weight counted from it on.
+  const oldest = windows.map(() => 0);
+  const used = windows.map(() => 0);
+  let t = 0;
+  for (let k = 0; k < weights.length; k++) {
+    const weight = weights[k]!;
+    if (!(weight >= 0) || !Number.isFinite(weight)) {
+      throw new RangeError(`rateLimitFloorWeightedMs: weights[${k}] must be a finite number >= 0, got ${String(weight)}`);
+    }
+    windows.forEach((w, i) => {
+      if (weight > w.limit) {
+        throw new RangeError(`rateLimitFloorWeightedMs: weights[${k}] = ${weight} exceeds the window of ${w.limit} per ${w.windowMs} ms`);
+      }
+      // Not earlier than the request before it (FIFO), and late enough that the oldest requests
+      // have left the window to make room for this one.
+      while (used[i]! + weight > w.limit) {
+        t = Math.max(t, sendMs[oldest[i]!]! + w.windowMs);
+        used[i] = used[i]! - weights[oldest[i]!]!;
+        oldest[i] = oldest[i]! + 1;
+      }
+    });
+    // A later send time may have aged out more of the other windows' requests than they needed.
+    windows.forEach((w, i) => {
+      while (oldest[i]! < k && sendMs[oldest[i]!]! <= t - w.windowMs) {
+        used[i] = used[i]! - weights[oldest[i]!]!;
+        oldest[i] = oldest[i]! + 1;
+      }
+      used[i] = used[i]! + weight;
+    });
+    sendMs[k] = t;
+  }
+  return weights.length ? t : 0;
 }
