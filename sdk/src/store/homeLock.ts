@@ -34,6 +34,13 @@ export interface AcquireHomeLockOptions {
 }
 
 /**
+ * The lock databases held in this process. A lock holds until it is released or the process
+ * exits: without this reference, a caller that dropped its handle would let the garbage collector
+ * close the database, and with it silently give the lock up to another writer.
+ */
+const heldLocks = new Set<Database.Database>();
+
+/**
  * Takes the one-writer lock of a Perpscope home, or throws HomeLockedError (HOME_LOCKED) naming
  * the process that holds it. Only trading processes (`run`, `serve`, the desktop app) take it;
  * read-only commands (`scan`, `keys list`) never do and keep working beside a trader.
@@ -76,6 +83,7 @@ export function acquireHomeLock(home: string, options: AcquireHomeLockOptions): 
   const tmp = `${holderFile}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(holder)}\n`, { mode: PRIVATE_FILE_MODE });
   renameSync(tmp, holderFile);
+  heldLocks.add(db);
   let released = false;
   return {
     home,
@@ -89,6 +97,7 @@ export function acquireHomeLock(home: string, options: AcquireHomeLockOptions): 
       } catch {
         // Already gone: nothing to clean up.
       }
+      heldLocks.delete(db);
       if (db.open) db.close();
     },
   };

@@ -26,7 +26,7 @@ function fresh(): string {
 
 /** A child process holding the lock on `home`; resolves once it printed that it holds it. */
 function lockHolder(home: string): Promise<{ pid: number; kill: () => Promise<void> }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', fixture, home], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fixture, home], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
   cleanups.push(() => p.kill('SIGKILL'));
   let stderr = '';
