@@ -55,8 +55,8 @@ describe('live candle geometry', () => {
     expect(panned.last?.y).toBe(488);
     const above = liveGeometry(linearInput({ ...forming, close: 160, high: 160 }));
     expect(above.last).toBeNull();
-    expect(liveGeometry(linearInput(null))).toEqual({ candle: null, volume: null, last: null });
-    expect(liveGeometry(linearInput(forming, { pricePx: () => null }))).toEqual({ candle: null, volume: null, last: null });
+    expect(liveGeometry(linearInput(null))).toEqual({ candle: null, volume: null, last: null, held: [] });
+    expect(liveGeometry(linearInput(forming, { pricePx: () => null }))).toEqual({ candle: null, volume: null, last: null, held: [] });
   });
 });
 

@@ -59,7 +59,36 @@ export interface CandleChartOptions {
   emaPeriods?: readonly number[];
   /** Draw chart updates on the next frame instead of synchronously. */
   lazyUpdate?: boolean;
+  /**
+   * Hold a candle close at the live edge back from ECharts until the page is idle, drawing the
+   * closed candle on the live layer meanwhile (see {@link CandleChart.update}). Defaults to
+   * `lazyUpdate`: a chart drawn synchronously gets every close at once.
+   */
+  deferCloses?: boolean;
+  /** Runs the held closes' catch-up when the page is idle; `requestIdleCallback` by default. */
+  whenIdle?: (run: (deadline: IdleDeadlineLike) => void) => void;
 }
+
+/** What the catch-up reads of an idle period (the DOM's `IdleDeadline`). */
+export interface IdleDeadlineLike {
+  readonly didTimeout: boolean;
+  timeRemaining(): number;
+}
+
+/**
+ * Closes held back at most, and how long the page may stay busy before the catch-up runs anyway:
+ * the held candles are drawn meanwhile, but the new forming one waits for the axes to move.
+ */
+const MAX_HELD_CLOSES = 8;
+const CATCH_UP_TIMEOUT_MS = 500;
+
+function defaultWhenIdle(run: (deadline: IdleDeadlineLike) => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: CATCH_UP_TIMEOUT_MS });
+  else setTimeout(() => run({ didTimeout: true, timeRemaining: () => 0 }), 0);
+}
+
+/** Numbers the catch-ups' performance marks (`chartCatchUp-<n>-start`/`-end`) across charts. */
+let catchUpMarks = 0;
 
 /** Payload of ECharts' `datazoom` event (percent or value form, possibly batched). */
 interface ZoomRange {
@@ -110,7 +139,8 @@ function sameLevels(a: ChartLevels, b: ChartLevels): boolean {
  * make every live tick cost a 100k-row re-read. Instead the full history lives in typed-array
  * buffers here, and ECharts gets a window of them (a few thousand rows around the visible range,
  * as zero-copy views). Panning near the window's edge slides the window; a tick on the forming
- * candle sends only the one-point `live` series; a candle close appends one row to each buffer.
+ * candle moves shapes on a layer of their own (see liveCandleLayer.ts); a candle close appends one
+ * row to each buffer, and ECharts takes it in the next idle period.
  */
 export class CandleChart {
   private readonly chart: echarts.ECharts;
@@ -142,9 +172,19 @@ export class CandleChart {
    */
   private fitted: ChartCandle | null = null;
   private refitQueued = false;
+  /**
+   * Closes at the live edge that ECharts does not hold yet: the last `held` rows of the buffers,
+   * past `w1`. The live layer draws them until the catch-up hands them over.
+   */
+  private held = 0;
+  private catchUpQueued = false;
+  /** Main-thread time the last catch-up took: an idle period shorter than that is passed over. */
+  private catchUpMs = 0;
+  private disposed = false;
 
   constructor(el: HTMLElement, opts: CandleChartOptions = {}) {
-    this.opts = { visibleBars: opts.visibleBars ?? 500, emaPeriods: opts.emaPeriods ?? [21, 50], lazyUpdate: opts.lazyUpdate ?? true };
+    const lazyUpdate = opts.lazyUpdate ?? true;
+    this.opts = { visibleBars: opts.visibleBars ?? 500, emaPeriods: opts.emaPeriods ?? [21, 50], lazyUpdate, deferCloses: opts.deferCloses ?? lazyUpdate, whenIdle: opts.whenIdle ?? defaultWhenIdle };
     // Registration is idempotent; doing it here keeps importing this module free of side effects.
     echarts.use(ECHARTS_MODULES);
     this.chart = echarts.init(el, undefined, { renderer: 'canvas' });
@@ -173,6 +213,7 @@ export class CandleChart {
    * full rebuild; it happens when a symbol or timeframe is opened.
    */
   load(candles: readonly ChartCandle[], forming: ChartCandle | null = null, overlays?: readonly ChartOverlay[]): void {
+    this.held = 0;
     this.history.clear();
     this.volume.clear();
     for (const c of candles) {
@@ -213,39 +254,102 @@ export class CandleChart {
   /**
    * Applies a live tick. A tick for the forming bar replaces the one-point live series; a tick with
    * a later open time first moves the previous forming bar into the history buffers.
+   *
+   * A close at the live edge moves the time axis, and ECharts answers that with its whole pipeline
+   * and a repaint: more than a frame on a panel with position lines. With `deferCloses` the closed
+   * candle stays on the live layer, drawn exactly where it was, and ECharts takes it (and moves the
+   * axis to the new candle) in the next idle period; see {@link catchUp}.
    */
   update(candle: ChartCandle): void {
     const live = this.live;
     const lastClosed = this.history.length ? this.history.get(this.history.length - 1, 0) : -Infinity;
     if (candle.openTimeMs <= lastClosed) return;
     const closing = live !== null && candle.openTimeMs > live.openTimeMs;
-    const atLiveEdge = this.w1 === this.history.length;
+    const atLiveEdge = this.w1 + this.held === this.history.length;
     if (closing) {
       this.closeLive(live);
-      if (atLiveEdge) {
-        this.w1 = this.history.length;
-        // Keep following the live edge when the view showed the last candle.
-        if (this.viewEndMs >= live.openTimeMs) {
-          const width = this.viewEndMs - this.viewStartMs;
-          this.viewEndMs = candle.openTimeMs;
-          this.viewStartMs = candle.openTimeMs - width;
-        }
-        if (this.w1 - this.w0 > 2 * this.windowRows(this.visibleRows())) this.w0 = this.w1 - this.windowRows(this.visibleRows());
-      }
+      if (atLiveEdge) this.held++;
     }
     this.live = candle;
+    if (this.held) {
+      if (this.opts.deferCloses && this.held <= MAX_HELD_CLOSES) this.queueCatchUp();
+      else this.catchUp(this.opts.lazyUpdate);
+      this.liveLayer.apply(this.liveShapes());
+      return;
+    }
     const refit = closing || this.fitted?.openTimeMs !== candle.openTimeMs || this.leavesAxes(candle);
     if (refit) {
       this.fitted = candle;
-      const series = this.liveSeries(candle);
-      if (closing && atLiveEdge) {
-        this.chart.setOption({ series: [...series, ...this.windowSeries()], dataZoom: this.zoomOption() }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
-      } else {
-        this.chart.setOption({ series }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
-      }
+      this.chart.setOption({ series: this.liveSeries(candle) }, { lazyUpdate: this.opts.lazyUpdate, silent: true });
     }
     // Under the current axes; after a refit, the update hook places it again before the paint.
     this.liveLayer.apply(this.liveShapes());
+  }
+
+  /** Closes drawn on the live layer that ECharts has not taken yet. */
+  get heldCloses(): number {
+    return this.held;
+  }
+
+  /**
+   * Hands ECharts the held closes: the window grows to the buffers' end, the view follows the live
+   * edge if it showed it, and the live series takes the forming candle.
+   */
+  private catchUp(lazy: boolean): void {
+    if (!this.foldHeld()) return;
+    const live = this.live;
+    this.fitted = live;
+    this.chart.setOption({ series: [...(live ? this.liveSeries(live) : []), ...this.windowSeries()], dataZoom: this.zoomOption() }, { lazyUpdate: lazy, silent: true });
+  }
+
+  /** The window and view after the held closes (for ECharts to be sent next); false when none are held. */
+  private foldHeld(): boolean {
+    if (!this.held) return false;
+    const firstHeldMs = this.history.get(this.history.length - this.held, 0);
+    this.held = 0;
+    this.w1 = this.history.length;
+    const live = this.live;
+    // Keep following the live edge when the view showed the last candle.
+    if (live && this.viewEndMs >= firstHeldMs) {
+      const width = this.viewEndMs - this.viewStartMs;
+      this.viewEndMs = live.openTimeMs;
+      this.viewStartMs = live.openTimeMs - width;
+    }
+    if (this.w1 - this.w0 > 2 * this.windowRows(this.visibleRows())) this.w0 = this.w1 - this.windowRows(this.visibleRows());
+    return true;
+  }
+
+  /**
+   * Runs the catch-up in an idle period long enough for it (judged by the last one), drawn at once
+   * so the next frame has nothing of it left; {@link CATCH_UP_TIMEOUT_MS} after the close it runs
+   * regardless. While ZRender's frame loop still runs (it sleeps after a few still frames) the idle
+   * periods are what is left of each frame, often too short.
+   */
+  private queueCatchUp(): void {
+    if (this.catchUpQueued) return;
+    this.catchUpQueued = true;
+    const queuedAtMs = performance.now();
+    const run = (deadline: IdleDeadlineLike): void => {
+      if (this.disposed) return;
+      if (!this.held) {
+        this.catchUpQueued = false;
+        return;
+      }
+      const overdue = deadline.didTimeout || performance.now() - queuedAtMs >= CATCH_UP_TIMEOUT_MS;
+      if (!overdue && deadline.timeRemaining() < this.catchUpMs) {
+        this.opts.whenIdle(run);
+        return;
+      }
+      this.catchUpQueued = false;
+      const n = ++catchUpMarks;
+      const t0 = performance.now();
+      performance.mark(`chartCatchUp-${n}-start`);
+      this.catchUp(false);
+      this.chart.getZr().flush();
+      performance.mark(`chartCatchUp-${n}-end`);
+      this.catchUpMs = performance.now() - t0;
+    };
+    this.opts.whenIdle(run);
   }
 
   /** The forming candle and the last price as drawn now, in pixels (for tests and benchmarks). */
@@ -280,7 +384,9 @@ export class CandleChart {
   }
 
   private liveShapes(): LiveGeometry {
-    const n = this.history.length;
+    const n = this.history.length - this.held;
+    const held: ChartCandle[] = [];
+    for (let i = n; i < this.history.length; i++) held.push(this.heldCandle(i));
     const { price, volume } = gridRects(this.chart.getWidth(), this.chart.getHeight(), this.panes.length);
     const px = (grid: number) => (timeMs: number, value: number): readonly [number, number] | null => {
       const v = this.chart.convertToPixel({ gridIndex: grid }, [timeMs, value]) as unknown;
@@ -288,6 +394,7 @@ export class CandleChart {
     };
     return liveGeometry({
       live: this.live,
+      held,
       prevOpenTimeMs: n ? this.history.get(n - 1, 0) : null,
       pricePx: px(0),
       volumePx: px(1),
@@ -320,6 +427,7 @@ export class CandleChart {
    * through `setOption`. The benchmark's reference only; call {@link restoreWindow} afterwards.
    */
   rebuildAll(): void {
+    this.foldHeld();
     const rows: CandleRow[] = [];
     for (let i = 0; i < this.history.length; i++) {
       rows.push([this.history.get(i, 0), this.history.get(i, 1), this.history.get(i, 2), this.history.get(i, 3), this.history.get(i, 4)]);
@@ -475,6 +583,8 @@ export class CandleChart {
 
   /** Pans the visible range by `bars` (negative: into the past), sliding the window when needed. */
   pan(bars: number): void {
+    // The pan redraws everything anyway: the held closes go with it.
+    this.catchUp(this.opts.lazyUpdate);
     const n = this.history.length;
     if (!n) return;
     const first = this.rowAtOrAfter(this.viewStartMs);
@@ -494,6 +604,7 @@ export class CandleChart {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.chart.dispose();
   }
 
@@ -572,7 +683,8 @@ export class CandleChart {
     } else if (z.start !== undefined && z.end !== undefined) {
       const t0 = this.timeAt(this.w0);
       const atLiveEdge = this.w1 === this.history.length && this.live;
-      const t1 = atLiveEdge ? this.live!.openTimeMs : this.timeAt(Math.max(this.w0, this.w1 - 1));
+      // With closes held, ECharts' data ends at the first of them, which its live series still holds.
+      const t1 = this.held ? this.history.get(this.w1, 0) : atLiveEdge ? this.live!.openTimeMs : this.timeAt(Math.max(this.w0, this.w1 - 1));
       this.viewStartMs = t0 + ((t1 - t0) * z.start) / 100;
       this.viewEndMs = t0 + ((t1 - t0) * z.end) / 100;
     } else return;
@@ -580,8 +692,17 @@ export class CandleChart {
     this.rewindowQueued = true;
     requestAnimationFrame(() => {
       this.rewindowQueued = false;
+      if (this.disposed) return;
+      this.catchUp(this.opts.lazyUpdate);
       this.rewindowIfNeeded();
     });
+  }
+
+  /** The closed candle in row `i` of the buffers. */
+  private heldCandle(i: number): ChartCandle {
+    const h = this.history;
+    const up = this.volume.get(i, 1);
+    return { openTimeMs: h.get(i, 0), open: h.get(i, 1), close: h.get(i, 2), low: h.get(i, 3), high: h.get(i, 4), volume: Number.isNaN(up) ? this.volume.get(i, 2) : up };
   }
 
   /** Volume rows are `[time, up, down]` with NaN on the other side, so each colour is one large path. */
@@ -604,6 +725,8 @@ export class CandleChart {
   }
 
   private baseOption(): echarts.EChartsCoreOption {
+    // A full rebuild sends every row: nothing stays held.
+    this.foldHeld();
     const { w0, w1 } = this;
     this.fitted = this.live;
     return baseChartOption({

@@ -3,8 +3,8 @@ import { fmtTickPrice } from '../lib/chartDrawings.js';
 import { DOWN, LAST_COLOR, UP, VOL_DOWN, VOL_UP, CHART_FONT, type ChartCandle, type PixelRect } from './chartOption.js';
 
 /**
- * The forming candle, its volume bar and the last-price line, drawn straight on ZRender in a canvas
- * layer of their own.
+ * The forming candle, its volume bar and the last-price line (and any closed candles ECharts has
+ * not taken yet), drawn straight on ZRender in a canvas layer of their own.
  *
  * ECharts answers any `setOption`, even one that changes a single point, by running its whole
  * pipeline again: every series' data, the data zoom, the axes, the slider and a repaint of every
@@ -14,19 +14,40 @@ import { DOWN, LAST_COLOR, UP, VOL_DOWN, VOL_UP, CHART_FONT, type ChartCandle, t
  * axes (see `CandleChart.update`).
  */
 
-/** Where each shape goes, in pixels of the chart's box; null hides it. */
-export interface LiveGeometry {
-  candle: { x: number; widthPx: number; open: number; close: number; high: number; low: number; color: string } | null;
-  volume: { x: number; widthPx: number; top: number; base: number; color: string } | null;
-  last: { y: number; left: number; right: number; text: string } | null;
+export interface CandleShape {
+  x: number;
+  widthPx: number;
+  open: number;
+  close: number;
+  high: number;
+  low: number;
+  color: string;
+}
+export interface VolumeShape {
+  x: number;
+  widthPx: number;
+  top: number;
+  base: number;
+  color: string;
 }
 
-export const NO_LIVE_GEOMETRY: LiveGeometry = { candle: null, volume: null, last: null };
+/** Where each shape goes, in pixels of the chart's box; null hides it. */
+export interface LiveGeometry {
+  candle: CandleShape | null;
+  volume: VolumeShape | null;
+  last: { y: number; left: number; right: number; text: string } | null;
+  /** Closed candles ECharts does not hold yet (see `CandleChart.update`), oldest first. */
+  held: { candle: CandleShape | null; volume: VolumeShape | null }[];
+}
+
+export const NO_LIVE_GEOMETRY: LiveGeometry = { candle: null, volume: null, last: null, held: [] };
 
 export interface LiveGeometryInput {
   live: ChartCandle | null;
-  /** Open time of the bar before the forming one: the bar spacing comes from it. */
+  /** Open time of the bar before the forming one (before the first held one, if any): the bar spacing comes from it. */
   prevOpenTimeMs: number | null;
+  /** Closed candles between the chart's history and the forming one, oldest first; none by default. */
+  held?: readonly ChartCandle[];
   /** `[x, y]` of a time and price on the price grid; null when the axes are not laid out. */
   pricePx(timeMs: number, price: number): readonly [number, number] | null;
   /** `[x, y]` of a time and volume on the volume grid. */
@@ -44,29 +65,44 @@ const LONE_BAR_SPACING_PX = 12;
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
 
-/** Pure: the shapes for the forming candle `input.live` under the chart's current axes. */
+/** Pure: the shapes for the forming candle `input.live` (and any held closes) under the chart's current axes. */
 export function liveGeometry(input: LiveGeometryInput): LiveGeometry {
-  const { live, priceRect: pr, volumeRect: vr } = input;
+  const { live } = input;
   if (!live) return NO_LIVE_GEOMETRY;
   const at = input.pricePx(live.openTimeMs, live.close);
   if (!at) return NO_LIVE_GEOMETRY;
+  const yClose = at[1];
+  const pr = input.priceRect;
+  let prev = input.prevOpenTimeMs;
+  const held = (input.held ?? []).map((c) => {
+    const shapes = barShapes(input, c, prev);
+    prev = c.openTimeMs;
+    return shapes;
+  });
+  const { candle, volume } = barShapes(input, live, prev);
+  const last = yClose >= pr.top && yClose <= pr.bottom ? { y: yClose, left: pr.left, right: pr.right, text: fmtTickPrice(live.close, input.priceTick) } : null;
+  return { candle, volume, last, held };
+}
+
+/** Body and volume bar of `c`, spaced from the bar opening at `prevOpenTimeMs`; null out of view. */
+function barShapes(input: LiveGeometryInput, c: ChartCandle, prevOpenTimeMs: number | null): { candle: CandleShape | null; volume: VolumeShape | null } {
+  const { priceRect: pr, volumeRect: vr } = input;
+  const at = input.pricePx(c.openTimeMs, c.close);
+  if (!at) return { candle: null, volume: null };
   const [x, yClose] = at;
-  const prev = input.prevOpenTimeMs === null ? null : input.pricePx(input.prevOpenTimeMs, live.close);
+  const prev = prevOpenTimeMs === null ? null : input.pricePx(prevOpenTimeMs, c.close);
   const spacing = prev && x > prev[0] ? x - prev[0] : LONE_BAR_SPACING_PX;
-  const inView = x >= pr.left && x <= pr.right;
-  const up = live.close >= live.open;
-  const y = (price: number): number => clamp(input.pricePx(live.openTimeMs, price)?.[1] ?? yClose, pr.top, pr.bottom);
-  const candle = inView
-    ? { x, widthPx: Math.max(1, spacing * BODY_OF_SPACING), open: y(live.open), close: y(live.close), high: y(live.high), low: y(live.low), color: up ? UP : DOWN }
-    : null;
-  const volTop = input.volumePx(live.openTimeMs, live.volume);
-  const volBase = input.volumePx(live.openTimeMs, 0);
+  if (x < pr.left || x > pr.right) return { candle: null, volume: null };
+  const up = c.close >= c.open;
+  const y = (price: number): number => clamp(input.pricePx(c.openTimeMs, price)?.[1] ?? yClose, pr.top, pr.bottom);
+  const candle = { x, widthPx: Math.max(1, spacing * BODY_OF_SPACING), open: y(c.open), close: y(c.close), high: y(c.high), low: y(c.low), color: up ? UP : DOWN };
+  const volTop = input.volumePx(c.openTimeMs, c.volume);
+  const volBase = input.volumePx(c.openTimeMs, 0);
   const volume =
-    inView && volTop && volBase && live.volume > 0
+    volTop && volBase && c.volume > 0
       ? { x, widthPx: Math.max(1, spacing * BAR_OF_SPACING), top: clamp(volTop[1], vr.top, vr.bottom), base: clamp(volBase[1], vr.top, vr.bottom), color: up ? VOL_UP : VOL_DOWN }
       : null;
-  const last = yClose >= pr.top && yClose <= pr.bottom ? { y: yClose, left: pr.left, right: pr.right, text: fmtTickPrice(live.close, input.priceTick) } : null;
-  return { candle, volume, last };
+  return { candle, volume };
 }
 
 function sameGeometry(a: LiveGeometry, b: LiveGeometry): boolean {
@@ -82,33 +118,17 @@ const crisp = (v: number): number => Math.round(v) + 0.5;
 
 type ZRender = ReturnType<echarts.ECharts['getZr']>;
 
-export class LiveCandleLayer {
+/** The wick, body and volume bar of one candle. */
+class BarElements {
   private readonly wick = new echarts.graphic.Line({ zlevel: ZLEVEL, silent: true, ignore: true, style: { lineWidth: 1 } });
   private readonly body = new echarts.graphic.Rect({ zlevel: ZLEVEL, silent: true, ignore: true, style: { lineWidth: 1 } });
   private readonly volume = new echarts.graphic.Rect({ zlevel: ZLEVEL, silent: true, ignore: true });
-  private readonly lastLine = new echarts.graphic.Line({ zlevel: ZLEVEL, silent: true, ignore: true, style: { stroke: LAST_COLOR, lineWidth: 1, lineDash: [1, 2] } });
-  private readonly lastLabel = new echarts.graphic.Text({
-    zlevel: ZLEVEL,
-    silent: true,
-    ignore: true,
-    style: { fill: '#fff', backgroundColor: LAST_COLOR, padding: [2, 4], borderRadius: 2, fontSize: 10, fontFamily: CHART_FONT, verticalAlign: 'middle', align: 'left' },
-  });
-  private shown: LiveGeometry = NO_LIVE_GEOMETRY;
 
   constructor(zr: ZRender) {
-    for (const el of [this.volume, this.wick, this.body, this.lastLine, this.lastLabel]) zr.add(el);
+    for (const el of [this.volume, this.wick, this.body]) zr.add(el);
   }
 
-  /** What is drawn now (for tests and benchmarks). */
-  get geometry(): LiveGeometry {
-    return this.shown;
-  }
-
-  /** Moves the shapes to `g`; returns whether anything changed (and so needs a repaint). */
-  apply(g: LiveGeometry): boolean {
-    if (sameGeometry(g, this.shown)) return false;
-    this.shown = g;
-    const { candle: c, volume: v, last } = g;
+  apply(c: CandleShape | null, v: VolumeShape | null): void {
     this.wick.attr('ignore', !c);
     this.body.attr('ignore', !c);
     if (c) {
@@ -120,6 +140,40 @@ export class LiveCandleLayer {
     }
     this.volume.attr('ignore', !v);
     if (v) this.volume.attr({ shape: { x: Math.round(v.x - v.widthPx / 2), y: v.top, width: Math.max(1, Math.round(v.widthPx)), height: Math.max(0, v.base - v.top) }, style: { fill: v.color } });
+  }
+}
+
+export class LiveCandleLayer {
+  private readonly forming: BarElements;
+  /** One set per held close, made on first need and hidden when unused. */
+  private readonly held: BarElements[] = [];
+  private readonly lastLine = new echarts.graphic.Line({ zlevel: ZLEVEL, silent: true, ignore: true, style: { stroke: LAST_COLOR, lineWidth: 1, lineDash: [1, 2] } });
+  private readonly lastLabel = new echarts.graphic.Text({
+    zlevel: ZLEVEL,
+    silent: true,
+    ignore: true,
+    style: { fill: '#fff', backgroundColor: LAST_COLOR, padding: [2, 4], borderRadius: 2, fontSize: 10, fontFamily: CHART_FONT, verticalAlign: 'middle', align: 'left' },
+  });
+  private shown: LiveGeometry = NO_LIVE_GEOMETRY;
+
+  constructor(private readonly zr: ZRender) {
+    this.forming = new BarElements(zr);
+    for (const el of [this.lastLine, this.lastLabel]) zr.add(el);
+  }
+
+  /** What is drawn now (for tests and benchmarks). */
+  get geometry(): LiveGeometry {
+    return this.shown;
+  }
+
+  /** Moves the shapes to `g`; returns whether anything changed (and so needs a repaint). */
+  apply(g: LiveGeometry): boolean {
+    if (sameGeometry(g, this.shown)) return false;
+    this.shown = g;
+    this.forming.apply(g.candle, g.volume);
+    while (this.held.length < g.held.length) this.held.push(new BarElements(this.zr));
+    this.held.forEach((els, i) => els.apply(g.held[i]?.candle ?? null, g.held[i]?.volume ?? null));
+    const { last } = g;
     this.lastLine.attr('ignore', !last);
     this.lastLabel.attr('ignore', !last);
     if (last) {
