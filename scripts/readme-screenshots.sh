@@ -17,6 +17,8 @@ pairs=(
   "ticket-preview.png:trader-desk-ticket-preview.png"
   "history.png:trader-desk-history.png"
   "signals.png:signals.png"
+  "backtest.png:backtest.png"
+  "backtest-compare.png:backtest-compare.png"
   "live.png:live-position.png"
   "settings.png:desk-controls-settings-validation.png"
   "keys.png:keys.png"

@@ -140,7 +140,13 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     const fills = events.filter((e): e is { event: 'fill'; data: FillView } => e.event === 'fill' && e.data.symbol === row.symbol).map((e) => e.data);
     expect(fills.map((f) => f.side).sort(), 'one entry and one exit fill at least').toEqual(expect.arrayContaining(['buy', 'sell']));
     const cash = fills.reduce((sum, f) => sum + (f.side === 'sell' ? 1 : -1) * f.price * f.amountBase - f.feeUsd, 0);
-    expect(cash, 'the round trip costs fees and spread').toBeLessThan(0);
+    // Whether the round trip gained or lost depends on how far the sim's price moved between the two
+    // fills, which a busy machine stretches. What does not: each market fill is a taker fill and pays
+    // its fee, and the balance below moves by exactly the fills.
+    for (const f of fills) {
+      expect(f.liquidity, `the ${f.side} fill takes liquidity`).toBe('taker');
+      expect(f.feeUsd, `the ${f.side} fill pays a fee`).toBeGreaterThan(0);
+    }
     expect(after.account?.balanceUsd, 'balance = start + the fills').toBeCloseTo(10_000 + cash, 6);
     expect(events.some((e) => e.event === 'position' && e.data.symbol === row.symbol && e.data.status === 'closed'), 'closed position event').toBe(true);
   });

@@ -4,6 +4,7 @@ import { meanStd } from './candleFeatures.js';
 import { peerReturn, peerSpan, type MarketContext } from './crossSection.js';
 import { selectKth } from './select.js';
 import type { Evidence, FlagName, ManipFlag, MarketSnapshot } from './types.js';
+import { DEFAULT_FUNDING_INTERVAL_HOURS } from '../market/perpDefaults.js';
 
 /**
  * Rule thresholds, kept as data so they can be reviewed and overridden in one place.
@@ -228,7 +229,7 @@ function fundingDivergence({ snapshot, candle, t }: RuleContext): ManipFlag | nu
   const index = snapshot.indexPrice;
   const basisBps = mark !== undefined && index !== undefined && index > 0 ? ((mark - index) / index) * 10_000 : 0;
   const rate = snapshot.fundingRate;
-  const rate8h = rate === undefined ? 0 : rate * (8 / (snapshot.fundingIntervalHours ?? 8));
+  const rate8h = rate === undefined ? 0 : rate * (8 / (snapshot.fundingIntervalHours ?? DEFAULT_FUNDING_INTERVAL_HOURS));
   const move = candle?.ret24 ?? 0;
   const against = rate8h !== 0 && Number.isFinite(move) ? -Math.sign(rate8h) * move : 0;
   const crowdedRatio = Math.abs(rate8h) / t.fundingCrowded8h;

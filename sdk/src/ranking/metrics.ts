@@ -1,4 +1,5 @@
 import { walkBook, type BookSource, type SnapshotAnalysis, type MarketSnapshot } from '../manipulation/index.js';
+import { BASE_TAKER_FEE_RATES, DEFAULT_FUNDING_INTERVAL_HOURS } from '../market/perpDefaults.js';
 
 /**
  * Which inputs a row's figures rest on, so a reader sees what was absent: `book` is the book's
@@ -68,7 +69,7 @@ export interface SymbolMetrics {
 }
 
 /** Default taker fee when the snapshot carries no market info: BloFin's base tier, 6 bps. */
-export const DEFAULT_TAKER_FEE_RATE = 0.0006;
+export const DEFAULT_TAKER_FEE_RATE = BASE_TAKER_FEE_RATES['blofin']!;
 
 /** A `h`-bar return in units of ATR x sqrt(h); 0 when either is unknown. */
 function riskAdjusted(r: number, atrFrac: number, h: number): number {
@@ -92,7 +93,7 @@ export function computeSymbolMetrics(snapshot: MarketSnapshot, analysis: Snapsho
   const spreadBps = b ? b.spreadBps : Number.NaN;
   const atrFrac = c.atrPct / 100;
   const fundingAnnualizedPct =
-    snapshot.fundingRate === undefined ? Number.NaN : snapshot.fundingRate * (24 / (snapshot.fundingIntervalHours ?? 8)) * 365 * 100;
+    snapshot.fundingRate === undefined ? Number.NaN : snapshot.fundingRate * (24 / (snapshot.fundingIntervalHours ?? DEFAULT_FUNDING_INTERVAL_HOURS)) * 365 * 100;
   const basisBps =
     snapshot.markPrice !== undefined && snapshot.indexPrice !== undefined && snapshot.indexPrice > 0
       ? ((snapshot.markPrice - snapshot.indexPrice) / snapshot.indexPrice) * 10_000

@@ -48,7 +48,6 @@ export const VOL_UP = 'rgba(31,191,117,0.45)';
 export const VOL_DOWN = 'rgba(240,71,91,0.45)';
 export const EMA_COLORS = ['#f0b429', '#3d8bfd', '#b07cff'];
 export const CHART_FONT = 'DejaVu Sans Mono';
-const FONT = CHART_FONT;
 /** Series ids; `setOption` merges by id, so updates name only the series they change. */
 export const SERIES_ID = { history: 'history', live: 'live', volumeUp: 'volume-up', volumeDown: 'volume-down', volumeLive: 'volume-live' } as const;
 export const FLAG_COLOR = '#f59e0b';
@@ -80,7 +79,7 @@ export function markPointOption(markers: readonly ChartMarker[], flags: readonly
         symbol: 'pin',
         symbolSize: 26,
         itemStyle: { color: FLAG_COLOR },
-        label: { show: true, formatter: '!', color: '#10141b', fontSize: 11, fontWeight: 'bold', fontFamily: FONT },
+        label: { show: true, formatter: '!', color: '#10141b', fontSize: 11, fontWeight: 'bold', fontFamily: CHART_FONT },
       })),
       ...markers.map((m) => ({
       name: m.label,
@@ -106,7 +105,7 @@ export function markLineOption(levels: ChartLevels): EChartsCoreOption {
     silent: true,
     symbol: 'none',
     animation: false,
-    label: { position: 'insideEndTop', formatter: '{b} {c}', color: '#aab4c3', fontSize: 10, fontFamily: FONT },
+    label: { position: 'insideEndTop', formatter: '{b} {c}', color: '#aab4c3', fontSize: 10, fontFamily: CHART_FONT },
     data: lines,
   };
 }
@@ -118,7 +117,7 @@ export function drawingsOption(drawings: readonly ChartDrawing[], priceTick: num
     symbol: 'none',
     animation: false,
     lineStyle: { color: DRAWING_COLOR, type: 'solid', width: 1.5 },
-    label: { show: true, position: 'insideStartTop', color: DRAWING_COLOR, fontSize: 10, fontFamily: FONT },
+    label: { show: true, position: 'insideStartTop', color: DRAWING_COLOR, fontSize: 10, fontFamily: CHART_FONT },
     data: drawings.map((d) =>
       d.kind === 'hline'
         ? { name: d.id, yAxis: d.price, label: { formatter: fmtTickPrice(d.price, priceTick) } }
@@ -252,7 +251,7 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
   const zoom = { startValue: d.viewStartMs, endValue: d.viewEndMs, filterMode: 'filter' };
   const live = d.live;
   const axisLine = { lineStyle: { color: '#2f3847' } };
-  const axisLabel = { color: '#6f7b8d', fontSize: 10, fontFamily: FONT };
+  const axisLabel = { color: '#6f7b8d', fontSize: 10, fontFamily: CHART_FONT };
   const splitLine = { lineStyle: { color: '#1a2029' } };
   const candleStyle = { color: UP, color0: DOWN, borderColor: UP, borderColor0: DOWN };
   const panes = d.panes ?? [];
@@ -264,7 +263,7 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
   return {
     animation: false,
     backgroundColor: 'transparent',
-    textStyle: { fontFamily: FONT },
+    textStyle: { fontFamily: CHART_FONT },
     grid: [
       { ...FIXED_GRID, left: GRID_PX.left, right: GRID_PX.right, top: GRID_PX.top, bottom: layout.priceBottom },
       { ...FIXED_GRID, left: GRID_PX.left, right: GRID_PX.right, height: VOLUME_PX, bottom: layout.volumeBottom },
@@ -272,10 +271,10 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
     ],
     tooltip: {
       trigger: 'axis',
-      axisPointer: { type: 'cross', lineStyle: { color: '#6f7b8d' }, crossStyle: { color: '#6f7b8d' }, label: { backgroundColor: '#2f3847', fontFamily: FONT } },
+      axisPointer: { type: 'cross', lineStyle: { color: '#6f7b8d' }, crossStyle: { color: '#6f7b8d' }, label: { backgroundColor: '#2f3847', fontFamily: CHART_FONT } },
       backgroundColor: 'rgba(16,20,27,0.95)',
       borderColor: '#2f3847',
-      textStyle: { color: '#e3e8ef', fontSize: 11, fontFamily: FONT },
+      textStyle: { color: '#e3e8ef', fontSize: 11, fontFamily: CHART_FONT },
       formatter: (p: TooltipParam | TooltipParam[]) => tooltipHtml(p, d.forming?.() ?? null),
     },
     axisPointer: { link: [{ xAxisIndex: 'all' }] },
@@ -291,7 +290,7 @@ export function baseChartOption(d: ChartData): EChartsCoreOption {
         scale: p.range === null, position: 'right', gridIndex: 2 + k, axisLine, splitNumber: 2, splitLine,
         axisLabel: { ...axisLabel, showMinLabel: false },
         ...(p.range ? { min: p.range[0], max: p.range[1] } : {}),
-        name: p.label, nameLocation: 'end', nameGap: -12, nameTextStyle: { color: '#6f7b8d', fontSize: 10, fontFamily: FONT, align: 'right', padding: [0, 72, 0, 0] },
+        name: p.label, nameLocation: 'end', nameGap: -12, nameTextStyle: { color: '#6f7b8d', fontSize: 10, fontFamily: CHART_FONT, align: 'right', padding: [0, 72, 0, 0] },
       })),
     ],
     dataZoom: [

@@ -2,6 +2,7 @@ import { ConfigError } from '../../core/errors.js';
 import { createEngine, type Engine, type EngineDeps } from '../../engine/index.js';
 import { simDialectFor } from '../../engine/exchangeClient.js';
 import type { SimDialectName } from '../../sim/dialects/types.js';
+import { BASE_TAKER_FEE_RATES, DEFAULT_FUNDING_INTERVAL_HOURS } from '../../market/perpDefaults.js';
 import { MAX_VENUE_BASIS_BPS, MAX_VENUE_FUNDING_OFFSET_BPS } from '../../sim/venueSkew.js';
 import { crossVenueRows, DEFAULT_CARRY_HORIZON_HOURS, type CrossVenueRow, type RankingResult, type SkippedQuote, type VenueQuote } from '../../ranking/index.js';
 import type { CliIo } from '../io.js';
@@ -10,30 +11,6 @@ import { createProgressBar } from '../render/progressBar.js';
 import { fmtNum, fmtPrice, renderTable } from '../render/table.js';
 import { biasLine, loadScanConfig, unreachableError } from './scan.js';
 import { buildScanRows, scanRowJson, scanTableColumns, type ScanRow } from './scanRows.js';
-
-/**
- * Taker fee rate per venue when its ccxt market carries none (the market mapper reads an absent
- * `taker` as 0): each exchange's published base (VIP 0) USDT-perpetual taker rate. A venue not
- * listed here without a market fee gets NaN, and its quotes are skipped from the cross-venue rows.
- */
-export const DEFAULT_VENUE_TAKER_FEE_RATES: Readonly<Record<string, number>> = {
-  blofin: 0.0006,
-  binanceusdm: 0.0005,
-  bybit: 0.00055,
-  htx: 0.0005,
-};
-
-/**
- * Funding interval assumed when the exchange's funding record does not state one: 8h, the
- * standard interval of USDT perpetuals on these venues (a few symbols fund every 4h or 1h; their
- * figures are then off by that factor until the exchange states the interval).
- */
-export const DEFAULT_VENUE_FUNDING_INTERVAL_HOURS: Readonly<Record<string, number>> = {
-  blofin: 8,
-  binanceusdm: 8,
-  bybit: 8,
-  htx: 8,
-};
 
 /** The venues of `--exchange a,b`: trimmed, at least two, no repeats (with `--sim`, the sim dialects). */
 export function parseVenues(list: string, sim: boolean): string[] {
@@ -68,8 +45,9 @@ export function venueQuotes(venue: string, engine: Pick<Engine, 'universe' | 'ma
       price: mark?.markPrice ?? member.last,
       ...(mark?.indexPrice !== undefined ? { indexPrice: mark.indexPrice } : {}),
       fundingRate: flow?.funding?.rate,
-      fundingIntervalHours: flow?.funding?.intervalHours ?? DEFAULT_VENUE_FUNDING_INTERVAL_HOURS[venue],
-      takerFeeRate: market && market.takerFee > 0 ? market.takerFee : (DEFAULT_VENUE_TAKER_FEE_RATES[venue] ?? NaN),
+      fundingIntervalHours: flow?.funding?.intervalHours ?? DEFAULT_FUNDING_INTERVAL_HOURS,
+      // A venue without a market fee and not in the table gets NaN: its quotes are skipped from the cross-venue rows.
+      takerFeeRate: market && market.takerFee > 0 ? market.takerFee : (BASE_TAKER_FEE_RATES[venue] ?? NaN),
     };
   });
 }
