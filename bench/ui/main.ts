@@ -169,11 +169,13 @@ async function warmTable(n: number): Promise<void> {
   }
 }
 
+/** Numbers the table updates' performance marks (`table-<n>-start`/`-end`) across rounds. */
+let tableTickCount = 0;
+
 /**
  * Runs `ticks` table updates at `intervalMs` (or none, for the idle reference) while recording
  * every animation-frame interval and long task. Returns the worst frame and the update costs.
  */
-let tableTickCount = 0;
 function streamTable(ticks: number, intervalMs: number, update: boolean): Promise<{ worstFrameMs: number; frames: number; longTasks: number[]; updateMs: number[] }> {
   return new Promise((resolve) => {
     const frames: number[] = [];
