@@ -13,6 +13,7 @@ import { TriggerEngine, type SimTrigger } from './tpsl.js';
 import type { AccountSnapshot, SimApiKey } from './types.js';
 import { fail, ok, perItem, reject, type Reply } from './wire.js';
 import type { PrivateChannel } from './wsHub.js';
+import type { SimPrivateEvent, SimPrivateListener } from './privateEvents.js';
 
 type Body = Record<string, unknown>;
 type Push = (channel: PrivateChannel, data: unknown, action?: string) => void;
@@ -42,6 +43,9 @@ export class PrivateApi {
   /** Funds transfers into and out of the futures account; the initial balance arrives as one. */
   private readonly transfers: SimTransfer[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<SimPrivateListener>();
+  /** Fills already announced to the listeners (the account's fill list only grows). */
+  private announcedFills = 0;
 
   constructor(
     private readonly ctx: SimContext,
@@ -51,8 +55,20 @@ export class PrivateApi {
     private readonly push: Push,
   ) {
     this.account = new SimAccount(ctx, initialBalanceUsdt);
-    this.orders = new OrderEngine(ctx, this.account, (o) => this.push('orders', [this.orderRecord(o)], 'update'), (instId) => this.pushPosition(instId));
-    this.triggers = new TriggerEngine(ctx, this.account, this.orders, (t) => this.push('orders-algo', [triggerRecord(t)], 'update'));
+    this.orders = new OrderEngine(
+      ctx,
+      this.account,
+      (o) => {
+        this.announceFills();
+        this.emit({ kind: 'order', order: o });
+        this.push('orders', [this.orderRecord(o)], 'update');
+      },
+      (instId) => this.pushPosition(instId),
+    );
+    this.triggers = new TriggerEngine(ctx, this.account, this.orders, (t) => {
+      this.emit({ kind: 'trigger', trigger: t });
+      this.push('orders-algo', [triggerRecord(t)], 'update');
+    });
     if (initialBalanceUsdt > 0) {
       this.transfers.push({ transferId: '1', currency: 'USDT', fromAccount: 'funding', toAccount: 'futures', amount: initialBalanceUsdt, tsMs: ctx.nowMs(), clientId: '' });
     }
@@ -60,6 +76,28 @@ export class PrivateApi {
 
   start(): void {
     this.timer = setInterval(() => this.tick(), MATCH_INTERVAL_MS);
+  }
+
+  /** Follows the account's changes (the private websockets of every dialect); returns the unsubscribe. */
+  onPrivateEvent(listener: SimPrivateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: SimPrivateEvent): void {
+    // A listener's failure must not stop the matching engine that called it.
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A dialect's rendering bug loses that one push; the REST view stays the truth.
+      }
+    }
+  }
+
+  private announceFills(): void {
+    const fills = this.account.fills;
+    while (this.announcedFills < fills.length) this.emit({ kind: 'fill', fill: fills[this.announcedFills++]! });
   }
 
   stop(): void {
@@ -313,6 +351,9 @@ export class PrivateApi {
     const record = p
       ? this.account.positionRecord(p)
       : { instType: 'SWAP', instId, marginMode: this.account.marginMode, positionSide: 'net', positions: '0', availablePositions: '0', averagePrice: '0', unrealizedPnl: '0', leverage: String(this.account.leverageOf(instId, this.account.marginMode)), markPrice: '0', initialMargin: '0', maintenanceMargin: '0', notionalUsd: '0', createTime: String(this.ctx.nowMs()), updateTime: String(this.ctx.nowMs()) };
+    this.announceFills();
+    this.emit({ kind: 'position', instId });
+    this.emit({ kind: 'balance' });
     this.push('positions', [record]);
     this.push('account', this.account.balanceRecord(this.orders.frozenMargin(), this.ctx.nowMs()));
   }

@@ -10,8 +10,7 @@ import { createReplaySource } from './replay.js';
 import { PrivateApi } from './restPrivate.js';
 import type { MarketSource, RequestLogEntry, SimExchange, SimExchangeOptions } from './types.js';
 import { fail, gatewayError } from './wire.js';
-import { BinanceWsHub } from './dialects/binanceusdm/ws.js';
-import { BybitWsHub } from './dialects/bybit/ws.js';
+import { createDialectWsHub, type DialectWsHub } from './dialects/wsHubs.js';
 import { WsHub } from './wsHub.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -71,7 +70,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
   const limiterNowMs = opts.rateLimitClockMs ?? (() => Date.now());
   const suspension = new IpSuspension(limiterNowMs);
   // The market streams of a dialect other than BloFin, where the sim serves them.
-  const dialectWs: { current: BinanceWsHub | BybitWsHub | null } = { current: null };
+  const dialectWs: { current: DialectWsHub | null } = { current: null };
   const faults = new FaultState(
     () => {
       hub.current?.dropAll();
@@ -91,9 +90,11 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     pushIntervalMs,
   );
   hub.current = ws;
-  if (dialectName === 'binanceusdm') dialectWs.current = new BinanceWsHub(ctx, faults, pushIntervalMs);
-  else if (dialectName === 'bybit') dialectWs.current = new BybitWsHub(ctx, faults, pushIntervalMs);
-  const dialect = createDialect(dialectName, { ctx, faults, privateApi }, { apiKey: opts.apiKey ?? null, rateLimitScale, limiterNowMs, suspension });
+  const core = { ctx, faults, privateApi };
+  dialectWs.current = createDialectWsHub(dialectName, core, { apiKey: opts.apiKey ?? null, pushIntervalMs });
+  const onPrivateEvent = dialectWs.current?.onPrivateEvent?.bind(dialectWs.current);
+  if (onPrivateEvent) privateApi.onPrivateEvent(onPrivateEvent);
+  const dialect = createDialect(dialectName, core, { apiKey: opts.apiKey ?? null, rateLimitScale, limiterNowMs, suspension });
   const log: RequestLogEntry[] = [];
   const stats = { requests: 0, rejected429: 0 };
   const sockets = new Set<Socket>();
@@ -159,7 +160,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  // BloFin's, Binance USD-M's and Bybit's websockets are served on the REST port; other dialects refuse the upgrade.
+  // Every dialect's websockets are served on the REST port; a dialect without a hub refuses the upgrade.
   server.on('upgrade', (req, socket, head) => {
     if (faults.wsRefused) socket.destroy();
     else if (dialect.name === 'blofin') ws.handleUpgrade(req, socket, head);
@@ -209,7 +210,7 @@ export async function startSimExchange(opts: SimExchangeOptions = {}): Promise<S
       pausedWallMs += Date.now() - pause.wallMs;
       pause = null;
     },
-    privateSubscriptions: (channel) => ws.privateSubscriptions(channel),
+    privateSubscriptions: (channel) => (dialectWs.current ?? ws).privateSubscriptions(channel),
     wsCounters: () => (dialectWs.current ?? ws).counters(),
     async stop(): Promise<void> {
       privateApi.stop();

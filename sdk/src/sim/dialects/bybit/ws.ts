@@ -92,6 +92,11 @@ export class BybitWsHub {
     return { pushRounds: this.pushRounds, dataMessages: this.dataMessages };
   }
 
+  /** Bybit's private stream is not served: no private subscriptions exist. */
+  privateSubscriptions(): number {
+    return 0;
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.dropAll();
