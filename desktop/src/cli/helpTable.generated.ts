@@ -770,6 +770,10 @@ export const HELP_TABLE: Readonly<Record<string, HelpEntry>> = {
             "a SimExchange base URL to test against (see `perpscope sim --private`)"
           ],
           [
+            "--sandbox",
+            "the exchange's testnet (ccxt sandbox mode: blofin, binanceusdm, bybit)"
+          ],
+          [
             "-h, --help",
             "display help for command"
           ]

@@ -178,7 +178,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
           ranking: rankings.row,
           // Open positions get fresh order flow about once a wall second, however fast the sim runs.
           positionRefreshMs: 1_000 * (sim ? config.sim.acceleration : 1),
-          liveExchange: (exchange, secret) => liveExchangeClient(exchange, secret, sim, config.requestTimeoutMs),
+          liveExchange: (exchange, secret) => liveExchangeClient(exchange, secret, sim, config.requestTimeoutMs, config.sandbox),
           venue,
         })
       : undefined;
@@ -199,7 +199,7 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
     signals,
     profiles: profiles.port,
     settings: settings.port,
-    keyTester: createKeyTester({ clock: wall, sim: () => sim, timeoutMs: config.requestTimeoutMs }),
+    keyTester: createKeyTester({ clock: wall, sim: () => sim, timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox }),
     ...(trading ? { trading: trading.port } : {}),
     backtest,
     events: {

@@ -1,4 +1,4 @@
-import { AuthError, liveExchangeClient, mapCcxtError, PerpscopeError, type Clock } from '@perpscope/sdk';
+import { AuthError, createCcxtExchange, liveExchangeClient, mapCcxtError, PerpscopeError, type Clock } from '@perpscope/sdk';
 import type { SimExchange } from '@perpscope/sdk/sim';
 import { ErrorCode } from '@perpscope/shared';
 import ccxt, { type Exchange } from 'ccxt';
@@ -10,6 +10,8 @@ export interface KeyTesterOptions {
   /** In sim mode, keys of the exchange the sim's dialect speaks for are checked against the sim instead of the real exchange. */
   sim: () => SimExchange | undefined;
   timeoutMs: number;
+  /** The config's `sandbox`: a key is tested against the exchange's testnet, where the engine trades. */
+  sandbox?: boolean;
 }
 
 async function exchangeFor(exchange: string, secret: HostSecret, o: KeyTesterOptions): Promise<Exchange> {
@@ -21,10 +23,10 @@ async function exchangeFor(exchange: string, secret: HostSecret, o: KeyTesterOpt
     }
     return liveExchangeClient(exchange, secret, sim, o.timeoutMs);
   }
-  const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
-  const Ctor = pro[exchange];
-  if (!Ctor) throw new PerpscopeError(ErrorCode.NotSupported, `${exchange} is not an exchange ccxt supports`, { details: { exchange } });
-  return new Ctor({ ...credentials, timeout: o.timeoutMs, options: { defaultType: 'swap' } });
+  const pro = ccxt.pro as unknown as Record<string, unknown>;
+  if (!pro[exchange]) throw new PerpscopeError(ErrorCode.NotSupported, `${exchange} is not an exchange ccxt supports`, { details: { exchange } });
+  // The engine's own client factory: the same class, options and testnet switch as the live session's.
+  return Object.assign(createCcxtExchange(exchange, { timeoutMs: o.timeoutMs, sandbox: o.sandbox === true }), credentials);
 }
 
 /**

@@ -210,8 +210,11 @@ export function buildProgram(io: CliIo, extensions: readonly CliExtension[] = []
       .option('--exchange <id>', 'ccxt exchange id')
       .option('--label <label>', 'key label', 'default');
     // Only `test` talks to an exchange, so only it offers a sim to talk to.
-    if (action === 'test') sub.option('--sim-url <url>', 'a SimExchange base URL to test against (see `perpscope sim --private`)');
-    sub.action(async (opts: { exchange?: string; label: string; simUrl?: string }) => {
+    if (action === 'test') {
+      sub.option('--sim-url <url>', 'a SimExchange base URL to test against (see `perpscope sim --private`)');
+      sub.option('--sandbox', "the exchange's testnet (ccxt sandbox mode: blofin, binanceusdm, bybit)");
+    }
+    sub.action(async (opts: { exchange?: string; label: string; simUrl?: string; sandbox?: boolean }) => {
       const { runKeys } = await import('./commands/keys.js');
       const code = await runKeys(action, opts, io);
       if (code !== 0) throw new CommanderError(code, 'perpscope.keys', '');

@@ -55,6 +55,12 @@ export const ConfigSchema = z
   .object({
     /** ccxt exchange id; `sim` starts SimExchange in-process. */
     exchange: z.string().min(1).default('blofin'),
+    /**
+     * The exchange's testnet through ccxt's sandbox mode (BloFin's demo trading, Binance USD-M's
+     * futures testnet, Bybit's testnet); an exchange without one in ccxt (HTX) is refused at start.
+     * Testnet keys are separate keys: store them under their own label.
+     */
+    sandbox: z.boolean().default(false),
     mode: z.enum(['paper', 'live']).default('paper'),
     /** Config and data directory; defaults to the OS user data dir. */
     home: z.string().optional(),

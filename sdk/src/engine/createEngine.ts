@@ -243,7 +243,7 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
     const marketClock = acceleratedClock(() => sim.nowMs(), config.sim.acceleration);
     return { source: new CcxtMarketData({ exchange, clock, logger, limits }), sim, marketClock };
   }
-  const exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs });
+  const exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox });
   return { source: new CcxtMarketData({ exchange, clock, logger }) };
 }
 

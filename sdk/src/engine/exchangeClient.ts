@@ -25,16 +25,35 @@ export function simExchangeOptions(sim: z.output<typeof SimConfigSchema>): SimEx
 /**
  * Exchanges whose ccxt pro class we construct by id; any ccxt pro id with swap markets works.
  * Private calls never share a nonce (BloFin refuses a repeated one; see uniqueSignNonces).
+ * `sandbox` points the client at the exchange's testnet (ccxt's sandbox mode).
  */
-export function createCcxtExchange(exchangeId: string, options: { timeoutMs: number }): Exchange {
+export function createCcxtExchange(exchangeId: string, options: { timeoutMs: number; sandbox?: boolean }): Exchange {
   const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
   const Ctor = pro[exchangeId];
   if (!Ctor) {
     const known = Object.keys(pro).filter((k) => /^[a-z0-9]+$/.test(k)).slice(0, 400);
     throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: `a ccxt pro exchange id such as blofin, htx or binanceusdm (${known.length} available)` }]);
   }
-  return uniqueSignNonces(new Ctor({ timeout: options.timeoutMs, options: { defaultType: 'swap' } }));
+  const ex = new Ctor({ timeout: options.timeoutMs, options: { defaultType: 'swap' } });
+  if (options.sandbox) enterSandbox(ex);
+  return uniqueSignNonces(ex);
 }
+
+/**
+ * ccxt's sandbox mode, refused where the exchange has no testnet: ccxt's `setSandboxMode` on such
+ * a class (HTX, for one) swaps in its empty `urls.test` and every request then fails far from
+ * the cause, or worse, a partial test table leaves some calls on the real venue.
+ */
+export function enterSandbox(ex: Exchange): void {
+  const test = (ex.urls as { test?: unknown }).test;
+  if (!test || typeof test !== 'object' || Object.keys(test).length === 0) {
+    throw new ConfigError([{ path: 'sandbox', received: `true for ${ex.id}`, expected: `false: ccxt has no testnet for ${ex.id} (sandbox works with ${SANDBOX_EXCHANGES.join(', ')})` }]);
+  }
+  ex.setSandboxMode(true);
+}
+
+/** The exchanges Perpscope documents a testnet for, through ccxt's sandbox mode (README, Exchanges). */
+export const SANDBOX_EXCHANGES = ['blofin', 'binanceusdm', 'bybit'] as const;
 
 /** The dialect a SimExchange speaks when none is named (SimExchange's own default). */
 const DEFAULT_SIM_DIALECT: SimDialectName = 'blofin';

@@ -31,10 +31,10 @@ export async function simTradingClient(sim: SimExchange, timeoutMs: number, secr
  * dialect the sim speaks when the engine runs on it (the sim checks the signature against the key
  * it was started with), else `venue`'s own ccxt class.
  */
-export async function liveExchangeClient(venue: string, secret: ExchangeSecret, sim: SimExchange | undefined, timeoutMs: number): Promise<Exchange> {
+export async function liveExchangeClient(venue: string, secret: ExchangeSecret, sim: SimExchange | undefined, timeoutMs: number, sandbox = false): Promise<Exchange> {
   const credentials = { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) };
   if (sim) return simTradingClient(sim, timeoutMs, secret);
-  const client = createCcxtExchange(venue, { timeoutMs });
+  const client = createCcxtExchange(venue, { timeoutMs, sandbox });
   Object.assign(client, credentials, { enableRateLimit: true });
   return client;
 }

@@ -229,7 +229,7 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
               details: { exchange, label: o.label },
             });
           }
-          return { mode: 'live' as const, autotrade: o.autotrade, exchange: await liveExchangeClient(exchange, secret, engine.sim(), parsed.requestTimeoutMs) };
+          return { mode: 'live' as const, autotrade: o.autotrade, exchange: await liveExchangeClient(exchange, secret, engine.sim(), parsed.requestTimeoutMs, parsed.sandbox) };
         });
       },
     },

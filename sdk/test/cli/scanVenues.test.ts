@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runScan } from '../../src/cli/commands/scan.js';
-import { parseVenues } from '../../src/cli/commands/scanVenues.js';
+import { parseVenues } from '../../src/cli/commands/venueList.js';
 import type { ScanCliOptions } from '../../src/cli/program.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { createSimClient } from '../../src/engine/exchangeClient.js';

@@ -68,7 +68,7 @@ export async function runDataDownload(opts: DataDownloadCliOptions, io: CliIo, d
     storeExchange = 'sim';
     stopSim = () => sim.stop();
   } else {
-    exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs });
+    exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox });
   }
   const controller = new AbortController();
   if (deps.signal) deps.signal.addEventListener('abort', () => controller.abort(), { once: true });

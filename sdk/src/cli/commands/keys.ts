@@ -10,23 +10,25 @@ export interface KeysOptions {
   label: string;
   /** With `test`: base URL of a SimExchange to test against instead of the real exchange. */
   simUrl?: string;
+  /** With `test`: the exchange's testnet (a testnet key is its own key, under its own label). */
+  sandbox?: boolean;
 }
 
 export interface KeysDeps {
   store?: SecretStore;
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Builds the exchange client for `test`; defaults to ccxt's pro class for the id. */
-  exchangeFor?: (exchangeId: string, secret: { apiKey: string; secret: string; password?: string }, simUrl?: string) => Promise<Exchange>;
+  exchangeFor?: (exchangeId: string, secret: { apiKey: string; secret: string; password?: string }, simUrl?: string, sandbox?: boolean) => Promise<Exchange>;
 }
 
-async function defaultExchangeFor(exchangeId: string, secret: { apiKey: string; secret: string; password?: string }, simUrl?: string): Promise<Exchange> {
+async function defaultExchangeFor(exchangeId: string, secret: { apiKey: string; secret: string; password?: string }, simUrl?: string, sandbox = false): Promise<Exchange> {
   if (simUrl) {
     const { createBlofinClient } = await import('../../sim/index.js');
     const url = new URL(simUrl);
     const client = createBlofinClient({ url: url.origin, wsUrl: `ws://${url.host}/ws`, apiKey: { ...secret, password: secret.password ?? '' } }) as unknown as Exchange;
     return client;
   }
-  const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000 });
+  const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000, sandbox });
   ex.apiKey = secret.apiKey;
   ex.secret = secret.secret;
   if (secret.password) ex.password = secret.password;
@@ -63,7 +65,7 @@ export async function runKeys(action: 'set' | 'list' | 'delete' | 'test', opts: 
     io.err(`no key ${ref.exchange}:${ref.label}; add one with: perpscope keys set --exchange ${ref.exchange} --label ${ref.label}`);
     return 1;
   }
-  const exchange = await (deps.exchangeFor ?? defaultExchangeFor)(opts.exchange, secret, opts.simUrl);
+  const exchange = await (deps.exchangeFor ?? defaultExchangeFor)(opts.exchange, secret, opts.simUrl, opts.sandbox === true);
   try {
     const balance = (await exchange.fetchBalance()) as unknown as { total?: Record<string, number> };
     const assets = Object.keys(balance.total ?? {}).length;

@@ -15,6 +15,11 @@ import { acquireHomeLock, openStore, type Store } from '../../store/index.js';
 import { createTradingStack, fillExitReason, watchEmergencyFile, type BrokerEvent, type CcxtBroker, type EmergencyFileWatch, type PaperBroker, type TradingStack } from '../../trading/index.js';
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import { resolveEdgeEvidence } from '../../signals/edgeEvidence.js';
+import { topOfEachMeasure, venueBoard, type VenueBoard } from '../../engine/venueBoard.js';
+import type { PerpscopeConfig } from '../../config/index.js';
+import type { SimDialectName } from '../../sim/dialects/types.js';
+import { parseVenues } from './venueList.js';
+import { unreachableError } from './scan.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
 import { createProgressBar } from '../render/progressBar.js';
@@ -55,6 +60,41 @@ export interface RunDeps {
 }
 
 const STATUS_EVERY_MS = 2_000;
+/** Rows of the merged table a `venues` line carries, and cross-venue rows of each measure. */
+const VENUE_ROWS = 20;
+const VENUE_CROSS_ROWS = 10;
+
+/** An engine that only watches a venue: its rankings and quotes join the board, no orders go there. */
+interface WatchedVenue {
+  venue: string;
+  engine: Engine;
+}
+
+/**
+ * The engines of the venues after the first of `--exchange a,b`: each with its own client and so
+ * its own request budget. With `--sim`, venue i is an in-process sim in that dialect on the same
+ * seed, with the sim's venue skew i (a few bps of synthetic basis and funding), as in `scan`.
+ */
+function watchEngines(venues: readonly string[], config: PerpscopeConfig, sim: boolean, logger: Logger): WatchedVenue[] {
+  return venues.slice(1).map((venue, k) => {
+    const log = logger.child({ venue });
+    if (!sim) return { venue, engine: createEngine({ ...config, exchange: venue }, { logger: log }) };
+    return { venue, engine: createEngine({ ...config, sim: { ...config.sim, venue: { index: k + 1 } } }, { logger: log, simDialect: venue as SimDialectName }) };
+  });
+}
+
+/** One `venues` JSON line: the board's best rows with their venue, and the cross-venue rows after fees. */
+function venuesLine(board: VenueBoard, venues: readonly string[], atMs: number): Record<string, unknown> {
+  return {
+    type: 'venues',
+    atMs,
+    venues,
+    pending: board.pending,
+    rows: board.rows.slice(0, VENUE_ROWS).map((r) => ({ venue: r.venue, rank: r.rank, symbol: r.symbol, score: r.score, side: r.side, manipScore: r.manipScore })),
+    crossVenue: topOfEachMeasure(board.cross.rows, VENUE_CROSS_ROWS),
+    skippedQuotes: board.cross.skipped.length,
+  };
+}
 
 /** The stored key for live trading on a real exchange; checked before anything connects. */
 async function requireKey(secrets: SecretStore, exchangeId: string, label: string): Promise<ExchangeSecret> {
@@ -65,12 +105,12 @@ async function requireKey(secrets: SecretStore, exchangeId: string, label: strin
   return secret;
 }
 
-async function liveExchange(engine: Engine, exchangeId: string, secret: ExchangeSecret | undefined): Promise<Exchange> {
+async function liveExchange(engine: Engine, exchangeId: string, secret: ExchangeSecret | undefined, sandbox: boolean): Promise<Exchange> {
   const sim = engine.sim();
   // SimExchange verifies signatures against its own per-run test key, in the dialect it speaks.
   if (sim) return simTradingClient(sim, 10_000);
   if (!secret) throw new ConfigError([{ path: 'keys', received: 'none', expected: `a stored key for ${exchangeId}` }]);
-  const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000 });
+  const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000, sandbox });
   ex.apiKey = secret.apiKey;
   ex.secret = secret.secret;
   if (secret.password) ex.password = secret.password;
@@ -108,25 +148,28 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   if (!opts.sim && simOnly.length > 0) {
     throw new ConfigError([{ path: 'sim', received: simOnly.join(', '), expected: '--sim as well: these apply to the in-process SimExchange only' }]);
   }
+  // `--exchange a,b`: orders go to the first venue; the others are watched for the ranking and the cross-venue rows.
+  const venues = opts.exchange?.includes(',') ? parseVenues(opts.exchange, opts.sim === true) : null;
+  const primary = venues ? venues[0] : opts.exchange;
   const { config, home } = loadCliConfig(
     opts,
     io.env,
     {
       mode,
-      ...(opts.sim ? { exchange: 'sim' } : opts.exchange ? { exchange: opts.exchange } : {}),
+      ...(opts.sim ? { exchange: 'sim' } : primary ? { exchange: primary } : {}),
       ...(Object.keys(simFlags).length > 0 ? { sim: simFlags } : {}),
     },
     opts.sim ? structuredClone(RUN_SIM_PRESET) : undefined,
   );
   // With --sim, --exchange picks the protocol the in-process sim speaks (and ccxt's class and order gateway for it).
-  const simDialect = opts.sim ? simDialectFor(opts.exchange) : undefined;
+  const simDialect = opts.sim ? simDialectFor(primary) : undefined;
   const secret = mode === 'live' && config.exchange !== 'sim' ? await requireKey(deps.secrets ?? createKeytarSecretStore(), config.exchange, opts.label) : undefined;
   const clock = new SystemClock();
   const asJson = opts.json === true || !io.isTTY;
   const emit = (line: Record<string, unknown>) => io.out(JSON.stringify(line, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   // One trading process per home: a second `run` (or `serve`, or the desktop app) is refused here,
   // before it starts anything, with a message naming the process that holds the home.
-  const lock = acquireHomeLock(home, { command: `perpscope run --${mode} ${venueCommandFlags(config.exchange, simDialect)}` });
+  const lock = acquireHomeLock(home, { command: `perpscope run --${mode} ${venues ? `${opts.sim ? '--sim ' : ''}--exchange ${venues.join(',')}` : venueCommandFlags(config.exchange, simDialect)}` });
   // The first line: from here on this process is the home's one trader (a readiness signal for scripts).
   if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'home_locked', message: `trading from ${home} (pid ${process.pid})`, details: { home, pid: process.pid } });
   // Every record at `logLevel` goes to the home's log file; warnings and errors of the trading
@@ -152,6 +195,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   );
   fileLog.info({ mode, exchange: config.exchange, home, autotrade: opts.autotrade === true }, 'run started');
   let engine: Engine;
+  let watched: WatchedVenue[] = [];
   let store: Store;
   try {
     store = openStore({ home });
@@ -162,6 +206,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   try {
     const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger: lineLogger });
     engine = createEngine(config, { signalState, logger: fileLog, ...(simDialect ? { simDialect } : {}) });
+    if (venues) watched = watchEngines(venues, config, opts.sim === true, fileLog);
   } catch (err) {
     store.close();
     lock.release();
@@ -176,11 +221,29 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   let emergency: EmergencyFileWatch | undefined;
   const statusNotes: (() => string)[] = [];
   // The status view starts after warm-up; until then a bar says how far the backfill is.
-  const progress = asJson ? undefined : createProgressBar(`warming up ${config.exchange}`);
-  if (progress) engine.on('progress', ({ done, total }) => progress.update(done, total));
+  const progress = asJson ? undefined : createProgressBar(`warming up ${venues ? venues.join(', ') : config.exchange}`);
+  if (progress) {
+    // One bar over every venue's series.
+    const counts = new Map<Engine, { done: number; total: number }>();
+    for (const e of [engine, ...watched.map((w) => w.engine)]) {
+      e.on('progress', (p) => {
+        counts.set(e, p);
+        let done = 0;
+        let total = 0;
+        for (const c of counts.values()) {
+          done += c.done;
+          total += c.total;
+        }
+        progress.update(done, total);
+      });
+    }
+  }
+  const stopWatchers: (() => void)[] = [];
   try {
     try {
-      await engine.start();
+      const started = await Promise.allSettled([engine.start(), ...watched.map((w) => w.engine.start())]);
+      const failed = started.findIndex((r) => r.status === 'rejected');
+      if (failed >= 0) throw unreachableError((started[failed] as PromiseRejectedResult).reason, failed === 0 ? (primary ?? config.exchange) : watched[failed - 1]!.venue);
     } finally {
       progress?.stop();
     }
@@ -210,7 +273,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       exchangeId,
       home,
       ...(mode === 'live'
-        ? { exchange: await liveExchange(engine, config.exchange, secret) }
+        ? { exchange: await liveExchange(engine, config.exchange, secret, config.sandbox) }
         : { paperMarket: (symbol: string) => fees.get(symbol) }),
     });
     bridge = new TradingBridge({
@@ -245,6 +308,27 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     // The same order-flow loop as the desktop host: the ranking and the radar see the book, the
     // tape, funding and OI of the universe, not only of the symbols a signal or a position touched.
     stopOrderFlow = startOrderFlowLoop({ engine, clock, logger: lineLogger, intervalMs: config.orderFlow.refreshMs, maxSymbols: config.orderFlow.maxSymbols });
+    // The watched venues' quotes (mark, funding) come from their own order-flow passes.
+    for (const w of watched) stopWatchers.push(startOrderFlowLoop({ engine: w.engine, clock, logger: lineLogger, intervalMs: config.orderFlow.refreshMs, maxSymbols: config.orderFlow.maxSymbols }));
+    const boardVenues = venues ? [exchangeId, ...watched.map((w) => w.venue)] : [];
+    const board = (): VenueBoard =>
+      venueBoard([{ venue: exchangeId, engine, ranking: engine.latestRanking() }, ...watched.map((w) => ({ venue: w.venue, engine: w.engine, ranking: w.engine.latestRanking() }))]);
+    if (venues) {
+      const message = `trading on ${exchangeId}; watching ${watched.map((w) => w.venue).join(', ')} for the ranking and the cross-venue rows (no orders go there)`;
+      if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'venues', message, details: { trading: exchangeId, watching: watched.map((w) => w.venue) } });
+      else statusNotes.push(() => message);
+    }
+    if (venues && asJson) {
+      // A line whenever a venue's ranking has moved, at most one per status period.
+      let shown: unknown[] = [];
+      const timer = setInterval(() => {
+        const now = [engine.latestRanking(), ...watched.map((w) => w.engine.latestRanking())];
+        if (now.every((r, i) => r === shown[i])) return;
+        shown = now;
+        emit(venuesLine(board(), boardVenues, clock.nowMs()));
+      }, STATUS_EVERY_MS);
+      stopWatchers.push(() => clearInterval(timer));
+    }
     if (config.autotrade.emergencyFile !== null) {
       let lastEmergency: string | null = null;
       emergency = watchEmergencyFile({
@@ -267,6 +351,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       const draw = async () => {
         const status = await stack.status();
         const ranking = engine.latestRanking();
+        const b = venues ? board() : null;
         const lines = [
           `\x1b[2J\x1b[H${mode === 'live' ? '\x1b[41;97m LIVE \x1b[0m' : '\x1b[44;97m PAPER \x1b[0m'} ${config.exchange}  autotrade ${bridge?.isAutotrade() ? 'ON' : 'off'}  kill switch ${status.killSwitch.on ? `ON (${status.killSwitch.reason ?? ''})` : 'off'}`,
           `edge gate: ${status.edge.message}`,
@@ -276,8 +361,20 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
           'positions:',
           ...(status.positions.length ? status.positions.map((p) => `  ${p.symbol} ${p.side} ${p.sizeBase} @ ${p.entryPrice} uPnL ${p.unrealizedPnlUsd.toFixed(2)}`) : ['  none']),
           '',
-          'top ranked:',
-          ...(ranking?.rows.slice(0, 10).map((r) => `  ${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`) ?? ['  warming up']),
+          ...(b
+            ? [
+                `top ranked (${boardVenues.join(', ')}${b.pending.length ? `; warming up ${b.pending.join(', ')}` : ''}):`,
+                ...(b.rows.length ? b.rows.slice(0, 10).map((r) => `  ${r.venue.padEnd(12)} ${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`) : ['  warming up']),
+                '',
+                'cross-venue (net after 4 taker fills):',
+                ...(b.cross.rows.length
+                  ? topOfEachMeasure(b.cross.rows, 3).map(
+                      (r) =>
+                        `  ${r.asset.padEnd(8)} ${r.measure === 'fundingSpread' ? 'funding' : 'basis  '} long ${r.long.venue} short ${r.short.venue}  spread ${(r.measure === 'fundingSpread' ? r.spreadPer8hBps : r.spreadBps).toFixed(2)} bps  fees ${r.feesBps.toFixed(1)} bps  net ${r.netAfterFeesBps.toFixed(1)} bps`,
+                    )
+                  : ['  no asset quoted on two venues yet']),
+              ]
+            : ['top ranked:', ...(ranking?.rows.slice(0, 10).map((r) => `  ${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`) ?? ['  warming up'])]),
           '',
           'latest signals:',
           ...engine.signals().slice(0, 5).map((s) => `  ${s.symbol} ${s.timeframe} ${s.side} score ${s.score.toFixed(2)} ${s.calibrated ? `p ${s.probability.toFixed(2)}` : 'uncalibrated'}${s.evidence.some((e) => e.tradable) ? ' edge' : ''}`),
@@ -293,11 +390,13 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   } finally {
     if (statusTimer) clearInterval(statusTimer);
     stopOrderFlow?.();
+    for (const stop of stopWatchers) stop();
     // A flatten under way finishes before the broker and the store go away.
     await emergency?.stop().catch(() => undefined);
     bridge?.stop();
     try {
       await live?.stop().catch(() => undefined);
+      await Promise.all(watched.map((w) => w.engine.stop().catch(() => undefined)));
       await engine.stop();
       store.close();
     } finally {

@@ -1,27 +1,16 @@
 import { ConfigError } from '../../core/errors.js';
 import { createEngine, type Engine, type EngineDeps } from '../../engine/index.js';
-import { simDialectFor } from '../../engine/exchangeClient.js';
+import { parseVenues } from './venueList.js';
 import type { SimDialectName } from '../../sim/dialects/types.js';
-import { BASE_TAKER_FEE_RATES, DEFAULT_FUNDING_INTERVAL_HOURS } from '../../market/perpDefaults.js';
 import { MAX_VENUE_BASIS_BPS, MAX_VENUE_FUNDING_OFFSET_BPS } from '../../sim/venueSkew.js';
-import { crossVenueRows, DEFAULT_CARRY_HORIZON_HOURS, type CrossVenueRow, type RankingResult, type SkippedQuote, type VenueQuote } from '../../ranking/index.js';
+import { crossVenueRows, DEFAULT_CARRY_HORIZON_HOURS, type RankingResult, type SkippedQuote } from '../../ranking/index.js';
+import { mergeVenueRows, topOfEachMeasure, venueQuotes } from '../../engine/venueBoard.js';
 import type { CliIo } from '../io.js';
 import type { GlobalOptions, ScanCliOptions } from '../program.js';
 import { createProgressBar } from '../render/progressBar.js';
 import { fmtNum, fmtPrice, renderTable } from '../render/table.js';
 import { biasLine, loadScanConfig, unreachableError } from './scan.js';
 import { buildScanRows, scanRowJson, scanTableColumns, type ScanRow } from './scanRows.js';
-
-/** The venues of `--exchange a,b`: trimmed, at least two, no repeats (with `--sim`, the sim dialects). */
-export function parseVenues(list: string, sim: boolean): string[] {
-  const venues = list.split(',').map((v) => v.trim());
-  const bad = (expected: string) => new ConfigError([{ path: 'exchange', received: JSON.stringify(list), expected }]);
-  if (venues.length < 2 || venues.some((v) => v === '')) throw bad('a comma-separated list of two or more exchange ids, e.g. blofin,binanceusdm');
-  // With --sim, each id names the dialect its in-process sim speaks (`sim` is BloFin's).
-  const ids = sim ? venues.map((v) => simDialectFor(v)) : venues;
-  if (new Set(ids).size !== ids.length) throw bad('each exchange once');
-  return ids;
-}
 
 /** One row of the merged table: a venue's scan row under its venue id. */
 export type VenueScanRow = ScanRow & { venue: string };
@@ -30,37 +19,6 @@ interface VenueScan {
   venue: string;
   engine: Engine;
   ranking?: RankingResult;
-}
-
-/** What a venue quotes for every symbol of its universe, after `refreshOrderFlows()` (mark, funding) and from its markets (fees). */
-export function venueQuotes(venue: string, engine: Pick<Engine, 'universe' | 'markets' | 'orderFlow'>): VenueQuote[] {
-  const markets = new Map(engine.markets().map((m) => [m.symbol, m]));
-  return engine.universe().map((member) => {
-    const flow = engine.orderFlow(member.symbol);
-    const market = markets.get(member.symbol);
-    const mark = flow?.markPrice;
-    return {
-      venue,
-      symbol: member.symbol,
-      price: mark?.markPrice ?? member.last,
-      ...(mark?.indexPrice !== undefined ? { indexPrice: mark.indexPrice } : {}),
-      fundingRate: flow?.funding?.rate,
-      fundingIntervalHours: flow?.funding?.intervalHours ?? DEFAULT_FUNDING_INTERVAL_HOURS,
-      // A venue without a market fee and not in the table gets NaN: its quotes are skipped from the cross-venue rows.
-      takerFeeRate: market && market.takerFee > 0 ? market.takerFee : (BASE_TAKER_FEE_RATES[venue] ?? NaN),
-    };
-  });
-}
-
-/** The rows of every venue, best score first (a tie keeps the order of `--exchange`); each keeps its rank within its venue. */
-export function mergeVenueRows(perVenue: readonly { venue: string; rows: readonly ScanRow[] }[]): VenueScanRow[] {
-  const all = perVenue.flatMap(({ venue, rows }) => rows.map((row) => ({ venue, ...row })));
-  return all.map((row, i) => ({ row, i })).sort((a, b) => b.row.score - a.row.score || a.i - b.i).map(({ row }) => row);
-}
-
-/** Best rows of each measure, at most `top` of each. */
-function topOfEach(rows: readonly CrossVenueRow[], top: number): CrossVenueRow[] {
-  return [...rows.filter((r) => r.measure === 'fundingSpread').slice(0, top), ...rows.filter((r) => r.measure === 'basis').slice(0, top)];
 }
 
 const legendLines = (horizonHours: number) => [
@@ -131,7 +89,7 @@ export async function runScanVenues(opts: ScanCliOptions & GlobalOptions, io: Cl
     });
     const rows = mergeVenueRows(perVenue);
     const cross = crossVenueRows(scans.flatMap((s) => venueQuotes(s.venue, s.engine)));
-    const crossRows = topOfEach(cross.rows, opts.top);
+    const crossRows = topOfEachMeasure(cross.rows, opts.top);
     if (asJson) {
       for (const row of rows) io.out(scanRowJson(row));
       for (const row of crossRows) io.out(scanRowJson({ kind: 'crossVenue', ...row }));
