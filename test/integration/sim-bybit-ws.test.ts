@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../sdk/src/core/clock.js';
-import { acceleratedClock, CcxtMarketData, MarketDataService, type BarEvent } from '../../sdk/src/market/index.js';
+import type { MarketDataService } from '../../sdk/src/market/index.js';
 import { createBybitClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
 import { SIM_START_MS, until } from '../support/sim.js';
+import { proveStreamsReplacePolling, restPath } from '../support/streamFallback.js';
 
 const SYMBOL = 'ETH/USDT:USDT';
 const MIN = 60_000;
@@ -12,7 +12,6 @@ type Client = ReturnType<typeof createBybitClient>;
 type Level = [number, number];
 
 const top = (levels: readonly (readonly (number | undefined)[])[], n: number): Level[] => levels.slice(0, n).map((l) => [l[0]!, l[1]!]);
-const restPath = (sim: SimExchange, path: string): number => sim.requestLog().filter((e) => e.path === path).length;
 
 describe('ccxt pro bybit against the sim (bybit public linear stream)', () => {
   let sim: SimExchange;
@@ -94,55 +93,6 @@ describe('market data over Bybit streams: no REST book polling while the socket 
     const ACCEL = 60; // one 1m bar per wall second
     const s = await startSimExchange({ dialect: 'bybit', symbols: 6, seed: 11, startTimeMs: SIM_START_MS, acceleration: ACCEL, pushIntervalMs: 100, historyBars: 200, rateLimitScale: 10 });
     sim = s;
-    const source = new CcxtMarketData({ exchange: createBybitClient(s, { timeout: 5_000 }), clock: new SystemClock(), backoff: { baseMs: 50, maxMs: 200 }, random: () => 0.5 });
-    expect(source.limits.capabilities.streamOrderFlow).toBe(true);
-    const svc = new MarketDataService({ source, clock: acceleratedClock(() => s.nowMs(), ACCEL), timeframes: ['1m'], historyBars: 50, gates: { topN: 2 }, universeRefreshMs: 0, healthIntervalMs: 0 });
-    service = svc;
-    const bars: BarEvent[] = [];
-    svc.on('bar', (e) => bars.push(e));
-    await svc.start();
-    const symbols = svc.universe().map((m) => m.symbol);
-    expect(symbols.length).toBe(2);
-    const refreshAll = () => Promise.all(symbols.map((sym) => svc.refreshOrderFlow(sym)));
-    const served = () => source.streamStats().servedFromStream;
-
-    await until('both books served from their streams', async () => {
-      await refreshAll();
-      return served().orderbook >= symbols.length ? true : null;
-    });
-    const depthBefore = restPath(s, BOOK_PATH);
-    const barsBefore = bars.length;
-    const N = 4;
-    await until(`${N} bar closes per symbol`, async () => {
-      await refreshAll();
-      const after = bars.slice(barsBefore);
-      return symbols.every((sym) => after.filter((b) => b.symbol === sym).length >= N) ? true : null;
-    });
-    expect(bars.slice(barsBefore).every((b) => b.via !== 'polling'), 'candles stayed on the websocket').toBe(true);
-    expect(restPath(s, BOOK_PATH), 'no REST order-book request while the socket is healthy').toBe(depthBefore);
-    expect(served().trades).toBeGreaterThan(0);
-
-    const failuresBefore = source.streamStats().failures.orderbook;
-    const resubscribesBefore = source.streamStats().resubscribes;
-    // The outage lasts until the fallback is seen: new sockets are refused, so the streams stay down.
-    s.faults.refuseWebsockets(true);
-    s.faults.dropWebsockets();
-    await until('the book streams to notice the drop', () => (source.streamStats().failures.orderbook >= failuresBefore + symbols.length ? true : null));
-    await svc.refreshOrderFlow(symbols[0]!);
-    expect(restPath(s, BOOK_PATH), 'the fallback read the book over REST').toBe(depthBefore + 1);
-    s.faults.refuseWebsockets(false);
-    const servedAtResume = served().orderbook;
-    await until('both books served from the resubscribed streams', async () => {
-      await refreshAll();
-      return source.streamStats().resubscribes >= resubscribesBefore + symbols.length && served().orderbook >= servedAtResume + symbols.length ? true : null;
-    });
-    const depthAfter = restPath(s, BOOK_PATH);
-    const barsAtResume = bars.length;
-    await until('two more bar closes per symbol', async () => {
-      await refreshAll();
-      const after = bars.slice(barsAtResume);
-      return symbols.every((sym) => after.filter((b) => b.symbol === sym).length >= 2) ? true : null;
-    });
-    expect(restPath(s, BOOK_PATH), 'healthy again: no REST book polling').toBe(depthAfter);
+    await proveStreamsReplacePolling(s, createBybitClient(s, { timeout: 5_000 }), { acceleration: ACCEL, bookPath: BOOK_PATH, track: (svc) => (service = svc) });
   });
 });

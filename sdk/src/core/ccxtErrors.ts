@@ -68,6 +68,14 @@ export const CCXT_ERROR_MAP: Readonly<Record<string, Mapping>> = {
   UnsubscribeError: { ctor: TemporaryError, code: ErrorCode.NetworkError },
 };
 
+/**
+ * Refusals of a request's timestamp that ccxt files under another class: HTX answers a stale
+ * signed request with `api-signature-not-valid` ("Signature not valid: Invalid Timestamp"), which
+ * ccxt throws as AuthenticationError. Taken as what it is, a clock problem (InvalidNonce), the
+ * broker re-measures the exchange's clock and retries once instead of halting on a bad key.
+ */
+const TIMESTAMP_REFUSALS: readonly { ccxtClass: string; message: RegExp }[] = [{ ccxtClass: 'AuthenticationError', message: /api-signature-not-valid.*Invalid Timestamp/i }];
+
 function ccxtClassChain(err: object): string[] {
   const names: string[] = [];
   let proto: unknown = Object.getPrototypeOf(err);
@@ -88,7 +96,12 @@ export function mapCcxtError(err: unknown, context: { exchange: string; operatio
   const details: Record<string, unknown> = { exchange: context.exchange, operation: context.operation };
   if (context.symbol) details.symbol = context.symbol;
   if (err instanceof Error) {
-    for (const name of ccxtClassChain(err)) {
+    const chain = ccxtClassChain(err);
+    if (TIMESTAMP_REFUSALS.some((r) => chain[0] === r.ccxtClass && r.message.test(err.message))) {
+      const nonce = CCXT_ERROR_MAP.InvalidNonce!;
+      return new nonce.ctor(nonce.code, `${context.exchange} ${context.operation}: ${err.message}`, { details: { ...details, ccxtClass: 'InvalidNonce', ccxtThrownClass: chain[0] }, cause: err });
+    }
+    for (const name of chain) {
       const mapping = CCXT_ERROR_MAP[name];
       if (!mapping) continue;
       details.ccxtClass = ccxtClassChain(err)[0];

@@ -43,7 +43,7 @@ export interface MarketCapabilities {
   /**
    * Books, trades and tickers are read from websocket streams while those are fresh, REST only as
    * the fallback. On for the exchanges whose streams are exercised end to end against the sim
-   * (Binance USD-M); off elsewhere, where reads poll REST as before.
+   * (Binance USD-M, Bybit, HTX); off elsewhere, where reads poll REST as before.
    */
   streamOrderFlow?: boolean;
   /** Book levels a streamed book is subscribed with (a depth the exchange's book topic offers); deeper reads use REST. */
@@ -150,7 +150,9 @@ export const HTX_LIMITS: ExchangeLimits = {
   maxCandlesPerCall: 2_000,
   // ccxt's htx loadMarkets sends two requests (`reference/currencies`, `swap_contract_info`).
   weight: (operation) => (operation === MarketOperation.loadMarkets ? 2 : 1),
-  capabilities: ALL_CAPABLE,
+  // HTX's incremental book topics come in 20 and 150 levels; ccxt pro's htx has no all-market
+  // tickers stream, so the universe's tickers stay on REST.
+  capabilities: { ...ALL_CAPABLE, streamOrderFlow: true, streamBookLevels: 150, watchTickers: false },
 };
 
 /** Bybit v5: 600 requests per 5-second window per IP (bybit-exchange.github.io/docs/v5/rate-limit), up to 1,000 candles per call. */

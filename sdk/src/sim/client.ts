@@ -83,7 +83,7 @@ export function createBinanceUsdmClient(sim: Pick<SimExchange, 'url' | 'apiKey'>
 type Bybit = InstanceType<typeof ccxt.pro.bybit>;
 
 /**
- * A real, unmodified `ccxt.pro.bybit` whose v5 URLs and public linear stream point at a sim
+ * A real, unmodified `ccxt.pro.bybit` whose v5 URLs, public linear stream and private stream point at a sim
  * started with `dialect: 'bybit'`. The sim's test key is filled in unless `ccxtOptions` brings its own
  * credentials. Markets load from `category=linear` only (the sim lists no spot, inverse or option
  * instruments, and each extra category would cost a request).
@@ -100,23 +100,25 @@ export function createBybitClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxt
   const ex = new ccxt.pro.bybit({ ...credentials, ...ccxtOptions, options });
   const api = ex.urls.api as Record<string, unknown>;
   const ws = api.ws as Record<string, Record<string, string>>;
-  const streams = `${sim.url.replace(/^http/, 'ws')}/v5/public`;
+  const streams = `${sim.url.replace(/^http/, 'ws')}/v5`;
   ex.urls = {
     ...ex.urls,
-    api: { ...api, public: sim.url, private: sim.url, ws: { ...ws, public: { ...ws.public, linear: `${streams}/linear` } } },
+    // ccxt reads a linear account's private stream from `ws.private.contract` (`/v5/private`, unified or not).
+    api: { ...api, public: sim.url, private: sim.url, ws: { ...ws, public: { ...ws.public, linear: `${streams}/public/linear` }, private: { ...ws.private, contract: `${streams}/private` } } },
   };
   // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
   ex.httpAgent = new Agent({ keepAlive: true });
   return ex;
 }
 
-type Htx = InstanceType<typeof ccxt.htx>;
+type Htx = InstanceType<typeof ccxt.pro.htx>;
 
 /**
- * A real, unmodified ccxt `htx` (REST) whose contract host points at a sim started with
- * `dialect: 'htx'`, trading USDT-margined swaps (`defaultType: 'swap'`, linear markets only). The
- * sim's host replaces HTX's hostnames, so requests are signed over the host they reach, as HTX
- * checks. The sim's test key is filled in unless `ccxtOptions` brings its own credentials.
+ * A real, unmodified `ccxt.pro.htx` whose contract host and websockets point at a sim started
+ * with `dialect: 'htx'`, trading USDT-margined swaps (`defaultType: 'swap'`, linear markets only).
+ * The sim's host replaces HTX's hostnames, so requests are signed over the host they reach, as HTX
+ * checks. Streams: the public `/linear-swap-ws` and the v5 private `/ws/v5/notification` on the
+ * same port. The sim's test key is filled in unless `ccxtOptions` brings its own credentials.
  *
  * @example
  * const sim = await startSimExchange({ dialect: 'htx', apiKey });
@@ -127,10 +129,18 @@ export function createHtxClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxtOp
   const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
   const given = (ccxtOptions.options as Record<string, unknown> | undefined) ?? {};
   const options = { defaultType: 'swap', defaultSubType: 'linear', ...given, fetchMarkets: { types: { spot: false, linear: true, inverse: false }, ...(given.fetchMarkets as Record<string, unknown> | undefined) } };
-  const ex = new ccxt.htx({ ...credentials, ...ccxtOptions, options });
+  const ex = new ccxt.pro.htx({ ...credentials, ...ccxtOptions, options });
   const url = new URL(sim.url);
   const host = url.host;
   const base = `${url.protocol}//{hostname}`;
-  ex.urls = { ...ex.urls, hostnames: { contract: host, spot: host }, api: { ...(ex.urls.api as Record<string, unknown>), contract: base, spot: base, public: base, private: base, status: base } } as typeof ex.urls;
+  const ws = `${sim.url.replace(/^http/, 'ws')}`;
+  // ccxt picks the linear swap (and future) streams from `ws.api.{swap,future}.linear`.
+  const linear = { public: `${ws}/linear-swap-ws`, private: `${ws}/linear-swap-notification`, privateV5: `${ws}/ws/v5/notification` };
+  const api = ex.urls.api as Record<string, unknown>;
+  const streams = (api.ws as Record<string, Record<string, Record<string, unknown>>>).api!;
+  const wsApi = { ...streams, swap: { ...streams.swap, linear }, future: { ...streams.future, linear } };
+  ex.urls = { ...ex.urls, hostnames: { contract: host, spot: host }, api: { ...api, contract: base, spot: base, public: base, private: base, status: base, ws: { ...(api.ws as Record<string, unknown>), api: wsApi } } } as typeof ex.urls;
+  // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
+  ex.httpAgent = new Agent({ keepAlive: true });
   return ex;
 }

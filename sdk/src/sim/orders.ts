@@ -52,6 +52,23 @@ export interface PlaceRequest {
   category?: SimOrder['orderCategory'];
 }
 
+/** What an amend changes on a resting order: its limit price and/or its size (contracts). */
+export interface AmendRequest {
+  price?: number | undefined;
+  size?: number | undefined;
+}
+
+/**
+ * Why the engine refuses an amend, for each dialect to answer with its venue's code: the order is
+ * no longer working (filled, cancelled or unknown), the new size is not above what already filled,
+ * or nothing would change. Bad values and margin use the codes of `place`.
+ */
+export const AmendRefusal = {
+  NotOpen: 'amend_not_open',
+  BelowFilled: 'amend_below_filled',
+  Unchanged: 'amend_unchanged',
+} as const;
+
 const CLIENT_ID = /^[A-Za-z0-9_]{1,32}$/;
 const ORDER_TYPES: readonly string[] = ['market', 'limit', 'post_only', 'fok', 'ioc'];
 
@@ -130,7 +147,9 @@ export class OrderEngine {
       side: req.side,
       orderType: type,
       price: type === 'market' ? 0 : snap(priceNum, m.tickSize),
-      size,
+      // Accepted within a millionth of a lot of a whole number of lots, and held as that number: a
+      // float a dialect converted (HTX volume to contracts) must not leave a full fill a hair short.
+      size: snap(size, m.lotSize),
       reduceOnly,
       marginMode,
       leverage,
@@ -159,6 +178,45 @@ export class OrderEngine {
       return { code: '102068', msg: 'Cancel failed as the order has been filled, triggered, canceled or does not exist' };
     }
     this.finish(o, 'canceled', 'user_canceled');
+    return o;
+  }
+
+  /**
+   * Amends a resting limit order in place: new price and/or size, same order and client ids. The
+   * order loses its time priority (it rests anew from now: tape printed before the amend no longer
+   * fills it), and a new price that crosses the book matches at once as a taker, as the venues do;
+   * a post-only order that would cross is cancelled instead. A size must stay above what already
+   * filled, and growth must fit the available margin, as a new order's would.
+   */
+  amend(orderId: string, change: AmendRequest): SimOrder | Rejection {
+    const o = this.orders.get(orderId);
+    if (!o || (o.state !== 'live' && o.state !== 'partially_filled')) return { code: AmendRefusal.NotOpen, msg: 'Amend failed as the order has been filled, canceled or does not exist' };
+    const m = this.ctx.byInstId(o.instId);
+    if (!m) return { code: '152014', msg: `Instrument ID does not exist: ${o.instId}` };
+    const now = this.ctx.nowMs();
+    if (!this.ctx.isLive(m, now)) return { code: '152014', msg: `Instrument ${o.instId} is suspended` };
+    const size = change.size ?? o.size;
+    if (!(size > 0) || Math.abs(snap(size, m.lotSize) - size) > m.lotSize * 1e-6 || size < m.minAmount) {
+      return { code: '152002', msg: `Parameter size error: got "${size}", expected a number of contracts, a multiple of ${m.lotSize} >= ${m.minAmount}` };
+    }
+    const rawPrice = change.price ?? o.price;
+    if (!(rawPrice > 0)) return { code: '152002', msg: `Parameter price error: got "${rawPrice}"` };
+    const price = snap(rawPrice, m.tickSize);
+    if (size === o.size && price === o.price) return { code: AmendRefusal.Unchanged, msg: 'The order remains unchanged: the new price and size equal the current ones' };
+    if (size <= o.filledSize) return { code: AmendRefusal.BelowFilled, msg: `The new size ${size} is not above the ${o.filledSize} already filled` };
+    if (!o.reduceOnly) {
+      const notional = contractsToBase(m, size - o.filledSize) * price;
+      const required = notional / o.leverage + notional * m.takerFee;
+      const own = (contractsToBase(m, o.size - o.filledSize) * o.price) / o.leverage;
+      const available = this.account.equity() - this.account.positionMargin() - this.frozenMargin() + own;
+      if (required > available) return { code: '103003', msg: 'Order failed. Insufficient USDT margin in account' };
+    }
+    o.price = price;
+    o.size = snap(size, m.lotSize);
+    o.updateTimeMs = now;
+    o.lastCheckMs = now;
+    this.executeOnArrival(o, m, now);
+    this.onOrder(o);
     return o;
   }
 

@@ -19,10 +19,11 @@ const REQUEST_LOG_LIMIT = 200_000;
 /**
  * Starts SimExchange on 127.0.0.1, backed by the seeded generator or a recorded directory, and
  * speaking one wire dialect over its one market core: BloFin (default; REST under `/api/v1`,
- * websockets under `/ws/public` and `/ws/private`) or Binance USD-M (REST under `/fapi` and
- * `/futures/data`, public market streams under `/public/ws` and `/market/ws`) or Bybit v5 (REST
- * under `/v5`, the public linear stream at `/v5/public/linear`). Sim time runs at `acceleration` times wall time from
- * `startTimeMs`.
+ * websockets under `/ws/public` and `/ws/private`), Binance USD-M (REST under `/fapi` and
+ * `/futures/data`, market streams under `/public/ws` and `/market/ws`, the listenKey user-data
+ * stream under `/private/ws`), Bybit v5 (REST under `/v5`, streams at `/v5/public/linear` and
+ * `/v5/private`) or HTX (linear-swap REST, gzip streams at `/linear-swap-ws` and
+ * `/ws/v5/notification`). Sim time runs at `acceleration` times wall time from `startTimeMs`.
  *
  * @example
  * const sim = await startSimExchange({ symbols: 50, seed: 7, acceleration: 60 });

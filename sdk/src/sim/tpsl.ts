@@ -194,6 +194,21 @@ export class TriggerEngine {
     return t;
   }
 
+  /**
+   * Amends an untriggered algo order in place (trigger price, size, limit price): same id, same
+   * direction. Whether the new trigger suits the direction is the dialect's check, in its venue's terms.
+   */
+  amend(id: string, change: { triggerPrice?: number; size?: number; orderPrice?: number }): SimTrigger | Rejection {
+    const t = this.triggers.get(id);
+    if (!t || t.kind !== 'algo' || t.state !== 'live') return { code: '102068', msg: 'Amend failed as the order has been triggered, canceled or does not exist' };
+    if (change.triggerPrice !== undefined) t.triggerPrice = change.triggerPrice;
+    if (change.size !== undefined) t.size = change.size;
+    if (change.orderPrice !== undefined) t.orderPrice = change.orderPrice;
+    t.updateTimeMs = this.ctx.nowMs();
+    this.onChange(t);
+    return t;
+  }
+
   tick(): void {
     this.syncAttached();
     const now = this.ctx.nowMs();

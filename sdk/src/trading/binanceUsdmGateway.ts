@@ -1,10 +1,12 @@
 import ccxt, { type Exchange, type Order, type Trade as CcxtTrade } from 'ccxt';
+import { ErrorCode } from '@perpscope/shared';
 import { mapCcxtError } from '../core/ccxtErrors.js';
+import { ExchangeRejectedError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { contractsToBase } from '../market/contractUnits.js';
 import type { StoredOrder } from '../store/index.js';
 import { CcxtGatewayBase, ccxtOrderView, DEFAULT_READ_RETRY, orderViewStatus, type AdoptedIntent, type OpenExchangeOrder, type ReadRetry } from './ccxtGatewayBase.js';
-import type { ExchangeFill, ExchangeOrderView } from './gateway.js';
+import type { ExchangeFill, ExchangeOrderView, OrderAmendment } from './gateway.js';
 
 type Raw = Record<string, unknown>;
 
@@ -40,6 +42,9 @@ const DUPLICATE_CLIENT_ID = '-4116';
  *   under InvalidOrder; it is filed as DuplicateOrderId here, so the ledger adopts the existing
  *   order instead of rejecting its own. A client id reused after its order closed is accepted by
  *   Binance: the ledger never sends an id twice without a lookup first.
+ * - A LIMIT order is amended in place (`PUT /fapi/v1/order`, price and quantity both sent, both
+ *   ids kept); Binance modifies nothing else, so a conditional order is refused as NotSupported
+ *   and the ledger cancels and replaces it.
  * - `userTrades` needs a symbol: the account's fills are read per symbol this gateway placed,
  *   looked up or saw open (orders or positions).
  */
@@ -76,6 +81,17 @@ export class BinanceUsdmGateway extends CcxtGatewayBase {
     } catch (err) {
       throw mapCcxtError(err, ctx);
     }
+  }
+
+  async amend(order: StoredOrder, change: OrderAmendment): Promise<ExchangeOrderView> {
+    if (order.type !== 'limit' || change.stopPrice !== undefined) {
+      throw new ExchangeRejectedError(ErrorCode.NotSupported, `Binance USD-M modifies LIMIT orders only (price and quantity): ${order.type} order ${order.clientOrderId} cannot be amended in place`, {
+        details: { exchange: this.exchangeId, clientOrderId: order.clientOrderId, type: order.type },
+      });
+    }
+    this.symbols.add(order.symbol);
+    const edited = await this.editUnified(order, change, { origClientOrderId: order.clientOrderId }, { sendAmount: true, sendPrice: true });
+    return orderView(this.contractSize(order.symbol), edited);
   }
 
   async fills(order: StoredOrder): Promise<ExchangeFill[]> {

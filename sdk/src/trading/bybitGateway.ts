@@ -1,10 +1,12 @@
 import ccxt, { type Exchange, type Order, type Trade as CcxtTrade } from 'ccxt';
+import { ErrorCode } from '@perpscope/shared';
 import { mapCcxtError } from '../core/ccxtErrors.js';
+import { ExchangeRejectedError, OrderError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { contractsToBase } from '../market/contractUnits.js';
 import type { StoredOrder } from '../store/index.js';
 import { CcxtGatewayBase, ccxtOrderView, DEFAULT_READ_RETRY, type AdoptedIntent, type OpenExchangeOrder, type ReadRetry } from './ccxtGatewayBase.js';
-import type { ExchangeFill, ExchangeOrderView } from './gateway.js';
+import type { ExchangeFill, ExchangeOrderView, OrderAmendment } from './gateway.js';
 
 type Raw = Record<string, unknown>;
 interface Page {
@@ -42,6 +44,9 @@ const LEVERAGE_NOT_MODIFIED = '110043';
  *   `triggerDirection` their side implies, here watching the mark (`triggerBy=MarkPrice`). A
  *   conditional order keeps its order id once triggered, so its fills carry that id.
  * - Orders are found by `orderLinkId` in `order/realtime`, then in `order/history`.
+ * - Orders are amended in place by `orderLinkId` (`/v5/order/amend`): a limit order's qty and
+ *   price, a conditional order's qty and trigger price (still watching the mark). Only what
+ *   changes is sent; Bybit answers ids only, so the view returned is read back.
  * - Bybit refuses an `orderLinkId` the account has used before (110072), which ccxt files under
  *   InvalidOrder; it is filed as DuplicateOrderId here, so the ledger adopts the existing order
  *   instead of rejecting its own.
@@ -77,6 +82,20 @@ export class BybitGateway extends CcxtGatewayBase {
     } catch (err) {
       throw mapCcxtError(err, ctx);
     }
+  }
+
+  async amend(order: StoredOrder, change: OrderAmendment): Promise<ExchangeOrderView> {
+    const trigger = this.isTrigger(order);
+    if ((trigger && change.price !== undefined) || (!trigger && change.stopPrice !== undefined) || order.type === 'market') {
+      throw new ExchangeRejectedError(ErrorCode.NotSupported, `Bybit cannot amend ${trigger ? 'the limit price of a market conditional' : order.type === 'market' ? 'a market' : 'the trigger of a plain'} order (${order.clientOrderId})`, {
+        details: { exchange: this.exchangeId, clientOrderId: order.clientOrderId, type: order.type },
+      });
+    }
+    const params = { orderLinkId: order.clientOrderId, ...(change.stopPrice !== undefined ? { triggerPrice: change.stopPrice, triggerBy: 'MarkPrice' } : {}) };
+    await this.editUnified(order, change, params, { sendAmount: false, sendPrice: false });
+    const view = await this.lookup(order);
+    if (!view) throw new OrderError(ErrorCode.OrderNotFound, `Bybit accepted the amend of ${order.clientOrderId} but no longer lists the order`, { details: { exchange: this.exchangeId, clientOrderId: order.clientOrderId } });
+    return view;
   }
 
   async fills(order: StoredOrder): Promise<ExchangeFill[]> {

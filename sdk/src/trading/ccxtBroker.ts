@@ -13,14 +13,14 @@ import { CCXT_TICK_SIZE, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, i
 import { createOrderGateway } from './orderGateways.js';
 import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
 import { LeverageSync } from './leverageSync.js';
-import { OrderLedger } from './orderLedger.js';
+import { amendedRequest, OrderLedger, validateAmend } from './orderLedger.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
 import { orderBookFromCcxt } from '../market/ccxtConvert.js';
 import { contractsToBase } from '../market/contractUnits.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
 import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
-import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
+import type { AmendOrderRequest, Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
 
 export interface CcxtBrokerOptions {
   store: Store;
@@ -182,6 +182,36 @@ export class CcxtBroker implements Broker {
     let wake: () => void = () => {};
     const stopSignal = new Promise<'stop'>((resolve) => (wake = () => resolve('stop')));
     let reconnects = 0;
+    // ccxt hands a stream update only to a watchOrders call already waiting; one that arrives
+    // while nobody waits stays in ccxt's cache until the next update wakes a watch. So the loop
+    // below only collects what each update names and goes straight back to watching, and the
+    // REST refreshes run beside it: an update landing mid-refresh is seen at once, not at the
+    // next event (which may never come).
+    const toRefresh = new Set<string>();
+    let adoptUnknown = false;
+    let draining: Promise<void> | null = null;
+    const drain = async (): Promise<void> => {
+      while (!stopped && (toRefresh.size > 0 || adoptUnknown)) {
+        // One refresh per order however many updates named it: each reads the order's latest state.
+        const ids = [...toRefresh];
+        toRefresh.clear();
+        for (const id of ids) {
+          await this.guard(() => this.orders.refresh(id)).catch((err: unknown) => this.log.warn({ clientOrderId: id, err: String(err) }, 'refresh after a stream update failed'));
+        }
+        if (adoptUnknown) {
+          adoptUnknown = false;
+          // An order of ours the ledger does not know (placed by a crashed run): adopt it now.
+          await this.reconcile().catch((err: unknown) => this.log.warn({ err: String(err) }, 'reconciliation for an unknown own order failed'));
+        }
+      }
+    };
+    const schedule = (): void => {
+      draining ??= drain().finally(() => {
+        draining = null;
+        // Work that arrived as the last pass ended.
+        if (!stopped && (toRefresh.size > 0 || adoptUnknown)) schedule();
+      });
+    };
     const loop = async (): Promise<void> => {
       let failures = 0;
       while (!stopped) {
@@ -189,23 +219,21 @@ export class CcxtBroker implements Broker {
           const next = await Promise.race([this.ex.watchOrders(), stopSignal]);
           if (next === 'stop') break;
           failures = 0;
-          let unknownOwn = false;
           for (const update of next) {
-            const id = update.clientOrderId;
+            const id = this.gateway.clientOrderIdOf(update);
             if (!id) continue;
-            if (!this.orders.get(id)) {
-              unknownOwn ||= isOwnClientOrderId(id, this.prefix);
-              continue;
-            }
-            await this.guard(() => this.orders.refresh(id)).catch((err: unknown) => this.log.warn({ clientOrderId: id, err: String(err) }, 'refresh after a stream update failed'));
+            if (this.orders.get(id)) toRefresh.add(id);
+            else adoptUnknown ||= isOwnClientOrderId(id, this.prefix);
           }
-          // An order of ours the ledger does not know (placed by a crashed run): adopt it now.
-          if (unknownOwn) await this.reconcile().catch((err: unknown) => this.log.warn({ err: String(err) }, 'reconciliation for an unknown own order failed'));
+          if (toRefresh.size > 0 || adoptUnknown) schedule();
         } catch (err) {
           if (stopped || this.halt) break;
           failures++;
           this.log.warn({ err: String(err), failures }, 'private order stream dropped; reconciling before resubscribing');
           await Promise.race([this.clock.sleep(Math.min(5_000, 100 * 2 ** (failures - 1))), stopSignal]);
+          if (stopped) break;
+          // The reconciliation reads every order afresh: updates collected before the drop are covered.
+          await draining;
           if (stopped) break;
           try {
             await this.reconcile();
@@ -215,6 +243,8 @@ export class CcxtBroker implements Broker {
           }
         }
       }
+      // Stopping waits for the refreshes under way, as it waited for the one inline before.
+      await draining;
     };
     this.following = {
       stop: () => {
@@ -350,6 +380,39 @@ export class CcxtBroker implements Broker {
     this.burst = { reason: 'error_burst', message, atMs: nowMs };
     this.store.events.append({ atMs: nowMs, type: 'alert', ledger: Ledger.Live, payload: { level: 'error', reason: 'trading_halted', message } });
     this.listeners.emit({ type: 'alert', level: 'error', reason: 'trading_halted', message: `New entries halted: ${message}` });
+  }
+
+  /**
+   * Amends a working order. The order it becomes passes the RiskPolicy first, on the market's grid,
+   * against the account without the order itself (its resting notional is what changes), so a
+   * larger entry than the policy sizes is refused before anything is sent. Then the ledger amends
+   * in place or cancels and replaces (see OrderLedger.amend).
+   */
+  async amendOrder(clientOrderId: string, change: AmendOrderRequest): Promise<StoredOrder> {
+    this.assertNotHalted();
+    const order = this.orders.get(clientOrderId);
+    if (!order) throw new PerpscopeError(ErrorCode.OrderNotFound, `Order ${clientOrderId} is not in the live ledger`, { details: { clientOrderId } });
+    validateAmend(order, change);
+    const req = amendedRequest(order, change);
+    if (!req.reduceOnly && this.burst) {
+      throw new RiskRejectedError(ErrorCode.RiskRejected, `New entries are halted: ${this.burst.message}`, { details: { reason: 'trading_halted', cause: this.burst.reason, haltedAtMs: this.burst.atMs } });
+    }
+    if (!req.reduceOnly) await this.assertAvailable();
+    const precision = this.precision(req.symbol);
+    const fitted = req.reduceOnly ? { ...fitToMarket(req, precision), amountBase: req.amountBase } : fitToMarket(req, precision);
+    const [account, positions, quote] = await Promise.all([this.fetchAccount(), this.fetchPositions(), req.reduceOnly ? Promise.resolve(null) : this.quote(fitted)]);
+    const others = this.openOrders().filter((o) => o.clientOrderId !== clientOrderId);
+    const gated = gateOrder(this.risk, fitted, riskAccountState(account, positions, this.entries.all(this.clock.nowMs()), others), quote);
+    // The gate saw what is still to fill; the order's size counts what already filled too.
+    const left = req.reduceOnly ? gated.amountBase : toStep(gated.amountBase, precision.amountStep, 'down');
+    if (!req.reduceOnly) checkMinimums({ symbol: req.symbol, amountBase: left }, quote?.price ?? null, precision);
+    const amountBase = order.filledBase + left;
+    const fittedChange: AmendOrderRequest = {
+      ...(change.price !== undefined && fitted.price !== undefined ? { price: fitted.price } : {}),
+      ...(change.triggerPrice !== undefined && fitted.triggerPrice !== undefined ? { triggerPrice: fitted.triggerPrice } : {}),
+      ...(Math.abs(amountBase - order.amountBase) > 1e-12 ? { amountBase } : {}),
+    };
+    return this.guard(() => this.orders.amend(clientOrderId, fittedChange));
   }
 
   async cancelOrder(clientOrderId: string): Promise<StoredOrder> {

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { PerpscopeError } from '../core/errors.js';
 import { baseToContracts, contractSizeOf, contractsToBase } from '../market/contractUnits.js';
 import type { OrderType, StoredOrder } from '../store/index.js';
-import type { ExchangeFill, ExchangeOrderView, OrderGateway } from './gateway.js';
+import type { ExchangeFill, ExchangeOrderView, OrderAmendment, OrderGateway } from './gateway.js';
 
 /** Retry policy for reads (writes are never retried here: the ledger decides). */
 export interface ReadRetry {
@@ -94,6 +94,9 @@ export function ccxtOrderView(contractSize: number, o: Order, status: ExchangeOr
     status,
     filledBase: contractsToBase(contractSize, filled),
     avgFillPrice: filled > 0 ? (o.average ?? null) : null,
+    amountBase: typeof o.amount === 'number' ? contractsToBase(contractSize, o.amount) : null,
+    price: typeof o.price === 'number' && o.price > 0 ? o.price : null,
+    triggerPrice: typeof o.triggerPrice === 'number' && o.triggerPrice > 0 ? o.triggerPrice : null,
   };
 }
 
@@ -223,7 +226,29 @@ export abstract class CcxtGatewayBase implements OrderGateway {
     }
   }
 
+  /**
+   * Amends through ccxt's unified editOrder: the new (or current) size in the venue's contracts
+   * and the new (or current) limit price, with the venue's own parameters (how the order is named,
+   * a trigger). Errors come back mapped.
+   */
+  protected async editUnified(order: StoredOrder, change: OrderAmendment, params: Record<string, unknown>, opts: { sendAmount: boolean; sendPrice: boolean }): Promise<Order> {
+    const ctx = { exchange: this.exchangeId, operation: 'editOrder', symbol: order.symbol };
+    const amount = opts.sendAmount || change.amountBase !== undefined ? this.orderContracts(order.symbol, change.amountBase ?? order.amountBase) : undefined;
+    const price = opts.sendPrice || change.price !== undefined ? (change.price ?? order.price ?? undefined) : undefined;
+    const type = order.type === 'limit' ? 'limit' : 'market';
+    try {
+      return await this.signed(() => this.ex.editOrder(order.exchangeOrderId ?? '', order.symbol, type, order.side, amount, price, params));
+    } catch (err) {
+      throw mapCcxtError(err, ctx);
+    }
+  }
+
   /** Base units per contract of `symbol` (1 when the venue lists none). */
+  /** The ledger's client id of an order the exchange reports (a stream update, an open-orders row). */
+  clientOrderIdOf(o: Order): string | undefined {
+    return o.clientOrderId;
+  }
+
   contractSize(symbol: string): number {
     return contractSizeOf(this.ex.market(symbol));
   }

@@ -180,7 +180,7 @@ export class HtxGateway extends CcxtGatewayBase {
     const read = <T>(fn: () => Promise<T>): Promise<T> => this.read({ exchange: this.exchangeId, operation: 'fetchOpenOrders' }, fn);
     const plain = await read(() => this.ex.fetchOpenOrders(undefined, undefined, 500));
     const algos = await read(() => this.ex.fetchOpenOrders(undefined, undefined, 500, { stopLossTakeProfit: true }));
-    return [...plain.map((o) => ({ clientOrderId: this.ourId(o), intent: this.intentOf(o) })), ...algos.map((o) => ({ clientOrderId: this.ourId(o), intent: this.protectionIntent(o) }))];
+    return [...plain.map((o) => ({ clientOrderId: this.clientOrderIdOf(o), intent: this.intentOf(o) })), ...algos.map((o) => ({ clientOrderId: this.clientOrderIdOf(o), intent: this.protectionIntent(o) }))];
   }
 
   /** `order`'s HTX client id, noted so that an open-orders row under it names the order again. */
@@ -190,8 +190,8 @@ export class HtxGateway extends CcxtGatewayBase {
     return id;
   }
 
-  /** Our client id for an open-orders row this gateway knows; else HTX's own client id, if any. */
-  private ourId(o: Order): string | undefined {
+  /** Our client id for an order row (REST or stream) this gateway knows; else HTX's own client id, if any. */
+  override clientOrderIdOf(o: Order): string | undefined {
     const info = (o.info ?? {}) as Raw;
     const raw = o.clientOrderId ?? info.client_order_id ?? info.algo_client_order_id;
     if (raw === undefined || raw === null || raw === '') return undefined;

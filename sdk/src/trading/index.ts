@@ -1,6 +1,6 @@
 export { deriveClientOrderId, isOwnClientOrderId, DEFAULT_CLIENT_ID_PREFIX } from './clientOrderId.js';
 export type { ClientOrderIdParts } from './clientOrderId.js';
-export type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerOrderType, BrokerPosition, PlaceOrderRequest, QuoteRequest, TimeInForce } from './types.js';
+export type { AmendOrderRequest, Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerOrderType, BrokerPosition, PlaceOrderRequest, QuoteRequest, TimeInForce } from './types.js';
 export { executablePrice } from './executablePrice.js';
 export type { ExecutableOrder, ExecutableQuote } from './executablePrice.js';
 export { ManualOrders } from './manualOrders.js';
@@ -9,7 +9,7 @@ export { ManualOrderDesk } from './manualOrderDesk.js';
 export type { ManualOrderDeskOptions, ManualOrderScan } from './manualOrderDesk.js';
 export { PyramidLadderSchema, pyramidLevelsFromLadder, ladderFromPyramidLevels } from './pyramidLadder.js';
 export type { PyramidLadder } from './pyramidLadder.js';
-export type { ExchangeFill, ExchangeOrderView, OrderGateway } from './gateway.js';
+export type { ExchangeFill, ExchangeOrderView, OrderAmendment, OrderGateway } from './gateway.js';
 export { OrderLedger, toBrokerPosition } from './orderLedger.js';
 export type { OrderLedgerOptions } from './orderLedger.js';
 export { applyFillToPosition, unrealizedPnl, liquidationPrice } from './positionMath.js';

@@ -1,12 +1,13 @@
 import { ErrorCode } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
-import { AuthError, PerpscopeError, describeError } from '../core/errors.js';
+import { AuthError, InvalidInputError, OrderError, PerpscopeError, describeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { OrderState, canTransition, type Fill, type Ledger, type OrderType, type StoredOrder, type StoredPosition, type Store } from '../store/index.js';
+import { canAmend } from '../store/repositories/orderStates.js';
 import { deriveClientOrderId, DEFAULT_CLIENT_ID_PREFIX } from './clientOrderId.js';
-import type { ExchangeFill, ExchangeOrderView, OrderGateway } from './gateway.js';
+import type { ExchangeFill, ExchangeOrderView, OrderAmendment, OrderGateway } from './gateway.js';
 import { applyFillToPosition, unrealizedPnl } from './positionMath.js';
-import type { BrokerEvent, BrokerPosition, PlaceOrderRequest } from './types.js';
+import type { AmendOrderRequest, BrokerEvent, BrokerOrderType, BrokerPosition, PlaceOrderRequest } from './types.js';
 
 const FINAL: readonly OrderState[] = [OrderState.Filled, OrderState.Cancelled, OrderState.Rejected];
 const FILL_EPS = 1e-9;
@@ -71,7 +72,7 @@ export class OrderLedger {
   }
 
   /** Commits the intent (idempotent on the derived client id). */
-  record(req: PlaceOrderRequest): { order: StoredOrder; created: boolean } {
+  record(req: PlaceOrderRequest, extraParams: Record<string, unknown> = {}): { order: StoredOrder; created: boolean } {
     const type: OrderType = req.type;
     const result = this.store.orders.recordIntent({
       clientOrderId: this.clientOrderIdFor(req),
@@ -93,6 +94,7 @@ export class OrderLedger {
         marginMode: req.marginMode ?? null,
         // The gateways read it back from here; PO is ccxt's unified post-only value, which each gateway maps to its venue's (Binance's GTX, Bybit's PostOnly, BloFin's post_only).
         ...(req.postOnly ? { timeInForce: 'PO' } : req.timeInForce !== undefined ? { timeInForce: req.timeInForce } : {}),
+        ...extraParams,
       },
       createdAtMs: this.clock.nowMs(),
     });
@@ -239,6 +241,139 @@ export class OrderLedger {
   }
 
   /**
+   * Amends a working order (ACK or PARTIAL; an order whose state is unknown is resolved first).
+   * The caller has risk-checked the order it becomes. With a gateway that amends in place: one
+   * amend call, the stored size and prices updated with an `amended` transition. Without one (or
+   * for an order the venue cannot amend): cancel, then a replacement leg under the next attempt of
+   * the same trade and leg, for what is left to fill; the replacement is returned. An amend that
+   * loses the race against a fill leaves the order FILLED and throws OrderError `order_not_open`.
+   */
+  async amend(clientOrderId: string, change: AmendOrderRequest): Promise<StoredOrder> {
+    const gateway = this.requireGateway();
+    let order = this.require(clientOrderId);
+    if (order.state === OrderState.Unknown || order.state === OrderState.Sent || order.state === OrderState.Lost) order = await this.resolve(clientOrderId);
+    if (!canAmend(order.state)) throw notWorking(order);
+    validateAmend(order, change);
+    const wanted: OrderAmendment = {
+      ...(change.price !== undefined ? { price: change.price } : {}),
+      ...(change.amountBase !== undefined ? { amountBase: change.amountBase } : {}),
+      ...(change.triggerPrice !== undefined ? { stopPrice: change.triggerPrice } : {}),
+    };
+    if (gateway.amend) {
+      try {
+        return await this.afterAmend(order, change, await gateway.amend(order, wanted));
+      } catch (err) {
+        const e = asPerpscope(err);
+        if (e instanceof AuthError) throw e;
+        if (e.code !== ErrorCode.NotSupported) {
+          // Refused, or the outcome is unknown (a timeout after the venue took it): the order as the venue holds it decides.
+          this.log.info({ clientOrderId, err: describeError(e) }, 'amend failed: looking the order up');
+          const view = await gateway.lookup(this.require(clientOrderId)).catch(() => null);
+          if (view && view.status === 'open' && amendTook(view, change)) return this.afterAmend(this.require(clientOrderId), change, view);
+          if (view) {
+            const now = await this.applyView(clientOrderId, view, 'amend_refused', true);
+            if (!canAmend(now.state)) throw notWorking(now, e);
+          }
+          throw e;
+        }
+        this.log.info({ clientOrderId, err: e.message }, 'the venue cannot amend this order in place: cancelling and replacing it');
+      }
+    }
+    return this.replace(order, change);
+  }
+
+  /**
+   * Records an amend the venue (or the paper broker) made: the stored size and prices, a
+   * same-state `amended` transition with the old and new values. Returns the order as stored.
+   */
+  recordAmend(clientOrderId: string, change: AmendOrderRequest, details: Record<string, unknown> = {}): StoredOrder {
+    const amended = this.store.orders.amend(
+      clientOrderId,
+      { ...(change.price !== undefined ? { price: change.price } : {}), ...(change.amountBase !== undefined ? { amountBase: change.amountBase } : {}), ...(change.triggerPrice !== undefined ? { triggerPrice: change.triggerPrice } : {}) },
+      { atMs: this.clock.nowMs(), details },
+    );
+    this.emitOrder(amended);
+    return amended;
+  }
+
+  /** The venue's answer to an amend: recorded when the order still works (it may have filled at once), refused when the amend ended it. */
+  private async afterAmend(order: StoredOrder, change: AmendOrderRequest, view: ExchangeOrderView): Promise<StoredOrder> {
+    if (view.status === 'canceled' || view.status === 'rejected') {
+      const ended = await this.applyView(order.clientOrderId, view, 'amend_ended', true);
+      throw notWorking(ended);
+    }
+    // A stream refresh may have run meanwhile and found the order filled on its new terms; the
+    // amend took, and the order is final: nothing left to record on it.
+    if (canAmend(this.require(order.clientOrderId).state)) this.recordAmend(order.clientOrderId, change, { via: 'in_place' });
+    return this.applyView(order.clientOrderId, view, 'amended', true);
+  }
+
+  /**
+   * Cancel-and-replace, for a venue without amend. Everything that can refuse the replacement is
+   * checked before anything is sent. A reduce-only stop or take-profit is replaced the way
+   * protection moves a stop: the new order first, then the old one cancelled, so the position is
+   * never without it (two reduce-only orders for a moment cannot open anything). Any other order
+   * is cancelled first, so two never work at once, and the replacement carries what is left to
+   * fill at the new terms. A refused replacement throws (`replacement_refused`), with the original
+   * still working in the first case and cancelled in the second.
+   */
+  private async replace(order: StoredOrder, change: AmendOrderRequest): Promise<StoredOrder> {
+    const type = order.type as BrokerOrderType;
+    if (!REPLACEABLE_TYPES.has(type) || order.tradeId === null) {
+      throw new OrderError(ErrorCode.InvalidOrder, `Order ${order.clientOrderId} cannot be amended on this venue, which amends by cancel-and-replace: ${order.tradeId === null ? 'it belongs to no trade (adopted), so no replacement leg can be named' : `${order.type} orders are not placed by this ledger`}`, {
+        details: { reason: 'not_replaceable', clientOrderId: order.clientOrderId },
+      });
+    }
+    const tradeId = order.tradeId;
+    const leg = typeof order.params.leg === 'string' ? order.params.leg : order.purpose;
+    const attempts = this.store.orders.listByTrade(this.ledger, tradeId).filter((o) => o.params.leg === leg).map((o) => (typeof o.params.attempt === 'number' ? o.params.attempt : 0));
+    const tif = order.params.timeInForce;
+    const replacement = (amountBase: number): PlaceOrderRequest => ({
+      symbol: order.symbol,
+      side: order.side,
+      type,
+      amountBase,
+      ...((change.price ?? order.price) !== null ? { price: (change.price ?? order.price) as number } : {}),
+      ...((change.triggerPrice ?? order.triggerPrice) !== null ? { triggerPrice: (change.triggerPrice ?? order.triggerPrice) as number } : {}),
+      reduceOnly: order.reduceOnly,
+      purpose: order.purpose,
+      tradeId,
+      leg,
+      attempt: Math.max(0, ...attempts) + 1,
+      ...(typeof order.params.leverage === 'number' ? { leverage: order.params.leverage } : {}),
+      ...(order.params.marginMode === 'isolated' || order.params.marginMode === 'cross' ? { marginMode: order.params.marginMode } : {}),
+      ...(tif === 'PO' ? { postOnly: true } : tif === 'IOC' || tif === 'FOK' || tif === 'GTC' ? { timeInForce: tif } : {}),
+    });
+    const place = async (req: PlaceOrderRequest): Promise<StoredOrder> => {
+      // `replaces` marks the leg as an amend's: protection, which numbers its own stop moves, skips such an id.
+      const { order: next } = this.record(req, { replaces: order.clientOrderId });
+      this.store.events.append({ atMs: this.clock.nowMs(), type: 'order_replaced', ledger: this.ledger, symbol: order.symbol, payload: { replaced: order.clientOrderId, by: next.clientOrderId, price: change.price ?? null, amountBase: change.amountBase ?? null, triggerPrice: change.triggerPrice ?? null } });
+      return this.submit(next.clientOrderId);
+    };
+    const refused = (next: StoredOrder, originalWorks: boolean): OrderError =>
+      new OrderError(ErrorCode.InvalidOrder, `Amend of ${order.clientOrderId}: the replacement ${next.clientOrderId} was ${next.state}${next.lastError ? ` (${next.lastError})` : ''}; the original is ${originalWorks ? 'still working' : 'cancelled'}`, {
+        details: { reason: 'replacement_refused', clientOrderId: order.clientOrderId, replacement: next.clientOrderId, state: next.state, originalWorking: originalWorks },
+      });
+    const working = (o: StoredOrder): boolean => o.state === OrderState.Ack || o.state === OrderState.Partial || o.state === OrderState.Filled;
+    if (order.reduceOnly && TRIGGER_ORDER_TYPES.has(order.type)) {
+      const next = await place(replacement(change.amountBase ?? order.amountBase));
+      if (!working(next) && next.state !== OrderState.Unknown) throw refused(next, true);
+      const old = await this.cancel(order.clientOrderId);
+      // The old one fired first: the position it closed leaves the reduce-only replacement with nothing to reduce (protection cancels it with the plan).
+      if (old.state !== OrderState.Cancelled) this.log.warn({ clientOrderId: order.clientOrderId, state: old.state, replacement: next.clientOrderId }, 'amend: the original ended before its cancel');
+      return next;
+    }
+    const cancelled = await this.cancel(order.clientOrderId);
+    if (cancelled.state !== OrderState.Cancelled) throw notWorking(cancelled);
+    const left = (change.amountBase ?? order.amountBase) - cancelled.filledBase;
+    // It filled past the new size before the cancel landed: nothing is left to place.
+    if (!(left > FILL_EPS)) return cancelled;
+    const next = await place(replacement(left));
+    if (!working(next) && next.state !== OrderState.Unknown) throw refused(next, false);
+    return next;
+  }
+
+  /**
    * Applies an exchange view: state from the exchange, fills pulled when anything filled. A view
    * that would move an order backwards (PARTIAL to ACK) only updates progress.
    */
@@ -258,7 +393,12 @@ export class OrderLedger {
 
   /** The synchronous half of applyView, for views that arrive with their fills (websocket, paper). */
   applyViewSync(clientOrderId: string, view: ExchangeOrderView, reason: string): StoredOrder {
-    const order = this.require(clientOrderId);
+    let order = this.require(clientOrderId);
+    // The venue works the order on other terms than stored: an amend whose answer was lost (it
+    // timed out and the lookup came too early) or one made on the exchange's own screens. The
+    // venue's terms are the truth; a fill is then judged against the size it really has.
+    const drift = view.status === 'open' && canAmend(order.state) ? termsDrift(order, view) : null;
+    if (drift) order = this.recordAmend(clientOrderId, drift, { via: 'venue', reason });
     const target = targetState(view);
     const filledBase = Math.max(order.filledBase, view.filledBase);
     const progress = {
@@ -373,6 +513,84 @@ export class OrderLedger {
     if (!this.gateway) throw new PerpscopeError(ErrorCode.Internal, 'This ledger has no exchange gateway (paper ledgers fill locally)');
     return this.gateway;
   }
+}
+
+const REPLACEABLE_TYPES: ReadonlySet<string> = new Set<BrokerOrderType>(['market', 'limit', 'stop_market', 'take_profit_market']);
+const TRIGGER_ORDER_TYPES: ReadonlySet<string> = new Set(['stop_market', 'take_profit_market', 'stop_limit', 'take_profit_limit']);
+
+/**
+ * Checks an amend against the order it changes; every bad field is named at once: something must
+ * change, prices and sizes are positive, a limit price only on a limit order, a trigger price only
+ * on a stop or take-profit, and the new size above what already filled.
+ */
+export function validateAmend(order: StoredOrder, change: AmendOrderRequest): void {
+  const issues: { path: string; received: string; expected: string }[] = [];
+  if (change.price === undefined && change.amountBase === undefined && change.triggerPrice === undefined) {
+    issues.push({ path: 'price|amountBase|triggerPrice', received: 'none', expected: 'at least one field to change' });
+  }
+  const positive = (path: 'price' | 'amountBase' | 'triggerPrice'): void => {
+    const v = change[path];
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) issues.push({ path, received: String(v), expected: 'a number > 0' });
+  };
+  positive('price');
+  positive('amountBase');
+  positive('triggerPrice');
+  if (change.price !== undefined && order.type !== 'limit') issues.push({ path: 'price', received: `${change.price} (${order.type} order)`, expected: 'a limit price on a limit order only' });
+  if (change.triggerPrice !== undefined && !TRIGGER_ORDER_TYPES.has(order.type)) issues.push({ path: 'triggerPrice', received: `${change.triggerPrice} (${order.type} order)`, expected: 'a trigger price on a stop or take-profit only' });
+  if (change.amountBase !== undefined && Number.isFinite(change.amountBase) && change.amountBase <= order.filledBase + FILL_EPS) {
+    issues.push({ path: 'amountBase', received: String(change.amountBase), expected: `more than the ${order.filledBase} already filled` });
+  }
+  if (issues.length > 0) throw new InvalidInputError(`amend of ${order.clientOrderId}`, issues);
+}
+
+/**
+ * The order an amend would make, as a placement request (for the risk gate): the stored order with
+ * the change and the caller's risk context, for what is still to fill. What already filled is in
+ * the position the gate counts; counting it again would size a price-only amend down.
+ */
+export function amendedRequest(order: StoredOrder, change: AmendOrderRequest): PlaceOrderRequest {
+  const price = change.price ?? order.price;
+  const triggerPrice = change.triggerPrice ?? order.triggerPrice;
+  return {
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type as BrokerOrderType,
+    amountBase: (change.amountBase ?? order.amountBase) - order.filledBase,
+    ...(price !== null ? { price } : {}),
+    ...(triggerPrice !== null ? { triggerPrice } : {}),
+    reduceOnly: order.reduceOnly,
+    purpose: order.purpose,
+    tradeId: order.tradeId ?? order.clientOrderId,
+    leg: typeof order.params.leg === 'string' ? order.params.leg : order.purpose,
+    ...(change.risk ? { risk: change.risk } : {}),
+    ...(typeof order.params.leverage === 'number' ? { leverage: order.params.leverage } : {}),
+    ...(order.params.marginMode === 'isolated' || order.params.marginMode === 'cross' ? { marginMode: order.params.marginMode } : {}),
+  };
+}
+
+/** The refusal of an amend on an order that no longer works (filled, cancelled, refused, or not yet on the venue). */
+function notWorking(order: StoredOrder, cause?: unknown): OrderError {
+  return new OrderError(ErrorCode.InvalidOrder, `Amend of ${order.clientOrderId} refused: the order is ${order.state}, not working (ACK or PARTIAL)`, {
+    details: { reason: 'order_not_open', clientOrderId: order.clientOrderId, state: order.state },
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+/** The venue's terms where they differ from the stored order's (size, limit price, trigger), or null. */
+function termsDrift(order: StoredOrder, view: ExchangeOrderView): AmendOrderRequest | null {
+  const differs = (a: number | null | undefined, b: number | null): a is number => typeof a === 'number' && a > 0 && (b === null || Math.abs(a - b) > Math.abs(b) * 1e-9);
+  const change: AmendOrderRequest = {
+    ...(differs(view.amountBase, order.amountBase) && view.amountBase > order.filledBase ? { amountBase: view.amountBase } : {}),
+    ...(order.type === 'limit' && differs(view.price, order.price) ? { price: view.price } : {}),
+    ...(TRIGGER_ORDER_TYPES.has(order.type) && differs(view.triggerPrice, order.triggerPrice) ? { triggerPrice: view.triggerPrice } : {}),
+  };
+  return Object.keys(change).length > 0 ? change : null;
+}
+
+/** True when the venue's view of the order carries every value the amend asked for. */
+function amendTook(view: ExchangeOrderView, change: AmendOrderRequest): boolean {
+  const same = (a: number | null | undefined, b: number | undefined): boolean => b === undefined || (typeof a === 'number' && Math.abs(a - b) <= Math.abs(b) * 1e-9);
+  return same(view.price, change.price) && same(view.amountBase, change.amountBase) && same(view.triggerPrice, change.triggerPrice);
 }
 
 function targetState(view: ExchangeOrderView): OrderState {

@@ -2,18 +2,18 @@ import { liquidationFillId, type CloseLeg } from './exitReason.js';
 import type { OrderBook, Trade } from '@perpscope/shared';
 import { ErrorCode } from '@perpscope/shared';
 import type { Clock } from '../core/clock.js';
-import { PerpscopeError } from '../core/errors.js';
+import { OrderError, PerpscopeError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
 import { Ledger, OrderState, type Fill, type StoredOrder, type StoredPosition, type Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
-import { OrderLedger, toBrokerPosition } from './orderLedger.js';
+import { amendedRequest, OrderLedger, toBrokerPosition, validateAmend } from './orderLedger.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { walkBook, tradeCrosses, triggerFires } from './paperMatching.js';
 import { applyFillToPosition, liquidationPrices } from './positionMath.js';
 import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
 import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
-import type { Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
+import type { AmendOrderRequest, Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
 
 /** Fees and margin parameters of one market, in fractions (0.0006 = 6 bps). */
 export interface PaperMarketSpec {
@@ -128,6 +128,46 @@ export class PaperBroker implements Broker {
     return this.execute(order);
   }
 
+  /**
+   * Amends a working order in place, after the order it becomes passed the RiskPolicy (against
+   * the account without the order itself). A limit whose new price the book reaches takes it at
+   * once as a taker, as a venue matches an amended order; a post-only one is cancelled instead.
+   */
+  async amendOrder(clientOrderId: string, change: AmendOrderRequest): Promise<StoredOrder> {
+    const order = this.orders.get(clientOrderId);
+    if (!order) throw new PerpscopeError(ErrorCode.OrderNotFound, `Order ${clientOrderId} is not in the paper ledger`, { details: { clientOrderId } });
+    if (order.state !== OrderState.Ack && order.state !== OrderState.Partial) {
+      throw new OrderError(ErrorCode.InvalidOrder, `Amend of ${clientOrderId} refused: the order is ${order.state}, not working (ACK or PARTIAL)`, { details: { reason: 'order_not_open', clientOrderId, state: order.state } });
+    }
+    validateAmend(order, change);
+    const req = amendedRequest(order, change);
+    const precision = this.precision(req.symbol);
+    const fitted = req.reduceOnly ? { ...fitToMarket(req, precision), amountBase: req.amountBase } : fitToMarket(req, precision);
+    const quote = req.reduceOnly ? null : executablePrice(this.books.get(req.symbol), fitted);
+    const others = this.openOrders().filter((o) => o.clientOrderId !== clientOrderId);
+    const gated = gateOrder(this.risk, fitted, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), others), quote);
+    // The gate saw what is still to fill; the order's size counts what already filled too.
+    const left = req.reduceOnly ? gated.amountBase : toStep(gated.amountBase, precision.amountStep, 'down');
+    if (!req.reduceOnly) checkMinimums({ symbol: req.symbol, amountBase: left }, quote?.price ?? null, precision);
+    const amountBase = order.filledBase + left;
+    const fittedChange: AmendOrderRequest = {
+      ...(change.price !== undefined && fitted.price !== undefined ? { price: fitted.price } : {}),
+      ...(change.triggerPrice !== undefined && fitted.triggerPrice !== undefined ? { triggerPrice: fitted.triggerPrice } : {}),
+      ...(Math.abs(amountBase - order.amountBase) > 1e-12 ? { amountBase } : {}),
+    };
+    validateAmend(order, fittedChange);
+    const amended = this.orders.recordAmend(clientOrderId, fittedChange, { via: 'in_place' });
+    const book = this.books.get(amended.symbol);
+    if (amended.type !== 'limit' || amended.price === null || !book || !isMarketable(amended.side, amended.price, book)) return amended;
+    if (amended.params.timeInForce === 'PO') {
+      return this.orders.move(amended, OrderState.Cancelled, { reason: 'post_only', lastError: `post-only ${amended.side} amended to ${amended.price} would take liquidity` });
+    }
+    const walk = walkBook(book, amended.side, this.reducibleAmount(amended), amended.price);
+    if (walk.filledBase > 0) this.fillOrder(amended, walk.fills, false, this.clock.nowMs());
+    this.cancelSpentReduceOnly(amended);
+    return this.orders.get(clientOrderId) ?? amended;
+  }
+
   async cancelOrder(clientOrderId: string): Promise<StoredOrder> {
     const order = this.orders.get(clientOrderId);
     if (!order) throw new PerpscopeError(ErrorCode.OrderNotFound, `Order ${clientOrderId} is not in the paper ledger`, { details: { clientOrderId } });
@@ -187,7 +227,7 @@ export class PaperBroker implements Broker {
     if (bid !== undefined && ask !== undefined) this.lastPrices.set(symbol, (bid + ask) / 2);
     this.settleFunding(symbol);
     for (const snapshot of this.openOrders(symbol)) {
-      // Type, side and price never change: only a limit the book reaches is re-read.
+      // Type, side and price do not change while a book is applied (an amend runs between calls): only a limit the book reaches is re-read.
       if (snapshot.type !== 'limit' || snapshot.price === null || !isMarketable(snapshot.side, snapshot.price, book)) continue;
       const o = this.live(snapshot);
       if (!o || o.price === null) continue;
@@ -212,7 +252,7 @@ export class PaperBroker implements Broker {
       this.lastPrices.set(symbol, t.price);
       let available = t.amount;
       const book = this.books.get(symbol);
-      // An order's type, side, price and trigger never change, so the snapshot decides whether
+      // An order's type, side, price and trigger do not change while a print is applied, so the snapshot decides whether
       // the print concerns it; only then is the order re-read (one ledger read per order saved).
       for (const snapshot of this.openOrders(symbol)) {
         if (isTrigger(snapshot)) {

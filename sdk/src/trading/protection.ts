@@ -379,6 +379,9 @@ export class ProtectionManager {
         }
         markPrice = pos.markPrice;
         // The leg says which stop this is (first, after break-even, trailing): it becomes the exit reason.
+        // An amend's cancel-and-replace numbers its replacement after the leg's last attempt, which
+        // may be this one: placing would hand that order back, and the move would then cancel it.
+        while (this.takenByAmend(plan.tradeId, plan.stopKind ?? 'sl', attempt)) attempt++;
         order = await this.broker.placeOrder({ symbol: plan.symbol, side: exitSide(plan.side), type: 'stop_market', triggerPrice: stopPrice, amountBase: pos.sizeBase, reduceOnly: true, purpose: 'stop_loss', tradeId: plan.tradeId, leg: plan.stopKind ?? 'sl', attempt });
       } catch (err) {
         // A failed position read is a failed try too: an outage must not skip the retries and the hold.
@@ -470,6 +473,11 @@ export class ProtectionManager {
 
   private append(type: string, symbol: string, payload: Record<string, unknown>): void {
     this.store.events.append({ atMs: this.clock.nowMs(), type, ledger: this.broker.ledger, symbol, payload });
+  }
+
+  /** Whether an amend's replacement (params.replaces) holds this trade's leg and attempt. */
+  private takenByAmend(tradeId: string, leg: string, attempt: number): boolean {
+    return this.store.orders.listByTrade(this.broker.ledger, tradeId).some((o) => o.params.leg === leg && o.params.attempt === attempt && typeof o.params.replaces === 'string');
   }
 
   private liveStop(plan: PlanState): StoredOrder | undefined {

@@ -40,6 +40,18 @@ export interface PlaceOrderRequest {
   timeInForce?: TimeInForce;
 }
 
+/**
+ * An amend of a working order: a new limit price, total size (base units, including what already
+ * filled) and/or trigger price. An opening order is risk-checked again as the order it becomes,
+ * which takes its risk context (as `placeOrder` does).
+ */
+export interface AmendOrderRequest {
+  price?: number;
+  amountBase?: number;
+  triggerPrice?: number;
+  risk?: RiskOrderRequest;
+}
+
 /** How long a limit order works: good till cancelled, immediate-or-cancel, fill-or-kill. */
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
 
@@ -84,6 +96,13 @@ export interface Broker {
   start(): Promise<void>;
   stop(): Promise<void>;
   placeOrder(req: PlaceOrderRequest): Promise<StoredOrder>;
+  /**
+   * Amends a working order by client order id, risk-checked as the order it becomes. In place where
+   * the venue amends (same client id; the order returned), else cancel-and-replace (the replacement
+   * returned, a new client id from the same trade and leg). An amend that loses the race against a
+   * fill leaves the order FILLED and throws OrderError `order_not_open`.
+   */
+  amendOrder(clientOrderId: string, change: AmendOrderRequest): Promise<StoredOrder>;
   /** Cancels by client order id. A cancel that loses the race against a fill ends FILLED. */
   cancelOrder(clientOrderId: string): Promise<StoredOrder>;
   /** Orders that may still be live, from the ledger. */

@@ -51,6 +51,19 @@ describe('mapCcxtError', () => {
     expect(map(new ccxt.OrderNotFound('gone')).retryable).toBe(false);
   });
 
+  it("takes HTX's stale-timestamp refusal, which ccxt throws as AuthenticationError, as a clock problem; a bad signature stays an auth failure", () => {
+    const stale = new ccxt.AuthenticationError('htx {"status":"error","err-code":"api-signature-not-valid","err-msg":"Signature not valid: Invalid Timestamp [时间戳错误]"}');
+    const mapped = mapCcxtError(stale, { exchange: 'htx', operation: 'fetchBalance' });
+    expect(mapped).toBeInstanceOf(TemporaryError);
+    expect(mapped.details).toMatchObject({ ccxtClass: 'InvalidNonce', ccxtThrownClass: 'AuthenticationError' });
+    const badSignature = new ccxt.AuthenticationError('htx {"status":"error","err-code":"api-signature-not-valid","err-msg":"Signature not valid: Verification failure"}');
+    expect(mapCcxtError(badSignature, { exchange: 'htx', operation: 'fetchBalance' })).toBeInstanceOf(AuthError);
+    // Only that refusal: a plain error or a bad request whose text mentions a timestamp keeps its class.
+    expect(mapCcxtError(new Error('Invalid Timestamp'), { exchange: 'htx', operation: 'x' }).details?.ccxtClass).toBeUndefined();
+    const badSince = mapCcxtError(new ccxt.BadRequest('foxbit {"error":"invalid timestamp"}'), { exchange: 'foxbit', operation: 'fetchOHLCV' });
+    expect(badSince.details?.ccxtClass).toBe('BadRequest');
+  });
+
   it('keeps the original as cause and passes PerpscopeErrors through', () => {
     const original = new ccxt.NetworkError('socket hang up');
     const mapped = mapCcxtError(original, ctx);

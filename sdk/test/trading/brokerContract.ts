@@ -89,6 +89,58 @@ export function runBrokerContract(name: string, make: () => Promise<BrokerHarnes
       expect(h.broker.openOrders(h.symbol).map((o) => o.clientOrderId)).not.toContain(order.clientOrderId);
     });
 
+    it('amends a resting limit order: the working order rests at the new price and size', async () => {
+      const px = await h.price();
+      const tradeId = trade();
+      const order = await h.broker.placeOrder({ symbol: h.symbol, side: 'buy', type: 'limit', price: roundDown(px * 0.7), amountBase: h.amountBase, tradeId, leg: 'entry', risk: entryRisk(h.symbol, 'long', px * 0.7) });
+      const price = roundDown(px * 0.72);
+      const amended = await h.broker.amendOrder(order.clientOrderId, { price, amountBase: h.amountBase * 2, risk: entryRisk(h.symbol, 'long', price) });
+      expect(amended.state).toBe('ACK');
+      expect(Math.abs((amended.price ?? 0) - price), 'the new price, on the market grid').toBeLessThanOrEqual(price * 1e-3);
+      expect(amended.amountBase).toBeCloseTo(h.amountBase * 2, 9);
+      expect(amended.tradeId).toBe(tradeId);
+      const working = h.broker.openOrders(h.symbol).filter((o) => o.tradeId === tradeId);
+      expect(working.map((o) => o.clientOrderId), 'one working order for the leg: the amended one').toEqual([amended.clientOrderId]);
+      // In place the order keeps its id and records the amend; replaced, the old order is cancelled.
+      if (amended.clientOrderId === order.clientOrderId) {
+        expect(h.store.orders.transitions(order.clientOrderId).at(-1)).toMatchObject({ fromState: 'ACK', toState: 'ACK', reason: 'amended', details: { from: { price: order.price, amountBase: order.amountBase } } });
+      } else expect(h.store.orders.get(order.clientOrderId)?.state).toBe('CANCELLED');
+      expect((await h.broker.cancelOrder(amended.clientOrderId)).state).toBe('CANCELLED');
+    });
+
+    it('an amend whose new price crosses the book fills at once, as a taker would', async () => {
+      const px = await h.price();
+      const tradeId = trade();
+      const order = await h.broker.placeOrder({ symbol: h.symbol, side: 'buy', type: 'limit', price: roundDown(px * 0.7), amountBase: h.amountBase, tradeId, leg: 'entry', risk: entryRisk(h.symbol, 'long', px * 0.7) });
+      const through = roundDown(px * 1.03);
+      const amended = await h.broker.amendOrder(order.clientOrderId, { price: through, risk: entryRisk(h.symbol, 'long', through) });
+      await h.settle();
+      expect(h.store.orders.get(amended.clientOrderId)?.state, 'filled on the amend').toBe('FILLED');
+      expect((await h.broker.fetchPositions()).find((p) => p.symbol === h.symbol)?.sizeBase).toBeCloseTo(h.amountBase, 9);
+      await h.broker.closePosition(h.symbol, { tradeId });
+      await h.settle();
+      expect((await h.broker.fetchPositions()).find((p) => p.symbol === h.symbol)).toBeUndefined();
+    });
+
+    it('refuses an amend that grows an entry past what the risk policy sizes, before anything is sent', async () => {
+      const px = await h.price();
+      const price = roundDown(px * 0.7);
+      // A trader's own ticket: the policy sizes the notional asked for (1.5 orders' worth at the touch), no more.
+      const risk = { ...entryRisk(h.symbol, 'long', price), manualNotionalUsd: h.amountBase * px * 1.5 };
+      const order = await h.broker.placeOrder({ symbol: h.symbol, side: 'buy', type: 'limit', price, amountBase: h.amountBase, tradeId: trade(), leg: 'entry', risk });
+      expect(order.state).toBe('ACK');
+      const refusal = await h.broker.amendOrder(order.clientOrderId, { amountBase: h.amountBase * 3, risk }).then(
+        () => null,
+        (err: unknown) => err as { code?: string; details?: Record<string, unknown> },
+      );
+      expect(refusal).toMatchObject({ code: 'RISK_REJECTED', details: { reason: 'exceeds_sizing' } });
+      expect(Number(refusal?.details?.amountBase), 'the refused field and value').toBeCloseTo(h.amountBase * 3, 9);
+      expect(h.store.orders.get(order.clientOrderId), 'unchanged').toMatchObject({ state: 'ACK', amountBase: order.amountBase, price: order.price });
+      expect(h.store.orders.transitions(order.clientOrderId).some((t) => t.reason === 'amended')).toBe(false);
+      await expect(h.broker.amendOrder(order.clientOrderId, { amountBase: -1, risk }), 'bad input names the field').rejects.toThrow(/amountBase/);
+      expect((await h.broker.cancelOrder(order.clientOrderId)).state).toBe('CANCELLED');
+    });
+
     it('refuses a reduce-only order with no position behind it, before anything is recorded', async () => {
       const tradeId = trade();
       await expect(h.broker.placeOrder({ symbol: h.symbol, side: 'sell', type: 'market', amountBase: h.amountBase, reduceOnly: true, tradeId, leg: 'exit' })).rejects.toMatchObject({

@@ -93,6 +93,15 @@ function working(sim: SimExchange): { orders: number; triggers: number } {
   return { orders: snap.orders.filter((o) => o.state === 'live' || o.state === 'partially_filled').length, triggers: snap.triggers.filter((t) => t.state === 'live').length };
 }
 
+/** The sim account's working orders in SYMBOL, with their limit price and size in base units (whatever the dialect). */
+function workingOrders(sim: SimExchange): { price: number; amountBase: number }[] {
+  const core = sim.source.markets().find((m) => m.symbol === SYMBOL)!;
+  return sim
+    .accountSnapshot()
+    .orders.filter((o) => o.instId === core.id && (o.state === 'live' || o.state === 'partially_filled'))
+    .map((o) => ({ price: Number(o.price), amountBase: contractsToBase(core, Number(o.size)) }));
+}
+
 /** The sim account's position in SYMBOL, base units (the snapshot counts the core's contracts, whatever the dialect). */
 function positionBase(sim: SimExchange): number {
   const core = sim.source.markets().find((m) => m.symbol === SYMBOL)!;
@@ -224,11 +233,129 @@ for (const [i, dialect] of DIALECTS.entries()) {
         expect(report.foreignOrders, 'the orphan alone is foreign, under its HTX client id').toEqual([...baseline.foreignOrders, String(htxClientOrderId(orphan.clientOrderId))]);
       } else expect(rig.store.orders.get(orphan.clientOrderId), 'adopted at start').toMatchObject({ state: OrderState.Ack, symbol: SYMBOL, side: 'buy', type: 'limit' });
       expect((await broker.fetchPositions()).find((p) => p.symbol === SYMBOL)?.sizeBase).toBeCloseTo(rig.amountBase, 9);
+      if (dialect === 'blofin') {
+        // An adopted order belongs to no trade, so cancel-and-replace could not name a replacement leg: refused before anything is sent.
+        const logFrom = rig.sim.requestLog().length;
+        await expect(broker.amendOrder(orphan.clientOrderId, { price: priceAt(rig.ex, px, 0.66), risk: entryRisk(SYMBOL, 'long', px * 0.66) })).rejects.toMatchObject({ details: { reason: 'not_replaceable' } });
+        expect(rig.store.orders.get(orphan.clientOrderId)?.state, 'still working').toBe(OrderState.Ack);
+        expect(rig.sim.requestLog().slice(logFrom).filter((r) => r.method === 'POST'), 'no cancel sent').toEqual([]);
+      }
       for (const id of [resting.clientOrderId, stop.clientOrderId]) expect((await broker.cancelOrder(id)).state).toBe(OrderState.Cancelled);
       if (dialect === 'htx') await broker.gateway.cancel(orphan);
       else expect((await broker.cancelOrder(orphan.clientOrderId)).state).toBe(OrderState.Cancelled);
       await broker.closePosition(SYMBOL, { tradeId });
       expect(working(rig.sim)).toEqual({ orders: 0, triggers: 0 });
+    });
+
+    it('amends a resting limit order: in place on binanceusdm and bybit, cancel-and-replace on blofin and htx', async () => {
+      const px = await rig.mid();
+      const tradeId = trade();
+      const before = working(rig.sim).orders;
+      const order = await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: priceAt(rig.ex, px, 0.8), amountBase: rig.amountBase, tradeId, leg: 'entry', risk: entryRisk(SYMBOL, 'long', px * 0.8) });
+      const price = priceAt(rig.ex, px, 0.82);
+      const amountBase = rig.amountBase * 2;
+      const logFrom = rig.sim.requestLog().length;
+      const amended = await rig.broker.amendOrder(order.clientOrderId, { price, amountBase, risk: entryRisk(SYMBOL, 'long', price) });
+      expect(amended).toMatchObject({ state: OrderState.Ack, price, tradeId });
+      expect(amended.amountBase).toBeCloseTo(amountBase, 9);
+      expect(working(rig.sim).orders, 'one working order on the exchange for the leg').toBe(before + 1);
+      const atNewPrice = workingOrders(rig.sim).filter((o) => o.price === price);
+      expect(atNewPrice, "the exchange's working order carries the new terms").toHaveLength(1);
+      expect(atNewPrice[0]?.amountBase).toBeCloseTo(amountBase, 9);
+      expect(await rig.broker.gateway.lookup(amended)).toMatchObject({ status: 'open', filledBase: 0 });
+      const sent = rig.sim.requestLog().slice(logFrom).map((r) => `${r.method} ${r.path}`);
+      if (dialect === 'binanceusdm' || dialect === 'bybit') {
+        expect(amended.clientOrderId, 'same client id').toBe(order.clientOrderId);
+        expect(amended.exchangeOrderId, 'same exchange id').toBe(order.exchangeOrderId);
+        expect(sent.filter((r) => r === (dialect === 'bybit' ? 'POST /v5/order/amend' : 'PUT /fapi/v1/order')), 'one amend request').toHaveLength(1);
+        expect(rig.store.orders.transitions(order.clientOrderId).at(-1)).toMatchObject({ fromState: 'ACK', toState: 'ACK', reason: 'amended', details: { from: { price: order.price }, to: { price } } });
+        const view = await rig.broker.gateway.lookup(amended);
+        expect(view, 'the gateway reads the new terms back').toMatchObject({ price });
+        expect(view?.amountBase).toBeCloseTo(amountBase, 9);
+      } else {
+        expect(amended.clientOrderId, 'a replacement leg').not.toBe(order.clientOrderId);
+        expect(amended.params).toMatchObject({ leg: 'entry', attempt: 1 });
+        expect(rig.store.orders.get(order.clientOrderId)?.state).toBe(OrderState.Cancelled);
+        expect((await rig.broker.gateway.lookup(order))?.status, 'the old order is cancelled on the exchange').toBe('canceled');
+      }
+      expect((await rig.broker.cancelOrder(amended.clientOrderId)).state).toBe(OrderState.Cancelled);
+      expect(working(rig.sim).orders).toBe(before);
+    });
+
+    it.runIf(dialect === 'binanceusdm' || dialect === 'bybit')('resolves an amend whose answer never came by the order the exchange holds: the amend took', async () => {
+      const px = await rig.mid();
+      const order = await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: priceAt(rig.ex, px, 0.8), amountBase: rig.amountBase, tradeId: trade(), leg: 'entry', risk: entryRisk(SYMBOL, 'long', px * 0.8) });
+      const price = priceAt(rig.ex, px, 0.81);
+      // The exchange applies the amend and never answers: ccxt's 5 s request timeout ends the wait.
+      rig.sim.faults.acceptThenTimeout({ count: 1 });
+      const amended = await rig.broker.amendOrder(order.clientOrderId, { price, risk: entryRisk(SYMBOL, 'long', price) });
+      expect(amended).toMatchObject({ clientOrderId: order.clientOrderId, state: OrderState.Ack, price });
+      expect(rig.store.orders.transitions(order.clientOrderId).filter((t) => t.reason === 'amended'), 'recorded once').toHaveLength(1);
+      expect(workingOrders(rig.sim).filter((o) => o.price === price)).toHaveLength(1);
+      expect((await rig.broker.cancelOrder(order.clientOrderId)).state).toBe(OrderState.Cancelled);
+    }, 20_000);
+
+    it.runIf(dialect === 'binanceusdm' || dialect === 'bybit')("takes the terms the exchange holds on a refresh: an order amended outside the app (the exchange's own screens)", async () => {
+      const px = await rig.mid();
+      const order = await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', price: priceAt(rig.ex, px, 0.7), amountBase: rig.amountBase, tradeId: trade(), leg: 'entry', risk: entryRisk(SYMBOL, 'long', px * 0.7) });
+      const price = priceAt(rig.ex, px, 0.72);
+      const contracts = rig.amountBase / (rig.ex.market(SYMBOL).contractSize ?? 1);
+      await rig.ex.editOrder(order.exchangeOrderId ?? '', SYMBOL, 'limit', 'buy', contracts * 2, price);
+      const refreshed = await rig.broker.orders.refresh(order.clientOrderId);
+      expect(refreshed).toMatchObject({ clientOrderId: order.clientOrderId, state: OrderState.Ack, price });
+      expect(refreshed.amountBase).toBeCloseTo(rig.amountBase * 2, 9);
+      const amends = () => rig.store.orders.transitions(order.clientOrderId).filter((t) => t.reason === 'amended');
+      expect(amends()).toHaveLength(1);
+      expect(amends()[0]).toMatchObject({ fromState: 'ACK', toState: 'ACK', details: { via: 'venue', from: { price: order.price }, to: { price } } });
+      // A second refresh finds nothing new to take.
+      await rig.broker.orders.refresh(order.clientOrderId);
+      expect(amends()).toHaveLength(1);
+      expect((await rig.broker.cancelOrder(order.clientOrderId)).state).toBe(OrderState.Cancelled);
+    });
+
+    it("moves a stop's trigger (a trailing stop): in place on bybit, cancel-and-replace elsewhere", async () => {
+      const px = await rig.mid();
+      const tradeId = trade();
+      await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: rig.amountBase, tradeId, leg: 'entry', risk: entryRisk(SYMBOL, 'long', px) });
+      const stop = await rig.broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: priceAt(rig.ex, px, 0.8), amountBase: rig.amountBase, reduceOnly: true, purpose: 'stop_loss', tradeId, leg: 'sl' });
+      const triggers = working(rig.sim).triggers;
+      const logFrom = rig.sim.requestLog().length;
+      const raised = priceAt(rig.ex, px, 0.85);
+      const moved = await rig.broker.amendOrder(stop.clientOrderId, { triggerPrice: raised });
+      expect(moved).toMatchObject({ state: OrderState.Ack, triggerPrice: raised, reduceOnly: true, type: 'stop_market' });
+      expect(working(rig.sim).triggers, 'still one working stop').toBe(triggers);
+      expect(await rig.broker.gateway.lookup(moved)).toMatchObject({ status: 'open' });
+      const open = new Map((await rig.broker.gateway.openOrders()).map((o) => [o.clientOrderId, o.intent]));
+      expect(open.get(moved.clientOrderId)?.triggerPrice, 'the exchange watches the new trigger').toBe(raised);
+      if (dialect === 'bybit') {
+        expect(moved.clientOrderId).toBe(stop.clientOrderId);
+        expect(rig.sim.requestLog().slice(logFrom).filter((r) => r.method === 'POST' && r.path === '/v5/order/amend')).toHaveLength(1);
+      } else {
+        expect(moved.clientOrderId).not.toBe(stop.clientOrderId);
+        expect(rig.store.orders.get(stop.clientOrderId)?.state).toBe(OrderState.Cancelled);
+      }
+      expect((await rig.broker.cancelOrder(moved.clientOrderId)).state).toBe(OrderState.Cancelled);
+      await rig.broker.closePosition(SYMBOL, { tradeId });
+      expect(positionBase(rig.sim)).toBe(0);
+    });
+
+    it('refuses to amend a filled order: one the ledger knows as filled, and one that filled before the ledger heard', async () => {
+      const px = await rig.mid();
+      const tradeId = trade();
+      const entry = await rig.broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: rig.amountBase, tradeId, leg: 'entry', risk: entryRisk(SYMBOL, 'long', px) });
+      expect(entry.state).toBe(OrderState.Filled);
+      const logFrom = rig.sim.requestLog().length;
+      await expect(rig.broker.amendOrder(entry.clientOrderId, { amountBase: rig.amountBase * 2, risk: entryRisk(SYMBOL, 'long', px) })).rejects.toMatchObject({ code: ErrorCode.InvalidOrder, details: { reason: 'order_not_open', state: 'FILLED' } });
+      expect(rig.sim.requestLog().slice(logFrom).filter((r) => r.method !== 'GET'), 'nothing sent for a filled order').toEqual([]);
+      // A limit through the market, sent and acknowledged but its fill not yet seen by the ledger: the race an amend can lose.
+      const { order: intent } = rig.store.orders.recordIntent({ ...copyIntent(entry), clientOrderId: deriveClientOrderId({ ledger: entry.ledger, tradeId, leg: 'add', attempt: 0 }), type: 'limit', price: priceAt(rig.ex, px, 1.05), params: { leg: 'add', attempt: 0 } });
+      const ack = await rig.broker.gateway.create(intent);
+      rig.store.orders.transition(intent.clientOrderId, OrderState.Ack, { atMs: Date.now(), reason: 'acknowledged', ...(ack.exchangeOrderId ? { exchangeOrderId: ack.exchangeOrderId } : {}) });
+      await expect(rig.broker.amendOrder(intent.clientOrderId, { price: priceAt(rig.ex, px, 1.04), risk: entryRisk(SYMBOL, 'long', px) })).rejects.toMatchObject({ details: { reason: 'order_not_open', state: 'FILLED' } });
+      expect(rig.store.orders.get(intent.clientOrderId), 'the fill won: the order ends FILLED').toMatchObject({ state: OrderState.Filled });
+      expect(rig.store.orders.get(intent.clientOrderId)?.filledBase).toBeCloseTo(rig.amountBase, 9);
+      await rig.broker.closePosition(SYMBOL, { tradeId });
+      expect(positionBase(rig.sim)).toBe(0);
     });
 
     it('sets leverage and margin mode before an entry and reads them back', async () => {

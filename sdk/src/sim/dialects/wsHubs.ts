@@ -4,6 +4,7 @@ import type { SimPrivateEvent } from '../privateEvents.js';
 import type { SimApiKey } from '../types.js';
 import { BinanceWsHub } from './binanceusdm/ws.js';
 import { BybitWsHub } from './bybit/ws.js';
+import { HtxWsHub } from './htx/ws.js';
 import type { SimCore, SimDialectName } from './types.js';
 
 /**
@@ -31,7 +32,8 @@ export interface DialectWsOptions {
 
 /** The websocket hub of `name` over the shared core, or null for BloFin (served by `WsHub`). */
 export function createDialectWsHub(name: SimDialectName, core: SimCore, opts: DialectWsOptions): DialectWsHub | null {
-  if (name === 'binanceusdm') return new BinanceWsHub(core.ctx, core.faults, opts.pushIntervalMs);
-  if (name === 'bybit') return new BybitWsHub(core.ctx, core.faults, opts.pushIntervalMs);
+  if (name === 'binanceusdm') return new BinanceWsHub(core.ctx, core.faults, opts.pushIntervalMs, { privateApi: core.privateApi, apiKey: opts.apiKey });
+  if (name === 'bybit') return new BybitWsHub(core.ctx, core.faults, opts.pushIntervalMs, core.privateApi, opts.apiKey);
+  if (name === 'htx') return new HtxWsHub(core, opts.apiKey, opts.pushIntervalMs);
   return null;
 }

@@ -39,3 +39,16 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[
 export function canTransition(from: OrderState, to: OrderState): boolean {
   return ORDER_TRANSITIONS[from].includes(to);
 }
+
+/**
+ * An amend changes a working order's size or prices without changing its state, so it is not a
+ * move of the state machine above (which has no same-state moves): it is recorded as a transition
+ * row from a state to itself, reason `amended`, with the old and new values in its details. Only
+ * an order the exchange holds and is still working can be amended: ACK or PARTIAL.
+ */
+export const AMENDABLE_ORDER_STATES: readonly OrderState[] = ['ACK', 'PARTIAL'];
+export const AMENDED_REASON = 'amended';
+
+export function canAmend(state: OrderState): boolean {
+  return AMENDABLE_ORDER_STATES.includes(state);
+}

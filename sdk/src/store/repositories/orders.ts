@@ -3,7 +3,7 @@ import { ErrorCode } from '@perpscope/shared';
 import { InternalError, StoreError } from '../../core/errors.js';
 import { fromJsonObject, toJson } from '../json.js';
 import type { Ledger, OrderSide } from '../types.js';
-import { canTransition, OPEN_ORDER_STATES, type OrderState } from './orderStates.js';
+import { AMENDED_REASON, canAmend, canTransition, OPEN_ORDER_STATES, type OrderState } from './orderStates.js';
 
 export type OrderType = 'market' | 'limit' | 'stop_market' | 'stop_limit' | 'take_profit_market' | 'take_profit_limit';
 export type OrderPurpose = 'entry' | 'pyramid' | 'exit' | 'stop_loss' | 'take_profit' | 'panic';
@@ -39,6 +39,13 @@ export interface StoredOrder extends OrderIntent {
   lastError: string | null;
   params: Record<string, unknown>;
   updatedAtMs: number;
+}
+
+/** What an amend changes on a working order (its intent fields; nothing else). */
+export interface OrderAmendFields {
+  amountBase?: number;
+  price?: number;
+  triggerPrice?: number;
 }
 
 /** Fields that may change along with (or without) a state change. */
@@ -154,6 +161,8 @@ export class OrderRepository {
   private readonly byTradeStmt: Database.Statement<[Ledger, string], RawOrder>;
   private readonly recentStmt: Database.Statement<[Ledger, string, number], RawOrder>;
   private readonly attemptStmt: Database.Statement;
+  private readonly amendStmt: Database.Statement;
+  private readonly amendTx: (clientOrderId: string, fields: OrderAmendFields, options: { atMs: number; details?: Record<string, unknown> }) => StoredOrder;
   private readonly dataVersionStmt: Database.Statement<[], number>;
   /**
    * Open orders per filter, and orders per trade, as last read outside a transaction. Cleared by
@@ -197,6 +206,21 @@ export class OrderRepository {
     this.byTradeStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND trade_id = ? ORDER BY created_at_ms, client_order_id');
     this.recentStmt = db.prepare('SELECT * FROM orders WHERE ledger = ? AND exchange = ? ORDER BY created_at_ms DESC, client_order_id DESC LIMIT ?');
     this.attemptStmt = db.prepare('UPDATE orders SET lookup_attempts = lookup_attempts + 1, updated_at_ms = ? WHERE client_order_id = ?');
+    this.amendStmt = db.prepare(
+      'UPDATE orders SET amount_base = @amountBase, price = @price, trigger_price = @triggerPrice, updated_at_ms = @atMs WHERE client_order_id = @clientOrderId',
+    );
+
+    this.amendTx = db.transaction((clientOrderId: string, fields: OrderAmendFields, options: { atMs: number; details?: Record<string, unknown> }) => {
+      const current = this.require(clientOrderId);
+      if (!canAmend(current.state)) {
+        throw new StoreError(ErrorCode.StoreError, `Order ${clientOrderId} cannot be amended in state ${current.state}`, { details: { clientOrderId, state: current.state } });
+      }
+      const next = { amountBase: fields.amountBase ?? current.amountBase, price: fields.price ?? current.price, triggerPrice: fields.triggerPrice ?? current.triggerPrice };
+      this.amendStmt.run({ clientOrderId, ...next, atMs: options.atMs });
+      const details = { from: { amountBase: current.amountBase, price: current.price, triggerPrice: current.triggerPrice }, to: next, ...options.details };
+      this.addTransitionStmt.run(clientOrderId, current.state, current.state, options.atMs, AMENDED_REASON, toJson(details));
+      return this.require(clientOrderId);
+    });
 
     this.recordTx = db.transaction((intent: OrderIntent) => {
       const created =
@@ -250,6 +274,16 @@ export class OrderRepository {
   transition(clientOrderId: string, to: OrderState, options: TransitionOptions): StoredOrder {
     this.forgetOrder(clientOrderId);
     return this.transitionTx(clientOrderId, to, options);
+  }
+
+  /**
+   * Records an amend of a working order (ACK or PARTIAL): the new size and prices, and a
+   * same-state transition with reason `amended` and the old and new values in its details (see
+   * `canAmend`). Any other state throws a StoreError and changes nothing.
+   */
+  amend(clientOrderId: string, fields: OrderAmendFields, options: { atMs: number; details?: Record<string, unknown> }): StoredOrder {
+    this.forgetOrder(clientOrderId);
+    return this.amendTx(clientOrderId, fields, options);
   }
 
   /** Counts one client-id lookup; returns the new count. */

@@ -4,6 +4,7 @@ import type { DialectReply, DialectRequest, SimCore, SimDialect } from '../types
 import { verifyBinanceRequest } from './auth.js';
 import { BinancePrivateApi } from './privateRoutes.js';
 import { handleBinancePublic } from './publicRoutes.js';
+import { bindBinanceUserData, handleListenKeyRoute, ListenKeys } from './userDataRoutes.js';
 import { requestWeight } from './weights.js';
 import { BN, bnError, SymbolIndex } from './wire.js';
 
@@ -35,7 +36,7 @@ export interface BinanceUsdmDialectOptions {
   apiKey: SimApiKey | null;
   /** Multiplies the 2,400/min weight budget and the 1,200/min order budget. */
   rateLimitScale: number;
-  /** Clock of the rate windows, in ms (wall time unless a test injects one). */
+  /** Clock of the rate windows and of listenKey expiry, in ms (wall time unless a test injects one). */
   limiterNowMs: () => number;
 }
 
@@ -52,6 +53,8 @@ export function createBinanceUsdmDialect(core: SimCore, opts: BinanceUsdmDialect
   const weights = new MinuteWeightBudget(BINANCE_USDM_WEIGHT_PER_MINUTE, opts.rateLimitScale, opts.limiterNowMs);
   const orderBudget = new MinuteWeightBudget(BINANCE_USDM_ORDERS_PER_MINUTE, opts.rateLimitScale, opts.limiterNowMs);
   const signed = new BinancePrivateApi(ctx, faults, privateApi, symbols);
+  const listenKeys = new ListenKeys(opts.limiterNowMs);
+  bindBinanceUserData(ctx, { keys: listenKeys, orderMeta: (id) => signed.orderMeta.get(id), algoMeta: (id) => signed.algoMeta.get(id) });
   const isPrivate = (path: string): boolean => path.startsWith('/fapi/') && !PUBLIC_PATHS.has(path);
   return {
     name: 'binanceusdm',
@@ -74,6 +77,8 @@ export function createBinanceUsdmDialect(core: SimCore, opts: BinanceUsdmDialect
       if (req.body === null) return bnError(-1000, 'An unknown error occurred while processing the request: the body is too large.');
       if (PUBLIC_PATHS.has(req.path)) return handleBinancePublic(ctx, faults, symbols, req.method, req.path, req.query) ?? notFound(req);
       if (!isPrivate(req.path)) return notFound(req);
+      const userStream = handleListenKeyRoute(listenKeys, opts.apiKey, req.method, req.path, req.headers);
+      if (userStream) return userStream;
       const rawQuery = req.rawUrl.includes('?') ? req.rawUrl.slice(req.rawUrl.indexOf('?') + 1) : '';
       const params = new URLSearchParams(rawQuery);
       for (const [k, v] of new URLSearchParams(req.body)) params.append(k, v);

@@ -2,7 +2,7 @@ import { baseToContracts, contractsToBase } from '../../../market/contractUnits.
 import type { MarginMode, SimPosition } from '../../account.js';
 import type { SimContext } from '../../context.js';
 import type { FaultState } from '../../faults.js';
-import type { Rejection, SimOrder } from '../../orders.js';
+import { AmendRefusal, type Rejection, type SimOrder } from '../../orders.js';
 import type { PrivateApi } from '../../restPrivate.js';
 import type { SimTrigger } from '../../tpsl.js';
 import type { SimMarket } from '../../types.js';
@@ -21,7 +21,7 @@ const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const TIME_IN_FORCE: Readonly<Record<string, 'limit' | 'ioc' | 'fok' | 'post_only'>> = { GTC: 'limit', GTD: 'limit', IOC: 'ioc', FOK: 'fok', GTX: 'post_only' };
 const CONDITIONAL_TYPES = new Set(['STOP_MARKET', 'TAKE_PROFIT_MARKET', 'STOP', 'TAKE_PROFIT']);
 const LOOKUPS = new Set(['GET /fapi/v1/order', 'GET /fapi/v1/openOrders', 'GET /fapi/v1/allOrders', 'GET /fapi/v1/algoOrder', 'GET /fapi/v1/openAlgoOrders']);
-const PLACEMENTS = new Set(['POST /fapi/v1/order', 'POST /fapi/v1/algoOrder']);
+const PLACEMENTS = new Set(['POST /fapi/v1/order', 'POST /fapi/v1/algoOrder', 'PUT /fapi/v1/order']);
 
 /**
  * Binance USD-M's signed endpoints over the sim's one test account (the same account, matching
@@ -31,8 +31,9 @@ const PLACEMENTS = new Set(['POST /fapi/v1/order', 'POST /fapi/v1/algoOrder']);
  * core's contracts.
  */
 export class BinancePrivateApi {
-  private readonly orderMeta = new Map<string, BinanceOrderMeta>();
-  private readonly algoMeta = new Map<string, BinanceAlgoMeta>();
+  /** Read by the user-data stream, which renders the same ids REST answers. */
+  readonly orderMeta = new Map<string, BinanceOrderMeta>();
+  readonly algoMeta = new Map<string, BinanceAlgoMeta>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -96,6 +97,8 @@ export class BinancePrivateApi {
         return this.setMarginType(p);
       case 'POST /fapi/v1/order':
         return this.placeOrder(p);
+      case 'PUT /fapi/v1/order':
+        return this.withOrder(p, false, BN.noSuchOrder, (o, m) => this.modifyOrder(p, o, m));
       case 'GET /fapi/v1/order':
         return this.withOrder(p, hidden, BN.noSuchOrder, (o, m) => bnOk(orderRecord(o, m, this.orderMeta.get(o.orderId))));
       case 'DELETE /fapi/v1/order':
@@ -370,6 +373,40 @@ export class BinancePrivateApi {
       this.orderMeta.set(r.orderId, { clientOrderId: clientOrderId !== '' ? clientOrderId : `sim_${r.orderId}`, timeInForce: type === 'MARKET' ? 'GTC' : tif });
       return bnOk(orderRecord(r, m, this.orderMeta.get(r.orderId)));
     });
+  }
+
+  /**
+   * Modify Order (`PUT /fapi/v1/order`): a LIMIT order's price and quantity (both mandatory, as
+   * on USD-M), by `orderId` or `origClientOrderId`; the order keeps both ids. As Binance documents
+   * it: a finished order does not exist (-2013), the same price and quantity again is -5027, and a
+   * partially filled order whose new quantity is not above what filled is cancelled by the
+   * amendment (as is a GTX order whose new price would take).
+   */
+  private modifyOrder(p: URLSearchParams, o: SimOrder, m: SimMarket): DialectReply {
+    const side = sideParam(p);
+    if (typeof side !== 'string') return side;
+    if (side !== o.side) return BN.badParam('side', `Got "${p.get('side') ?? ''}", expected the order's side ${o.side.toUpperCase()}.`);
+    if (!isOpen(o)) return BN.noSuchOrder();
+    const qty = quantityParam(p, m);
+    if (typeof qty !== 'number') return qty;
+    const price = priceParam(p, 'price', m);
+    if (typeof price !== 'number') return price;
+    const r = this.core.orders.amend(o.orderId, { size: baseToContracts(m, qty), price });
+    if (!('orderId' in r)) {
+      switch (r.code) {
+        case AmendRefusal.NotOpen:
+          return BN.noSuchOrder();
+        case AmendRefusal.Unchanged:
+          return bnError(-5027, 'No need to modify the order.');
+        case AmendRefusal.BelowFilled: {
+          const c = this.core.orders.cancel(o.instId, o.orderId, undefined);
+          return 'orderId' in c ? bnOk(orderRecord(c, m, this.orderMeta.get(c.orderId))) : BN.noSuchOrder();
+        }
+        default:
+          return coreRejection(r);
+      }
+    }
+    return bnOk(orderRecord(r, m, this.orderMeta.get(r.orderId)));
   }
 
   /**

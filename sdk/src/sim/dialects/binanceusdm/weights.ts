@@ -1,6 +1,6 @@
 /**
  * Binance USD-M request weights (its REST docs), charged to the 2,400/min IP budget. Order
- * placement and cancellation weigh 0 against the IP budget: Binance counts them in the order
+ * placement, modification and cancellation weigh 0 against the IP budget: Binance counts them in the order
  * limits instead. Unknown paths weigh 1.
  */
 export function requestWeight(method: string, path: string, query: URLSearchParams): number {
@@ -44,6 +44,7 @@ export function requestWeight(method: string, path: string, query: URLSearchPara
     case 'GET /commissionRate':
       return 20;
     case 'POST /order':
+    case 'PUT /order':
     case 'DELETE /order':
     case 'POST /algoOrder':
     case 'DELETE /algoOrder':

@@ -3,10 +3,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { SimContext } from '../../context.js';
 import type { FaultState } from '../../faults.js';
+import type { SimPrivateEvent } from '../../privateEvents.js';
+import type { PrivateApi } from '../../restPrivate.js';
 import { barCode } from '../../timeframes.js';
-import type { SimCandle, SimMarket } from '../../types.js';
+import type { SimApiKey, SimCandle, SimMarket } from '../../types.js';
 import { decimal } from '../../wire.js';
 import { diffLevels } from '../../wsHub.js';
+import { BinanceUserDataStream } from './userDataWs.js';
 import { BINANCE_INTERVALS, binanceId, bnPrice, bnQty, SymbolIndex } from './wire.js';
 
 const CANDLE_REFRESH_MS = 500;
@@ -75,6 +78,12 @@ interface Conn {
   allSubs: Map<string, AllSub>;
 }
 
+/** What the user-data stream needs: the test account's events and the key that may start one. */
+export interface BinanceWsPrivateOptions {
+  privateApi: PrivateApi;
+  apiKey: SimApiKey | null;
+}
+
 /**
  * Binance USD-M's public market streams (`wss://fstream.binance.com/{public,market}/ws/<n>`),
  * as ccxt pro's binanceusdm subscribes to them: `SUBSCRIBE`/`UNSUBSCRIBE` with an `id`, answered
@@ -85,6 +94,9 @@ interface Conn {
  * Faults: `silenceWebsockets` sends nothing while the book markers move on (so a socket that
  * comes back shows a sequence gap, as Binance's would), `dropWebsockets` terminates every socket,
  * and `gapBookStream` swallows depth events so the next one's `pu` does not chain.
+ *
+ * The user-data stream (`/private/ws?listenKey=<key>`) is {@link BinanceUserDataStream}'s; the
+ * hub routes its upgrades, account events, expiry sweeps and drops to it.
  */
 export class BinanceWsHub {
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -95,13 +107,16 @@ export class BinanceWsHub {
   private dataMessages = 0;
   /** Per streamed market: the sim time of the book the diff streams last moved to, and that book. */
   private readonly bookClocks = new Map<SimMarket, { atMs: number; book: WireBook }>();
+  private readonly userData: BinanceUserDataStream;
 
   constructor(
     private readonly ctx: SimContext,
     private readonly faults: FaultState,
     private readonly pushIntervalMs: number,
+    account: BinanceWsPrivateOptions | null = null,
   ) {
     this.symbols = new SymbolIndex(ctx);
+    this.userData = new BinanceUserDataStream(ctx, faults, account?.privateApi ?? null, account?.apiKey ?? null);
     HUBS.set(ctx, this);
   }
 
@@ -114,6 +129,11 @@ export class BinanceWsHub {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const listenKey = BinanceUserDataStream.listenKeyOf(req.url ?? '/');
+    if (listenKey !== null) {
+      this.userData.handleUpgrade(req, socket, head, listenKey);
+      return;
+    }
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (!PATH.test(path)) {
       socket.destroy();
@@ -131,15 +151,24 @@ export class BinanceWsHub {
   dropAll(): void {
     for (const c of this.conns) c.ws.terminate();
     this.conns.clear();
+    this.userData.dropAll();
   }
 
   counters(): { pushRounds: number; dataMessages: number } {
-    return { pushRounds: this.pushRounds, dataMessages: this.dataMessages };
+    return { pushRounds: this.pushRounds, dataMessages: this.dataMessages + this.userData.messages() };
   }
 
-  /** Binance's user-data stream is not served: no private subscriptions exist. */
-  privateSubscriptions(): number {
-    return 0;
+  /**
+   * Sockets following the active listenKey. The user-data stream has no channels: `userData`,
+   * its event names and BloFin's channel names all count the same sockets (see USER_DATA_CHANNELS).
+   */
+  privateSubscriptions(channel: string): number {
+    return this.userData.subscriptions(channel);
+  }
+
+  /** An account change, rendered on the user-data stream. */
+  onPrivateEvent(e: SimPrivateEvent): void {
+    this.userData.onPrivateEvent(e);
   }
 
   /** Open sockets subscribed to `stream` (e.g. `btcusdt@depth@100ms`), for tests. */
@@ -152,6 +181,7 @@ export class BinanceWsHub {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.dropAll();
+    await this.userData.stop();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
@@ -226,6 +256,7 @@ export class BinanceWsHub {
 
   private tick(): void {
     this.pushRounds++;
+    this.userData.sweep();
     const wall = Date.now();
     const streamed = new Set<SimMarket>();
     for (const conn of this.conns) for (const sub of conn.subs.values()) if (sub.kind === 'depth') streamed.add(sub.m);

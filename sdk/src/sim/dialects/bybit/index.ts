@@ -5,6 +5,7 @@ import { SymbolIndex } from '../binanceusdm/wire.js';
 import { verifyBybitRequest } from './auth.js';
 import { BYBIT_IP_WINDOWS, EndpointLimiter } from './limits.js';
 import { BybitPrivateApi, requestParams } from './privateRoutes.js';
+import { shareBybitCodec } from './privateWs.js';
 import { handleBybitPublic } from './publicRoutes.js';
 import { BY, byError } from './wire.js';
 
@@ -36,6 +37,8 @@ export function createBybitDialect(core: SimCore, opts: BybitDialectOptions): Si
   const ipLimiter = new SlidingWindowLimiter(BYBIT_IP_WINDOWS, opts.rateLimitScale, opts.limiterNowMs);
   const endpoints = new EndpointLimiter(opts.rateLimitScale, opts.limiterNowMs);
   const signed = new BybitPrivateApi(ctx, faults, privateApi, symbols, opts.apiKey);
+  // The private stream renders orders with what this codec remembers of them (orderLinkId, stop type).
+  shareBybitCodec(privateApi, signed);
   const isPrivate = (path: string): boolean => path.startsWith('/v5/') && !path.startsWith('/v5/market/');
   return {
     name: 'bybit',

@@ -3,7 +3,7 @@ import { parseAttachedTpsl } from '../../attachedTpsl.js';
 import type { MarginMode, SimPosition } from '../../account.js';
 import type { SimContext } from '../../context.js';
 import type { FaultState } from '../../faults.js';
-import type { Rejection, SimOrder } from '../../orders.js';
+import { AmendRefusal, type Rejection, type SimOrder } from '../../orders.js';
 import type { PrivateApi } from '../../restPrivate.js';
 import type { SimTrigger } from '../../tpsl.js';
 import type { SimApiKey, SimMarket } from '../../types.js';
@@ -23,7 +23,7 @@ const HISTORY_WINDOW_MS = 7 * 24 * 60 * 60 * 1_000;
 /** The sim account's maintenance margin rate (see SimAccount). */
 const MAINTENANCE_RATE = 0.004;
 const LOOKUPS = new Set(['GET /v5/order/realtime', 'GET /v5/order/history']);
-const PLACEMENTS = new Set(['POST /v5/order/create']);
+const PLACEMENTS = new Set(['POST /v5/order/create', 'POST /v5/order/amend']);
 
 /** A request's parameters: the query of a GET, the JSON body of a POST (values as strings). */
 type Params = Map<string, string>;
@@ -37,7 +37,13 @@ type Params = Map<string, string>;
  */
 export class BybitPrivateApi {
   /** Per order id (plain orders and conditional orders alike). */
+  /** Per-order memory the routes write (`orderLinkId`, time in force, stop type); the private stream reads it (`orderMeta`). */
   private readonly meta = new Map<string, BybitOrderMeta>();
+
+  /** What the codec remembers of the orders, read-only, for the private stream to render them as REST does. */
+  orderMetas(): ReadonlyMap<string, BybitOrderMeta> {
+    return this.meta;
+  }
   private readonly byLinkId = new Map<string, string>();
 
   constructor(
@@ -81,6 +87,8 @@ export class BybitPrivateApi {
         return this.linear(p, () => this.withSymbol(p, (m) => this.tradingStop(p, m)));
       case 'POST /v5/order/create':
         return this.linear(p, () => this.withSymbol(p, (m) => this.create(p, m)));
+      case 'POST /v5/order/amend':
+        return this.linear(p, () => this.withSymbol(p, (m) => this.amend(p, m)));
       case 'POST /v5/order/cancel':
         return this.linear(p, () => this.withSymbol(p, (m) => this.cancel(p, m)));
       case 'POST /v5/order/cancel-all':
@@ -452,6 +460,54 @@ export class BybitPrivateApi {
     if (linkId !== '') this.byLinkId.set(linkId, id);
   }
 
+  /**
+   * `/v5/order/amend`: changes `qty` and/or `price` of an open order, or `triggerPrice`/`qty`
+   * (and `price` of a Limit one) of an untriggered conditional order, by `orderId` or
+   * `orderLinkId`; ids stay. Only what is sent changes. A finished order is 110001, a quantity not
+   * above what filled 110064, nothing to change 10001, as Bybit answers them.
+   */
+  private amend(p: Params, m: SimMarket): DialectReply {
+    const id = this.resolveId(p);
+    if (typeof id !== 'string') return id;
+    const linkId = this.meta.get(id)?.orderLinkId ?? '';
+    const has = (k: string): boolean => (p.get(k) ?? '') !== '';
+    if (!has('qty') && !has('price') && !has('triggerPrice')) return BY.param('params error: The order remains unchanged as the parameters entered match the existing ones.');
+    const qty = has('qty') ? this.quantity(p, 'qty', m) : undefined;
+    if (typeof qty === 'object') return qty;
+    const price = has('price') ? this.price(p.get('price'), 'price', m) : undefined;
+    if (typeof price === 'object') return price;
+    const o = this.core.orders.orders.get(id);
+    if (o && o.instId === m.id) {
+      if (!isOpen(o)) return BY.orderNotFound();
+      if (has('triggerPrice') && Number(p.get('triggerPrice')) > 0) return BY.param('params error: triggerPrice can only be amended on an untriggered conditional order');
+      const r = this.core.orders.amend(id, { ...(qty !== undefined ? { size: baseToContracts(m, qty) } : {}), ...(price !== undefined ? { price } : {}) });
+      if (!('orderId' in r)) return amendRejection(r);
+      return byOk({ orderId: id, orderLinkId: linkId });
+    }
+    const t = this.core.triggers.triggers.get(id);
+    const meta = this.meta.get(id);
+    if (!t || !meta || t.instId !== m.id || t.kind !== 'algo' || t.state !== 'live') return BY.orderNotFound();
+    let trigger: number | undefined;
+    if (has('triggerPrice')) {
+      const tp = this.price(p.get('triggerPrice'), 'triggerPrice', m);
+      if (typeof tp !== 'number') return tp;
+      // The direction chosen at placement stays: the new trigger must still lie on its side of the watched price.
+      const at = this.ctx.tradingTime(m, this.ctx.nowMs());
+      const current = (meta.triggerBy === 'LastPrice' ? this.ctx.source.lastPrice(m.symbol, at) : this.ctx.source.markPrice(m.symbol, at).markPrice) ?? 0;
+      if (meta.triggerDirection === 1 && tp <= current) return BY.triggerRising(byPrice(tp, m), byPrice(current, m));
+      if (meta.triggerDirection === 2 && tp >= current) return BY.triggerFalling(byPrice(tp, m), byPrice(current, m));
+      trigger = tp;
+    }
+    if (price !== undefined && meta.orderType !== 'Limit') return BY.param('params error: price can only be amended on a Limit order');
+    const size = qty !== undefined ? baseToContracts(m, qty) : undefined;
+    if ((trigger === undefined || trigger === t.triggerPrice) && (size === undefined || size === t.size) && (price === undefined || price === t.orderPrice)) {
+      return BY.param('params error: The order remains unchanged as the parameters entered match the existing ones.');
+    }
+    const r = this.core.triggers.amend(id, { ...(trigger !== undefined ? { triggerPrice: trigger } : {}), ...(size !== undefined ? { size } : {}), ...(price !== undefined ? { orderPrice: price } : {}) });
+    if (!('id' in r)) return BY.orderNotFound();
+    return byOk({ orderId: id, orderLinkId: linkId });
+  }
+
   /** Cancels an open order or an untriggered conditional order by `orderId` or `orderLinkId`. */
   private cancel(p: Params, m: SimMarket): DialectReply {
     const id = this.resolveId(p);
@@ -669,6 +725,20 @@ function sideParam(p: Params): 'buy' | 'sell' | DialectReply {
   if (raw === 'Buy') return 'buy';
   if (raw === 'Sell') return 'sell';
   return BY.badValue('side', `Got "${raw}", expected Buy or Sell.`);
+}
+
+/** An amend refused by the shared order engine, in Bybit's terms. */
+function amendRejection(r: Rejection): DialectReply {
+  switch (r.code) {
+    case AmendRefusal.NotOpen:
+      return BY.orderNotFound();
+    case AmendRefusal.BelowFilled:
+      return byError(110064, 'The number of contracts modified cannot be less than or equal to the filled quantity');
+    case AmendRefusal.Unchanged:
+      return BY.param('params error: The order remains unchanged as the parameters entered match the existing ones.');
+    default:
+      return coreRejection(r);
+  }
 }
 
 /** A rejection of the shared order engine, in Bybit's terms. */

@@ -25,8 +25,11 @@ export function handleBybitPublic(ctx: SimContext, faults: FaultState, symbols: 
   if (method !== 'GET') return null;
   const now = ctx.nowMs();
   if (path === '/v5/market/time') {
-    const t = Date.now();
-    return byOk({ timeSecond: String(Math.floor(t / 1000)), timeNano: `${t}000000` });
+    // The server's clock, skew fault applied, as the signed-timestamp window sees it (ccxt reads the envelope's `time`).
+    const t = faults.serverNowMs();
+    const reply = byOk({ timeSecond: String(Math.floor(t / 1000)), timeNano: `${t}000000` });
+    (reply.body as { time: number }).time = t;
+    return reply;
   }
   const category = query.get('category') ?? '';
   if (category === '') return BY.missing('category');

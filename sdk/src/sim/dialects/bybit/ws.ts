@@ -3,11 +3,14 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { SimContext } from '../../context.js';
 import type { FaultState } from '../../faults.js';
+import type { SimPrivateEvent } from '../../privateEvents.js';
+import type { PrivateApi } from '../../restPrivate.js';
 import { barCode } from '../../timeframes.js';
-import type { SimCandle, SimMarket } from '../../types.js';
+import type { SimApiKey, SimCandle, SimMarket } from '../../types.js';
 import { decimal } from '../../wire.js';
 import { diffLevels } from '../../wsHub.js';
 import { binanceId as bybitId, bnPrice as byPrice, bnQty as byQty, SymbolIndex } from '../binanceusdm/wire.js';
+import { BybitPrivateStream, readBybitFrame } from './privateWs.js';
 import { ticker } from './publicRoutes.js';
 import { BYBIT_INTERVALS } from './wire.js';
 
@@ -45,6 +48,8 @@ interface Conn {
  * `ping`/`pong` as ops, and pushes on `orderbook.{1,50,200,1000}.{symbol}` (a snapshot on
  * subscribing, then deltas with size "0" for a level gone), `publicTrade.{symbol}`,
  * `kline.{interval}.{symbol}` and `tickers.{symbol}` (mark, index and funding included).
+ * The private stream `/v5/private` (auth, then `order`, `execution`, `position`, `wallet`) is
+ * {@link BybitPrivateStream}, fed by the core's account events.
  * `silenceWebsockets` stops every push, `dropWebsockets` terminates every socket.
  */
 export class BybitWsHub {
@@ -55,13 +60,17 @@ export class BybitWsHub {
   private pushRounds = 0;
   private dataMessages = 0;
   private connSeq = 0;
+  private readonly privateStream: BybitPrivateStream;
 
   constructor(
     private readonly ctx: SimContext,
     private readonly faults: FaultState,
     private readonly pushIntervalMs: number,
+    account: PrivateApi,
+    apiKey: SimApiKey | null,
   ) {
     this.symbols = new SymbolIndex(ctx);
+    this.privateStream = new BybitPrivateStream(ctx, faults, account, apiKey);
   }
 
   start(): void {
@@ -70,6 +79,10 @@ export class BybitWsHub {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0];
+    if (path === '/v5/private') {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.privateStream.accept(ws, `sim-${++this.connSeq}`));
+      return;
+    }
     if (path !== '/v5/public/linear') {
       socket.destroy();
       return;
@@ -86,15 +99,20 @@ export class BybitWsHub {
   dropAll(): void {
     for (const c of this.conns) c.ws.terminate();
     this.conns.clear();
+    this.privateStream.dropAll();
   }
 
   counters(): { pushRounds: number; dataMessages: number } {
-    return { pushRounds: this.pushRounds, dataMessages: this.dataMessages };
+    return { pushRounds: this.pushRounds, dataMessages: this.dataMessages + this.privateStream.pushedMessages() };
   }
 
-  /** Bybit's private stream is not served: no private subscriptions exist. */
-  privateSubscriptions(): number {
-    return 0;
+  /** Authenticated private sockets subscribed to `topic` (`order`, `execution`, `position`, `wallet`). */
+  privateSubscriptions(topic: string): number {
+    return this.privateStream.subscriptions(topic);
+  }
+
+  onPrivateEvent(e: SimPrivateEvent): void {
+    this.privateStream.onEvent(e);
   }
 
   async stop(): Promise<void> {
@@ -104,20 +122,16 @@ export class BybitWsHub {
   }
 
   private onMessage(conn: Conn, data: RawData): void {
-    let msg: { op?: unknown; args?: unknown; req_id?: unknown };
-    try {
-      msg = JSON.parse(data.toString()) as typeof msg;
-    } catch {
+    const frame = readBybitFrame(data);
+    if (!frame) {
       this.send(conn, { success: false, ret_msg: 'error:invalid json', conn_id: conn.id, op: '' });
       return;
     }
-    const reqId = msg.req_id === undefined ? {} : { req_id: String(msg.req_id) };
-    const op = String(msg.op ?? '');
+    const { op, args, reqId } = frame;
     if (op === 'ping') {
       this.send(conn, { success: true, ret_msg: 'pong', conn_id: conn.id, ...reqId, op: 'ping' });
       return;
     }
-    const args = Array.isArray(msg.args) ? msg.args.map(String) : [];
     if (op === 'subscribe') {
       const subs: Sub[] = [];
       for (const topic of args) {

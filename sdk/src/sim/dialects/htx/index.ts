@@ -4,6 +4,7 @@ import type { DialectReply, DialectRequest, SimCore, SimDialect } from '../types
 import { verifyHtxRequest } from './auth.js';
 import { HTX_MARKET_WINDOWS, HTX_PUBLIC_WINDOWS, HTX_QUERY_WINDOWS, HTX_TRADE_WINDOWS, isTradePath } from './limits.js';
 import { HtxPrivateApi, requestParams } from './privateRoutes.js';
+import { registerHtxCodec } from './privateWs.js';
 import { handleHtxPublic } from './publicRoutes.js';
 import { HT } from './wire.js';
 
@@ -39,6 +40,8 @@ export function createHtxDialect(core: SimCore, opts: HtxDialectOptions): SimDia
   const trade = new SlidingWindowLimiter(HTX_TRADE_WINDOWS, opts.rateLimitScale, opts.limiterNowMs);
   const query = new SlidingWindowLimiter(HTX_QUERY_WINDOWS, opts.rateLimitScale, opts.limiterNowMs);
   const signed = new HtxPrivateApi(ctx, faults, privateApi);
+  // The private stream renders orders and fills through this codec (see HtxPrivateStream).
+  registerHtxCodec(privateApi, signed);
   const isPrivate = (path: string): boolean => !PUBLIC_PATHS.has(path) && !PUBLIC_PREFIXES.some((p) => path.startsWith(p));
   return {
     name: 'htx',

@@ -275,7 +275,8 @@ export class HtxPrivateApi {
     return htV5(rows.map((f) => this.fillRecord(f, this.ctx.byInstId(f.instId)!)));
   }
 
-  private orderRecord(o: SimOrder, m: SimMarket): Record<string, unknown> {
+  /** An order as the v5 API renders it (the REST lookups and the private `orders` stream). */
+  orderRecord(o: SimOrder, m: SimMarket): Record<string, unknown> {
     const filledBase = contractsToBase(m, o.filledSize);
     return {
       id: o.orderId,
@@ -312,7 +313,8 @@ export class HtxPrivateApi {
     };
   }
 
-  private fillRecord(f: SimFill, m: SimMarket): Record<string, unknown> {
+  /** A fill as the v5 API renders it (REST `order/details` and the private `trade` stream). */
+  fillRecord(f: SimFill, m: SimMarket): Record<string, unknown> {
     const o = this.core.orders.orders.get(f.orderId);
     return {
       id: `${f.tradeId}-${f.orderId}`,

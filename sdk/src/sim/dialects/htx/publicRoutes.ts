@@ -114,7 +114,8 @@ function contractInfo(ctx: SimContext, m: SimMarket, now: number): Record<string
   };
 }
 
-function tick(ctx: SimContext, m: SimMarket, now: number): Record<string, unknown> | null {
+/** `detail.merged`'s tick: 24h figures and the best bid and ask (also the `market.$code.detail` stream's). */
+export function tick(ctx: SimContext, m: SimMarket, now: number): Record<string, unknown> | null {
   const at = ctx.tradingTime(m, now);
   const s = ctx.source.stats24h(m.symbol, at);
   if (!s) return null;
@@ -149,9 +150,13 @@ function depth(ctx: SimContext, m: SimMarket, query: Query, now: number): Dialec
   const levels = Number(step[1]) <= 5 ? FULL_DEPTH : SHALLOW_DEPTH;
   const at = ctx.tradingTime(m, now);
   const book = ctx.isLive(m, now) ? ctx.source.orderBook(m.symbol, at, levels) : { bids: [], asks: [] };
-  const side = (rows: [number, number][]): number[][] => rows.map(([p, a]) => [htPriceNum(p, m), htxVolumeFromBase(a, m)]).filter((l) => l[1]! > 0);
   const ch = `market.${m.id}.depth.${type}`;
-  return htTick(ch, { asks: side(book.asks), bids: side(book.bids), ch, id: Math.floor(at / 1000), mrid: at, ts: at, version: at });
+  return htTick(ch, { asks: depthLevels(book.asks, m), bids: depthLevels(book.bids, m), ch, id: Math.floor(at / 1000), mrid: at, ts: at, version: at });
+}
+
+/** Book levels as HTX sends them, `[price, contracts]` numbers; a level under half a contract is left out. */
+export function depthLevels(rows: readonly (readonly [number, number])[], m: SimMarket): [number, number][] {
+  return rows.map(([p, a]): [number, number] => [htPriceNum(p, m), htxVolumeFromBase(a, m)]).filter((l) => l[1] > 0);
 }
 
 /** The newest `size` (default 1, max 2000) trades, newest first, each in its own batch as HTX groups them by match. */
@@ -211,17 +216,7 @@ function klines(ctx: SimContext, m: SimMarket, query: Query, now: number): Diale
     const forming = ctx.source.formingCandle(m.symbol, code, at);
     if (forming) rows.push(forming);
   }
-  const data = rows.map((c) => ({
-    id: Math.floor(c.openTimeMs / 1000),
-    open: htPriceNum(c.open, m),
-    close: htPriceNum(c.close, m),
-    high: htPriceNum(c.high, m),
-    low: htPriceNum(c.low, m),
-    amount: Number(decimal(c.volume, 8)),
-    vol: htxVolumeFromBase(c.volume, m),
-    trade_turnover: Number(decimal(c.quoteVolume, 4)),
-    count: 0,
-  }));
+  const data = rows.map((c) => htxKline(c, m));
   return { status: 200, body: { ch: `market.${m.id}.kline.${period}`, status: 'ok', data, ts: Date.now() } };
 }
 
@@ -294,4 +289,19 @@ function msParam(query: Query, name: string): number | null | DialectReply {
   if (raw === null || raw === '') return null;
   const n = Number(raw);
   return Number.isInteger(n) && n >= 0 ? n : HT.badValue(name, `Got "${raw}", expected a time in ms.`);
+}
+
+/** One bar as HTX's `history/kline` answers it and its kline stream pushes it: `id` is its open in seconds. */
+export function htxKline(c: SimCandle, m: SimMarket): Record<string, number> {
+  return {
+    id: Math.floor(c.openTimeMs / 1000),
+    open: htPriceNum(c.open, m),
+    close: htPriceNum(c.close, m),
+    high: htPriceNum(c.high, m),
+    low: htPriceNum(c.low, m),
+    amount: Number(decimal(c.volume, 8)),
+    vol: htxVolumeFromBase(c.volume, m),
+    trade_turnover: Number(decimal(c.quoteVolume, 4)),
+    count: 0,
+  };
 }

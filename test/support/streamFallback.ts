@@ -1,0 +1,69 @@
+import { expect } from 'vitest';
+import { SystemClock } from '../../sdk/src/core/clock.js';
+import { acceleratedClock, CcxtMarketData, MarketDataService, type BarEvent } from '../../sdk/src/market/index.js';
+import type { SimExchange } from '../../sdk/src/sim/index.js';
+
+type Exchange = ConstructorParameters<typeof CcxtMarketData>[0]['exchange'];
+import { until } from './sim.js';
+
+/** Requests the sim has answered on `path`. */
+export const restPath = (sim: SimExchange, path: string): number => sim.requestLog().filter((e) => e.path === path).length;
+
+/**
+ * The property every streaming dialect proves (issue 15): with the market service on `exchange`
+ * (a ccxt pro client of `sim`, whose sim runs at `acceleration`), books and trades come from the
+ * streams across bar closes with no REST book request on `bookPath`; after the sockets drop (and
+ * new ones are refused) a refresh reads the book over REST; once sockets are allowed again the
+ * streams resubscribe and REST book polling stops. `track` receives the service to stop.
+ */
+export async function proveStreamsReplacePolling(sim: SimExchange, exchange: Exchange, o: { acceleration: number; bookPath: string; track: (svc: MarketDataService) => void; watchTickers?: boolean }): Promise<void> {
+  const source = new CcxtMarketData({ exchange, clock: new SystemClock(), backoff: { baseMs: 50, maxMs: 200 }, random: () => 0.5 });
+  expect(source.limits.capabilities.streamOrderFlow).toBe(true);
+  if (o.watchTickers !== undefined) expect(source.limits.capabilities.watchTickers).toBe(o.watchTickers);
+  const svc = new MarketDataService({ source, clock: acceleratedClock(() => sim.nowMs(), o.acceleration), timeframes: ['1m'], historyBars: 50, gates: { topN: 2 }, universeRefreshMs: 0, healthIntervalMs: 0 });
+  o.track(svc);
+  const bars: BarEvent[] = [];
+  svc.on('bar', (e) => bars.push(e));
+  await svc.start();
+  const symbols = svc.universe().map((m) => m.symbol);
+  expect(symbols.length).toBe(2);
+  const refreshAll = () => Promise.all(symbols.map((sym) => svc.refreshOrderFlow(sym)));
+  const served = () => source.streamStats().servedFromStream;
+  const closes = async (what: string, n: number): Promise<void> => {
+    const from = bars.length;
+    await until(what, async () => {
+      await refreshAll();
+      const after = bars.slice(from);
+      return symbols.every((sym) => after.filter((b) => b.symbol === sym).length >= n) ? true : null;
+    });
+  };
+
+  await until('both books served from their streams', async () => {
+    await refreshAll();
+    return served().orderbook >= symbols.length ? true : null;
+  });
+  const depthBefore = restPath(sim, o.bookPath);
+  const barsBefore = bars.length;
+  await closes('4 bar closes per symbol', 4);
+  expect(bars.slice(barsBefore).every((b) => b.via !== 'polling'), 'candles stayed on the websocket').toBe(true);
+  expect(restPath(sim, o.bookPath), 'no REST order-book request while the socket is healthy').toBe(depthBefore);
+  expect(served().trades).toBeGreaterThan(0);
+
+  const failuresBefore = source.streamStats().failures.orderbook;
+  const resubscribesBefore = source.streamStats().resubscribes;
+  // The outage lasts until the fallback is seen: new sockets are refused, so the streams stay down.
+  sim.faults.refuseWebsockets(true);
+  sim.faults.dropWebsockets();
+  await until('the book streams to notice the drop', () => (source.streamStats().failures.orderbook >= failuresBefore + symbols.length ? true : null));
+  await svc.refreshOrderFlow(symbols[0]!);
+  expect(restPath(sim, o.bookPath), 'the fallback read the book over REST').toBe(depthBefore + 1);
+  sim.faults.refuseWebsockets(false);
+  const servedAtResume = served().orderbook;
+  await until('both books served from the resubscribed streams', async () => {
+    await refreshAll();
+    return source.streamStats().resubscribes >= resubscribesBefore + symbols.length && served().orderbook >= servedAtResume + symbols.length ? true : null;
+  });
+  const depthAfter = restPath(sim, o.bookPath);
+  await closes('two more bar closes per symbol', 2);
+  expect(restPath(sim, o.bookPath), 'healthy again: no REST book polling').toBe(depthAfter);
+}
