@@ -10,7 +10,7 @@ import {
   type GapEvent,
   type MarketDataServiceOptions,
 } from '../../sdk/src/market/index.js';
-import { createBlofinClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
+import { createBinanceUsdmClient, createBlofinClient, createBybitClient, createHtxClient, startSimExchange, type SimDialectName, type SimExchange } from '../../sdk/src/sim/index.js';
 import { SIM_START_MS } from '../support/sim.js';
 
 const ACCEL = 60; // one 1m bar per wall second
@@ -25,7 +25,46 @@ async function waitFor(done: () => boolean, timeoutMs: number, what: string): Pr
   }
 }
 
-describe('live candles over ccxt pro blofin against SimExchange', () => {
+/** ccxt's pro class for the dialect, pointed at the sim. */
+function clientFor(sim: SimExchange, dialect: SimDialectName): CcxtMarketDataExchange {
+  const options = { timeout: 5_000 };
+  if (dialect === 'binanceusdm') return createBinanceUsdmClient(sim, options) as unknown as CcxtMarketDataExchange;
+  if (dialect === 'bybit') return createBybitClient(sim, options) as unknown as CcxtMarketDataExchange;
+  if (dialect === 'htx') return createHtxClient(sim, options) as unknown as CcxtMarketDataExchange;
+  return createBlofinClient(sim, options) as unknown as CcxtMarketDataExchange;
+}
+type CcxtMarketDataExchange = ConstructorParameters<typeof CcxtMarketData>[0]['exchange'];
+type Started = { sim: SimExchange; source: CcxtMarketData; service: MarketDataService; bars: BarEvent[]; gaps: GapEvent[]; feeds: FeedEvent[]; symbols: string[] };
+
+/**
+ * RELIABILITY 14 on one dialect: a silent websocket is detected as stale, the candles come over
+ * REST meanwhile, and the stream recovers once pushes resume, with no bar lost or repeated.
+ */
+async function silentThenRecovered(started: Started): Promise<void> {
+  const { sim: s, source, bars, feeds, symbols, service: svc } = started;
+  await waitFor(() => bars.length >= symbols.length, 10_000, 'first live bars');
+  s.faults.silenceWebsockets(true);
+  const silentAtMs = s.nowMs();
+  await waitFor(() => symbols.every((sym) => feeds.some((f) => f.symbol === sym && f.state === 'stale')), 10_000, 'stale streams');
+  for (const f of feeds.filter((x) => x.state === 'stale')) {
+    expect(f.atMs - silentAtMs, 'staleness is detected within 2 intervals (+ one push and one check)').toBeLessThanOrEqual(2 * MIN + 30_000);
+  }
+  expect(svc.health().wsState).toBe('down');
+  await waitFor(() => symbols.every((sym) => bars.some((b) => b.symbol === sym && b.via === 'polling')), 15_000, 'bars from REST polling');
+  expect(source.health().wsErrors, 'the silent socket was dropped and resubscribed').toBeGreaterThan(0);
+  s.faults.silenceWebsockets(false);
+  await waitFor(() => symbols.every((sym) => feeds.some((f) => f.symbol === sym && f.state === 'recovered')), 15_000, 'recovery');
+  expect(svc.health().wsState).toBe('live');
+  const recoveredAtMs = s.nowMs();
+  await waitFor(() => symbols.every((sym) => bars.some((b) => b.symbol === sym && b.via === 'websocket' && b.candle.openTimeMs > recoveredAtMs)), 15_000, 'websocket bars again');
+  for (const sym of symbols) {
+    const own = bars.filter((b) => b.symbol === sym);
+    expect(findCandleGaps(own.map((b) => b.candle.openTimeMs), MIN), `${sym}: no bar lost across fallback and recovery`).toEqual([]);
+    expect(new Set(own.map((b) => b.candle.openTimeMs)).size, `${sym}: no bar emitted twice`).toBe(own.length);
+  }
+}
+
+describe('live candles over ccxt pro against SimExchange (blofin; the silence property on every dialect)', () => {
   let sim: SimExchange | undefined;
   let service: MarketDataService | undefined;
   afterEach(async () => {
@@ -35,10 +74,10 @@ describe('live candles over ccxt pro blofin against SimExchange', () => {
     sim = undefined;
   });
 
-  async function start(over: Partial<MarketDataServiceOptions> = {}) {
-    sim = await startSimExchange({ port: 0, symbols: 8, seed: 3, startTimeMs: SIM_START_MS, acceleration: ACCEL, historyBars: 200, pushIntervalMs: 100 });
+  async function start(over: Partial<MarketDataServiceOptions> = {}, dialect: SimDialectName = 'blofin'): Promise<Started> {
+    sim = await startSimExchange({ dialect, port: 0, symbols: 8, seed: 3, startTimeMs: SIM_START_MS, acceleration: ACCEL, historyBars: 200, pushIntervalMs: 100 });
     const s = sim;
-    const source = new CcxtMarketData({ exchange: createBlofinClient(s, { timeout: 5_000 }), clock: new SystemClock() });
+    const source = new CcxtMarketData({ exchange: clientFor(s, dialect), clock: new SystemClock() });
     const svc = new MarketDataService({
       source,
       clock: acceleratedClock(() => s.nowMs(), ACCEL),
@@ -109,29 +148,9 @@ describe('live candles over ccxt pro blofin against SimExchange', () => {
     }
   });
 
-  it('falls back to REST polling on a silent websocket and recovers afterwards', async () => {
-    // ccxt takes about a wall second to re-dial after a close; at 60x that is a whole bar, so forced
-    // reconnects are spaced wider than the default 30 s.
-    const { sim: s, source, bars, feeds, symbols, service: svc } = await start({ pollIntervalMs: 15_000, reconnectIntervalMs: 5 * MIN });
-    await waitFor(() => bars.length >= symbols.length, 10_000, 'first live bars');
-    s.faults.silenceWebsockets(true);
-    const silentAtMs = s.nowMs();
-    await waitFor(() => symbols.every((sym) => feeds.some((f) => f.symbol === sym && f.state === 'stale')), 10_000, 'stale streams');
-    for (const f of feeds.filter((x) => x.state === 'stale')) {
-      expect(f.atMs - silentAtMs, 'staleness is detected within 2 intervals (+ one push and one check)').toBeLessThanOrEqual(2 * MIN + 30_000);
-    }
-    expect(svc.health().wsState).toBe('down');
-    await waitFor(() => symbols.every((sym) => bars.some((b) => b.symbol === sym && b.via === 'polling')), 15_000, 'bars from REST polling');
-    expect(source.health().wsErrors, 'the silent socket was dropped and resubscribed').toBeGreaterThan(0);
-    s.faults.silenceWebsockets(false);
-    await waitFor(() => symbols.every((sym) => feeds.some((f) => f.symbol === sym && f.state === 'recovered')), 15_000, 'recovery');
-    expect(svc.health().wsState).toBe('live');
-    const recoveredAtMs = s.nowMs();
-    await waitFor(() => symbols.every((sym) => bars.some((b) => b.symbol === sym && b.via === 'websocket' && b.candle.openTimeMs > recoveredAtMs)), 15_000, 'websocket bars again');
-    for (const sym of symbols) {
-      const own = bars.filter((b) => b.symbol === sym);
-      expect(findCandleGaps(own.map((b) => b.candle.openTimeMs), MIN), `${sym}: no bar lost across fallback and recovery`).toEqual([]);
-      expect(new Set(own.map((b) => b.candle.openTimeMs)).size, `${sym}: no bar emitted twice`).toBe(own.length);
-    }
+  // ccxt takes about a wall second to re-dial after a close; at 60x that is a whole bar, so forced
+  // reconnects are spaced wider than the default 30 s.
+  it.each(['blofin', 'binanceusdm', 'bybit', 'htx'] as const)('falls back to REST polling on a silent %s websocket and recovers afterwards (RELIABILITY 14)', async (dialect) => {
+    await silentThenRecovered(await start({ pollIntervalMs: 15_000, reconnectIntervalMs: 5 * MIN }, dialect));
   });
 });
