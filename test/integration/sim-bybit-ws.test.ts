@@ -2,16 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MarketDataService } from '../../sdk/src/market/index.js';
 import { createBybitClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
 import { SIM_START_MS, until } from '../support/sim.js';
-import { proveStreamsReplacePolling, restPath } from '../support/streamFallback.js';
+import { expectStreamedBookEqualsRest, proveStreamsReplacePolling } from '../support/streamFallback.js';
 
 const SYMBOL = 'ETH/USDT:USDT';
 const MIN = 60_000;
 const BOOK_PATH = '/v5/market/orderbook';
 
 type Client = ReturnType<typeof createBybitClient>;
-type Level = [number, number];
 
-const top = (levels: readonly (readonly (number | undefined)[])[], n: number): Level[] => levels.slice(0, n).map((l) => [l[0]!, l[1]!]);
 
 describe('ccxt pro bybit against the sim (bybit public linear stream)', () => {
   let sim: SimExchange;
@@ -42,20 +40,7 @@ describe('ccxt pro bybit against the sim (bybit public linear stream)', () => {
   });
 
   it('watchOrderBook: a snapshot then deltas, equal to the REST book at the same sim time, with no REST snapshot', async () => {
-    const before = restPath(sim, BOOK_PATH);
-    const book = await ex.watchOrderBook(SYMBOL, 50);
-    expect(book.bids.length).toBe(50);
-    const ts0 = book.timestamp!;
-    await until('a delta applied', async () => ((await ex.watchOrderBook(SYMBOL, 50)).timestamp! > ts0 ? true : null));
-    expect(restPath(sim, BOOK_PATH), 'Bybit streams its own snapshot').toBe(before);
-    sim.pause();
-    const rounds = sim.wsCounters().pushRounds;
-    await until('two push rounds after the pause', () => (sim.wsCounters().pushRounds >= rounds + 2 ? true : null));
-    const streamed = (ex.orderbooks as Record<string, { bids: number[][]; asks: number[][] }>)[SYMBOL]!;
-    const rest = await ex.fetchOrderBook(SYMBOL, 50);
-    sim.resume();
-    expect(top(streamed.bids, 50)).toEqual(top(rest.bids, 50));
-    expect(top(streamed.asks, 50)).toEqual(top(rest.asks, 50));
+    await expectStreamedBookEqualsRest(sim, ex, { symbol: SYMBOL, depth: 50, bookPath: BOOK_PATH, minLevels: 50, progress: 'timestamp' });
   });
 
   it('watchTrades: the sim tape, price and side as recorded', async () => {
@@ -93,6 +78,6 @@ describe('market data over Bybit streams: no REST book polling while the socket 
     const ACCEL = 60; // one 1m bar per wall second
     const s = await startSimExchange({ dialect: 'bybit', symbols: 6, seed: 11, startTimeMs: SIM_START_MS, acceleration: ACCEL, pushIntervalMs: 100, historyBars: 200, rateLimitScale: 10 });
     sim = s;
-    await proveStreamsReplacePolling(s, createBybitClient(s, { timeout: 5_000 }), { acceleration: ACCEL, bookPath: BOOK_PATH, track: (svc) => (service = svc) });
+    await proveStreamsReplacePolling(s, createBybitClient(s, { timeout: 5_000 }), { acceleration: ACCEL, rateLimitScale: 10, bookPath: BOOK_PATH, track: (svc) => (service = svc) });
   });
 });

@@ -4,16 +4,14 @@ import { createHtxClient, startSimExchange, type SimExchange } from '../../sdk/s
 import { entryRisk } from '../../sdk/test/trading/helpers.js';
 import { startLiveRig, SYMBOL as RIG_SYMBOL, type LiveRig } from '../../sdk/test/trading/liveRig.js';
 import { SIM_START_MS, until } from '../support/sim.js';
-import { proveStreamsReplacePolling, restPath } from '../support/streamFallback.js';
+import { expectStreamedBookEqualsRest, proveStreamsReplacePolling } from '../support/streamFallback.js';
 
 const KEY = { apiKey: 'sim-htx-ws-key', secret: 'sim-htx-ws-secret', password: '' };
 const SYMBOL = 'ETH/USDT:USDT';
 const BOOK_PATH = '/linear-swap-ex/market/depth';
 
 type Client = ReturnType<typeof createHtxClient>;
-type Level = [number, number];
 
-const levels = (rows: readonly (readonly (number | undefined)[])[]): Level[] => rows.map((l) => [l[0]!, l[1]!]);
 
 async function caught(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -41,20 +39,7 @@ describe('ccxt pro htx against the sim (htx linear swap streams)', () => {
   });
 
   it('watchOrderBook: a snapshot then versioned updates, equal to the REST book at the same sim time, with no REST snapshot', async () => {
-    const before = restPath(sim, BOOK_PATH);
-    const book = await ex.watchOrderBook(SYMBOL, 150);
-    expect(book.bids.length).toBeGreaterThan(20);
-    const nonce0 = book.nonce!;
-    await until('an update applied on top of the snapshot', async () => ((await ex.watchOrderBook(SYMBOL, 150)).nonce! > nonce0 ? true : null));
-    expect(restPath(sim, BOOK_PATH), 'HTX streams its own snapshot').toBe(before);
-    sim.pause();
-    const rounds = sim.wsCounters().pushRounds;
-    await until('two push rounds after the pause', () => (sim.wsCounters().pushRounds >= rounds + 2 ? true : null));
-    const streamed = (ex.orderbooks as Record<string, { bids: number[][]; asks: number[][] }>)[SYMBOL]!;
-    const rest = await ex.fetchOrderBook(SYMBOL, 150);
-    sim.resume();
-    expect(levels(streamed.bids)).toEqual(levels(rest.bids));
-    expect(levels(streamed.asks)).toEqual(levels(rest.asks));
+    await expectStreamedBookEqualsRest(sim, ex, { symbol: SYMBOL, depth: 150, bookPath: BOOK_PATH, minLevels: 21, progress: 'nonce' });
   });
 
   it('watchTrades: the sim tape, with price, amount and side as REST reports the same trade', async () => {
@@ -156,7 +141,7 @@ describe('market data over HTX streams: no REST book polling while the socket is
     const ACCEL = 60; // one 1m bar per wall second
     const s = await startSimExchange({ dialect: 'htx', symbols: 6, seed: 11, startTimeMs: SIM_START_MS, acceleration: ACCEL, pushIntervalMs: 100, historyBars: 200, rateLimitScale: 10 });
     sim = s;
-    await proveStreamsReplacePolling(s, createHtxClient(s, { timeout: 5_000 }), { acceleration: ACCEL, bookPath: BOOK_PATH, track: (svc) => (service = svc), watchTickers: false });
+    await proveStreamsReplacePolling(s, createHtxClient(s, { timeout: 5_000 }), { acceleration: ACCEL, rateLimitScale: 10, bookPath: BOOK_PATH, track: (svc) => (service = svc), watchTickers: false });
   });
 });
 

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { SystemClock } from '../../sdk/src/core/clock.js';
 import { acceleratedClock, CcxtMarketData, MarketDataService, type BarEvent } from '../../sdk/src/market/index.js';
+import { limitsForExchange, scaleLimits } from '../../sdk/src/market/exchangeLimits.js';
 import type { SimExchange } from '../../sdk/src/sim/index.js';
 
 type Exchange = ConstructorParameters<typeof CcxtMarketData>[0]['exchange'];
@@ -14,10 +15,13 @@ export const restPath = (sim: SimExchange, path: string): number => sim.requestL
  * (a ccxt pro client of `sim`, whose sim runs at `acceleration`), books and trades come from the
  * streams across bar closes with no REST book request on `bookPath`; after the sockets drop (and
  * new ones are refused) a refresh reads the book over REST; once sockets are allowed again the
- * streams resubscribe and REST book polling stops. `track` receives the service to stop.
+ * streams resubscribe and REST book polling stops. `track` receives the service to stop. The
+ * client's request budget is the venue's limits scaled like the sim's (`rateLimitScale`), as the
+ * engine sets it on a sim: the test refreshes far more often than the order-flow loop does, and at
+ * BloFin's real 500 a minute one refresh would wait out the window.
  */
-export async function proveStreamsReplacePolling(sim: SimExchange, exchange: Exchange, o: { acceleration: number; bookPath: string; track: (svc: MarketDataService) => void; watchTickers?: boolean }): Promise<void> {
-  const source = new CcxtMarketData({ exchange, clock: new SystemClock(), backoff: { baseMs: 50, maxMs: 200 }, random: () => 0.5 });
+export async function proveStreamsReplacePolling(sim: SimExchange, exchange: Exchange, o: { acceleration: number; rateLimitScale: number; bookPath: string; track: (svc: MarketDataService) => void; watchTickers?: boolean }): Promise<void> {
+  const source = new CcxtMarketData({ exchange, clock: new SystemClock(), limits: scaleLimits(limitsForExchange(exchange), o.rateLimitScale), backoff: { baseMs: 50, maxMs: 200 }, random: () => 0.5 });
   expect(source.limits.capabilities.streamOrderFlow).toBe(true);
   if (o.watchTickers !== undefined) expect(source.limits.capabilities.watchTickers).toBe(o.watchTickers);
   const svc = new MarketDataService({ source, clock: acceleratedClock(() => sim.nowMs(), o.acceleration), timeframes: ['1m'], historyBars: 50, gates: { topN: 2 }, universeRefreshMs: 0, healthIntervalMs: 0 });
@@ -66,4 +70,33 @@ export async function proveStreamsReplacePolling(sim: SimExchange, exchange: Exc
   const depthAfter = restPath(sim, o.bookPath);
   await closes('two more bar closes per symbol', 2);
   expect(restPath(sim, o.bookPath), 'healthy again: no REST book polling').toBe(depthAfter);
+}
+
+type BookClient = {
+  watchOrderBook(symbol: string, limit?: number): Promise<{ bids: unknown[]; timestamp?: number | undefined; nonce?: number | undefined }>;
+  fetchOrderBook(symbol: string, limit?: number): Promise<{ bids: (number | undefined)[][]; asks: (number | undefined)[][] }>;
+  orderbooks: unknown;
+};
+
+/**
+ * A dialect's book stream against its REST book: the streamed snapshot arrives without a REST
+ * book request, an update is applied on top of it (`progress`: the book's timestamp or nonce),
+ * and with the sim paused the streamed book's top `depth` levels equal the REST book's.
+ */
+export async function expectStreamedBookEqualsRest(sim: SimExchange, ex: BookClient, o: { symbol: string; depth: number; bookPath: string; minLevels: number; progress: 'timestamp' | 'nonce' }): Promise<void> {
+  const before = restPath(sim, o.bookPath);
+  const book = await ex.watchOrderBook(o.symbol, o.depth);
+  expect(book.bids.length).toBeGreaterThanOrEqual(o.minLevels);
+  const mark0 = book[o.progress]!;
+  await until('an update applied on top of the snapshot', async () => ((await ex.watchOrderBook(o.symbol, o.depth))[o.progress]! > mark0 ? true : null));
+  expect(restPath(sim, o.bookPath), 'the stream brings its own snapshot').toBe(before);
+  sim.pause();
+  const rounds = sim.wsCounters().pushRounds;
+  await until('two push rounds after the pause', () => (sim.wsCounters().pushRounds >= rounds + 2 ? true : null));
+  const streamed = (ex.orderbooks as Record<string, { bids: number[][]; asks: number[][] }>)[o.symbol]!;
+  const rest = await ex.fetchOrderBook(o.symbol, o.depth);
+  sim.resume();
+  const top = (levels: readonly (readonly (number | undefined)[])[]): [number, number][] => levels.slice(0, o.depth).map((l) => [l[0]!, l[1]!]);
+  expect(top(streamed.bids)).toEqual(top(rest.bids));
+  expect(top(streamed.asks)).toEqual(top(rest.asks));
 }
