@@ -357,7 +357,14 @@ export class OrderLedger {
     const working = (o: StoredOrder): boolean => o.state === OrderState.Ack || o.state === OrderState.Partial || o.state === OrderState.Filled;
     if (order.reduceOnly && TRIGGER_ORDER_TYPES.has(order.type)) {
       const next = await place(replacement(change.amountBase ?? order.amountBase));
-      if (!working(next) && next.state !== OrderState.Unknown) throw refused(next, true);
+      if (next.state === OrderState.Unknown) {
+        // Whether the replacement reached the venue is not known yet: the original stays, so the
+        // position keeps a stop either way (a second reduce-only stop for a while reduces nothing
+        // more); the trader cancels it, or protection does with the plan, once the ledger knows.
+        this.log.warn({ clientOrderId: order.clientOrderId, replacement: next.clientOrderId }, 'amend: the replacement is unknown; the original stays working');
+        return next;
+      }
+      if (!working(next)) throw refused(next, true);
       const old = await this.cancel(order.clientOrderId);
       // The old one fired first: the position it closed leaves the reduce-only replacement with nothing to reduce (protection cancels it with the plan).
       if (old.state !== OrderState.Cancelled) this.log.warn({ clientOrderId: order.clientOrderId, state: old.state, replacement: next.clientOrderId }, 'amend: the original ended before its cancel');
