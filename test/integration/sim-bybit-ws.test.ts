@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MarketDataService } from '../../sdk/src/market/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBybitClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
 import { SIM_START_MS, until } from '../support/sim.js';
 import { expectStreamedBookEqualsRest, proveStreamsReplacePolling } from '../support/streamFallback.js';
@@ -65,19 +64,7 @@ describe('ccxt pro bybit against the sim (bybit public linear stream)', () => {
 });
 
 describe('market data over Bybit streams: no REST book polling while the socket is healthy', () => {
-  let sim: SimExchange | undefined;
-  let service: MarketDataService | undefined;
-  afterEach(async () => {
-    await service?.stop();
-    await sim?.stop();
-    service = undefined;
-    sim = undefined;
-  });
-
   it('books and trades come from the streams across bar closes; a dropped socket falls back to REST and resubscribes', async () => {
-    const ACCEL = 60; // one 1m bar per wall second
-    const s = await startSimExchange({ dialect: 'bybit', symbols: 6, seed: 11, startTimeMs: SIM_START_MS, acceleration: ACCEL, pushIntervalMs: 100, historyBars: 200, rateLimitScale: 10 });
-    sim = s;
-    await proveStreamsReplacePolling(s, createBybitClient(s, { timeout: 5_000 }), { acceleration: ACCEL, rateLimitScale: 10, bookPath: BOOK_PATH, track: (svc) => (service = svc) });
+    await proveStreamsReplacePolling({ dialect: 'bybit', client: (sim) => createBybitClient(sim, { timeout: 5_000 }), bookPath: BOOK_PATH });
   });
 });

@@ -13,13 +13,13 @@ import { CCXT_TICK_SIZE, DEFAULT_READ_RETRY, ExchangeClockSync, isAuthFailure, i
 import { createOrderGateway } from './orderGateways.js';
 import { DEFAULT_CLIENT_ID_PREFIX, isOwnClientOrderId } from './clientOrderId.js';
 import { LeverageSync } from './leverageSync.js';
-import { amendedRequest, OrderLedger, validateAmend } from './orderLedger.js';
+import { OrderLedger } from './orderLedger.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
 import { orderBookFromCcxt } from '../market/ccxtConvert.js';
 import { contractsToBase } from '../market/contractUnits.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
-import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
+import { fitAmendment, gateAmendment, gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
 import type { AmendOrderRequest, Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
 
 export interface CcxtBrokerOptions {
@@ -392,27 +392,16 @@ export class CcxtBroker implements Broker {
     this.assertNotHalted();
     const order = this.orders.get(clientOrderId);
     if (!order) throw new PerpscopeError(ErrorCode.OrderNotFound, `Order ${clientOrderId} is not in the live ledger`, { details: { clientOrderId } });
-    validateAmend(order, change);
-    const req = amendedRequest(order, change);
-    if (!req.reduceOnly && this.burst) {
+    const precision = this.precision(order.symbol);
+    const fitted = fitAmendment(order, change, precision);
+    if (!fitted.reduceOnly && this.burst) {
       throw new RiskRejectedError(ErrorCode.RiskRejected, `New entries are halted: ${this.burst.message}`, { details: { reason: 'trading_halted', cause: this.burst.reason, haltedAtMs: this.burst.atMs } });
     }
-    if (!req.reduceOnly) await this.assertAvailable();
-    const precision = this.precision(req.symbol);
-    const fitted = req.reduceOnly ? { ...fitToMarket(req, precision), amountBase: req.amountBase } : fitToMarket(req, precision);
-    const [account, positions, quote] = await Promise.all([this.fetchAccount(), this.fetchPositions(), req.reduceOnly ? Promise.resolve(null) : this.quote(fitted)]);
+    if (!fitted.reduceOnly) await this.assertAvailable();
+    const [account, positions, quote] = await Promise.all([this.fetchAccount(), this.fetchPositions(), fitted.reduceOnly ? Promise.resolve(null) : this.quote(fitted)]);
     const others = this.openOrders().filter((o) => o.clientOrderId !== clientOrderId);
-    const gated = gateOrder(this.risk, fitted, riskAccountState(account, positions, this.entries.all(this.clock.nowMs()), others), quote);
-    // The gate saw what is still to fill; the order's size counts what already filled too.
-    const left = req.reduceOnly ? gated.amountBase : toStep(gated.amountBase, precision.amountStep, 'down');
-    if (!req.reduceOnly) checkMinimums({ symbol: req.symbol, amountBase: left }, quote?.price ?? null, precision);
-    const amountBase = order.filledBase + left;
-    const fittedChange: AmendOrderRequest = {
-      ...(change.price !== undefined && fitted.price !== undefined ? { price: fitted.price } : {}),
-      ...(change.triggerPrice !== undefined && fitted.triggerPrice !== undefined ? { triggerPrice: fitted.triggerPrice } : {}),
-      ...(Math.abs(amountBase - order.amountBase) > 1e-12 ? { amountBase } : {}),
-    };
-    return this.guard(() => this.orders.amend(clientOrderId, fittedChange));
+    const allowed = gateAmendment(this.risk, order, change, fitted, precision, riskAccountState(account, positions, this.entries.all(this.clock.nowMs()), others), quote);
+    return this.guard(() => this.orders.amend(clientOrderId, allowed));
   }
 
   async cancelOrder(clientOrderId: string): Promise<StoredOrder> {

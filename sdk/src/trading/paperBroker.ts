@@ -7,12 +7,12 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import type { RiskPolicy } from '../risk/index.js';
 import { Ledger, OrderState, type Fill, type StoredOrder, type StoredPosition, type Store } from '../store/index.js';
 import { EntryTimes, Listeners } from './brokerState.js';
-import { amendedRequest, OrderLedger, toBrokerPosition, validateAmend } from './orderLedger.js';
+import { OrderLedger, toBrokerPosition, validateAmend } from './orderLedger.js';
 import { executablePrice, type ExecutableQuote } from './executablePrice.js';
 import { walkBook, tradeCrosses, triggerFires } from './paperMatching.js';
 import { applyFillToPosition, liquidationPrices } from './positionMath.js';
 import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
-import { gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
+import { fitAmendment, gateAmendment, gateOrder, riskAccountState, validatePlaceRequest } from './riskGate.js';
 import type { AmendOrderRequest, Broker, BrokerAccount, BrokerEvent, BrokerListener, BrokerPosition, PlaceOrderRequest, QuoteRequest } from './types.js';
 
 /** Fees and margin parameters of one market, in fractions (0.0006 = 6 bps). */
@@ -139,22 +139,11 @@ export class PaperBroker implements Broker {
     if (order.state !== OrderState.Ack && order.state !== OrderState.Partial) {
       throw new OrderError(ErrorCode.InvalidOrder, `Amend of ${clientOrderId} refused: the order is ${order.state}, not working (ACK or PARTIAL)`, { details: { reason: 'order_not_open', clientOrderId, state: order.state } });
     }
-    validateAmend(order, change);
-    const req = amendedRequest(order, change);
-    const precision = this.precision(req.symbol);
-    const fitted = req.reduceOnly ? { ...fitToMarket(req, precision), amountBase: req.amountBase } : fitToMarket(req, precision);
-    const quote = req.reduceOnly ? null : executablePrice(this.books.get(req.symbol), fitted);
+    const precision = this.precision(order.symbol);
+    const fitted = fitAmendment(order, change, precision);
+    const quote = fitted.reduceOnly ? null : executablePrice(this.books.get(order.symbol), fitted);
     const others = this.openOrders().filter((o) => o.clientOrderId !== clientOrderId);
-    const gated = gateOrder(this.risk, fitted, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), others), quote);
-    // The gate saw what is still to fill; the order's size counts what already filled too.
-    const left = req.reduceOnly ? gated.amountBase : toStep(gated.amountBase, precision.amountStep, 'down');
-    if (!req.reduceOnly) checkMinimums({ symbol: req.symbol, amountBase: left }, quote?.price ?? null, precision);
-    const amountBase = order.filledBase + left;
-    const fittedChange: AmendOrderRequest = {
-      ...(change.price !== undefined && fitted.price !== undefined ? { price: fitted.price } : {}),
-      ...(change.triggerPrice !== undefined && fitted.triggerPrice !== undefined ? { triggerPrice: fitted.triggerPrice } : {}),
-      ...(Math.abs(amountBase - order.amountBase) > 1e-12 ? { amountBase } : {}),
-    };
+    const fittedChange = gateAmendment(this.risk, order, change, fitted, precision, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), others), quote);
     validateAmend(order, fittedChange);
     const amended = this.orders.recordAmend(clientOrderId, fittedChange, { via: 'in_place' });
     const book = this.books.get(amended.symbol);

@@ -3,7 +3,9 @@ import { InvalidInputError, RiskRejectedError } from '../core/errors.js';
 import { riskRejectionError, type RiskAccountState, type RiskPolicy, type RiskSizing } from '../risk/index.js';
 import type { StoredOrder } from '../store/index.js';
 import type { ExecutableQuote } from './executablePrice.js';
-import type { BrokerAccount, BrokerPosition, PlaceOrderRequest } from './types.js';
+import { checkMinimums, fitToMarket, toStep, type MarketPrecision } from './marketPrecision.js';
+import { amendedRequest, validateAmend } from './orderLedger.js';
+import type { AmendOrderRequest, BrokerAccount, BrokerPosition, PlaceOrderRequest } from './types.js';
 
 /** Validates the shape of an order request; a bad field throws naming the field and value. */
 export function validatePlaceRequest(req: PlaceOrderRequest): void {
@@ -110,4 +112,31 @@ export function gateOrder(risk: RiskPolicy, req: PlaceOrderRequest, state: RiskA
     });
   }
   return { sizing: decision.sizing, amountBase: Math.min(req.amountBase, sized) };
+}
+
+/**
+ * The order an amend would make, checked and fitted to the market's grid, for the risk gate (a
+ * reduce-only order keeps its size: what it may reduce is the venue's to cap).
+ */
+export function fitAmendment(order: StoredOrder, change: AmendOrderRequest, precision: MarketPrecision): PlaceOrderRequest {
+  validateAmend(order, change);
+  const req = amendedRequest(order, change);
+  return req.reduceOnly ? { ...fitToMarket(req, precision), amountBase: req.amountBase } : fitToMarket(req, precision);
+}
+
+/**
+ * The amend RiskPolicy allows, as the change to send: the fitted prices the caller asked to change,
+ * and the size the gate allows. The gate sees what is still to fill; the order's size counts what
+ * already filled too. Both brokers amend through it.
+ */
+export function gateAmendment(risk: RiskPolicy, order: StoredOrder, change: AmendOrderRequest, fitted: PlaceOrderRequest, precision: MarketPrecision, state: RiskAccountState, quote: ExecutableQuote | null): AmendOrderRequest {
+  const gated = gateOrder(risk, fitted, state, quote);
+  const left = fitted.reduceOnly ? gated.amountBase : toStep(gated.amountBase, precision.amountStep, 'down');
+  if (!fitted.reduceOnly) checkMinimums({ symbol: fitted.symbol, amountBase: left }, quote?.price ?? null, precision);
+  const amountBase = order.filledBase + left;
+  return {
+    ...(change.price !== undefined && fitted.price !== undefined ? { price: fitted.price } : {}),
+    ...(change.triggerPrice !== undefined && fitted.triggerPrice !== undefined ? { triggerPrice: fitted.triggerPrice } : {}),
+    ...(Math.abs(amountBase - order.amountBase) > 1e-12 ? { amountBase } : {}),
+  };
 }

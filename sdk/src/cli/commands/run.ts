@@ -16,13 +16,14 @@ import { createTradingStack, fillExitReason, watchEmergencyFile, type BrokerEven
 import { paperMarketSpec } from '../../trading/paperMarketSpec.js';
 import { resolveEdgeEvidence } from '../../signals/edgeEvidence.js';
 import { topOfEachMeasure, venueBoard, type VenueBoard } from '../../engine/venueBoard.js';
+import type { RankingRow } from '../../ranking/index.js';
 import type { PerpscopeConfig } from '../../config/index.js';
 import type { SimDialectName } from '../../sim/dialects/types.js';
 import { parseVenues } from './venueList.js';
 import { unreachableError } from './scan.js';
 import type { CliIo } from '../io.js';
 import { loadCliConfig } from '../loadCliConfig.js';
-import { createProgressBar } from '../render/progressBar.js';
+import { createProgressBar, followWarmUps } from '../render/progressBar.js';
 import type { GlobalOptions } from '../program.js';
 
 export interface RunOptions extends GlobalOptions {
@@ -82,6 +83,9 @@ function watchEngines(venues: readonly string[], config: PerpscopeConfig, sim: b
     return { venue, engine: createEngine({ ...config, sim: { ...config.sim, venue: { index: k + 1 } } }, { logger: log, simDialect: venue as SimDialectName }) };
   });
 }
+
+/** A ranked row in the status view. */
+const rankedLine = (r: RankingRow): string => `${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`;
 
 /** One `venues` JSON line: the board's best rows with their venue, and the cross-venue rows after fees. */
 function venuesLine(board: VenueBoard, venues: readonly string[], atMs: number): Record<string, unknown> {
@@ -222,22 +226,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   const statusNotes: (() => string)[] = [];
   // The status view starts after warm-up; until then a bar says how far the backfill is.
   const progress = asJson ? undefined : createProgressBar(`warming up ${venues ? venues.join(', ') : config.exchange}`);
-  if (progress) {
-    // One bar over every venue's series.
-    const counts = new Map<Engine, { done: number; total: number }>();
-    for (const e of [engine, ...watched.map((w) => w.engine)]) {
-      e.on('progress', (p) => {
-        counts.set(e, p);
-        let done = 0;
-        let total = 0;
-        for (const c of counts.values()) {
-          done += c.done;
-          total += c.total;
-        }
-        progress.update(done, total);
-      });
-    }
-  }
+  if (progress) followWarmUps(progress, [engine, ...watched.map((w) => w.engine)]);
   const stopWatchers: (() => void)[] = [];
   try {
     try {
@@ -364,7 +353,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
           ...(b
             ? [
                 `top ranked (${boardVenues.join(', ')}${b.pending.length ? `; warming up ${b.pending.join(', ')}` : ''}):`,
-                ...(b.rows.length ? b.rows.slice(0, 10).map((r) => `  ${r.venue.padEnd(12)} ${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`) : ['  warming up']),
+                ...(b.rows.length ? b.rows.slice(0, 10).map((r) => `  ${r.venue.padEnd(12)} ${rankedLine(r)}`) : ['  warming up']),
                 '',
                 'cross-venue (net after 4 taker fills):',
                 ...(b.cross.rows.length
@@ -374,7 +363,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
                     )
                   : ['  no asset quoted on two venues yet']),
               ]
-            : ['top ranked:', ...(ranking?.rows.slice(0, 10).map((r) => `  ${String(r.rank).padStart(2)} ${r.symbol.padEnd(20)} ${r.score.toFixed(2).padStart(6)} ${r.side.padEnd(5)} manip ${r.manipScore.toFixed(0)}`) ?? ['  warming up'])]),
+            : ['top ranked:', ...(ranking?.rows.slice(0, 10).map((r) => `  ${rankedLine(r)}`) ?? ['  warming up'])]),
           '',
           'latest signals:',
           ...engine.signals().slice(0, 5).map((s) => `  ${s.symbol} ${s.timeframe} ${s.side} score ${s.score.toFixed(2)} ${s.calibrated ? `p ${s.probability.toFixed(2)}` : 'uncalibrated'}${s.evidence.some((e) => e.tradable) ? ' edge' : ''}`),

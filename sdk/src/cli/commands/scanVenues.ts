@@ -7,7 +7,7 @@ import { crossVenueRows, DEFAULT_CARRY_HORIZON_HOURS, type RankingResult, type S
 import { mergeVenueRows, topOfEachMeasure, venueQuotes } from '../../engine/venueBoard.js';
 import type { CliIo } from '../io.js';
 import type { GlobalOptions, ScanCliOptions } from '../program.js';
-import { createProgressBar } from '../render/progressBar.js';
+import { createProgressBar, followWarmUps } from '../render/progressBar.js';
 import { fmtNum, fmtPrice, renderTable } from '../render/table.js';
 import { biasLine, loadScanConfig, unreachableError } from './scan.js';
 import { buildScanRows, scanRowJson, scanTableColumns, type ScanRow } from './scanRows.js';
@@ -57,22 +57,7 @@ export async function runScanVenues(opts: ScanCliOptions & GlobalOptions, io: Cl
   });
   const asJson = opts.json === true || !io.isTTY;
   const progress = asJson ? undefined : createProgressBar(`warming up ${venues.join(', ')}`);
-  if (progress) {
-    // One bar over every venue's series.
-    const counts = new Map<string, { done: number; total: number }>();
-    for (const s of scans) {
-      s.engine.on('progress', (p) => {
-        counts.set(s.venue, p);
-        let done = 0;
-        let total = 0;
-        for (const c of counts.values()) {
-          done += c.done;
-          total += c.total;
-        }
-        progress.update(done, total);
-      });
-    }
-  }
+  if (progress) followWarmUps(progress, scans.map((s) => s.engine));
   const stopAll = () => Promise.all(scans.map((s) => s.engine.stop().catch(() => undefined)));
   const started = await Promise.allSettled(scans.map((s) => s.engine.start()));
   progress?.stop();

@@ -22,3 +22,20 @@ export function createProgressBar(label: string): { update(done: number, total: 
     },
   };
 }
+
+/** One bar over several engines' warm-ups (`--exchange a,b`): their series done out of their series in all. */
+export function followWarmUps(bar: { update(done: number, total: number): void }, engines: readonly { on(event: 'progress', listener: (p: { done: number; total: number }) => void): unknown }[]): void {
+  const counts = new Map<number, { done: number; total: number }>();
+  engines.forEach((engine, i) => {
+    engine.on('progress', (p) => {
+      counts.set(i, p);
+      let done = 0;
+      let total = 0;
+      for (const c of counts.values()) {
+        done += c.done;
+        total += c.total;
+      }
+      bar.update(done, total);
+    });
+  });
+}

@@ -1,3 +1,4 @@
+import { dueKlines } from '../../klinePushes.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -12,7 +13,6 @@ import { diffLevels } from '../../wsHub.js';
 import { BinanceUserDataStream } from './userDataWs.js';
 import { BINANCE_INTERVALS, binanceId, bnPrice, bnQty, SymbolIndex } from './wire.js';
 
-const CANDLE_REFRESH_MS = 500;
 const TICKER_REFRESH_MS = 1_000;
 /** `@markPrice@1s` pushes every second, the plain `@markPrice` stream every three. */
 const MARK_FAST_MS = 1_000;
@@ -22,7 +22,6 @@ const MARK_SLOW_MS = 3_000;
  * as anything here reads, and a deeper snapshot's far levels simply stay as the snapshot had them.
  */
 const DEPTH_LEVELS = 100;
-const MAX_CATCH_UP_BARS = 50;
 const MAX_TRADES_PER_PUSH = 500;
 const FUNDING_INTERVAL_MS = 8 * 3_600_000;
 
@@ -370,26 +369,10 @@ export class BinanceWsHub {
   }
 
   private refreshKline(conn: Conn, sub: Sub, now: number, at: number, wall: number, initial: boolean, live: boolean, silent: boolean): void {
-    const m = sub.m;
-    const tfMs = sub.tfMs!;
-    const code = barCode(tfMs)!;
-    const curOpen = Math.floor(at / tfMs) * tfMs;
-    const prevOpen = sub.lastOpen;
-    if (silent) {
-      sub.lastOpen = curOpen;
-      return;
-    }
-    if (prevOpen !== undefined && curOpen > prevOpen) {
-      const from = Math.max(prevOpen, curOpen - MAX_CATCH_UP_BARS * tfMs);
-      for (const c of this.ctx.source.candles(m.symbol, code, from, curOpen)) this.send(conn, this.kline(sub, c, now, true));
-    } else if (!initial && wall < sub.dueWallMs) {
-      return;
-    }
-    sub.lastOpen = curOpen;
-    sub.dueWallMs = wall + CANDLE_REFRESH_MS;
-    if (!live) return;
-    const forming = this.ctx.source.formingCandle(m.symbol, code, at);
-    if (forming) this.send(conn, this.kline(sub, forming, now, false));
+    const due = dueKlines(this.ctx.source, sub, at, wall, { initial, live, silent });
+    if (!due) return;
+    for (const c of due.closed) this.send(conn, this.kline(sub, c, now, true));
+    if (due.forming) this.send(conn, this.kline(sub, due.forming, now, false));
   }
 
   private kline(sub: Sub, c: SimCandle, now: number, closed: boolean): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { dueKlines } from '../../klinePushes.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -19,9 +20,7 @@ const PRIVATE_PATH = '/ws/v5/notification';
 /** HTX pings every 5 s and closes a socket that leaves two pings unanswered. */
 const PING_INTERVAL_MS = 5_000;
 const MAX_UNANSWERED_PINGS = 2;
-const CANDLE_REFRESH_MS = 500;
 const TICKER_REFRESH_MS = 1_000;
-const MAX_CATCH_UP_BARS = 50;
 const MAX_TRADES_PER_PUSH = 500;
 /** Levels of the incremental `depth.size_{20,150}.high_freq` topics. */
 const BOOK_SIZES = new Set([20, 150]);
@@ -312,26 +311,10 @@ export class HtxWsHub {
   }
 
   private refreshKline(conn: HtxConn, sub: Sub, now: number, at: number, wall: number, initial: boolean, live: boolean, silent: boolean): void {
-    const m = sub.m;
-    const tfMs = sub.tfMs!;
-    const code = barCode(tfMs)!;
-    const curOpen = Math.floor(at / tfMs) * tfMs;
-    const prevOpen = sub.lastOpen;
-    if (silent) {
-      sub.lastOpen = curOpen;
-      return;
-    }
-    if (prevOpen !== undefined && curOpen > prevOpen) {
-      const from = Math.max(prevOpen, curOpen - MAX_CATCH_UP_BARS * tfMs);
-      for (const c of this.core.ctx.source.candles(m.symbol, code, from, curOpen)) this.send(conn, this.kline(sub, c, now));
-    } else if (!initial && wall < sub.dueWallMs) {
-      return;
-    }
-    sub.lastOpen = curOpen;
-    sub.dueWallMs = wall + CANDLE_REFRESH_MS;
-    if (!live) return;
-    const forming = this.core.ctx.source.formingCandle(m.symbol, code, at);
-    if (forming) this.send(conn, this.kline(sub, forming, now));
+    const due = dueKlines(this.core.ctx.source, sub, at, wall, { initial, live, silent });
+    if (!due) return;
+    for (const c of due.closed) this.send(conn, this.kline(sub, c, now));
+    if (due.forming) this.send(conn, this.kline(sub, due.forming, now));
   }
 
   /** A kline push: the bar REST `history/kline` answers, `id` its open in seconds. */
