@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createBlofinClient, startSimExchange, type SimExchange } from '../../sdk/src/sim/index.js';
 import { SIM_START_MS } from '../support/sim.js';
-import { expectStreamedBookEqualsRest } from '../support/streamFallback.js';
+import { expectStreamedBookEqualsRest, proveStreamsReplacePolling } from '../support/streamFallback.js';
 
 const SYMBOL = 'ETH/USDT:USDT';
 const BOOK_PATH = '/api/v1/market/books';
@@ -17,14 +17,15 @@ describe('ccxt pro blofin against the sim (BloFin public stream)', () => {
   });
 
   afterAll(async () => {
-    console.log('A0', Date.now() % 100000);
     await ex?.close();
-    console.log('A1', Date.now() % 100000);
     await sim?.stop();
-    console.log('A2', Date.now() % 100000);
   });
 
   it('watchOrderBook: the snapshot, then updates, equal to the REST book at the same sim time, with no REST snapshot', async () => {
     await expectStreamedBookEqualsRest(sim, ex, { symbol: SYMBOL, depth: 50, bookPath: BOOK_PATH, minLevels: 50, progress: 'timestamp' });
+  });
+
+  it('the market service reads books and trades from the streams (no REST book polling while healthy), falls back to REST after a drop and resubscribes', async () => {
+    await proveStreamsReplacePolling({ dialect: 'blofin', client: (s) => createBlofinClient(s, { timeout: 5_000 }), bookPath: BOOK_PATH, watchTickers: false });
   });
 });

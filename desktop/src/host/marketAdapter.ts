@@ -43,7 +43,7 @@ export interface MarketEngineLike {
   on(event: 'alert', fn: (alert: EngineAlertLike) => void): () => void;
   universe(): readonly { symbol: string; base: string; last: number }[];
   candles(symbol: string, timeframe: Timeframe, count?: number): Candle[];
-  refreshOrderFlow(symbol: string): Promise<OrderFlowLike>;
+  refreshOrderFlow(symbol: string, opts?: { priority?: 'urgent' | 'high' | 'normal' }): Promise<OrderFlowLike>;
   health(): MarketHealthLike;
   /** The venue's market specs (tick, lot, leverage), when the engine has them. */
   markets?(): readonly { symbol: string; tickSize: number; lotSize: number; contractSize?: number; maxLeverage?: number | undefined }[];
@@ -156,7 +156,8 @@ export function adaptMarketEngine(engine: MarketEngineLike, options: MarketAdapt
   const symbols: SymbolPort = {
     async inspect(p): Promise<SymbolDetailView> {
       const member = requireMember(p.symbol);
-      const flow = await engine.refreshOrderFlow(p.symbol);
+      // A trader is waiting on this read: it goes ahead of the background backfill and order-flow polling.
+      const flow = await engine.refreshOrderFlow(p.symbol, { priority: 'high' });
       const microstructure: Record<string, number> = {};
       if (flow.book) {
         Object.assign(microstructure, {

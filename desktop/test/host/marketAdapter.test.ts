@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
 import { silentLogger } from '@perpscope/sdk';
 import { createEngine, type Engine } from '../../../sdk/src/engine/index.js';
@@ -75,7 +75,10 @@ describe('market adapter over the real engine and SimExchange', () => {
 
   it('inspects a symbol with its order-flow figures', async () => {
     const symbol = engine.universe()[0]?.symbol ?? '';
+    const reads = vi.spyOn(engine, 'refreshOrderFlow');
     const res = await host.call('symbol.inspect', { symbol });
+    expect(reads.mock.calls, 'a trader waits on it: read ahead of background polling').toEqual([[symbol, { priority: 'high' }]]);
+    reads.mockRestore();
     expect(res.ok, JSON.stringify(!res.ok && res.error)).toBe(true);
     if (!res.ok) return;
     expect(res.value.market.symbol).toBe(symbol);

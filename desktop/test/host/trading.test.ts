@@ -161,10 +161,15 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     // every other outcome is checked.
     for (let attempt = 1; ; attempt++) {
       const from = events.length;
-      // The mark is fresh (inspect refreshes order flow); the ranking's last price may be seconds old.
-      const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
-      const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
-      const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, stopLossPrice: price * 0.9994, takeProfitPrice: price * 1.0006 });
+      // An undone attempt traded the symbol: RiskPolicy's cooldown (two sim minutes) refuses the
+      // next entry until it has passed, so that refusal is waited out (only after an undone attempt).
+      const placed = await until('an entry past the cooldown of an undone attempt', async () => {
+        // The mark is fresh (inspect refreshes order flow); the ranking's last price may be seconds old.
+        const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
+        const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
+        const res = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, stopLossPrice: price * 0.9994, takeProfitPrice: price * 1.0006 });
+        return attempt > 1 && !res.ok && res.error.details?.reason === 'cooldown' ? null : res;
+      });
       if (!placed.ok && placed.error.code === ErrorCode.RiskRejected && /stopPrice|takeProfit/.test(String(placed.error.details?.field))) {
         expect(placed.error.message, 'refused because the entry moved past the bracket').toMatch(/the entry/);
         expect(attempt, 'a fresh 6 bps bracket is accepted within 4 attempts').toBeLessThan(4);

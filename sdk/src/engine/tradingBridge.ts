@@ -231,12 +231,14 @@ export class TradingBridge {
    * One price of a held symbol, never two at once for a symbol: a pushed mark also feeds the paper
    * broker its mark (a poll's mark was fed with the rest of its order flow; a pushed last-trade
    * price, BloFin's ticker, is no mark and would fill paper stops on a price the mark never
-   * reached), then break-even and trailing move on it, whatever its basis. How often a stop is replaced stays bounded by the trailing rule's minimum step and
+   * reached, so it only updates the paper broker's last price), then break-even and trailing move on it, whatever its basis. How often a stop is replaced stays bounded by the trailing rule's minimum step and
    * amend interval, however often prices arrive.
    */
   private onTick(tick: PriceTick, via: TickVia): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (via === 'push' && tick.basis === 'mark') this.o.paper?.onMarkPrice(tick.symbol, tick.price, this.o.clock.nowMs());
+    // The same price protection moves on is the one a new stop is checked against, not the last poll's.
+    if (via === 'push' && tick.basis === 'last') this.o.paper?.onLastPrice(tick.symbol, tick.price, tick.timestampMs);
     return this.o.stack.autoTrader.onPrice(tick.symbol, tick.price);
   }
 

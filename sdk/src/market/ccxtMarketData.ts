@@ -121,6 +121,8 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   private readonly streamStaleAfterMs: number;
   private readonly streamIdleMs: number;
   private readonly served = { orderbook: 0, trades: 0, tickers: 0 };
+  /** Stream trades already read from ccxt's cache (the cache's own objects). */
+  private readonly readStreamTrades = new WeakSet<CcxtTrade>();
   private readonly failures = { orderbook: 0, trades: 0, tickers: 0 };
   private resubscribes = 0;
   private closed = false;
@@ -305,7 +307,12 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
         // ccxt keeps the stream's trades in one growing cache: the newest `limit` are what REST would answer.
         const cache = (this.exchange.trades as Record<string, CcxtTrade[] | undefined> | undefined)?.[symbol] ?? pushed;
         this.served.trades++;
-        return this.acceptTrades(symbol, cache.slice(-limit), 'watchTrades');
+        const window = cache.slice(-limit);
+        // The cache keeps a garbage print for as long as it stays among the newest `limit`: it is
+        // counted when first read, not again on every later read.
+        const unread = window.filter((t) => !this.readStreamTrades.has(t));
+        for (const t of unread) this.readStreamTrades.add(t);
+        return this.acceptTrades(symbol, window, 'watchTrades', unread);
       }
     }
     const trades = await guardedRead(
@@ -316,9 +323,12 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     return this.acceptTrades(symbol, trades, 'fetchTrades');
   }
 
-  private acceptTrades(symbol: string, trades: readonly CcxtTrade[], operation: string): Trade[] {
-    const checked = tradesFromCcxt(symbol, trades, this.contractSize(symbol), this.tradeCursors.get(symbol), this.sanitize);
-    this.note(operation, symbol, checked.issues);
+  /** `counted`: the trades whose drops are counted (default all); the others were counted when first read. */
+  private acceptTrades(symbol: string, trades: readonly CcxtTrade[], operation: string, counted?: readonly CcxtTrade[]): Trade[] {
+    const cursor = this.tradeCursors.get(symbol);
+    const checked = tradesFromCcxt(symbol, trades, this.contractSize(symbol), cursor, this.sanitize);
+    // Each record is judged on its own against the cursor before the read, so the subset's drops are exactly its share.
+    this.note(operation, symbol, counted === undefined || counted.length === trades.length ? checked.issues : tradesFromCcxt(symbol, counted, this.contractSize(symbol), cursor, this.sanitize).issues);
     if (checked.cursor) this.tradeCursors.set(symbol, checked.cursor);
     return checked.trades;
   }

@@ -107,7 +107,9 @@ export const BLOFIN_LIMITS: ExchangeLimits = {
   maxConcurrent: 8,
   maxCandlesPerCall: 1_440,
   weight: () => 1,
-  capabilities: { ...ALL_CAPABLE, fetchOpenInterest: false, fetchMarkPrice: true, markPriceEndpoint: 'publicGetMarketMarkPrice' },
+  // BloFin's `books` channel pushes 200 levels; its tickers channel needs symbols (ccxt pro's
+  // blofin refuses watchTickers without them), so the universe's tickers stay on REST.
+  capabilities: { ...ALL_CAPABLE, fetchOpenInterest: false, fetchMarkPrice: true, markPriceEndpoint: 'publicGetMarketMarkPrice', streamOrderFlow: true, streamBookLevels: 200, watchTickers: false },
 };
 
 /** ccxt `binance.api.fapiPublic.get`: `klines`, `depth` and `ticker/24hr` weights. */

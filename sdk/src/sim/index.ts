@@ -4,9 +4,10 @@
  * through {@link createBinanceUsdmClient}: quantities in base, `{ code, msg }` errors with
  * Binance's codes, HMAC `signature` + `X-MBX-APIKEY` + `recvWindow`, a 2,400/min request-weight
  * budget (`X-MBX-USED-WEIGHT-1M`, 429 with `Retry-After`), and conditional orders through
- * `algoOrder`. It has no websockets, and `faults.corruptMarketData` and the IP suspension apply to
- * BloFin's answers only (hangs, latency, 5xx, `burst429`, clock skew and the order faults apply
- * to both). The default dialect is a loopback BloFin (REST `/api/v1/*`, websockets `/ws/public`, `/ws/private`) that
+ * `algoOrder`; Bybit v5 (`bybit`) and HTX linear swaps (`htx`) likewise, each with its public and
+ * private websockets. `faults.corruptMarketData` and the IP suspension apply to BloFin's REST
+ * answers and websocket pushes only (hangs, latency, 5xx, `burst429`, clock skew, silenced
+ * websockets and the order faults apply to every dialect). The default dialect is a loopback BloFin (REST `/api/v1/*`, websockets `/ws/public`, `/ws/private`) that
  * ccxt's unmodified `ccxt.pro.blofin` trades against once {@link createBlofinClient} points its
  * URLs at it. Wire facts clients rely on:
  *

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { SimContext } from './context.js';
 import type { FaultState } from './faults.js';
+import { corruptBook, corruptFunding, corruptTicker, corruptTrades } from './marketDataFaults.js';
 import { BLOFIN_BARS } from './timeframes.js';
 import type { SimMarket } from './types.js';
 import { candleRow, contracts, decimal, price } from './wire.js';
@@ -14,6 +15,8 @@ const FUNDING_REFRESH_MS = 5_000;
 const BOOK_DEPTH = 200;
 const MAX_CATCH_UP_BARS = 50;
 const MAX_TRADES_PER_PUSH = 500;
+/** How far back a garbage trade push looks for a real print to copy. */
+const GARBAGE_ANCHOR_MS = 3_600_000;
 
 /** Private channels the account layer feeds. */
 export const PRIVATE_CHANNELS = ['orders', 'orders-algo', 'positions', 'account'] as const;
@@ -44,7 +47,8 @@ interface Conn {
 /**
  * BloFin's public and private websocket endpoints (`/ws/public`, `/ws/private`): subscribe acks,
  * `ping`/`pong`, login, and timed pushes of candles, trades, books, tickers and funding rates in
- * the exact shapes ccxt pro's blofin class parses.
+ * the exact shapes ccxt pro's blofin class parses. `faults.corruptMarketData` garbles the trades,
+ * books, tickers and funding pushes as it garbles the REST answers.
  */
 export class WsHub {
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -215,10 +219,13 @@ export class WsHub {
       const from = sub.lastMs ?? at + 1;
       sub.lastMs = at + 1;
       if (from >= at + 1) return;
-      const trades = this.ctx.source.trades(m.symbol, from, at + 1).slice(-MAX_TRADES_PER_PUSH);
+      const fault = this.faults.marketDataFault('trades');
+      // A garbage print goes out at once even in a quiet market: it copies the last real print.
+      const trades = this.ctx.source.trades(m.symbol, fault ? from - GARBAGE_ANCHOR_MS : from, at + 1).slice(fault ? -1 : -MAX_TRADES_PER_PUSH);
       if (trades.length === 0) return;
       const data = trades.map((t) => ({ instId: m.id, tradeId: t.id ?? '', price: price(t.price, m), size: contracts(t.amount, m), side: t.side, ts: String(t.timestampMs) }));
-      this.send(conn, { arg: sub.arg, data });
+      // corruptTrades takes REST's newest-first list and keeps its length; the channel pushes oldest first.
+      this.send(conn, { arg: sub.arg, data: fault ? corruptTrades(data, fault, at, this.faults.nextFaultSeq()).reverse() : data });
       return;
     }
     if (channel === 'books' || channel === 'books5') {
@@ -229,11 +236,14 @@ export class WsHub {
     if (channel === 'tickers') {
       sub.dueWallMs = wall + TICKER_REFRESH_MS;
       const t = this.ctx.ticker(m, now);
-      if (t) this.send(conn, { arg: sub.arg, data: [t] });
+      const fault = this.faults.marketDataFault('ticker');
+      if (t) this.send(conn, { arg: sub.arg, data: [fault ? corruptTicker(t, fault) : t] });
     } else if (channel === 'funding-rate') {
       sub.dueWallMs = wall + FUNDING_REFRESH_MS;
       const f = this.ctx.source.fundingRate(m.symbol, at);
-      this.send(conn, { arg: sub.arg, data: [{ instId: m.id, fundingRate: decimal(f.rate, 8), fundingTime: String(f.nextFundingTimeMs ?? at) }] });
+      const record = { instId: m.id, fundingRate: decimal(f.rate, 8), fundingTime: String(f.nextFundingTimeMs ?? at) };
+      const fault = this.faults.marketDataFault('funding');
+      this.send(conn, { arg: sub.arg, data: [fault ? corruptFunding(record, fault) : record] });
     }
   }
 
@@ -261,6 +271,17 @@ export class WsHub {
     const bids = new Map(book.bids.map(([p, a]) => [price(p, m), contracts(a, m)]));
     const asks = new Map(book.asks.map(([p, a]) => [price(p, m), contracts(a, m)]));
     const seq = (sub.seq ?? 0) + 1;
+    const fault = this.faults.marketDataFault('book');
+    if (fault) {
+      // A garbage book goes out as a whole snapshot, as a broken feed would resend one; the next
+      // clean push is a fresh snapshot, so the garbage never lingers in the client's diffs.
+      const record = corruptBook({ asks: [...asks].map((l) => [...l]), bids: [...bids].map((l) => [...l]), ts: String(at) }, fault);
+      delete sub.prevBook;
+      sub.seq = seq;
+      const data = { asks: wireLevels(record.asks), bids: wireLevels(record.bids), ts: record.ts, prevSeqId: '-1', seqId: String(seq) };
+      this.send(conn, { arg: sub.arg, action: 'snapshot', data });
+      return;
+    }
     if (sub.arg.channel === 'books5' || !sub.prevBook) {
       sub.prevBook = { bids, asks };
       sub.seq = seq;
@@ -302,6 +323,11 @@ export function diffLevels(prev: Map<string, string>, next: Map<string, string>)
  */
 function numericLevels(levels: [string, string][]): [number, number][] {
   return levels.map(([p, a]) => [Number(p), Number(a)]);
+}
+
+/** Garbage levels as JSON allows them: numbers where finite, else the string ("NaN", "1e999"). */
+function wireLevels(levels: string[][]): (number | string)[][] {
+  return levels.map((l) => l.map((v) => (Number.isFinite(Number(v)) ? Number(v) : v)));
 }
 
 /**

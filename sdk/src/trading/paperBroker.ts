@@ -76,6 +76,10 @@ export class PaperBroker implements Broker {
   private readonly books = new Map<string, OrderBook>();
   private readonly marks = new Map<string, number>();
   private readonly lastPrices = new Map<string, number>();
+  /** Exchange time of each symbol's `lastPrices` entry: an older book or print does not replace it. */
+  private readonly lastPriceAtMs = new Map<string, number>();
+  /** When each order last had its terms amended here: a print from before then was made at other terms. */
+  private readonly amendedAtMs = new Map<string, number>();
   /** Announced funding settlements not yet reached by the clock, per symbol. */
   private readonly pendingFunding = new Map<string, { rate: number; fundingTimeMs: number }>();
 
@@ -146,6 +150,7 @@ export class PaperBroker implements Broker {
     const fittedChange = gateAmendment(this.risk, order, change, fitted, precision, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), others), quote);
     validateAmend(order, fittedChange);
     const amended = this.orders.recordAmend(clientOrderId, fittedChange, { via: 'in_place' });
+    this.amendedAtMs.set(clientOrderId, this.clock.nowMs());
     const book = this.books.get(amended.symbol);
     if (amended.type !== 'limit' || amended.price === null || !book || !isMarketable(amended.side, amended.price, book)) return amended;
     if (amended.params.timeInForce === 'PO') {
@@ -213,7 +218,7 @@ export class PaperBroker implements Broker {
     const bid = book.bids[0]?.[0];
     const ask = book.asks[0]?.[0];
     // The newest book is the best view of the price until the next trade prints.
-    if (bid !== undefined && ask !== undefined) this.lastPrices.set(symbol, (bid + ask) / 2);
+    if (bid !== undefined && ask !== undefined) this.notePrice(symbol, (bid + ask) / 2, book.timestampMs);
     this.settleFunding(symbol);
     for (const snapshot of this.openOrders(symbol)) {
       // Type, side and price do not change while a book is applied (an amend runs between calls): only a limit the book reaches is re-read.
@@ -238,12 +243,15 @@ export class PaperBroker implements Broker {
    */
   onTrades(symbol: string, trades: readonly Trade[]): void {
     for (const t of trades) {
-      this.lastPrices.set(symbol, t.price);
+      this.notePrice(symbol, t.price, t.timestampMs);
       let available = t.amount;
       const book = this.books.get(symbol);
       // An order's type, side, price and trigger do not change while a print is applied, so the snapshot decides whether
       // the print concerns it; only then is the order re-read (one ledger read per order saved).
       for (const snapshot of this.openOrders(symbol)) {
+        // A print reported late (a slow poll, a stream catching up) that traded before the order
+        // existed, or before its terms were amended, could not have touched it.
+        if (t.timestampMs < Math.max(snapshot.createdAtMs, this.amendedAtMs.get(snapshot.clientOrderId) ?? Number.NEGATIVE_INFINITY)) continue;
         if (isTrigger(snapshot)) {
           if (triggerFires(snapshot.type, snapshot.side, snapshot.triggerPrice ?? 0, t.price)) this.trigger(snapshot, t.timestampMs);
           continue;
@@ -259,6 +267,22 @@ export class PaperBroker implements Broker {
       }
     }
     this.settleFunding(symbol);
+  }
+
+  /**
+   * A last-trade price with no tape behind it (a ticker push): the price a new stop or target is
+   * checked against, so a stop moved on this price is not refused on an older one. It fills
+   * nothing; fills come from the trades and the book.
+   */
+  onLastPrice(symbol: string, price: number, atMs: number): void {
+    if (Number.isFinite(price) && price > 0 && Number.isFinite(atMs)) this.notePrice(symbol, price, atMs);
+  }
+
+  /** Takes `price` as the symbol's last unless a newer one is known: a late report must not roll the price back. */
+  private notePrice(symbol: string, price: number, atMs: number): void {
+    if (atMs < (this.lastPriceAtMs.get(symbol) ?? Number.NEGATIVE_INFINITY)) return;
+    this.lastPrices.set(symbol, price);
+    this.lastPriceAtMs.set(symbol, atMs);
   }
 
   /** Mark price: unrealized PnL, stop triggers on the mark, and liquidation. */

@@ -233,6 +233,7 @@ function bridgeRig(positionRefreshMs: number) {
   const onPrice: { symbol: string; price: number }[] = [];
   let priceGate: Promise<void> | null = null;
   const marks: { symbol: string; price: number }[] = [];
+  const lastPrices: { symbol: string; price: number }[] = [];
   const listeners: ((e: BrokerEvent) => void)[] = [];
   let positions: () => Promise<{ symbol: string }[]> = () => Promise.resolve([]);
   let restReads = 0;
@@ -276,7 +277,13 @@ function bridgeRig(positionRefreshMs: number) {
     killSwitch: { state: () => ({ on: false, sources: [], reason: null }) },
     protection: { sync: () => Promise.resolve() },
   } as unknown as TradingStack;
-  const paper = { onMarkPrice: (symbol: string, price: number) => void marks.push({ symbol, price }), onOrderBook: () => undefined, onTrades: () => undefined, onFunding: () => undefined } as unknown as PaperBroker;
+  const paper = {
+    onMarkPrice: (symbol: string, price: number) => void marks.push({ symbol, price }),
+    onLastPrice: (symbol: string, price: number) => void lastPrices.push({ symbol, price }),
+    onOrderBook: () => undefined,
+    onTrades: () => undefined,
+    onFunding: () => undefined,
+  } as unknown as PaperBroker;
   const bridge = new TradingBridge({ engine, stack, paper, clock, logger: silentLogger, autotrade: false, positionRefreshMs });
   /** Resolves the symbol's oldest pending watch with a pushed price, once the loop is waiting on one. */
   const push = async (symbol: string, price: number, basis: 'mark' | 'last' = 'mark') => {
@@ -289,6 +296,7 @@ function bridgeRig(positionRefreshMs: number) {
     push,
     onPrice,
     marks,
+    lastPrices,
     unwatched,
     REST_MARK,
     restReads: () => restReads,
@@ -322,7 +330,7 @@ describe('TradingBridge price paths (scripted engine and stack)', () => {
     r.bridge.stop();
   });
 
-  it('feeds the paper broker a pushed mark but not a pushed last-trade price; protection gets both', async () => {
+  it('feeds the paper broker a pushed mark as its mark, a pushed last-trade price only as its last price; protection gets both', async () => {
     const r = bridgeRig(86_400_000);
     r.setPositions(() => Promise.resolve([{ symbol: 'X' }]));
     r.bridge.start();
@@ -332,6 +340,7 @@ describe('TradingBridge price paths (scripted engine and stack)', () => {
     await until('the mark handled', () => (r.onPrice.length === 2 ? true : null), 5_000);
     expect(r.onPrice.map((p) => p.price)).toEqual([101, 102]);
     expect(r.marks, 'only the mark became the paper mark').toEqual([{ symbol: 'X', price: 102 }]);
+    expect(r.lastPrices, 'the last-trade price is what a new paper stop is checked against').toEqual([{ symbol: 'X', price: 101 }]);
     r.bridge.stop();
   });
 

@@ -142,6 +142,53 @@ describe('PaperBroker', () => {
     expect(store.positions.get('paper', 'blofin', SYMBOL)).toBeUndefined();
   });
 
+  it('a print reported late, from before an order existed or was amended, neither fills nor triggers it, nor rolls the last price back', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, { ...book(100), timestampMs: clock.nowMs() });
+    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 2, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+    const placedAt = clock.nowMs();
+    await clock.advance(60_000);
+    const stop = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 97, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'sl' });
+    const limit = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'limit', price: 103, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'tp1' });
+    expect([stop.state, limit.state]).toEqual(['ACK', 'ACK']);
+    // A slow poll delivers the minute before the orders: a dip through the stop and a spike through the limit.
+    broker.onTrades(SYMBOL, [
+      { symbol: SYMBOL, id: 'early-dip', timestampMs: placedAt + 10_000, price: 96, amount: 5, side: 'sell' },
+      { symbol: SYMBOL, id: 'early-spike', timestampMs: placedAt + 20_000, price: 104, amount: 5, side: 'buy' },
+    ] as never);
+    expect([store.orders.get(stop.clientOrderId)?.state, store.orders.get(limit.clientOrderId)?.state], 'prints from before the orders touch neither').toEqual(['ACK', 'ACK']);
+    // The newest price is still the book at the orders' time: a stop placed now at 98 is not already crossed by the old 96 print.
+    const tighter = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 98, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'breakeven' });
+    expect(tighter.state, 'the late print did not roll the last price back').toBe('ACK');
+    // An amend moves the limit down to 102; a print at 102.5 from before the amend was made at the old terms.
+    await clock.advance(1_000);
+    const amendedAt = clock.nowMs();
+    await broker.amendOrder(limit.clientOrderId, { price: 102 });
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'before-amend', timestampMs: amendedAt - 500, price: 102.5, amount: 5, side: 'buy' }] as never);
+    expect(store.orders.get(limit.clientOrderId)?.state, 'a print from before the amend does not fill the new terms').toBe('ACK');
+    // Control: the same prints after the orders do act.
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'after-amend', timestampMs: amendedAt + 1, price: 102.5, amount: 5, side: 'buy' }] as never);
+    expect(store.orders.get(limit.clientOrderId)?.state, 'a later print through the amended limit fills it').toBe('FILLED');
+    broker.onOrderBook(SYMBOL, { ...book(97.5), timestampMs: amendedAt + 2 });
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'late-dip', timestampMs: amendedAt + 2, price: 97.9, amount: 5, side: 'sell' }] as never);
+    expect(store.orders.get(tighter.clientOrderId)?.state, 'a later print through the stop fires it').toBe('FILLED');
+  });
+
+  it('a ticker\'s last price is what a new stop is checked against, and fills nothing', async () => {
+    const broker = make(store);
+    broker.onOrderBook(SYMBOL, { ...book(100), timestampMs: clock.nowMs() });
+    await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 1, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'dip', timestampMs: clock.nowMs() + 1, price: 99, amount: 1, side: 'sell' }] as never);
+    const refused = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 99.5, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'sl' });
+    expect(refused.state, 'the last print (99) is through 99.5').toBe('REJECTED');
+    broker.onLastPrice(SYMBOL, 101, clock.nowMs() + 2);
+    broker.onLastPrice(SYMBOL, 98, clock.nowMs() + 1);
+    const placed = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 99.5, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'breakeven' });
+    expect(placed.state, 'the newer ticker (101) stands; the older one (98) does not roll it back').toBe('ACK');
+    broker.onLastPrice(SYMBOL, 90, clock.nowMs() + 3);
+    expect(store.orders.get(placed.clientOrderId)?.state, 'a ticker fills nothing').toBe('ACK');
+  });
+
   it('blocks entries while the kill switch is on but still lets exits through', async () => {
     let killed = false;
     const broker = make(store, () => killed);
