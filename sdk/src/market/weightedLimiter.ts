@@ -13,7 +13,8 @@ export interface WeightedLimiterOptions {
   /**
    * Extra time a finished request stays counted. A slot is released `windowMs` after the
    * response arrived (not after it was sent), since the server saw the request somewhere in
-   * between; the margin covers clock skew beyond that.
+   * between; the margin covers clock skew beyond that. It is capped at 1 % of each window: on a
+   * one-second window (HTX) a 50 ms margin alone would cost 5 % of the budget.
    */
   safetyMarginMs?: number;
   /** Pause after a 429 when the server gave no Retry-After. */
@@ -70,7 +71,8 @@ interface Task {
 
 interface Finished {
   weight: number;
-  releaseBaseMs: number;
+  /** When its response arrived. */
+  finishedMs: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -86,7 +88,8 @@ const MINUTE_MS = 60_000;
  */
 export class WeightedLimiter {
   private readonly windows: readonly RateWindow[];
-  private readonly maxWindowMs: number;
+  /** The longest time a finished request stays counted in any window. */
+  private readonly maxSpanMs: number;
   private readonly opts: Required<Omit<WeightedLimiterOptions, 'onRateLimited' | 'logger'>>;
   private readonly logger: Logger;
   private readonly urgent: Task[] = [];
@@ -114,7 +117,6 @@ export class WeightedLimiter {
       throw new RangeError(`WeightedLimiter: maxConcurrent must be >= 1, got ${String(options.maxConcurrent)}`);
     }
     this.windows = options.windows;
-    this.maxWindowMs = Math.max(...options.windows.map((w) => w.windowMs));
     this.logger = options.logger ?? silentLogger;
     this.opts = {
       windows: options.windows,
@@ -125,6 +127,12 @@ export class WeightedLimiter {
       backoffFactor: options.backoffFactor ?? 0.5,
       recoveryMs: options.recoveryMs ?? MINUTE_MS,
     };
+    this.maxSpanMs = Math.max(...options.windows.map((w) => this.spanMs(w)));
+  }
+
+  /** How long a finished request stays counted in window `w`: the window plus the margin, at most 1 % of it. */
+  private spanMs(w: RateWindow): number {
+    return w.windowMs + Math.min(this.opts.safetyMarginMs, w.windowMs / 100);
   }
 
   /** Runs `fn` once the budget allows `weight`; resolves or rejects with its result. */
@@ -216,19 +224,19 @@ export class WeightedLimiter {
     this.lastRequestMs = nowMs - startedMs;
     this.inFlightCount--;
     this.inFlightWeight -= weight;
-    this.finished.push({ weight, releaseBaseMs: nowMs + this.opts.safetyMarginMs });
+    this.finished.push({ weight, finishedMs: nowMs });
     this.pump();
   }
 
   private used(w: RateWindow, nowMs: number): number {
     let used = this.inFlightWeight;
-    for (const f of this.finished) if (f.releaseBaseMs + w.windowMs > nowMs) used += f.weight;
+    for (const f of this.finished) if (f.finishedMs + this.spanMs(w) > nowMs) used += f.weight;
     return used;
   }
 
   private prune(nowMs: number): void {
     let drop = 0;
-    while (drop < this.finished.length && this.finished[drop]!.releaseBaseMs + this.maxWindowMs <= nowMs) drop++;
+    while (drop < this.finished.length && this.finished[drop]!.finishedMs + this.maxSpanMs <= nowMs) drop++;
     if (drop > 0) this.finished = this.finished.slice(drop);
     let sentDrop = 0;
     while (sentDrop < this.sentMs.length && this.sentMs[sentDrop]! <= nowMs - MINUTE_MS) sentDrop++;
@@ -248,7 +256,7 @@ export class WeightedLimiter {
       let fitsAfter = Infinity;
       // `finished` is in completion order, which is release order.
       for (const f of this.finished) {
-        const releaseMs = f.releaseBaseMs + w.windowMs;
+        const releaseMs = f.finishedMs + this.spanMs(w);
         if (releaseMs <= nowMs) continue;
         freed += f.weight;
         if (freed >= excess) {

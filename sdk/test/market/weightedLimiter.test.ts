@@ -52,6 +52,23 @@ describe('WeightedLimiter', () => {
     expect(lastMs - floorMs, 'the schedule is within one clock step of the floor').toBeLessThanOrEqual(250);
   });
 
+  it('caps the safety margin at 1 % of each window: a one-second window (HTX) frees a slot 10 ms after it, not 50', async () => {
+    const clock = new SimulatedClock(0);
+    const windows: RateWindow[] = [
+      { limit: 1, windowMs: 1_000 },
+      { limit: 3, windowMs: 60_000 },
+    ];
+    const limiter = new WeightedLimiter({ windows, maxConcurrent: 1, clock, safetyMarginMs: 50 });
+    const sends: number[] = [];
+    for (let i = 0; i < 3; i++) void limiter.schedule(1, async () => void sends.push(clock.nowMs()));
+    await runUntil(clock, () => sends.length === 3, 1, 10_000);
+    expect(sends, 'each request a second and 10 ms after the previous one finished').toEqual([0, 1_010, 2_020]);
+    const minute: number[] = [];
+    void limiter.schedule(1, async () => void minute.push(clock.nowMs()));
+    await runUntil(clock, () => minute.length === 1, 10, 120_000);
+    expect(minute, 'the minute window keeps the full 50 ms margin (0.08 % of it)').toEqual([60_050]);
+  });
+
   it('respects weights (Binance klines weigh by limit)', async () => {
     const clock = new SimulatedClock(0);
     const windows: RateWindow[] = [{ limit: 2_400, windowMs: 60_000 }];
