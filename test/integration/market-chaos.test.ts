@@ -142,7 +142,7 @@ describe('market-data chaos over REST: garbage from the exchange never triggers 
     // Control: the setup can fail. A genuine print through the stop (fed straight to the broker)
     // fires it at once, as a zero-price print did before the edge checks.
     const crash = rig.mid * 0.5;
-    rig.broker.onTrades(rig.symbol, [{ symbol: rig.symbol, id: 'control-crash', timestampMs: second.updatedAtMs, price: crash, amount: 1, side: 'sell' }]);
+    rig.broker.onTrades(rig.symbol, [{ symbol: rig.symbol, id: 'control-crash', timestampMs: rig.sim.nowMs(), price: crash, amount: 1, side: 'sell' }]);
     const legs = rig.store.fills.since(Ledger.Paper, 0).slice(fillsBefore);
     expect(legs.length, 'the stop fired and filled').toBeGreaterThan(0);
     expect(rig.broker.openOrders(rig.symbol).some((o) => o.type === 'stop_market'), 'the stop is no longer resting').toBe(false);

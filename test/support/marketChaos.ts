@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { SystemClock } from '../../sdk/src/core/clock.js';
 import type { Logger } from '../../sdk/src/core/logger.js';
 import { limitsForExchange, scaleLimits } from '../../sdk/src/market/exchangeLimits.js';
-import { CcxtMarketData, countBadData, MarketDataService, type MarketDataIssueReason, type MarketDataKind, type OrderFlowSnapshot } from '../../sdk/src/market/index.js';
+import { acceleratedClock, CcxtMarketData, countBadData, MarketDataService, type MarketDataIssueReason, type MarketDataKind, type OrderFlowSnapshot } from '../../sdk/src/market/index.js';
 import { createBlofinClient, startSimExchange, type MarketDataFaultKind, type MarketDataFaultMode, type SimExchange } from '../../sdk/src/sim/index.js';
 import { Ledger, openStore, type Store } from '../../sdk/src/store/index.js';
 import { PaperBroker, type BrokerEvent } from '../../sdk/src/trading/index.js';
@@ -101,10 +101,13 @@ export async function startChaosRig(transport: ChaosTransport): Promise<ChaosRig
   const markets = await source.loadMarkets();
   const spec = markets[0]!;
   const symbol = spec.symbol;
+  // The trading side runs on the sim's clock, as `run --paper --sim` gives it: orders and funding
+  // are dated in the market's time, like the prints.
+  const tradingClock = acceleratedClock(() => sim.nowMs(), 1);
   const broker = new PaperBroker({
     store,
-    clock,
-    risk: permissiveRisk(clock, { gates: { maxExposureUsd: 1e13 }, sizing: { fixedNotionalUsd: 1e12 } }),
+    clock: tradingClock,
+    risk: permissiveRisk(tradingClock, { gates: { maxExposureUsd: 1e13 }, sizing: { fixedNotionalUsd: 1e12 } }),
     exchange: 'blofin',
     market: () => ({ makerFee: spec.makerFee, takerFee: spec.takerFee }),
   });

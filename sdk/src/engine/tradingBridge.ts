@@ -238,7 +238,7 @@ export class TradingBridge {
     if (this.stopped) return Promise.resolve();
     if (via === 'push' && tick.basis === 'mark') this.o.paper?.onMarkPrice(tick.symbol, tick.price, this.o.clock.nowMs());
     // The same price protection moves on is the one a new stop is checked against, not the last poll's.
-    if (via === 'push' && tick.basis === 'last') this.o.paper?.onLastPrice(tick.symbol, tick.price, tick.timestampMs);
+    if (via === 'push' && tick.basis === 'last') this.o.paper?.onLastPrice(tick.symbol, tick.price, tick.localClock ? undefined : tick.timestampMs);
     return this.o.stack.autoTrader.onPrice(tick.symbol, tick.price);
   }
 

@@ -611,7 +611,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
       this.note(operation, symbol, checked.issues);
       if (!checked.value) continue;
       if (stamped) this.advance(key, checked.cursorMs);
-      return { symbol, timestampMs, price: checked.value.markPrice, basis: mark !== undefined ? 'mark' : 'last' };
+      return { symbol, timestampMs, price: checked.value.markPrice, basis: mark !== undefined ? 'mark' : 'last', ...(stamped ? {} : { localClock: true as const }) };
     }
   }
 

@@ -34,6 +34,8 @@ export interface PriceTick {
   timestampMs: number;
   price: number;
   basis: 'mark' | 'last';
+  /** True when the exchange sent no time: `timestampMs` is then this machine's clock, not the exchange's. */
+  localClock?: true;
 }
 
 /** Transport health of a source. */

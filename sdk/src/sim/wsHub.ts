@@ -220,12 +220,20 @@ export class WsHub {
       sub.lastMs = at + 1;
       if (from >= at + 1) return;
       const fault = this.faults.marketDataFault('trades');
-      // A garbage print goes out at once even in a quiet market: it copies the last real print.
-      const trades = this.ctx.source.trades(m.symbol, fault ? from - GARBAGE_ANCHOR_MS : from, at + 1).slice(fault ? -1 : -MAX_TRADES_PER_PUSH);
-      if (trades.length === 0) return;
-      const data = trades.map((t) => ({ instId: m.id, tradeId: t.id ?? '', price: price(t.price, m), size: contracts(t.amount, m), side: t.side, ts: String(t.timestampMs) }));
-      // corruptTrades takes REST's newest-first list and keeps its length; the channel pushes oldest first.
-      this.send(conn, { arg: sub.arg, data: fault ? corruptTrades(data, fault, at, this.faults.nextFaultSeq()).reverse() : data });
+      const row = (t: { id?: string; price: number; amount: number; side: string; timestampMs: number }) => ({ instId: m.id, tradeId: t.id ?? '', price: price(t.price, m), size: contracts(t.amount, m), side: t.side, ts: String(t.timestampMs) });
+      const data = this.ctx.source.trades(m.symbol, from, at + 1).slice(-MAX_TRADES_PER_PUSH).map(row);
+      if (fault) {
+        // The real prints still go out, and the garbage after them; in a quiet market the garbage
+        // copies the last real print, so it goes out at once.
+        const anchor = data.length > 0 ? data.slice(-1) : this.ctx.source.trades(m.symbol, at - GARBAGE_ANCHOR_MS, at + 1).slice(-1).map(row);
+        if (anchor.length === 0) return;
+        // corruptTrades takes REST's newest-first list, the garbage first; the channel pushes oldest first.
+        const garbage = corruptTrades(anchor, fault, at, this.faults.nextFaultSeq()).filter((r) => r.tradeId !== anchor[0]!.tradeId);
+        this.send(conn, { arg: sub.arg, data: [...data, ...garbage.reverse()] });
+        return;
+      }
+      if (data.length === 0) return;
+      this.send(conn, { arg: sub.arg, data });
       return;
     }
     if (channel === 'books' || channel === 'books5') {

@@ -76,10 +76,18 @@ export class PaperBroker implements Broker {
   private readonly books = new Map<string, OrderBook>();
   private readonly marks = new Map<string, number>();
   private readonly lastPrices = new Map<string, number>();
-  /** Exchange time of each symbol's `lastPrices` entry: an older book or print does not replace it. */
-  private readonly lastPriceAtMs = new Map<string, number>();
-  /** When each order last had its terms amended here: a print from before then was made at other terms. */
-  private readonly amendedAtMs = new Map<string, number>();
+  /**
+   * The newest exchange time seen per symbol (prints and exchange-stamped tickers): an older print
+   * does not replace the last price, and it dates each order's placement in the exchange's own
+   * time, so no local clock is compared with the exchange's.
+   */
+  private readonly exchangeNowMs = new Map<string, number>();
+  /**
+   * Working orders' exchange-time history, in memory: when placed, and the terms before each amend
+   * here with its time. A print reported late that traded before the order existed touches
+   * nothing; one from before an amend is judged at the terms then in force.
+   */
+  private readonly timeline = new Map<string, { placedAtMs?: number; amends: { atMs: number; price: number | null; triggerPrice: number | null }[] }>();
   /** Announced funding settlements not yet reached by the clock, per symbol. */
   private readonly pendingFunding = new Map<string, { rate: number; fundingTimeMs: number }>();
 
@@ -128,6 +136,9 @@ export class PaperBroker implements Broker {
     const marginMode = req.marginMode ?? gated.sizing?.marginMode ?? 'cross';
     const { order, created } = this.orders.record({ ...fitted, amountBase, leverage, marginMode });
     if (!created) return order;
+    this.pruneTimeline();
+    const placedAtMs = this.exchangeNowMs.get(order.symbol);
+    this.timeline.set(order.clientOrderId, { ...(placedAtMs !== undefined ? { placedAtMs } : {}), amends: [] });
     if (!req.reduceOnly) this.entries.note(req.symbol, this.clock.nowMs());
     return this.execute(order);
   }
@@ -150,7 +161,12 @@ export class PaperBroker implements Broker {
     const fittedChange = gateAmendment(this.risk, order, change, fitted, precision, riskAccountState(this.account(), this.positions(), this.entries.all(this.clock.nowMs()), others), quote);
     validateAmend(order, fittedChange);
     const amended = this.orders.recordAmend(clientOrderId, fittedChange, { via: 'in_place' });
-    this.amendedAtMs.set(clientOrderId, this.clock.nowMs());
+    const amendedAtMs = this.exchangeNowMs.get(order.symbol);
+    if (amendedAtMs !== undefined) {
+      const line = this.timeline.get(clientOrderId) ?? { amends: [] };
+      line.amends.push({ atMs: amendedAtMs, price: order.price, triggerPrice: order.triggerPrice });
+      this.timeline.set(clientOrderId, line);
+    }
     const book = this.books.get(amended.symbol);
     if (amended.type !== 'limit' || amended.price === null || !book || !isMarketable(amended.side, amended.price, book)) return amended;
     if (amended.params.timeInForce === 'PO') {
@@ -218,7 +234,7 @@ export class PaperBroker implements Broker {
     const bid = book.bids[0]?.[0];
     const ask = book.asks[0]?.[0];
     // The newest book is the best view of the price until the next trade prints.
-    if (bid !== undefined && ask !== undefined) this.notePrice(symbol, (bid + ask) / 2, book.timestampMs);
+    if (bid !== undefined && ask !== undefined) this.lastPrices.set(symbol, (bid + ask) / 2);
     this.settleFunding(symbol);
     for (const snapshot of this.openOrders(symbol)) {
       // Type, side and price do not change while a book is applied (an amend runs between calls): only a limit the book reaches is re-read.
@@ -250,19 +266,20 @@ export class PaperBroker implements Broker {
       // the print concerns it; only then is the order re-read (one ledger read per order saved).
       for (const snapshot of this.openOrders(symbol)) {
         // A print reported late (a slow poll, a stream catching up) that traded before the order
-        // existed, or before its terms were amended, could not have touched it.
-        if (t.timestampMs < Math.max(snapshot.createdAtMs, this.amendedAtMs.get(snapshot.clientOrderId) ?? Number.NEGATIVE_INFINITY)) continue;
+        // existed could not have touched it; one from before an amend met the terms of then.
+        const terms = this.termsAt(snapshot, t.timestampMs);
+        if (!terms) continue;
         if (isTrigger(snapshot)) {
-          if (triggerFires(snapshot.type, snapshot.side, snapshot.triggerPrice ?? 0, t.price)) this.trigger(snapshot, t.timestampMs);
+          if (triggerFires(snapshot.type, snapshot.side, terms.triggerPrice ?? 0, t.price)) this.trigger(snapshot, t.timestampMs);
           continue;
         }
-        if (snapshot.type !== 'limit' || !(available > 0) || snapshot.price === null || !tradeCrosses(snapshot.side, snapshot.price, t.price)) continue;
+        if (snapshot.type !== 'limit' || !(available > 0) || terms.price === null || !tradeCrosses(snapshot.side, terms.price, t.price)) continue;
         const o = this.live(snapshot);
         if (!o || o.price === null) continue;
         // A limit the book still reaches is taking liquidity, not resting: the book fills it.
         if (book && isMarketable(o.side, o.price, book)) continue;
         const take = Math.min(available, this.reducibleAmount(o));
-        if (take > 0) available -= this.fillOrder(o, [{ price: o.price, amountBase: take }], true, t.timestampMs);
+        if (take > 0) available -= this.fillOrder(o, [{ price: terms.price, amountBase: take }], true, t.timestampMs);
         this.cancelSpentReduceOnly(o);
       }
     }
@@ -274,15 +291,43 @@ export class PaperBroker implements Broker {
    * checked against, so a stop moved on this price is not refused on an older one. It fills
    * nothing; fills come from the trades and the book.
    */
-  onLastPrice(symbol: string, price: number, atMs: number): void {
-    if (Number.isFinite(price) && price > 0 && Number.isFinite(atMs)) this.notePrice(symbol, price, atMs);
+  onLastPrice(symbol: string, price: number, atMs?: number): void {
+    if (Number.isFinite(price) && price > 0) this.notePrice(symbol, price, atMs !== undefined && Number.isFinite(atMs) ? atMs : undefined);
   }
 
-  /** Takes `price` as the symbol's last unless a newer one is known: a late report must not roll the price back. */
-  private notePrice(symbol: string, price: number, atMs: number): void {
-    if (atMs < (this.lastPriceAtMs.get(symbol) ?? Number.NEGATIVE_INFINITY)) return;
+  /**
+   * Takes `price` as the symbol's last unless a newer exchange time is known: a late report must
+   * not roll the price back. `atMs` is the exchange's time, or undefined where it sent none (a
+   * locally stamped time would be compared with the exchange's).
+   */
+  private notePrice(symbol: string, price: number, atMs: number | undefined): void {
+    if (atMs === undefined) {
+      this.lastPrices.set(symbol, price);
+      return;
+    }
+    const newest = this.exchangeNowMs.get(symbol);
+    if (newest !== undefined && atMs < newest) return;
     this.lastPrices.set(symbol, price);
-    this.lastPriceAtMs.set(symbol, atMs);
+    this.exchangeNowMs.set(symbol, atMs);
+  }
+
+  /**
+   * The price and trigger in force on `order` at exchange time `atMs`: null before the order was
+   * placed (as far as the exchange's time tells), the terms before an amend made after `atMs`.
+   */
+  private termsAt(order: StoredOrder, atMs: number): { price: number | null; triggerPrice: number | null } | null {
+    const line = this.timeline.get(order.clientOrderId);
+    if (!line) return order;
+    if (line.placedAtMs !== undefined && atMs < line.placedAtMs) return null;
+    return line.amends.find((a) => atMs < a.atMs) ?? order;
+  }
+
+  /** Forgets the history of orders no longer working. */
+  private pruneTimeline(): void {
+    for (const id of this.timeline.keys()) {
+      const o = this.orders.get(id);
+      if (!o || (o.state !== OrderState.Ack && o.state !== OrderState.Partial && o.state !== OrderState.New)) this.timeline.delete(id);
+    }
   }
 
   /** Mark price: unrealized PnL, stop triggers on the mark, and liquidation. */

@@ -142,33 +142,37 @@ describe('PaperBroker', () => {
     expect(store.positions.get('paper', 'blofin', SYMBOL)).toBeUndefined();
   });
 
-  it('a print reported late, from before an order existed or was amended, neither fills nor triggers it, nor rolls the last price back', async () => {
+  it('a print reported late neither fills nor triggers an order placed after it, nor rolls the last price back; one from before an amend meets the terms of then', async () => {
     const broker = make(store);
     broker.onOrderBook(SYMBOL, { ...book(100), timestampMs: clock.nowMs() });
     await broker.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'market', amountBase: 2, tradeId: 't1', leg: 'entry', risk: entryRisk(SYMBOL, 'long', 100) });
-    const placedAt = clock.nowMs();
+    const before = clock.nowMs();
     await clock.advance(60_000);
+    // A ticker says the exchange's time is now: the orders are dated by it.
+    broker.onOrderBook(SYMBOL, { ...book(100), timestampMs: clock.nowMs() });
+    broker.onLastPrice(SYMBOL, 100, clock.nowMs());
     const stop = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 97, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'sl' });
     const limit = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'limit', price: 103, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'tp1' });
     expect([stop.state, limit.state]).toEqual(['ACK', 'ACK']);
-    // A slow poll delivers the minute before the orders: a dip through the stop and a spike through the limit.
+    // A slow poll delivers the minute before the orders: a spike through the limit, then a dip through the stop.
     broker.onTrades(SYMBOL, [
-      { symbol: SYMBOL, id: 'early-dip', timestampMs: placedAt + 10_000, price: 96, amount: 5, side: 'sell' },
-      { symbol: SYMBOL, id: 'early-spike', timestampMs: placedAt + 20_000, price: 104, amount: 5, side: 'buy' },
+      { symbol: SYMBOL, id: 'early-spike', timestampMs: before + 20_000, price: 104, amount: 5, side: 'buy' },
+      { symbol: SYMBOL, id: 'early-dip', timestampMs: before + 30_000, price: 96, amount: 5, side: 'sell' },
     ] as never);
     expect([store.orders.get(stop.clientOrderId)?.state, store.orders.get(limit.clientOrderId)?.state], 'prints from before the orders touch neither').toEqual(['ACK', 'ACK']);
-    // The newest price is still the book at the orders' time: a stop placed now at 98 is not already crossed by the old 96 print.
     const tighter = await broker.placeOrder({ symbol: SYMBOL, side: 'sell', type: 'stop_market', triggerPrice: 98, amountBase: 1, reduceOnly: true, tradeId: 't1', leg: 'breakeven' });
-    expect(tighter.state, 'the late print did not roll the last price back').toBe('ACK');
-    // An amend moves the limit down to 102; a print at 102.5 from before the amend was made at the old terms.
+    expect(tighter.state, 'the late 96 print did not roll the last price (100) back: a stop at 98 is not already crossed').toBe('ACK');
+    // The limit moves down from 103 to 102 at exchange time `amendedAt`.
     await clock.advance(1_000);
     const amendedAt = clock.nowMs();
+    broker.onLastPrice(SYMBOL, 100, amendedAt);
     await broker.amendOrder(limit.clientOrderId, { price: 102 });
-    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'before-amend', timestampMs: amendedAt - 500, price: 102.5, amount: 5, side: 'buy' }] as never);
-    expect(store.orders.get(limit.clientOrderId)?.state, 'a print from before the amend does not fill the new terms').toBe('ACK');
-    // Control: the same prints after the orders do act.
-    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'after-amend', timestampMs: amendedAt + 1, price: 102.5, amount: 5, side: 'buy' }] as never);
-    expect(store.orders.get(limit.clientOrderId)?.state, 'a later print through the amended limit fills it').toBe('FILLED');
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'before-amend-low', timestampMs: amendedAt - 500, price: 102.5, amount: 5, side: 'buy' }] as never);
+    expect(store.orders.get(limit.clientOrderId)?.state, '102.5 before the amend did not reach the 103 then in force').toBe('ACK');
+    broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'before-amend-high', timestampMs: amendedAt - 400, price: 103.5, amount: 5, side: 'buy' }] as never);
+    const filled = store.orders.get(limit.clientOrderId);
+    expect([filled?.state, filled?.avgFillPrice], '103.5 before the amend crossed the 103 then in force, and fills there').toEqual(['FILLED', 103]);
+    // Control: a print after the orders acts.
     broker.onOrderBook(SYMBOL, { ...book(97.5), timestampMs: amendedAt + 2 });
     broker.onTrades(SYMBOL, [{ symbol: SYMBOL, id: 'late-dip', timestampMs: amendedAt + 2, price: 97.9, amount: 5, side: 'sell' }] as never);
     expect(store.orders.get(tighter.clientOrderId)?.state, 'a later print through the stop fires it').toBe('FILLED');
