@@ -10,6 +10,8 @@ import { selectedSignal } from '../../../test/support/selectedSignal.js';
 import { SIM_START_MS, until } from '../../../test/support/sim.js';
 
 // The test signals' strategy is traded by override: no evidence covers the sim's markets.
+/** The deepest `liquidRow` index a test asks for. */
+const LIQUID_ROWS_USED = 5;
 const CONFIG = { sim: { symbols: 20, seed: 9, acceleration: 60, rateLimitScale: 20, startTimeMs: SIM_START_MS }, timeframes: ['1m', '15m'], backfillBars: 100, universe: { minQuoteVolumeUsd: 0 }, autotrade: { edge: { overrides: ['test'] } } };
 
 /** Trading never reads keys; a secret store that holds nothing keeps the test off the keychain. */
@@ -62,12 +64,20 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     host.close();
     await runtime.stop();
   }
-  /** The `nth` most liquid ranked symbol: it passes the volume gate (each test trades its own: cooldown). */
+  /**
+   * The liquidity order of the ranked symbols, taken once: 24h volumes move while the tests run,
+   * and two close ones swapping would hand a test a symbol another one just traded (cooldown).
+   */
+  let liquidity: string[] | undefined;
+  /** The `nth` most liquid ranked symbol, fresh: it passes the volume gate (each test trades its own: cooldown). */
   async function liquidRow(nth = 0): Promise<RankingRowView> {
     return until('a ranked liquid symbol', async () => {
-      const res = await host.call('rankings.query', { sortBy: 'quoteVolume24hUsd', offset: nth, limit: 1 });
-      const row = res.ok ? res.value.rows[0] : undefined;
-      return row && row.lastPrice !== null ? row : null;
+      const res = await host.call('rankings.query', { sortBy: 'quoteVolume24hUsd', limit: 50 });
+      if (!res.ok) return null;
+      const priced = res.value.rows.filter((r) => r.lastPrice !== null);
+      if (!liquidity && priced.length > LIQUID_ROWS_USED) liquidity = priced.map((r) => r.symbol);
+      const row = liquidity ? priced.find((r) => r.symbol === liquidity![nth]) : undefined;
+      return row ?? null;
     });
   }
 
@@ -341,7 +351,11 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
 
   it('the order history comes from the store, newest first, and survives a restart', async () => {
     const row = await liquidRow(1);
-    const placed = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'limit', price: row.lastPrice! * 0.7, notionalUsd: 30 });
+    // The bracket test traded this symbol: RiskPolicy's cooldown (two sim minutes) is waited out.
+    const placed = await until('a limit past the cooldown of the bracket test', async () => {
+      const res = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'limit', price: row.lastPrice! * 0.7, notionalUsd: 30 });
+      return !res.ok && res.error.details?.reason === 'cooldown' ? null : res;
+    });
     expect(placed.ok && placed.value.order.status, JSON.stringify(placed)).toBe('open');
     if (!placed.ok) return;
     const cancelled = await host.call('orders.cancel', { orderId: placed.value.order.id });
