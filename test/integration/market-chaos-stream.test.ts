@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countBadData } from '../../sdk/src/market/index.js';
 import { until } from '../support/sim.js';
+import { restPath } from '../support/streamFallback.js';
 import { BOOK_AND_TRADE_CASES, startChaosRig, type ChaosRig } from '../support/marketChaos.js';
 
 /**
@@ -22,7 +23,7 @@ const streamOperation = { book: 'watchOrderBook', trades: 'watchTrades' } as con
 
 describe('market-data chaos over the streams: a garbage push never triggers or fills a paper order', () => {
   let rig: ChaosRig;
-  const restReads = (path: string) => rig.sim.requestLog().filter((e) => e.path === path).length;
+  const restReads = (path: string) => restPath(rig.sim, path);
   const totalDrops = () => countBadData(rig.source.health().badData ?? {});
 
   /** Waits until a refresh reads both the book and trades from their streams (after a failed stream, once it has resubscribed). */
