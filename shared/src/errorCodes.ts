@@ -50,6 +50,14 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The codes of trouble that passes by itself: the same call may succeed if asked again after a backoff. */
+const TEMPORARY_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.NetworkError, ErrorCode.RequestTimeout, ErrorCode.RateLimited, ErrorCode.ExchangeUnavailable, ErrorCode.CircuitOpen]);
+
+/** True for a code the caller may retry as is after a backoff (an RPC reply carries the code, not the engine's `retryable`). */
+export function isTemporaryErrorCode(code: string): boolean {
+  return TEMPORARY_CODES.has(code as ErrorCode);
+}
+
 /** Serializable error shape that crosses process and network boundaries. */
 export interface ErrorInfo {
   code: ErrorCode;

@@ -1,5 +1,5 @@
-import { contractsToBase, InvalidInputError, liquidationPrice, type Broker } from '@perpscope/sdk';
-import { resolveSymbol, type Market, type MethodParams, type OrderPreviewView } from '@perpscope/shared';
+import { contractsToBase, InvalidInputError, liquidationPrice, TemporaryError, type Broker } from '@perpscope/sdk';
+import { ErrorCode, resolveSymbol, type Market, type MethodParams, type OrderPreviewView } from '@perpscope/shared';
 
 /** The paper broker's maintenance margin rate when a market names none (see PaperBroker). */
 export const DEFAULT_MAINTENANCE_MARGIN_RATE = 0.005;
@@ -21,6 +21,11 @@ export interface OrderPreviewDeps {
  */
 export async function previewOrder(deps: OrderPreviewDeps, p: MethodParams<'orders.preview'>): Promise<OrderPreviewView> {
   const markets = deps.markets();
+  // Before the exchange's markets are read (the first seconds after a start) no spelling resolves:
+  // that is no bad symbol, and the caller asks again.
+  if (markets.length === 0) {
+    throw new TemporaryError(ErrorCode.ExchangeUnavailable, "The exchange's markets are still loading; ask for the preview again in a moment", { details: { symbol: p.symbol } });
+  }
   const resolved = resolveSymbol(p.symbol, markets);
   if (!resolved.ok) {
     const hint = resolved.candidates.length ? `; did you mean ${resolved.candidates.slice(0, 3).join(', ')}?` : '';
@@ -32,7 +37,8 @@ export async function previewOrder(deps: OrderPreviewDeps, p: MethodParams<'orde
   const quote = await deps.broker.quote({ symbol, side: p.side, type: p.type, ...(p.price !== undefined ? { price: p.price } : {}), ...(p.amountBase !== undefined ? { amountBase: p.amountBase } : {}) });
   const priceUsd = p.type === 'limit' && p.price !== undefined && quote && !quote.marketable ? p.price : (quote?.price ?? p.price ?? reference);
   if (priceUsd === null || !(priceUsd > 0)) {
-    throw new InvalidInputError('order preview', [{ path: 'symbol', received: symbol, expected: 'a symbol with an order book (no price yet; try again once it is ranked)' }]);
+    // A listed market whose book has not been read yet: the next read may have it.
+    throw new TemporaryError(ErrorCode.ExchangeUnavailable, `No price for ${symbol} yet (no order book or mark read); ask for the preview again in a moment`, { details: { symbol } });
   }
   const leverage = p.leverage ?? deps.defaultLeverage;
   // Sized as the broker sizes it: the notional at the executable price, down to whole lots.

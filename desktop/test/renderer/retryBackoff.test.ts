@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '@perpscope/shared';
+import { RETRY_FIRST_MS, RETRY_MAX_MS, retryDelayMs } from '../../src/renderer/lib/retryBackoff.js';
+
+describe('renderer: asking again after temporary trouble', () => {
+  it('waits one second after the first failure, doubling up to ten seconds', () => {
+    const waits = [1, 2, 3, 4, 5, 6, 50].map((n) => retryDelayMs(ErrorCode.ExchangeUnavailable, n));
+    expect(waits).toEqual([RETRY_FIRST_MS, 2_000, 4_000, 8_000, RETRY_MAX_MS, RETRY_MAX_MS, RETRY_MAX_MS]);
+  });
+
+  it('retries every temporary code and none of the permanent ones', () => {
+    for (const code of [ErrorCode.NetworkError, ErrorCode.RequestTimeout, ErrorCode.RateLimited, ErrorCode.ExchangeUnavailable, ErrorCode.CircuitOpen]) {
+      expect(retryDelayMs(code, 1), code).toBe(RETRY_FIRST_MS);
+    }
+    for (const code of [ErrorCode.InvalidInput, ErrorCode.UnknownSymbol, ErrorCode.RiskRejected, ErrorCode.AuthenticationFailed, ErrorCode.Internal, 'NOT_A_CODE']) {
+      expect(retryDelayMs(code, 1), code).toBeNull();
+    }
+  });
+
+  it('treats a failure count below one or fractional as the first failure', () => {
+    expect(retryDelayMs(ErrorCode.RateLimited, 0)).toBe(RETRY_FIRST_MS);
+    expect(retryDelayMs(ErrorCode.RateLimited, 2.7)).toBe(2_000);
+  });
+});
