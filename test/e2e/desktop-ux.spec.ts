@@ -177,6 +177,7 @@ test.describe('against the shared server', () => {
     await page.getByTestId('ticket-price').fill(String(+(lastPrice * 0.7).toPrecision(6)));
     await page.getByTestId('ticket-tp').fill('');
     await page.getByTestId('ticket-sl').fill('');
+    await expect(page.getByTestId('ticket-preview'), 'the preview answers the ticket as typed').toHaveAttribute('data-stale', 'false', { timeout: 60_000 });
     await page.getByTestId('ticket-submit').click();
     // The host refreshes the book before it sizes the order; on a loaded machine that takes a while.
     await expect(page.getByTestId('ticket-ok'), 'the order was accepted').toBeVisible({ timeout: 60_000 });

@@ -66,10 +66,22 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => endSpecServer(home, server));
 
+/**
+ * How far below the preview's top edge the order button sits: the preview must not move the button
+ * as it fills in (measured from the preview, so a banner appearing above the desk does not count).
+ */
+async function submitTop(page: Page): Promise<number> {
+  const [button, preview] = await Promise.all([page.getByTestId('ticket-submit').boundingBox(), page.getByTestId('ticket-preview').boundingBox()]);
+  expect(button && preview, 'the order button and the preview are laid out').toBeTruthy();
+  return button!.y - preview!.y;
+}
+
 test('the ticket preview resolves "btc" and matches the fill it produced (notional and fee)', async ({ page }) => {
   await openTrading(page, server.openUrl);
+  const emptyTop = await submitTop(page);
   await marketTicket(page, 'btc', 60);
   await expect(page.getByTestId('preview-symbol'), 'the resolver maps "btc"').toHaveText(SYMBOL, { timeout: 60_000 });
+  expect(await submitTop(page), 'the order button stays put when the preview arrives').toBe(emptyTop);
   const notional = await numberAttr(page.getByTestId('preview-notional'));
   const fee = await numberAttr(page.getByTestId('preview-fee'));
   const margin = await numberAttr(page.getByTestId('preview-margin'));
@@ -99,8 +111,12 @@ test('a take-profit dragged on the chart is amended on the server', async ({ pag
   await openTrading(page, server.openUrl);
   await marketTicket(page, SYMBOL, 60);
   const price = await numberAttr(page.getByTestId('preview-price'));
+  const top = await submitTop(page);
   await page.getByTestId('ticket-tp').fill(String(+(price * 1.04).toPrecision(6)));
   await page.getByTestId('ticket-sl').fill(String(+(price * 0.96).toPrecision(6)));
+  await expect(page.getByTestId('preview-sl'), 'the stop is priced in the preview').toBeVisible();
+  await expect(page.getByTestId('ticket-preview')).toHaveAttribute('data-stale', 'false', { timeout: 60_000 });
+  expect(await submitTop(page), 'the order button stays put when the take-profit and stop rows appear').toBe(top);
   await page.getByTestId('ticket-submit').click();
   await expect(page.getByTestId('ticket-ok')).toContainText('filled', { timeout: 60_000 });
   const row = page.locator(`[data-testid=positions] tr[data-symbol="${SYMBOL}"]`);

@@ -86,6 +86,8 @@ async function submitMarketBuy(page: Page, symbol: string, notionalUsd: number, 
   await page.getByTestId('ticket-size').fill(String(notionalUsd));
   await page.getByTestId('ticket-tp').fill(String(+(lastPrice * (1 + tpPct / 100)).toPrecision(6)));
   await page.getByTestId('ticket-sl').fill(String(+(lastPrice * (1 - slPct / 100)).toPrecision(6)));
+  // As a trader does: the preview of this ticket is read before the order is sent.
+  await expect(page.getByTestId('ticket-preview'), 'the preview answers the ticket as typed').toHaveAttribute('data-stale', 'false', { timeout: 60_000 });
   await page.getByTestId('ticket-submit').click();
 }
 
