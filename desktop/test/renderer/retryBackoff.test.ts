@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
-import { RETRY_FIRST_MS, RETRY_MAX_MS, retryDelayMs } from '../../src/renderer/lib/retryBackoff.js';
+import { RETRY_FIRST_MS, RETRY_MAX_FAILURES, RETRY_MAX_MS, retryDelayMs } from '../../src/renderer/lib/retryBackoff.js';
 
 describe('renderer: asking again after temporary trouble', () => {
-  it('waits one second after the first failure, doubling up to ten seconds', () => {
-    const waits = [1, 2, 3, 4, 5, 6, 50].map((n) => retryDelayMs(ErrorCode.ExchangeUnavailable, n));
-    expect(waits).toEqual([RETRY_FIRST_MS, 2_000, 4_000, 8_000, RETRY_MAX_MS, RETRY_MAX_MS, RETRY_MAX_MS]);
+  it('waits one second after the first failure, doubling up to ten seconds, and stops after the last allowed failure', () => {
+    const waits = Array.from({ length: RETRY_MAX_FAILURES + 2 }, (_, i) => retryDelayMs(ErrorCode.ExchangeUnavailable, i + 1));
+    expect(RETRY_MAX_FAILURES).toBe(8);
+    expect(waits).toEqual([RETRY_FIRST_MS, 2_000, 4_000, 8_000, RETRY_MAX_MS, RETRY_MAX_MS, RETRY_MAX_MS, RETRY_MAX_MS, null, null]);
+    expect(retryDelayMs(ErrorCode.ExchangeUnavailable, 1_000), 'still stopped long after').toBeNull();
   });
 
   it('retries every temporary code and none of the permanent ones', () => {
