@@ -1,4 +1,4 @@
-import { isTemporaryErrorCode } from '@perpscope/shared';
+import { backoffCeilingMs, isTemporaryErrorCode } from '@perpscope/shared';
 
 /** The first wait before asking again after temporary trouble, doubled on each further failure. */
 export const RETRY_FIRST_MS = 1_000;
@@ -25,5 +25,5 @@ export function retryDelayMs(code: string, failures: number): number | null {
   if (!isTemporaryErrorCode(code)) return null;
   const n = Math.max(1, Math.floor(failures));
   if (n > RETRY_MAX_FAILURES) return null;
-  return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (n - 1));
+  return backoffCeilingMs(n - 1, { baseMs: RETRY_FIRST_MS, maxMs: RETRY_MAX_MS });
 }
