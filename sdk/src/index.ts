@@ -24,6 +24,7 @@ export * from './facade/index.js';
 export { TradingBridge, tradeSignalFrom, riskOrderFlowOf, type TradingBridgeOptions } from './engine/tradingBridge.js';
 export { startOrderFlowLoop, type OrderFlowLoopOptions } from './engine/orderFlowLoop.js';
 export { createCcxtExchange, SANDBOX_EXCHANGES } from './engine/exchangeClient.js';
+export { ccxtErrorClasses, ccxtProExchangeIds, loadCcxtProClass, type CcxtErrorClasses, type CcxtProClass } from './core/ccxtModules.js';
 export * from './cli/index.js';
 // Names defined by more than one module: the market's and the signal engine's are the primary
 // ones; the others are re-exported under module-prefixed names.

@@ -70,9 +70,13 @@ describe('the CLI loads only what a command uses', () => {
     expect(r.modules.filter((m) => HEAVY.some((h) => h.test(m)))).toEqual([]);
   });
 
-  it('a command that needs the exchange client still loads it (the trace is not blind)', () => {
+  it('scan --sim loads ccxt\'s class for the exchange the sim speaks and no other, without ccxt\'s package root (the trace is not blind)', () => {
     const r = loadedBy(['scan', '--sim', '--symbols', '3', '--seed', '1', '--start', '2025-01-15T14:00:00Z', '--top', '1', '--json', '--timeframes', '15m']);
     expect(r.status, r.stdout).toBe(0);
     expect(r.modules.some((m) => /\/ccxt\//.test(m))).toBe(true);
+    // The package root evaluates every exchange ccxt ships; one exchange is its REST and pro modules.
+    expect(r.modules.filter((m) => /\/ccxt\/js\/ccxt\.js$/.test(m))).toEqual([]);
+    const exchangeModules = r.modules.map((m) => /\/ccxt\/js\/src\/((?:pro\/)?[a-z0-9]+)\.js$/.exec(m)?.[1]).filter((m) => m !== undefined);
+    expect(exchangeModules.sort()).toEqual(['blofin', 'pro/blofin']);
   }, 120_000);
 });

@@ -48,6 +48,11 @@ export interface HostEngineParts {
    * ledger rows and the keys LIVE on the sim takes are that exchange's.
    */
   simDialect?: SimDialectName;
+  /**
+   * Handed the in-process SimExchange once it listens (under `--sim`): for a shell or a test that
+   * drives the sim's clock (`pause`, `pauseAt`, `resume`).
+   */
+  simStarted?: (sim: SimExchange) => void;
 }
 
 /** `health` events are pushed at most this often (the engine's health timer runs on sim time). */
@@ -95,6 +100,7 @@ export function hostEngineFactory(parts: HostEngineParts): EngineFactory {
       const logger = levelled.child({ component: 'desktop-runtime' });
       logger.info({ exchange: config.exchange, home: options.home, sim: options.sim === true }, 'engine runtime starting');
       wiring = await wireSource(config, wall, levelled, options.simDialect ?? parts.simDialect);
+      if (wiring.sim) parts.simStarted?.(wiring.sim);
       const signalState = createStoreSignalState({ store, exchange: config.exchange, retentionDays: config.store.signalRetentionDays, logger });
       const engine = (parts.createEngine ?? createEngine)(config, { ...wiring.deps, signalState });
       return compose({ engine, config, store, wiring, wall, parts, logger, home: options.home, ...(options.desktopAlerts ? { desktopAlerts: options.desktopAlerts } : {}) });

@@ -1,7 +1,7 @@
-import { AuthError, createCcxtExchange, liveExchangeClient, mapCcxtError, PerpscopeError, type Clock } from '@perpscope/sdk';
+import { AuthError, createCcxtExchange, liveExchangeClient, loadCcxtProClass, mapCcxtError, PerpscopeError, type Clock } from '@perpscope/sdk';
 import type { SimExchange } from '@perpscope/sdk/sim';
 import { ErrorCode } from '@perpscope/shared';
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
 import type { HostSecret, KeyTester } from './ports.js';
 
 export interface KeyTesterOptions {
@@ -23,10 +23,9 @@ async function exchangeFor(exchange: string, secret: HostSecret, o: KeyTesterOpt
     }
     return liveExchangeClient(exchange, secret, sim, o.timeoutMs);
   }
-  const pro = ccxt.pro as unknown as Record<string, unknown>;
-  if (!pro[exchange]) throw new PerpscopeError(ErrorCode.NotSupported, `${exchange} is not an exchange ccxt supports`, { details: { exchange } });
+  if (!(await loadCcxtProClass(exchange))) throw new PerpscopeError(ErrorCode.NotSupported, `${exchange} is not an exchange ccxt supports`, { details: { exchange } });
   // The engine's own client factory: the same class, options and testnet switch as the live session's.
-  return Object.assign(createCcxtExchange(exchange, { timeoutMs: o.timeoutMs, sandbox: o.sandbox === true }), credentials);
+  return Object.assign(await createCcxtExchange(exchange, { timeoutMs: o.timeoutMs, sandbox: o.sandbox === true }), credentials);
 }
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type FillView, type OrderView, type RankingRowView } from '@perpscope/shared';
 import { createEngine, openStore, silentLogger, type Engine, type Signal } from '@perpscope/sdk';
+import type { SimExchange } from '@perpscope/sdk/sim';
 import { createHost, hostEngineFactory, type EngineRuntime, type Host, type HostEvent, type HostSecretStore } from '../../src/host/index.js';
 import { deliveredSignalsOnly } from '../support/fakes.js';
 import { selectedSignal } from '../../../test/support/selectedSignal.js';
@@ -29,10 +30,15 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
   let signalListeners = new Set<(s: Signal) => void>();
   /** While set, order-flow reads wait for it to be released: an exchange that does not answer. */
   let silentExchange: { entered: () => void; released: Promise<void> } | null = null;
+  /** The running engine's SimExchange: a test stops its clock while a price it read must still hold. */
+  let sim: SimExchange | undefined;
   const factory = hostEngineFactory({
     openStore,
     env: {},
     orderFlowIntervalMs: 60_000,
+    simStarted: (started) => {
+      sim = started;
+    },
     createEngine: (config, deps) => {
       const engine = createEngine(config, deps);
       const listeners = new Set<(s: Signal) => void>();
@@ -165,20 +171,34 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
     const row = await liquidRow(1);
     const legs = (from: number): OrderView[] =>
       events.slice(from).flatMap((e) => (e.event === 'order' && e.data.symbol === row.symbol && (e.data.type === 'stop_loss' || e.data.type === 'take_profit') ? [e.data] : []));
-    // The live sim keeps moving while the ticket travels: a 6 bps bracket the entry price already
-    // passed is refused by the risk policy, or a leg the market already crossed is rejected (both
-    // correctly). Such an attempt is undone and the bracket placed again around a fresh price;
-    // every other outcome is checked.
+    // Sim time stands still from the price read to the order's fill, so the 6 bps bracket is placed
+    // around the price the entry fills at however slow the machine. Should the entry still pass the
+    // bracket, it is refused by the risk policy, or a leg the market already crossed is rejected
+    // (both correctly): such an attempt is undone and the bracket placed again around a fresh
+    // price; every other outcome is checked.
     for (let attempt = 1; ; attempt++) {
       const from = events.length;
       // An undone attempt traded the symbol: RiskPolicy's cooldown (two sim minutes) refuses the
       // next entry until it has passed, so that refusal is waited out (only after an undone attempt).
       const placed = await until('an entry past the cooldown of an undone attempt', async () => {
-        // The mark is fresh (inspect refreshes order flow); the ranking's last price may be seconds old.
-        const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
-        const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
-        const res = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, stopLossPrice: price * 0.9994, takeProfitPrice: price * 1.0006 });
-        return attempt > 1 && !res.ok && res.error.details?.reason === 'cooldown' ? null : res;
+        sim!.pause();
+        try {
+          // The mark is fresh (inspect refreshes order flow); the ranking's last price may be seconds old.
+          const inspected = await host.call('symbol.inspect', { symbol: row.symbol });
+          const price = (inspected.ok ? inspected.value.markPrice : null) ?? row.lastPrice!;
+          const res = await host.call('orders.place', { symbol: row.symbol, side: 'buy', type: 'market', notionalUsd: 40, stopLossPrice: price * 0.9994, takeProfitPrice: price * 1.0006 });
+          // The clock runs again once both legs rest (or one is refused), not while they are placed.
+          if (res.ok) {
+            await until('both protective legs armed, or one refused', () => {
+              const placedLegs = legs(from);
+              const resting = (type: string) => placedLegs.some((o) => o.type === type && o.status === 'open');
+              return placedLegs.some((o) => o.status === 'rejected') || (resting('stop_loss') && resting('take_profit')) ? true : null;
+            });
+          }
+          return attempt > 1 && !res.ok && res.error.details?.reason === 'cooldown' ? null : res;
+        } finally {
+          sim!.resume();
+        }
       });
       if (!placed.ok && placed.error.code === ErrorCode.RiskRejected && /stopPrice|takeProfit/.test(String(placed.error.details?.field))) {
         expect(placed.error.message, 'refused because the entry moved past the bracket').toMatch(/the entry/);

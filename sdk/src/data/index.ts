@@ -8,3 +8,4 @@ export { CandleFileError } from './candleFileError.js';
 export { CandleFileFormat, LastRowPolicy, type CandleFileContents, type ColumnMap, type ReadCandleFileOptions, type SourcedCandle } from './types.js';
 export { unifiedSymbol } from './fileNames.js';
 export { timeframeLengthMs } from './timeframes.js';
+export { parseRecordedCsv, parseRecordedTimeMs, type BarSeries } from '../sim/replayFiles.js';

@@ -231,7 +231,7 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
   if (deps.source) return { source: deps.source };
   if (deps.exchange) return { source: new CcxtMarketData({ exchange: deps.exchange, clock, logger }) };
   if (config.exchange === 'sim') {
-    const { startSimExchange } = await import('../sim/index.js');
+    const { startSimExchange } = await import('../sim/server.js');
     // A fresh test key per run lets the live broker and `keys test` exercise signed requests
     // against the sim; it moves no real money.
     const testKey = deps.simApiKey ?? { apiKey: `sim-${randomBytes(8).toString('hex')}`, secret: randomBytes(24).toString('hex'), password: randomBytes(8).toString('hex') };
@@ -243,7 +243,7 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
     const marketClock = acceleratedClock(() => sim.nowMs(), config.sim.acceleration);
     return { source: new CcxtMarketData({ exchange, clock, logger, limits }), sim, marketClock };
   }
-  const exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox });
+  const exchange = await createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox });
   return { source: new CcxtMarketData({ exchange, clock, logger }) };
 }
 

@@ -1,4 +1,5 @@
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { ccxtProExchangeIds, loadCcxtProClass } from '../core/ccxtModules.js';
 import { ConfigError } from '../core/errors.js';
 import type { SimConfigSchema } from '../config/configSchema.js';
 import { BLOFIN_LIMITS, limitsForExchange, scaleLimits, type ExchangeLimits } from '../market/exchangeLimits.js';
@@ -24,14 +25,14 @@ export function simExchangeOptions(sim: z.output<typeof SimConfigSchema>): SimEx
 
 /**
  * Exchanges whose ccxt pro class we construct by id; any ccxt pro id with swap markets works.
+ * Only that exchange's ccxt module is loaded (`loadCcxtProClass`), not ccxt's every exchange.
  * Private calls never share a nonce (BloFin refuses a repeated one; see uniqueSignNonces).
  * `sandbox` points the client at the exchange's testnet (ccxt's sandbox mode).
  */
-export function createCcxtExchange(exchangeId: string, options: { timeoutMs: number; sandbox?: boolean }): Exchange {
-  const pro = ccxt.pro as unknown as Record<string, new (opts: Record<string, unknown>) => Exchange>;
-  const Ctor = pro[exchangeId];
+export async function createCcxtExchange(exchangeId: string, options: { timeoutMs: number; sandbox?: boolean }): Promise<Exchange> {
+  const Ctor = await loadCcxtProClass(exchangeId);
   if (!Ctor) {
-    const known = Object.keys(pro).filter((k) => /^[a-z0-9]+$/.test(k)).slice(0, 400);
+    const known = ccxtProExchangeIds();
     throw new ConfigError([{ path: 'exchange', received: JSON.stringify(exchangeId), expected: `a ccxt pro exchange id such as blofin, htx or binanceusdm (${known.length} available)` }]);
   }
   const ex = new Ctor({ timeout: options.timeoutMs, options: { defaultType: 'swap' } });
@@ -96,19 +97,9 @@ export function venueCommandFlags(configExchange: string, simDialect: SimDialect
  * endpoints only), and that exchange's documented request limits scaled as the sim's allowances.
  */
 export async function createSimClient(sim: SimExchange, options: { timeoutMs: number; rateLimitScale: number }): Promise<{ exchange: Exchange; limits: ExchangeLimits }> {
-  const { createBinanceUsdmClient, createBlofinClient, createBybitClient, createHtxClient } = await import('../sim/client.js');
-  if (sim.dialect === 'htx') {
-    const exchange = createHtxClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '' }) as unknown as Exchange;
-    return { exchange, limits: scaleLimits(limitsForExchange(exchange), options.rateLimitScale) };
-  }
-  if (sim.dialect === 'bybit') {
-    const exchange = createBybitClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '' }) as unknown as Exchange;
-    return { exchange, limits: scaleLimits(limitsForExchange(exchange), options.rateLimitScale) };
-  }
-  if (sim.dialect === 'binanceusdm') {
-    const exchange = createBinanceUsdmClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '' }) as unknown as Exchange;
-    return { exchange, limits: scaleLimits(limitsForExchange(exchange), options.rateLimitScale) };
-  }
-  const exchange = createBlofinClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;
-  return { exchange, limits: scaleLimits(BLOFIN_LIMITS, options.rateLimitScale) };
+  const { loadSimClient } = await import('../sim/clientSetup.js');
+  const blofin = sim.dialect === 'blofin';
+  const exchange = await loadSimClient(sim, { timeout: options.timeoutMs, apiKey: '', secret: '', ...(blofin ? { password: '' } : {}) });
+  const limits = blofin ? BLOFIN_LIMITS : limitsForExchange(exchange);
+  return { exchange, limits: scaleLimits(limits, options.rateLimitScale) };
 }

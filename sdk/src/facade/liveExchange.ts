@@ -18,12 +18,9 @@ export const SIM_TEST_API_KEY = { apiKey: 'perpscope-sim-key', secret: 'perpscop
  * test key. The class decides the order gateway (see createOrderGateway).
  */
 export async function simTradingClient(sim: SimExchange, timeoutMs: number, secret?: ExchangeSecret): Promise<Exchange> {
-  const { createBinanceUsdmClient, createBlofinClient, createBybitClient, createHtxClient } = await import('../sim/index.js');
+  const { loadSimClient } = await import('../sim/clientSetup.js');
   const credentials = secret ? { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) } : {};
-  const options = { ...credentials, timeout: timeoutMs, enableRateLimit: true };
-  if (sim.dialect === 'bybit') return createBybitClient(sim, options) as unknown as Exchange;
-  if (sim.dialect === 'htx') return createHtxClient(sim, options) as unknown as Exchange;
-  return (sim.dialect === 'binanceusdm' ? createBinanceUsdmClient(sim, options) : createBlofinClient(sim, options)) as unknown as Exchange;
+  return loadSimClient(sim, { ...credentials, timeout: timeoutMs, enableRateLimit: true });
 }
 
 /**
@@ -34,7 +31,7 @@ export async function simTradingClient(sim: SimExchange, timeoutMs: number, secr
 export async function liveExchangeClient(venue: string, secret: ExchangeSecret, sim: SimExchange | undefined, timeoutMs: number, sandbox = false): Promise<Exchange> {
   const credentials = { apiKey: secret.apiKey, secret: secret.secret, ...(secret.password !== undefined ? { password: secret.password } : {}) };
   if (sim) return simTradingClient(sim, timeoutMs, secret);
-  const client = createCcxtExchange(venue, { timeoutMs, sandbox });
+  const client = await createCcxtExchange(venue, { timeoutMs, sandbox });
   Object.assign(client, credentials, { enableRateLimit: true });
   return client;
 }

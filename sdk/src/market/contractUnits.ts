@@ -1,3 +1,4 @@
+import { roundSignificant } from '../core/decimalRounding.js';
 import { InvalidInputError } from '../core/errors.js';
 
 /**
@@ -60,7 +61,7 @@ export function baseToContracts(m: ContractSized, amountBase: number, lotContrac
 }
 
 function clean(x: number): number {
-  return x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(SIGNIFICANT_DIGITS));
+  return x === 0 || !Number.isFinite(x) ? x : roundSignificant(x, SIGNIFICANT_DIGITS);
 }
 
 function decimalsOf(step: number): number {

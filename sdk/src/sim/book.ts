@@ -1,3 +1,4 @@
+import { roundFixed } from '../core/decimalRounding.js';
 import { uniform } from './rng.js';
 
 /** A resting wall that is shown and later pulled without trading. */
@@ -61,7 +62,7 @@ function levelSize(p: BookParams, i: number, sideCode: number): number {
 /** Rounds to the grid of `step` and strips float noise (0.1 + 0.2 style). */
 export function roundTo(value: number, step: number): number {
   const decimals = decimalsOf(step);
-  return Number((Math.round(value / step) * step).toFixed(decimals));
+  return roundFixed(Math.round(value / step) * step, decimals);
 }
 
 /** Number of decimals needed to print multiples of `step`. */

@@ -1,45 +1,23 @@
-import { Agent } from 'node:http';
 import ccxt from 'ccxt';
+import { setUpBinanceUsdmClient, setUpBlofinClient, setUpBybitClient, setUpHtxClient, type BinanceUsdm, type BlofinPro, type Bybit, type Htx } from './clientSetup.js';
 import type { SimExchange } from './types.js';
-import { uniqueSignNonces } from './uniqueNonce.js';
 
-type BlofinPro = InstanceType<typeof ccxt.pro.blofin>;
+// These take their class from ccxt's package root, which evaluates every exchange ccxt ships: the
+// simplest thing for a script or a test. The engine and the CLI build their clients with
+// `loadSimClient` (clientSetup.ts), which loads the one exchange a sim speaks.
 
 /**
- * A real, unmodified `ccxt.pro.blofin` whose REST and websocket URLs point at the sim. The sim's
- * test key is filled in unless `ccxtOptions` brings its own credentials. A plain-HTTP agent is
- * installed because ccxt only accepts `ws://` URLs with one. Private calls never share a nonce
- * (see {@link uniqueSignNonces}): the sim refuses a repeated one, as BloFin does.
+ * {@link setUpBlofinClient} on the class from ccxt's package root.
  *
  * @example
  * const ex = createBlofinClient(sim, { enableRateLimit: false, timeout: 2_000 });
  */
 export function createBlofinClient(sim: Pick<SimExchange, 'url' | 'wsUrl' | 'apiKey'>, ccxtOptions: Record<string, unknown> = {}): BlofinPro {
-  const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret, password: sim.apiKey.password } : {};
-  const ex = new ccxt.pro.blofin({ ...credentials, ...ccxtOptions });
-  ex.urls = {
-    ...ex.urls,
-    api: {
-      ...(ex.urls.api as Record<string, unknown>),
-      rest: sim.url,
-      ws: { swap: { public: `${sim.wsUrl}/public`, private: `${sim.wsUrl}/private` } },
-    },
-  };
-  // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
-  ex.httpAgent = new Agent({ keepAlive: true });
-  return uniqueSignNonces(ex);
+  return setUpBlofinClient(ccxt.pro.blofin, sim, ccxtOptions);
 }
 
-type BinanceUsdm = InstanceType<typeof ccxt.pro.binanceusdm>;
-
 /**
- * A real, unmodified `ccxt.pro.binanceusdm` whose `fapi` URLs and market streams point at a sim
- * started with `dialect: 'binanceusdm'` (streams on the same port: ccxt turns the `/ws` base into
- * `/public/ws/<n>` and `/market/ws/<n>`). The sim's test key is filled in unless `ccxtOptions` brings its own
- * credentials. ccxt picks its USD-M error table (`exceptions.linear`) by the `https://fapi.binance.com`
- * host, which a loopback URL never matches; the same table is installed ahead of the shared one,
- * so that codes such as -2019 (InsufficientFunds) and -4116/-4164 (InvalidOrder) map as they do
- * against Binance.
+ * {@link setUpBinanceUsdmClient} on the class from ccxt's package root.
  *
  * @example
  * const sim = await startSimExchange({ dialect: 'binanceusdm', apiKey });
@@ -47,46 +25,11 @@ type BinanceUsdm = InstanceType<typeof ccxt.pro.binanceusdm>;
  * await ex.loadMarkets();
  */
 export function createBinanceUsdmClient(sim: Pick<SimExchange, 'url' | 'apiKey'> & { wsUrl?: string }, ccxtOptions: Record<string, unknown> = {}): BinanceUsdm {
-  const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
-  // With a key, ccxt's loadMarkets also reads the spot wallet's currencies (`sapi`), which the sim
-  // does not serve: markets carry every currency the futures side needs.
-  const options = { fetchCurrencies: false, ...(ccxtOptions.options as Record<string, unknown> | undefined) };
-  const ex = new ccxt.pro.binanceusdm({ ...credentials, ...ccxtOptions, options });
-  const base = sim.url;
-  const api = ex.urls.api as Record<string, unknown>;
-  ex.urls = {
-    ...ex.urls,
-    api: {
-      ...api,
-      ws: { ...(api.ws as Record<string, unknown>), future: sim.wsUrl ?? `${base.replace(/^http/, 'ws')}/ws` },
-      fapiPublic: `${base}/fapi/v1`,
-      fapiPublicV2: `${base}/fapi/v2`,
-      fapiPublicV3: `${base}/fapi/v3`,
-      fapiPrivate: `${base}/fapi/v1`,
-      fapiPrivateV2: `${base}/fapi/v2`,
-      fapiPrivateV3: `${base}/fapi/v3`,
-      fapiData: `${base}/futures/data`,
-    },
-  };
-  const exceptions = ex.exceptions as Record<string, Record<string, Record<string, unknown>> | Record<string, unknown>>;
-  const linear = (exceptions.linear ?? {}) as Record<string, Record<string, unknown>>;
-  ex.exceptions = {
-    ...exceptions,
-    exact: { ...(exceptions.exact as Record<string, unknown>), ...linear.exact },
-    broad: { ...(exceptions.broad as Record<string, unknown>), ...linear.broad },
-  };
-  // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
-  ex.httpAgent = new Agent({ keepAlive: true });
-  return ex;
+  return setUpBinanceUsdmClient(ccxt.pro.binanceusdm, sim, ccxtOptions);
 }
 
-type Bybit = InstanceType<typeof ccxt.pro.bybit>;
-
 /**
- * A real, unmodified `ccxt.pro.bybit` whose v5 URLs, public linear stream and private stream point at a sim
- * started with `dialect: 'bybit'`. The sim's test key is filled in unless `ccxtOptions` brings its own
- * credentials. Markets load from `category=linear` only (the sim lists no spot, inverse or option
- * instruments, and each extra category would cost a request).
+ * {@link setUpBybitClient} on the class from ccxt's package root.
  *
  * @example
  * const sim = await startSimExchange({ dialect: 'bybit', apiKey });
@@ -94,31 +37,11 @@ type Bybit = InstanceType<typeof ccxt.pro.bybit>;
  * await ex.loadMarkets();
  */
 export function createBybitClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxtOptions: Record<string, unknown> = {}): Bybit {
-  const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
-  const given = (ccxtOptions.options as Record<string, unknown> | undefined) ?? {};
-  const options = { ...given, fetchMarkets: { types: ['linear'], ...(given.fetchMarkets as Record<string, unknown> | undefined) } };
-  const ex = new ccxt.pro.bybit({ ...credentials, ...ccxtOptions, options });
-  const api = ex.urls.api as Record<string, unknown>;
-  const ws = api.ws as Record<string, Record<string, string>>;
-  const streams = `${sim.url.replace(/^http/, 'ws')}/v5`;
-  ex.urls = {
-    ...ex.urls,
-    // ccxt reads a linear account's private stream from `ws.private.contract` (`/v5/private`, unified or not).
-    api: { ...api, public: sim.url, private: sim.url, ws: { ...ws, public: { ...ws.public, linear: `${streams}/public/linear` }, private: { ...ws.private, contract: `${streams}/private` } } },
-  };
-  // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
-  ex.httpAgent = new Agent({ keepAlive: true });
-  return ex;
+  return setUpBybitClient(ccxt.pro.bybit, sim, ccxtOptions);
 }
 
-type Htx = InstanceType<typeof ccxt.pro.htx>;
-
 /**
- * A real, unmodified `ccxt.pro.htx` whose contract host and websockets point at a sim started
- * with `dialect: 'htx'`, trading USDT-margined swaps (`defaultType: 'swap'`, linear markets only).
- * The sim's host replaces HTX's hostnames, so requests are signed over the host they reach, as HTX
- * checks. Streams: the public `/linear-swap-ws` and the v5 private `/ws/v5/notification` on the
- * same port. The sim's test key is filled in unless `ccxtOptions` brings its own credentials.
+ * {@link setUpHtxClient} on the class from ccxt's package root.
  *
  * @example
  * const sim = await startSimExchange({ dialect: 'htx', apiKey });
@@ -126,21 +49,5 @@ type Htx = InstanceType<typeof ccxt.pro.htx>;
  * await ex.loadMarkets();
  */
 export function createHtxClient(sim: Pick<SimExchange, 'url' | 'apiKey'>, ccxtOptions: Record<string, unknown> = {}): Htx {
-  const credentials = sim.apiKey && ccxtOptions.apiKey === undefined ? { apiKey: sim.apiKey.apiKey, secret: sim.apiKey.secret } : {};
-  const given = (ccxtOptions.options as Record<string, unknown> | undefined) ?? {};
-  const options = { defaultType: 'swap', defaultSubType: 'linear', ...given, fetchMarkets: { types: { spot: false, linear: true, inverse: false }, ...(given.fetchMarkets as Record<string, unknown> | undefined) } };
-  const ex = new ccxt.pro.htx({ ...credentials, ...ccxtOptions, options });
-  const url = new URL(sim.url);
-  const host = url.host;
-  const base = `${url.protocol}//{hostname}`;
-  const ws = `${sim.url.replace(/^http/, 'ws')}`;
-  // ccxt picks the linear swap (and future) streams from `ws.api.{swap,future}.linear`.
-  const linear = { public: `${ws}/linear-swap-ws`, private: `${ws}/linear-swap-notification`, privateV5: `${ws}/ws/v5/notification` };
-  const api = ex.urls.api as Record<string, unknown>;
-  const streams = (api.ws as Record<string, Record<string, Record<string, unknown>>>).api!;
-  const wsApi = { ...streams, swap: { ...streams.swap, linear }, future: { ...streams.future, linear } };
-  ex.urls = { ...ex.urls, hostnames: { contract: host, spot: host }, api: { ...api, contract: base, spot: base, public: base, private: base, status: base, ws: { ...(api.ws as Record<string, unknown>), api: wsApi } } } as typeof ex.urls;
-  // ccxt refuses plain ws:// URLs until an http agent is present (it expects TLS otherwise).
-  ex.httpAgent = new Agent({ keepAlive: true });
-  return ex;
+  return setUpHtxClient(ccxt.pro.htx, sim, ccxtOptions);
 }

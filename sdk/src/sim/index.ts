@@ -42,6 +42,7 @@ export { startSimExchange } from './server.js';
 export { createBinanceUsdmClient, createBlofinClient } from './client.js';
 export { createBybitClient } from './client.js';
 export { createHtxClient } from './client.js';
+export { loadSimClient, setUpBinanceUsdmClient, setUpBlofinClient, setUpBybitClient, setUpHtxClient } from './clientSetup.js';
 export { htxSign } from './dialects/index.js';
 export { SIM_DIALECTS, parseDialect, binanceSign, type SimDialectName } from './dialects/index.js';
 export { createMarketGenerator, type MarketGenerator, type MarketGeneratorOptions } from './generator.js';

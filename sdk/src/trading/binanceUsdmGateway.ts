@@ -1,4 +1,5 @@
-import ccxt, { type Exchange, type Order, type Trade as CcxtTrade } from 'ccxt';
+import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
+import { ccxtErrorClasses } from '../core/ccxtModules.js';
 import { ErrorCode } from '@perpscope/shared';
 import { mapCcxtError } from '../core/ccxtErrors.js';
 import { ExchangeRejectedError } from '../core/errors.js';
@@ -265,5 +266,5 @@ function actualOrderId(algo: Order): string | null {
  */
 function fileDuplicateClientIds(ex: Exchange): void {
   const tables = ex.exceptions as { exact?: Record<string, unknown>; linear?: { exact?: Record<string, unknown> } };
-  for (const exact of [tables.exact, tables.linear?.exact]) if (exact) exact[DUPLICATE_CLIENT_ID] = ccxt.DuplicateOrderId;
+  for (const exact of [tables.exact, tables.linear?.exact]) if (exact) exact[DUPLICATE_CLIENT_ID] = ccxtErrorClasses.DuplicateOrderId;
 }

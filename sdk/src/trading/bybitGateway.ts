@@ -1,4 +1,5 @@
-import ccxt, { type Exchange, type Order, type Trade as CcxtTrade } from 'ccxt';
+import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
+import { ccxtErrorClasses } from '../core/ccxtModules.js';
 import { ErrorCode } from '@perpscope/shared';
 import { mapCcxtError } from '../core/ccxtErrors.js';
 import { ExchangeRejectedError, OrderError } from '../core/errors.js';
@@ -232,7 +233,7 @@ function orderView(contractSize: number, o: Order): ExchangeOrderView {
 /** Files Bybit's 110072 (orderLinkId already used) as ccxt's DuplicateOrderId on this instance. */
 function fileDuplicateLinkIds(ex: Exchange): void {
   const exact = (ex.exceptions as { exact?: Record<string, unknown> }).exact;
-  if (exact) exact[DUPLICATE_LINK_ID] = ccxt.DuplicateOrderId;
+  if (exact) exact[DUPLICATE_LINK_ID] = ccxtErrorClasses.DuplicateOrderId;
 }
 
 /**
@@ -245,7 +246,7 @@ function acceptUnchangedLeverage(ex: Exchange): void {
     try {
       return await original(leverage, symbol, params);
     } catch (err) {
-      if (err instanceof ccxt.BadRequest && err.message.includes(`"retCode":${LEVERAGE_NOT_MODIFIED}`)) return { retCode: 0, retMsg: 'leverage not modified' };
+      if (err instanceof ccxtErrorClasses.BadRequest && err.message.includes(`"retCode":${LEVERAGE_NOT_MODIFIED}`)) return { retCode: 0, retMsg: 'leverage not modified' };
       throw err;
     }
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import ccxt, { type Exchange, type Order, type Trade as CcxtTrade } from 'ccxt';
+import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
+import { ccxtErrorClasses } from '../core/ccxtModules.js';
 import { mapCcxtError } from '../core/ccxtErrors.js';
 import type { Clock } from '../core/clock.js';
 import { contractsToBase } from '../market/contractUnits.js';
@@ -24,10 +25,10 @@ const MAX_PAGES = 1_000;
  * an unmapped refusal would pass as an order without an id), filed here on the instance.
  */
 const HTX_CODES: Readonly<Record<string, unknown>> = {
-  '1030': ccxt.BadRequest,
-  '1032': ccxt.RateLimitExceeded,
-  '1037': ccxt.BadRequest,
-  '1050': ccxt.DuplicateOrderId,
+  '1030': ccxtErrorClasses.BadRequest,
+  '1032': ccxtErrorClasses.RateLimitExceeded,
+  '1037': ccxtErrorClasses.BadRequest,
+  '1050': ccxtErrorClasses.DuplicateOrderId,
 };
 
 /**
@@ -118,7 +119,7 @@ export class HtxGateway extends CcxtGatewayBase {
     const feedback = `${this.ex.id} ${JSON.stringify({ code: code ?? null, message: message ?? 'the answer names no order id' })}`;
     const exact = (this.ex.exceptions as { exact?: Record<string, unknown> }).exact ?? {};
     const known = code !== undefined && code !== null && String(code) !== '200' ? exact[String(code)] : undefined;
-    const Ctor = (typeof known === 'function' ? known : ccxt.ExchangeError) as new (message: string) => Error;
+    const Ctor = (typeof known === 'function' ? known : ccxtErrorClasses.ExchangeError) as new (message: string) => Error;
     return new Ctor(feedback);
   }
 

@@ -16,9 +16,9 @@ describe('sandbox (ccxt testnets)', () => {
     expect(ConfigSchema.safeParse({ sandbox: 'yes' }).success).toBe(false);
   });
 
-  it.each(SANDBOX_EXCHANGES)('points %s at its testnet, every REST URL moved off the production hosts', (id) => {
-    const live = apiUrls(createCcxtExchange(id, { timeoutMs: 1_000 }).urls.api);
-    const test = apiUrls(createCcxtExchange(id, { timeoutMs: 1_000, sandbox: true }).urls.api).filter((u) => u.startsWith('http'));
+  it.each(SANDBOX_EXCHANGES)('points %s at its testnet, every REST URL moved off the production hosts', async (id) => {
+    const live = apiUrls((await createCcxtExchange(id, { timeoutMs: 1_000 })).urls.api);
+    const test = apiUrls((await createCcxtExchange(id, { timeoutMs: 1_000, sandbox: true })).urls.api).filter((u) => u.startsWith('http'));
     expect(test.length).toBeGreaterThan(0);
     for (const url of test) {
       expect(live, `${id}: ${url} is a production URL`).not.toContain(url);
@@ -26,10 +26,10 @@ describe('sandbox (ccxt testnets)', () => {
     }
   });
 
-  it('refuses an exchange ccxt has no testnet for, naming the field and the ones that have one', () => {
+  it('refuses an exchange ccxt has no testnet for, naming the field and the ones that have one', async () => {
     let caught: unknown;
     try {
-      createCcxtExchange('htx', { timeoutMs: 1_000, sandbox: true });
+      await createCcxtExchange('htx', { timeoutMs: 1_000, sandbox: true });
     } catch (err) {
       caught = err;
     }
@@ -40,8 +40,8 @@ describe('sandbox (ccxt testnets)', () => {
     expect(issue.expected).toContain('bybit');
   });
 
-  it('leaves the production URLs alone when off', () => {
-    const urls = apiUrls(createCcxtExchange('bybit', { timeoutMs: 1_000 }).urls.api);
+  it('leaves the production URLs alone when off', async () => {
+    const urls = apiUrls((await createCcxtExchange('bybit', { timeoutMs: 1_000 })).urls.api);
     expect(urls.some((u) => u.includes('testnet'))).toBe(false);
   });
 });

@@ -146,7 +146,7 @@ describe('SimExchange fidelity: nonce uniqueness', () => {
 
   it('the sim client and the engine\'s exchange factory never share a nonce, even on a frozen clock', async () => {
     const simClient = client(sim);
-    const engineClient = createCcxtExchange('blofin', { timeoutMs: 5_000 });
+    const engineClient = await createCcxtExchange('blofin', { timeoutMs: 5_000 });
     Object.assign(engineClient, { apiKey: KEY.apiKey, secret: KEY.secret, password: KEY.password, enableRateLimit: false });
     engineClient.urls = { ...engineClient.urls, api: { ...(engineClient.urls.api as Record<string, unknown>), rest: sim.url } };
     for (const ex of [simClient, engineClient]) {

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { TIMEFRAMES, type BacktestDatasetView, type Timeframe } from '@perpscope/shared';
-import { parseRecordedTimeMs } from '@perpscope/sdk/sim';
+import { parseRecordedTimeMs } from '@perpscope/sdk/data';
 
 /**
  * Finds recorded datasets by file name only (the layouts `perpscope backtest --data` reads:

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { timeframeMs, type Candle, type Timeframe } from '@perpscope/shared';
-import { parseRecordedCsv } from '@perpscope/sdk/sim';
+import { parseRecordedCsv } from '@perpscope/sdk/data';
 
 /**
  * Bars of one recorded OHLCV file whose open time lies in `[fromMs, toMs]`, oldest first, at most

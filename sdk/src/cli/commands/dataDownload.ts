@@ -60,15 +60,15 @@ export async function runDataDownload(opts: DataDownloadCliOptions, io: CliIo, d
   let storeExchange = config.exchange;
   let stopSim: (() => Promise<void>) | undefined;
   if (config.exchange === 'sim') {
-    const { startSimExchange, createBlofinClient } = await import('../../sim/index.js');
+    const [{ startSimExchange }, { loadSimClient }] = await Promise.all([import('../../sim/server.js'), import('../../sim/clientSetup.js')]);
     const sim = await startSimExchange(simExchangeOptions(config.sim));
-    exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' }) as unknown as Exchange;
+    exchange = await loadSimClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' });
     nowMs = () => sim.nowMs();
     limits = scaleLimits(BLOFIN_LIMITS, config.sim.rateLimitScale);
     storeExchange = 'sim';
     stopSim = () => sim.stop();
   } else {
-    exchange = createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox });
+    exchange = await createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox });
   }
   const controller = new AbortController();
   if (deps.signal) deps.signal.addEventListener('abort', () => controller.abort(), { once: true });

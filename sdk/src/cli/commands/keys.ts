@@ -23,12 +23,11 @@ export interface KeysDeps {
 
 async function defaultExchangeFor(exchangeId: string, secret: { apiKey: string; secret: string; password?: string }, simUrl?: string, sandbox = false): Promise<Exchange> {
   if (simUrl) {
-    const { createBlofinClient } = await import('../../sim/index.js');
+    const { loadSimClient } = await import('../../sim/clientSetup.js');
     const url = new URL(simUrl);
-    const client = createBlofinClient({ url: url.origin, wsUrl: `ws://${url.host}/ws`, apiKey: { ...secret, password: secret.password ?? '' } }) as unknown as Exchange;
-    return client;
+    return loadSimClient({ dialect: 'blofin', url: url.origin, wsUrl: `ws://${url.host}/ws`, apiKey: { ...secret, password: secret.password ?? '' } });
   }
-  const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000, sandbox });
+  const ex = await createCcxtExchange(exchangeId, { timeoutMs: 10_000, sandbox });
   ex.apiKey = secret.apiKey;
   ex.secret = secret.secret;
   if (secret.password) ex.password = secret.password;

@@ -49,7 +49,7 @@ async function livePanic(config: PerpscopeConfig, home: string, store: Store, op
   if (!exchange) {
     const secret = await (deps.secrets ?? createKeytarSecretStore()).get({ exchange: config.exchange, label });
     if (!secret) throw new ConfigError([{ path: 'keys', received: `no key ${config.exchange}:${label}`, expected: `a stored key: perpscope keys set --exchange ${config.exchange} --label ${label}` }]);
-    exchange = createCcxtExchange(config.exchange, { timeoutMs: 10_000, sandbox: config.sandbox });
+    exchange = await createCcxtExchange(config.exchange, { timeoutMs: 10_000, sandbox: config.sandbox });
     exchange.apiKey = secret.apiKey;
     exchange.secret = secret.secret;
     if (secret.password) exchange.password = secret.password;

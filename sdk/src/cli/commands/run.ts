@@ -114,7 +114,7 @@ async function liveExchange(engine: Engine, exchangeId: string, secret: Exchange
   // SimExchange verifies signatures against its own per-run test key, in the dialect it speaks.
   if (sim) return simTradingClient(sim, 10_000);
   if (!secret) throw new ConfigError([{ path: 'keys', received: 'none', expected: `a stored key for ${exchangeId}` }]);
-  const ex = createCcxtExchange(exchangeId, { timeoutMs: 10_000, sandbox });
+  const ex = await createCcxtExchange(exchangeId, { timeoutMs: 10_000, sandbox });
   ex.apiKey = secret.apiKey;
   ex.secret = secret.secret;
   if (secret.password) ex.password = secret.password;
