@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type FillView, type OrderView, type RankingRowView } from '@perpscope/shared';
 import { createEngine, openStore, silentLogger, type Engine, type Signal } from '@perpscope/sdk';
 import type { SimExchange } from '@perpscope/sdk/sim';
@@ -88,6 +88,8 @@ describe('paper trading through the host over a SimExchange-backed engine', () =
   }
 
   beforeAll(boot);
+  // A test that timed out while the sim stood still must not leave it still for the next one.
+  afterEach(() => sim?.resume());
   afterAll(async () => {
     await shutdown().catch(() => undefined);
     rmSync(home, { recursive: true, force: true });

@@ -20,12 +20,12 @@ const MAX_SCALED = 1e12;
 const TIE_LOW = 0.499;
 const TIE_HIGH = 0.501;
 
-/** `Number(value.toFixed(digits))`, the same double, for `digits` 0..100. */
+/** `Number(value.toFixed(digits))`, the same double (and the same RangeError for `digits` outside 0..100). */
 export function roundFixed(value: number, digits: number): number {
+  if (!(Number.isInteger(digits) && digits >= 0 && digits <= 22)) return Number(value.toFixed(digits));
   // Zero of either sign prints "0.00...", which parses to +0.
   if (value === 0) return 0;
   const a = value < 0 ? -value : value;
-  if (digits > 22) return Number(value.toFixed(digits));
   const m = a * POW10[digits]!;
   if (!(m < MAX_SCALED)) return Number(value.toFixed(digits));
   const floor = Math.floor(m);
@@ -37,10 +37,10 @@ export function roundFixed(value: number, digits: number): number {
   return value < 0 ? -r : r;
 }
 
-/** `Number(value.toPrecision(digits))`, the same double, for `digits` 1..12. */
+/** `Number(value.toPrecision(digits))`, the same double (and the same RangeError for `digits` outside 1..100). */
 export function roundSignificant(value: number, digits: number): number {
   const a = value < 0 ? -value : value;
-  if (!(a > 0) || a === Infinity || digits > 12) return Number(value.toPrecision(digits));
+  if (!(a > 0) || a === Infinity || !(Number.isInteger(digits) && digits >= 1 && digits <= 12)) return Number(value.toPrecision(digits));
   // k places the `digits` significant digits left of the point: 10^(digits-1) <= n < 10^digits.
   const k = digits - 1 - Math.floor(Math.log10(a));
   if (k > 22 || k < -22) return Number(value.toPrecision(digits));

@@ -74,6 +74,16 @@ describe('decimal rounding without strings', () => {
     expect(bad).toEqual([]);
   });
 
+  it('leaves digit counts it does not handle to the builtin, errors included', () => {
+    for (const d of [-1, 101]) expect(() => roundFixed(3.14159, d), String(d)).toThrow(RangeError);
+    expect(roundFixed(3.14159, 2.5)).toBe(Number((3.14159).toFixed(2.5)));
+    for (const d of [0, -1, 101]) expect(() => roundSignificant(3.14159, d), String(d)).toThrow(RangeError);
+    expect(() => roundFixed(0, -1)).toThrow(RangeError);
+    expect(roundSignificant(3.14159, 2.5)).toBe(Number((3.14159).toPrecision(2.5)));
+    expect(roundSignificant(3.14159, 20)).toBe(Number((3.14159).toPrecision(20)));
+    expect(roundFixed(3.14159, 30)).toBe(Number((3.14159).toFixed(30)));
+  });
+
   it('keeps the builtin\'s answers just below a tie, for a negative value rounding to zero, and on noisy sums', () => {
     // 2.675 is 2.67499999... as a double: toFixed(2) gives 2.67, and so must this.
     expect(roundFixed(2.675, 2)).toBe(2.67);
