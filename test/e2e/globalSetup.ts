@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -56,8 +56,22 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.PERPSCOPE_E2E_OPEN_URL = openUrl.slice('open '.length);
   return async () => {
     await stop(child);
+    keepServerLog(home);
     rmSync(home, { recursive: true, force: true });
   };
+}
+
+/**
+ * The server's own log outlives its home, beside Playwright's failure artefacts
+ * (`test/e2e/test-results/serve.log`): a spec that timed out on an exchange-bound call is
+ * explained by what the engine logged meanwhile (streams, reconnects, the request queue).
+ */
+function keepServerLog(home: string): void {
+  const log = join(home, 'logs', 'perpscope.log');
+  if (!existsSync(log)) return;
+  const dir = join(repoRoot, 'test/e2e/test-results');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(log, join(dir, 'serve.log'));
 }
 
 function firstLine(child: ChildProcess): Promise<string> {

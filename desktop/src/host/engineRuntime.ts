@@ -71,7 +71,9 @@ async function wireSource(config: PerpscopeConfig, wall: SystemClock, logger: En
   const resolved = await resolveSource(config, { simApiKey: { ...SIM_API_KEY }, ...(simDialect ? { simDialect } : {}) }, wall, logger);
   // The source is handed over already resolved, so the engine cannot tell a sim from a venue: the sim's invented books are named here.
   const books = resolved.sim ? { books: config.sim.dataDir ? ('synthetic_replay' as const) : ('synthetic_demo' as const) } : {};
-  return { ...(resolved.sim ? { sim: resolved.sim } : {}), deps: { source: resolved.source, clock: resolved.marketClock ?? wall, logger, ...books } };
+  // The market clock runs at the sim's acceleration: the engine's wall-time timers are told so.
+  const scale = resolved.sim ? { marketWallScale: config.sim.acceleration } : {};
+  return { ...(resolved.sim ? { sim: resolved.sim } : {}), deps: { source: resolved.source, clock: resolved.marketClock ?? wall, logger, ...books, ...scale } };
 }
 
 /**

@@ -89,6 +89,15 @@ export interface EngineDeps {
   /** Market-data timer periods; runs on a simulated clock stretch them to the bar length. */
   marketTimers?: { healthIntervalMs?: number; watchdogCheckMs?: number };
   /**
+   * For an injected `source` read on an accelerated market `clock` (an in-process SimExchange its
+   * caller started, as the desktop host does): market ms per wall ms. The engine's wall-time
+   * timers (health, the stream watchdog, the staleness floor, forced reconnects) are stretched by
+   * it exactly as for a sim the engine starts itself. Without it they would run that many times
+   * too often: at 60x a stream would count as dead after 2 wall seconds of a busy thread, and the
+   * socket would be dropped every half second while any stream is stale, so it never settles.
+   */
+  marketWallScale?: number;
+  /**
    * Where bandit weights, labels and selected signals persist (see `createStoreSignalState`):
    * restored at `start()`, saved after every cycle. Without it every start learns from scratch.
    */
@@ -284,7 +293,9 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     resolved = await resolveSource(config, deps, clock, logger);
     const marketClock = resolved.marketClock ?? clock;
     /** Market-clock ms per wall ms: the sim's acceleration, 1 on a venue. */
-    const wallScale = resolved.sim ? config.sim.acceleration : 1;
+    /** A sim's acceleration (one this engine started, or one whose source was injected), else none. */
+    const simScale = resolved.sim ? config.sim.acceleration : deps.marketWallScale;
+    const wallScale = simScale ?? 1;
     market = new MarketDataService({
       source: resolved.source,
       clock: marketClock,
@@ -302,7 +313,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
       // after 2 wall seconds of a busy thread, and drop the socket every half second while any
       // stream is stale, so that it never settles again.
       watchdogCheckMs: deps.marketTimers?.watchdogCheckMs ?? 1_000 * wallScale,
-      ...(resolved.sim ? { minStaleAfterMs: SIM_MIN_STALE_WALL_MS * wallScale, reconnectIntervalMs: 30_000 * wallScale } : {}),
+      ...(simScale !== undefined ? { minStaleAfterMs: SIM_MIN_STALE_WALL_MS * wallScale, reconnectIntervalMs: 30_000 * wallScale } : {}),
       live: deps.live !== false,
       ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
     });

@@ -102,7 +102,7 @@ export async function runPaperSimReplay(o: PaperSimReplayOptions): Promise<Paper
   const marketClock = acceleratedClock(() => sim.nowMs(), o.acceleration);
   const exchange = createBlofinClient(sim, { timeout: config.requestTimeoutMs, apiKey: '', secret: '', password: '' });
   const source = new CcxtMarketData({ exchange: exchange as unknown as Exchange, clock: new SystemClock(), logger, limits: scaleLimits(BLOFIN_LIMITS, rateLimitScale) });
-  const engine = createEngine(config, { clock: marketClock, source, logger, marketTimers: { healthIntervalMs: 5_000 * o.acceleration } });
+  const engine = createEngine(config, { clock: marketClock, source, logger, marketWallScale: o.acceleration });
   const store = openStore({ file: join(work, 'ledger.sqlite') });
   const signals: Signal[] = [];
   const outcomes: { signal: Signal; outcome: SignalOutcome }[] = [];

@@ -68,11 +68,11 @@ describe('perpscope run persists what the signal engine learns', () => {
       expect(row, `emitted signal ${signal.id} is stored`).toBeDefined();
       expect(row).toMatchObject({ symbol: signal.symbol, side: signal.side, payload: { selected: true } });
     }
-    // `run` prints the signals of cycles after start; the start cycle's selection is stored unprinted.
+    // Every selection the engine stored was printed, the start cycle's included: a slow warm-up
+    // can put bars of the next minute into that cycle, so its signals are not told apart by time.
     const printed = new Set(signalLines().map((l) => l.signal.id));
-    const startCycleMs = Math.min(...t.signals.map((s) => s.createdAtMs));
-    for (const s of t.signals.filter((r) => r.payload.selected && !printed.has(r.payload.id))) {
-      expect(s.createdAtMs, `selected signal ${s.payload.id} was not printed, so it is from the start cycle`).toBe(startCycleMs);
+    for (const s of t.signals.filter((r) => r.payload.selected)) {
+      expect(printed.has(s.payload.id), `selected signal ${s.payload.id} (closed ${s.createdAtMs}) was printed`).toBe(true);
     }
 
     const byId = new Map(t.signals.map((s) => [s.id, s]));

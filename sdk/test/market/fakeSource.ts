@@ -1,9 +1,21 @@
 import { ErrorCode, timeframeMs, type Candle, type Market, type Ticker, type Timeframe } from '@perpscope/shared';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock, SimulatedClock } from '../../src/core/clock.js';
 import { ExchangeRejectedError, TemporaryError } from '../../src/core/errors.js';
 import { BLOFIN_LIMITS } from '../../src/market/exchangeLimits.js';
 import type { FetchCandlesOptions, MarketDataSource, SourceHealth } from '../../src/market/marketDataSource.js';
 import { BreakerState } from '../../src/market/circuitBreaker.js';
+
+/** Lets pending promise callbacks and I/O run: one turn of the event loop. */
+export const flushTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Moves a simulated clock `ms` on in steps, with a turn of the event loop after each, so timers' async work settles as it would live. */
+export async function advanceInSteps(clock: SimulatedClock, ms: number, stepMs = 500): Promise<void> {
+  const end = clock.nowMs() + ms;
+  while (clock.nowMs() < end) {
+    await clock.advance(Math.min(stepMs, end - clock.nowMs()));
+    await flushTurn();
+  }
+}
 
 /** Deterministic bar `i` of a symbol: open time i x tf, price drifting with i. */
 export function truthBar(i: number, tfMs: number, seed = 0): Candle {

@@ -5,18 +5,11 @@ import { MarketDataService, type MarketDataServiceOptions } from '../../src/mark
 import type { BarEvent, FeedEvent, GapEvent } from '../../src/market/liveCandles.js';
 import type { UniverseChange } from '../../src/market/universe.js';
 import { WsState } from '../../src/market/health.js';
-import { FakeSource, truthBar } from './fakeSource.js';
+import { advanceInSteps, FakeSource, flushTurn, truthBar } from './fakeSource.js';
 
 const MIN = 60_000;
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function advance(clock: SimulatedClock, ms: number, stepMs = 500): Promise<void> {
-  const end = clock.nowMs() + ms;
-  while (clock.nowMs() < end) {
-    await clock.advance(Math.min(stepMs, end - clock.nowMs()));
-    await flush();
-  }
-}
+const flush = flushTurn;
+const advance = advanceInSteps;
 
 const market = (base: string, active = true): Market => ({
   symbol: `${base}/USDT:USDT`, id: `${base}-USDT`, base, quote: 'USDT', settle: 'USDT', type: 'swap', linear: true, active,

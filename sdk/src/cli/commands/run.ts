@@ -216,8 +216,14 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
     lock.release();
     throw err;
   }
-  // Subscribed before start: the restore alert goes out while the engine starts.
-  if (asJson) engine.on('alert', (a) => emit({ type: 'alert', ...a }));
+  // Subscribed before start: the restore alert and the start cycle's signals go out while the
+  // engine starts. A bar that closes on some series during a slow warm-up puts later close times
+  // into that first cycle, so every signal line (every stored selection) is printed, the start
+  // cycle's included; the auto-trader acts on the cycles after it.
+  if (asJson) {
+    engine.on('alert', (a) => emit({ type: 'alert', ...a }));
+    engine.on('signal', (s) => emit({ type: 'signal', atMs: clock.nowMs(), signal: s }));
+  }
   let bridge: TradingBridge | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
   let stopOrderFlow: (() => void) | undefined;
@@ -280,10 +286,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
         if (asJson) emit({ type: 'alert', atMs: clock.nowMs(), level: 'info', kind: 'signal_outcome', symbol: signal.symbol, signalId: signal.id, outcome });
       },
     });
-    if (asJson) {
-      engine.on('signal', (s) => emit({ type: 'signal', atMs: clock.nowMs(), signal: s }));
-      engine.on('health', (h) => emit({ type: 'health', atMs: clock.nowMs(), health: h }));
-    }
+    if (asJson) engine.on('health', (h) => emit({ type: 'health', atMs: clock.nowMs(), health: h }));
     await stack.autoTrader.start();
     deps.onTrading?.(stack);
     // What the auto-trader will trade, before it trades: a default run that trades nothing says so.
