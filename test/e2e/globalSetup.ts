@@ -56,8 +56,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.PERPSCOPE_E2E_OPEN_URL = openUrl.slice('open '.length);
   return async () => {
     await stop(child);
-    keepServerLog(home);
-    rmSync(home, { recursive: true, force: true });
+    try {
+      keepServerLog(home);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   };
 }
 

@@ -55,7 +55,7 @@ export interface HostEngineParts {
   simStarted?: (sim: SimExchange) => void;
 }
 
-/** `health` events are pushed at most this often (the engine's health timer runs on sim time). */
+/** `health` events are pushed at most this often (the engine's health timer is 5 s of wall time; this bounds any other pace). */
 const HEALTH_EVENT_MIN_GAP_MS = 1_000;
 
 interface SourceWiring {

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { timeframeMs, type Candle, type Market, type Timeframe } from '@perpscope/shared';
 import type { Exchange } from 'ccxt';
 import { SystemClock, type Clock } from '../core/clock.js';
-import { describeError } from '../core/errors.js';
+import { describeError, InvalidInputError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { parseConfig, type PerpscopeConfig, type PerpscopeConfigInput } from '../config/index.js';
 import {
@@ -238,7 +238,9 @@ export interface ResolvedSource {
  */
 export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, clock: Clock, logger: Logger): Promise<ResolvedSource> {
   if (deps.source) return { source: deps.source };
-  if (deps.exchange) return { source: new CcxtMarketData({ exchange: deps.exchange, clock, logger }) };
+  // A one-shot engine (`live: false`) reads each symbol's order flow once: streams would answer none of it.
+  const streams = deps.live !== false;
+  if (deps.exchange) return { source: new CcxtMarketData({ exchange: deps.exchange, clock, logger, streams }) };
   if (config.exchange === 'sim') {
     const { startSimExchange } = await import('../sim/server.js');
     // A fresh test key per run lets the live broker and `keys test` exercise signed requests
@@ -250,10 +252,10 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
     // Request pacing runs on wall time (the sim counts its rate windows in wall time); bars,
     // staleness and snapshots run on sim time.
     const marketClock = acceleratedClock(() => sim.nowMs(), config.sim.acceleration);
-    return { source: new CcxtMarketData({ exchange, clock, logger, limits }), sim, marketClock };
+    return { source: new CcxtMarketData({ exchange, clock, logger, limits, streams }), sim, marketClock };
   }
   const exchange = await createCcxtExchange(config.exchange, { timeoutMs: config.requestTimeoutMs, sandbox: config.sandbox });
-  return { source: new CcxtMarketData({ exchange, clock, logger }) };
+  return { source: new CcxtMarketData({ exchange, clock, logger, streams }) };
 }
 
 /**
@@ -267,6 +269,11 @@ export async function resolveSource(config: PerpscopeConfig, deps: EngineDeps, c
  */
 export function createEngine(configInput: PerpscopeConfigInput = {}, deps: EngineDeps = {}): Engine {
   const config = parseConfig(configInput);
+  const scale = deps.marketWallScale;
+  if (scale !== undefined && !(Number.isFinite(scale) && scale > 0)) {
+    // Every wall-time timer is a multiple of it: zero would stop the watchdog, NaN would make them all meaningless.
+    throw new InvalidInputError('engine deps', [{ path: 'marketWallScale', received: String(scale), expected: 'a positive finite number (market ms per wall ms, e.g. the sim acceleration 60)' }]);
+  }
   const clock = deps.clock ?? new SystemClock();
   const logger = (deps.logger ?? silentLogger).child({ component: 'engine', exchange: config.exchange });
   const emitter = new TypedEmitter<EngineEventMap & Record<string, unknown>>((event, err) =>
@@ -289,13 +296,18 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     return market;
   };
 
+  /** Engine-clock ms per wall ms: the warm-up's ETA is wall time whatever clock it is timed on. */
+  let engineClockPerWallMs = 1;
+
   async function doStart(): Promise<void> {
     resolved = await resolveSource(config, deps, clock, logger);
     const marketClock = resolved.marketClock ?? clock;
-    /** Market-clock ms per wall ms: the sim's acceleration, 1 on a venue. */
     /** A sim's acceleration (one this engine started, or one whose source was injected), else none. */
     const simScale = resolved.sim ? config.sim.acceleration : deps.marketWallScale;
+    /** Market-clock ms per wall ms: the sim's acceleration, 1 on a venue. */
     const wallScale = simScale ?? 1;
+    // The engine's own clock is the market clock when the caller injected one for its sim.
+    engineClockPerWallMs = resolved.sim ? 1 : (deps.marketWallScale ?? 1);
     market = new MarketDataService({
       source: resolved.source,
       clock: marketClock,
@@ -395,7 +407,7 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     let rankedAt = 0;
     const progress = (done: boolean, failed = false) => {
       const p: WarmUpProgress = {
-        seeded, total, backfilled, streams, timeframes, etaMs: done ? 0 : startedMs === null ? null : warmUpEtaMs(clock.nowMs() - startedMs, backfilled, streams), done,
+        seeded, total, backfilled, streams, timeframes, etaMs: done ? 0 : startedMs === null ? null : warmUpEtaMs((clock.nowMs() - startedMs) / engineClockPerWallMs, backfilled, streams), done,
         ...(failed ? { failed } : {}),
       };
       if (!done) deps.warmUp?.onBatch?.(p);

@@ -53,6 +53,13 @@ export interface CcxtMarketDataOptions {
   streamStaleAfterMs?: number;
   /** A stream no read asked for in this long (clock ms, default 5 min) is ended. */
   streamIdleMs?: number;
+  /**
+   * Order-flow reads start websocket streams and are answered from them while fresh (default
+   * true). False for a one-shot reader (`scan`): it reads each symbol once, before any push could
+   * arrive, so a stream would answer nothing and only cost the venue a subscription per symbol and
+   * kind (and this process their pushes until it exits). Reads then go to REST only.
+   */
+  streams?: boolean;
 }
 
 /** Levels a streamed book keeps where the exchange's limits name none: deeper reads go to REST. */
@@ -120,6 +127,8 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   private readonly streams = new Map<string, Stream<unknown>>();
   private readonly streamStaleAfterMs: number;
   private readonly streamIdleMs: number;
+  /** Whether order-flow reads use websocket streams at all (see `CcxtMarketDataOptions.streams`). */
+  private readonly streamReads: boolean;
   private readonly served = { orderbook: 0, trades: 0, tickers: 0 };
   /** Stream trades already read from ccxt's cache (the cache's own objects). */
   private readonly readStreamTrades = new WeakSet<CcxtTrade>();
@@ -137,6 +146,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     this.sanitize = options.sanitize ?? {};
     this.streamStaleAfterMs = options.streamStaleAfterMs ?? 10_000;
     this.streamIdleMs = options.streamIdleMs ?? 300_000;
+    this.streamReads = options.streams !== false;
     this.logger = (options.logger ?? silentLogger).child({ exchange: this.exchangeId });
     this.limits = options.limits ?? limitsForExchange(options.exchange);
     this.limiter = new WeightedLimiter({
@@ -268,7 +278,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   async fetchOrderBook(symbol: string, depth: number, opts?: ReadOptions): Promise<OrderBook> {
     const caps = this.limits.capabilities;
     const levels = caps.streamBookLevels ?? STREAM_BOOK_LEVELS;
-    if (caps.streamOrderFlow && caps.watchOrderBook && depth <= levels) {
+    if (this.streamReads && caps.streamOrderFlow && caps.watchOrderBook && depth <= levels) {
       const stream = this.stream<CcxtOrderBook>('orderbook', symbol, () => this.exchange.watchOrderBook(symbol, levels));
       const pushed = this.fresh(stream);
       if (pushed) {
@@ -300,7 +310,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
    * REST read. Both pass the same per-symbol cursor, so a trade is delivered once either way.
    */
   async fetchTrades(symbol: string, limit: number, opts?: ReadOptions): Promise<Trade[]> {
-    if (this.limits.capabilities.streamOrderFlow && this.limits.capabilities.watchTrades) {
+    if (this.streamReads && this.limits.capabilities.streamOrderFlow && this.limits.capabilities.watchTrades) {
       const stream = this.stream<CcxtTrade[]>('trades', symbol, () => this.exchange.watchTrades(symbol));
       const pushed = this.fresh(stream);
       if (pushed) {
@@ -335,7 +345,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
 
   private streamedTickers(): Record<string, CcxtTicker> | undefined {
     const caps = this.limits.capabilities;
-    if (!caps.streamOrderFlow || !caps.watchTickers) return undefined;
+    if (!this.streamReads || !caps.streamOrderFlow || !caps.watchTickers) return undefined;
     const stream = this.stream<Record<string, CcxtTicker>>('tickers', '*', async () => {
       const latest = (this.streams.get('tickers|*')?.value as Record<string, CcxtTicker> | undefined) ?? {};
       const pushed = await this.exchange.watchTickers();

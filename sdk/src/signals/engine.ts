@@ -8,7 +8,7 @@ import { DEFAULT_CALIBRATION_FILE } from './calibrationFile.js';
 import { compileEdgeEvidence, resolveEdgeEvidence, type CompiledEdgeEvidence } from './edgeEvidence.js';
 import { blendSignal, passesGates, type StrategyVote } from './composite.js';
 import { resolveSignalEngineConfig, type SignalEngineConfig, type SignalEngineConfigInput } from './config.js';
-import { SignalLabeler } from './labeler.js';
+import { SignalLabeler, type PendingLabel } from './labeler.js';
 import { compareSeries } from './seriesOrder.js';
 import { classifyRegime } from './regime.js';
 import { compareSignals, selectSignals, SignalLifecycle } from './selection.js';
@@ -161,12 +161,12 @@ export class SignalEngine {
     for (const b of sorted) {
       const s = this.evaluate(b, weights);
       if (!s) continue;
-      // Every blended signal is labeled, gated or not: learning only from what cleared the gates
-      // would starve low-weight strategies of outcomes and lock their weights in.
-      this.trackLabel(s);
       labeled.push(s);
       if (passesGates(s, this.config.blend)) candidates.push(s);
     }
+    // Every blended signal is labeled, gated or not: learning only from what cleared the gates
+    // would starve low-weight strategies of outcomes and lock their weights in.
+    this.labeler.trackAll(labeled.map((s) => this.pendingLabel(s)));
     candidates.sort(compareSignals);
 
     const signals = selectSignals(candidates, this.lifecycle, this.config.selection);
@@ -211,8 +211,8 @@ export class SignalEngine {
     };
   }
 
-  private trackLabel(s: Signal): void {
-    this.labeler.track({
+  private pendingLabel(s: Signal): PendingLabel {
+    return {
       signalId: s.id,
       symbol: s.symbol,
       timeframe: s.timeframe,
@@ -226,7 +226,7 @@ export class SignalEngine {
       barsSeen: 0,
       probability: s.probability,
       calibrationId: s.calibrated ? (s.calibrationId ?? null) : null,
-    });
+    };
   }
 }
 

@@ -72,14 +72,32 @@ export class SignalLabeler {
 
   constructor(maxPending: number, pending: readonly PendingLabel[] = []) {
     this.maxPending = maxPending;
-    for (const p of pending) this.track({ ...p, components: [...p.components] });
+    this.trackAll(pending.map((p) => ({ ...p, components: [...p.components] })));
   }
 
   get pendingCount(): number {
     return this.count;
   }
 
+  /** Adds one pending label; past the cap, the oldest pending label is dropped. */
   track(p: PendingLabel): void {
+    this.add(p);
+    this.trimToCap();
+  }
+
+  /**
+   * `track` on each label in turn, with the cap applied once at the end. The pending set is the
+   * same: the cap always drops the oldest label (signal bar time, then series key), and nothing
+   * else leaves meanwhile, so the ones dropped are the oldest overall whenever they are dropped.
+   * One drop per label scanned every series: at 8,000 series and a full cap, a cycle's thousands
+   * of labels cost tens of millions of steps.
+   */
+  trackAll(ps: readonly PendingLabel[]): void {
+    for (const p of ps) this.add(p);
+    this.trimToCap();
+  }
+
+  private add(p: PendingLabel): void {
     // Found through the per-symbol maps first: a key string is built only for a series' first label.
     let byTf = this.bySymbol.get(p.symbol);
     let list = byTf?.get(p.timeframe);
@@ -90,7 +108,6 @@ export class SignalLabeler {
     }
     list.push(p);
     this.count++;
-    if (this.count > this.maxPending) this.dropOldest();
   }
 
   /** Checks one closed bar of one series against its pending signals; returns the ones it resolved. */
@@ -138,6 +155,47 @@ export class SignalLabeler {
     const out: PendingLabel[] = [];
     for (const k of keys) for (const p of this.bySeries.get(k)!) out.push({ ...p, components: [...p.components] });
     return out;
+  }
+
+  /** Drops the oldest pending labels until at most `maxPending` remain. */
+  private trimToCap(): void {
+    const excess = this.count - this.maxPending;
+    if (excess <= 0) return;
+    if (excess === 1) {
+      this.dropOldest();
+      return;
+    }
+    // Many to drop: a heap of the series by their oldest label, instead of a scan per drop.
+    const heap: { key: string; list: PendingLabel[] }[] = [];
+    for (const [key, list] of this.bySeries) if (list.length > 0) heap.push({ key, list });
+    const before = (a: { key: string; list: PendingLabel[] }, b: { key: string; list: PendingLabel[] }): boolean => {
+      const ta = a.list[0]!.openTimeMs;
+      const tb = b.list[0]!.openTimeMs;
+      return ta < tb || (ta === tb && a.key < b.key);
+    };
+    const down = (i: number): void => {
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) return;
+        const r = l + 1;
+        const c = r < heap.length && before(heap[r]!, heap[l]!) ? r : l;
+        if (!before(heap[c]!, heap[i]!)) return;
+        [heap[c], heap[i]] = [heap[i]!, heap[c]!];
+        i = c;
+      }
+    };
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+    for (let n = 0; n < excess && heap.length > 0; n++) {
+      const top = heap[0]!;
+      top.list.shift();
+      this.count--;
+      if (top.list.length === 0) {
+        const last = heap.pop()!;
+        if (heap.length === 0) break;
+        heap[0] = last;
+      }
+      down(0);
+    }
   }
 
   private dropOldest(): void {

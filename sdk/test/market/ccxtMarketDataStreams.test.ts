@@ -52,7 +52,7 @@ class FakeExchange {
   }
 }
 
-function setup(options: { idleMs?: number } = {}): { clock: SimulatedClock; fake: FakeExchange; source: CcxtMarketData } {
+function setup(options: { idleMs?: number; streams?: boolean } = {}): { clock: SimulatedClock; fake: FakeExchange; source: CcxtMarketData } {
   const clock = new SimulatedClock(1_700_000_000_000);
   const fake = new FakeExchange(clock);
   const source = new CcxtMarketData({
@@ -63,11 +63,23 @@ function setup(options: { idleMs?: number } = {}): { clock: SimulatedClock; fake
     backoff: { baseMs: BASE_MS, maxMs: 1_000 },
     // A zero draw: the pause is the floor (the backoff base), so its end is known exactly.
     random: () => 0,
+    ...(options.streams !== undefined ? { streams: options.streams } : {}),
   });
   return { clock, fake, source };
 }
 
 describe('CcxtMarketData order-flow streams', () => {
+  it('with streams off (a one-shot reader), every read is REST and nothing subscribes', async () => {
+    const { fake, source } = setup({ streams: false });
+    const first = await source.fetchOrderBook(SYMBOL, 10);
+    await source.fetchOrderBook(SYMBOL, 10);
+    expect(first.bids[0]![0]).toBe(99);
+    expect(fake.restCalls, 'both reads went to REST').toBe(2);
+    expect(fake.watchCalls, 'no websocket subscription was made').toBe(0);
+    expect(source.streamStats().active).toEqual([]);
+    await source.close();
+  });
+
   it('reads a hung book stream from REST, resubscribes after the deadline, and stops everything on close', async () => {
     const { clock, fake, source } = setup();
 

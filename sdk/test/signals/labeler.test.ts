@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignalLabeler, type PendingLabel } from '../../src/signals/labeler.js';
 
@@ -79,5 +80,40 @@ describe('SignalLabeler', () => {
     expect(l.snapshot().map((p) => p.signalId)).toEqual(['b', 'c']);
     const again = new SignalLabeler(2, JSON.parse(JSON.stringify(l.snapshot())));
     expect(again.snapshot()).toEqual(l.snapshot());
+  });
+
+  it('trackAll keeps exactly what track on each label in turn keeps, cycle after cycle, at any cap', () => {
+    // Cycles of labels as the engine makes them: per cycle at most one per series, times moving
+    // forward (a coarser timeframe's bar opens earlier), some resolved by bars between cycles.
+    const series = ['A|1m', 'A|1h', 'B|1m', 'B|1h', 'C|1m', 'C|15m', 'D|1m'];
+    const cycle = fc.uniqueArray(fc.constantFrom(...series), { minLength: 0, maxLength: series.length });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(cycle, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 4 }), (cap, cycles, restored) => {
+        const at = (k: number, key: string): number => (k + 1) * HOUR - (key.endsWith('1h') ? HOUR : key.endsWith('15m') ? 15 * 60_000 : 60_000);
+        const initial = Array.from({ length: restored }, (_, i) => pending({ signalId: `r${i}`, symbol: series[i % series.length]!.split('|')[0]!, timeframe: series[i % series.length]!.split('|')[1]!, openTimeMs: -HOUR + i }));
+        const one = new SignalLabeler(cap);
+        for (const p of initial) one.track({ ...p, components: [...p.components] });
+        const all = new SignalLabeler(cap, initial);
+        expect(all.snapshot()).toEqual(one.snapshot());
+        cycles.forEach((keys, k) => {
+          // A bar on each series first: every 3rd cycle it reaches the stop of the longs pending there.
+          for (const key of series) {
+            const [symbol, timeframe] = key.split('|') as [string, string];
+            const b = { openTimeMs: (k + 1) * HOUR + 1, high: 101, low: k % 3 === 0 ? 90 : 99, close: 100 };
+            expect(all.onBar(symbol, timeframe, b)).toEqual(one.onBar(symbol, timeframe, b));
+          }
+          const labels = keys.map((key, i) => {
+            const [symbol, timeframe] = key.split('|') as [string, string];
+            return pending({ signalId: `c${k}-${i}`, symbol, timeframe, openTimeMs: at(k, key) });
+          });
+          for (const p of labels) one.track(p);
+          all.trackAll(labels.map((p) => ({ ...p })));
+          expect(all.pendingCount).toBe(one.pendingCount);
+          expect(all.pendingCount).toBeLessThanOrEqual(cap);
+          expect(all.snapshot(), `cycle ${k}`).toEqual(one.snapshot());
+        });
+      }),
+      { seed: 20261207, numRuns: 300 },
+    );
   });
 });
