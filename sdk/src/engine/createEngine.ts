@@ -274,6 +274,10 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     // Every wall-time timer is a multiple of it: zero would stop the watchdog, NaN would make them all meaningless.
     throw new InvalidInputError('engine deps', [{ path: 'marketWallScale', received: String(scale), expected: 'a positive finite number (market ms per wall ms, e.g. the sim acceleration 60)' }]);
   }
+  if (scale !== undefined && (!deps.clock || !deps.source)) {
+    // It describes the injected market clock; on the engine's own wall clock every timer would be that many times too slow.
+    throw new InvalidInputError('engine deps', [{ path: 'marketWallScale', received: String(scale), expected: 'only with an injected source and the accelerated market clock it runs on (deps.source and deps.clock)' }]);
+  }
   const clock = deps.clock ?? new SystemClock();
   const logger = (deps.logger ?? silentLogger).child({ component: 'engine', exchange: config.exchange });
   const emitter = new TypedEmitter<EngineEventMap & Record<string, unknown>>((event, err) =>

@@ -228,8 +228,11 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         pendingRowIds.delete(signalId);
         pendingRowIds.set(signalId, rowId);
       }
-      // The labeler drops its oldest labels beyond maxPending; so does this index (their rows stay
-      // pending until retention deletes them).
+      // The labels the labeler's cap dropped leave the index too (their rows stay pending until
+      // retention deletes them). It drops the oldest signal bar, not the oldest row: a cycle's 1h
+      // label opens before the 1m labels already pending, so the index follows its list.
+      for (const id of cycle.dropped) pendingRowIds.delete(id);
+      // A bound all the same (a restore the labeler trimmed is not in any cycle's list).
       for (const id of pendingRowIds.keys()) {
         if (pendingRowIds.size <= cfg.labeler.maxPending) break;
         pendingRowIds.delete(id);

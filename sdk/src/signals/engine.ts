@@ -166,12 +166,12 @@ export class SignalEngine {
     }
     // Every blended signal is labeled, gated or not: learning only from what cleared the gates
     // would starve low-weight strategies of outcomes and lock their weights in.
-    this.labeler.trackAll(labeled.map((s) => this.pendingLabel(s)));
+    const dropped = this.labeler.trackAll(labeled.map((s) => this.pendingLabel(s)));
     candidates.sort(compareSignals);
 
     const signals = selectSignals(candidates, this.lifecycle, this.config.selection);
     this.lifecycle.prune(closeTimeMs);
-    return { closeTimeMs, regime: this.currentRegime, candidates, signals, labeled, matured };
+    return { closeTimeMs, regime: this.currentRegime, candidates, signals, labeled, matured, dropped };
   }
 
   /**

@@ -72,7 +72,11 @@ export class SignalLabeler {
 
   constructor(maxPending: number, pending: readonly PendingLabel[] = []) {
     this.maxPending = maxPending;
-    this.trackAll(pending.map((p) => ({ ...p, components: [...p.components] })));
+    // In signal-bar order (stable): each series' list then runs oldest first, which the cap relies
+    // on. A restore need not come in that order (the store reads pending rows by due time, and
+    // a changed horizon reorders those).
+    const ordered = pending.map((p) => ({ ...p, components: [...p.components] })).sort((a, b) => a.openTimeMs - b.openTimeMs);
+    this.trackAll(ordered);
   }
 
   get pendingCount(): number {
@@ -86,15 +90,20 @@ export class SignalLabeler {
   }
 
   /**
-   * `track` on each label in turn, with the cap applied once at the end. The pending set is the
-   * same: the cap always drops the oldest label (signal bar time, then series key), and nothing
-   * else leaves meanwhile, so the ones dropped are the oldest overall whenever they are dropped.
-   * One drop per label scanned every series: at 8,000 series and a full cap, a cycle's thousands
-   * of labels cost tens of millions of steps.
+   * `track` on each label in turn, with the cap applied once at the end; returns the signal ids
+   * the cap dropped (their outcomes will never be known). The pending set is the same: the cap
+   * always drops the oldest label (signal bar time, then series key), and nothing else leaves
+   * meanwhile, so the ones dropped are the oldest overall whenever they are dropped. That holds
+   * while each series' labels arrive in signal-bar order, as cycles (which never go back in time)
+   * and the constructor (which sorts a restore) add them. One drop per label scanned every
+   * series: at 8,000 series and a full cap, a cycle's thousands of labels cost tens of millions
+   * of steps.
    */
-  trackAll(ps: readonly PendingLabel[]): void {
+  trackAll(ps: readonly PendingLabel[]): string[] {
     for (const p of ps) this.add(p);
-    this.trimToCap();
+    const dropped: string[] = [];
+    this.trimToCap(dropped);
+    return dropped;
   }
 
   private add(p: PendingLabel): void {
@@ -158,11 +167,12 @@ export class SignalLabeler {
   }
 
   /** Drops the oldest pending labels until at most `maxPending` remain. */
-  private trimToCap(): void {
+  private trimToCap(dropped?: string[]): void {
     const excess = this.count - this.maxPending;
     if (excess <= 0) return;
     if (excess === 1) {
-      this.dropOldest();
+      const gone = this.dropOldest();
+      if (gone) dropped?.push(gone.signalId);
       return;
     }
     // Many to drop: a heap of the series by their oldest label, instead of a scan per drop.
@@ -187,7 +197,8 @@ export class SignalLabeler {
     for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
     for (let n = 0; n < excess && heap.length > 0; n++) {
       const top = heap[0]!;
-      top.list.shift();
+      const gone = top.list.shift()!;
+      dropped?.push(gone.signalId);
       this.count--;
       if (top.list.length === 0) {
         const last = heap.pop()!;
@@ -198,7 +209,7 @@ export class SignalLabeler {
     }
   }
 
-  private dropOldest(): void {
+  private dropOldest(): PendingLabel | undefined {
     let oldestKey: string | null = null;
     let oldest: PendingLabel | null = null;
     for (const [key, list] of this.bySeries) {
@@ -208,9 +219,8 @@ export class SignalLabeler {
         oldestKey = key;
       }
     }
-    if (oldestKey !== null) {
-      this.bySeries.get(oldestKey)!.shift();
-      this.count--;
-    }
+    if (oldestKey === null) return undefined;
+    this.count--;
+    return this.bySeries.get(oldestKey)!.shift();
   }
 }

@@ -125,7 +125,13 @@ export interface SignalCycle {
   candidates: Signal[];
   /** The selection: after dedupe, cooldowns, per-timeframe, per-symbol and per-cycle caps. */
   signals: Signal[];
-  /** Every blended composite of this cycle, gated or not: each now has a pending label. */
+  /** Every blended composite of this cycle, gated or not: each was given a pending label. */
   labeled: Signal[];
   matured: LabelOutcome[];
+  /**
+   * Signal ids whose pending labels the labeler's cap (`labeler.maxPending`) dropped this cycle,
+   * oldest signal bar first (possibly one labeled in this very cycle): their outcomes will never
+   * be known, and a store stops tracking them.
+   */
+  dropped: string[];
 }

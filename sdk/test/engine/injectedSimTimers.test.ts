@@ -83,10 +83,12 @@ describe('an injected source on an accelerated market clock (marketWallScale)', 
     for (let i = 0; i < wall.length; i++) expect(Math.abs(wall[i]! - unscaled[i]! / 60), `estimate ${i}: ${wall[i]} vs ${unscaled[i]}/60`).toBeLessThanOrEqual(1);
   });
 
-  it('refuses a scale that is not a positive finite number, naming it', () => {
+  it('refuses a scale that is not a positive finite number, or one without the injected clock it describes, naming it', () => {
     for (const bad of [0, -60, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => createEngine({ exchange: 'sim' }, { marketWallScale: bad }), String(bad)).toThrow(/marketWallScale[\s\S]*positive finite number/);
     }
+    // Without the injected market clock it describes, every stretched timer would run on wall time 60 times too slowly.
+    expect(() => createEngine({ exchange: 'sim' }, { marketWallScale: 60 })).toThrow(/marketWallScale[\s\S]*deps\.source and deps\.clock/);
   });
 
   it('without it, the same silence drops the socket after two bars (the timers run on market time)', async () => {

@@ -8,7 +8,9 @@ import {
   parseSignalEngineSnapshot,
   resolveSignalEngineConfig,
   SignalEngine,
+  SignalLabeler,
   type ClosedBar,
+  type PendingLabel,
   type Signal,
   type SignalCycle,
   type SignalEngineSnapshot,
@@ -188,7 +190,7 @@ describe('createStoreSignalState', () => {
     const t0 = Date.UTC(2025, 0, 1);
     const cycleAt = (closeTimeMs: number, symbol: string): SignalCycle => {
       const s = sampleSignal(symbol, closeTimeMs);
-      return { closeTimeMs, regime: null, candidates: [s], signals: [s], labeled: [s], matured: [] };
+      return { closeTimeMs, regime: null, candidates: [s], signals: [s], labeled: [s], matured: [], dropped: [] };
     };
     port.saveCycle(cycleAt(t0, 'OLD/USDT:USDT'), learned(engine));
     port.saveCycle(cycleAt(t0 + DAY_MS, 'MID/USDT:USDT'), learned(engine));
@@ -197,6 +199,36 @@ describe('createStoreSignalState', () => {
     expect(store.signals.recent().map((s) => s.symbol), 'the signal older than two days is gone').toEqual(['NEW/USDT:USDT', 'MID/USDT:USDT']);
     expect(store.labels.pendingRows('test').map((l) => l.symbol), 'its label went with it').toEqual(['MID/USDT:USDT', 'NEW/USDT:USDT']);
     expect(store.bandit.load(ENGINE_ROW)?.state, 'the engine row is kept whatever its age').toEqual({ lastCloseTimeMs: null, regime: null });
+  });
+
+  it('at a full labeler cap, the index drops the labels the labeler dropped, so a kept label still matures in the store', () => {
+    const capped = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 2 } });
+    const store = open(tempStoreFile());
+    const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+    port.restore(capped, 500, AT_END);
+    const engine = new SignalEngine(capped);
+    const labeler = new SignalLabeler(2);
+    const pendingOf = (s: Signal): PendingLabel => ({
+      signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, side: s.side, components: s.components.map((c) => c.id), openTimeMs: s.openTimeMs,
+      entryPrice: s.levels.entry, takeProfit: s.levels.takeProfit, stop: s.levels.stop, horizonBars: 12, barsSeen: 0,
+    });
+    const cycle = (closeTimeMs: number, labeled: Signal[], matured: SignalCycle['matured'] = []): SignalCycle => ({
+      closeTimeMs, regime: null, candidates: labeled, signals: labeled, labeled, matured, dropped: labeler.trackAll(labeled.map(pendingOf)),
+    });
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    const a = sampleSignal('AAA/USDT:USDT', t0);
+    const b = sampleSignal('BBB/USDT:USDT', t0);
+    port.saveCycle(cycle(t0, [a, b]), learned(engine));
+    // A later cycle labels a signal whose bar opened earlier (a coarser timeframe closing now): the
+    // labeler drops that one, the oldest, and not the first row the store wrote (a).
+    const c = { ...sampleSignal('CCC/USDT:USDT', t0 + 60_000), openTimeMs: t0 - 4 * HOUR_MS, timeframe: '4h' };
+    const second = cycle(t0 + 60_000, [c]);
+    expect(second.dropped, 'the cap dropped the label with the oldest signal bar').toEqual([c.id]);
+    port.saveCycle(second, learned(engine));
+    const outcome = labeler.onBar(a.symbol, a.timeframe, { openTimeMs: t0, high: 104, low: 99.5, close: 103.5 });
+    expect(outcome.map((o) => o.signalId), 'a reaches its take-profit').toEqual([a.id]);
+    port.saveCycle(cycle(t0 + HOUR_MS, [], outcome), learned(engine));
+    expect(store.labels.pendingRows('test').map((r) => r.symbol).sort(), "a's row matured; b's stays pending, and so does the dropped c's until retention").toEqual(['BBB/USDT:USDT', 'CCC/USDT:USDT']);
   });
 
   it('keeps each exchange to itself: another exchange restores nothing of it, and its retention deletes none of it', () => {
@@ -217,7 +249,7 @@ describe('createStoreSignalState', () => {
     // A cycle far past the sim's data and its retention, on the other exchange.
     const farMs = AT_END.nowMs + 30 * DAY_MS;
     const s = sampleSignal('BTC/USDT:USDT', farMs);
-    other.saveCycle({ closeTimeMs: farMs, regime: null, candidates: [s], signals: [s], labeled: [s], matured: [] }, learned(new SignalEngine(config)));
+    other.saveCycle({ closeTimeMs: farMs, regime: null, candidates: [s], signals: [s], labeled: [s], matured: [], dropped: [] }, learned(new SignalEngine(config)));
 
     expect(store.bandit.load(engineStateRow('binance'))?.state, 'the other exchange has an engine row of its own').toEqual({ lastCloseTimeMs: null, regime: null });
     const again = createStoreSignalState({ store, exchange: 'sim', retentionDays: 365 }).restore(config, 500, AT_END);

@@ -39,6 +39,16 @@ class FakeExchange {
     return Promise.resolve(this.book(100));
   }
 
+  fetchTrades(): Promise<unknown[]> {
+    this.restCalls++;
+    return Promise.resolve([{ id: '1', symbol: SYMBOL, timestamp: this.clock.nowMs(), price: 100, amount: 1, side: 'buy' }]);
+  }
+
+  watchTrades(): Promise<unknown[]> {
+    this.watchCalls++;
+    return new Promise<unknown[]>(() => undefined);
+  }
+
   watchOrderBook(): Promise<CcxtOrderBook> {
     this.watchCalls++;
     if (this.onWatch(this.watchCalls) === 'fail') return Promise.reject(new NetworkError('socket dropped'));
@@ -73,8 +83,10 @@ describe('CcxtMarketData order-flow streams', () => {
     const { fake, source } = setup({ streams: false });
     const first = await source.fetchOrderBook(SYMBOL, 10);
     await source.fetchOrderBook(SYMBOL, 10);
+    const trades = await source.fetchTrades(SYMBOL, 10);
     expect(first.bids[0]![0]).toBe(99);
-    expect(fake.restCalls, 'both reads went to REST').toBe(2);
+    expect(trades.map((t) => t.price), 'the tape from REST').toEqual([100]);
+    expect(fake.restCalls, 'every read went to REST').toBe(3);
     expect(fake.watchCalls, 'no websocket subscription was made').toBe(0);
     expect(source.streamStats().active).toEqual([]);
     await source.close();

@@ -82,9 +82,17 @@ describe('SignalLabeler', () => {
     expect(again.snapshot()).toEqual(l.snapshot());
   });
 
+  it('a restore out of signal-bar order still drops the oldest label at the cap', () => {
+    // The store reads pending rows by due time: a changed horizon can put a series' later signal first.
+    const l = new SignalLabeler(1, [pending({ signalId: 'late', openTimeMs: 10 * HOUR }), pending({ signalId: 'early', openTimeMs: 5 * HOUR })]);
+    expect(l.snapshot().map((p) => p.signalId)).toEqual(['late']);
+  });
+
   it('trackAll keeps exactly what track on each label in turn keeps, cycle after cycle, at any cap', () => {
     // Cycles of labels as the engine makes them: per cycle at most one per series, times moving
-    // forward (a coarser timeframe's bar opens earlier), some resolved by bars between cycles.
+    // forward (a coarser timeframe's bar opens earlier), some resolved by bars between cycles. The
+    // equivalence needs each series' labels in signal-bar order, which cycles keep (they never go
+    // back in time) and the constructor restores (it sorts).
     const series = ['A|1m', 'A|1h', 'B|1m', 'B|1h', 'C|1m', 'C|15m', 'D|1m'];
     const cycle = fc.uniqueArray(fc.constantFrom(...series), { minLength: 0, maxLength: series.length });
     fc.assert(

@@ -121,7 +121,8 @@ export async function runPanic(opts: PanicCliOptions, io: CliIo, deps: PanicDeps
 /** Paper panic: the paper broker closes against a fresh order book from the exchange's public API. */
 async function paperPanic(config: PerpscopeConfig, home: string, store: Store, panicOpts: PanicOptions, only: string[] | undefined, simDialect: SimDialectName | undefined): Promise<PanicReport> {
   const clock = new SystemClock();
-  const resolved = await resolveSource(config, simDialect ? { simDialect } : {}, clock, silentLogger);
+  // One read per position: a websocket stream would answer none of them (`live: false`).
+  const resolved = await resolveSource(config, { live: false, ...(simDialect ? { simDialect } : {}) }, clock, silentLogger);
   try {
     const markets = await resolved.source.loadMarkets();
     const fees = new Map(markets.map((m) => [m.symbol, paperMarketSpec(m)]));
