@@ -181,6 +181,8 @@ export class MarketDataService {
     }
     const healthMs = this.options.healthIntervalMs ?? 5_000;
     if (healthMs > 0) {
+      // One as the service goes live: a status view shows the feeds at once, not a period later.
+      this.emitter.emit('health', this.health());
       this.every(healthMs, () => {
         this.emitter.emit('health', this.health());
         return Promise.resolve();

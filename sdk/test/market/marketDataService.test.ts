@@ -121,6 +121,18 @@ describe('MarketDataService (scripted source)', () => {
     await service.stop();
   });
 
+  it('emits a health snapshot as it goes live, then one per period', async () => {
+    const { clock, service } = setup({ healthIntervalMs: 5_000 });
+    const seen: number[] = [];
+    service.on('health', () => seen.push(clock.nowMs()));
+    const startedMs = clock.nowMs();
+    await service.start();
+    expect(seen, 'one at once, without waiting a period').toEqual([startedMs]);
+    await advance(clock, 5_000);
+    expect(seen).toEqual([startedMs, startedMs + 5_000]);
+    await service.stop();
+  });
+
   it('with a floor on staleness (an accelerated sim), two silent bars are not yet a dead socket; silence past the floor is', async () => {
     const { clock, source, service, feeds } = setup({ minStaleAfterMs: 5 * MIN });
     await service.start();
