@@ -300,8 +300,12 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     return market;
   };
 
-  /** Engine-clock ms per wall ms: the warm-up's ETA is wall time whatever clock it is timed on. */
-  let engineClockPerWallMs = 1;
+  /**
+   * Engine-clock ms per wall ms: the warm-up's ETA is wall time whatever clock it is timed on. The
+   * scale comes only with an injected clock (refused otherwise), and a sim the engine starts
+   * itself leaves the engine clock on wall time.
+   */
+  const engineClockPerWallMs = scale ?? 1;
 
   async function doStart(): Promise<void> {
     resolved = await resolveSource(config, deps, clock, logger);
@@ -310,8 +314,6 @@ export function createEngine(configInput: PerpscopeConfigInput = {}, deps: Engin
     const simScale = resolved.sim ? config.sim.acceleration : deps.marketWallScale;
     /** Market-clock ms per wall ms: the sim's acceleration, 1 on a venue. */
     const wallScale = simScale ?? 1;
-    // The engine's own clock is the market clock when the caller injected one for its sim.
-    engineClockPerWallMs = resolved.sim ? 1 : (deps.marketWallScale ?? 1);
     market = new MarketDataService({
       source: resolved.source,
       clock: marketClock,

@@ -127,7 +127,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   private readonly streams = new Map<string, Stream<unknown>>();
   private readonly streamStaleAfterMs: number;
   private readonly streamIdleMs: number;
-  /** Whether order-flow reads use websocket streams at all (see `CcxtMarketDataOptions.streams`). */
+  /** Whether order-flow reads use websocket streams: the venue streams them (`streamOrderFlow`) and `options.streams` allows it. */
   private readonly streamReads: boolean;
   private readonly served = { orderbook: 0, trades: 0, tickers: 0 };
   /** Stream trades already read from ccxt's cache (the cache's own objects). */
@@ -146,9 +146,9 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
     this.sanitize = options.sanitize ?? {};
     this.streamStaleAfterMs = options.streamStaleAfterMs ?? 10_000;
     this.streamIdleMs = options.streamIdleMs ?? 300_000;
-    this.streamReads = options.streams !== false;
     this.logger = (options.logger ?? silentLogger).child({ exchange: this.exchangeId });
     this.limits = options.limits ?? limitsForExchange(options.exchange);
+    this.streamReads = options.streams !== false && this.limits.capabilities.streamOrderFlow === true;
     this.limiter = new WeightedLimiter({
       windows: this.limits.windows,
       maxConcurrent: this.limits.maxConcurrent,
@@ -278,7 +278,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
   async fetchOrderBook(symbol: string, depth: number, opts?: ReadOptions): Promise<OrderBook> {
     const caps = this.limits.capabilities;
     const levels = caps.streamBookLevels ?? STREAM_BOOK_LEVELS;
-    if (this.streamReads && caps.streamOrderFlow && caps.watchOrderBook && depth <= levels) {
+    if (this.streamReads && caps.watchOrderBook && depth <= levels) {
       const stream = this.stream<CcxtOrderBook>('orderbook', symbol, () => this.exchange.watchOrderBook(symbol, levels));
       const pushed = this.fresh(stream);
       if (pushed) {
@@ -310,7 +310,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
    * REST read. Both pass the same per-symbol cursor, so a trade is delivered once either way.
    */
   async fetchTrades(symbol: string, limit: number, opts?: ReadOptions): Promise<Trade[]> {
-    if (this.streamReads && this.limits.capabilities.streamOrderFlow && this.limits.capabilities.watchTrades) {
+    if (this.streamReads && this.limits.capabilities.watchTrades) {
       const stream = this.stream<CcxtTrade[]>('trades', symbol, () => this.exchange.watchTrades(symbol));
       const pushed = this.fresh(stream);
       if (pushed) {
@@ -345,7 +345,7 @@ export class CcxtMarketData implements MarketDataSource, DerivativesHistoryFetch
 
   private streamedTickers(): Record<string, CcxtTicker> | undefined {
     const caps = this.limits.capabilities;
-    if (!this.streamReads || !caps.streamOrderFlow || !caps.watchTickers) return undefined;
+    if (!this.streamReads || !caps.watchTickers) return undefined;
     const stream = this.stream<Record<string, CcxtTicker>>('tickers', '*', async () => {
       const latest = (this.streams.get('tickers|*')?.value as Record<string, CcxtTicker> | undefined) ?? {};
       const pushed = await this.exchange.watchTickers();

@@ -170,12 +170,7 @@ export class SignalLabeler {
   private trimToCap(dropped?: string[]): void {
     const excess = this.count - this.maxPending;
     if (excess <= 0) return;
-    if (excess === 1) {
-      const gone = this.dropOldest();
-      if (gone) dropped?.push(gone.signalId);
-      return;
-    }
-    // Many to drop: a heap of the series by their oldest label, instead of a scan per drop.
+    // A heap of the series by their oldest label, instead of a scan of every series per drop.
     const heap: { key: string; list: PendingLabel[] }[] = [];
     for (const [key, list] of this.bySeries) if (list.length > 0) heap.push({ key, list });
     const before = (a: { key: string; list: PendingLabel[] }, b: { key: string; list: PendingLabel[] }): boolean => {
@@ -207,20 +202,5 @@ export class SignalLabeler {
       }
       down(0);
     }
-  }
-
-  private dropOldest(): PendingLabel | undefined {
-    let oldestKey: string | null = null;
-    let oldest: PendingLabel | null = null;
-    for (const [key, list] of this.bySeries) {
-      const first = list[0];
-      if (first && (!oldest || first.openTimeMs < oldest.openTimeMs || (first.openTimeMs === oldest.openTimeMs && key < oldestKey!))) {
-        oldest = first;
-        oldestKey = key;
-      }
-    }
-    if (oldestKey === null) return undefined;
-    this.count--;
-    return this.bySeries.get(oldestKey)!.shift();
   }
 }
