@@ -19,7 +19,7 @@ import type { SimDialectName, SimExchange } from '@perpscope/sdk/sim';
 import { createBacktestService } from './backtest/backtestService.js';
 import { SIM_API_KEY, hostConfig } from './hostConfig.js';
 import { createKeyTester } from './keyTesterAdapter.js';
-import { adaptMarketEngine } from './marketAdapter.js';
+import { adaptMarketEngine, DEFAULT_STALE_AFTER_MS, toHealthView } from './marketAdapter.js';
 import type { HostEngine, HostEvent } from './ports.js';
 import { createProfilesAdapter, savedBuiltinProfile } from './profilesAdapter.js';
 import { createRankingAdapter } from './rankingPort.js';
@@ -255,6 +255,10 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
       profiles.restore();
       offUniverse();
       running = true;
+      // The market pushed its first health as it went live, before the warm-up, so it said
+      // `starting`; the next comes a period later. Subscribers (the status view, the worker's
+      // health mirror) get the running state now.
+      push({ event: 'health', data: toHealthView(engine.health(), running, DEFAULT_STALE_AFTER_MS) });
       await trading?.start();
       stopOrderFlow = startOrderFlowLoop({ engine, clock: wall, logger, intervalMs: parts.orderFlowIntervalMs ?? config.orderFlow.refreshMs, maxSymbols: config.orderFlow.maxSymbols });
     },

@@ -49,6 +49,9 @@ export interface MarketEngineLike {
   markets?(): readonly { symbol: string; tickSize: number; lotSize: number; contractSize?: number; maxLeverage?: number | undefined }[];
 }
 
+/** A symbol is stale in `health` when its last update is older than this, unless the options say otherwise. */
+export const DEFAULT_STALE_AFTER_MS = 180_000;
+
 export interface MarketAdapterOptions {
   /** A symbol whose last update is older than this counts as stale in `health`. */
   staleAfterMs?: number;
@@ -102,7 +105,7 @@ function unknownSymbol(symbol: string): Error {
  * separate capabilities the composition root adds to the returned object when it has them.
  */
 export function adaptMarketEngine(engine: MarketEngineLike, options: MarketAdapterOptions): HostEngine {
-  const staleAfterMs = options.staleAfterMs ?? 180_000;
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   let alertSeq = 0;
   const requireMember = (symbol: string) => {
     const member = engine.universe().find((m) => m.symbol === symbol);

@@ -59,7 +59,8 @@ export interface StoreSignalStateOptions {
 
 /**
  * The SQLite side of the signal engine's learning: one transaction per cycle writes its labeled
- * signals with their pending labels, the labels it matured, the bandit (when it learned) and the
+ * signals with their pending labels, the labels it matured, the deletion of the pending labels
+ * the labeler's cap dropped, the bandit (when it learned) and the
  * last cycle time, and applies retention once an hour of market time. `restore` reads them back,
  * skipping (and logging) any row that does not validate or is dated past the engine's clock.
  * Everything is scoped to `exchange`.
@@ -199,43 +200,53 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       if (!cfg) throw new InternalError(ErrorCode.Internal, 'signal state saved before it was restored');
       const selected = new Set(cycle.signals.map((s) => s.id));
       const labeled = new Set(cycle.labeled.map((s) => s.id));
-      // The index follows the database only once the transaction committed.
-      const added: [string, number][] = [];
-      o.store.transaction(() => {
-        for (const s of cycle.labeled) added.push([s.id, insertLabeled(s, selected.has(s.id), cfg.labeler.horizonBars)]);
-        for (const s of cycle.signals) if (!labeled.has(s.id)) insertSignal(s, true);
-        for (const m of cycle.matured) {
-          const id = pendingRowIds.get(m.signalId);
-          if (id === undefined) continue;
-          o.store.labels.mature(id, {
-            maturedAtMs: cycle.closeTimeMs,
-            returnBps: m.returnPct * 10_000,
-            value: m.reward,
-            payload: { outcome: m.outcome, barsHeld: m.barsHeld, resolvedOpenTimeMs: m.resolvedOpenTimeMs, components: m.components },
-          });
+      // The index gains rows only once the transaction committed.
+      const added = new Map<string, number>();
+      try {
+        o.store.transaction(() => {
+          for (const s of cycle.labeled) added.set(s.id, insertLabeled(s, selected.has(s.id), cfg.labeler.horizonBars));
+          for (const s of cycle.signals) if (!labeled.has(s.id)) insertSignal(s, true);
+          for (const m of cycle.matured) {
+            const id = pendingRowIds.get(m.signalId);
+            if (id === undefined) continue;
+            o.store.labels.mature(id, {
+              maturedAtMs: cycle.closeTimeMs,
+              returnBps: m.returnPct * 10_000,
+              value: m.reward,
+              payload: { outcome: m.outcome, barsHeld: m.barsHeld, resolvedOpenTimeMs: m.resolvedOpenTimeMs, components: m.components },
+            });
+          }
+          // A label the labeler's cap dropped will never mature: its row goes, so a restore (which
+          // reads the pending rows due last, up to the cap) brings back the labels the engine kept
+          // and not the ones it gave up. The cap can drop a label labeled in this same cycle.
+          for (const signalId of cycle.dropped) {
+            const id = added.get(signalId) ?? pendingRowIds.get(signalId);
+            if (id !== undefined) o.store.labels.discard(id);
+          }
+          if (learned.bandit.updates !== savedBanditUpdates) o.store.bandit.save(banditRow, learned.bandit, cycle.closeTimeMs);
+          o.store.bandit.save(engineRow, { lastCloseTimeMs: learned.lastCloseTimeMs, regime: learned.regime }, cycle.closeTimeMs);
+          if (learned.reliability) o.store.bandit.save(reliabilityRow, learned.reliability, cycle.closeTimeMs);
+          if (cycle.closeTimeMs - lastPruneMs >= PRUNE_EVERY_MS) {
+            o.store.signals.deleteBefore(o.exchange, cycle.closeTimeMs - retentionMs);
+            lastPruneMs = cycle.closeTimeMs;
+          }
+        });
+        savedBanditUpdates = learned.bandit.updates;
+        for (const [signalId, rowId] of added) {
+          pendingRowIds.delete(signalId);
+          pendingRowIds.set(signalId, rowId);
         }
-        if (learned.bandit.updates !== savedBanditUpdates) o.store.bandit.save(banditRow, learned.bandit, cycle.closeTimeMs);
-        o.store.bandit.save(engineRow, { lastCloseTimeMs: learned.lastCloseTimeMs, regime: learned.regime }, cycle.closeTimeMs);
-        if (learned.reliability) o.store.bandit.save(reliabilityRow, learned.reliability, cycle.closeTimeMs);
-        if (cycle.closeTimeMs - lastPruneMs >= PRUNE_EVERY_MS) {
-          o.store.signals.deleteBefore(o.exchange, cycle.closeTimeMs - retentionMs);
-          lastPruneMs = cycle.closeTimeMs;
+      } finally {
+        // The labeler has let go of the matured and dropped labels whether or not the write
+        // committed; it will not name them again, so the index lets go too. (After a failed write
+        // their rows stay pending, and a restart resumes them like any pending label.)
+        for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
+        for (const id of cycle.dropped) pendingRowIds.delete(id);
+        // A bound all the same (a restore the labeler trimmed is not in any cycle's list).
+        for (const id of pendingRowIds.keys()) {
+          if (pendingRowIds.size <= cfg.labeler.maxPending) break;
+          pendingRowIds.delete(id);
         }
-      });
-      savedBanditUpdates = learned.bandit.updates;
-      for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
-      for (const [signalId, rowId] of added) {
-        pendingRowIds.delete(signalId);
-        pendingRowIds.set(signalId, rowId);
-      }
-      // The labels the labeler's cap dropped leave the index too (their rows stay pending until
-      // retention deletes them). It drops the oldest signal bar, not the oldest row: a cycle's 1h
-      // label opens before the 1m labels already pending, so the index follows its list.
-      for (const id of cycle.dropped) pendingRowIds.delete(id);
-      // A bound all the same (a restore the labeler trimmed is not in any cycle's list).
-      for (const id of pendingRowIds.keys()) {
-        if (pendingRowIds.size <= cfg.labeler.maxPending) break;
-        pendingRowIds.delete(id);
       }
     },
   };

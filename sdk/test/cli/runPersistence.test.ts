@@ -24,6 +24,7 @@ const ENV = {
 
 interface SignalLine {
   type: 'signal';
+  beforeTrading?: true;
   signal: { id: string; symbol: string; side: string };
 }
 
@@ -37,7 +38,7 @@ describe('perpscope run persists what the signal engine learns', () => {
     const running = runRun({ paper: true, sim: true, label: 'default', home }, { ...io, env: ENV }, { until: stopped });
     const signalLines = () => io.lines.filter((l) => l.includes('"type":"signal"')).map((l) => JSON.parse(l) as SignalLine);
     try {
-      await until('three emitted signals', () => (signalLines().length >= 3 ? true : null), 50_000);
+      await until('three emitted signals, one after trading started', () => (signalLines().length >= 3 && signalLines().some((l) => l.beforeTrading !== true) ? true : null), 50_000);
       await until(
         'a matured label and a bandit update stored',
         () => {
@@ -74,6 +75,14 @@ describe('perpscope run persists what the signal engine learns', () => {
     for (const s of t.signals.filter((r) => r.payload.selected)) {
       expect(printed.has(s.payload.id), `selected signal ${s.payload.id} (closed ${s.createdAtMs}) was printed`).toBe(true);
     }
+
+    // The lines printed before the trading side started are marked, and only those.
+    const parsed = io.lines.map((l) => JSON.parse(l) as { type: string; kind?: string; beforeTrading?: boolean });
+    const edgeGate = parsed.findIndex((e) => e.kind === 'edge_gate');
+    expect(edgeGate, 'the edge_gate alert is printed as trading starts').toBeGreaterThan(0);
+    parsed.forEach((e, i) => {
+      if (e.type === 'signal') expect(e.beforeTrading === true, `signal line ${i} (edge_gate at ${edgeGate}) marked beforeTrading`).toBe(i < edgeGate);
+    });
 
     const byId = new Map(t.signals.map((s) => [s.id, s]));
     expect(t.labels.length, 'every stored signal that was labeled has one label').toBeGreaterThan(0);

@@ -202,19 +202,8 @@ describe('createStoreSignalState', () => {
   });
 
   it('at a full labeler cap, the index drops the labels the labeler dropped, so a kept label still matures in the store', () => {
-    const capped = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 2 } });
     const store = open(tempStoreFile());
-    const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
-    port.restore(capped, 500, AT_END);
-    const engine = new SignalEngine(capped);
-    const labeler = new SignalLabeler(2);
-    const pendingOf = (s: Signal): PendingLabel => ({
-      signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, side: s.side, components: s.components.map((c) => c.id), openTimeMs: s.openTimeMs,
-      entryPrice: s.levels.entry, takeProfit: s.levels.takeProfit, stop: s.levels.stop, horizonBars: 12, barsSeen: 0,
-    });
-    const cycle = (closeTimeMs: number, labeled: Signal[], matured: SignalCycle['matured'] = []): SignalCycle => ({
-      closeTimeMs, regime: null, candidates: labeled, signals: labeled, labeled, matured, dropped: labeler.trackAll(labeled.map(pendingOf)),
-    });
+    const { port, engine, labeler, cycle } = cappedAtTwo(store);
     const t0 = Date.UTC(2025, 0, 1, 12);
     const a = sampleSignal('AAA/USDT:USDT', t0);
     const b = sampleSignal('BBB/USDT:USDT', t0);
@@ -228,7 +217,63 @@ describe('createStoreSignalState', () => {
     const outcome = labeler.onBar(a.symbol, a.timeframe, { openTimeMs: t0, high: 104, low: 99.5, close: 103.5 });
     expect(outcome.map((o) => o.signalId), 'a reaches its take-profit').toEqual([a.id]);
     port.saveCycle(cycle(t0 + HOUR_MS, [], outcome), learned(engine));
-    expect(store.labels.pendingRows('test').map((r) => r.symbol).sort(), "a's row matured; b's stays pending, and so does the dropped c's until retention").toEqual(['BBB/USDT:USDT', 'CCC/USDT:USDT']);
+    expect(store.labels.pendingRows('test').map((r) => r.symbol), "a's row matured, the dropped c's label is gone; b's stays pending").toEqual(['BBB/USDT:USDT']);
+    expect(store.signals.recent().map((s) => s.symbol).sort(), 'every signal row stays, c included').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT']);
+  });
+
+  it('at a full cap, a restart restores the labels the labeler kept, not the ones it dropped, including one dropped in the cycle that labeled it', () => {
+    const file = tempStoreFile();
+    const store = open(file);
+    const { port, engine, labeler, cycle } = cappedAtTwo(store);
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    const a = sampleSignal('AAA/USDT:USDT', t0);
+    const b = sampleSignal('BBB/USDT:USDT', t0);
+    port.saveCycle(cycle(t0, [a, b]), learned(engine));
+    // Two later 1h signals and one 4h signal whose bar opened first: the cap keeps the two newest.
+    const c = sampleSignal('CCC/USDT:USDT', t0 + HOUR_MS);
+    const d = sampleSignal('DDD/USDT:USDT', t0 + HOUR_MS);
+    const e = { ...sampleSignal('EEE/USDT:USDT', t0 + HOUR_MS), openTimeMs: t0 - 8 * HOUR_MS, timeframe: '4h' };
+    const second = cycle(t0 + HOUR_MS, [c, d, e]);
+    expect([...second.dropped].sort(), 'the cap dropped a, b and e, the last in the same cycle that labeled it').toEqual([a.id, b.id, e.id].sort());
+    port.saveCycle(second, learned(engine));
+    store.close();
+
+    const reopened = open(file);
+    const restored = createStoreSignalState({ store: reopened, exchange: 'test', retentionDays: 365 }).restore(CAPPED_AT_TWO, 500, AT_END);
+    expect(restored.snapshot?.pending.map((p) => p.signalId).sort(), 'exactly the labels the labeler holds').toEqual(labeler.snapshot().map((p) => p.signalId).sort());
+    expect(restored.snapshot?.pending.map((p) => p.signalId).sort()).toEqual([c.id, d.id].sort());
+  });
+
+  it('when a cycle fails to save, nothing of it is written, and the next cycle saves and matures as usual', () => {
+    const store = open(tempStoreFile());
+    let failNext = false;
+    const flaky = {
+      ...store,
+      signals: store.signals,
+      labels: store.labels,
+      bandit: store.bandit,
+      transaction: <T>(fn: () => T): T => store.transaction(() => {
+        const out = fn();
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full');
+        }
+        return out;
+      }),
+    };
+    const port = createStoreSignalState({ store: flaky, exchange: 'test', retentionDays: 365 });
+    port.restore(config, 500, AT_END);
+    const engine = new SignalEngine(config);
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    const a = sampleSignal('AAA/USDT:USDT', t0);
+    const b = sampleSignal('BBB/USDT:USDT', t0 + HOUR_MS);
+    port.saveCycle({ closeTimeMs: t0, regime: null, candidates: [a], signals: [a], labeled: [a], matured: [], dropped: [] }, learned(engine));
+    failNext = true;
+    expect(() => port.saveCycle({ closeTimeMs: t0 + HOUR_MS, regime: null, candidates: [b], signals: [b], labeled: [b], matured: [], dropped: [] }, learned(engine))).toThrow('disk full');
+    expect(store.signals.recent().map((s) => s.symbol), 'the failed cycle wrote nothing').toEqual(['AAA/USDT:USDT']);
+    const matured = { signalId: a.id, symbol: a.symbol, timeframe: a.timeframe, side: a.side, components: ['breakout'], outcome: 'tp' as const, returnPct: 0.03, reward: 1, barsHeld: 1, resolvedOpenTimeMs: t0 };
+    port.saveCycle({ closeTimeMs: t0 + 2 * HOUR_MS, regime: null, candidates: [], signals: [], labeled: [], matured: [matured], dropped: [] }, learned(engine));
+    expect(store.labels.pendingRows('test'), "a's label matured after the failure").toEqual([]);
   });
 
   it('keeps each exchange to itself: another exchange restores nothing of it, and its retention deletes none of it', () => {
@@ -308,6 +353,27 @@ describe('createStoreSignalState', () => {
     expect(new SignalEngine(config, { snapshot: snap }).lastCycleCloseTimeMs, 'the engine built from it resumes at no time').toBeNull();
   });
 });
+
+/** A labeler cap of two pending labels. */
+const CAPPED_AT_TWO = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 2 } });
+
+/**
+ * A store port restored under `CAPPED_AT_TWO`, with a labeler of that cap standing in for the
+ * engine's: `cycle` labels the given signals through it, so each cycle's `dropped` is the labeler's.
+ */
+function cappedAtTwo(store: Parameters<typeof createStoreSignalState>[0]['store']) {
+  const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+  port.restore(CAPPED_AT_TWO, 500, AT_END);
+  const labeler = new SignalLabeler(2);
+  const pendingOf = (s: Signal): PendingLabel => ({
+    signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, side: s.side, components: s.components.map((c) => c.id), openTimeMs: s.openTimeMs,
+    entryPrice: s.levels.entry, takeProfit: s.levels.takeProfit, stop: s.levels.stop, horizonBars: 12, barsSeen: 0,
+  });
+  const cycle = (closeTimeMs: number, labeled: Signal[], matured: SignalCycle['matured'] = []): SignalCycle => ({
+    closeTimeMs, regime: null, candidates: labeled, signals: labeled, labeled, matured, dropped: labeler.trackAll(labeled.map(pendingOf)),
+  });
+  return { port, engine: new SignalEngine(CAPPED_AT_TWO), labeler, cycle };
+}
 
 function sampleSignal(symbol: string, closeTimeMs: number): Signal {
   return {

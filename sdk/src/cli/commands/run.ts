@@ -219,10 +219,12 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
   // Subscribed before start: the restore alert and the start cycle's signals go out while the
   // engine starts. A bar that closes on some series during a slow warm-up puts later close times
   // into that first cycle, so every signal line (every stored selection) is printed, the start
-  // cycle's included; the auto-trader acts on the cycles after it.
+  // cycle's included; the auto-trader acts on the cycles after it. Those printed before the
+  // trading side listens say so, so a consumer need not infer it from their position.
+  let beforeTrading = true;
   if (asJson) {
     engine.on('alert', (a) => emit({ type: 'alert', ...a }));
-    engine.on('signal', (s) => emit({ type: 'signal', atMs: clock.nowMs(), signal: s }));
+    engine.on('signal', (s) => emit({ type: 'signal', atMs: clock.nowMs(), ...(beforeTrading ? { beforeTrading: true } : {}), signal: s }));
   }
   let bridge: TradingBridge | undefined;
   let statusTimer: ReturnType<typeof setInterval> | undefined;
@@ -296,6 +298,7 @@ export async function runRun(opts: RunOptions, io: CliIo, deps: RunDeps = {}): P
       live = stack.broker as CcxtBroker;
       live.follow();
     }
+    beforeTrading = false;
     bridge.start();
     // The same order-flow loop as the desktop host: the ranking and the radar see the book, the
     // tape, funding and OI of the universe, not only of the symbols a signal or a position touched.

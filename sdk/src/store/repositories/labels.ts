@@ -76,6 +76,7 @@ export class LabelRepository {
   private readonly maturedStmt: Database.Statement<[number, number], RawLabel>;
   private readonly bySignalStmt: Database.Statement<[number], RawLabel>;
   private readonly pendingRowsStmt: Database.Statement<[string, number], PendingLabelRow>;
+  private readonly discardStmt: Database.Statement;
 
   constructor(db: Database.Database) {
     this.addStmt = db.prepare(
@@ -97,6 +98,7 @@ export class LabelRepository {
          WHERE l.status = 'pending' AND s.exchange = ? ORDER BY l.due_at_ms DESC, l.id DESC LIMIT ?
        ) ORDER BY dueAtMs, id`,
     );
+    this.discardStmt = db.prepare(`DELETE FROM labels WHERE id = ? AND status = 'pending'`);
   }
 
   /**
@@ -118,6 +120,14 @@ export class LabelRepository {
   /** Records the outcome. Returns false if the label was already matured (so it is counted once). */
   mature(id: number, outcome: LabelOutcome): boolean {
     return this.matureStmt.run(outcome.maturedAtMs, outcome.returnBps, outcome.value, toJson(outcome.payload), id).changes === 1;
+  }
+
+  /**
+   * Deletes a pending label whose outcome will never be known (the labeler stopped tracking it).
+   * Its signal row stays. Returns false when there was no such pending label.
+   */
+  discard(id: number): boolean {
+    return this.discardStmt.run(id).changes === 1;
   }
 
   /** Matured labels since a time, oldest first. */
