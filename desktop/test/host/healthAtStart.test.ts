@@ -24,8 +24,9 @@ describe('the host runtime as it starts', () => {
     });
     try {
       await runtime.start();
-      // Read as start resolves: the periodic health is 5 wall seconds away, so a running view
-      // here can only be the one pushed by start itself.
+      // Read as start resolves. The periodic health comes every 5 wall seconds from when the
+      // market went live; only one landing in the short stretch after the engine started and
+      // before start resolved could give a running view without the push.
       const states = health.map((h) => h.engine);
       expect(states[0], 'the market went live before the warm-up finished').toBe('starting');
       expect(states.at(-1), `health states seen by the end of start: ${states.join(', ')}`).toBe('running');

@@ -13,7 +13,7 @@ import {
   type SignalEngineConfig,
   type SignalEngineSnapshot,
 } from '../signals/index.js';
-import type { NewSignal, Store } from '../store/index.js';
+import type { LabelOutcome as StoredLabelOutcome, NewSignal, Store } from '../store/index.js';
 import type { LearnedSignalState, RestoredSignalState, SignalStatePort, SkippedStateRow } from './signalState.js';
 import { pendingLabelFromRow, readJsonColumn, signalFromRow, StoredBanditSchema, StoredEngineMemorySchema, type RowResult } from './signalStateRows.js';
 
@@ -80,6 +80,13 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
   let config: SignalEngineConfig | undefined;
   let savedBanditUpdates = -1;
   let lastPruneMs = Number.NEGATIVE_INFINITY;
+  /**
+   * Label writes of cycles whose transaction failed: the labeler let go of those labels and will
+   * not name them again, so the next save that commits writes them, alongside the bandit that
+   * learned from the matured ones. Bounded like the index.
+   */
+  let owedMatures: [rowId: number, outcome: StoredLabelOutcome][] = [];
+  let owedDiscards: number[] = [];
 
   function insertSignal(s: Signal, selected: boolean): number {
     const componentIds = s.components.map((c) => c.id);
@@ -200,27 +207,39 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       if (!cfg) throw new InternalError(ErrorCode.Internal, 'signal state saved before it was restored');
       const selected = new Set(cycle.signals.map((s) => s.id));
       const labeled = new Set(cycle.labeled.map((s) => s.id));
+      // Resolved from the index before the write; whatever the write does, these ids leave it.
+      const matures: [number, StoredLabelOutcome][] = [];
+      for (const m of cycle.matured) {
+        const id = pendingRowIds.get(m.signalId);
+        if (id === undefined) continue;
+        matures.push([id, {
+          maturedAtMs: cycle.closeTimeMs,
+          returnBps: m.returnPct * 10_000,
+          value: m.reward,
+          payload: { outcome: m.outcome, barsHeld: m.barsHeld, resolvedOpenTimeMs: m.resolvedOpenTimeMs, components: m.components },
+        }]);
+      }
+      // A label the labeler's cap dropped will never mature: its row goes, so a restore (which
+      // reads the pending rows due last, up to the cap) brings back the labels the engine kept
+      // and not the ones it gave up. The cap can drop a label labeled in this same cycle.
+      const discards: number[] = [];
+      for (const signalId of cycle.dropped) {
+        const id = pendingRowIds.get(signalId);
+        if (id !== undefined) discards.push(id);
+      }
       // The index gains rows only once the transaction committed.
       const added = new Map<string, number>();
+      let pruned = false;
       try {
         o.store.transaction(() => {
+          for (const [id, outcome] of owedMatures) o.store.labels.mature(id, outcome);
+          for (const id of owedDiscards) o.store.labels.discard(id);
           for (const s of cycle.labeled) added.set(s.id, insertLabeled(s, selected.has(s.id), cfg.labeler.horizonBars));
           for (const s of cycle.signals) if (!labeled.has(s.id)) insertSignal(s, true);
-          for (const m of cycle.matured) {
-            const id = pendingRowIds.get(m.signalId);
-            if (id === undefined) continue;
-            o.store.labels.mature(id, {
-              maturedAtMs: cycle.closeTimeMs,
-              returnBps: m.returnPct * 10_000,
-              value: m.reward,
-              payload: { outcome: m.outcome, barsHeld: m.barsHeld, resolvedOpenTimeMs: m.resolvedOpenTimeMs, components: m.components },
-            });
-          }
-          // A label the labeler's cap dropped will never mature: its row goes, so a restore (which
-          // reads the pending rows due last, up to the cap) brings back the labels the engine kept
-          // and not the ones it gave up. The cap can drop a label labeled in this same cycle.
+          for (const [id, outcome] of matures) o.store.labels.mature(id, outcome);
+          for (const id of discards) o.store.labels.discard(id);
           for (const signalId of cycle.dropped) {
-            const id = added.get(signalId) ?? pendingRowIds.get(signalId);
+            const id = added.get(signalId);
             if (id !== undefined) o.store.labels.discard(id);
           }
           if (learned.bandit.updates !== savedBanditUpdates) o.store.bandit.save(banditRow, learned.bandit, cycle.closeTimeMs);
@@ -228,25 +247,33 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
           if (learned.reliability) o.store.bandit.save(reliabilityRow, learned.reliability, cycle.closeTimeMs);
           if (cycle.closeTimeMs - lastPruneMs >= PRUNE_EVERY_MS) {
             o.store.signals.deleteBefore(o.exchange, cycle.closeTimeMs - retentionMs);
-            lastPruneMs = cycle.closeTimeMs;
+            pruned = true;
           }
         });
-        savedBanditUpdates = learned.bandit.updates;
-        for (const [signalId, rowId] of added) {
-          pendingRowIds.delete(signalId);
-          pendingRowIds.set(signalId, rowId);
-        }
+      } catch (err) {
+        owedMatures = [...owedMatures, ...matures].slice(-cfg.labeler.maxPending);
+        owedDiscards = [...owedDiscards, ...discards].slice(-cfg.labeler.maxPending);
+        throw err;
       } finally {
         // The labeler has let go of the matured and dropped labels whether or not the write
-        // committed; it will not name them again, so the index lets go too. (After a failed write
-        // their rows stay pending, and a restart resumes them like any pending label.)
+        // committed; it will not name them again, so the index lets go too.
         for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
         for (const id of cycle.dropped) pendingRowIds.delete(id);
-        // A bound all the same (a restore the labeler trimmed is not in any cycle's list).
-        for (const id of pendingRowIds.keys()) {
-          if (pendingRowIds.size <= cfg.labeler.maxPending) break;
-          pendingRowIds.delete(id);
-        }
+      }
+      owedMatures = [];
+      owedDiscards = [];
+      if (pruned) lastPruneMs = cycle.closeTimeMs;
+      savedBanditUpdates = learned.bandit.updates;
+      const droppedNow = new Set(cycle.dropped);
+      for (const [signalId, rowId] of added) {
+        if (droppedNow.has(signalId)) continue;
+        pendingRowIds.delete(signalId);
+        pendingRowIds.set(signalId, rowId);
+      }
+      // A bound all the same (a restore the labeler trimmed is not in any cycle's list).
+      for (const id of pendingRowIds.keys()) {
+        if (pendingRowIds.size <= cfg.labeler.maxPending) break;
+        pendingRowIds.delete(id);
       }
     },
   };

@@ -244,11 +244,10 @@ describe('createStoreSignalState', () => {
     expect(restored.snapshot?.pending.map((p) => p.signalId).sort()).toEqual([c.id, d.id].sort());
   });
 
-  it('when a cycle fails to save, nothing of it is written, and the next cycle saves and matures as usual', () => {
+  it('when a cycle fails to save, nothing of it is written, and the next save that commits writes the labels it matured and dropped', () => {
     const store = open(tempStoreFile());
     let failNext = false;
     const flaky = {
-      ...store,
       signals: store.signals,
       labels: store.labels,
       bandit: store.bandit,
@@ -261,19 +260,27 @@ describe('createStoreSignalState', () => {
         return out;
       }),
     };
-    const port = createStoreSignalState({ store: flaky, exchange: 'test', retentionDays: 365 });
-    port.restore(config, 500, AT_END);
-    const engine = new SignalEngine(config);
+    const { port, engine, labeler, cycle } = cappedAtTwo(flaky);
     const t0 = Date.UTC(2025, 0, 1, 12);
     const a = sampleSignal('AAA/USDT:USDT', t0);
-    const b = sampleSignal('BBB/USDT:USDT', t0 + HOUR_MS);
-    port.saveCycle({ closeTimeMs: t0, regime: null, candidates: [a], signals: [a], labeled: [a], matured: [], dropped: [] }, learned(engine));
+    const b = { ...sampleSignal('BBB/USDT:USDT', t0), openTimeMs: t0 - 2 * HOUR_MS };
+    port.saveCycle(cycle(t0, [a, b]), learned(engine));
+    // The failing cycle matures a, labels c and d, and the cap drops b (the oldest signal bar).
+    const outcome = labeler.onBar(a.symbol, a.timeframe, { openTimeMs: t0, high: 104, low: 99.5, close: 103.5 });
+    expect(outcome.map((o) => o.signalId)).toEqual([a.id]);
+    const c = sampleSignal('CCC/USDT:USDT', t0 + HOUR_MS);
+    const d = sampleSignal('DDD/USDT:USDT', t0 + HOUR_MS);
+    const failing = cycle(t0 + HOUR_MS, [c, d], outcome);
+    expect(failing.dropped, 'the cap dropped b').toEqual([b.id]);
     failNext = true;
-    expect(() => port.saveCycle({ closeTimeMs: t0 + HOUR_MS, regime: null, candidates: [b], signals: [b], labeled: [b], matured: [], dropped: [] }, learned(engine))).toThrow('disk full');
-    expect(store.signals.recent().map((s) => s.symbol), 'the failed cycle wrote nothing').toEqual(['AAA/USDT:USDT']);
-    const matured = { signalId: a.id, symbol: a.symbol, timeframe: a.timeframe, side: a.side, components: ['breakout'], outcome: 'tp' as const, returnPct: 0.03, reward: 1, barsHeld: 1, resolvedOpenTimeMs: t0 };
-    port.saveCycle({ closeTimeMs: t0 + 2 * HOUR_MS, regime: null, candidates: [], signals: [], labeled: [], matured: [matured], dropped: [] }, learned(engine));
-    expect(store.labels.pendingRows('test'), "a's label matured after the failure").toEqual([]);
+    expect(() => port.saveCycle(failing, learned(engine))).toThrow('disk full');
+    expect(store.signals.recent().map((s) => s.symbol).sort(), 'the failed cycle wrote nothing').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT']);
+    expect(store.labels.pendingRows('test').map((r) => r.symbol).sort(), 'a and b still pending in the store').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT']);
+
+    port.saveCycle(cycle(t0 + 2 * HOUR_MS, []), learned(engine));
+    expect(store.labels.pendingRows('test'), "the next save matured a's row and deleted b's; c and d were never written").toEqual([]);
+    const aRow = store.signals.recent().find((s) => s.symbol === a.symbol)!;
+    expect(store.labels.forSignal(aRow.id).map((l) => [l.status, l.maturedAtMs]), 'matured as of the cycle that matured it').toEqual([['matured', t0 + HOUR_MS]]);
   });
 
   it('keeps each exchange to itself: another exchange restores nothing of it, and its retention deletes none of it', () => {
