@@ -7,7 +7,7 @@ import { computeMarketContext, type BookTop, type MarketSnapshot, type SnapshotA
 import { CandleRing } from '../../sdk/src/market/candleRing.js';
 import { Ranker, type RankingQueryInput, type RankingResult } from '../../sdk/src/ranking/index.js';
 import { createSignalEngine, IncrementalSignalEvaluator, type ClosedBar, type SignalCycle } from '../../sdk/src/signals/index.js';
-import { median, writeResult } from '../lib.js';
+import { bundleScenario, median, withoutTsLoader, writeResult } from '../lib.js';
 
 // scan-tick scenario: the engine's live path at two universe sizes, each in its own process
 // (400 symbols x 4 timeframes and 2,000 x 4, 500 generated bars per series).
@@ -368,16 +368,19 @@ if (caseName) {
 } else {
   const loadBefore = loadavg().map((x) => round(x, 2));
   const cases: Record<string, unknown>[] = [];
+  // Each case runs this scenario bundled into plain JavaScript, with no TypeScript loader in the
+  // process (a shipped engine has none; see `bundleScenario`).
+  const bundle = await bundleScenario(fileURLToPath(import.meta.url));
   for (const spec of CASES) {
     // Each case in its own process, so the RSS of one never includes the other's heap.
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    const child = spawnSync(process.execPath, [...withoutTsLoader(process.execArgv), bundle], {
       env: { ...process.env, SCAN_TICK_CASE: spec.name },
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 16 * 2 ** 20,
     });
     if (child.status !== 0) throw new Error(`scan-tick case ${spec.name} failed (exit ${String(child.status)})`);
     const lines = child.stdout.toString().trim().split('\n');
-    cases.push(JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>);
+    cases.push({ ...(JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>), process: 'plain node over an esbuild bundle, no TypeScript loader' });
   }
   const loadAfter = loadavg().map((x) => round(x, 2));
   type Figures = { warmStart: { batch: { totalCpuMs: number }; replay: { totalCpuMs: number }; speedup: number; budgetMs: number }; tick: { cpuMs: number; budgetMs: number }; rss: { mb: number; budgetMb: number } };
