@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -54,6 +53,8 @@ export function writeResult(scenario: string, result: Record<string, unknown>, s
  */
 export async function bundleScenario(entryFile: string): Promise<string> {
   const outfile = join(mkdtempSync(join(tmpdir(), 'perpscope-bench-')), 'scenario.mjs');
+  // Loaded here, not at the top: this file is bundled too, and the bundle must not carry esbuild.
+  const { build } = await import('esbuild');
   await build({
     entryPoints: [entryFile],
     bundle: true,
@@ -61,11 +62,17 @@ export async function bundleScenario(entryFile: string): Promise<string> {
     format: 'esm',
     target: 'node20',
     outfile,
+    external: ['esbuild'],
     logLevel: 'error',
     // Bundled packages that are CommonJS call `require`; an ES module has none of its own.
     banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },
   });
   return outfile;
+}
+
+/** Whether a process's flags or `NODE_OPTIONS` bring in tsx. */
+export function hasTsLoader(execArgv: readonly string[], nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+  return [...execArgv, nodeOptions].some((a) => a.includes('tsx'));
 }
 
 /** `execArgv` without a TypeScript loader (`--import tsx`), for a child that runs a bundle. */

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timeframeMs, type Candle, type Timeframe } from '../../shared/src/index.js';
 import { FEATURE_NAMES, type FeatureRow } from '../../sdk/src/features/index.js';
@@ -7,7 +9,7 @@ import { computeMarketContext, type BookTop, type MarketSnapshot, type SnapshotA
 import { CandleRing } from '../../sdk/src/market/candleRing.js';
 import { Ranker, type RankingQueryInput, type RankingResult } from '../../sdk/src/ranking/index.js';
 import { createSignalEngine, IncrementalSignalEvaluator, type ClosedBar, type SignalCycle } from '../../sdk/src/signals/index.js';
-import { bundleScenario, median, withoutTsLoader, writeResult } from '../lib.js';
+import { bundleScenario, hasTsLoader, median, withoutTsLoader, writeResult } from '../lib.js';
 
 // scan-tick scenario: the engine's live path at two universe sizes, each in its own process
 // (400 symbols x 4 timeframes and 2,000 x 4, 500 generated bars per series).
@@ -357,6 +359,8 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       ratioToBudget: round(rssMb / spec.budgets.rssMb, 2),
     },
     sink,
+    // How this case's process ran: the parent refuses a figure taken with a TypeScript loader.
+    process: { runs: 'plain node over an esbuild bundle of the scenario', execArgv: process.execArgv, tsLoader: hasTsLoader(process.execArgv) },
   };
 }
 
@@ -371,16 +375,22 @@ if (caseName) {
   // Each case runs this scenario bundled into plain JavaScript, with no TypeScript loader in the
   // process (a shipped engine has none; see `bundleScenario`).
   const bundle = await bundleScenario(fileURLToPath(import.meta.url));
-  for (const spec of CASES) {
-    // Each case in its own process, so the RSS of one never includes the other's heap.
-    const child = spawnSync(process.execPath, [...withoutTsLoader(process.execArgv), bundle], {
-      env: { ...process.env, SCAN_TICK_CASE: spec.name },
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 16 * 2 ** 20,
-    });
-    if (child.status !== 0) throw new Error(`scan-tick case ${spec.name} failed (exit ${String(child.status)})`);
-    const lines = child.stdout.toString().trim().split('\n');
-    cases.push({ ...(JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>), process: 'plain node over an esbuild bundle, no TypeScript loader' });
+  try {
+    for (const spec of CASES) {
+      // Each case in its own process, so the RSS of one never includes the other's heap.
+      const child = spawnSync(process.execPath, [...withoutTsLoader(process.execArgv), bundle], {
+        env: { ...process.env, SCAN_TICK_CASE: spec.name, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 16 * 2 ** 20,
+      });
+      if (child.status !== 0) throw new Error(`scan-tick case ${spec.name} failed (exit ${String(child.status)})`);
+      const lines = child.stdout.toString().trim().split('\n');
+      const result = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown> & { process: { execArgv: string[]; tsLoader: boolean } };
+      if (result.process.tsLoader) throw new Error(`scan-tick case ${spec.name} ran with a TypeScript loader (${result.process.execArgv.join(' ')})`);
+      cases.push(result);
+    }
+  } finally {
+    rmSync(dirname(bundle), { recursive: true, force: true });
   }
   const loadAfter = loadavg().map((x) => round(x, 2));
   type Figures = { warmStart: { batch: { totalCpuMs: number }; replay: { totalCpuMs: number }; speedup: number; budgetMs: number }; tick: { cpuMs: number; budgetMs: number }; rss: { mb: number; budgetMb: number } };

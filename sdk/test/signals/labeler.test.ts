@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignalLabeler, type PendingLabel } from '../../src/signals/labeler.js';
+import type { LabelOutcome } from '../../src/signals/types.js';
 
 const HOUR = 3_600_000;
 
@@ -19,6 +20,55 @@ function pending(over: Partial<PendingLabel> = {}): PendingLabel {
     barsSeen: 0,
     ...over,
   };
+}
+
+/**
+ * The labeling rule written plainly over label objects, one list per series: the reference the
+ * labeler's columnar lists must match outcome for outcome.
+ */
+class ReferenceLabeler {
+  readonly lists = new Map<string, PendingLabel[]>();
+
+  constructor(private readonly cap: number) {}
+
+  /** Adds the labels, then drops the oldest (signal bar, then series key) beyond the cap; returns the dropped ids. */
+  trackAll(ps: readonly PendingLabel[]): string[] {
+    for (const p of ps) {
+      const k = `${p.symbol}|${p.timeframe}`;
+      this.lists.set(k, [...(this.lists.get(k) ?? []), { ...p, components: [...p.components] }]);
+    }
+    const dropped: string[] = [];
+    for (;;) {
+      const nonEmpty = [...this.lists].filter(([, l]) => l.length > 0);
+      if (nonEmpty.reduce((n, [, l]) => n + l.length, 0) <= this.cap) return dropped;
+      const [, oldest] = nonEmpty.reduce((a, b) => (b[1][0]!.openTimeMs < a[1][0]!.openTimeMs || (b[1][0]!.openTimeMs === a[1][0]!.openTimeMs && b[0] < a[0]) ? b : a));
+      dropped.push(oldest.shift()!.signalId);
+    }
+  }
+
+  onBar(symbol: string, timeframe: string, bar: { openTimeMs: number; high: number; low: number; close: number }): Partial<LabelOutcome>[] {
+    const out: Partial<LabelOutcome>[] = [];
+    const kept: PendingLabel[] = [];
+    for (const p of this.lists.get(`${symbol}|${timeframe}`) ?? []) {
+      if (bar.openTimeMs <= p.openTimeMs) {
+        kept.push(p);
+        continue;
+      }
+      p.barsSeen++;
+      const long = p.side === 'long';
+      const hitSl = long ? bar.low <= p.stop : bar.high >= p.stop;
+      const hitTp = long ? bar.high >= p.takeProfit : bar.low <= p.takeProfit;
+      const exit = hitSl ? p.stop : hitTp ? p.takeProfit : p.barsSeen >= p.horizonBars ? bar.close : null;
+      if (exit === null) kept.push(p);
+      else out.push({ signalId: p.signalId, outcome: hitSl ? 'sl' : hitTp ? 'tp' : 'timeout', barsHeld: p.barsSeen, returnPct: ((long ? 1 : -1) * (exit - p.entryPrice)) / p.entryPrice, resolvedOpenTimeMs: bar.openTimeMs });
+    }
+    this.lists.set(`${symbol}|${timeframe}`, kept);
+    return out;
+  }
+
+  snapshot(): PendingLabel[] {
+    return [...this.lists.keys()].sort().flatMap((k) => this.lists.get(k)!.map((p) => ({ ...p })));
+  }
 }
 
 const bar = (i: number, high: number, low: number, close: number) => ({ openTimeMs: i * HOUR, high, low, close });
@@ -122,6 +172,48 @@ describe('SignalLabeler', () => {
         });
       }),
       { seed: 20261207, numRuns: 300 },
+    );
+  });
+  it('resolves and drops every label as the plain rule does, bar after bar, and a snapshot taken mid-flight resumes the same', () => {
+    const series = ['A|1m', 'A|1h', 'B|1m'];
+    const label = fc.record({
+      key: fc.constantFrom(...series),
+      long: fc.boolean(),
+      stopPct: fc.integer({ min: 1, max: 6 }),
+      tpPct: fc.integer({ min: 1, max: 8 }),
+      horizon: fc.integer({ min: 1, max: 5 }),
+      // Signal bars up to two hours back: a coarser timeframe's bar opens before a finer one's.
+      backMs: fc.integer({ min: 0, max: 2 }).map((h) => h * HOUR),
+    });
+    // Bars at, before and after pending labels' signal bars (on a quarter-hour grid, so exactly at
+    // one too), so some labels are skipped and moved past; whole-hour signal bars tie across series.
+    const barMove = fc.record({ key: fc.constantFrom(...series), atMs: fc.integer({ min: -8, max: 4 }).map((q) => q * 15 * 60_000), up: fc.integer({ min: 0, max: 9 }), down: fc.integer({ min: 0, max: 9 }), close: fc.integer({ min: -5, max: 5 }) });
+    const step = fc.record({ labels: fc.array(label, { maxLength: 4 }), bars: fc.array(barMove, { maxLength: 6 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(step, { minLength: 1, maxLength: 10 }), fc.integer({ min: 0, max: 9 }), (cap, steps, snapAt) => {
+        const ref = new ReferenceLabeler(cap);
+        let live = new SignalLabeler(cap);
+        steps.forEach((st, k) => {
+          // Each series' labels in signal-bar order, as cycles make them (the cap relies on it).
+          const labels = st.labels
+            .map((l, i) => {
+              const [symbol, timeframe] = l.key.split('|') as [string, string];
+              return pending({ signalId: `s${k}-${i}`, symbol, timeframe, side: l.long ? 'long' : 'short', openTimeMs: k * 3 * HOUR - l.backMs, horizonBars: l.horizon,
+                stop: l.long ? 100 - l.stopPct : 100 + l.stopPct, takeProfit: l.long ? 100 + l.tpPct : 100 - l.tpPct });
+            })
+            .sort((a, b) => a.openTimeMs - b.openTimeMs);
+          expect(live.trackAll(labels.map((p) => ({ ...p, components: [...p.components] }))), `step ${k}: dropped by the cap of ${cap}`).toEqual(ref.trackAll(labels));
+          st.bars.forEach((b, j) => {
+            const [symbol, timeframe] = b.key.split('|') as [string, string];
+            const lb = { openTimeMs: k * 3 * HOUR + b.atMs, high: 100 + b.up, low: 100 - b.down, close: 100 + b.close };
+            const got = live.onBar(symbol, timeframe, lb).map((o) => ({ signalId: o.signalId, outcome: o.outcome, barsHeld: o.barsHeld, returnPct: o.returnPct, resolvedOpenTimeMs: o.resolvedOpenTimeMs }));
+            expect(got, `step ${k} bar ${j}`).toEqual(ref.onBar(symbol, timeframe, lb));
+          });
+          expect(live.snapshot(), `step ${k}: pending labels with their bars seen`).toEqual(ref.snapshot());
+          if (k === snapAt) live = new SignalLabeler(cap, JSON.parse(JSON.stringify(live.snapshot())) as PendingLabel[]);
+        });
+      }),
+      { seed: 20261207, numRuns: 400 },
     );
   });
 });
