@@ -47,9 +47,9 @@ export function writeResult(scenario: string, result: Record<string, unknown>, s
 /**
  * Bundles a scenario (with the sources it imports and their packages) into one plain JavaScript
  * file for a child process to run with no TypeScript loader: a shipped engine runs compiled
- * JavaScript, and tsx's in-process loader holds about 36 MB of RSS of its own (measured here: the
- * signals, ranking and manipulation modules loaded through it, 98-102 MB, against 63 MB from
- * `sdk/dist`), which a memory figure would otherwise bill to the engine. Returns the file's path.
+ * JavaScript, and tsx's in-process loader holds about 40 MB of RSS of its own (scan-tick's
+ * `rss.atStartMb`: 102-111 MB through tsx, 64 MB without), which a memory figure would otherwise
+ * bill to the engine. Returns the file's path.
  */
 export async function bundleScenario(entryFile: string): Promise<string> {
   const outfile = join(mkdtempSync(join(tmpdir(), 'perpscope-bench-')), 'scenario.mjs');
