@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,8 @@ export function writeResult(scenario: string, result: Record<string, unknown>, s
  * bill to the engine. Returns the file's path.
  */
 export async function bundleScenario(entryFile: string): Promise<string> {
-  const outfile = join(mkdtempSync(join(tmpdir(), 'perpscope-bench-')), 'scenario.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'perpscope-bench-'));
+  const outfile = join(dir, 'scenario.mjs');
   // Loaded here, not at the top: this file is bundled too, and the bundle must not carry esbuild.
   const { build } = await import('esbuild');
   await build({
@@ -66,6 +67,9 @@ export async function bundleScenario(entryFile: string): Promise<string> {
     logLevel: 'error',
     // Bundled packages that are CommonJS call `require`; an ES module has none of its own.
     banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
   return outfile;
 }

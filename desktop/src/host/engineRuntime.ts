@@ -255,12 +255,12 @@ function compose({ engine, config, store, wiring, wall, parts, logger, home, des
       profiles.restore();
       offUniverse();
       running = true;
+      await trading?.start();
       // The market pushed its first health as it went live, before the warm-up, so it said
       // `starting`; the next comes a period (5 s) later. Event subscribers (the status view, the
       // cycle log) get the running state now. This one is not held to the 1 s gap of `subscribe`:
       // it is one event per start.
       push({ event: 'health', data: toHealthView(engine.health(), running, DEFAULT_STALE_AFTER_MS) });
-      await trading?.start();
       stopOrderFlow = startOrderFlowLoop({ engine, clock: wall, logger, intervalMs: parts.orderFlowIntervalMs ?? config.orderFlow.refreshMs, maxSymbols: config.orderFlow.maxSymbols });
     },
     async stop() {

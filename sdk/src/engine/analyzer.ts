@@ -207,7 +207,11 @@ export class Analyzer {
     this.options.onSignals(cycle);
   }
 
-  /** Saves the cycle before its signals go out, so whoever sees a signal finds it stored. */
+  /**
+   * Saves the cycle before its signals go out, so whoever sees a signal finds it stored, unless
+   * the save failed: that loses the cycle's signal and label rows (the label outcomes and deletions
+   * it owed are written by the next save that commits).
+   */
   private persist(cycle: SignalCycle): void {
     const port = this.options.signalState;
     if (!port) return;

@@ -83,7 +83,9 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
   /**
    * Label writes of cycles whose transaction failed: the labeler let go of those labels and will
    * not name them again, so the next save that commits writes them, alongside the bandit that
-   * learned from the matured ones. Bounded like the index.
+   * learned from the matured ones. Bounded by the index: every owed row id left it, and nothing
+   * enters it until a save commits (which pays what is owed), so the two together never hold more
+   * than the index held at the last commit (at most `maxPending`).
    */
   let owedMatures: [rowId: number, outcome: StoredLabelOutcome][] = [];
   let owedDiscards: number[] = [];
@@ -251,8 +253,8 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
           }
         });
       } catch (err) {
-        owedMatures = [...owedMatures, ...matures].slice(-cfg.labeler.maxPending);
-        owedDiscards = [...owedDiscards, ...discards].slice(-cfg.labeler.maxPending);
+        owedMatures = [...owedMatures, ...matures];
+        owedDiscards = [...owedDiscards, ...discards];
         throw err;
       } finally {
         // The labeler has let go of the matured and dropped labels whether or not the write
