@@ -229,7 +229,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         const id = pendingRowIds.get(signalId);
         if (id !== undefined) discards.push(id);
       }
-      // The index gains rows only once the transaction committed.
+      // The index gains rows only once the transaction committed (less those dropped at once).
       const added = new Map<string, number>();
       let pruned = false;
       try {
@@ -242,7 +242,9 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
           for (const id of discards) o.store.labels.discard(id);
           for (const signalId of cycle.dropped) {
             const id = added.get(signalId);
-            if (id !== undefined) o.store.labels.discard(id);
+            if (id === undefined) continue;
+            o.store.labels.discard(id);
+            added.delete(signalId);
           }
           if (learned.bandit.updates !== savedBanditUpdates) o.store.bandit.save(banditRow, learned.bandit, cycle.closeTimeMs);
           o.store.bandit.save(engineRow, { lastCloseTimeMs: learned.lastCloseTimeMs, regime: learned.regime }, cycle.closeTimeMs);
@@ -266,9 +268,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       owedDiscards = [];
       if (pruned) lastPruneMs = cycle.closeTimeMs;
       savedBanditUpdates = learned.bandit.updates;
-      const droppedNow = new Set(cycle.dropped);
       for (const [signalId, rowId] of added) {
-        if (droppedNow.has(signalId)) continue;
         pendingRowIds.delete(signalId);
         pendingRowIds.set(signalId, rowId);
       }
