@@ -209,8 +209,8 @@ export class Analyzer {
 
   /**
    * Saves the cycle before its signals go out, so whoever sees a signal finds it stored, unless
-   * the save failed: that loses the cycle's signal and label rows (the label outcomes and deletions
-   * it owed are written by the next save that commits).
+   * the save failed: then the cycle's rows (signals, labels, outcomes and deletions) are written
+   * by the next save that commits (the port keeps them; see `createStoreSignalState`).
    */
   private persist(cycle: SignalCycle): void {
     const port = this.options.signalState;
@@ -223,7 +223,7 @@ export class Analyzer {
       port.saveCycle(cycle, { bandit: engine.banditSnapshot(), lastCloseTimeMs: engine.lastCycleCloseTimeMs, regime: engine.regime, ...reliability });
       this.savedReliabilityRevision = revision;
     } catch (err) {
-      // A failed save loses this cycle's rows, not the analysis: signals still go out.
+      // A failed save delays this cycle's rows to the next save that commits; signals still go out.
       this.options.logger.error({ err: describeError(err), closeTimeMs: cycle.closeTimeMs }, 'saving the signal state failed');
     }
   }

@@ -41,8 +41,9 @@ export interface LearnedSignalState {
 /**
  * Where the analyzer's learning lives between runs (bandit weights, pending and matured labels,
  * selected signals). `restore` runs once, before the first cycle; `saveCycle` after every cycle,
- * before its signals are emitted, and writes the whole cycle at once. Neither may throw for bad
- * stored data: a row that does not validate, or is dated after `at` (written on another clock,
+ * before its signals are emitted, and writes the whole cycle at once; when the store cannot write
+ * (a full disk, a lock) it throws, and keeps the cycle's writes for the next save that commits.
+ * Neither may throw for bad stored data: a row that does not validate, or is dated after `at` (written on another clock,
  * such as an accelerated sim), is skipped and reported.
  */
 export interface SignalStatePort {

@@ -1,5 +1,5 @@
 import { ErrorCode, timeframeMs, type Timeframe } from '@perpscope/shared';
-import { InternalError } from '../core/errors.js';
+import { InternalError, InvalidInputError, StoreError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import {
   cooldownKeyOf,
@@ -39,9 +39,34 @@ export function reliabilityStateRow(exchange: string): string {
 /** Retention is applied at most this often (market time): a delete per cycle would cost for nothing. */
 const PRUNE_EVERY_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** While the store keeps failing, 2^n - 1 cycles pass unattempted after the n-th failed save in a row, at most this many minus one. */
+const MAX_SAVE_BACKOFF_CYCLES = 64;
+/** SQLite result codes of a store that cannot write now but may later (the rows are fine). */
+const STORAGE_FAULT_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_NOMEM', 'SQLITE_FULL', 'SQLITE_PROTOCOL'];
+
+/**
+ * Whether a failed save is the store's fault (a full disk, a lock, an I/O error), not the rows':
+ * only then are the rows worth writing again. A row the schema refuses would fail every retry.
+ */
+function isStorageFault(err: unknown): boolean {
+  if (err instanceof StoreError) return err.code === ErrorCode.DiskFull || err.code === ErrorCode.DbCorrupt;
+  // better-sqlite3 says so, with no code, of a connection closed under the engine (at shutdown).
+  if (err instanceof TypeError && err.message.includes('database connection is not open')) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORAGE_FAULT_CODES.some((c) => code === c || code.startsWith(`${c}_`));
+}
 
 function isoOf(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
+/** A signal row not yet written: its label's outcome or drop is recorded as the labeler reports it. */
+interface OwedRow {
+  signal: Signal;
+  selected: boolean;
+  labeled: boolean;
+  matured?: StoredLabelOutcome;
+  dropped?: boolean;
 }
 
 export interface StoreSignalStateOptions {
@@ -55,15 +80,22 @@ export interface StoreSignalStateOptions {
   retentionDays: number;
   /** Receives one warning per stored row skipped on restore. */
   logger?: Logger;
+  /**
+   * Signal rows of saves that failed on a storage fault, kept for the next save that commits
+   * (default: the labeler's `maxPending`); beyond it the oldest are given up, and logged as an error.
+   */
+  maxOwedRows?: number;
 }
 
 /**
  * The SQLite side of the signal engine's learning: one transaction per cycle writes its labeled
  * signals with their pending labels, the labels it matured, the deletion of the pending labels
  * the labeler's cap dropped, the bandit (when it learned) and the
- * last cycle time, and applies retention once an hour of market time. `restore` reads them back,
- * skipping (and logging) any row that does not validate or is dated past the engine's clock.
- * Everything is scoped to `exchange`.
+ * last cycle time, and applies retention once an hour of market time. A save the store cannot
+ * take (a full disk, a lock) throws and keeps its rows for the next one that commits; a row the
+ * store refuses is given up alone. `restore` reads them back, skipping (and logging) any row that
+ * does not validate or is dated past the engine's clock, and deletes the pending labels beyond
+ * the labeler's cap. Everything is scoped to `exchange`.
  *
  * @example
  * const store = openStore({ home });
@@ -72,6 +104,9 @@ export interface StoreSignalStateOptions {
 export function createStoreSignalState(o: StoreSignalStateOptions): SignalStatePort {
   const logger = o.logger ?? silentLogger;
   const retentionMs = o.retentionDays * DAY_MS;
+  if (o.maxOwedRows !== undefined && !(Number.isInteger(o.maxOwedRows) && o.maxOwedRows >= 0)) {
+    throw new InvalidInputError('signal state options', [{ path: 'maxOwedRows', received: String(o.maxOwedRows), expected: 'an integer >= 0' }]);
+  }
   const banditRow = banditStateRow(o.exchange);
   const engineRow = engineStateRow(o.exchange);
   const reliabilityRow = reliabilityStateRow(o.exchange);
@@ -89,6 +124,16 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
    */
   let owedMatures: [rowId: number, outcome: StoredLabelOutcome][] = [];
   let owedDiscards: number[] = [];
+  /**
+   * Signal rows of cycles whose transaction failed, oldest first: their signals went out, and
+   * their labels live on in the labeler, so the next save that commits inserts them, with the
+   * outcome of a label that matured meanwhile and without one the cap dropped. A disk that stays
+   * full must not grow the heap without end, so at most `maxOwedRows` are kept.
+   */
+  let owedRows: OwedRow[] = [];
+  /** Failed saves in a row, and cycles to let pass before the next attempt (a full disk should not cost every cycle a doomed write). */
+  let failedSaves = 0;
+  let skipSaves = 0;
 
   function insertSignal(s: Signal, selected: boolean): number {
     const componentIds = s.components.map((c) => c.id);
@@ -179,6 +224,15 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         pending.push(label);
         pendingRowIds.set(label.signalId, row.id);
       }
+      // Pending rows past the cap are labels no labeler of this config holds (a home written before
+      // dropped labels were deleted, or a cap lowered since): they would never mature, so they go
+      // as a dropped label does. Their signal rows stay. A store that cannot write now keeps them.
+      try {
+        const deleted = o.store.labels.discardPendingBeyond(o.exchange, cfg.labeler.maxPending);
+        if (deleted > 0) logger.info({ labels: deleted, exchange: o.exchange }, `signal state: ${deleted} pending labels beyond the labeler's cap (${cfg.labeler.maxPending}) deleted; their signals stay`);
+      } catch (err) {
+        logger.warn({ exchange: o.exchange, err: err instanceof Error ? err.message : String(err) }, 'signal state: pending labels beyond the cap not deleted');
+      }
       const lifecycle = lastCloseTimeMs === null ? { lastEmitMs: [], recentIds: [] } : lifecycleFrom(cfg, lastCloseTimeMs, skipped);
       for (const id of o.store.signals.invalidPayloadIds(o.exchange, lastCloseTimeMs === null ? undefined : lastCloseTimeMs - retentionMs)) {
         skipped.push({ table: 'signals', rowId: id, field: 'payload_json', reason: 'not valid JSON' });
@@ -209,43 +263,98 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       if (!cfg) throw new InternalError(ErrorCode.Internal, 'signal state saved before it was restored');
       const selected = new Set(cycle.signals.map((s) => s.id));
       const labeled = new Set(cycle.labeled.map((s) => s.id));
-      // Resolved from the index before the write; whatever the write does, these ids leave it.
+      // This cycle's rows join those owed by failed cycles: one list, written in order.
+      const rows: OwedRow[] = [...owedRows];
+      for (const s of cycle.labeled) rows.push({ signal: s, selected: selected.has(s.id), labeled: true });
+      for (const s of cycle.signals) if (!labeled.has(s.id)) rows.push({ signal: s, selected: true, labeled: false });
+      const unwritten = new Map<string, OwedRow>();
+      for (const r of rows) if (r.labeled) unwritten.set(r.signal.id, r);
+      // Resolved from the index before the write; whatever the write does, these ids leave it. A
+      // label whose row is not written yet takes its outcome along to the insert.
       const matures: [number, StoredLabelOutcome][] = [];
       for (const m of cycle.matured) {
-        const id = pendingRowIds.get(m.signalId);
-        if (id === undefined) continue;
-        matures.push([id, {
+        const outcome: StoredLabelOutcome = {
           maturedAtMs: cycle.closeTimeMs,
           returnBps: m.returnPct * 10_000,
           value: m.reward,
           payload: { outcome: m.outcome, barsHeld: m.barsHeld, resolvedOpenTimeMs: m.resolvedOpenTimeMs, components: m.components },
-        }]);
+        };
+        const id = pendingRowIds.get(m.signalId);
+        if (id !== undefined) matures.push([id, outcome]);
+        else {
+          const owed = unwritten.get(m.signalId);
+          if (owed) owed.matured = outcome;
+        }
       }
       // A label the labeler's cap dropped will never mature: its row goes, so a restore (which
       // reads the pending rows due last, up to the cap) brings back the labels the engine kept
-      // and not the ones it gave up. The cap can drop a label labeled in this same cycle.
+      // and not the ones it gave up. The cap can drop a label labeled in this same cycle, or one
+      // whose row is still owed: that signal's row is written without a pending label left behind.
       const discards: number[] = [];
       for (const signalId of cycle.dropped) {
         const id = pendingRowIds.get(signalId);
         if (id !== undefined) discards.push(id);
+        else {
+          const owed = unwritten.get(signalId);
+          if (owed) owed.dropped = true;
+        }
       }
-      // The index gains rows only once the transaction committed (less those dropped at once).
+      // The index gains rows only once the transaction committed.
       const added = new Map<string, number>();
       let pruned = false;
-      try {
+      const maxOwedRows = o.maxOwedRows ?? cfg.labeler.maxPending;
+      const owe = (): void => {
+        owedMatures = [...owedMatures, ...matures];
+        owedDiscards = [...owedDiscards, ...discards];
+        const given = rows.length - maxOwedRows;
+        owedRows = given > 0 ? rows.slice(given) : rows;
+        if (given > 0) logger.error({ rows: given, exchange: o.exchange }, `signal state: the oldest ${given} signal rows of failed saves given up (more than ${maxOwedRows} owed)`);
+      };
+      if (skipSaves > 0) {
+        // Backing off after storage faults: this cycle's writes join the owed ones, unattempted.
+        skipSaves--;
+        for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
+        for (const id of cycle.dropped) pendingRowIds.delete(id);
+        owe();
+        throw new StoreError(ErrorCode.StoreError, `signal state not saved: backing off after ${failedSaves} failed saves in a row (${owedRows.length} signal rows owed; the next attempt in ${skipSaves + 1} cycles)`, { details: { exchange: o.exchange, failedSaves, owedRows: owedRows.length } });
+      }
+      /** Rows the store refused in a guarded attempt; each is given up alone. */
+      let refused: { row: OwedRow; err: unknown }[] = [];
+      const writeRow = (r: OwedRow): void => {
+        if (!r.labeled) {
+          insertSignal(r.signal, r.selected);
+          return;
+        }
+        const rowId = insertLabeled(r.signal, r.selected, cfg.labeler.horizonBars);
+        if (r.matured) o.store.labels.mature(rowId, r.matured);
+        else if (r.dropped) o.store.labels.discard(rowId);
+        else added.set(r.signal.id, rowId);
+      };
+      /**
+       * One transaction for the whole cycle. `guarded` writes each row on a savepoint of its own
+       * and gives up only a row the store refuses; the fast path has no savepoint per row.
+       */
+      const attempt = (guarded: boolean): void => {
+        added.clear();
+        refused = [];
+        pruned = false;
         o.store.transaction(() => {
           for (const [id, outcome] of owedMatures) o.store.labels.mature(id, outcome);
           for (const id of owedDiscards) o.store.labels.discard(id);
-          for (const s of cycle.labeled) added.set(s.id, insertLabeled(s, selected.has(s.id), cfg.labeler.horizonBars));
-          for (const s of cycle.signals) if (!labeled.has(s.id)) insertSignal(s, true);
+          for (const r of rows) {
+            if (!guarded) {
+              writeRow(r);
+              continue;
+            }
+            try {
+              o.store.transaction(() => writeRow(r));
+            } catch (err) {
+              if (isStorageFault(err)) throw err;
+              refused.push({ row: r, err });
+            }
+          }
           for (const [id, outcome] of matures) o.store.labels.mature(id, outcome);
           for (const id of discards) o.store.labels.discard(id);
-          for (const signalId of cycle.dropped) {
-            const id = added.get(signalId);
-            if (id === undefined) continue;
-            o.store.labels.discard(id);
-            added.delete(signalId);
-          }
           if (learned.bandit.updates !== savedBanditUpdates) o.store.bandit.save(banditRow, learned.bandit, cycle.closeTimeMs);
           o.store.bandit.save(engineRow, { lastCloseTimeMs: learned.lastCloseTimeMs, regime: learned.regime }, cycle.closeTimeMs);
           if (learned.reliability) o.store.bandit.save(reliabilityRow, learned.reliability, cycle.closeTimeMs);
@@ -254,9 +363,30 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
             pruned = true;
           }
         });
+      };
+      try {
+        try {
+          attempt(false);
+        } catch (err) {
+          if (isStorageFault(err)) throw err;
+          // A row the store refuses would fail every retry, and must not take the others with it:
+          // the same writes again, row by row.
+          attempt(true);
+        }
       } catch (err) {
-        owedMatures = [...owedMatures, ...matures];
-        owedDiscards = [...owedDiscards, ...discards];
+        if (isStorageFault(err)) {
+          owe();
+          failedSaves++;
+          skipSaves = Math.min(MAX_SAVE_BACKOFF_CYCLES, 2 ** failedSaves) - 1;
+        } else {
+          // Not a row's fault (the guarded attempt gives those up one by one) nor the store's: the
+          // rows of this attempt are given up; the outcomes and deletions of written rows stay owed.
+          owedMatures = [...owedMatures, ...matures];
+          owedDiscards = [...owedDiscards, ...discards];
+          owedRows = [];
+          failedSaves = 0;
+          logger.error({ rows: rows.length, exchange: o.exchange }, `signal state: ${rows.length} signal rows given up: the save failed (${err instanceof Error ? err.message : String(err)})`);
+        }
         throw err;
       } finally {
         // The labeler has let go of the matured and dropped labels whether or not the write
@@ -264,6 +394,11 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
         for (const id of cycle.dropped) pendingRowIds.delete(id);
       }
+      for (const { row, err } of refused) {
+        logger.error({ signalId: row.signal.id, symbol: row.signal.symbol, exchange: o.exchange }, `signal state: signal ${row.signal.id} not stored: the store refused its row (${err instanceof Error ? err.message : String(err)})`);
+      }
+      owedRows = [];
+      failedSaves = 0;
       owedMatures = [];
       owedDiscards = [];
       if (pruned) lastPruneMs = cycle.closeTimeMs;

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { timeframeMs } from '@perpscope/shared';
+import { ErrorCode, timeframeMs } from '@perpscope/shared';
+import { StoreError } from '../../src/core/errors.js';
+import type { Store } from '../../src/store/index.js';
 import type { Logger } from '../../src/core/logger.js';
 import { banditStateRow, createStoreSignalState, engineStateRow, type RestoreTime, type SignalStatePort } from '../../src/engine/index.js';
 import {
@@ -45,14 +47,18 @@ function runAndSave(live: IncrementalSignalEvaluator, port: SignalStatePort, bat
   return out;
 }
 
-function capturingLogger(): Logger & { warnings: { fields: Record<string, unknown>; msg: string }[] } {
+function capturingLogger(): Logger & { warnings: { fields: Record<string, unknown>; msg: string }[]; infos: string[]; errors: string[] } {
   const warnings: { fields: Record<string, unknown>; msg: string }[] = [];
+  const infos: string[] = [];
+  const errors: string[] = [];
   const logger = {
     warnings,
+    infos,
+    errors,
     debug() {},
-    info() {},
+    info: (_fields: Record<string, unknown>, msg: string) => void infos.push(msg),
     warn: (fields: Record<string, unknown>, msg: string) => void warnings.push({ fields, msg }),
-    error() {},
+    error: (_fields: Record<string, unknown>, msg: string) => void errors.push(msg),
     child: () => logger,
   };
   return logger;
@@ -244,23 +250,12 @@ describe('createStoreSignalState', () => {
     expect(restored.snapshot?.pending.map((p) => p.signalId).sort()).toEqual([c.id, d.id].sort());
   });
 
-  it('when a cycle fails to save, nothing of it is written, and the next save that commits writes the labels it matured and dropped', () => {
-    const store = open(tempStoreFile());
-    let failNext = false;
-    const flaky = {
-      signals: store.signals,
-      labels: store.labels,
-      bandit: store.bandit,
-      transaction: <T>(fn: () => T): T => store.transaction(() => {
-        const out = fn();
-        if (failNext) {
-          failNext = false;
-          throw new Error('disk full');
-        }
-        return out;
-      }),
-    };
-    const { port, engine, labeler, cycle } = cappedAtTwo(flaky);
+  it('when a cycle fails to save on a full disk, nothing of it is written, and the next save that commits writes all of it: its signals, labels, outcomes and deletions', () => {
+    const file = tempStoreFile();
+    const store = open(file);
+    const flaky = flakyStore(store);
+    // The owed rows' bound defaults to the labeler's cap, two here: raised out of this test's way.
+    const { port, engine, labeler, cycle } = cappedAtTwo(flaky, { maxOwedRows: 100 });
     const t0 = Date.UTC(2025, 0, 1, 12);
     const a = sampleSignal('AAA/USDT:USDT', t0);
     const b = { ...sampleSignal('BBB/USDT:USDT', t0), openTimeMs: t0 - 2 * HOUR_MS };
@@ -269,18 +264,139 @@ describe('createStoreSignalState', () => {
     const outcome = labeler.onBar(a.symbol, a.timeframe, { openTimeMs: t0, high: 104, low: 99.5, close: 103.5 });
     expect(outcome.map((o) => o.signalId)).toEqual([a.id]);
     const c = sampleSignal('CCC/USDT:USDT', t0 + HOUR_MS);
-    const d = sampleSignal('DDD/USDT:USDT', t0 + HOUR_MS);
-    const failing = cycle(t0 + HOUR_MS, [c, d], outcome);
-    expect(failing.dropped, 'the cap dropped b').toEqual([b.id]);
-    failNext = true;
-    expect(() => port.saveCycle(failing, learned(engine))).toThrow('disk full');
+    const d = { ...sampleSignal('DDD/USDT:USDT', t0 + HOUR_MS), openTimeMs: t0 - HOUR_MS / 2 };
+    const first = cycle(t0 + HOUR_MS, [c, d], outcome);
+    expect(first.dropped, 'the cap dropped b').toEqual([b.id]);
+    flaky.failures = 1;
+    expect(() => port.saveCycle(first, learned(engine))).toThrow('disk full');
     expect(store.signals.recent().map((s) => s.symbol).sort(), 'the failed cycle wrote nothing').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT']);
     expect(store.labels.pendingRows('test').map((r) => r.symbol).sort(), 'a and b still pending in the store').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT']);
 
+    // The next cycle is not attempted (backing off), while c and d are still unwritten: c matures,
+    // and the labels of e and f make the cap drop d (the oldest signal bar).
+    const cDone = labeler.onBar(c.symbol, c.timeframe, { openTimeMs: t0 + HOUR_MS, high: 99, low: 97, close: 97.5 });
+    expect(cDone.map((o) => o.signalId), 'c reaches its stop').toEqual([c.id]);
+    const e = sampleSignal('EEE/USDT:USDT', t0 + 2 * HOUR_MS);
+    const f = sampleSignal('FFF/USDT:USDT', t0 + 2 * HOUR_MS);
+    const second = cycle(t0 + 2 * HOUR_MS, [e, f], cDone);
+    expect(second.dropped, 'the cap dropped d').toEqual([d.id]);
+    expect(() => port.saveCycle(second, learned(engine))).toThrow(/backing off after 1 failed saves in a row \(4 signal rows owed; the next attempt in 1 cycles\)/);
+    expect(flaky.attempts, 'the backed-off cycle did not try to write').toBe(2);
+    expect(store.signals.recent().map((s) => s.symbol).sort(), 'still nothing written').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT']);
+
+    port.saveCycle(cycle(t0 + 3 * HOUR_MS, []), learned(engine));
+    expect(store.signals.recent().map((s) => s.symbol).sort(), 'every signal of the failed cycles is written').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT', 'DDD/USDT:USDT', 'EEE/USDT:USDT', 'FFF/USDT:USDT']);
+    expect(store.labels.pendingRows('test').map((r) => r.symbol).sort(), "a matured and b's and d's labels deleted; e and f are pending").toEqual(['EEE/USDT:USDT', 'FFF/USDT:USDT']);
+    const rowOf = (sym: string) => store.signals.recent().find((s) => s.symbol === sym)!;
+    expect(store.labels.forSignal(rowOf(a.symbol).id).map((l) => [l.status, l.maturedAtMs]), 'a matured as of the cycle that matured it').toEqual([['matured', t0 + HOUR_MS]]);
+    expect(store.labels.forSignal(rowOf(c.symbol).id).map((l) => [l.status, l.maturedAtMs, Math.sign(l.returnBps ?? 0)]), 'c written with the loss it matured at while unwritten').toEqual([['matured', t0 + 2 * HOUR_MS, -1]]);
+    expect(store.labels.forSignal(rowOf(d.symbol).id), "d's signal row stays, its dropped label does not").toEqual([]);
+
+    // The rows written from the owed list are indexed: e matures and f is dropped against them.
+    const eDone = labeler.onBar(e.symbol, e.timeframe, { openTimeMs: t0 + 2 * HOUR_MS, high: 104, low: 99.5, close: 103.5 });
+    expect(eDone.map((o) => o.signalId)).toEqual([e.id]);
+    const g = sampleSignal('GGG/USDT:USDT', t0 + 4 * HOUR_MS);
+    const h = sampleSignal('HHH/USDT:USDT', t0 + 4 * HOUR_MS);
+    const fourth = cycle(t0 + 4 * HOUR_MS, [g, h], eDone);
+    expect(fourth.dropped, 'the cap dropped f').toEqual([f.id]);
+    port.saveCycle(fourth, learned(engine));
+    expect(store.labels.forSignal(rowOf(e.symbol).id).map((l) => [l.status, l.maturedAtMs])).toEqual([['matured', t0 + 4 * HOUR_MS]]);
+    expect(store.labels.forSignal(rowOf(f.symbol).id), "f's label deleted").toEqual([]);
+    expect(store.labels.pendingRows('test').map((r) => r.symbol).sort()).toEqual(['GGG/USDT:USDT', 'HHH/USDT:USDT']);
+    store.close();
+
+    // A restart restores exactly what the labeler holds.
+    const restored = createStoreSignalState({ store: open(file), exchange: 'test', retentionDays: 365 }).restore(CAPPED_AT_TWO, 500, AT_END);
+    expect(restored.snapshot?.pending.map((p) => p.signalId).sort()).toEqual(labeler.snapshot().map((p) => p.signalId).sort());
+    expect(restored.snapshot?.pending.map((p) => p.signalId).sort()).toEqual([g.id, h.id].sort());
+  });
+
+  it('while the store stays locked, saves are attempted after 1, 3, 7... skipped cycles, and the first that commits writes every owed row', () => {
+    const store = open(tempStoreFile());
+    // SQLite's own busy error, as better-sqlite3 throws it (the store maps only a full disk and corruption).
+    const flaky = flakyStore(store, () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    const { port, engine, cycle } = cappedAtTwo(flaky, { maxOwedRows: 100 });
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    flaky.failures = Number.POSITIVE_INFINITY;
+    const attemptedAt: number[] = [];
+    for (let k = 1; k <= 14; k++) {
+      const before = flaky.attempts;
+      // Every cycle's one signal is selected but not labeled (the labeler keeps its cap out of this).
+      const s = sampleSignal(`S${String(k).padStart(2, '0')}/USDT:USDT`, t0 + k * HOUR_MS);
+      expect(() => port.saveCycle({ ...cycle(t0 + k * HOUR_MS, []), signals: [s], candidates: [s] }, learned(engine))).toThrow(/database is locked|backing off/);
+      if (flaky.attempts > before) attemptedAt.push(k);
+    }
+    expect(attemptedAt, 'attempts back off: 1, 3, 7, then 15').toEqual([1, 3, 7]);
+    flaky.failures = 0;
+    port.saveCycle(cycle(t0 + 15 * HOUR_MS, []), learned(engine));
+    expect(flaky.attempts).toBe(4);
+    expect(store.signals.recent().map((s) => s.symbol).sort(), 'all 14 owed signals written by the first save that committed').toEqual(Array.from({ length: 14 }, (_, i) => `S${String(i + 1).padStart(2, '0')}/USDT:USDT`));
+  });
+
+  it('a row the store refuses is given up alone, with an error naming its signal: the rest of its cycle, and rows owed from a full disk, are written', () => {
+    const store = open(tempStoreFile());
+    const flaky = flakyStore(store);
+    const logger = capturingLogger();
+    const errors = logger.errors;
+    const { port, engine, cycle } = cappedAtTwo(flaky, { logger, maxOwedRows: 100 });
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    const bad = { ...sampleSignal('BAD/USDT:USDT', t0), score: Number.NaN };
+    const ok = sampleSignal('OK/USDT:USDT', t0);
+    port.saveCycle(cycle(t0, [bad, ok]), learned(engine));
+    expect(errors).toEqual([expect.stringMatching(/^signal state: signal BAD\/USDT:USDT-\d+ not stored: the store refused its row \(.*NOT NULL/)]);
+    expect(store.signals.recent().map((s) => s.symbol), 'the rest of the cycle is written').toEqual(['OK/USDT:USDT']);
+    expect(store.labels.pendingRows('test').map((r) => r.symbol), 'with its label').toEqual(['OK/USDT:USDT']);
+
+    // A full disk owes a good row; the cycle that finally commits also carries a refused one.
+    errors.length = 0;
+    const a = sampleSignal('AAA/USDT:USDT', t0 + HOUR_MS);
+    flaky.failures = 1;
+    expect(() => port.saveCycle(cycle(t0 + HOUR_MS, [a]), learned(engine))).toThrow('disk full');
+    const worse = { ...sampleSignal('WORSE/USDT:USDT', t0 + 2 * HOUR_MS), score: Number.NaN };
+    expect(() => port.saveCycle(cycle(t0 + 2 * HOUR_MS, [worse]), learned(engine))).toThrow(/backing off/);
+    port.saveCycle(cycle(t0 + 3 * HOUR_MS, []), learned(engine));
+    expect(store.signals.recent().map((s) => s.symbol).sort(), 'the owed row is written, the refused one alone given up').toEqual(['AAA/USDT:USDT', 'OK/USDT:USDT']);
+    expect(errors).toEqual([expect.stringMatching(/^signal state: signal WORSE\/USDT:USDT-\d+ not stored/)]);
+  });
+
+  it('keeps at most maxOwedRows rows of failed saves: the oldest are given up, with an error naming how many', () => {
+    const store = open(tempStoreFile());
+    const flaky = flakyStore(store);
+    const logger = capturingLogger();
+    const errors = logger.errors;
+    const { port, engine, cycle } = cappedAtTwo(flaky, { logger, maxOwedRows: 1 });
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    const a = sampleSignal('AAA/USDT:USDT', t0);
+    const b = sampleSignal('BBB/USDT:USDT', t0 + HOUR_MS);
+    flaky.failures = 1;
+    expect(() => port.saveCycle(cycle(t0, [a]), learned(engine))).toThrow('disk full');
+    expect(errors, 'one owed row is within the bound').toEqual([]);
+    expect(() => port.saveCycle(cycle(t0 + HOUR_MS, [b]), learned(engine))).toThrow(/backing off/);
+    expect(errors).toEqual(['signal state: the oldest 1 signal rows of failed saves given up (more than 1 owed)']);
     port.saveCycle(cycle(t0 + 2 * HOUR_MS, []), learned(engine));
-    expect(store.labels.pendingRows('test'), "the next save matured a's row and deleted b's; c and d were never written").toEqual([]);
-    const aRow = store.signals.recent().find((s) => s.symbol === a.symbol)!;
-    expect(store.labels.forSignal(aRow.id).map((l) => [l.status, l.maturedAtMs]), 'matured as of the cycle that matured it').toEqual([['matured', t0 + HOUR_MS]]);
+    expect(store.signals.recent().map((s) => s.symbol), 'the newest owed row is written').toEqual(['BBB/USDT:USDT']);
+    expect(() => createStoreSignalState({ store, exchange: 'test', retentionDays: 365, maxOwedRows: -1 }), 'a bad bound is refused, naming the field').toThrow(/maxOwedRows/);
+  });
+
+  it('a restore deletes the pending labels beyond the labeler cap (written under a larger cap), keeping their signals, and restores the ones due last', () => {
+    const file = tempStoreFile();
+    const store = open(file);
+    const wide = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+    const WIDE = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 10 } });
+    wide.restore(WIDE, 500, AT_END);
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    const signals = ['AAA', 'BBB', 'CCC', 'DDD'].map((sym, k) => sampleSignal(`${sym}/USDT:USDT`, t0 + k * HOUR_MS));
+    wide.saveCycle({ closeTimeMs: t0 + 3 * HOUR_MS, regime: null, candidates: signals, signals, labeled: signals, matured: [], dropped: [] }, learned(new SignalEngine(WIDE)));
+    expect(store.labels.pendingRows('test')).toHaveLength(4);
+    store.close();
+
+    const reopened = open(file);
+    const logger = capturingLogger();
+    const restored = createStoreSignalState({ store: reopened, exchange: 'test', retentionDays: 365, logger }).restore(CAPPED_AT_TWO, 500, AT_END);
+    expect(restored.snapshot?.pending.map((p) => p.symbol), 'the two due last').toEqual(['CCC/USDT:USDT', 'DDD/USDT:USDT']);
+    expect(reopened.labels.pendingRows('test').map((r) => r.symbol), 'the two due first are deleted').toEqual(['CCC/USDT:USDT', 'DDD/USDT:USDT']);
+    expect(reopened.signals.recent().map((s) => s.symbol).sort(), 'every signal row stays').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT', 'DDD/USDT:USDT']);
+    expect(logger.infos).toEqual(["signal state: 2 pending labels beyond the labeler's cap (2) deleted; their signals stay"]);
   });
 
   it('keeps each exchange to itself: another exchange restores nothing of it, and its retention deletes none of it', () => {
@@ -365,11 +481,35 @@ describe('createStoreSignalState', () => {
 const CAPPED_AT_TWO = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 2 } });
 
 /**
+ * The store with a transaction that throws `fault()` (a full disk unless told) for the next
+ * `failures` commits, counting attempts.
+ */
+function flakyStore(store: Store, fault: () => Error = () => new StoreError(ErrorCode.DiskFull, 'disk full')) {
+  const flaky = {
+    failures: 0,
+    attempts: 0,
+    signals: store.signals,
+    labels: store.labels,
+    bandit: store.bandit,
+    transaction: <T>(fn: () => T): T => store.transaction(() => {
+      flaky.attempts++;
+      const out = fn();
+      if (flaky.failures > 0) {
+        flaky.failures--;
+        throw fault();
+      }
+      return out;
+    }),
+  };
+  return flaky;
+}
+
+/**
  * A store port restored under `CAPPED_AT_TWO`, with a labeler of that cap standing in for the
  * engine's: `cycle` labels the given signals through it, so each cycle's `dropped` is the labeler's.
  */
-function cappedAtTwo(store: Parameters<typeof createStoreSignalState>[0]['store']) {
-  const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+function cappedAtTwo(store: Parameters<typeof createStoreSignalState>[0]['store'], extra: { logger?: Logger; maxOwedRows?: number } = {}) {
+  const port = createStoreSignalState({ store, exchange: 'test', retentionDays: 365, ...extra });
   port.restore(CAPPED_AT_TWO, 500, AT_END);
   const labeler = new SignalLabeler(2);
   const pendingOf = (s: Signal): PendingLabel => ({

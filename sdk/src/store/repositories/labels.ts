@@ -77,6 +77,7 @@ export class LabelRepository {
   private readonly bySignalStmt: Database.Statement<[number], RawLabel>;
   private readonly pendingRowsStmt: Database.Statement<[string, number], PendingLabelRow>;
   private readonly discardStmt: Database.Statement;
+  private readonly discardBeyondStmt: Database.Statement<[string, number]>;
 
   constructor(db: Database.Database) {
     this.addStmt = db.prepare(
@@ -99,6 +100,13 @@ export class LabelRepository {
        ) ORDER BY dueAtMs, id`,
     );
     this.discardStmt = db.prepare(`DELETE FROM labels WHERE id = ? AND status = 'pending'`);
+    // The complement of `pendingRows(exchange, keep)`: the same order, past its first `keep` rows.
+    this.discardBeyondStmt = db.prepare(
+      `DELETE FROM labels WHERE id IN (
+         SELECT l.id FROM labels l JOIN signals s ON s.id = l.signal_id
+         WHERE l.status = 'pending' AND s.exchange = ? ORDER BY l.due_at_ms DESC, l.id DESC LIMIT -1 OFFSET ?
+       )`,
+    );
   }
 
   /**
@@ -150,6 +158,14 @@ export class LabelRepository {
    */
   pendingRows(exchange: string, limit = -1): PendingLabelRow[] {
     return this.pendingRowsStmt.all(exchange, limit);
+  }
+
+  /**
+   * Deletes the pending labels of `exchange`'s signals that `pendingRows(exchange, keep)` leaves
+   * out (those due earliest, past the `keep` due last); their signal rows stay. Returns how many.
+   */
+  discardPendingBeyond(exchange: string, keep: number): number {
+    return this.discardBeyondStmt.run(exchange, keep).changes;
   }
 
   forSignal(signalId: number): StoredLabel[] {
