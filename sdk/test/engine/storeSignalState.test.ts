@@ -3,6 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, timeframeMs } from '@perpscope/shared';
 import { StoreError } from '../../src/core/errors.js';
 import type { Store } from '../../src/store/index.js';
+import { openDatabase } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { BanditStateRepository } from '../../src/store/repositories/bandit.js';
+import { LabelRepository } from '../../src/store/repositories/labels.js';
+import { SignalRepository } from '../../src/store/repositories/signals.js';
+import { thrownError } from '../thrownError.js';
 import type { Logger } from '../../src/core/logger.js';
 import { banditStateRow, createStoreSignalState, engineStateRow, type RestoreTime, type SignalStatePort } from '../../src/engine/index.js';
 import {
@@ -309,6 +316,28 @@ describe('createStoreSignalState', () => {
     const restored = createStoreSignalState({ store: open(file), exchange: 'test', retentionDays: 365 }).restore(CAPPED_AT_TWO, 500, AT_END);
     expect(restored.snapshot?.pending.map((p) => p.signalId).sort()).toEqual(labeler.snapshot().map((p) => p.signalId).sort());
     expect(restored.snapshot?.pending.map((p) => p.signalId).sort()).toEqual([g.id, h.id].sort());
+  });
+
+  it('on a real full disk (SQLite at its page limit), a save fails as DISK_FULL writing nothing, and once there is room the next save writes every owed row', () => {
+    const file = tempStoreFile();
+    const db = openDatabase(file);
+    cleanups.unshift(() => db.close());
+    migrate(db, MIGRATIONS, file);
+    const store = { signals: new SignalRepository(db), labels: new LabelRepository(db), bandit: new BanditStateRepository(db), transaction: <T>(fn: () => T): T => db.transaction(fn)() };
+    const { port, engine, cycle } = cappedAtTwo(store, { maxOwedRows: 1_000 });
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    port.saveCycle(cycle(t0, [sampleSignal('AAA/USDT:USDT', t0)]), learned(engine));
+    // Room for nothing more; a cycle of 300 selected signals needs new pages.
+    db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+    const many = (at: number) => Array.from({ length: 300 }, (_, k) => sampleSignal(`S${String(k).padStart(3, '0')}/USDT:USDT`, at));
+    const full = many(t0 + HOUR_MS);
+    const err = thrownError(StoreError, () => port.saveCycle({ ...cycle(t0 + HOUR_MS, []), signals: full, candidates: full }, learned(engine)));
+    expect(err.code, err.message).toBe(ErrorCode.DiskFull);
+    expect(store.signals.recent().map((s) => s.symbol), 'nothing of the failed cycle').toEqual(['AAA/USDT:USDT']);
+    expect(() => port.saveCycle(cycle(t0 + 2 * HOUR_MS, []), learned(engine))).toThrow(/backing off after 1 failed saves in a row \(300 signal rows owed/);
+    db.pragma('max_page_count = 1073741823');
+    port.saveCycle(cycle(t0 + 3 * HOUR_MS, []), learned(engine));
+    expect(store.signals.recent({ sinceMs: t0 + HOUR_MS }).map((s) => s.symbol).sort(), 'the full-disk cycle written by the next save').toEqual(full.map((s) => s.symbol).sort());
   });
 
   it('while the store stays locked, saves are attempted after 1, 3, 7... skipped cycles, and the first that commits writes every owed row', () => {
