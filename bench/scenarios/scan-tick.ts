@@ -22,7 +22,7 @@ import { bundleScenario, hasTsLoader, median, withoutTsLoader, writeResult } fro
 //   fails.
 // - First ranking: snapshots, manipulation radar and ranking from scratch, once.
 // - Tick: every series closes a bar at one timestamp. The bars are pushed into the rings (the market
-//   layer's part), processed incrementally, then every symbol is re-snapshotted from its ring as the
+//   layer's part), processed incrementally (handed to the engine in a fresh seeded order each tick), then every symbol is re-snapshotted from its ring as the
 //   engine's analyzer does (`buildSnapshots` takes `ring.view()`: the ring's own storage, no copy),
 //   re-scored and ranked. Medians of 21
 //   ticks after 20 warm-up ticks (a live engine runs this on every close; V8 reaches its steady
@@ -83,6 +83,20 @@ class CandleSource {
     const volume = 1000 * (0.5 + this.rnd()) * (this.rnd() < 0.03 ? 4 : 1);
     return { openTimeMs, open, high, low, close, volume };
   }
+}
+
+/** A copy of `items` in a deterministic order drawn from `seed` (Fisher-Yates over an LCG). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = items.slice();
+  let s = (seed * 2654435761 + 1) >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const j = Math.floor((s / 4294967296) * (i + 1));
+    const t = out[i]!;
+    out[i] = out[j]!;
+    out[j] = t;
+  }
+  return out;
 }
 
 /** Deterministic uniform [0, 1) from integers (a hash, so any (symbol, tick) is reproducible). */
@@ -283,6 +297,9 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
   for (let k = 0; k < TICKS; k++) {
     const closeMs = T0 + (k + 1) * LONGEST_MS;
     const bars: ClosedBar[] = series.map((x) => ({ symbol: x.symbol, timeframe: x.timeframe, candle: x.source.next(closeMs - x.tfMs) }));
+    // The market layer delivers a tick's closes as its streams answer, in no particular order: the
+    // engine gets them shuffled afresh each tick, so no speed-up that leans on symbol order counts.
+    const arrival = shuffled(bars, k);
     const books = booksAt(k);
     const ev = live!;
     const ref = cpuMs(() => referenceTick(bars)).cpu;
@@ -290,7 +307,7 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       cpuMs(() => {
         for (let j = 0; j < bars.length; j++) series[j]!.ring.push(bars[j]!.candle);
       }),
-      cpuMs(() => (lastCycles = ev.onBarsClosed(bars).cycles)),
+      cpuMs(() => (lastCycles = ev.onBarsClosed(arrival).cycles)),
       cpuMs(() => (snapshots = books.map((book, s) => snapshotOf(s, closeMs, k, book)))),
       cpuMs(() => (analyses = radarWithContext(snapshots))),
       cpuMs(() => (ranking = ranker.rank(snapshots, RANKING_QUERY))),
