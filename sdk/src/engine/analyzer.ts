@@ -209,8 +209,10 @@ export class Analyzer {
 
   /**
    * Saves the cycle before its signals go out, so whoever sees a signal finds it stored, unless
-   * the save failed: then the cycle's rows (signals, labels, outcomes and deletions) are written
-   * by the next save that commits (the port keeps them; see `createStoreSignalState`).
+   * the save failed. When the store could not write (a full disk, a lock), the port keeps the
+   * cycle's rows (signals, labels, outcomes and deletions) for the next save that commits, up to
+   * its `maxOwedRows`; a save that fails for another reason gives them up, and logs it (see
+   * `createStoreSignalState`).
    */
   private persist(cycle: SignalCycle): void {
     const port = this.options.signalState;
@@ -223,7 +225,7 @@ export class Analyzer {
       port.saveCycle(cycle, { bandit: engine.banditSnapshot(), lastCloseTimeMs: engine.lastCycleCloseTimeMs, regime: engine.regime, ...reliability });
       this.savedReliabilityRevision = revision;
     } catch (err) {
-      // A failed save delays this cycle's rows to the next save that commits; signals still go out.
+      // A failed save is logged (the port keeps what a storage fault left unwritten); signals still go out.
       this.options.logger.error({ err: describeError(err), closeTimeMs: cycle.closeTimeMs }, 'saving the signal state failed');
     }
   }

@@ -217,21 +217,24 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       let memory = loadJsonRow(engineRow, (t) => readJsonColumn(StoredEngineMemorySchema, t, 'bandit_state', engineRow, 'state_json'), skipped);
       if (typeof memory?.lastCloseTimeMs === 'number' && future('bandit_state', engineRow, 'state_json.lastCloseTimeMs', memory.lastCloseTimeMs)) memory = undefined;
       const lastCloseTimeMs = memory?.lastCloseTimeMs ?? null;
+      // Pending rows past the cap are labels no labeler of this config holds (a home written before
+      // dropped labels were deleted, or a cap lowered since): they would never mature, so they go
+      // as a dropped label does. Their signal rows stay. Deleted before the read, so the read
+      // returns what the delete left even if another process writes in between. A store that
+      // cannot write now keeps them.
+      try {
+        const deleted = o.store.labels.discardPendingBeyond(o.exchange, cfg.labeler.maxPending);
+        if (deleted > 0) logger.info({ labels: deleted, exchange: o.exchange }, `signal state: ${deleted} pending labels beyond the labeler's cap (${cfg.labeler.maxPending}) deleted; their signals stay`);
+      } catch (err) {
+        if (!isStorageFault(err)) throw err;
+        logger.warn({ exchange: o.exchange, err: err instanceof Error ? err.message : String(err) }, 'signal state: pending labels beyond the cap not deleted');
+      }
       const pending: PendingLabel[] = [];
       for (const row of o.store.labels.pendingRows(o.exchange, cfg.labeler.maxPending)) {
         const label = take(pendingLabelFromRow(row, lastCloseTimeMs), skipped);
         if (!label || future('labels', row.id, 'payload_json.openTimeMs', label.openTimeMs)) continue;
         pending.push(label);
         pendingRowIds.set(label.signalId, row.id);
-      }
-      // Pending rows past the cap are labels no labeler of this config holds (a home written before
-      // dropped labels were deleted, or a cap lowered since): they would never mature, so they go
-      // as a dropped label does. Their signal rows stay. A store that cannot write now keeps them.
-      try {
-        const deleted = o.store.labels.discardPendingBeyond(o.exchange, cfg.labeler.maxPending);
-        if (deleted > 0) logger.info({ labels: deleted, exchange: o.exchange }, `signal state: ${deleted} pending labels beyond the labeler's cap (${cfg.labeler.maxPending}) deleted; their signals stay`);
-      } catch (err) {
-        logger.warn({ exchange: o.exchange, err: err instanceof Error ? err.message : String(err) }, 'signal state: pending labels beyond the cap not deleted');
       }
       const lifecycle = lastCloseTimeMs === null ? { lastEmitMs: [], recentIds: [] } : lifecycleFrom(cfg, lastCloseTimeMs, skipped);
       for (const id of o.store.signals.invalidPayloadIds(o.exchange, lastCloseTimeMs === null ? undefined : lastCloseTimeMs - retentionMs)) {

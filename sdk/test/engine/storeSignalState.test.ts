@@ -388,6 +388,26 @@ describe('createStoreSignalState', () => {
     expect(errors).toEqual([expect.stringMatching(/^signal state: signal WORSE\/USDT:USDT-\d+ not stored/)]);
   });
 
+  it('a full disk during the row-by-row retry keeps every row of the attempt owed, the refused one included, and none is written outside the transaction', () => {
+    const store = open(tempStoreFile());
+    const flaky = flakyStore(store);
+    const logger = capturingLogger();
+    const { port, engine, cycle } = cappedAtTwo(flaky, { logger, maxOwedRows: 100 });
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    const bad = { ...sampleSignal('BAD/USDT:USDT', t0), score: Number.NaN };
+    const ok = sampleSignal('OK/USDT:USDT', t0);
+    // Call 1: the whole cycle, refused for the bad row; 2: the retry; 3: the bad row's savepoint; 4: the good row's, on a full disk.
+    flaky.failAt = 4;
+    expect(() => port.saveCycle(cycle(t0, [bad, ok]), learned(engine))).toThrow('disk full');
+    expect(flaky.attempts).toBe(4);
+    expect(store.signals.recent(), 'nothing written').toEqual([]);
+    expect(logger.errors, 'nothing given up yet').toEqual([]);
+    expect(() => port.saveCycle(cycle(t0 + HOUR_MS, []), learned(engine))).toThrow(/backing off after 1 failed saves in a row \(2 signal rows owed/);
+    port.saveCycle(cycle(t0 + 2 * HOUR_MS, []), learned(engine));
+    expect(store.signals.recent().map((s) => s.symbol), 'the good row, once the disk has room').toEqual(['OK/USDT:USDT']);
+    expect(logger.errors).toEqual([expect.stringMatching(/^signal state: signal BAD\/USDT:USDT-\d+ not stored/)]);
+  });
+
   it('keeps at most maxOwedRows rows of failed saves: the oldest are given up, with an error naming how many', () => {
     const store = open(tempStoreFile());
     const flaky = flakyStore(store);
@@ -417,6 +437,11 @@ describe('createStoreSignalState', () => {
     const signals = ['AAA', 'BBB', 'CCC', 'DDD'].map((sym, k) => sampleSignal(`${sym}/USDT:USDT`, t0 + k * HOUR_MS));
     wide.saveCycle({ closeTimeMs: t0 + 3 * HOUR_MS, regime: null, candidates: signals, signals, labeled: signals, matured: [], dropped: [] }, learned(new SignalEngine(WIDE)));
     expect(store.labels.pendingRows('test')).toHaveLength(4);
+    // Another exchange's labels, due first of all: not this restore's to delete.
+    const other = createStoreSignalState({ store, exchange: 'other', retentionDays: 365 });
+    other.restore(WIDE, 500, AT_END);
+    const others = ['XXX', 'YYY', 'ZZZ'].map((sym, k) => sampleSignal(`${sym}/USDT:USDT`, t0 - (k + 1) * HOUR_MS));
+    other.saveCycle({ closeTimeMs: t0 - HOUR_MS, regime: null, candidates: others, signals: others, labeled: others, matured: [], dropped: [] }, learned(new SignalEngine(WIDE)));
     store.close();
 
     const reopened = open(file);
@@ -424,8 +449,21 @@ describe('createStoreSignalState', () => {
     const restored = createStoreSignalState({ store: reopened, exchange: 'test', retentionDays: 365, logger }).restore(CAPPED_AT_TWO, 500, AT_END);
     expect(restored.snapshot?.pending.map((p) => p.symbol), 'the two due last').toEqual(['CCC/USDT:USDT', 'DDD/USDT:USDT']);
     expect(reopened.labels.pendingRows('test').map((r) => r.symbol), 'the two due first are deleted').toEqual(['CCC/USDT:USDT', 'DDD/USDT:USDT']);
-    expect(reopened.signals.recent().map((s) => s.symbol).sort(), 'every signal row stays').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT', 'DDD/USDT:USDT']);
+    expect(reopened.signals.recent().filter((s) => s.exchange === 'test').map((s) => s.symbol).sort(), 'every signal row stays').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT', 'DDD/USDT:USDT']);
     expect(logger.infos).toEqual(["signal state: 2 pending labels beyond the labeler's cap (2) deleted; their signals stay"]);
+    expect(reopened.labels.pendingRows('other'), "the other exchange's labels stay").toHaveLength(3);
+  });
+
+  it('a restore on a store that cannot delete now (read-only, busy) keeps the labels beyond the cap, warns, and restores the rest', () => {
+    const store = open(tempStoreFile());
+    const logger = capturingLogger();
+    const readOnly = { ...store, labels: Object.assign(Object.create(store.labels) as typeof store.labels, { discardPendingBeyond: () => { throw Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' }); } }) };
+    const { port, engine, cycle } = cappedAtTwo(store);
+    const t0 = Date.UTC(2025, 0, 1, 12);
+    port.saveCycle(cycle(t0, [sampleSignal('AAA/USDT:USDT', t0)]), learned(engine));
+    const restored = createStoreSignalState({ store: readOnly, exchange: 'test', retentionDays: 365, logger }).restore(CAPPED_AT_TWO, 500, AT_END);
+    expect(restored.snapshot?.pending.map((p) => p.symbol)).toEqual(['AAA/USDT:USDT']);
+    expect(logger.warnings.map((w) => w.msg)).toEqual(['signal state: pending labels beyond the cap not deleted']);
   });
 
   it('keeps each exchange to itself: another exchange restores nothing of it, and its retention deletes none of it', () => {
@@ -517,12 +555,15 @@ function flakyStore(store: Store, fault: () => Error = () => new StoreError(Erro
   const flaky = {
     failures: 0,
     attempts: 0,
+    /** Also fail the transaction call with this attempt number (nested ones count too). */
+    failAt: 0,
     signals: store.signals,
     labels: store.labels,
     bandit: store.bandit,
     transaction: <T>(fn: () => T): T => store.transaction(() => {
-      flaky.attempts++;
+      const n = ++flaky.attempts;
       const out = fn();
+      if (n === flaky.failAt) throw fault();
       if (flaky.failures > 0) {
         flaky.failures--;
         throw fault();
