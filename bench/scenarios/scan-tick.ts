@@ -22,9 +22,10 @@ import { bundleScenario, hasTsLoader, median, withoutTsLoader, writeResult } fro
 //   fails.
 // - First ranking: snapshots, manipulation radar and ranking from scratch, once.
 // - Tick: every series closes a bar at one timestamp. The bars are pushed into the rings (the market
-//   layer's part), processed incrementally (handed to the engine in a fresh seeded order each tick), then every symbol is re-snapshotted from its ring as the
-//   engine's analyzer does (`buildSnapshots` takes `ring.view()`: the ring's own storage, no copy),
-//   re-scored and ranked. Medians of 21
+//   layer's part), processed incrementally (handed to the engine in a fresh seeded order each
+//   tick), then every symbol is re-snapshotted from its ring as the engine's analyzer does
+//   (`buildSnapshots` takes `ring.view()`: the ring's own storage, no copy), re-scored and
+//   ranked. Medians of 21
 //   ticks after 20 warm-up ticks (a live engine runs this on every close; V8 reaches its steady
 //   state after about 20).
 // - RSS: read at the end with no forced GC, holding the engine's rings (capacity 1,000, the market

@@ -43,8 +43,8 @@ export interface LearnedSignalState {
  * selected signals). `restore` runs once, before the first cycle; `saveCycle` after every cycle,
  * before its signals are emitted, and writes the whole cycle at once; when the store cannot write
  * (a full disk, a lock) it throws, and keeps the cycle's writes for the next save that commits.
- * Neither may throw for bad stored data: a row that does not validate, or is dated after `at` (written on another clock,
- * such as an accelerated sim), is skipped and reported.
+ * Neither may throw for bad stored data: a row that does not validate, or is dated after `at`
+ * (written on another clock, such as an accelerated sim), is skipped and reported.
  */
 export interface SignalStatePort {
   restore(config: SignalEngineConfig, recentLimit: number, at: RestoreTime): RestoredSignalState;

@@ -1,5 +1,5 @@
 import { ErrorCode, timeframeMs, type Timeframe } from '@perpscope/shared';
-import { InternalError, InvalidInputError, StoreError } from '../core/errors.js';
+import { describeError, InternalError, InvalidInputError, StoreError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import {
   cooldownKeyOf,
@@ -227,7 +227,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         if (deleted > 0) logger.info({ labels: deleted, exchange: o.exchange }, `signal state: ${deleted} pending labels beyond the labeler's cap (${cfg.labeler.maxPending}) deleted; their signals stay`);
       } catch (err) {
         if (!isStorageFault(err)) throw err;
-        logger.warn({ exchange: o.exchange, err: err instanceof Error ? err.message : String(err) }, 'signal state: pending labels beyond the cap not deleted');
+        logger.warn({ exchange: o.exchange, err: describeError(err) }, 'signal state: pending labels beyond the cap not deleted');
       }
       const pending: PendingLabel[] = [];
       for (const row of o.store.labels.pendingRows(o.exchange, cfg.labeler.maxPending)) {
@@ -270,8 +270,15 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       const rows: OwedRow[] = [...owedRows];
       for (const s of cycle.labeled) rows.push({ signal: s, selected: selected.has(s.id), labeled: true });
       for (const s of cycle.signals) if (!labeled.has(s.id)) rows.push({ signal: s, selected: true, labeled: false });
-      const unwritten = new Map<string, OwedRow>();
-      for (const r of rows) if (r.labeled) unwritten.set(r.signal.id, r);
+      // Only a label missing from the index needs this (its row is owed, or labeled this cycle).
+      let unwrittenById: Map<string, OwedRow> | undefined;
+      const unwritten = (signalId: string): OwedRow | undefined => {
+        if (!unwrittenById) {
+          unwrittenById = new Map();
+          for (const r of rows) if (r.labeled) unwrittenById.set(r.signal.id, r);
+        }
+        return unwrittenById.get(signalId);
+      };
       // Resolved from the index before the write; whatever the write does, these ids leave it. A
       // label whose row is not written yet takes its outcome along to the insert.
       const matures: [number, StoredLabelOutcome][] = [];
@@ -285,7 +292,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         const id = pendingRowIds.get(m.signalId);
         if (id !== undefined) matures.push([id, outcome]);
         else {
-          const owed = unwritten.get(m.signalId);
+          const owed = unwritten(m.signalId);
           if (owed) owed.matured = outcome;
         }
       }
@@ -298,7 +305,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         const id = pendingRowIds.get(signalId);
         if (id !== undefined) discards.push(id);
         else {
-          const owed = unwritten.get(signalId);
+          const owed = unwritten(signalId);
           if (owed) owed.dropped = true;
         }
       }
@@ -306,9 +313,18 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       const added = new Map<string, number>();
       let pruned = false;
       const maxOwedRows = o.maxOwedRows ?? cfg.labeler.maxPending;
-      const owe = (): void => {
+      // The labeler has let go of the matured and dropped labels whether or not the write
+      // commits; it will not name them again, so the index lets go too.
+      const releaseFromIndex = (): void => {
+        for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
+        for (const id of cycle.dropped) pendingRowIds.delete(id);
+      };
+      const oweLabelWrites = (): void => {
         owedMatures = [...owedMatures, ...matures];
         owedDiscards = [...owedDiscards, ...discards];
+      };
+      const owe = (): void => {
+        oweLabelWrites();
         const given = rows.length - maxOwedRows;
         owedRows = given > 0 ? rows.slice(given) : rows;
         if (given > 0) logger.error({ rows: given, exchange: o.exchange }, `signal state: the oldest ${given} signal rows of failed saves given up (more than ${maxOwedRows} owed)`);
@@ -316,8 +332,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       if (skipSaves > 0) {
         // Backing off after storage faults: this cycle's writes join the owed ones, unattempted.
         skipSaves--;
-        for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
-        for (const id of cycle.dropped) pendingRowIds.delete(id);
+        releaseFromIndex();
         owe();
         throw new StoreError(ErrorCode.StoreError, `signal state not saved: backing off after ${failedSaves} failed saves in a row (${owedRows.length} signal rows owed; the next attempt in ${skipSaves + 1} cycles)`, { details: { exchange: o.exchange, failedSaves, owedRows: owedRows.length } });
       }
@@ -384,21 +399,17 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
         } else {
           // Not a row's fault (the guarded attempt gives those up one by one) nor the store's: the
           // rows of this attempt are given up; the outcomes and deletions of written rows stay owed.
-          owedMatures = [...owedMatures, ...matures];
-          owedDiscards = [...owedDiscards, ...discards];
+          oweLabelWrites();
           owedRows = [];
           failedSaves = 0;
-          logger.error({ rows: rows.length, exchange: o.exchange }, `signal state: ${rows.length} signal rows given up: the save failed (${err instanceof Error ? err.message : String(err)})`);
+          logger.error({ rows: rows.length, exchange: o.exchange }, `signal state: ${rows.length} signal rows given up: the save failed (${describeError(err)})`);
         }
         throw err;
       } finally {
-        // The labeler has let go of the matured and dropped labels whether or not the write
-        // committed; it will not name them again, so the index lets go too.
-        for (const m of cycle.matured) pendingRowIds.delete(m.signalId);
-        for (const id of cycle.dropped) pendingRowIds.delete(id);
+        releaseFromIndex();
       }
       for (const { row, err } of refused) {
-        logger.error({ signalId: row.signal.id, symbol: row.signal.symbol, exchange: o.exchange }, `signal state: signal ${row.signal.id} not stored: the store refused its row (${err instanceof Error ? err.message : String(err)})`);
+        logger.error({ signalId: row.signal.id, symbol: row.signal.symbol, exchange: o.exchange }, `signal state: signal ${row.signal.id} not stored: the store refused its row (${describeError(err)})`);
       }
       owedRows = [];
       failedSaves = 0;
