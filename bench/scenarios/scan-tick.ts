@@ -223,10 +223,14 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
     return { ev, first: first as SignalCycle | null, seed, cycle };
   };
   const times = { batch: [] as { seed: number; cycle: number; wall: number }[], replay: [] as { seed: number; cycle: number; wall: number }[] };
-  let live: IncrementalSignalEvaluator | null = null;
   let checked = 0;
-  let firstCandidates = 0;
-  for (let r = 0; r < SEED_ROUNDS; r++) {
+  /**
+   * One round: a replay and a batch warm start, timed. Its own function so that the round's
+   * evaluators die with its frame: left in `runCase`'s frame, the last replay evaluator (a second
+   * engine's trackers and rows) stayed reachable through the ticks, billing its marking to them
+   * and its memory to the RSS.
+   */
+  const warmStartRound = (r: number): { ev: IncrementalSignalEvaluator; candidates: number } => {
     gc?.();
     const replay = seedWith('replay');
     times.replay.push({ seed: replay.seed.cpu, cycle: replay.cycle.cpu, wall: replay.seed.wall + replay.cycle.wall });
@@ -244,8 +248,16 @@ async function runCase(spec: CaseSpec): Promise<Record<string, unknown>> {
       const d = firstDifference(batch.first, replay.first);
       if (d) throw new Error(`first cycle differs between the warm start and the replay: ${d}`);
     }
-    live = batch.ev;
-    firstCandidates = batch.first?.candidates.length ?? 0;
+    return { ev: batch.ev, candidates: batch.first?.candidates.length ?? 0 };
+  };
+  let live: IncrementalSignalEvaluator | null = null;
+  let firstCandidates = 0;
+  for (let r = 0; r < SEED_ROUNDS; r++) {
+    // The previous round's live evaluator is released before the next round builds two more.
+    live = null;
+    const seeded = warmStartRound(r);
+    live = seeded.ev;
+    firstCandidates = seeded.candidates;
   }
   const rssAfterWarmStartMb = process.memoryUsage().rss / 2 ** 20;
 
