@@ -85,6 +85,13 @@ export interface StoreSignalStateOptions {
    * (default: the labeler's `maxPending`); beyond it the oldest are given up, and logged as an error.
    */
   maxOwedRows?: number;
+  /**
+   * Reads the stored learning and never writes: `restore` leaves the pending labels beyond the cap
+   * in place and `saveCycle` stores nothing. For a process that is not the home's writer (another
+   * process holds its lock), so that two processes never index and mature one exchange's rows
+   * side by side; what it learns lasts as long as the process.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -222,12 +229,14 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
       // as a dropped label does. Their signal rows stay. Deleted before the read, so the read
       // returns what the delete left even if another process writes in between. A store that
       // cannot write now keeps them.
-      try {
-        const deleted = o.store.labels.discardPendingBeyond(o.exchange, cfg.labeler.maxPending);
-        if (deleted > 0) logger.info({ labels: deleted, exchange: o.exchange }, `signal state: ${deleted} pending labels beyond the labeler's cap (${cfg.labeler.maxPending}) deleted; their signals stay`);
-      } catch (err) {
-        if (!isStorageFault(err)) throw err;
-        logger.warn({ exchange: o.exchange, err: describeError(err) }, 'signal state: pending labels beyond the cap not deleted');
+      if (!o.readOnly) {
+        try {
+          const deleted = o.store.labels.discardPendingBeyond(o.exchange, cfg.labeler.maxPending);
+          if (deleted > 0) logger.info({ labels: deleted, exchange: o.exchange }, `signal state: ${deleted} pending labels beyond the labeler's cap (${cfg.labeler.maxPending}) deleted; their signals stay`);
+        } catch (err) {
+          if (!isStorageFault(err)) throw err;
+          logger.warn({ exchange: o.exchange, err: describeError(err) }, 'signal state: pending labels beyond the cap not deleted');
+        }
       }
       const pending: PendingLabel[] = [];
       for (const row of o.store.labels.pendingRows(o.exchange, cfg.labeler.maxPending)) {
@@ -264,6 +273,7 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
     saveCycle(cycle: SignalCycle, learned: LearnedSignalState): void {
       const cfg = config;
       if (!cfg) throw new InternalError(ErrorCode.Internal, 'signal state saved before it was restored');
+      if (o.readOnly) return;
       const selected = new Set(cycle.signals.map((s) => s.id));
       const labeled = new Set(cycle.labeled.map((s) => s.id));
       // This cycle's rows join those owed by failed cycles: one list, written in order.

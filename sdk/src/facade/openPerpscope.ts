@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { ErrorCode, type Market } from '@perpscope/shared';
 import { SystemClock, type Clock } from '../core/clock.js';
-import { InvalidInputError, PerpscopeError, SecretStoreError } from '../core/errors.js';
+import { HomeLockedError, InvalidInputError, PerpscopeError, SecretStoreError, StoreError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { loadConfig, type PerpscopeConfig, type PerpscopeConfigInput } from '../config/index.js';
 import { createEngine, type Engine } from '../engine/createEngine.js';
+import type { SignalStatePort } from '../engine/signalState.js';
 import { createStoreSignalState } from '../engine/storeSignalState.js';
 import { acceleratedClock } from '../market/index.js';
 import type { RankingRow } from '../ranking/index.js';
@@ -40,6 +41,15 @@ export interface OpenPerpscopeOptions {
   secrets?: SecretStore;
   /** The key an in-process SimExchange accepts (default {@link SIM_TEST_API_KEY}). */
   simApiKey?: { apiKey: string; secret: string; password: string };
+  /**
+   * The engine's learning (labeled signals, labels, bandit weights) is the home's, with one writer.
+   * `'write'` (default): the engine takes the home's lock as it starts and stores what it learns,
+   * so `run`, `serve`, the desktop app and the MCP server cannot start on the home until `stop()`;
+   * if one of them already holds it, this falls back to `'read'` with a warning. `'read'`: resume
+   * from the stored learning, keep what is learned in memory only, take no lock (a scan-only
+   * script beside a running trader).
+   */
+  learning?: 'write' | 'read';
 }
 
 /**
@@ -53,7 +63,11 @@ export interface Perpscope {
   readonly engine: Engine;
   /** The home's database, opened once; closed by `stop()`. */
   readonly store: Store;
-  /** Warms up (universe, backfill). Idempotent. */
+  /**
+   * Warms up (universe, backfill). Idempotent. With `learning: 'write'` (the default) the engine
+   * takes the home's lock here, or falls back to keeping its learning in memory with a warning
+   * when another process holds the home (see {@link OpenPerpscopeOptions.learning}).
+   */
   start(): Promise<void>;
   /** Disposes the trading session, stops the engine, releases the home and closes the store. */
   stop(): Promise<void>;
@@ -77,6 +91,16 @@ export interface Perpscope {
   backtest(input: BacktestConfigInput, deps?: BacktestDeps): Promise<BacktestResult>;
 }
 
+/** Why the home's lock was not this script's, in a few words: who holds it, or what failed. */
+function learningRefusal(err: StoreError): string {
+  const d = err.details as { pid?: unknown; command?: unknown };
+  if (err instanceof HomeLockedError) {
+    if (typeof d.pid !== 'number') return 'another process is taking the home\'s lock';
+    return d.pid === process.pid ? `this process already holds the home's lock for ${String(d.command)}` : `the home is held by pid ${d.pid} (${String(d.command)})`;
+  }
+  return err.shortMessage;
+}
+
 /**
  * Opens Perpscope over `config`, layered as the CLI layers it: defaults < `<home>/config.json` <
  * `PERPSCOPE_*` environment < `config`. Opens the home's database now; connects nothing until a
@@ -95,10 +119,41 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
   const parsed = loadConfig({ file: join(home, 'config.json'), env, options: config as Record<string, unknown> });
   const logger = options.logger ?? silentLogger;
   const simKey = options.simApiKey ?? SIM_TEST_API_KEY;
+  const learning = options.learning ?? 'write';
+  if (learning !== 'write' && learning !== 'read') {
+    throw new InvalidInputError('openPerpscope options', [{ path: 'learning', received: JSON.stringify(learning) ?? String(learning), expected: "'write' or 'read'" }]);
+  }
   const store = openStore({ home });
+  let lock: HomeLock | undefined;
+  /** Whether this process stores what the engine learns: decided as the engine starts. */
+  let writesLearning = false;
   let engine: Engine;
   try {
-    const signalState = createStoreSignalState({ store, exchange: parsed.exchange, retentionDays: parsed.store.signalRetentionDays, logger });
+    const stateOptions = { store, exchange: parsed.exchange, retentionDays: parsed.store.signalRetentionDays, logger };
+    const writer = createStoreSignalState(stateOptions);
+    const reader = createStoreSignalState({ ...stateOptions, readOnly: true });
+    // One process writes a home's learning: the one holding its lock, as `run`, `serve` and the
+    // desktop app do. Two writers would each index and mature the other's rows. The lock is taken
+    // as the engine starts (the restore runs then) and kept for a trading session.
+    const signalState: SignalStatePort = {
+      restore(config, recentLimit, at) {
+        if (learning === 'write') {
+          try {
+            lock ??= acquireHomeLock(home, { command: `openPerpscope (${parsed.exchange})` });
+            writesLearning = true;
+          } catch (err) {
+            // Held by another process, or a lock the home cannot take (a full disk): the script
+            // still runs, as it would beside a trader, and says why it stores nothing.
+            if (!(err instanceof StoreError)) throw err;
+            logger.warn({ home, code: err.code, holder: err.details }, `signal state: not stored by this process (${learningRefusal(err)}); it resumes from the stored learning and keeps what it learns in memory only, and its trading sessions are refused while the home is held`);
+          }
+        }
+        return (writesLearning ? writer : reader).restore(config, recentLimit, at);
+      },
+      saveCycle(cycle, learned) {
+        (writesLearning ? writer : reader).saveCycle(cycle, learned);
+      },
+    };
     engine = createEngine(parsed, { logger, live: options.stream === true, signalState, simApiKey: { ...simKey } });
   } catch (err) {
     store.close();
@@ -109,12 +164,18 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
   let session: TradingSession | null = null;
   /** The session being opened, so `stop()` can wait for it and dispose it. */
   let opening: Promise<TradingSession> | undefined;
-  let lock: HomeLock | undefined;
   let secrets = options.secrets;
 
   const start = (): Promise<void> => {
     if (stopping) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, 'This Perpscope was stopped: open a new one', { details: { home } }));
-    starting ??= engine.start();
+    starting ??= engine.start().catch((err: unknown) => {
+      // A start that failed after the restore took the lock would hold the home until `stop()`.
+      if (!session && !opening) {
+        lock?.release();
+        lock = undefined;
+      }
+      throw err;
+    });
     return starting;
   };
 
@@ -133,6 +194,9 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
     const attempt = (async () => {
       // One trader per home: `run`, `serve` or the desktop on the same home refuse, and so does this.
       lock ??= acquireHomeLock(home, { command: `openPerpscope trade.${mode}` });
+      // The engine chose its signal state as it started, when the home was held or `learning` was
+      // 'read': the session trades on it, and what it learns is still not stored.
+      if (!writesLearning) logger.warn({ home, mode }, `${mode} session: this engine started without storing its learning (learning: '${learning}', or the home was held); what it learns stays in memory until a restart`);
       const opened = await openTradingSession({ ...common(), ...(await build()) });
       session = opened;
       return opened;
@@ -169,12 +233,15 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
     start,
     stop() {
       stopping ??= (async () => {
-        await starting?.catch(() => undefined);
-        await opening?.catch(() => undefined);
-        await session?.dispose();
-        await engine.stop();
-        lock?.release();
-        store.close();
+        try {
+          await starting?.catch(() => undefined);
+          await opening?.catch(() => undefined);
+          await session?.dispose();
+          await engine.stop();
+        } finally {
+          lock?.release();
+          store.close();
+        }
       })();
       return stopping;
     },

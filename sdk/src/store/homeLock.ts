@@ -42,8 +42,10 @@ const heldLocks = new Set<Database.Database>();
 
 /**
  * Takes the one-writer lock of a Perpscope home, or throws HomeLockedError (HOME_LOCKED) naming
- * the process that holds it. Only trading processes (`run`, `serve`, the desktop app) take it;
- * read-only commands (`scan`, `keys list`) never do and keep working beside a trader.
+ * the process that holds it. Trading processes (`run`, `serve`, the desktop app, the MCP server)
+ * take it, and so does `openPerpscope` as its engine starts, since the engine's learning is written
+ * to the home (without it, the script learns in memory only). Read-only commands (`scan`,
+ * `keys list`) never do and keep working beside a trader.
  *
  * The lock is SQLite's own write lock on `perpscope.lock`, held by an open `BEGIN IMMEDIATE`
  * for the life of the process. The operating system drops it when the process ends, however it
@@ -81,8 +83,18 @@ export function acquireHomeLock(home: string, options: AcquireHomeLockOptions): 
   const holder: HomeLockHolder = { pid: process.pid, command: options.command, sinceMs: Math.floor((options.nowMs ?? Date.now)()), hostname: hostname() };
   const holderFile = join(home, HOME_LOCK_HOLDER_FILE);
   const tmp = `${holderFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(holder)}\n`, { mode: PRIVATE_FILE_MODE });
-  renameSync(tmp, holderFile);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(holder)}\n`, { mode: PRIVATE_FILE_MODE });
+    renameSync(tmp, holderFile);
+  } catch (err) {
+    // Not held after all: a lock whose holder cannot be named would hold the home until exit,
+    // with no handle to release it.
+    db.close();
+    throw new StoreError(ErrorCode.StoreError, `Cannot record the home lock's holder in ${holderFile}: ${err instanceof Error ? err.message : String(err)}`, {
+      details: { home, file: holderFile },
+      cause: err,
+    });
+  }
   heldLocks.add(db);
   let released = false;
   return {

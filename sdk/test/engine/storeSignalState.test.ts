@@ -430,12 +430,7 @@ describe('createStoreSignalState', () => {
   it('a restore deletes the pending labels beyond the labeler cap (written under a larger cap), keeping their signals, and restores the ones due last', () => {
     const file = tempStoreFile();
     const store = open(file);
-    const wide = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
-    const WIDE = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 10 } });
-    wide.restore(WIDE, 500, AT_END);
-    const t0 = Date.UTC(2025, 0, 1, 12);
-    const signals = ['AAA', 'BBB', 'CCC', 'DDD'].map((sym, k) => sampleSignal(`${sym}/USDT:USDT`, t0 + k * HOUR_MS));
-    wide.saveCycle({ closeTimeMs: t0 + 3 * HOUR_MS, regime: null, candidates: signals, signals, labeled: signals, matured: [], dropped: [] }, learned(new SignalEngine(WIDE)));
+    const { t0 } = saveFourUnderWideCap(store);
     expect(store.labels.pendingRows('test')).toHaveLength(4);
     // Another exchange's labels, due first of all: not this restore's to delete.
     const other = createStoreSignalState({ store, exchange: 'other', retentionDays: 365 });
@@ -452,6 +447,26 @@ describe('createStoreSignalState', () => {
     expect(reopened.signals.recent().filter((s) => s.exchange === 'test').map((s) => s.symbol).sort(), 'every signal row stays').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT', 'DDD/USDT:USDT']);
     expect(logger.infos).toEqual(["signal state: 2 pending labels beyond the labeler's cap (2) deleted; their signals stay"]);
     expect(reopened.labels.pendingRows('other'), "the other exchange's labels stay").toHaveLength(3);
+  });
+
+  it('readOnly: a restore reads the stored learning and deletes nothing, and a save writes nothing', () => {
+    const file = tempStoreFile();
+    const store = open(file);
+    const { t0, signals } = saveFourUnderWideCap(store);
+    store.close();
+
+    const reopened = open(file);
+    const reader = createStoreSignalState({ store: reopened, exchange: 'test', retentionDays: 365, readOnly: true });
+    const restored = reader.restore(CAPPED_AT_TWO, 500, AT_END);
+    expect(restored.snapshot?.pending.map((p) => p.symbol), 'the two due last, as a writer restores them').toEqual(['CCC/USDT:USDT', 'DDD/USDT:USDT']);
+    expect(restored.recentSignals.map((s) => s.symbol).sort(), 'the stored selected signals').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT', 'DDD/USDT:USDT']);
+    const pendingIds = reopened.labels.pendingRows('test').map((r) => r.id);
+    expect(pendingIds, 'the labels beyond the cap stay for the writer').toHaveLength(4);
+    const later = [sampleSignal('EEE/USDT:USDT', t0 + 5 * HOUR_MS)];
+    // A cycle that labels, matures and drops: none of it reaches the store.
+    reader.saveCycle({ closeTimeMs: t0 + 5 * HOUR_MS, regime: null, candidates: later, signals: later, labeled: later, matured: [], dropped: [signals[0]!.id] }, learned(new SignalEngine(CAPPED_AT_TWO)));
+    expect(reopened.signals.recent().map((s) => s.symbol).sort(), 'no signal row written').toEqual(['AAA/USDT:USDT', 'BBB/USDT:USDT', 'CCC/USDT:USDT', 'DDD/USDT:USDT']);
+    expect(reopened.labels.pendingRows('test').map((r) => r.id), 'no label written or deleted').toEqual(pendingIds);
   });
 
   it('a restore on a store that cannot delete now (read-only, busy) keeps the labels beyond the cap, warns, and restores the rest', () => {
@@ -545,6 +560,18 @@ describe('createStoreSignalState', () => {
 });
 
 /** A labeler cap of two pending labels. */
+const WIDE = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 10 } });
+
+/** Four labeled signals (AAA..DDD), an hour apart from `t0`, saved with their pending labels under a cap of 10. */
+function saveFourUnderWideCap(store: Parameters<typeof createStoreSignalState>[0]['store']): { t0: number; signals: Signal[] } {
+  const wide = createStoreSignalState({ store, exchange: 'test', retentionDays: 365 });
+  wide.restore(WIDE, 500, AT_END);
+  const t0 = Date.UTC(2025, 0, 1, 12);
+  const signals = ['AAA', 'BBB', 'CCC', 'DDD'].map((sym, k) => sampleSignal(`${sym}/USDT:USDT`, t0 + k * HOUR_MS));
+  wide.saveCycle({ closeTimeMs: t0 + 3 * HOUR_MS, regime: null, candidates: signals, signals, labeled: signals, matured: [], dropped: [] }, learned(new SignalEngine(WIDE)));
+  return { t0, signals };
+}
+
 const CAPPED_AT_TWO = resolveSignalEngineConfig({ regime: { anchorSymbol: BASELINE_ANCHOR, anchorTimeframe: '1h' }, labeler: { maxPending: 2 } });
 
 /**

@@ -1,16 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@perpscope/shared';
-import { HomeLockedError } from '../../src/core/errors.js';
+import { HomeLockedError, StoreError } from '../../src/core/errors.js';
 import { acquireHomeLock, HOME_LOCK_HOLDER_FILE, openStore, readHomeLockHolder } from '../../src/store/index.js';
 import { tempDir } from './helpers.js';
+import { lockHolder } from './lockHolder.js';
 import { thrownError } from '../thrownError.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/holdHomeLock.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -23,28 +20,6 @@ function fresh(): string {
   return join(t.dir, 'home');
 }
 
-
-/** A child process holding the lock on `home`; resolves once it printed that it holds it. */
-function lockHolder(home: string): Promise<{ pid: number; kill: () => Promise<void> }> {
-  const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fixture, home], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
-  cleanups.push(() => p.kill('SIGKILL'));
-  let stderr = '';
-  p.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    p.stdout.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      const m = /locked (\d+)/.exec(out);
-      if (m) resolve({ pid: Number(m[1]), kill: async () => {
-          p.kill('SIGKILL');
-          await closed;
-        },
-      });
-    });
-    void closed.then(() => reject(new Error(`lock holder exited early: ${stderr}`)));
-  });
-}
 
 describe('one writer per home', () => {
   it('refuses a second holder in the same process, naming the first; release frees the home', () => {
@@ -64,9 +39,22 @@ describe('one writer per home', () => {
     second.release();
   });
 
+  it('a holder record that cannot be written is a StoreError naming the file, and leaves the home free', () => {
+    const home = fresh();
+    // A directory where the record goes: the rename onto it fails as a full disk's write would.
+    mkdirSync(join(home, HOME_LOCK_HOLDER_FILE, 'occupied'), { recursive: true });
+    const e = thrownError(StoreError, () => acquireHomeLock(home, { command: 'perpscope run --paper' }));
+    expect(e).not.toBeInstanceOf(HomeLockedError);
+    expect(e.message).toContain(join(home, HOME_LOCK_HOLDER_FILE));
+    rmSync(join(home, HOME_LOCK_HOLDER_FILE), { recursive: true });
+    const next = acquireHomeLock(home, { command: 'perpscope serve' });
+    expect(readHomeLockHolder(home)?.command, 'the failed attempt held nothing').toBe('perpscope serve');
+    next.release();
+  });
+
   it('refuses while another process holds it, and takes over once that process is killed -9', async () => {
     const home = fresh();
-    const holder = await lockHolder(home);
+    const holder = await lockHolder(home, cleanups);
     const e = thrownError(HomeLockedError, () => acquireHomeLock(home, { command: 'perpscope run --paper' }));
     expect(e.message).toContain(`pid ${holder.pid} (holdHomeLock fixture)`);
     await holder.kill();
