@@ -272,8 +272,8 @@ export function createStoreSignalState(o: StoreSignalStateOptions): SignalStateP
 
     saveCycle(cycle: SignalCycle, learned: LearnedSignalState): void {
       const cfg = config;
-      if (!cfg) throw new InternalError(ErrorCode.Internal, 'signal state saved before it was restored');
       if (o.readOnly) return;
+      if (!cfg) throw new InternalError(ErrorCode.Internal, 'signal state saved before it was restored');
       const selected = new Set(cycle.signals.map((s) => s.id));
       const labeled = new Set(cycle.labeled.map((s) => s.id));
       // This cycle's rows join those owed by failed cycles: one list, written in order.

@@ -46,8 +46,9 @@ export interface OpenPerpscopeOptions {
    * `'write'` (default): the engine takes the home's lock as it starts and stores what it learns,
    * so `run`, `serve`, the desktop app and the MCP server cannot start on the home until `stop()`;
    * if one of them already holds it, this falls back to `'read'` with a warning. `'read'`: resume
-   * from the stored learning, keep what is learned in memory only, take no lock (a scan-only
-   * script beside a running trader).
+   * from the stored learning, keep what is learned in memory only, take no lock as the engine
+   * starts (a scan-only script beside a running trader). A trading session takes the lock in
+   * either case (one trader per home); with `'read'` its learning is still not stored.
    */
   learning?: 'write' | 'read';
 }
@@ -145,13 +146,15 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
             // Held by another process, or a lock the home cannot take (a full disk): the script
             // still runs, as it would beside a trader, and says why it stores nothing.
             if (!(err instanceof StoreError)) throw err;
-            logger.warn({ home, code: err.code, holder: err.details }, `signal state: not stored by this process (${learningRefusal(err)}); it resumes from the stored learning and keeps what it learns in memory only, and its trading sessions are refused while the home is held`);
+            const held = err instanceof HomeLockedError ? ', and its trading sessions are refused while the home is held' : '';
+            logger.warn({ home, code: err.code, holder: err.details }, `signal state: not stored by this process (${learningRefusal(err)}); it resumes from the stored learning and keeps what it learns in memory only${held}`);
           }
         }
         return (writesLearning ? writer : reader).restore(config, recentLimit, at);
       },
       saveCycle(cycle, learned) {
-        (writesLearning ? writer : reader).saveCycle(cycle, learned);
+        // Never without the lock: a start that failed after the restore has given it up.
+        (writesLearning && lock ? writer : reader).saveCycle(cycle, learned);
       },
     };
     engine = createEngine(parsed, { logger, live: options.stream === true, signalState, simApiKey: { ...simKey } });
@@ -168,12 +171,12 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
 
   const start = (): Promise<void> => {
     if (stopping) return Promise.reject(new PerpscopeError(ErrorCode.InvalidInput, 'This Perpscope was stopped: open a new one', { details: { home } }));
-    starting ??= engine.start().catch((err: unknown) => {
-      // A start that failed after the restore took the lock would hold the home until `stop()`.
-      if (!session && !opening) {
-        lock?.release();
-        lock = undefined;
-      }
+    starting ??= engine.start().catch(async (err: unknown) => {
+      // A start that failed after the restore took the lock would hold the home until `stop()`;
+      // the engine stops first, so no cycle of it runs once the home is given up.
+      await engine.stop().catch(() => undefined);
+      lock?.release();
+      lock = undefined;
       throw err;
     });
     return starting;
@@ -236,8 +239,11 @@ export function openPerpscope(config: PerpscopeConfigInput = {}, options: OpenPe
         try {
           await starting?.catch(() => undefined);
           await opening?.catch(() => undefined);
-          await session?.dispose();
-          await engine.stop();
+          try {
+            await session?.dispose();
+          } finally {
+            await engine.stop();
+          }
         } finally {
           lock?.release();
           store.close();

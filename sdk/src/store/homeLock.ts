@@ -90,6 +90,11 @@ export function acquireHomeLock(home: string, options: AcquireHomeLockOptions): 
     // Not held after all: a lock whose holder cannot be named would hold the home until exit,
     // with no handle to release it.
     db.close();
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Never written, or already gone.
+    }
     throw new StoreError(ErrorCode.StoreError, `Cannot record the home lock's holder in ${holderFile}: ${err instanceof Error ? err.message : String(err)}`, {
       details: { home, file: holderFile },
       cause: err,

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireHomeLock, HomeLockedError, InvalidInputError, openPerpscope, type Logger, type PerpscopeConfigInput } from '../../src/index.js';
+import { acquireHomeLock, HOME_LOCK_HOLDER_FILE, HomeLockedError, InvalidInputError, openPerpscope, type Logger, type PerpscopeConfigInput } from '../../src/index.js';
 import { SIM_START_MS } from '../../../test/support/sim.js';
 import { rejection } from './rejection.js';
 import { lockHolder } from '../store/lockHolder.js';
@@ -128,5 +128,42 @@ describe("openPerpscope: one process writes a home's learning", () => {
     })();
     expect(bad).toBeInstanceOf(InvalidInputError);
     expect((bad as InvalidInputError).issues).toEqual([expect.objectContaining({ path: 'learning', received: '"always"', expected: "'write' or 'read'" })]);
+  }, 120_000);
+  it('a lock the home cannot take (its holder record cannot be written) leaves the script running without storing, saying why', async () => {
+    const home = freshHome();
+    await seedLearning(home);
+    const watch = watchLearning(home);
+    const version = watch.dataVersion();
+    mkdirSync(join(home, HOME_LOCK_HOLDER_FILE, 'occupied'), { recursive: true });
+    const logger = warningLogger();
+    const ps = openPerpscope(configAt(SIM_START_MS + 2 * HOUR_MS), { home, env: {}, logger });
+    try {
+      await ps.start();
+      expect(logger.warnings).toEqual([expect.stringContaining(`Cannot record the home lock's holder in ${join(home, HOME_LOCK_HOLDER_FILE)}`)]);
+      expect(logger.warnings[0], 'nothing holds the home, so nothing is said about it').not.toContain('refused');
+      expect(watch.dataVersion(), 'no commit to the database').toBe(version);
+    } finally {
+      await ps.stop();
+    }
+    rmSync(join(home, HOME_LOCK_HOLDER_FILE), { recursive: true });
+    expect(lockAttempt(home), 'the failed attempt held nothing').not.toBeInstanceOf(Error);
+  }, 120_000);
+
+  it('a start that fails after the engine took the home gives the home up', async () => {
+    const home = freshHome();
+    const ps = openPerpscope(configAt(SIM_START_MS), { home, env: {} });
+    // The restore (and the lock) happen inside the engine's start; the failure comes after it.
+    const engineStart = ps.engine.start.bind(ps.engine);
+    (ps.engine as { start: () => Promise<void> }).start = async () => {
+      await engineStart();
+      expect(lockAttempt(home), 'the engine holds the home once it restored').toBeInstanceOf(HomeLockedError);
+      throw new Error('start failed after the restore');
+    };
+    try {
+      await expect(ps.start()).rejects.toThrow('start failed after the restore');
+      expect(lockAttempt(home), 'given up with the failed start, before stop()').not.toBeInstanceOf(Error);
+    } finally {
+      await ps.stop();
+    }
   }, 120_000);
 });

@@ -9,7 +9,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
  * would; resolves once it printed that it holds it. `cleanups` gets a kill for the test's end.
  */
 export function lockHolder(home: string, cleanups: (() => void)[]): Promise<{ pid: number; kill: () => Promise<void> }> {
-  const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fixture, home], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fixture, home], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
   cleanups.push(() => p.kill('SIGKILL'));
   let stderr = '';
