@@ -12,8 +12,6 @@ export const DEFAULT_SWEEP_QUEUE = 'perpscope-sweep';
 
 const JOB_NAME = 'candidate';
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Reconnects in a row after which a producer that had connected gives Redis up. */
-const MAX_RECONNECTS = 20;
 const WORKER_POLL_MS = 250;
 
 /** BullMQ connection options for a `redis://[user:pass@]host:port[/db]` URL. */
@@ -60,7 +58,10 @@ export interface QueueEvaluatorOptions {
   /** How each worker loads the data: the directory must exist at this path on every worker machine. */
   load: LoadDataOptions;
   setup: SweepSetup;
-  /** How long to wait for Redis to answer before failing (default 10 s). */
+  /**
+   * How long to wait for Redis to answer before failing (default 10 s): at the start, and again
+   * whenever the connection drops during a sweep.
+   */
   connectTimeoutMs?: number;
   /** How long `run()` waits for a worker to attach to the queue before failing (default 0: fail at once). */
   waitForWorkersMs?: number;
@@ -70,17 +71,30 @@ export interface QueueEvaluator extends SweepEvaluator {
   close(): Promise<void>;
 }
 
+/** The producer's view of its Redis connections, shared by the queue's and the events' clients. */
+interface ProducerLink {
+  connected: boolean;
+  /** When the connection last dropped, while it is down; null while it is up. */
+  lostSinceMs: number | null;
+}
+
 /**
  * Producer connection options: unlike a worker, a producer must not wait forever. Until
- * `link.connected` it retries only up to `deadlineMs`; afterwards up to MAX_RECONNECTS in a row.
+ * `link.connected` it retries only up to `deadlineMs`; afterwards, once the connection drops, for
+ * `connectTimeoutMs` from the drop. Then ioredis gives up and the client ends.
  */
-function producerConnection(url: string, connectTimeoutMs: number, deadlineMs: number, link: { connected: boolean }): ConnectionOptions {
+function producerConnection(url: string, connectTimeoutMs: number, deadlineMs: number, link: ProducerLink): ConnectionOptions {
   return {
     url,
     maxRetriesPerRequest: null,
     connectTimeout: connectTimeoutMs,
     retryStrategy: (times: number) => {
-      if ((!link.connected && Date.now() >= deadlineMs) || times > MAX_RECONNECTS) return null;
+      const now = Date.now();
+      if (!link.connected) {
+        if (now >= deadlineMs) return null;
+      } else if (now - (link.lostSinceMs ??= now) >= connectTimeoutMs) {
+        return null;
+      }
       return Math.min(100 * 2 ** (times - 1), 2_000);
     },
   };
@@ -100,13 +114,14 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
   const name = o.queue ?? DEFAULT_SWEEP_QUEUE;
   const connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const deadlineMs = Date.now() + connectTimeoutMs;
-  const link = { connected: false };
+  const link: ProducerLink = { connected: false, lostSinceMs: null };
   const queue = new Queue(name, { connection: producerConnection(o.redisUrl, connectTimeoutMs, deadlineMs, link) });
   const events = new QueueEvents(name, { connection: producerConnection(o.redisUrl, connectTimeoutMs, deadlineMs, link) });
   let lastError: unknown;
   // Without listeners an emitted 'error' would be thrown; connection errors are reported below.
   queue.on('error', (err) => (lastError = err));
   events.on('error', (err) => (lastError = err));
+  let clients: Awaited<typeof queue.client>[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), connectTimeoutMs)));
   try {
@@ -114,6 +129,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
     ready.catch(() => undefined);
     if ((await Promise.race([ready, timedOut])) === 'timeout') throw lastError ?? new Error('no answer');
     link.connected = true;
+    clients = await Promise.all([queue.client, events.client]);
   } catch (err) {
     // Closing waits for the connection attempt the retry rule ends; do not hold the caller up.
     Promise.allSettled([queue.close(), events.close()]).catch(() => undefined);
@@ -127,6 +143,28 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
     clearTimeout(timer);
   }
 
+  // A connection that stays down past the timeout ends for good, and a sweep waiting on its jobs'
+  // events would wait forever: the sweep fails instead, naming Redis. Jobs a worker holds may
+  // still finish on the worker; nobody can collect them.
+  let closing = false;
+  let lostError: TemporaryError | null = null;
+  let rejectLost: (err: TemporaryError) => void = () => {};
+  const lost = new Promise<never>((_resolve, reject) => (rejectLost = reject));
+  lost.catch(() => undefined);
+  for (const client of clients) {
+    client.on('ready', () => (link.lostSinceMs = null));
+    client.on('end', () => {
+      if (closing || lostError) return;
+      const why = lastError instanceof Error ? lastError.message : 'connection closed';
+      lostError = new TemporaryError(
+        ErrorCode.NetworkError,
+        `Lost Redis at ${shownUrl}: no answer for ${connectTimeoutMs} ms (${why}); the sweep's results cannot be collected. Expected a redis-server answering there until the sweep ends`,
+        { details: { redis: shownUrl, queue: name, connectTimeoutMs } },
+      );
+      rejectLost(lostError);
+    });
+  }
+
   const workersAttached = async (): Promise<number> => {
     const waitUntilMs = Date.now() + (o.waitForWorkersMs ?? 0);
     for (;;) {
@@ -138,6 +176,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
 
   return {
     async run(tasks) {
+      if (lostError) throw lostError;
       if ((await workersAttached()) === 0) {
         throw new TemporaryError(
           ErrorCode.NetworkError,
@@ -154,7 +193,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
         })),
       );
       try {
-        const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<string>));
+        const results = await Promise.race([Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<string>)), lost]);
         return results.map((text) => decodeExact<CandidateRun>(text));
       } catch (err) {
         // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
@@ -164,6 +203,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
       }
     },
     async close() {
+      closing = true;
       await Promise.allSettled([events.close(), queue.close()]);
     },
   };

@@ -183,3 +183,51 @@ describe.skipIf(!haveRedis)('distributed sweep over BullMQ (real redis-server, t
     }
   }, 60_000);
 });
+
+describe.skipIf(!haveRedis)('a sweep producer that loses Redis mid-sweep (real redis-server, killed)', () => {
+  const tmp = tempDir('perpscope-distributed-lost-');
+  writeGeneratedData(join(tmp.dir, 'data'), { symbols: 2, bars: 150, seed: 21 });
+  const load: LoadDataOptions = { dir: join(tmp.dir, 'data'), timeframe: '1h', warmupBars: 60 };
+  const setup = { backtest: { data: load.dir, timeframe: '1h' as const, warmupBars: 60 }, engineConfig: looseEngineConfig };
+  afterAll(() => tmp.cleanup());
+
+  it('fails the sweep once Redis has not answered for its connect timeout, naming the URL, instead of waiting forever; later runs fail at once', async () => {
+    const port = await freePort();
+    const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await lineWith(redis, 'Ready to accept connections', 'redis-server');
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    const queue = `perpscope-sweep-lost-${process.pid}`;
+    let took = () => {};
+    const tookJob = new Promise<void>((resolve) => (took = resolve));
+    // A worker that takes a job and holds it: the sweep is mid-way when Redis goes.
+    const worker = new Worker(
+      queue,
+      async () => {
+        took();
+        return new Promise<string>(() => {});
+      },
+      { connection: redisConnection(redisUrl), concurrency: 1 },
+    );
+    worker.on('error', () => undefined);
+    const producer = await createQueueEvaluator({ redisUrl, queue, load, setup, connectTimeoutMs: 500 });
+    try {
+      await worker.waitUntilReady();
+      const candidates = randomCandidates(parseSpaceSpec('breakout.volumeBurstMin=1.1..3'), { samples: 3, seed: 5 });
+      const running = sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer });
+      running.catch(() => undefined);
+      await tookJob;
+      redis.kill('SIGKILL');
+      const err = await running.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(TemporaryError);
+      expect((err as Error).message).toMatch(new RegExp(`^Lost Redis at ${redisUrl.replace(/\./g, '\\.')}: no answer for 500 ms .*Expected a redis-server answering there until the sweep ends`));
+      await expect(sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer }), 'a later run on the lost connection').rejects.toBe(err);
+    } finally {
+      await worker.close(true);
+      await producer.close();
+      await stop(redis);
+    }
+  }, 60_000);
+});
