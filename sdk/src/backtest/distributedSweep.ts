@@ -174,32 +174,81 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
     }
   };
 
-  return {
-    async run(tasks) {
-      if (lostError) throw lostError;
-      if ((await workersAttached()) === 0) {
-        throw new TemporaryError(
-          ErrorCode.NetworkError,
-          `No sweep worker is attached to queue "${name}" on ${shownUrl}; expected at least one (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
-          { details: { redis: shownUrl, queue: name, waitForWorkersMs: o.waitForWorkersMs ?? 0 } },
-        );
-      }
-      const sweepId = randomUUID();
-      const jobs = await queue.addBulk(
+  /**
+   * Resolves with each job's result text in `ids` order, or rejects with the first failure. Listens
+   * on the queue's events directly rather than through `Job.waitUntilFinished`, whose own status
+   * read is left unhandled when the connection ends (an unhandled rejection kills the process).
+   * Registered before the jobs are added, while the events connection is already reading, so no
+   * job can finish unheard.
+   */
+  const finishedAll = (ids: readonly string[]): Promise<string[]> => {
+    const emitter = events as unknown as NodeJS.EventEmitter;
+    return new Promise((resolve, reject) => {
+      const results: string[] = new Array<string>(ids.length);
+      let left = ids.length;
+      const removers: (() => void)[] = [];
+      const finish = (err?: Error) => {
+        for (const remove of removers) remove();
+        if (err) reject(err);
+        else resolve(results);
+      };
+      ids.forEach((id, i) => {
+        const onCompleted = (args: { returnvalue: unknown }) => {
+          results[i] = args.returnvalue as string;
+          if (--left === 0) finish();
+        };
+        const onFailed = (args: { failedReason?: string }) => finish(new Error(args.failedReason ?? `job ${id} failed`));
+        emitter.on(`completed:${id}`, onCompleted);
+        emitter.on(`failed:${id}`, onFailed);
+        removers.push(() => {
+          emitter.off(`completed:${id}`, onCompleted);
+          emitter.off(`failed:${id}`, onFailed);
+        });
+      });
+      if (left === 0) finish();
+    });
+  };
+
+  const runTasks = async (tasks: Parameters<QueueEvaluator['run']>[0]): Promise<CandidateRun[]> => {
+    if (lostError) throw lostError;
+    if ((await workersAttached()) === 0) {
+      throw new TemporaryError(
+        ErrorCode.NetworkError,
+        `No sweep worker is attached to queue "${name}" on ${shownUrl}; expected at least one (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
+        { details: { redis: shownUrl, queue: name, waitForWorkersMs: o.waitForWorkersMs ?? 0 } },
+      );
+    }
+    const sweepId = randomUUID();
+    const ids = tasks.map((_task, i) => `${sweepId}-${i}`);
+    const finished = finishedAll(ids);
+    finished.catch(() => undefined);
+    try {
+      await queue.addBulk(
         tasks.map((task, i) => ({
           name: JOB_NAME,
           data: { sweepId, job: encodeExact({ load: o.load, setup: o.setup, task } satisfies SweepJob) },
-          opts: { jobId: `${sweepId}-${i}`, attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
+          opts: { jobId: ids[i]!, attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
         })),
       );
+      const results = await Promise.race([finished, lost]);
+      return results.map((text) => decodeExact<CandidateRun>(text));
+    } catch (err) {
+      // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
+      // cannot be removed; it finishes and its result is dropped.
+      await Promise.allSettled(ids.map((id) => queue.remove(id)));
+      throw err;
+    }
+  };
+
+  return {
+    async run(tasks) {
       try {
-        const results = await Promise.race([Promise.all(jobs.map((job) => job.waitUntilFinished(events) as Promise<string>)), lost]);
-        return results.map((text) => decodeExact<CandidateRun>(text));
+        return await runTasks(tasks);
       } catch (err) {
-        // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
-        // cannot be removed; it finishes and its result is dropped.
-        await Promise.allSettled(jobs.map((job) => (job.id === undefined ? Promise.resolve(0) : queue.remove(job.id))));
-        throw err;
+        // A command refused because the connection just ended: its 'end' comes on a later tick,
+        // and the error to give is the one naming Redis.
+        if (!lostError && err instanceof Error && /Connection is closed/.test(err.message)) await new Promise((resolve) => setImmediate(resolve));
+        throw lostError ?? err;
       }
     },
     async close() {

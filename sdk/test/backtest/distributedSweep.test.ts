@@ -184,50 +184,85 @@ describe.skipIf(!haveRedis)('distributed sweep over BullMQ (real redis-server, t
   }, 60_000);
 });
 
-describe.skipIf(!haveRedis)('a sweep producer that loses Redis mid-sweep (real redis-server, killed)', () => {
+describe.skipIf(!haveRedis)('a sweep producer whose Redis drops or dies mid-sweep (real redis-server)', () => {
   const tmp = tempDir('perpscope-distributed-lost-');
   writeGeneratedData(join(tmp.dir, 'data'), { symbols: 2, bars: 150, seed: 21 });
   const load: LoadDataOptions = { dir: join(tmp.dir, 'data'), timeframe: '1h', warmupBars: 60 };
   const setup = { backtest: { data: load.dir, timeframe: '1h' as const, warmupBars: 60 }, engineConfig: looseEngineConfig };
-  afterAll(() => tmp.cleanup());
+  // Also the deadline of the first connection, which takes milliseconds: ample on a loaded machine.
+  const TIMEOUT_MS = 2_000;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    tmp.cleanup();
+  });
 
-  it('fails the sweep once Redis has not answered for its connect timeout, naming the URL, instead of waiting forever; later runs fail at once', async () => {
+  /** A redis-server of the test's own, a producer on it, and a worker whose jobs wait for `release()`. */
+  async function rig(queue: string) {
     const port = await freePort();
     const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => stop(redis));
     await lineWith(redis, 'Ready to accept connections', 'redis-server');
     const redisUrl = `redis://127.0.0.1:${port}`;
-    const queue = `perpscope-sweep-lost-${process.pid}`;
     let took = () => {};
     const tookJob = new Promise<void>((resolve) => (took = resolve));
-    // A worker that takes a job and holds it: the sweep is mid-way when Redis goes.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
     const worker = new Worker(
       queue,
-      async () => {
+      async (job) => {
         took();
-        return new Promise<string>(() => {});
+        await released;
+        return encodeExact({ job: job.id });
       },
       { connection: redisConnection(redisUrl), concurrency: 1 },
     );
     worker.on('error', () => undefined);
-    const producer = await createQueueEvaluator({ redisUrl, queue, load, setup, connectTimeoutMs: 500 });
-    try {
-      await worker.waitUntilReady();
-      const candidates = randomCandidates(parseSpaceSpec('breakout.volumeBurstMin=1.1..3'), { samples: 3, seed: 5 });
-      const running = sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer });
-      running.catch(() => undefined);
-      await tookJob;
-      redis.kill('SIGKILL');
-      const err = await running.then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(TemporaryError);
-      expect((err as Error).message).toMatch(new RegExp(`^Lost Redis at ${redisUrl.replace(/\./g, '\\.')}: no answer for 500 ms .*Expected a redis-server answering there until the sweep ends`));
-      await expect(sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer }), 'a later run on the lost connection').rejects.toBe(err);
-    } finally {
-      await worker.close(true);
-      await producer.close();
-      await stop(redis);
-    }
+    cleanups.push(() => worker.close(true));
+    await worker.waitUntilReady();
+    const producer = await createQueueEvaluator({ redisUrl, queue, load, setup, connectTimeoutMs: TIMEOUT_MS });
+    cleanups.push(() => producer.close());
+    return { redis, redisUrl, producer, tookJob, release };
+  }
+  const lostMessage = (redisUrl: string) => new RegExp(`^Lost Redis at ${redisUrl.replace(/\./g, '\\.')}: no answer for ${TIMEOUT_MS} ms .*Expected a redis-server answering there until the sweep ends`);
+
+  it('fails the sweep once Redis has not answered for its connect timeout, naming the URL, instead of waiting forever; later runs fail at once', async () => {
+    const { redis, redisUrl, producer, tookJob } = await rig(`perpscope-sweep-lost-${process.pid}`);
+    const candidates = randomCandidates(parseSpaceSpec('breakout.volumeBurstMin=1.1..3'), { samples: 3, seed: 5 });
+    const running = sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer });
+    running.catch(() => undefined);
+    await tookJob;
+    redis.kill('SIGKILL');
+    const err = await running.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TemporaryError);
+    expect((err as Error).message).toMatch(lostMessage(redisUrl));
+    await expect(sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer }), 'a later run on the lost connection').rejects.toBe(err);
+  }, 60_000);
+
+  it('a run that starts as Redis dies fails with the error naming Redis, not a bare connection error', async () => {
+    const { redis, redisUrl, producer } = await rig(`perpscope-sweep-dying-${process.pid}`);
+    redis.kill('SIGKILL');
+    const candidates = randomCandidates(parseSpaceSpec('breakout.volumeBurstMin=1.1..3'), { samples: 2, seed: 6 });
+    await expect(sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer })).rejects.toThrow(lostMessage(redisUrl));
+  }, 60_000);
+
+  it('survives a drop shorter than the timeout: every connection killed under a held job, the sweep still gets its result', async () => {
+    const queue = `perpscope-sweep-drop-${process.pid}`;
+    const { redisUrl, producer, tookJob, release } = await rig(queue);
+    const task = { candidate: { key: 'drop' } } as unknown as Parameters<QueueEvaluator['run']>[0][number];
+    const running = producer.run([task], loadBacktestData(load));
+    running.catch(() => undefined);
+    await tookJob;
+    const admin = new Queue(queue, { connection: redisConnection(redisUrl) });
+    // Every client connection is cut at once (the admin's own too); all of them reconnect.
+    const client = (await admin.client) as unknown as { call: (...args: string[]) => Promise<unknown> };
+    await client.call('CLIENT', 'KILL', 'TYPE', 'normal').catch(() => undefined);
+    await admin.close();
+    release();
+    const [result] = await running;
+    expect(result as unknown, "the worker's result, after the reconnect").toEqual({ job: expect.stringMatching(/-0$/) });
   }, 60_000);
 });
