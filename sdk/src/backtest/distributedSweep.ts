@@ -13,6 +13,9 @@ export const DEFAULT_SWEEP_QUEUE = 'perpscope-sweep';
 const JOB_NAME = 'candidate';
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const WORKER_POLL_MS = 250;
+/** How often a running sweep checks that Redis answers and that a worker is attached. */
+const SWEEP_WATCH_MS = 1_000;
+const DEFAULT_WORKER_LOSS_MS = 60_000;
 
 /** BullMQ connection options for a `redis://[user:pass@]host:port[/db]` URL. */
 export function redisConnection(url: string): ConnectionOptions {
@@ -65,6 +68,11 @@ export interface QueueEvaluatorOptions {
   connectTimeoutMs?: number;
   /** How long `run()` waits for a worker to attach to the queue before failing (default 0: fail at once). */
   waitForWorkersMs?: number;
+  /**
+   * How long a running sweep goes on with no worker attached to the queue before failing (default
+   * 60 s): a worker restarting is waited for; every worker gone is not waited for forever.
+   */
+  workerLossMs?: number;
 }
 
 export interface QueueEvaluator extends SweepEvaluator {
@@ -154,15 +162,83 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
   for (const client of clients) {
     client.on('ready', () => (link.lostSinceMs = null));
     client.on('end', () => {
-      if (closing || lostError) return;
-      const why = lastError instanceof Error ? lastError.message : 'connection closed';
-      lostError = new TemporaryError(
-        ErrorCode.NetworkError,
-        `Lost Redis at ${shownUrl}: no answer for ${connectTimeoutMs} ms (${why}); the sweep's results cannot be collected. Expected a redis-server answering there until the sweep ends`,
-        { details: { redis: shownUrl, queue: name, connectTimeoutMs } },
-      );
-      rejectLost(lostError);
+      if (closing) return;
+      loseRedis(lastError instanceof Error ? lastError.message : 'connection closed');
     });
+  }
+  function loseRedis(why: string): void {
+    if (lostError) return;
+    lostError = new TemporaryError(
+      ErrorCode.NetworkError,
+      `Lost Redis at ${shownUrl}: no answer for ${connectTimeoutMs} ms (${why}); the sweep's results cannot be collected. Expected a redis-server answering there until the sweep ends`,
+      { details: { redis: shownUrl, queue: name, connectTimeoutMs } },
+    );
+    rejectLost(lostError);
+  }
+
+  /**
+   * While a sweep runs: a Redis that stops answering without closing the connection (a frozen
+   * host, a partition) would never end the connection, since ioredis has no command timeout, so a
+   * PING that goes unanswered for `connectTimeoutMs` loses Redis; and a queue left with no worker
+   * for `workerLossMs` fails the sweep, naming how far it got.
+   */
+  const workerLossMs = o.workerLossMs ?? DEFAULT_WORKER_LOSS_MS;
+  function watchSweep(progress: { done: number; total: number }): { failed: Promise<never>; stop: () => void } {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let rejectFailed: (err: Error) => void = () => {};
+    const failed = new Promise<never>((_resolve, reject) => (rejectFailed = reject));
+    failed.catch(() => undefined);
+    let noWorkerSinceMs: number | null = null;
+    const answers = async (): Promise<boolean> => {
+      let wait: ReturnType<typeof setTimeout> | undefined;
+      const silent = new Promise<false>((resolve) => (wait = setTimeout(() => resolve(false), connectTimeoutMs)));
+      try {
+        return await Promise.race([queue.client.then((c) => (c as unknown as { ping: () => Promise<string> }).ping()).then(() => true), silent]);
+      } finally {
+        clearTimeout(wait);
+      }
+    };
+    const check = async (): Promise<void> => {
+      try {
+        if (!(await answers())) {
+          if (stopped) return;
+          loseRedis(`no reply to PING`);
+          return;
+        }
+        const workers = await queue.getWorkersCount();
+        if (stopped) return;
+        const now = performance.now();
+        if (workers > 0) {
+          noWorkerSinceMs = null;
+        } else if (now - (noWorkerSinceMs ??= now) >= workerLossMs) {
+          rejectFailed(
+            new TemporaryError(
+              ErrorCode.NetworkError,
+              `No sweep worker attached to queue "${name}" on ${shownUrl} for ${workerLossMs} ms, with ${progress.done} of ${progress.total} candidates finished; expected at least one until the sweep ends (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
+              { details: { redis: shownUrl, queue: name, workerLossMs, done: progress.done, total: progress.total } },
+            ),
+          );
+          return;
+        }
+      } catch {
+        // A connection error: the 'end' path reports it.
+      }
+      if (!stopped) schedule();
+    };
+    const schedule = (): void => {
+      timer = setTimeout(() => {
+        check().catch(() => undefined);
+      }, SWEEP_WATCH_MS);
+    };
+    schedule();
+    return {
+      failed,
+      stop() {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   const workersAttached = async (): Promise<number> => {
@@ -181,7 +257,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
    * Registered before the jobs are added, while the events connection is already reading, so no
    * job can finish unheard.
    */
-  const finishedAll = (ids: readonly string[]): Promise<string[]> => {
+  const finishedAll = (ids: readonly string[], progress: { done: number }): Promise<string[]> => {
     const emitter = events as unknown as NodeJS.EventEmitter;
     return new Promise((resolve, reject) => {
       const results: string[] = new Array<string>(ids.length);
@@ -195,6 +271,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
       ids.forEach((id, i) => {
         const onCompleted = (args: { returnvalue: unknown }) => {
           results[i] = args.returnvalue as string;
+          progress.done += 1;
           if (--left === 0) finish();
         };
         const onFailed = (args: { failedReason?: string }) => finish(new Error(args.failedReason ?? `job ${id} failed`));
@@ -220,8 +297,10 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
     }
     const sweepId = randomUUID();
     const ids = tasks.map((_task, i) => `${sweepId}-${i}`);
-    const finished = finishedAll(ids);
+    const progress = { done: 0, total: ids.length };
+    const finished = finishedAll(ids, progress);
     finished.catch(() => undefined);
+    let watch: ReturnType<typeof watchSweep> | undefined;
     try {
       await queue.addBulk(
         tasks.map((task, i) => ({
@@ -230,13 +309,18 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
           opts: { jobId: ids[i]!, attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
         })),
       );
-      const results = await Promise.race([finished, lost]);
+      watch = watchSweep(progress);
+      const results = await Promise.race([finished, lost, watch.failed]);
       return results.map((text) => decodeExact<CandidateRun>(text));
     } catch (err) {
       // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
       // cannot be removed; it finishes and its result is dropped.
-      await Promise.allSettled(ids.map((id) => queue.remove(id)));
+      // With Redis lost there is nothing to remove them from: a command would wait on the
+      // connection's end.
+      if (!lostError) await Promise.allSettled(ids.map((id) => queue.remove(id)));
       throw err;
+    } finally {
+      watch?.stop();
     }
   };
 
@@ -253,7 +337,9 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
     },
     async close() {
       closing = true;
-      await Promise.allSettled([events.close(), queue.close()]);
+      // A lost Redis may never answer the QUIT that `close()` sends: drop the sockets instead.
+      if (lostError) await Promise.allSettled([events.disconnect(), queue.disconnect()]);
+      else await Promise.allSettled([events.close(), queue.close()]);
     },
   };
 }

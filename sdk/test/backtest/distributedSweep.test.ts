@@ -198,7 +198,7 @@ describe.skipIf(!haveRedis)('a sweep producer whose Redis drops or dies mid-swee
   });
 
   /** A redis-server of the test's own, a producer on it, and a worker whose jobs wait for `release()`. */
-  async function rig(queue: string) {
+  async function rig(queue: string, options: { workerLossMs?: number } = {}) {
     const port = await freePort();
     const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanups.push(() => stop(redis));
@@ -220,9 +220,9 @@ describe.skipIf(!haveRedis)('a sweep producer whose Redis drops or dies mid-swee
     worker.on('error', () => undefined);
     cleanups.push(() => worker.close(true));
     await worker.waitUntilReady();
-    const producer = await createQueueEvaluator({ redisUrl, queue, load, setup, connectTimeoutMs: TIMEOUT_MS });
+    const producer = await createQueueEvaluator({ redisUrl, queue, load, setup, connectTimeoutMs: TIMEOUT_MS, ...options });
     cleanups.push(() => producer.close());
-    return { redis, redisUrl, producer, tookJob, release };
+    return { redis, redisUrl, producer, worker, tookJob, release };
   }
   const lostMessage = (redisUrl: string) => new RegExp(`^Lost Redis at ${redisUrl.replace(/\./g, '\\.')}: no answer for ${TIMEOUT_MS} ms .*Expected a redis-server answering there until the sweep ends`);
 
@@ -264,5 +264,33 @@ describe.skipIf(!haveRedis)('a sweep producer whose Redis drops or dies mid-swee
     release();
     const [result] = await running;
     expect(result as unknown, "the worker's result, after the reconnect").toEqual({ job: expect.stringMatching(/-0$/) });
+  }, 60_000);
+  it('a Redis that stops answering without closing the connection (SIGSTOP) fails the sweep the same way', async () => {
+    const { redis, redisUrl, producer, tookJob } = await rig(`perpscope-sweep-hung-${process.pid}`);
+    const candidates = randomCandidates(parseSpaceSpec('breakout.volumeBurstMin=1.1..3'), { samples: 2, seed: 7 });
+    const running = sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer });
+    running.catch(() => undefined);
+    await tookJob;
+    redis.kill('SIGSTOP');
+    try {
+      await expect(running).rejects.toThrow(lostMessage(redisUrl));
+      await expect(running).rejects.toThrow(/no reply to PING/);
+    } finally {
+      // Answering again, so that the worker and the cleanup can end their connections.
+      redis.kill('SIGCONT');
+    }
+  }, 60_000);
+
+  it('with every worker gone mid-sweep, fails after workerLossMs, naming the queue and how far the sweep got', async () => {
+    const queue = `perpscope-sweep-orphan-${process.pid}`;
+    const { redisUrl, producer, worker, tookJob } = await rig(queue, { workerLossMs: 500 });
+    const candidates = randomCandidates(parseSpaceSpec('breakout.volumeBurstMin=1.1..3'), { samples: 2, seed: 8 });
+    const running = sweep({ setup, data: loadBacktestData(load), candidates, evaluator: producer });
+    running.catch(() => undefined);
+    await tookJob;
+    await worker.close(true);
+    await expect(running).rejects.toThrow(
+      new RegExp(`^No sweep worker attached to queue "${queue}" on ${redisUrl.replace(/\./g, '\\.')} for 500 ms, with 0 of 2 candidates finished; expected at least one until the sweep ends`),
+    );
   }, 60_000);
 });
