@@ -177,59 +177,71 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
   }
 
   /**
-   * While a sweep runs: a Redis that stops answering without closing the connection (a frozen
-   * host, a partition) would never end the connection, since ioredis has no command timeout, so a
-   * PING that goes unanswered for `connectTimeoutMs` loses Redis; and a queue left with no worker
-   * for `workerLossMs` fails the sweep, naming how far it got.
+   * While a run is under way: a Redis that stops answering without closing the connection (a
+   * frozen host, a partition) never ends the connection, since ioredis has no command timeout, so
+   * a check each second whose PING or worker count goes unanswered for `connectTimeoutMs`, while
+   * the connection is up, loses Redis (while it is down, reconnecting, the retry rule decides);
+   * and once the jobs are queued, a queue with no worker for `workerLossMs` fails the run, naming
+   * how far it got.
    */
   const workerLossMs = o.workerLossMs ?? DEFAULT_WORKER_LOSS_MS;
-  function watchSweep(progress: { done: number; total: number }): { failed: Promise<never>; stop: () => void } {
+  const SILENT = Symbol('silent');
+  function watchRun(progress: { queued: boolean; done: number; total: number }): { failed: Promise<never>; stop: () => void } {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let probeTimer: ReturnType<typeof setTimeout> | undefined;
     let rejectFailed: (err: Error) => void = () => {};
     const failed = new Promise<never>((_resolve, reject) => (rejectFailed = reject));
     failed.catch(() => undefined);
     let noWorkerSinceMs: number | null = null;
-    const answers = async (): Promise<boolean> => {
-      let wait: ReturnType<typeof setTimeout> | undefined;
-      const silent = new Promise<false>((resolve) => (wait = setTimeout(() => resolve(false), connectTimeoutMs)));
+    /** The command's answer, or SILENT after `connectTimeoutMs` (and one more turn of the event loop, so a stalled loop's late read still counts). */
+    const answer = async <T>(command: Promise<T>): Promise<T | typeof SILENT> => {
+      let replied = false;
+      const reply = command.then((v) => {
+        replied = true;
+        return v;
+      });
+      const silent = new Promise<typeof SILENT>((resolve) => (probeTimer = setTimeout(() => resolve(SILENT), connectTimeoutMs)));
       try {
-        return await Promise.race([queue.client.then((c) => (c as unknown as { ping: () => Promise<string> }).ping()).then(() => true), silent]);
+        const first = await Promise.race([reply, silent]);
+        if (first !== SILENT || replied) return first === SILENT ? await reply : first;
+        await new Promise((resolve) => setImmediate(resolve));
+        return replied ? await reply : SILENT;
       } finally {
-        clearTimeout(wait);
+        clearTimeout(probeTimer);
       }
     };
     const check = async (): Promise<void> => {
-      try {
-        if (!(await answers())) {
-          if (stopped) return;
-          loseRedis(`no reply to PING`);
-          return;
-        }
-        const workers = await queue.getWorkersCount();
-        if (stopped) return;
-        const now = performance.now();
-        if (workers > 0) {
-          noWorkerSinceMs = null;
-        } else if (now - (noWorkerSinceMs ??= now) >= workerLossMs) {
-          rejectFailed(
-            new TemporaryError(
-              ErrorCode.NetworkError,
-              `No sweep worker attached to queue "${name}" on ${shownUrl} for ${workerLossMs} ms, with ${progress.done} of ${progress.total} candidates finished; expected at least one until the sweep ends (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
-              { details: { redis: shownUrl, queue: name, workerLossMs, done: progress.done, total: progress.total } },
-            ),
-          );
-          return;
-        }
-      } catch {
-        // A connection error: the 'end' path reports it.
+      if (link.lostSinceMs !== null) return;
+      const pong = await answer(queue.client.then((c) => (c as unknown as { ping: () => Promise<string> }).ping()));
+      if (stopped) return;
+      if (pong === SILENT) return loseRedis('no reply to PING');
+      const workers = await answer(queue.getWorkersCount());
+      if (stopped) return;
+      if (workers === SILENT) return loseRedis('no reply to CLIENT LIST');
+      if (!progress.queued) return;
+      const now = performance.now();
+      if (workers > 0) {
+        noWorkerSinceMs = null;
+      } else if (now - (noWorkerSinceMs ??= now) >= workerLossMs) {
+        rejectFailed(
+          new TemporaryError(
+            ErrorCode.NetworkError,
+            `No sweep worker attached to queue "${name}" on ${shownUrl} for ${workerLossMs} ms, with ${progress.done} of ${progress.total} candidates finished; expected at least one until the sweep ends (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
+            { details: { redis: shownUrl, queue: name, workerLossMs, done: progress.done, total: progress.total } },
+          ),
+        );
       }
-      if (!stopped) schedule();
     };
     const schedule = (): void => {
       timer = setTimeout(() => {
-        check().catch(() => undefined);
+        check()
+          .catch(() => undefined) // a connection error: the 'end' path reports it
+          .finally(() => {
+            if (!stopped && !lostError) schedule();
+          });
       }, SWEEP_WATCH_MS);
+      timer.unref();
     };
     schedule();
     return {
@@ -237,9 +249,51 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
       stop() {
         stopped = true;
         clearTimeout(timer);
+        clearTimeout(probeTimer);
       },
     };
   }
+
+  /**
+   * Each job's result text in `ids` order, or the first failure. Listens on the queue's events
+   * directly rather than through `Job.waitUntilFinished`, whose own status read is left unhandled
+   * when the connection ends (an unhandled rejection kills the process). Registered before the
+   * jobs are added, while the events connection is already reading, so no job finishes unheard;
+   * `cancel` removes the listeners of a run that ends any other way.
+   */
+  const finishedAll = (ids: readonly string[], progress: { done: number }): { promise: Promise<string[]>; cancel: () => void } => {
+    const emitter = events as unknown as NodeJS.EventEmitter;
+    const removers: (() => void)[] = [];
+    const cancel = () => {
+      for (const remove of removers.splice(0)) remove();
+    };
+    const promise = new Promise<string[]>((resolve, reject) => {
+      const results: string[] = new Array<string>(ids.length);
+      let left = ids.length;
+      ids.forEach((id, i) => {
+        const onCompleted = (args: { returnvalue: unknown }) => {
+          results[i] = args.returnvalue as string;
+          progress.done += 1;
+          if (--left > 0) return;
+          cancel();
+          resolve(results);
+        };
+        const onFailed = (args: { failedReason?: string }) => {
+          cancel();
+          reject(new Error(args.failedReason ?? `job ${id} failed`));
+        };
+        emitter.on(`completed:${id}`, onCompleted);
+        emitter.on(`failed:${id}`, onFailed);
+        removers.push(() => {
+          emitter.off(`completed:${id}`, onCompleted);
+          emitter.off(`failed:${id}`, onFailed);
+        });
+      });
+      if (left === 0) resolve(results);
+    });
+    promise.catch(() => undefined);
+    return { promise, cancel };
+  };
 
   const workersAttached = async (): Promise<number> => {
     const waitUntilMs = Date.now() + (o.waitForWorkersMs ?? 0);
@@ -250,77 +304,48 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
     }
   };
 
-  /**
-   * Resolves with each job's result text in `ids` order, or rejects with the first failure. Listens
-   * on the queue's events directly rather than through `Job.waitUntilFinished`, whose own status
-   * read is left unhandled when the connection ends (an unhandled rejection kills the process).
-   * Registered before the jobs are added, while the events connection is already reading, so no
-   * job can finish unheard.
-   */
-  const finishedAll = (ids: readonly string[], progress: { done: number }): Promise<string[]> => {
-    const emitter = events as unknown as NodeJS.EventEmitter;
-    return new Promise((resolve, reject) => {
-      const results: string[] = new Array<string>(ids.length);
-      let left = ids.length;
-      const removers: (() => void)[] = [];
-      const finish = (err?: Error) => {
-        for (const remove of removers) remove();
-        if (err) reject(err);
-        else resolve(results);
-      };
-      ids.forEach((id, i) => {
-        const onCompleted = (args: { returnvalue: unknown }) => {
-          results[i] = args.returnvalue as string;
-          progress.done += 1;
-          if (--left === 0) finish();
-        };
-        const onFailed = (args: { failedReason?: string }) => finish(new Error(args.failedReason ?? `job ${id} failed`));
-        emitter.on(`completed:${id}`, onCompleted);
-        emitter.on(`failed:${id}`, onFailed);
-        removers.push(() => {
-          emitter.off(`completed:${id}`, onCompleted);
-          emitter.off(`failed:${id}`, onFailed);
-        });
-      });
-      if (left === 0) finish();
-    });
-  };
-
   const runTasks = async (tasks: Parameters<QueueEvaluator['run']>[0]): Promise<CandidateRun[]> => {
     if (lostError) throw lostError;
-    if ((await workersAttached()) === 0) {
-      throw new TemporaryError(
-        ErrorCode.NetworkError,
-        `No sweep worker is attached to queue "${name}" on ${shownUrl}; expected at least one (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
-        { details: { redis: shownUrl, queue: name, waitForWorkersMs: o.waitForWorkersMs ?? 0 } },
-      );
-    }
+    const progress = { queued: false, done: 0, total: tasks.length };
+    const watch = watchRun(progress);
+    /** Every command of the run also ends when Redis is lost or the workers are gone. */
+    const guarded = <T>(command: Promise<T>): Promise<T> => Promise.race([command, lost, watch.failed]);
     const sweepId = randomUUID();
     const ids = tasks.map((_task, i) => `${sweepId}-${i}`);
-    const progress = { done: 0, total: ids.length };
-    const finished = finishedAll(ids, progress);
-    finished.catch(() => undefined);
-    let watch: ReturnType<typeof watchSweep> | undefined;
+    let finished: ReturnType<typeof finishedAll> | undefined;
     try {
-      await queue.addBulk(
-        tasks.map((task, i) => ({
-          name: JOB_NAME,
-          data: { sweepId, job: encodeExact({ load: o.load, setup: o.setup, task } satisfies SweepJob) },
-          opts: { jobId: ids[i]!, attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
-        })),
-      );
-      watch = watchSweep(progress);
-      const results = await Promise.race([finished, lost, watch.failed]);
-      return results.map((text) => decodeExact<CandidateRun>(text));
-    } catch (err) {
-      // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
-      // cannot be removed; it finishes and its result is dropped.
-      // With Redis lost there is nothing to remove them from: a command would wait on the
-      // connection's end.
-      if (!lostError) await Promise.allSettled(ids.map((id) => queue.remove(id)));
-      throw err;
+      if ((await guarded(workersAttached())) === 0) {
+        throw new TemporaryError(
+          ErrorCode.NetworkError,
+          `No sweep worker is attached to queue "${name}" on ${shownUrl}; expected at least one (start \`perpscope sweep-worker --redis ${shownUrl} --queue ${name}\`)`,
+          { details: { redis: shownUrl, queue: name, waitForWorkersMs: o.waitForWorkersMs ?? 0 } },
+        );
+      }
+      finished = finishedAll(ids, progress);
+      try {
+        await guarded(
+          queue.addBulk(
+            tasks.map((task, i) => ({
+              name: JOB_NAME,
+              data: { sweepId, job: encodeExact({ load: o.load, setup: o.setup, task } satisfies SweepJob) },
+              opts: { jobId: ids[i]!, attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
+            })),
+          ),
+        );
+        progress.queued = true;
+        const results = await guarded(finished.promise);
+        return results.map((text) => decodeExact<CandidateRun>(text));
+      } catch (err) {
+        // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
+        // cannot be removed; it finishes and its result is dropped. With Redis lost the removal
+        // is still sent, in case only this producer lost it, but not waited for.
+        const removal = Promise.allSettled(ids.map((id) => queue.remove(id)));
+        if (!lostError) await guarded(removal).catch(() => undefined);
+        throw err;
+      }
     } finally {
-      watch?.stop();
+      finished?.cancel();
+      watch.stop();
     }
   };
 
@@ -337,9 +362,9 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
     },
     async close() {
       closing = true;
-      // A lost Redis may never answer the QUIT that `close()` sends: drop the sockets instead.
-      if (lostError) await Promise.allSettled([events.disconnect(), queue.disconnect()]);
-      else await Promise.allSettled([events.close(), queue.close()]);
+      // QueueEvents' close drops its socket first, so it returns on a hung Redis too; a Queue's
+      // close waits for the answer to its QUIT, which a lost Redis may never send.
+      await Promise.allSettled([events.close(), lostError ? queue.disconnect().then(() => queue.close()) : queue.close()]);
     },
   };
 }
