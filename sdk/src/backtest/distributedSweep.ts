@@ -84,6 +84,8 @@ interface ProducerLink {
   connected: boolean;
   /** When the connection last dropped, while it is down; null while it is up. */
   lostSinceMs: number | null;
+  /** Counts every close and reconnect: a probe that spans one says nothing about a silent Redis. */
+  epoch: number;
 }
 
 /**
@@ -122,7 +124,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
   const name = o.queue ?? DEFAULT_SWEEP_QUEUE;
   const connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const deadlineMs = Date.now() + connectTimeoutMs;
-  const link: ProducerLink = { connected: false, lostSinceMs: null };
+  const link: ProducerLink = { connected: false, lostSinceMs: null, epoch: 0 };
   const queue = new Queue(name, { connection: producerConnection(o.redisUrl, connectTimeoutMs, deadlineMs, link) });
   const events = new QueueEvents(name, { connection: producerConnection(o.redisUrl, connectTimeoutMs, deadlineMs, link) });
   let lastError: unknown;
@@ -160,7 +162,11 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
   const lost = new Promise<never>((_resolve, reject) => (rejectLost = reject));
   lost.catch(() => undefined);
   for (const client of clients) {
-    client.on('ready', () => (link.lostSinceMs = null));
+    client.on('ready', () => {
+      link.lostSinceMs = null;
+      link.epoch += 1;
+    });
+    client.on('close', () => (link.epoch += 1));
     client.on('end', () => {
       if (closing) return;
       loseRedis(lastError instanceof Error ? lastError.message : 'connection closed');
@@ -186,7 +192,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
    */
   const workerLossMs = o.workerLossMs ?? DEFAULT_WORKER_LOSS_MS;
   const SILENT = Symbol('silent');
-  function watchRun(progress: { queued: boolean; done: number; total: number }): { failed: Promise<never>; stop: () => void } {
+  function watchRun(progress: { queued: boolean; busy: boolean; done: number; total: number }): { failed: Promise<never>; stop: () => void } {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let probeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -212,13 +218,19 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
       }
     };
     const check = async (): Promise<void> => {
-      if (link.lostSinceMs !== null) return;
+      // While the connection is down the retry rule decides; while it carries a bulk command
+      // (adding or removing a sweep's jobs), a probe waits behind it and says nothing.
+      if (link.lostSinceMs !== null || progress.busy) return;
+      const epoch = link.epoch;
+      const silentNow = (reply: unknown) => reply === SILENT && !progress.busy && link.lostSinceMs === null && link.epoch === epoch;
       const pong = await answer(queue.client.then((c) => (c as unknown as { ping: () => Promise<string> }).ping()));
       if (stopped) return;
-      if (pong === SILENT) return loseRedis('no reply to PING');
+      if (silentNow(pong)) return loseRedis('no reply to PING');
+      if (pong === SILENT) return;
       const workers = await answer(queue.getWorkersCount());
       if (stopped) return;
-      if (workers === SILENT) return loseRedis('no reply to CLIENT LIST');
+      if (silentNow(workers)) return loseRedis('no reply to CLIENT LIST');
+      if (workers === SILENT) return;
       if (!progress.queued) return;
       const now = performance.now();
       if (workers > 0) {
@@ -306,7 +318,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
 
   const runTasks = async (tasks: Parameters<QueueEvaluator['run']>[0]): Promise<CandidateRun[]> => {
     if (lostError) throw lostError;
-    const progress = { queued: false, done: 0, total: tasks.length };
+    const progress = { queued: false, busy: false, done: 0, total: tasks.length };
     const watch = watchRun(progress);
     /** Every command of the run also ends when Redis is lost or the workers are gone. */
     const guarded = <T>(command: Promise<T>): Promise<T> => Promise.race([command, lost, watch.failed]);
@@ -323,6 +335,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
       }
       finished = finishedAll(ids, progress);
       try {
+        progress.busy = true;
         await guarded(
           queue.addBulk(
             tasks.map((task, i) => ({
@@ -332,6 +345,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
             })),
           ),
         );
+        progress.busy = false;
         progress.queued = true;
         const results = await guarded(finished.promise);
         return results.map((text) => decodeExact<CandidateRun>(text));
@@ -339,8 +353,10 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
         // Only this sweep's jobs, by id: other sweeps may share the queue. A job a worker holds
         // cannot be removed; it finishes and its result is dropped. With Redis lost the removal
         // is still sent, in case only this producer lost it, but not waited for.
+        progress.busy = true;
         const removal = Promise.allSettled(ids.map((id) => queue.remove(id)));
-        if (!lostError) await guarded(removal).catch(() => undefined);
+        // Raced against a lost Redis only: a run failed for want of workers still waits for it.
+        if (!lostError) await Promise.race([removal, lost]).catch(() => undefined);
         throw err;
       }
     } finally {
