@@ -209,9 +209,7 @@ export async function createQueueEvaluator(o: QueueEvaluatorOptions): Promise<Qu
       });
       const silent = new Promise<typeof SILENT>((resolve) => (probeTimer = setTimeout(() => resolve(SILENT), connectTimeoutMs)));
       try {
-        const first = await Promise.race([reply, silent]);
-        if (first !== SILENT || replied) return first === SILENT ? await reply : first;
-        await new Promise((resolve) => setImmediate(resolve));
+        if ((await Promise.race([reply, silent])) === SILENT) await new Promise((resolve) => setImmediate(resolve));
         return replied ? await reply : SILENT;
       } finally {
         clearTimeout(probeTimer);
